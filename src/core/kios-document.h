@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kios-epub.h"
+#include "kios-position.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosDocument: one open book. All MuPDF work runs on the document's own
+ * worker thread (64 MiB stack, its own fz_context clone), fed by a queue:
+ * layout is lazy per chapter, pages are rendered into plain RGB buffers, and
+ * the per-chapter page counts of the current layout are counted chapter by
+ * chapter while the queue is idle (cached on disk per book hash + layout).
+ * Every MuPDF call is inside fz_try; chapters are checked for nesting and
+ * unbreakable words before MuPDF sees them, and such a chapter renders as an
+ * error page instead of hanging the worker.
+ *
+ * Methods are called on the thread that owns the object (the main thread in
+ * the app); async results are delivered on that thread's main context.
+ */
+
+typedef struct
+{
+  int chapter; /* spine index (EPUB) or page index (PDF) */
+  int page;    /* page within the chapter; always 0 for PDF */
+} KiosLocation;
+
+/* The reflow layout of an EPUB, in CSS pixels (1/96 in), before scaling. */
+typedef struct
+{
+  double width;        /* the text block: the page minus the margins */
+  double height;
+  double font_size;    /* em, CSS px */
+  double line_spacing; /* 1.0 .. 2.0 */
+} KiosLayout;
+
+typedef enum {
+  KIOS_FIT_WIDTH = 0,
+  KIOS_FIT_PAGE,
+} KiosFitMode;
+
+typedef enum {
+  KIOS_PAGE_REQUEST_LOCATION = 0, /* exactly `location` (clamped) */
+  KIOS_PAGE_REQUEST_POSITION,     /* the page holding `position` at the current layout */
+  KIOS_PAGE_REQUEST_NEXT,         /* the page after `location` */
+  KIOS_PAGE_REQUEST_PREVIOUS,     /* the page before `location` */
+  KIOS_PAGE_REQUEST_TOC_ENTRY,    /* the page where TOC entry `toc_index` starts */
+} KiosPageRequestKind;
+
+typedef struct
+{
+  KiosPageRequestKind kind;
+  KiosLocation        location;
+  const KiosPosition *position;  /* borrowed; copied by the call */
+  int                 toc_index;
+  /* Rendering: the box the page is shown in (CSS px) and the device scale. */
+  double              box_width;
+  double              box_height;
+  double              scale;     /* the widget's scale factor (HiDPI) */
+  KiosFitMode         fit;       /* PDF only */
+  double              zoom;      /* PDF only, multiplies the fit; 1.0 = fit */
+  guint32             foreground; /* 0xRRGGBB: text colour (black is tinted to this) */
+  guint32             background; /* 0xRRGGBB: paper colour (white is tinted to this) */
+} KiosPageRequest;
+
+typedef struct
+{
+  KiosLocation  location;
+  KiosPosition *position;       /* the first word on the page */
+  GBytes       *pixels;         /* RGB, 3 bytes per pixel, GDK_MEMORY_R8G8B8 */
+  int           width;          /* pixels */
+  int           height;
+  int           stride;
+  double        scale;          /* the request's device scale */
+  int           chapter_pages;  /* pages in this chapter at this layout */
+  int           page_number;    /* 0-based in the whole book, -1 until counted */
+  int           layout_serial;  /* the layout it was made with */
+  gboolean      is_first;
+  gboolean      is_last;
+  char         *error_message;  /* set when the chapter could not be laid out:
+                                   the pixels then show an error page */
+} KiosPage;
+
+#define KIOS_TYPE_DOCUMENT (kios_document_get_type ())
+G_DECLARE_FINAL_TYPE (KiosDocument, kios_document, KIOS, DOCUMENT, GObject)
+
+/* clang-format off */
+void             kios_document_open_async         (const char        *path,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+KiosDocument    *kios_document_open_finish        (GAsyncResult      *result,
+                                                   GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+KiosDocument    *kios_document_open_sync          (const char        *path,
+                                                   GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+
+const char      *kios_document_get_path           (KiosDocument      *self);
+const char      *kios_document_get_hash           (KiosDocument      *self);
+KiosBookFormat   kios_document_get_format         (KiosDocument      *self);
+const char      *kios_document_get_title          (KiosDocument      *self);
+const char * const *kios_document_get_authors     (KiosDocument      *self);
+gint64           kios_document_get_size           (KiosDocument      *self);
+int              kios_document_get_n_chapters     (KiosDocument      *self);
+/* element-type KiosTocEntry; for PDF built from the outline (chapter = page). */
+GPtrArray       *kios_document_get_toc            (KiosDocument      *self);
+/* Index into the TOC of the entry at or before position, or -1. */
+int              kios_document_get_toc_index_at   (KiosDocument      *self,
+                                                   const KiosPosition *position);
+/* Chapter start fractions (0..1 of the whole book) for progress-bar marks. */
+GArray          *kios_document_get_chapter_marks  (KiosDocument      *self);
+/* The whole book's page count at the current layout, or -1 while counting. */
+int              kios_document_get_n_pages        (KiosDocument      *self);
+gboolean         kios_document_is_reflowable      (KiosDocument      *self);
+
+/* EPUB only. Changing the layout restarts the background page count. */
+void             kios_document_set_layout         (KiosDocument      *self,
+                                                   const KiosLayout  *layout);
+int              kios_document_get_layout_serial  (KiosDocument      *self);
+
+void             kios_document_render_async       (KiosDocument      *self,
+                                                   const KiosPageRequest *request,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+KiosPage        *kios_document_render_finish      (KiosDocument      *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
+KiosPage        *kios_document_render_sync        (KiosDocument      *self,
+                                                   const KiosPageRequest *request,
+                                                   GError           **error);
+
+/* Parses kiosctl's POS forms (xpointer, page:N, chapter:I:F, percent:P) into a position. */
+KiosPosition    *kios_document_parse_position     (KiosDocument      *self,
+                                                   const char        *pos,
+                                                   GError           **error);
+/* Resolves a position to the canonical one of its page at the current layout (blocking). */
+KiosPosition    *kios_document_normalize_position (KiosDocument      *self,
+                                                   const KiosPosition *position,
+                                                   GError           **error);
+
+void             kios_page_request_init           (KiosPageRequest   *request);
+KiosPage        *kios_page_copy                   (const KiosPage    *page);
+void             kios_page_free                   (KiosPage          *page);
+gboolean         kios_page_save_png               (const KiosPage    *page,
+                                                   const char        *path,
+                                                   GError           **error);
+/* clang-format on */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosPage, kios_page_free)
+
+G_END_DECLS

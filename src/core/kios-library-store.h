@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kios-position.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosLibraryStore: the SQLite library (library.db, WAL mode). All writes go
+ * through one writer thread fed by a queue, so a page turn never waits on the
+ * disk; each write is one transaction, so a kill -9 at any moment loses at
+ * most the writes still queued and never corrupts the file. Reads use a
+ * separate read-only connection per calling thread and see every write that
+ * was queued before them (the read first waits for the queue to drain up to
+ * that write), so "save then load" always returns what was saved.
+ *
+ * The synchronous getters block on SQLite: call them from workers or from
+ * kiosctl; the UI uses the _async variants.
+ */
+
+typedef struct
+{
+  gint64 id;
+  char  *hash;          /* KOReader partial MD5: the book's identity */
+  char  *path;
+  gint64 size;
+  char  *format;        /* "epub" | "pdf" */
+  char  *title;
+  char  *authors;       /* joined with ", " */
+  char  *cover_path;    /* a PNG thumbnail in the cache, or NULL */
+  gint64 added_at;
+  gint64 last_opened_at;
+  double progress;      /* total_progress of the saved position, 0..1 */
+} KiosBookRecord;
+
+typedef struct
+{
+  gint64 id;
+  char  *name;          /* unique, the user's display name */
+  char  *kind;          /* "kosync" | "opds" | "kobo" */
+  char  *url;           /* NULL when the URL itself is a secret (kept in libsecret) */
+  char  *auth;          /* "headers" | "basic" | "none" | … */
+  char  *username;      /* NULL when it is a secret */
+  char  *settings_json; /* free-form per-kind settings, never secrets */
+} KiosSourceRecord;
+
+#define KIOS_TYPE_LIBRARY_STORE (kios_library_store_get_type ())
+G_DECLARE_FINAL_TYPE (KiosLibraryStore, kios_library_store, KIOS, LIBRARY_STORE, GObject)
+
+/* clang-format off */
+KiosLibraryStore *kios_library_store_new                 (const char        *db_path,
+                                                          GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+const char       *kios_library_store_get_path            (KiosLibraryStore  *self);
+
+/* Writes: queued, never block; a failed write is logged once with g_warning. */
+void              kios_library_store_upsert_book         (KiosLibraryStore  *self,
+                                                          const KiosBookRecord *book);
+void              kios_library_store_touch_book          (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          gint64             last_opened_at);
+void              kios_library_store_save_position       (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const KiosPosition *position);
+void              kios_library_store_set_book_meta       (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *key,
+                                                          const char        *value);
+/* Waits until every queued write is on disk, at most timeout_ms; FALSE on timeout. */
+gboolean          kios_library_store_flush               (KiosLibraryStore  *self,
+                                                          guint              timeout_ms);
+
+/* Reads (blocking). */
+KiosBookRecord   *kios_library_store_get_book            (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          GError           **error);
+KiosBookRecord   *kios_library_store_get_book_by_path    (KiosLibraryStore  *self,
+                                                          const char        *path,
+                                                          GError           **error);
+KiosPosition     *kios_library_store_get_position        (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          GError           **error);
+char             *kios_library_store_get_book_meta       (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *key);
+/* Most recently opened first; element-type KiosBookRecord. */
+GPtrArray        *kios_library_store_list_recent         (KiosLibraryStore  *self,
+                                                          guint              limit,
+                                                          GError           **error);
+void              kios_library_store_list_recent_async   (KiosLibraryStore  *self,
+                                                          guint              limit,
+                                                          GCancellable      *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer           user_data);
+GPtrArray        *kios_library_store_list_recent_finish  (KiosLibraryStore  *self,
+                                                          GAsyncResult      *result,
+                                                          GError           **error);
+
+/* Sources (synchronous, transactional; they are rare and user-driven). */
+gboolean          kios_library_store_add_source          (KiosLibraryStore  *self,
+                                                          KiosSourceRecord  *source,
+                                                          GError           **error);
+gboolean          kios_library_store_update_source       (KiosLibraryStore  *self,
+                                                          const KiosSourceRecord *source,
+                                                          GError           **error);
+gboolean          kios_library_store_remove_source       (KiosLibraryStore  *self,
+                                                          const char        *name,
+                                                          GError           **error);
+KiosSourceRecord *kios_library_store_get_source          (KiosLibraryStore  *self,
+                                                          const char        *name,
+                                                          GError           **error);
+GPtrArray        *kios_library_store_list_sources        (KiosLibraryStore  *self,
+                                                          GError           **error);
+
+/* Sync state per (book, source): pending push and last remote seen. */
+void              kios_library_store_set_pending_push    (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          const KiosPosition *position);
+void              kios_library_store_clear_pending_push  (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          gint64             pushed_updated_at);
+KiosPosition     *kios_library_store_get_pending_push    (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          GError           **error);
+void              kios_library_store_set_last_pushed     (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          const KiosPosition *position);
+KiosPosition     *kios_library_store_get_last_pushed     (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          GError           **error);
+void              kios_library_store_set_last_remote     (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          const char        *remote_json);
+char             *kios_library_store_get_last_remote     (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          GError           **error);
+/* Bounded diagnostic log (the oldest rows are dropped past 1000); never secrets. */
+void              kios_library_store_log_sync            (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *source,
+                                                          const char        *event,
+                                                          const char        *detail);
+
+KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
+void              kios_book_record_free                  (KiosBookRecord    *self);
+KiosSourceRecord *kios_source_record_copy                (const KiosSourceRecord *self);
+void              kios_source_record_free                (KiosSourceRecord  *self);
+/* clang-format on */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosBookRecord, kios_book_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosSourceRecord, kios_source_record_free)
+
+G_END_DECLS

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#include "config.h"
+
+#include <curl/curl.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "kios-application.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (KiosApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* Once, before any thread exists: libcurl's global state is not thread-safe. */
+  curl_global_init (CURL_GLOBAL_DEFAULT);
+
+  app = kios_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}
