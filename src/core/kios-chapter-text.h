@@ -46,6 +46,11 @@ gboolean         kios_chapter_text_resolve        (KiosChapterText *self,
                                                    gsize           *index,
                                                    GError         **error);
 
+/* The index of the first character at or after the element with this id. */
+gboolean         kios_chapter_text_find_id        (KiosChapterText *self,
+                                                   const char      *id,
+                                                   gsize           *index);
+
 /* Extracts N (1-based) from "/body/DocFragment[N]…"; FALSE if it has none. */
 gboolean         kios_xpointer_get_doc_fragment   (const char      *xpointer,
                                                    int             *doc_fragment);

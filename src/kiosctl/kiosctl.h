@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <glib.h>
+
+#include <json-glib/json-glib.h>
+
+#include "kios-library-store.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes of the kiosctl contract (PRODUCT.md). */
+#define KIOSCTL_EXIT_OK    0
+#define KIOSCTL_EXIT_ERROR 1 /* a user-facing error, one message on stderr */
+#define KIOSCTL_EXIT_USAGE 2
+
+/*
+ * Each command group gets argv starting at the command's own name
+ * (argv[0] == "hash", "source", …) and returns an exit code.
+ */
+/* clang-format off */
+int  kiosctl_cmd_hash     (int argc, char **argv);
+int  kiosctl_cmd_info     (int argc, char **argv);
+int  kiosctl_cmd_position (int argc, char **argv);
+int  kiosctl_cmd_render   (int argc, char **argv);
+int  kiosctl_cmd_source   (int argc, char **argv);  /* kiosctl-source.c */
+int  kiosctl_cmd_sync     (int argc, char **argv);  /* kiosctl-sync.c */
+
+/* Shared helpers (kiosctl.c). */
+KiosLibraryStore *kiosctl_open_store   (GError **error);
+int               kiosctl_fail         (const char *format, ...) G_GNUC_PRINTF (1, 2);
+int               kiosctl_usage        (const char *format, ...) G_GNUC_PRINTF (1, 2);
+void              kiosctl_print_json   (JsonNode   *node);
+char             *kiosctl_read_secret  (const char *prompt, gboolean from_stdin, GError **error);
+/* clang-format on */
+
+G_END_DECLS
