@@ -66,13 +66,15 @@ typedef struct
   double              zoom;      /* PDF only, multiplies the fit; 1.0 = fit */
   guint32             foreground; /* 0xRRGGBB: text colour (black is tinted to this) */
   guint32             background; /* 0xRRGGBB: paper colour (white is tinted to this) */
+  gboolean            position_only; /* resolve the page and its position, draw nothing */
 } KiosPageRequest;
 
 typedef struct
 {
   KiosLocation  location;
   KiosPosition *position;       /* the first word on the page */
-  GBytes       *pixels;         /* RGB, 3 bytes per pixel, GDK_MEMORY_R8G8B8 */
+  GBytes       *pixels;         /* RGB, 3 bytes per pixel, GDK_MEMORY_R8G8B8;
+                                   NULL for a position_only request */
   int           width;          /* pixels */
   int           height;
   int           stride;

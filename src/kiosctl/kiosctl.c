@@ -1,12 +1,189 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Copyright 2026 The Kios authors */
 
+#define G_LOG_DOMAIN "kiosctl"
+
 #include "config.h"
 
-int main (void);
+#include "kiosctl.h"
+
+#include "kios-paths.h"
+
+#include <curl/curl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "hash", kiosctl_cmd_hash, "hash FILE…  print each book's KOReader partial MD5" },
+  { "info", kiosctl_cmd_info, "info [--json] FILE  format, title, authors, chapters, contents" },
+  { "position", kiosctl_cmd_position, "position [--json] FILE [--set POS]  the saved position" },
+  { "render", kiosctl_cmd_render,
+    "render FILE --at POS --size WxH [--font-size PX] -o OUT.png  draw the page holding POS" },
+#ifdef KIOSCTL_HAVE_SOURCE
+  { "source", kiosctl_cmd_source, "source add|list|remove|test …  library and sync sources" },
+#endif
+#ifdef KIOSCTL_HAVE_SYNC
+  { "sync", kiosctl_cmd_sync, "sync push|pull [--json] FILE  one push or pull for a book" },
+#endif
+#ifdef KIOSCTL_HAVE_CATALOG
+  { "browse", kiosctl_cmd_browse, "browse NAME [HREF] [--json]  list a catalog page" },
+  { "search", kiosctl_cmd_search, "search NAME QUERY [--json]  search a catalog" },
+  { "download", kiosctl_cmd_download, "download NAME ID [--format F] [--json]  download a book" },
+#endif
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "Usage: kiosctl COMMAND [ARGS…]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %s\n", commands[i].summary);
+  fprintf (out, "\nPositions (POS): a KOReader xpointer, page:N (PDF, 1-based), "
+                "chapter:I:FRACTION (0-based spine index), or percent:P.\n");
+}
 
 int
-main (void)
+kiosctl_fail (const char *format,
+              ...)
 {
-  return 0;
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fprintf (stderr, "kiosctl: %s\n", message);
+  return KIOSCTL_EXIT_ERROR;
+}
+
+int
+kiosctl_usage (const char *format,
+               ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fprintf (stderr, "kiosctl: %s\nTry “kiosctl --help”.\n", message);
+  return KIOSCTL_EXIT_USAGE;
+}
+
+void
+kiosctl_print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+KiosLibraryStore *
+kiosctl_open_store (GError **error)
+{
+  g_autofree char *path = kios_paths_library_db ();
+
+  return kios_library_store_new (path, error);
+}
+
+/*
+ * Reads a secret from stdin (one line, the newline stripped) or, on a
+ * terminal, from a prompt with echo off. Secrets never come from argv.
+ */
+char *
+kiosctl_read_secret (const char *prompt,
+                     gboolean    from_stdin,
+                     GError    **error)
+{
+  char buffer[4096];
+  struct termios saved, quiet;
+  gboolean tty = !from_stdin && isatty (STDIN_FILENO);
+  gsize len;
+
+  if (!from_stdin && !tty)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "No terminal to ask for the password: use --password-stdin");
+      return NULL;
+    }
+
+  if (tty)
+    {
+      fprintf (stderr, "%s", prompt);
+      fflush (stderr);
+      tcgetattr (STDIN_FILENO, &saved);
+      quiet = saved;
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    buffer[0] = '\0';
+
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      fprintf (stderr, "\n");
+    }
+
+  len = strlen (buffer);
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    buffer[--len] = '\0';
+
+  if (len == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "The password is empty");
+      return NULL;
+    }
+
+  return g_strdup (buffer);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+  curl_global_init (CURL_GLOBAL_DEFAULT);
+
+  if (argc < 2)
+    {
+      print_help (stderr);
+      return KIOSCTL_EXIT_USAGE;
+    }
+
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_help (stdout);
+      return KIOSCTL_EXIT_OK;
+    }
+
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("kiosctl %s (MuPDF %s)\n", PACKAGE_VERSION, MUPDF_VERSION);
+      return KIOSCTL_EXIT_OK;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  return kiosctl_usage ("unknown command “%s”", argv[1]);
 }

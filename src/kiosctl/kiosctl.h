@@ -27,6 +27,9 @@ int  kiosctl_cmd_position (int argc, char **argv);
 int  kiosctl_cmd_render   (int argc, char **argv);
 int  kiosctl_cmd_source   (int argc, char **argv);  /* kiosctl-source.c */
 int  kiosctl_cmd_sync     (int argc, char **argv);  /* kiosctl-sync.c */
+int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
+int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
+int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
 
 /* Shared helpers (kiosctl.c). */
 KiosLibraryStore *kiosctl_open_store   (GError **error);

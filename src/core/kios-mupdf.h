@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <glib.h>
+#include <mupdf/fitz.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The process-wide MuPDF base context. Every thread that uses MuPDF takes its
+ * own clone (kios_mupdf_new_context): clones share the resource store, the
+ * glyph cache and the locks, but a fz_document must only ever be used by one
+ * thread at a time. MuPDF's warnings are routed to g_debug.
+ */
+
+/* The resource store: big enough to keep a few laid-out chapters of a large
+ * book, small enough to stay far under the 150 MB reading budget. */
+#define KIOS_MUPDF_STORE_SIZE (96u << 20)
+
+/* clang-format off */
+fz_context *kios_mupdf_new_context      (void);
+/* A message for the last caught MuPDF error, owned by the caller. */
+char       *kios_mupdf_caught_message   (fz_context *ctx);
+/* Renders a short notice (title + detail) as a page of the given size, in the theme colours. */
+fz_pixmap  *kios_mupdf_render_notice    (fz_context *ctx,
+                                         const char *title,
+                                         const char *detail,
+                                         int         width,
+                                         int         height,
+                                         guint32     foreground,
+                                         guint32     background);
+/* clang-format on */
+
+G_END_DECLS

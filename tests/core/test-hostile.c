@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/*
+ * Hostile books (MUPDF.md section 7 and our own): none may crash or hang the
+ * worker. Each case opens the book and renders every chapter's first page
+ * within a time bound; refused chapters come back as error pages.
+ */
+
+#include "config.h"
+
+#include "kios-document.h"
+#include "kios-error.h"
+#include "kios-test-epub.h"
+#include "kios-test-util.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Generous for a 2-core machine under valgrind-free CI; a hang is minutes. */
+#define TIME_LIMIT_US (20 * G_USEC_PER_SEC)
+
+static char *tmp_dir;
+
+static char *
+tmp_path (const char *name)
+{
+  return g_build_filename (tmp_dir, name, NULL);
+}
+
+static char *
+nested (const char *tag,
+        guint       depth,
+        const char *inner)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_printf (s, "<%s>", tag);
+  g_string_append (s, inner);
+  for (guint i = 0; i < depth; i++)
+    g_string_append_printf (s, "</%s>", tag);
+  return g_string_free (s, FALSE);
+}
+
+/* Opens and renders the first page of every chapter; returns how many were error pages. */
+static guint
+render_all_chapters (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
+  KiosLayout layout = { 400, 600, 16, 0 };
+  guint errors = 0;
+
+  g_assert_no_error (error);
+  kios_document_set_layout (doc, &layout);
+
+  for (int c = 0; c < kios_document_get_n_chapters (doc); c++)
+    {
+      KiosPageRequest request;
+      g_autoptr (KiosPage) page = NULL;
+
+      kios_page_request_init (&request);
+      request.location = (KiosLocation) { c, 0 };
+      page = kios_document_render_sync (doc, &request, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (page->pixels);
+      g_assert_cmpint (page->width, ==, 400);
+      if (page->error_message != NULL)
+        errors++;
+    }
+
+  /* Past the end is clamped, never a crash (MuPDF 1.21 dereferences NULL). */
+  {
+    KiosPageRequest request;
+    g_autoptr (KiosPage) page = NULL;
+
+    kios_page_request_init (&request);
+    request.location = (KiosLocation) { 100000, 500 };
+    page = kios_document_render_sync (doc, &request, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (page->location.chapter, ==, kios_document_get_n_chapters (doc) - 1);
+    g_assert_true (page->is_last);
+  }
+
+  return errors;
+}
+
+static void
+test_deep_nesting (void)
+{
+  g_autofree char *path = tmp_path ("deep.epub");
+  g_autofree char *deep_div = nested ("div", 20000, "deep");
+  g_autofree char *deep_span = nested ("span", 12000, "deep");
+  g_autofree char *ok = kios_test_xhtml ("<p>A normal chapter before the trap.</p>");
+  g_autofree char *c1 = kios_test_xhtml (deep_div);
+  g_autofree char *c2 = kios_test_xhtml (deep_span);
+  const char *chapters[] = { ok, c1, c2 };
+  gint64 start = g_get_monotonic_time ();
+
+  kios_test_epub_write (path, chapters, 3, NULL);
+  g_assert_cmpuint (render_all_chapters (path), ==, 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, TIME_LIMIT_US);
+}
+
+static void
+test_huge_word (void)
+{
+  g_autofree char *path = tmp_path ("word.epub");
+  g_autofree char *word = g_strnfill (2 * 1024 * 1024, 'a');
+  g_autofree char *body = g_strdup_printf ("<p>%s</p>", word);
+  g_autofree char *c0 = kios_test_xhtml (body);
+  g_autofree char *c1 = kios_test_xhtml ("<p>After the word.</p>");
+  const char *chapters[] = { c0, c1 };
+  gint64 start = g_get_monotonic_time ();
+
+  kios_test_epub_write (path, chapters, 2, NULL);
+  g_assert_cmpuint (render_all_chapters (path), ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, TIME_LIMIT_US);
+}
+
+static void
+test_missing_chapter (void)
+{
+  g_autofree char *path = tmp_path ("missing.epub");
+  g_autofree char *c0 = kios_test_xhtml ("<p>Present.</p>");
+  g_autofree char *c2 = kios_test_xhtml ("<p>Also present.</p>");
+  const char *chapters[] = { c0, NULL, c2 };
+
+  kios_test_epub_write (path, chapters, 3, NULL);
+  g_assert_cmpuint (render_all_chapters (path), ==, 1);
+}
+
+static void
+test_malformed_xhtml (void)
+{
+  g_autofree char *path = tmp_path ("malformed.epub");
+  const char *c0 = "<html><body><p>Unclosed <b>bold <i>and &nbsp; &bogus; \xff\xfe bad utf-8</body>";
+  g_autofree char *c1 = kios_test_xhtml ("<p>Fine.</p>");
+  const char *chapters[] = { c0, c1 };
+
+  kios_test_epub_write (path, chapters, 2, NULL);
+  /* MuPDF falls back to its HTML5 parser: either a page or an error page, never a crash. */
+  g_assert_cmpuint (render_all_chapters (path), <=, 1);
+}
+
+static void
+expect_refused (const char *path,
+                int         code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
+
+  g_assert_null (doc);
+  g_assert_error (error, KIOS_DOCUMENT_ERROR, code);
+}
+
+static void
+test_refused_books (void)
+{
+  g_autofree char *drm = tmp_path ("drm.epub");
+  g_autofree char *truncated = tmp_path ("truncated.epub");
+  g_autofree char *tiny = tmp_path ("tiny.epub");
+  g_autofree char *c0 = kios_test_xhtml ("<p>Secret.</p>");
+  const char *chapters[] = { c0 };
+  const char *encryption[] = {
+    "META-INF/encryption.xml",
+    "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
+    "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
+    "Algorithm=\"http://www.w3.org/2001/04/xmlenc#aes128-cbc\"/><enc:CipherData><enc:CipherReference "
+    "URI=\"OEBPS/c0.xhtml\"/></enc:CipherData></enc:EncryptedData></encryption>",
+    NULL
+  };
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  kios_test_epub_write (drm, chapters, 1, encryption);
+  expect_refused (drm, KIOS_DOCUMENT_ERROR_DRM);
+
+  g_assert_true (g_file_get_contents (drm, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (truncated, contents, (gssize) (len * 2 / 3), NULL));
+  expect_refused (truncated, KIOS_DOCUMENT_ERROR_DAMAGED);
+  g_assert_true (g_file_set_contents (tiny, contents, 1024 < len ? 1024 : (gssize) len - 1, NULL));
+  expect_refused (tiny, KIOS_DOCUMENT_ERROR_DAMAGED);
+}
+
+static void
+test_empty_spine (void)
+{
+  g_autofree char *path = tmp_path ("empty.epub");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KiosDocument) doc = NULL;
+
+  kios_test_epub_write (path, NULL, 0, NULL);
+  doc = kios_document_open_sync (path, &error);
+  g_assert_null (doc);
+  g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED);
+}
+
+static void
+test_random_pdf (void)
+{
+  g_autofree char *path = tmp_path ("garbled.pdf");
+  g_autofree char *book = kios_test_book ("persuasion.pdf");
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  /* A real PDF with a tenth of its bytes garbled: MuPDF repairs or refuses. */
+  g_assert_true (g_file_get_contents (book, &contents, &len, NULL));
+  for (gsize i = 1024; i < len; i += 10)
+    contents[i] = (char) g_random_int ();
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
+
+    if (doc != NULL)
+      render_all_chapters (path);
+    else
+      g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  tmp_dir = g_dir_make_tmp ("kios-hostile-XXXXXX", NULL);
+
+  g_test_add_func ("/kios/hostile/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/kios/hostile/huge-word", test_huge_word);
+  g_test_add_func ("/kios/hostile/missing-chapter", test_missing_chapter);
+  g_test_add_func ("/kios/hostile/malformed-xhtml", test_malformed_xhtml);
+  g_test_add_func ("/kios/hostile/refused-books", test_refused_books);
+  g_test_add_func ("/kios/hostile/empty-spine", test_empty_spine);
+  g_test_add_func ("/kios/hostile/garbled-pdf", test_random_pdf);
+
+  status = g_test_run ();
+
+  {
+    g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = tmp_path (name);
+
+        g_unlink (path);
+      }
+    g_rmdir (tmp_dir);
+  }
+  g_free (tmp_dir);
+  return status;
+}

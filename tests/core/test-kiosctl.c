@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/* kiosctl's book commands, run as a user would: a separate process, exit codes, stdout. */
+
+#include "config.h"
+
+#include "kios-test-util.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+kiosctl (Run        *run,
+         const char *stdin_text,
+         ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *exe = g_getenv ("KIOSCTL");
+  const char *arg;
+  va_list args;
+
+  g_assert_nonnull (exe);
+  g_ptr_array_add (argv, (char *) exe);
+  va_start (args, stdin_text);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  /* The isolated XDG directories of this test case are inherited. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (process);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+test_hash (void)
+{
+  g_autofree char *book = kios_test_book ("persuasion.epub");
+  g_auto (Run) run = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) usage = { 0 };
+  g_autofree char *expected_prefix = NULL;
+
+  kiosctl (&run, NULL, "hash", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (strlen (run.out), ==, 32 + 2 + strlen (book) + 1);
+  g_assert_true (g_str_has_suffix (g_strchomp (run.out), book));
+
+  kiosctl (&missing, NULL, "hash", "/nonexistent/book.epub", NULL);
+  g_assert_cmpint (missing.status, ==, 1);
+  g_assert_nonnull (strstr (missing.err, "/nonexistent/book.epub"));
+
+  kiosctl (&usage, NULL, "hash", NULL);
+  g_assert_cmpint (usage.status, ==, 2);
+}
+
+static void
+test_info_json (void)
+{
+  g_autofree char *book = kios_test_book ("pride-and-prejudice.epub");
+  g_auto (Run) run = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *object;
+  JsonArray *toc;
+
+  kiosctl (&run, NULL, "info", "--json", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = parse_json (run.out);
+  object = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (object, "format"), ==, "epub");
+  g_assert_nonnull (strstr (json_object_get_string_member (object, "title"), "Pride"));
+  g_assert_cmpint (json_object_get_int_member (object, "chapters"), >, 10);
+  toc = json_object_get_array_member (object, "toc");
+  g_assert_cmpuint (json_array_get_length (toc), >, 10);
+  {
+    JsonObject *entry = json_array_get_object_element (toc, 3);
+
+    g_assert_true (json_object_has_member (entry, "title"));
+    g_assert_true (json_object_has_member (entry, "level"));
+    g_assert_true (json_object_has_member (entry, "chapter"));
+    g_assert_true (json_object_has_member (entry, "href"));
+  }
+}
+
+static void
+test_position_set_and_get (void)
+{
+  g_autofree char *book = kios_test_book ("sense-and-sensibility.epub");
+  g_auto (Run) none = { 0 };
+  g_auto (Run) set = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) bad = { 0 };
+  g_autoptr (JsonNode) set_root = NULL;
+  g_autoptr (JsonNode) get_root = NULL;
+  JsonObject *object;
+  const char *keys[] = { "format", "chapter", "chapter_href", "chapter_title", "offset",
+                         "chapter_progress", "total_progress", "xpointer", "updated_at",
+                         "device", "device_id" };
+
+  kiosctl (&none, NULL, "position", book, NULL);
+  g_assert_cmpint (none.status, ==, 1);
+
+  kiosctl (&set, NULL, "position", "--json", book, "--set", "chapter:12:0.5", NULL);
+  g_assert_cmpint (set.status, ==, 0);
+  set_root = parse_json (set.out);
+
+  kiosctl (&get, NULL, "position", "--json", book, NULL);
+  g_assert_cmpint (get.status, ==, 0);
+  get_root = parse_json (get.out);
+  object = json_node_get_object (get_root);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (object, keys[i]));
+  g_assert_cmpint (json_object_get_int_member (object, "chapter"), ==, 12);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "xpointer"),
+                                   "/body/DocFragment[13]/"));
+  g_assert_cmpstr (json_object_get_string_member (object, "xpointer"), ==,
+                   json_object_get_string_member (json_node_get_object (set_root), "xpointer"));
+  g_assert_cmpuint (strlen (json_object_get_string_member (object, "device_id")), ==, 32);
+
+  kiosctl (&bad, NULL, "position", book, "--set", "chapter:9999:0.5", NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "chapter:9999:0.5"));
+}
+
+static void
+test_render (void)
+{
+  g_autofree char *book = kios_test_book ("persuasion.epub");
+  g_autofree char *pdf = kios_test_book ("persuasion.pdf");
+  g_autofree char *out = g_build_filename (g_get_user_cache_dir (), "page.png", NULL);
+  g_autofree char *out_pdf = g_build_filename (g_get_user_cache_dir (), "pdf.png", NULL);
+  g_auto (Run) run = { 0 };
+  g_auto (Run) run_pdf = { 0 };
+  g_auto (Run) usage = { 0 };
+  g_autofree char *png = NULL;
+  gsize len = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  kiosctl (&run, NULL, "render", book, "--at", "percent:40", "--size", "480x640",
+           "--font-size", "20", "-o", out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_get_contents (out, &png, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpmem (png, 8, "\x89PNG\r\n\x1a\n", 8);
+  /* IHDR: width and height, big-endian, at bytes 16..23. */
+  g_assert_cmpint (((guint8) png[18] << 8) | (guint8) png[19], ==, 480);
+  g_assert_cmpint (((guint8) png[22] << 8) | (guint8) png[23], ==, 640);
+
+  kiosctl (&run_pdf, NULL, "render", pdf, "--at", "page:2", "--size", "300x300", "-o", out_pdf, NULL);
+  g_assert_cmpint (run_pdf.status, ==, 0);
+  g_assert_true (g_file_test (out_pdf, G_FILE_TEST_IS_REGULAR));
+
+  kiosctl (&usage, NULL, "render", book, "--at", "percent:40", "--size", "huge", "-o", out, NULL);
+  g_assert_cmpint (usage.status, ==, 2);
+}
+
+static void
+test_bad_book (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "not-a-book.epub", NULL);
+  g_auto (Run) run = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "plain text, no zip", -1, NULL));
+  kiosctl (&run, NULL, "info", path, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "not-a-book.epub"));
+  g_assert_cmpstr (run.out, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/kios/kiosctl/hash", test_hash);
+  g_test_add_func ("/kios/kiosctl/info-json", test_info_json);
+  g_test_add_func ("/kios/kiosctl/position-set-and-get", test_position_set_and_get);
+  g_test_add_func ("/kios/kiosctl/render", test_render);
+  g_test_add_func ("/kios/kiosctl/bad-book", test_bad_book);
+
+  return g_test_run ();
+}
