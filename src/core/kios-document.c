@@ -147,6 +147,7 @@ struct _Worker
   /* Everything below belongs to the worker thread. */
   fz_context   *ctx;
   fz_document  *doc;
+  fz_archive   *archive;     /* the EPUB's zip, for chapter XHTML, opened on demand */
   KiosEpub     *epub;
   char         *path;
   char         *open_path;
@@ -226,6 +227,8 @@ worker_release (Worker *w)
 
   if (w->ctx != NULL)
     {
+      fz_drop_archive (w->ctx, w->archive);
+      w->archive = NULL;
       fz_drop_document (w->ctx, w->doc);
       w->doc = NULL;
       fz_drop_context (w->ctx);
@@ -480,6 +483,51 @@ worker_load_counts (Worker *w)
 /* ------------------------------------------------------------------------ */
 /* Chapter text (the DOM text stream) and the safety check.                 */
 
+/*
+ * Reads a zip member through MuPDF's archive, which indexes the central
+ * directory once; libarchive would walk it again for every chapter.
+ */
+static GBytes *
+worker_read_member (Worker     *w,
+                    const char *name,
+                    GError    **error)
+{
+  fz_context *ctx = w->ctx;
+  fz_buffer *buffer = NULL;
+  GBytes *bytes = NULL;
+
+  fz_var (buffer);
+  fz_var (bytes);
+  fz_try (ctx)
+    {
+      if (w->archive == NULL)
+        w->archive = fz_open_zip_archive (ctx, w->open_path);
+      if (fz_has_archive_entry (ctx, w->archive, name))
+        {
+          unsigned char *data = NULL;
+          size_t len;
+
+          buffer = fz_read_archive_entry (ctx, w->archive, name);
+          len = fz_buffer_storage (ctx, buffer, &data);
+          if (len <= MAX_CHAPTER_BYTES)
+            bytes = g_bytes_new (data, len);
+        }
+    }
+  fz_always (ctx)
+    {
+      fz_drop_buffer (ctx, buffer);
+    }
+  fz_catch (ctx)
+    {
+      bytes = NULL;
+    }
+
+  /* Not found, too large or unreadable: libarchive says which, precisely. */
+  if (bytes == NULL)
+    return kios_epub_read_member (w->epub, name, MAX_CHAPTER_BYTES, error);
+  return bytes;
+}
+
 static KiosChapterText *
 worker_get_text (Worker *w,
                  int     chapter,
@@ -512,7 +560,7 @@ worker_get_text (Worker *w,
       return NULL;
     }
 
-  bytes = kios_epub_read_member (w->epub, item->href, MAX_CHAPTER_BYTES, error);
+  bytes = worker_read_member (w, item->href, error);
   if (bytes == NULL)
     return NULL;
 
@@ -1041,14 +1089,16 @@ worker_step (Worker       *w,
   return FALSE;
 }
 
+/* Without laying out the neighbouring chapter: every chapter has a page. */
 static gboolean
 worker_is_edge (Worker      *w,
                 KiosLocation loc,
                 int          delta)
 {
-  KiosLocation probe = loc;
-
-  return !worker_step (w, &probe, delta);
+  if (delta < 0)
+    return loc.chapter == 0 && loc.page == 0;
+  return loc.chapter == w->n_chapters - 1 &&
+         loc.page + 1 >= worker_chapter_pages (w, loc.chapter);
 }
 
 static int

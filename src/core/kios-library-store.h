@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * that write), so "save then load" always returns what was saved.
  *
  * The synchronous getters block on SQLite: call them from workers or from
- * kiosctl; the UI uses the _async variants.
+ * kiosctl; the UI uses the _async variants. A getter that finds no row
+ * returns NULL with KIOS_STORE_ERROR_NOT_FOUND (get_book_meta: just NULL).
  */
 
 typedef struct
@@ -56,7 +57,10 @@ KiosLibraryStore *kios_library_store_new                 (const char        *db_
                                                           GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 const char       *kios_library_store_get_path            (KiosLibraryStore  *self);
 
-/* Writes: queued, never block; a failed write is logged once with g_warning. */
+/* Writes: queued, never block; a failed write is logged once with g_warning.
+ * upsert_book keeps a known book's added_at, never moves last_opened_at back
+ * and leaves progress to save_position (which sets it to total_progress).
+ * set_book_meta with a NULL value removes the key. */
 void              kios_library_store_upsert_book         (KiosLibraryStore  *self,
                                                           const KiosBookRecord *book);
 void              kios_library_store_touch_book          (KiosLibraryStore  *self,
@@ -86,7 +90,8 @@ KiosPosition     *kios_library_store_get_position        (KiosLibraryStore  *sel
 char             *kios_library_store_get_book_meta       (KiosLibraryStore  *self,
                                                           const char        *hash,
                                                           const char        *key);
-/* Most recently opened first; element-type KiosBookRecord. */
+/* Most recently opened first (never-opened books last, newest added first);
+ * limit 0 = all; element-type KiosBookRecord. */
 GPtrArray        *kios_library_store_list_recent         (KiosLibraryStore  *self,
                                                           guint              limit,
                                                           GError           **error);
@@ -99,7 +104,11 @@ GPtrArray        *kios_library_store_list_recent_finish  (KiosLibraryStore  *sel
                                                           GAsyncResult      *result,
                                                           GError           **error);
 
-/* Sources (synchronous, transactional; they are rare and user-driven). */
+/* Sources (synchronous, transactional; they are rare and user-driven).
+ * add_source sets source->id; a taken name fails with KIOS_STORE_ERROR_FAILED.
+ * update_source finds the row by id when id > 0 (so it can rename; the sync
+ * state follows the new name), else by name. remove_source also drops the
+ * source's sync state. */
 gboolean          kios_library_store_add_source          (KiosLibraryStore  *self,
                                                           KiosSourceRecord  *source,
                                                           GError           **error);
@@ -115,7 +124,10 @@ KiosSourceRecord *kios_library_store_get_source          (KiosLibraryStore  *sel
 GPtrArray        *kios_library_store_list_sources        (KiosLibraryStore  *self,
                                                           GError           **error);
 
-/* Sync state per (book, source): pending push and last remote seen. */
+/* Sync state per (book, source): pending push and last remote seen.
+ * clear_pending_push clears only when the pending position's updated_at
+ * equals pushed_updated_at: a newer position that became pending while that
+ * push was in flight stays pending. */
 void              kios_library_store_set_pending_push    (KiosLibraryStore  *self,
                                                           const char        *hash,
                                                           const char        *source,

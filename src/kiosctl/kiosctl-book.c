@@ -275,10 +275,11 @@ kiosctl_cmd_position (int    argc,
         return kiosctl_fail ("cannot read %s: %s", file, error->message);
 
       position = kios_library_store_get_position (store, hash, &error);
-      if (position == NULL && error != NULL)
-        return kiosctl_fail ("cannot read the library: %s", error->message);
-      if (position == NULL)
+      if (position == NULL &&
+          (error == NULL || g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND)))
         return kiosctl_fail ("no reading position is saved for %s", file);
+      if (position == NULL)
+        return kiosctl_fail ("cannot read the library: %s", error->message);
 
       print_position (position, json);
       return KIOSCTL_EXIT_OK;

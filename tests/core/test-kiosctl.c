@@ -139,6 +139,7 @@ test_position_set_and_get (void)
 
   kiosctl (&none, NULL, "position", book, NULL);
   g_assert_cmpint (none.status, ==, 1);
+  g_assert_nonnull (strstr (none.err, "no reading position is saved"));
 
   kiosctl (&set, NULL, "position", "--json", book, "--set", "chapter:12:0.5", NULL);
   g_assert_cmpint (set.status, ==, 0);
