@@ -30,6 +30,8 @@
 #define MAX_CHAPTER_BYTES  (32u << 20)
 #define INDEX_VERSION      1
 #define COUNTS_VERSION     1
+/* Rendered text read beyond a point before anchoring there (characters). */
+#define ANCHOR_SLACK       512
 
 typedef struct _Worker Worker;
 
@@ -124,11 +126,12 @@ open_result_free (OpenResult *result)
 
 typedef struct
 {
-  int     count;       /* pages at the current layout, -1 while unknown */
-  GArray *rstream;     /* gunichar: the chapter's rendered text, or NULL */
-  GArray *page_start;  /* int per page: index of its first char in rstream */
-  char   *error;       /* why the chapter cannot be shown, or NULL */
-  guint   checked : 1; /* the safety check ran */
+  int     count;        /* pages at the current layout (maybe from the cache), -1 unknown */
+  GArray *rstream;      /* gunichar: the rendered text of the pages read so far, or NULL */
+  GArray *page_start;   /* int per page read so far: its first char in rstream */
+  char   *error;        /* why the chapter cannot be shown, or NULL */
+  guint   checked : 1;  /* the safety check ran */
+  guint   laid_out : 1; /* MuPDF laid it out at the current layout: count is exact */
 } Chapter;
 
 typedef struct
@@ -195,10 +198,13 @@ worker_unref (Worker *w)
   g_free (w);
 }
 
+static void worker_count_step (Worker *w);
+
 static void
 chapter_clear_layout (Chapter *chapter)
 {
   chapter->count = -1;
+  chapter->laid_out = FALSE;
   g_clear_pointer (&chapter->rstream, g_array_unref);
   g_clear_pointer (&chapter->page_start, g_array_unref);
 }
@@ -321,9 +327,11 @@ static char *
 counts_cache_path (Worker *w)
 {
   g_autofree char *dir = kios_paths_cache_subdir ("layout");
-  g_autofree char *name = g_strdup_printf ("%s-%.0fx%.0f-%.2f-%.2f.json", w->hash,
+  /* MuPDF's version is part of the key: another layout engine breaks lines differently. */
+  g_autofree char *name = g_strdup_printf ("%s-%.0fx%.0f-%.2f-%.2f-%s.json", w->hash,
                                            w->layout.width, w->layout.height,
-                                           w->layout.font_size, w->layout.line_spacing);
+                                           w->layout.font_size, w->layout.line_spacing,
+                                           FZ_VERSION);
 
   return g_build_filename (dir, name, NULL);
 }
@@ -474,10 +482,12 @@ worker_load_counts (Worker *w)
   if (counts == NULL)
     return;
 
-  /* Only a hint: a chapter is still laid out before its pages are shown,
-   * and MuPDF's own count then replaces the cached one. */
+  /* Trusted for page numbers at once; a chapter is still laid out before its
+   * pages are shown, and MuPDF's own count then corrects a stale entry. */
   for (int c = 0; c < w->n_chapters; c++)
     w->chapters[c].count = (int) CLAMP (counts[c], 0, G_MAXINT);
+  w->count_next = w->n_chapters;
+  worker_count_step (w);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -671,29 +681,41 @@ worker_count_chapter (Worker *w,
 {
   Chapter *ch = &w->chapters[chapter];
   fz_context *ctx = w->ctx;
+  int hint = ch->count;
   int count = 1;
 
   fz_var (count);
+  ch->laid_out = TRUE;
   if (w->format == KIOS_BOOK_FORMAT_PDF)
     return ch->count = 1;
 
   worker_check_chapter (w, chapter);
   if (ch->error != NULL)
-    return ch->count = 1;
+    count = 1;
+  else
 
-  fz_try (ctx)
     {
-      count = fz_count_chapter_pages (ctx, w->doc, chapter);
-    }
-  fz_catch (ctx)
-    {
-      g_autofree char *message = kios_mupdf_caught_message (ctx);
+      fz_try (ctx)
+        {
+          count = fz_count_chapter_pages (ctx, w->doc, chapter);
+        }
+      fz_catch (ctx)
+        {
+          g_autofree char *message = kios_mupdf_caught_message (ctx);
 
-      ch->error = g_strdup_printf ("This chapter cannot be laid out (%s).", message);
-      count = 1;
+          ch->error = g_strdup_printf ("This chapter cannot be laid out (%s).", message);
+          count = 1;
+        }
     }
 
   ch->count = MAX (count, 0);
+  if (hint >= 0 && hint != ch->count && w->counts_complete)
+    {
+      /* The cached count was stale: publish the corrected total. */
+      w->counts_complete = FALSE;
+      w->count_next = w->n_chapters;
+      worker_count_step (w);
+    }
   return ch->count;
 }
 
@@ -705,7 +727,7 @@ worker_chapter_pages (Worker *w,
   Chapter *ch = &w->chapters[chapter];
 
   /* A count from the disk cache is a hint until MuPDF laid the chapter out. */
-  if (ch->count >= 0 && (ch->rstream != NULL || w->format == KIOS_BOOK_FORMAT_PDF))
+  if (ch->laid_out || w->format == KIOS_BOOK_FORMAT_PDF)
     return ch->count;
 
   return worker_count_chapter (w, chapter);
@@ -730,24 +752,31 @@ append_stext (fz_stext_page *stext,
     }
 }
 
-/* Builds the chapter's rendered text and where each page starts in it. */
+/*
+ * Extends the chapter's rendered text through page `last` (clamped), reading
+ * pages in order: a position on page p needs only the text of pages 0..p,
+ * so entering a long chapter does not extract all of it.
+ */
 static void
-worker_ensure_rstream (Worker *w,
-                       int     chapter)
+worker_extend_rstream (Worker *w,
+                       int     chapter,
+                       int     last)
 {
   Chapter *ch = &w->chapters[chapter];
   fz_context *ctx = w->ctx;
-  int count;
+  int count = worker_chapter_pages (w, chapter);
 
-  if (ch->rstream != NULL)
-    return;
-
-  count = worker_count_chapter (w, chapter);
-  ch->rstream = g_array_new (FALSE, FALSE, sizeof (gunichar));
-  ch->page_start = g_array_new (FALSE, FALSE, sizeof (int));
-
-  for (int p = 0; p < count; p++)
+  fz_var (last);
+  if (ch->rstream == NULL)
     {
+      ch->rstream = g_array_new (FALSE, FALSE, sizeof (gunichar));
+      ch->page_start = g_array_new (FALSE, FALSE, sizeof (int));
+    }
+
+  last = MIN (last, count - 1);
+  while ((int) ch->page_start->len <= last)
+    {
+      int p = (int) ch->page_start->len;
       int start = (int) ch->rstream->len;
       fz_page *page = NULL;
       fz_stext_page *stext = NULL;
@@ -776,6 +805,15 @@ worker_ensure_rstream (Worker *w,
           g_debug ("No text for page %d of chapter %d: %s", p, chapter, message);
         }
     }
+}
+
+static gboolean
+worker_rstream_complete (Worker *w,
+                         int     chapter)
+{
+  Chapter *ch = &w->chapters[chapter];
+
+  return ch->page_start != NULL && (int) ch->page_start->len >= worker_chapter_pages (w, chapter);
 }
 
 static void
@@ -816,15 +854,7 @@ worker_idle_step (Worker *w)
   if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
     worker_index_step (w);
   else if (w->has_layout && !w->counts_complete)
-    {
-      /* Counted chapters are re-laid out lazily; make sure the hint is real. */
-      Chapter *ch = &w->chapters[MIN (w->count_next, w->n_chapters - 1)];
-
-      if (w->count_next < w->n_chapters && ch->count >= 0 && ch->rstream == NULL &&
-          w->format == KIOS_BOOK_FORMAT_EPUB)
-        worker_count_chapter (w, w->count_next);
-      worker_count_step (w);
-    }
+    worker_count_step (w);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -877,24 +907,32 @@ worker_position_at (Worker      *w,
       gsize dlen = 0;
       gint64 offset = 0;
 
-      worker_ensure_rstream (w, loc.chapter);
       text = worker_get_text (w, loc.chapter, NULL);
       if (text != NULL)
         dlen = kios_chapter_text_get_length (text);
 
-      if (text != NULL && loc.page > 0 && dlen > 0 && ch->rstream->len > 0 &&
-          (guint) loc.page < ch->page_start->len)
+      /* The first page of a chapter starts at its first character, whatever
+       * MuPDF draws before it; later pages are anchored in the DOM text. */
+      if (text != NULL && loc.page > 0 && dlen > 0)
         {
-          gsize rlen = ch->rstream->len;
-          gsize rstart = (gsize) g_array_index (ch->page_start, int, loc.page);
+          gsize rstart, rlen;
+          int last = loc.page + 1;
 
+          worker_extend_rstream (w, loc.chapter, last);
+          rstart = (gsize) g_array_index (ch->page_start, int, loc.page);
+          /* Enough text after the page start for the anchor window, so the
+           * answer does not depend on how much of the chapter was read. */
+          while (ch->rstream->len < rstart + ANCHOR_SLACK && !worker_rstream_complete (w, loc.chapter))
+            worker_extend_rstream (w, loc.chapter, ++last);
+
+          rlen = ch->rstream->len;
           if (rstart >= rlen)
             offset = (gint64) dlen;
           else
             offset = (gint64) kios_text_anchor_map ((const gunichar *) ch->rstream->data, rlen,
                                                     rstart,
                                                     kios_chapter_text_get_chars (text), dlen,
-                                                    (gsize) ((double) rstart * dlen / rlen));
+                                                    MIN (rstart, dlen - 1));
         }
 
       offset = CLAMP (offset, 0, (gint64) dlen);
@@ -926,23 +964,35 @@ worker_page_for_offset (Worker *w,
   Chapter *ch = &w->chapters[chapter];
   KiosChapterText *text;
   gsize dlen, rlen, rindex;
-  int lo, hi;
+  int lo, hi, last = 0;
 
-  worker_ensure_rstream (w, chapter);
   text = worker_get_text (w, chapter, NULL);
-  if (offset <= 0 || text == NULL || ch->rstream->len == 0 || ch->page_start->len == 0)
+  if (offset <= 0 || text == NULL)
     return 0;
 
   dlen = kios_chapter_text_get_length (text);
-  rlen = ch->rstream->len;
   if (dlen == 0)
     return 0;
   if ((gsize) offset >= dlen)
-    return (int) ch->page_start->len - 1;
+    return MAX (worker_chapter_pages (w, chapter) - 1, 0);
+
+  /* Read pages until the rendered text reaches well past the offset: both
+   * streams hold the same words, so their indices stay close. */
+  worker_extend_rstream (w, chapter, 0);
+  while (ch->rstream->len < (gsize) offset + ANCHOR_SLACK && !worker_rstream_complete (w, chapter))
+    worker_extend_rstream (w, chapter, ++last);
+  rlen = ch->rstream->len;
+  if (rlen == 0)
+    return 0;
 
   rindex = kios_text_anchor_map (kios_chapter_text_get_chars (text), dlen, (gsize) offset,
                                  (const gunichar *) ch->rstream->data, rlen,
-                                 (gsize) ((double) offset * rlen / dlen));
+                                 MIN ((gsize) offset, rlen - 1));
+
+  /* Know where the page after rindex starts, so the search below can stop. */
+  while (!worker_rstream_complete (w, chapter) &&
+         (gsize) g_array_index (ch->page_start, int, ch->page_start->len - 1) <= rindex)
+    worker_extend_rstream (w, chapter, (int) ch->page_start->len);
 
   /* The last page whose first character is at or before rindex. */
   lo = 0;

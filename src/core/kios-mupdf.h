@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 /* The resource store: big enough to keep a few laid-out chapters of a large
  * book, small enough to stay far under the 150 MB reading budget. */
-#define KIOS_MUPDF_STORE_SIZE (96u << 20)
+#define KIOS_MUPDF_STORE_SIZE (64u << 20)
 
 /* clang-format off */
 fz_context *kios_mupdf_new_context      (void);
