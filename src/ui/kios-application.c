@@ -7,16 +7,229 @@
 
 #include "kios-application.h"
 
+#include "kios-error-messages.h"
+#include "kios-paths.h"
+#include "kios-preferences-window.h"
+#include "kios-window.h"
+
+#include <glib/gi18n.h>
+
+/* How long quitting may wait for queued position writes to reach the disk. */
+#define STORE_FLUSH_TIMEOUT_MS 3000
+
 struct _KiosApplication
 {
   AdwApplication parent_instance;
+
+  KiosLibraryStore *store;
+  GError           *store_error; /* why the store could not be opened, shown once */
 };
 
 G_DEFINE_FINAL_TYPE (KiosApplication, kios_application, ADW_TYPE_APPLICATION)
 
+static KiosWindow *
+new_window (KiosApplication *self)
+{
+  KiosWindow *window = kios_window_new (self);
+
+  if (self->store_error != NULL)
+    {
+      g_autofree char *message = kios_error_message_for_store (self->store_error);
+
+      kios_window_add_toast (window, adw_toast_new (message));
+      g_clear_error (&self->store_error);
+    }
+
+  return window;
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GApplication *app = G_APPLICATION (user_data);
+  GList        *windows;
+
+  /* Closing (not destroying) each window runs its close-request handler, so
+   * it saves its size and closes its book cleanly. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (app)), (GCopyFunc) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free_full (windows, g_object_unref);
+
+  g_application_quit (app);
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkApplication        *app = GTK_APPLICATION (user_data);
+  KiosPreferencesWindow *window;
+
+  window = kios_preferences_window_new (gtk_application_get_active_window (app));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication  *app = GTK_APPLICATION (user_data);
+  g_autofree char *debug_info = NULL;
+  GtkWidget       *about;
+
+  debug_info = g_strdup_printf ("Kios %s (%s)\nGLib %u.%u.%u\nGTK %u.%u.%u\nlibadwaita %u.%u.%u\nMuPDF %s\n",
+                                PACKAGE_VERSION, PROFILE,
+                                glib_major_version, glib_minor_version, glib_micro_version,
+                                gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version (),
+                                adw_get_major_version (), adw_get_minor_version (), adw_get_micro_version (),
+                                MUPDF_VERSION);
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _ ("Kios"),
+                        "application-icon", "app.kios.Kios",
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _ ("The Kios authors"),
+                        "copyright", "© 2026 The Kios authors",
+                        "license-type", GTK_LICENSE_AGPL_3_0,
+                        "comments", _ ("Read EPUB and PDF books and keep your place on every device"),
+                        "debug-info", debug_info,
+                        /* Translators: replace with your names, one per line. */
+                        "translator-credits", _ ("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+shortcuts_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkApplication        *app = GTK_APPLICATION (user_data);
+  g_autoptr (GtkBuilder) builder = NULL;
+  GtkWindow             *window;
+
+  builder = gtk_builder_new_from_resource ("/app/kios/Kios/ui/kios-shortcuts-window.ui");
+  window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+  gtk_window_set_transient_for (window, gtk_application_get_active_window (app));
+  gtk_window_present (window);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "preferences", preferences_activated },
+  { "about", about_activated },
+  { "shortcuts", shortcuts_activated },
+};
+
+static void
+kios_application_startup (GApplication *application)
+{
+  KiosApplication *self = KIOS_APPLICATION (application);
+  g_autofree char *db_path = NULL;
+  GError          *error = NULL;
+
+  G_APPLICATION_CLASS (kios_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]){ "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", (const char *[]){ "<Control>comma", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.shortcuts", (const char *[]){ "<Control>question", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", (const char *[]){ "<Control>o", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.close", (const char *[]){ "<Control>w", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-contents", (const char *[]){ "F9", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.fullscreen", (const char *[]){ "F11", NULL });
+  /* Ctrl+plus/minus/0 are the reader view's own keys (font size for EPUB,
+   * zoom for PDF): application accelerators would take them first. */
+
+  /* The store opens its database once per process; a failure leaves the app
+   * usable for reading and is shown in the first window. */
+  db_path = kios_paths_library_db ();
+  self->store = kios_library_store_new (db_path, &error);
+  if (self->store == NULL)
+    {
+      g_warning ("Could not open the library %s: %s", db_path, error->message);
+      self->store_error = error;
+    }
+}
+
+static void
+kios_application_shutdown (GApplication *application)
+{
+  KiosApplication *self = KIOS_APPLICATION (application);
+
+  if (self->store != NULL && !kios_library_store_flush (self->store, STORE_FLUSH_TIMEOUT_MS))
+    g_warning ("The library did not finish writing within %d ms", STORE_FLUSH_TIMEOUT_MS);
+
+  G_APPLICATION_CLASS (kios_application_parent_class)->shutdown (application);
+}
+
+static void
+kios_application_activate (GApplication *application)
+{
+  KiosApplication *self = KIOS_APPLICATION (application);
+  GtkWindow       *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (new_window (self));
+
+  gtk_window_present (window);
+}
+
+static void
+kios_application_open (GApplication *application,
+                       GFile       **files,
+                       int           n_files,
+                       const char   *hint)
+{
+  KiosApplication *self = KIOS_APPLICATION (application);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      GtkWindow  *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+      KiosWindow *window;
+
+      /* One window per book; a window still showing the library is reused. */
+      if (KIOS_IS_WINDOW (active) && !kios_window_is_reading (KIOS_WINDOW (active)))
+        window = KIOS_WINDOW (active);
+      else
+        window = new_window (self);
+
+      kios_window_open_file (window, files[i]);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static void
+kios_application_dispose (GObject *object)
+{
+  KiosApplication *self = KIOS_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_error (&self->store_error);
+
+  G_OBJECT_CLASS (kios_application_parent_class)->dispose (object);
+}
+
 static void
 kios_application_class_init (KiosApplicationClass *klass)
 {
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = kios_application_dispose;
+
+  app_class->startup = kios_application_startup;
+  app_class->shutdown = kios_application_shutdown;
+  app_class->activate = kios_application_activate;
+  app_class->open = kios_application_open;
 }
 
 static void
@@ -27,8 +240,18 @@ kios_application_init (KiosApplication *self)
 KiosApplication *
 kios_application_new (void)
 {
+  /* The resource path is fixed so a .Devel build finds the same resources. */
   return g_object_new (KIOS_TYPE_APPLICATION,
                        "application-id", APP_ID,
+                       "resource-base-path", "/app/kios/Kios",
                        "flags", G_APPLICATION_HANDLES_OPEN,
                        NULL);
+}
+
+KiosLibraryStore *
+kios_application_get_store (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->store;
 }

@@ -5,11 +5,20 @@
 
 #include <adwaita.h>
 
+#include "kios-library-store.h"
+
 G_BEGIN_DECLS
+
+/* One schema for every profile: a devel build shares the reader's settings. */
+#define KIOS_SETTINGS_SCHEMA "app.kios.Kios"
 
 #define KIOS_TYPE_APPLICATION (kios_application_get_type ())
 G_DECLARE_FINAL_TYPE (KiosApplication, kios_application, KIOS, APPLICATION, AdwApplication)
 
-KiosApplication *kios_application_new (void);
+/* clang-format off */
+KiosApplication  *kios_application_new       (void);
+/* The library store, opened at startup; NULL when it could not be opened. */
+KiosLibraryStore *kios_application_get_store (KiosApplication *self);
+/* clang-format on */
 
 G_END_DECLS

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/*
+ * KiosPreferencesWindow: the Settings window. Its "Reading" page is bound to
+ * GSettings; the sync pages are added with adw_preferences_window_add().
+ */
+
+#define KIOS_TYPE_PREFERENCES_WINDOW (kios_preferences_window_get_type ())
+G_DECLARE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, KIOS, PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+/* clang-format off */
+KiosPreferencesWindow *kios_preferences_window_new (GtkWindow *parent);
+/* clang-format on */
+
+G_END_DECLS

@@ -1,0 +1,1019 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-window"
+
+#include "config.h"
+
+#include "kios-window.h"
+
+#include "kios-book-format.h"
+#include "kios-document.h"
+#include "kios-error-messages.h"
+#include "kios-error.h"
+#include "kios-paths.h"
+
+#include <glib/gi18n.h>
+
+#define FONT_SIZE_STEP 2.0
+#define COVER_BOX_WIDTH 120.0
+#define COVER_BOX_HEIGHT 180.0
+/* Covers are rendered at twice their size so they stay sharp on HiDPI screens. */
+#define COVER_SCALE 2.0
+
+struct _KiosWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GSettings        *settings;
+  KiosLibraryStore *store;
+  KiosDocument     *document;         /* the open book, or NULL */
+  GCancellable     *cancellable;      /* the window's lifetime */
+  GCancellable     *open_cancellable; /* the open in progress, or NULL */
+
+  /* Template children. */
+  AdwToastOverlay *toast_overlay;
+  GtkWidget       *library_button;
+  GtkWidget       *contents_button;
+  GtkWidget       *open_button;
+  AdwWindowTitle  *window_title;
+  GtkWidget       *text_menu_button;
+  GtkWidget       *font_size_button;
+  GtkAdjustment   *margin_adjustment;
+  GtkAdjustment   *line_spacing_adjustment;
+  GtkRevealer     *sync_banner_revealer;
+  GtkStack        *stack;
+  KiosStartView   *start_view;
+  KiosReaderView  *reader_view;
+};
+
+G_DEFINE_FINAL_TYPE (KiosWindow, kios_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* One open, from the file to the page on screen. */
+typedef struct
+{
+  KiosWindow     *self;        /* owned */
+  GCancellable   *cancellable; /* owned */
+  char           *path;
+  char           *display_name;
+  KiosDocument   *document;
+  char           *hash;       /* copied for the worker: documents stay on the main thread */
+  KiosBookRecord *record;     /* the stored record, if any (set by the worker) */
+  KiosPosition   *position;   /* the saved position, if any (set by the worker) */
+  gboolean        need_cover; /* set by the worker */
+} OpenRequest;
+
+static void
+open_request_free (OpenRequest *request)
+{
+  g_clear_object (&request->self);
+  g_clear_object (&request->cancellable);
+  g_clear_pointer (&request->path, g_free);
+  g_clear_pointer (&request->display_name, g_free);
+  g_clear_object (&request->document);
+  g_clear_pointer (&request->hash, g_free);
+  g_clear_pointer (&request->record, kios_book_record_free);
+  g_clear_pointer (&request->position, kios_position_free);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenRequest, open_request_free)
+
+/* A cover being rendered and saved for one book. */
+typedef struct
+{
+  KiosWindow     *self;   /* owned */
+  KiosBookRecord *record; /* the record to store with the new cover */
+  KiosPage       *page;
+} CoverRequest;
+
+static void
+cover_request_free (CoverRequest *request)
+{
+  g_clear_object (&request->self);
+  g_clear_pointer (&request->record, kios_book_record_free);
+  g_clear_pointer (&request->page, kios_page_free);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CoverRequest, cover_request_free)
+
+/* The subtitle names the chapter, unless it only repeats the book's title. */
+static void
+update_subtitle (KiosWindow *self)
+{
+  const char *chapter = NULL;
+
+  if (self->document != NULL)
+    chapter = kios_reader_view_get_chapter_title (self->reader_view);
+  if (g_strcmp0 (chapter, adw_window_title_get_title (self->window_title)) == 0)
+    chapter = NULL;
+
+  adw_window_title_set_subtitle (self->window_title, chapter);
+}
+
+static void
+set_action_enabled (KiosWindow *self,
+                    const char *name,
+                    gboolean    enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+update_mode (KiosWindow *self)
+{
+  gboolean reading = self->document != NULL;
+
+  gtk_stack_set_visible_child_name (self->stack, reading ? "reader" : "library");
+  gtk_widget_set_visible (self->library_button, reading);
+  gtk_widget_set_visible (self->contents_button, reading);
+  gtk_widget_set_visible (self->text_menu_button, reading);
+  gtk_widget_set_visible (self->open_button, !reading);
+  set_action_enabled (self, "show-library", reading);
+  set_action_enabled (self, "toggle-contents", reading);
+
+  if (!reading)
+    {
+      adw_window_title_set_title (self->window_title, _ ("Kios"));
+      adw_window_title_set_subtitle (self->window_title, NULL);
+      gtk_window_set_title (GTK_WINDOW (self), _ ("Kios"));
+    }
+}
+
+static void
+show_open_error_response_cb (AdwMessageDialog *dialog,
+                             const char       *response,
+                             gpointer          user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  if (g_strcmp0 (response, "open") == 0)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "open", NULL);
+}
+
+static void
+show_open_error (KiosWindow   *self,
+                 const char   *display_name,
+                 const GError *error)
+{
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget       *dialog;
+
+  /* The untranslated detail goes to the log, the user gets a sentence. */
+  g_message ("Could not open %s: %s", display_name, error->message);
+
+  /* Translators: the dialog heading when a book fails to open; %s is the file name. */
+  heading = g_strdup_printf (_ ("Could Not Open “%s”"), display_name);
+  body = kios_error_message_for_open (error);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "close", _ ("_Close"),
+                                    "open", _ ("_Open Another Book…"),
+                                    NULL);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (show_open_error_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* How far a pixel may be from white and still count as the page's margin. */
+#define COVER_MARGIN_TOLERANCE 24
+
+static gboolean
+is_margin_pixel (const guint8 *pixel)
+{
+  return pixel[0] >= 255 - COVER_MARGIN_TOLERANCE && pixel[1] >= 255 - COVER_MARGIN_TOLERANCE && pixel[2] >= 255 - COVER_MARGIN_TOLERANCE;
+}
+
+/*
+ * The first page of a reflowed EPUB is the cover image inside the page's
+ * white margins: crop to what is drawn so the thumbnail shows the cover
+ * itself. Returns a page sharing the pixels, or NULL when there is nothing
+ * worth cropping.
+ */
+static KiosPage *
+crop_page_margins (const KiosPage *page)
+{
+  const guint8 *data;
+  gsize         len;
+  int           top = page->height;
+  int           bottom = -1;
+  int           left = page->width;
+  int           right = -1;
+  KiosPage     *cropped;
+
+  if (page->pixels == NULL)
+    return NULL;
+
+  data = g_bytes_get_data (page->pixels, &len);
+  if (page->width <= 0 || page->height <= 0 || len < (gsize) page->stride * page->height)
+    return NULL;
+
+  for (int y = 0; y < page->height; y++)
+    {
+      const guint8 *row = data + (gsize) y * page->stride;
+
+      for (int x = 0; x < page->width; x++)
+        {
+          if (is_margin_pixel (row + x * 3))
+            continue;
+          top = MIN (top, y);
+          bottom = MAX (bottom, y);
+          left = MIN (left, x);
+          right = MAX (right, x);
+        }
+    }
+
+  /* A blank page, or one drawn edge to edge, stays as it is. */
+  if (bottom < 0 || (top == 0 && left == 0 && bottom == page->height - 1 && right == page->width - 1))
+    return NULL;
+  /* Crumbs (a page number, a rule) are not a cover. */
+  if ((right - left + 1) * 4 < page->width || (bottom - top + 1) * 4 < page->height)
+    return NULL;
+
+  cropped = kios_page_copy (page);
+  g_bytes_unref (cropped->pixels);
+  cropped->pixels = g_bytes_new_from_bytes (page->pixels,
+                                            (gsize) top * page->stride + (gsize) left * 3,
+                                            (gsize) (bottom - top) * page->stride + (gsize) (right - left + 1) * 3);
+  cropped->width = right - left + 1;
+  cropped->height = bottom - top + 1;
+  return cropped;
+}
+
+static void
+save_cover_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  CoverRequest        *request = task_data;
+  g_autoptr (KiosPage) cropped = NULL;
+  g_autofree char     *dir = NULL;
+  g_autofree char     *file_name = NULL;
+  g_autofree char     *path = NULL;
+  GError              *error = NULL;
+
+  dir = kios_paths_cache_subdir ("covers");
+  file_name = g_strconcat (request->record->hash, ".png", NULL);
+  path = g_build_filename (dir, file_name, NULL);
+  cropped = crop_page_margins (request->page);
+  if (!kios_page_save_png (cropped != NULL ? cropped : request->page, path, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&path), g_free);
+}
+
+static void
+save_cover_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CoverRequest      *request = g_task_get_task_data (G_TASK (result));
+  g_autofree char   *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  path = g_task_propagate_pointer (G_TASK (result), &error);
+  if (path == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not save the cover of %s: %s", request->record->path, error->message);
+      return;
+    }
+
+  if (request->self->store == NULL)
+    return;
+
+  g_free (request->record->cover_path);
+  request->record->cover_path = g_steal_pointer (&path);
+  kios_library_store_upsert_book (request->self->store, request->record);
+}
+
+static void
+render_cover_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (CoverRequest) request = user_data;
+  g_autoptr (GTask)        task = NULL;
+  g_autoptr (GError)       error = NULL;
+
+  request->page = kios_document_render_finish (KIOS_DOCUMENT (source_object), result, &error);
+  if (request->page == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not render the cover of %s: %s", request->record->path, error->message);
+      return;
+    }
+
+  /* Writing the PNG is disk I/O: a worker does it. */
+  task = g_task_new (NULL, request->self->cancellable, save_cover_cb, NULL);
+  g_task_set_source_tag (task, render_cover_cb);
+  g_task_set_task_data (task, g_steal_pointer (&request), (GDestroyNotify) cover_request_free);
+  g_task_run_in_thread (task, save_cover_worker);
+}
+
+static void
+make_cover (KiosWindow           *self,
+            KiosDocument         *document,
+            const KiosBookRecord *record)
+{
+  CoverRequest   *request;
+  KiosPageRequest page_request;
+
+  kios_page_request_init (&page_request);
+  page_request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  page_request.location.chapter = 0;
+  page_request.location.page = 0;
+  page_request.box_width = COVER_BOX_WIDTH;
+  page_request.box_height = COVER_BOX_HEIGHT;
+  page_request.scale = COVER_SCALE;
+  page_request.fit = KIOS_FIT_PAGE;
+  page_request.zoom = 1.0;
+  page_request.foreground = 0x000000;
+  page_request.background = 0xffffff;
+
+  g_debug ("Rendering a cover for %s", record->path);
+  request = g_new0 (CoverRequest, 1);
+  request->self = g_object_ref (self);
+  request->record = kios_book_record_copy (record);
+  kios_document_render_async (document, &page_request, self->cancellable, render_cover_cb, request);
+}
+
+static char *
+join_authors (KiosDocument *document)
+{
+  const char *const *authors = kios_document_get_authors (document);
+
+  if (authors == NULL || authors[0] == NULL)
+    return NULL;
+
+  return g_strjoinv (", ", (char **) authors);
+}
+
+static void
+present_document (KiosWindow  *self,
+                  OpenRequest *request)
+{
+  KiosDocument    *document = request->document;
+  const char      *title = kios_document_get_title (document);
+  g_autofree char *authors = join_authors (document);
+  gint64           now = g_get_real_time () / G_USEC_PER_SEC;
+  KiosBookRecord   record = { 0 };
+
+  g_clear_object (&self->open_cancellable);
+  g_set_object (&self->document, document);
+  kios_start_view_set_opening (self->start_view, NULL);
+
+  if (title == NULL || *title == '\0')
+    title = request->display_name;
+
+  /* The library learns about the book (or its new path) before the first page turn. */
+  record.hash = request->hash;
+  record.path = request->path;
+  record.size = kios_document_get_size (document);
+  record.format = (char *) kios_book_format_to_string (kios_document_get_format (document));
+  record.title = (char *) title;
+  record.authors = authors;
+  record.cover_path = request->need_cover || request->record == NULL ? NULL : request->record->cover_path;
+  record.added_at = request->record != NULL ? request->record->added_at : now;
+  record.last_opened_at = now;
+  record.progress = request->record != NULL ? request->record->progress : 0.0;
+  if (self->store != NULL)
+    {
+      kios_library_store_upsert_book (self->store, &record);
+      kios_library_store_touch_book (self->store, request->hash, now);
+    }
+
+  adw_window_title_set_title (self->window_title, title);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  kios_reader_view_open (self->reader_view, document, request->position);
+  update_mode (self);
+  update_subtitle (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->reader_view));
+
+  if (request->need_cover && self->store != NULL)
+    make_cover (self, document, &record);
+}
+
+static void
+lookup_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  OpenRequest       *request = task_data;
+  KiosLibraryStore  *store = source_object;
+  g_autoptr (GError) error = NULL;
+
+  /* Only the request's own fields are written here; the window waits for the result. */
+  request->record = kios_library_store_get_book (store, request->hash, &error);
+  if (request->record == NULL && !g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+    g_warning ("Could not read the library record of %s: %s", request->path, error->message);
+  g_clear_error (&error);
+
+  request->position = kios_library_store_get_position (store, request->hash, &error);
+  if (request->position == NULL && error != NULL && !g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+    g_warning ("Could not read the saved position of %s: %s", request->path, error->message);
+
+  request->need_cover = request->record == NULL || request->record->cover_path == NULL || !g_file_test (request->record->cover_path, G_FILE_TEST_IS_REGULAR);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+lookup_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  OpenRequest *request = g_task_get_task_data (G_TASK (result));
+
+  if (g_cancellable_is_cancelled (request->cancellable))
+    return;
+
+  present_document (request->self, request);
+}
+
+static void
+open_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (OpenRequest) request = user_data;
+  g_autoptr (GError)      error = NULL;
+  KiosWindow             *self;
+
+  request->document = kios_document_open_finish (result, &error);
+  if (request->document == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (g_cancellable_is_cancelled (request->cancellable))
+    return;
+
+  self = request->self;
+  if (request->document == NULL)
+    {
+      g_clear_object (&self->open_cancellable);
+      kios_start_view_set_opening (self->start_view, NULL);
+      kios_start_view_reload (self->start_view);
+      update_mode (self);
+      show_open_error (self, request->display_name, error);
+      return;
+    }
+
+  request->hash = g_strdup (kios_document_get_hash (request->document));
+  if (self->store == NULL || request->hash == NULL)
+    {
+      request->need_cover = FALSE;
+      present_document (self, request);
+      return;
+    }
+
+  /* The store's getters block on SQLite: look the book up in a worker. */
+  {
+    g_autoptr (GTask) task = NULL;
+    GCancellable     *cancellable = request->cancellable;
+
+    task = g_task_new (self->store, cancellable, lookup_cb, NULL);
+    g_task_set_source_tag (task, open_cb);
+    g_task_set_task_data (task, g_steal_pointer (&request), (GDestroyNotify) open_request_free);
+    g_task_run_in_thread (task, lookup_worker);
+  }
+}
+
+static void
+close_book (KiosWindow *self)
+{
+  if (self->open_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->open_cancellable);
+      g_clear_object (&self->open_cancellable);
+    }
+
+  if (self->document != NULL)
+    {
+      kios_reader_view_close (self->reader_view);
+      g_clear_object (&self->document);
+    }
+
+  kios_start_view_set_opening (self->start_view, NULL);
+}
+
+static void
+open_files (KiosWindow *self,
+            GFile     **files,
+            guint       n_files)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (n_files == 0)
+    return;
+
+  kios_window_open_file (self, files[0]);
+
+  /* One window per book: the others open beside this one. */
+  for (guint i = 1; i < n_files && KIOS_IS_APPLICATION (app); i++)
+    {
+      KiosWindow *window = kios_window_new (KIOS_APPLICATION (app));
+
+      kios_window_open_file (window, files[i]);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static void
+file_chooser_response_cb (GtkNativeDialog *native,
+                          int              response,
+                          gpointer         user_data)
+{
+  g_autoptr (KiosWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GListModel) list = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
+      g_autoptr (GPtrArray)  files = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+        g_ptr_array_add (files, g_list_model_get_item (list, i));
+
+      open_files (self, (GFile **) files->pdata, files->len);
+    }
+
+  g_object_unref (native);
+}
+
+static void
+open_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  KiosWindow               *self = KIOS_WINDOW (user_data);
+  GtkFileChooserNative     *native;
+  g_autoptr (GtkFileFilter) books = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) epub = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) pdf = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (books, _ ("E-books"));
+  gtk_file_filter_add_mime_type (books, "application/epub+zip");
+  gtk_file_filter_add_mime_type (books, "application/pdf");
+  gtk_file_filter_add_suffix (books, "epub");
+  gtk_file_filter_add_suffix (books, "pdf");
+  gtk_file_filter_set_name (epub, _ ("EPUB books"));
+  gtk_file_filter_add_mime_type (epub, "application/epub+zip");
+  gtk_file_filter_add_suffix (epub, "epub");
+  gtk_file_filter_set_name (pdf, _ ("PDF documents"));
+  gtk_file_filter_add_mime_type (pdf, "application/pdf");
+  gtk_file_filter_add_suffix (pdf, "pdf");
+
+  native = gtk_file_chooser_native_new (_ ("Open a Book"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _ ("_Open"), _ ("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), books);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), epub);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), pdf);
+  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (native), books);
+
+  g_signal_connect (native, "response", G_CALLBACK (file_chooser_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+close_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+}
+
+static void
+show_library_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  kios_window_show_library (KIOS_WINDOW (user_data));
+}
+
+static void
+toggle_contents_change_state (GSimpleAction *action,
+                              GVariant      *state,
+                              gpointer       user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  /* The reader view owns the sidebar; the action state follows it back. */
+  g_object_set (self->reader_view, "contents-visible", g_variant_get_boolean (state), NULL);
+}
+
+static void
+contents_visible_changed_cb (KiosWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "toggle-contents");
+  gboolean visible = FALSE;
+
+  g_object_get (self->reader_view, "contents-visible", &visible, NULL);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (visible));
+}
+
+static void
+fullscreen_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  GtkWindow *window = GTK_WINDOW (user_data);
+
+  if (gtk_window_is_fullscreen (window))
+    gtk_window_unfullscreen (window);
+  else
+    gtk_window_fullscreen (window);
+}
+
+static void
+change_font_size (KiosWindow *self,
+                  double      delta)
+{
+  double size = g_settings_get_double (self->settings, "font-size") + delta;
+
+  /* The schema's range; GSettings refuses values outside it. */
+  g_settings_set_double (self->settings, "font-size", CLAMP (size, 8.0, 48.0));
+}
+
+static void
+font_larger_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  change_font_size (KIOS_WINDOW (user_data), FONT_SIZE_STEP);
+}
+
+static void
+font_smaller_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  change_font_size (KIOS_WINDOW (user_data), -FONT_SIZE_STEP);
+}
+
+static void
+font_reset_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  g_settings_reset (KIOS_WINDOW (user_data)->settings, "font-size");
+}
+
+static const GActionEntry win_actions[] = {
+  { "open", open_activated },
+  { "close", close_activated },
+  { "show-library", show_library_activated },
+  { "toggle-contents", NULL, NULL, "false", toggle_contents_change_state },
+  { "fullscreen", fullscreen_activated },
+  { "font-larger", font_larger_activated },
+  { "font-smaller", font_smaller_activated },
+  { "font-reset", font_reset_activated },
+};
+
+static void
+font_size_changed_cb (KiosWindow *self,
+                      const char *key,
+                      GSettings  *settings)
+{
+  g_autoptr (GVariant) default_value = g_settings_get_default_value (settings, "font-size");
+  double               size = g_settings_get_double (settings, "font-size");
+  double               reference = g_variant_get_double (default_value);
+  g_autofree char     *label = NULL;
+
+  /* Translators: the text size relative to the default, e.g. "120%". */
+  label = g_strdup_printf (_ ("%d%%"), (int) (size / reference * 100.0 + 0.5));
+  gtk_button_set_label (GTK_BUTTON (self->font_size_button), label);
+}
+
+static void
+book_activated_cb (KiosWindow *self,
+                   const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  kios_window_open_file (self, file);
+}
+
+static gboolean
+drop_cb (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         gpointer       user_data)
+{
+  KiosWindow           *self = KIOS_WINDOW (user_data);
+  GSList               *list;
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  list = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = list; l != NULL; l = l->next)
+    g_ptr_array_add (files, l->data);
+  g_slist_free (list);
+
+  open_files (self, (GFile **) files->pdata, files->len);
+  return files->len > 0;
+}
+
+static void
+bind_reader_setting (KiosWindow *self,
+                     const char *key)
+{
+  /* The reader view follows the settings; a missing property is a contract
+   * break worth one warning, not a crash. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->reader_view), key) == NULL)
+    {
+      g_warning ("KiosReaderView has no “%s” property", key);
+      return;
+    }
+
+  g_settings_bind (self->settings, key, self->reader_view, key, G_SETTINGS_BIND_DEFAULT);
+}
+
+static gboolean
+kios_window_close_request (GtkWindow *window)
+{
+  KiosWindow *self = KIOS_WINDOW (window);
+  int         width;
+  int         height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (self->settings);
+  if (!gtk_window_is_maximized (window) && !gtk_window_is_fullscreen (window))
+    {
+      g_settings_set_int (self->settings, "window-width", MAX (width, 360));
+      g_settings_set_int (self->settings, "window-height", MAX (height, 294));
+    }
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_apply (self->settings);
+
+  /* The reader view saves the position when the book closes. */
+  close_book (self);
+
+  return GTK_WINDOW_CLASS (kios_window_parent_class)->close_request (window);
+}
+
+static void
+kios_window_constructed (GObject *object)
+{
+  KiosWindow *self = KIOS_WINDOW (object);
+
+  G_OBJECT_CLASS (kios_window_parent_class)->constructed (object);
+
+  if (g_strcmp0 (PROFILE, "devel") == 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+static void
+kios_window_dispose (GObject *object)
+{
+  KiosWindow *self = KIOS_WINDOW (object);
+
+  /* The settings action outlives nothing: detach it from this window's group
+   * so a later settings change cannot reach a disposed window. */
+  g_action_map_remove_action (G_ACTION_MAP (self), "theme");
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->open_cancellable != NULL)
+    g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  g_clear_object (&self->document);
+  g_clear_object (&self->store);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KIOS_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (kios_window_parent_class)->dispose (object);
+}
+
+static void
+kios_window_finalize (GObject *object)
+{
+  KiosWindow *self = KIOS_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (kios_window_parent_class)->finalize (object);
+}
+
+static void
+kios_window_class_init (KiosWindowClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = kios_window_constructed;
+  object_class->dispose = kios_window_dispose;
+  object_class->finalize = kios_window_finalize;
+  window_class->close_request = kios_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, text_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_size_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, margin_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, line_spacing_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, sync_banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, start_view);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, reader_view);
+
+  g_type_ensure (KIOS_TYPE_START_VIEW);
+  g_type_ensure (KIOS_TYPE_READER_VIEW);
+}
+
+static void
+kios_window_init (KiosWindow *self)
+{
+  g_autoptr (GAction) theme_action = NULL;
+  GtkDropTarget      *drop_target;
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  theme_action = g_settings_create_action (self->settings, "theme");
+  g_action_map_add_action (G_ACTION_MAP (self), theme_action);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  bind_reader_setting (self, "font-size");
+  bind_reader_setting (self, "theme");
+  bind_reader_setting (self, "margin");
+  bind_reader_setting (self, "line-spacing");
+  bind_reader_setting (self, "pdf-fit");
+  g_settings_bind (self->settings, "margin", self->margin_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "line-spacing", self->line_spacing_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::font-size", G_CALLBACK (font_size_changed_cb), self, G_CONNECT_SWAPPED);
+  font_size_changed_cb (self, "font-size", self->settings);
+
+  g_signal_connect_object (self->reader_view, "notify::chapter-title", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (book_activated_cb), self, G_CONNECT_SWAPPED);
+
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+
+  update_mode (self);
+}
+
+KiosWindow *
+kios_window_new (KiosApplication *application)
+{
+  KiosWindow *self;
+
+  g_return_val_if_fail (application == NULL || KIOS_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (KIOS_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  /* GtkWindow:application is not a construct property: set the store here. */
+  if (application != NULL)
+    kios_window_set_store (self, kios_application_get_store (application));
+
+  return self;
+}
+
+KiosLibraryStore *
+kios_window_get_store (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return self->store;
+}
+
+void
+kios_window_set_store (KiosWindow       *self,
+                       KiosLibraryStore *store)
+{
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+
+  kios_reader_view_set_store (self->reader_view, store);
+  kios_start_view_set_store (self->start_view, store);
+}
+
+KiosStartView *
+kios_window_get_start_view (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return self->start_view;
+}
+
+KiosReaderView *
+kios_window_get_reader_view (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return self->reader_view;
+}
+
+GtkRevealer *
+kios_window_get_sync_banner (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return self->sync_banner_revealer;
+}
+
+gboolean
+kios_window_is_reading (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), FALSE);
+
+  return self->document != NULL || self->open_cancellable != NULL;
+}
+
+const char *
+kios_window_get_visible_page (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+void
+kios_window_open_file (KiosWindow *self,
+                       GFile      *file)
+{
+  OpenRequest     *request;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  close_book (self);
+  update_mode (self);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char   *name = g_file_get_basename (file);
+
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not a local file: %s", name);
+      show_open_error (self, name != NULL ? name : _ ("Unknown file"), error);
+      return;
+    }
+
+  self->open_cancellable = g_cancellable_new ();
+
+  request = g_new0 (OpenRequest, 1);
+  request->self = g_object_ref (self);
+  request->cancellable = g_object_ref (self->open_cancellable);
+  request->display_name = g_path_get_basename (path);
+  request->path = g_steal_pointer (&path);
+
+  kios_start_view_set_opening (self->start_view, request->display_name);
+  kios_document_open_async (request->path, request->cancellable, open_cb, request);
+}
+
+void
+kios_window_show_library (KiosWindow *self)
+{
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+
+  close_book (self);
+  kios_start_view_reload (self->start_view);
+  update_mode (self);
+}
+
+void
+kios_window_add_toast (KiosWindow *self,
+                       AdwToast   *toast)
+{
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

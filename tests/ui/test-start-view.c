@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "test-start-view"
+
+#include "config.h"
+
+#include "kios-library-store.h"
+#include "kios-start-view.h"
+#include "kios-ui-test-utils.h"
+
+static void
+add_book (KiosLibraryStore *store,
+          const char       *hash,
+          const char       *title,
+          const char       *authors,
+          gint64            last_opened_at,
+          double            progress,
+          const char       *cover_path)
+{
+  g_autofree char *path = g_strdup_printf ("/books/%s.epub", hash);
+  KiosBookRecord   book = {
+      .hash = (char *) hash,
+      .path = path,
+      .size = 1000,
+      .format = (char *) "epub",
+      .title = (char *) title,
+      .authors = (char *) authors,
+      .cover_path = (char *) cover_path,
+      .added_at = 1,
+      .last_opened_at = last_opened_at,
+      .progress = progress,
+  };
+
+  kios_library_store_upsert_book (store, &book);
+  kios_library_store_touch_book (store, hash, last_opened_at);
+}
+
+static gboolean
+view_loaded (gpointer data)
+{
+  return !kios_start_view_is_loading (KIOS_START_VIEW (data));
+}
+
+/* The start view inside a plain window, shown and loaded. */
+static GtkWindow *
+show_view (KiosStartView *view)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+
+  gtk_window_set_default_size (window, 900, 640);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+  g_assert_true (kios_test_wait_until (view_loaded, view, 10000));
+  return window;
+}
+
+static void
+test_start_view_empty (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosStartView               *view = kios_start_view_new ();
+  g_autofree char             *shot = NULL;
+  GtkWindow                   *window;
+
+  kios_start_view_set_store (view, store);
+  window = show_view (view);
+
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "empty");
+  g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 0);
+  /* The empty state offers the open action. */
+  g_assert_nonnull (kios_test_find_widget (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE, NULL));
+
+  shot = kios_test_save_screenshot (GTK_WIDGET (window), "start-view-empty");
+  gtk_window_destroy (window);
+}
+
+static char *
+write_cover_png (void)
+{
+  g_autofree char       *path = g_build_filename (g_get_user_cache_dir (), "cover.png", NULL);
+  g_autoptr (GBytes)     bytes = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  guint8                *pixels;
+  int                    width = 60;
+  int                    height = 90;
+
+  /* A two-tone "cover" so the screenshot shows where it landed. */
+  pixels = g_malloc (width * height * 3);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *p = pixels + (y * width + x) * 3;
+
+        p[0] = y < height / 3 ? 0x1a : 0xf6;
+        p[1] = y < height / 3 ? 0x5f : 0xd3;
+        p[2] = y < height / 3 ? 0xb4 : 0x2d;
+      }
+  bytes = g_bytes_new_take (pixels, width * height * 3);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8, bytes, width * 3);
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  return g_steal_pointer (&path);
+}
+
+static void
+book_activated_cb (KiosStartView *view,
+                   const char    *path,
+                   gpointer       user_data)
+{
+  g_free (*(char **) user_data);
+  *(char **) user_data = g_strdup (path);
+}
+
+static void
+test_start_view_recent_order (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autofree char             *cover = write_cover_png ();
+  g_autofree char             *activated = NULL;
+  g_autofree char             *shot = NULL;
+  KiosStartView               *view;
+  GtkWindow                   *window;
+  GtkFlowBox                  *flow_box;
+  const char                  *expected[] = { "Persuasion", "Emma", "Northanger Abbey" };
+  GtkWidget                   *overlay;
+
+  add_book (store, "aaaa", "Northanger Abbey", "Jane Austen", 1000, 0.1, NULL);
+  add_book (store, "bbbb", "Persuasion", "Jane Austen", 3000, 0.42, cover);
+  add_book (store, "cccc", "Emma", "Jane Austen", 2000, 0.9, NULL);
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  view = kios_start_view_new ();
+  kios_start_view_set_store (view, store);
+  window = show_view (view);
+
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "books");
+  g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 3);
+
+  /* Most recently read first, in the records and on screen. */
+  flow_box = GTK_FLOW_BOX (kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_FLOW_BOX, NULL));
+  g_assert_nonnull (flow_box);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (flow_box, i);
+      GtkWidget       *title;
+
+      g_assert_cmpstr (kios_start_view_get_book (view, i)->title, ==, expected[i]);
+      g_assert_nonnull (child);
+      title = kios_test_find_widget (GTK_WIDGET (child), GTK_TYPE_LABEL, "title");
+      g_assert_nonnull (title);
+      g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (title)), ==, expected[i]);
+    }
+  g_assert_null (gtk_flow_box_get_child_at_index (flow_box, 3));
+
+  /* The cover of the first book is loaded in the background. */
+  overlay = kios_test_find_widget (GTK_WIDGET (gtk_flow_box_get_child_at_index (flow_box, 0)), GTK_TYPE_OVERLAY, NULL);
+  g_assert_nonnull (overlay);
+  g_assert_true (kios_test_wait_until (kios_test_cover_shown, overlay, 5000));
+  /* Books without a cover keep their placeholder. */
+  overlay = kios_test_find_widget (GTK_WIDGET (gtk_flow_box_get_child_at_index (flow_box, 1)), GTK_TYPE_OVERLAY, NULL);
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_last_child (overlay)));
+
+  shot = kios_test_save_screenshot (GTK_WIDGET (window), "start-view-books");
+  /* And in the dark style, where the cards must keep their contrast. */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  g_free (shot);
+  shot = kios_test_save_screenshot (GTK_WIDGET (window), "start-view-books-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Clicking a book asks for it to be opened by its path. */
+  g_signal_connect (view, "book-activated", G_CALLBACK (book_activated_cb), &activated);
+  g_signal_emit_by_name (gtk_flow_box_get_child_at_index (flow_box, 2), "activate");
+  g_assert_cmpstr (activated, ==, "/books/aaaa.epub");
+
+  gtk_window_destroy (window);
+}
+
+static gboolean
+showing_opening (gpointer data)
+{
+  return g_strcmp0 (kios_start_view_get_visible_page (KIOS_START_VIEW (data)), "opening") == 0;
+}
+
+static void
+test_start_view_opening (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autofree char             *shot = NULL;
+  KiosStartView               *view = kios_start_view_new ();
+  GtkWindow                   *window;
+
+  kios_start_view_set_store (view, store);
+  window = show_view (view);
+
+  /* A quick open never shows the spinner; a slow one does. */
+  kios_start_view_set_opening (view, "emma.epub");
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "empty");
+  g_assert_true (kios_test_wait_until (showing_opening, view, 5000));
+  shot = kios_test_save_screenshot (GTK_WIDGET (window), "start-view-opening");
+  kios_start_view_set_opening (view, NULL);
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "empty");
+
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  kios_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/kios/start-view/empty", test_start_view_empty);
+  g_test_add_func ("/kios/start-view/recent-order", test_start_view_recent_order);
+  g_test_add_func ("/kios/start-view/opening", test_start_view_opening);
+
+  return g_test_run ();
+}
