@@ -1,0 +1,1040 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-opds-client"
+
+#include "config.h"
+
+#include "kios-opds-client.h"
+
+#include "kios-book-hash.h"
+#include "kios-http.h"
+#include "kios-paths.h"
+#include "kios-redact.h"
+#include "kios-sync-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ACCEPT_FEEDS \
+  "application/atom+xml;profile=opds-catalog, application/opds+json, application/xml;q=0.9, */*;q=0.5"
+#define MAX_SMALL_DOCUMENT  (256 * 1024)
+#define DEFAULT_TIMEOUT_MS  30000
+#define DOWNLOAD_TIMEOUT_MS 120000
+
+typedef enum {
+  AUTH_NONE = 0,
+  AUTH_BASIC,
+  AUTH_DIGEST,
+} AuthScheme;
+
+struct _KiosOpdsClient
+{
+  char       *catalog_url;
+  char       *origin;      /* scheme://host:port of the catalog */
+  char       *username;
+  char       *password;
+  AuthScheme  scheme;      /* learned from a challenge (or https) */
+  /* the Digest challenge being answered */
+  char       *realm;
+  char       *nonce;
+  char       *opaque;
+  char       *algorithm;
+  gboolean    qop_auth;
+  guint       nc;
+  gboolean    authenticated_once; /* a request with credentials succeeded */
+  gsize       max_feed_size;
+  gsize       max_book_size;
+  guint       timeout_ms;
+  guint       n_requests;
+  KiosOpdsFeed *root;      /* cached for search */
+};
+
+/* ------------------------------------------------------------------ */
+
+static char *
+origin_of (const char *url)
+{
+  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  int              port;
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = g_str_equal (scheme, "https") ? 443 : 80;
+  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
+}
+
+static gboolean
+same_origin (KiosOpdsClient *self,
+             const char     *url)
+{
+  g_autofree char *origin = origin_of (url);
+
+  return origin != NULL && g_strcmp0 (origin, self->origin) == 0;
+}
+
+KiosOpdsClient *
+kios_opds_client_new (const char *catalog_url,
+                      const char *username,
+                      const char *password)
+{
+  KiosOpdsClient *self;
+
+  g_return_val_if_fail (catalog_url != NULL, NULL);
+
+  self = g_new0 (KiosOpdsClient, 1);
+  self->catalog_url = g_strdup (catalog_url);
+  self->origin = origin_of (catalog_url);
+  if (username != NULL && *username != '\0')
+    {
+      self->username = g_strdup (username);
+      self->password = g_strdup (password != NULL ? password : "");
+      kios_redact_register_secret (password);
+      /* Over TLS Basic costs nothing extra and avoids a round trip. */
+      if (g_str_has_prefix (self->origin != NULL ? self->origin : "", "https://"))
+        self->scheme = AUTH_BASIC;
+    }
+  self->max_feed_size = KIOS_OPDS_MAX_FEED_SIZE;
+  self->max_book_size = KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE;
+  self->timeout_ms = DEFAULT_TIMEOUT_MS;
+  return self;
+}
+
+void
+kios_opds_client_free (KiosOpdsClient *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->catalog_url);
+  g_free (self->origin);
+  g_free (self->username);
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  g_free (self->realm);
+  g_free (self->nonce);
+  g_free (self->opaque);
+  g_free (self->algorithm);
+  kios_opds_feed_free (self->root);
+  g_free (self);
+}
+
+const char *
+kios_opds_client_get_catalog_url (KiosOpdsClient *self)
+{
+  return self->catalog_url;
+}
+
+const char *
+kios_opds_client_get_realm (KiosOpdsClient *self)
+{
+  return self->realm;
+}
+
+guint
+kios_opds_client_get_n_requests (KiosOpdsClient *self)
+{
+  return self->n_requests;
+}
+
+void
+kios_opds_client_set_max_feed_size (KiosOpdsClient *self,
+                                    gsize           max_size)
+{
+  self->max_feed_size = max_size;
+}
+
+void
+kios_opds_client_set_max_book_size (KiosOpdsClient *self,
+                                    gsize           max_size)
+{
+  self->max_book_size = max_size;
+}
+
+void
+kios_opds_client_set_timeout (KiosOpdsClient *self,
+                              guint           timeout_ms)
+{
+  self->timeout_ms = timeout_ms;
+}
+
+/* ------------------------------------------------------------------ */
+/* challenges */
+
+typedef struct
+{
+  AuthScheme  scheme;
+  GHashTable *params; /* lower-case name → value */
+} Challenge;
+
+static void
+challenge_clear (Challenge *c)
+{
+  g_clear_pointer (&c->params, g_hash_table_unref);
+}
+
+/* `Digest realm="calibre", nonce="…", qop="auth"`: one challenge per header. */
+static gboolean
+parse_challenge (const char *value,
+                 Challenge  *out)
+{
+  const char *p = value;
+  gsize       n;
+
+  while (*p == ' ')
+    p++;
+  n = strcspn (p, " ");
+  if (n == 6 && g_ascii_strncasecmp (p, "Digest", 6) == 0)
+    out->scheme = AUTH_DIGEST;
+  else if (n == 5 && g_ascii_strncasecmp (p, "Basic", 5) == 0)
+    out->scheme = AUTH_BASIC;
+  else
+    return FALSE;
+  out->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  p += n;
+  for (guint guard = 0; *p != '\0' && guard < 64; guard++)
+    {
+      g_autofree char *name = NULL;
+      GString         *val = g_string_new (NULL);
+      gsize            k;
+
+      while (*p == ' ' || *p == ',')
+        p++;
+      k = strcspn (p, "=, ");
+      if (k == 0)
+        {
+          g_string_free (val, TRUE);
+          break;
+        }
+      name = g_ascii_strdown (p, k);
+      p += k;
+      while (*p == ' ')
+        p++;
+      if (*p == '=')
+        {
+          p++;
+          while (*p == ' ')
+            p++;
+          if (*p == '"')
+            {
+              p++;
+              while (*p != '\0' && *p != '"' && val->len < 1024)
+                {
+                  if (*p == '\\' && p[1] != '\0')
+                    p++;
+                  g_string_append_c (val, *p++);
+                }
+              if (*p == '"')
+                p++;
+            }
+          else
+            {
+              k = strcspn (p, ", ");
+              g_string_append_len (val, p, MIN (k, 1024));
+              p += k;
+            }
+        }
+      g_hash_table_replace (out->params, g_steal_pointer (&name), g_string_free (val, FALSE));
+    }
+  return TRUE;
+}
+
+static char *
+checksum_hex (GChecksumType type,
+              const char   *text)
+{
+  return g_compute_checksum_for_string (type, text, -1);
+}
+
+static char *
+digest_header (KiosOpdsClient *self,
+               const char     *method,
+               const char     *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  GChecksumType    type = G_CHECKSUM_MD5;
+  gboolean         sess = FALSE;
+  g_autofree char *path = NULL;
+  g_autofree char *a1 = NULL;
+  g_autofree char *ha1 = NULL;
+  g_autofree char *a2 = NULL;
+  g_autofree char *ha2 = NULL;
+  g_autofree char *cnonce = NULL;
+  g_autofree char *response = NULL;
+  g_autofree char *nc = NULL;
+  GString         *header;
+
+  if (uri == NULL || self->nonce == NULL)
+    return NULL;
+  if (self->algorithm != NULL)
+    {
+      if (g_ascii_strncasecmp (self->algorithm, "SHA-256", 7) == 0)
+        type = G_CHECKSUM_SHA256;
+      sess = g_str_has_suffix (self->algorithm, "-sess") || g_str_has_suffix (self->algorithm, "-SESS");
+    }
+  path = g_strdup_printf ("%s%s%s", *g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
+                          g_uri_get_query (uri) != NULL ? "?" : "",
+                          g_uri_get_query (uri) != NULL ? g_uri_get_query (uri) : "");
+  cnonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+  nc = g_strdup_printf ("%08x", ++self->nc);
+
+  a1 = g_strdup_printf ("%s:%s:%s", self->username, self->realm != NULL ? self->realm : "", self->password);
+  ha1 = checksum_hex (type, a1);
+  memset (a1, 0, strlen (a1));
+  if (sess)
+    {
+      g_autofree char *s = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, cnonce);
+      g_free (ha1);
+      ha1 = checksum_hex (type, s);
+    }
+  a2 = g_strdup_printf ("%s:%s", method, path);
+  ha2 = checksum_hex (type, a2);
+  if (self->qop_auth)
+    {
+      g_autofree char *r = g_strdup_printf ("%s:%s:%s:%s:auth:%s", ha1, self->nonce, nc, cnonce, ha2);
+      response = checksum_hex (type, r);
+    }
+  else
+    {
+      g_autofree char *r = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, ha2);
+      response = checksum_hex (type, r);
+    }
+
+  header = g_string_new ("Digest ");
+  g_string_append_printf (header, "username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
+                          self->username, self->realm != NULL ? self->realm : "", self->nonce, path, response);
+  if (self->algorithm != NULL)
+    g_string_append_printf (header, ", algorithm=%s", self->algorithm);
+  if (self->opaque != NULL)
+    g_string_append_printf (header, ", opaque=\"%s\"", self->opaque);
+  if (self->qop_auth)
+    g_string_append_printf (header, ", qop=auth, nc=%s, cnonce=\"%s\"", nc, cnonce);
+  return g_string_free (header, FALSE);
+}
+
+static char *
+basic_header (KiosOpdsClient *self)
+{
+  g_autofree char *pair = g_strdup_printf ("%s:%s", self->username, self->password);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+
+  memset (pair, 0, strlen (pair));
+  return g_strdup_printf ("Basic %s", encoded);
+}
+
+static void
+adopt_digest (KiosOpdsClient *self,
+              Challenge      *c)
+{
+  const char *qop = g_hash_table_lookup (c->params, "qop");
+
+  g_free (self->nonce);
+  g_free (self->opaque);
+  g_free (self->algorithm);
+  self->nonce = g_strdup (g_hash_table_lookup (c->params, "nonce"));
+  self->opaque = g_strdup (g_hash_table_lookup (c->params, "opaque"));
+  self->algorithm = g_strdup (g_hash_table_lookup (c->params, "algorithm"));
+  self->qop_auth = qop != NULL && strstr (qop, "auth") != NULL;
+  self->nc = 0;
+}
+
+static void
+set_realm (KiosOpdsClient *self,
+           const char     *realm)
+{
+  if (realm == NULL)
+    return;
+  g_free (self->realm);
+  self->realm = g_utf8_make_valid (realm, MIN (strlen (realm), 200));
+}
+
+/* ------------------------------------------------------------------ */
+/* requests */
+
+static void
+set_http_error (GError     *http_error,
+                const char *what,
+                GError    **error)
+{
+  if (g_error_matches (http_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_error_copy (http_error));
+  else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                 "The %s is larger than Kios accepts (the server may be sending without end): %s",
+                 what, http_error->message);
+  else if (http_error->domain == KIOS_HTTP_ERROR && http_error->code == KIOS_HTTP_ERROR_INVALID_URL)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL, "%s", http_error->message);
+  else
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK, "%s", http_error->message);
+}
+
+/* An OPDS Authentication Document, from the 401's body or its Link header. */
+static gboolean
+read_auth_document (KiosOpdsClient   *self,
+                    KiosHttpResponse *response,
+                    gboolean         *supports_basic)
+{
+  const char *type = kios_http_response_get_header (response, "Content-Type");
+  gsize       len;
+  const char *data = g_bytes_get_data (response->body, &len);
+  g_autoptr (KiosOpdsAuthDocument) doc = NULL;
+
+  if (type == NULL || strstr (type, "opds-authentication") == NULL || len == 0)
+    return FALSE;
+  doc = kios_opds_auth_document_parse (data, len, NULL);
+  if (doc == NULL)
+    return FALSE;
+  set_realm (self, doc->title);
+  *supports_basic = doc->supports_basic;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *method;
+  const char *url;
+  const char *range;      /* nullable */
+  gsize       max_size;
+  guint       timeout_ms;
+  const char *accept;
+} Exchange;
+
+static KiosHttpResponse *
+send_once (KiosOpdsClient *self,
+           const Exchange *x,
+           const char     *url,
+           const char     *authorization,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  g_autoptr (KiosHttpRequest) request = kios_http_request_new (x->method, url);
+
+  request->max_response_size = x->max_size;
+  request->timeout_ms = x->timeout_ms;
+  request->max_redirects = KIOS_HTTP_DEFAULT_MAX_REDIRECTS;
+  kios_http_request_add_header (request, "Accept", x->accept);
+  if (x->range != NULL)
+    kios_http_request_add_header (request, "Range", x->range);
+  if (authorization != NULL)
+    kios_http_request_add_header (request, "Authorization", authorization);
+  self->n_requests++;
+  return kios_http_send_sync (request, cancellable, error);
+}
+
+static char *
+authorization_for (KiosOpdsClient *self,
+                   const char     *method,
+                   const char     *url)
+{
+  if (self->username == NULL || !same_origin (self, url))
+    return NULL;
+  if (self->scheme == AUTH_BASIC)
+    return basic_header (self);
+  if (self->scheme == AUTH_DIGEST)
+    return digest_header (self, method, url);
+  return NULL;
+}
+
+/*
+ * One exchange with the catalog's credentials: sent with them when the
+ * scheme is known, answered once when a 401 asks for them. A final 401
+ * becomes KIOS_SYNC_ERROR_AUTH; every other status is the caller's.
+ */
+static KiosHttpResponse *
+exchange (KiosOpdsClient *self,
+          const Exchange *x,
+          const char     *what,
+          GCancellable   *cancellable,
+          GError        **error)
+{
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *authorization = authorization_for (self, x->method, x->url);
+  AuthScheme       sent = authorization != NULL ? self->scheme : AUTH_NONE;
+  g_autofree char *shown = NULL;
+
+  response = send_once (self, x, x->url, authorization, cancellable, &local_error);
+  for (guint attempt = 0; response != NULL && response->status == 401 && attempt < 2; attempt++)
+    {
+      Challenge       chosen = { 0 };
+      gboolean        stale = FALSE;
+      gboolean        doc_basic = FALSE;
+      const char     *target = response->effective_url != NULL ? response->effective_url : x->url;
+
+      for (guint i = 0; i < response->headers->len; i++)
+        {
+          const char *line = response->headers->pdata[i];
+          Challenge   c = { 0 };
+
+          if (g_ascii_strncasecmp (line, "WWW-Authenticate:", 17) != 0 || !parse_challenge (line + 17, &c))
+            continue;
+          /* Digest is preferred: it keeps the password off the wire. */
+          if (chosen.scheme == AUTH_NONE || (c.scheme == AUTH_DIGEST && chosen.scheme == AUTH_BASIC))
+            {
+              challenge_clear (&chosen);
+              chosen = c;
+            }
+          else
+            challenge_clear (&c);
+        }
+      if (chosen.scheme != AUTH_NONE)
+        {
+          set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
+          stale = g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "true") == 0
+                  || g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "TRUE") == 0;
+        }
+      else if (read_auth_document (self, response, &doc_basic))
+        {
+          if (!doc_basic)
+            {
+              g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                           "The catalog asks for a sign-in method Kios does not support%s%s%s",
+                           self->realm != NULL ? " (“" : "", self->realm != NULL ? self->realm : "",
+                           self->realm != NULL ? "”)" : "");
+              return NULL;
+            }
+          chosen.scheme = AUTH_BASIC;
+        }
+      else if (self->username != NULL)
+        /* A bare 401 (Stump's refusal, some proxies): Basic is all that is left. */
+        chosen.scheme = AUTH_BASIC;
+
+      if (self->username == NULL || !same_origin (self, target))
+        {
+          challenge_clear (&chosen);
+          shown = kios_redact_url (target);
+          g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
+                       "%s needs a user name and password%s%s%s", shown,
+                       self->realm != NULL ? " (realm “" : "", self->realm != NULL ? self->realm : "",
+                       self->realm != NULL ? "”)" : "");
+          return NULL;
+        }
+      /* Asked once: the same scheme refused again means wrong credentials. */
+      if (sent == chosen.scheme && !(chosen.scheme == AUTH_DIGEST && stale && attempt == 0))
+        {
+          challenge_clear (&chosen);
+          break;
+        }
+      self->scheme = chosen.scheme;
+      if (chosen.scheme == AUTH_DIGEST)
+        adopt_digest (self, &chosen);
+      challenge_clear (&chosen);
+
+      g_free (authorization);
+      authorization = authorization_for (self, x->method, target);
+      sent = self->scheme;
+      {
+        g_autofree char *retry_url = g_strdup (target);
+
+        g_clear_pointer (&response, kios_http_response_free);
+        response = send_once (self, x, retry_url, authorization, cancellable, &local_error);
+      }
+      if (response != NULL && response->status != 401)
+        break;
+    }
+
+  if (response == NULL)
+    {
+      set_http_error (local_error, what, error);
+      return NULL;
+    }
+  if (response->status == 401)
+    {
+      shown = kios_redact_url (response->effective_url != NULL ? response->effective_url : x->url);
+      if (self->authenticated_once && g_str_equal (x->method, "GET") && x->range != NULL)
+        g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
+                     "The server refused the download although it accepted the account for the catalog: "
+                     "the account probably lacks the permission to download (%s)", shown);
+      else
+        g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
+                     "%s refused the user name or password%s%s%s", shown,
+                     self->realm != NULL ? " (realm “" : "", self->realm != NULL ? self->realm : "",
+                     self->realm != NULL ? "”)" : "");
+      return NULL;
+    }
+  if (authorization != NULL && response->status < 400)
+    self->authenticated_once = TRUE;
+  return g_steal_pointer (&response);
+}
+
+static gboolean
+check_status (KiosHttpResponse *response,
+              const char       *url,
+              GError          **error)
+{
+  g_autofree char *shown = NULL;
+
+  if (response->status >= 200 && response->status < 300)
+    return TRUE;
+  shown = kios_redact_url (response->effective_url != NULL ? response->effective_url : url);
+  if (response->status == 403)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
+                 "%s refused access (HTTP 403): the account lacks the permission, or the server blocks it",
+                 shown);
+  else if (response->status == 404 || response->status == 410)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND,
+                 "%s does not exist on the server (HTTP %u): check the catalog URL", shown, response->status);
+  else if (response->status >= 500)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER,
+                 "The server failed at %s (HTTP %u)", shown, response->status);
+  else
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                 "%s answered HTTP %u instead of a catalog page", shown, response->status);
+  return FALSE;
+}
+
+static char *
+absolute_href (KiosOpdsClient *self,
+               const char     *href,
+               GError        **error)
+{
+  char *url;
+
+  if (href == NULL)
+    return g_strdup (self->catalog_url);
+  url = kios_opds_resolve_href (self->catalog_url, href);
+  if (url == NULL)
+    g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL,
+                         "Not an http:// or https:// link");
+  return url;
+}
+
+static KiosOpdsFeed *
+fetch_feed (KiosOpdsClient *self,
+            const char     *url,
+            gboolean        not_found_is_empty,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  Exchange x = { "GET", url, NULL, self->max_feed_size, self->timeout_ms, ACCEPT_FEEDS };
+  g_autoptr (KiosHttpResponse) response = exchange (self, &x, "catalog page", cancellable, error);
+  gsize         len;
+  const char   *data;
+
+  if (response == NULL)
+    return NULL;
+  if (not_found_is_empty && response->status == 404)
+    {
+      /* An empty result (calibre answers a search without match with 404). */
+      return kios_opds_feed_new_empty (response->effective_url != NULL ? response->effective_url : url);
+    }
+  if (!check_status (response, url, error))
+    return NULL;
+  data = g_bytes_get_data (response->body, &len);
+  return kios_opds_feed_parse (data, len, kios_http_response_get_header (response, "Content-Type"),
+                               response->effective_url != NULL ? response->effective_url : url, error);
+}
+
+KiosOpdsFeed *
+kios_opds_client_fetch (KiosOpdsClient *self,
+                        const char     *href,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  g_autofree char *url = absolute_href (self, href, error);
+  KiosOpdsFeed    *feed;
+
+  if (url == NULL)
+    return NULL;
+  feed = fetch_feed (self, url, FALSE, cancellable, error);
+  if (feed != NULL && href == NULL)
+    {
+      kios_opds_feed_free (self->root);
+      self->root = NULL;
+      /* Keep a light copy of the root's search links for later searches. */
+      self->root = kios_opds_feed_new_empty (feed->base_url);
+      self->root->opensearch_href = g_strdup (feed->opensearch_href);
+      self->root->search_template = g_strdup (feed->search_template);
+    }
+  return feed;
+}
+
+static char *
+search_template_of (KiosOpdsClient     *self,
+                    const KiosOpdsFeed *feed,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  Exchange x = { "GET", NULL, NULL, MAX_SMALL_DOCUMENT, self->timeout_ms,
+                 "application/opensearchdescription+xml, application/xml;q=0.9, */*;q=0.5" };
+  g_autoptr (KiosHttpResponse) response = NULL;
+  const char *data;
+  gsize       len;
+
+  if (feed->search_template != NULL)
+    return g_strdup (feed->search_template);
+  if (feed->opensearch_href == NULL)
+    return NULL;
+  x.url = feed->opensearch_href;
+  response = exchange (self, &x, "search description", cancellable, error);
+  if (response == NULL || !check_status (response, x.url, error))
+    return NULL;
+  data = g_bytes_get_data (response->body, &len);
+  return kios_opds_parse_opensearch (data, len, response->effective_url != NULL ? response->effective_url : x.url,
+                                     error);
+}
+
+KiosOpdsFeed *
+kios_opds_client_search (KiosOpdsClient     *self,
+                         const KiosOpdsFeed *from,
+                         const char         *query,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  g_autofree char *template_url = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *terms = g_strstrip (g_strdup (query != NULL ? query : ""));
+  GError          *local_error = NULL;
+
+  if (from != NULL)
+    {
+      template_url = search_template_of (self, from, cancellable, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return NULL;
+        }
+    }
+  if (template_url == NULL)
+    {
+      if (self->root == NULL)
+        {
+          KiosOpdsFeed *root = kios_opds_client_fetch (self, NULL, cancellable, error);
+
+          if (root == NULL)
+            return NULL;
+          kios_opds_feed_free (root);
+        }
+      template_url = search_template_of (self, self->root, cancellable, error);
+      if (template_url == NULL)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                                 "This catalog offers no search");
+          return NULL;
+        }
+    }
+  if (*terms == '\0' || !g_utf8_validate (terms, -1, NULL))
+    return kios_opds_feed_new_empty (template_url);
+  url = kios_opds_expand_search (template_url, terms);
+  return fetch_feed (self, url, TRUE, cancellable, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* downloads */
+
+static gboolean
+parse_content_range (const char *value,
+                     guint64    *start,
+                     guint64    *total)
+{
+  guint64 end;
+
+  /* "bytes 0-1048575/4095020" */
+  if (value == NULL || sscanf (value, "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                               start, &end, total) != 3)
+    return FALSE;
+  return end >= *start && end < *total;
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         len,
+           GError      **error)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the book: %s",
+                       g_strerror (saved));
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+kios_opds_client_download (KiosOpdsClient      *self,
+                           const char          *href,
+                           const char          *dest_path,
+                           KiosOpdsProgressFunc progress,
+                           gpointer             user_data,
+                           GCancellable        *cancellable,
+                           GError             **error)
+{
+  g_autofree char *url = absolute_href (self, href, error);
+  g_autofree char *dir = NULL;
+  g_autofree char *tmp_path = NULL;
+  guint64          offset = 0;
+  guint64          total = 0;
+  guint8           magic[8] = { 0 };
+  gsize            magic_len = 0;
+  gboolean         ok = FALSE;
+  int              fd;
+  guint            max_chunks;
+
+  if (url == NULL)
+    return FALSE;
+  dir = g_path_get_dirname (dest_path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create the books folder: %s",
+                   g_strerror (saved));
+      return FALSE;
+    }
+  tmp_path = g_build_filename (dir, ".kios-download-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp_path, O_WRONLY, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a file in the books folder: %s",
+                   g_strerror (saved));
+      return FALSE;
+    }
+
+  max_chunks = (guint) (self->max_book_size / KIOS_OPDS_DOWNLOAD_CHUNK) + 2;
+  for (guint chunk = 0; chunk < max_chunks; chunk++)
+    {
+      g_autofree char *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, offset,
+                                                offset + KIOS_OPDS_DOWNLOAD_CHUNK - 1);
+      Exchange x = { "GET", url, range, self->max_book_size, DOWNLOAD_TIMEOUT_MS,
+                     "application/epub+zip, application/pdf, */*;q=0.5" };
+      g_autoptr (KiosHttpResponse) response = NULL;
+      const guint8 *data;
+      gsize         len;
+
+      response = exchange (self, &x, "book", cancellable, error);
+      if (response == NULL)
+        goto out;
+      data = g_bytes_get_data (response->body, &len);
+      if (response->status == 206)
+        {
+          guint64 start;
+
+          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total)
+              || start != offset || total > self->max_book_size || len == 0 || offset + len > total)
+            {
+              g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                                   "The server sent the book in pieces that do not fit together");
+              goto out;
+            }
+        }
+      else if (response->status == 200 && offset == 0)
+        total = len; /* the server ignores ranges: the whole book at once */
+      else if (response->status == 416 && offset > 0 && offset == total)
+        break;
+      else
+        {
+          if (!check_status (response, url, error))
+            goto out;
+          g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server answered HTTP %u to a download",
+                       response->status);
+          goto out;
+        }
+      if (offset == 0)
+        {
+          magic_len = MIN (len, sizeof magic);
+          memcpy (magic, data, magic_len);
+        }
+      if (!write_all (fd, data, len, error))
+        goto out;
+      offset += len;
+      if (progress != NULL)
+        progress (offset, total, user_data);
+      if (offset >= total)
+        break;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
+    }
+  if (offset == 0 || offset < total)
+    {
+      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                           offset == 0 ? "The server sent an empty file" : "The book is larger than Kios accepts");
+      goto out;
+    }
+  /* Types lie (OPDS.md §1.7): only a zip (EPUB, CBZ) or a PDF is a book here. */
+  if (!(magic_len >= 4 && memcmp (magic, "PK\003\004", 4) == 0) && !(magic_len >= 5 && memcmp (magic, "%PDF-", 5) == 0))
+    {
+      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                           "The download is not an EPUB or PDF file (perhaps a login page or an error page)");
+      goto out;
+    }
+  if (fsync (fd) != 0 || close (fd) != 0)
+    {
+      int saved = errno;
+      fd = -1;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
+      goto out;
+    }
+  fd = -1;
+  if (g_rename (tmp_path, dest_path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  if (fd >= 0)
+    close (fd);
+  if (!ok)
+    g_unlink (tmp_path);
+  return ok;
+}
+
+/* A file name from the title: no separators, no control characters, no leading dot. */
+static char *
+safe_file_stem (const char *title)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = title != NULL ? title : ""; *p != '\0' && out->len < 60; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        g_string_append_unichar (out, c);
+      else if (out->len > 0 && out->str[out->len - 1] != '-')
+        g_string_append_c (out, '-');
+    }
+  while (out->len > 0 && out->str[out->len - 1] == '-')
+    g_string_truncate (out, out->len - 1);
+  if (out->len == 0)
+    g_string_append (out, "book");
+  return g_string_free (out, FALSE);
+}
+
+static void
+remember_entry (KiosLibraryStore    *store,
+                const char          *hash,
+                const char          *source_name,
+                const KiosOpdsEntry *entry,
+                const KiosOpdsLink  *link)
+{
+  kios_library_store_set_book_meta (store, hash, "opds.source", source_name);
+  kios_library_store_set_book_meta (store, hash, "opds.entry_id", entry->id);
+  kios_library_store_set_book_meta (store, hash, "opds.acquisition", link->href);
+  if (entry->progression_href != NULL)
+    kios_library_store_set_book_meta (store, hash, "opds.progression", entry->progression_href);
+}
+
+char *
+kios_opds_client_download_book (KiosOpdsClient      *self,
+                                KiosLibraryStore    *store,
+                                const char          *source_name,
+                                const KiosOpdsEntry *entry,
+                                const char          *format,
+                                KiosOpdsProgressFunc progress,
+                                gpointer             user_data,
+                                gboolean            *existing,
+                                GCancellable        *cancellable,
+                                GError             **error)
+{
+  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char    *books_dir = NULL;
+  g_autofree char    *key_source = NULL;
+  g_autofree char    *key = NULL;
+  g_autofree char    *stem = NULL;
+  g_autofree char    *name = NULL;
+  g_autofree char    *dest = NULL;
+  g_autofree char    *hash = NULL;
+  g_autoptr (KiosBookRecord) known = NULL;
+  g_autoptr (KiosBookRecord) same_hash = NULL;
+  const char         *fmt;
+
+  if (existing != NULL)
+    *existing = FALSE;
+  if (link == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "“%s” has no %s download Kios can open", entry->title,
+                   format != NULL ? format : "EPUB or PDF");
+      return NULL;
+    }
+  fmt = kios_opds_format_from_type (link->type);
+
+  /* The name derives from the source and the entry id: downloading the same
+   * entry again finds the same file. */
+  books_dir = kios_paths_books_dir ();
+  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
+  key[12] = '\0';
+  stem = safe_file_stem (entry->title);
+  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
+  dest = g_build_filename (books_dir, name, NULL);
+
+  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR)
+      && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+    {
+      remember_entry (store, known->hash, source_name, entry, link);
+      kios_library_store_flush (store, 5000);
+      if (existing != NULL)
+        *existing = TRUE;
+      return g_steal_pointer (&dest);
+    }
+
+  if (!kios_opds_client_download (self, link->href, dest, progress, user_data, cancellable, error))
+    return NULL;
+  hash = kios_book_hash_file (dest, error);
+  if (hash == NULL)
+    {
+      g_unlink (dest);
+      return NULL;
+    }
+
+  same_hash = kios_library_store_get_book (store, hash, NULL);
+  if (same_hash != NULL && same_hash->path != NULL && g_strcmp0 (same_hash->path, dest) != 0
+      && g_file_test (same_hash->path, G_FILE_TEST_IS_REGULAR))
+    {
+      /* The same bytes are already in the library (another entry, or a file
+       * opened from disk): keep one copy. */
+      g_unlink (dest);
+      remember_entry (store, hash, source_name, entry, link);
+      kios_library_store_flush (store, 5000);
+      if (existing != NULL)
+        *existing = TRUE;
+      return g_strdup (same_hash->path);
+    }
+
+  {
+    KiosBookRecord   record = { 0 };
+    g_autoptr (GString) authors = g_string_new (NULL);
+    GStatBuf         st;
+
+    for (guint i = 0; i < entry->authors->len; i++)
+      g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+    record.hash = hash;
+    record.path = dest;
+    record.size = g_stat (dest, &st) == 0 ? (gint64) st.st_size : 0;
+    record.format = (char *) fmt;
+    record.title = entry->title;
+    record.authors = authors->str;
+    record.added_at = g_get_real_time () / G_USEC_PER_SEC;
+    kios_library_store_upsert_book (store, &record);
+  }
+  remember_entry (store, hash, source_name, entry, link);
+  if (!kios_library_store_flush (store, 5000))
+    g_warning ("the library did not confirm the download in time");
+  return g_steal_pointer (&dest);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kios-library-store.h"
+#include "kios-opds-feed.h"
+
+G_BEGIN_DECLS
+
+/*
+ * One OPDS catalog: fetch pages, search, download, over kios-http. All
+ * calls block (workers, kiosctl); one client is used by one thread at a time.
+ *
+ * Credentials are scoped to the catalog's origin (scheme, host, port) and
+ * never sent anywhere else, not even after a redirect. Over https, Basic is
+ * sent at once; over plain http the first request goes without credentials
+ * and the challenge decides between Basic and Digest (calibre), so a
+ * password never crosses the network in clear to a Digest server. A 401 is
+ * answered once; a second one is a KIOS_SYNC_ERROR_AUTH error naming the
+ * realm. An OPDS Authentication Document offering Basic counts as a Basic
+ * challenge. Errors are KIOS_SYNC_ERROR_* with redacted URLs, or
+ * G_IO_ERROR_CANCELLED.
+ */
+
+#define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE ((gsize) 1024 * 1024 * 1024)
+#define KIOS_OPDS_DOWNLOAD_CHUNK        ((gsize) 1024 * 1024)
+
+typedef struct _KiosOpdsClient KiosOpdsClient;
+
+/* received so far, total (0 when unknown); called on the downloading thread. */
+typedef void (*KiosOpdsProgressFunc) (guint64  received,
+                                      guint64  total,
+                                      gpointer user_data);
+
+/* clang-format off */
+KiosOpdsClient *kios_opds_client_new               (const char           *catalog_url,
+                                                    const char           *username,
+                                                    const char           *password);
+void            kios_opds_client_free              (KiosOpdsClient       *self);
+const char     *kios_opds_client_get_catalog_url   (KiosOpdsClient       *self);
+/* The realm of the last challenge (or auth document title), nullable. */
+const char     *kios_opds_client_get_realm         (KiosOpdsClient       *self);
+/* Requests made so far (tests, diagnostics). */
+guint           kios_opds_client_get_n_requests    (KiosOpdsClient       *self);
+void            kios_opds_client_set_max_feed_size (KiosOpdsClient       *self,
+                                                    gsize                 max_size);
+void            kios_opds_client_set_max_book_size (KiosOpdsClient       *self,
+                                                    gsize                 max_size);
+void            kios_opds_client_set_timeout       (KiosOpdsClient       *self,
+                                                    guint                 timeout_ms);
+
+/* href NULL = the catalog root; a relative href resolves against the root. */
+KiosOpdsFeed   *kios_opds_client_fetch             (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* Searches through from's search link (or the root's); an empty query or a
+ * 404 (calibre's "No books found") gives an empty feed, not an error. */
+KiosOpdsFeed   *kios_opds_client_search            (KiosOpdsClient       *self,
+                                                    const KiosOpdsFeed   *from,
+                                                    const char           *query,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* Downloads href to dest_path (through a temporary file in its folder,
+ * renamed at the end), in ranged chunks so progress and cancel work. */
+gboolean        kios_opds_client_download          (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    const char           *dest_path,
+                                                    KiosOpdsProgressFunc  progress,
+                                                    gpointer              user_data,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* Downloads an entry's book into kios_paths_books_dir (), adds it to the
+ * library and remembers opds.source, opds.entry_id, opds.acquisition and
+ * opds.progression. A book already downloaded from this entry, or with the
+ * same KOReader hash, is not duplicated: its path comes back and *existing
+ * is TRUE. format: "epub", "pdf" or NULL (the first one Kios opens). */
+char           *kios_opds_client_download_book     (KiosOpdsClient       *self,
+                                                    KiosLibraryStore     *store,
+                                                    const char           *source_name,
+                                                    const KiosOpdsEntry  *entry,
+                                                    const char           *format,
+                                                    KiosOpdsProgressFunc  progress,
+                                                    gpointer              user_data,
+                                                    gboolean             *existing,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* clang-format on */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosOpdsClient, kios_opds_client_free)
+
+G_END_DECLS
