@@ -23,7 +23,14 @@ gsize kios_text_anchor_map (const gunichar *from,
                             gsize           to_len,
                             gsize           expected);
 
-/* The whitespace rule shared by both streams: these characters are dropped. */
+/*
+ * The whitespace rule shared by both streams: these characters are dropped.
+ * Following docs/MUPDF.md section 4: every Unicode space (g_unichar_isspace,
+ * so U+00A0 too, which MuPDF's stext renders as a plain space), the soft
+ * hyphen U+00AD (MuPDF drops it), '-' (MuPDF draws a '-' that is not in the
+ * DOM when it breaks a line at a soft hyphen) and the invisible U+200B,
+ * U+200C, U+200D, U+2060 and U+FEFF.
+ */
 gboolean kios_text_anchor_is_skipped (gunichar c);
 
 G_END_DECLS
