@@ -161,6 +161,8 @@ main (int   argc,
 {
   setlocale (LC_ALL, "");
   curl_global_init (CURL_GLOBAL_DEFAULT);
+  /* Diagnostics (G_MESSAGES_DEBUG) must never mix into stdout: --json prints one document. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     {

@@ -30,6 +30,7 @@ int  kiosctl_cmd_sync     (int argc, char **argv);  /* kiosctl-sync.c */
 int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
+int  kiosctl_source_test_opds (const KiosSourceRecord *record); /* kiosctl-catalog.c, for source test */
 
 /* Shared helpers (kiosctl.c). */
 KiosLibraryStore *kiosctl_open_store   (GError **error);
