@@ -2289,9 +2289,9 @@ kios_document_get_toc (KiosDocument *self)
 }
 
 /*
- * The TOC entry at or before a position. Entries inside the same chapter
- * compare by the position's chapter progress when the entry has no offset
- * known on this thread: chapter starts are what most books list.
+ * The TOC entry at or before a position. Within one chapter the worker has
+ * already named the entry (position->chapter_title, from the entries' text
+ * offsets); otherwise the chapter's first entry, or the last one before it.
  */
 int
 kios_document_get_toc_index_at (KiosDocument       *self,
@@ -2307,22 +2307,19 @@ kios_document_get_toc_index_at (KiosDocument       *self,
   for (guint i = 0; i < self->toc->len; i++)
     {
       KiosTocEntry *entry = g_ptr_array_index (self->toc, i);
+      KiosTocEntry *best = found >= 0 ? g_ptr_array_index (self->toc, found) : NULL;
 
       if (entry->chapter < 0)
         continue;
-      if (entry->chapter < position->chapter)
+      if (entry->chapter > position->chapter)
+        break;
+
+      if (entry->chapter < position->chapter ||
+          best == NULL || best->chapter < position->chapter ||
+          g_strcmp0 (entry->title, position->chapter_title) == 0)
         found = (int) i;
-      else if (entry->chapter == position->chapter &&
-               (found < 0 ||
-                ((KiosTocEntry *) g_ptr_array_index (self->toc, found))->chapter != entry->chapter ||
-                g_strcmp0 (entry->title, position->chapter_title) == 0 ||
-                entry->fragment == NULL))
-        {
-          found = (int) i;
-          if (g_strcmp0 (entry->title, position->chapter_title) == 0)
-            break;
-        }
-      else if (entry->chapter > position->chapter)
+      if (entry->chapter == position->chapter &&
+          g_strcmp0 (entry->title, position->chapter_title) == 0)
         break;
     }
 
