@@ -12,6 +12,7 @@
 #include "kios-error.h"
 #include "kios-kosync-client.h"
 #include "kios-paths.h"
+#include "kios-readium-backend.h"
 #include "kios-redact.h"
 #include "kios-sync-decision.h"
 #include "kios-sync-error.h"
@@ -119,6 +120,227 @@ parse_args (int          argc,
   return *file != NULL;
 }
 
+/* ---- Readium progression (a book from an OPDS catalog with a progression link) ---- */
+
+static void
+add_remote_readium (JsonBuilder                  *b,
+                    const KiosPosition           *resolved,
+                    const KiosReadiumProgression *remote)
+{
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject          *object;
+
+  if (resolved != NULL)
+    node = kios_position_to_json (resolved);
+  else
+    {
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, json_object_new ());
+    }
+  object = json_node_get_object (node);
+  /* What the server said (the locator), next to where it lands in this book. */
+  if (remote->href != NULL)
+    json_object_set_string_member (object, "href", remote->href);
+  else
+    json_object_set_null_member (object, "href");
+  json_object_set_double_member (object, "progression", MAX (remote->progression, 0));
+  json_object_set_double_member (object, "total_progression", MAX (remote->total_progression, 0));
+  json_object_set_double_member (object, "percentage", MAX (remote->total_progression, 0));
+  if (remote->device_name != NULL)
+    json_object_set_string_member (object, "device", remote->device_name);
+  else
+    json_object_set_null_member (object, "device");
+  if (remote->device_id != NULL)
+    json_object_set_string_member (object, "device_id", remote->device_id);
+  else
+    json_object_set_null_member (object, "device_id");
+  if (remote->modified_ms > 0)
+    {
+      g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (remote->modified_ms / 1000);
+      g_autofree char      *iso = dt != NULL ? g_date_time_format_iso8601 (dt) : NULL;
+
+      json_object_set_string_member (object, "updated_at", iso != NULL ? iso : "");
+    }
+  else
+    json_object_set_null_member (object, "updated_at");
+  json_builder_add_value (b, g_steal_pointer (&node));
+}
+
+/* One push or pull through the book's progression link; -1 when the book
+ * has none (it then uses KOReader sync). */
+static int
+readium_sync (gboolean    push,
+              gboolean    json,
+              const char *file)
+{
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+  g_autofree char *hash = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *own_id = NULL;
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosReadiumBackend) backend = NULL;
+  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (KiosPosition) remote = NULL;
+  g_autoptr (KiosPosition) resolved = NULL;
+  g_autoptr (KiosReadiumProgression) doc = NULL;
+  g_autoptr (KiosBookRecord) book = NULL;
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  KiosReadiumPutResult result = KIOS_READIUM_PUT_STORED;
+  KiosSyncDecisionInput input = { 0 };
+  KiosSyncDecision decision;
+  const char *source;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return -1;
+  hash = kios_book_hash_file (path, NULL);
+  if (hash == NULL)
+    return -1;
+  store = kiosctl_open_store (NULL);
+  if (store == NULL)
+    return -1;
+  backend = kios_readium_backend_new_for_book (store, hash, NULL, &error);
+  if (backend == NULL && error == NULL)
+    return -1;
+  if (backend == NULL)
+    return fail_redacted ("cannot use the catalog's progression link", error);
+  source = kios_sync_backend_get_source_name (KIOS_SYNC_BACKEND (backend));
+
+  local = kios_library_store_get_position (store, hash, &error);
+  if (local == NULL && !g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+    return kiosctl_fail ("cannot read the saved position: %s", error->message);
+  g_clear_error (&error);
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, "readium");
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, source);
+
+  if (push)
+    {
+      static const char *const results[] = { "stored", "not-newer", "read-only" };
+
+      if (local == NULL)
+        return kiosctl_fail ("no saved position for “%s”: open it in Kios or set one with "
+                             "“kiosctl position FILE --set POS” first", file);
+      if (!kios_readium_backend_push_sync (backend, local, &result, NULL, &error))
+        {
+          g_autofree char *message = kios_redact_text (error->message);
+
+          /* Transient failures stay pending, for the app to deliver later. */
+          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK)
+              || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+            kios_library_store_set_pending_push (store, hash, source, local);
+          kios_library_store_flush (store, 5000);
+          return kiosctl_fail ("%s", message);
+        }
+      /* A 409 or a read-only server settles the push too: nothing to retry. */
+      if (result == KIOS_READIUM_PUT_STORED)
+        kios_library_store_set_last_pushed (store, hash, source, local);
+      kios_library_store_clear_pending_push (store, hash, source, local->updated_at);
+      kios_library_store_flush (store, 5000);
+      if (!json)
+        {
+          printf ("%s “%s”: %s\n", result == KIOS_READIUM_PUT_STORED ? "Pushed to" : "Not pushed to",
+                  source,
+                  result == KIOS_READIUM_PUT_STORED     ? "stored"
+                  : result == KIOS_READIUM_PUT_NOT_NEWER ? "the server keeps a position at least as new"
+                                                         : "the server's progression is read-only");
+          return KIOSCTL_EXIT_OK;
+        }
+      json_builder_set_member_name (b, "document");
+      json_builder_add_string_value (b, hash);
+      json_builder_set_member_name (b, "href");
+      if (local->chapter_href != NULL)
+        json_builder_add_string_value (b, local->chapter_href);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "percentage");
+      json_builder_add_double_value (b, local->total_progress);
+      json_builder_set_member_name (b, "pushed");
+      json_builder_add_boolean_value (b, result == KIOS_READIUM_PUT_STORED);
+      json_builder_set_member_name (b, "result");
+      json_builder_add_string_value (b, results[result]);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      kiosctl_print_json (root);
+      return KIOSCTL_EXIT_OK;
+    }
+
+  book = kios_library_store_get_book (store, hash, NULL);
+  remote = kios_readium_backend_pull_sync (backend,
+                                           book != NULL ? kios_book_format_from_string (book->format)
+                                                        : (local != NULL ? local->format : KIOS_BOOK_FORMAT_EPUB),
+                                           &doc, NULL, &error);
+  if (error != NULL)
+    return fail_redacted (NULL, error);
+  if (remote != NULL)
+    {
+      g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+
+      if (document == NULL)
+        return kiosctl_fail ("cannot open “%s”: %s", file, error->message);
+      resolved = kios_document_normalize_position (document, remote, &error);
+      if (resolved != NULL)
+        {
+          /* Who and when come from the server, not from this book. */
+          resolved->updated_at = remote->updated_at;
+          g_free (resolved->device);
+          resolved->device = g_strdup (remote->device);
+          g_free (resolved->device_id);
+          resolved->device_id = g_strdup (remote->device_id);
+        }
+      g_clear_error (&error);
+    }
+
+  own_id = kios_paths_device_id ();
+  input.local = local;
+  input.remote = resolved;
+  input.local_page = -1;
+  input.remote_page = -1;
+  input.own_device_id = own_id;
+  input.remote_device_id = remote != NULL ? remote->device_id : NULL;
+  decision = kios_sync_decide (&input, &reason);
+  if (remote != NULL && resolved == NULL)
+    {
+      g_free (reason);
+      reason = g_strdup ("the other device's position does not resolve in this book");
+    }
+
+  if (!json)
+    {
+      if (remote == NULL)
+        printf ("No remote position on “%s”: %s\n", source, reason);
+      else
+        printf ("Remote: %s (%.2f %%) from %s\nDecision: %s (%s)\n",
+                doc->href != NULL ? doc->href : "-", MAX (doc->total_progression, 0) * 100,
+                doc->device_name != NULL ? doc->device_name : "another device",
+                kios_sync_decision_to_string (decision), reason);
+      return KIOSCTL_EXIT_OK;
+    }
+  json_builder_set_member_name (b, "local");
+  if (local != NULL)
+    json_builder_add_value (b, kios_position_to_json (local));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "remote");
+  if (doc != NULL)
+    add_remote_readium (b, resolved, doc);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "decision");
+  json_builder_add_string_value (b, kios_sync_decision_to_string (decision));
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  kiosctl_print_json (root);
+  return KIOSCTL_EXIT_OK;
+}
+
 static int
 sync_push (int argc, char **argv)
 {
@@ -132,6 +354,8 @@ sync_push (int argc, char **argv)
 
   if (!parse_args (argc, argv, &json, &file))
     return kiosctl_usage ("%s", SYNC_USAGE);
+  if ((rc = readium_sync (TRUE, json, file)) >= 0)
+    return rc;
   if ((rc = context_init (&ctx, file)) != KIOSCTL_EXIT_OK)
     return rc;
   if (ctx.local == NULL)
@@ -252,6 +476,8 @@ sync_pull (int argc, char **argv)
 
   if (!parse_args (argc, argv, &json, &file))
     return kiosctl_usage ("%s", SYNC_USAGE);
+  if ((rc = readium_sync (FALSE, json, file)) >= 0)
+    return rc;
   if ((rc = context_init (&ctx, file)) != KIOSCTL_EXIT_OK)
     return rc;
 
