@@ -13,8 +13,10 @@
 G_BEGIN_DECLS
 
 /*
- * KiosWindow: one main window. It shows the start view (recent books) or one
- * open book in a KiosReaderView, with the header bar, menus and toasts.
+ * KiosWindow: one main window. It shows the library (a KiosLibrarySidebar
+ * beside the start view, the local books, a source's KiosCatalogView or a
+ * KiosBookDetail) or one open book in a KiosReaderView, with the header bar,
+ * menus and toasts.
  *
  * Actions: win.open, win.close, win.show-library, win.toggle-contents
  * (boolean state), win.fullscreen, win.font-larger, win.font-smaller,

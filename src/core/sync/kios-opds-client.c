@@ -1038,3 +1038,64 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
     g_warning ("the library did not confirm the download in time");
   return g_steal_pointer (&dest);
 }
+
+GBytes *
+kios_opds_client_fetch_image (KiosOpdsClient *self,
+                              const char     *href,
+                              gsize           max_size,
+                              GCancellable   *cancellable,
+                              GError        **error)
+{
+  g_autofree char *url = absolute_href (self, href, error);
+  g_autoptr (KiosHttpResponse) response = NULL;
+
+  if (url == NULL)
+    return NULL;
+
+  {
+    Exchange x = { "GET", url, NULL, max_size, self->timeout_ms, "image/*" };
+
+    response = exchange (self, &x, "image", cancellable, error);
+  }
+  if (response == NULL || !check_status (response, url, error))
+    return NULL;
+  return g_bytes_ref (response->body);
+}
+
+char *
+kios_opds_client_find_downloaded (KiosLibraryStore    *store,
+                                  const char          *source_name,
+                                  const KiosOpdsEntry *entry,
+                                  const char          *format)
+{
+  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char    *books_dir = NULL;
+  g_autofree char    *key_source = NULL;
+  g_autofree char    *key = NULL;
+  g_autofree char    *stem = NULL;
+  g_autofree char    *name = NULL;
+  g_autofree char    *dest = NULL;
+  g_autoptr (KiosBookRecord) known = NULL;
+  const char         *fmt;
+
+  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
+  g_return_val_if_fail (source_name != NULL && entry != NULL, NULL);
+
+  if (link == NULL)
+    return NULL;
+  fmt = kios_opds_format_from_type (link->type);
+
+  /* The same name download_book gives the file. */
+  books_dir = kios_paths_books_dir ();
+  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
+  key[12] = '\0';
+  stem = safe_file_stem (entry->title);
+  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
+  dest = g_build_filename (books_dir, name, NULL);
+
+  if (!g_file_test (dest, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  known = kios_library_store_get_book_by_path (store, dest, NULL);
+  return known != NULL ? g_steal_pointer (&dest) : NULL;
+}

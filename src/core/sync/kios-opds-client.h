@@ -88,6 +88,19 @@ char           *kios_opds_client_download_book     (KiosOpdsClient       *self,
                                                     gboolean             *existing,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
+/* An image (cover, thumbnail) with the catalog's credentials, at most
+ * max_size bytes; the bytes are not checked. */
+GBytes         *kios_opds_client_fetch_image       (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    gsize                 max_size,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* The path of the book download_book already stored for this entry and
+ * format (and still in the library), or NULL. Blocks on the store; no network. */
+char           *kios_opds_client_find_downloaded   (KiosLibraryStore     *store,
+                                                    const char           *source_name,
+                                                    const KiosOpdsEntry  *entry,
+                                                    const char           *format);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosOpdsClient, kios_opds_client_free)

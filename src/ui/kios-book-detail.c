@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-book-detail"
+
+#include "config.h"
+
+#include "kios-book-detail.h"
+
+#include "kios-catalog-view.h"
+
+#include <glib/gi18n.h>
+
+#define COVER_WIDTH 180
+#define COVER_HEIGHT 270
+#define PROGRESS_INTERVAL_MS 100
+
+/* One download, shared by the worker (progress) and the main thread (timer). */
+typedef struct
+{
+  GMutex              lock;
+  guint64             received;
+  guint64             total;
+  KiosOpdsClient     *client;
+  KiosLibraryStore   *store;
+  char               *source_name;
+  KiosOpdsEntry      *entry;
+} Download;
+
+static void
+download_clear (Download *download)
+{
+  g_mutex_clear (&download->lock);
+  g_clear_pointer (&download->client, kios_opds_client_free);
+  g_clear_object (&download->store);
+  g_free (download->source_name);
+  g_clear_pointer (&download->entry, kios_opds_entry_free);
+}
+
+static void
+download_unref (Download *download)
+{
+  g_rc_box_release_full (download, (GDestroyNotify) download_clear);
+}
+
+struct _KiosBookDetail
+{
+  AdwBin parent_instance;
+
+  KiosLibraryStore *store;
+  char             *source_name;
+  KiosOpdsClient   *client;      /* handed to the download, then NULL */
+  KiosOpdsEntry    *entry;
+  char             *path;
+  char             *error;
+  GCancellable     *cancellable; /* the lookup or download of this book */
+  GCancellable     *cover_cancellable;
+  Download         *download;
+  guint             progress_id;
+  double            fraction;
+
+  GtkWidget   *cover;
+  GtkWidget   *placeholder;
+  GtkLabel    *title_label;
+  GtkLabel    *authors_label;
+  GtkLabel    *series_label;
+  GtkStack    *action_stack;
+  GtkWidget   *download_button;
+  GtkWidget   *progress_bar;
+  GtkLabel    *progress_label;
+  GtkLabel    *error_label;
+  GtkWidget   *details_list;
+  GtkWidget   *language_row;
+  GtkWidget   *formats_row;
+  GtkWidget   *summary_box;
+  GtkLabel    *summary_label;
+};
+
+G_DEFINE_FINAL_TYPE (KiosBookDetail, kios_book_detail, ADW_TYPE_BIN)
+
+enum
+{
+  SIGNAL_READ,
+  SIGNAL_BACK,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+set_state (KiosBookDetail *self,
+           const char     *state)
+{
+  gtk_stack_set_visible_child_name (self->action_stack, state);
+}
+
+static void
+stop_cover (KiosBookDetail *self)
+{
+  if (self->cover_cancellable != NULL)
+    g_cancellable_cancel (self->cover_cancellable);
+  g_clear_object (&self->cover_cancellable);
+}
+
+static void
+cover_cb (GObject      *source_object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  KiosBookDetail        *self;
+
+  texture = kios_catalog_view_load_cover_finish (KIOS_CATALOG_VIEW (source_object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KIOS_BOOK_DETAIL (user_data);
+  g_clear_object (&self->cover_cancellable);
+  if (texture == NULL)
+    {
+      /* The grid's thumbnail (or the placeholder) stays. */
+      g_debug ("No cover: %s", error->message);
+      return;
+    }
+  kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (self->cover), texture);
+  gtk_widget_set_visible (self->placeholder, FALSE);
+}
+
+static void
+stop (KiosBookDetail *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->progress_id, g_source_remove);
+  g_clear_pointer (&self->download, download_unref);
+}
+
+static void
+show_error (KiosBookDetail *self,
+            const char     *message)
+{
+  g_free (self->error);
+  self->error = g_strdup (message);
+  gtk_label_set_label (self->error_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+/* ---- already downloaded? -------------------------------------------------- */
+
+typedef struct
+{
+  KiosLibraryStore *store;
+  char             *source_name;
+  KiosOpdsEntry    *entry;
+} Lookup;
+
+static void
+lookup_free (Lookup *lookup)
+{
+  g_clear_object (&lookup->store);
+  g_free (lookup->source_name);
+  g_clear_pointer (&lookup->entry, kios_opds_entry_free);
+  g_free (lookup);
+}
+
+static void
+lookup_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Lookup *lookup = task_data;
+
+  g_task_return_pointer (task,
+                         kios_opds_client_find_downloaded (lookup->store, lookup->source_name, lookup->entry, NULL),
+                         g_free);
+}
+
+static void
+lookup_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *path = NULL;
+  KiosBookDetail    *self;
+
+  path = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KIOS_BOOK_DETAIL (source_object);
+  g_clear_object (&self->cancellable);
+  g_free (self->path);
+  self->path = g_steal_pointer (&path);
+  set_state (self, self->path != NULL ? "read" : "download");
+}
+
+/* ---- download ------------------------------------------------------------- */
+
+static void
+progress_cb (guint64  received,
+             guint64  total,
+             gpointer user_data)
+{
+  Download *download = user_data;
+
+  g_mutex_lock (&download->lock);
+  download->received = received;
+  download->total = total;
+  g_mutex_unlock (&download->lock);
+}
+
+static gboolean
+progress_timeout_cb (gpointer user_data)
+{
+  KiosBookDetail  *self = user_data;
+  guint64          received;
+  guint64          total;
+  g_autofree char *size = NULL;
+
+  if (self->download == NULL)
+    {
+      self->progress_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  g_mutex_lock (&self->download->lock);
+  received = self->download->received;
+  total = self->download->total;
+  g_mutex_unlock (&self->download->lock);
+
+  size = g_format_size (received);
+  if (total > 0)
+    {
+      g_autofree char *total_size = g_format_size (total);
+      g_autofree char *text = NULL;
+
+      self->fraction = MIN ((double) received / (double) total, 1.0);
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), self->fraction);
+      /* Translators: download progress, e.g. "1.2 MB of 3.4 MB". */
+      text = g_strdup_printf (_ ("%s of %s"), size, total_size);
+      gtk_label_set_label (self->progress_label, text);
+    }
+  else
+    {
+      gtk_progress_bar_pulse (GTK_PROGRESS_BAR (self->progress_bar));
+      gtk_label_set_label (self->progress_label, size);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+download_worker (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Download *download = task_data;
+  GError   *error = NULL;
+  char     *path;
+  gboolean  existing = FALSE;
+
+  path = kios_opds_client_download_book (download->client, download->store, download->source_name, download->entry,
+                                         NULL, progress_cb, download, &existing, cancellable, &error);
+  if (path == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, path, g_free);
+}
+
+static void
+download_cb (GObject      *source_object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *path = NULL;
+  KiosBookDetail    *self;
+  Download          *download = g_task_get_task_data (G_TASK (result));
+
+  path = g_task_propagate_pointer (G_TASK (result), &error);
+  self = KIOS_BOOK_DETAIL (source_object);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* A cancelled download of the book still on screen hands its client
+       * back, so Download works again (the task keeps the view alive). */
+      if (self->client == NULL && self->entry != NULL && download->client != NULL
+          && g_strcmp0 (self->entry->id, download->entry->id) == 0
+          && g_strcmp0 (self->source_name, download->source_name) == 0)
+        self->client = g_steal_pointer (&download->client);
+      return;
+    }
+
+  if (self->download != download)
+    return;
+
+  /* The client goes back for another try. */
+  if (self->client == NULL)
+    self->client = g_steal_pointer (&download->client);
+  stop (self);
+
+  if (path == NULL)
+    {
+      g_message ("Download of %s failed: %s", self->entry->title, error->message);
+      show_error (self, error->message);
+      gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));
+      set_state (self, "download");
+      return;
+    }
+
+  self->fraction = 1.0;
+  g_free (self->path);
+  self->path = g_steal_pointer (&path);
+  set_state (self, "read");
+}
+
+static void
+download_clicked_cb (KiosBookDetail *self)
+{
+  kios_book_detail_download (self);
+}
+
+static void
+cancel_clicked_cb (KiosBookDetail *self)
+{
+  kios_book_detail_cancel (self);
+}
+
+static void
+read_clicked_cb (KiosBookDetail *self)
+{
+  if (self->path != NULL)
+    g_signal_emit (self, signals[SIGNAL_READ], 0, self->path);
+}
+
+static void
+back_clicked_cb (KiosBookDetail *self)
+{
+  g_signal_emit (self, signals[SIGNAL_BACK], 0);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+kios_book_detail_dispose (GObject *object)
+{
+  KiosBookDetail *self = KIOS_BOOK_DETAIL (object);
+
+  stop (self);
+  stop_cover (self);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->client, kios_opds_client_free);
+  g_clear_pointer (&self->entry, kios_opds_entry_free);
+
+  G_OBJECT_CLASS (kios_book_detail_parent_class)->dispose (object);
+}
+
+static void
+kios_book_detail_finalize (GObject *object)
+{
+  KiosBookDetail *self = KIOS_BOOK_DETAIL (object);
+
+  g_free (self->source_name);
+  g_free (self->path);
+  g_free (self->error);
+
+  G_OBJECT_CLASS (kios_book_detail_parent_class)->finalize (object);
+}
+
+static void
+kios_book_detail_class_init (KiosBookDetailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kios_book_detail_dispose;
+  object_class->finalize = kios_book_detail_finalize;
+
+  signals[SIGNAL_READ] = g_signal_new ("read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* An action signal: Alt+Left and the Back key emit it. */
+  signals[SIGNAL_BACK] = g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Left, GDK_ALT_MASK, "back", NULL);
+  gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Back, 0, "back", NULL);
+}
+
+static GtkWidget *
+pill_button (const char *mnemonic)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (mnemonic);
+
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  gtk_widget_add_css_class (button, "pill");
+  gtk_widget_add_css_class (button, "suggested-action");
+  return button;
+}
+
+static GtkWidget *
+value_row (const char *title)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  return row;
+}
+
+static void
+kios_book_detail_init (KiosBookDetail *self)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
+  GtkWidget *back;
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 30);
+  GtkWidget *overlay = gtk_overlay_new ();
+  GtkWidget *info = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *downloading;
+  GtkWidget *progress_row;
+  GtkWidget *cancel;
+  GtkWidget *read;
+  GtkWidget *label;
+  GtkWidget *icon;
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 760);
+  adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 500);
+  gtk_widget_set_margin_top (page, 18);
+  gtk_widget_set_margin_bottom (page, 30);
+  gtk_widget_set_margin_start (page, 18);
+  gtk_widget_set_margin_end (page, 18);
+
+  back = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  gtk_widget_set_tooltip_text (back, _ ("Back to the Catalog"));
+  gtk_widget_set_halign (back, GTK_ALIGN_START);
+  gtk_widget_add_css_class (back, "flat");
+  gtk_widget_add_css_class (back, "circular");
+  g_signal_connect_swapped (back, "clicked", G_CALLBACK (back_clicked_cb), self);
+  gtk_box_append (GTK_BOX (page), back);
+
+  /* The cover beside what the catalog says about the book. */
+  self->cover = kios_catalog_cover_new (COVER_WIDTH, COVER_HEIGHT);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), self->cover);
+  self->placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_overflow (self->placeholder, GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (self->placeholder, "book-cover");
+  gtk_widget_add_css_class (self->placeholder, "book-cover-placeholder");
+  icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
+  gtk_image_set_pixel_size (GTK_IMAGE (icon), 64);
+  gtk_widget_set_opacity (icon, 0.7);
+  gtk_widget_set_vexpand (icon, TRUE);
+  gtk_box_append (GTK_BOX (self->placeholder), icon);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->placeholder);
+  gtk_widget_set_valign (overlay, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (top), overlay);
+
+  gtk_widget_set_hexpand (info, TRUE);
+  gtk_widget_set_valign (info, GTK_ALIGN_CENTER);
+  self->title_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->title_label, TRUE);
+  gtk_label_set_wrap_mode (self->title_label, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (self->title_label, 0.0);
+  gtk_label_set_selectable (self->title_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "title-1");
+  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->title_label));
+  self->authors_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->authors_label, TRUE);
+  gtk_label_set_xalign (self->authors_label, 0.0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->authors_label), "title-4");
+  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->authors_label));
+  self->series_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->series_label, TRUE);
+  gtk_label_set_xalign (self->series_label, 0.0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->series_label), "dim-label");
+  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->series_label));
+
+  /* Download, then its progress, then Read. */
+  self->action_stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_set_hhomogeneous (self->action_stack, FALSE);
+  gtk_stack_set_vhomogeneous (self->action_stack, FALSE);
+  gtk_stack_set_interpolate_size (self->action_stack, TRUE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->action_stack), 18);
+  gtk_widget_set_halign (GTK_WIDGET (self->action_stack), GTK_ALIGN_FILL);
+  gtk_stack_add_named (self->action_stack, gtk_spinner_new (), "checking");
+  self->download_button = pill_button (_ ("_Download"));
+  g_signal_connect_swapped (self->download_button, "clicked", G_CALLBACK (download_clicked_cb), self);
+  gtk_stack_add_named (self->action_stack, self->download_button, "download");
+  downloading = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  progress_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->progress_bar = gtk_progress_bar_new ();
+  gtk_widget_set_hexpand (self->progress_bar, TRUE);
+  gtk_widget_set_valign (self->progress_bar, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (progress_row), self->progress_bar);
+  cancel = gtk_button_new_from_icon_name ("process-stop-symbolic");
+  gtk_widget_set_tooltip_text (cancel, _ ("Cancel the Download"));
+  gtk_widget_add_css_class (cancel, "circular");
+  gtk_widget_add_css_class (cancel, "flat");
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+  gtk_box_append (GTK_BOX (progress_row), cancel);
+  gtk_box_append (GTK_BOX (downloading), progress_row);
+  self->progress_label = GTK_LABEL (gtk_label_new (_ ("Starting…")));
+  gtk_label_set_xalign (self->progress_label, 0.0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "numeric");
+  gtk_box_append (GTK_BOX (downloading), GTK_WIDGET (self->progress_label));
+  gtk_stack_add_named (self->action_stack, downloading, "downloading");
+  read = pill_button (_ ("_Read"));
+  g_signal_connect_swapped (read, "clicked", G_CALLBACK (read_clicked_cb), self);
+  gtk_stack_add_named (self->action_stack, read, "read");
+  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->action_stack));
+  self->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->error_label, TRUE);
+  gtk_label_set_xalign (self->error_label, 0.0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->error_label));
+  gtk_box_append (GTK_BOX (top), info);
+  gtk_box_append (GTK_BOX (page), top);
+
+  /* The summary, then the facts. */
+  self->summary_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  label = gtk_label_new (_ ("Summary"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (self->summary_box), label);
+  self->summary_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->summary_label, TRUE);
+  gtk_label_set_xalign (self->summary_label, 0.0);
+  gtk_label_set_selectable (self->summary_label, TRUE);
+  gtk_box_append (GTK_BOX (self->summary_box), GTK_WIDGET (self->summary_label));
+  gtk_box_append (GTK_BOX (page), self->summary_box);
+
+  self->details_list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->details_list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (self->details_list, "boxed-list");
+  self->language_row = value_row (_ ("Language"));
+  gtk_list_box_append (GTK_LIST_BOX (self->details_list), self->language_row);
+  self->formats_row = value_row (_ ("Formats"));
+  gtk_list_box_append (GTK_LIST_BOX (self->details_list), self->formats_row);
+  gtk_box_append (GTK_BOX (page), self->details_list);
+
+  adw_clamp_set_child (ADW_CLAMP (clamp), page);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  adw_bin_set_child (ADW_BIN (self), scrolled);
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+KiosBookDetail *
+kios_book_detail_new (void)
+{
+  return g_object_new (KIOS_TYPE_BOOK_DETAIL, NULL);
+}
+
+void
+kios_book_detail_set_store (KiosBookDetail   *self,
+                            KiosLibraryStore *store)
+{
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
+
+  g_set_object (&self->store, store);
+}
+
+static void
+set_value (GtkWidget  *row,
+           const char *value)
+{
+  GtkWidget *label = g_object_get_data (G_OBJECT (row), "value");
+
+  if (label == NULL)
+    {
+      label = gtk_label_new (NULL);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (label, "dim-label");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      g_object_set_data (G_OBJECT (row), "value", label);
+    }
+  gtk_label_set_label (GTK_LABEL (label), value != NULL ? value : "");
+  gtk_widget_set_visible (row, value != NULL && *value != '\0');
+}
+
+void
+kios_book_detail_show (KiosBookDetail      *self,
+                       KiosCatalogView     *catalog,
+                       const KiosOpdsEntry *entry,
+                       GdkTexture          *cover)
+{
+  const char           *source_name;
+  const char           *cover_href;
+  g_autoptr (GString) authors = g_string_new (NULL);
+  g_autoptr (GPtrArray) formats = NULL;
+  g_autofree char      *formats_text = NULL;
+  g_autofree char      *series = NULL;
+  g_autoptr (GTask)     task = NULL;
+  Lookup               *lookup;
+
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (catalog));
+  g_return_if_fail (entry != NULL);
+
+  source_name = kios_catalog_view_get_source_name (catalog);
+  g_return_if_fail (source_name != NULL);
+
+  stop (self);
+  stop_cover (self);
+  g_clear_pointer (&self->client, kios_opds_client_free);
+  self->client = kios_catalog_view_new_client (catalog);
+  g_clear_pointer (&self->entry, kios_opds_entry_free);
+  self->entry = kios_opds_entry_copy (entry);
+  g_free (self->source_name);
+  self->source_name = g_strdup (source_name);
+  g_clear_pointer (&self->path, g_free);
+  self->fraction = 0.0;
+  show_error (self, NULL);
+  gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
+
+  kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (self->cover), cover);
+  gtk_widget_set_visible (self->placeholder, cover == NULL);
+  /* The full cover, sharper than the grid's thumbnail, loads behind it. */
+  cover_href = kios_catalog_entry_cover_href (entry, FALSE);
+  if (cover_href != NULL)
+    {
+      self->cover_cancellable = g_cancellable_new ();
+      kios_catalog_view_load_cover_async (catalog, cover_href, COVER_HEIGHT * 2, self->cover_cancellable, cover_cb,
+                                          self);
+    }
+
+  gtk_label_set_label (self->title_label, entry->title);
+  for (guint i = 0; i < entry->authors->len; i++)
+    g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  gtk_label_set_label (self->authors_label, authors->len > 0 ? authors->str : _ ("Unknown author"));
+  if (entry->series != NULL && entry->series_index >= 0)
+    /* Translators: a book's place in its series, e.g. "Book 3 of Discworld". */
+    series = g_strdup_printf (_ ("Book %g of %s"), entry->series_index, entry->series);
+  else if (entry->series != NULL)
+    series = g_strdup (entry->series);
+  gtk_label_set_label (self->series_label, series);
+  gtk_widget_set_visible (GTK_WIDGET (self->series_label), series != NULL);
+
+  gtk_label_set_label (self->summary_label, entry->summary);
+  gtk_widget_set_visible (self->summary_box, entry->summary != NULL && *entry->summary != '\0');
+
+  set_value (self->language_row, entry->language);
+  formats = kios_opds_entry_get_formats (entry);
+  g_ptr_array_add (formats, NULL);
+  formats_text = g_ascii_strup (g_strjoinv (", ", (char **) formats->pdata), -1);
+  set_value (self->formats_row, formats_text);
+
+  /* A book Kios cannot open has nothing to download. */
+  if (kios_opds_entry_pick_acquisition (entry, NULL) == NULL)
+    {
+      gtk_widget_set_sensitive (self->download_button, FALSE);
+      show_error (self, _ ("This book has no EPUB or PDF download."));
+      set_state (self, "download");
+      return;
+    }
+  gtk_widget_set_sensitive (self->download_button, self->client != NULL && self->store != NULL);
+
+  if (self->store == NULL)
+    {
+      set_state (self, "download");
+      return;
+    }
+
+  set_state (self, "checking");
+  self->cancellable = g_cancellable_new ();
+  lookup = g_new0 (Lookup, 1);
+  lookup->store = g_object_ref (self->store);
+  lookup->source_name = g_strdup (source_name);
+  lookup->entry = kios_opds_entry_copy (entry);
+  task = g_task_new (self, self->cancellable, lookup_cb, NULL);
+  g_task_set_source_tag (task, kios_book_detail_show);
+  g_task_set_task_data (task, lookup, (GDestroyNotify) lookup_free);
+  g_task_run_in_thread (task, lookup_worker);
+}
+
+void
+kios_book_detail_clear (KiosBookDetail *self)
+{
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+
+  stop (self);
+  stop_cover (self);
+  g_clear_pointer (&self->client, kios_opds_client_free);
+  g_clear_pointer (&self->entry, kios_opds_entry_free);
+  g_clear_pointer (&self->path, g_free);
+}
+
+void
+kios_book_detail_download (KiosBookDetail *self)
+{
+  g_autoptr (GTask) task = NULL;
+  Download         *download;
+
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+
+  if (self->entry == NULL || self->client == NULL || self->store == NULL || self->download != NULL)
+    return;
+
+  stop (self);
+  show_error (self, NULL);
+  download = g_rc_box_new0 (Download);
+  g_mutex_init (&download->lock);
+  download->client = g_steal_pointer (&self->client);
+  download->store = g_object_ref (self->store);
+  download->source_name = g_strdup (self->source_name);
+  download->entry = kios_opds_entry_copy (self->entry);
+  self->download = g_rc_box_acquire (download);
+  self->cancellable = g_cancellable_new ();
+  self->fraction = 0.0;
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
+  gtk_label_set_label (self->progress_label, _ ("Starting…"));
+  set_state (self, "downloading");
+  self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, progress_timeout_cb, self);
+
+  task = g_task_new (self, self->cancellable, download_cb, NULL);
+  g_task_set_source_tag (task, kios_book_detail_download);
+  g_task_set_task_data (task, download, (GDestroyNotify) download_unref);
+  g_task_run_in_thread (task, download_worker);
+}
+
+void
+kios_book_detail_cancel (KiosBookDetail *self)
+{
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+
+  if (self->download == NULL)
+    return;
+
+  /* The worker stops at its next chunk and removes its temporary file. */
+  stop (self);
+  set_state (self, "download");
+}
+
+void
+kios_book_detail_read (KiosBookDetail *self)
+{
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+
+  read_clicked_cb (self);
+}
+
+const char *
+kios_book_detail_get_state (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->action_stack);
+}
+
+const char *
+kios_book_detail_get_path (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), NULL);
+
+  return self->path;
+}
+
+const char *
+kios_book_detail_get_error (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), NULL);
+
+  return self->error;
+}
+
+double
+kios_book_detail_get_fraction (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), 0.0);
+
+  return self->fraction;
+}
+
+gboolean
+kios_book_detail_has_cover (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), FALSE);
+
+  return kios_catalog_cover_get_texture (KIOS_CATALOG_COVER (self->cover)) != NULL;
+}

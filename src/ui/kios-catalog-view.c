@@ -1,0 +1,1705 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-catalog-view"
+
+#include "config.h"
+
+#include "kios-catalog-view.h"
+
+#include "kios-paths.h"
+#include "kios-sync-error.h"
+#include "kios-sync-source.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#define COVER_WIDTH 120
+#define COVER_HEIGHT 180
+/* Covers are decoded at twice their slot so they stay sharp on HiDPI screens. */
+#define COVER_DECODE_HEIGHT (COVER_HEIGHT * 2)
+#define MAX_COVER_SIZE ((gsize) 8 * 1024 * 1024)
+/* How far beyond the visible area covers and next pages start loading. */
+#define PRELOAD_DISTANCE 600.0
+#define MAX_PAGES_DEEP 64
+
+/* ---- KiosCatalogCover ------------------------------------------------------ */
+
+struct _KiosCatalogCover
+{
+  GtkWidget parent_instance;
+
+  GdkTexture *texture;
+  int         width;
+  int         height;
+};
+
+G_DEFINE_FINAL_TYPE (KiosCatalogCover, kios_catalog_cover, GTK_TYPE_WIDGET)
+
+static void
+kios_catalog_cover_measure (GtkWidget     *widget,
+                            GtkOrientation orientation,
+                            int            for_size,
+                            int           *minimum,
+                            int           *natural,
+                            int           *minimum_baseline,
+                            int           *natural_baseline)
+{
+  KiosCatalogCover *self = KIOS_CATALOG_COVER (widget);
+
+  *minimum = *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? self->width : self->height;
+}
+
+static void
+kios_catalog_cover_snapshot (GtkWidget   *widget,
+                             GtkSnapshot *snapshot)
+{
+  KiosCatalogCover *self = KIOS_CATALOG_COVER (widget);
+  double            width = gtk_widget_get_width (widget);
+  double            height = gtk_widget_get_height (widget);
+  double            texture_width;
+  double            texture_height;
+  double            scale;
+
+  if (self->texture == NULL)
+    return;
+
+  /* Fill the slot and crop what sticks out, so a grid of mixed covers stays even. */
+  texture_width = gdk_texture_get_width (self->texture);
+  texture_height = gdk_texture_get_height (self->texture);
+  scale = MAX (width / texture_width, height / texture_height);
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gtk_snapshot_append_texture (snapshot, self->texture,
+                               &GRAPHENE_RECT_INIT ((width - texture_width * scale) / 2.0,
+                                                    (height - texture_height * scale) / 2.0,
+                                                    texture_width * scale, texture_height * scale));
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+kios_catalog_cover_dispose (GObject *object)
+{
+  g_clear_object (&KIOS_CATALOG_COVER (object)->texture);
+
+  G_OBJECT_CLASS (kios_catalog_cover_parent_class)->dispose (object);
+}
+
+static void
+kios_catalog_cover_class_init (KiosCatalogCoverClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = kios_catalog_cover_dispose;
+  GTK_WIDGET_CLASS (klass)->measure = kios_catalog_cover_measure;
+  GTK_WIDGET_CLASS (klass)->snapshot = kios_catalog_cover_snapshot;
+}
+
+static void
+kios_catalog_cover_init (KiosCatalogCover *self)
+{
+  self->width = COVER_WIDTH;
+  self->height = COVER_HEIGHT;
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "book-cover");
+}
+
+GtkWidget *
+kios_catalog_cover_new (int width,
+                        int height)
+{
+  KiosCatalogCover *self = g_object_new (KIOS_TYPE_CATALOG_COVER, NULL);
+
+  self->width = MAX (width, 1);
+  self->height = MAX (height, 1);
+  return GTK_WIDGET (self);
+}
+
+void
+kios_catalog_cover_set_texture (KiosCatalogCover *self,
+                                GdkTexture       *texture)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_COVER (self));
+
+  if (g_set_object (&self->texture, texture))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+GdkTexture *
+kios_catalog_cover_get_texture (KiosCatalogCover *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_COVER (self), NULL);
+
+  return self->texture;
+}
+
+/* ---- a client shared by the workers of one source ------------------------- */
+
+/* The OPDS client is used by one thread at a time: each worker holds the lock
+ * for the length of its call. */
+typedef struct
+{
+  gatomicrefcount ref;
+  GMutex          lock;
+  KiosOpdsClient *client;
+} Conn;
+
+static Conn *
+conn_new (KiosOpdsClient *client)
+{
+  Conn *conn = g_new0 (Conn, 1);
+
+  g_atomic_ref_count_init (&conn->ref);
+  g_mutex_init (&conn->lock);
+  conn->client = client;
+  return conn;
+}
+
+static Conn *
+conn_ref (Conn *conn)
+{
+  g_atomic_ref_count_inc (&conn->ref);
+  return conn;
+}
+
+static void
+conn_unref (Conn *conn)
+{
+  if (conn == NULL || !g_atomic_ref_count_dec (&conn->ref))
+    return;
+  kios_opds_client_free (conn->client);
+  g_mutex_clear (&conn->lock);
+  g_free (conn);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_unref)
+
+/* ---- the view ------------------------------------------------------------- */
+
+typedef enum {
+  OP_OPEN,   /* load the secrets, then the root */
+  OP_FETCH,  /* a page (href) */
+  OP_SEARCH, /* query through the page on screen */
+  OP_MORE,   /* the next page of the page on screen */
+} Op;
+
+typedef struct
+{
+  char         *title;
+  KiosOpdsFeed *feed;
+  gboolean      is_search;
+} Page;
+
+static void
+page_free (Page *page)
+{
+  g_free (page->title);
+  kios_opds_feed_free (page->feed);
+  g_free (page);
+}
+
+struct _KiosCatalogView
+{
+  AdwBin parent_instance;
+
+  KiosLibraryStore *store;
+  KiosSourceRecord *source;
+  char             *url;
+  char             *username;
+  char             *password;
+  Conn             *conn;         /* feeds */
+  Conn             *cover_conn;   /* covers, one after the other */
+  GCancellable     *cancellable;  /* the feed request in flight */
+  GCancellable     *source_cancellable; /* everything of this source */
+  GPtrArray        *pages;        /* Page*, the way back */
+  gboolean          busy;
+  gboolean          loading_more;
+  gboolean          asked_credentials;
+  Op                failed_op;
+  char             *failed_href;
+  char             *failed_query;
+  char             *error_message;
+  char             *next_title;   /* the navigation entry being opened */
+
+  GQueue            cover_queue;  /* cards (owned refs) waiting for their cover */
+  gboolean          cover_running;
+  guint             covers_idle_id;
+
+  GtkWidget         *header;
+  GtkWidget         *back_button;
+  GtkLabel          *title_label;
+  GtkSearchEntry    *search_entry;
+  GtkStack          *stack;
+  GtkScrolledWindow *scrolled;
+  GtkWidget         *nav_list;
+  GtkWidget         *books_label;
+  GtkWidget         *flow_box;
+  GtkWidget         *more_spinner;
+  AdwStatusPage     *error_page;
+  AdwStatusPage     *empty_page;
+  GtkWidget         *loading_spinner;
+};
+
+G_DEFINE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, ADW_TYPE_BIN)
+
+enum
+{
+  SIGNAL_BOOK_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void start_op (KiosCatalogView *self,
+                      Op               op,
+                      const char      *href,
+                      const char      *query);
+static void queue_visible_covers (KiosCatalogView *self);
+
+static Page *
+current_page (KiosCatalogView *self)
+{
+  return self->pages->len > 0 ? g_ptr_array_index (self->pages, self->pages->len - 1) : NULL;
+}
+
+/* ---- covers ----------------------------------------------------------------- */
+
+typedef struct
+{
+  Conn *conn;
+  char *href;
+  char *cache_path;
+  int   decode_height;
+} CoverJob;
+
+static void
+cover_job_free (CoverJob *job)
+{
+  g_clear_pointer (&job->conn, conn_unref);
+  g_free (job->href);
+  g_free (job->cache_path);
+  g_free (job);
+}
+
+static char *
+cover_cache_path (const char *href)
+{
+  g_autofree char *dir = kios_paths_cache_subdir ("covers");
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
+  g_autofree char *name = g_strconcat ("opds-", hash, ".img", NULL);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+static GdkTexture *
+decode_cover (GBytes  *bytes,
+              int      height,
+              GError **error)
+{
+  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+
+  /* Scaled while decoding: a 3000-pixel cover never sits in memory whole. */
+  pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, -1, height, TRUE, NULL, error);
+  if (pixbuf == NULL)
+    return NULL;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  return gdk_texture_new_for_pixbuf (pixbuf);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+cover_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CoverJob          *job = task_data;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char   *contents = NULL;
+  gsize              len = 0;
+  GError            *error = NULL;
+  GdkTexture        *texture;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* Here, not on the main thread: finding the cache may create its folder. */
+  job->cache_path = cover_cache_path (job->href);
+
+  /* The disk cache first: a catalog seen before shows its covers offline. */
+  if (g_file_get_contents (job->cache_path, &contents, &len, NULL) && len > 0)
+    {
+      g_autoptr (GBytes) cached = g_bytes_new_take (g_steal_pointer (&contents), len);
+
+      texture = decode_cover (cached, job->decode_height, NULL);
+      if (texture != NULL)
+        {
+          g_task_return_pointer (task, texture, g_object_unref);
+          return;
+        }
+    }
+
+  g_mutex_lock (&job->conn->lock);
+  bytes = kios_opds_client_fetch_image (job->conn->client, job->href, MAX_COVER_SIZE, cancellable, &error);
+  g_mutex_unlock (&job->conn->lock);
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  texture = decode_cover (bytes, job->decode_height, &error);
+  if (texture == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Only what decodes as an image goes to the cache. */
+  if (!g_file_set_contents (job->cache_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    {
+      g_debug ("Could not cache a cover: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void run_next_cover (KiosCatalogView *self);
+
+static void
+cover_cb (GObject      *source_object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr (GtkWidget)  card = user_data;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError)     error = NULL;
+  KiosCatalogView       *self;
+  GtkWidget             *cover;
+  GtkWidget             *placeholder;
+
+  texture = g_task_propagate_pointer (G_TASK (result), &error);
+  if (texture == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KIOS_CATALOG_VIEW (source_object);
+  self->cover_running = FALSE;
+
+  if (texture == NULL)
+    g_debug ("No cover: %s", error->message);
+  else
+    {
+      cover = g_object_get_data (G_OBJECT (card), "cover");
+      placeholder = g_object_get_data (G_OBJECT (card), "placeholder");
+      kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (cover), texture);
+      gtk_widget_set_visible (placeholder, FALSE);
+    }
+
+  run_next_cover (self);
+}
+
+static void
+run_next_cover (KiosCatalogView *self)
+{
+  g_autoptr (GTask) task = NULL;
+  GtkWidget        *card;
+  CoverJob         *job;
+
+  if (self->cover_running || self->cover_conn == NULL)
+    return;
+
+  card = g_queue_pop_head (&self->cover_queue);
+  if (card == NULL)
+    return;
+
+  job = g_new0 (CoverJob, 1);
+  job->conn = conn_ref (self->cover_conn);
+  job->href = g_strdup (g_object_get_data (G_OBJECT (card), "cover-href"));
+  job->decode_height = COVER_DECODE_HEIGHT;
+
+  self->cover_running = TRUE;
+  task = g_task_new (self, self->source_cancellable, cover_cb, card);
+  g_task_set_source_tag (task, run_next_cover);
+  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
+  g_task_run_in_thread (task, cover_worker);
+}
+
+static void
+queue_visible_covers (KiosCatalogView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
+  double         visible_height = gtk_adjustment_get_page_size (adjustment);
+
+  if (self->cover_conn == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
+    return;
+
+  /* Only the cards on screen or close to it ask for their cover. */
+  for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget      *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+      graphene_rect_t bounds;
+
+      if (card == NULL || g_object_get_data (G_OBJECT (card), "cover-href") == NULL
+          || g_object_get_data (G_OBJECT (card), "cover-requested") != NULL)
+        continue;
+      if (!gtk_widget_compute_bounds (card, GTK_WIDGET (self->scrolled), &bounds))
+        continue;
+      if (bounds.origin.y + bounds.size.height < -PRELOAD_DISTANCE
+          || bounds.origin.y > visible_height + PRELOAD_DISTANCE)
+        continue;
+
+      g_object_set_data (G_OBJECT (card), "cover-requested", GINT_TO_POINTER (TRUE));
+      g_queue_push_tail (&self->cover_queue, g_object_ref (card));
+    }
+
+  run_next_cover (self);
+}
+
+static void
+clear_cover_queue (KiosCatalogView *self)
+{
+  GtkWidget *card;
+
+  while ((card = g_queue_pop_head (&self->cover_queue)) != NULL)
+    g_object_unref (card);
+}
+
+static void maybe_load_more (KiosCatalogView *self);
+
+/* Scrolling and resizing land here a moment later, outside size allocation
+ * (the adjustments change during it, and widgets must not change then). */
+static gboolean
+covers_idle_cb (gpointer user_data)
+{
+  KiosCatalogView *self = user_data;
+
+  self->covers_idle_id = 0;
+  if (self->scrolled == NULL)
+    return G_SOURCE_REMOVE;
+  queue_visible_covers (self);
+  maybe_load_more (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_covers (KiosCatalogView *self)
+{
+  if (self->covers_idle_id == 0 && self->scrolled != NULL)
+    self->covers_idle_id = g_timeout_add (50, covers_idle_cb, self);
+}
+
+/* ---- showing a page ------------------------------------------------------- */
+
+const char *
+kios_catalog_entry_cover_href (const KiosOpdsEntry *entry,
+                               gboolean             thumbnail)
+{
+  const char *first = thumbnail ? entry->thumbnail_href : entry->cover_href;
+  const char *second = thumbnail ? entry->cover_href : entry->thumbnail_href;
+  const char *href = first != NULL ? first : second;
+
+  /* A page-streaming (PSE) link is a template for a comic's pages: never a cover. */
+  if (href != NULL && strstr (href, "{pageNumber}") != NULL)
+    return NULL;
+  return href;
+}
+
+static char *
+join_authors (const KiosOpdsEntry *entry)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < entry->authors->len && i < 3; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+static char *
+series_text (const KiosOpdsEntry *entry)
+{
+  if (entry->series == NULL)
+    return NULL;
+  if (entry->series_index >= 0)
+    /* Translators: a book's series and its number in it, e.g. "Discworld · 3". */
+    return g_strdup_printf (_ ("%s · %g"), entry->series, entry->series_index);
+  return g_strdup (entry->series);
+}
+
+static GtkWidget *
+create_placeholder (const char *title)
+{
+  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *icon;
+  GtkWidget *label;
+
+  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (placeholder, "book-cover");
+  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
+  icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
+  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
+  gtk_widget_set_opacity (icon, 0.7);
+  gtk_widget_set_margin_top (icon, 24);
+  gtk_box_append (GTK_BOX (placeholder), icon);
+  label = gtk_label_new (title);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (label), 4);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
+  gtk_box_append (GTK_BOX (placeholder), label);
+  return placeholder;
+}
+
+static GtkWidget *
+create_book_card (const KiosOpdsEntry *entry,
+                  guint                index)
+{
+  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget       *overlay = gtk_overlay_new ();
+  GtkWidget       *cover = kios_catalog_cover_new (COVER_WIDTH, COVER_HEIGHT);
+  GtkWidget       *placeholder = create_placeholder (entry->title);
+  GtkWidget       *title;
+  GtkWidget       *label;
+  g_autofree char *authors = join_authors (entry);
+  g_autofree char *series = series_text (entry);
+  const char      *cover_href = kios_catalog_entry_cover_href (entry, TRUE);
+
+  gtk_widget_set_halign (box, GTK_ALIGN_START);
+  gtk_widget_set_valign (box, GTK_ALIGN_START);
+  gtk_widget_set_size_request (box, COVER_WIDTH, -1);
+
+  gtk_widget_set_halign (overlay, GTK_ALIGN_START);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), cover);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), placeholder);
+  gtk_widget_set_margin_bottom (overlay, 6);
+  gtk_box_append (GTK_BOX (box), overlay);
+
+  title = gtk_label_new (entry->title);
+  gtk_widget_set_name (title, "title");
+  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (title), 2);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (title), 12);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_box_append (GTK_BOX (box), title);
+
+  label = gtk_label_new (authors != NULL ? authors : _ ("Unknown author"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (box), label);
+
+  if (series != NULL)
+    {
+      label = gtk_label_new (series);
+      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, entry->title, -1);
+  gtk_widget_set_tooltip_text (box, entry->title);
+  g_object_set_data (G_OBJECT (box), "entry-index", GUINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (box), "cover", cover);
+  g_object_set_data (G_OBJECT (box), "placeholder", placeholder);
+  if (cover_href != NULL)
+    g_object_set_data_full (G_OBJECT (box), "cover-href", g_strdup (cover_href), g_free);
+  return box;
+}
+
+static GtkWidget *
+create_navigation_row (const KiosOpdsEntry *entry,
+                       guint                index)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  /* Titles come from the server: never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->title);
+  if (entry->summary != NULL && *entry->summary != '\0')
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), entry->summary);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
+    }
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "entry-index", GUINT_TO_POINTER (index));
+  return row;
+}
+
+static void
+clear_container (GtkWidget *container)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (container)) != NULL)
+    {
+      if (GTK_IS_LIST_BOX (container))
+        gtk_list_box_remove (GTK_LIST_BOX (container), child);
+      else
+        gtk_flow_box_remove (GTK_FLOW_BOX (container), child);
+    }
+}
+
+/* Adds the entries from index first of the page on screen. */
+static void
+append_entries (KiosCatalogView *self,
+                guint            first)
+{
+  Page    *page = current_page (self);
+  gboolean any_nav = gtk_widget_get_first_child (self->nav_list) != NULL;
+  gboolean any_book = gtk_widget_get_first_child (self->flow_box) != NULL;
+
+  for (guint i = first; i < page->feed->entries->len; i++)
+    {
+      const KiosOpdsEntry *entry = g_ptr_array_index (page->feed->entries, i);
+
+      /* Navigation or book is decided per entry, not by the feed's kind. */
+      if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
+        {
+          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), create_navigation_row (entry, i));
+          any_nav = TRUE;
+        }
+      else
+        {
+          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), create_book_card (entry, i));
+          any_book = TRUE;
+        }
+    }
+
+  gtk_widget_set_visible (self->nav_list, any_nav);
+  gtk_widget_set_visible (self->flow_box, any_book);
+  gtk_widget_set_visible (self->books_label, any_nav && any_book);
+  schedule_covers (self);
+}
+
+static void
+show_current_page (KiosCatalogView *self)
+{
+  Page *page = current_page (self);
+
+  clear_cover_queue (self);
+  clear_container (self->nav_list);
+  clear_container (self->flow_box);
+  gtk_widget_set_visible (self->more_spinner, FALSE);
+  gtk_widget_set_visible (self->back_button, self->pages->len > 1);
+
+  if (page == NULL)
+    {
+      gtk_label_set_label (self->title_label, self->source != NULL ? self->source->name : "");
+      return;
+    }
+
+  gtk_label_set_label (self->title_label, page->title);
+  /* Search where the page or the catalog's root offers it. */
+  {
+    const KiosOpdsFeed *root = ((Page *) g_ptr_array_index (self->pages, 0))->feed;
+
+    gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
+                            page->feed->search_template != NULL || page->feed->opensearch_href != NULL
+                                || root->search_template != NULL || root->opensearch_href != NULL);
+  }
+  if (page->feed->entries->len == 0)
+    {
+      adw_status_page_set_description (self->empty_page, page->is_search
+                                                             ? _ ("Try other words, or browse the catalog")
+                                                             : _ ("This part of the catalog is empty"));
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  append_entries (self, 0);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scrolled), 0.0);
+  gtk_stack_set_visible_child_name (self->stack, "entries");
+}
+
+static void
+show_error (KiosCatalogView *self,
+            const GError    *error)
+{
+  g_free (self->error_message);
+  self->error_message = g_strdup (error->message);
+  g_message ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
+
+  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
+    adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
+  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK))
+    adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
+  else
+    adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
+  adw_status_page_set_description (self->error_page, error->message);
+  gtk_widget_set_visible (self->back_button, self->pages->len > 0);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+typedef struct
+{
+  Op                op;
+  Conn             *conn;     /* NULL for OP_OPEN */
+  KiosSourceRecord *source;   /* OP_OPEN */
+  char             *href;
+  char             *query;
+  char             *title;    /* OP_FETCH: the entry's title, nullable */
+  KiosOpdsFeed     *from;     /* OP_SEARCH: a light copy of the page's search links */
+  /* results */
+  char             *url;
+  char             *username;
+  char             *password;
+  KiosOpdsClient   *client;   /* OP_OPEN */
+  KiosOpdsFeed     *feed;
+  char             *realm;
+  GError           *error;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->conn, conn_unref);
+  g_clear_pointer (&job->source, kios_source_record_free);
+  g_free (job->href);
+  g_free (job->query);
+  g_free (job->title);
+  g_clear_pointer (&job->from, kios_opds_feed_free);
+  g_free (job->url);
+  g_free (job->username);
+  g_free (job->password);
+  g_clear_pointer (&job->client, kios_opds_client_free);
+  g_clear_pointer (&job->feed, kios_opds_feed_free);
+  g_free (job->realm);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static void
+job_worker (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Job *job = task_data;
+
+  if (job->op == OP_OPEN)
+    {
+      if (!kios_sync_source_load (job->source, &job->url, &job->username, &job->password, cancellable, &job->error))
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      job->client = kios_opds_client_new (job->url, job->username, job->password);
+      job->feed = kios_opds_client_fetch (job->client, NULL, cancellable, &job->error);
+      if (kios_opds_client_get_realm (job->client) != NULL)
+        job->realm = g_strdup (kios_opds_client_get_realm (job->client));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_mutex_lock (&job->conn->lock);
+  if (job->op == OP_SEARCH)
+    job->feed = kios_opds_client_search (job->conn->client, job->from, job->query, cancellable, &job->error);
+  else
+    job->feed = kios_opds_client_fetch (job->conn->client, job->href, cancellable, &job->error);
+  if (kios_opds_client_get_realm (job->conn->client) != NULL)
+    job->realm = g_strdup (kios_opds_client_get_realm (job->conn->client));
+  g_mutex_unlock (&job->conn->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void ask_credentials (KiosCatalogView *self,
+                             const char      *realm);
+
+static void
+job_cb (GObject      *source_object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  Job             *job = g_task_get_task_data (G_TASK (result));
+  GCancellable    *cancellable = g_task_get_cancellable (G_TASK (result));
+  KiosCatalogView *self;
+
+  /* The worker always returns TRUE: the outcome is in the job. */
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || g_cancellable_is_cancelled (cancellable))
+    return;
+
+  self = KIOS_CATALOG_VIEW (source_object);
+  self->busy = FALSE;
+  self->loading_more = FALSE;
+  gtk_widget_set_visible (self->more_spinner, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+
+  if (job->op == OP_OPEN && job->client != NULL)
+    {
+      /* The client that opened the root knows the auth scheme: keep it. */
+      g_clear_pointer (&self->conn, conn_unref);
+      g_clear_pointer (&self->cover_conn, conn_unref);
+      self->conn = conn_new (g_steal_pointer (&job->client));
+      self->cover_conn = conn_new (kios_opds_client_new (job->url, job->username, job->password));
+      g_free (self->url);
+      g_free (self->username);
+      g_free (self->password);
+      self->url = g_steal_pointer (&job->url);
+      self->username = g_steal_pointer (&job->username);
+      self->password = g_steal_pointer (&job->password);
+    }
+
+  if (job->feed == NULL)
+    {
+      if (job->error == NULL)
+        job->error = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent nothing");
+      if (job->op == OP_MORE)
+        {
+          /* The pages already shown stay; a toast-like line would be noise. */
+          g_message ("Next page: %s", job->error->message);
+          return;
+        }
+      self->failed_op = job->op;
+      g_free (self->failed_href);
+      self->failed_href = g_strdup (job->href);
+      g_free (self->failed_query);
+      self->failed_query = g_strdup (job->query);
+
+      /* A 401 asks for credentials once, naming the realm. */
+      if (g_error_matches (job->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials
+          && self->store != NULL)
+        {
+          self->asked_credentials = TRUE;
+          show_error (self, job->error);
+          ask_credentials (self, job->realm);
+          return;
+        }
+      show_error (self, job->error);
+      return;
+    }
+
+  if (job->op == OP_MORE)
+    {
+      Page *page = current_page (self);
+      guint first;
+
+      if (page == NULL)
+        return;
+      first = page->feed->entries->len;
+      for (guint i = 0; i < job->feed->entries->len && page->feed->entries->len < KIOS_OPDS_MAX_ENTRIES; i++)
+        g_ptr_array_add (page->feed->entries, g_steal_pointer (&job->feed->entries->pdata[i]));
+      g_free (page->feed->next_href);
+      /* A server that links a page to itself (or sends nothing new) ends the paging. */
+      page->feed->next_href = job->feed->entries->len > 0 && g_strcmp0 (job->feed->next_href, job->href) != 0
+                                  ? g_strdup (job->feed->next_href)
+                                  : NULL;
+      append_entries (self, first);
+      return;
+    }
+
+  {
+    Page *page = g_new0 (Page, 1);
+
+    if (job->op == OP_SEARCH)
+      /* Translators: the title of a catalog search's results; %s is what was searched. */
+      page->title = g_strdup_printf (_ ("Results for “%s”"), job->query);
+    else if (job->op == OP_OPEN)
+      page->title = g_strdup (self->source->name);
+    else if (job->title != NULL)
+      page->title = g_strdup (job->title);
+    else if (job->feed->title != NULL && *job->feed->title != '\0')
+      page->title = g_strdup (job->feed->title);
+    else
+      page->title = g_strdup (job->query != NULL ? job->query : self->source->name);
+    page->feed = g_steal_pointer (&job->feed);
+    page->is_search = job->op == OP_SEARCH;
+    if (job->op == OP_OPEN)
+      g_ptr_array_set_size (self->pages, 0);
+    /* The way back is bounded: the oldest pages drop off. */
+    if (self->pages->len >= MAX_PAGES_DEEP)
+      g_ptr_array_remove_index (self->pages, 1);
+    g_ptr_array_add (self->pages, page);
+  }
+  show_current_page (self);
+}
+
+static void
+start_op (KiosCatalogView *self,
+          Op               op,
+          const char      *href,
+          const char      *query)
+{
+  g_autoptr (GTask) task = NULL;
+  Job              *job;
+
+  if (self->source == NULL || (op != OP_OPEN && self->conn == NULL))
+    return;
+
+  /* One feed request at a time: a new one replaces the one in flight. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  job = g_new0 (Job, 1);
+  job->op = op;
+  job->href = g_strdup (href);
+  job->query = g_strdup (query);
+  if (op == OP_FETCH)
+    job->title = g_steal_pointer (&self->next_title);
+  g_clear_pointer (&self->next_title, g_free);
+  if (op == OP_OPEN)
+    job->source = kios_source_record_copy (self->source);
+  else
+    job->conn = conn_ref (self->conn);
+  if (op == OP_SEARCH && current_page (self) != NULL)
+    {
+      const KiosOpdsFeed *feed = current_page (self)->feed;
+
+      job->from = kios_opds_feed_new_empty (feed->base_url);
+      job->from->search_template = g_strdup (feed->search_template);
+      job->from->opensearch_href = g_strdup (feed->opensearch_href);
+    }
+
+  self->busy = TRUE;
+  if (op == OP_MORE)
+    {
+      self->loading_more = TRUE;
+      gtk_widget_set_visible (self->more_spinner, TRUE);
+    }
+  else
+    {
+      gtk_spinner_start (GTK_SPINNER (self->loading_spinner));
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+    }
+
+  task = g_task_new (self, self->cancellable, job_cb, NULL);
+  g_task_set_source_tag (task, start_op);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_worker);
+}
+
+static void
+maybe_load_more (KiosCatalogView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
+  Page          *page = current_page (self);
+
+  if (page == NULL || page->feed->next_href == NULL || self->busy
+      || page->feed->entries->len >= KIOS_OPDS_MAX_ENTRIES
+      || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "entries") != 0)
+    return;
+
+  /* Near the end (or a first page too short to scroll): the next page. */
+  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment)
+      >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
+    start_op (self, OP_MORE, page->feed->next_href, NULL);
+}
+
+static void
+adjustment_changed_cb (KiosCatalogView *self)
+{
+  schedule_covers (self);
+}
+
+/* ---- credentials ---------------------------------------------------------- */
+
+typedef struct
+{
+  KiosLibraryStore *store;
+  KiosSourceRecord *source;
+  char             *url;
+  char             *username;
+  char             *password;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->source, kios_source_record_free);
+  g_free (job->url);
+  g_free (job->username);
+  g_free (job->password);
+  g_free (job);
+}
+
+static void
+save_credentials_worker (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError  *error = NULL;
+
+  g_free (job->source->auth);
+  job->source->auth = g_strdup ("basic");
+  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error)
+      || !kios_library_store_update_source (job->store, job->source, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+save_credentials_cb (GObject      *source_object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  KiosCatalogView   *self;
+  SaveJob           *job = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KIOS_CATALOG_VIEW (source_object);
+  if (error != NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+
+  kios_source_record_free (self->source);
+  self->source = kios_source_record_copy (job->source);
+  start_op (self, OP_OPEN, NULL, NULL);
+}
+
+static void
+credentials_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  KiosCatalogView  *self = KIOS_CATALOG_VIEW (user_data);
+  GtkEditable      *user_row = g_object_get_data (G_OBJECT (dialog), "username");
+  GtkEditable      *password_row = g_object_get_data (G_OBJECT (dialog), "password");
+  g_autoptr (GTask) task = NULL;
+  SaveJob          *job;
+
+  if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->url == NULL)
+    return;
+
+  job = g_new0 (SaveJob, 1);
+  job->store = g_object_ref (self->store);
+  job->source = kios_source_record_copy (self->source);
+  job->url = g_strdup (self->url);
+  job->username = g_strdup (gtk_editable_get_text (user_row));
+  job->password = g_strdup (gtk_editable_get_text (password_row));
+
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+  task = g_task_new (self, self->source_cancellable, save_credentials_cb, NULL);
+  g_task_set_source_tag (task, credentials_response_cb);
+  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_credentials_worker);
+}
+
+static void
+credentials_changed_cb (AdwMessageDialog *dialog)
+{
+  GtkEditable *user_row = g_object_get_data (G_OBJECT (dialog), "username");
+  GtkEditable *password_row = g_object_get_data (G_OBJECT (dialog), "password");
+
+  adw_message_dialog_set_response_enabled (dialog, "sign-in",
+                                           *gtk_editable_get_text (user_row) != '\0'
+                                               && *gtk_editable_get_text (password_row) != '\0');
+}
+
+static void
+ask_credentials (KiosCatalogView *self,
+                 const char      *realm)
+{
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget       *dialog;
+  GtkWidget       *list;
+  GtkWidget       *user_row;
+  GtkWidget       *password_row;
+  g_autofree char *body = NULL;
+
+  if (realm != NULL && *realm != '\0')
+    /* Translators: %s is the realm the server names when it asks for a password. */
+    body = g_strdup_printf (_ ("The server asks for a user name and password for “%s”."), realm);
+  else
+    body = g_strdup (_ ("The server asks for a user name and password."));
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Sign In"), body);
+  list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  user_row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (user_row), _ ("User Name"));
+  gtk_editable_set_text (GTK_EDITABLE (user_row), self->username != NULL ? self->username : "");
+  gtk_list_box_append (GTK_LIST_BOX (list), user_row);
+  password_row = adw_password_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password_row), _ ("Password"));
+  gtk_list_box_append (GTK_LIST_BOX (list), password_row);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  g_object_set_data (G_OBJECT (dialog), "username", user_row);
+  g_object_set_data (G_OBJECT (dialog), "password", password_row);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _ ("_Cancel"),
+                                    "sign-in", _ ("_Sign In"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-in", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign-in");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_swapped (user_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
+  g_signal_connect_swapped (password_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
+  credentials_changed_cb (ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (credentials_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- signals from the widgets ---------------------------------------------- */
+
+static void
+activate_index (KiosCatalogView *self,
+                guint            index)
+{
+  Page                *page = current_page (self);
+  const KiosOpdsEntry *entry;
+
+  if (page == NULL || index >= page->feed->entries->len)
+    return;
+
+  entry = g_ptr_array_index (page->feed->entries, index);
+  if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
+    {
+      if (entry->navigation_href != NULL)
+        {
+          /* The page is called what the reader clicked ("By Title"), not the
+           * server's feed title ("calibre Library :: By Title"). */
+          g_free (self->next_title);
+          self->next_title = g_strdup (entry->title);
+          start_op (self, OP_FETCH, entry->navigation_href, NULL);
+        }
+      return;
+    }
+
+  {
+    GdkTexture *texture = NULL;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
+         child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      {
+        GtkWidget *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+        if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), "entry-index")) == index)
+          {
+            texture = kios_catalog_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover"));
+            break;
+          }
+      }
+    g_signal_emit (self, signals[SIGNAL_BOOK_ACTIVATED], 0, entry, texture);
+  }
+}
+
+static void
+row_activated_cb (KiosCatalogView *self,
+                  GtkListBoxRow   *row)
+{
+  activate_index (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "entry-index")));
+}
+
+static void
+child_activated_cb (KiosCatalogView *self,
+                    GtkFlowBoxChild *child)
+{
+  GtkWidget *card = gtk_flow_box_child_get_child (child);
+
+  activate_index (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), "entry-index")));
+}
+
+static void
+search_activate_cb (KiosCatalogView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *query = g_strstrip (g_strdup (text));
+
+  if (*query == '\0')
+    return;
+  kios_catalog_view_search (self, query);
+}
+
+static void
+back_clicked_cb (KiosCatalogView *self)
+{
+  kios_catalog_view_go_back (self);
+}
+
+static gboolean
+search_shortcut_cb (GtkWidget *widget,
+                    GVariant  *args,
+                    gpointer   user_data)
+{
+  KiosCatalogView *self = KIOS_CATALOG_VIEW (widget);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
+    return FALSE;
+  return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static gboolean
+back_shortcut_cb (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  return kios_catalog_view_go_back (KIOS_CATALOG_VIEW (widget));
+}
+
+static void
+retry_clicked_cb (KiosCatalogView *self)
+{
+  kios_catalog_view_retry (self);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+stop_everything (KiosCatalogView *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->source_cancellable != NULL)
+    g_cancellable_cancel (self->source_cancellable);
+  g_clear_object (&self->source_cancellable);
+  clear_cover_queue (self);
+  self->cover_running = FALSE;
+  self->busy = FALSE;
+  self->loading_more = FALSE;
+  g_clear_pointer (&self->conn, conn_unref);
+  g_clear_pointer (&self->cover_conn, conn_unref);
+}
+
+static void
+kios_catalog_view_dispose (GObject *object)
+{
+  KiosCatalogView *self = KIOS_CATALOG_VIEW (object);
+
+  /* The children outlive this dispose for a moment: their signals stop here. */
+  if (self->scrolled != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (gtk_scrolled_window_get_vadjustment (self->scrolled), self);
+      g_signal_handlers_disconnect_by_data (self->scrolled, self);
+      self->scrolled = NULL;
+    }
+  stop_everything (self);
+  g_clear_handle_id (&self->covers_idle_id, g_source_remove);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->source, kios_source_record_free);
+  g_clear_pointer (&self->pages, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (kios_catalog_view_parent_class)->dispose (object);
+}
+
+static void
+kios_catalog_view_finalize (GObject *object)
+{
+  KiosCatalogView *self = KIOS_CATALOG_VIEW (object);
+
+  g_free (self->url);
+  g_free (self->username);
+  g_free (self->password);
+  g_free (self->failed_href);
+  g_free (self->failed_query);
+  g_free (self->error_message);
+  g_free (self->next_title);
+
+  G_OBJECT_CLASS (kios_catalog_view_parent_class)->finalize (object);
+}
+
+static void
+kios_catalog_view_class_init (KiosCatalogViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = kios_catalog_view_dispose;
+  object_class->finalize = kios_catalog_view_finalize;
+
+  signals[SIGNAL_BOOK_ACTIVATED] = g_signal_new ("book-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                 G_TYPE_POINTER, GDK_TYPE_TEXTURE);
+
+  gtk_widget_class_add_binding (GTK_WIDGET_CLASS (klass), GDK_KEY_Left, GDK_ALT_MASK, back_shortcut_cb, NULL);
+  gtk_widget_class_add_binding (GTK_WIDGET_CLASS (klass), GDK_KEY_Back, 0, back_shortcut_cb, NULL);
+  gtk_widget_class_add_binding (GTK_WIDGET_CLASS (klass), GDK_KEY_f, GDK_CONTROL_MASK, search_shortcut_cb, NULL);
+}
+
+static GtkWidget *
+status_page_new (const char *icon,
+                 const char *title)
+{
+  GtkWidget *page = adw_status_page_new ();
+
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), icon);
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
+  return page;
+}
+
+static void
+kios_catalog_view_init (KiosCatalogView *self)
+{
+  GtkWidget     *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget     *header_clamp = adw_clamp_new ();
+  GtkWidget     *clamp;
+  GtkWidget     *content;
+  GtkWidget     *retry;
+  GtkWidget     *loading;
+  GtkAdjustment *adjustment;
+
+  self->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) page_free);
+  g_queue_init (&self->cover_queue);
+
+  /* The header: back, the page's title, search. */
+  self->header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_top (self->header, 18);
+  gtk_widget_set_margin_bottom (self->header, 6);
+  gtk_widget_set_margin_start (self->header, 18);
+  gtk_widget_set_margin_end (self->header, 18);
+  self->back_button = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  gtk_widget_set_tooltip_text (self->back_button, _ ("Back"));
+  gtk_widget_set_valign (self->back_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->back_button, "flat");
+  gtk_widget_add_css_class (self->back_button, "circular");
+  gtk_widget_set_visible (self->back_button, FALSE);
+  g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (back_clicked_cb), self);
+  gtk_box_append (GTK_BOX (self->header), self->back_button);
+  self->title_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->title_label, 0.0);
+  gtk_label_set_ellipsize (self->title_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->title_label), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "title-2");
+  gtk_box_append (GTK_BOX (self->header), GTK_WIDGET (self->title_label));
+  self->search_entry = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
+  g_object_set (self->search_entry, "placeholder-text", _ ("Search the catalog"), NULL);
+  gtk_widget_set_size_request (GTK_WIDGET (self->search_entry), 240, -1);
+  gtk_widget_set_valign (GTK_WIDGET (self->search_entry), GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
+  gtk_box_append (GTK_BOX (self->header), GTK_WIDGET (self->search_entry));
+  adw_clamp_set_maximum_size (ADW_CLAMP (header_clamp), 1040);
+  adw_clamp_set_tightening_threshold (ADW_CLAMP (header_clamp), 600);
+  adw_clamp_set_child (ADW_CLAMP (header_clamp), self->header);
+  gtk_box_append (GTK_BOX (box), header_clamp);
+
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stack));
+
+  gtk_stack_add_named (self->stack, adw_bin_new (), "none");
+
+  loading = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  self->loading_spinner = gtk_spinner_new ();
+  gtk_widget_set_size_request (self->loading_spinner, 32, 32);
+  gtk_widget_set_halign (self->loading_spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->loading_spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_vexpand (self->loading_spinner, TRUE);
+  gtk_box_append (GTK_BOX (loading), self->loading_spinner);
+  gtk_stack_add_named (self->stack, loading, "loading");
+
+  /* The entries: navigation as a boxed list, books as a grid. */
+  self->scrolled = GTK_SCROLLED_WINDOW (gtk_scrolled_window_new ());
+  gtk_scrolled_window_set_policy (self->scrolled, GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  clamp = adw_clamp_new ();
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 1040);
+  adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 600);
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_widget_set_margin_top (content, 12);
+  gtk_widget_set_margin_bottom (content, 30);
+  gtk_widget_set_margin_start (content, 18);
+  gtk_widget_set_margin_end (content, 18);
+  self->nav_list = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->nav_list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (self->nav_list, "boxed-list");
+  g_signal_connect_swapped (self->nav_list, "row-activated", G_CALLBACK (row_activated_cb), self);
+  gtk_box_append (GTK_BOX (content), self->nav_list);
+  self->books_label = gtk_label_new (_ ("Books"));
+  gtk_label_set_xalign (GTK_LABEL (self->books_label), 0.0);
+  gtk_widget_add_css_class (self->books_label, "heading");
+  gtk_box_append (GTK_BOX (content), self->books_label);
+  self->flow_box = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow_box), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow_box), TRUE);
+  gtk_flow_box_set_activate_on_single_click (GTK_FLOW_BOX (self->flow_box), TRUE);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow_box), 18);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow_box), 24);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->flow_box), 2);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow_box), 8);
+  gtk_widget_set_halign (self->flow_box, GTK_ALIGN_START);
+  gtk_widget_set_valign (self->flow_box, GTK_ALIGN_START);
+  gtk_widget_add_css_class (self->flow_box, "book-grid");
+  g_signal_connect_swapped (self->flow_box, "child-activated", G_CALLBACK (child_activated_cb), self);
+  gtk_box_append (GTK_BOX (content), self->flow_box);
+  self->more_spinner = gtk_spinner_new ();
+  gtk_spinner_start (GTK_SPINNER (self->more_spinner));
+  gtk_widget_set_size_request (self->more_spinner, 24, 24);
+  gtk_widget_set_halign (self->more_spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->more_spinner, FALSE);
+  gtk_box_append (GTK_BOX (content), self->more_spinner);
+  adw_clamp_set_child (ADW_CLAMP (clamp), content);
+  gtk_scrolled_window_set_child (self->scrolled, clamp);
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->scrolled), "entries");
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
+  g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb), self);
+  g_signal_connect_swapped (adjustment, "changed", G_CALLBACK (adjustment_changed_cb), self);
+  g_signal_connect_swapped (self->scrolled, "map", G_CALLBACK (schedule_covers), self);
+
+  self->empty_page = ADW_STATUS_PAGE (status_page_new ("system-search-symbolic", _ ("No Books Found")));
+  adw_status_page_set_description (self->empty_page, _ ("Try other words, or browse the catalog"));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_page), "empty");
+
+  self->error_page = ADW_STATUS_PAGE (status_page_new ("dialog-warning-symbolic", _ ("Could Not Load the Catalog")));
+  retry = gtk_button_new_with_mnemonic (_ ("_Retry"));
+  gtk_widget_set_halign (retry, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (retry, "pill");
+  gtk_widget_add_css_class (retry, "suggested-action");
+  g_signal_connect_swapped (retry, "clicked", G_CALLBACK (retry_clicked_cb), self);
+  adw_status_page_set_child (self->error_page, retry);
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->error_page), "error");
+
+  gtk_stack_set_visible_child_name (self->stack, "none");
+  adw_bin_set_child (ADW_BIN (self), box);
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+KiosCatalogView *
+kios_catalog_view_new (void)
+{
+  return g_object_new (KIOS_TYPE_CATALOG_VIEW, NULL);
+}
+
+void
+kios_catalog_view_set_store (KiosCatalogView  *self,
+                             KiosLibraryStore *store)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
+
+  g_set_object (&self->store, store);
+}
+
+void
+kios_catalog_view_set_source (KiosCatalogView        *self,
+                              const KiosSourceRecord *source)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  stop_everything (self);
+  g_clear_pointer (&self->source, kios_source_record_free);
+  g_ptr_array_set_size (self->pages, 0);
+  g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->password, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+  self->asked_credentials = FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  show_current_page (self);
+
+  if (source == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "none");
+      return;
+    }
+
+  self->source = kios_source_record_copy (source);
+  self->source_cancellable = g_cancellable_new ();
+  gtk_label_set_label (self->title_label, source->name);
+  start_op (self, OP_OPEN, NULL, NULL);
+}
+
+const char *
+kios_catalog_view_get_source_name (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return self->source != NULL ? self->source->name : NULL;
+}
+
+KiosOpdsClient *
+kios_catalog_view_new_client (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  if (self->url == NULL)
+    return NULL;
+  return kios_opds_client_new (self->url, self->username, self->password);
+}
+
+gboolean
+kios_catalog_view_go_back (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), FALSE);
+
+  /* A next page still loading just stops. */
+  if (self->loading_more)
+    {
+      if (self->cancellable != NULL)
+        g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->busy = FALSE;
+      self->loading_more = FALSE;
+      gtk_widget_set_visible (self->more_spinner, FALSE);
+    }
+
+  /* Leaving an error or a page still loading: back to the page on screen. */
+  if (self->busy || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") == 0)
+    {
+      if (self->cancellable != NULL)
+        g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->busy = FALSE;
+      self->loading_more = FALSE;
+      if (current_page (self) != NULL)
+        {
+          show_current_page (self);
+          return TRUE;
+        }
+      return FALSE;
+    }
+
+  if (self->pages->len <= 1)
+    return FALSE;
+
+  g_ptr_array_remove_index (self->pages, self->pages->len - 1);
+  show_current_page (self);
+  return TRUE;
+}
+
+void
+kios_catalog_view_search (KiosCatalogView *self,
+                          const char      *query)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (query != NULL);
+
+  start_op (self, OP_SEARCH, NULL, query);
+}
+
+void
+kios_catalog_view_retry (KiosCatalogView *self)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  if (self->source == NULL)
+    return;
+  if (self->conn == NULL || self->failed_op == OP_OPEN)
+    start_op (self, OP_OPEN, NULL, NULL);
+  else
+    start_op (self, self->failed_op, self->failed_href, self->failed_query);
+}
+
+const char *
+kios_catalog_view_get_visible_page (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+gboolean
+kios_catalog_view_is_busy (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), FALSE);
+
+  return self->busy;
+}
+
+const KiosOpdsFeed *
+kios_catalog_view_get_feed (KiosCatalogView *self)
+{
+  Page *page;
+
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  page = current_page (self);
+  return page != NULL ? page->feed : NULL;
+}
+
+void
+kios_catalog_view_activate_entry (KiosCatalogView *self,
+                                  guint            index)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  activate_index (self, index);
+}
+
+guint
+kios_catalog_view_get_n_covers_shown (KiosCatalogView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), 0);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+      if (kios_catalog_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover")) != NULL)
+        n++;
+    }
+  return n;
+}
+
+void
+kios_catalog_view_load_cover_async (KiosCatalogView    *self,
+                                    const char         *href,
+                                    int                 height,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CoverJob         *job;
+
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (href != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kios_catalog_view_load_cover_async);
+  if (self->cover_conn == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "No catalog is open");
+      return;
+    }
+
+  /* The same cache as the grid; the covers' client is shared under its lock. */
+  job = g_new0 (CoverJob, 1);
+  job->conn = conn_ref (self->cover_conn);
+  job->href = g_strdup (href);
+  job->decode_height = MAX (height, 1);
+  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
+  g_task_run_in_thread (task, cover_worker);
+}
+
+GdkTexture *
+kios_catalog_view_load_cover_finish (KiosCatalogView *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_catalog_view_load_cover_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+kios_catalog_view_get_error_message (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return self->error_message;
+}
