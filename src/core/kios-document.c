@@ -177,6 +177,7 @@ struct _Worker
   double        css_line_spacing;
   int           count_next;
   gboolean      counts_complete;
+  int           prelayout;    /* a chapter to lay out while idle, or -1 */
 };
 
 static Worker *
@@ -843,6 +844,8 @@ worker_has_idle_work (Worker *w)
 {
   if (w->doc == NULL)
     return FALSE;
+  if (w->prelayout >= 0)
+    return TRUE;
   if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
     return TRUE;
   return w->has_layout && !w->counts_complete;
@@ -851,7 +854,17 @@ worker_has_idle_work (Worker *w)
 static void
 worker_idle_step (Worker *w)
 {
-  if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
+  if (w->prelayout >= 0)
+    {
+      /* The reader is near the end of a chapter: lay out the next one now,
+       * so turning into it costs no more than any other page. */
+      int chapter = w->prelayout;
+
+      w->prelayout = -1;
+      if (chapter < w->n_chapters)
+        worker_chapter_pages (w, chapter);
+    }
+  else if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
     worker_index_step (w);
   else if (w->has_layout && !w->counts_complete)
     worker_count_step (w);
@@ -1527,6 +1540,7 @@ worker_apply_layout (Worker           *w,
     chapter_clear_layout (&w->chapters[c]);
   w->count_next = 0;
   w->counts_complete = FALSE;
+  w->prelayout = -1;
   worker_load_counts (w);
 }
 
@@ -1619,7 +1633,11 @@ worker_render_pixmap (Worker                *w,
           fz_rect bounds;
           double zoom = scale;
 
-          page = fz_load_chapter_page (ctx, w->doc, loc.chapter, loc.page);
+          /* A PDF is one MuPDF chapter: its pages are our chapters. */
+          if (w->format == KIOS_BOOK_FORMAT_PDF)
+            page = fz_load_page (ctx, w->doc, loc.chapter);
+          else
+            page = fz_load_chapter_page (ctx, w->doc, loc.chapter, loc.page);
           bounds = fz_bound_page (ctx, page);
           if (w->format == KIOS_BOOK_FORMAT_PDF)
             {
@@ -1694,6 +1712,9 @@ worker_render (Worker                *w,
   page->location = loc;
   page->position = worker_position_at (w, loc);
   page->chapter_pages = worker_chapter_pages (w, loc.chapter);
+  if (w->format == KIOS_BOOK_FORMAT_EPUB && loc.page + 3 >= page->chapter_pages &&
+      loc.chapter + 1 < w->n_chapters && !w->chapters[loc.chapter + 1].laid_out)
+    w->prelayout = loc.chapter + 1;
   page->page_number = worker_page_number (w, loc);
   page->layout_serial = w->serial;
   page->is_first = worker_is_edge (w, loc, -1);
@@ -2143,6 +2164,7 @@ open_internal (const char         *path,
   w->owner_context = g_main_context_ref (self->context);
   w->path = g_strdup (self->path);
   w->css_line_spacing = 0;
+  w->prelayout = -1;
   g_weak_ref_init (&w->owner, self);
   self->worker = w;
 
