@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "kios-document.h"
+#include "kios-mupdf.h"
 
 #include <glib/gstdio.h>
 #include <spawn.h>
@@ -33,7 +34,7 @@ extern char **environ;
 #define N_RESUMES 5
 
 /* The CSS Kios lays books out with, so mutool lays out the very same pages. */
-static const char user_css[] = "@page { margin: 0 !important; }";
+static const char user_css[] = KIOS_MUPDF_BASE_CSS;
 
 static double
 now_ms (void)

@@ -1508,8 +1508,8 @@ worker_apply_layout (Worker           *w,
 
       /* User CSS only reaches documents opened after it is set (MUPDF.md §2). */
       g_ascii_formatd (spacing, sizeof spacing, "%.2f", CLAMP (layout->line_spacing, 1.0, 3.0));
-      css = g_strdup_printf ("@page { margin: 0 !important; } "
-                             "body, p, div, li, blockquote, dd, dt { line-height: %s; }",
+      css = g_strdup_printf (KIOS_MUPDF_BASE_CSS
+                             " body, p, div, li, blockquote, dd, dt { line-height: %s; }",
                              spacing);
       g_mutex_lock (&open_lock);
       fz_set_user_css (ctx, css);

@@ -60,9 +60,7 @@ create_base_context (gpointer data)
       g_error ("Cannot register MuPDF's document handlers");
     }
 
-  /* Kios draws the page margins itself (they follow the window), so the
-   * book's own @page margins would only double them. */
-  fz_set_user_css (ctx, "@page { margin: 0 !important; }");
+  fz_set_user_css (ctx, KIOS_MUPDF_BASE_CSS);
 
   return ctx;
 }

@@ -19,6 +19,15 @@ G_BEGIN_DECLS
  * book, small enough to stay far under the 150 MB reading budget. */
 #define KIOS_MUPDF_STORE_SIZE (64u << 20)
 
+/*
+ * The style Kios lays every book out with. Kios draws the page margins itself
+ * (they follow the window), so the book's own @page margins would double them;
+ * cover pages made of one picture are centred as every reader shows them.
+ */
+#define KIOS_MUPDF_BASE_CSS \
+  "@page { margin: 0 !important; } " \
+  "#cover, #cover-image, .cover, .cover-image, .titlepage { text-align: center; }"
+
 /* clang-format off */
 fz_context *kios_mupdf_new_context      (void);
 /* A message for the last caught MuPDF error, owned by the caller. */
