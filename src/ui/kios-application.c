@@ -10,6 +10,7 @@
 #include "kios-error-messages.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
+#include "kios-sync-status-button.h"
 #include "kios-window.h"
 
 #include <glib/gi18n.h>
@@ -163,6 +164,10 @@ static void
 kios_application_shutdown (GApplication *application)
 {
   KiosApplication *self = KIOS_APPLICATION (application);
+
+  /* Quit waits at most 2 s for the pushes of closed books; what is left
+   * stays pending in the store for the next run. */
+  kios_sync_status_button_shutdown_all (2000);
 
   if (self->store != NULL && !kios_library_store_flush (self->store, STORE_FLUSH_TIMEOUT_MS))
     g_warning ("The library did not finish writing within %d ms", STORE_FLUSH_TIMEOUT_MS);

@@ -8,6 +8,9 @@
 #include "kios-preferences-window.h"
 
 #include "kios-application.h"
+#include "kios-library-sync-page.h"
+#include "kios-sync-preferences-page.h"
+#include "kios-window.h"
 
 struct _KiosPreferencesWindow
 {
@@ -113,10 +116,20 @@ kios_preferences_window_init (KiosPreferencesWindow *self)
 KiosPreferencesWindow *
 kios_preferences_window_new (GtkWindow *parent)
 {
+  KiosPreferencesWindow *self;
+
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
 
-  return g_object_new (KIOS_TYPE_PREFERENCES_WINDOW,
+  self = g_object_new (KIOS_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
+  /* Settings → Progress sync: the KOReader sync account (issue 3). */
+  if (KIOS_IS_WINDOW (parent) && kios_window_get_store (KIOS_WINDOW (parent)) != NULL)
+    adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                                ADW_PREFERENCES_PAGE (kios_sync_preferences_page_new (kios_window_get_store (KIOS_WINDOW (parent)))));
+  /* Settings → Library sync lists the sources of the parent window's library. */
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (kios_library_sync_page_new (KIOS_IS_WINDOW (parent) ? kios_window_get_store (KIOS_WINDOW (parent)) : NULL)));
+  return self;
 }

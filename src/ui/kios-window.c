@@ -7,11 +7,16 @@
 
 #include "kios-window.h"
 
+#include "kios-book-detail.h"
 #include "kios-book-format.h"
+#include "kios-catalog-view.h"
 #include "kios-document.h"
 #include "kios-error-messages.h"
 #include "kios-error.h"
+#include "kios-library-sidebar.h"
 #include "kios-paths.h"
+#include "kios-source-dialog.h"
+#include "kios-sync-status-button.h"
 
 #include <glib/gi18n.h>
 
@@ -45,6 +50,13 @@ struct _KiosWindow
   GtkStack        *stack;
   KiosStartView   *start_view;
   KiosReaderView  *reader_view;
+  AdwFlap            *library_flap;
+  GtkWidget          *library_sidebar_button;
+  KiosLibrarySidebar *library_sidebar;
+  GtkStack           *library_stack;
+  KiosLocalBooks     *local_books;
+  KiosCatalogView    *catalog_view;
+  KiosBookDetail     *book_detail;
 };
 
 G_DEFINE_FINAL_TYPE (KiosWindow, kios_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,6 +144,7 @@ update_mode (KiosWindow *self)
   gtk_widget_set_visible (self->contents_button, reading);
   gtk_widget_set_visible (self->text_menu_button, reading);
   gtk_widget_set_visible (self->open_button, !reading);
+  gtk_widget_set_visible (self->library_sidebar_button, !reading);
   set_action_enabled (self, "show-library", reading);
   set_action_enabled (self, "toggle-contents", reading);
 
@@ -743,6 +756,113 @@ bind_reader_setting (KiosWindow *self,
   g_settings_bind (self->settings, key, self->reader_view, key, G_SETTINGS_BIND_DEFAULT);
 }
 
+/* ---- the library: sidebar, catalogs, book details ---- */
+
+static void
+library_selected_cb (KiosWindow *self,
+                     const char *id)
+{
+  const KiosSourceRecord *source = kios_library_sidebar_get_source (self->library_sidebar, id);
+
+  /* Leaving a catalog stops its requests and any download in progress. */
+  kios_book_detail_clear (self->book_detail);
+  if (source != NULL)
+    {
+      kios_catalog_view_set_source (self->catalog_view, source);
+      gtk_stack_set_visible_child_name (self->library_stack, "catalog");
+    }
+  else
+    {
+      kios_catalog_view_set_source (self->catalog_view, NULL);
+      if (g_strcmp0 (id, "local") == 0)
+        {
+          kios_local_books_reload (self->local_books);
+          gtk_stack_set_visible_child_name (self->library_stack, "local");
+        }
+      else
+        {
+          kios_start_view_reload (self->start_view);
+          gtk_stack_set_visible_child_name (self->library_stack, "recent");
+        }
+    }
+
+  /* A folded sidebar gets out of the way once something is chosen. */
+  if (adw_flap_get_folded (self->library_flap))
+    adw_flap_set_reveal_flap (self->library_flap, FALSE);
+}
+
+static void
+source_saved_cb (KiosWindow *self,
+                 const char *name)
+{
+  g_autofree char *id = g_strconcat ("source:", name, NULL);
+
+  kios_library_sidebar_reload_and_select (self->library_sidebar, id);
+}
+
+static void
+add_source_cb (KiosWindow *self)
+{
+  KiosSourceDialog *dialog;
+
+  if (self->store == NULL)
+    return;
+  dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (source_saved_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+catalog_book_activated_cb (KiosWindow          *self,
+                           const KiosOpdsEntry *entry,
+                           GdkTexture          *cover)
+{
+  if (kios_catalog_view_get_source_name (self->catalog_view) == NULL)
+    return;
+  kios_book_detail_show (self->book_detail, self->catalog_view, entry, cover);
+  gtk_stack_set_visible_child_name (self->library_stack, "detail");
+}
+
+static void
+detail_back_cb (KiosWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->library_stack, "catalog");
+}
+
+static void
+detail_read_cb (KiosWindow *self,
+                const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  kios_window_open_file (self, file);
+}
+
+static void
+window_active_cb (KiosWindow *self)
+{
+  /* Sources may have changed in Settings meanwhile. */
+  if (gtk_window_is_active (GTK_WINDOW (self)) && self->store != NULL)
+    kios_library_sidebar_reload (self->library_sidebar);
+}
+
+static void
+setup_library (KiosWindow *self)
+{
+  g_object_bind_property (self->library_flap, "reveal-flap", self->library_sidebar_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->library_sidebar, "selected", G_CALLBACK (library_selected_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->library_sidebar, "add-source", G_CALLBACK (add_source_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->local_books, "book-activated", G_CALLBACK (book_activated_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->catalog_view, "book-activated", G_CALLBACK (catalog_book_activated_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->book_detail, "back", G_CALLBACK (detail_back_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->book_detail, "read", G_CALLBACK (detail_read_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (window_active_cb), self, G_CONNECT_SWAPPED);
+}
+
 static gboolean
 kios_window_close_request (GtkWindow *window)
 {
@@ -835,9 +955,20 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, start_view);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, reader_view);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_flap);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_sidebar);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_stack);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, local_books);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, catalog_view);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, book_detail);
 
   g_type_ensure (KIOS_TYPE_START_VIEW);
   g_type_ensure (KIOS_TYPE_READER_VIEW);
+  g_type_ensure (KIOS_TYPE_LIBRARY_SIDEBAR);
+  g_type_ensure (KIOS_TYPE_LOCAL_BOOKS);
+  g_type_ensure (KIOS_TYPE_CATALOG_VIEW);
+  g_type_ensure (KIOS_TYPE_BOOK_DETAIL);
 }
 
 static void
@@ -875,6 +1006,7 @@ kios_window_init (KiosWindow *self)
   g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (book_activated_cb), self, G_CONNECT_SWAPPED);
+  setup_library (self);
 
   drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);
@@ -920,6 +1052,15 @@ kios_window_set_store (KiosWindow       *self,
 
   kios_reader_view_set_store (self->reader_view, store);
   kios_start_view_set_store (self->start_view, store);
+  kios_library_sidebar_set_store (self->library_sidebar, store);
+  kios_local_books_set_store (self->local_books, store);
+  kios_catalog_view_set_store (self->catalog_view, store);
+  kios_book_detail_set_store (self->book_detail, store);
+  /* Progress sync (issue 3): the window's sync engine, the Continue / Stay
+   * here banner in the slot under the header bar, the status button. */
+  if (store != NULL)
+    kios_sync_status_button_attach_window (GTK_WINDOW (self), self->reader_view,
+                                           self->sync_banner_revealer, store);
 }
 
 KiosStartView *

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kios-kosync-client.h"
+#include "kios-position.h"
+#include "kios-sync-error.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosSyncBackend: one progress-sync protocol for one source (KOReader sync
+ * today through KiosKosyncBackend; Kobo and Readium progression plug in
+ * here). Methods are called on the thread that owns the backend; the
+ * _async ones run their network work in GTask workers and call back on the
+ * caller's thread-default main context. Errors are KIOS_SYNC_ERROR_*
+ * (G_IO_ERROR_CANCELLED when cancelled).
+ */
+
+#define KIOS_TYPE_SYNC_BACKEND (kios_sync_backend_get_type ())
+G_DECLARE_INTERFACE (KiosSyncBackend, kios_sync_backend, KIOS, SYNC_BACKEND, GObject)
+
+struct _KiosSyncBackendInterface
+{
+  GTypeInterface parent_iface;
+
+  /* The library store's name of the source (sync state is keyed by it). */
+  const char   *(*get_source_name)  (KiosSyncBackend     *self);
+  /* The server for the status menu, never with a secret in it. */
+  char         *(*get_server_label) (KiosSyncBackend     *self);
+
+  void          (*push_async)       (KiosSyncBackend     *self,
+                                     const char          *book_hash,
+                                     const KiosPosition  *position,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+  gboolean      (*push_finish)      (KiosSyncBackend     *self,
+                                     GAsyncResult        *result,
+                                     GError             **error);
+  /* The remote position as far as the protocol says it: xpointer (EPUB) or
+   * chapter = page index (PDF, else -1), total_progress, updated_at,
+   * device, device_id; not yet resolved in the book. */
+  void          (*pull_async)       (KiosSyncBackend     *self,
+                                     const char          *book_hash,
+                                     KiosBookFormat       format,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+  /* NULL without error: the server has no position for the book. */
+  KiosPosition *(*pull_finish)      (KiosSyncBackend     *self,
+                                     GAsyncResult        *result,
+                                     GError             **error);
+};
+
+/* clang-format off */
+const char   *kios_sync_backend_get_source_name  (KiosSyncBackend     *self);
+char         *kios_sync_backend_get_server_label (KiosSyncBackend     *self);
+void          kios_sync_backend_push_async       (KiosSyncBackend     *self,
+                                                  const char          *book_hash,
+                                                  const KiosPosition  *position,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean      kios_sync_backend_push_finish      (KiosSyncBackend     *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+void          kios_sync_backend_pull_async       (KiosSyncBackend     *self,
+                                                  const char          *book_hash,
+                                                  KiosBookFormat       format,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+KiosPosition *kios_sync_backend_pull_finish      (KiosSyncBackend     *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* clang-format on */
+
+G_END_DECLS

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "test-sync-ui"
+
+#include "config.h"
+
+#include "kios-banner.h"
+#include "kios-document.h"
+#include "kios-fake-kosync.h"
+#include "kios-kosync-backend.h"
+#include "kios-sync-preferences-page.h"
+#include "kios-sync-status-button.h"
+#include "kios-ui-test-utils.h"
+#include "kios-window.h"
+
+#include <string.h>
+
+/*
+ * The sync banner, the status button and the window wiring under Xvfb,
+ * against a fake kosync server over loopback that holds a position further
+ * on than the local one.
+ */
+
+#define BOOK "pride-and-prejudice.epub"
+#define USER "alice"
+#define PASSWORD "s3cret-passw0rd"
+
+typedef struct
+{
+  KiosLibraryStore *store;
+  KiosWindow       *window;
+  KiosSyncEngine   *engine;
+  KiosFakeKosync   *fake; /* the server, or NULL with `slow` */
+  KiosFakeServer   *slow; /* a server that answers a pull late */
+  char             *hash;
+  KiosPosition     *remote; /* what the other device pushed */
+  int               n_decided;
+  int               decision;
+} Fixture;
+
+/* The other device is in chapter 9; the book opens at its start here. */
+static void
+prepare_remote (Fixture *f)
+{
+  g_autofree char         *path = kios_test_sample_book (BOOK);
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPage)     page = NULL;
+  KiosPageRequest          request;
+
+  g_assert_no_error (error);
+  f->hash = g_strdup (kios_document_get_hash (document));
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location.chapter = 9;
+  request.location.page = 1;
+  request.position_only = TRUE;
+  page = kios_document_render_sync (document, &request, &error);
+  g_assert_no_error (error);
+  f->remote = kios_position_copy (page->position);
+}
+
+/* A kosync server (official shape) whose GET waits 1.5 s: the reader turns
+ * a page before the answer arrives. */
+static void
+slow_handler (KiosFakeServer        *server,
+              const KiosFakeRequest *request,
+              KiosFakeResponse      *response,
+              gpointer               user_data)
+{
+  Fixture *f = user_data;
+
+  if (g_str_has_prefix (request->path, "/syncs/progress/") && g_strcmp0 (request->method, "GET") == 0)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"document\":\"%s\",\"progress\":\"%s\",\"percentage\":%.4f,"
+                                               "\"device\":\"KOReader\",\"device_id\":\"OTHER\","
+                                               "\"timestamp\":1700000000}",
+                                               f->hash, f->remote->xpointer, f->remote->total_progress);
+
+      response->delay_ms = 1500;
+      kios_fake_response_set_text (response, 200, "application/json", body);
+    }
+  else if (g_strcmp0 (request->path, "/syncs/progress") == 0)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"document\":\"%s\",\"timestamp\":1700000001}", f->hash);
+
+      kios_fake_response_set_text (response, 200, "application/json", body);
+    }
+  else
+    kios_fake_response_set_text (response, 200, "application/json", "{\"authorized\":\"OK\"}");
+}
+
+static void
+on_decided (KiosSyncEngine *engine,
+            int             decision,
+            const char     *reason,
+            Fixture        *f)
+{
+  g_test_message ("decided %d: %s", decision, reason);
+  f->n_decided++;
+  f->decision = decision;
+}
+
+static gboolean
+engine_idle (gpointer data)
+{
+  return !kios_sync_engine_is_busy (KIOS_SYNC_ENGINE (data));
+}
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data)
+{
+  gboolean                      slow = GPOINTER_TO_INT (data) == 1;
+  gboolean                      wrong_password = GPOINTER_TO_INT (data) == 2;
+  g_autoptr (KiosKosyncClient)  client = NULL;
+  g_autoptr (KiosKosyncBackend) backend = NULL;
+  g_autofree char              *base = NULL;
+
+  prepare_remote (f);
+  if (slow)
+    {
+      f->slow = kios_fake_server_new (slow_handler, f);
+      base = g_strdup (kios_fake_server_get_url (f->slow));
+    }
+  else
+    {
+      f->fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+      kios_fake_kosync_add_user (f->fake, USER, PASSWORD);
+      kios_fake_kosync_set_progress (f->fake, f->hash, f->remote->xpointer, f->remote->total_progress,
+                                     "KOReader", "OTHERDEVICE", 0);
+      base = kios_fake_kosync_get_base_url (f->fake);
+    }
+
+  f->store = kios_test_new_store ();
+  f->window = kios_window_new (NULL);
+  kios_window_set_store (f->window, f->store);
+  /* The window wires itself when it gets its store; this returns its engine. */
+  g_assert_nonnull (g_object_get_data (G_OBJECT (f->window), "kios-sync-engine"));
+  f->engine = g_object_ref (kios_sync_status_button_attach_window (GTK_WINDOW (f->window),
+                                                                   kios_window_get_reader_view (f->window),
+                                                                   kios_window_get_sync_banner (f->window),
+                                                                   f->store));
+  /* No account in this store: let that load finish, then plug the server in. */
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 5000));
+  client = kios_kosync_client_new (base, KIOS_KOSYNC_AUTH_HEADERS, USER,
+                                   wrong_password ? "not-the-password" : PASSWORD);
+  kios_kosync_client_set_device (client, "Kios", "THISDEVICE");
+  backend = kios_kosync_backend_new ("KOReader sync", client);
+  kios_sync_engine_set_backend (f->engine, KIOS_SYNC_BACKEND (backend));
+  g_signal_connect (f->engine, "decided", G_CALLBACK (on_decided), f);
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f->window, 5000));
+}
+
+static void
+fixture_tear_down (Fixture      *f,
+                   gconstpointer data)
+{
+  g_signal_handlers_disconnect_by_data (f->engine, f);
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  kios_sync_engine_shutdown (f->engine, 2000);
+  kios_test_wait_until (engine_idle, f->engine, 5000);
+  g_clear_object (&f->engine);
+  kios_library_store_flush (f->store, 2000);
+  g_clear_object (&f->store);
+  g_clear_pointer (&f->fake, kios_fake_kosync_free);
+  g_clear_pointer (&f->slow, kios_fake_server_free);
+  g_clear_pointer (&f->remote, kios_position_free);
+  g_free (f->hash);
+}
+
+static KiosBanner *
+banner_of (Fixture *f)
+{
+  GtkWidget *child = gtk_revealer_get_child (kios_window_get_sync_banner (f->window));
+
+  g_assert_true (KIOS_IS_BANNER (child));
+  return KIOS_BANNER (child);
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return kios_banner_get_revealed (banner_of (f)) &&
+         gtk_revealer_get_child_revealed (kios_window_get_sync_banner (f->window));
+}
+
+static gboolean
+decided (gpointer data)
+{
+  return ((Fixture *) data)->n_decided > 0;
+}
+
+static gboolean
+at_remote_chapter (gpointer data)
+{
+  Fixture            *f = data;
+  const KiosPosition *position = kios_reader_view_get_position (kios_window_get_reader_view (f->window));
+
+  return position != NULL && position->chapter == f->remote->chapter;
+}
+
+static gboolean
+page_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return kios_reader_view_get_page (kios_window_get_reader_view (f->window)) != NULL;
+}
+
+static void
+open_book (Fixture *f)
+{
+  g_autofree char  *path = kios_test_sample_book (BOOK);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  kios_window_open_file (f->window, file);
+  g_assert_true (kios_test_wait_until (page_shown, f, 15000));
+}
+
+static guint
+n_puts (Fixture *f)
+{
+  KiosFakeServer *server = f->fake != NULL ? kios_fake_kosync_get_server (f->fake) : f->slow;
+  guint           count = 0;
+
+  for (guint i = 0; i < kios_fake_server_get_n_requests (server); i++)
+    {
+      g_autoptr (KiosFakeRequest) request = kios_fake_server_get_request (server, i);
+
+      if (g_strcmp0 (request->method, "PUT") == 0)
+        count++;
+    }
+  return count;
+}
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  GtkWidget *found = kios_test_find_widget (root, GTK_TYPE_WIDGET, name);
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+static void
+test_banner_continue (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char         *shot = NULL;
+  g_autoptr (KiosPosition) saved = NULL;
+  KiosSyncStatusButton    *button;
+  const char              *title;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (banner_shown, f, 10000));
+  g_assert_cmpint (f->decision, ==, KIOS_SYNC_DECISION_PROMPT);
+  title = kios_banner_get_title (banner_of (f));
+  g_test_message ("banner: %s", title);
+  g_assert_true (g_str_has_prefix (title, "Another device is in ‘"));
+  g_assert_true (g_str_has_suffix (title, "’ — switch?"));
+  g_assert_cmpint (kios_reader_view_get_position (kios_window_get_reader_view (f->window))->chapter, <,
+                   f->remote->chapter);
+
+  /* The status button sits in the header bar and offers the remote. */
+  button = KIOS_SYNC_STATUS_BUTTON (kios_test_find_widget (GTK_WIDGET (f->window),
+                                                           KIOS_TYPE_SYNC_STATUS_BUTTON, NULL));
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+  g_assert_nonnull (gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_HEADER_BAR));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "emblem-ok-symbolic");
+
+  shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-banner");
+  g_clear_pointer (&shot, g_free);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-banner-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  g_signal_emit_by_name (find_named (GTK_WIDGET (banner_of (f)), "continue-button"), "clicked");
+  g_assert_true (kios_test_wait_until (at_remote_chapter, f, 10000));
+  g_assert_false (kios_banner_get_revealed (banner_of (f)));
+
+  /* The jump is saved like a page turn. */
+  kios_library_store_flush (f->store, 2000);
+  saved = kios_library_store_get_position (f->store, f->hash, NULL);
+  g_assert_nonnull (saved);
+  g_assert_cmpint (saved->chapter, ==, f->remote->chapter);
+  g_clear_pointer (&shot, g_free);
+  shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-after-continue");
+}
+
+static gboolean
+window_inactive (gpointer data)
+{
+  return !gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static gboolean
+window_active (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static void
+test_banner_stay_then_focus_out (Fixture      *f,
+                                 gconstpointer data)
+{
+  g_autoptr (KiosPosition) local = NULL;
+  g_autofree char         *stored = NULL;
+  GtkWidget               *other;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (window_active, f->window, 5000));
+  g_assert_true (kios_test_wait_until (banner_shown, f, 10000));
+  local = kios_position_copy (kios_reader_view_get_position (kios_window_get_reader_view (f->window)));
+
+  g_signal_emit_by_name (find_named (GTK_WIDGET (banner_of (f)), "stay-button"), "clicked");
+  g_assert_false (kios_banner_get_revealed (banner_of (f)));
+  g_assert_cmpint (kios_reader_view_get_position (kios_window_get_reader_view (f->window))->chapter, ==,
+                   local->chapter);
+  g_assert_cmpuint (n_puts (f), ==, 0);
+
+  /* The remote stays reachable from the status menu. */
+  g_assert_true (kios_sync_engine_get_has_remote (f->engine));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (f->window), "go-to-remote-button")));
+
+  /* Focus out by presenting a second window: the local position is pushed, once. */
+  other = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (other));
+  g_assert_true (kios_test_wait_until (window_inactive, f->window, 5000));
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
+  g_assert_cmpuint (n_puts (f), ==, 1);
+  stored = kios_fake_kosync_get_stored_progress (f->fake, f->hash);
+  g_assert_cmpstr (stored, ==, local->xpointer);
+
+  /* Back and away again without reading: nothing new to send. */
+  gtk_window_destroy (GTK_WINDOW (other));
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (kios_test_wait_until (window_active, f->window, 5000));
+  other = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (other));
+  g_assert_true (kios_test_wait_until (window_inactive, f->window, 5000));
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
+  g_assert_cmpuint (n_puts (f), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (other));
+}
+
+static void
+test_no_banner_after_page_turn (Fixture      *f,
+                                gconstpointer data)
+{
+  g_autofree char *shot = NULL;
+  KiosReaderView  *view = kios_window_get_reader_view (f->window);
+  int              chapter;
+
+  open_book (f);
+  chapter = kios_reader_view_get_position (view)->chapter;
+  /* The answer takes 1.5 s; the reader turns a page meanwhile. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "reader.next-page", NULL));
+  g_assert_true (kios_test_wait_until (decided, f, 10000));
+  g_assert_cmpint (f->decision, ==, KIOS_SYNC_DECISION_NONE);
+  g_assert_false (kios_banner_get_revealed (banner_of (f)));
+  g_assert_cmpint (kios_reader_view_get_position (view)->chapter, <=, chapter + 1);
+  g_assert_cmpint (kios_reader_view_get_position (view)->chapter, !=, f->remote->chapter);
+  g_assert_true (kios_sync_engine_get_has_remote (f->engine));
+
+  shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-no-banner-after-turn");
+
+  /* The status menu: state, last result with time and server, both actions. */
+  {
+    GtkWidget  *menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
+    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+    const char *detail;
+
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+    g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
+    detail = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "detail-label")));
+    g_test_message ("status detail: %s", detail);
+    g_assert_nonnull (strstr (detail, "Server: http://127.0.0.1:"));
+    g_assert_nonnull (strstr (detail, "At "));
+    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "sync-now-button")));
+    g_clear_pointer (&shot, g_free);
+    shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-menu");
+  }
+
+  /* "Go to the other device's position" from the status menu still works. */
+  g_signal_emit_by_name (find_named (GTK_WIDGET (f->window), "go-to-remote-button"), "clicked");
+  g_assert_true (kios_test_wait_until (at_remote_chapter, f, 10000));
+}
+
+static void
+test_preferences_page (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  GtkWidget                   *window = adw_preferences_window_new ();
+  GtkWidget                   *page = kios_sync_preferences_page_new (store);
+  g_autofree char             *shot = NULL;
+  GtkWidget                   *hint;
+
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "url-row")), "https://your-server:25600/koreader");
+  hint = find_named (page, "hint-label");
+  g_assert_true (gtk_widget_get_visible (hint));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (hint)), "password is ignored"));
+  shot = kios_test_save_screenshot (window, "sync-preferences-komga");
+
+  g_assert_nonnull (strstr (kios_sync_preferences_page_hint_for ("https://h:5000/api/koreader/KEY"),
+                            "whole URL"));
+  g_assert_nonnull (strstr (kios_sync_preferences_page_hint_for ("https://h:8083/kosync"), "HTTP Basic"));
+  g_assert_nonnull (strstr (kios_sync_preferences_page_hint_for ("https://h:6062/api/koreader"),
+                            "KOReader headers"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+label_has_text (gpointer data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (data));
+
+  return gtk_widget_get_visible (GTK_WIDGET (data)) && text != NULL && *text != '\0';
+}
+
+static gboolean
+button_sensitive (gpointer data)
+{
+  return gtk_widget_get_sensitive (GTK_WIDGET (data));
+}
+
+/* Test connection on a bare host name: a failure with "Did you mean …?",
+ * offered and not applied; Save keeps the secret out of the store. */
+static void
+test_preferences_test_and_save (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autoptr (KiosFakeKosync)   fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_CWA);
+  g_autofree char             *typed = NULL;
+  g_autofree char             *right = kios_fake_kosync_get_base_url (fake);
+  g_autofree char             *shot = NULL;
+  g_autoptr (GPtrArray)        sources = NULL;
+  GtkWidget                   *window = adw_preferences_window_new ();
+  GtkWidget                   *page = kios_sync_preferences_page_new (store);
+  GtkWidget                   *result;
+  GtkWidget                   *test_button;
+  const char                  *text;
+
+  kios_fake_kosync_add_user (fake, USER, PASSWORD);
+  typed = g_strdup (kios_fake_kosync_get_host_url (fake));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "url-row")), typed);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (page, "auth-row")), 1);
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "username-row")), USER);
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "password-row")), PASSWORD);
+
+  result = find_named (page, "result-label");
+  test_button = find_named (page, "test-button");
+  g_signal_emit_by_name (test_button, "clicked");
+  g_assert_true (kios_test_wait_until (button_sensitive, test_button, 30000));
+  g_assert_true (label_has_text (result));
+  text = gtk_label_get_text (GTK_LABEL (result));
+  g_test_message ("test connection: %s", text);
+  g_assert_nonnull (strstr (text, "Did you mean"));
+  g_assert_null (strstr (text, PASSWORD));
+  /* Offered, never switched to silently. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (page, "url-row"))), ==, typed);
+  g_assert_true (gtk_widget_get_visible (find_named (page, "suggest-button")));
+  shot = kios_test_save_screenshot (window, "sync-preferences-did-you-mean");
+
+  g_signal_emit_by_name (find_named (page, "suggest-button"), "clicked");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (page, "url-row"))), ==, right);
+  g_signal_emit_by_name (test_button, "clicked");
+  g_assert_true (kios_test_wait_until (button_sensitive, test_button, 30000));
+  g_test_message ("test connection: %s", gtk_label_get_text (GTK_LABEL (result)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (result)), "Connected"));
+
+  /* Save: through the keyring, or a clear refusal; never plaintext. */
+  g_signal_emit_by_name (find_named (page, "save-button"), "clicked");
+  g_assert_true (kios_test_wait_until (button_sensitive, test_button, 30000));
+  text = gtk_label_get_text (GTK_LABEL (result));
+  g_test_message ("save: %s", text);
+  kios_library_store_flush (store, 2000);
+  sources = kios_library_store_list_sources (store, NULL);
+  g_assert_nonnull (sources);
+  if (strstr (text, "Saved") != NULL)
+    {
+      KiosSourceRecord *record;
+
+      g_assert_cmpuint (sources->len, ==, 1);
+      record = sources->pdata[0];
+      g_assert_cmpstr (record->kind, ==, "kosync");
+      g_assert_cmpstr (record->auth, ==, "basic");
+      g_assert_cmpstr (record->url, ==, right);
+    }
+  else
+    {
+      g_assert_nonnull (strstr (text, "Secret Service"));
+      g_assert_cmpuint (sources->len, ==, 0);
+    }
+  /* The password is nowhere in the library file. */
+  {
+    g_autofree char *contents = NULL;
+    gsize            length = 0;
+
+    g_assert_true (g_file_get_contents (kios_library_store_get_path (store), &contents, &length, NULL));
+    g_assert_null (g_strstr_len (contents, length, PASSWORD));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A refused login: the status button turns to a warning with the reason,
+ * and no banner appears. */
+static void
+test_status_failing (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autofree char      *shot = NULL;
+  KiosSyncStatusButton *button;
+  GtkWidget            *menu_button;
+  GtkPopover           *popover;
+  const char           *status;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
+  g_assert_cmpint (kios_sync_engine_get_state (f->engine), ==, KIOS_SYNC_STATE_FAILING);
+  button = KIOS_SYNC_STATUS_BUTTON (kios_test_find_widget (GTK_WIDGET (f->window),
+                                                           KIOS_TYPE_SYNC_STATUS_BUTTON, NULL));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "dialog-warning-symbolic");
+  g_assert_false (kios_banner_get_revealed (banner_of (f)));
+
+  menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
+  status = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "status-label")));
+  g_test_message ("status: %s", status);
+  g_assert_true (g_str_has_prefix (status, "Sync is failing: "));
+  g_assert_null (strstr (status, PASSWORD));
+  shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-failing");
+}
+
+static gboolean
+moved_on (gpointer data)
+{
+  Fixture            *f = data;
+  const KiosPosition *position = kios_reader_view_get_position (kios_window_get_reader_view (f->window));
+
+  return position != NULL && (position->chapter > 0 || position->offset > 0);
+}
+
+/* Closing the window pushes the book; app quit waits for that push (at most
+ * 2 s). */
+static void
+test_close_and_quit (Fixture      *f,
+                     gconstpointer data)
+{
+  KiosReaderView          *view = kios_window_get_reader_view (f->window);
+  g_autoptr (KiosPosition) here = NULL;
+  g_autofree char         *stored = NULL;
+  gint64                   start, elapsed;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (banner_shown, f, 10000));
+  g_signal_emit_by_name (find_named (GTK_WIDGET (banner_of (f)), "stay-button"), "clicked");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "reader.next-page", NULL));
+  g_assert_true (kios_test_wait_until (moved_on, f, 10000));
+  here = kios_position_copy (kios_reader_view_get_position (view));
+  g_assert_cmpuint (n_puts (f), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  start = g_get_monotonic_time ();
+  kios_sync_status_button_shutdown_all (2000);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("quit took %" G_GINT64_FORMAT " ms", elapsed / 1000);
+  g_assert_cmpint (elapsed, <=, 2100 * 1000);
+  g_assert_cmpuint (n_puts (f), ==, 1);
+  stored = kios_fake_kosync_get_stored_progress (f->fake, f->hash);
+  g_assert_cmpstr (stored, ==, here->xpointer);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  kios_ui_test_init (&argc, &argv);
+
+  g_test_add ("/kios/sync-ui/banner-continue", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_banner_continue, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/banner-stay-focus-out", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_banner_stay_then_focus_out, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/no-banner-after-page-turn", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_no_banner_after_page_turn, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/close-and-quit", Fixture, GINT_TO_POINTER (0),
+              fixture_set_up, test_close_and_quit, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/status-failing", Fixture, GINT_TO_POINTER (2),
+              fixture_set_up, test_status_failing, fixture_tear_down);
+  g_test_add_func ("/kios/sync-ui/preferences-page", test_preferences_page);
+  g_test_add_func ("/kios/sync-ui/preferences-test-and-save", test_preferences_test_and_save);
+
+  return g_test_run ();
+}
