@@ -30,6 +30,36 @@ G_BEGIN_DECLS
  *
  * Signals: "page-shown" (emitted after a new page is on screen),
  * "user-turned-page" (the reader moved by their own action).
+ *
+ * Additions (reader engineer):
+ * - Action reader.scroll (double: a fraction of the view's height, negative
+ *   upwards): scrolls a PDF page that is taller than the view (fit-width or
+ *   zoomed) and turns the page at its edge; on EPUB it turns the page. Bound
+ *   to Down/Up (0.15) and space/shift+space/Page_Down/Page_Up (0.9).
+ *   Right/Left always turn. Home/End: first/last page. Ctrl+plus/minus/0:
+ *   font (EPUB) or zoom (PDF) larger/smaller/reset.
+ * - Clicks in the left/right third turn back/forward; the wheel turns one
+ *   page per notch (smooth touchpad deltas are accumulated, one page per
+ *   gesture); touch swipes turn.
+ * - PDF: pdf-fit "page" (the default) shows the whole page; "width" fills
+ *   the width and scrolls vertically, starting at the top of a page reached
+ *   forwards and at the bottom of one reached by scrolling backwards.
+ * - The view contains its own KiosProgressBar along its bottom edge and
+ *   draws the chapter title above and the page label below the text, like a
+ *   printed page. The page label reads "Page 12 of 340" once the book's pages
+ *   are counted, "Page 2 of 14 in this chapter" before.
+ * - Property contents-visible (boolean) and the stateful action
+ *   reader.contents show the view's own KiosContentsSidebar.
+ * - go_to_position saves the requested position itself (not the first word
+ *   of the page it lands on), so a position taken from sync is kept exactly;
+ *   it emits "page-shown" but not "user-turned-page". Saved positions get
+ *   updated_at = now and this device's name and id (from the page).
+ * - "page-shown" also follows relayouts and re-renders (theme, size, the
+ *   page count arriving), not only turns; "user-turned-page" is only turns,
+ *   first/last page and contents jumps.
+ * - Settings (font-size, line-spacing, margin, theme, pdf-*) apply at once;
+ *   a resize is laid out 150 ms after the window stops changing size, with
+ *   the same words kept on screen. Mouse buttons 8/9 turn back/forward.
  */
 
 #define KIOS_TYPE_READER_VIEW (kios_reader_view_get_type ())
@@ -53,6 +83,17 @@ const char         *kios_reader_view_get_page_label (KiosReaderView     *self);
 const char         *kios_reader_view_get_chapter_title (KiosReaderView  *self);
 /* The page currently on screen, or NULL (for tests and screenshots). */
 const KiosPage     *kios_reader_view_get_page       (KiosReaderView     *self);
+/* Jumps to the start of TOC entry index (of kios_document_get_toc); a page turn. */
+void                kios_reader_view_go_to_toc      (KiosReaderView     *self,
+                                                     int                 index);
+int                 kios_reader_view_get_toc_index  (KiosReaderView     *self);
+/* The view's own contents sidebar (KiosContentsSidebar): beside the page on
+ * wide views, over it on narrow ones (then a pick or a click closes it). */
+gboolean            kios_reader_view_get_contents_visible (KiosReaderView *self);
+void                kios_reader_view_set_contents_visible (KiosReaderView *self,
+                                                           gboolean        visible);
+GtkWidget          *kios_reader_view_get_contents_sidebar (KiosReaderView *self);
+double              kios_reader_view_get_progress   (KiosReaderView     *self);
 /* clang-format on */
 
 G_END_DECLS
