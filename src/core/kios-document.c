@@ -1596,6 +1596,67 @@ worker_resolve_request (Worker                *w,
     }
 }
 
+/*
+ * Maps black to the theme's ink and white to its paper, then puts the
+ * pictures back as they were: a dark page must not show a negative cover.
+ * Throws on MuPDF errors (the caller is inside fz_try).
+ */
+static void
+tint_keeping_pictures (fz_context *ctx,
+                       fz_page    *page,
+                       fz_pixmap  *pixmap,
+                       fz_matrix   ctm,
+                       guint32     foreground,
+                       guint32     background)
+{
+  fz_stext_options options = { FZ_STEXT_PRESERVE_IMAGES, 1.0f };
+  fz_stext_page *stext = NULL;
+  fz_pixmap *original = NULL;
+
+  fz_var (stext);
+  fz_var (original);
+  fz_try (ctx)
+    {
+      gboolean has_pictures = FALSE;
+
+      stext = fz_new_stext_page_from_page (ctx, page, &options);
+      for (fz_stext_block *block = stext->first_block; block != NULL; block = block->next)
+        has_pictures |= block->type == FZ_STEXT_BLOCK_IMAGE;
+
+      if (has_pictures)
+        original = fz_clone_pixmap (ctx, pixmap);
+      fz_tint_pixmap (ctx, pixmap, (int) (foreground & 0xffffff), (int) (background & 0xffffff));
+
+      for (fz_stext_block *block = stext->first_block; original != NULL && block != NULL;
+           block = block->next)
+        {
+          fz_irect area;
+
+          if (block->type != FZ_STEXT_BLOCK_IMAGE)
+            continue;
+          area = fz_intersect_irect (fz_round_rect (fz_transform_rect (block->bbox, ctm)),
+                                     fz_pixmap_bbox (ctx, pixmap));
+          for (int y = area.y0; y < area.y1; y++)
+            {
+              gsize row = (gsize) (y - pixmap->y) * (gsize) pixmap->stride;
+              gsize col = (gsize) (area.x0 - pixmap->x) * pixmap->n;
+
+              memcpy (pixmap->samples + row + col, original->samples + row + col,
+                      (gsize) (area.x1 - area.x0) * pixmap->n);
+            }
+        }
+    }
+  fz_always (ctx)
+    {
+      fz_drop_pixmap (ctx, original);
+      fz_drop_stext_page (ctx, stext);
+    }
+  fz_catch (ctx)
+    {
+      fz_rethrow (ctx);
+    }
+}
+
 static fz_pixmap *
 worker_render_pixmap (Worker                *w,
                       KiosLocation           loc,
@@ -1656,8 +1717,8 @@ worker_render_pixmap (Worker                *w,
           pixmap = fz_new_pixmap_from_page (ctx, page, fz_scale ((float) zoom, (float) zoom),
                                             fz_device_rgb (ctx), 0);
           if (request->foreground != 0x000000 || request->background != 0xffffff)
-            fz_tint_pixmap (ctx, pixmap, (int) (request->foreground & 0xffffff),
-                            (int) (request->background & 0xffffff));
+            tint_keeping_pictures (ctx, page, pixmap, fz_scale ((float) zoom, (float) zoom),
+                                   request->foreground, request->background);
         }
       fz_always (ctx)
         {
@@ -2420,7 +2481,9 @@ kios_document_render_async (KiosDocument          *self,
   job = g_new0 (Job, 1);
   job->kind = JOB_RENDER;
   job->request = *request;
-  job->position = kios_position_copy (request->position);
+  /* Only a position request reads it: a stale pointer elsewhere is ignored. */
+  if (request->kind == KIOS_PAGE_REQUEST_POSITION)
+    job->position = kios_position_copy (request->position);
   job->request.position = NULL;
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, kios_document_render_async);

@@ -249,6 +249,7 @@ test_page_count_in_background (void)
     request.position = end;
     request.position_only = TRUE;
     last = render (doc, &request);
+    request.position = NULL;
   }
   g_assert_true (last->is_last);
   g_assert_cmpint (last->page_number, ==, kios_document_get_n_pages (doc) - 1);
@@ -356,6 +357,42 @@ test_dark_theme (void)
   g_assert_cmpint (data[0], ==, 0x1e);
   g_assert_cmpint (data[1], ==, 0x1e);
   g_assert_cmpuint (count_ink (page, 0x1e1e1e), >, 1000);
+}
+
+/* Pictures keep their colours on a dark page: only ink and paper are tinted. */
+static void
+test_dark_keeps_pictures (void)
+{
+  g_autoptr (KiosDocument) doc = open_book ("emma.epub");
+  g_autoptr (KiosPage) light = NULL;
+  g_autoptr (KiosPage) dark = NULL;
+  KiosPageRequest request;
+  const guint8 *a, *b;
+  gsize same = 0, total = 0;
+
+  set_layout (doc, 18);
+  kios_page_request_init (&request);
+  request.location = (KiosLocation) { 0, 0 };
+  light = render (doc, &request);
+  request.foreground = 0xdedede;
+  request.background = 0x1e1e1e;
+  dark = render (doc, &request);
+
+  /* The middle of the page is the cover picture. */
+  a = g_bytes_get_data (light->pixels, NULL);
+  b = g_bytes_get_data (dark->pixels, NULL);
+  for (int y = light->height / 3; y < light->height * 2 / 3; y += 7)
+    for (int x = light->width / 3; x < light->width * 2 / 3; x += 7)
+      {
+        gsize i = (gsize) y * light->stride + (gsize) x * 3;
+
+        total++;
+        same += memcmp (a + i, b + i, 3) == 0;
+      }
+  g_assert_cmpuint (total, >, 100);
+  g_assert_cmpuint (same, ==, total);
+  /* …while the paper around it is dark. */
+  g_assert_cmpint (b[0], ==, 0x1e);
 }
 
 static void
@@ -475,6 +512,7 @@ main (int   argc,
   g_test_add_func ("/kios/document/font-change-keeps-words", test_font_change_keeps_words);
   g_test_add_func ("/kios/document/pdf", test_pdf);
   g_test_add_func ("/kios/document/dark-theme", test_dark_theme);
+  g_test_add_func ("/kios/document/dark-keeps-pictures", test_dark_keeps_pictures);
   g_test_add_func ("/kios/document/toc-jump", test_toc_jump);
   g_test_add_func ("/kios/document/parse-position", test_parse_position);
   g_test_add_func ("/kios/document/close-with-pending-work", test_close_with_pending_work);
