@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/*
+ * kios-bench-ui: the reading targets of PRODUCT.md measured in the real
+ * reader view, from the request to the frame that shows the result:
+ *
+ *   - resume: open call → the saved page painted;
+ *   - page turn: the reader.next-page action (what the arrow keys, Page
+ *     Down and the page's right third call) → the next page painted, with
+ *     the reader pausing on each page as people do;
+ *   - font-size change → the same words painted at the new size;
+ *   - the longest main-loop stall while the book's pages are counted;
+ *   - peak RSS after the turns.
+ *
+ * Run it under a display (scripts/bench.sh uses Xvfb).
+ */
+
+#include "config.h"
+
+#include "kios-book-hash.h"
+#include "kios-reader-view.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#define N_TURNS  200
+#define READ_MS  120
+
+static gboolean shown;
+static gboolean painted;
+static gint64   last_tick;
+static gint64   worst_gap;
+
+static double
+now_ms (void)
+{
+  return (double) g_get_monotonic_time () / 1000.0;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *values,
+            double  p)
+{
+  g_array_sort (values, compare_doubles);
+  if (values->len == 0)
+    return 0;
+  return g_array_index (values, double, MIN ((guint) (p * values->len), values->len - 1));
+}
+
+/* A 1 ms heartbeat on the main loop: the longest gap is the worst stall. */
+static gboolean
+heartbeat_cb (gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (last_tick > 0)
+    worst_gap = MAX (worst_gap, now - last_tick);
+  last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+page_shown_cb (KiosReaderView *view,
+               gpointer        data)
+{
+  shown = TRUE;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       data)
+{
+  if (shown)
+    painted = TRUE;
+}
+
+/* Iterates until the view showed a page and a frame with it was painted. */
+static void
+wait_for_painted_page (void)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!(shown && painted))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("No page was painted within 30 s");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+reset_wait (void)
+{
+  shown = FALSE;
+  painted = FALSE;
+}
+
+static void
+pause_ms (int ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (500);
+}
+
+static void
+opened_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  KiosDocument **doc = data;
+  g_autoptr (GError) error = NULL;
+
+  *doc = kios_document_open_finish (result, &error);
+  if (*doc == NULL)
+    g_error ("Cannot open the book: %s", error->message);
+}
+
+static KiosDocument *
+open_book (const char *book)
+{
+  KiosDocument *doc = NULL;
+
+  kios_document_open_async (book, NULL, opened_cb, &doc);
+  while (doc == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return doc;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gboolean prepare = argc > 2 && g_strcmp0 (argv[1], "--prepare") == 0;
+  const char *book = prepare ? argv[2] : argc > 1 ? argv[1] : "tests/books/kjv-bible.epub";
+  g_autofree char *tmp = prepare ? g_strdup (argv[3]) : g_dir_make_tmp ("kios-bench-ui-XXXXXX", NULL);
+  g_autofree char *db = g_build_filename (tmp, "library.db", NULL);
+  g_autoptr (GArray) turns = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosPosition) saved = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *window;
+  KiosReaderView *view;
+  double resume_ms, font_ms, start;
+  gint64 count_stall = 0;
+  struct rusage usage;
+
+  g_setenv ("XDG_DATA_HOME", tmp, TRUE);
+  g_setenv ("XDG_CACHE_HOME", tmp, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  store = kios_library_store_new (db, &error);
+  if (store == NULL)
+    g_error ("Cannot create the library: %s", error->message);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 1000);
+  view = kios_reader_view_new ();
+  kios_reader_view_set_store (view, store);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  g_signal_connect (view, "page-shown", G_CALLBACK (page_shown_cb), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (view)))
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (view)), "after-paint",
+                    G_CALLBACK (after_paint_cb), NULL);
+  g_timeout_add (1, heartbeat_cb, NULL);
+
+  /* A first reading session, in a process of its own (yesterday's), leaves
+   * a position 95 % into the book and the book's caches behind. */
+  if (!prepare)
+    {
+      g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+      const char *child_argv[] = { self_exe, "--prepare", book, tmp, NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *hash = NULL;
+      int status = 0;
+
+      if (!g_spawn_sync (NULL, (char **) child_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                         &out, NULL, &status, &error) ||
+          !g_spawn_check_wait_status (status, &error))
+        g_error ("The first session failed: %s", error->message);
+      count_stall = g_ascii_strtoll (out, NULL, 10);
+      hash = kios_book_hash_file (book, &error);
+      saved = hash != NULL ? kios_library_store_get_position (store, hash, &error) : NULL;
+      if (saved == NULL)
+        g_error ("The first session saved no position: %s", error->message);
+    }
+  else
+  {
+    g_autoptr (KiosDocument) doc = open_book (book);
+    g_autoptr (KiosPosition) target = kios_position_new ();
+    gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    target->format = kios_document_get_format (doc);
+    target->chapter = -1;
+    target->total_progress = 0.95;
+    reset_wait ();
+    kios_reader_view_open (view, doc, NULL);
+    wait_for_painted_page ();
+    reset_wait ();
+    kios_reader_view_go_to_position (view, target);
+    wait_for_painted_page ();
+    saved = kios_position_copy (kios_reader_view_get_position (view));
+
+    /* Let the page count finish, measuring the main loop meanwhile. */
+    worst_gap = 0;
+    last_tick = 0;
+    while (kios_document_get_n_pages (doc) < 0 && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, TRUE);
+    count_stall = worst_gap;
+    kios_reader_view_close (view);
+    kios_library_store_flush (store, 10000);
+    printf ("%" G_GINT64_FORMAT "\n", count_stall);
+    return 0;
+  }
+
+  /* Resume: open the book and paint the saved page. */
+  {
+    g_autoptr (KiosDocument) doc = NULL;
+
+    start = now_ms ();
+    doc = open_book (book);
+    reset_wait ();
+    kios_reader_view_open (view, doc, saved);
+    wait_for_painted_page ();
+    resume_ms = now_ms () - start;
+
+    /* Page turns, reading each page for a moment. */
+    for (int i = 0; i < N_TURNS; i++)
+      {
+        double t0, dt;
+
+        pause_ms (READ_MS);
+        reset_wait ();
+        t0 = now_ms ();
+        gtk_widget_activate_action (GTK_WIDGET (view), "reader.next-page", NULL);
+        wait_for_painted_page ();
+        dt = now_ms () - t0;
+        g_array_append_val (turns, dt);
+      }
+
+    pause_ms (READ_MS);
+    reset_wait ();
+    start = now_ms ();
+    g_object_set (view, "font-size", 24.0, NULL);
+    wait_for_painted_page ();
+    font_ms = now_ms () - start;
+  }
+
+  getrusage (RUSAGE_SELF, &usage);
+
+  printf ("Kios reader view benchmark: %s, window 900x1000, %d turns, %d ms on each page\n\n",
+          book, N_TURNS, READ_MS);
+  printf ("%-52s %9.1f ms   (target <= 50 ms)\n", "resume at 95 %: open call to page painted", resume_ms);
+  printf ("%-52s %9.2f ms\n", "page turn: action to next page painted, p50", percentile (turns, 0.5));
+  printf ("%-52s %9.2f ms   (target <= 16 ms)\n", "page turn: action to next page painted, p95",
+          percentile (turns, 0.95));
+  printf ("%-52s %9.2f ms\n", "page turn: worst", percentile (turns, 1.0));
+  printf ("%-52s %9.1f ms   (target <= 100 ms)\n", "font-size change: same words painted", font_ms);
+  printf ("%-52s %9.1f ms   (target <= 16 ms)\n", "longest main-loop stall while counting pages",
+          count_stall / 1000.0);
+  printf ("%-52s %9.1f MB   (target <= 150 MB)\n", "peak RSS of the session (GTK, the book, 200 pages)",
+          usage.ru_maxrss / 1024.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}
