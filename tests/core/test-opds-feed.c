@@ -261,6 +261,39 @@ test_cops (void)
 }
 
 static void
+test_grimmory (void)
+{
+  g_autoptr (KiosOpdsFeed) feed = parse_fixture ("grimmory-catalog.xml", "application/atom+xml",
+                                                 "https://grimmory.example/api/v1/opds/catalog?page=2&size=2");
+  const KiosOpdsEntry *first, *second;
+  g_autoptr (GPtrArray) formats = NULL;
+
+  /* ?page= paging: next is followed, resolved against the server's root. */
+  g_assert_cmpstr (feed->next_href, ==, "https://grimmory.example/api/v1/opds/catalog?page=3&size=2");
+  g_assert_cmpstr (feed->opensearch_href, ==, "https://grimmory.example/api/v1/opds/search.opds");
+  g_assert_cmpuint (feed->entries->len, ==, 2);
+
+  first = entry_at (feed, 0);
+  g_assert_cmpint (first->kind, ==, KIOS_OPDS_ENTRY_BOOK);
+  g_assert_cmpstr (first->title, ==, "The Fellowship of the Ring");
+  g_assert_cmpstr (first->authors->pdata[0], ==, "J. R. R. Tolkien");
+  g_assert_cmpstr (first->series, ==, "The Lord of the Rings");
+  g_assert_cmpfloat (first->series_index, ==, 1.0);
+  g_assert_cmpstr (first->language, ==, "en");
+  g_assert_cmpstr (first->cover_href, ==, "https://grimmory.example/api/v1/opds/42/cover?1719734400");
+  formats = kios_opds_entry_get_formats (first);
+  g_assert_cmpuint (formats->len, ==, 2);
+  g_assert_cmpstr (kios_opds_entry_pick_acquisition (first, "epub")->href, ==,
+                   "https://grimmory.example/api/v1/opds/42/download?fileId=7");
+  g_assert_cmpstr (kios_opds_entry_pick_acquisition (first, "pdf")->href, ==,
+                   "https://grimmory.example/api/v1/opds/42/download?fileId=8");
+
+  second = entry_at (feed, 1);
+  g_assert_cmpfloat (second->series_index, ==, 2.0);
+  g_assert_null (kios_opds_entry_pick_acquisition (second, "pdf"));
+}
+
+static void
 test_komga_groups (void)
 {
   g_autoptr (KiosOpdsFeed) feed = NULL;
@@ -514,6 +547,7 @@ main (int    argc,
   g_test_add_func ("/kios/opds-feed/templates", test_templates);
   g_test_add_func ("/kios/opds-feed/kavita", test_kavita);
   g_test_add_func ("/kios/opds-feed/cops", test_cops);
+  g_test_add_func ("/kios/opds-feed/grimmory", test_grimmory);
   g_test_add_func ("/kios/opds-feed/komga-groups", test_komga_groups);
   g_test_add_func ("/kios/opds-feed/stump", test_stump);
   g_test_add_func ("/kios/opds-feed/entity-bomb", test_entity_bomb);
