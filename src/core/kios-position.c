@@ -137,12 +137,14 @@ kios_position_to_json (const KiosPosition *self)
   json_builder_add_double_value (builder, self->chapter_progress);
   json_builder_set_member_name (builder, "total_progress");
   json_builder_add_double_value (builder, self->total_progress);
-  add_string (builder, "xpointer", self->xpointer);
-  json_builder_set_member_name (builder, "page");
+  /* The reflowable and the fixed-layout form: exactly one of them. */
   if (self->format == KIOS_BOOK_FORMAT_PDF)
-    json_builder_add_int_value (builder, kios_position_get_page (self));
+    {
+      json_builder_set_member_name (builder, "page");
+      json_builder_add_int_value (builder, kios_position_get_page (self));
+    }
   else
-    json_builder_add_null_value (builder);
+    add_string (builder, "xpointer", self->xpointer);
   add_string (builder, "updated_at", updated_str);
   add_string (builder, "device", self->device);
   add_string (builder, "device_id", self->device_id);

@@ -157,10 +157,31 @@ test_position_set_and_get (void)
   g_assert_cmpstr (json_object_get_string_member (object, "xpointer"), ==,
                    json_object_get_string_member (json_node_get_object (set_root), "xpointer"));
   g_assert_cmpuint (strlen (json_object_get_string_member (object, "device_id")), ==, 32);
+  /* Exactly the contract's keys: an EPUB position has an xpointer and no page. */
+  g_assert_cmpuint (json_object_get_size (object), ==, G_N_ELEMENTS (keys));
+  g_assert_false (json_object_has_member (object, "page"));
 
   kiosctl (&bad, NULL, "position", book, "--set", "chapter:9999:0.5", NULL);
   g_assert_cmpint (bad.status, ==, 1);
   g_assert_nonnull (strstr (bad.err, "chapter:9999:0.5"));
+}
+
+static void
+test_position_pdf (void)
+{
+  g_autofree char *book = kios_test_book ("persuasion.pdf");
+  g_auto (Run) set = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *object;
+
+  kiosctl (&set, NULL, "position", "--json", book, "--set", "page:7", NULL);
+  g_assert_cmpint (set.status, ==, 0);
+  root = parse_json (set.out);
+  object = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (object, "format"), ==, "pdf");
+  g_assert_cmpint (json_object_get_int_member (object, "page"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (object, "chapter"), ==, 6);
+  g_assert_false (json_object_has_member (object, "xpointer"));
 }
 
 static void
@@ -218,6 +239,7 @@ main (int   argc,
   g_test_add_func ("/kios/kiosctl/hash", test_hash);
   g_test_add_func ("/kios/kiosctl/info-json", test_info_json);
   g_test_add_func ("/kios/kiosctl/position-set-and-get", test_position_set_and_get);
+  g_test_add_func ("/kios/kiosctl/position-pdf", test_position_pdf);
   g_test_add_func ("/kios/kiosctl/render", test_render);
   g_test_add_func ("/kios/kiosctl/bad-book", test_bad_book);
 
