@@ -110,18 +110,35 @@ cover_request_free (CoverRequest *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CoverRequest, cover_request_free)
 
-/* The subtitle names the chapter, unless it only repeats the book's title. */
+/*
+ * The subtitle names the chapter (unless it only repeats the book's title)
+ * and the page: "Chapter 2 · Page 8 of 581".
+ */
 static void
 update_subtitle (KiosWindow *self)
 {
   const char *chapter = NULL;
+  const char *page = NULL;
+  g_autofree char *subtitle = NULL;
 
   if (self->document != NULL)
-    chapter = kios_reader_view_get_chapter_title (self->reader_view);
-  if (g_strcmp0 (chapter, adw_window_title_get_title (self->window_title)) == 0)
+    {
+      chapter = kios_reader_view_get_chapter_title (self->reader_view);
+      page = kios_reader_view_get_page_label (self->reader_view);
+    }
+  if (g_strcmp0 (chapter, adw_window_title_get_title (self->window_title)) == 0 ||
+      (chapter != NULL && *chapter == '\0'))
     chapter = NULL;
+  if (page != NULL && *page == '\0')
+    page = NULL;
 
-  adw_window_title_set_subtitle (self->window_title, chapter);
+  if (chapter != NULL && page != NULL)
+    /* Translators: the header bar's subtitle, a chapter title and "Page 8 of 581". */
+    subtitle = g_strdup_printf (_("%s · %s"), chapter, page);
+  else
+    subtitle = g_strdup (chapter != NULL ? chapter : page);
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
 }
 
 static void
@@ -1003,6 +1020,7 @@ kios_window_init (KiosWindow *self)
   font_size_changed_cb (self, "font-size", self->settings);
 
   g_signal_connect_object (self->reader_view, "notify::chapter-title", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->reader_view, "notify::page-label", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (book_activated_cb), self, G_CONNECT_SWAPPED);

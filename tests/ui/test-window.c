@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "kios-application.h"
 #include "kios-library-store.h"
 #include "kios-preferences-window.h"
@@ -223,6 +225,14 @@ test_window_open_good_book (void)
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "show-library"));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Persuasion");
   shot = kios_test_save_screenshot (GTK_WIDGET (window), "window-reader-epub");
+
+  /* The header bar names the page too, "Page X of Y" once counted. */
+  {
+    AdwWindowTitle *title = ADW_WINDOW_TITLE (kios_test_find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE, NULL));
+
+    g_assert_nonnull (title);
+    g_assert_nonnull (strstr (adw_window_title_get_subtitle (title), "Page "));
+  }
 
   /* The text-and-theme menu. */
   {
