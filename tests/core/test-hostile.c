@@ -184,6 +184,37 @@ test_refused_books (void)
   expect_refused (tiny, KIOS_DOCUMENT_ERROR_DAMAGED);
 }
 
+/* Only fonts are obfuscated: MuPDF 1.21 refuses the book as it is, Kios opens it. */
+static void
+test_font_obfuscation_opens (void)
+{
+  g_autofree char *path = tmp_path ("fonts.epub");
+  g_autofree char *c0 = kios_test_xhtml ("<p style='font-family: Hidden'>Readable words.</p>");
+  const char *chapters[] = { c0 };
+  const char *extra[] = {
+    "META-INF/encryption.xml",
+    "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
+    "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
+    "Algorithm=\"http://www.idpf.org/2008/embedding\"/><enc:CipherData><enc:CipherReference "
+    "URI=\"OEBPS/hidden.otf\"/></enc:CipherData></enc:EncryptedData></encryption>",
+    "OEBPS/hidden.otf", "not really a font, obfuscated or not",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KiosDocument) doc = NULL;
+  g_autoptr (KiosPage) page = NULL;
+  KiosPageRequest request;
+
+  kios_test_epub_write (path, chapters, 1, extra);
+  doc = kios_document_open_sync (path, &error);
+  g_assert_no_error (error);
+  kios_page_request_init (&request);
+  page = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  g_assert_null (page->error_message);
+  g_assert_true (g_str_has_prefix (page->position->xpointer, "/body/DocFragment[1]/"));
+}
+
 static void
 test_empty_spine (void)
 {
@@ -236,6 +267,7 @@ main (int   argc,
   g_test_add_func ("/kios/hostile/missing-chapter", test_missing_chapter);
   g_test_add_func ("/kios/hostile/malformed-xhtml", test_malformed_xhtml);
   g_test_add_func ("/kios/hostile/refused-books", test_refused_books);
+  g_test_add_func ("/kios/hostile/font-obfuscation-opens", test_font_obfuscation_opens);
   g_test_add_func ("/kios/hostile/empty-spine", test_empty_spine);
   g_test_add_func ("/kios/hostile/garbled-pdf", test_random_pdf);
 
