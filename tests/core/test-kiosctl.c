@@ -5,61 +5,13 @@
 
 #include "config.h"
 
+#include "kios-test-kiosctl.h"
+
 #include "kios-test-util.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-kiosctl (Run        *run,
-         const char *stdin_text,
-         ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *exe = g_getenv ("KIOSCTL");
-  const char *arg;
-  va_list args;
-
-  g_assert_nonnull (exe);
-  g_ptr_array_add (argv, (char *) exe);
-  va_start (args, stdin_text);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  /* The isolated XDG directories of this test case are inherited. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-}
 
 static JsonNode *
 parse_json (const char *text)
@@ -76,21 +28,21 @@ static void
 test_hash (void)
 {
   g_autofree char *book = kios_test_book ("persuasion.epub");
-  g_auto (Run) run = { 0 };
-  g_auto (Run) missing = { 0 };
-  g_auto (Run) usage = { 0 };
+  g_auto (KiosctlRun) run = { 0 };
+  g_auto (KiosctlRun) missing = { 0 };
+  g_auto (KiosctlRun) usage = { 0 };
   g_autofree char *expected_prefix = NULL;
 
-  kiosctl (&run, NULL, "hash", book, NULL);
+  kios_test_kiosctl (&run, NULL, "hash", book, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (strlen (run.out), ==, 32 + 2 + strlen (book) + 1);
   g_assert_true (g_str_has_suffix (g_strchomp (run.out), book));
 
-  kiosctl (&missing, NULL, "hash", "/nonexistent/book.epub", NULL);
+  kios_test_kiosctl (&missing, NULL, "hash", "/nonexistent/book.epub", NULL);
   g_assert_cmpint (missing.status, ==, 1);
   g_assert_nonnull (strstr (missing.err, "/nonexistent/book.epub"));
 
-  kiosctl (&usage, NULL, "hash", NULL);
+  kios_test_kiosctl (&usage, NULL, "hash", NULL);
   g_assert_cmpint (usage.status, ==, 2);
 }
 
@@ -98,12 +50,12 @@ static void
 test_info_json (void)
 {
   g_autofree char *book = kios_test_book ("pride-and-prejudice.epub");
-  g_auto (Run) run = { 0 };
+  g_auto (KiosctlRun) run = { 0 };
   g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
   JsonArray *toc;
 
-  kiosctl (&run, NULL, "info", "--json", book, NULL);
+  kios_test_kiosctl (&run, NULL, "info", "--json", book, NULL);
   g_assert_cmpint (run.status, ==, 0);
   root = parse_json (run.out);
   object = json_node_get_object (root);
@@ -126,10 +78,10 @@ static void
 test_position_set_and_get (void)
 {
   g_autofree char *book = kios_test_book ("sense-and-sensibility.epub");
-  g_auto (Run) none = { 0 };
-  g_auto (Run) set = { 0 };
-  g_auto (Run) get = { 0 };
-  g_auto (Run) bad = { 0 };
+  g_auto (KiosctlRun) none = { 0 };
+  g_auto (KiosctlRun) set = { 0 };
+  g_auto (KiosctlRun) get = { 0 };
+  g_auto (KiosctlRun) bad = { 0 };
   g_autoptr (JsonNode) set_root = NULL;
   g_autoptr (JsonNode) get_root = NULL;
   JsonObject *object;
@@ -137,15 +89,15 @@ test_position_set_and_get (void)
                          "chapter_progress", "total_progress", "xpointer", "updated_at",
                          "device", "device_id" };
 
-  kiosctl (&none, NULL, "position", book, NULL);
+  kios_test_kiosctl (&none, NULL, "position", book, NULL);
   g_assert_cmpint (none.status, ==, 1);
   g_assert_nonnull (strstr (none.err, "no reading position is saved"));
 
-  kiosctl (&set, NULL, "position", "--json", book, "--set", "chapter:12:0.5", NULL);
+  kios_test_kiosctl (&set, NULL, "position", "--json", book, "--set", "chapter:12:0.5", NULL);
   g_assert_cmpint (set.status, ==, 0);
   set_root = parse_json (set.out);
 
-  kiosctl (&get, NULL, "position", "--json", book, NULL);
+  kios_test_kiosctl (&get, NULL, "position", "--json", book, NULL);
   g_assert_cmpint (get.status, ==, 0);
   get_root = parse_json (get.out);
   object = json_node_get_object (get_root);
@@ -161,7 +113,7 @@ test_position_set_and_get (void)
   g_assert_cmpuint (json_object_get_size (object), ==, G_N_ELEMENTS (keys));
   g_assert_false (json_object_has_member (object, "page"));
 
-  kiosctl (&bad, NULL, "position", book, "--set", "chapter:9999:0.5", NULL);
+  kios_test_kiosctl (&bad, NULL, "position", book, "--set", "chapter:9999:0.5", NULL);
   g_assert_cmpint (bad.status, ==, 1);
   g_assert_nonnull (strstr (bad.err, "chapter:9999:0.5"));
 }
@@ -170,11 +122,11 @@ static void
 test_position_pdf (void)
 {
   g_autofree char *book = kios_test_book ("persuasion.pdf");
-  g_auto (Run) set = { 0 };
+  g_auto (KiosctlRun) set = { 0 };
   g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
 
-  kiosctl (&set, NULL, "position", "--json", book, "--set", "page:7", NULL);
+  kios_test_kiosctl (&set, NULL, "position", "--json", book, "--set", "page:7", NULL);
   g_assert_cmpint (set.status, ==, 0);
   root = parse_json (set.out);
   object = json_node_get_object (root);
@@ -191,14 +143,14 @@ test_render (void)
   g_autofree char *pdf = kios_test_book ("persuasion.pdf");
   g_autofree char *out = g_build_filename (g_get_user_cache_dir (), "page.png", NULL);
   g_autofree char *out_pdf = g_build_filename (g_get_user_cache_dir (), "pdf.png", NULL);
-  g_auto (Run) run = { 0 };
-  g_auto (Run) run_pdf = { 0 };
-  g_auto (Run) usage = { 0 };
+  g_auto (KiosctlRun) run = { 0 };
+  g_auto (KiosctlRun) run_pdf = { 0 };
+  g_auto (KiosctlRun) usage = { 0 };
   g_autofree char *png = NULL;
   gsize len = 0;
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
-  kiosctl (&run, NULL, "render", book, "--at", "percent:40", "--size", "480x640",
+  kios_test_kiosctl (&run, NULL, "render", book, "--at", "percent:40", "--size", "480x640",
            "--font-size", "20", "-o", out, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_true (g_file_get_contents (out, &png, &len, NULL));
@@ -208,11 +160,11 @@ test_render (void)
   g_assert_cmpint (((guint8) png[18] << 8) | (guint8) png[19], ==, 480);
   g_assert_cmpint (((guint8) png[22] << 8) | (guint8) png[23], ==, 640);
 
-  kiosctl (&run_pdf, NULL, "render", pdf, "--at", "page:2", "--size", "300x300", "-o", out_pdf, NULL);
+  kios_test_kiosctl (&run_pdf, NULL, "render", pdf, "--at", "page:2", "--size", "300x300", "-o", out_pdf, NULL);
   g_assert_cmpint (run_pdf.status, ==, 0);
   g_assert_true (g_file_test (out_pdf, G_FILE_TEST_IS_REGULAR));
 
-  kiosctl (&usage, NULL, "render", book, "--at", "percent:40", "--size", "huge", "-o", out, NULL);
+  kios_test_kiosctl (&usage, NULL, "render", book, "--at", "percent:40", "--size", "huge", "-o", out, NULL);
   g_assert_cmpint (usage.status, ==, 2);
 }
 
@@ -220,11 +172,11 @@ static void
 test_bad_book (void)
 {
   g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "not-a-book.epub", NULL);
-  g_auto (Run) run = { 0 };
+  g_auto (KiosctlRun) run = { 0 };
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, "plain text, no zip", -1, NULL));
-  kiosctl (&run, NULL, "info", path, NULL);
+  kios_test_kiosctl (&run, NULL, "info", path, NULL);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "not-a-book.epub"));
   g_assert_cmpstr (run.out, ==, "");

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include "kios-test-kiosctl.h"
+
 #include "kios-book-hash.h"
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
@@ -1066,66 +1068,6 @@ test_resolve_pdf (void)
 
 /* ---- kiosctl source / sync, end to end over loopback --------------------- */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static char *keyring_dir;
-
-static void
-kiosctl (Run        *run,
-         const char *stdin_text,
-         ...)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess)         process = NULL;
-  g_autoptr (GPtrArray)           args = g_ptr_array_new ();
-  g_autoptr (GError)              error = NULL;
-  g_autofree char                *keyring = g_build_filename (keyring_dir, "kiosctl.keyring", NULL);
-  const char                     *exe = g_getenv ("KIOSCTL");
-  va_list                         ap;
-  const char                     *arg;
-
-  g_assert_nonnull (exe);
-  g_ptr_array_add (args, (gpointer) exe);
-  va_start (ap, stdin_text);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* The test's isolated XDG directories, so the store is the test's own. */
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_BACKEND", "file", TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PASSWORD", "kiosctl-test", TRUE);
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/kios-bus", TRUE);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  g_subprocess_launcher_setenv (launcher, "KIOS_HTTP_DEBUG", "1", TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-  if (run->status != 0)
-    g_test_message ("kiosctl exit %d: %s", run->status, run->err);
-}
 
 static JsonNode *
 parse_json (const char *text)
@@ -1139,7 +1081,7 @@ parse_json (const char *text)
 }
 
 static void
-assert_no_secret (const Run  *run,
+assert_no_secret (const KiosctlRun  *run,
                   const char *secret)
 {
   if (strstr (run->out, secret) != NULL || strstr (run->err, secret) != NULL)
@@ -1163,25 +1105,25 @@ test_kiosctl_cwa (void)
 
   /* The bare host first: added fine, but the test says what to type. */
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", host,
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", host,
              "--auth", "basic", "--user", f->user, "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "test", "cwa", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "test", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, expected_hint));
     g_assert_nonnull (strstr (run.err, "/kosync on Calibre-Web-Automated"));
     assert_no_secret (&run, f->password);
   }
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *source;
 
-    kiosctl (&run, NULL, "source", "list", "--json", NULL);
+    kios_test_kiosctl (&run, NULL, "source", "list", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     source = json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "sources"), 0);
@@ -1191,25 +1133,25 @@ test_kiosctl_cwa (void)
     assert_no_secret (&run, f->password);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 1);
   }
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
     /* No --auth: /kosync means HTTP Basic (Calibre-Web-Automated). */
-    kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", base,
+    kios_test_kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", base,
              "--user", f->user, "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "test", "cwa", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "test", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 0);
     assert_no_secret (&run, f->password);
   }
@@ -1217,11 +1159,11 @@ test_kiosctl_cwa (void)
   /* Pull with nothing on the server: remote null, decision none, nothing changed. */
   kios_fake_server_clear_log (server);
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *o;
 
-    kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     o = json_node_get_object (root);
@@ -1235,11 +1177,11 @@ test_kiosctl_cwa (void)
   /* Another device is in chapter 12: prompt, and still nothing changes here. */
   kios_fake_kosync_set_progress (fake, hash, "/body/DocFragment[12].0", 0.4, "Kobo Libra", "KOBO1", 1700000000);
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *o, *remote;
 
-    kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     o = json_node_get_object (root);
@@ -1258,24 +1200,24 @@ test_kiosctl_cwa (void)
 
   /* Push needs a local position: none yet. */
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "sync", "push", book, NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "sync", "push", book, NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "no saved position"));
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "position", book, "--set", "chapter:4:0.25", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "position", book, "--set", "chapter:4:0.25", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   kios_fake_server_clear_log (server);
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     g_autofree char     *stored = NULL;
     JsonObject          *o;
 
-    kiosctl (&run, NULL, "sync", "push", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "push", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     o = json_node_get_object (root);
@@ -1289,17 +1231,17 @@ test_kiosctl_cwa (void)
 
   /* Now the local position is in chapter 5 and the remote in 5 too: not a prompt. */
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
 
-    kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "decision"), ==, "none");
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -1313,17 +1255,17 @@ test_kiosctl_key_in_url (void)
   g_autofree char           *wrong = g_strconcat (kios_fake_kosync_get_host_url (fake), "/api/koreader/WRONGKEY123", NULL);
 
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "kavita", "--url", base, NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "kavita", "--url", base, NULL);
     g_assert_cmpint (run.status, ==, 0);
     assert_no_secret (&run, f->user);
   }
   {
-    g_auto (Run)         run = { 0 };
+    g_auto (KiosctlRun)         run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *source;
 
-    kiosctl (&run, NULL, "source", "list", "--json", NULL);
+    kios_test_kiosctl (&run, NULL, "source", "list", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     root = parse_json (run.out);
     source = json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "sources"), 0);
@@ -1341,31 +1283,31 @@ test_kiosctl_key_in_url (void)
     g_assert_null (g_strstr_len (contents, len, f->user));
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "test", "kavita", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "test", "kavita", NULL);
     g_assert_cmpint (run.status, ==, 0);
     assert_no_secret (&run, f->user);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "remove", "kavita", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "remove", "kavita", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "kavita", "--url", wrong, NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "kavita", "--url", wrong, NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "test", "kavita", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "test", "kavita", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "refused"));
     assert_no_secret (&run, "WRONGKEY123");
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "remove", "kavita", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "remove", "kavita", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
 }
@@ -1374,31 +1316,31 @@ static void
 test_kiosctl_usage (void)
 {
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "add", "--kind", "webdav", "--name", "x", "--url", "https://h", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "webdav", "--name", "x", "--url", "https://h", NULL);
     g_assert_cmpint (run.status, ==, 2);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "x", "--url", "https://h",
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "x", "--url", "https://h",
              "--password", "hunter22", NULL);
     g_assert_cmpint (run.status, ==, 2);
     assert_no_secret (&run, "hunter22");
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "x", "--url", "ftp://h", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "x", "--url", "ftp://h", NULL);
     g_assert_cmpint (run.status, ==, 1);
   }
   {
-    g_auto (Run) run = { 0 };
-    kiosctl (&run, NULL, "sync", "pull", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "sync", "pull", NULL);
     g_assert_cmpint (run.status, ==, 2);
   }
   {
-    g_auto (Run)     run = { 0 };
+    g_auto (KiosctlRun)     run = { 0 };
     g_autofree char *book = kios_test_book ("persuasion.epub");
-    kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "no KOReader sync account"));
   }
@@ -1535,7 +1477,6 @@ main (int argc, char **argv)
   /* Every debug line is produced and captured: none may carry a secret. */
   g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  keyring_dir = g_dir_make_tmp ("kios-kosync-test-XXXXXX", NULL);
   captured_log = g_string_new (NULL);
   g_log_set_writer_func (capture_writer, NULL, NULL);
 
@@ -1568,12 +1509,5 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/kosync-client/kiosctl-key-in-url", test_kiosctl_key_in_url);
   g_test_add_func ("/kios/kosync-client/kiosctl-usage", test_kiosctl_usage);
 
-  {
-    int              rc = g_test_run ();
-    g_autofree char *keyring = g_build_filename (keyring_dir, "kiosctl.keyring", NULL);
-
-    g_remove (keyring);
-    g_rmdir (keyring_dir);
-    return rc;
-  }
+  return g_test_run ();
 }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include "kios-test-kiosctl.h"
+
 #include "kios-book-format.h"
 #include "kios-fake-opds.h"
 #include "kios-library-store.h"
@@ -572,58 +574,6 @@ test_auth_document (void)
 /* ------------------------------------------------------------------ */
 /* kiosctl browse / search / download, as a user runs them */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_kiosctl (Run        *run,
-             const char *stdin_text,
-             ...)
-{
-  const char *exe = g_getenv ("KIOSCTL");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *keyring = g_build_filename (g_get_user_data_dir (), "test-keyring", NULL);
-  const char *arg;
-  va_list args;
-
-  g_assert_nonnull (exe);
-  g_ptr_array_add (argv, (char *) exe);
-  va_start (args, stdin_text);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_BACKEND", "file", TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PASSWORD", "kiosctl-opds-test", TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-}
 
 static JsonObject *
 parse_object (const char *text)
@@ -661,20 +611,20 @@ test_kiosctl (void)
   kios_fake_opds_add_bytes (fake, "/get/epub/6/Calibre_Library", "application/epub+zip", bytes, TRUE);
 
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "cal", "--url", root, "--user", "kios",
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "cal", "--url", root, "--user", "kios",
                  "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "source", "test", "cal", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "source", "test", "cal", NULL);
     g_assert_cmpstr (run.err, ==, "");
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "browse", "cal", "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "browse", "cal", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     page = parse_object (run.out);
   }
@@ -696,8 +646,8 @@ test_kiosctl (void)
     }
   g_assert_nonnull (by_title);
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "browse", "cal", by_title, "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "browse", "cal", by_title, "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     books = parse_object (run.out);
   }
@@ -708,22 +658,22 @@ test_kiosctl (void)
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (first, "formats"), 0), ==, "epub");
 
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "search", "cal", "austen", "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "search", "cal", "austen", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     hits = parse_object (run.out);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (hits, "entries")), ==, 5);
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "search", "cal", "zzzqqq", "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "search", "cal", "zzzqqq", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     none = parse_object (run.out);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (none, "entries")), ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "download", "cal", "urn:uuid:c0ffee00-0000-4000-8000-000000000006", "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "download", "cal", "urn:uuid:c0ffee00-0000-4000-8000-000000000006", "--json", NULL);
     g_assert_cmpstr (run.err, ==, "");
     g_assert_cmpint (run.status, ==, 0);
     got = parse_object (run.out);
@@ -731,28 +681,28 @@ test_kiosctl (void)
     g_assert_true (g_file_test (json_object_get_string_member (got, "path"), G_FILE_TEST_IS_REGULAR));
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "download", "cal", "urn:uuid:c0ffee00-0000-4000-8000-000000000006", "--json", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "download", "cal", "urn:uuid:c0ffee00-0000-4000-8000-000000000006", "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     again = parse_object (run.out);
     g_assert_true (json_object_get_boolean_member (again, "existing"));
     g_assert_cmpstr (json_object_get_string_member (again, "path"), ==, json_object_get_string_member (got, "path"));
   }
   {
-    g_auto (Run) run = { 0 };
-    run_kiosctl (&run, NULL, "download", "cal", "urn:uuid:nowhere", NULL);
+    g_auto (KiosctlRun) run = { 0 };
+    kios_test_kiosctl (&run, NULL, "download", "cal", "urn:uuid:nowhere", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "no book with the id"));
   }
   /* A wrong password: exit 1, the realm, never the password. */
   {
-    g_auto (Run) add = { 0 };
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) add = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&add, "not-the-pass\n", "source", "add", "--kind", "opds", "--name", "bad", "--url", root, "--user",
+    kios_test_kiosctl (&add, "not-the-pass\n", "source", "add", "--kind", "opds", "--name", "bad", "--url", root, "--user",
                  "kios", "--password-stdin", NULL);
     g_assert_cmpint (add.status, ==, 0);
-    run_kiosctl (&run, NULL, "browse", "bad", NULL);
+    kios_test_kiosctl (&run, NULL, "browse", "bad", NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "kios-fake"));
     g_assert_null (strstr (run.err, "not-the-pass"));

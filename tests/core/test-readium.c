@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include "kios-test-kiosctl.h"
+
 #include "kios-book-hash.h"
 #include "kios-document.h"
 #include "kios-epub.h"
@@ -663,58 +665,6 @@ test_cancel (void)
 /* ------------------------------------------------------------------ */
 /* kiosctl sync pull for a book from such a catalog */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_kiosctl (Run        *run,
-             const char *stdin_text,
-             ...)
-{
-  const char *exe = g_getenv ("KIOSCTL");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *keyring = g_build_filename (g_get_user_data_dir (), "test-keyring", NULL);
-  const char *arg;
-  va_list args;
-
-  g_assert_nonnull (exe);
-  g_ptr_array_add (argv, (char *) exe);
-  va_start (args, stdin_text);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_BACKEND", "file", TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_subprocess_launcher_setenv (launcher, "SECRET_FILE_TEST_PASSWORD", "kiosctl-readium-test", TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-}
 
 static void
 test_kiosctl (void)
@@ -733,16 +683,16 @@ test_kiosctl (void)
   gsize size = 0;
 
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "komga", "--url", catalog,
+    kios_test_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "komga", "--url", catalog,
                  "--user", "kios@example.org", "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&run, NULL, "position", book, "--set", "chapter:2:0.1", NULL);
+    kios_test_kiosctl (&run, NULL, "position", book, "--set", "chapter:2:0.1", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
@@ -757,17 +707,17 @@ test_kiosctl (void)
   doc = komga_document (href, kios_readium_snap_progression (0.5, size), "2026-03-14T09:26:53Z");
   kios_fake_progression_set_stored (fake, doc);
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&run, NULL, "position", book, "--json", NULL);
+    kios_test_kiosctl (&run, NULL, "position", book, "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     position_before = g_strdup (run.out);
   }
 
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     pull = parse_object (run.out);
   }
@@ -790,9 +740,9 @@ test_kiosctl (void)
   stored_after = kios_fake_progression_dup_stored (fake);
   g_assert_cmpstr (stored_after, ==, doc);
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
 
-    run_kiosctl (&run, NULL, "position", book, "--json", NULL);
+    kios_test_kiosctl (&run, NULL, "position", book, "--json", NULL);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_cmpstr (run.out, ==, position_before);
   }
@@ -800,11 +750,11 @@ test_kiosctl (void)
   /* Push: the local position (chapter 3) is not newer than... it is newer in
    * time, so Komga takes it; the stored href is chapter 3's. */
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
     g_autofree char *href2 = chapter_href (book, 2, NULL);
     g_autofree char *stored = NULL;
 
-    run_kiosctl (&run, NULL, "sync", "push", "--json", book, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "push", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
     push = parse_object (run.out);
     g_assert_cmpstr (json_object_get_string_member (push, "protocol"), ==, "readium");
@@ -815,10 +765,10 @@ test_kiosctl (void)
 
   /* A book without a progression link still uses KOReader sync. */
   {
-    g_auto (Run) run = { 0 };
+    g_auto (KiosctlRun) run = { 0 };
     g_autofree char *other = kios_test_book ("emma.epub");
 
-    run_kiosctl (&run, NULL, "sync", "pull", "--json", other, NULL);
+    kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", other, NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "KOReader"));
   }
