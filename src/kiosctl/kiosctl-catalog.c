@@ -53,6 +53,18 @@ fail_with (const char *what,
   return kiosctl_fail ("%s", message);
 }
 
+/* A Kobo sync source, served by kiosctl-kobo.c; NULL for anything else. */
+static KiosSourceRecord *
+kobo_source (KiosLibraryStore *store,
+             const char       *name)
+{
+  KiosSourceRecord *record = kios_library_store_get_source (store, name, NULL);
+
+  if (record != NULL && g_strcmp0 (record->kind, "kobo") != 0)
+    g_clear_pointer (&record, kios_source_record_free);
+  return record;
+}
+
 static gboolean
 open_catalog (KiosLibraryStore *store,
               const char       *name,
@@ -307,6 +319,12 @@ kiosctl_cmd_browse (int    argc,
   store = kiosctl_open_store (&error);
   if (store == NULL)
     return fail_with ("cannot open the library", error);
+  {
+    g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
+
+    if (kobo != NULL)
+      return kiosctl_kobo_browse (kobo, href, NULL, json);
+  }
   if (!open_catalog (store, name, &c, &error))
     return fail_with (NULL, error);
   target = input_href (&c, href);
@@ -349,6 +367,12 @@ kiosctl_cmd_search (int    argc,
   store = kiosctl_open_store (&error);
   if (store == NULL)
     return fail_with ("cannot open the library", error);
+  {
+    g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
+
+    if (kobo != NULL)
+      return kiosctl_kobo_browse (kobo, NULL, query, json);
+  }
   if (!open_catalog (store, name, &c, &error))
     return fail_with (NULL, error);
   feed = kios_opds_client_search (c.client, NULL, query, NULL, &error);
@@ -483,6 +507,12 @@ kiosctl_cmd_download (int    argc,
   store = kiosctl_open_store (&error);
   if (store == NULL)
     return fail_with ("cannot open the library", error);
+  {
+    g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
+
+    if (kobo != NULL)
+      return kiosctl_kobo_download (kobo, id, format, json);
+  }
   if (!open_catalog (store, name, &c, &error))
     return fail_with (NULL, error);
   entry = find_entry (&c, id, &error);

@@ -17,7 +17,7 @@
 
 #define SOURCE_USAGE                                                                 \
   "source add --kind kosync|opds|kobo --name NAME --url URL [--auth headers|basic] " \
-  "[--user USER] [--password-stdin] | source list [--json] | source remove NAME | source test NAME"
+  "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | source test NAME"
 
 /* Returns the value of --opt VALUE or --opt=VALUE at argv[*i], advancing *i. */
 static gboolean
@@ -68,6 +68,7 @@ source_add (int argc, char **argv)
   const char                  *auth = NULL;
   const char                  *user = NULL;
   gboolean                     password_stdin = FALSE;
+  gboolean                     library_sync = FALSE; /* Kobo: consent to list the library */
   g_autofree char             *password = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (KiosSourceRecord) existing = NULL;
@@ -93,6 +94,11 @@ source_add (int argc, char **argv)
       else if (strcmp (argv[i], "--password-stdin") == 0)
         {
           password_stdin = TRUE;
+          continue;
+        }
+      else if (strcmp (argv[i], "--library-sync") == 0)
+        {
+          library_sync = TRUE;
           continue;
         }
       else if (strncmp (argv[i], "--password", 10) == 0)
@@ -155,6 +161,8 @@ source_add (int argc, char **argv)
   else
     record->auth = g_strdup (user != NULL ? "basic" : "none");
 
+  if (g_str_equal (kind, "kobo")) /* kiosctl-kobo.c: --library-sync is the consent */
+    record->settings_json = kiosctl_kobo_settings_for_add (library_sync);
   if (!kios_sync_source_save_secrets (record, url, user, password, NULL, &error))
     {
       g_autofree char *message = kios_redact_text (error->message);
@@ -303,6 +311,8 @@ source_test (int argc, char **argv)
     return kiosctl_fail ("no source named “%s”", argv[1]);
   if (g_strcmp0 (record->kind, "opds") == 0) /* kiosctl-catalog.c */
     return kiosctl_source_test_opds (record);
+  if (g_strcmp0 (record->kind, "kobo") == 0) /* kiosctl-kobo.c */
+    return kiosctl_source_test_kobo (record);
   if (g_strcmp0 (record->kind, "kosync") != 0)
     return kiosctl_fail ("“%s” is a %s source: source test checks KOReader sync accounts",
                          record->name, record->kind);

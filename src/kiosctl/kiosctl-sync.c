@@ -354,6 +354,8 @@ sync_push (int argc, char **argv)
 
   if (!parse_args (argc, argv, &json, &file))
     return kiosctl_usage ("%s", SYNC_USAGE);
+  if ((rc = kiosctl_kobo_sync (TRUE, json, file)) >= 0) /* kiosctl-kobo.c */
+    return rc;
   if ((rc = readium_sync (TRUE, json, file)) >= 0)
     return rc;
   if ((rc = context_init (&ctx, file)) != KIOSCTL_EXIT_OK)
@@ -476,6 +478,8 @@ sync_pull (int argc, char **argv)
 
   if (!parse_args (argc, argv, &json, &file))
     return kiosctl_usage ("%s", SYNC_USAGE);
+  if ((rc = kiosctl_kobo_sync (FALSE, json, file)) >= 0) /* kiosctl-kobo.c */
+    return rc;
   if ((rc = readium_sync (FALSE, json, file)) >= 0)
     return rc;
   if ((rc = context_init (&ctx, file)) != KIOSCTL_EXIT_OK)

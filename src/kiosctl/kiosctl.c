@@ -29,17 +29,11 @@ static const Command commands[] = {
   { "position", kiosctl_cmd_position, "position [--json] FILE [--set POS]  the saved position" },
   { "render", kiosctl_cmd_render,
     "render FILE --at POS --size WxH [--font-size PX] -o OUT.png  draw the page holding POS" },
-#ifdef KIOSCTL_HAVE_SOURCE
   { "source", kiosctl_cmd_source, "source add|list|remove|test …  library and sync sources" },
-#endif
-#ifdef KIOSCTL_HAVE_SYNC
   { "sync", kiosctl_cmd_sync, "sync push|pull [--json] FILE  one push or pull for a book" },
-#endif
-#ifdef KIOSCTL_HAVE_CATALOG
   { "browse", kiosctl_cmd_browse, "browse NAME [HREF] [--json]  list a catalog page" },
   { "search", kiosctl_cmd_search, "search NAME QUERY [--json]  search a catalog" },
   { "download", kiosctl_cmd_download, "download NAME ID [--format F] [--json]  download a book" },
-#endif
 };
 
 static void

@@ -31,6 +31,13 @@ int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_source_test_opds (const KiosSourceRecord *record); /* kiosctl-catalog.c, for source test */
+/* kiosctl-kobo.c: Kobo sync sources (source add/test, browse, search, download, sync). */
+char *kiosctl_kobo_settings_for_add (gboolean library_sync);
+int   kiosctl_source_test_kobo      (const KiosSourceRecord *record);
+int   kiosctl_kobo_browse           (const KiosSourceRecord *record, const char *href, const char *query, gboolean json);
+int   kiosctl_kobo_download         (const KiosSourceRecord *record, const char *id, const char *format, gboolean json);
+/* -1 when FILE is not a book from a Kobo source (another protocol serves it). */
+int   kiosctl_kobo_sync             (gboolean push, gboolean json, const char *file);
 
 /* Shared helpers (kiosctl.c). */
 KiosLibraryStore *kiosctl_open_store   (GError **error);

@@ -1,0 +1,847 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-kobo-library"
+
+#include "config.h"
+
+#include "kios-kobo-library.h"
+
+#include "kios-book-hash.h"
+#include "kios-kobo-backend.h"
+#include "kios-paths.h"
+#include "kios-redact.h"
+#include "kios-sync-source.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define CATALOG_KEY "kobo.catalog"
+#define TOKEN_KEY   "kobo.sync_token"
+
+/* ------------------------------------------------------------------------ */
+/* Settings.                                                                */
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (json == NULL || *json == '\0')
+    return NULL;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+static const char *
+get_string (JsonObject *o,
+            const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  if (n == NULL || JSON_NODE_TYPE (n) != JSON_NODE_VALUE || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static JsonObject *
+get_object (JsonObject *o,
+            const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static JsonArray *
+get_array (JsonObject *o,
+           const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static gboolean
+get_bool (JsonObject *o,
+          const char *name)
+{
+  JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return n != NULL && JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_BOOLEAN
+         && json_node_get_boolean (n);
+}
+
+static char *
+object_to_string (JsonObject *o)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, o);
+  return json_to_string (node, FALSE);
+}
+
+KiosKoboSettings *
+kios_kobo_settings_parse (const char *settings_json)
+{
+  g_autoptr (JsonObject) o = parse_object (settings_json);
+  KiosKoboSettings *self = g_new0 (KiosKoboSettings, 1);
+  const char       *tmpl = get_string (o, "image_template");
+
+  self->family = kios_kobo_family_from_string (get_string (o, "family"));
+  /* Only a relative template: nothing here may point elsewhere. */
+  if (tmpl != NULL && tmpl[0] == '/' && strstr (tmpl, "://") == NULL)
+    self->image_template = g_strdup (tmpl);
+  self->library_sync = get_bool (o, "library_sync");
+  if (get_string (o, "catalog_key") != NULL && strlen (get_string (o, "catalog_key")) <= 64)
+    self->catalog_key = g_strdup (get_string (o, "catalog_key"));
+  return self;
+}
+
+char *
+kios_kobo_settings_merge (const char             *settings_json,
+                          const KiosKoboSettings *settings)
+{
+  g_autoptr (JsonObject) o = parse_object (settings_json);
+
+  if (o == NULL)
+    o = json_object_new ();
+  if (settings->family != KIOS_KOBO_FAMILY_UNKNOWN)
+    json_object_set_string_member (o, "family", kios_kobo_family_to_string (settings->family));
+  if (settings->image_template != NULL)
+    json_object_set_string_member (o, "image_template", settings->image_template);
+  json_object_set_boolean_member (o, "library_sync", settings->library_sync);
+  if (settings->catalog_key != NULL)
+    json_object_set_string_member (o, "catalog_key", settings->catalog_key);
+  return object_to_string (o);
+}
+
+void
+kios_kobo_settings_free (KiosKoboSettings *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->image_template);
+  g_free (self->catalog_key);
+  g_free (self);
+}
+
+KiosKoboClient *
+kios_kobo_source_open (const KiosSourceRecord *record,
+                       GCancellable           *cancellable,
+                       GError                **error)
+{
+  g_autofree char *url = NULL;
+  g_autoptr (KiosKoboSettings) settings = NULL;
+  KiosKoboClient  *client;
+
+  if (g_strcmp0 (record->kind, "kobo") != 0)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED, "“%s” is not a Kobo sync source",
+                   record->name);
+      return NULL;
+    }
+  if (!kios_sync_source_load (record, &url, NULL, NULL, cancellable, error))
+    return NULL;
+  client = kios_kobo_client_new (url, error);
+  if (client == NULL)
+    return NULL;
+  settings = kios_kobo_settings_parse (record->settings_json);
+  if (settings->family != KIOS_KOBO_FAMILY_UNKNOWN)
+    kios_kobo_client_set_family (client, settings->family);
+  if (settings->image_template != NULL)
+    kios_kobo_client_set_image_template (client, settings->image_template);
+  return client;
+}
+
+gboolean
+kios_kobo_source_connect (KiosKoboClient   *client,
+                          KiosLibraryStore *store,
+                          KiosSourceRecord *record,
+                          GCancellable     *cancellable,
+                          GError          **error)
+{
+  g_autoptr (KiosKoboSettings) settings = NULL;
+  g_autofree char *merged = NULL;
+
+  if (!kios_kobo_client_initialize (client, cancellable, error))
+    return FALSE;
+  settings = kios_kobo_settings_parse (record->settings_json);
+  settings->family = kios_kobo_client_get_family (client);
+  g_free (settings->image_template);
+  settings->image_template = g_strdup (kios_kobo_client_get_image_template (client));
+  if (settings->catalog_key == NULL)
+    settings->catalog_key = g_uuid_string_random ();
+  merged = kios_kobo_settings_merge (record->settings_json, settings);
+  g_free (record->settings_json);
+  record->settings_json = g_steal_pointer (&merged);
+  return kios_library_store_update_source (store, record, error);
+}
+
+gboolean
+kios_kobo_library_check_consent (KiosKoboFamily family,
+                                 gboolean       consent,
+                                 GError       **error)
+{
+  if (consent || !kios_kobo_family_needs_consent (family))
+    return TRUE;
+  if (family == KIOS_KOBO_FAMILY_GRIMMORY)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                 "This is a Grimmory or BookLore server: listing its library marks reading positions as "
+                 "delivered for the whole account, so a Kobo on the same account would miss them. "
+                 "Kios lists it only with your consent (best with a separate server user for Kios)");
+  else
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                 "This is %s server: it hands each book to one device per account, so if Kios listed "
+                 "the library a Kobo on the same account would never receive those books. "
+                 "Kios lists it only with your consent (best with a separate server user for Kios)",
+                 family == KIOS_KOBO_FAMILY_CALIBRE_WEB ? "a Calibre-Web or Calibre-Web-Automated"
+                                                        : "an unrecognised Kobo sync");
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The catalog.                                                             */
+
+/* Where the source's catalog lives in book meta. A key drawn when the
+ * source first connects keeps a removed and re-added source (same name,
+ * maybe another server) from inheriting the old catalog and sync token. */
+static char *
+pseudo_hash (KiosLibraryStore *store,
+             const char       *source_name)
+{
+  g_autoptr (KiosSourceRecord) record = kios_library_store_get_source (store, source_name, NULL);
+  g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record != NULL ? record->settings_json : NULL);
+
+  if (settings->catalog_key != NULL)
+    return g_strconcat ("kobo-catalog:", settings->catalog_key, NULL);
+  return g_strconcat ("kobo-source:", source_name, NULL);
+}
+
+static JsonObject *
+catalog_load (KiosLibraryStore *store,
+              const char       *source_name)
+{
+  g_autofree char *key = pseudo_hash (store, source_name);
+  g_autofree char *json = kios_library_store_get_book_meta (store, key, CATALOG_KEY);
+  JsonObject      *o = parse_object (json);
+
+  return o != NULL ? o : json_object_new ();
+}
+
+char *
+kios_kobo_catalog_get_sync_token (KiosLibraryStore *store,
+                                  const char       *source_name)
+{
+  g_autofree char *key = pseudo_hash (store, source_name);
+
+  return kios_library_store_get_book_meta (store, key, TOKEN_KEY);
+}
+
+void
+kios_kobo_catalog_clear (KiosLibraryStore *store,
+                         const char       *source_name)
+{
+  g_autofree char *key = pseudo_hash (store, source_name);
+
+  kios_library_store_set_book_meta (store, key, CATALOG_KEY, NULL);
+  kios_library_store_set_book_meta (store, key, TOKEN_KEY, NULL);
+}
+
+void
+kios_kobo_entry_free (KiosKoboEntry *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->id);
+  g_free (self->revision_id);
+  g_free (self->title);
+  g_clear_pointer (&self->authors, g_ptr_array_unref);
+  g_free (self->series);
+  g_free (self->cover_image_id);
+  g_clear_pointer (&self->formats, g_ptr_array_unref);
+  g_free (self->hash);
+  g_free (self);
+}
+
+static KiosKoboEntry *
+entry_from_json (const char *id,
+                 JsonObject *o)
+{
+  KiosKoboEntry *e = g_new0 (KiosKoboEntry, 1);
+  JsonArray     *authors = get_array (o, "authors");
+  JsonArray     *downloads = get_array (o, "downloads");
+
+  e->id = g_strdup (id);
+  e->revision_id = g_strdup (get_string (o, "revision_id"));
+  e->title = g_strdup (get_string (o, "title") != NULL ? get_string (o, "title") : id);
+  e->series = g_strdup (get_string (o, "series"));
+  e->cover_image_id = g_strdup (get_string (o, "cover_image_id"));
+  e->hash = g_strdup (get_string (o, "hash"));
+  e->authors = g_ptr_array_new_with_free_func (g_free);
+  e->formats = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; authors != NULL && i < json_array_get_length (authors); i++)
+    {
+      JsonNode *n = json_array_get_element (authors, i);
+
+      if (JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_STRING)
+        g_ptr_array_add (e->authors, g_strdup (json_node_get_string (n)));
+    }
+  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
+    {
+      JsonNode *n = json_array_get_element (downloads, i);
+      const char *format = JSON_NODE_HOLDS_OBJECT (n) ? get_string (json_node_get_object (n), "format") : NULL;
+
+      if (format != NULL)
+        g_ptr_array_add (e->formats, g_strdup (format));
+    }
+  return e;
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const KiosKoboEntry *ea = *(KiosKoboEntry *const *) a;
+  const KiosKoboEntry *eb = *(KiosKoboEntry *const *) b;
+  int                  c = g_utf8_collate (ea->title, eb->title);
+
+  return c != 0 ? c : g_strcmp0 (ea->id, eb->id);
+}
+
+GPtrArray *
+kios_kobo_catalog_list (KiosLibraryStore *store,
+                        const char       *source_name)
+{
+  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
+  g_autoptr (GList) members = json_object_get_members (catalog);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
+
+  for (GList *it = members; it != NULL; it = it->next)
+    {
+      JsonObject *o = get_object (catalog, it->data);
+
+      if (o != NULL)
+        g_ptr_array_add (out, entry_from_json (it->data, o));
+    }
+  g_ptr_array_sort (out, compare_entries);
+  return out;
+}
+
+KiosKoboEntry *
+kios_kobo_catalog_get (KiosLibraryStore *store,
+                       const char       *source_name,
+                       const char       *entitlement_id)
+{
+  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
+  JsonObject *o = get_object (catalog, entitlement_id);
+
+  return o != NULL ? entry_from_json (entitlement_id, o) : NULL;
+}
+
+/* A catalog entry from a BookMetadata object; keeps what Kios added (hash). */
+static JsonObject *
+entry_from_metadata (JsonObject *metadata,
+                     const char *id,
+                     JsonObject *previous)
+{
+  JsonObject *e = json_object_new ();
+  JsonArray  *contributors = get_array (metadata, "Contributors");
+  JsonArray  *downloads = get_array (metadata, "DownloadUrls");
+  JsonObject *series = get_object (metadata, "Series");
+  JsonArray  *authors = json_array_new ();
+  JsonArray  *links = json_array_new ();
+  const char *title = get_string (metadata, "Title");
+  const char *revision = get_string (metadata, "RevisionId");
+
+  json_object_set_string_member (e, "title", title != NULL && *title != '\0' ? title : id);
+  if (revision != NULL)
+    json_object_set_string_member (e, "revision_id", revision);
+  for (guint i = 0; contributors != NULL && i < json_array_get_length (contributors) && i < 50; i++)
+    {
+      JsonNode *n = json_array_get_element (contributors, i);
+
+      if (JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_STRING
+          && *json_node_get_string (n) != '\0')
+        json_array_add_string_element (authors, json_node_get_string (n));
+    }
+  json_object_set_array_member (e, "authors", authors);
+  /* Grimmory always sends a Series, with empty strings when there is none. */
+  if (get_string (series, "Name") != NULL && *get_string (series, "Name") != '\0')
+    json_object_set_string_member (e, "series", get_string (series, "Name"));
+  if (get_string (metadata, "CoverImageId") != NULL && *get_string (metadata, "CoverImageId") != '\0')
+    json_object_set_string_member (e, "cover_image_id", get_string (metadata, "CoverImageId"));
+  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < 20; i++)
+    {
+      JsonNode   *n = json_array_get_element (downloads, i);
+      JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      JsonObject *link;
+
+      if (get_string (d, "Format") == NULL || get_string (d, "Url") == NULL)
+        continue;
+      link = json_object_new ();
+      json_object_set_string_member (link, "format", get_string (d, "Format"));
+      json_object_set_string_member (link, "url", get_string (d, "Url"));
+      json_array_add_object_element (links, link);
+    }
+  json_object_set_array_member (e, "downloads", links);
+  if (previous != NULL && get_string (previous, "hash") != NULL)
+    json_object_set_string_member (e, "hash", get_string (previous, "hash"));
+  return e;
+}
+
+static const char *
+entitlement_id (JsonObject *entitlement,
+                JsonObject *metadata)
+{
+  const char *id = get_string (entitlement, "Id");
+
+  if (id == NULL)
+    id = get_string (metadata, "EntitlementId");
+  if (id == NULL || *id == '\0' || strlen (id) > 256)
+    return NULL;
+  return id;
+}
+
+static void
+apply_item (JsonObject        *catalog,
+            JsonObject        *item,
+            GPtrArray         *states,
+            KiosKoboSyncStats *stats)
+{
+  JsonObject *wrapper;
+
+  if ((wrapper = get_object (item, "NewEntitlement")) != NULL
+      || (wrapper = get_object (item, "ChangedEntitlement")) != NULL
+      || (wrapper = get_object (item, "ChangedProductMetadata")) != NULL)
+    {
+      JsonObject *entitlement = get_object (wrapper, "BookEntitlement");
+      /* Komga's ChangedProductMetadata is the BookMetadata itself. */
+      JsonObject *metadata = json_object_has_member (wrapper, "BookMetadata") ? get_object (wrapper, "BookMetadata")
+                                                                              : wrapper;
+      const char *id = entitlement_id (entitlement, metadata);
+      JsonObject *previous;
+
+      if (id == NULL || metadata == NULL)
+        {
+          stats->skipped++;
+          return;
+        }
+      previous = get_object (catalog, id);
+      if (get_bool (entitlement, "IsRemoved"))
+        {
+          if (previous != NULL)
+            {
+              json_object_remove_member (catalog, id);
+              stats->removed++;
+            }
+          return;
+        }
+      if (previous == NULL && json_object_get_size (catalog) >= KIOS_KOBO_MAX_CATALOG)
+        {
+          stats->skipped++;
+          return;
+        }
+      if (previous != NULL)
+        stats->changed++;
+      else
+        stats->added++;
+      json_object_set_object_member (catalog, id, entry_from_metadata (metadata, id, previous));
+      return;
+    }
+  if ((wrapper = get_object (item, "ChangedReadingState")) != NULL)
+    {
+      /* A candidate remote position for a downloaded book; the book's own
+       * GET on open still decides. */
+      JsonObject *state = get_object (wrapper, "ReadingState");
+
+      if (state != NULL)
+        {
+          KiosKoboReadingState *parsed = kios_kobo_reading_state_from_json (state);
+
+          stats->reading_states++;
+          if (parsed->entitlement_id != NULL && states->len < KIOS_KOBO_MAX_CATALOG)
+            g_ptr_array_add (states, parsed);
+          else
+            kios_kobo_reading_state_free (parsed);
+        }
+      return;
+    }
+  if (get_object (item, "NewTag") == NULL && get_object (item, "ChangedTag") == NULL
+      && get_object (item, "DeletedTag") == NULL)
+    stats->skipped++;
+}
+
+gboolean
+kios_kobo_library_sync (KiosKoboClient         *client,
+                        KiosLibraryStore       *store,
+                        const KiosSourceRecord *record,
+                        KiosKoboSyncStats      *stats,
+                        GCancellable           *cancellable,
+                        GError                **error)
+{
+  g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record->settings_json);
+  g_autoptr (JsonObject) catalog = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *key = pseudo_hash (store, record->name);
+  g_autofree char *json = NULL;
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_reading_state_free);
+  KiosKoboSyncStats local = { 0 };
+  gboolean complete = FALSE;
+
+  if (stats == NULL)
+    stats = &local;
+  memset (stats, 0, sizeof *stats);
+  if (!kios_kobo_library_check_consent (kios_kobo_client_get_family (client), settings->library_sync, error))
+    return FALSE;
+
+  catalog = catalog_load (store, record->name);
+  token = kios_kobo_catalog_get_sync_token (store, record->name);
+  for (guint page_no = 0; page_no < KIOS_KOBO_MAX_SYNC_PAGES; page_no++)
+    {
+      g_autoptr (KiosKoboSyncPage) page = kios_kobo_client_sync_page (client, token, cancellable, error);
+
+      if (page == NULL)
+        return FALSE; /* the stored token stays: the next loop starts over from it */
+      stats->pages++;
+      for (guint i = 0; i < json_array_get_length (page->items); i++)
+        apply_item (catalog, json_array_get_object_element (page->items, i), states, stats);
+      if (page->token != NULL)
+        {
+          g_free (token);
+          token = g_strdup (page->token);
+        }
+      if (!page->more)
+        {
+          complete = TRUE;
+          break;
+        }
+    }
+  if (!complete)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                   "The server still had more changes after %d pages; the library sync stopped there",
+                   KIOS_KOBO_MAX_SYNC_PAGES);
+      return FALSE;
+    }
+
+  /* Catalog first, token second: a crash in between re-delivers (idempotent
+   * upserts), the other order could lose a page. */
+  json = object_to_string (catalog);
+  kios_library_store_set_book_meta (store, key, CATALOG_KEY, json);
+  if (token != NULL)
+    kios_library_store_set_book_meta (store, key, TOKEN_KEY, token);
+  for (guint i = 0; i < states->len; i++)
+    {
+      KiosKoboReadingState *state = states->pdata[i];
+      JsonObject           *entry = get_object (catalog, state->entitlement_id);
+      const char           *hash = get_string (entry, "hash");
+
+      if (hash != NULL && (state->source != NULL || state->progress_percent >= 0))
+        {
+          g_autoptr (KiosPosition) position = kios_kobo_state_to_position (state);
+          g_autoptr (JsonNode) node = kios_position_to_json (position);
+          g_autofree char *remote = json_to_string (node, FALSE);
+
+          kios_library_store_set_last_remote (store, hash, record->name, remote);
+        }
+    }
+  if (!kios_library_store_flush (store, 10000))
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER, "The library did not save the catalog in time");
+      return FALSE;
+    }
+  {
+    g_autofree char *detail = g_strdup_printf ("%u pages, %u new, %u changed, %u removed", stats->pages,
+                                               stats->added, stats->changed, stats->removed);
+
+    kios_library_store_log_sync (store, NULL, record->name, "kobo-library-sync", detail);
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Downloads and covers.                                                    */
+
+static char *
+safe_stem (const char *title)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = title != NULL ? title : ""; *p != '\0' && out->len < 60; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        g_string_append_unichar (out, c);
+      else if (out->len > 0 && out->str[out->len - 1] != '-')
+        g_string_append_c (out, '-');
+    }
+  while (out->len > 0 && out->str[out->len - 1] == '-')
+    g_string_truncate (out, out->len - 1);
+  if (out->len == 0)
+    g_string_append (out, "book");
+  return g_string_free (out, FALSE);
+}
+
+static int
+format_rank (const char *format)
+{
+  if (g_ascii_strcasecmp (format, "EPUB3") == 0 || g_ascii_strcasecmp (format, "EPUB") == 0)
+    return 3;
+  if (g_ascii_strcasecmp (format, "KEPUB") == 0)
+    return 2;
+  if (g_ascii_strcasecmp (format, "EPUB3FL") == 0)
+    return 1;
+  return 0;
+}
+
+/* The best download: EPUB, else KEPUB (on Komga the original file instead
+ * of a kepubify conversion), else fixed-layout EPUB. */
+static char *
+pick_download (JsonObject *entry,
+               char      **format,
+               char      **listed)
+{
+  JsonArray  *downloads = get_array (entry, "downloads");
+  JsonObject *best = NULL;
+  int         best_rank = 0;
+  g_autofree char *url = NULL;
+  char       *p;
+
+  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
+    {
+      JsonNode   *n = json_array_get_element (downloads, i);
+      JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      int         rank = get_string (d, "format") != NULL ? format_rank (get_string (d, "format")) : 0;
+
+      if (rank > best_rank && get_string (d, "url") != NULL)
+        {
+          best = d;
+          best_rank = rank;
+        }
+    }
+  if (best == NULL)
+    return NULL;
+  url = g_strdup (get_string (best, "url"));
+  *format = g_strdup (best_rank == 2 ? "KEPUB" : "EPUB");
+  *listed = g_strdup (get_string (best, "format"));
+  if (best_rank == 2 && (p = strstr (url, "convert_kepub=true")) != NULL)
+    {
+      /* Komga's KEPUB link converts on the fly; false gives the original. */
+      GString *s = g_string_new_len (url, p - url);
+
+      g_string_append (s, "convert_kepub=false");
+      g_string_append (s, p + strlen ("convert_kepub=true"));
+      g_free (*format);
+      *format = g_strdup ("EPUB");
+      return g_string_free (s, FALSE);
+    }
+  return g_steal_pointer (&url);
+}
+
+static gboolean
+looks_like_epub (GBytes *bytes)
+{
+  gsize       size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return size > 4 && memcmp (data, "PK\003\004", 4) == 0;
+}
+
+static void
+remember_book (KiosLibraryStore *store,
+               const char       *hash,
+               const char       *source_name,
+               const char       *id,
+               JsonObject       *entry,
+               const char       *format,
+               const char       *listed)
+{
+  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_LISTED_FORMAT, listed);
+  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_SOURCE, source_name);
+  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_ENTITLEMENT_ID, id);
+  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_REVISION_ID, get_string (entry, "revision_id"));
+  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_FORMAT, format);
+}
+
+char *
+kios_kobo_library_download (KiosKoboClient   *client,
+                            KiosLibraryStore *store,
+                            const char       *source_name,
+                            const char       *entitlement_id_,
+                            gboolean         *existing,
+                            GCancellable     *cancellable,
+                            GError          **error)
+{
+  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
+  JsonObject      *entry = get_object (catalog, entitlement_id_);
+  g_autofree char *url = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *listed = NULL;
+  g_autofree char *books_dir = NULL;
+  g_autofree char *key_source = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *catalog_key = pseudo_hash (store, source_name);
+  g_autofree char *json = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (KiosBookRecord) known = NULL;
+  const char      *title;
+
+  if (existing != NULL)
+    *existing = FALSE;
+  if (entry == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND,
+                   "No book “%s” in the catalog of “%s”: list it with kiosctl browse first",
+                   entitlement_id_, source_name);
+      return NULL;
+    }
+  url = pick_download (entry, &format, &listed);
+  if (url == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "The server offers no EPUB or KEPUB of this book");
+      return NULL;
+    }
+  title = get_string (entry, "title");
+
+  books_dir = kios_paths_books_dir ();
+  key_source = g_strdup_printf ("kobo\n%s\n%s", source_name, entitlement_id_);
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
+  key[12] = '\0';
+  stem = safe_stem (title);
+  name = g_strdup_printf ("%s-%s.epub", stem, key);
+  dest = g_build_filename (books_dir, name, NULL);
+
+  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR)
+      && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+    {
+      g_autofree char *had = kios_library_store_get_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT);
+
+      if (existing != NULL)
+        *existing = TRUE;
+      /* What was fetched then, not what the listing says now. */
+      remember_book (store, known->hash, source_name, entitlement_id_, entry, had != NULL ? had : format, listed);
+      kios_library_store_flush (store, 5000);
+      return g_steal_pointer (&dest);
+    }
+
+  if (g_strcmp0 (format, "KEPUB") == 0 && kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_CALIBRE_WEB
+      && g_str_has_suffix (url, "/kepub"))
+    {
+      /* CW lists only the KEPUB when one is stored, and CWA converts on
+       * demand (storing the result in the library): ask for the plain
+       * EPUB first and take the KEPUB only when there is none. */
+      g_autofree char *epub_url = g_strdup (url);
+      g_autoptr (GError) local = NULL;
+
+      strcpy (epub_url + strlen (epub_url) - strlen ("kepub"), "epub");
+      bytes = kios_kobo_client_fetch (client, epub_url, 0, cancellable, &local);
+      if (bytes != NULL)
+        {
+          g_free (format);
+          format = g_strdup ("EPUB");
+        }
+      else if (!g_error_matches (local, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+    }
+  if (bytes == NULL)
+    bytes = kios_kobo_client_fetch (client, url, 0, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
+  if (!looks_like_epub (bytes))
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                   "The server sent something that is not an EPUB for this book");
+      return NULL;
+    }
+  if (g_mkdir_with_parents (books_dir, 0700) != 0
+      || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the books folder");
+      return NULL;
+    }
+  hash = kios_book_hash_file (dest, error);
+  if (hash == NULL)
+    {
+      g_unlink (dest);
+      return NULL;
+    }
+
+  {
+    KiosBookRecord   record = { 0 };
+    g_autoptr (GString) authors = g_string_new (NULL);
+    JsonArray       *list = get_array (entry, "authors");
+
+    for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+      g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (list, i));
+    record.hash = hash;
+    record.path = dest;
+    record.size = (gint64) g_bytes_get_size (bytes);
+    record.format = (char *) "epub";
+    record.title = (char *) title;
+    record.authors = authors->str;
+    record.added_at = g_get_real_time () / G_USEC_PER_SEC;
+    kios_library_store_upsert_book (store, &record);
+  }
+  remember_book (store, hash, source_name, entitlement_id_, entry, format, listed);
+  json_object_set_string_member (entry, "hash", hash);
+  json = object_to_string (catalog);
+  kios_library_store_set_book_meta (store, catalog_key, CATALOG_KEY, json);
+  if (!kios_library_store_flush (store, 5000))
+    g_warning ("the library did not confirm the download in time");
+  return g_steal_pointer (&dest);
+}
+
+char *
+kios_kobo_library_fetch_cover (KiosKoboClient      *client,
+                               const KiosKoboEntry *entry,
+                               GCancellable        *cancellable,
+                               GError             **error)
+{
+  g_autofree char *url = kios_kobo_client_cover_url (client, entry->cover_image_id, 300, 450);
+  g_autofree char *dir = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *digest = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (url == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND, "This book has no cover on the server");
+      return NULL;
+    }
+  /* The cover id changes with the cover: it names the cached file. */
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, entry->cover_image_id, -1);
+  dir = kios_paths_cache_subdir ("covers");
+  name = g_strdup_printf ("kobo-%s.jpg", digest);
+  dest = g_build_filename (dir, name, NULL);
+  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&dest);
+  bytes = kios_kobo_client_fetch (client, url, 8 * 1024 * 1024, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
+  if (g_mkdir_with_parents (dir, 0700) != 0
+      || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the cover cache");
+      return NULL;
+    }
+  return g_steal_pointer (&dest);
+}

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kiosctl-kobo"
+
+#include "config.h"
+
+#include "kiosctl.h"
+
+#include "kios-book-hash.h"
+#include "kios-document.h"
+#include "kios-kobo-backend.h"
+#include "kios-kobo-library.h"
+#include "kios-paths.h"
+#include "kios-redact.h"
+#include "kios-sync-decision.h"
+#include "kios-sync-error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * kiosctl for Kobo sync sources (called from kiosctl-source.c,
+ * kiosctl-catalog.c and kiosctl-sync.c): source add/test, browse, search,
+ * download, and sync push/pull of books downloaded from a Kobo source.
+ */
+
+static int
+fail_redacted (const char *prefix,
+               GError     *error)
+{
+  g_autofree char *message = kios_redact_text (error->message);
+
+  if (prefix != NULL)
+    return kiosctl_fail ("%s: %s", prefix, message);
+  return kiosctl_fail ("%s", message);
+}
+
+char *
+kiosctl_kobo_settings_for_add (gboolean library_sync)
+{
+  KiosKoboSettings settings = { 0 };
+  char            *json;
+
+  settings.library_sync = library_sync;
+  settings.catalog_key = g_uuid_string_random ();
+  json = kios_kobo_settings_merge (NULL, &settings);
+  g_free (settings.catalog_key);
+  return json;
+}
+
+/* A client with the family known: from the settings, else initialization
+ * (which records family and template in the source). */
+static KiosKoboClient *
+open_client (KiosLibraryStore *store,
+             KiosSourceRecord *record,
+             GError          **error)
+{
+  g_autoptr (KiosKoboClient) client = kios_kobo_source_open (record, NULL, error);
+  g_autoptr (KiosKoboSettings) settings = NULL;
+
+  if (client == NULL)
+    return NULL;
+  settings = kios_kobo_settings_parse (record->settings_json);
+  if (settings->family == KIOS_KOBO_FAMILY_UNKNOWN || settings->image_template == NULL)
+    {
+      if (!kios_kobo_source_connect (client, store, record, NULL, error))
+        return NULL;
+      kios_library_store_flush (store, 5000);
+    }
+  return g_steal_pointer (&client);
+}
+
+int
+kiosctl_source_test_kobo (const KiosSourceRecord *source)
+{
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
+  g_autoptr (KiosKoboClient) client = NULL;
+  g_autoptr (KiosKoboSettings) settings = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *label = NULL;
+  KiosKoboFamily family;
+
+  store = kiosctl_open_store (&error);
+  if (store == NULL)
+    return kiosctl_fail ("cannot open the library: %s", error->message);
+  client = kios_kobo_source_open (record, NULL, &error);
+  if (client == NULL)
+    return fail_redacted (NULL, error);
+  /* Initialization is the side-effect-free token check (KOBO.md §2.1). */
+  if (!kios_kobo_source_connect (client, store, record, NULL, &error))
+    return fail_redacted (NULL, error);
+  kios_library_store_flush (store, 5000);
+
+  family = kios_kobo_client_get_family (client);
+  settings = kios_kobo_settings_parse (record->settings_json);
+  label = kios_kobo_client_get_label (client);
+  printf ("OK: %s answers Kobo sync and accepts the token (%s)\n", label, kios_kobo_family_describe (family));
+  if (kios_kobo_family_needs_consent (family) && !settings->library_sync)
+    printf ("The library is not listed without your consent: this server delivers books or positions once per "
+            "account, so a Kobo on the same account would miss what Kios takes. Use a separate server user for "
+            "Kios and add the source again with --library-sync.\n");
+  return KIOSCTL_EXIT_OK;
+}
+
+static void
+print_entries (GPtrArray *entries,
+               gboolean   json)
+{
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "entries");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < entries->len; i++)
+        {
+          KiosKoboEntry *e = entries->pdata[i];
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "kind");
+          json_builder_add_string_value (b, "book");
+          json_builder_set_member_name (b, "id");
+          json_builder_add_string_value (b, e->id);
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, e->title);
+          json_builder_set_member_name (b, "authors");
+          json_builder_begin_array (b);
+          for (guint j = 0; j < e->authors->len; j++)
+            json_builder_add_string_value (b, e->authors->pdata[j]);
+          json_builder_end_array (b);
+          /* Kobo books have no catalog link: download them by id. */
+          json_builder_set_member_name (b, "href");
+          json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "formats");
+          json_builder_begin_array (b);
+          for (guint j = 0; j < e->formats->len; j++)
+            json_builder_add_string_value (b, e->formats->pdata[j]);
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "next");
+      json_builder_add_null_value (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      kiosctl_print_json (root);
+      return;
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      KiosKoboEntry   *e = entries->pdata[i];
+      g_autoptr (GString) authors = g_string_new (NULL);
+      g_autoptr (GString) formats = g_string_new (NULL);
+
+      for (guint j = 0; j < e->authors->len; j++)
+        g_string_append_printf (authors, "%s%s", j > 0 ? ", " : "", (const char *) e->authors->pdata[j]);
+      for (guint j = 0; j < e->formats->len; j++)
+        g_string_append_printf (formats, "%s%s", j > 0 ? "," : "", (const char *) e->formats->pdata[j]);
+      printf ("book\t%s\t%s\t%s\t%s\n", e->id, e->title, authors->str, formats->str);
+    }
+}
+
+/* Runs the library sync under the consent rule; returns an exit code. */
+static int
+refresh_catalog (KiosLibraryStore *store,
+                 KiosSourceRecord *record,
+                 KiosKoboClient  **client_out)
+{
+  g_autoptr (KiosKoboClient) client = NULL;
+  g_autoptr (KiosKoboSettings) settings = NULL;
+  g_autoptr (GError) error = NULL;
+
+  client = open_client (store, record, &error);
+  if (client == NULL)
+    return fail_redacted (NULL, error);
+  settings = kios_kobo_settings_parse (record->settings_json);
+  if (!kios_kobo_library_check_consent (kios_kobo_client_get_family (client), settings->library_sync, &error))
+    return kiosctl_fail ("“%s”: %s. To allow it, run “kiosctl source remove %s” and add it again with "
+                         "“kiosctl source add --kind kobo --name %s --url URL --library-sync”.",
+                         record->name, error->message, record->name, record->name);
+  if (!kios_kobo_library_sync (client, store, record, NULL, NULL, &error))
+    return fail_redacted ("the library sync failed", error);
+  if (client_out != NULL)
+    *client_out = g_steal_pointer (&client);
+  return KIOSCTL_EXIT_OK;
+}
+
+int
+kiosctl_kobo_browse (const KiosSourceRecord *source,
+                     const char             *href,
+                     const char             *query,
+                     gboolean                json)
+{
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GError) error = NULL;
+  int rc;
+
+  if (href != NULL)
+    return kiosctl_fail ("a Kobo sync source is one flat list of books: browse it without HREF");
+  store = kiosctl_open_store (&error);
+  if (store == NULL)
+    return kiosctl_fail ("cannot open the library: %s", error->message);
+  if ((rc = refresh_catalog (store, record, NULL)) != KIOSCTL_EXIT_OK)
+    return rc;
+  entries = kios_kobo_catalog_list (store, record->name);
+  if (query != NULL)
+    {
+      g_autofree char *needle = g_utf8_casefold (query, -1);
+
+      for (guint i = entries->len; i > 0; i--)
+        {
+          KiosKoboEntry   *e = entries->pdata[i - 1];
+          g_autofree char *title = g_utf8_casefold (e->title, -1);
+          gboolean         keep = strstr (title, needle) != NULL;
+
+          for (guint j = 0; !keep && j < e->authors->len; j++)
+            {
+              g_autofree char *author = g_utf8_casefold (e->authors->pdata[j], -1);
+
+              keep = strstr (author, needle) != NULL;
+            }
+          if (!keep)
+            g_ptr_array_remove_index (entries, i - 1);
+        }
+    }
+  print_entries (entries, json);
+  return KIOSCTL_EXIT_OK;
+}
+
+int
+kiosctl_kobo_download (const KiosSourceRecord *source,
+                       const char             *id,
+                       const char             *format,
+                       gboolean                json)
+{
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
+  g_autoptr (KiosKoboClient) client = NULL;
+  g_autoptr (KiosKoboEntry) entry = NULL;
+  g_autoptr (KiosBookRecord) book = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *recorded = NULL;
+  gboolean existing = FALSE;
+  int rc;
+
+  if (format != NULL && !g_str_equal (format, "epub"))
+    return kiosctl_fail ("Kobo sync serves EPUB books only");
+  store = kiosctl_open_store (&error);
+  if (store == NULL)
+    return kiosctl_fail ("cannot open the library: %s", error->message);
+  entry = kios_kobo_catalog_get (store, record->name, id);
+  if (entry == NULL)
+    {
+      /* Not seen yet: one library sync (under the consent rule) first. */
+      if ((rc = refresh_catalog (store, record, &client)) != KIOSCTL_EXIT_OK)
+        return rc;
+      entry = kios_kobo_catalog_get (store, record->name, id);
+      if (entry == NULL)
+        return kiosctl_fail ("no book “%s” on “%s”: list the books with “kiosctl browse %s”", id, record->name,
+                             record->name);
+    }
+  else
+    {
+      client = open_client (store, record, &error);
+      if (client == NULL)
+        return fail_redacted (NULL, error);
+    }
+
+  path = kios_kobo_library_download (client, store, record->name, id, &existing, NULL, &error);
+  if (path == NULL)
+    return fail_redacted ("cannot download the book", error);
+  book = kios_library_store_get_book_by_path (store, path, NULL);
+  if (book != NULL)
+    recorded = kios_library_store_get_book_meta (store, book->hash, KIOS_KOBO_META_FORMAT);
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, path);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "title");
+      json_builder_add_string_value (b, entry->title);
+      json_builder_set_member_name (b, "format");
+      json_builder_add_string_value (b, "epub");
+      json_builder_set_member_name (b, "kobo_format");
+      json_builder_add_string_value (b, recorded != NULL ? recorded : "EPUB");
+      json_builder_set_member_name (b, "hash");
+      if (book != NULL)
+        json_builder_add_string_value (b, book->hash);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "existing");
+      json_builder_add_boolean_value (b, existing);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      kiosctl_print_json (root);
+    }
+  else
+    printf ("%s\n", path);
+  return KIOSCTL_EXIT_OK;
+}
+
+/* ---- sync push / pull ---------------------------------------------------- */
+
+static JsonNode *
+remote_json (const KiosPosition         *resolved,
+             const KiosKoboReadingState *raw,
+             const char                 *note)
+{
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject          *o;
+
+  if (resolved != NULL)
+    node = kios_position_to_json (resolved);
+  else
+    {
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, json_object_new ());
+    }
+  o = json_node_get_object (node);
+  /* What the server said, next to where it lands in this book. */
+  if (raw->source != NULL)
+    json_object_set_string_member (o, "location_source", raw->source);
+  else
+    json_object_set_null_member (o, "location_source");
+  if (raw->value != NULL)
+    json_object_set_string_member (o, "location_value", raw->value);
+  else
+    json_object_set_null_member (o, "location_value");
+  json_object_set_double_member (o, "progress_percent", MAX (raw->progress_percent, 0));
+  json_object_set_double_member (o, "content_source_progress_percent", MAX (raw->content_percent, 0));
+  json_object_set_double_member (o, "percentage", MAX (raw->progress_percent, 0) / 100.0);
+  json_object_set_string_member (o, "device", "Kobo sync");
+  json_object_set_null_member (o, "device_id");
+  if (raw->bookmark_modified > 0)
+    {
+      g_autofree char *iso = kios_kobo_format_time (raw->bookmark_modified);
+
+      json_object_set_string_member (o, "updated_at", iso);
+    }
+  else
+    json_object_set_null_member (o, "updated_at");
+  if (note != NULL)
+    json_object_set_string_member (o, "note", note);
+  return g_steal_pointer (&node);
+}
+
+int
+kiosctl_kobo_sync (gboolean    push,
+                   gboolean    json,
+                   const char *file)
+{
+  g_autofree char *path = g_canonicalize_filename (file, NULL);
+  g_autofree char *hash = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *own_id = NULL;
+  g_autofree char *note = NULL;
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosKoboBackend) backend = NULL;
+  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (KiosPosition) remote = NULL;
+  g_autoptr (KiosPosition) resolved = NULL;
+  g_autoptr (KiosKoboReadingState) raw = NULL;
+  g_autoptr (GError) error = NULL;
+  KiosSyncDecisionInput input = { 0 };
+  KiosSyncDecision decision;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return -1;
+  hash = kios_book_hash_file (path, NULL);
+  if (hash == NULL)
+    return -1;
+  store = kiosctl_open_store (NULL);
+  if (store == NULL)
+    return -1;
+  source = kios_library_store_get_book_meta (store, hash, KIOS_KOBO_META_SOURCE);
+  if (source == NULL)
+    return -1; /* not a Kobo book: another protocol serves it */
+
+  backend = kios_kobo_backend_open_for_book (store, hash, NULL, &error);
+  if (backend == NULL)
+    return fail_redacted (NULL, error);
+  local = kios_library_store_get_position (store, hash, NULL);
+
+  if (push)
+    {
+      g_autoptr (KiosKoboReadingState) stored = NULL;
+
+      if (local == NULL)
+        return kiosctl_fail ("no saved position for “%s”: open it in Kios or set one with "
+                             "“kiosctl position FILE --set POS” first",
+                             file);
+      if (!kios_kobo_backend_push_sync (backend, hash, local, &stored, NULL, &error))
+        {
+          g_autofree char *message = kios_redact_text (error->message);
+
+          /* Transient failures stay pending, for the app to deliver later. */
+          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK)
+              || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+            kios_library_store_set_pending_push (store, hash, source, local);
+          kios_library_store_log_sync (store, hash, source, "push-failed", message);
+          kios_library_store_flush (store, 5000);
+          return kiosctl_fail ("%s", message);
+        }
+      kios_library_store_set_last_pushed (store, hash, source, local);
+      kios_library_store_clear_pending_push (store, hash, source, local->updated_at);
+      kios_library_store_log_sync (store, hash, source, "push", "ok (verified by reading it back)");
+      kios_library_store_flush (store, 5000);
+      if (json)
+        {
+          g_autoptr (JsonBuilder) b = json_builder_new ();
+          g_autoptr (JsonNode) root = NULL;
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "protocol");
+          json_builder_add_string_value (b, "kobo");
+          json_builder_set_member_name (b, "source");
+          json_builder_add_string_value (b, source);
+          json_builder_set_member_name (b, "document");
+          json_builder_add_string_value (b, hash);
+          json_builder_set_member_name (b, "location_source");
+          json_builder_add_string_value (b, local->chapter_href);
+          json_builder_set_member_name (b, "content_source_progress_percent");
+          json_builder_add_double_value (b, stored != NULL ? MAX (stored->content_percent, 0) : local->chapter_progress * 100);
+          json_builder_set_member_name (b, "progress_percent");
+          json_builder_add_double_value (b, local->total_progress * 100);
+          json_builder_set_member_name (b, "pushed");
+          json_builder_add_boolean_value (b, TRUE);
+          json_builder_set_member_name (b, "verified");
+          json_builder_add_boolean_value (b, TRUE);
+          json_builder_end_object (b);
+          root = json_builder_get_root (b);
+          kiosctl_print_json (root);
+        }
+      else
+        printf ("Pushed %s (%.2f %% of the book) to “%s”, and read it back\n", local->chapter_href,
+                local->total_progress * 100, source);
+      return KIOSCTL_EXIT_OK;
+    }
+
+  /* Pull: prints, changes nothing. */
+  remote = kios_kobo_backend_pull_sync (backend, hash, &raw, NULL, &error);
+  if (error != NULL)
+    return fail_redacted (NULL, error);
+  if (remote != NULL)
+    {
+      g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+
+      if (document == NULL)
+        return kiosctl_fail ("cannot open “%s”: %s", file, error->message);
+      resolved = kios_document_normalize_position (document, remote, &error);
+      if (resolved == NULL)
+        g_clear_error (&error);
+      else
+        {
+          resolved->updated_at = remote->updated_at;
+          g_free (resolved->device);
+          resolved->device = g_strdup (remote->device);
+        }
+    }
+  own_id = kios_paths_device_id ();
+  input.local = local;
+  input.remote = resolved;
+  input.local_page = -1;
+  input.remote_page = -1;
+  input.own_device_id = own_id;
+  decision = kios_sync_decide (&input, &reason);
+  if (remote != NULL && resolved == NULL)
+    {
+      g_free (reason);
+      reason = g_strdup ("the other device's position does not resolve in this book");
+    }
+  note = kios_kobo_explain_percentages (local, resolved);
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, "kobo");
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, source);
+      json_builder_set_member_name (b, "local");
+      if (local != NULL)
+        json_builder_add_value (b, kios_position_to_json (local));
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "remote");
+      if (raw != NULL)
+        json_builder_add_value (b, remote_json (resolved, raw, note));
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "decision");
+      json_builder_add_string_value (b, kios_sync_decision_to_string (decision));
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      kiosctl_print_json (root);
+    }
+  else if (raw == NULL)
+    printf ("No remote position on “%s”: %s\n", source, reason);
+  else
+    printf ("Remote: %s (%.2f %% of the book) from Kobo sync\nDecision: %s (%s)%s%s\n",
+            raw->source != NULL ? raw->source : "-", MAX (raw->progress_percent, 0),
+            kios_sync_decision_to_string (decision), reason, note != NULL ? "\n" : "", note != NULL ? note : "");
+  return KIOSCTL_EXIT_OK;
+}
