@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define SOURCE_USAGE                                                                 \
-  "source add --kind kosync|opds|kobo --name NAME --url URL [--auth headers|basic] " \
+  "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] " \
   "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | source test NAME"
 
 /* Returns the value of --opt VALUE or --opt=VALUE at argv[*i], advancing *i. */
@@ -70,6 +70,7 @@ source_add (int argc, char **argv)
   gboolean                     password_stdin = FALSE;
   gboolean                     library_sync = FALSE; /* Kobo: consent to list the library */
   g_autofree char             *password = NULL;
+  g_autofree char             *url_from_stdin = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (KiosSourceRecord) existing = NULL;
   g_autoptr (KiosSourceRecord) record = NULL;
@@ -113,6 +114,15 @@ source_add (int argc, char **argv)
 
   if (kind == NULL || name == NULL || url == NULL)
     return kiosctl_usage ("source add needs --kind, --name and --url");
+  /* A URL that carries a token or key (Kobo, Kavita, Stump) is a secret
+   * too: "--url -" reads it from stdin (before the password, if any). */
+  if (g_str_equal (url, "-"))
+    {
+      url_from_stdin = kiosctl_read_secret ("URL: ", TRUE, &error);
+      if (url_from_stdin == NULL)
+        return kiosctl_fail ("cannot read the URL from stdin: %s", error->message);
+      url = url_from_stdin;
+    }
   if (!g_str_equal (kind, "kosync") && !g_str_equal (kind, "opds") && !g_str_equal (kind, "kobo"))
     return kiosctl_usage ("source add: --kind must be kosync, opds or kobo");
   if (auth != NULL && !kios_kosync_auth_from_string (auth, &kosync_auth))

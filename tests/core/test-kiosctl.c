@@ -136,6 +136,29 @@ test_position_pdf (void)
   g_assert_false (json_object_has_member (object, "xpointer"));
 }
 
+/* A token-bearing URL can come from stdin, so it never shows in argv. */
+static void
+test_source_url_from_stdin (void)
+{
+  g_auto (KiosctlRun) add = { 0 };
+  g_auto (KiosctlRun) list = { 0 };
+  g_autofree char *db = g_build_filename (g_get_user_data_dir (), "kios", "library.db", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  kios_test_kiosctl (&add, "https://books.example/kobo/SECRETTOKEN123\n",
+                     "source", "add", "--kind", "kobo", "--name", "shelf", "--url", "-", NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  kios_test_kiosctl (&list, NULL, "source", "list", "--json", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "\"shelf\""));
+  g_assert_null (strstr (list.out, "SECRETTOKEN123"));
+  g_assert_null (strstr (add.out, "SECRETTOKEN123"));
+  g_assert_null (strstr (add.err, "SECRETTOKEN123"));
+  g_assert_true (g_file_get_contents (db, &contents, &len, NULL));
+  g_assert_null (g_strstr_len (contents, (gssize) len, "SECRETTOKEN123"));
+}
+
 static void
 test_render (void)
 {
@@ -192,6 +215,7 @@ main (int   argc,
   g_test_add_func ("/kios/kiosctl/info-json", test_info_json);
   g_test_add_func ("/kios/kiosctl/position-set-and-get", test_position_set_and_get);
   g_test_add_func ("/kios/kiosctl/position-pdf", test_position_pdf);
+  g_test_add_func ("/kios/kiosctl/source-url-from-stdin", test_source_url_from_stdin);
   g_test_add_func ("/kios/kiosctl/render", test_render);
   g_test_add_func ("/kios/kiosctl/bad-book", test_bad_book);
 
