@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-catalog-view.h"
+#include "kios-kobo-shelf.h"
 
 #include "kios-paths.h"
 #include "kios-sync-error.h"
@@ -235,6 +236,7 @@ struct _KiosCatalogView
   AdwStatusPage     *error_page;
   AdwStatusPage     *empty_page;
   GtkWidget         *loading_spinner;
+  KiosKoboShelf     *kobo_shelf;   /* a "kobo" source shows here instead */
 };
 
 G_DEFINE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, ADW_TYPE_BIN)
@@ -938,6 +940,9 @@ start_op (KiosCatalogView *self,
 
   if (self->source == NULL || (op != OP_OPEN && self->conn == NULL))
     return;
+  /* The Kobo shelf does its own requests. */
+  if (g_strcmp0 (self->source->kind, "kobo") == 0)
+    return;
 
   /* One feed request at a time: a new one replaces the one in flight. */
   if (self->cancellable != NULL)
@@ -1466,6 +1471,9 @@ kios_catalog_view_init (KiosCatalogView *self)
   adw_status_page_set_child (self->error_page, retry);
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->error_page), "error");
 
+  self->kobo_shelf = kios_kobo_shelf_new ();
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->kobo_shelf), "kobo");
+
   gtk_stack_set_visible_child_name (self->stack, "none");
   adw_bin_set_child (ADW_BIN (self), box);
 }
@@ -1486,6 +1494,7 @@ kios_catalog_view_set_store (KiosCatalogView  *self,
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
   g_set_object (&self->store, store);
+  kios_kobo_shelf_set_store (self->kobo_shelf, store);
 }
 
 void
@@ -1504,6 +1513,8 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
   self->asked_credentials = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   show_current_page (self);
+  kios_kobo_shelf_set_source (self->kobo_shelf, NULL);
+  gtk_widget_set_visible (self->header, TRUE);
 
   if (source == NULL)
     {
@@ -1512,6 +1523,14 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
     }
 
   self->source = kios_source_record_copy (source);
+  /* A Kobo sync source is a shelf, not an OPDS feed: it has its own header. */
+  if (g_strcmp0 (source->kind, "kobo") == 0)
+    {
+      gtk_widget_set_visible (self->header, FALSE);
+      kios_kobo_shelf_set_source (self->kobo_shelf, source);
+      gtk_stack_set_visible_child_name (self->stack, "kobo");
+      return;
+    }
   self->source_cancellable = g_cancellable_new ();
   gtk_label_set_label (self->title_label, source->name);
   start_op (self, OP_OPEN, NULL, NULL);

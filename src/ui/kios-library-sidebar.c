@@ -104,7 +104,11 @@ rebuild_sources (KiosLibrarySidebar *self)
       const KiosSourceRecord *source = g_ptr_array_index (self->sources, i);
       g_autofree char        *id = g_strconcat ("source:", source->name, NULL);
 
-      gtk_list_box_append (self->list, create_row (id, "network-server-symbolic", source->name));
+      /* Kobo sync shelves look different from OPDS catalogs. */
+      gtk_list_box_append (self->list, create_row (id,
+                                                   g_strcmp0 (source->kind, "kobo") == 0 ? "folder-remote-symbolic"
+                                                                                         : "network-server-symbolic",
+                                                   source->name));
     }
   gtk_widget_set_visible (self->sources_header, self->sources->len > 0);
 
@@ -153,7 +157,7 @@ list_sources_worker (GTask        *task,
     {
       KiosSourceRecord *record = g_ptr_array_index (all, i);
 
-      if (g_strcmp0 (record->kind, "opds") == 0)
+      if (g_strcmp0 (record->kind, "opds") == 0 || g_strcmp0 (record->kind, "kobo") == 0)
         g_ptr_array_add (shown, kios_source_record_copy (record));
     }
   g_ptr_array_unref (all);

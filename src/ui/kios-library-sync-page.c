@@ -7,6 +7,7 @@
 
 #include "kios-library-sync-page.h"
 
+#include "kios-kobo-library.h"
 #include "kios-redact.h"
 #include "kios-source-dialog.h"
 #include "kios-sync-source.h"
@@ -94,7 +95,9 @@ remove_worker (GTask        *task,
   GError     *error = NULL;
 
   /* The store row goes first: a source without secrets is harmless, secrets
-   * without a source would be forgotten in the keyring. */
+   * without a source would be forgotten in the keyring. A Kobo shelf's
+   * catalog is found through the source, so it goes before the source. */
+  kios_kobo_catalog_clear (removal->store, name);
   if (!kios_library_store_remove_source (removal->store, name, &error))
     {
       g_task_return_error (task, error);
@@ -205,7 +208,10 @@ rebuild (KiosLibrarySyncPage *self)
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), source->name);
       /* The URL, redacted; a key-in-URL catalog shows only that it is in the keyring. */
-      shown = source->url != NULL ? kios_redact_url (source->url) : g_strdup (_ ("URL kept in the keyring"));
+      if (g_strcmp0 (source->kind, "kobo") == 0)
+        shown = g_strdup (_ ("Kobo sync · URL kept in the keyring"));
+      else
+        shown = source->url != NULL ? kios_redact_url (source->url) : g_strdup (_ ("URL kept in the keyring"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("network-server-symbolic"));
       g_autofree char  *remove_name = g_strconcat ("remove-", source->name, NULL);
@@ -245,7 +251,7 @@ list_worker (GTask        *task,
     {
       KiosSourceRecord *record = g_ptr_array_index (all, i);
 
-      if (g_strcmp0 (record->kind, "opds") == 0)
+      if (g_strcmp0 (record->kind, "opds") == 0 || g_strcmp0 (record->kind, "kobo") == 0)
         g_ptr_array_add (shown, kios_source_record_copy (record));
     }
   g_ptr_array_unref (all);
@@ -313,8 +319,8 @@ kios_library_sync_page_init (KiosLibrarySyncPage *self)
 
   self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->group, _ ("Sources"));
-  adw_preferences_group_set_description (self->group, _ ("OPDS catalogs to browse and download books from. "
-                                                         "Passwords are kept in the keyring."));
+  adw_preferences_group_set_description (self->group, _ ("OPDS catalogs and Kobo sync servers to browse and "
+                                                         "download books from. Passwords are kept in the keyring."));
   adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "list-add-symbolic");
   adw_button_content_set_label (ADW_BUTTON_CONTENT (content), _ ("_Add Source…"));
   adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (content), TRUE);

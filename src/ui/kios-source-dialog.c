@@ -7,6 +7,7 @@
 
 #include "kios-source-dialog.h"
 
+#include "kios-kobo-library.h"
 #include "kios-opds-client.h"
 #include "kios-redact.h"
 #include "kios-sync-source.h"
@@ -33,6 +34,14 @@ struct _KiosSourceDialog
   GtkWidget    *test_button;
   GtkWidget    *spinner;
   GtkLabel     *message_label;
+
+  /* Kobo sync: the sign-in group hides, the consent question may show. */
+  AdwPreferencesGroup *signin_group;
+  AdwPreferencesGroup *consent_group;
+  GtkCheckButton      *consent_check;
+  KiosKoboFamily       family;        /* as the last Test or Save recognised it */
+  gboolean             consent_shown; /* the question was on screen */
+  gboolean             filling;       /* fields set by the dialog, not typed */
 };
 
 G_DEFINE_FINAL_TYPE (KiosSourceDialog, kios_source_dialog, ADW_TYPE_WINDOW)
@@ -45,9 +54,15 @@ enum
 
 static guint signals[N_SIGNALS];
 
+#define KIND_OPDS 0
+#define KIND_KOBO 1
+
 /* Fields as typed, trimmed. */
 typedef struct
 {
+  gboolean kobo;
+  gboolean consent;
+  gboolean consent_shown;
   char *name;
   char *url;
   char *username;
@@ -78,11 +93,15 @@ static void
 get_fields (KiosSourceDialog *self,
             Fields           *fields)
 {
+  fields->kobo = adw_combo_row_get_selected (self->kind_row) == KIND_KOBO;
+  fields->consent = gtk_check_button_get_active (self->consent_check);
+  fields->consent_shown = self->consent_shown;
   fields->name = field_text (self->name_row, TRUE);
   fields->url = field_text (self->url_row, TRUE);
-  fields->username = field_text (self->username_row, TRUE);
+  /* A Kobo sync URL is the only credential: the sign-in fields are hidden. */
+  fields->username = fields->kobo ? g_strdup ("") : field_text (self->username_row, TRUE);
   /* A password may begin or end with a space. */
-  fields->password = field_text (self->password_row, FALSE);
+  fields->password = fields->kobo ? g_strdup ("") : field_text (self->password_row, FALSE);
 }
 
 static void
@@ -124,6 +143,8 @@ validate (KiosSourceDialog *self,
 {
   if (for_save && *fields->name == '\0')
     return _ ("Give the source a name.");
+  if (fields->kobo && (*fields->url == '\0' || !is_web_url (fields->url)))
+    return _ ("The Kobo sync URL must start with http:// or https://.");
   if (*fields->url == '\0' || !is_web_url (fields->url))
     return _ ("The catalog URL must start with http:// or https://.");
   if ((*fields->username == '\0') != (*fields->password == '\0'))
@@ -154,6 +175,75 @@ fields_changed_cb (KiosSourceDialog *self)
   update_buttons (self);
 }
 
+/* The consent question of issue 5, in plain words, for a family that hands
+ * out each book (or reading position) once per account. */
+static void
+show_consent (KiosSourceDialog *self,
+              KiosKoboFamily    family,
+              gboolean          allowed)
+{
+  self->family = family;
+  if (!kios_kobo_family_needs_consent (family))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->consent_group), FALSE);
+      self->consent_shown = FALSE;
+      return;
+    }
+
+  if (family == KIOS_KOBO_FAMILY_GRIMMORY)
+    adw_preferences_group_set_description (
+      self->consent_group,
+      _ ("This is a Grimmory or BookLore server. It hands reading positions to only one device per "
+         "account: positions Kios picks up while listing the library will not reach a Kobo e-reader "
+         "that uses the same account.\n\nTo keep your Kobo’s deliveries, create a separate user on "
+         "the server for Kios and paste that user’s Kobo sync URL here."));
+  else
+    adw_preferences_group_set_description (
+      self->consent_group,
+      _ ("This is a Calibre-Web or Calibre-Web-Automated server. It hands each book to only one "
+         "device per account: books Kios lists will never reach a Kobo e-reader that uses the same "
+         "account.\n\nTo keep your Kobo’s deliveries, create a separate user on the server for Kios "
+         "and paste that user’s Kobo sync URL here."));
+  gtk_check_button_set_active (self->consent_check, allowed);
+  gtk_widget_set_visible (GTK_WIDGET (self->consent_group), TRUE);
+  self->consent_shown = TRUE;
+}
+
+static void
+hide_consent (KiosSourceDialog *self)
+{
+  self->family = KIOS_KOBO_FAMILY_UNKNOWN;
+  self->consent_shown = FALSE;
+  gtk_check_button_set_active (self->consent_check, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->consent_group), FALSE);
+}
+
+static void
+url_changed_cb (KiosSourceDialog *self)
+{
+  /* Another URL may be another server: ask again after its Test. */
+  if (!self->filling)
+    hide_consent (self);
+}
+
+static void
+kind_changed_cb (KiosSourceDialog *self)
+{
+  gboolean kobo = adw_combo_row_get_selected (self->kind_row) == KIND_KOBO;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->url_row), kobo ? _ ("Kobo Sync URL") : _ ("Catalog URL"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->url_row),
+                               kobo ? _ ("The personal URL the server shows for Kobo sync, token included. "
+                                         "It is kept in the keyring.")
+                                    : _ ("For example https://books.example.org/opds"));
+  adw_action_row_set_subtitle (self->test_row, kobo ? _ ("Checks the URL and recognises the server")
+                                                    : _ ("Loads the catalog’s first page"));
+  gtk_widget_set_visible (GTK_WIDGET (self->signin_group), !kobo);
+  if (!self->filling)
+    hide_consent (self);
+  fields_changed_cb (self);
+}
+
 /* ---- work in workers ------------------------------------------------------ */
 
 typedef struct
@@ -163,6 +253,7 @@ typedef struct
   KiosSourceRecord *record;
   Fields            fields;
   char             *result;
+  KiosKoboFamily    family;  /* Kobo: what the server turned out to be */
 } Job;
 
 static void
@@ -198,10 +289,29 @@ test_worker (GTask        *task,
   Job            *job = task_data;
   const char     *user = *job->fields.username != '\0' ? job->fields.username : NULL;
   const char     *password = *job->fields.password != '\0' ? job->fields.password : NULL;
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (job->fields.url, user, password);
+  g_autoptr (KiosOpdsClient) client = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
   GError         *error = NULL;
 
+  if (job->fields.kobo)
+    {
+      g_autoptr (KiosKoboClient) kobo = kios_kobo_client_new (job->fields.url, &error);
+
+      /* v1/initialization only: it has no side effect on any server. */
+      if (kobo == NULL || !kios_kobo_client_initialize (kobo, cancellable, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      job->family = kios_kobo_client_get_family (kobo);
+      g_task_return_pointer (task,
+                             g_strdup_printf (_ ("Connected: %s, Kobo sync works"),
+                                              kios_kobo_family_describe (job->family)),
+                             g_free);
+      return;
+    }
+
+  client = kios_opds_client_new (job->fields.url, user, password);
   feed = kios_opds_client_fetch (client, NULL, cancellable, &error);
   if (feed == NULL)
     {
@@ -238,7 +348,13 @@ test_cb (GObject      *source_object,
       set_message (self, shown, TRUE);
     }
   else
-    set_message (self, text, FALSE);
+    {
+      Job *job = g_task_get_task_data (G_TASK (result));
+
+      set_message (self, text, FALSE);
+      if (job->fields.kobo)
+        show_consent (self, job->family, gtk_check_button_get_active (self->consent_check));
+    }
   update_buttons (self);
 }
 
@@ -253,7 +369,26 @@ save_worker (GTask        *task,
   const char       *password = *job->fields.password != '\0' ? job->fields.password : NULL;
   gboolean          renamed = job->old != NULL && g_strcmp0 (job->old->name, job->fields.name) != 0;
   g_autoptr (KiosSourceRecord) taken = NULL;
+  g_autoptr (KiosKoboClient) kobo = NULL;
   GError           *error = NULL;
+
+  if (job->fields.kobo)
+    {
+      /* Recognise the server first: the consent question depends on it. */
+      kobo = kios_kobo_client_new (job->fields.url, &error);
+      if (kobo == NULL || !kios_kobo_client_initialize (kobo, cancellable, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      job->family = kios_kobo_client_get_family (kobo);
+      if (kios_kobo_family_needs_consent (job->family) && !job->fields.consent_shown)
+        {
+          /* Nothing saved yet: the dialog asks first. */
+          g_task_return_int (task, 1);
+          return;
+        }
+    }
 
   if (job->old == NULL || renamed)
     {
@@ -270,9 +405,23 @@ save_worker (GTask        *task,
   g_free (job->record->name);
   job->record->name = g_strdup (job->fields.name);
   g_free (job->record->kind);
-  job->record->kind = g_strdup ("opds");
+  job->record->kind = g_strdup (job->fields.kobo ? "kobo" : "opds");
   g_free (job->record->auth);
   job->record->auth = g_strdup (user != NULL ? "basic" : "none");
+  if (job->fields.kobo)
+    {
+      g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (job->record->settings_json);
+      char                        *merged;
+
+      /* The consent is recorded only where the family needs it. */
+      settings->family = job->family;
+      g_free (settings->image_template);
+      settings->image_template = g_strdup (kios_kobo_client_get_image_template (kobo));
+      settings->library_sync = kios_kobo_family_needs_consent (job->family) && job->fields.consent;
+      merged = kios_kobo_settings_merge (job->record->settings_json, settings);
+      g_free (job->record->settings_json);
+      job->record->settings_json = merged;
+    }
 
   /* The keyring first: a source never exists in the store without its secrets. */
   if (!kios_sync_source_save_secrets (job->record, job->fields.url, user, password, cancellable, &error))
@@ -294,7 +443,7 @@ save_worker (GTask        *task,
   if (renamed)
     kios_sync_source_clear_secrets (job->old->name, NULL, NULL);
   kios_library_store_flush (job->store, 5000);
-  g_task_return_boolean (task, TRUE);
+  g_task_return_int (task, 0);
 }
 
 static void
@@ -305,8 +454,10 @@ save_cb (GObject      *source_object,
   g_autoptr (GError) error = NULL;
   KiosSourceDialog  *self;
   Job               *job = g_task_get_task_data (G_TASK (result));
+  gssize             outcome;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  outcome = g_task_propagate_int (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self = KIOS_SOURCE_DIALOG (source_object);
@@ -316,6 +467,13 @@ save_cb (GObject      *source_object,
       g_autofree char *shown = kios_redact_text (error->message);
 
       set_message (self, shown, TRUE);
+      update_buttons (self);
+      return;
+    }
+  if (outcome == 1)
+    {
+      show_consent (self, job->family, FALSE);
+      set_message (self, _ ("Read the note about library sync below, choose, then save again."), FALSE);
       update_buttons (self);
       return;
     }
@@ -383,9 +541,11 @@ load_cb (GObject      *source_object,
       return;
     }
 
+  self->filling = TRUE;
   gtk_editable_set_text (self->url_row, loaded->url != NULL ? loaded->url : "");
   gtk_editable_set_text (self->username_row, loaded->username != NULL ? loaded->username : "");
   gtk_editable_set_text (self->password_row, loaded->password != NULL ? loaded->password : "");
+  self->filling = FALSE;
   loaded_free (loaded);
   update_buttons (self);
 }
@@ -468,7 +628,8 @@ kios_source_dialog_init (KiosSourceDialog *self)
   GtkWidget           *cancel;
   GtkWidget           *page = adw_preferences_page_new ();
   AdwPreferencesGroup *group;
-  const char          *kinds[] = { N_ ("OPDS Catalog"), NULL };
+  const char          *kinds[] = { N_ ("OPDS Catalog"), N_ ("Kobo Sync"), NULL };
+  GtkWidget           *consent_row;
   g_autoptr (GtkStringList) kind_model = gtk_string_list_new (NULL);
 
   self->cancellable = g_cancellable_new ();
@@ -487,7 +648,7 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->save_button);
   gtk_box_append (GTK_BOX (box), header);
 
-  /* What the source is. Kobo sync joins the kinds once it works. */
+  /* What the source is: an OPDS catalog or a Kobo sync server. */
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   for (guint i = 0; kinds[i] != NULL; i++)
     gtk_string_list_append (kind_model, _ (kinds[i]));
@@ -502,6 +663,7 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  self->signin_group = group;
   adw_preferences_group_set_title (group, _ ("Sign In"));
   adw_preferences_group_set_description (group, _ ("Optional. Fill in both the user name and the password, or "
                                                    "neither. They are kept in the keyring."));
@@ -530,12 +692,29 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->message_label));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
+  /* Asked before the first library sync on servers that deliver once per account. */
+  self->consent_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->consent_group, _ ("Before Kios Lists This Library"));
+  consent_row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (consent_row), _ ("Let Kios List This Library"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (consent_row),
+                               _ ("Without this, Kios never asks the server for its books"));
+  self->consent_check = GTK_CHECK_BUTTON (gtk_check_button_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->consent_check), GTK_ALIGN_CENTER);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (consent_row), GTK_WIDGET (self->consent_check));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (consent_row), GTK_WIDGET (self->consent_check));
+  adw_preferences_group_add (self->consent_group, consent_row);
+  gtk_widget_set_visible (GTK_WIDGET (self->consent_group), FALSE);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->consent_group);
+
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
   adw_window_set_content (ADW_WINDOW (self), box);
 
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (fields_changed_cb), self);
   g_signal_connect_swapped (self->url_row, "changed", G_CALLBACK (fields_changed_cb), self);
+  g_signal_connect_swapped (self->url_row, "changed", G_CALLBACK (url_changed_cb), self);
+  g_signal_connect_swapped (self->kind_row, "notify::selected", G_CALLBACK (kind_changed_cb), self);
   g_signal_connect_swapped (self->username_row, "changed", G_CALLBACK (fields_changed_cb), self);
   g_signal_connect_swapped (self->password_row, "changed", G_CALLBACK (fields_changed_cb), self);
   update_buttons (self);
@@ -564,6 +743,18 @@ kios_source_dialog_new (GtkWindow              *parent,
       self->source = kios_source_record_copy (source);
       gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Source"));
       gtk_editable_set_text (self->name_row, source->name);
+      /* A source keeps its kind; a Kobo one shows the consent it recorded. */
+      self->filling = TRUE;
+      adw_combo_row_set_selected (self->kind_row, g_strcmp0 (source->kind, "kobo") == 0 ? KIND_KOBO : KIND_OPDS);
+      self->filling = FALSE;
+      gtk_widget_set_sensitive (GTK_WIDGET (self->kind_row), FALSE);
+      if (g_strcmp0 (source->kind, "kobo") == 0)
+        {
+          g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (source->settings_json);
+
+          if (settings->family != KIOS_KOBO_FAMILY_UNKNOWN)
+            show_consent (self, settings->family, settings->library_sync);
+        }
       /* The URL and secrets may sit in the keyring: read them in a worker. */
       self->busy = TRUE;
       update_buttons (self);
@@ -589,6 +780,34 @@ kios_source_dialog_set_fields (KiosSourceDialog *self,
   gtk_editable_set_text (self->url_row, url != NULL ? url : "");
   gtk_editable_set_text (self->username_row, username != NULL ? username : "");
   gtk_editable_set_text (self->password_row, password != NULL ? password : "");
+}
+
+void
+kios_source_dialog_set_kind (KiosSourceDialog *self,
+                             const char       *kind)
+{
+  g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));
+
+  adw_combo_row_set_selected (self->kind_row, g_strcmp0 (kind, "kobo") == 0 ? KIND_KOBO : KIND_OPDS);
+}
+
+void
+kios_source_dialog_set_library_sync (KiosSourceDialog *self,
+                                     gboolean          allow)
+{
+  g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));
+
+  gtk_check_button_set_active (self->consent_check, allow);
+}
+
+const char *
+kios_source_dialog_get_consent_text (KiosSourceDialog *self)
+{
+  g_return_val_if_fail (KIOS_IS_SOURCE_DIALOG (self), NULL);
+
+  if (!self->consent_shown)
+    return NULL;
+  return adw_preferences_group_get_description (self->consent_group);
 }
 
 void

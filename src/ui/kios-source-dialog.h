@@ -10,12 +10,19 @@
 G_BEGIN_DECLS
 
 /*
- * KiosSourceDialog: add or edit a library source. The kind (OPDS catalog,
- * the only one that works so far), a display name, the catalog URL and an
- * optional user name and password (both or neither). Test fetches the
- * catalog's first page; Save keeps the secrets in the keyring only (a URL
- * that carries a key, like Kavita's /api/opds/<key>, goes there whole) and
- * the rest in the library. Every step runs in a worker.
+ * KiosSourceDialog: add or edit a library source. The kind (OPDS catalog or
+ * Kobo sync), a display name, the catalog URL and an optional user name and
+ * password (both or neither). Test fetches the catalog's first page; Save
+ * keeps the secrets in the keyring only (a URL that carries a key, like
+ * Kavita's /api/opds/<key>, goes there whole) and the rest in the library.
+ * Every step runs in a worker.
+ *
+ * Kobo sync has one field beyond the name: the personal sync URL (always a
+ * keyring secret). Test and Save call v1/initialization only; when the
+ * server hands each book or position to one device per account (Calibre-Web
+ * /CWA, Grimmory/BookLore) the dialog explains that and asks before Kios may
+ * list the library (a Save before the question was seen shows it instead of
+ * saving). The answer goes to the settings as "library_sync".
  *
  * Signals: "saved" (const char *name), after the source is stored.
  */
@@ -33,6 +40,14 @@ void              kios_source_dialog_set_fields (KiosSourceDialog       *self,
                                                  const char             *url,
                                                  const char             *username,
                                                  const char             *password);
+/* "opds" or "kobo". */
+void              kios_source_dialog_set_kind   (KiosSourceDialog       *self,
+                                                 const char             *kind);
+/* The consent checkbox, as the reader would tick it. */
+void              kios_source_dialog_set_library_sync (KiosSourceDialog *self,
+                                                 gboolean                allow);
+/* The consent explanation while it shows, else NULL. */
+const char       *kios_source_dialog_get_consent_text (KiosSourceDialog *self);
 void              kios_source_dialog_test       (KiosSourceDialog       *self);
 void              kios_source_dialog_save       (KiosSourceDialog       *self);
 gboolean          kios_source_dialog_is_busy    (KiosSourceDialog       *self);

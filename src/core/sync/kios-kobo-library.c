@@ -170,8 +170,22 @@ kios_kobo_source_connect (KiosKoboClient   *client,
   g_autoptr (KiosKoboSettings) settings = NULL;
   g_autofree char *merged = NULL;
 
+  g_autoptr (KiosSourceRecord) stored = NULL;
+
   if (!kios_kobo_client_initialize (client, cancellable, error))
     return FALSE;
+
+  /* The caller's copy may predate the catalog key drawn at an earlier
+   * connect: a fresh key would orphan the stored catalog (and on servers
+   * that deliver each book once, the books would not come again). */
+  if (record->name != NULL)
+    stored = kios_library_store_get_source (store, record->name, NULL);
+  if (stored != NULL && stored->settings_json != NULL)
+    {
+      g_free (record->settings_json);
+      record->settings_json = g_strdup (stored->settings_json);
+    }
+
   settings = kios_kobo_settings_parse (record->settings_json);
   settings->family = kios_kobo_client_get_family (client);
   g_free (settings->image_template);
