@@ -123,7 +123,7 @@ cover_cb (GObject      *source_object,
       g_debug ("No cover: %s", error->message);
       return;
     }
-  kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (self->cover), texture);
+  kios_cover_set_texture (KIOS_COVER (self->cover), texture);
   gtk_widget_set_visible (self->placeholder, FALSE);
 }
 
@@ -443,7 +443,7 @@ kios_book_detail_init (KiosBookDetail *self)
   gtk_box_append (GTK_BOX (page), back);
 
   /* The cover beside what the catalog says about the book. */
-  self->cover = kios_catalog_cover_new (COVER_WIDTH, COVER_HEIGHT);
+  self->cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
   gtk_overlay_set_child (GTK_OVERLAY (overlay), self->cover);
   self->placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_overflow (self->placeholder, GTK_OVERFLOW_HIDDEN);
@@ -620,7 +620,7 @@ kios_book_detail_show (KiosBookDetail      *self,
   show_error (self, NULL);
   gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
 
-  kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (self->cover), cover);
+  kios_cover_set_texture (KIOS_COVER (self->cover), cover);
   gtk_widget_set_visible (self->placeholder, cover == NULL);
   /* The full cover, sharper than the grid's thumbnail, loads behind it. */
   cover_href = kios_catalog_entry_cover_href (entry, FALSE);
@@ -783,5 +783,5 @@ kios_book_detail_has_cover (KiosBookDetail *self)
 {
   g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), FALSE);
 
-  return kios_catalog_cover_get_texture (KIOS_CATALOG_COVER (self->cover)) != NULL;
+  return kios_cover_get_texture (KIOS_COVER (self->cover)) != NULL;
 }

@@ -24,113 +24,6 @@
 #define PRELOAD_DISTANCE 600.0
 #define MAX_PAGES_DEEP 64
 
-/* ---- KiosCatalogCover ------------------------------------------------------ */
-
-struct _KiosCatalogCover
-{
-  GtkWidget parent_instance;
-
-  GdkTexture *texture;
-  int         width;
-  int         height;
-};
-
-G_DEFINE_FINAL_TYPE (KiosCatalogCover, kios_catalog_cover, GTK_TYPE_WIDGET)
-
-static void
-kios_catalog_cover_measure (GtkWidget     *widget,
-                            GtkOrientation orientation,
-                            int            for_size,
-                            int           *minimum,
-                            int           *natural,
-                            int           *minimum_baseline,
-                            int           *natural_baseline)
-{
-  KiosCatalogCover *self = KIOS_CATALOG_COVER (widget);
-
-  *minimum = *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? self->width : self->height;
-}
-
-static void
-kios_catalog_cover_snapshot (GtkWidget   *widget,
-                             GtkSnapshot *snapshot)
-{
-  KiosCatalogCover *self = KIOS_CATALOG_COVER (widget);
-  double            width = gtk_widget_get_width (widget);
-  double            height = gtk_widget_get_height (widget);
-  double            texture_width;
-  double            texture_height;
-  double            scale;
-
-  if (self->texture == NULL)
-    return;
-
-  /* Fill the slot and crop what sticks out, so a grid of mixed covers stays even. */
-  texture_width = gdk_texture_get_width (self->texture);
-  texture_height = gdk_texture_get_height (self->texture);
-  scale = MAX (width / texture_width, height / texture_height);
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gtk_snapshot_append_texture (snapshot, self->texture,
-                               &GRAPHENE_RECT_INIT ((width - texture_width * scale) / 2.0,
-                                                    (height - texture_height * scale) / 2.0,
-                                                    texture_width * scale, texture_height * scale));
-  gtk_snapshot_pop (snapshot);
-}
-
-static void
-kios_catalog_cover_dispose (GObject *object)
-{
-  g_clear_object (&KIOS_CATALOG_COVER (object)->texture);
-
-  G_OBJECT_CLASS (kios_catalog_cover_parent_class)->dispose (object);
-}
-
-static void
-kios_catalog_cover_class_init (KiosCatalogCoverClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = kios_catalog_cover_dispose;
-  GTK_WIDGET_CLASS (klass)->measure = kios_catalog_cover_measure;
-  GTK_WIDGET_CLASS (klass)->snapshot = kios_catalog_cover_snapshot;
-}
-
-static void
-kios_catalog_cover_init (KiosCatalogCover *self)
-{
-  self->width = COVER_WIDTH;
-  self->height = COVER_HEIGHT;
-  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (GTK_WIDGET (self), "book-cover");
-}
-
-GtkWidget *
-kios_catalog_cover_new (int width,
-                        int height)
-{
-  KiosCatalogCover *self = g_object_new (KIOS_TYPE_CATALOG_COVER, NULL);
-
-  self->width = MAX (width, 1);
-  self->height = MAX (height, 1);
-  return GTK_WIDGET (self);
-}
-
-void
-kios_catalog_cover_set_texture (KiosCatalogCover *self,
-                                GdkTexture       *texture)
-{
-  g_return_if_fail (KIOS_IS_CATALOG_COVER (self));
-
-  if (g_set_object (&self->texture, texture))
-    gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-GdkTexture *
-kios_catalog_cover_get_texture (KiosCatalogCover *self)
-{
-  g_return_val_if_fail (KIOS_IS_CATALOG_COVER (self), NULL);
-
-  return self->texture;
-}
-
 /* ---- a client shared by the workers of one source ------------------------- */
 
 /* The OPDS client is used by one thread at a time: each worker holds the lock
@@ -393,7 +286,7 @@ cover_cb (GObject      *source_object,
     {
       cover = g_object_get_data (G_OBJECT (card), "cover");
       placeholder = g_object_get_data (G_OBJECT (card), "placeholder");
-      kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (cover), texture);
+      kios_cover_set_texture (KIOS_COVER (cover), texture);
       gtk_widget_set_visible (placeholder, FALSE);
     }
 
@@ -561,7 +454,7 @@ create_book_card (const KiosOpdsEntry *entry,
 {
   GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_catalog_cover_new (COVER_WIDTH, COVER_HEIGHT);
+  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
   GtkWidget       *placeholder = create_placeholder (entry->title);
   GtkWidget       *title;
   GtkWidget       *label;
@@ -1199,7 +1092,7 @@ activate_index (KiosCatalogView *self,
 
         if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), "entry-index")) == index)
           {
-            texture = kios_catalog_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover"));
+            texture = kios_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover"));
             break;
           }
       }
@@ -1666,7 +1559,7 @@ kios_catalog_view_get_n_covers_shown (KiosCatalogView *self)
     {
       GtkWidget *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
 
-      if (kios_catalog_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover")) != NULL)
+      if (kios_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover")) != NULL)
         n++;
     }
   return n;

@@ -5,6 +5,8 @@
 
 #include <adwaita.h>
 
+#include "kios-cover.h"
+
 #include "kios-library-store.h"
 #include "kios-opds-client.h"
 
@@ -25,17 +27,7 @@ G_BEGIN_DECLS
 #define KIOS_TYPE_CATALOG_VIEW (kios_catalog_view_get_type ())
 G_DECLARE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, KIOS, CATALOG_VIEW, AdwBin)
 
-/* A book cover in a fixed 2:3 slot, scaled to fill it. */
-#define KIOS_TYPE_CATALOG_COVER (kios_catalog_cover_get_type ())
-G_DECLARE_FINAL_TYPE (KiosCatalogCover, kios_catalog_cover, KIOS, CATALOG_COVER, GtkWidget)
-
 /* clang-format off */
-GtkWidget        *kios_catalog_cover_new              (int               width,
-                                                       int               height);
-void              kios_catalog_cover_set_texture      (KiosCatalogCover *self,
-                                                       GdkTexture       *texture);
-GdkTexture       *kios_catalog_cover_get_texture      (KiosCatalogCover *self);
-
 /* The entry's thumbnail (or cover, if thumbnail is FALSE), falling back to
  * the other; never a page-streaming template. Nullable. */
 const char       *kios_catalog_entry_cover_href       (const KiosOpdsEntry *entry,

@@ -255,7 +255,7 @@ static void
 set_card_texture (GtkWidget  *card,
                   GdkTexture *texture)
 {
-  kios_catalog_cover_set_texture (g_object_get_data (G_OBJECT (card), "cover"), texture);
+  kios_cover_set_texture (g_object_get_data (G_OBJECT (card), "cover"), texture);
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (card), "placeholder"), FALSE);
 }
 
@@ -429,7 +429,7 @@ create_card (const KiosKoboEntry *entry)
 {
   GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_catalog_cover_new (COVER_WIDTH, COVER_HEIGHT);
+  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
   GtkWidget       *placeholder = create_placeholder (entry->title);
   g_autofree char *authors = join_authors (entry);
 
@@ -796,7 +796,7 @@ build_detail (KiosKoboShelf *self)
   g_signal_connect_swapped (back, "clicked", G_CALLBACK (back_clicked_cb), self);
   gtk_box_append (GTK_BOX (content), back);
 
-  self->detail_cover = kios_catalog_cover_new (DETAIL_COVER_WIDTH, DETAIL_COVER_HEIGHT);
+  self->detail_cover = kios_cover_new (DETAIL_COVER_WIDTH, DETAIL_COVER_HEIGHT);
   self->detail_placeholder = create_placeholder ("");
   gtk_widget_set_valign (overlay, GTK_ALIGN_START);
   gtk_overlay_set_child (GTK_OVERLAY (overlay), self->detail_cover);
@@ -1127,7 +1127,7 @@ kios_kobo_shelf_activate_book (KiosKoboShelf *self,
   gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
 
   texture = entry->cover_image_id != NULL ? g_hash_table_lookup (self->textures, entry->cover_image_id) : NULL;
-  kios_catalog_cover_set_texture (KIOS_CATALOG_COVER (self->detail_cover), texture);
+  kios_cover_set_texture (KIOS_COVER (self->detail_cover), texture);
   gtk_widget_set_visible (self->detail_placeholder, texture == NULL);
   gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (self->detail_placeholder)), entry->title);
 

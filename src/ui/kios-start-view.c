@@ -7,6 +7,8 @@
 
 #include "kios-start-view.h"
 
+#include "kios-cover.h"
+
 #include <glib/gi18n.h>
 
 /* Enough to fill a large screen; older books are a library page's job. */
@@ -17,91 +19,6 @@
 #define COVER_WIDTH 120
 #define COVER_HEIGHT 180
 
-/*
- * KiosCover: a book cover in a fixed 2:3 slot, scaled to fill it (cropping
- * what sticks out), whatever the size of the image. Private to the start view.
- */
-#define KIOS_TYPE_COVER (kios_cover_get_type ())
-G_DECLARE_FINAL_TYPE (KiosCover, kios_cover, KIOS, COVER, GtkWidget)
-
-struct _KiosCover
-{
-  GtkWidget parent_instance;
-
-  GdkTexture *texture;
-};
-
-G_DEFINE_FINAL_TYPE (KiosCover, kios_cover, GTK_TYPE_WIDGET)
-
-static void
-kios_cover_measure (GtkWidget     *widget,
-                    GtkOrientation orientation,
-                    int            for_size,
-                    int           *minimum,
-                    int           *natural,
-                    int           *minimum_baseline,
-                    int           *natural_baseline)
-{
-  *minimum = *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? COVER_WIDTH : COVER_HEIGHT;
-}
-
-static void
-kios_cover_snapshot (GtkWidget   *widget,
-                     GtkSnapshot *snapshot)
-{
-  KiosCover *self = KIOS_COVER (widget);
-  double     width = gtk_widget_get_width (widget);
-  double     height = gtk_widget_get_height (widget);
-  double     texture_width;
-  double     texture_height;
-  double     scale;
-
-  if (self->texture == NULL)
-    return;
-
-  texture_width = gdk_texture_get_width (self->texture);
-  texture_height = gdk_texture_get_height (self->texture);
-  scale = MAX (width / texture_width, height / texture_height);
-
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gtk_snapshot_append_texture (snapshot, self->texture,
-                               &GRAPHENE_RECT_INIT ((width - texture_width * scale) / 2.0,
-                                                    (height - texture_height * scale) / 2.0,
-                                                    texture_width * scale,
-                                                    texture_height * scale));
-  gtk_snapshot_pop (snapshot);
-}
-
-static void
-kios_cover_dispose (GObject *object)
-{
-  g_clear_object (&KIOS_COVER (object)->texture);
-
-  G_OBJECT_CLASS (kios_cover_parent_class)->dispose (object);
-}
-
-static void
-kios_cover_class_init (KiosCoverClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = kios_cover_dispose;
-  GTK_WIDGET_CLASS (klass)->measure = kios_cover_measure;
-  GTK_WIDGET_CLASS (klass)->snapshot = kios_cover_snapshot;
-}
-
-static void
-kios_cover_init (KiosCover *self)
-{
-  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (GTK_WIDGET (self), "book-cover");
-}
-
-static void
-kios_cover_set_texture (KiosCover  *self,
-                        GdkTexture *texture)
-{
-  if (g_set_object (&self->texture, texture))
-    gtk_widget_queue_draw (GTK_WIDGET (self));
-}
 
 struct _KiosStartView
 {
@@ -242,7 +159,7 @@ create_book_card (KiosStartView        *self,
    * unless) the cover image arrives. */
   cover_overlay = gtk_overlay_new ();
   gtk_widget_set_halign (cover_overlay, GTK_ALIGN_START);
-  cover = g_object_new (KIOS_TYPE_COVER, NULL);
+  cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
   gtk_overlay_set_child (GTK_OVERLAY (cover_overlay), cover);
   gtk_box_append (GTK_BOX (box), cover_overlay);
 
