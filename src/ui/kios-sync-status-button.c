@@ -8,6 +8,7 @@
 #include "kios-sync-status-button.h"
 
 #include "kios-banner.h"
+#include "kios-kobo-backend.h"
 #include "kios-window.h"
 
 #include <glib/gi18n.h>
@@ -22,6 +23,7 @@ struct _KiosSyncStatusButton
   GtkLabel       *detail_label;
   GtkWidget      *sync_now_button;
   GtkWidget      *remote_button;
+  KiosReaderView *reader_view; /* weak: for the local side of a comparison */
   const char     *icon_name;
 };
 
@@ -70,6 +72,38 @@ state_text (KiosSyncEngine *engine)
     }
 }
 
+/*
+ * The seed's "Kios and my Kobo show different percentages": when the Kobo's
+ * position is in the chapter Kios shows but the whole-book percentages
+ * differ, say why, so it does not look like lost data.
+ */
+static void
+append_kobo_percentages (KiosSyncStatusButton *self,
+                         GString              *detail)
+{
+  const KiosPosition *remote = kios_sync_engine_get_remote (self->engine);
+  const KiosPosition *local = self->reader_view != NULL
+                                ? kios_reader_view_get_position (self->reader_view)
+                                : NULL;
+  g_autofree char *why = NULL;
+
+  /* The Kobo backend names the other side "Kobo sync"; core decides
+   * whether the difference needs explaining (same chapter, ≥ 1 point). */
+  if (remote == NULL || local == NULL || g_strcmp0 (remote->device, "Kobo sync") != 0)
+    return;
+  why = kios_kobo_explain_percentages (local, remote);
+  if (why == NULL)
+    return;
+
+  if (detail->len > 0)
+    g_string_append (detail, "\n");
+  g_string_append_printf (detail,
+                          _ ("Kios shows %.0f %% and your Kobo %.0f %%: Kobo firmware counts "
+                             "whole-book progress differently. Both are in the same chapter, "
+                             "so your position is correct."),
+                          local->total_progress * 100.0, remote->total_progress * 100.0);
+}
+
 static void
 update (KiosSyncStatusButton *self)
 {
@@ -103,6 +137,7 @@ update (KiosSyncStatusButton *self)
         g_string_append (detail, "\n");
       g_string_append_printf (detail, _ ("Server: %s"), server);
     }
+  append_kobo_percentages (self, detail);
   gtk_label_set_text (self->detail_label, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
 
@@ -132,6 +167,7 @@ kios_sync_status_button_dispose (GObject *object)
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
+  g_clear_weak_pointer (&self->reader_view);
   g_clear_pointer (&self->menu_button, gtk_widget_unparent);
 
   G_OBJECT_CLASS (kios_sync_status_button_parent_class)->dispose (object);
@@ -427,6 +463,8 @@ kios_sync_status_button_attach_window (GtkWindow        *window,
   g_object_bind_property (wiring->banner, "revealed", slot, "reveal-child", G_BINDING_SYNC_CREATE);
 
   button = kios_sync_status_button_new (wiring->engine);
+  g_set_weak_pointer (&KIOS_SYNC_STATUS_BUTTON (button)->reader_view, reader_view);
+  g_signal_connect_object (reader_view, "page-shown", G_CALLBACK (update), button, G_CONNECT_SWAPPED);
   header_bar = find_header_bar (GTK_WIDGET (slot));
   if (header_bar != NULL)
     adw_header_bar_pack_end (ADW_HEADER_BAR (header_bar), button);
