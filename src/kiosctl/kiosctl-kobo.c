@@ -319,42 +319,23 @@ remote_json (const KiosPosition         *resolved,
              const KiosKoboReadingState *raw,
              const char                 *note)
 {
-  g_autoptr (JsonNode) node = NULL;
-  JsonObject          *o;
+  JsonNode        *node = kiosctl_position_node (resolved);
+  JsonObject      *o = json_node_get_object (node);
+  g_autofree char *modified = raw->bookmark_modified > 0 ? kios_kobo_format_time (raw->bookmark_modified) : NULL;
 
-  if (resolved != NULL)
-    node = kios_position_to_json (resolved);
-  else
-    {
-      node = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (node, json_object_new ());
-    }
-  o = json_node_get_object (node);
   /* What the server said, next to where it lands in this book. */
-  if (raw->source != NULL)
-    json_object_set_string_member (o, "location_source", raw->source);
-  else
-    json_object_set_null_member (o, "location_source");
-  if (raw->value != NULL)
-    json_object_set_string_member (o, "location_value", raw->value);
-  else
-    json_object_set_null_member (o, "location_value");
+  kiosctl_set_string (o, "location_source", raw->source);
+  kiosctl_set_string (o, "location_value", raw->value);
   json_object_set_double_member (o, "progress_percent", MAX (raw->progress_percent, 0));
   json_object_set_double_member (o, "content_source_progress_percent", MAX (raw->content_percent, 0));
   json_object_set_double_member (o, "percentage", MAX (raw->progress_percent, 0) / 100.0);
   json_object_set_string_member (o, "device", "Kobo sync");
   json_object_set_null_member (o, "device_id");
-  if (raw->bookmark_modified > 0)
-    {
-      g_autofree char *iso = kios_kobo_format_time (raw->bookmark_modified);
-
-      json_object_set_string_member (o, "updated_at", iso);
-    }
-  else
-    json_object_set_null_member (o, "updated_at");
+  /* Kobo's own time format, as the server stores it. */
+  kiosctl_set_string (o, "updated_at", modified);
   if (note != NULL)
     json_object_set_string_member (o, "note", note);
-  return g_steal_pointer (&node);
+  return node;
 }
 
 int

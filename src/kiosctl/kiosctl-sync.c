@@ -127,43 +127,18 @@ add_remote_readium (JsonBuilder                  *b,
                     const KiosPosition           *resolved,
                     const KiosReadiumProgression *remote)
 {
-  g_autoptr (JsonNode) node = NULL;
-  JsonObject          *object;
+  JsonNode   *node = kiosctl_position_node (resolved);
+  JsonObject *object = json_node_get_object (node);
 
-  if (resolved != NULL)
-    node = kios_position_to_json (resolved);
-  else
-    {
-      node = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (node, json_object_new ());
-    }
-  object = json_node_get_object (node);
   /* What the server said (the locator), next to where it lands in this book. */
-  if (remote->href != NULL)
-    json_object_set_string_member (object, "href", remote->href);
-  else
-    json_object_set_null_member (object, "href");
+  kiosctl_set_string (object, "href", remote->href);
   json_object_set_double_member (object, "progression", MAX (remote->progression, 0));
   json_object_set_double_member (object, "total_progression", MAX (remote->total_progression, 0));
   json_object_set_double_member (object, "percentage", MAX (remote->total_progression, 0));
-  if (remote->device_name != NULL)
-    json_object_set_string_member (object, "device", remote->device_name);
-  else
-    json_object_set_null_member (object, "device");
-  if (remote->device_id != NULL)
-    json_object_set_string_member (object, "device_id", remote->device_id);
-  else
-    json_object_set_null_member (object, "device_id");
-  if (remote->modified_ms > 0)
-    {
-      g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (remote->modified_ms / 1000);
-      g_autofree char      *iso = dt != NULL ? g_date_time_format_iso8601 (dt) : NULL;
-
-      json_object_set_string_member (object, "updated_at", iso != NULL ? iso : "");
-    }
-  else
-    json_object_set_null_member (object, "updated_at");
-  json_builder_add_value (b, g_steal_pointer (&node));
+  kiosctl_set_string (object, "device", remote->device_name);
+  kiosctl_set_string (object, "device_id", remote->device_id);
+  kiosctl_set_time (object, "updated_at", remote->modified_ms / 1000);
+  json_builder_add_value (b, node);
 }
 
 /* One push or pull through the book's progression link; -1 when the book
@@ -421,44 +396,16 @@ static JsonNode *
 remote_to_json (const KiosPosition       *resolved,
                 const KiosRemotePosition *remote)
 {
-  g_autoptr (JsonNode) node = NULL;
-  JsonObject          *object;
+  JsonNode   *node = kiosctl_position_node (resolved);
+  JsonObject *object = json_node_get_object (node);
 
-  if (resolved != NULL)
-    node = kios_position_to_json (resolved);
-  else
-    {
-      node = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (node, json_object_new ());
-    }
-  object = json_node_get_object (node);
   /* What the server said, next to where it lands in this book. */
-  if (remote->progress != NULL)
-    json_object_set_string_member (object, "progress", remote->progress);
-  else
-    json_object_set_null_member (object, "progress");
+  kiosctl_set_string (object, "progress", remote->progress);
   json_object_set_double_member (object, "percentage", remote->percentage);
-  if (remote->device != NULL)
-    json_object_set_string_member (object, "device", remote->device);
-  else
-    json_object_set_null_member (object, "device");
-  if (remote->device_id != NULL)
-    json_object_set_string_member (object, "device_id", remote->device_id);
-  else
-    json_object_set_null_member (object, "device_id");
-  if (remote->timestamp > 0)
-    {
-      g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (remote->timestamp);
-      g_autofree char      *iso = dt != NULL ? g_date_time_format_iso8601 (dt) : NULL;
-
-      if (iso != NULL)
-        json_object_set_string_member (object, "updated_at", iso);
-      else
-        json_object_set_null_member (object, "updated_at");
-    }
-  else
-    json_object_set_null_member (object, "updated_at");
-  return g_steal_pointer (&node);
+  kiosctl_set_string (object, "device", remote->device);
+  kiosctl_set_string (object, "device_id", remote->device_id);
+  kiosctl_set_time (object, "updated_at", remote->timestamp);
+  return node;
 }
 
 static int

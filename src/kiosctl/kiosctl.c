@@ -88,6 +88,43 @@ kiosctl_print_json (JsonNode *node)
   printf ("%s\n", text);
 }
 
+JsonNode *
+kiosctl_position_node (const KiosPosition *position)
+{
+  JsonNode *node;
+
+  if (position != NULL)
+    return kios_position_to_json (position);
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, json_object_new ());
+  return node;
+}
+
+/* A string member, or null when there is none. */
+void
+kiosctl_set_string (JsonObject *object,
+                    const char *key,
+                    const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, key, value);
+  else
+    json_object_set_null_member (object, key);
+}
+
+/* An ISO 8601 UTC time member, or null for an unknown (≤ 0) or impossible time. */
+void
+kiosctl_set_time (JsonObject *object,
+                  const char *key,
+                  gint64      unix_seconds)
+{
+  g_autoptr (GDateTime) time = unix_seconds > 0 ? g_date_time_new_from_unix_utc (unix_seconds) : NULL;
+  g_autofree char *iso = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+
+  kiosctl_set_string (object, key, iso);
+}
+
 KiosLibraryStore *
 kiosctl_open_store (GError **error)
 {

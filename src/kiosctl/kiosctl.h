@@ -44,6 +44,11 @@ KiosLibraryStore *kiosctl_open_store   (GError **error);
 int               kiosctl_fail         (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int               kiosctl_usage        (const char *format, ...) G_GNUC_PRINTF (1, 2);
 void              kiosctl_print_json   (JsonNode   *node);
+/* For a pull's "remote": the position where the remote lands in this book as
+ * JSON, or {} when it does not resolve; then the server's own fields. */
+JsonNode         *kiosctl_position_node (const KiosPosition *position);
+void              kiosctl_set_string   (JsonObject *object, const char *key, const char *value);
+void              kiosctl_set_time     (JsonObject *object, const char *key, gint64 unix_seconds);
 char             *kiosctl_read_secret  (const char *prompt, gboolean from_stdin, GError **error);
 /* clang-format on */
 
