@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#define N_TURNS  200
-#define READ_MS  120
+#define N_TURNS 200
+#define READ_MS 120
 
 static gboolean shown;
 static gboolean painted;
@@ -120,7 +120,7 @@ opened_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      data)
 {
-  KiosDocument **doc = data;
+  KiosDocument     **doc = data;
   g_autoptr (GError) error = NULL;
 
   *doc = kios_document_open_finish (result, &error);
@@ -143,19 +143,20 @@ int
 main (int   argc,
       char *argv[])
 {
-  gboolean prepare = argc > 2 && g_strcmp0 (argv[1], "--prepare") == 0;
-  const char *book = prepare ? argv[2] : argc > 1 ? argv[1] : "tests/books/kjv-bible.epub";
-  g_autofree char *tmp = prepare ? g_strdup (argv[3]) : g_dir_make_tmp ("kios-bench-ui-XXXXXX", NULL);
-  g_autofree char *db = g_build_filename (tmp, "library.db", NULL);
-  g_autoptr (GArray) turns = g_array_new (FALSE, FALSE, sizeof (double));
+  gboolean                     prepare = argc > 2 && g_strcmp0 (argv[1], "--prepare") == 0;
+  const char                  *book = prepare ? argv[2] : argc > 1 ? argv[1]
+                                                                   : "tests/books/kjv-bible.epub";
+  g_autofree char             *tmp = prepare ? g_strdup (argv[3]) : g_dir_make_tmp ("kios-bench-ui-XXXXXX", NULL);
+  g_autofree char             *db = g_build_filename (tmp, "library.db", NULL);
+  g_autoptr (GArray)           turns = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosPosition) saved = NULL;
-  g_autoptr (GError) error = NULL;
-  GtkWidget *window;
-  KiosReaderView *view;
-  double resume_ms, font_ms, start;
-  gint64 count_stall = 0;
-  struct rusage usage;
+  g_autoptr (KiosPosition)     saved = NULL;
+  g_autoptr (GError)           error = NULL;
+  GtkWidget                   *window;
+  KiosReaderView              *view;
+  double                       resume_ms, font_ms, start;
+  gint64                       count_stall = 0;
+  struct rusage                usage;
 
   g_setenv ("XDG_DATA_HOME", tmp, TRUE);
   g_setenv ("XDG_CACHE_HOME", tmp, TRUE);
@@ -186,10 +187,10 @@ main (int   argc,
   if (!prepare)
     {
       g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
-      const char *child_argv[] = { self_exe, "--prepare", book, tmp, NULL };
+      const char      *child_argv[] = { self_exe, "--prepare", book, tmp, NULL };
       g_autofree char *out = NULL;
       g_autofree char *hash = NULL;
-      int status = 0;
+      int              status = 0;
 
       if (!g_spawn_sync (NULL, (char **) child_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                          &out, NULL, &status, &error) ||
@@ -202,33 +203,33 @@ main (int   argc,
         g_error ("The first session saved no position: %s", error->message);
     }
   else
-  {
-    g_autoptr (KiosDocument) doc = open_book (book);
-    g_autoptr (KiosPosition) target = kios_position_new ();
-    gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+    {
+      g_autoptr (KiosDocument) doc = open_book (book);
+      g_autoptr (KiosPosition) target = kios_position_new ();
+      gint64                   end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
-    target->format = kios_document_get_format (doc);
-    target->chapter = -1;
-    target->total_progress = 0.95;
-    reset_wait ();
-    kios_reader_view_open (view, doc, NULL);
-    wait_for_painted_page ();
-    reset_wait ();
-    kios_reader_view_go_to_position (view, target);
-    wait_for_painted_page ();
-    saved = kios_position_copy (kios_reader_view_get_position (view));
+      target->format = kios_document_get_format (doc);
+      target->chapter = -1;
+      target->total_progress = 0.95;
+      reset_wait ();
+      kios_reader_view_open (view, doc, NULL);
+      wait_for_painted_page ();
+      reset_wait ();
+      kios_reader_view_go_to_position (view, target);
+      wait_for_painted_page ();
+      saved = kios_position_copy (kios_reader_view_get_position (view));
 
-    /* Let the page count finish, measuring the main loop meanwhile. */
-    worst_gap = 0;
-    last_tick = 0;
-    while (kios_document_get_n_pages (doc) < 0 && g_get_monotonic_time () < end)
-      g_main_context_iteration (NULL, TRUE);
-    count_stall = worst_gap;
-    kios_reader_view_close (view);
-    kios_library_store_flush (store, 10000);
-    printf ("%" G_GINT64_FORMAT "\n", count_stall);
-    return 0;
-  }
+      /* Let the page count finish, measuring the main loop meanwhile. */
+      worst_gap = 0;
+      last_tick = 0;
+      while (kios_document_get_n_pages (doc) < 0 && g_get_monotonic_time () < end)
+        g_main_context_iteration (NULL, TRUE);
+      count_stall = worst_gap;
+      kios_reader_view_close (view);
+      kios_library_store_flush (store, 10000);
+      printf ("%" G_GINT64_FORMAT "\n", count_stall);
+      return 0;
+    }
 
   /* Resume: open the book and paint the saved page. */
   {

@@ -25,12 +25,12 @@
 
 extern char **environ;
 
-#define WIDTH     600
-#define HEIGHT    800
-#define FONT      18
-#define FONT_BIG  22
-#define SCALE     2.0
-#define N_TURNS   200
+#define WIDTH 600
+#define HEIGHT 800
+#define FONT 18
+#define FONT_BIG 22
+#define SCALE 2.0
+#define N_TURNS 200
 #define N_RESUMES 5
 
 /* The CSS Kios lays books out with, so mutool lays out the very same pages. */
@@ -72,11 +72,11 @@ typedef struct
 static ChildRun
 run_child (char **argv)
 {
-  ChildRun run = { 0, 0, -1 };
+  ChildRun      run = { 0, 0, -1 };
   struct rusage usage;
-  double start = now_ms ();
-  pid_t pid;
-  int status = 0;
+  double        start = now_ms ();
+  pid_t         pid;
+  int           status = 0;
 
   if (posix_spawn (&pid, argv[0], NULL, NULL, argv, environ) != 0)
     return run;
@@ -102,8 +102,8 @@ mutool_draw (const char *mutool,
   g_autofree char *h = g_strdup_printf ("%d", HEIGHT);
   g_autofree char *em = g_strdup_printf ("%d", font_size);
   g_autofree char *res = g_strdup_printf ("%d", (int) (72 * SCALE));
-  char *argv[] = { (char *) mutool, "draw", "-q", "-U", (char *) css_path, "-W", w, "-H", h,
-                   "-S", em, "-r", res, "-o", (char *) out, (char *) book, page, NULL };
+  char            *argv[] = { (char *) mutool, "draw", "-q", "-U", (char *) css_path, "-W", w, "-H", h,
+                              "-S", em, "-r", res, "-o", (char *) out, (char *) book, page, NULL };
 
   return run_child (argv);
 }
@@ -122,8 +122,8 @@ static void
 copy_file (const char *from,
            const char *to)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
+  g_autofree char   *contents = NULL;
+  gsize              len = 0;
   g_autoptr (GError) error = NULL;
 
   if (!g_file_get_contents (from, &contents, &len, &error) ||
@@ -161,8 +161,8 @@ render (KiosDocument       *doc,
         const KiosPosition *position)
 {
   g_autoptr (GError) error = NULL;
-  KiosPageRequest request;
-  KiosPage *page;
+  KiosPageRequest    request;
+  KiosPage          *page;
 
   kios_page_request_init (&request);
   request.kind = kind;
@@ -180,8 +180,8 @@ open_at_layout (const char *book,
                 int         font_size)
 {
   g_autoptr (GError) error = NULL;
-  KiosDocument *doc = kios_document_open_sync (book, &error);
-  KiosLayout layout = { WIDTH, HEIGHT, font_size, 0 };
+  KiosDocument      *doc = kios_document_open_sync (book, &error);
+  KiosLayout         layout = { WIDTH, HEIGHT, font_size, 0 };
 
   if (doc == NULL)
     g_error ("Cannot open %s: %s", book, error->message);
@@ -201,12 +201,12 @@ rss_child (const char *book,
 {
   g_autoptr (KiosDocument) doc = open_at_layout (book, FONT);
   g_autoptr (KiosPosition) position = kios_position_new ();
-  g_autoptr (KiosPage) page = NULL;
+  g_autoptr (KiosPage)     page = NULL;
 
   position->format = kios_document_get_format (doc);
   position->chapter = -1;
   position->xpointer = g_strdup (xpointer);
-  page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, position);
+  page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, position);
   for (int i = 0; i < N_TURNS && !page->is_last; i++)
     {
       KiosPage *next = render (doc, KIOS_PAGE_REQUEST_NEXT, page->location, NULL);
@@ -221,20 +221,20 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *book = argc > 1 && argv[1][0] != '-' ? argv[1] : "tests/books/kjv-bible.epub";
-  const char *mutool = "/usr/bin/mutool";
-  g_autofree char *tmp = g_dir_make_tmp ("kios-bench-XXXXXX", NULL);
-  g_autofree char *css_path = g_build_filename (tmp, "user.css", NULL);
-  g_autofree char *out = g_build_filename (tmp, "mutool.png", NULL);
-  g_autofree char *data_home = g_build_filename (tmp, "data", NULL);
-  g_autofree char *cache_home = g_build_filename (tmp, "cache", NULL);
+  const char              *book = argc > 1 && argv[1][0] != '-' ? argv[1] : "tests/books/kjv-bible.epub";
+  const char              *mutool = "/usr/bin/mutool";
+  g_autofree char         *tmp = g_dir_make_tmp ("kios-bench-XXXXXX", NULL);
+  g_autofree char         *css_path = g_build_filename (tmp, "user.css", NULL);
+  g_autofree char         *out = g_build_filename (tmp, "mutool.png", NULL);
+  g_autofree char         *data_home = g_build_filename (tmp, "data", NULL);
+  g_autofree char         *cache_home = g_build_filename (tmp, "cache", NULL);
   g_autoptr (KiosPosition) saved = NULL;
-  g_autoptr (GArray) turns = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr (GArray) boundary = g_array_new (FALSE, FALSE, sizeof (double));
-  double resume_ms[N_RESUMES], mutool_ms[3], mutool_warm_ms[3], first_open_ms, font_ms, mutool_font_ms;
-  int page_number = -1, n_pages = -1;
-  long mutool_rss = 0;
-  struct rusage usage;
+  g_autoptr (GArray)       turns = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray)       boundary = g_array_new (FALSE, FALSE, sizeof (double));
+  double                   resume_ms[N_RESUMES], mutool_ms[3], mutool_warm_ms[3], first_open_ms, font_ms, mutool_font_ms;
+  int                      page_number = -1, n_pages = -1;
+  long                     mutool_rss = 0;
+  struct rusage            usage;
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--mutool") == 0 && i + 1 < argc)
@@ -252,17 +252,17 @@ main (int   argc,
   /* First open ever: builds the book's text index, then reads to 95 %. */
   {
     g_autoptr (KiosDocument) doc = NULL;
-    g_autoptr (KiosPage) page = NULL;
+    g_autoptr (KiosPage)     page = NULL;
     g_autoptr (KiosPosition) target = kios_position_new ();
-    gboolean counted = FALSE;
-    double start = now_ms ();
+    gboolean                 counted = FALSE;
+    double                   start = now_ms ();
 
     doc = open_at_layout (book, FONT);
     g_signal_connect (doc, "notify::n-pages", G_CALLBACK (n_pages_cb), &counted);
     target->format = kios_document_get_format (doc);
     target->chapter = -1;
     target->total_progress = 0.95;
-    page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, target);
+    page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, target);
     first_open_ms = now_ms () - start;
     saved = kios_position_copy (page->position);
 
@@ -270,16 +270,16 @@ main (int   argc,
       g_main_context_iteration (NULL, TRUE);
     n_pages = kios_document_get_n_pages (doc);
     g_clear_pointer (&page, kios_page_free);
-    page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, saved);
+    page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, saved);
     page_number = page->page_number;
   }
 
   /* Resume: open the book and show the saved page, as a returning reader does. */
   for (int i = 0; i < N_RESUMES; i++)
     {
-      double start = now_ms ();
+      double                   start = now_ms ();
       g_autoptr (KiosDocument) doc = open_at_layout (book, FONT);
-      g_autoptr (KiosPage) page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, saved);
+      g_autoptr (KiosPage)     page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, saved);
 
       resume_ms[i] = now_ms () - start;
       if (page->location.chapter != saved->chapter)
@@ -292,7 +292,7 @@ main (int   argc,
     {
       g_autofree char *name = g_strdup_printf ("book-%d.epub", i);
       g_autofree char *copy = g_build_filename (tmp, name, NULL);
-      ChildRun run;
+      ChildRun         run;
 
       copy_file (book, copy);
       run = mutool_draw (mutool, copy, css_path, page_number, FONT, out);
@@ -309,19 +309,19 @@ main (int   argc,
   /* Page turns and a font-size change, from the saved page on. */
   {
     g_autoptr (KiosDocument) doc = open_at_layout (book, FONT);
-    g_autoptr (KiosPage) page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, saved);
-    g_autoptr (KiosPage) bigger = NULL;
-    KiosLayout layout = { WIDTH, HEIGHT, FONT_BIG, 0 };
-    ChildRun run;
-    double start;
+    g_autoptr (KiosPage)     page = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, saved);
+    g_autoptr (KiosPage)     bigger = NULL;
+    KiosLayout               layout = { WIDTH, HEIGHT, FONT_BIG, 0 };
+    ChildRun                 run;
+    double                   start;
 
     /* From the start of the book, so that turns cross many chapter boundaries. */
     g_clear_pointer (&page, kios_page_free);
-    page = render (doc, KIOS_PAGE_REQUEST_LOCATION, (KiosLocation) { 40, 0 }, NULL);
+    page = render (doc, KIOS_PAGE_REQUEST_LOCATION, (KiosLocation){ 40, 0 }, NULL);
     for (int i = 0; i < N_TURNS && !page->is_last; i++)
       {
         KiosPage *next;
-        double t0, dt;
+        double    t0, dt;
 
         /* A reader spends a moment on the last page of a chapter; the
          * worker uses such pauses to lay out the next chapter. */
@@ -340,7 +340,7 @@ main (int   argc,
 
     start = now_ms ();
     kios_document_set_layout (doc, &layout);
-    bigger = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation) { 0, 0 }, page->position);
+    bigger = render (doc, KIOS_PAGE_REQUEST_POSITION, (KiosLocation){ 0, 0 }, page->position);
     font_ms = now_ms () - start;
 
     {
@@ -355,8 +355,8 @@ main (int   argc,
 
   {
     g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
-    char *child_argv[] = { self_exe, "--rss-child", (char *) book, saved->xpointer, NULL };
-    ChildRun run;
+    char            *child_argv[] = { self_exe, "--rss-child", (char *) book, saved->xpointer, NULL };
+    ChildRun         run;
 
     if (saved->xpointer == NULL)
       g_error ("The saved position has no xpointer: is %s an EPUB?", book);

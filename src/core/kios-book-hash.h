@@ -13,8 +13,8 @@ G_BEGIN_DECLS
  * means offset 0 (never a negative shift), stopping at the end of the file.
  * Blocking: call it from a worker. Returns NULL and sets error on I/O failure.
  */
-char *kios_book_hash_file  (const char *path,
-                            GError    **error);
+char *kios_book_hash_file (const char *path,
+                           GError    **error);
 char *kios_book_hash_bytes (const guint8 *data,
                             gsize         len);
 

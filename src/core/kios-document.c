@@ -24,36 +24,36 @@
 
 /* MuPDF's box generation recurses per nesting level; 8 MiB is not enough for
  * books near our depth limit (MUPDF.md section 7). */
-#define WORKER_STACK_SIZE  (64u << 20)
+#define WORKER_STACK_SIZE (64u << 20)
 /* Parsed chapter texts kept per book (the KJV's whole text would be ~90 MB). */
-#define TEXT_CACHE_SIZE    4
-#define MAX_CHAPTER_BYTES  (32u << 20)
-#define INDEX_VERSION      1
-#define COUNTS_VERSION     1
+#define TEXT_CACHE_SIZE 4
+#define MAX_CHAPTER_BYTES (32u << 20)
+#define INDEX_VERSION 1
+#define COUNTS_VERSION 1
 /* Rendered text read beyond a point before anchoring there (characters). */
-#define ANCHOR_SLACK       512
+#define ANCHOR_SLACK 512
 
 typedef struct _Worker Worker;
 
 struct _KiosDocument
 {
-  GObject       parent_instance;
+  GObject parent_instance;
 
   Worker       *worker;
   GMainContext *context;
 
-  char         *path;
-  char         *hash;
-  char         *title;
-  GStrv         authors;
-  GPtrArray    *toc;
-  GArray       *chapter_marks;
-  gint64        size;
+  char          *path;
+  char          *hash;
+  char          *title;
+  GStrv          authors;
+  GPtrArray     *toc;
+  GArray        *chapter_marks;
+  gint64         size;
   KiosBookFormat format;
-  int           n_chapters;
-  int           n_pages;
-  int           layout_serial;
-  KiosLayout    layout;
+  int            n_chapters;
+  int            n_pages;
+  int            layout_serial;
+  KiosLayout     layout;
 };
 
 G_DEFINE_FINAL_TYPE (KiosDocument, kios_document, G_TYPE_OBJECT)
@@ -148,36 +148,36 @@ struct _Worker
   GMainContext *owner_context;
 
   /* Everything below belongs to the worker thread. */
-  fz_context   *ctx;
-  fz_document  *doc;
-  fz_archive   *archive;     /* the EPUB's zip, for chapter XHTML, opened on demand */
-  KiosEpub     *epub;
-  char         *path;
-  char         *open_path;
-  char         *hash;
-  char         *device;
-  char         *device_id;
+  fz_context    *ctx;
+  fz_document   *doc;
+  fz_archive    *archive; /* the EPUB's zip, for chapter XHTML, opened on demand */
+  KiosEpub      *epub;
+  char          *path;
+  char          *open_path;
+  char          *hash;
+  char          *device;
+  char          *device_id;
   KiosBookFormat format;
-  int           n_chapters;
-  GPtrArray    *toc;
-  Chapter      *chapters;
-  GQueue        texts;
+  int            n_chapters;
+  GPtrArray     *toc;
+  Chapter       *chapters;
+  GQueue         texts;
 
   /* The book index: layout-independent text lengths, cached on disk. */
-  gint64       *lengths;      /* per chapter, -1 while unknown */
-  gint64       *toc_offsets;  /* per TOC entry, -1 while unknown */
-  int           index_next;
-  gboolean      index_complete;
-  gint64       *prefix;       /* prefix[c] = sum of lengths before c */
-  gint64        total_length;
+  gint64  *lengths;     /* per chapter, -1 while unknown */
+  gint64  *toc_offsets; /* per TOC entry, -1 while unknown */
+  int      index_next;
+  gboolean index_complete;
+  gint64  *prefix; /* prefix[c] = sum of lengths before c */
+  gint64   total_length;
 
-  KiosLayout    layout;
-  gboolean      has_layout;
-  int           serial;
-  double        css_line_spacing;
-  int           count_next;
-  gboolean      counts_complete;
-  int           prelayout;    /* a chapter to lay out while idle, or -1 */
+  KiosLayout layout;
+  gboolean   has_layout;
+  int        serial;
+  double     css_line_spacing;
+  int        count_next;
+  gboolean   counts_complete;
+  int        prelayout; /* a chapter to lay out while idle, or -1 */
 };
 
 static Worker *
@@ -276,7 +276,7 @@ delivery_free (Delivery *delivery)
 static gboolean
 deliver_cb (gpointer data)
 {
-  Delivery *delivery = data;
+  Delivery                *delivery = data;
   g_autoptr (KiosDocument) self = g_weak_ref_get (&delivery->worker->owner);
 
   if (self == NULL)
@@ -345,11 +345,11 @@ read_cached_array (const char *path,
                    guint       n)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  JsonObject *root;
-  JsonArray *array;
-  gint64 *values;
+  g_autofree char       *contents = NULL;
+  gsize                  len = 0;
+  JsonObject            *root;
+  JsonArray             *array;
+  gint64                *values;
 
   if (!g_file_get_contents (path, &contents, &len, NULL) ||
       !json_parser_load_from_data (parser, contents, (gssize) len, NULL) ||
@@ -390,9 +390,9 @@ write_cache (const char  *path,
              JsonBuilder *builder)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *data = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode)      root = json_builder_get_root (builder);
+  g_autofree char          *data = NULL;
+  g_autoptr (GError)        error = NULL;
 
   json_generator_set_root (generator, root);
   data = json_generator_to_data (generator, NULL);
@@ -403,9 +403,9 @@ write_cache (const char  *path,
 static void
 worker_finish_index (Worker *w)
 {
-  g_autofree char *path = NULL;
+  g_autofree char        *path = NULL;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  GArray *marks;
+  GArray                 *marks;
 
   w->index_complete = TRUE;
   w->prefix = g_new0 (gint64, w->n_chapters + 1);
@@ -437,8 +437,8 @@ static void
 worker_load_index (Worker *w)
 {
   g_autofree char *path = index_cache_path (w);
-  gint64 *lengths = read_cached_array (path, INDEX_VERSION, "lengths", (guint) w->n_chapters);
-  gint64 *offsets = read_cached_array (path, INDEX_VERSION, "toc_offsets", w->toc->len);
+  gint64          *lengths = read_cached_array (path, INDEX_VERSION, "lengths", (guint) w->n_chapters);
+  gint64          *offsets = read_cached_array (path, INDEX_VERSION, "toc_offsets", w->toc->len);
 
   if (lengths == NULL || offsets == NULL)
     {
@@ -458,9 +458,9 @@ worker_load_index (Worker *w)
 static void
 worker_save_counts (Worker *w)
 {
-  g_autofree char *path = counts_cache_path (w);
+  g_autofree char        *path = counts_cache_path (w);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree gint64 *counts = g_new (gint64, MAX (w->n_chapters, 1));
+  g_autofree gint64      *counts = g_new (gint64, MAX (w->n_chapters, 1));
 
   for (int c = 0; c < w->n_chapters; c++)
     counts[c] = w->chapters[c].count;
@@ -476,7 +476,7 @@ worker_save_counts (Worker *w)
 static void
 worker_load_counts (Worker *w)
 {
-  g_autofree char *path = counts_cache_path (w);
+  g_autofree char   *path = counts_cache_path (w);
   g_autofree gint64 *counts = read_cached_array (path, COUNTS_VERSION, "counts",
                                                  (guint) w->n_chapters);
 
@@ -504,34 +504,34 @@ worker_read_member (Worker     *w,
                     GError    **error)
 {
   fz_context *ctx = w->ctx;
-  fz_buffer *buffer = NULL;
-  GBytes *bytes = NULL;
+  fz_buffer  *buffer = NULL;
+  GBytes     *bytes = NULL;
 
   fz_var (buffer);
   fz_var (bytes);
   fz_try (ctx)
-    {
-      if (w->archive == NULL)
-        w->archive = fz_open_zip_archive (ctx, w->open_path);
-      if (fz_has_archive_entry (ctx, w->archive, name))
-        {
-          unsigned char *data = NULL;
-          size_t len;
+  {
+    if (w->archive == NULL)
+      w->archive = fz_open_zip_archive (ctx, w->open_path);
+    if (fz_has_archive_entry (ctx, w->archive, name))
+      {
+        unsigned char *data = NULL;
+        size_t         len;
 
-          buffer = fz_read_archive_entry (ctx, w->archive, name);
-          len = fz_buffer_storage (ctx, buffer, &data);
-          if (len <= MAX_CHAPTER_BYTES)
-            bytes = g_bytes_new (data, len);
-        }
-    }
+        buffer = fz_read_archive_entry (ctx, w->archive, name);
+        len = fz_buffer_storage (ctx, buffer, &data);
+        if (len <= MAX_CHAPTER_BYTES)
+          bytes = g_bytes_new (data, len);
+      }
+  }
   fz_always (ctx)
-    {
-      fz_drop_buffer (ctx, buffer);
-    }
+  {
+    fz_drop_buffer (ctx, buffer);
+  }
   fz_catch (ctx)
-    {
-      bytes = NULL;
-    }
+  {
+    bytes = NULL;
+  }
 
   /* Not found, too large or unreadable: libarchive says which, precisely. */
   if (bytes == NULL)
@@ -540,16 +540,16 @@ worker_read_member (Worker     *w,
 }
 
 static KiosChapterText *
-worker_get_text (Worker *w,
-                 int     chapter,
+worker_get_text (Worker  *w,
+                 int      chapter,
                  GError **error)
 {
   const KiosSpineItem *item;
-  g_autoptr (GBytes) bytes = NULL;
-  KiosChapterText *text;
-  CachedText *cached;
-  gsize len = 0;
-  const char *data;
+  g_autoptr (GBytes)   bytes = NULL;
+  KiosChapterText     *text;
+  CachedText          *cached;
+  gsize                len = 0;
+  const char          *data;
 
   for (GList *l = w->texts.head; l != NULL; l = l->next)
     {
@@ -607,7 +607,7 @@ worker_index_text (Worker          *w,
   for (guint i = 0; i < w->toc->len; i++)
     {
       KiosTocEntry *entry = g_ptr_array_index (w->toc, i);
-      gsize index = 0;
+      gsize         index = 0;
 
       if (entry->chapter != chapter || w->toc_offsets[i] >= 0)
         continue;
@@ -629,9 +629,9 @@ static void
 worker_check_chapter (Worker *w,
                       int     chapter)
 {
-  Chapter *ch = &w->chapters[chapter];
+  Chapter           *ch = &w->chapters[chapter];
   g_autoptr (GError) error = NULL;
-  KiosChapterText *text;
+  KiosChapterText   *text;
 
   if (ch->checked)
     return;
@@ -680,10 +680,10 @@ static int
 worker_count_chapter (Worker *w,
                       int     chapter)
 {
-  Chapter *ch = &w->chapters[chapter];
+  Chapter    *ch = &w->chapters[chapter];
   fz_context *ctx = w->ctx;
-  int hint = ch->count;
-  int count = 1;
+  int         hint = ch->count;
+  int         count = 1;
 
   fz_var (count);
   ch->laid_out = TRUE;
@@ -697,16 +697,16 @@ worker_count_chapter (Worker *w,
 
     {
       fz_try (ctx)
-        {
-          count = fz_count_chapter_pages (ctx, w->doc, chapter);
-        }
+      {
+        count = fz_count_chapter_pages (ctx, w->doc, chapter);
+      }
       fz_catch (ctx)
-        {
-          g_autofree char *message = kios_mupdf_caught_message (ctx);
+      {
+        g_autofree char *message = kios_mupdf_caught_message (ctx);
 
-          ch->error = g_strdup_printf ("This chapter cannot be laid out (%s).", message);
-          count = 1;
-        }
+        ch->error = g_strdup_printf ("This chapter cannot be laid out (%s).", message);
+        count = 1;
+      }
     }
 
   ch->count = MAX (count, 0);
@@ -763,9 +763,9 @@ worker_extend_rstream (Worker *w,
                        int     chapter,
                        int     last)
 {
-  Chapter *ch = &w->chapters[chapter];
+  Chapter    *ch = &w->chapters[chapter];
   fz_context *ctx = w->ctx;
-  int count = worker_chapter_pages (w, chapter);
+  int         count = worker_chapter_pages (w, chapter);
 
   fz_var (last);
   if (ch->rstream == NULL)
@@ -777,9 +777,9 @@ worker_extend_rstream (Worker *w,
   last = MIN (last, count - 1);
   while ((int) ch->page_start->len <= last)
     {
-      int p = (int) ch->page_start->len;
-      int start = (int) ch->rstream->len;
-      fz_page *page = NULL;
+      int            p = (int) ch->page_start->len;
+      int            start = (int) ch->rstream->len;
+      fz_page       *page = NULL;
       fz_stext_page *stext = NULL;
 
       g_array_append_val (ch->page_start, start);
@@ -789,22 +789,22 @@ worker_extend_rstream (Worker *w,
       fz_var (page);
       fz_var (stext);
       fz_try (ctx)
-        {
-          page = fz_load_chapter_page (ctx, w->doc, chapter, p);
-          stext = fz_new_stext_page_from_page (ctx, page, NULL);
-          append_stext (stext, ch->rstream);
-        }
+      {
+        page = fz_load_chapter_page (ctx, w->doc, chapter, p);
+        stext = fz_new_stext_page_from_page (ctx, page, NULL);
+        append_stext (stext, ch->rstream);
+      }
       fz_always (ctx)
-        {
-          fz_drop_stext_page (ctx, stext);
-          fz_drop_page (ctx, page);
-        }
+      {
+        fz_drop_stext_page (ctx, stext);
+        fz_drop_page (ctx, page);
+      }
       fz_catch (ctx)
-        {
-          g_autofree char *message = kios_mupdf_caught_message (ctx);
+      {
+        g_autofree char *message = kios_mupdf_caught_message (ctx);
 
-          g_debug ("No text for page %d of chapter %d: %s", p, chapter, message);
-        }
+        g_debug ("No text for page %d of chapter %d: %s", p, chapter, message);
+      }
     }
 }
 
@@ -883,7 +883,7 @@ worker_chapter_title (Worker *w,
   for (guint i = 0; i < w->toc->len; i++)
     {
       KiosTocEntry *entry = g_ptr_array_index (w->toc, i);
-      gint64 entry_offset = w->toc_offsets != NULL ? MAX (w->toc_offsets[i], 0) : 0;
+      gint64        entry_offset = w->toc_offsets != NULL ? MAX (w->toc_offsets[i], 0) : 0;
 
       if (entry->chapter < 0)
         continue;
@@ -915,10 +915,10 @@ worker_position_at (Worker      *w,
   else
     {
       const KiosSpineItem *item = kios_epub_get_spine_item (w->epub, (guint) loc.chapter);
-      Chapter *ch = &w->chapters[loc.chapter];
-      KiosChapterText *text;
-      gsize dlen = 0;
-      gint64 offset = 0;
+      Chapter             *ch = &w->chapters[loc.chapter];
+      KiosChapterText     *text;
+      gsize                dlen = 0;
+      gint64               offset = 0;
 
       text = worker_get_text (w, loc.chapter, NULL);
       if (text != NULL)
@@ -929,7 +929,7 @@ worker_position_at (Worker      *w,
       if (text != NULL && loc.page > 0 && dlen > 0)
         {
           gsize rstart, rlen;
-          int last = loc.page + 1;
+          int   last = loc.page + 1;
 
           worker_extend_rstream (w, loc.chapter, last);
           rstart = (gsize) g_array_index (ch->page_start, int, loc.page);
@@ -974,10 +974,10 @@ worker_page_for_offset (Worker *w,
                         int     chapter,
                         gint64  offset)
 {
-  Chapter *ch = &w->chapters[chapter];
+  Chapter         *ch = &w->chapters[chapter];
   KiosChapterText *text;
-  gsize dlen, rlen, rindex;
-  int lo, hi, last = 0;
+  gsize            dlen, rlen, rindex;
+  int              lo, hi, last = 0;
 
   text = worker_get_text (w, chapter, NULL);
   if (offset <= 0 || text == NULL)
@@ -1027,8 +1027,8 @@ worker_location_for_position (Worker             *w,
                               const KiosPosition *pos)
 {
   KiosLocation loc = { 0, 0 };
-  int chapter = -1;
-  gint64 offset = -1;
+  int          chapter = -1;
+  gint64       offset = -1;
 
   if (w->format == KIOS_BOOK_FORMAT_PDF)
     {
@@ -1048,7 +1048,7 @@ worker_location_for_position (Worker             *w,
           fragment >= 1 && fragment <= w->n_chapters)
         {
           KiosChapterText *text;
-          gsize index = 0;
+          gsize            index = 0;
 
           chapter = fragment - 1;
           text = worker_get_text (w, chapter, NULL);
@@ -1079,7 +1079,7 @@ worker_location_for_position (Worker             *w,
   if (offset < 0)
     {
       KiosChapterText *text = worker_get_text (w, chapter, NULL);
-      gsize dlen = text != NULL ? kios_chapter_text_get_length (text) : 0;
+      gsize            dlen = text != NULL ? kios_chapter_text_get_length (text) : 0;
 
       if (pos->offset > 0)
         offset = pos->offset;
@@ -1193,18 +1193,18 @@ pdf_outline_to_toc (Worker     *w,
   for (; outline != NULL; outline = outline->next)
     {
       KiosTocEntry *entry = g_new0 (KiosTocEntry, 1);
-      int page = -1;
+      int           page = -1;
 
       fz_var (page);
       fz_var (outline);
       fz_try (w->ctx)
-        {
-          page = fz_page_number_from_location (w->ctx, w->doc, outline->page);
-        }
+      {
+        page = fz_page_number_from_location (w->ctx, w->doc, outline->page);
+      }
       fz_catch (w->ctx)
-        {
-          page = -1;
-        }
+      {
+        page = -1;
+      }
 
       entry->title = g_strdup (outline->title != NULL ? outline->title : "");
       entry->level = level;
@@ -1221,17 +1221,17 @@ pdf_metadata (Worker     *w,
               const char *key)
 {
   char buffer[1024];
-  int len = -1;
+  int  len = -1;
 
   fz_var (len);
   fz_try (w->ctx)
-    {
-      len = fz_lookup_metadata (w->ctx, w->doc, key, buffer, sizeof buffer);
-    }
+  {
+    len = fz_lookup_metadata (w->ctx, w->doc, key, buffer, sizeof buffer);
+  }
   fz_catch (w->ctx)
-    {
-      len = -1;
-    }
+  {
+    len = -1;
+  }
 
   if (len <= 0 || buffer[0] == '\0' || !g_utf8_validate (buffer, -1, NULL))
     return NULL;
@@ -1243,28 +1243,28 @@ static gboolean
 worker_open_mupdf (Worker  *w,
                    GError **error)
 {
-  fz_context *ctx = w->ctx;
-  const char *magic = w->format == KIOS_BOOK_FORMAT_EPUB ? "application/epub+zip" : "application/pdf";
-  fz_stream *stream = NULL;
+  fz_context      *ctx = w->ctx;
+  const char      *magic = w->format == KIOS_BOOK_FORMAT_EPUB ? "application/epub+zip" : "application/pdf";
+  fz_stream       *stream = NULL;
   g_autofree char *message = NULL;
 
   fz_var (stream);
   fz_var (message);
   g_mutex_lock (&open_lock);
   fz_try (ctx)
-    {
-      stream = fz_open_file (ctx, w->open_path);
-      w->doc = fz_open_document_with_stream (ctx, magic, stream);
-    }
+  {
+    stream = fz_open_file (ctx, w->open_path);
+    w->doc = fz_open_document_with_stream (ctx, magic, stream);
+  }
   fz_always (ctx)
-    {
-      fz_drop_stream (ctx, stream);
-    }
+  {
+    fz_drop_stream (ctx, stream);
+  }
   fz_catch (ctx)
-    {
-      message = kios_mupdf_caught_message (ctx);
-      w->doc = NULL;
-    }
+  {
+    message = kios_mupdf_caught_message (ctx);
+    w->doc = NULL;
+  }
   g_mutex_unlock (&open_lock);
 
   if (w->doc == NULL)
@@ -1311,8 +1311,8 @@ worker_open (Worker  *w,
              GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  OpenResult *result;
-  GStatBuf st;
+  OpenResult        *result;
+  GStatBuf           st;
 
   w->format = kios_book_format_detect (w->path, error);
   if (w->format == KIOS_BOOK_FORMAT_UNKNOWN)
@@ -1356,22 +1356,22 @@ worker_open (Worker  *w,
     return NULL;
 
   fz_try (w->ctx)
-    {
-      if (w->format == KIOS_BOOK_FORMAT_PDF && fz_needs_password (w->ctx, w->doc))
-        w->n_chapters = -1;
-      else if (w->format == KIOS_BOOK_FORMAT_PDF)
-        w->n_chapters = fz_count_pages (w->ctx, w->doc);
-      else
-        w->n_chapters = fz_count_chapters (w->ctx, w->doc);
-    }
+  {
+    if (w->format == KIOS_BOOK_FORMAT_PDF && fz_needs_password (w->ctx, w->doc))
+      w->n_chapters = -1;
+    else if (w->format == KIOS_BOOK_FORMAT_PDF)
+      w->n_chapters = fz_count_pages (w->ctx, w->doc);
+    else
+      w->n_chapters = fz_count_chapters (w->ctx, w->doc);
+  }
   fz_catch (w->ctx)
-    {
-      g_autofree char *message = kios_mupdf_caught_message (w->ctx);
+  {
+    g_autofree char *message = kios_mupdf_caught_message (w->ctx);
 
-      g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
-                   "Cannot read its structure: %s", message);
-      return NULL;
-    }
+    g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
+                 "Cannot read its structure: %s", message);
+    return NULL;
+  }
 
   if (w->n_chapters < 0)
     {
@@ -1409,18 +1409,18 @@ worker_open (Worker  *w,
       fz_var (outline);
       w->toc = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_toc_entry_free);
       fz_try (w->ctx)
-        {
-          outline = fz_load_outline (w->ctx, w->doc);
-          pdf_outline_to_toc (w, outline, 0, w->toc);
-        }
+      {
+        outline = fz_load_outline (w->ctx, w->doc);
+        pdf_outline_to_toc (w, outline, 0, w->toc);
+      }
       fz_always (w->ctx)
-        {
-          fz_drop_outline (w->ctx, outline);
-        }
+      {
+        fz_drop_outline (w->ctx, outline);
+      }
       fz_catch (w->ctx)
-        {
-          g_debug ("%s has an unreadable outline", w->path);
-        }
+      {
+        g_debug ("%s has an unreadable outline", w->path);
+      }
     }
 
   w->chapters = g_new0 (Chapter, w->n_chapters);
@@ -1502,9 +1502,9 @@ worker_apply_layout (Worker           *w,
 
   if (layout->line_spacing != w->css_line_spacing && layout->line_spacing > 0)
     {
-      g_autofree char *css = NULL;
+      g_autofree char   *css = NULL;
       g_autoptr (GError) error = NULL;
-      char spacing[G_ASCII_DTOSTR_BUF_SIZE];
+      char               spacing[G_ASCII_DTOSTR_BUF_SIZE];
 
       /* User CSS only reaches documents opened after it is set (MUPDF.md §2). */
       g_ascii_formatd (spacing, sizeof spacing, "%.2f", CLAMP (layout->line_spacing, 1.0, 3.0));
@@ -1525,14 +1525,14 @@ worker_apply_layout (Worker           *w,
   if (w->doc != NULL)
     {
       fz_try (ctx)
-        {
-          fz_layout_document (ctx, w->doc, (float) w->layout.width, (float) w->layout.height,
-                              (float) w->layout.font_size);
-        }
+      {
+        fz_layout_document (ctx, w->doc, (float) w->layout.width, (float) w->layout.height,
+                            (float) w->layout.font_size);
+      }
       fz_catch (ctx)
-        {
-          g_debug ("Layout failed: %s", fz_caught_message (ctx));
-        }
+      {
+        g_debug ("Layout failed: %s", fz_caught_message (ctx));
+      }
     }
 
   w->has_layout = TRUE;
@@ -1610,51 +1610,51 @@ tint_keeping_pictures (fz_context *ctx,
                        guint32     background)
 {
   fz_stext_options options = { FZ_STEXT_PRESERVE_IMAGES, 1.0f };
-  fz_stext_page *stext = NULL;
-  fz_pixmap *original = NULL;
+  fz_stext_page   *stext = NULL;
+  fz_pixmap       *original = NULL;
 
   fz_var (stext);
   fz_var (original);
   fz_try (ctx)
-    {
-      gboolean has_pictures = FALSE;
+  {
+    gboolean has_pictures = FALSE;
 
-      stext = fz_new_stext_page_from_page (ctx, page, &options);
-      for (fz_stext_block *block = stext->first_block; block != NULL; block = block->next)
-        has_pictures |= block->type == FZ_STEXT_BLOCK_IMAGE;
+    stext = fz_new_stext_page_from_page (ctx, page, &options);
+    for (fz_stext_block *block = stext->first_block; block != NULL; block = block->next)
+      has_pictures |= block->type == FZ_STEXT_BLOCK_IMAGE;
 
-      if (has_pictures)
-        original = fz_clone_pixmap (ctx, pixmap);
-      fz_tint_pixmap (ctx, pixmap, (int) (foreground & 0xffffff), (int) (background & 0xffffff));
+    if (has_pictures)
+      original = fz_clone_pixmap (ctx, pixmap);
+    fz_tint_pixmap (ctx, pixmap, (int) (foreground & 0xffffff), (int) (background & 0xffffff));
 
-      for (fz_stext_block *block = stext->first_block; original != NULL && block != NULL;
-           block = block->next)
-        {
-          fz_irect area;
+    for (fz_stext_block *block = stext->first_block; original != NULL && block != NULL;
+         block = block->next)
+      {
+        fz_irect area;
 
-          if (block->type != FZ_STEXT_BLOCK_IMAGE)
-            continue;
-          area = fz_intersect_irect (fz_round_rect (fz_transform_rect (block->bbox, ctm)),
-                                     fz_pixmap_bbox (ctx, pixmap));
-          for (int y = area.y0; y < area.y1; y++)
-            {
-              gsize row = (gsize) (y - pixmap->y) * (gsize) pixmap->stride;
-              gsize col = (gsize) (area.x0 - pixmap->x) * pixmap->n;
+        if (block->type != FZ_STEXT_BLOCK_IMAGE)
+          continue;
+        area = fz_intersect_irect (fz_round_rect (fz_transform_rect (block->bbox, ctm)),
+                                   fz_pixmap_bbox (ctx, pixmap));
+        for (int y = area.y0; y < area.y1; y++)
+          {
+            gsize row = (gsize) (y - pixmap->y) * (gsize) pixmap->stride;
+            gsize col = (gsize) (area.x0 - pixmap->x) * pixmap->n;
 
-              memcpy (pixmap->samples + row + col, original->samples + row + col,
-                      (gsize) (area.x1 - area.x0) * pixmap->n);
-            }
-        }
-    }
+            memcpy (pixmap->samples + row + col, original->samples + row + col,
+                    (gsize) (area.x1 - area.x0) * pixmap->n);
+          }
+      }
+  }
   fz_always (ctx)
-    {
-      fz_drop_pixmap (ctx, original);
-      fz_drop_stext_page (ctx, stext);
-    }
+  {
+    fz_drop_pixmap (ctx, original);
+    fz_drop_stext_page (ctx, stext);
+  }
   fz_catch (ctx)
-    {
-      fz_rethrow (ctx);
-    }
+  {
+    fz_rethrow (ctx);
+  }
 }
 
 static fz_pixmap *
@@ -1663,13 +1663,13 @@ worker_render_pixmap (Worker                *w,
                       const KiosPageRequest *request,
                       char                 **error_message)
 {
-  fz_context *ctx = w->ctx;
-  Chapter *ch = &w->chapters[loc.chapter];
-  double scale = request->scale > 0 ? request->scale : 1.0;
-  fz_pixmap *pixmap = NULL;
-  fz_page *page = NULL;
+  fz_context      *ctx = w->ctx;
+  Chapter         *ch = &w->chapters[loc.chapter];
+  double           scale = request->scale > 0 ? request->scale : 1.0;
+  fz_pixmap       *pixmap = NULL;
+  fz_page         *page = NULL;
   g_autofree char *failure = NULL;
-  int notice_w, notice_h;
+  int              notice_w, notice_h;
 
   fz_var (failure);
   fz_var (notice_w);
@@ -1690,45 +1690,45 @@ worker_render_pixmap (Worker                *w,
       fz_var (page);
       fz_var (pixmap);
       fz_try (ctx)
-        {
-          fz_rect bounds;
-          double zoom = scale;
+      {
+        fz_rect bounds;
+        double  zoom = scale;
 
-          /* A PDF is one MuPDF chapter: its pages are our chapters. */
-          if (w->format == KIOS_BOOK_FORMAT_PDF)
-            page = fz_load_page (ctx, w->doc, loc.chapter);
-          else
-            page = fz_load_chapter_page (ctx, w->doc, loc.chapter, loc.page);
-          bounds = fz_bound_page (ctx, page);
-          if (w->format == KIOS_BOOK_FORMAT_PDF)
-            {
-              double pw = MAX (bounds.x1 - bounds.x0, 1);
-              double ph = MAX (bounds.y1 - bounds.y0, 1);
-              double fit = request->box_width / pw;
+        /* A PDF is one MuPDF chapter: its pages are our chapters. */
+        if (w->format == KIOS_BOOK_FORMAT_PDF)
+          page = fz_load_page (ctx, w->doc, loc.chapter);
+        else
+          page = fz_load_chapter_page (ctx, w->doc, loc.chapter, loc.page);
+        bounds = fz_bound_page (ctx, page);
+        if (w->format == KIOS_BOOK_FORMAT_PDF)
+          {
+            double pw = MAX (bounds.x1 - bounds.x0, 1);
+            double ph = MAX (bounds.y1 - bounds.y0, 1);
+            double fit = request->box_width / pw;
 
-              if (request->fit == KIOS_FIT_PAGE)
-                fit = MIN (fit, request->box_height / ph);
-              if (fit <= 0)
-                fit = 1.0;
-              zoom = fit * (request->zoom > 0 ? request->zoom : 1.0) * scale;
-              /* A hostile PDF can declare a page the size of a city. */
-              zoom = MIN (zoom, 8192.0 / MAX (pw, ph));
-            }
-          pixmap = fz_new_pixmap_from_page (ctx, page, fz_scale ((float) zoom, (float) zoom),
-                                            fz_device_rgb (ctx), 0);
-          if (request->foreground != 0x000000 || request->background != 0xffffff)
-            tint_keeping_pictures (ctx, page, pixmap, fz_scale ((float) zoom, (float) zoom),
-                                   request->foreground, request->background);
-        }
+            if (request->fit == KIOS_FIT_PAGE)
+              fit = MIN (fit, request->box_height / ph);
+            if (fit <= 0)
+              fit = 1.0;
+            zoom = fit * (request->zoom > 0 ? request->zoom : 1.0) * scale;
+            /* A hostile PDF can declare a page the size of a city. */
+            zoom = MIN (zoom, 8192.0 / MAX (pw, ph));
+          }
+        pixmap = fz_new_pixmap_from_page (ctx, page, fz_scale ((float) zoom, (float) zoom),
+                                          fz_device_rgb (ctx), 0);
+        if (request->foreground != 0x000000 || request->background != 0xffffff)
+          tint_keeping_pictures (ctx, page, pixmap, fz_scale ((float) zoom, (float) zoom),
+                                 request->foreground, request->background);
+      }
       fz_always (ctx)
-        {
-          fz_drop_page (ctx, page);
-        }
+      {
+        fz_drop_page (ctx, page);
+      }
       fz_catch (ctx)
-        {
-          failure = kios_mupdf_caught_message (ctx);
-          pixmap = NULL;
-        }
+      {
+        failure = kios_mupdf_caught_message (ctx);
+        pixmap = NULL;
+      }
     }
 
   if (pixmap == NULL)
@@ -1750,10 +1750,10 @@ worker_render (Worker                *w,
                const KiosPosition    *position,
                GError               **error)
 {
-  KiosLocation loc;
+  KiosLocation         loc;
   g_autoptr (KiosPage) page = g_new0 (KiosPage, 1);
-  g_autoptr (GError) local_error = NULL;
-  fz_pixmap *pixmap;
+  g_autoptr (GError)   local_error = NULL;
+  fz_pixmap           *pixmap;
 
   if (w->format == KIOS_BOOK_FORMAT_EPUB && !w->has_layout)
     {
@@ -1815,7 +1815,7 @@ worker_parse_position (Worker     *w,
                        GError    **error)
 {
   g_autoptr (KiosPosition) partial = kios_position_new ();
-  KiosLocation loc;
+  KiosLocation             loc;
 
   partial->format = w->format;
   partial->chapter = -1;
@@ -1850,9 +1850,9 @@ worker_parse_position (Worker     *w,
   else if (g_str_has_prefix (text, "chapter:"))
     {
       g_auto (GStrv) parts = g_strsplit (text + 8, ":", 2);
-      guint64 index = 0;
-      double fraction = 0;
-      char *end = NULL;
+      guint64        index = 0;
+      double         fraction = 0;
+      char          *end = NULL;
 
       if (g_strv_length (parts) != 2 ||
           !g_ascii_string_to_unsigned (parts[0], 10, 0, (guint64) MAX (w->n_chapters - 1, 0), &index, NULL) ||
@@ -1871,7 +1871,7 @@ worker_parse_position (Worker     *w,
     }
   else if (g_str_has_prefix (text, "percent:"))
     {
-      char *end = NULL;
+      char  *end = NULL;
       double percent = g_ascii_strtod (text + 8, &end);
 
       if (end == text + 8 || *end != '\0' || !(percent >= 0.0 && percent <= 100.0))
@@ -2041,8 +2041,8 @@ worker_start (Worker  *w,
               GError **error)
 {
   pthread_attr_t attr;
-  pthread_t thread;
-  int rc;
+  pthread_t      thread;
+  int            rc;
 
   pthread_attr_init (&attr);
   pthread_attr_setstacksize (&attr, WORKER_STACK_SIZE);
@@ -2141,8 +2141,8 @@ kios_document_class_init (KiosDocumentClass *klass)
    * being counted in the background.
    */
   properties[PROP_N_PAGES] =
-    g_param_spec_int ("n-pages", NULL, NULL, -1, G_MAXINT, -1,
-                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_param_spec_int ("n-pages", NULL, NULL, -1, G_MAXINT, -1,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * KiosDocument:chapter-marks:
@@ -2151,8 +2151,8 @@ kios_document_class_init (KiosDocumentClass *klass)
    * or %NULL until the book's text has been measured.
    */
   properties[PROP_CHAPTER_MARKS] =
-    g_param_spec_boxed ("chapter-marks", NULL, NULL, G_TYPE_ARRAY,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_param_spec_boxed ("chapter-marks", NULL, NULL, G_TYPE_ARRAY,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -2172,10 +2172,10 @@ open_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  KiosDocument *self = KIOS_DOCUMENT (source);
+  g_autoptr (GTask)  task = user_data;
+  KiosDocument      *self = KIOS_DOCUMENT (source);
   g_autoptr (GError) error = NULL;
-  OpenResult *open = g_task_propagate_pointer (G_TASK (result), &error);
+  OpenResult        *open = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (open == NULL)
     {
@@ -2204,10 +2204,10 @@ open_internal (const char         *path,
                gpointer            user_data)
 {
   g_autoptr (KiosDocument) self = NULL;
-  g_autoptr (GTask) outer = NULL;
-  g_autoptr (GError) error = NULL;
-  Worker *w;
-  Job *job;
+  g_autoptr (GTask)        outer = NULL;
+  g_autoptr (GError)       error = NULL;
+  Worker                  *w;
+  Job                     *job;
 
   g_return_if_fail (path != NULL);
 
@@ -2286,26 +2286,26 @@ sync_cb (GObject      *source,
 }
 
 /* Runs one async call to completion on a private main context. */
-#define RUN_SYNC(data, call)                                                     \
-  G_STMT_START                                                                   \
-  {                                                                              \
-    GMainContext *sync_context = g_main_context_new ();                          \
-    g_main_context_push_thread_default (sync_context);                           \
-    call;                                                                        \
-    while ((data).result == NULL)                                                \
-      g_main_context_iteration (sync_context, TRUE);                             \
-    g_main_context_pop_thread_default (sync_context);                            \
-    g_main_context_unref (sync_context);                                         \
-  }                                                                              \
+#define RUN_SYNC(data, call)                            \
+  G_STMT_START                                          \
+  {                                                     \
+    GMainContext *sync_context = g_main_context_new (); \
+    g_main_context_push_thread_default (sync_context);  \
+    call;                                               \
+    while ((data).result == NULL)                       \
+      g_main_context_iteration (sync_context, TRUE);    \
+    g_main_context_pop_thread_default (sync_context);   \
+    g_main_context_unref (sync_context);                \
+  }                                                     \
   G_STMT_END
 
 KiosDocument *
 kios_document_open_sync (const char *path,
                          GError    **error)
 {
-  SyncData data = { NULL };
+  SyncData                 data = { NULL };
   g_autoptr (GMainContext) owner = g_main_context_ref_thread_default ();
-  KiosDocument *self;
+  KiosDocument            *self;
 
   /* Only the open itself waits on a private context; the background work
    * that follows reports to the caller's own context. */
@@ -2505,7 +2505,7 @@ kios_document_render_sync (KiosDocument          *self,
                            const KiosPageRequest *request,
                            GError               **error)
 {
-  SyncData data = { NULL };
+  SyncData  data = { NULL };
   KiosPage *page;
 
   RUN_SYNC (data, kios_document_render_async (self, request, NULL, sync_cb, &data));
@@ -2521,9 +2521,9 @@ run_position_job (KiosDocument       *self,
                   const KiosPosition *position,
                   GError            **error)
 {
-  SyncData data = { NULL };
+  SyncData      data = { NULL };
   KiosPosition *result;
-  Job *job = g_new0 (Job, 1);
+  Job          *job = g_new0 (Job, 1);
 
   job->kind = kind;
   job->text = g_strdup (text);
@@ -2605,11 +2605,11 @@ kios_page_save_png (const KiosPage *page,
                     const char     *path,
                     GError        **error)
 {
-  fz_context *ctx;
-  fz_pixmap *pixmap = NULL;
+  fz_context      *ctx;
+  fz_pixmap       *pixmap = NULL;
   g_autofree char *message = NULL;
-  gsize len = 0;
-  unsigned char *samples;
+  gsize            len = 0;
+  unsigned char   *samples;
 
   g_return_val_if_fail (page != NULL && page->pixels != NULL, FALSE);
 
@@ -2625,19 +2625,19 @@ kios_page_save_png (const KiosPage *page,
   fz_var (message);
   fz_var (len);
   fz_try (ctx)
-    {
-      pixmap = fz_new_pixmap_with_data (ctx, fz_device_rgb (ctx), page->width, page->height,
-                                        NULL, 0, page->stride, samples);
-      fz_save_pixmap_as_png (ctx, pixmap, path);
-    }
+  {
+    pixmap = fz_new_pixmap_with_data (ctx, fz_device_rgb (ctx), page->width, page->height,
+                                      NULL, 0, page->stride, samples);
+    fz_save_pixmap_as_png (ctx, pixmap, path);
+  }
   fz_always (ctx)
-    {
-      fz_drop_pixmap (ctx, pixmap);
-    }
+  {
+    fz_drop_pixmap (ctx, pixmap);
+  }
   fz_catch (ctx)
-    {
-      message = kios_mupdf_caught_message (ctx);
-    }
+  {
+    message = kios_mupdf_caught_message (ctx);
+  }
   fz_drop_context (ctx);
 
   if (message != NULL)

@@ -33,7 +33,7 @@ typedef struct
 /* The reflow layout of an EPUB, in CSS pixels (1/96 in), before scaling. */
 typedef struct
 {
-  double width;        /* the text block: the page minus the margins */
+  double width; /* the text block: the page minus the margins */
   double height;
   double font_size;    /* em, CSS px */
   double line_spacing; /* 1.0 .. 2.0 */
@@ -56,36 +56,36 @@ typedef struct
 {
   KiosPageRequestKind kind;
   KiosLocation        location;
-  const KiosPosition *position;  /* borrowed; copied by the call */
+  const KiosPosition *position; /* borrowed; copied by the call */
   int                 toc_index;
   /* Rendering: the box the page is shown in (CSS px) and the device scale. */
-  double              box_width;
-  double              box_height;
-  double              scale;     /* the widget's scale factor (HiDPI) */
-  KiosFitMode         fit;       /* PDF only */
-  double              zoom;      /* PDF only, multiplies the fit; 1.0 = fit */
-  guint32             foreground; /* 0xRRGGBB: text colour (black is tinted to this) */
-  guint32             background; /* 0xRRGGBB: paper colour (white is tinted to this) */
-  gboolean            position_only; /* resolve the page and its position, draw nothing */
+  double      box_width;
+  double      box_height;
+  double      scale;         /* the widget's scale factor (HiDPI) */
+  KiosFitMode fit;           /* PDF only */
+  double      zoom;          /* PDF only, multiplies the fit; 1.0 = fit */
+  guint32     foreground;    /* 0xRRGGBB: text colour (black is tinted to this) */
+  guint32     background;    /* 0xRRGGBB: paper colour (white is tinted to this) */
+  gboolean    position_only; /* resolve the page and its position, draw nothing */
 } KiosPageRequest;
 
 typedef struct
 {
   KiosLocation  location;
-  KiosPosition *position;       /* the first word on the page */
-  GBytes       *pixels;         /* RGB, 3 bytes per pixel, GDK_MEMORY_R8G8B8;
-                                   NULL for a position_only request */
-  int           width;          /* pixels */
-  int           height;
-  int           stride;
-  double        scale;          /* the request's device scale */
-  int           chapter_pages;  /* pages in this chapter at this layout */
-  int           page_number;    /* 0-based in the whole book, -1 until counted */
-  int           layout_serial;  /* the layout it was made with */
-  gboolean      is_first;
-  gboolean      is_last;
-  char         *error_message;  /* set when the chapter could not be laid out:
-                                   the pixels then show an error page */
+  KiosPosition *position; /* the first word on the page */
+  GBytes       *pixels;   /* RGB, 3 bytes per pixel, GDK_MEMORY_R8G8B8;
+                             NULL for a position_only request */
+  int      width;         /* pixels */
+  int      height;
+  int      stride;
+  double   scale;         /* the request's device scale */
+  int      chapter_pages; /* pages in this chapter at this layout */
+  int      page_number;   /* 0-based in the whole book, -1 until counted */
+  int      layout_serial; /* the layout it was made with */
+  gboolean is_first;
+  gboolean is_last;
+  char    *error_message; /* set when the chapter could not be laid out:
+                             the pixels then show an error page */
 } KiosPage;
 
 #define KIOS_TYPE_DOCUMENT (kios_document_get_type ())

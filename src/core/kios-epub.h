@@ -22,17 +22,17 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *id;
-  char *href;       /* full path inside the zip, percent-decoded, e.g. "EPUB/text/ch001.xhtml" */
+  char *href; /* full path inside the zip, percent-decoded, e.g. "EPUB/text/ch001.xhtml" */
   char *media_type;
 } KiosSpineItem;
 
 typedef struct
 {
   char *title;
-  int   level;      /* 0 for top-level entries */
-  int   chapter;    /* spine index, or -1 when the target is not in the spine */
-  char *href;       /* full path inside the zip, without the fragment */
-  char *fragment;   /* the part after '#', or NULL */
+  int   level;    /* 0 for top-level entries */
+  int   chapter;  /* spine index, or -1 when the target is not in the spine */
+  char *href;     /* full path inside the zip, without the fragment */
+  char *fragment; /* the part after '#', or NULL */
 } KiosTocEntry;
 
 typedef enum {

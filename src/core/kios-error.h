@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_DOCUMENT_ERROR (kios_document_error_quark ())
-#define KIOS_STORE_ERROR    (kios_store_error_quark ())
+#define KIOS_STORE_ERROR (kios_store_error_quark ())
 
 typedef enum {
   KIOS_DOCUMENT_ERROR_NOT_EBOOK = 1,   /* neither an EPUB nor a PDF by content */

@@ -26,16 +26,16 @@ G_BEGIN_DECLS
 typedef struct
 {
   gint64 id;
-  char  *hash;          /* KOReader partial MD5: the book's identity */
+  char  *hash; /* KOReader partial MD5: the book's identity */
   char  *path;
   gint64 size;
-  char  *format;        /* "epub" | "pdf" */
+  char  *format; /* "epub" | "pdf" */
   char  *title;
-  char  *authors;       /* joined with ", " */
-  char  *cover_path;    /* a PNG thumbnail in the cache, or NULL */
+  char  *authors;    /* joined with ", " */
+  char  *cover_path; /* a PNG thumbnail in the cache, or NULL */
   gint64 added_at;
   gint64 last_opened_at;
-  double progress;      /* total_progress of the saved position, 0..1 */
+  double progress; /* total_progress of the saved position, 0..1 */
 } KiosBookRecord;
 
 typedef struct

@@ -52,13 +52,13 @@ create_base_context (gpointer data)
   fz_set_error_callback (ctx, error_cb, NULL);
 
   fz_try (ctx)
-    {
-      fz_register_document_handlers (ctx);
-    }
+  {
+    fz_register_document_handlers (ctx);
+  }
   fz_catch (ctx)
-    {
-      g_error ("Cannot register MuPDF's document handlers");
-    }
+  {
+    g_error ("Cannot register MuPDF's document handlers");
+  }
 
   fz_set_user_css (ctx, KIOS_MUPDF_BASE_CSS);
 
@@ -69,8 +69,8 @@ fz_context *
 kios_mupdf_new_context (void)
 {
   static GOnce once = G_ONCE_INIT;
-  fz_context *base = g_once (&once, create_base_context, NULL);
-  fz_context *ctx = fz_clone_context (base);
+  fz_context  *base = g_once (&once, create_base_context, NULL);
+  fz_context  *ctx = fz_clone_context (base);
 
   if (ctx == NULL)
     return NULL;
@@ -106,11 +106,11 @@ kios_mupdf_render_notice (fz_context *ctx,
   g_autofree char *title_html = escape_html (title);
   g_autofree char *detail_html = escape_html (detail);
   g_autofree char *html = NULL;
-  fz_buffer *buffer = NULL;
-  fz_stream *stream = NULL;
-  fz_document *doc = NULL;
-  fz_page *page = NULL;
-  fz_pixmap *pixmap = NULL;
+  fz_buffer       *buffer = NULL;
+  fz_stream       *stream = NULL;
+  fz_document     *doc = NULL;
+  fz_page         *page = NULL;
+  fz_pixmap       *pixmap = NULL;
 
   fz_var (width);
   fz_var (height);
@@ -131,57 +131,57 @@ kios_mupdf_render_notice (fz_context *ctx,
   fz_var (pixmap);
 
   fz_try (ctx)
+  {
+    buffer = fz_new_buffer_from_copied_data (ctx, (const unsigned char *) html, strlen (html));
+    stream = fz_open_buffer (ctx, buffer);
+    doc = fz_open_document_with_stream (ctx, "text/html", stream);
+    fz_layout_document (ctx, doc, width, height, 16);
+    page = fz_load_page (ctx, doc, 0);
+    pixmap = fz_new_pixmap (ctx, fz_device_rgb (ctx), width, height, NULL, 0);
+    fz_clear_pixmap_with_value (ctx, pixmap, 0xff);
     {
-      buffer = fz_new_buffer_from_copied_data (ctx, (const unsigned char *) html, strlen (html));
-      stream = fz_open_buffer (ctx, buffer);
-      doc = fz_open_document_with_stream (ctx, "text/html", stream);
-      fz_layout_document (ctx, doc, width, height, 16);
-      page = fz_load_page (ctx, doc, 0);
+      fz_device *dev = fz_new_draw_device (ctx, fz_identity, pixmap);
+
+      fz_try (ctx)
+      {
+        fz_run_page (ctx, page, dev, fz_identity, NULL);
+        fz_close_device (ctx, dev);
+      }
+      fz_always (ctx)
+      {
+        fz_drop_device (ctx, dev);
+      }
+      fz_catch (ctx)
+      {
+        fz_rethrow (ctx);
+      }
+    }
+    /* Black on white, mapped to the theme's ink and paper as book pages are. */
+    fz_tint_pixmap (ctx, pixmap, (int) (foreground & 0xffffff), (int) (background & 0xffffff));
+  }
+  fz_always (ctx)
+  {
+    fz_drop_page (ctx, page);
+    fz_drop_document (ctx, doc);
+    fz_drop_stream (ctx, stream);
+    fz_drop_buffer (ctx, buffer);
+  }
+  fz_catch (ctx)
+  {
+    fz_drop_pixmap (ctx, pixmap);
+    pixmap = NULL;
+    /* A notice that cannot be laid out becomes a blank page of the paper colour. */
+    fz_try (ctx)
+    {
       pixmap = fz_new_pixmap (ctx, fz_device_rgb (ctx), width, height, NULL, 0);
       fz_clear_pixmap_with_value (ctx, pixmap, 0xff);
-      {
-        fz_device *dev = fz_new_draw_device (ctx, fz_identity, pixmap);
-
-        fz_try (ctx)
-          {
-            fz_run_page (ctx, page, dev, fz_identity, NULL);
-            fz_close_device (ctx, dev);
-          }
-        fz_always (ctx)
-          {
-            fz_drop_device (ctx, dev);
-          }
-        fz_catch (ctx)
-          {
-            fz_rethrow (ctx);
-          }
-      }
-      /* Black on white, mapped to the theme's ink and paper as book pages are. */
-      fz_tint_pixmap (ctx, pixmap, (int) (foreground & 0xffffff), (int) (background & 0xffffff));
+      fz_tint_pixmap (ctx, pixmap, 0, (int) (background & 0xffffff));
     }
-  fz_always (ctx)
+    fz_catch (ctx)
     {
-      fz_drop_page (ctx, page);
-      fz_drop_document (ctx, doc);
-      fz_drop_stream (ctx, stream);
-      fz_drop_buffer (ctx, buffer);
-    }
-  fz_catch (ctx)
-    {
-      fz_drop_pixmap (ctx, pixmap);
       pixmap = NULL;
-      /* A notice that cannot be laid out becomes a blank page of the paper colour. */
-      fz_try (ctx)
-        {
-          pixmap = fz_new_pixmap (ctx, fz_device_rgb (ctx), width, height, NULL, 0);
-          fz_clear_pixmap_with_value (ctx, pixmap, 0xff);
-          fz_tint_pixmap (ctx, pixmap, 0, (int) (background & 0xffffff));
-        }
-      fz_catch (ctx)
-        {
-          pixmap = NULL;
-        }
     }
+  }
 
   return pixmap;
 }

@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  * (they follow the window), so the book's own @page margins would double them;
  * cover pages made of one picture are centred as every reader shows them.
  */
-#define KIOS_MUPDF_BASE_CSS \
+#define KIOS_MUPDF_BASE_CSS          \
   "@page { margin: 0 !important; } " \
   "#cover, #cover-image, .cover, .cover-image, .titlepage { text-align: center; }"
 

@@ -113,8 +113,8 @@ JsonNode *
 kios_position_to_json (const KiosPosition *self)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GDateTime) updated = NULL;
-  g_autofree char *updated_str = NULL;
+  g_autoptr (GDateTime)   updated = NULL;
+  g_autofree char        *updated_str = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -171,7 +171,7 @@ get_number_member (JsonObject *object,
                    double     *value)
 {
   JsonNode *node = json_object_get_member (object, key);
-  GType type;
+  GType     type;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
@@ -192,9 +192,9 @@ kios_position_from_json (JsonNode *node,
                          GError  **error)
 {
   g_autoptr (KiosPosition) self = NULL;
-  JsonObject *object;
-  const char *updated_str;
-  double number;
+  JsonObject              *object;
+  const char              *updated_str;
+  double                   number;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {

@@ -14,7 +14,7 @@ typedef enum {
   KIOS_BOOK_FORMAT_PDF,
 } KiosBookFormat;
 
-const char    *kios_book_format_to_string   (KiosBookFormat format);
+const char    *kios_book_format_to_string (KiosBookFormat format);
 KiosBookFormat kios_book_format_from_string (const char *str);
 
 /*
@@ -28,8 +28,8 @@ typedef struct
 {
   KiosBookFormat format;
   int            chapter;
-  char          *chapter_href;     /* path inside the zip (EPUB), NULL for PDF */
-  char          *chapter_title;    /* nearest TOC entry at or before, or NULL */
+  char          *chapter_href;  /* path inside the zip (EPUB), NULL for PDF */
+  char          *chapter_title; /* nearest TOC entry at or before, or NULL */
   gint64         offset;
   double         chapter_progress; /* 0..1 */
   double         total_progress;   /* 0..1, by text length */

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_XML_MAX_DEPTH 1000
-#define KIOS_XML_MAX_SIZE  (64 * 1024 * 1024)
+#define KIOS_XML_MAX_SIZE (64 * 1024 * 1024)
 
 /* clang-format off */
 xmlDoc   *kios_xml_parse          (const char *data,

@@ -40,7 +40,7 @@ static KiosDocument *
 open_book (const char *file)
 {
   g_autoptr (GError) error = NULL;
-  KiosDocument *doc = kios_document_open_sync (file, &error);
+  KiosDocument      *doc = kios_document_open_sync (file, &error);
 
   if (doc == NULL)
     kiosctl_fail ("cannot open %s: %s", file, error->message);
@@ -52,7 +52,7 @@ static void
 remember_book (KiosLibraryStore *store,
                KiosDocument     *doc)
 {
-  KiosBookRecord record = { 0 };
+  KiosBookRecord   record = { 0 };
   g_autofree char *authors = g_strjoinv (", ", (char **) kios_document_get_authors (doc));
 
   record.hash = (char *) kios_document_get_hash (doc);
@@ -76,7 +76,7 @@ kiosctl_cmd_hash (int    argc,
   for (int i = 1; i < argc; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autofree char *hash = kios_book_hash_file (argv[i], &error);
+      g_autofree char   *hash = kios_book_hash_file (argv[i], &error);
 
       if (hash == NULL)
         status = kiosctl_fail ("cannot hash %s: %s", argv[i], error->message);
@@ -90,11 +90,11 @@ int
 kiosctl_cmd_info (int    argc,
                   char **argv)
 {
-  gboolean json = FALSE;
-  const char *file = NULL;
+  gboolean                 json = FALSE;
+  const char              *file = NULL;
   g_autoptr (KiosDocument) doc = NULL;
-  GPtrArray *toc;
-  const char *const *authors;
+  GPtrArray               *toc;
+  const char *const       *authors;
 
   if (!parse_file_args (argc, argv, &json, &file))
     return kiosctl_usage ("usage: kiosctl info [--json] FILE");
@@ -109,7 +109,7 @@ kiosctl_cmd_info (int    argc,
   if (json)
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "file");
@@ -144,8 +144,8 @@ kiosctl_cmd_info (int    argc,
           if (entry->href != NULL)
             {
               g_autofree char *href = entry->fragment != NULL
-                                        ? g_strdup_printf ("%s#%s", entry->href, entry->fragment)
-                                        : g_strdup (entry->href);
+                                          ? g_strdup_printf ("%s#%s", entry->href, entry->fragment)
+                                          : g_strdup (entry->href);
 
               json_builder_add_string_value (builder, href);
             }
@@ -186,7 +186,7 @@ print_position (const KiosPosition *position,
                 gboolean            json)
 {
   g_autoptr (JsonNode) node = kios_position_to_json (position);
-  JsonObject *object = json_node_get_object (node);
+  JsonObject          *object = json_node_get_object (node);
 
   if (json)
     {
@@ -199,7 +199,7 @@ print_position (const KiosPosition *position,
 
     for (GList *l = members; l != NULL; l = l->next)
       {
-        JsonNode *member = json_object_get_member (object, l->data);
+        JsonNode        *member = json_object_get_member (object, l->data);
         g_autofree char *value = NULL;
 
         if (JSON_NODE_HOLDS_NULL (member))
@@ -217,12 +217,12 @@ int
 kiosctl_cmd_position (int    argc,
                       char **argv)
 {
-  gboolean json = FALSE;
-  const char *file = NULL;
-  const char *set = NULL;
-  g_autoptr (GError) error = NULL;
+  gboolean                     json = FALSE;
+  const char                  *file = NULL;
+  const char                  *set = NULL;
+  g_autoptr (GError)           error = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (GPtrArray) rest = g_ptr_array_new ();
+  g_autoptr (GPtrArray)        rest = g_ptr_array_new ();
 
   g_ptr_array_add (rest, argv[0]);
   for (int i = 1; i < argc; i++)
@@ -268,7 +268,7 @@ kiosctl_cmd_position (int    argc,
     }
   else
     {
-      g_autofree char *hash = kios_book_hash_file (file, &error);
+      g_autofree char         *hash = kios_book_hash_file (file, &error);
       g_autoptr (KiosPosition) position = NULL;
 
       if (hash == NULL)
@@ -292,7 +292,7 @@ parse_size (const char *text,
             int        *height)
 {
   g_auto (GStrv) parts = g_strsplit (text, "x", 2);
-  guint64 w = 0, h = 0;
+  guint64        w = 0, h = 0;
 
   if (g_strv_length (parts) != 2 ||
       !g_ascii_string_to_unsigned (parts[0], 10, 64, 8192, &w, NULL) ||
@@ -308,15 +308,15 @@ int
 kiosctl_cmd_render (int    argc,
                     char **argv)
 {
-  const char *file = NULL, *at = NULL, *size = NULL, *out = NULL;
-  double font_size = 18;
-  int width = 0, height = 0;
-  g_autoptr (GError) error = NULL;
+  const char              *file = NULL, *at = NULL, *size = NULL, *out = NULL;
+  double                   font_size = 18;
+  int                      width = 0, height = 0;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = NULL;
   g_autoptr (KiosPosition) position = NULL;
-  g_autoptr (KiosPage) page = NULL;
-  KiosPageRequest request;
-  KiosLayout layout = { 0 };
+  g_autoptr (KiosPage)     page = NULL;
+  KiosPageRequest          request;
+  KiosLayout               layout = { 0 };
 
   for (int i = 1; i < argc; i++)
     {

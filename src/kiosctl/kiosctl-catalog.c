@@ -22,7 +22,7 @@
 #define CATALOG_MARKER "{catalog}"
 /* Feeds visited when looking for a book that was not seen by browse/search. */
 #define MAX_CRAWL_FEEDS 40
-#define MAX_CACHE_IDS   20000
+#define MAX_CACHE_IDS 20000
 
 typedef struct
 {
@@ -137,14 +137,13 @@ cache_path (const char *name)
 static JsonObject *
 cache_load (const char *name)
 {
-  g_autofree char *path = cache_path (name);
-  g_autofree char *data = NULL;
-  gsize            len = 0;
+  g_autofree char       *path = cache_path (name);
+  g_autofree char       *data = NULL;
+  gsize                  len = 0;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode        *root;
+  JsonNode              *root;
 
-  if (!g_file_get_contents (path, &data, &len, NULL) || len > 16 * 1024 * 1024
-      || !kios_opds_json_check_depth (data, len, 8, NULL) || !json_parser_load_from_data (parser, data, len, NULL))
+  if (!g_file_get_contents (path, &data, &len, NULL) || len > 16 * 1024 * 1024 || !kios_opds_json_check_depth (data, len, 8, NULL) || !json_parser_load_from_data (parser, data, len, NULL))
     return json_object_new ();
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -156,12 +155,12 @@ static void
 cache_remember (Catalog            *c,
                 const KiosOpdsFeed *feed)
 {
-  g_autoptr (JsonObject) cache = cache_load (c->record->name);
-  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonObject)    cache = cache_load (c->record->name);
+  g_autoptr (JsonNode)      root = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *path = cache_path (c->record->name);
-  g_autofree char *text = NULL;
-  g_autofree char *where = NULL;
+  g_autofree char          *path = cache_path (c->record->name);
+  g_autofree char          *text = NULL;
+  g_autofree char          *where = NULL;
 
   /* Never a secret on disk: only the part after a secret catalog URL. */
   if (g_str_has_prefix (feed->base_url, c->url))
@@ -202,19 +201,19 @@ print_feed (Catalog            *c,
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "entries");
       json_builder_begin_array (b);
       for (guint i = 0; i < feed->entries->len; i++)
         {
-          const KiosOpdsEntry *e = feed->entries->pdata[i];
+          const KiosOpdsEntry  *e = feed->entries->pdata[i];
           g_autoptr (GPtrArray) formats = kios_opds_entry_get_formats (e);
-          const KiosOpdsLink  *link = e->kind == KIOS_OPDS_ENTRY_BOOK ? kios_opds_entry_pick_acquisition (e, NULL) : NULL;
-          g_autofree char     *href = display_href (c, e->kind == KIOS_OPDS_ENTRY_BOOK
-                                                           ? (link != NULL ? link->href : NULL)
-                                                           : e->navigation_href);
+          const KiosOpdsLink   *link = e->kind == KIOS_OPDS_ENTRY_BOOK ? kios_opds_entry_pick_acquisition (e, NULL) : NULL;
+          g_autofree char      *href = display_href (c, e->kind == KIOS_OPDS_ENTRY_BOOK
+                                                            ? (link != NULL ? link->href : NULL)
+                                                            : e->navigation_href);
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "kind");
@@ -267,8 +266,8 @@ print_feed (Catalog            *c,
       else
         {
           g_autoptr (GPtrArray) formats = kios_opds_entry_get_formats (e);
-          g_autofree char *authors = NULL;
-          g_autofree char *fmts = NULL;
+          g_autofree char      *authors = NULL;
+          g_autofree char      *fmts = NULL;
 
           g_ptr_array_add (e->authors, NULL);
           authors = g_strjoinv (", ", (char **) e->authors->pdata);
@@ -291,14 +290,14 @@ int
 kiosctl_cmd_browse (int    argc,
                     char **argv)
 {
-  const char *name = NULL;
-  const char *href = NULL;
-  gboolean    json = FALSE;
+  const char                  *name = NULL;
+  const char                  *href = NULL;
+  gboolean                     json = FALSE;
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_auto (Catalog) c = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autofree char *target = NULL;
+  g_auto (Catalog)             c = { 0 };
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosOpdsFeed)     feed = NULL;
+  g_autofree char             *target = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -340,13 +339,13 @@ int
 kiosctl_cmd_search (int    argc,
                     char **argv)
 {
-  const char *name = NULL;
-  const char *query = NULL;
-  gboolean    json = FALSE;
+  const char                  *name = NULL;
+  const char                  *query = NULL;
+  gboolean                     json = FALSE;
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_auto (Catalog) c = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
+  g_auto (Catalog)             c = { 0 };
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosOpdsFeed)     feed = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -391,18 +390,18 @@ find_entry (Catalog    *c,
             GError    **error)
 {
   g_autoptr (JsonObject) cache = cache_load (c->record->name);
-  g_autoptr (GQueue) queue = g_queue_new ();
+  g_autoptr (GQueue)     queue = g_queue_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  const char *where = json_object_has_member (cache, id) ? json_object_get_string_member_with_default (cache, id, NULL)
-                                                          : NULL;
-  KiosOpdsEntry *found = NULL;
-  guint visited = 0;
+  const char            *where = json_object_has_member (cache, id) ? json_object_get_string_member_with_default (cache, id, NULL)
+                                                                    : NULL;
+  KiosOpdsEntry         *found = NULL;
+  guint                  visited = 0;
 
   if (where != NULL)
     {
-      g_autofree char *url = input_href (c, where);
+      g_autofree char         *url = input_href (c, where);
       g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (c->client, url, NULL, NULL);
-      const KiosOpdsEntry *e = feed != NULL ? kios_opds_feed_find_entry (feed, id) : NULL;
+      const KiosOpdsEntry     *e = feed != NULL ? kios_opds_feed_find_entry (feed, id) : NULL;
 
       if (e != NULL)
         return kios_opds_entry_copy (e);
@@ -411,10 +410,10 @@ find_entry (Catalog    *c,
   g_queue_push_tail (queue, NULL); /* the root */
   while (!g_queue_is_empty (queue) && visited < MAX_CRAWL_FEEDS && found == NULL)
     {
-      g_autofree char *url = g_queue_pop_head (queue);
+      g_autofree char         *url = g_queue_pop_head (queue);
       g_autoptr (KiosOpdsFeed) feed = NULL;
-      g_autoptr (GError) local_error = NULL;
-      const KiosOpdsEntry *e;
+      g_autoptr (GError)       local_error = NULL;
+      const KiosOpdsEntry     *e;
 
       visited++;
       feed = kios_opds_client_fetch (c->client, url, NULL, &local_error);
@@ -469,18 +468,18 @@ int
 kiosctl_cmd_download (int    argc,
                       char **argv)
 {
-  const char *name = NULL;
-  const char *id = NULL;
-  const char *format = NULL;
-  gboolean    json = FALSE;
-  gboolean    existing = FALSE;
-  gboolean    tty = isatty (STDERR_FILENO);
+  const char                  *name = NULL;
+  const char                  *id = NULL;
+  const char                  *format = NULL;
+  gboolean                     json = FALSE;
+  gboolean                     existing = FALSE;
+  gboolean                     tty = isatty (STDERR_FILENO);
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_auto (Catalog) c = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsEntry) entry = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
-  g_autofree char *path = NULL;
+  g_auto (Catalog)             c = { 0 };
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosOpdsEntry)    entry = NULL;
+  g_autoptr (KiosBookRecord)   book = NULL;
+  g_autofree char             *path = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -529,7 +528,7 @@ kiosctl_cmd_download (int    argc,
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "path");
@@ -561,10 +560,10 @@ int
 kiosctl_source_test_opds (const KiosSourceRecord *record)
 {
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_auto (Catalog) c = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autofree char *shown = NULL;
+  g_auto (Catalog)             c = { 0 };
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosOpdsFeed)     feed = NULL;
+  g_autofree char             *shown = NULL;
 
   store = kiosctl_open_store (&error);
   if (store == NULL)

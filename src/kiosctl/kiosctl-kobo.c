@@ -56,7 +56,7 @@ open_client (KiosLibraryStore *store,
              KiosSourceRecord *record,
              GError          **error)
 {
-  g_autoptr (KiosKoboClient) client = kios_kobo_source_open (record, NULL, error);
+  g_autoptr (KiosKoboClient)   client = kios_kobo_source_open (record, NULL, error);
   g_autoptr (KiosKoboSettings) settings = NULL;
 
   if (client == NULL)
@@ -76,11 +76,11 @@ kiosctl_source_test_kobo (const KiosSourceRecord *source)
 {
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
-  g_autoptr (KiosKoboClient) client = NULL;
+  g_autoptr (KiosKoboClient)   client = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *label = NULL;
-  KiosKoboFamily family;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *label = NULL;
+  KiosKoboFamily               family;
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
@@ -111,7 +111,7 @@ print_entries (GPtrArray *entries,
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "entries");
@@ -152,7 +152,7 @@ print_entries (GPtrArray *entries,
     }
   for (guint i = 0; i < entries->len; i++)
     {
-      KiosKoboEntry   *e = entries->pdata[i];
+      KiosKoboEntry      *e = entries->pdata[i];
       g_autoptr (GString) authors = g_string_new (NULL);
       g_autoptr (GString) formats = g_string_new (NULL);
 
@@ -170,9 +170,9 @@ refresh_catalog (KiosLibraryStore *store,
                  KiosSourceRecord *record,
                  KiosKoboClient  **client_out)
 {
-  g_autoptr (KiosKoboClient) client = NULL;
+  g_autoptr (KiosKoboClient)   client = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)           error = NULL;
 
   client = open_client (store, record, &error);
   if (client == NULL)
@@ -197,9 +197,9 @@ kiosctl_kobo_browse (const KiosSourceRecord *source,
 {
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
-  g_autoptr (GPtrArray) entries = NULL;
-  g_autoptr (GError) error = NULL;
-  int rc;
+  g_autoptr (GPtrArray)        entries = NULL;
+  g_autoptr (GError)           error = NULL;
+  int                          rc;
 
   if (href != NULL)
     return kiosctl_fail ("a Kobo sync source is one flat list of books: browse it without HREF");
@@ -241,14 +241,14 @@ kiosctl_kobo_download (const KiosSourceRecord *source,
 {
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (KiosSourceRecord) record = kios_source_record_copy (source);
-  g_autoptr (KiosKoboClient) client = NULL;
-  g_autoptr (KiosKoboEntry) entry = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *recorded = NULL;
-  gboolean existing = FALSE;
-  int rc;
+  g_autoptr (KiosKoboClient)   client = NULL;
+  g_autoptr (KiosKoboEntry)    entry = NULL;
+  g_autoptr (KiosBookRecord)   book = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *path = NULL;
+  g_autofree char             *recorded = NULL;
+  gboolean                     existing = FALSE;
+  int                          rc;
 
   if (format != NULL && !g_str_equal (format, "epub"))
     return kiosctl_fail ("Kobo sync serves EPUB books only");
@@ -283,7 +283,7 @@ kiosctl_kobo_download (const KiosSourceRecord *source,
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "path");
@@ -343,21 +343,21 @@ kiosctl_kobo_sync (gboolean    push,
                    gboolean    json,
                    const char *file)
 {
-  g_autofree char *path = g_canonicalize_filename (file, NULL);
-  g_autofree char *hash = NULL;
-  g_autofree char *source = NULL;
-  g_autofree char *reason = NULL;
-  g_autofree char *own_id = NULL;
-  g_autofree char *note = NULL;
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosKoboBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (KiosPosition) resolved = NULL;
+  g_autofree char                 *path = g_canonicalize_filename (file, NULL);
+  g_autofree char                 *hash = NULL;
+  g_autofree char                 *source = NULL;
+  g_autofree char                 *reason = NULL;
+  g_autofree char                 *own_id = NULL;
+  g_autofree char                 *note = NULL;
+  g_autoptr (KiosLibraryStore)     store = NULL;
+  g_autoptr (KiosKoboBackend)      backend = NULL;
+  g_autoptr (KiosPosition)         local = NULL;
+  g_autoptr (KiosPosition)         remote = NULL;
+  g_autoptr (KiosPosition)         resolved = NULL;
   g_autoptr (KiosKoboReadingState) raw = NULL;
-  g_autoptr (GError) error = NULL;
-  KiosSyncDecisionInput input = { 0 };
-  KiosSyncDecision decision;
+  g_autoptr (GError)               error = NULL;
+  KiosSyncDecisionInput            input = { 0 };
+  KiosSyncDecision                 decision;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return -1;
@@ -389,8 +389,7 @@ kiosctl_kobo_sync (gboolean    push,
           g_autofree char *message = kios_redact_text (error->message);
 
           /* Transient failures stay pending, for the app to deliver later. */
-          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK)
-              || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
             kios_library_store_set_pending_push (store, hash, source, local);
           kios_library_store_log_sync (store, hash, source, "push-failed", message);
           kios_library_store_flush (store, 5000);
@@ -403,7 +402,7 @@ kiosctl_kobo_sync (gboolean    push,
       if (json)
         {
           g_autoptr (JsonBuilder) b = json_builder_new ();
-          g_autoptr (JsonNode) root = NULL;
+          g_autoptr (JsonNode)    root = NULL;
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "protocol");
@@ -469,7 +468,7 @@ kiosctl_kobo_sync (gboolean    push,
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "protocol");

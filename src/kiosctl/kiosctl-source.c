@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SOURCE_USAGE                                                                 \
+#define SOURCE_USAGE                                                                   \
   "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] " \
   "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | source test NAME"
 

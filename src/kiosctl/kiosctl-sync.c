@@ -148,24 +148,24 @@ readium_sync (gboolean    push,
               gboolean    json,
               const char *file)
 {
-  g_autofree char *path = g_canonicalize_filename (file, NULL);
-  g_autofree char *hash = NULL;
-  g_autofree char *reason = NULL;
-  g_autofree char *own_id = NULL;
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (KiosPosition) resolved = NULL;
+  g_autofree char                   *path = g_canonicalize_filename (file, NULL);
+  g_autofree char                   *hash = NULL;
+  g_autofree char                   *reason = NULL;
+  g_autofree char                   *own_id = NULL;
+  g_autoptr (KiosLibraryStore)       store = NULL;
+  g_autoptr (KiosReadiumBackend)     backend = NULL;
+  g_autoptr (KiosPosition)           local = NULL;
+  g_autoptr (KiosPosition)           remote = NULL;
+  g_autoptr (KiosPosition)           resolved = NULL;
   g_autoptr (KiosReadiumProgression) doc = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
-  g_autoptr (JsonBuilder) b = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (GError) error = NULL;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_STORED;
-  KiosSyncDecisionInput input = { 0 };
-  KiosSyncDecision decision;
-  const char *source;
+  g_autoptr (KiosBookRecord)         book = NULL;
+  g_autoptr (JsonBuilder)            b = NULL;
+  g_autoptr (JsonNode)               root = NULL;
+  g_autoptr (GError)                 error = NULL;
+  KiosReadiumPutResult               result = KIOS_READIUM_PUT_STORED;
+  KiosSyncDecisionInput              input = { 0 };
+  KiosSyncDecision                   decision;
+  const char                        *source;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return -1;
@@ -200,14 +200,14 @@ readium_sync (gboolean    push,
 
       if (local == NULL)
         return kiosctl_fail ("no saved position for “%s”: open it in Kios or set one with "
-                             "“kiosctl position FILE --set POS” first", file);
+                             "“kiosctl position FILE --set POS” first",
+                             file);
       if (!kios_readium_backend_push_sync (backend, local, &result, NULL, &error))
         {
           g_autofree char *message = kios_redact_text (error->message);
 
           /* Transient failures stay pending, for the app to deliver later. */
-          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK)
-              || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+          if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
             kios_library_store_set_pending_push (store, hash, source, local);
           kios_library_store_flush (store, 5000);
           return kiosctl_fail ("%s", message);
@@ -221,7 +221,7 @@ readium_sync (gboolean    push,
         {
           printf ("%s “%s”: %s\n", result == KIOS_READIUM_PUT_STORED ? "Pushed to" : "Not pushed to",
                   source,
-                  result == KIOS_READIUM_PUT_STORED     ? "stored"
+                  result == KIOS_READIUM_PUT_STORED      ? "stored"
                   : result == KIOS_READIUM_PUT_NOT_NEWER ? "the server keeps a position at least as new"
                                                          : "the server's progression is read-only");
           return KIOSCTL_EXIT_OK;

@@ -51,7 +51,7 @@ kiosctl_fail (const char *format,
               ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -66,7 +66,7 @@ kiosctl_usage (const char *format,
                ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -80,7 +80,7 @@ void
 kiosctl_print_json (JsonNode *node)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char          *text = NULL;
 
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_root (generator, node);
@@ -120,7 +120,7 @@ kiosctl_set_time (JsonObject *object,
                   gint64      unix_seconds)
 {
   g_autoptr (GDateTime) time = unix_seconds > 0 ? g_date_time_new_from_unix_utc (unix_seconds) : NULL;
-  g_autofree char *iso = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+  g_autofree char      *iso = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
 
   kiosctl_set_string (object, key, iso);
 }
@@ -142,10 +142,10 @@ kiosctl_read_secret (const char *prompt,
                      gboolean    from_stdin,
                      GError    **error)
 {
-  char buffer[4096];
+  char           buffer[4096];
   struct termios saved, quiet;
-  gboolean tty = !from_stdin && isatty (STDIN_FILENO);
-  gsize len;
+  gboolean       tty = !from_stdin && isatty (STDIN_FILENO);
+  gsize          len;
 
   if (!from_stdin && !tty)
     {

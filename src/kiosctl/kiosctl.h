@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /* Exit codes of the kiosctl contract (PRODUCT.md). */
-#define KIOSCTL_EXIT_OK    0
+#define KIOSCTL_EXIT_OK 0
 #define KIOSCTL_EXIT_ERROR 1 /* a user-facing error, one message on stderr */
 #define KIOSCTL_EXIT_USAGE 2
 

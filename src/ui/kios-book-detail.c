@@ -18,13 +18,13 @@
 /* One download, shared by the worker (progress) and the main thread (timer). */
 typedef struct
 {
-  GMutex              lock;
-  guint64             received;
-  guint64             total;
-  KiosOpdsClient     *client;
-  KiosLibraryStore   *store;
-  char               *source_name;
-  KiosOpdsEntry      *entry;
+  GMutex            lock;
+  guint64           received;
+  guint64           total;
+  KiosOpdsClient   *client;
+  KiosLibraryStore *store;
+  char             *source_name;
+  KiosOpdsEntry    *entry;
 } Download;
 
 static void
@@ -49,7 +49,7 @@ struct _KiosBookDetail
 
   KiosLibraryStore *store;
   char             *source_name;
-  KiosOpdsClient   *client;      /* handed to the download, then NULL */
+  KiosOpdsClient   *client; /* handed to the download, then NULL */
   KiosOpdsEntry    *entry;
   char             *path;
   char             *error;
@@ -59,27 +59,26 @@ struct _KiosBookDetail
   guint             progress_id;
   double            fraction;
 
-  GtkWidget   *cover;
-  GtkWidget   *placeholder;
-  GtkLabel    *title_label;
-  GtkLabel    *authors_label;
-  GtkLabel    *series_label;
-  GtkStack    *action_stack;
-  GtkWidget   *download_button;
-  GtkWidget   *progress_bar;
-  GtkLabel    *progress_label;
-  GtkLabel    *error_label;
-  GtkWidget   *details_list;
-  GtkWidget   *language_row;
-  GtkWidget   *formats_row;
-  GtkWidget   *summary_box;
-  GtkLabel    *summary_label;
+  GtkWidget *cover;
+  GtkWidget *placeholder;
+  GtkLabel  *title_label;
+  GtkLabel  *authors_label;
+  GtkLabel  *series_label;
+  GtkStack  *action_stack;
+  GtkWidget *download_button;
+  GtkWidget *progress_bar;
+  GtkLabel  *progress_label;
+  GtkLabel  *error_label;
+  GtkWidget *details_list;
+  GtkWidget *language_row;
+  GtkWidget *formats_row;
+  GtkWidget *summary_box;
+  GtkLabel  *summary_label;
 };
 
 G_DEFINE_FINAL_TYPE (KiosBookDetail, kios_book_detail, ADW_TYPE_BIN)
 
-enum
-{
+enum {
   SIGNAL_READ,
   SIGNAL_BACK,
   N_SIGNALS
@@ -287,9 +286,7 @@ download_cb (GObject      *source_object,
     {
       /* A cancelled download of the book still on screen hands its client
        * back, so Download works again (the task keeps the view alive). */
-      if (self->client == NULL && self->entry != NULL && download->client != NULL
-          && g_strcmp0 (self->entry->id, download->entry->id) == 0
-          && g_strcmp0 (self->source_name, download->source_name) == 0)
+      if (self->client == NULL && self->entry != NULL && download->client != NULL && g_strcmp0 (self->entry->id, download->entry->id) == 0 && g_strcmp0 (self->source_name, download->source_name) == 0)
         self->client = g_steal_pointer (&download->client);
       return;
     }
@@ -593,7 +590,7 @@ kios_book_detail_show (KiosBookDetail      *self,
 {
   const char           *source_name;
   const char           *cover_href;
-  g_autoptr (GString) authors = g_string_new (NULL);
+  g_autoptr (GString)   authors = g_string_new (NULL);
   g_autoptr (GPtrArray) formats = NULL;
   g_autofree char      *formats_text = NULL;
   g_autofree char      *series = NULL;

@@ -5,8 +5,8 @@
 
 #include <adwaita.h>
 
-#include "kios-library-store.h"
 #include "kios-catalog-view.h"
+#include "kios-library-store.h"
 #include "kios-opds-client.h"
 
 G_BEGIN_DECLS

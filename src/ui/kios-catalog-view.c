@@ -98,11 +98,11 @@ struct _KiosCatalogView
   char             *url;
   char             *username;
   char             *password;
-  Conn             *conn;         /* feeds */
-  Conn             *cover_conn;   /* covers, one after the other */
-  GCancellable     *cancellable;  /* the feed request in flight */
+  Conn             *conn;               /* feeds */
+  Conn             *cover_conn;         /* covers, one after the other */
+  GCancellable     *cancellable;        /* the feed request in flight */
   GCancellable     *source_cancellable; /* everything of this source */
-  GPtrArray        *pages;        /* Page*, the way back */
+  GPtrArray        *pages;              /* Page*, the way back */
   gboolean          busy;
   gboolean          loading_more;
   gboolean          asked_credentials;
@@ -110,11 +110,11 @@ struct _KiosCatalogView
   char             *failed_href;
   char             *failed_query;
   char             *error_message;
-  char             *next_title;   /* the navigation entry being opened */
+  char             *next_title; /* the navigation entry being opened */
 
-  GQueue            cover_queue;  /* cards (owned refs) waiting for their cover */
-  gboolean          cover_running;
-  guint             covers_idle_id;
+  GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
+  gboolean cover_running;
+  guint    covers_idle_id;
 
   GtkWidget         *header;
   GtkWidget         *back_button;
@@ -129,13 +129,12 @@ struct _KiosCatalogView
   AdwStatusPage     *error_page;
   AdwStatusPage     *empty_page;
   GtkWidget         *loading_spinner;
-  KiosKoboShelf     *kobo_shelf;   /* a "kobo" source shows here instead */
+  KiosKoboShelf     *kobo_shelf; /* a "kobo" source shows here instead */
 };
 
 G_DEFINE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, ADW_TYPE_BIN)
 
-enum
-{
+enum {
   SIGNAL_BOOK_ACTIVATED,
   N_SIGNALS
 };
@@ -189,7 +188,7 @@ decode_cover (GBytes  *bytes,
               GError **error)
 {
   g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GdkPixbuf)    pixbuf = NULL;
 
   /* Scaled while decoding: a 3000-pixel cover never sits in memory whole. */
   pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, -1, height, TRUE, NULL, error);
@@ -336,13 +335,11 @@ queue_visible_covers (KiosCatalogView *self)
       GtkWidget      *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
       graphene_rect_t bounds;
 
-      if (card == NULL || g_object_get_data (G_OBJECT (card), "cover-href") == NULL
-          || g_object_get_data (G_OBJECT (card), "cover-requested") != NULL)
+      if (card == NULL || g_object_get_data (G_OBJECT (card), "cover-href") == NULL || g_object_get_data (G_OBJECT (card), "cover-requested") != NULL)
         continue;
       if (!gtk_widget_compute_bounds (card, GTK_WIDGET (self->scrolled), &bounds))
         continue;
-      if (bounds.origin.y + bounds.size.height < -PRELOAD_DISTANCE
-          || bounds.origin.y > visible_height + PRELOAD_DISTANCE)
+      if (bounds.origin.y + bounds.size.height < -PRELOAD_DISTANCE || bounds.origin.y > visible_height + PRELOAD_DISTANCE)
         continue;
 
       g_object_set_data (G_OBJECT (card), "cover-requested", GINT_TO_POINTER (TRUE));
@@ -601,8 +598,7 @@ show_current_page (KiosCatalogView *self)
     const KiosOpdsFeed *root = ((Page *) g_ptr_array_index (self->pages, 0))->feed;
 
     gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
-                            page->feed->search_template != NULL || page->feed->opensearch_href != NULL
-                                || root->search_template != NULL || root->opensearch_href != NULL);
+                            page->feed->search_template != NULL || page->feed->opensearch_href != NULL || root->search_template != NULL || root->opensearch_href != NULL);
   }
   if (page->feed->entries->len == 0)
     {
@@ -642,20 +638,20 @@ show_error (KiosCatalogView *self,
 typedef struct
 {
   Op                op;
-  Conn             *conn;     /* NULL for OP_OPEN */
-  KiosSourceRecord *source;   /* OP_OPEN */
+  Conn             *conn;   /* NULL for OP_OPEN */
+  KiosSourceRecord *source; /* OP_OPEN */
   char             *href;
   char             *query;
-  char             *title;    /* OP_FETCH: the entry's title, nullable */
-  KiosOpdsFeed     *from;     /* OP_SEARCH: a light copy of the page's search links */
+  char             *title; /* OP_FETCH: the entry's title, nullable */
+  KiosOpdsFeed     *from;  /* OP_SEARCH: a light copy of the page's search links */
   /* results */
-  char             *url;
-  char             *username;
-  char             *password;
-  KiosOpdsClient   *client;   /* OP_OPEN */
-  KiosOpdsFeed     *feed;
-  char             *realm;
-  GError           *error;
+  char           *url;
+  char           *username;
+  char           *password;
+  KiosOpdsClient *client; /* OP_OPEN */
+  KiosOpdsFeed   *feed;
+  char           *realm;
+  GError         *error;
 } Job;
 
 static void
@@ -765,8 +761,7 @@ job_cb (GObject      *source_object,
       self->failed_query = g_strdup (job->query);
 
       /* A 401 asks for credentials once, naming the realm. */
-      if (g_error_matches (job->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials
-          && self->store != NULL)
+      if (g_error_matches (job->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL)
         {
           self->asked_credentials = TRUE;
           show_error (self, job->error);
@@ -887,14 +882,11 @@ maybe_load_more (KiosCatalogView *self)
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
   Page          *page = current_page (self);
 
-  if (page == NULL || page->feed->next_href == NULL || self->busy
-      || page->feed->entries->len >= KIOS_OPDS_MAX_ENTRIES
-      || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "entries") != 0)
+  if (page == NULL || page->feed->next_href == NULL || self->busy || page->feed->entries->len >= KIOS_OPDS_MAX_ENTRIES || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "entries") != 0)
     return;
 
   /* Near the end (or a first page too short to scroll): the next page. */
-  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment)
-      >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
+  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
     start_op (self, OP_MORE, page->feed->next_href, NULL);
 }
 
@@ -937,8 +929,7 @@ save_credentials_worker (GTask        *task,
 
   g_free (job->source->auth);
   job->source->auth = g_strdup ("basic");
-  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error)
-      || !kios_library_store_update_source (job->store, job->source, &error))
+  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error) || !kios_library_store_update_source (job->store, job->source, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1005,8 +996,7 @@ credentials_changed_cb (AdwMessageDialog *dialog)
   GtkEditable *password_row = g_object_get_data (G_OBJECT (dialog), "password");
 
   adw_message_dialog_set_response_enabled (dialog, "sign-in",
-                                           *gtk_editable_get_text (user_row) != '\0'
-                                               && *gtk_editable_get_text (password_row) != '\0');
+                                           *gtk_editable_get_text (user_row) != '\0' && *gtk_editable_get_text (password_row) != '\0');
 }
 
 static void
@@ -1119,7 +1109,7 @@ child_activated_cb (KiosCatalogView *self,
 static void
 search_activate_cb (KiosCatalogView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  const char      *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autofree char *query = g_strstrip (g_strdup (text));
 
   if (*query == '\0')

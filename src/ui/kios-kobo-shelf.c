@@ -14,9 +14,9 @@
 
 #include <glib/gi18n.h>
 
-#define COVER_WIDTH         120
-#define COVER_HEIGHT        180
-#define DETAIL_COVER_WIDTH  200
+#define COVER_WIDTH 120
+#define COVER_HEIGHT 180
+#define DETAIL_COVER_WIDTH 200
 #define DETAIL_COVER_HEIGHT 300
 #define COVER_DECODE_HEIGHT 450
 
@@ -34,40 +34,39 @@ struct _KiosKoboShelf
   guint             n_covers_fetched;
   guint             n_covers_shown;
   char             *message;
-  GPtrArray        *entries;              /* KiosKoboEntry */
-  GPtrArray        *cards;                /* GtkWidget (the flow box's boxes), unowned */
-  GHashTable       *textures;             /* cover image id → GdkTexture, for every source */
+  GPtrArray        *entries;  /* KiosKoboEntry */
+  GPtrArray        *cards;    /* GtkWidget (the flow box's boxes), unowned */
+  GHashTable       *textures; /* cover image id → GdkTexture, for every source */
 
-  int               detail_index;         /* -1: no book shown */
-  const char       *detail_state;
-  char             *book_path;
-  gboolean          read_after_download;
+  int         detail_index; /* -1: no book shown */
+  const char *detail_state;
+  char       *book_path;
+  gboolean    read_after_download;
 
-  GtkLabel         *title_label;
-  GtkLabel         *subtitle_label;
-  GtkWidget        *reload_button;
-  GtkStack         *stack;
-  GtkWidget        *flow_box;
-  GtkLabel         *warning_label;
-  AdwStatusPage    *consent_page;
-  AdwStatusPage    *error_page;
-  AdwStatusPage    *empty_page;
+  GtkLabel      *title_label;
+  GtkLabel      *subtitle_label;
+  GtkWidget     *reload_button;
+  GtkStack      *stack;
+  GtkWidget     *flow_box;
+  GtkLabel      *warning_label;
+  AdwStatusPage *consent_page;
+  AdwStatusPage *error_page;
+  AdwStatusPage *empty_page;
 
-  GtkWidget        *detail_cover;
-  GtkWidget        *detail_placeholder;
-  GtkLabel         *detail_title;
-  GtkLabel         *detail_authors;
-  GtkLabel         *detail_series;
-  GtkLabel         *detail_formats;
-  GtkWidget        *detail_button;
-  GtkWidget        *detail_spinner;
-  GtkLabel         *detail_error;
+  GtkWidget *detail_cover;
+  GtkWidget *detail_placeholder;
+  GtkLabel  *detail_title;
+  GtkLabel  *detail_authors;
+  GtkLabel  *detail_series;
+  GtkLabel  *detail_formats;
+  GtkWidget *detail_button;
+  GtkWidget *detail_spinner;
+  GtkLabel  *detail_error;
 };
 
 G_DEFINE_FINAL_TYPE (KiosKoboShelf, kios_kobo_shelf, ADW_TYPE_BIN)
 
-enum
-{
+enum {
   SIGNAL_READ,
   N_SIGNALS
 };
@@ -95,14 +94,14 @@ static char *
 consent_text (KiosKoboFamily family)
 {
   return g_strdup (family == KIOS_KOBO_FAMILY_GRIMMORY
-                     ? _ ("Grimmory and BookLore mark reading positions as delivered for the whole account. "
-                          "If Kios lists this library, a Kobo e-reader signed in with the same account can "
-                          "miss positions. Kios lists it only if you allow it in the source’s settings; best "
-                          "with a separate server user for Kios.")
-                     : _ ("Calibre-Web and Calibre-Web-Automated hand each book to only one device per "
-                          "account. If Kios lists this library, a Kobo e-reader signed in with the same "
-                          "account will not receive those books. Kios lists it only if you allow it in the "
-                          "source’s settings; best with a separate server user for Kios."));
+                       ? _ ("Grimmory and BookLore mark reading positions as delivered for the whole account. "
+                            "If Kios lists this library, a Kobo e-reader signed in with the same account can "
+                            "miss positions. Kios lists it only if you allow it in the source’s settings; best "
+                            "with a separate server user for Kios.")
+                       : _ ("Calibre-Web and Calibre-Web-Automated hand each book to only one device per "
+                            "account. If Kios lists this library, a Kobo e-reader signed in with the same "
+                            "account will not receive those books. Kios lists it only if you allow it in the "
+                            "source’s settings; best with a separate server user for Kios."));
 }
 
 /* ---- opening a source ----------------------------------------------------- */
@@ -116,10 +115,10 @@ typedef struct
 typedef struct
 {
   GPtrArray        *entries;
-  KiosSourceRecord *record;  /* with the settings the connect saved */
+  KiosSourceRecord *record; /* with the settings the connect saved */
   KiosKoboFamily    family;
   gboolean          no_consent;
-  char             *warning;  /* the sync failed, the stored catalog shows */
+  char             *warning; /* the sync failed, the stored catalog shows */
 } OpenResult;
 
 static void
@@ -145,12 +144,12 @@ open_worker (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  OpenJob         *job = task_data;
-  OpenResult      *result = g_new0 (OpenResult, 1);
-  g_autoptr (KiosKoboClient) client = NULL;
+  OpenJob                     *job = task_data;
+  OpenResult                  *result = g_new0 (OpenResult, 1);
+  g_autoptr (KiosKoboClient)   client = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (GError) failure = NULL;
-  GError          *error = NULL;
+  g_autoptr (GError)           failure = NULL;
+  GError                      *error = NULL;
 
   /* The store's record, not the caller's copy: an older copy lacks the
    * catalog key the first connect drew, and would draw another one (an empty
@@ -166,8 +165,7 @@ open_worker (GTask        *task,
       return;
     }
 
-  if (!kios_kobo_source_connect (client, job->store, result->record, cancellable, &failure)
-      && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!kios_kobo_source_connect (client, job->store, result->record, cancellable, &failure) && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       open_result_free (result);
       g_task_return_error (task, g_steal_pointer (&failure));
@@ -184,8 +182,7 @@ open_worker (GTask        *task,
       return;
     }
 
-  if (failure == NULL && !kios_kobo_library_sync (client, job->store, result->record, NULL, cancellable, &failure)
-      && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (failure == NULL && !kios_kobo_library_sync (client, job->store, result->record, NULL, cancellable, &failure) && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       open_result_free (result);
       g_task_return_error (task, g_steal_pointer (&failure));
@@ -210,9 +207,9 @@ open_worker (GTask        *task,
 
 typedef struct
 {
-  KiosKoboShelf    *shelf;      /* a ref, dropped on the main thread */
+  KiosKoboShelf    *shelf; /* a ref, dropped on the main thread */
   KiosSourceRecord *record;
-  GPtrArray        *cover_ids;  /* char *, by card index; NULL: no cover */
+  GPtrArray        *cover_ids; /* char *, by card index; NULL: no cover */
   guint             generation;
 } CoversJob;
 
@@ -292,7 +289,7 @@ covers_worker (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  CoversJob *job = task_data;
+  CoversJob                 *job = task_data;
   g_autoptr (KiosKoboClient) client = kios_kobo_source_open (job->record, cancellable, NULL);
 
   /* One by one, each shown as it arrives: a big shelf fills in gradually. */
@@ -576,7 +573,7 @@ typedef struct
   KiosLibraryStore *store;
   KiosSourceRecord *record;
   char             *entitlement_id;
-  char             *hash;  /* out: the downloaded book's */
+  char             *hash; /* out: the downloaded book's */
 } DownloadJob;
 
 static void
@@ -595,10 +592,10 @@ download_worker (GTask        *task,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
-  DownloadJob *job = task_data;
+  DownloadJob               *job = task_data;
   g_autoptr (KiosKoboClient) client = NULL;
-  GError      *error = NULL;
-  char        *path;
+  GError                    *error = NULL;
+  char                      *path;
 
   client = kios_kobo_source_open (job->record, cancellable, &error);
   path = client != NULL ? kios_kobo_library_download (client, job->store, job->record->name, job->entitlement_id,

@@ -19,16 +19,15 @@ struct _KiosLibrarySidebar
   GPtrArray        *sources;     /* KiosSourceRecord*, shown ones */
   char             *selected;
   char             *pending_select; /* chosen once the reload shows it */
-  gboolean          quiet;       /* selecting from code without a signal */
+  gboolean          quiet;          /* selecting from code without a signal */
 
-  GtkListBox       *list;
-  GtkWidget        *sources_header;
+  GtkListBox *list;
+  GtkWidget  *sources_header;
 };
 
 G_DEFINE_FINAL_TYPE (KiosLibrarySidebar, kios_library_sidebar, ADW_TYPE_BIN)
 
-enum
-{
+enum {
   SIGNAL_SELECTED,
   SIGNAL_ADD_SOURCE,
   N_SIGNALS
@@ -411,14 +410,13 @@ struct _KiosLocalBooks
   GCancellable     *cancellable;
   GPtrArray        *books; /* KiosBookRecord* */
 
-  GtkStack         *stack;
-  GtkListBox       *list;
+  GtkStack   *stack;
+  GtkListBox *list;
 };
 
 G_DEFINE_FINAL_TYPE (KiosLocalBooks, kios_local_books, ADW_TYPE_BIN)
 
-enum
-{
+enum {
   LOCAL_SIGNAL_BOOK_ACTIVATED,
   N_LOCAL_SIGNALS
 };
@@ -439,7 +437,7 @@ create_book_row (const KiosBookRecord *book)
                                  book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                book->authors != NULL && *book->authors != '\0' ? book->authors
-                                                                              : _ ("Unknown author"));
+                                                                               : _ ("Unknown author"));
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("x-office-document-symbolic"));
   /* Translators: how much of a book has been read, e.g. "42%". */
@@ -466,9 +464,9 @@ local_list_cb (GObject      *source_object,
                gpointer      user_data)
 {
   g_autoptr (KiosLocalBooks) self = user_data; /* the reference taken for the call */
-  g_autoptr (GError)    error = NULL;
-  g_autoptr (GPtrArray) books = NULL;
-  GtkWidget            *child;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (GPtrArray)      books = NULL;
+  GtkWidget                 *child;
 
   books = kios_library_store_list_recent_finish (KIOS_LIBRARY_STORE (source_object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -18,13 +18,13 @@ struct _KiosLibrarySyncPage
 {
   AdwPreferencesPage parent_instance;
 
-  KiosLibraryStore    *store;
-  GCancellable        *cancellable;
-  GPtrArray           *sources; /* KiosSourceRecord* */
-  gboolean             loading;
+  KiosLibraryStore *store;
+  GCancellable     *cancellable;
+  GPtrArray        *sources; /* KiosSourceRecord* */
+  gboolean          loading;
 
   AdwPreferencesGroup *group;
-  GPtrArray           *rows;    /* the rows now in the group */
+  GPtrArray           *rows; /* the rows now in the group */
   GtkWidget           *empty_row;
 };
 
@@ -214,7 +214,7 @@ rebuild (KiosLibrarySyncPage *self)
         shown = source->url != NULL ? kios_redact_url (source->url) : g_strdup (_ ("URL kept in the keyring"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("network-server-symbolic"));
-      g_autofree char  *remove_name = g_strconcat ("remove-", source->name, NULL);
+      g_autofree char *remove_name = g_strconcat ("remove-", source->name, NULL);
 
       gtk_widget_set_name (remove, remove_name);
       g_object_set_data (G_OBJECT (edit), "source", source);

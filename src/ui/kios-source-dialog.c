@@ -46,8 +46,7 @@ struct _KiosSourceDialog
 
 G_DEFINE_FINAL_TYPE (KiosSourceDialog, kios_source_dialog, ADW_TYPE_WINDOW)
 
-enum
-{
+enum {
   SIGNAL_SAVED,
   N_SIGNALS
 };
@@ -63,10 +62,10 @@ typedef struct
   gboolean kobo;
   gboolean consent;
   gboolean consent_shown;
-  char *name;
-  char *url;
-  char *username;
-  char *password;
+  char    *name;
+  char    *url;
+  char    *username;
+  char    *password;
 } Fields;
 
 static void
@@ -130,9 +129,7 @@ is_web_url (const char *url)
 {
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
 
-  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0'
-         && (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0
-             || g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0);
+  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' && (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 || g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0);
 }
 
 /* NULL when the fields can be saved, else what to fix. */
@@ -192,18 +189,18 @@ show_consent (KiosSourceDialog *self,
 
   if (family == KIOS_KOBO_FAMILY_GRIMMORY)
     adw_preferences_group_set_description (
-      self->consent_group,
-      _ ("This is a Grimmory or BookLore server. It hands reading positions to only one device per "
-         "account: positions Kios picks up while listing the library will not reach a Kobo e-reader "
-         "that uses the same account.\n\nTo keep your Kobo’s deliveries, create a separate user on "
-         "the server for Kios and paste that user’s Kobo sync URL here."));
+        self->consent_group,
+        _ ("This is a Grimmory or BookLore server. It hands reading positions to only one device per "
+           "account: positions Kios picks up while listing the library will not reach a Kobo e-reader "
+           "that uses the same account.\n\nTo keep your Kobo’s deliveries, create a separate user on "
+           "the server for Kios and paste that user’s Kobo sync URL here."));
   else
     adw_preferences_group_set_description (
-      self->consent_group,
-      _ ("This is a Calibre-Web or Calibre-Web-Automated server. It hands each book to only one "
-         "device per account: books Kios lists will never reach a Kobo e-reader that uses the same "
-         "account.\n\nTo keep your Kobo’s deliveries, create a separate user on the server for Kios "
-         "and paste that user’s Kobo sync URL here."));
+        self->consent_group,
+        _ ("This is a Calibre-Web or Calibre-Web-Automated server. It hands each book to only one "
+           "device per account: books Kios lists will never reach a Kobo e-reader that uses the same "
+           "account.\n\nTo keep your Kobo’s deliveries, create a separate user on the server for Kios "
+           "and paste that user’s Kobo sync URL here."));
   gtk_check_button_set_active (self->consent_check, allowed);
   gtk_widget_set_visible (GTK_WIDGET (self->consent_group), TRUE);
   self->consent_shown = TRUE;
@@ -249,11 +246,11 @@ kind_changed_cb (KiosSourceDialog *self)
 typedef struct
 {
   KiosLibraryStore *store;
-  KiosSourceRecord *old;   /* edit: as stored */
+  KiosSourceRecord *old; /* edit: as stored */
   KiosSourceRecord *record;
   Fields            fields;
   char             *result;
-  KiosKoboFamily    family;  /* Kobo: what the server turned out to be */
+  KiosKoboFamily    family; /* Kobo: what the server turned out to be */
 } Job;
 
 static void
@@ -286,12 +283,12 @@ test_worker (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  Job            *job = task_data;
-  const char     *user = *job->fields.username != '\0' ? job->fields.username : NULL;
-  const char     *password = *job->fields.password != '\0' ? job->fields.password : NULL;
+  Job                       *job = task_data;
+  const char                *user = *job->fields.username != '\0' ? job->fields.username : NULL;
+  const char                *password = *job->fields.password != '\0' ? job->fields.password : NULL;
   g_autoptr (KiosOpdsClient) client = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  GError         *error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
+  GError                    *error = NULL;
 
   if (job->fields.kobo)
     {
@@ -364,13 +361,13 @@ save_worker (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  Job              *job = task_data;
-  const char       *user = *job->fields.username != '\0' ? job->fields.username : NULL;
-  const char       *password = *job->fields.password != '\0' ? job->fields.password : NULL;
-  gboolean          renamed = job->old != NULL && g_strcmp0 (job->old->name, job->fields.name) != 0;
+  Job                         *job = task_data;
+  const char                  *user = *job->fields.username != '\0' ? job->fields.username : NULL;
+  const char                  *password = *job->fields.password != '\0' ? job->fields.password : NULL;
+  gboolean                     renamed = job->old != NULL && g_strcmp0 (job->old->name, job->fields.name) != 0;
   g_autoptr (KiosSourceRecord) taken = NULL;
-  g_autoptr (KiosKoboClient) kobo = NULL;
-  GError           *error = NULL;
+  g_autoptr (KiosKoboClient)   kobo = NULL;
+  GError                      *error = NULL;
 
   if (job->fields.kobo)
     {
@@ -623,13 +620,13 @@ entry_row (AdwPreferencesGroup *group,
 static void
 kios_source_dialog_init (KiosSourceDialog *self)
 {
-  GtkWidget           *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget           *header = adw_header_bar_new ();
-  GtkWidget           *cancel;
-  GtkWidget           *page = adw_preferences_page_new ();
-  AdwPreferencesGroup *group;
-  const char          *kinds[] = { N_ ("OPDS Catalog"), N_ ("Kobo Sync"), NULL };
-  GtkWidget           *consent_row;
+  GtkWidget                *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget                *header = adw_header_bar_new ();
+  GtkWidget                *cancel;
+  GtkWidget                *page = adw_preferences_page_new ();
+  AdwPreferencesGroup      *group;
+  const char               *kinds[] = { N_ ("OPDS Catalog"), N_ ("Kobo Sync"), NULL };
+  GtkWidget                *consent_row;
   g_autoptr (GtkStringList) kind_model = gtk_string_list_new (NULL);
 
   self->cancellable = g_cancellable_new ();
@@ -814,7 +811,7 @@ void
 kios_source_dialog_test (KiosSourceDialog *self)
 {
   g_autoptr (GTask) task = NULL;
-  g_auto (Fields) fields = { 0 };
+  g_auto (Fields)   fields = { 0 };
   const char       *problem;
 
   g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));
@@ -842,7 +839,7 @@ void
 kios_source_dialog_save (KiosSourceDialog *self)
 {
   g_autoptr (GTask) task = NULL;
-  g_auto (Fields) fields = { 0 };
+  g_auto (Fields)   fields = { 0 };
   const char       *problem;
 
   g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));

@@ -19,7 +19,6 @@
 #define COVER_WIDTH 120
 #define COVER_HEIGHT 180
 
-
 struct _KiosStartView
 {
   AdwBin parent_instance;

@@ -83,9 +83,9 @@ append_kobo_percentages (KiosSyncStatusButton *self,
 {
   const KiosPosition *remote = kios_sync_engine_get_remote (self->engine);
   const KiosPosition *local = self->reader_view != NULL
-                                ? kios_reader_view_get_position (self->reader_view)
-                                : NULL;
-  g_autofree char *why = NULL;
+                                  ? kios_reader_view_get_position (self->reader_view)
+                                  : NULL;
+  g_autofree char    *why = NULL;
 
   /* The Kobo backend names the other side "Kobo sync"; core decides
    * whether the difference needs explaining (same chapter, ≥ 1 point). */

@@ -37,19 +37,19 @@ struct _KiosWindow
   GCancellable     *open_cancellable; /* the open in progress, or NULL */
 
   /* Template children. */
-  AdwToastOverlay *toast_overlay;
-  GtkWidget       *library_button;
-  GtkWidget       *contents_button;
-  GtkWidget       *open_button;
-  AdwWindowTitle  *window_title;
-  GtkWidget       *text_menu_button;
-  GtkWidget       *font_size_button;
-  GtkAdjustment   *margin_adjustment;
-  GtkAdjustment   *line_spacing_adjustment;
-  GtkRevealer     *sync_banner_revealer;
-  GtkStack        *stack;
-  KiosStartView   *start_view;
-  KiosReaderView  *reader_view;
+  AdwToastOverlay    *toast_overlay;
+  GtkWidget          *library_button;
+  GtkWidget          *contents_button;
+  GtkWidget          *open_button;
+  AdwWindowTitle     *window_title;
+  GtkWidget          *text_menu_button;
+  GtkWidget          *font_size_button;
+  GtkAdjustment      *margin_adjustment;
+  GtkAdjustment      *line_spacing_adjustment;
+  GtkRevealer        *sync_banner_revealer;
+  GtkStack           *stack;
+  KiosStartView      *start_view;
+  KiosReaderView     *reader_view;
   AdwFlap            *library_flap;
   GtkWidget          *library_sidebar_button;
   KiosLibrarySidebar *library_sidebar;
@@ -117,8 +117,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CoverRequest, cover_request_free)
 static void
 update_subtitle (KiosWindow *self)
 {
-  const char *chapter = NULL;
-  const char *page = NULL;
+  const char      *chapter = NULL;
+  const char      *page = NULL;
   g_autofree char *subtitle = NULL;
 
   if (self->document != NULL)
@@ -134,7 +134,7 @@ update_subtitle (KiosWindow *self)
 
   if (chapter != NULL && page != NULL)
     /* Translators: the header bar's subtitle, a chapter title and "Page 8 of 581". */
-    subtitle = g_strdup_printf (_("%s · %s"), chapter, page);
+    subtitle = g_strdup_printf (_ ("%s · %s"), chapter, page);
   else
     subtitle = g_strdup (chapter != NULL ? chapter : page);
 

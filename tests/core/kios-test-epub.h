@@ -40,13 +40,13 @@ kios_test_epub_write (const char  *path,
                       const char **extra)
 {
   struct archive *a = archive_write_new ();
-  GString *opf = g_string_new (NULL);
-  GString *ncx = g_string_new (NULL);
-  const char *container =
-    "<?xml version=\"1.0\"?><container version=\"1.0\" "
-    "xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>"
-    "<rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>"
-    "</rootfiles></container>";
+  GString        *opf = g_string_new (NULL);
+  GString        *ncx = g_string_new (NULL);
+  const char     *container =
+      "<?xml version=\"1.0\"?><container version=\"1.0\" "
+      "xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>"
+      "<rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>"
+      "</rootfiles></container>";
 
   g_string_append (opf, "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" "
                         "version=\"2.0\" unique-identifier=\"id\"><metadata "
@@ -56,7 +56,8 @@ kios_test_epub_write (const char  *path,
                         "<item id=\"ncx\" href=\"toc.ncx\" media-type=\"application/x-dtbncx+xml\"/>");
   for (guint i = 0; i < n_chapters; i++)
     g_string_append_printf (opf, "<item id=\"c%u\" href=\"c%u.xhtml\" "
-                                 "media-type=\"application/xhtml+xml\"/>", i, i);
+                                 "media-type=\"application/xhtml+xml\"/>",
+                            i, i);
   g_string_append (opf, "</manifest><spine toc=\"ncx\">");
   for (guint i = 0; i < n_chapters; i++)
     g_string_append_printf (opf, "<itemref idref=\"c%u\"/>", i);
@@ -99,7 +100,8 @@ kios_test_xhtml (const char *body)
 {
   return g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                           "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title></head>"
-                          "<body>%s</body></html>", body);
+                          "<body>%s</body></html>",
+                          body);
 }
 
 G_END_DECLS

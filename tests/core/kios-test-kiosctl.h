@@ -35,14 +35,14 @@ kios_test_kiosctl (KiosctlRun *run,
                    const char *stdin_text,
                    ...)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GPtrArray)           argv = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *keyring = g_build_filename (g_get_user_data_dir (), "kiosctl-keyring", NULL);
-  const char *exe = g_getenv ("KIOSCTL");
-  const char *arg;
-  va_list args;
+  g_autoptr (GSubprocess)         process = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autofree char                *keyring = g_build_filename (g_get_user_data_dir (), "kiosctl-keyring", NULL);
+  const char                     *exe = g_getenv ("KIOSCTL");
+  const char                     *arg;
+  va_list                         args;
 
   g_assert_nonnull (exe);
   kiosctl_run_clear (run);

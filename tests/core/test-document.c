@@ -13,9 +13,9 @@
 static KiosDocument *
 open_book (const char *name)
 {
-  g_autofree char *path = kios_test_book (name);
+  g_autofree char   *path = kios_test_book (name);
   g_autoptr (GError) error = NULL;
-  KiosDocument *doc = kios_document_open_sync (path, &error);
+  KiosDocument      *doc = kios_document_open_sync (path, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (doc);
@@ -27,7 +27,7 @@ render (KiosDocument          *doc,
         const KiosPageRequest *request)
 {
   g_autoptr (GError) error = NULL;
-  KiosPage *page = kios_document_render_sync (doc, request, &error);
+  KiosPage          *page = kios_document_render_sync (doc, request, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (page);
@@ -49,8 +49,8 @@ count_ink (const KiosPage *page,
            guint32         background)
 {
   const guint8 *data = g_bytes_get_data (page->pixels, NULL);
-  guint8 r = (background >> 16) & 0xff, g = (background >> 8) & 0xff, b = background & 0xff;
-  gsize ink = 0;
+  guint8        r = (background >> 16) & 0xff, g = (background >> 8) & 0xff, b = background & 0xff;
+  gsize         ink = 0;
 
   for (int y = 0; y < page->height; y++)
     for (int x = 0; x < page->width; x++)
@@ -102,7 +102,7 @@ expect_open_error (const char *path,
                    GQuark      domain,
                    int         code)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
 
   g_assert_null (doc);
@@ -120,8 +120,8 @@ test_open_errors (void)
   g_autofree char *missing = g_build_filename (dir, "missing.epub", NULL);
   g_autofree char *book = kios_test_book ("persuasion.epub");
   g_autofree char *contents = NULL;
-  gsize len = 0;
-  guint8 noise[4096];
+  gsize            len = 0;
+  guint8           noise[4096];
 
   for (gsize i = 0; i < sizeof noise; i++)
     noise[i] = (guint8) g_random_int ();
@@ -150,7 +150,7 @@ test_detects_by_content (void)
   g_autofree char *bare = g_build_filename (dir, "book", NULL);
   g_autofree char *book = kios_test_book ("persuasion.epub");
   g_autofree char *contents = NULL;
-  gsize len = 0;
+  gsize            len = 0;
 
   g_assert_true (g_file_get_contents (book, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (renamed, contents, (gssize) len, NULL));
@@ -158,7 +158,7 @@ test_detects_by_content (void)
 
   for (int i = 0; i < 2; i++)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)       error = NULL;
       g_autoptr (KiosDocument) doc = kios_document_open_sync (i == 0 ? renamed : bare, &error);
 
       g_assert_no_error (error);
@@ -174,10 +174,10 @@ static void
 test_render_and_turn (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("pride-and-prejudice.epub");
-  g_autoptr (KiosPage) first = NULL;
-  g_autoptr (KiosPage) next = NULL;
-  g_autoptr (KiosPage) back = NULL;
-  KiosPageRequest request;
+  g_autoptr (KiosPage)     first = NULL;
+  g_autoptr (KiosPage)     next = NULL;
+  g_autoptr (KiosPage)     back = NULL;
+  KiosPageRequest          request;
 
   set_layout (doc, 18);
   kios_page_request_init (&request);
@@ -228,10 +228,10 @@ static void
 test_page_count_in_background (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("persuasion.epub");
-  gboolean counted = FALSE;
-  KiosPageRequest request;
-  g_autoptr (KiosPage) page = NULL;
-  g_autoptr (KiosPage) last = NULL;
+  gboolean                 counted = FALSE;
+  KiosPageRequest          request;
+  g_autoptr (KiosPage)     page = NULL;
+  g_autoptr (KiosPage)     last = NULL;
 
   g_signal_connect (doc, "notify::n-pages", G_CALLBACK (notify_cb), &counted);
   set_layout (doc, 18);
@@ -260,7 +260,7 @@ test_page_count_in_background (void)
   g_assert_cmpint (kios_document_get_n_pages (doc), ==, -1);
   kios_test_wait_for (&counted, 30000);
   request.kind = KIOS_PAGE_REQUEST_LOCATION;
-  request.location = (KiosLocation) { 0, 0 };
+  request.location = (KiosLocation){ 0, 0 };
   page = render (doc, &request);
   g_assert_cmpint (page->page_number, ==, 0);
 }
@@ -270,7 +270,7 @@ static void
 test_font_change_keeps_words (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("emma.epub");
-  KiosPageRequest request;
+  KiosPageRequest          request;
 
   set_layout (doc, 16);
   kios_page_request_init (&request);
@@ -281,7 +281,7 @@ test_font_change_keeps_words (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (places); i++)
     {
-      int chapter = places[i].chapter;
+      int                  chapter = places[i].chapter;
       g_autoptr (KiosPage) before = NULL;
       g_autoptr (KiosPage) after = NULL;
       g_autoptr (KiosPage) after_next = NULL;
@@ -312,16 +312,16 @@ static void
 test_pdf (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("persuasion.pdf");
-  g_autoptr (KiosPage) page = NULL;
-  g_autoptr (KiosPage) wide = NULL;
-  KiosPageRequest request;
-  int n = kios_document_get_n_chapters (doc);
+  g_autoptr (KiosPage)     page = NULL;
+  g_autoptr (KiosPage)     wide = NULL;
+  KiosPageRequest          request;
+  int                      n = kios_document_get_n_chapters (doc);
 
   g_assert_cmpint (kios_document_get_n_pages (doc), ==, n);
   g_assert_false (kios_document_is_reflowable (doc));
 
   kios_page_request_init (&request);
-  request.location = (KiosLocation) { 1, 0 };
+  request.location = (KiosLocation){ 1, 0 };
   request.box_width = 400;
   request.box_height = 400;
   request.fit = KIOS_FIT_PAGE;
@@ -342,13 +342,13 @@ static void
 test_dark_theme (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("sense-and-sensibility.epub");
-  g_autoptr (KiosPage) page = NULL;
-  KiosPageRequest request;
-  const guint8 *data;
+  g_autoptr (KiosPage)     page = NULL;
+  KiosPageRequest          request;
+  const guint8            *data;
 
   set_layout (doc, 18);
   kios_page_request_init (&request);
-  request.location = (KiosLocation) { 3, 0 };
+  request.location = (KiosLocation){ 3, 0 };
   request.foreground = 0xdedede;
   request.background = 0x1e1e1e;
   page = render (doc, &request);
@@ -364,15 +364,15 @@ static void
 test_dark_keeps_pictures (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("emma.epub");
-  g_autoptr (KiosPage) light = NULL;
-  g_autoptr (KiosPage) dark = NULL;
-  KiosPageRequest request;
-  const guint8 *a, *b;
-  gsize same = 0, total = 0;
+  g_autoptr (KiosPage)     light = NULL;
+  g_autoptr (KiosPage)     dark = NULL;
+  KiosPageRequest          request;
+  const guint8            *a, *b;
+  gsize                    same = 0, total = 0;
 
   set_layout (doc, 18);
   kios_page_request_init (&request);
-  request.location = (KiosLocation) { 0, 0 };
+  request.location = (KiosLocation){ 0, 0 };
   light = render (doc, &request);
   request.foreground = 0xdedede;
   request.background = 0x1e1e1e;
@@ -399,9 +399,9 @@ static void
 test_toc_jump (void)
 {
   g_autoptr (KiosDocument) doc = open_book ("kjv-bible.epub");
-  GPtrArray *toc = kios_document_get_toc (doc);
-  KiosPageRequest request;
-  guint checked = 0;
+  GPtrArray               *toc = kios_document_get_toc (doc);
+  KiosPageRequest          request;
+  guint                    checked = 0;
 
   set_layout (doc, 18);
   kios_page_request_init (&request);
@@ -410,7 +410,7 @@ test_toc_jump (void)
 
   for (guint i = 0; i < toc->len; i += 17)
     {
-      KiosTocEntry *entry = g_ptr_array_index (toc, i);
+      KiosTocEntry        *entry = g_ptr_array_index (toc, i);
       g_autoptr (KiosPage) page = NULL;
 
       if (entry->chapter < 0)
@@ -425,7 +425,7 @@ test_toc_jump (void)
 
   request.toc_index = (int) toc->len + 5;
   {
-    g_autoptr (GError) error = NULL;
+    g_autoptr (GError)   error = NULL;
     g_autoptr (KiosPage) page = kios_document_render_sync (doc, &request, &error);
 
     g_assert_null (page);
@@ -442,8 +442,8 @@ test_parse_position (void)
   g_autoptr (KiosPosition) percent = NULL;
   g_autoptr (KiosPosition) page = NULL;
   g_autoptr (KiosPosition) xp = NULL;
-  const char *bad[] = { "", "page:0", "chapter:999:0.5", "chapter:2:1.5", "percent:101",
-                        "percent:abc", "/body/DocFragment[9999]/body/p", "banana" };
+  const char              *bad[] = { "", "page:0", "chapter:999:0.5", "chapter:2:1.5", "percent:101",
+                                     "percent:abc", "/body/DocFragment[9999]/body/p", "banana" };
 
   chapter = kios_document_parse_position (doc, "chapter:10:0.5", NULL);
   g_assert_nonnull (chapter);
@@ -466,7 +466,7 @@ test_parse_position (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)       error = NULL;
       g_autoptr (KiosPosition) none = kios_document_parse_position (doc, bad[i], &error);
 
       g_assert_null (none);
@@ -480,12 +480,12 @@ test_close_with_pending_work (void)
 {
   for (int round = 0; round < 5; round++)
     {
-      KiosDocument *doc = open_book ("kjv-bible.epub");
+      KiosDocument   *doc = open_book ("kjv-bible.epub");
       KiosPageRequest request;
 
       set_layout (doc, 18);
       kios_page_request_init (&request);
-      request.location = (KiosLocation) { 100 + round, 0 };
+      request.location = (KiosLocation){ 100 + round, 0 };
       for (int i = 0; i < 3; i++)
         kios_document_render_async (doc, &request, NULL, NULL, NULL);
       g_object_unref (doc);

@@ -47,21 +47,21 @@ nested (const char *tag,
 static guint
 render_all_chapters (const char *path)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
-  KiosLayout layout = { 400, 600, 16, 0 };
-  guint errors = 0;
+  KiosLayout               layout = { 400, 600, 16, 0 };
+  guint                    errors = 0;
 
   g_assert_no_error (error);
   kios_document_set_layout (doc, &layout);
 
   for (int c = 0; c < kios_document_get_n_chapters (doc); c++)
     {
-      KiosPageRequest request;
+      KiosPageRequest      request;
       g_autoptr (KiosPage) page = NULL;
 
       kios_page_request_init (&request);
-      request.location = (KiosLocation) { c, 0 };
+      request.location = (KiosLocation){ c, 0 };
       page = kios_document_render_sync (doc, &request, &error);
       g_assert_no_error (error);
       g_assert_nonnull (page->pixels);
@@ -72,11 +72,11 @@ render_all_chapters (const char *path)
 
   /* Past the end is clamped, never a crash (MuPDF 1.21 dereferences NULL). */
   {
-    KiosPageRequest request;
+    KiosPageRequest      request;
     g_autoptr (KiosPage) page = NULL;
 
     kios_page_request_init (&request);
-    request.location = (KiosLocation) { 100000, 500 };
+    request.location = (KiosLocation){ 100000, 500 };
     page = kios_document_render_sync (doc, &request, &error);
     g_assert_no_error (error);
     g_assert_cmpint (page->location.chapter, ==, kios_document_get_n_chapters (doc) - 1);
@@ -95,8 +95,8 @@ test_deep_nesting (void)
   g_autofree char *ok = kios_test_xhtml ("<p>A normal chapter before the trap.</p>");
   g_autofree char *c1 = kios_test_xhtml (deep_div);
   g_autofree char *c2 = kios_test_xhtml (deep_span);
-  const char *chapters[] = { ok, c1, c2 };
-  gint64 start = g_get_monotonic_time ();
+  const char      *chapters[] = { ok, c1, c2 };
+  gint64           start = g_get_monotonic_time ();
 
   kios_test_epub_write (path, chapters, 3, NULL);
   g_assert_cmpuint (render_all_chapters (path), ==, 2);
@@ -111,8 +111,8 @@ test_huge_word (void)
   g_autofree char *body = g_strdup_printf ("<p>%s</p>", word);
   g_autofree char *c0 = kios_test_xhtml (body);
   g_autofree char *c1 = kios_test_xhtml ("<p>After the word.</p>");
-  const char *chapters[] = { c0, c1 };
-  gint64 start = g_get_monotonic_time ();
+  const char      *chapters[] = { c0, c1 };
+  gint64           start = g_get_monotonic_time ();
 
   kios_test_epub_write (path, chapters, 2, NULL);
   g_assert_cmpuint (render_all_chapters (path), ==, 1);
@@ -125,7 +125,7 @@ test_missing_chapter (void)
   g_autofree char *path = tmp_path ("missing.epub");
   g_autofree char *c0 = kios_test_xhtml ("<p>Present.</p>");
   g_autofree char *c2 = kios_test_xhtml ("<p>Also present.</p>");
-  const char *chapters[] = { c0, NULL, c2 };
+  const char      *chapters[] = { c0, NULL, c2 };
 
   kios_test_epub_write (path, chapters, 3, NULL);
   g_assert_cmpuint (render_all_chapters (path), ==, 1);
@@ -135,9 +135,9 @@ static void
 test_malformed_xhtml (void)
 {
   g_autofree char *path = tmp_path ("malformed.epub");
-  const char *c0 = "<html><body><p>Unclosed <b>bold <i>and &nbsp; &bogus; \xff\xfe bad utf-8</body>";
+  const char      *c0 = "<html><body><p>Unclosed <b>bold <i>and &nbsp; &bogus; \xff\xfe bad utf-8</body>";
   g_autofree char *c1 = kios_test_xhtml ("<p>Fine.</p>");
-  const char *chapters[] = { c0, c1 };
+  const char      *chapters[] = { c0, c1 };
 
   kios_test_epub_write (path, chapters, 2, NULL);
   /* MuPDF falls back to its HTML5 parser: either a page or an error page, never a crash. */
@@ -148,7 +148,7 @@ static void
 expect_refused (const char *path,
                 int         code)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
 
   g_assert_null (doc);
@@ -162,17 +162,17 @@ test_refused_books (void)
   g_autofree char *truncated = tmp_path ("truncated.epub");
   g_autofree char *tiny = tmp_path ("tiny.epub");
   g_autofree char *c0 = kios_test_xhtml ("<p>Secret.</p>");
-  const char *chapters[] = { c0 };
-  const char *encryption[] = {
-    "META-INF/encryption.xml",
-    "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
-    "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
-    "Algorithm=\"http://www.w3.org/2001/04/xmlenc#aes128-cbc\"/><enc:CipherData><enc:CipherReference "
-    "URI=\"OEBPS/c0.xhtml\"/></enc:CipherData></enc:EncryptedData></encryption>",
-    NULL
+  const char      *chapters[] = { c0 };
+  const char      *encryption[] = {
+         "META-INF/encryption.xml",
+         "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
+              "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
+              "Algorithm=\"http://www.w3.org/2001/04/xmlenc#aes128-cbc\"/><enc:CipherData><enc:CipherReference "
+              "URI=\"OEBPS/c0.xhtml\"/></enc:CipherData></enc:EncryptedData></encryption>",
+         NULL
   };
   g_autofree char *contents = NULL;
-  gsize len = 0;
+  gsize            len = 0;
 
   kios_test_epub_write (drm, chapters, 1, encryption);
   expect_refused (drm, KIOS_DOCUMENT_ERROR_DRM);
@@ -190,20 +190,20 @@ test_font_obfuscation_opens (void)
 {
   g_autofree char *path = tmp_path ("fonts.epub");
   g_autofree char *c0 = kios_test_xhtml ("<p style='font-family: Hidden'>Readable words.</p>");
-  const char *chapters[] = { c0 };
-  const char *extra[] = {
-    "META-INF/encryption.xml",
-    "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
-    "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
-    "Algorithm=\"http://www.idpf.org/2008/embedding\"/><enc:CipherData><enc:CipherReference "
-    "URI=\"OEBPS/hidden.otf\"/></enc:CipherData></enc:EncryptedData></encryption>",
-    "OEBPS/hidden.otf", "not really a font, obfuscated or not",
-    NULL
+  const char      *chapters[] = { c0 };
+  const char      *extra[] = {
+         "META-INF/encryption.xml",
+         "<?xml version=\"1.0\"?><encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\" "
+              "xmlns:enc=\"http://www.w3.org/2001/04/xmlenc#\"><enc:EncryptedData><enc:EncryptionMethod "
+              "Algorithm=\"http://www.idpf.org/2008/embedding\"/><enc:CipherData><enc:CipherReference "
+              "URI=\"OEBPS/hidden.otf\"/></enc:CipherData></enc:EncryptedData></encryption>",
+         "OEBPS/hidden.otf", "not really a font, obfuscated or not",
+         NULL
   };
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = NULL;
-  g_autoptr (KiosPage) page = NULL;
-  KiosPageRequest request;
+  g_autoptr (KiosPage)     page = NULL;
+  KiosPageRequest          request;
 
   kios_test_epub_write (path, chapters, 1, extra);
   doc = kios_document_open_sync (path, &error);
@@ -218,8 +218,8 @@ test_font_obfuscation_opens (void)
 static void
 test_empty_spine (void)
 {
-  g_autofree char *path = tmp_path ("empty.epub");
-  g_autoptr (GError) error = NULL;
+  g_autofree char         *path = tmp_path ("empty.epub");
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = NULL;
 
   kios_test_epub_write (path, NULL, 0, NULL);
@@ -234,7 +234,7 @@ test_random_pdf (void)
   g_autofree char *path = tmp_path ("garbled.pdf");
   g_autofree char *book = kios_test_book ("persuasion.pdf");
   g_autofree char *contents = NULL;
-  gsize len = 0;
+  gsize            len = 0;
 
   /* A real PDF with a tenth of its bytes garbled: MuPDF repairs or refuses. */
   g_assert_true (g_file_get_contents (book, &contents, &len, NULL));
@@ -243,7 +243,7 @@ test_random_pdf (void)
   g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
 
   {
-    g_autoptr (GError) error = NULL;
+    g_autoptr (GError)       error = NULL;
     g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
 
     if (doc != NULL)
@@ -275,7 +275,7 @@ main (int   argc,
 
   {
     g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-    const char *name;
+    const char      *name;
 
     while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
       {

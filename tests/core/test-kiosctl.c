@@ -12,12 +12,11 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-
 static JsonNode *
 parse_json (const char *text)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)     error = NULL;
 
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
@@ -27,11 +26,11 @@ parse_json (const char *text)
 static void
 test_hash (void)
 {
-  g_autofree char *book = kios_test_book ("persuasion.epub");
+  g_autofree char    *book = kios_test_book ("persuasion.epub");
   g_auto (KiosctlRun) run = { 0 };
   g_auto (KiosctlRun) missing = { 0 };
   g_auto (KiosctlRun) usage = { 0 };
-  g_autofree char *expected_prefix = NULL;
+  g_autofree char    *expected_prefix = NULL;
 
   kios_test_kiosctl (&run, NULL, "hash", book, NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -49,11 +48,11 @@ test_hash (void)
 static void
 test_info_json (void)
 {
-  g_autofree char *book = kios_test_book ("pride-and-prejudice.epub");
-  g_auto (KiosctlRun) run = { 0 };
+  g_autofree char     *book = kios_test_book ("pride-and-prejudice.epub");
+  g_auto (KiosctlRun)  run = { 0 };
   g_autoptr (JsonNode) root = NULL;
-  JsonObject *object;
-  JsonArray *toc;
+  JsonObject          *object;
+  JsonArray           *toc;
 
   kios_test_kiosctl (&run, NULL, "info", "--json", book, NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -77,17 +76,17 @@ test_info_json (void)
 static void
 test_position_set_and_get (void)
 {
-  g_autofree char *book = kios_test_book ("sense-and-sensibility.epub");
-  g_auto (KiosctlRun) none = { 0 };
-  g_auto (KiosctlRun) set = { 0 };
-  g_auto (KiosctlRun) get = { 0 };
-  g_auto (KiosctlRun) bad = { 0 };
+  g_autofree char     *book = kios_test_book ("sense-and-sensibility.epub");
+  g_auto (KiosctlRun)  none = { 0 };
+  g_auto (KiosctlRun)  set = { 0 };
+  g_auto (KiosctlRun)  get = { 0 };
+  g_auto (KiosctlRun)  bad = { 0 };
   g_autoptr (JsonNode) set_root = NULL;
   g_autoptr (JsonNode) get_root = NULL;
-  JsonObject *object;
-  const char *keys[] = { "format", "chapter", "chapter_href", "chapter_title", "offset",
-                         "chapter_progress", "total_progress", "xpointer", "updated_at",
-                         "device", "device_id" };
+  JsonObject          *object;
+  const char          *keys[] = { "format", "chapter", "chapter_href", "chapter_title", "offset",
+                                  "chapter_progress", "total_progress", "xpointer", "updated_at",
+                                  "device", "device_id" };
 
   kios_test_kiosctl (&none, NULL, "position", book, NULL);
   g_assert_cmpint (none.status, ==, 1);
@@ -121,10 +120,10 @@ test_position_set_and_get (void)
 static void
 test_position_pdf (void)
 {
-  g_autofree char *book = kios_test_book ("persuasion.pdf");
-  g_auto (KiosctlRun) set = { 0 };
+  g_autofree char     *book = kios_test_book ("persuasion.pdf");
+  g_auto (KiosctlRun)  set = { 0 };
   g_autoptr (JsonNode) root = NULL;
-  JsonObject *object;
+  JsonObject          *object;
 
   kios_test_kiosctl (&set, NULL, "position", "--json", book, "--set", "page:7", NULL);
   g_assert_cmpint (set.status, ==, 0);
@@ -142,9 +141,9 @@ test_source_url_from_stdin (void)
 {
   g_auto (KiosctlRun) add = { 0 };
   g_auto (KiosctlRun) list = { 0 };
-  g_autofree char *db = g_build_filename (g_get_user_data_dir (), "kios", "library.db", NULL);
-  g_autofree char *contents = NULL;
-  gsize len = 0;
+  g_autofree char    *db = g_build_filename (g_get_user_data_dir (), "kios", "library.db", NULL);
+  g_autofree char    *contents = NULL;
+  gsize               len = 0;
 
   kios_test_kiosctl (&add, "https://books.example/kobo/SECRETTOKEN123\n",
                      "source", "add", "--kind", "kobo", "--name", "shelf", "--url", "-", NULL);
@@ -162,19 +161,19 @@ test_source_url_from_stdin (void)
 static void
 test_render (void)
 {
-  g_autofree char *book = kios_test_book ("persuasion.epub");
-  g_autofree char *pdf = kios_test_book ("persuasion.pdf");
-  g_autofree char *out = g_build_filename (g_get_user_cache_dir (), "page.png", NULL);
-  g_autofree char *out_pdf = g_build_filename (g_get_user_cache_dir (), "pdf.png", NULL);
+  g_autofree char    *book = kios_test_book ("persuasion.epub");
+  g_autofree char    *pdf = kios_test_book ("persuasion.pdf");
+  g_autofree char    *out = g_build_filename (g_get_user_cache_dir (), "page.png", NULL);
+  g_autofree char    *out_pdf = g_build_filename (g_get_user_cache_dir (), "pdf.png", NULL);
   g_auto (KiosctlRun) run = { 0 };
   g_auto (KiosctlRun) run_pdf = { 0 };
   g_auto (KiosctlRun) usage = { 0 };
-  g_autofree char *png = NULL;
-  gsize len = 0;
+  g_autofree char    *png = NULL;
+  gsize               len = 0;
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
   kios_test_kiosctl (&run, NULL, "render", book, "--at", "percent:40", "--size", "480x640",
-           "--font-size", "20", "-o", out, NULL);
+                     "--font-size", "20", "-o", out, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_true (g_file_get_contents (out, &png, &len, NULL));
   g_assert_cmpuint (len, >, 1000);
@@ -194,7 +193,7 @@ test_render (void)
 static void
 test_bad_book (void)
 {
-  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "not-a-book.epub", NULL);
+  g_autofree char    *path = g_build_filename (g_get_user_cache_dir (), "not-a-book.epub", NULL);
   g_auto (KiosctlRun) run = { 0 };
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);

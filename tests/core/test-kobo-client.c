@@ -65,9 +65,9 @@ fake_with_book (KiosFakeKoboFamily family)
 static KiosKoboClient *
 connect_client (KiosFakeKobo *fake)
 {
-  g_autofree char *base = kios_fake_kobo_get_base_url (fake);
+  g_autofree char   *base = kios_fake_kobo_get_base_url (fake);
   g_autoptr (GError) error = NULL;
-  KiosKoboClient  *client = kios_kobo_client_new (base, &error);
+  KiosKoboClient    *client = kios_kobo_client_new (base, &error);
 
   g_assert_no_error (error);
   g_assert_true (kios_kobo_client_initialize (client, NULL, &error));
@@ -120,12 +120,12 @@ test_time (void)
 static void
 test_url_rules (void)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)         error = NULL;
   g_autoptr (KiosKoboClient) client = kios_kobo_client_new ("https://lib.example:8083/kobo/0123456789abcdef0123456789abcdef/", &error);
   g_autoptr (KiosKoboClient) bad = NULL;
-  g_autofree char *rewritten = NULL;
-  g_autofree char *label = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char           *rewritten = NULL;
+  g_autofree char           *label = NULL;
+  g_autofree char           *text = NULL;
 
   g_assert_no_error (error);
   /* The trailing slash goes: routes are BASE + "/v1/…". */
@@ -157,14 +157,14 @@ test_initialization (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (all_families); i++)
     {
-      g_autoptr (KiosFakeKobo) fake = fake_with_book (all_families[i]);
+      g_autoptr (KiosFakeKobo)   fake = fake_with_book (all_families[i]);
       g_autoptr (KiosKoboClient) client = connect_client (fake);
-      g_autofree char *cover = NULL;
-      g_autofree char *base = kios_fake_kobo_get_base_url (fake);
-      g_autofree char *forbidden = NULL;
-      g_autoptr (GBytes) jpeg = NULL;
-      g_autoptr (GError) error = NULL;
-      const char *cover_id;
+      g_autofree char           *cover = NULL;
+      g_autofree char           *base = kios_fake_kobo_get_base_url (fake);
+      g_autofree char           *forbidden = NULL;
+      g_autoptr (GBytes)         jpeg = NULL;
+      g_autoptr (GError)         error = NULL;
+      const char                *cover_id;
 
       g_assert_cmpint (kios_kobo_client_get_family (client), ==, expected_family (all_families[i]));
       /* The template is kept relative: no token, no server-side host. */
@@ -191,13 +191,13 @@ test_initialization (void)
 }
 
 static void
-assert_init_fails (const char *base,
+assert_init_fails (const char   *base,
                    KiosFakeKobo *fake,
-                   GQuark      domain,
-                   int         code,
-                   const char *words)
+                   GQuark        domain,
+                   int           code,
+                   const char   *words)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)         error = NULL;
   g_autoptr (KiosKoboClient) client = kios_kobo_client_new (base, &error);
 
   g_assert_no_error (error);
@@ -214,17 +214,17 @@ test_connection_messages (void)
   g_autoptr (KiosFakeKobo) cw = fake_with_book (KIOS_FAKE_KOBO_CWA);
   g_autoptr (KiosFakeKobo) gr = fake_with_book (KIOS_FAKE_KOBO_GRIMMORY);
   g_autoptr (KiosFakeKobo) kg = fake_with_book (KIOS_FAKE_KOBO_KOMGA);
-  const char *cw_host = kios_fake_server_get_url (kios_fake_kobo_get_server (cw));
-  g_autofree char *cw_bad = g_strdup_printf ("%s/kobo/ffffffffffffffffffffffffffffffff", cw_host);
-  g_autofree char *gr_bad = g_strdup_printf ("%s/api/kobo/not-the-token", kios_fake_server_get_url (kios_fake_kobo_get_server (gr)));
-  g_autofree char *kg_bad = g_strdup_printf ("%s/kobo/notTheKey", kios_fake_server_get_url (kios_fake_kobo_get_server (kg)));
-  g_autofree char *gr_no_api = g_strdup_printf ("%s/kobo/%s", kios_fake_server_get_url (kios_fake_kobo_get_server (gr)),
-                                                kios_fake_kobo_get_token (gr));
-  g_autofree char *kg_typo = g_strdup_printf ("%s/kobos/%s", kios_fake_server_get_url (kios_fake_kobo_get_server (kg)),
-                                              kios_fake_kobo_get_token (kg));
-  g_autofree char *cw_base = kios_fake_kobo_get_base_url (cw);
-  g_autofree char *gr_base = kios_fake_kobo_get_base_url (gr);
-  g_autofree char *kg_base = kios_fake_kobo_get_base_url (kg);
+  const char              *cw_host = kios_fake_server_get_url (kios_fake_kobo_get_server (cw));
+  g_autofree char         *cw_bad = g_strdup_printf ("%s/kobo/ffffffffffffffffffffffffffffffff", cw_host);
+  g_autofree char         *gr_bad = g_strdup_printf ("%s/api/kobo/not-the-token", kios_fake_server_get_url (kios_fake_kobo_get_server (gr)));
+  g_autofree char         *kg_bad = g_strdup_printf ("%s/kobo/notTheKey", kios_fake_server_get_url (kios_fake_kobo_get_server (kg)));
+  g_autofree char         *gr_no_api = g_strdup_printf ("%s/kobo/%s", kios_fake_server_get_url (kios_fake_kobo_get_server (gr)),
+                                                        kios_fake_kobo_get_token (gr));
+  g_autofree char         *kg_typo = g_strdup_printf ("%s/kobos/%s", kios_fake_server_get_url (kios_fake_kobo_get_server (kg)),
+                                                      kios_fake_kobo_get_token (kg));
+  g_autofree char         *cw_base = kios_fake_kobo_get_base_url (cw);
+  g_autofree char         *gr_base = kios_fake_kobo_get_base_url (gr);
+  g_autofree char         *kg_base = kios_fake_kobo_get_base_url (kg);
 
   /* Bad token: 401 everywhere, then CW's rate limit. */
   assert_init_fails (gr_bad, gr, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH, "Token not accepted");
@@ -256,8 +256,8 @@ test_connection_messages (void)
   /* CW without the download role: init works, sync says what is missing. */
   kios_fake_kobo_set_mode (cw, KIOS_FAKE_KOBO_NO_PERMISSION);
   {
-    g_autoptr (KiosKoboClient) client = connect_client (cw);
-    g_autoptr (GError) error = NULL;
+    g_autoptr (KiosKoboClient)   client = connect_client (cw);
+    g_autoptr (GError)           error = NULL;
     g_autoptr (KiosKoboSyncPage) page = kios_kobo_client_sync_page (client, NULL, NULL, &error);
 
     g_assert_null (page);
@@ -269,8 +269,8 @@ test_connection_messages (void)
   /* Grimmory with the user's Kobo switch off: init works, sync is 500. */
   kios_fake_kobo_set_mode (gr, KIOS_FAKE_KOBO_KOBO_SWITCH_OFF);
   {
-    g_autoptr (KiosKoboClient) client = connect_client (gr);
-    g_autoptr (GError) error = NULL;
+    g_autoptr (KiosKoboClient)   client = connect_client (gr);
+    g_autoptr (GError)           error = NULL;
     g_autoptr (KiosKoboSyncPage) page = kios_kobo_client_sync_page (client, NULL, NULL, &error);
 
     g_assert_null (page);
@@ -308,17 +308,17 @@ test_put_verified (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (all_families); i++)
     {
-      KiosFakeKoboFamily f = all_families[i];
-      g_autoptr (KiosFakeKobo) fake = fake_with_book (f);
-      g_autoptr (KiosKoboClient) client = connect_client (fake);
-      gint64 now_ms = (g_get_real_time () / 1000000) * 1000;
+      KiosFakeKoboFamily               f = all_families[i];
+      g_autoptr (KiosFakeKobo)         fake = fake_with_book (f);
+      g_autoptr (KiosKoboClient)       client = connect_client (fake);
+      gint64                           now_ms = (g_get_real_time () / 1000000) * 1000;
       g_autoptr (KiosKoboReadingState) sent = make_state (book_id (f), "EPUB/text/ch005.xhtml", 25.0, 21.5, now_ms);
       g_autoptr (KiosKoboReadingState) stored = NULL;
       g_autoptr (KiosKoboReadingState) server = NULL;
       g_autoptr (KiosKoboReadingState) got = NULL;
-      g_autoptr (GError) error = NULL;
-      g_autofree char *body = NULL;
-      g_autofree char *forbidden = NULL;
+      g_autoptr (GError)               error = NULL;
+      g_autofree char                 *body = NULL;
+      g_autofree char                 *forbidden = NULL;
 
       g_test_message ("family %d", f);
       g_assert_true (kios_kobo_client_put_state (client, sent, &stored, NULL, &error));
@@ -346,7 +346,7 @@ test_put_verified (void)
       /* The body satisfies the family's rules (checked by the fake) and keeps
        * the Kobo's statistics on the servers that would overwrite them. */
       body = kios_fake_kobo_get_last_put_body (fake);
-      g_assert_nonnull (strstr (body, "\"EntitlementId\":\"" ));
+      g_assert_nonnull (strstr (body, "\"EntitlementId\":\""));
       if (f == KIOS_FAKE_KOBO_KOMGA)
         g_assert_nonnull (strstr (body, "\"Statistics\":{\"LastModified\""));
       else
@@ -369,13 +369,13 @@ test_put_stored_nothing (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (all_families); i++)
     {
-      KiosFakeKoboFamily f = all_families[i];
-      g_autoptr (KiosFakeKobo) fake = fake_with_book (f);
-      g_autoptr (KiosKoboClient) client = connect_client (fake);
-      gint64 now_ms = (g_get_real_time () / 1000000) * 1000;
+      KiosFakeKoboFamily               f = all_families[i];
+      g_autoptr (KiosFakeKobo)         fake = fake_with_book (f);
+      g_autoptr (KiosKoboClient)       client = connect_client (fake);
+      gint64                           now_ms = (g_get_real_time () / 1000000) * 1000;
       g_autoptr (KiosKoboReadingState) sent = make_state (book_id (f), "EPUB/text/ch003.xhtml", 10.0, 9.0, now_ms);
       g_autoptr (KiosKoboReadingState) stored = NULL;
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)               error = NULL;
 
       kios_fake_kobo_set_mode (fake, KIOS_FAKE_KOBO_PUT_IGNORED);
       g_assert_false (kios_kobo_client_put_state (client, sent, &stored, NULL, &error));
@@ -392,13 +392,13 @@ test_put_older_than_server (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
-      KiosFakeKoboFamily f = families[i];
-      g_autoptr (KiosFakeKobo) fake = fake_with_book (f);
-      g_autoptr (KiosKoboClient) client = connect_client (fake);
-      gint64 now_ms = (g_get_real_time () / 1000000) * 1000;
+      KiosFakeKoboFamily               f = families[i];
+      g_autoptr (KiosFakeKobo)         fake = fake_with_book (f);
+      g_autoptr (KiosKoboClient)       client = connect_client (fake);
+      gint64                           now_ms = (g_get_real_time () / 1000000) * 1000;
       g_autoptr (KiosKoboReadingState) sent = make_state (book_id (f), "EPUB/text/ch003.xhtml", 10.0, 9.0, now_ms - 60000);
       g_autoptr (KiosKoboReadingState) stored = NULL;
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)               error = NULL;
 
       /* The Kobo read further, a minute later than Kios's page turn. */
       kios_fake_kobo_set_state (fake, book_id (f), "EPUB/text/ch007.xhtml", "kobo.12.3", 50.0, 30.0, now_ms);
@@ -415,12 +415,12 @@ test_put_older_than_server (void)
 static void
 test_komga_grid (void)
 {
-  g_autoptr (KiosFakeKobo) fake = fake_with_book (KIOS_FAKE_KOBO_KOMGA);
-  g_autoptr (KiosKoboClient) client = connect_client (fake);
-  gint64 now_ms = (g_get_real_time () / 1000000) * 1000;
+  g_autoptr (KiosFakeKobo)         fake = fake_with_book (KIOS_FAKE_KOBO_KOMGA);
+  g_autoptr (KiosKoboClient)       client = connect_client (fake);
+  gint64                           now_ms = (g_get_real_time () / 1000000) * 1000;
   g_autoptr (KiosKoboReadingState) late = make_state ("0F2W6T1Q", "EPUB/text/ch005.xhtml", 99.0, 22.0, now_ms - 2000);
   g_autoptr (KiosKoboReadingState) unknown = make_state ("0F2W6T1Q", "EPUB/text/nope.xhtml", 0, 0, now_ms - 1000);
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)               error = NULL;
 
   /* 99 % of a 19-position file has no position above it: Failure. */
   g_assert_false (kios_kobo_client_put_state (client, late, NULL, NULL, &error));
@@ -463,12 +463,12 @@ test_validation_table (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *base = kios_fake_kobo_get_base_url (cases[i].fake);
-      g_autofree char *url = g_strdup_printf ("%s/v1/library/%s/state", base, cases[i].id);
-      g_autoptr (KiosHttpRequest) request = kios_http_request_new ("PUT", url);
-      g_autoptr (GBytes) body = g_bytes_new_static (cases[i].body, strlen (cases[i].body));
+      g_autofree char             *base = kios_fake_kobo_get_base_url (cases[i].fake);
+      g_autofree char             *url = g_strdup_printf ("%s/v1/library/%s/state", base, cases[i].id);
+      g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("PUT", url);
+      g_autoptr (GBytes)           body = g_bytes_new_static (cases[i].body, strlen (cases[i].body));
       g_autoptr (KiosHttpResponse) response = NULL;
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)           error = NULL;
 
       kios_http_request_set_body (request, "application/json", body);
       response = kios_http_send_sync (request, NULL, &error);
@@ -481,14 +481,14 @@ test_validation_table (void)
 static void
 test_state_shapes (void)
 {
-  g_autoptr (KiosFakeKobo) gr = fake_with_book (KIOS_FAKE_KOBO_GRIMMORY);
-  g_autoptr (KiosFakeKobo) kg = fake_with_book (KIOS_FAKE_KOBO_KOMGA);
-  g_autoptr (KiosFakeKobo) cw = fake_with_book (KIOS_FAKE_KOBO_CALIBRE_WEB);
-  g_autoptr (KiosKoboClient) grc = connect_client (gr);
-  g_autoptr (KiosKoboClient) kgc = connect_client (kg);
-  g_autoptr (KiosKoboClient) cwc = connect_client (cw);
+  g_autoptr (KiosFakeKobo)         gr = fake_with_book (KIOS_FAKE_KOBO_GRIMMORY);
+  g_autoptr (KiosFakeKobo)         kg = fake_with_book (KIOS_FAKE_KOBO_KOMGA);
+  g_autoptr (KiosFakeKobo)         cw = fake_with_book (KIOS_FAKE_KOBO_CALIBRE_WEB);
+  g_autoptr (KiosKoboClient)       grc = connect_client (gr);
+  g_autoptr (KiosKoboClient)       kgc = connect_client (kg);
+  g_autoptr (KiosKoboClient)       cwc = connect_client (cw);
   g_autoptr (KiosKoboReadingState) s = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)               error = NULL;
 
   /* Nothing stored: an empty array, a synthesized ReadyToRead, CW's empty record. */
   s = kios_kobo_client_get_state (grc, "42", NULL, &error);
@@ -534,7 +534,7 @@ test_hostile_state (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autoptr (JsonParser)           parser = json_parser_new ();
       g_autoptr (KiosKoboReadingState) s = NULL;
 
       g_assert_true (json_parser_load_from_data (parser, inputs[i], -1, NULL));
@@ -549,7 +549,6 @@ test_hostile_state (void)
         }
     }
 }
-
 
 /* A hostile server: whatever body and headers the test sets. */
 typedef struct
@@ -577,11 +576,11 @@ hostile_handler (KiosFakeServer        *server,
 static void
 test_hostile_sync (void)
 {
-  Hostile h = { 0 };
-  g_autoptr (KiosFakeServer) server = kios_fake_server_new (hostile_handler, &h);
-  g_autofree char *base = g_strdup_printf ("%s/kobo/hostile-token-123", kios_fake_server_get_url (server));
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosKoboClient) client = kios_kobo_client_new (base, &error);
+  Hostile                      h = { 0 };
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (hostile_handler, &h);
+  g_autofree char             *base = g_strdup_printf ("%s/kobo/hostile-token-123", kios_fake_server_get_url (server));
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosKoboClient)   client = kios_kobo_client_new (base, &error);
   g_autoptr (KiosKoboSyncPage) page = NULL;
 
   /* A catch-all's {} is not a list of changes. */

@@ -63,9 +63,9 @@ fixture_init (Fixture           *f,
               gboolean           consent,
               const char        *format)
 {
-  g_autofree char *db = NULL;
-  g_autofree char *base = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autofree char             *db = NULL;
+  g_autofree char             *base = NULL;
+  g_autoptr (GError)           error = NULL;
   g_autoptr (KiosKoboSettings) settings = g_new0 (KiosKoboSettings, 1);
 
   f->fake = kios_fake_kobo_new (family);
@@ -127,7 +127,7 @@ test_settings (void)
                                                              "\"library_sync\":true,\"other\":1}");
   g_autoptr (KiosKoboSettings) evil = kios_kobo_settings_parse ("{\"image_template\":\"https://evil/{ImageId}\",\"family\":7}");
   g_autoptr (KiosKoboSettings) junk = kios_kobo_settings_parse ("[not json");
-  g_autofree char *merged = NULL;
+  g_autofree char             *merged = NULL;
 
   g_assert_cmpint (s->family, ==, KIOS_KOBO_FAMILY_KOMGA);
   g_assert_cmpstr (s->image_template, ==, "/v1/x/{ImageId}");
@@ -149,11 +149,11 @@ test_connect_keeps_no_secret (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
-      g_auto (Fixture) f = { 0 };
+      g_auto (Fixture)             f = { 0 };
       g_autoptr (KiosSourceRecord) saved = NULL;
       g_autoptr (KiosKoboSettings) settings = NULL;
-      g_autofree char *db_text = NULL;
-      gsize len = 0;
+      g_autofree char             *db_text = NULL;
+      gsize                        len = 0;
 
       fixture_init (&f, families[i], 1, TRUE, "EPUB3");
       saved = kios_library_store_get_source (f.store, f.record->name, NULL);
@@ -181,11 +181,11 @@ test_consent_rule (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
-      g_auto (Fixture) f = { 0 };
-      g_autoptr (GError) error = NULL;
+      g_auto (Fixture)      f = { 0 };
+      g_autoptr (GError)    error = NULL;
       g_autoptr (GPtrArray) entries = NULL;
-      gboolean komga = families[i] == KIOS_FAKE_KOBO_KOMGA;
-      gboolean ok;
+      gboolean              komga = families[i] == KIOS_FAKE_KOBO_KOMGA;
+      gboolean              ok;
 
       fixture_init (&f, families[i], 2, FALSE, "EPUB3");
       ok = kios_kobo_library_sync (f.client, f.store, f.record, NULL, NULL, &error);
@@ -217,17 +217,17 @@ test_paging_and_removals (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
-      KiosFakeKoboFamily fam = families[i];
-      g_auto (Fixture) f = { 0 };
-      g_autoptr (GError) error = NULL;
+      KiosFakeKoboFamily    fam = families[i];
+      g_auto (Fixture)      f = { 0 };
+      g_autoptr (GError)    error = NULL;
       g_autoptr (GPtrArray) entries = NULL;
       g_autoptr (GPtrArray) after = NULL;
-      g_autofree char *token1 = NULL;
-      g_autofree char *token2 = NULL;
-      g_autofree char *id0 = book_id (fam, 0);
-      g_autofree char *id1 = book_id (fam, 1);
-      KiosKoboSyncStats stats = { 0 };
-      KiosKoboEntry *e;
+      g_autofree char      *token1 = NULL;
+      g_autofree char      *token2 = NULL;
+      g_autofree char      *id0 = book_id (fam, 0);
+      g_autofree char      *id1 = book_id (fam, 1);
+      KiosKoboSyncStats     stats = { 0 };
+      KiosKoboEntry        *e;
 
       g_test_message ("family %d", fam);
       fixture_init (&f, fam, 5, TRUE, "EPUB3");
@@ -278,11 +278,11 @@ test_paging_and_removals (void)
 static void
 test_token_only_after_complete_loop (void)
 {
-  g_auto (Fixture) f = { 0 };
-  g_autoptr (GError) error = NULL;
+  g_auto (Fixture)      f = { 0 };
+  g_autoptr (GError)    error = NULL;
   g_autoptr (GPtrArray) entries = NULL;
-  g_autofree char *token = NULL;
-  KiosKoboSyncStats stats = { 0 };
+  g_autofree char      *token = NULL;
+  KiosKoboSyncStats     stats = { 0 };
 
   fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 5, FALSE, "EPUB3");
   kios_fake_kobo_set_page_size (f.fake, 2);
@@ -309,12 +309,12 @@ test_delivery_quirks (void)
 {
   /* Why the consent rule exists: CW hands a book to one device per account. */
   {
-    g_auto (Fixture) f = { 0 };
-    g_autoptr (KiosKoboClient) kobo = NULL;
+    g_auto (Fixture)             f = { 0 };
+    g_autoptr (KiosKoboClient)   kobo = NULL;
     g_autoptr (KiosKoboSyncPage) page = NULL;
-    g_autoptr (GError) error = NULL;
-    g_autofree char *base = NULL;
-    KiosKoboSyncStats stats = { 0 };
+    g_autoptr (GError)           error = NULL;
+    g_autofree char             *base = NULL;
+    KiosKoboSyncStats            stats = { 0 };
 
     fixture_init (&f, KIOS_FAKE_KOBO_CWA, 3, TRUE, "EPUB3");
     g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, &stats, NULL, &error));
@@ -328,11 +328,11 @@ test_delivery_quirks (void)
   }
   /* Komga keeps state per token: a second client gets everything. */
   {
-    g_auto (Fixture) f = { 0 };
-    g_autoptr (KiosKoboClient) kobo = NULL;
+    g_auto (Fixture)             f = { 0 };
+    g_autoptr (KiosKoboClient)   kobo = NULL;
     g_autoptr (KiosKoboSyncPage) page = NULL;
-    g_autoptr (GError) error = NULL;
-    g_autofree char *base = NULL;
+    g_autoptr (GError)           error = NULL;
+    g_autofree char             *base = NULL;
 
     fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 3, FALSE, "EPUB3");
     g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, NULL, NULL, &error));
@@ -344,12 +344,12 @@ test_delivery_quirks (void)
   }
   /* Grimmory: a sync marks a pending reading state as sent for the account. */
   {
-    g_auto (Fixture) f = { 0 };
+    g_auto (Fixture)   f = { 0 };
     g_autoptr (GError) error = NULL;
-    KiosKoboSyncStats stats = { 0 };
+    KiosKoboSyncStats  stats = { 0 };
 
-    g_autofree char *path = NULL;
-    g_autofree char *last_remote = NULL;
+    g_autofree char           *path = NULL;
+    g_autofree char           *last_remote = NULL;
     g_autoptr (KiosBookRecord) book = NULL;
 
     fixture_init (&f, KIOS_FAKE_KOBO_GRIMMORY, 2, TRUE, "EPUB3");
@@ -389,19 +389,19 @@ test_download (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto (Fixture) f = { 0 };
-      g_autoptr (GError) error = NULL;
+      g_auto (Fixture)           f = { 0 };
+      g_autoptr (GError)         error = NULL;
       g_autoptr (KiosBookRecord) book = NULL;
-      g_autoptr (KiosKoboEntry) entry = NULL;
-      g_autofree char *id = book_id (cases[i].family, 0);
-      g_autofree char *path = NULL;
-      g_autofree char *again = NULL;
-      g_autofree char *meta_source = NULL;
-      g_autofree char *meta_id = NULL;
-      g_autofree char *meta_format = NULL;
-      g_autofree char *cover = NULL;
-      g_autofree char *forbidden = NULL;
-      gboolean existing = TRUE;
+      g_autoptr (KiosKoboEntry)  entry = NULL;
+      g_autofree char           *id = book_id (cases[i].family, 0);
+      g_autofree char           *path = NULL;
+      g_autofree char           *again = NULL;
+      g_autofree char           *meta_source = NULL;
+      g_autofree char           *meta_id = NULL;
+      g_autofree char           *meta_format = NULL;
+      g_autofree char           *cover = NULL;
+      g_autofree char           *forbidden = NULL;
+      gboolean                   existing = TRUE;
 
       g_test_message ("case %u", i);
       fixture_init (&f, cases[i].family, 1, TRUE, cases[i].advertised);
@@ -416,8 +416,7 @@ test_download (void)
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
       g_assert_cmpuint (kios_fake_kobo_count_requests (f.fake, "GET", cases[i].route), ==, 1);
       /* CW listing only a KEPUB: the plain EPUB was asked for first (404 here). */
-      if (cases[i].family != KIOS_FAKE_KOBO_GRIMMORY && cases[i].family != KIOS_FAKE_KOBO_KOMGA
-          && g_str_equal (cases[i].advertised, "KEPUB"))
+      if (cases[i].family != KIOS_FAKE_KOBO_GRIMMORY && cases[i].family != KIOS_FAKE_KOBO_KOMGA && g_str_equal (cases[i].advertised, "KEPUB"))
         g_assert_cmpuint (kios_fake_kobo_count_requests (f.fake, "GET", "/download/1/epub"), ==, 1);
       book = kios_library_store_get_book_by_path (f.store, path, &error);
       g_assert_no_error (error);
@@ -452,9 +451,9 @@ test_download (void)
 
   /* Unknown id: a clear error, nothing fetched. */
   {
-    g_auto (Fixture) f = { 0 };
+    g_auto (Fixture)   f = { 0 };
     g_autoptr (GError) error = NULL;
-    g_autofree char *path = NULL;
+    g_autofree char   *path = NULL;
 
     fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 1, FALSE, "EPUB3");
     path = kios_kobo_library_download (f.client, f.store, f.record->name, "NOPE", NULL, NULL, &error);
@@ -481,21 +480,21 @@ test_backend_round_trip (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     {
-      KiosFakeKoboFamily fam = families[i];
-      g_auto (Fixture) f = { 0 };
-      g_autoptr (GError) error = NULL;
-      g_autoptr (KiosBookRecord) book = NULL;
-      g_autoptr (KiosKoboBackend) backend = NULL;
-      g_autoptr (KiosDocument) document = NULL;
-      g_autoptr (KiosPosition) local = kios_position_new ();
-      g_autoptr (KiosPosition) remote = NULL;
-      g_autoptr (KiosPosition) resolved = NULL;
-      g_autoptr (KiosPosition) device = NULL;
-      g_autoptr (KiosPosition) device_resolved = NULL;
+      KiosFakeKoboFamily               fam = families[i];
+      g_auto (Fixture)                 f = { 0 };
+      g_autoptr (GError)               error = NULL;
+      g_autoptr (KiosBookRecord)       book = NULL;
+      g_autoptr (KiosKoboBackend)      backend = NULL;
+      g_autoptr (KiosDocument)         document = NULL;
+      g_autoptr (KiosPosition)         local = kios_position_new ();
+      g_autoptr (KiosPosition)         remote = NULL;
+      g_autoptr (KiosPosition)         resolved = NULL;
+      g_autoptr (KiosPosition)         device = NULL;
+      g_autoptr (KiosPosition)         device_resolved = NULL;
       g_autoptr (KiosKoboReadingState) server = NULL;
-      g_autofree char *id = book_id (fam, 0);
-      g_autofree char *path = NULL;
-      gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+      g_autofree char                 *id = book_id (fam, 0);
+      g_autofree char                 *path = NULL;
+      gint64                           now = g_get_real_time () / G_USEC_PER_SEC;
 
       g_test_message ("family %d", fam);
       fixture_init (&f, fam, 1, TRUE, "EPUB3");
@@ -584,14 +583,14 @@ on_async_done (GObject      *source,
 static void
 test_backend_async (void)
 {
-  g_auto (Fixture) f = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
+  g_auto (Fixture)            f = { 0 };
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosBookRecord)  book = NULL;
   g_autoptr (KiosKoboBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = kios_position_new ();
-  g_autoptr (KiosPosition) pulled = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autofree char *path = NULL;
+  g_autoptr (KiosPosition)    local = kios_position_new ();
+  g_autoptr (KiosPosition)    pulled = NULL;
+  g_autoptr (GAsyncResult)    result = NULL;
+  g_autofree char            *path = NULL;
 
   fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 1, FALSE, "EPUB3");
   g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, NULL, NULL, &error));
@@ -604,7 +603,7 @@ test_backend_async (void)
   local->format = KIOS_BOOK_FORMAT_EPUB;
   local->chapter = 3;
   local->chapter_href = g_strdup ("EPUB/text/ch002.xhtml");
-  local->chapter_progress = 0.999;  /* off Komga's grid: snapped by the backend */
+  local->chapter_progress = 0.999; /* off Komga's grid: snapped by the backend */
   local->total_progress = 0.1;
   local->updated_at = g_get_real_time () / G_USEC_PER_SEC;
   kios_sync_backend_push_async (KIOS_SYNC_BACKEND (backend), book->hash, local, NULL, on_async_done, &result);
@@ -637,8 +636,8 @@ test_explain_percentages (void)
 {
   g_autoptr (KiosPosition) a = kios_position_new ();
   g_autoptr (KiosPosition) b = kios_position_new ();
-  g_autofree char *text = NULL;
-  g_autofree char *none = NULL;
+  g_autofree char         *text = NULL;
+  g_autofree char         *none = NULL;
 
   a->chapter = b->chapter = 4;
   a->chapter_title = g_strdup ("Chapter 5");
@@ -652,7 +651,6 @@ test_explain_percentages (void)
   none = kios_kobo_explain_percentages (a, b);
   g_assert_null (none);
 }
-
 
 static void
 endless_handler (KiosFakeServer        *server,
@@ -669,16 +667,16 @@ endless_handler (KiosFakeServer        *server,
 static void
 test_paging_is_bounded (void)
 {
-  g_autoptr (KiosFakeServer) server = kios_fake_server_new (endless_handler, NULL);
-  g_autofree char *base = g_strdup_printf ("%s/kobo/endless-token", kios_fake_server_get_url (server));
-  g_autofree char *db = kios_paths_library_db ();
-  g_autofree char *dir = g_path_get_dirname (db);
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (endless_handler, NULL);
+  g_autofree char             *base = g_strdup_printf ("%s/kobo/endless-token", kios_fake_server_get_url (server));
+  g_autofree char             *db = kios_paths_library_db ();
+  g_autofree char             *dir = g_path_get_dirname (db);
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosKoboClient) client = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
-  KiosSourceRecord record = { 0 };
-  KiosKoboSyncStats stats = { 0 };
+  g_autoptr (KiosKoboClient)   client = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *token = NULL;
+  KiosSourceRecord             record = { 0 };
+  KiosKoboSyncStats            stats = { 0 };
 
   g_mkdir_with_parents (dir, 0700);
   store = kios_library_store_new (db, &error);
@@ -698,12 +696,12 @@ test_paging_is_bounded (void)
 static void
 test_large_catalog (void)
 {
-  g_auto (Fixture) f = { 0 };
-  g_autoptr (GError) error = NULL;
+  g_auto (Fixture)      f = { 0 };
+  g_autoptr (GError)    error = NULL;
   g_autoptr (GPtrArray) entries = NULL;
-  g_autofree char *book = kios_test_book ("persuasion.epub");
-  KiosKoboSyncStats stats = { 0 };
-  gint64 start;
+  g_autofree char      *book = kios_test_book ("persuasion.epub");
+  KiosKoboSyncStats     stats = { 0 };
+  gint64                start;
 
   fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 0, FALSE, "EPUB3");
   for (guint i = 0; i < 1000; i++)
@@ -768,16 +766,16 @@ engine_wait_idle (KiosSyncEngine *engine,
 static void
 test_engine_uses_kobo (void)
 {
-  g_auto (Fixture) f = { 0 };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
-  g_autoptr (KiosDocument) document = NULL;
-  g_autoptr (KiosSyncEngine) engine = NULL;
-  g_autoptr (KiosPosition) local = kios_position_new ();
+  g_auto (Fixture)                 f = { 0 };
+  g_autoptr (GError)               error = NULL;
+  g_autoptr (KiosBookRecord)       book = NULL;
+  g_autoptr (KiosDocument)         document = NULL;
+  g_autoptr (KiosSyncEngine)       engine = NULL;
+  g_autoptr (KiosPosition)         local = kios_position_new ();
   g_autoptr (KiosKoboReadingState) server = NULL;
-  g_autofree char *path = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  EngineSeen seen = { 0 };
+  g_autofree char                 *path = NULL;
+  gint64                           now = g_get_real_time () / G_USEC_PER_SEC;
+  EngineSeen                       seen = { 0 };
 
   fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 1, FALSE, "EPUB3");
   g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, NULL, NULL, &error));
@@ -847,14 +845,14 @@ run_kiosctl (Run          *run,
              KiosFakeKobo *fake,
              ...)
 {
-  const char *exe = g_getenv ("KIOSCTL");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char                     *exe = g_getenv ("KIOSCTL");
+  g_autoptr (GPtrArray)           argv = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *keyring = g_build_filename (g_get_user_data_dir (), "kiosctl-keyring", NULL);
-  const char *arg;
-  va_list args;
+  g_autoptr (GSubprocess)         process = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autofree char                *keyring = g_build_filename (g_get_user_data_dir (), "kiosctl-keyring", NULL);
+  const char                     *arg;
+  va_list                         args;
 
   g_assert_nonnull (exe);
   g_ptr_array_add (argv, (char *) exe);
@@ -887,7 +885,7 @@ static JsonObject *
 parse_object (const char *text)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)     error = NULL;
 
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
@@ -898,19 +896,19 @@ parse_object (const char *text)
 static void
 test_kiosctl_komga (void)
 {
-  g_autoptr (KiosFakeKobo) fake = kios_fake_kobo_new (KIOS_FAKE_KOBO_KOMGA);
-  g_autofree char *base = kios_fake_kobo_get_base_url (fake);
-  g_autofree char *book1 = kios_test_book ("persuasion.epub");
-  g_autofree char *book2 = kios_test_book ("emma.epub");
-  g_autoptr (JsonObject) page = NULL;
-  g_autoptr (JsonObject) got = NULL;
-  g_autoptr (JsonObject) pushed = NULL;
-  g_autoptr (JsonObject) pulled = NULL;
+  g_autoptr (KiosFakeKobo)         fake = kios_fake_kobo_new (KIOS_FAKE_KOBO_KOMGA);
+  g_autofree char                 *base = kios_fake_kobo_get_base_url (fake);
+  g_autofree char                 *book1 = kios_test_book ("persuasion.epub");
+  g_autofree char                 *book2 = kios_test_book ("emma.epub");
+  g_autoptr (JsonObject)           page = NULL;
+  g_autoptr (JsonObject)           got = NULL;
+  g_autoptr (JsonObject)           pushed = NULL;
+  g_autoptr (JsonObject)           pulled = NULL;
   g_autoptr (KiosKoboReadingState) server = NULL;
-  g_autofree char *at = NULL;
-  const char *path;
-  JsonArray *entries;
-  JsonObject *remote;
+  g_autofree char                 *at = NULL;
+  const char                      *path;
+  JsonArray                       *entries;
+  JsonObject                      *remote;
 
   kios_fake_kobo_add_book (fake, "0KOMGA00", "Persuasion", "Jane Austen", "KEPUB", book1);
   kios_fake_kobo_add_book (fake, "0KOMGA01", "Emma", "Jane Austen", "EPUB3", book2);
@@ -1004,8 +1002,8 @@ static void
 test_kiosctl_consent (void)
 {
   g_autoptr (KiosFakeKobo) fake = kios_fake_kobo_new (KIOS_FAKE_KOBO_CWA);
-  g_autofree char *base = kios_fake_kobo_get_base_url (fake);
-  g_autofree char *book1 = kios_test_book ("persuasion.epub");
+  g_autofree char         *base = kios_fake_kobo_get_base_url (fake);
+  g_autofree char         *book1 = kios_test_book ("persuasion.epub");
 
   kios_fake_kobo_add_book (fake, "00000000-0000-4000-8000-000000000000", "Persuasion", "Jane Austen", "EPUB3", book1);
   {
@@ -1049,7 +1047,7 @@ main (int argc, char **argv)
 {
   g_autofree char *dir = g_dir_make_tmp ("kios-kobo-XXXXXX", NULL);
   g_autofree char *keyring = g_build_filename (dir, "test.keyring", NULL);
-  int rc;
+  int              rc;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   /* libsecret's file backend: no D-Bus, an encrypted keyring file. */

@@ -1068,7 +1068,6 @@ test_resolve_pdf (void)
 
 /* ---- kiosctl source / sync, end to end over loopback --------------------- */
 
-
 static JsonNode *
 parse_json (const char *text)
 {
@@ -1081,8 +1080,8 @@ parse_json (const char *text)
 }
 
 static void
-assert_no_secret (const KiosctlRun  *run,
-                  const char *secret)
+assert_no_secret (const KiosctlRun *run,
+                  const char       *secret)
 {
   if (strstr (run->out, secret) != NULL || strstr (run->err, secret) != NULL)
     g_error ("kiosctl printed a secret");
@@ -1107,7 +1106,7 @@ test_kiosctl_cwa (void)
   {
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", host,
-             "--auth", "basic", "--user", f->user, "--password-stdin", NULL);
+                       "--auth", "basic", "--user", f->user, "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
@@ -1119,7 +1118,7 @@ test_kiosctl_cwa (void)
     assert_no_secret (&run, f->password);
   }
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *source;
 
@@ -1146,7 +1145,7 @@ test_kiosctl_cwa (void)
     g_auto (KiosctlRun) run = { 0 };
     /* No --auth: /kosync means HTTP Basic (Calibre-Web-Automated). */
     kios_test_kiosctl (&run, password_line, "source", "add", "--kind", "kosync", "--name", "cwa", "--url", base,
-             "--user", f->user, "--password-stdin", NULL);
+                       "--user", f->user, "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
@@ -1159,7 +1158,7 @@ test_kiosctl_cwa (void)
   /* Pull with nothing on the server: remote null, decision none, nothing changed. */
   kios_fake_server_clear_log (server);
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *o;
 
@@ -1177,7 +1176,7 @@ test_kiosctl_cwa (void)
   /* Another device is in chapter 12: prompt, and still nothing changes here. */
   kios_fake_kosync_set_progress (fake, hash, "/body/DocFragment[12].0", 0.4, "Kobo Libra", "KOBO1", 1700000000);
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *o, *remote;
 
@@ -1212,7 +1211,7 @@ test_kiosctl_cwa (void)
   }
   kios_fake_server_clear_log (server);
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     g_autofree char     *stored = NULL;
     JsonObject          *o;
@@ -1231,7 +1230,7 @@ test_kiosctl_cwa (void)
 
   /* Now the local position is in chapter 5 and the remote in 5 too: not a prompt. */
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
 
     kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
@@ -1261,7 +1260,7 @@ test_kiosctl_key_in_url (void)
     assert_no_secret (&run, f->user);
   }
   {
-    g_auto (KiosctlRun)         run = { 0 };
+    g_auto (KiosctlRun)  run = { 0 };
     g_autoptr (JsonNode) root = NULL;
     JsonObject          *source;
 
@@ -1323,7 +1322,7 @@ test_kiosctl_usage (void)
   {
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kosync", "--name", "x", "--url", "https://h",
-             "--password", "hunter22", NULL);
+                       "--password", "hunter22", NULL);
     g_assert_cmpint (run.status, ==, 2);
     assert_no_secret (&run, "hunter22");
   }
@@ -1338,8 +1337,8 @@ test_kiosctl_usage (void)
     g_assert_cmpint (run.status, ==, 2);
   }
   {
-    g_auto (KiosctlRun)     run = { 0 };
-    g_autofree char *book = kios_test_book ("persuasion.epub");
+    g_auto (KiosctlRun) run = { 0 };
+    g_autofree char    *book = kios_test_book ("persuasion.epub");
     kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "no KOReader sync account"));

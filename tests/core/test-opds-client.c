@@ -18,9 +18,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define ROOT      "/opds"
-#define BY_TITLE  "/opds/navcatalog/4f7469746c65?library_id=Calibre_Library"
-#define ATOM      "application/atom+xml; charset=UTF-8"
+#define ROOT "/opds"
+#define BY_TITLE "/opds/navcatalog/4f7469746c65?library_id=Calibre_Library"
+#define ATOM "application/atom+xml; charset=UTF-8"
 
 static KiosFakeOpds *
 calibre_fake (KiosFakeOpdsAuth auth)
@@ -45,12 +45,12 @@ url_of (KiosFakeOpds *fake,
 static void
 test_basic_auth (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, NULL, NULL, &error);
-  g_autoptr (KiosOpdsFeed) books = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
+  g_autoptr (KiosOpdsFeed)   books = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpuint (feed->entries->len, ==, 8);
@@ -69,12 +69,12 @@ test_basic_auth (void)
 static void
 test_digest_auth (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
-  g_autofree char *root = url_of (fake, ROOT);
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, NULL, NULL, &error);
-  g_autoptr (KiosOpdsFeed) books = NULL;
+  g_autoptr (KiosFakeOpds)    fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
+  g_autofree char            *root = url_of (fake, ROOT);
+  g_autoptr (KiosOpdsClient)  client = kios_opds_client_new (root, "kios", "kios-pass");
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosOpdsFeed)    feed = kios_opds_client_fetch (client, NULL, NULL, &error);
+  g_autoptr (KiosOpdsFeed)    books = NULL;
   g_autoptr (KiosFakeRequest) last = NULL;
 
   g_assert_no_error (error);
@@ -92,7 +92,7 @@ test_digest_auth (void)
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr (KiosFakeRequest) r = kios_fake_server_get_request (kios_fake_opds_get_server (fake), i);
-      const char *auth = kios_fake_request_get_header (r, "Authorization");
+      const char                 *auth = kios_fake_request_get_header (r, "Authorization");
 
       g_assert_true (auth == NULL || strstr (auth, "kios-pass") == NULL);
       g_assert_true (auth == NULL || g_str_has_prefix (auth, "Digest "));
@@ -102,11 +102,11 @@ test_digest_auth (void)
 static void
 check_wrong_password (KiosFakeOpdsAuth auth)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (auth);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = calibre_fake (auth);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "wrong");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, NULL, NULL, &error);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
 
   g_assert_null (feed);
   g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH);
@@ -127,11 +127,11 @@ test_wrong_password (void)
 static void
 test_no_credentials (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, NULL, NULL, &error);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
 
   g_assert_null (feed);
   g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH);
@@ -143,17 +143,17 @@ test_no_credentials (void)
 static void
 test_redirect_other_host (void)
 {
-  g_autoptr (KiosFakeOpds) home = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autoptr (KiosFakeOpds) open_other = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
-  g_autoptr (KiosFakeOpds) closed_other = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char *root = url_of (home, ROOT);
-  g_autofree char *open_target = url_of (open_other, BY_TITLE);
-  g_autofree char *closed_target = url_of (closed_other, BY_TITLE);
+  g_autoptr (KiosFakeOpds)   home = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autoptr (KiosFakeOpds)   open_other = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
+  g_autoptr (KiosFakeOpds)   closed_other = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char           *root = url_of (home, ROOT);
+  g_autofree char           *open_target = url_of (open_other, BY_TITLE);
+  g_autofree char           *closed_target = url_of (closed_other, BY_TITLE);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autoptr (KiosOpdsFeed) moved = NULL;
-  g_autoptr (KiosOpdsFeed) refused = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
+  g_autoptr (KiosOpdsFeed)   moved = NULL;
+  g_autoptr (KiosOpdsFeed)   refused = NULL;
 
   kios_fake_opds_add_redirect (home, "/opds/moved", open_target);
   kios_fake_opds_add_redirect (home, "/opds/moved-closed", closed_target);
@@ -181,13 +181,13 @@ test_redirect_other_host (void)
 static void
 test_pagination (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autofree char *first = url_of (fake, BY_TITLE);
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *first = url_of (fake, BY_TITLE);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (first, NULL, NULL);
-  g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GHashTable) seen_pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *next = NULL;
-  guint pages = 0;
+  g_autoptr (GHashTable)     ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable)     seen_pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char           *next = NULL;
+  guint                      pages = 0;
 
   kios_fake_opds_add_fixture (fake, BY_TITLE, ATOM, "calibre/paged-by-title.xml");
   kios_fake_opds_add_fixture (fake, BY_TITLE "&offset=2", ATOM, "calibre/paged-by-title-offset2.xml");
@@ -195,7 +195,7 @@ test_pagination (void)
 
   do
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)       error = NULL;
       g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, next, NULL, &error);
 
       g_assert_no_error (error);
@@ -216,14 +216,14 @@ test_pagination (void)
 static void
 test_search_template (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) hits = NULL;
-  g_autoptr (KiosOpdsFeed) none = NULL;
-  g_autoptr (KiosOpdsFeed) empty = NULL;
-  guint before;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   hits = NULL;
+  g_autoptr (KiosOpdsFeed)   none = NULL;
+  g_autoptr (KiosOpdsFeed)   empty = NULL;
+  guint                      before;
 
   hits = kios_opds_client_search (client, NULL, "austen", NULL, &error);
   g_assert_no_error (error);
@@ -244,12 +244,12 @@ test_search_template (void)
 static void
 test_search_opensearch (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autofree char *start = url_of (fake, "/api/opds/KEY/series?query=dune&pageNumber=2");
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *start = url_of (fake, "/api/opds/KEY/series?query=dune&pageNumber=2");
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (start, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autoptr (KiosOpdsFeed) hits = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
+  g_autoptr (KiosOpdsFeed)   hits = NULL;
 
   kios_fake_opds_add_fixture (fake, "/api/opds/KEY/series?query=dune&pageNumber=2", "application/xml",
                               "kavita-series.xml");
@@ -270,12 +270,12 @@ test_search_opensearch (void)
 static void
 test_search_opds2_groups (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autofree char *root = url_of (fake, "/opds/v2/catalog");
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *root = url_of (fake, "/opds/v2/catalog");
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) hits = NULL;
-  const KiosOpdsEntry *book;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   hits = NULL;
+  const KiosOpdsEntry       *book;
 
   kios_fake_opds_add (fake, "/opds/v2/catalog", 200, "application/opds+json",
                       "{\"metadata\":{\"title\":\"Komga\"},\"links\":[{\"rel\":\"search\",\"templated\":true,"
@@ -294,11 +294,11 @@ test_search_opds2_groups (void)
 static void
 test_login_page (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
 
   kios_fake_opds_add (fake, ROOT, 200, "text/html; charset=utf-8",
                       "<!DOCTYPE html><html><head><title>Authelia</title></head><body>Sign in</body></html>");
@@ -312,14 +312,14 @@ static void
 test_endless_feed (void)
 {
   g_autoptr (KiosFakeEndless) endless = kios_fake_endless_new (
-    "application/atom+xml", "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>forever</title>",
-    "<entry><title>again and again and again</title><id>x</id>"
-    "<link rel=\"subsection\" type=\"application/atom+xml\" href=\"/x\"/></entry>\n");
-  g_autofree char *root = g_strconcat (kios_fake_endless_get_url (endless), "/opds", NULL);
+      "application/atom+xml", "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>forever</title>",
+      "<entry><title>again and again and again</title><id>x</id>"
+      "<link rel=\"subsection\" type=\"application/atom+xml\" href=\"/x\"/></entry>\n");
+  g_autofree char           *root = g_strconcat (kios_fake_endless_get_url (endless), "/opds", NULL);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
+  gint64                     start = g_get_monotonic_time ();
 
   kios_opds_client_set_max_feed_size (client, 2 * 1024 * 1024);
   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
@@ -359,13 +359,14 @@ book_feed (KiosFakeOpds *fake,
            const char   *target)
 {
   g_autofree char *xml = g_strdup_printf (
-    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title>The Holy Bible</title><id>%s</id>"
-    "<author><name>Anonymous</name></author>"
-    "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" href=\"%s\"/>"
-    "<link rel=\"http://www.cantook.com/api/progression\" type=\"application/vnd.readium.progression+json\" href=\"/p/%s\"/>"
-    "</entry></feed>", id, target, id);
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><title>The Holy Bible</title><id>%s</id>"
+      "<author><name>Anonymous</name></author>"
+      "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" href=\"%s\"/>"
+      "<link rel=\"http://www.cantook.com/api/progression\" type=\"application/vnd.readium.progression+json\" href=\"/p/%s\"/>"
+      "</entry></feed>",
+      id, target, id);
   g_autoptr (GError) error = NULL;
-  KiosOpdsFeed *feed = kios_opds_feed_parse (xml, strlen (xml), NULL, kios_fake_opds_get_url (fake), &error);
+  KiosOpdsFeed      *feed = kios_opds_feed_parse (xml, strlen (xml), NULL, kios_fake_opds_get_url (fake), &error);
 
   g_assert_no_error (error);
   return feed;
@@ -375,7 +376,7 @@ static guint
 count_files (const char *dir)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
+  guint            n = 0;
 
   while (d != NULL && g_dir_read_name (d) != NULL)
     n++;
@@ -385,30 +386,30 @@ count_files (const char *dir)
 static void
 test_download_dedupe (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
-  g_autofree char *root = url_of (fake, ROOT);
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autofree char *book_path = kios_test_book ("kjv-bible.epub");
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree char *db = kios_paths_library_db ();
-  g_autofree char *books_dir = kios_paths_books_dir ();
+  g_autoptr (KiosFakeOpds)     fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
+  g_autofree char             *root = url_of (fake, ROOT);
+  g_autoptr (KiosOpdsClient)   client = kios_opds_client_new (root, "kios", "kios-pass");
+  g_autofree char             *book_path = kios_test_book ("kjv-bible.epub");
+  g_autofree char             *contents = NULL;
+  gsize                        len = 0;
+  g_autoptr (GBytes)           bytes = NULL;
+  g_autofree char             *db = kios_paths_library_db ();
+  g_autofree char             *books_dir = kios_paths_books_dir ();
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autoptr (KiosOpdsFeed) other = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *again = NULL;
-  g_autofree char *third = NULL;
-  g_autofree char *meta = NULL;
-  g_autofree char *progression = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *downloaded = NULL;
-  gsize downloaded_len = 0;
-  gboolean existing = TRUE;
-  Progress progress = { 0 };
-  guint file_requests;
+  g_autoptr (KiosOpdsFeed)     feed = NULL;
+  g_autoptr (KiosOpdsFeed)     other = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *path = NULL;
+  g_autofree char             *again = NULL;
+  g_autofree char             *third = NULL;
+  g_autofree char             *meta = NULL;
+  g_autofree char             *progression = NULL;
+  g_autofree char             *hash = NULL;
+  g_autofree char             *downloaded = NULL;
+  gsize                        downloaded_len = 0;
+  gboolean                     existing = TRUE;
+  Progress                     progress = { 0 };
+  guint                        file_requests;
 
   g_assert_true (g_file_get_contents (book_path, &contents, &len, NULL));
   bytes = g_bytes_new (contents, len);
@@ -470,17 +471,17 @@ test_download_dedupe (void)
 static void
 test_download_cancel (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
-  g_autofree char *book_path = kios_test_book ("kjv-bible.epub");
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "cancel-test", NULL);
-  g_autofree char *dest = g_build_filename (dir, "bible.epub", NULL);
-  g_autoptr (GError) error = NULL;
-  Progress progress = { 0 };
+  g_autofree char           *book_path = kios_test_book ("kjv-bible.epub");
+  g_autofree char           *contents = NULL;
+  gsize                      len = 0;
+  g_autoptr (GBytes)         bytes = NULL;
+  g_autoptr (GCancellable)   cancellable = g_cancellable_new ();
+  g_autofree char           *dir = g_build_filename (g_get_user_data_dir (), "cancel-test", NULL);
+  g_autofree char           *dest = g_build_filename (dir, "bible.epub", NULL);
+  g_autoptr (GError)         error = NULL;
+  Progress                   progress = { 0 };
 
   g_assert_true (g_file_get_contents (book_path, &contents, &len, NULL));
   bytes = g_bytes_new (contents, len);
@@ -496,11 +497,11 @@ test_download_cancel (void)
 static void
 test_download_not_a_book (void)
 {
-  g_autoptr (KiosFakeOpds) fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "not-a-book", NULL);
-  g_autofree char *dest = g_build_filename (dir, "x.epub", NULL);
-  g_autoptr (GError) error = NULL;
+  g_autofree char           *dir = g_build_filename (g_get_user_data_dir (), "not-a-book", NULL);
+  g_autofree char           *dest = g_build_filename (dir, "x.epub", NULL);
+  g_autoptr (GError)         error = NULL;
 
   kios_fake_opds_add (fake, "/book", 200, "application/epub+zip", "<html><body>Please sign in</body></html>");
   g_assert_false (kios_opds_client_download (client, "/book", dest, NULL, NULL, NULL, &error));
@@ -511,12 +512,12 @@ test_download_not_a_book (void)
 static void
 test_download_permission (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char *root = url_of (fake, ROOT);
+  g_autoptr (KiosFakeOpds)   fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char           *root = url_of (fake, ROOT);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autofree char *dest = g_build_filename (g_get_user_data_dir (), "perm", "x.epub", NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
+  g_autofree char           *dest = g_build_filename (g_get_user_data_dir (), "perm", "x.epub", NULL);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = NULL;
 
   kios_fake_opds_add_forbidden (fake, "/opds/download/7/epub/");
   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
@@ -534,7 +535,7 @@ auth_document_handler (KiosFakeServer        *server,
                        KiosFakeResponse      *response,
                        gpointer               user_data)
 {
-  const char *auth = kios_fake_request_get_header (request, "Authorization");
+  const char      *auth = kios_fake_request_get_header (request, "Authorization");
   g_autofree char *pair = g_base64_encode ((const guchar *) "me@example.com:pw", 17);
   g_autofree char *expected = g_strdup_printf ("Basic %s", pair);
 
@@ -554,12 +555,12 @@ static void
 test_auth_document (void)
 {
   g_autoptr (KiosFakeServer) server = kios_fake_server_new (auth_document_handler, NULL);
-  g_autofree char *root = g_strconcat (kios_fake_server_get_url (server), "/opds/v2/catalog", NULL);
+  g_autofree char           *root = g_strconcat (kios_fake_server_get_url (server), "/opds/v2/catalog", NULL);
   g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "me@example.com", "pw");
   g_autoptr (KiosOpdsClient) anonymous = kios_opds_client_new (root, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (client, NULL, NULL, &error);
-  g_autoptr (KiosOpdsFeed) none = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosOpdsFeed)   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
+  g_autoptr (KiosOpdsFeed)   none = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpuint (feed->entries->len, ==, 1);
@@ -574,12 +575,11 @@ test_auth_document (void)
 /* ------------------------------------------------------------------ */
 /* kiosctl browse / search / download, as a user runs them */
 
-
 static JsonObject *
 parse_object (const char *text)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)     error = NULL;
 
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
@@ -591,20 +591,20 @@ static void
 test_kiosctl (void)
 {
   g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_DIGEST);
-  g_autofree char *root = url_of (fake, ROOT);
-  g_autofree char *book_path = kios_test_book ("kjv-bible.epub");
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (JsonObject) page = NULL;
-  g_autoptr (JsonObject) books = NULL;
-  g_autoptr (JsonObject) hits = NULL;
-  g_autoptr (JsonObject) none = NULL;
-  g_autoptr (JsonObject) got = NULL;
-  g_autoptr (JsonObject) again = NULL;
-  JsonArray *entries;
-  JsonObject *first;
-  const char *by_title = NULL;
+  g_autofree char         *root = url_of (fake, ROOT);
+  g_autofree char         *book_path = kios_test_book ("kjv-bible.epub");
+  g_autofree char         *contents = NULL;
+  gsize                    len = 0;
+  g_autoptr (GBytes)       bytes = NULL;
+  g_autoptr (JsonObject)   page = NULL;
+  g_autoptr (JsonObject)   books = NULL;
+  g_autoptr (JsonObject)   hits = NULL;
+  g_autoptr (JsonObject)   none = NULL;
+  g_autoptr (JsonObject)   got = NULL;
+  g_autoptr (JsonObject)   again = NULL;
+  JsonArray               *entries;
+  JsonObject              *first;
+  const char              *by_title = NULL;
 
   g_assert_true (g_file_get_contents (book_path, &contents, &len, NULL));
   bytes = g_bytes_new (contents, len);
@@ -613,7 +613,7 @@ test_kiosctl (void)
   {
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "cal", "--url", root, "--user", "kios",
-                 "--password-stdin", NULL);
+                       "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
@@ -700,7 +700,7 @@ test_kiosctl (void)
     g_auto (KiosctlRun) run = { 0 };
 
     kios_test_kiosctl (&add, "not-the-pass\n", "source", "add", "--kind", "opds", "--name", "bad", "--url", root, "--user",
-                 "kios", "--password-stdin", NULL);
+                       "kios", "--password-stdin", NULL);
     g_assert_cmpint (add.status, ==, 0);
     kios_test_kiosctl (&run, NULL, "browse", "bad", NULL);
     g_assert_cmpint (run.status, ==, 1);
@@ -732,13 +732,13 @@ run_script (const char *script,
             const char *state,
             gboolean   *busy)
 {
-  g_autofree char *dir = calibre_peer_dir ();
-  g_autofree char *path = g_build_filename (dir, script, NULL);
-  const char *argv[] = { path, port, mode, NULL };
-  g_auto (GStrv) envp = g_get_environ ();
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = -1;
+  g_autofree char   *dir = calibre_peer_dir ();
+  g_autofree char   *path = g_build_filename (dir, script, NULL);
+  const char        *argv[] = { path, port, mode, NULL };
+  g_auto (GStrv)     envp = g_get_environ ();
+  g_autofree char   *out = NULL;
+  g_autofree char   *err = NULL;
+  int                status = -1;
   g_autoptr (GError) error = NULL;
 
   envp = g_environ_setenv (envp, "CALIBRE_PEER_STATE", state, TRUE);
@@ -761,27 +761,27 @@ run_script (const char *script,
 static void
 check_calibre_mode (const char *mode)
 {
-  const char *port = g_getenv ("KIOS_TEST_CALIBRE_PORT") != NULL ? g_getenv ("KIOS_TEST_CALIBRE_PORT") : "8187";
-  g_autofree char *state = g_build_filename (g_get_tmp_dir (), "kios-test-calibre", NULL);
-  g_autofree char *root = g_strdup_printf ("http://127.0.0.1:%s/opds", port);
-  g_autofree char *db = kios_paths_library_db ();
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autoptr (KiosOpdsClient) wrong = kios_opds_client_new (root, "kios", "wrong-pass");
+  const char                  *port = g_getenv ("KIOS_TEST_CALIBRE_PORT") != NULL ? g_getenv ("KIOS_TEST_CALIBRE_PORT") : "8187";
+  g_autofree char             *state = g_build_filename (g_get_tmp_dir (), "kios-test-calibre", NULL);
+  g_autofree char             *root = g_strdup_printf ("http://127.0.0.1:%s/opds", port);
+  g_autofree char             *db = kios_paths_library_db ();
+  g_autoptr (KiosOpdsClient)   client = kios_opds_client_new (root, "kios", "kios-pass");
+  g_autoptr (KiosOpdsClient)   wrong = kios_opds_client_new (root, "kios", "wrong-pass");
   g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (KiosOpdsFeed) root_feed = NULL;
-  g_autoptr (KiosOpdsFeed) hits = NULL;
-  g_autoptr (KiosOpdsFeed) none = NULL;
-  g_autoptr (KiosOpdsFeed) refused = NULL;
-  g_autoptr (KiosOpdsEntry) bible = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *next = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *again = NULL;
-  gboolean existing = TRUE;
-  guint pages = 0;
-  gboolean busy = FALSE;
-  gboolean started = run_script ("start.sh", port, mode, state, &busy);
+  g_autoptr (GHashTable)       ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (KiosOpdsFeed)     root_feed = NULL;
+  g_autoptr (KiosOpdsFeed)     hits = NULL;
+  g_autoptr (KiosOpdsFeed)     none = NULL;
+  g_autoptr (KiosOpdsFeed)     refused = NULL;
+  g_autoptr (KiosOpdsEntry)    bible = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *next = NULL;
+  g_autofree char             *path = NULL;
+  g_autofree char             *again = NULL;
+  gboolean                     existing = TRUE;
+  guint                        pages = 0;
+  gboolean                     busy = FALSE;
+  gboolean                     started = run_script ("start.sh", port, mode, state, &busy);
 
   if (!started && busy)
     {

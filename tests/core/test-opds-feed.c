@@ -16,8 +16,8 @@ static char *
 fixture (const char *name,
          gsize      *len)
 {
-  g_autofree char *path = g_build_filename (TEST_SRCDIR, "fixtures", "opds", name, NULL);
-  char            *contents = NULL;
+  g_autofree char   *path = g_build_filename (TEST_SRCDIR, "fixtures", "opds", name, NULL);
+  char              *contents = NULL;
   g_autoptr (GError) error = NULL;
 
   g_file_get_contents (path, &contents, len, &error);
@@ -30,10 +30,10 @@ parse_fixture (const char *name,
                const char *content_type,
                const char *base)
 {
-  gsize            len = 0;
-  g_autofree char *data = fixture (name, &len);
+  gsize              len = 0;
+  g_autofree char   *data = fixture (name, &len);
   g_autoptr (GError) error = NULL;
-  KiosOpdsFeed    *feed = kios_opds_feed_parse (data, len, content_type, base, &error);
+  KiosOpdsFeed      *feed = kios_opds_feed_parse (data, len, content_type, base, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (feed);
@@ -71,7 +71,7 @@ test_calibre_root (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("calibre/root.xml", "application/atom+xml; charset=UTF-8",
                                                  CALIBRE "/opds");
-  const KiosOpdsEntry *e;
+  const KiosOpdsEntry     *e;
 
   g_assert_cmpint (feed->version, ==, 1);
   g_assert_cmpstr (feed->title, ==, "calibre Library");
@@ -93,9 +93,9 @@ test_calibre_books (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("calibre/acq-by-title.xml", "application/atom+xml; charset=UTF-8",
                                                  CALIBRE "/opds/navcatalog/4f7469746c65?library_id=Calibre_Library");
-  const KiosOpdsEntry *persuasion = NULL;
-  g_autoptr (GPtrArray) formats = NULL;
-  const KiosOpdsLink *pdf;
+  const KiosOpdsEntry     *persuasion = NULL;
+  g_autoptr (GPtrArray)    formats = NULL;
+  const KiosOpdsLink      *pdf;
 
   g_assert_cmpuint (feed->entries->len, ==, 6);
   for (guint i = 0; i < feed->entries->len; i++)
@@ -147,8 +147,8 @@ test_calibre_web (void)
   g_autoptr (KiosOpdsFeed) root = parse_fixture ("calibre-web-root.xml", "application/atom+xml", "https://cw.example/opds");
   g_autoptr (KiosOpdsFeed) books = parse_fixture ("calibre-web-books.xml", "application/atom+xml",
                                                   "https://cw.example/opds/books/letter/00");
-  const KiosOpdsEntry *e;
-  g_autoptr (GPtrArray) formats = NULL;
+  const KiosOpdsEntry     *e;
+  g_autoptr (GPtrArray)    formats = NULL;
 
   g_assert_cmpuint (root->entries->len, ==, 2);
   g_assert_cmpint (entry_at (root, 0)->kind, ==, KIOS_OPDS_ENTRY_NAVIGATION);
@@ -179,11 +179,11 @@ test_calibre_web (void)
 static void
 test_opensearch (void)
 {
-  gsize            len = 0;
-  g_autofree char *data = fixture ("calibre-web-osd.xml", &len);
+  gsize              len = 0;
+  g_autofree char   *data = fixture ("calibre-web-osd.xml", &len);
   g_autoptr (GError) error = NULL;
-  g_autofree char *template_url = kios_opds_parse_opensearch (data, len, "https://cw.example/opds/osd", &error);
-  g_autofree char *url = NULL;
+  g_autofree char   *template_url = kios_opds_parse_opensearch (data, len, "https://cw.example/opds/osd", &error);
+  g_autofree char   *url = NULL;
 
   g_assert_no_error (error);
   /* The text/html Url is skipped. */
@@ -211,8 +211,8 @@ test_kavita (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("kavita-series.xml", "application/xml",
                                                  "https://kavita.example/api/opds/KEY/series?query=dune&pageNumber=2");
-  const KiosOpdsEntry *nav;
-  const KiosOpdsEntry *book;
+  const KiosOpdsEntry     *nav;
+  const KiosOpdsEntry     *book;
 
   g_assert_cmpuint (feed->entries->len, ==, 2);
   /* Double-escaped "&amp;" repaired. */
@@ -237,8 +237,8 @@ test_cops (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("cops-feed.xml", "application/atom+xml",
                                                  "http://nas.local/cops/feed.php?page=10");
-  const KiosOpdsEntry *e;
-  const KiosOpdsLink  *facet;
+  const KiosOpdsEntry     *e;
+  const KiosOpdsLink      *facet;
 
   /* Document-relative: the last segment of the base is dropped, not appended to. */
   g_assert_cmpstr (feed->next_href, ==, "http://nas.local/cops/feed.php?page=10&n=2");
@@ -265,8 +265,8 @@ test_grimmory (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("grimmory-catalog.xml", "application/atom+xml",
                                                  "https://grimmory.example/api/v1/opds/catalog?page=2&size=2");
-  const KiosOpdsEntry *first, *second;
-  g_autoptr (GPtrArray) formats = NULL;
+  const KiosOpdsEntry     *first, *second;
+  g_autoptr (GPtrArray)    formats = NULL;
 
   /* ?page= paging: next is followed, resolved against the server's root. */
   g_assert_cmpstr (feed->next_href, ==, "https://grimmory.example/api/v1/opds/catalog?page=3&size=2");
@@ -297,11 +297,11 @@ static void
 test_komga_groups (void)
 {
   g_autoptr (KiosOpdsFeed) feed = NULL;
-  gsize            len = 0;
-  g_autofree char *raw = fixture ("komga-search.json", &len);
-  g_autoptr (GString) data = g_string_new (raw);
-  g_autoptr (GError) error = NULL;
-  const KiosOpdsEntry *book;
+  gsize                    len = 0;
+  g_autofree char         *raw = fixture ("komga-search.json", &len);
+  g_autoptr (GString)      data = g_string_new (raw);
+  g_autoptr (GError)       error = NULL;
+  const KiosOpdsEntry     *book;
 
   g_string_replace (data, "@BASE@", "https://komga.example", 0);
   feed = kios_opds_feed_parse (data->str, data->len, "application/opds+json", "https://komga.example/opds/v2/search?query=dune", &error);
@@ -330,8 +330,8 @@ test_stump (void)
 {
   g_autoptr (KiosOpdsFeed) feed = parse_fixture ("stump-books.json", "application/opds+json",
                                                  "https://stump.example/opds/v2.0/books/latest");
-  const KiosOpdsEntry *hobbit;
-  g_autoptr (GPtrArray) formats = NULL;
+  const KiosOpdsEntry     *hobbit;
+  g_autoptr (GPtrArray)    formats = NULL;
 
   /* No next link: one page, no invented paging. */
   g_assert_null (feed->next_href);
@@ -356,7 +356,7 @@ assert_refused (const char *data,
                 const char *content_type,
                 const char *expect_in_message)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosOpdsFeed) feed = kios_opds_feed_parse (data, len, content_type, "http://h/opds", &error);
 
   g_assert_null (feed);
@@ -379,10 +379,10 @@ test_entity_bomb (void)
 static void
 test_external_entity (void)
 {
-  gsize            len = 0;
-  g_autofree char *data = fixture ("hostile/xxe.xml", &len);
-  g_autofree char *passwd = NULL;
-  g_autoptr (GError) error = NULL;
+  gsize                    len = 0;
+  g_autofree char         *data = fixture ("hostile/xxe.xml", &len);
+  g_autofree char         *passwd = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
 
   assert_refused (data, len, "application/atom+xml", "entities");
@@ -408,13 +408,13 @@ test_external_entity (void)
 static void
 test_invalid_utf8 (void)
 {
-  const char bad[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
-                     "<title>caf\xE9</title></feed>";
-  const char bad_json[] = "{\"metadata\":{\"title\":\"caf\xE9\"},\"navigation\":[]}";
-  const char surrogate[] = "{\"metadata\":{\"title\":\"x\"},\"publications\":[{\"metadata\":{\"title\":\"\\ud800\"},"
-                           "\"links\":[{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/b\",\"type\":\"application/pdf\"}]}]}";
+  const char               bad[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                                   "<title>caf\xE9</title></feed>";
+  const char               bad_json[] = "{\"metadata\":{\"title\":\"caf\xE9\"},\"navigation\":[]}";
+  const char               surrogate[] = "{\"metadata\":{\"title\":\"x\"},\"publications\":[{\"metadata\":{\"title\":\"\\ud800\"},"
+                                         "\"links\":[{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/b\",\"type\":\"application/pdf\"}]}]}";
   g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
 
   assert_refused (bad, sizeof bad - 1, "application/atom+xml", "UTF-8");
   assert_refused (bad_json, sizeof bad_json - 1, "application/opds+json", "UTF-8");
@@ -446,7 +446,7 @@ static void
 test_deep_json (void)
 {
   /* 200,000 levels: json-glib 1.6 would recurse itself to death. */
-  const gsize depth = 200000;
+  const gsize         depth = 200000;
   g_autoptr (GString) data = g_string_sized_new (depth * 2 + 64);
   g_autoptr (GString) strings = g_string_new ("{\"metadata\":{\"title\":\"");
 
@@ -463,7 +463,7 @@ test_deep_json (void)
     g_string_append (strings, "[{");
   g_string_append (strings, "\"},\"navigation\":[]}");
   {
-    g_autoptr (GError) error = NULL;
+    g_autoptr (GError)       error = NULL;
     g_autoptr (KiosOpdsFeed) feed = kios_opds_feed_parse (strings->str, strings->len, "application/opds+json",
                                                           "http://h/", &error);
     g_assert_no_error (error);
@@ -503,11 +503,11 @@ test_resolve (void)
 static void
 test_xml_base (void)
 {
-  const char doc[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://other.example/root/\">"
-                     "<link rel=\"next\" href=\"page2\"/>"
-                     "<entry xml:base=\"file:///etc/\"><title>t</title><id>i</id>"
-                     "<link rel=\"subsection\" type=\"application/atom+xml\" href=\"passwd\"/></entry></feed>";
-  g_autoptr (GError) error = NULL;
+  const char               doc[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"http://other.example/root/\">"
+                                   "<link rel=\"next\" href=\"page2\"/>"
+                                   "<entry xml:base=\"file:///etc/\"><title>t</title><id>i</id>"
+                                   "<link rel=\"subsection\" type=\"application/atom+xml\" href=\"passwd\"/></entry></feed>";
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosOpdsFeed) feed = kios_opds_feed_parse (doc, sizeof doc - 1, NULL, "http://h/opds", &error);
 
   g_assert_no_error (error);
@@ -520,10 +520,10 @@ test_xml_base (void)
 static void
 test_auth_document (void)
 {
-  const char doc[] = "{\"id\":\"https://k/opds/v2/auth\",\"title\":\"Komga\",\"authentication\":"
-                     "[{\"type\":\"http://opds-spec.org/auth/basic\",\"labels\":{\"login\":\"Email\"}}]}";
-  const char oauth[] = "{\"title\":\"Storyteller\",\"authentication\":[{\"type\":\"http://opds-spec.org/auth/oauth/implicit\"}]}";
-  g_autoptr (GError) error = NULL;
+  const char                       doc[] = "{\"id\":\"https://k/opds/v2/auth\",\"title\":\"Komga\",\"authentication\":"
+                                           "[{\"type\":\"http://opds-spec.org/auth/basic\",\"labels\":{\"login\":\"Email\"}}]}";
+  const char                       oauth[] = "{\"title\":\"Storyteller\",\"authentication\":[{\"type\":\"http://opds-spec.org/auth/oauth/implicit\"}]}";
+  g_autoptr (GError)               error = NULL;
   g_autoptr (KiosOpdsAuthDocument) a = kios_opds_auth_document_parse (doc, sizeof doc - 1, &error);
   g_autoptr (KiosOpdsAuthDocument) b = kios_opds_auth_document_parse (oauth, sizeof oauth - 1, &error);
 

@@ -19,8 +19,8 @@ sample (KiosBookFormat format)
   pos->chapter_progress = 0.25;
   pos->total_progress = 0.5;
   pos->xpointer = format == KIOS_BOOK_FORMAT_EPUB
-                    ? g_strdup ("/body/DocFragment[13]/body/p[7]/text().12")
-                    : NULL;
+                      ? g_strdup ("/body/DocFragment[13]/body/p[7]/text().12")
+                      : NULL;
   pos->updated_at = 1767225600; /* 2026-01-01T00:00:00Z */
   pos->device = g_strdup ("Kios on desk");
   pos->device_id = g_strdup ("0123456789ABCDEF0123456789ABCDEF");
@@ -35,10 +35,10 @@ test_json_round_trip (void)
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
     {
       g_autoptr (KiosPosition) pos = sample (formats[i]);
-      g_autoptr (JsonNode) node = kios_position_to_json (pos);
+      g_autoptr (JsonNode)     node = kios_position_to_json (pos);
       g_autoptr (KiosPosition) back = NULL;
-      g_autoptr (GError) error = NULL;
-      JsonObject *object = json_node_get_object (node);
+      g_autoptr (GError)       error = NULL;
+      JsonObject              *object = json_node_get_object (node);
 
       g_assert_cmpstr (json_object_get_string_member (object, "updated_at"), ==, "2026-01-01T00:00:00Z");
       /* One of xpointer and page, by format. */
@@ -73,8 +73,8 @@ test_hostile_json (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonParser)   parser = json_parser_new ();
+      g_autoptr (GError)       error = NULL;
       g_autoptr (KiosPosition) pos = NULL;
 
       g_assert_true (json_parser_load_from_data (parser, cases[i], -1, NULL));
@@ -85,7 +85,7 @@ test_hostile_json (void)
 
   /* Out-of-range numbers are clamped, wrong types ignored: nothing crashes. */
   {
-    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (JsonParser)   parser = json_parser_new ();
     g_autoptr (KiosPosition) pos = NULL;
 
     g_assert_true (json_parser_load_from_data (parser,

@@ -27,9 +27,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define BOOK     "pride-and-prejudice.epub"
-#define CHAPTER  5
-#define FUTURE   "2099-01-01T00:00:00Z"
+#define BOOK "pride-and-prejudice.epub"
+#define CHAPTER 5
+#define FUTURE "2099-01-01T00:00:00Z"
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -38,7 +38,7 @@ static JsonObject *
 parse_object (const char *text)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)     error = NULL;
 
   g_assert_nonnull (text);
   json_parser_load_from_data (parser, text, -1, &error);
@@ -53,9 +53,9 @@ chapter_href (const char *book,
               int         chapter,
               gsize      *size)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)   error = NULL;
   g_autoptr (KiosEpub) epub = kios_epub_open (book, &error);
-  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes)   bytes = NULL;
   const KiosSpineItem *item;
 
   g_assert_no_error (error);
@@ -102,10 +102,10 @@ static void
 library_init (Library    *lib,
               const char *progression_url)
 {
-  g_autofree char *db = kios_paths_library_db ();
-  g_autofree char *data_dir = kios_paths_data_dir ();
+  g_autofree char   *db = kios_paths_library_db ();
+  g_autofree char   *data_dir = kios_paths_data_dir ();
   g_autoptr (GError) error = NULL;
-  KiosBookRecord record = { 0 };
+  KiosBookRecord     record = { 0 };
 
   g_mkdir_with_parents (data_dir, 0700);
   lib->book = kios_test_book (BOOK);
@@ -128,9 +128,9 @@ static KiosPosition *
 local_position (const char *book,
                 const char *pos)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) document = kios_document_open_sync (book, &error);
-  KiosPosition *position;
+  KiosPosition            *position;
 
   g_assert_no_error (error);
   position = kios_document_parse_position (document, pos, &error);
@@ -147,27 +147,27 @@ static void
 test_detect_link (void)
 {
   static const char opds2[] =
-    "{\"metadata\":{\"title\":\"Books\"},\"publications\":["
-    " {\"metadata\":{\"title\":\"Cantook only\"},\"links\":["
-    "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/1/file\",\"type\":\"application/epub+zip\"},"
-    "  {\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"/opds/v2/books/1/progression\","
-    "   \"type\":\"application/vnd.readium.progression+json\"}]},"
-    " {\"metadata\":{\"title\":\"Both\"},\"links\":["
-    "  {\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"/old/2\",\"type\":\"application/vnd.readium.progression+json\"},"
-    "  {\"rel\":[\"http://opds-spec.org/progression\"],\"href\":\"/new/2\",\"type\":\"application/opds-progression+json\"},"
-    "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/2/file\",\"type\":\"application/epub+zip\"}]},"
-    " {\"metadata\":{\"title\":\"None\"},\"links\":["
-    "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/3/file\",\"type\":\"application/epub+zip\"}]}]}";
+      "{\"metadata\":{\"title\":\"Books\"},\"publications\":["
+      " {\"metadata\":{\"title\":\"Cantook only\"},\"links\":["
+      "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/1/file\",\"type\":\"application/epub+zip\"},"
+      "  {\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"/opds/v2/books/1/progression\","
+      "   \"type\":\"application/vnd.readium.progression+json\"}]},"
+      " {\"metadata\":{\"title\":\"Both\"},\"links\":["
+      "  {\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"/old/2\",\"type\":\"application/vnd.readium.progression+json\"},"
+      "  {\"rel\":[\"http://opds-spec.org/progression\"],\"href\":\"/new/2\",\"type\":\"application/opds-progression+json\"},"
+      "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/2/file\",\"type\":\"application/epub+zip\"}]},"
+      " {\"metadata\":{\"title\":\"None\"},\"links\":["
+      "  {\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/opds/v2/books/3/file\",\"type\":\"application/epub+zip\"}]}]}";
   static const char atom[] =
-    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>x</id><title>t</title><updated>2026-01-01T00:00:00Z</updated>"
-    "<entry><id>b4</id><title>Draft</title><updated>2026-01-01T00:00:00Z</updated>"
-    "<link rel=\"http://opds-spec.org/acquisition\" href=\"/file/4\" type=\"application/epub+zip\"/>"
-    "<link rel=\"http://opds-spec.org/progression\" href=\"/progression/4\" type=\"application/opds-progression+json\"/>"
-    "</entry></feed>";
-  g_autoptr (GError) error = NULL;
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>x</id><title>t</title><updated>2026-01-01T00:00:00Z</updated>"
+      "<entry><id>b4</id><title>Draft</title><updated>2026-01-01T00:00:00Z</updated>"
+      "<link rel=\"http://opds-spec.org/acquisition\" href=\"/file/4\" type=\"application/epub+zip\"/>"
+      "<link rel=\"http://opds-spec.org/progression\" href=\"/progression/4\" type=\"application/opds-progression+json\"/>"
+      "</entry></feed>";
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
   g_autoptr (KiosOpdsFeed) feed1 = NULL;
-  KiosOpdsEntry *e;
+  KiosOpdsEntry           *e;
 
   feed = kios_opds_feed_parse (opds2, sizeof opds2 - 1, "application/opds+json", "https://komga.example/opds/v2/catalog",
                                &error);
@@ -197,22 +197,22 @@ test_parse (void)
   static const char page_only[] = "{\"modified\":\"2026-03-15T20:01:07Z\",\"device\":{\"id\":\"\",\"name\":\"\"},\"locator\":{}}";
   static const char stump_default[] = "{\"modified\":\"\",\"device\":{\"id\":\"\",\"name\":\"\"},\"locator\":{}}";
   static const char stump_cfi[] =
-    "{\"modified\":\"2026-03-15T20:01:07Z\",\"device\":{\"id\":\"\",\"name\":\"\"},\"locator\":{\"title\":\"Ebook Progress\","
-    "\"type\":\"application/xhtml+xml\",\"locations\":[{\"fragments\":[\"epubcfi(/6/4!/4/2)\"],\"totalProgression\":0.4}]}}";
+      "{\"modified\":\"2026-03-15T20:01:07Z\",\"device\":{\"id\":\"\",\"name\":\"\"},\"locator\":{\"title\":\"Ebook Progress\","
+      "\"type\":\"application/xhtml+xml\",\"locations\":[{\"fragments\":[\"epubcfi(/6/4!/4/2)\"],\"totalProgression\":0.4}]}}";
   static const char komga[] =
-    "{\"modified\":\"2026-03-14T09:26:53.120Z\",\"device\":{\"id\":\"urn:uuid:5b0b6c1e-2f0a-4d7e-9a55-1d3c2a7e4f10\","
-    "\"name\":\"Kios on atlas\"},\"locator\":{\"href\":\"OEBPS/Text/chapter%2005.xhtml#p3\",\"type\":\"application/xhtml+xml\","
-    "\"title\":\"Chapter 5\",\"locations\":{\"progression\":0.42857143,\"totalProgression\":0.37},\"koboSpan\":\"kobo.3.1\"}}";
+      "{\"modified\":\"2026-03-14T09:26:53.120Z\",\"device\":{\"id\":\"urn:uuid:5b0b6c1e-2f0a-4d7e-9a55-1d3c2a7e4f10\","
+      "\"name\":\"Kios on atlas\"},\"locator\":{\"href\":\"OEBPS/Text/chapter%2005.xhtml#p3\",\"type\":\"application/xhtml+xml\","
+      "\"title\":\"Chapter 5\",\"locations\":{\"progression\":0.42857143,\"totalProgression\":0.37},\"koboSpan\":\"kobo.3.1\"}}";
   static const char draft[] =
-    "{\"modified\":\"2026-03-14T09:26:53Z\",\"device\":{\"id\":\"urn:x\",\"name\":\"n\"},\"progression\":0.3712,"
-    "\"references\":[\"OEBPS/Text/chapter05.xhtml#par36\"]}";
-  static const char html[] = "<!DOCTYPE html><html><body>Sign in</body></html>";
-  g_autoptr (GError) error = NULL;
+      "{\"modified\":\"2026-03-14T09:26:53Z\",\"device\":{\"id\":\"urn:x\",\"name\":\"n\"},\"progression\":0.3712,"
+      "\"references\":[\"OEBPS/Text/chapter05.xhtml#par36\"]}";
+  static const char                  html[] = "<!DOCTYPE html><html><body>Sign in</body></html>";
+  g_autoptr (GError)                 error = NULL;
   g_autoptr (KiosReadiumProgression) p = NULL;
   g_autoptr (KiosReadiumProgression) d = NULL;
-  g_autoptr (KiosPosition) pos = NULL;
-  g_autoptr (GString) deep = g_string_new ("{\"locator\":");
-  KiosReadiumFlavour flavour = KIOS_READIUM_FLAVOUR_OPDS;
+  g_autoptr (KiosPosition)           pos = NULL;
+  g_autoptr (GString)                deep = g_string_new ("{\"locator\":");
+  KiosReadiumFlavour                 flavour = KIOS_READIUM_FLAVOUR_OPDS;
 
   /* `locator: {}` (page-only writer), Stump's default and its CFI form: no position, no error. */
   g_assert_null (kios_readium_progression_parse (page_only, sizeof page_only - 1, &flavour, &error));
@@ -279,21 +279,21 @@ test_snap (void)
 static void
 test_komga_get_open (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
-  g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
-                                                                    "kios-pass", book);
-  g_autoptr (KiosReadiumClient) client = kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                                 kios_fake_progression_get_base (fake),
-                                                                 "kios@example.org", "kios-pass");
-  g_autoptr (GError) error = NULL;
+  g_autofree char                   *book = kios_test_book (BOOK);
+  g_autoptr (KiosFakeProgression)    fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
+                                                                       "kios-pass", book);
+  g_autoptr (KiosReadiumClient)      client = kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                                       kios_fake_progression_get_base (fake),
+                                                                       "kios@example.org", "kios-pass");
+  g_autoptr (GError)                 error = NULL;
   g_autoptr (KiosReadiumProgression) none = NULL;
   g_autoptr (KiosReadiumProgression) got = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (KiosPosition) resolved = NULL;
-  g_autoptr (KiosDocument) document = NULL;
-  gsize size = 0;
-  g_autofree char *href = chapter_href (book, CHAPTER, &size);
-  g_autofree char *doc = komga_document (href, kios_readium_snap_progression (0.5, size), "2026-03-14T09:26:53Z");
+  g_autoptr (KiosPosition)           remote = NULL;
+  g_autoptr (KiosPosition)           resolved = NULL;
+  g_autoptr (KiosDocument)           document = NULL;
+  gsize                              size = 0;
+  g_autofree char                   *href = chapter_href (book, CHAPTER, &size);
+  g_autofree char                   *doc = komga_document (href, kios_readium_snap_progression (0.5, size), "2026-03-14T09:26:53Z");
 
   /* 204: nothing read yet. */
   none = kios_readium_client_get (client, NULL, &error);
@@ -329,32 +329,32 @@ test_komga_get_open (void)
 static void
 test_komga_put (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
-  g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
-                                                                    "kios-pass", book);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
+  g_autofree char                   *book = kios_test_book (BOOK);
+  g_autoptr (KiosFakeProgression)    fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
+                                                                       "kios-pass", book);
+  g_auto (Library)                   lib = { NULL };
+  g_autoptr (KiosReadiumBackend)     backend = NULL;
+  g_autoptr (KiosPosition)           local = NULL;
   g_autoptr (KiosReadiumProgression) raw = NULL;
-  g_autoptr (JsonObject) stored = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *stored_text = NULL;
-  g_autofree char *reason = NULL;
-  g_autofree char *href = NULL;
-  g_autofree char *own_id = kios_paths_device_id ();
-  JsonObject *locator;
-  JsonObject *locations;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_NOT_NEWER;
-  gsize size = 0;
-  KiosReadiumClient *client;
+  g_autoptr (JsonObject)             stored = NULL;
+  g_autoptr (GError)                 error = NULL;
+  g_autofree char                   *stored_text = NULL;
+  g_autofree char                   *reason = NULL;
+  g_autofree char                   *href = NULL;
+  g_autofree char                   *own_id = kios_paths_device_id ();
+  JsonObject                        *locator;
+  JsonObject                        *locations;
+  KiosReadiumPutResult               result = KIOS_READIUM_PUT_NOT_NEWER;
+  gsize                              size = 0;
+  KiosReadiumClient                 *client;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   href = chapter_href (book, CHAPTER, &size);
   g_assert_cmpuint (size, >, 3 * 1024);
   backend = kios_readium_backend_new (lib.store, "komga", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake),
-                                                              "kios@example.org", "kios-pass"));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake),
+                                                               "kios@example.org", "kios-pass"));
   client = kios_readium_backend_get_client (backend);
 
   /* Komga refuses a progression off its grid (here the last KiB of the chapter). */
@@ -401,24 +401,24 @@ test_komga_put (void)
 static void
 test_komga_conflict (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, NULL, NULL, book);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *href = NULL;
-  g_autofree char *newer = NULL;
-  g_autofree char *after = NULL;
-  g_autofree char *last_remote = NULL;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_STORED;
-  gsize size = 0;
+  g_auto (Library)                lib = { NULL };
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autofree char                *href = NULL;
+  g_autofree char                *newer = NULL;
+  g_autofree char                *after = NULL;
+  g_autofree char                *last_remote = NULL;
+  KiosReadiumPutResult            result = KIOS_READIUM_PUT_STORED;
+  gsize                           size = 0;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   href = chapter_href (book, 8, &size);
   backend = kios_readium_backend_new (lib.store, "komga", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), NULL, NULL));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), NULL, NULL));
   local = local_position (book, "chapter:3:0.5");
 
   /* The same position twice: Komga rejects equal timestamps with 409; no retry. */
@@ -451,19 +451,19 @@ test_komga_conflict (void)
 static void
 test_komga_empty_and_page_only (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
-  g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, NULL, NULL, book);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) none = NULL;
-  g_autoptr (KiosPosition) page_only = NULL;
+  g_autofree char                   *book = kios_test_book (BOOK);
+  g_autoptr (KiosFakeProgression)    fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, NULL, NULL, book);
+  g_auto (Library)                   lib = { NULL };
+  g_autoptr (KiosReadiumBackend)     backend = NULL;
+  g_autoptr (KiosPosition)           none = NULL;
+  g_autoptr (KiosPosition)           page_only = NULL;
   g_autoptr (KiosReadiumProgression) doc = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)                 error = NULL;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   backend = kios_readium_backend_new (lib.store, "komga", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), NULL, NULL));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), NULL, NULL));
   /* 204 → none. */
   none = kios_readium_backend_pull_sync (backend, KIOS_BOOK_FORMAT_EPUB, &doc, NULL, &error);
   g_assert_no_error (error);
@@ -485,22 +485,22 @@ test_komga_empty_and_page_only (void)
 static void
 test_stump_read_only (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_STUMP, "kios", "kios-pass",
                                                                     NULL);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *read_only = NULL;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_STORED;
+  g_auto (Library)                lib = { NULL };
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autoptr (KiosPosition)        remote = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autofree char                *read_only = NULL;
+  KiosReadiumPutResult            result = KIOS_READIUM_PUT_STORED;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   backend = kios_readium_backend_new (lib.store, "stump", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), "kios",
-                                                              "kios-pass"));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), "kios",
+                                                               "kios-pass"));
   /* The default document: no position. */
   remote = kios_readium_backend_pull_sync (backend, KIOS_BOOK_FORMAT_EPUB, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -567,19 +567,19 @@ pull_done_cb (GObject      *source,
 static void
 test_backend_interface (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, NULL, NULL, book);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autofree char *label = NULL;
-  Async push = { 0 };
-  Async pull = { 0 };
+  g_auto (Library)                lib = { NULL };
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autofree char                *label = NULL;
+  Async                           push = { 0 };
+  Async                           pull = { 0 };
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   backend = kios_readium_backend_new (lib.store, "komga", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), NULL, NULL));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), NULL, NULL));
   g_assert_cmpstr (kios_sync_backend_get_source_name (KIOS_SYNC_BACKEND (backend)), ==, "komga");
   label = kios_sync_backend_get_server_label (KIOS_SYNC_BACKEND (backend));
   g_assert_nonnull (strstr (label, "127.0.0.1"));
@@ -608,16 +608,16 @@ test_backend_interface (void)
 static void
 test_redirect_auth (void)
 {
-  g_autoptr (KiosFakeProgression) komga = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
-                                                                     "kios-pass", NULL);
-  g_autoptr (KiosFakeProgression) other = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_STUMP, NULL, NULL, NULL);
-  g_autofree char *moved = g_strconcat (kios_fake_progression_get_base (komga), "/moved", NULL);
-  g_autofree char *bad_url = g_strconcat (kios_fake_progression_get_base (komga), "/opds/v2/books/1/progression", NULL);
-  g_autoptr (KiosReadiumClient) client = NULL;
-  g_autoptr (KiosReadiumClient) wrong = NULL;
-  g_autoptr (KiosReadiumClient) https = NULL;
+  g_autoptr (KiosFakeProgression)    komga = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
+                                                                        "kios-pass", NULL);
+  g_autoptr (KiosFakeProgression)    other = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_STUMP, NULL, NULL, NULL);
+  g_autofree char                   *moved = g_strconcat (kios_fake_progression_get_base (komga), "/moved", NULL);
+  g_autofree char                   *bad_url = g_strconcat (kios_fake_progression_get_base (komga), "/opds/v2/books/1/progression", NULL);
+  g_autoptr (KiosReadiumClient)      client = NULL;
+  g_autoptr (KiosReadiumClient)      wrong = NULL;
+  g_autoptr (KiosReadiumClient)      https = NULL;
   g_autoptr (KiosReadiumProgression) got = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError)                 error = NULL;
 
   kios_fake_progression_add_redirect (komga, "/moved", kios_fake_progression_get_url (other));
   client = kios_readium_client_new (moved, kios_fake_progression_get_base (komga), "kios@example.org", "kios-pass");
@@ -648,12 +648,12 @@ test_redirect_auth (void)
 static void
 test_cancel (void)
 {
-  guint16 port = 0;
-  g_autoptr (GSocketListener) hole = kios_fake_black_hole_new (&port);
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/opds/v2/books/1/progression", port);
+  guint16                       port = 0;
+  g_autoptr (GSocketListener)   hole = kios_fake_black_hole_new (&port);
+  g_autofree char              *url = g_strdup_printf ("http://127.0.0.1:%u/opds/v2/books/1/progression", port);
   g_autoptr (KiosReadiumClient) client = kios_readium_client_new (url, url, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
+  g_autoptr (GError)            error = NULL;
+  gint64                        start = g_get_monotonic_time ();
 
   /* A server that never answers: the timeout ends it, as a network error. */
   kios_readium_client_set_timeout (client, 700);
@@ -665,28 +665,27 @@ test_cancel (void)
 /* ------------------------------------------------------------------ */
 /* kiosctl sync pull for a book from such a catalog */
 
-
 static void
 test_kiosctl (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
                                                                     "kios-pass", book);
-  g_autofree char *catalog = g_strconcat (kios_fake_progression_get_base (fake), "/opds/v2/catalog", NULL);
-  g_autofree char *href = NULL;
-  g_autofree char *doc = NULL;
-  g_autofree char *stored_after = NULL;
-  g_autofree char *position_before = NULL;
-  g_autoptr (JsonObject) pull = NULL;
-  g_autoptr (JsonObject) push = NULL;
-  JsonObject *remote;
-  gsize size = 0;
+  g_autofree char                *catalog = g_strconcat (kios_fake_progression_get_base (fake), "/opds/v2/catalog", NULL);
+  g_autofree char                *href = NULL;
+  g_autofree char                *doc = NULL;
+  g_autofree char                *stored_after = NULL;
+  g_autofree char                *position_before = NULL;
+  g_autoptr (JsonObject)          pull = NULL;
+  g_autoptr (JsonObject)          push = NULL;
+  JsonObject                     *remote;
+  gsize                           size = 0;
 
   {
     g_auto (KiosctlRun) run = { 0 };
 
     kios_test_kiosctl (&run, "kios-pass\n", "source", "add", "--kind", "opds", "--name", "komga", "--url", catalog,
-                 "--user", "kios@example.org", "--password-stdin", NULL);
+                       "--user", "kios@example.org", "--password-stdin", NULL);
     g_assert_cmpint (run.status, ==, 0);
   }
   {
@@ -751,8 +750,8 @@ test_kiosctl (void)
    * time, so Komga takes it; the stored href is chapter 3's. */
   {
     g_auto (KiosctlRun) run = { 0 };
-    g_autofree char *href2 = chapter_href (book, 2, NULL);
-    g_autofree char *stored = NULL;
+    g_autofree char    *href2 = chapter_href (book, 2, NULL);
+    g_autofree char    *stored = NULL;
 
     kios_test_kiosctl (&run, NULL, "sync", "push", "--json", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
@@ -766,7 +765,7 @@ test_kiosctl (void)
   /* A book without a progression link still uses KOReader sync. */
   {
     g_auto (KiosctlRun) run = { 0 };
-    g_autofree char *other = kios_test_book ("emma.epub");
+    g_autofree char    *other = kios_test_book ("emma.epub");
 
     kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", other, NULL);
     g_assert_cmpint (run.status, ==, 1);
@@ -780,29 +779,29 @@ test_kiosctl (void)
 static void
 test_download_then_sync (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
                                                                     "kios-pass", book);
-  g_autofree char *catalog = g_strconcat (kios_fake_progression_get_base (fake), "/opds/v2/catalog", NULL);
-  g_autoptr (KiosOpdsClient) opds = kios_opds_client_new (catalog, "kios@example.org", "kios-pass");
-  g_autofree char *db = kios_paths_library_db ();
-  g_autofree char *data_dir = kios_paths_data_dir ();
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosOpdsFeed) feed = NULL;
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosReadiumBackend) none = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KiosSourceRecord) source = g_new0 (KiosSourceRecord, 1);
-  g_autofree char *path = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *other_hash = NULL;
-  g_autofree char *other = kios_test_book ("emma.epub");
-  g_autofree char *stored = NULL;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_NOT_NEWER;
-  gboolean existing = TRUE;
-  guint authorized_before;
+  g_autofree char                *catalog = g_strconcat (kios_fake_progression_get_base (fake), "/opds/v2/catalog", NULL);
+  g_autoptr (KiosOpdsClient)      opds = kios_opds_client_new (catalog, "kios@example.org", "kios-pass");
+  g_autofree char                *db = kios_paths_library_db ();
+  g_autofree char                *data_dir = kios_paths_data_dir ();
+  g_autoptr (KiosLibraryStore)    store = NULL;
+  g_autoptr (KiosOpdsFeed)        feed = NULL;
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosReadiumBackend)  none = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autoptr (KiosPosition)        remote = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (KiosSourceRecord)    source = g_new0 (KiosSourceRecord, 1);
+  g_autofree char                *path = NULL;
+  g_autofree char                *hash = NULL;
+  g_autofree char                *other_hash = NULL;
+  g_autofree char                *other = kios_test_book ("emma.epub");
+  g_autofree char                *stored = NULL;
+  KiosReadiumPutResult            result = KIOS_READIUM_PUT_NOT_NEWER;
+  gboolean                        existing = TRUE;
+  guint                           authorized_before;
 
   g_mkdir_with_parents (data_dir, 0700);
   store = kios_library_store_new (db, &error);
@@ -866,19 +865,19 @@ test_download_then_sync (void)
 static void
 test_pdf_and_draft_bodies (void)
 {
-  g_autoptr (KiosPosition) pdf = kios_position_new ();
+  g_autoptr (KiosPosition)           pdf = kios_position_new ();
   g_autoptr (KiosReadiumProgression) p = NULL;
   g_autoptr (KiosReadiumProgression) back = NULL;
-  g_autoptr (KiosPosition) again = NULL;
-  g_autoptr (KiosPosition) epub = kios_position_new ();
+  g_autoptr (KiosPosition)           again = NULL;
+  g_autoptr (KiosPosition)           epub = kios_position_new ();
   g_autoptr (KiosReadiumProgression) e = NULL;
-  g_autoptr (JsonObject) komga = NULL;
-  g_autoptr (JsonObject) draft = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *komga_json = NULL;
-  g_autofree char *draft_json = NULL;
-  JsonObject *locations;
-  JsonArray *refs;
+  g_autoptr (JsonObject)             komga = NULL;
+  g_autoptr (JsonObject)             draft = NULL;
+  g_autoptr (GError)                 error = NULL;
+  g_autofree char                   *komga_json = NULL;
+  g_autofree char                   *draft_json = NULL;
+  JsonObject                        *locations;
+  JsonArray                         *refs;
 
   /* PDF: position = 1-based page, fragments page=N, progression = page / count. */
   pdf->format = KIOS_BOOK_FORMAT_PDF;
@@ -920,23 +919,23 @@ test_pdf_and_draft_bodies (void)
 static void
 test_draft_flavour (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_DRAFT, NULL, NULL, NULL);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosReadiumBackend) reopened = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) stored = NULL;
-  g_autofree char *stored_text = NULL;
-  g_autofree char *flavour = NULL;
-  KiosReadiumPutResult result = KIOS_READIUM_PUT_NOT_NEWER;
+  g_auto (Library)                lib = { NULL };
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosReadiumBackend)  reopened = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autoptr (KiosPosition)        remote = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (JsonObject)          stored = NULL;
+  g_autofree char                *stored_text = NULL;
+  g_autofree char                *flavour = NULL;
+  KiosReadiumPutResult            result = KIOS_READIUM_PUT_NOT_NEWER;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   backend = kios_readium_backend_new (lib.store, "stump", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), NULL, NULL));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), NULL, NULL));
   /* Empty body: nothing stored. */
   remote = kios_readium_backend_pull_sync (backend, KIOS_BOOK_FORMAT_EPUB, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -946,8 +945,8 @@ test_draft_flavour (void)
 
   /* A fresh backend (kiosctl push) learns the flavour before its first PUT. */
   reopened = kios_readium_backend_new (lib.store, "stump", lib.hash,
-                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                               kios_fake_progression_get_base (fake), NULL, NULL));
+                                       kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                                kios_fake_progression_get_base (fake), NULL, NULL));
   local = local_position (book, "chapter:9:0.25");
   g_assert_true (kios_readium_backend_push_sync (reopened, local, &result, NULL, &error));
   g_assert_no_error (error);
@@ -1003,27 +1002,27 @@ on_prompt (KiosSyncEngine *engine,
 static void
 test_engine (void)
 {
-  g_autofree char *book = kios_test_book (BOOK);
+  g_autofree char                *book = kios_test_book (BOOK);
   g_autoptr (KiosFakeProgression) fake = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, NULL, NULL, book);
-  g_auto (Library) lib = { NULL };
-  g_autoptr (KiosReadiumBackend) backend = NULL;
-  g_autoptr (KiosSyncEngine) engine = NULL;
-  g_autoptr (KiosDocument) document = NULL;
-  g_autoptr (KiosPosition) local = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *href = NULL;
-  g_autofree char *doc = NULL;
-  g_autofree char *stored = NULL;
-  Seen seen = { 0 };
-  gsize size = 0;
+  g_auto (Library)                lib = { NULL };
+  g_autoptr (KiosReadiumBackend)  backend = NULL;
+  g_autoptr (KiosSyncEngine)      engine = NULL;
+  g_autoptr (KiosDocument)        document = NULL;
+  g_autoptr (KiosPosition)        local = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autofree char                *href = NULL;
+  g_autofree char                *doc = NULL;
+  g_autofree char                *stored = NULL;
+  Seen                            seen = { 0 };
+  gsize                           size = 0;
 
   library_init (&lib, kios_fake_progression_get_url (fake));
   href = chapter_href (book, 9, &size);
   doc = komga_document (href, kios_readium_snap_progression (0.3, size), "2026-03-14T09:26:53Z");
   kios_fake_progression_set_stored (fake, doc);
   backend = kios_readium_backend_new (lib.store, "komga", lib.hash,
-                                     kios_readium_client_new (kios_fake_progression_get_url (fake),
-                                                              kios_fake_progression_get_base (fake), NULL, NULL));
+                                      kios_readium_client_new (kios_fake_progression_get_url (fake),
+                                                               kios_fake_progression_get_base (fake), NULL, NULL));
   document = kios_document_open_sync (book, &error);
   g_assert_no_error (error);
   local = local_position (book, "chapter:2:0.1");
@@ -1061,7 +1060,7 @@ main (int    argc,
 {
   g_autofree char *keyring_dir = NULL;
   g_autofree char *keyring = NULL;
-  int rc;
+  int              rc;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 

@@ -18,7 +18,7 @@
 static char *
 to_indexed_form (const char *xpointer)
 {
-  GString *out = g_string_new (NULL);
+  GString    *out = g_string_new (NULL);
   const char *p = xpointer;
 
   while (*p != '\0')
@@ -57,19 +57,19 @@ to_indexed_form (const char *xpointer)
 static void
 check_book (gconstpointer data)
 {
-  const char *name = data;
-  g_autofree char *path = kios_test_book (name);
-  g_autoptr (GError) error = NULL;
+  const char              *name = data;
+  g_autofree char         *path = kios_test_book (name);
+  g_autoptr (GError)       error = NULL;
   g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
-  const double sizes[] = { 16, 26 };
-  guint pages = 0;
+  const double             sizes[] = { 16, 26 };
+  guint                    pages = 0;
 
   g_assert_no_error (error);
 
   for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
     {
-      KiosLayout layout = { 520, 720, sizes[s], 0 };
-      KiosPageRequest request;
+      KiosLayout           layout = { 520, 720, sizes[s], 0 };
+      KiosPageRequest      request;
       g_autoptr (KiosPage) page = NULL;
 
       kios_document_set_layout (doc, &layout);
@@ -83,8 +83,8 @@ check_book (gconstpointer data)
           g_autoptr (KiosPosition) query = kios_position_new ();
           g_autoptr (KiosPosition) back = NULL;
           g_autoptr (KiosPosition) back_indexed = NULL;
-          g_autoptr (KiosPage) next = NULL;
-          g_autofree char *indexed = NULL;
+          g_autoptr (KiosPage)     next = NULL;
+          g_autofree char         *indexed = NULL;
 
           g_assert_nonnull (page->position->xpointer);
           query->format = KIOS_BOOK_FORMAT_EPUB;
@@ -130,8 +130,11 @@ main (int   argc,
       char *argv[])
 {
   const char *books[] = {
-    "pride-and-prejudice.epub", "emma.epub", "persuasion.epub",
-    "sense-and-sensibility.epub", "kjv-bible.epub",
+    "pride-and-prejudice.epub",
+    "emma.epub",
+    "persuasion.epub",
+    "sense-and-sensibility.epub",
+    "kjv-bible.epub",
   };
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);

@@ -25,8 +25,8 @@ typedef struct
   char       *cover_id;
   char       *format;
   GBytes     *file;
-  GPtrArray  *spine;      /* char *: zip paths */
-  GHashTable *sizes;      /* zip path → GSIZE_TO_POINTER (uncompressed size) */
+  GPtrArray  *spine; /* char *: zip paths */
+  GHashTable *sizes; /* zip path → GSIZE_TO_POINTER (uncompressed size) */
   char       *epub_path;
   int         revision;
   gboolean    removed;
@@ -37,11 +37,11 @@ typedef struct
   gboolean has_bookmark;
   char    *source;
   char    *value;
-  double   pp;            /* < 0: absent */
-  double   cspp;          /* < 0: absent */
+  double   pp;   /* < 0: absent */
+  double   cspp; /* < 0: absent */
   gint64   modified_ms;
   char    *status;
-  gboolean sent;          /* Grimmory: delivered by a sync */
+  gboolean sent; /* Grimmory: delivered by a sync */
 } State;
 
 struct _KiosFakeKobo
@@ -52,12 +52,12 @@ struct _KiosFakeKobo
   GMutex             lock;
   KiosFakeKoboMode   mode;
   guint              page_size;
-  GPtrArray         *books;       /* Book * in insertion order */
-  GHashTable        *states;      /* id → State * */
-  GHashTable        *delivered;   /* CW per account: id → GINT_TO_POINTER (revision + 1) */
-  GPtrArray         *snapshots;   /* GR/KG sync points: GHashTable id → revision + 1 */
+  GPtrArray         *books;     /* Book * in insertion order */
+  GHashTable        *states;    /* id → State * */
+  GHashTable        *delivered; /* CW per account: id → GINT_TO_POINTER (revision + 1) */
+  GPtrArray         *snapshots; /* GR/KG sync points: GHashTable id → revision + 1 */
   guint              bad_attempts;
-  int                sync_budget;  /* sync answers left before 503s; -1 = no limit */
+  int                sync_budget; /* sync answers left before 503s; -1 = no limit */
   char              *last_put;
 };
 
@@ -110,7 +110,7 @@ format_time (KiosFakeKobo *self,
              gint64        ms)
 {
   g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (ms / 1000);
-  g_autofree char *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  g_autofree char      *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
 
   /* CW: seconds; Grimmory: 7 fraction digits; Komga: milliseconds. */
   switch (self->family)
@@ -378,9 +378,7 @@ build_state (KiosFakeKobo *self,
           json_builder_add_double_value (b, s->cspp);
         }
       /* CW drops the whole Location when Value is empty. */
-      if (s->source != NULL
-          && !((self->family == KIOS_FAKE_KOBO_CALIBRE_WEB || self->family == KIOS_FAKE_KOBO_CWA)
-               && (s->value == NULL || *s->value == '\0')))
+      if (s->source != NULL && !((self->family == KIOS_FAKE_KOBO_CALIBRE_WEB || self->family == KIOS_FAKE_KOBO_CWA) && (s->value == NULL || *s->value == '\0')))
         {
           json_builder_set_member_name (b, "Location");
           json_builder_begin_object (b);
@@ -427,13 +425,13 @@ decode_token (KiosFakeKobo *self,
               int          *ongoing,
               guint        *offset)
 {
-  const char *p = self->family == KIOS_FAKE_KOBO_GRIMMORY ? "BOOKLORE." : "KOMGA.";
-  g_autofree char *padded = NULL;
+  const char        *p = self->family == KIOS_FAKE_KOBO_GRIMMORY ? "BOOKLORE." : "KOMGA.";
+  g_autofree char   *padded = NULL;
   g_autofree guchar *raw = NULL;
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  int   a, c;
-  guint o;
+  g_autofree char   *text = NULL;
+  gsize              len = 0;
+  int                a, c;
+  guint              o;
 
   *last = -1;
   *ongoing = -1;
@@ -449,8 +447,7 @@ decode_token (KiosFakeKobo *self,
   }
   raw = g_base64_decode (padded, &len);
   text = g_strndup ((const char *) raw, len);
-  if (sscanf (text, "{\"lastSuccessfulSyncPointId\":%d,\"ongoingSyncPointId\":%d,\"offset\":%u}", &a, &c, &o) == 3
-      && a >= -1 && a < (int) self->snapshots->len && c >= -1 && c < (int) self->snapshots->len)
+  if (sscanf (text, "{\"lastSuccessfulSyncPointId\":%d,\"ongoingSyncPointId\":%d,\"offset\":%u}", &a, &c, &o) == 3 && a >= -1 && a < (int) self->snapshots->len && c >= -1 && c < (int) self->snapshots->len)
     {
       *last = a;
       *ongoing = c;
@@ -485,12 +482,12 @@ sync_per_token (KiosFakeKobo     *self,
                 KiosFakeResponse *response)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (GArray) changes = g_array_new (FALSE, FALSE, sizeof (Change));
-  g_autofree char *next = NULL;
-  GHashTable *before;
-  GHashTable *after;
-  int   last, ongoing;
-  guint offset, end;
+  g_autoptr (GArray)      changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autofree char        *next = NULL;
+  GHashTable             *before;
+  GHashTable             *after;
+  int                     last, ongoing;
+  guint                   offset, end;
 
   decode_token (self, token, &last, &ongoing, &offset);
   if (ongoing < 0)
@@ -577,10 +574,10 @@ sync_per_account (KiosFakeKobo     *self,
                   KiosFakeResponse *response)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *raw = NULL;
-  g_autofree char *token = NULL;
-  guint listed = 0;
-  gboolean more = FALSE;
+  g_autofree char        *raw = NULL;
+  g_autofree char        *token = NULL;
+  guint                   listed = 0;
+  gboolean                more = FALSE;
 
   json_builder_begin_array (b);
   for (guint i = 0; i < self->books->len; i++)
@@ -660,8 +657,8 @@ member_string (JsonObject *o,
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
   return n != NULL && JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_STRING
-           ? json_node_get_string (n)
-           : NULL;
+             ? json_node_get_string (n)
+             : NULL;
 }
 
 static gboolean
@@ -782,7 +779,10 @@ put_state_cw (KiosFakeKobo     *self,
       return;
     }
   if (!has_key (rs, "CurrentBookmark") || !has_key (rs, "Statistics") || !has_key (rs, "StatusInfo"))
-    { bad_request (response, "missing key"); return; }
+    {
+      bad_request (response, "missing key");
+      return;
+    }
   if (is_null (rs, "CurrentBookmark") && cwa)
     {
       /* The Hardcover hook reads the bookmark unconditionally. */
@@ -791,23 +791,35 @@ put_state_cw (KiosFakeKobo     *self,
     }
   if (bookmark != NULL)
     {
-      if (!has_key (bookmark, "ProgressPercent") || !has_key (bookmark, "ContentSourceProgressPercent")
-          || (!cwa && !has_key (bookmark, "Location")))
-        { bad_request (response, "bookmark keys"); return; }
-      if (location != NULL
-          && (!has_key (location, "Value") || !has_key (location, "Type") || !has_key (location, "Source")))
-        { bad_request (response, "location keys"); return; }
+      if (!has_key (bookmark, "ProgressPercent") || !has_key (bookmark, "ContentSourceProgressPercent") || (!cwa && !has_key (bookmark, "Location")))
+        {
+          bad_request (response, "bookmark keys");
+          return;
+        }
+      if (location != NULL && (!has_key (location, "Value") || !has_key (location, "Type") || !has_key (location, "Source")))
+        {
+          bad_request (response, "location keys");
+          return;
+        }
       member_number (bookmark, "ProgressPercent", &pp);
       member_number (bookmark, "ContentSourceProgressPercent", &cspp);
     }
   if (stats != NULL && (!member_is_int (stats, "SpentReadingMinutes") || !member_is_int (stats, "RemainingTimeMinutes")))
-    { bad_request (response, "statistics"); return; }
+    {
+      bad_request (response, "statistics");
+      return;
+    }
   if (!is_null (rs, "Statistics") && stats == NULL)
-    { bad_request (response, "statistics"); return; }
+    {
+      bad_request (response, "statistics");
+      return;
+    }
   st = member_string (status, "Status");
-  if (!is_null (rs, "StatusInfo")
-      && (st == NULL || !(g_str_equal (st, "ReadyToRead") || g_str_equal (st, "Reading") || g_str_equal (st, "Finished"))))
-    { bad_request (response, "status"); return; }
+  if (!is_null (rs, "StatusInfo") && (st == NULL || !(g_str_equal (st, "ReadyToRead") || g_str_equal (st, "Reading") || g_str_equal (st, "Finished"))))
+    {
+      bad_request (response, "status");
+      return;
+    }
 
   if (self->mode != KIOS_FAKE_KOBO_PUT_IGNORED && bookmark != NULL)
     {
@@ -835,7 +847,10 @@ put_state_grimmory (KiosFakeKobo     *self,
 
   for (const char *p = path_id; *p != '\0'; p++)
     if (!g_ascii_isdigit (*p))
-      { bad_request (response, "id"); return; }
+      {
+        bad_request (response, "id");
+        return;
+      }
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonNode   *n = json_array_get_element (list, i);
@@ -849,7 +864,10 @@ put_state_grimmory (KiosFakeKobo     *self,
 
       /* States are keyed by the body's id, which must be the book id. */
       if (id == NULL || !g_str_equal (id, path_id))
-        { bad_request (response, "EntitlementId"); return; }
+        {
+          bad_request (response, "EntitlementId");
+          return;
+        }
       if (bookmark == NULL || self->mode == KIOS_FAKE_KOBO_PUT_IGNORED)
         continue;
       t = kios_kobo_parse_time (member_string (bookmark, "LastModified"));
@@ -889,24 +907,32 @@ put_state_komga (KiosFakeKobo     *self,
       kios_fake_response_set_text (response, 404, "application/json", "{\"error\":\"Not Found\"}");
       return;
     }
-  if (member_string (rs, "EntitlementId") == NULL || member_string (rs, "LastModified") == NULL
-      || bookmark == NULL || member_string (bookmark, "LastModified") == NULL || location == NULL
-      || source == NULL || !member_number (bookmark, "ContentSourceProgressPercent", &cspp)
-      || stats == NULL || member_string (stats, "LastModified") == NULL
-      || status == NULL || member_string (status, "LastModified") == NULL || member_string (status, "Status") == NULL)
-    { bad_request (response, "{\"error\":\"Bad Request\"}"); return; }
+  if (member_string (rs, "EntitlementId") == NULL || member_string (rs, "LastModified") == NULL || bookmark == NULL || member_string (bookmark, "LastModified") == NULL || location == NULL || source == NULL || !member_number (bookmark, "ContentSourceProgressPercent", &cspp) || stats == NULL || member_string (stats, "LastModified") == NULL || status == NULL || member_string (status, "LastModified") == NULL || member_string (status, "Status") == NULL)
+    {
+      bad_request (response, "{\"error\":\"Bad Request\"}");
+      return;
+    }
 
   t = kios_kobo_parse_time (member_string (bookmark, "LastModified"));
   s = g_hash_table_lookup (self->states, book->id);
   if (self->mode == KIOS_FAKE_KOBO_PUT_IGNORED)
-    { answer_put_result (self, response, book->id, "Success"); return; }
+    {
+      answer_put_result (self, response, book->id, "Success");
+      return;
+    }
   if (s != NULL && s->has_bookmark && t <= s->modified_ms)
-    { answer_put_result (self, response, book->id, "Failure"); return; }
+    {
+      answer_put_result (self, response, book->id, "Failure");
+      return;
+    }
   for (guint i = 0; i < book->spine->len; i++)
     if (g_str_equal (book->spine->pdata[i], source))
       chapter = (int) i;
   if (chapter < 0)
-    { answer_put_result (self, response, book->id, "Failure"); return; }
+    {
+      answer_put_result (self, response, book->id, "Failure");
+      return;
+    }
 
   /* Positions k/n, n = ceil(size / 1024): exact, or one below and one above. */
   size = GPOINTER_TO_SIZE (g_hash_table_lookup (book->sizes, source));
@@ -914,7 +940,10 @@ put_state_komga (KiosFakeKobo     *self,
   p = cspp / 100.0;
   k = floor (p * n + 1e-9);
   if (fabs (k / n - p) > 1e-9 && !(p > 0 && k + 1 <= n - 1))
-    { answer_put_result (self, response, book->id, "Failure"); return; }
+    {
+      answer_put_result (self, response, book->id, "Failure");
+      return;
+    }
 
   s = ensure_state (self, book->id);
   /* Komga recomputes the whole-book progress itself. */
@@ -968,26 +997,34 @@ handle_state (KiosFakeKobo          *self,
   if (g_str_equal (request->method, "PUT"))
     {
       g_autoptr (JsonParser) parser = json_parser_new ();
-      gsize       size = 0;
-      const char *data = g_bytes_get_data (request->body, &size);
-      JsonNode   *root;
-      JsonObject *body;
-      JsonNode   *list;
-      const char *ct = kios_fake_request_get_header (request, "Content-Type");
+      gsize                  size = 0;
+      const char            *data = g_bytes_get_data (request->body, &size);
+      JsonNode              *root;
+      JsonObject            *body;
+      JsonNode              *list;
+      const char            *ct = kios_fake_request_get_header (request, "Content-Type");
 
       g_free (self->last_put);
       self->last_put = g_strndup (data, size);
       /* CW reads the body through Flask's JSON accessor. */
       if (ct == NULL || !g_str_has_prefix (ct, "application/json"))
-        { bad_request (response, "content type"); return; }
+        {
+          bad_request (response, "content type");
+          return;
+        }
       if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, NULL))
-        { bad_request (response, "json"); return; }
+        {
+          bad_request (response, "json");
+          return;
+        }
       root = json_parser_get_root (parser);
       body = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
       list = body != NULL ? json_object_get_member (body, "ReadingStates") : NULL;
-      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list) || json_array_get_length (json_node_get_array (list)) == 0
-          || !JSON_NODE_HOLDS_OBJECT (json_array_get_element (json_node_get_array (list), 0)))
-        { bad_request (response, "ReadingStates"); return; }
+      if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list) || json_array_get_length (json_node_get_array (list)) == 0 || !JSON_NODE_HOLDS_OBJECT (json_array_get_element (json_node_get_array (list), 0)))
+        {
+          bad_request (response, "ReadingStates");
+          return;
+        }
       switch (self->family)
         {
         case KIOS_FAKE_KOBO_CALIBRE_WEB:
@@ -1025,10 +1062,10 @@ handle_initialization (KiosFakeKobo     *self,
                        KiosFakeResponse *response)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *root = g_strdup_printf ("%s%s%s", WRONG_HOST, prefix (self), self->token);
-  g_autofree char *tmpl = NULL;
-  g_autofree char *quality = NULL;
-  g_autofree char *sync = g_strdup_printf ("%s/v1/library/sync", root);
+  g_autofree char        *root = g_strdup_printf ("%s%s%s", WRONG_HOST, prefix (self), self->token);
+  g_autofree char        *tmpl = NULL;
+  g_autofree char        *quality = NULL;
+  g_autofree char        *sync = g_strdup_printf ("%s/v1/library/sync", root);
 
   if (self->family == KIOS_FAKE_KOBO_CALIBRE_WEB || self->family == KIOS_FAKE_KOBO_CWA)
     {
@@ -1096,15 +1133,15 @@ handle (KiosFakeServer        *server,
         KiosFakeResponse      *response,
         gpointer               user_data)
 {
-  KiosFakeKobo    *self = user_data;
-  g_autofree char *path = g_strndup (request->path, strcspn (request->path, "?"));
-  const char      *query = strchr (request->path, '?');
-  g_auto (GStrv) parts = NULL;
-  const char      *rest;
-  const char      *slash;
-  g_autofree char *token = NULL;
-  gboolean         cw = self->family == KIOS_FAKE_KOBO_CALIBRE_WEB || self->family == KIOS_FAKE_KOBO_CWA;
-  guint            n;
+  KiosFakeKobo            *self = user_data;
+  g_autofree char         *path = g_strndup (request->path, strcspn (request->path, "?"));
+  const char              *query = strchr (request->path, '?');
+  g_auto (GStrv)           parts = NULL;
+  const char              *rest;
+  const char              *slash;
+  g_autofree char         *token = NULL;
+  gboolean                 cw = self->family == KIOS_FAKE_KOBO_CALIBRE_WEB || self->family == KIOS_FAKE_KOBO_CWA;
+  guint                    n;
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (!g_str_has_prefix (path, prefix (self)) || (cw && self->mode == KIOS_FAKE_KOBO_SYNC_DISABLED))
@@ -1122,8 +1159,7 @@ handle (KiosFakeServer        *server,
   rest = slash != NULL ? slash : "";
 
   /* CW answers {} to /kobo/{anything} outside /v1 without checking the token. */
-  if (cw && !g_str_has_prefix (rest, "/v1/") && !g_str_has_prefix (rest, "/download/")
-      && !g_str_has_suffix (rest, "/image.jpg"))
+  if (cw && !g_str_has_prefix (rest, "/v1/") && !g_str_has_prefix (rest, "/download/") && !g_str_has_suffix (rest, "/image.jpg"))
     {
       kios_fake_response_set_text (response, 200, "application/json", "{}");
       return;
@@ -1151,7 +1187,10 @@ handle (KiosFakeServer        *server,
   n = g_strv_length (parts);
 
   if (g_str_equal (request->method, "GET") && g_str_equal (rest, "/v1/initialization"))
-    { handle_initialization (self, response); return; }
+    {
+      handle_initialization (self, response);
+      return;
+    }
   if (g_str_equal (request->method, "GET") && g_str_equal (rest, "/ping") && self->family == KIOS_FAKE_KOBO_KOMGA)
     {
       kios_fake_response_set_text (response, 200, "text/plain", "pong");
@@ -1184,11 +1223,13 @@ handle (KiosFakeServer        *server,
       return;
     }
   if (n == 4 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "library") && g_str_equal (parts[3], "state"))
-    { handle_state (self, request, parts[2], response); return; }
-  if (g_str_equal (request->method, "GET") && n == 4 && g_str_equal (parts[0], "v1")
-      && g_str_equal (parts[1], "library") && g_str_equal (parts[3], "metadata"))
     {
-      Book *book = find_book (self, parts[2]);
+      handle_state (self, request, parts[2], response);
+      return;
+    }
+  if (g_str_equal (request->method, "GET") && n == 4 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "library") && g_str_equal (parts[3], "metadata"))
+    {
+      Book                   *book = find_book (self, parts[2]);
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       if (book == NULL || book->removed)
@@ -1223,15 +1264,21 @@ handle (KiosFakeServer        *server,
           book = self->books->pdata[i];
       if (book != NULL && !g_str_equal (parts[2], g_str_equal (book->format, "KEPUB") ? "kepub" : "epub"))
         book = NULL;
-      { handle_download (self, book, response); return; }
+      {
+        handle_download (self, book, response);
+        return;
+      }
     }
-  if (g_str_equal (request->method, "GET") && self->family == KIOS_FAKE_KOBO_GRIMMORY && n == 4
-      && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books") && g_str_equal (parts[3], "download"))
-    { handle_download (self, find_book (self, parts[2]), response); return; }
-  if (g_str_equal (request->method, "GET") && self->family == KIOS_FAKE_KOBO_KOMGA && n == 5
-      && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books") && g_str_equal (parts[3], "file")
-      && g_str_equal (parts[4], "epub") && query != NULL && strstr (query, "convert_kepub=") != NULL)
-    { handle_download (self, find_book (self, parts[2]), response); return; }
+  if (g_str_equal (request->method, "GET") && self->family == KIOS_FAKE_KOBO_GRIMMORY && n == 4 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books") && g_str_equal (parts[3], "download"))
+    {
+      handle_download (self, find_book (self, parts[2]), response);
+      return;
+    }
+  if (g_str_equal (request->method, "GET") && self->family == KIOS_FAKE_KOBO_KOMGA && n == 5 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books") && g_str_equal (parts[3], "file") && g_str_equal (parts[4], "epub") && query != NULL && strstr (query, "convert_kepub=") != NULL)
+    {
+      handle_download (self, find_book (self, parts[2]), response);
+      return;
+    }
 
   /* Covers. */
   if (g_str_equal (request->method, "GET") && g_str_has_suffix (rest, "/false/image.jpg"))
@@ -1241,8 +1288,7 @@ handle (KiosFakeServer        *server,
 
       if (cw && n == 5)
         cover = parts[0];
-      else if (!cw && n == 8 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books")
-               && g_str_equal (parts[3], "thumbnail"))
+      else if (!cw && n == 8 && g_str_equal (parts[0], "v1") && g_str_equal (parts[1], "books") && g_str_equal (parts[3], "thumbnail"))
         cover = parts[2];
       book = cover != NULL ? find_book_by_cover (self, cover) : NULL;
       if (book != NULL)
@@ -1357,10 +1403,10 @@ kios_fake_kobo_add_book (KiosFakeKobo *self,
                          const char   *epub_path)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  Book *b = g_new0 (Book, 1);
-  Book *same = NULL;
+  g_autofree char   *contents = NULL;
+  gsize              len = 0;
+  Book              *b = g_new0 (Book, 1);
+  Book              *same = NULL;
 
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->books->len && same == NULL; i++)
@@ -1393,7 +1439,7 @@ kios_fake_kobo_add_book (KiosFakeKobo *self,
       for (guint i = 0; i < kios_epub_get_n_spine_items (epub); i++)
         {
           const KiosSpineItem *item = kios_epub_get_spine_item (epub, i);
-          g_autoptr (GBytes) member = kios_epub_read_member (epub, item->href, 64 * 1024 * 1024, NULL);
+          g_autoptr (GBytes)   member = kios_epub_read_member (epub, item->href, 64 * 1024 * 1024, NULL);
 
           g_ptr_array_add (b->spine, g_strdup (item->href));
           g_hash_table_insert (b->sizes, g_strdup (item->href),
@@ -1533,8 +1579,7 @@ kios_fake_kobo_find_forbidden_header (KiosFakeKobo *self)
         {
           const char *h = r->headers->pdata[j];
 
-          if (g_ascii_strncasecmp (h, "Authorization:", 14) == 0
-              || (g_ascii_strncasecmp (h, "x-kobo-", 7) == 0 && g_ascii_strncasecmp (h, "x-kobo-synctoken:", 17) != 0))
+          if (g_ascii_strncasecmp (h, "Authorization:", 14) == 0 || (g_ascii_strncasecmp (h, "x-kobo-", 7) == 0 && g_ascii_strncasecmp (h, "x-kobo-synctoken:", 17) != 0))
             return g_strndup (h, strcspn (h, ":"));
         }
     }

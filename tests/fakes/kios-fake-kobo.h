@@ -40,10 +40,10 @@ typedef enum {
 
 typedef enum {
   KIOS_FAKE_KOBO_NORMAL = 0,
-  KIOS_FAKE_KOBO_SYNC_DISABLED,  /* CW/CWA: Kobo sync off in the admin settings */
-  KIOS_FAKE_KOBO_NO_PERMISSION,  /* CW: no download role; GR/KG: no Kobo sync permission */
-  KIOS_FAKE_KOBO_KOBO_SWITCH_OFF,/* GR: the user's Kobo sync switch off (500 on sync) */
-  KIOS_FAKE_KOBO_PUT_IGNORED,    /* any: PUT answers Success and stores nothing */
+  KIOS_FAKE_KOBO_SYNC_DISABLED,   /* CW/CWA: Kobo sync off in the admin settings */
+  KIOS_FAKE_KOBO_NO_PERMISSION,   /* CW: no download role; GR/KG: no Kobo sync permission */
+  KIOS_FAKE_KOBO_KOBO_SWITCH_OFF, /* GR: the user's Kobo sync switch off (500 on sync) */
+  KIOS_FAKE_KOBO_PUT_IGNORED,     /* any: PUT answers Success and stores nothing */
 } KiosFakeKoboMode;
 
 typedef struct _KiosFakeKobo KiosFakeKobo;

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define REALM            "kios-fake"
-#define ENDLESS_MAX      ((guint64) 512 * 1024 * 1024)
+#define REALM "kios-fake"
+#define ENDLESS_MAX ((guint64) 512 * 1024 * 1024)
 #define ENDLESS_MAX_SECS 60
 
 typedef struct
@@ -59,8 +59,8 @@ parse_digest (const char *value)
   p = value + 7;
   for (guint guard = 0; *p != '\0' && guard < 32; guard++)
     {
-      gsize   k;
-      char   *name;
+      gsize    k;
+      char    *name;
       GString *val = g_string_new (NULL);
 
       while (*p == ' ' || *p == ',')
@@ -118,23 +118,19 @@ authorized (KiosFakeOpds          *self,
   else
     {
       g_autoptr (GHashTable) params = parse_digest (header);
-      g_autofree char *ha1 = NULL;
-      g_autofree char *ha2 = NULL;
-      g_autofree char *a1 = NULL;
-      g_autofree char *a2 = NULL;
-      g_autofree char *r = NULL;
-      g_autofree char *expected = NULL;
-      const char      *uri;
+      g_autofree char       *ha1 = NULL;
+      g_autofree char       *ha2 = NULL;
+      g_autofree char       *a1 = NULL;
+      g_autofree char       *a2 = NULL;
+      g_autofree char       *r = NULL;
+      g_autofree char       *expected = NULL;
+      const char            *uri;
 
       if (params == NULL)
         return FALSE;
       uri = g_hash_table_lookup (params, "uri");
       /* The digest covers the request target: a reused header fails. */
-      if (g_strcmp0 (uri, request->path) != 0 || g_strcmp0 (g_hash_table_lookup (params, "nonce"), self->nonce) != 0
-          || g_strcmp0 (g_hash_table_lookup (params, "username"), self->user) != 0
-          || g_strcmp0 (g_hash_table_lookup (params, "realm"), REALM) != 0
-          || g_strcmp0 (g_hash_table_lookup (params, "qop"), "auth") != 0
-          || g_hash_table_lookup (params, "nc") == NULL || g_hash_table_lookup (params, "cnonce") == NULL)
+      if (g_strcmp0 (uri, request->path) != 0 || g_strcmp0 (g_hash_table_lookup (params, "nonce"), self->nonce) != 0 || g_strcmp0 (g_hash_table_lookup (params, "username"), self->user) != 0 || g_strcmp0 (g_hash_table_lookup (params, "realm"), REALM) != 0 || g_strcmp0 (g_hash_table_lookup (params, "qop"), "auth") != 0 || g_hash_table_lookup (params, "nc") == NULL || g_hash_table_lookup (params, "cnonce") == NULL)
         return FALSE;
       a1 = g_strdup_printf ("%s:%s:%s", self->user, REALM, self->password);
       ha1 = md5 (a1);
@@ -213,8 +209,7 @@ handle (KiosFakeServer        *server,
       response->status = copy.status;
       if (copy.content_type != NULL)
         kios_fake_response_add_header (response, "Content-Type", copy.content_type);
-      if (copy.ranged && range != NULL
-          && sscanf (range, "bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, &start, &end) == 2 && start < len)
+      if (copy.ranged && range != NULL && sscanf (range, "bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, &start, &end) == 2 && start < len)
         {
           g_autofree char *content_range = NULL;
 

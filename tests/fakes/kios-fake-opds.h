@@ -23,7 +23,7 @@ typedef enum {
   KIOS_FAKE_OPDS_AUTH_DIGEST,
 } KiosFakeOpdsAuth;
 
-typedef struct _KiosFakeOpds KiosFakeOpds;
+typedef struct _KiosFakeOpds    KiosFakeOpds;
 typedef struct _KiosFakeEndless KiosFakeEndless;
 
 /* clang-format off */

@@ -26,20 +26,20 @@ typedef struct
 
 struct _KiosFakeProgression
 {
-  KiosFakeServer          *server;
-  KiosFakeProgressionKind  kind;
-  char                    *user;
-  char                    *password;
-  char                    *url;
-  GBytes                  *book;        /* the EPUB's bytes, served as the acquisition */
-  GPtrArray               *resources;   /* Resource, reading order */
-  guint                    n_positions; /* in the whole book */
-  GMutex                   lock;        /* guards what follows */
-  char                    *stored;
-  gint64                   stored_modified_us;
-  GHashTable              *redirects;   /* target → location */
-  guint                    last_put_status;
-  char                    *last_put_reason;
+  KiosFakeServer         *server;
+  KiosFakeProgressionKind kind;
+  char                   *user;
+  char                   *password;
+  char                   *url;
+  GBytes                 *book;        /* the EPUB's bytes, served as the acquisition */
+  GPtrArray              *resources;   /* Resource, reading order */
+  guint                   n_positions; /* in the whole book */
+  GMutex                  lock;        /* guards what follows */
+  char                   *stored;
+  gint64                  stored_modified_us;
+  GHashTable             *redirects; /* target → location */
+  guint                   last_put_status;
+  char                   *last_put_reason;
 };
 
 static void
@@ -129,16 +129,15 @@ draft_put (KiosFakeProgression   *self,
            KiosFakeResponse      *response)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize       len;
-  const char *data = g_bytes_get_data (request->body, &len);
-  JsonObject *root;
-  JsonObject *device;
-  JsonNode   *progression;
-  gint64      modified;
-  gboolean    first = self->stored == NULL;
+  gsize                  len;
+  const char            *data = g_bytes_get_data (request->body, &len);
+  JsonObject            *root;
+  JsonObject            *device;
+  JsonNode              *progression;
+  gint64                 modified;
+  gboolean               first = self->stored == NULL;
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       put_answer (self, response, 400, "{\"type\":\"https://registry.opds.io/error#progression-invalid-payload\"}");
       return;
@@ -147,10 +146,7 @@ draft_put (KiosFakeProgression   *self,
   device = member_object (root, "device");
   modified = parse_time_us (member_string (root, "modified"));
   progression = json_object_has_member (root, "progression") ? json_object_get_member (root, "progression") : NULL;
-  if (json_object_has_member (root, "locator") || device == NULL || member_string (device, "id") == NULL
-      || modified < 0 || progression == NULL || !JSON_NODE_HOLDS_VALUE (progression)
-      || (json_node_get_value_type (progression) != G_TYPE_DOUBLE && json_node_get_value_type (progression) != G_TYPE_INT64)
-      || json_node_get_double (progression) < 0 || json_node_get_double (progression) > 1)
+  if (json_object_has_member (root, "locator") || device == NULL || member_string (device, "id") == NULL || modified < 0 || progression == NULL || !JSON_NODE_HOLDS_VALUE (progression) || (json_node_get_value_type (progression) != G_TYPE_DOUBLE && json_node_get_value_type (progression) != G_TYPE_INT64) || json_node_get_double (progression) < 0 || json_node_get_double (progression) > 1)
     {
       put_answer (self, response, 400, "{\"type\":\"https://registry.opds.io/error#progression-invalid-payload\"}");
       return;
@@ -175,25 +171,24 @@ komga_put (KiosFakeProgression   *self,
            const KiosFakeRequest *request,
            KiosFakeResponse      *response)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize        len;
-  const char  *data = g_bytes_get_data (request->body, &len);
-  JsonObject  *root;
-  JsonObject  *device;
-  JsonObject  *locator;
-  JsonObject  *locations;
-  JsonNode    *prog_node;
-  const char  *href;
-  gint64       modified;
-  g_autofree char *path = NULL;
-  Resource    *resource = NULL;
-  float        value;
-  int          matched = -1;
-  float        total;
+  g_autoptr (JsonParser)    parser = json_parser_new ();
+  gsize                     len;
+  const char               *data = g_bytes_get_data (request->body, &len);
+  JsonObject               *root;
+  JsonObject               *device;
+  JsonObject               *locator;
+  JsonObject               *locations;
+  JsonNode                 *prog_node;
+  const char               *href;
+  gint64                    modified;
+  g_autofree char          *path = NULL;
+  Resource                 *resource = NULL;
+  float                     value;
+  int                       matched = -1;
+  float                     total;
   g_autoptr (JsonGenerator) gen = json_generator_new ();
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       put_answer (self, response, 400, "{\"message\":\"unreadable body\"}");
       return;
@@ -202,9 +197,7 @@ komga_put (KiosFakeProgression   *self,
   device = member_object (root, "device");
   locator = member_object (root, "locator");
   modified = parse_time_us (member_string (root, "modified"));
-  if (device == NULL || member_string (device, "id") == NULL || member_string (device, "name") == NULL
-      || locator == NULL || member_string (locator, "href") == NULL || member_string (locator, "type") == NULL
-      || modified < 0)
+  if (device == NULL || member_string (device, "id") == NULL || member_string (device, "name") == NULL || locator == NULL || member_string (locator, "href") == NULL || member_string (locator, "type") == NULL || modified < 0)
     {
       put_answer (self, response, 400, "{\"message\":\"missing field\"}");
       return;
@@ -217,7 +210,7 @@ komga_put (KiosFakeProgression   *self,
 
   href = member_string (locator, "href");
   {
-    const char *hash = strchr (href, '#');
+    const char      *hash = strchr (href, '#');
     g_autofree char *cut = hash != NULL ? g_strndup (href, (gsize) (hash - href)) : g_strdup (href);
 
     path = g_uri_unescape_string (cut, NULL);
@@ -232,9 +225,9 @@ komga_put (KiosFakeProgression   *self,
     }
   locations = member_object (locator, "locations");
   prog_node = locations != NULL && json_object_has_member (locations, "progression")
-                ? json_object_get_member (locations, "progression") : NULL;
-  if (prog_node == NULL || !JSON_NODE_HOLDS_VALUE (prog_node)
-      || (json_node_get_value_type (prog_node) != G_TYPE_DOUBLE && json_node_get_value_type (prog_node) != G_TYPE_INT64))
+                  ? json_object_get_member (locations, "progression")
+                  : NULL;
+  if (prog_node == NULL || !JSON_NODE_HOLDS_VALUE (prog_node) || (json_node_get_value_type (prog_node) != G_TYPE_DOUBLE && json_node_get_value_type (prog_node) != G_TYPE_INT64))
     {
       put_answer (self, response, 400, "{\"message\":\"progression is required\"}");
       return;
@@ -254,9 +247,7 @@ komga_put (KiosFakeProgression   *self,
         matched = (int) k;
     }
   /* The last position below counts only when a position above exists. */
-  if (matched >= 0 && (float) matched / (float) resource->n_positions != value
-      && ((guint) matched + 1 >= resource->n_positions
-          || (float) (matched + 1) / (float) resource->n_positions <= value))
+  if (matched >= 0 && (float) matched / (float) resource->n_positions != value && ((guint) matched + 1 >= resource->n_positions || (float) (matched + 1) / (float) resource->n_positions <= value))
     matched = -1;
   if (matched < 0)
     {
@@ -281,10 +272,10 @@ handler (KiosFakeServer        *server,
          KiosFakeResponse      *response,
          gpointer               user_data)
 {
-  KiosFakeProgression *self = user_data;
+  KiosFakeProgression     *self = user_data;
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  const char *path = self->kind == KIOS_FAKE_PROGRESSION_KOMGA ? KOMGA_PATH : STUMP_PATH;
-  const char *location = g_hash_table_lookup (self->redirects, request->path);
+  const char              *path = self->kind == KIOS_FAKE_PROGRESSION_KOMGA ? KOMGA_PATH : STUMP_PATH;
+  const char              *location = g_hash_table_lookup (self->redirects, request->path);
 
   if (!authorized (self, request))
     {
@@ -300,20 +291,19 @@ handler (KiosFakeServer        *server,
       kios_fake_response_add_header (response, "Location", location);
       return;
     }
-  if (self->kind == KIOS_FAKE_PROGRESSION_KOMGA && g_str_equal (request->method, "GET")
-      && g_str_equal (request->path, "/opds/v2/catalog"))
+  if (self->kind == KIOS_FAKE_PROGRESSION_KOMGA && g_str_equal (request->method, "GET") && g_str_equal (request->path, "/opds/v2/catalog"))
     {
       /* Komga's publication: absolute links, acquisition and progression. */
-      const char *base = kios_fake_server_get_url (server);
+      const char      *base = kios_fake_server_get_url (server);
       g_autofree char *feed = g_strdup_printf (
-        "{\"metadata\":{\"title\":\"Latest Books\"},\"links\":[{\"rel\":\"self\",\"href\":\"%s/opds/v2/catalog\"}],"
-        "\"publications\":[{\"metadata\":{\"title\":\"Pride and Prejudice\",\"identifier\":\"urn:komga:book:1\","
-        "\"author\":[\"Jane Austen\"]},\"links\":["
-        "{\"rel\":\"self\",\"href\":\"%s/opds/v2/books/1/manifest\",\"type\":\"application/webpub+json\"},"
-        "{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"%s/opds/v2/books/1/file\",\"type\":\"application/epub+zip\"},"
-        "{\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"%s%s\","
-        "\"type\":\"application/vnd.readium.progression+json\"}]}]}",
-        base, base, base, base, KOMGA_PATH);
+          "{\"metadata\":{\"title\":\"Latest Books\"},\"links\":[{\"rel\":\"self\",\"href\":\"%s/opds/v2/catalog\"}],"
+          "\"publications\":[{\"metadata\":{\"title\":\"Pride and Prejudice\",\"identifier\":\"urn:komga:book:1\","
+          "\"author\":[\"Jane Austen\"]},\"links\":["
+          "{\"rel\":\"self\",\"href\":\"%s/opds/v2/books/1/manifest\",\"type\":\"application/webpub+json\"},"
+          "{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"%s/opds/v2/books/1/file\",\"type\":\"application/epub+zip\"},"
+          "{\"rel\":\"http://www.cantook.com/api/progression\",\"href\":\"%s%s\","
+          "\"type\":\"application/vnd.readium.progression+json\"}]}]}",
+          base, base, base, base, KOMGA_PATH);
 
       kios_fake_response_set_text (response, 200, "application/opds+json", feed);
       return;
@@ -373,13 +363,13 @@ kios_fake_progression_new (KiosFakeProgressionKind kind,
   g_mutex_init (&self->lock);
   if (epub_path != NULL)
     {
-      g_autoptr (GError) error = NULL;
+      g_autoptr (GError)   error = NULL;
       g_autoptr (KiosEpub) epub = kios_epub_open (epub_path, &error);
 
       g_assert_no_error (error);
       {
-        char  *contents = NULL;
-        gsize  len = 0;
+        char *contents = NULL;
+        gsize len = 0;
 
         if (g_file_get_contents (epub_path, &contents, &len, NULL))
           self->book = g_bytes_new_take (contents, len);
@@ -387,9 +377,9 @@ kios_fake_progression_new (KiosFakeProgressionKind kind,
       for (guint i = 0; i < kios_epub_get_n_spine_items (epub); i++)
         {
           const KiosSpineItem *item = kios_epub_get_spine_item (epub, i);
-          g_autoptr (GBytes) bytes = kios_epub_read_member (epub, item->href, 64 * 1024 * 1024, NULL);
-          Resource *r = g_new0 (Resource, 1);
-          gsize size = bytes != NULL ? g_bytes_get_size (bytes) : 0;
+          g_autoptr (GBytes)   bytes = kios_epub_read_member (epub, item->href, 64 * 1024 * 1024, NULL);
+          Resource            *r = g_new0 (Resource, 1);
+          gsize                size = bytes != NULL ? g_bytes_get_size (bytes) : 0;
 
           r->href = g_strdup (item->href);
           r->n_positions = (guint) MAX ((gsize) 1, (size + 1023) / 1024);

@@ -18,9 +18,9 @@ G_BEGIN_DECLS
 typedef struct
 {
   char      *method;
-  char      *path;     /* the request target: path and query */
-  GPtrArray *headers;  /* "Name: value" as received */
-  GBytes    *body;     /* never NULL */
+  char      *path;    /* the request target: path and query */
+  GPtrArray *headers; /* "Name: value" as received */
+  GBytes    *body;    /* never NULL */
 } KiosFakeRequest;
 
 typedef struct

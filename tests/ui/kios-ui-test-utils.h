@@ -23,9 +23,9 @@ kios_ui_test_init (int    *argc,
                    char ***argv)
 {
   GtkCssProvider *provider;
-  GdkDisplay *display;
-  GtkIconTheme *icon_theme;
-  char **data_dirs;
+  GdkDisplay     *display;
+  GtkIconTheme   *icon_theme;
+  char          **data_dirs;
 
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
@@ -110,8 +110,8 @@ static inline void
 kios_test_wait_for_paint (GtkWidget *widget)
 {
   GdkFrameClock *clock;
-  gboolean painted = FALSE;
-  gulong id;
+  gboolean       painted = FALSE;
+  gulong         id;
 
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, widget, 5000));
   clock = gtk_widget_get_frame_clock (widget);
@@ -128,16 +128,16 @@ static inline char *
 kios_test_save_screenshot (GtkWidget  *widget,
                            const char *name)
 {
-  g_autoptr (GdkPaintable) paintable = NULL;
-  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GdkPaintable)  paintable = NULL;
+  g_autoptr (GtkSnapshot)   snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file_name = NULL;
-  char *path;
-  GskRenderer *renderer;
-  int width;
-  int height;
+  g_autoptr (GdkTexture)    texture = NULL;
+  g_autofree char          *dir = NULL;
+  g_autofree char          *file_name = NULL;
+  char                     *path;
+  GskRenderer              *renderer;
+  int                       width;
+  int                       height;
 
   paintable = gtk_widget_paintable_new (widget);
 
@@ -183,8 +183,7 @@ kios_test_find_widget (GtkWidget  *root,
     {
       GtkWidget *found;
 
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type)
-          && (name == NULL || g_strcmp0 (gtk_widget_get_name (child), name) == 0))
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && (name == NULL || g_strcmp0 (gtk_widget_get_name (child), name) == 0))
         return child;
 
       found = kios_test_find_widget (child, type, name);
@@ -211,9 +210,9 @@ kios_test_sample_book (const char *name)
 static inline KiosLibraryStore *
 kios_test_new_store (void)
 {
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "library.db", NULL);
+  g_autofree char   *path = g_build_filename (g_get_user_data_dir (), "library.db", NULL);
   g_autoptr (GError) error = NULL;
-  KiosLibraryStore *store;
+  KiosLibraryStore  *store;
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
   store = kios_library_store_new (path, &error);

@@ -14,24 +14,29 @@
 #include "kios-preferences-window.h"
 #include "kios-secrets.h"
 #include "kios-source-dialog.h"
-#include "kios-window.h"
 #include "kios-ui-test-utils.h"
+#include "kios-window.h"
 
 #include <string.h>
 
-#define ROOT     "/opds"
+#define ROOT "/opds"
 #define BY_TITLE "/opds/navcatalog/4f7469746c65?library_id=Calibre_Library"
-#define ATOM     "application/atom+xml; charset=UTF-8"
-#define USER     "kios"
+#define ATOM "application/atom+xml; charset=UTF-8"
+#define USER "kios"
 #define PASSWORD "kios-pass"
-#define WAIT_MS  20000
-#define KAVITA   "/api/opds/0f3c1d2e-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
+#define WAIT_MS 20000
+#define KAVITA "/api/opds/0f3c1d2e-5a6b-4c7d-8e9f-a0b1c2d3e4f5"
 
 static const char *const cover_titles[] = { NULL, "Pride and Prejudice", "Persuasion", "Emma",
                                             "Sense and Sensibility", "Northanger Abbey", "The Holy Bible" };
-static const double cover_colors[][3] = {
-  { 0, 0, 0 }, { 0.55, 0.18, 0.22 }, { 0.16, 0.33, 0.52 }, { 0.85, 0.55, 0.25 },
-  { 0.25, 0.45, 0.35 }, { 0.35, 0.25, 0.45 }, { 0.15, 0.15, 0.18 },
+static const double      cover_colors[][3] = {
+       { 0, 0, 0 },
+       { 0.55, 0.18, 0.22 },
+       { 0.16, 0.33, 0.52 },
+       { 0.85, 0.55, 0.25 },
+       { 0.25, 0.45, 0.35 },
+       { 0.35, 0.25, 0.45 },
+       { 0.15, 0.15, 0.18 },
 };
 
 static cairo_status_t
@@ -77,10 +82,10 @@ make_cover_png (guint n)
 static KiosFakeOpds *
 calibre_fake (KiosFakeOpdsAuth auth)
 {
-  KiosFakeOpds     *fake = kios_fake_opds_new (auth, USER, PASSWORD);
-  g_autofree char  *book_path = kios_test_sample_book ("kjv-bible.epub");
-  g_autofree char  *contents = NULL;
-  gsize             len = 0;
+  KiosFakeOpds      *fake = kios_fake_opds_new (auth, USER, PASSWORD);
+  g_autofree char   *book_path = kios_test_sample_book ("kjv-bible.epub");
+  g_autofree char   *contents = NULL;
+  gsize              len = 0;
   g_autoptr (GBytes) book = NULL;
 
   kios_fake_opds_add_fixture (fake, ROOT, ATOM, "calibre/root.xml");
@@ -91,7 +96,7 @@ calibre_fake (KiosFakeOpdsAuth auth)
                       "No books found");
   for (guint n = 1; n <= 6; n++)
     {
-      g_autofree char *target = g_strdup_printf ("/get/thumb/%u/Calibre_Library", n);
+      g_autofree char   *target = g_strdup_printf ("/get/thumb/%u/Calibre_Library", n);
       g_autoptr (GBytes) png = make_cover_png (n);
 
       kios_fake_opds_add_bytes (fake, target, "image/png", png, FALSE);
@@ -192,8 +197,7 @@ all_covers_shown (gpointer data)
 static gboolean
 reading (gpointer data)
 {
-  return g_strcmp0 (kios_window_get_visible_page (data), "reader") == 0
-         && kios_reader_view_get_document (kios_window_get_reader_view (data)) != NULL;
+  return g_strcmp0 (kios_window_get_visible_page (data), "reader") == 0 && kios_reader_view_get_document (kios_window_get_reader_view (data)) != NULL;
 }
 
 static GtkWindow *
@@ -263,23 +267,23 @@ add_source_through_dialog (Ui         *ui,
 static void
 test_browse_and_download (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char  *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
-  g_autofree char  *shot = NULL;
-  g_autofree char  *db = NULL;
-  g_autofree char  *secret = NULL;
-  g_autofree char  *covers_dir = NULL;
-  g_autofree char  *path = NULL;
-  g_autoptr (GDir)  dir = NULL;
+  g_autoptr (KiosFakeOpds)     fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char             *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
+  g_autofree char             *shot = NULL;
+  g_autofree char             *db = NULL;
+  g_autofree char             *secret = NULL;
+  g_autofree char             *covers_dir = NULL;
+  g_autofree char             *path = NULL;
+  g_autoptr (GDir)             dir = NULL;
   g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (GError) error = NULL;
-  KiosSourceDialog *dialog;
-  KiosLocalBooks   *local;
-  GtkWidget        *add;
-  gsize             db_len = 0;
-  guint             n_covers = 0;
-  guint             downloads;
-  Ui                ui = { 0 };
+  g_autoptr (GError)           error = NULL;
+  KiosSourceDialog            *dialog;
+  KiosLocalBooks              *local;
+  GtkWidget                   *add;
+  gsize                        db_len = 0;
+  guint                        n_covers = 0;
+  guint                        downloads;
+  Ui                           ui = { 0 };
 
   ui_open (&ui);
   g_assert_true (kios_test_wait_until (sidebar_idle, ui.sidebar, WAIT_MS));
@@ -427,14 +431,14 @@ test_browse_and_download (void)
 
 /* A slow server of its own for the download tests: one feed, one book sent
  * in ranged pieces with a pause before each, so progress and Cancel can be seen. */
-#define SLOW_FEED \
-  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" \
-  "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/terms/\">" \
-  "<id>slow</id><title>Slow Shelf</title><updated>2026-11-27T00:00:00Z</updated>" \
-  "<entry><title>The Holy Bible (King James Version)</title><id>urn:slow:bible</id>" \
-  "<updated>2026-11-27T00:00:00Z</updated><author><name>Anonymous</name></author>" \
-  "<dc:language>en</dc:language>" \
-  "<summary>The Old and New Testaments in the translation of 1611.</summary>" \
+#define SLOW_FEED                                                                                      \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"                                                         \
+  "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/terms/\">"                \
+  "<id>slow</id><title>Slow Shelf</title><updated>2026-11-27T00:00:00Z</updated>"                      \
+  "<entry><title>The Holy Bible (King James Version)</title><id>urn:slow:bible</id>"                   \
+  "<updated>2026-11-27T00:00:00Z</updated><author><name>Anonymous</name></author>"                     \
+  "<dc:language>en</dc:language>"                                                                      \
+  "<summary>The Old and New Testaments in the translation of 1611.</summary>"                          \
   "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" href=\"/book.epub\"/>" \
   "</entry></feed>"
 
@@ -492,17 +496,17 @@ download_started (gpointer data)
 static void
 test_cancel_download (void)
 {
-  g_autofree char  *book_path = kios_test_sample_book ("kjv-bible.epub");
-  g_autofree char  *contents = NULL;
-  gsize             len = 0;
-  g_autoptr (GBytes) book = NULL;
+  g_autofree char           *book_path = kios_test_sample_book ("kjv-bible.epub");
+  g_autofree char           *contents = NULL;
+  gsize                      len = 0;
+  g_autoptr (GBytes)         book = NULL;
   g_autoptr (KiosFakeServer) server = NULL;
-  g_autofree char  *url = NULL;
-  g_autofree char  *books_dir = NULL;
-  g_autofree char  *shot = NULL;
-  g_autoptr (GDir)  dir = NULL;
-  double            fraction;
-  Ui                ui = { 0 };
+  g_autofree char           *url = NULL;
+  g_autofree char           *books_dir = NULL;
+  g_autofree char           *shot = NULL;
+  g_autoptr (GDir)           dir = NULL;
+  double                     fraction;
+  Ui                         ui = { 0 };
 
   g_assert_true (g_file_get_contents (book_path, &contents, &len, NULL));
   book = g_bytes_new_take (g_steal_pointer (&contents), len);
@@ -562,13 +566,13 @@ test_errors_and_credentials (void)
 {
   g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
   g_autoptr (KiosFakeOpds) open_fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
-  g_autofree char *missing = g_strconcat (kios_fake_opds_get_url (open_fake), "/nowhere", NULL);
-  g_autofree char *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
-  g_autofree char *shot = NULL;
-  AdwMessageDialog *dialog;
-  GtkWidget        *user_row;
-  GtkWidget        *password_row;
-  Ui                ui = { 0 };
+  g_autofree char         *missing = g_strconcat (kios_fake_opds_get_url (open_fake), "/nowhere", NULL);
+  g_autofree char         *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
+  g_autofree char         *shot = NULL;
+  AdwMessageDialog        *dialog;
+  GtkWidget               *user_row;
+  GtkWidget               *password_row;
+  Ui                       ui = { 0 };
 
   ui_open (&ui);
 
@@ -619,15 +623,15 @@ test_errors_and_credentials (void)
 static void
 test_wrong_password_and_edit (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char  *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
+  g_autoptr (KiosFakeOpds)     fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char             *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
   g_autoptr (KiosSourceRecord) record = NULL;
   g_autoptr (KiosSourceRecord) renamed = NULL;
-  g_autofree char  *old_secret = NULL;
-  g_autofree char  *new_secret = NULL;
-  AdwMessageDialog *dialog;
-  KiosSourceDialog *editor;
-  Ui                ui = { 0 };
+  g_autofree char             *old_secret = NULL;
+  g_autofree char             *new_secret = NULL;
+  AdwMessageDialog            *dialog;
+  KiosSourceDialog            *editor;
+  Ui                           ui = { 0 };
 
   ui_open (&ui);
 
@@ -640,10 +644,7 @@ test_wrong_password_and_edit (void)
                          "still-wrong");
   adw_message_dialog_response (dialog, "sign-in");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  for (int i = 0; i < 400 && (kios_catalog_view_is_busy (ui.catalog)
-                              || kios_catalog_view_get_error_message (ui.catalog) == NULL
-                              || strstr (kios_catalog_view_get_error_message (ui.catalog), "realm") == NULL
-                              || g_strcmp0 (kios_catalog_view_get_visible_page (ui.catalog), "error") != 0);
+  for (int i = 0; i < 400 && (kios_catalog_view_is_busy (ui.catalog) || kios_catalog_view_get_error_message (ui.catalog) == NULL || strstr (kios_catalog_view_get_error_message (ui.catalog), "realm") == NULL || g_strcmp0 (kios_catalog_view_get_visible_page (ui.catalog), "error") != 0);
        i++)
     {
       while (g_main_context_iteration (NULL, FALSE))
@@ -691,9 +692,9 @@ sync_page_idle (gpointer data)
 static void
 test_paging_and_settings (void)
 {
-  KiosFakeOpds    *fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autofree char *url = g_strconcat (kios_fake_opds_get_url (fake), BY_TITLE, NULL);
-  g_autofree char *shot = NULL;
+  KiosFakeOpds        *fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char     *url = g_strconcat (kios_fake_opds_get_url (fake), BY_TITLE, NULL);
+  g_autofree char     *shot = NULL;
   KiosLibrarySyncPage *page;
   GtkWidget           *prefs;
   Ui                   ui = { 0 };
@@ -720,9 +721,9 @@ test_paging_and_settings (void)
 
   /* A key in the URL (Kavita): the whole URL goes to the keyring, the library keeps none. */
   {
-    g_autofree char *kavita = g_strconcat (kios_fake_opds_get_url (fake), KAVITA, NULL);
+    g_autofree char             *kavita = g_strconcat (kios_fake_opds_get_url (fake), KAVITA, NULL);
     g_autoptr (KiosSourceRecord) record = NULL;
-    g_autofree char *secret_url = NULL;
+    g_autofree char             *secret_url = NULL;
 
     kios_fake_opds_add_fixture (fake, KAVITA, ATOM, "calibre/root.xml");
     add_source_through_dialog (&ui, "Kavita", kavita, NULL, NULL);
@@ -779,10 +780,10 @@ static void
 test_narrow (void)
 {
   g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
-  g_autofree char *url = g_strconcat (kios_fake_opds_get_url (fake), BY_TITLE, NULL);
-  g_autofree char *shot = NULL;
-  AdwFlap         *flap;
-  Ui               ui = { 0 };
+  g_autofree char         *url = g_strconcat (kios_fake_opds_get_url (fake), BY_TITLE, NULL);
+  g_autofree char         *shot = NULL;
+  AdwFlap                 *flap;
+  Ui                       ui = { 0 };
 
   ui_open (&ui);
   add_source_through_dialog (&ui, "Calibre", url, NULL, NULL);

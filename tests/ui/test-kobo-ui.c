@@ -9,13 +9,13 @@
 #include "kios-fake-kobo.h"
 #include "kios-kobo-library.h"
 #include "kios-kobo-shelf.h"
-#include "kios-paths.h"
 #include "kios-library-sidebar.h"
+#include "kios-paths.h"
 #include "kios-reader-view.h"
 #include "kios-secrets.h"
 #include "kios-source-dialog.h"
-#include "kios-window.h"
 #include "kios-ui-test-utils.h"
+#include "kios-window.h"
 
 #include <string.h>
 
@@ -52,7 +52,10 @@ fake_with_books (KiosFakeKoboFamily family)
 }
 
 static const double cover_colors[][3] = {
-  { 0.55, 0.18, 0.22 }, { 0.16, 0.33, 0.52 }, { 0.25, 0.45, 0.35 }, { 0.35, 0.25, 0.45 },
+  { 0.55, 0.18, 0.22 },
+  { 0.16, 0.33, 0.52 },
+  { 0.25, 0.45, 0.35 },
+  { 0.35, 0.25, 0.45 },
 };
 
 /* Replaces every cached Kobo cover by a real picture. The fake serves a
@@ -152,8 +155,7 @@ covers_done (gpointer data)
 {
   KiosKoboShelf *shelf = data;
 
-  return !kios_kobo_shelf_covers_loading (shelf)
-         && kios_kobo_shelf_get_n_covers_fetched (shelf) >= kios_kobo_shelf_get_n_books (shelf);
+  return !kios_kobo_shelf_covers_loading (shelf) && kios_kobo_shelf_get_n_covers_fetched (shelf) >= kios_kobo_shelf_get_n_books (shelf);
 }
 
 static gboolean
@@ -165,8 +167,7 @@ download_settled (gpointer data)
 static gboolean
 reading (gpointer data)
 {
-  return g_strcmp0 (kios_window_get_visible_page (data), "reader") == 0
-         && kios_reader_view_get_document (kios_window_get_reader_view (data)) != NULL;
+  return g_strcmp0 (kios_window_get_visible_page (data), "reader") == 0 && kios_reader_view_get_document (kios_window_get_reader_view (data)) != NULL;
 }
 
 static gboolean
@@ -228,20 +229,20 @@ new_kobo_dialog (Ui         *ui,
 static void
 test_consent_shelf_read (void)
 {
-  g_autoptr (KiosFakeKobo) fake = fake_with_books (KIOS_FAKE_KOBO_CWA);
-  g_autofree char    *url = kios_fake_kobo_get_base_url (fake);
-  g_autofree char    *shot = NULL;
-  g_autofree char    *read_path = NULL;
-  g_autofree char    *forbidden = NULL;
-  g_autofree char    *secret = NULL;
-  g_autofree char    *entitlement = NULL;
+  g_autoptr (KiosFakeKobo)     fake = fake_with_books (KIOS_FAKE_KOBO_CWA);
+  g_autofree char             *url = kios_fake_kobo_get_base_url (fake);
+  g_autofree char             *shot = NULL;
+  g_autofree char             *read_path = NULL;
+  g_autofree char             *forbidden = NULL;
+  g_autofree char             *secret = NULL;
+  g_autofree char             *entitlement = NULL;
   g_autoptr (KiosSourceRecord) record = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (KiosBookRecord) book = NULL;
-  KiosSourceDialog   *dialog;
-  const char         *consent;
-  guint               downloads;
-  Ui                  ui = { 0 };
+  g_autoptr (KiosBookRecord)   book = NULL;
+  KiosSourceDialog            *dialog;
+  const char                  *consent;
+  guint                        downloads;
+  Ui                           ui = { 0 };
 
   ui_open (&ui);
   dialog = new_kobo_dialog (&ui, "Home CWA", url);
@@ -351,13 +352,13 @@ test_consent_shelf_read (void)
 static void
 test_no_consent (void)
 {
-  g_autoptr (KiosFakeKobo) fake = fake_with_books (KIOS_FAKE_KOBO_CWA);
-  g_autofree char    *url = kios_fake_kobo_get_base_url (fake);
+  g_autoptr (KiosFakeKobo)     fake = fake_with_books (KIOS_FAKE_KOBO_CWA);
+  g_autofree char             *url = kios_fake_kobo_get_base_url (fake);
   g_autoptr (KiosSourceRecord) record = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  KiosSourceDialog   *dialog;
-  KiosSourceDialog   *editor;
-  Ui                  ui = { 0 };
+  KiosSourceDialog            *dialog;
+  KiosSourceDialog            *editor;
+  Ui                           ui = { 0 };
 
   ui_open (&ui);
   dialog = new_kobo_dialog (&ui, "Shared CWA", url);
@@ -414,9 +415,9 @@ static void
 test_komga_no_question (void)
 {
   g_autoptr (KiosFakeKobo) fake = fake_with_books (KIOS_FAKE_KOBO_KOMGA);
-  g_autofree char    *url = kios_fake_kobo_get_base_url (fake);
-  KiosSourceDialog   *dialog;
-  Ui                  ui = { 0 };
+  g_autofree char         *url = kios_fake_kobo_get_base_url (fake);
+  KiosSourceDialog        *dialog;
+  Ui                       ui = { 0 };
 
   ui_open (&ui);
   dialog = new_kobo_dialog (&ui, "Komga", url);
@@ -438,10 +439,10 @@ static void
 test_grimmory_question (void)
 {
   g_autoptr (KiosFakeKobo) fake = fake_with_books (KIOS_FAKE_KOBO_GRIMMORY);
-  g_autofree char    *url = kios_fake_kobo_get_base_url (fake);
-  KiosSourceDialog   *dialog;
-  const char         *consent;
-  Ui                  ui = { 0 };
+  g_autofree char         *url = kios_fake_kobo_get_base_url (fake);
+  KiosSourceDialog        *dialog;
+  const char              *consent;
+  Ui                       ui = { 0 };
 
   ui_open (&ui);
   dialog = new_kobo_dialog (&ui, "Grimmory", url);
@@ -466,11 +467,11 @@ static void
 test_bad_token (void)
 {
   g_autoptr (KiosFakeKobo) fake = fake_with_books (KIOS_FAKE_KOBO_CWA);
-  g_autofree char    *url = kios_fake_kobo_get_base_url (fake);
-  g_autofree char    *bad = NULL;
-  KiosSourceDialog   *dialog;
-  const char         *message;
-  Ui                  ui = { 0 };
+  g_autofree char         *url = kios_fake_kobo_get_base_url (fake);
+  g_autofree char         *bad = NULL;
+  KiosSourceDialog        *dialog;
+  const char              *message;
+  Ui                       ui = { 0 };
 
   bad = g_strconcat (url, "x", NULL);
   ui_open (&ui);

@@ -22,29 +22,29 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_HTTP_DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define KIOS_HTTP_DEFAULT_TIMEOUT_MS         15000
-#define KIOS_HTTP_DEFAULT_MAX_RESPONSE_SIZE  (8 * 1024 * 1024)
-#define KIOS_HTTP_DEFAULT_MAX_REDIRECTS      5
+#define KIOS_HTTP_DEFAULT_TIMEOUT_MS 15000
+#define KIOS_HTTP_DEFAULT_MAX_RESPONSE_SIZE (8 * 1024 * 1024)
+#define KIOS_HTTP_DEFAULT_MAX_REDIRECTS 5
 
 typedef struct
 {
-  char      *method;            /* "GET", "PUT", "POST", … */
+  char      *method; /* "GET", "PUT", "POST", … */
   char      *url;
-  GPtrArray *headers;           /* "Name: value" strings */
-  GBytes    *body;              /* nullable */
+  GPtrArray *headers; /* "Name: value" strings */
+  GBytes    *body;    /* nullable */
   guint      connect_timeout_ms;
-  guint      timeout_ms;        /* the whole exchange, redirects included */
+  guint      timeout_ms; /* the whole exchange, redirects included */
   gsize      max_response_size;
-  guint      max_redirects;     /* 0 = do not follow */
-  char      *ca_file;           /* nullable: a PEM bundle trusted instead of the system's */
+  guint      max_redirects; /* 0 = do not follow */
+  char      *ca_file;       /* nullable: a PEM bundle trusted instead of the system's */
 } KiosHttpRequest;
 
 typedef struct
 {
   guint      status;
-  char      *effective_url;     /* the URL that produced this response */
-  GPtrArray *headers;           /* "Name: value" strings of the final response */
-  GBytes    *body;              /* never NULL */
+  char      *effective_url; /* the URL that produced this response */
+  GPtrArray *headers;       /* "Name: value" strings of the final response */
+  GBytes    *body;          /* never NULL */
   guint      n_redirects;
 } KiosHttpResponse;
 

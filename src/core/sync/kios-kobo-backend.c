@@ -15,7 +15,7 @@
 
 struct _KiosKoboBackend
 {
-  GObject           parent_instance;
+  GObject parent_instance;
 
   char             *source_name;
   KiosKoboClient   *client;
@@ -24,8 +24,7 @@ struct _KiosKoboBackend
 
 static void kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (KiosKoboBackend, kios_kobo_backend, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (KIOS_TYPE_SYNC_BACKEND, kios_kobo_backend_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (KiosKoboBackend, kios_kobo_backend, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KIOS_TYPE_SYNC_BACKEND, kios_kobo_backend_iface_init))
 
 /* ------------------------------------------------------------------------ */
 /* Conversions.                                                             */
@@ -87,7 +86,8 @@ kios_kobo_explain_percentages (const KiosPosition *local,
   return g_strdup_printf ("Kios and the Kobo are in the same chapter (%s); Kios shows %.0f %% and the Kobo side %.0f %% "
                           "because Kobo firmware counts whole-book progress differently. The position is the same: "
                           "nothing is lost.",
-                          local->chapter_title != NULL ? local->chapter_title : remote->chapter_title != NULL ? remote->chapter_title : "the same chapter",
+                          local->chapter_title != NULL ? local->chapter_title : remote->chapter_title != NULL ? remote->chapter_title
+                                                                                                              : "the same chapter",
                           a, b);
 }
 
@@ -118,8 +118,8 @@ chapter_size (KiosKoboBackend *self,
               const char      *href)
 {
   g_autoptr (KiosBookRecord) book = NULL;
-  g_autoptr (KiosEpub) epub = NULL;
-  g_autoptr (GBytes) member = NULL;
+  g_autoptr (KiosEpub)       epub = NULL;
+  g_autoptr (GBytes)         member = NULL;
 
   if (href == NULL)
     return 0;
@@ -141,10 +141,10 @@ kios_kobo_backend_push_sync (KiosKoboBackend       *self,
                              GCancellable          *cancellable,
                              GError               **error)
 {
-  g_autofree char *id = NULL;
-  g_autofree char *format = NULL;
+  g_autofree char                 *id = NULL;
+  g_autofree char                 *format = NULL;
   g_autoptr (KiosKoboReadingState) state = NULL;
-  KiosKoboFamily   family = kios_kobo_client_get_family (self->client);
+  KiosKoboFamily                   family = kios_kobo_client_get_family (self->client);
 
   g_return_val_if_fail (KIOS_IS_KOBO_BACKEND (self), FALSE);
 
@@ -163,14 +163,14 @@ kios_kobo_backend_push_sync (KiosKoboBackend       *self,
   format = kios_library_store_get_book_meta (self->store, book_hash, KIOS_KOBO_META_LISTED_FORMAT);
   state = kios_kobo_state_from_position (family, id, position, g_strcmp0 (format, "KEPUB") == 0,
                                          family == KIOS_KOBO_FAMILY_KOMGA
-                                           ? chapter_size (self, book_hash, position->chapter_href)
-                                           : 0);
+                                             ? chapter_size (self, book_hash, position->chapter_href)
+                                             : 0);
 
   /* KOBO.md §6.2: a newer position from another device wins. CW ignores our
    * timestamps (its own clock stamps every PUT), so only this read keeps an
    * older Kios position from overwriting what a Kobo stored since. */
   {
-    g_autoptr (GError) get_error = NULL;
+    g_autoptr (GError)               get_error = NULL;
     g_autoptr (KiosKoboReadingState) remote = kios_kobo_client_get_state (self->client, id, cancellable, &get_error);
 
     if (get_error != NULL)
@@ -178,8 +178,7 @@ kios_kobo_backend_push_sync (KiosKoboBackend       *self,
         g_propagate_error (error, g_steal_pointer (&get_error));
         return FALSE;
       }
-    if (remote != NULL && remote->bookmark_modified / 1000 > position->updated_at
-        && !kios_kobo_state_matches (family, state, remote))
+    if (remote != NULL && remote->bookmark_modified / 1000 > position->updated_at && !kios_kobo_state_matches (family, state, remote))
       {
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_CONFLICT,
                      "The server holds a newer position from another device (%s at %.0f %%): "
@@ -200,9 +199,9 @@ kios_kobo_backend_pull_sync (KiosKoboBackend       *self,
                              GCancellable          *cancellable,
                              GError               **error)
 {
-  g_autofree char *id = NULL;
+  g_autofree char                 *id = NULL;
   g_autoptr (KiosKoboReadingState) state = NULL;
-  KiosPosition *position;
+  KiosPosition                    *position;
 
   g_return_val_if_fail (KIOS_IS_KOBO_BACKEND (self), NULL);
 
@@ -255,7 +254,7 @@ push_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  Job   *job = task_data;
+  Job    *job = task_data;
   GError *error = NULL;
 
   if (kios_kobo_backend_push_sync (source_object, job->hash, job->position, NULL, cancellable, &error))
@@ -273,7 +272,7 @@ backend_push_async (KiosSyncBackend    *backend,
                     gpointer            user_data)
 {
   g_autoptr (GTask) task = g_task_new (backend, cancellable, callback, user_data);
-  Job *job = g_new0 (Job, 1);
+  Job              *job = g_new0 (Job, 1);
 
   job->hash = g_strdup (book_hash);
   job->position = kios_position_copy (position);
@@ -317,7 +316,7 @@ backend_pull_async (KiosSyncBackend    *backend,
                     gpointer            user_data)
 {
   g_autoptr (GTask) task = g_task_new (backend, cancellable, callback, user_data);
-  Job *job = g_new0 (Job, 1);
+  Job              *job = g_new0 (Job, 1);
 
   job->hash = g_strdup (book_hash);
   g_task_set_source_tag (task, backend_pull_async);
@@ -399,9 +398,9 @@ kios_kobo_backend_open_for_book (KiosLibraryStore *store,
                                  GCancellable     *cancellable,
                                  GError          **error)
 {
-  g_autofree char *source = kios_library_store_get_book_meta (store, book_hash, KIOS_KOBO_META_SOURCE);
+  g_autofree char             *source = kios_library_store_get_book_meta (store, book_hash, KIOS_KOBO_META_SOURCE);
   g_autoptr (KiosSourceRecord) record = NULL;
-  KiosKoboClient *client;
+  KiosKoboClient              *client;
 
   if (source == NULL)
     return NULL;
@@ -415,8 +414,7 @@ kios_kobo_backend_open_for_book (KiosLibraryStore *store,
   client = kios_kobo_source_open (record, cancellable, error);
   if (client == NULL)
     return NULL;
-  if (kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_UNKNOWN
-      && !kios_kobo_client_initialize (client, cancellable, error))
+  if (kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_UNKNOWN && !kios_kobo_client_initialize (client, cancellable, error))
     {
       kios_kobo_client_free (client);
       return NULL;

@@ -15,8 +15,8 @@
 
 struct _KiosKoboClient
 {
-  char          *base_url;       /* no trailing slash */
-  char          *token;          /* the last path segment of base_url */
+  char          *base_url; /* no trailing slash */
+  char          *token;    /* the last path segment of base_url */
   KiosKoboFamily family;
   char          *image_template; /* relative to base_url, or NULL */
 };
@@ -105,8 +105,8 @@ kios_kobo_parse_time (const char *text)
 {
   g_autoptr (GTimeZone) utc = NULL;
   g_autoptr (GDateTime) dt = NULL;
-  g_autofree char *copy = NULL;
-  gsize len;
+  g_autofree char      *copy = NULL;
+  gsize                 len;
 
   if (text == NULL || *text == '\0' || strlen (text) > 64)
     return 0;
@@ -126,7 +126,7 @@ char *
 kios_kobo_format_time (gint64 unix_ms)
 {
   g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (unix_ms / 1000);
-  g_autofree char *base = NULL;
+  g_autofree char      *base = NULL;
 
   if (dt == NULL)
     return g_strdup ("1970-01-01T00:00:00.000Z");
@@ -300,10 +300,7 @@ kios_kobo_client_new (const char *base_url,
 
   uri = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
   scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
-  if (uri == NULL || scheme == NULL
-      || (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-      || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
-      || g_uri_get_query (uri) != NULL)
+  if (uri == NULL || scheme == NULL || (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' || g_uri_get_query (uri) != NULL)
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL,
                    "This is not a Kobo sync URL: paste the whole URL the server shows "
@@ -445,9 +442,9 @@ kios_kobo_client_cover_url (KiosKoboClient *self,
                             int             height)
 {
   g_autoptr (GString) s = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *w = NULL;
-  g_autofree char *h = NULL;
+  g_autofree char    *escaped = NULL;
+  g_autofree char    *w = NULL;
+  g_autofree char    *h = NULL;
 
   if (self->image_template == NULL || image_id == NULL || *image_id == '\0')
     return NULL;
@@ -563,11 +560,10 @@ parse_json (GBytes  *body,
             GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize       size = 0;
-  const char *data = g_bytes_get_data (body, &size);
+  gsize                  size = 0;
+  const char            *data = g_bytes_get_data (body, &size);
 
-  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, NULL)
-      || json_parser_get_root (parser) == NULL)
+  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, NULL) || json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                    "The server did not answer with Kobo sync data: the URL probably points at a "
@@ -589,13 +585,13 @@ kios_kobo_client_initialize (KiosKoboClient *self,
                              GCancellable   *cancellable,
                              GError        **error)
 {
-  g_autofree char *url = route_url (self, "/v1/initialization");
-  g_autoptr (KiosHttpRequest) request = new_request (self, "GET", url);
+  g_autofree char             *url = route_url (self, "/v1/initialization");
+  g_autoptr (KiosHttpRequest)  request = new_request (self, "GET", url);
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  JsonObject      *resources;
-  const char      *image_template;
-  const char      *rest;
+  g_autoptr (JsonNode)         root = NULL;
+  JsonObject                  *resources;
+  const char                  *image_template;
+  const char                  *rest;
 
   response = send (request, cancellable, error);
   if (response == NULL || !check_status (self, response, ROUTE_INIT, error))
@@ -626,14 +622,14 @@ kios_kobo_client_sync_page (KiosKoboClient *self,
                             GCancellable   *cancellable,
                             GError        **error)
 {
-  g_autofree char *url = route_url (self, "/v1/library/sync");
-  g_autoptr (KiosHttpRequest) request = new_request (self, "GET", url);
+  g_autofree char             *url = route_url (self, "/v1/library/sync");
+  g_autoptr (KiosHttpRequest)  request = new_request (self, "GET", url);
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode)         root = NULL;
   g_autoptr (KiosKoboSyncPage) page = NULL;
-  const char      *token;
-  const char      *more;
-  JsonArray       *array;
+  const char                  *token;
+  const char                  *more;
+  JsonArray                   *array;
 
   if (sync_token != NULL && *sync_token != '\0')
     kios_http_request_add_header (request, "x-kobo-synctoken", sync_token);
@@ -683,8 +679,8 @@ kios_kobo_client_fetch (KiosKoboClient *self,
                         GCancellable   *cancellable,
                         GError        **error)
 {
-  g_autofree char *target = kios_kobo_client_rewrite_url (self, url);
-  g_autoptr (KiosHttpRequest) request = NULL;
+  g_autofree char             *target = kios_kobo_client_rewrite_url (self, url);
+  g_autoptr (KiosHttpRequest)  request = NULL;
   g_autoptr (KiosHttpResponse) response = NULL;
 
   if (target == NULL)
@@ -718,14 +714,14 @@ kios_kobo_client_get_state (KiosKoboClient *self,
                             GCancellable   *cancellable,
                             GError        **error)
 {
-  g_autofree char *escaped = g_uri_escape_string (entitlement_id, NULL, FALSE);
-  g_autofree char *path = g_strdup_printf ("/v1/library/%s/state", escaped);
-  g_autofree char *url = route_url (self, path);
-  g_autoptr (KiosHttpRequest) request = new_request (self, "GET", url);
-  g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (JsonNode) root = NULL;
+  g_autofree char                 *escaped = g_uri_escape_string (entitlement_id, NULL, FALSE);
+  g_autofree char                 *path = g_strdup_printf ("/v1/library/%s/state", escaped);
+  g_autofree char                 *url = route_url (self, path);
+  g_autoptr (KiosHttpRequest)      request = new_request (self, "GET", url);
+  g_autoptr (KiosHttpResponse)     response = NULL;
+  g_autoptr (JsonNode)             root = NULL;
   g_autoptr (KiosKoboReadingState) state = NULL;
-  JsonObject      *object = NULL;
+  JsonObject                      *object = NULL;
 
   response = send (request, cancellable, error);
   if (response == NULL || !check_status (self, response, ROUTE_STATE, error))
@@ -786,9 +782,9 @@ kios_kobo_build_state_body (KiosKoboFamily              family,
                             const KiosKoboReadingState *state)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *t = kios_kobo_format_time (state->bookmark_modified);
-  const char      *status = state->status != NULL ? state->status : "Reading";
+  g_autoptr (JsonNode)    root = NULL;
+  g_autofree char        *t = kios_kobo_format_time (state->bookmark_modified);
+  const char             *status = state->status != NULL ? state->status : "Reading";
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "ReadingStates");
@@ -878,19 +874,15 @@ kios_kobo_state_matches (KiosKoboFamily              family,
     case KIOS_KOBO_FAMILY_KOMGA:
       /* Komga honours our timestamp, snaps the chapter progression down to
        * its grid and recomputes the whole-book percentage itself. */
-      return stored->bookmark_modified / 1000 >= sent->bookmark_modified / 1000
-             && stored->content_percent >= 0 && stored->content_percent <= sent->content_percent + 0.01;
+      return stored->bookmark_modified / 1000 >= sent->bookmark_modified / 1000 && stored->content_percent >= 0 && stored->content_percent <= sent->content_percent + 0.01;
     case KIOS_KOBO_FAMILY_GRIMMORY:
       /* Timestamps decide; percentages are stored as integers. */
-      return stored->bookmark_modified / 1000 >= sent->bookmark_modified / 1000
-             && fabs (stored->progress_percent - sent->progress_percent) < 1.0;
+      return stored->bookmark_modified / 1000 >= sent->bookmark_modified / 1000 && fabs (stored->progress_percent - sent->progress_percent) < 1.0;
     case KIOS_KOBO_FAMILY_CALIBRE_WEB:
     case KIOS_KOBO_FAMILY_UNKNOWN:
     default:
       /* The server stamps its own time: compare what it stored verbatim. */
-      return fabs (stored->progress_percent - sent->progress_percent) < 0.01
-             && fabs (stored->content_percent - sent->content_percent) < 0.01
-             && g_strcmp0 (stored->value, sent->value != NULL ? sent->value : "kobo.1.1") == 0;
+      return fabs (stored->progress_percent - sent->progress_percent) < 0.01 && fabs (stored->content_percent - sent->content_percent) < 0.01 && g_strcmp0 (stored->value, sent->value != NULL ? sent->value : "kobo.1.1") == 0;
     }
 }
 
@@ -907,22 +899,22 @@ find_result (JsonObject *object)
 }
 
 gboolean
-kios_kobo_client_put_state (KiosKoboClient              *self,
-                            const KiosKoboReadingState  *state,
-                            KiosKoboReadingState       **stored,
-                            GCancellable                *cancellable,
-                            GError                     **error)
+kios_kobo_client_put_state (KiosKoboClient             *self,
+                            const KiosKoboReadingState *state,
+                            KiosKoboReadingState      **stored,
+                            GCancellable               *cancellable,
+                            GError                    **error)
 {
-  g_autofree char *escaped = g_uri_escape_string (state->entitlement_id, NULL, FALSE);
-  g_autofree char *path = g_strdup_printf ("/v1/library/%s/state", escaped);
-  g_autofree char *url = route_url (self, path);
-  g_autofree char *body = kios_kobo_build_state_body (self->family, state);
-  g_autoptr (KiosHttpRequest) request = new_request (self, "PUT", url);
-  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autofree char                 *escaped = g_uri_escape_string (state->entitlement_id, NULL, FALSE);
+  g_autofree char                 *path = g_strdup_printf ("/v1/library/%s/state", escaped);
+  g_autofree char                 *url = route_url (self, path);
+  g_autofree char                 *body = kios_kobo_build_state_body (self->family, state);
+  g_autoptr (KiosHttpRequest)      request = new_request (self, "PUT", url);
+  g_autoptr (KiosHttpResponse)     response = NULL;
   g_autoptr (KiosKoboReadingState) back = NULL;
-  g_autoptr (GBytes) bytes = g_bytes_new_take (g_strdup (body), strlen (body));
-  g_autoptr (GError) get_error = NULL;
-  gboolean         failure = FALSE;
+  g_autoptr (GBytes)               bytes = g_bytes_new_take (g_strdup (body), strlen (body));
+  g_autoptr (GError)               get_error = NULL;
+  gboolean                         failure = FALSE;
 
   if (stored != NULL)
     *stored = NULL;

@@ -32,27 +32,27 @@ typedef enum {
 } KiosKoboFamily;
 
 /* Timeouts: initialization may wait for the Kobo store (up to a minute on GR/KG). */
-#define KIOS_KOBO_TIMEOUT_MS      90000
-#define KIOS_KOBO_MAX_SYNC_PAGES  500
-#define KIOS_KOBO_MAX_BOOK_SIZE   (512 * 1024 * 1024)
+#define KIOS_KOBO_TIMEOUT_MS 90000
+#define KIOS_KOBO_MAX_SYNC_PAGES 500
+#define KIOS_KOBO_MAX_BOOK_SIZE (512 * 1024 * 1024)
 
 typedef struct
 {
   char  *entitlement_id;
-  char  *status;              /* "ReadyToRead" | "Reading" | "Finished", or NULL */
-  char  *source;              /* Location.Source: the chapter's path inside the zip, or NULL */
-  char  *value;               /* Location.Value ("kobo.N.M"), or NULL */
-  double progress_percent;    /* whole book, 0..100; < 0 when absent */
-  double content_percent;     /* ContentSourceProgressPercent, 0..100; < 0 when absent */
-  gint64 bookmark_modified;   /* CurrentBookmark.LastModified, unix ms; 0 when absent */
+  char  *status;            /* "ReadyToRead" | "Reading" | "Finished", or NULL */
+  char  *source;            /* Location.Source: the chapter's path inside the zip, or NULL */
+  char  *value;             /* Location.Value ("kobo.N.M"), or NULL */
+  double progress_percent;  /* whole book, 0..100; < 0 when absent */
+  double content_percent;   /* ContentSourceProgressPercent, 0..100; < 0 when absent */
+  gint64 bookmark_modified; /* CurrentBookmark.LastModified, unix ms; 0 when absent */
 } KiosKoboReadingState;
 
 /* One page of GET v1/library/sync. */
 typedef struct
 {
-  JsonArray *items;           /* only the elements that are objects */
-  char      *token;           /* x-kobo-synctoken of the reply, or NULL */
-  gboolean   more;            /* x-kobo-sync: continue */
+  JsonArray *items; /* only the elements that are objects */
+  char      *token; /* x-kobo-synctoken of the reply, or NULL */
+  gboolean   more;  /* x-kobo-sync: continue */
 } KiosKoboSyncPage;
 
 typedef struct _KiosKoboClient KiosKoboClient;

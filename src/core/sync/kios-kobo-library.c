@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define CATALOG_KEY "kobo.catalog"
-#define TOKEN_KEY   "kobo.sync_token"
+#define TOKEN_KEY "kobo.sync_token"
 
 /* ------------------------------------------------------------------------ */
 /* Settings.                                                                */
@@ -26,7 +26,7 @@ static JsonObject *
 parse_object (const char *json)
 {
   g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
+  JsonNode              *root;
 
   if (json == NULL || *json == '\0')
     return NULL;
@@ -74,8 +74,7 @@ get_bool (JsonObject *o,
 {
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
-  return n != NULL && JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_BOOLEAN
-         && json_node_get_boolean (n);
+  return n != NULL && JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
 }
 
 static char *
@@ -91,8 +90,8 @@ KiosKoboSettings *
 kios_kobo_settings_parse (const char *settings_json)
 {
   g_autoptr (JsonObject) o = parse_object (settings_json);
-  KiosKoboSettings *self = g_new0 (KiosKoboSettings, 1);
-  const char       *tmpl = get_string (o, "image_template");
+  KiosKoboSettings      *self = g_new0 (KiosKoboSettings, 1);
+  const char            *tmpl = get_string (o, "image_template");
 
   self->family = kios_kobo_family_from_string (get_string (o, "family"));
   /* Only a relative template: nothing here may point elsewhere. */
@@ -137,9 +136,9 @@ kios_kobo_source_open (const KiosSourceRecord *record,
                        GCancellable           *cancellable,
                        GError                **error)
 {
-  g_autofree char *url = NULL;
+  g_autofree char             *url = NULL;
   g_autoptr (KiosKoboSettings) settings = NULL;
-  KiosKoboClient  *client;
+  KiosKoboClient              *client;
 
   if (g_strcmp0 (record->kind, "kobo") != 0)
     {
@@ -168,7 +167,7 @@ kios_kobo_source_connect (KiosKoboClient   *client,
                           GError          **error)
 {
   g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autofree char *merged = NULL;
+  g_autofree char             *merged = NULL;
 
   g_autoptr (KiosSourceRecord) stored = NULL;
 
@@ -309,7 +308,7 @@ entry_from_json (const char *id,
     }
   for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
     {
-      JsonNode *n = json_array_get_element (downloads, i);
+      JsonNode   *n = json_array_get_element (downloads, i);
       const char *format = JSON_NODE_HOLDS_OBJECT (n) ? get_string (json_node_get_object (n), "format") : NULL;
 
       if (format != NULL)
@@ -334,8 +333,8 @@ kios_kobo_catalog_list (KiosLibraryStore *store,
                         const char       *source_name)
 {
   g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
-  g_autoptr (GList) members = json_object_get_members (catalog);
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
+  g_autoptr (GList)      members = json_object_get_members (catalog);
+  GPtrArray             *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
 
   for (GList *it = members; it != NULL; it = it->next)
     {
@@ -354,7 +353,7 @@ kios_kobo_catalog_get (KiosLibraryStore *store,
                        const char       *entitlement_id)
 {
   g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
-  JsonObject *o = get_object (catalog, entitlement_id);
+  JsonObject            *o = get_object (catalog, entitlement_id);
 
   return o != NULL ? entry_from_json (entitlement_id, o) : NULL;
 }
@@ -381,8 +380,7 @@ entry_from_metadata (JsonObject *metadata,
     {
       JsonNode *n = json_array_get_element (contributors, i);
 
-      if (JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_STRING
-          && *json_node_get_string (n) != '\0')
+      if (JSON_NODE_TYPE (n) == JSON_NODE_VALUE && json_node_get_value_type (n) == G_TYPE_STRING && *json_node_get_string (n) != '\0')
         json_array_add_string_element (authors, json_node_get_string (n));
     }
   json_object_set_array_member (e, "authors", authors);
@@ -431,9 +429,7 @@ apply_item (JsonObject        *catalog,
 {
   JsonObject *wrapper;
 
-  if ((wrapper = get_object (item, "NewEntitlement")) != NULL
-      || (wrapper = get_object (item, "ChangedEntitlement")) != NULL
-      || (wrapper = get_object (item, "ChangedProductMetadata")) != NULL)
+  if ((wrapper = get_object (item, "NewEntitlement")) != NULL || (wrapper = get_object (item, "ChangedEntitlement")) != NULL || (wrapper = get_object (item, "ChangedProductMetadata")) != NULL)
     {
       JsonObject *entitlement = get_object (wrapper, "BookEntitlement");
       /* Komga's ChangedProductMetadata is the BookMetadata itself. */
@@ -487,8 +483,7 @@ apply_item (JsonObject        *catalog,
         }
       return;
     }
-  if (get_object (item, "NewTag") == NULL && get_object (item, "ChangedTag") == NULL
-      && get_object (item, "DeletedTag") == NULL)
+  if (get_object (item, "NewTag") == NULL && get_object (item, "ChangedTag") == NULL && get_object (item, "DeletedTag") == NULL)
     stats->skipped++;
 }
 
@@ -501,13 +496,13 @@ kios_kobo_library_sync (KiosKoboClient         *client,
                         GError                **error)
 {
   g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record->settings_json);
-  g_autoptr (JsonObject) catalog = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *key = pseudo_hash (store, record->name);
-  g_autofree char *json = NULL;
-  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_reading_state_free);
-  KiosKoboSyncStats local = { 0 };
-  gboolean complete = FALSE;
+  g_autoptr (JsonObject)       catalog = NULL;
+  g_autofree char             *token = NULL;
+  g_autofree char             *key = pseudo_hash (store, record->name);
+  g_autofree char             *json = NULL;
+  g_autoptr (GPtrArray)        states = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_reading_state_free);
+  KiosKoboSyncStats            local = { 0 };
+  gboolean                     complete = FALSE;
 
   if (stats == NULL)
     stats = &local;
@@ -560,8 +555,8 @@ kios_kobo_library_sync (KiosKoboClient         *client,
       if (hash != NULL && (state->source != NULL || state->progress_percent >= 0))
         {
           g_autoptr (KiosPosition) position = kios_kobo_state_to_position (state);
-          g_autoptr (JsonNode) node = kios_position_to_json (position);
-          g_autofree char *remote = json_to_string (node, FALSE);
+          g_autoptr (JsonNode)     node = kios_position_to_json (position);
+          g_autofree char         *remote = json_to_string (node, FALSE);
 
           kios_library_store_set_last_remote (store, hash, record->name, remote);
         }
@@ -623,11 +618,11 @@ pick_download (JsonObject *entry,
                char      **format,
                char      **listed)
 {
-  JsonArray  *downloads = get_array (entry, "downloads");
-  JsonObject *best = NULL;
-  int         best_rank = 0;
+  JsonArray       *downloads = get_array (entry, "downloads");
+  JsonObject      *best = NULL;
+  int              best_rank = 0;
   g_autofree char *url = NULL;
-  char       *p;
+  char            *p;
 
   for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
     {
@@ -694,23 +689,23 @@ kios_kobo_library_download (KiosKoboClient   *client,
                             GCancellable     *cancellable,
                             GError          **error)
 {
-  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
-  JsonObject      *entry = get_object (catalog, entitlement_id_);
-  g_autofree char *url = NULL;
-  g_autofree char *format = NULL;
-  g_autofree char *listed = NULL;
-  g_autofree char *books_dir = NULL;
-  g_autofree char *key_source = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *stem = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *dest = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *catalog_key = pseudo_hash (store, source_name);
-  g_autofree char *json = NULL;
-  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonObject)     catalog = catalog_load (store, source_name);
+  JsonObject                *entry = get_object (catalog, entitlement_id_);
+  g_autofree char           *url = NULL;
+  g_autofree char           *format = NULL;
+  g_autofree char           *listed = NULL;
+  g_autofree char           *books_dir = NULL;
+  g_autofree char           *key_source = NULL;
+  g_autofree char           *key = NULL;
+  g_autofree char           *stem = NULL;
+  g_autofree char           *name = NULL;
+  g_autofree char           *dest = NULL;
+  g_autofree char           *hash = NULL;
+  g_autofree char           *catalog_key = pseudo_hash (store, source_name);
+  g_autofree char           *json = NULL;
+  g_autoptr (GBytes)         bytes = NULL;
   g_autoptr (KiosBookRecord) known = NULL;
-  const char      *title;
+  const char                *title;
 
   if (existing != NULL)
     *existing = FALSE;
@@ -738,8 +733,7 @@ kios_kobo_library_download (KiosKoboClient   *client,
   name = g_strdup_printf ("%s-%s.epub", stem, key);
   dest = g_build_filename (books_dir, name, NULL);
 
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR)
-      && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR) && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
     {
       g_autofree char *had = kios_library_store_get_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT);
 
@@ -751,13 +745,12 @@ kios_kobo_library_download (KiosKoboClient   *client,
       return g_steal_pointer (&dest);
     }
 
-  if (g_strcmp0 (format, "KEPUB") == 0 && kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_CALIBRE_WEB
-      && g_str_has_suffix (url, "/kepub"))
+  if (g_strcmp0 (format, "KEPUB") == 0 && kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_CALIBRE_WEB && g_str_has_suffix (url, "/kepub"))
     {
       /* CW lists only the KEPUB when one is stored, and CWA converts on
        * demand (storing the result in the library): ask for the plain
        * EPUB first and take the KEPUB only when there is none. */
-      g_autofree char *epub_url = g_strdup (url);
+      g_autofree char   *epub_url = g_strdup (url);
       g_autoptr (GError) local = NULL;
 
       strcpy (epub_url + strlen (epub_url) - strlen ("kepub"), "epub");
@@ -783,8 +776,7 @@ kios_kobo_library_download (KiosKoboClient   *client,
                    "The server sent something that is not an EPUB for this book");
       return NULL;
     }
-  if (g_mkdir_with_parents (books_dir, 0700) != 0
-      || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
+  if (g_mkdir_with_parents (books_dir, 0700) != 0 || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the books folder");
@@ -798,9 +790,9 @@ kios_kobo_library_download (KiosKoboClient   *client,
     }
 
   {
-    KiosBookRecord   record = { 0 };
+    KiosBookRecord      record = { 0 };
     g_autoptr (GString) authors = g_string_new (NULL);
-    JsonArray       *list = get_array (entry, "authors");
+    JsonArray          *list = get_array (entry, "authors");
 
     for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
       g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (list, i));
@@ -828,11 +820,11 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
                                GCancellable        *cancellable,
                                GError             **error)
 {
-  g_autofree char *url = kios_kobo_client_cover_url (client, entry->cover_image_id, 300, 450);
-  g_autofree char *dir = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *dest = NULL;
-  g_autofree char *digest = NULL;
+  g_autofree char   *url = kios_kobo_client_cover_url (client, entry->cover_image_id, 300, 450);
+  g_autofree char   *dir = NULL;
+  g_autofree char   *name = NULL;
+  g_autofree char   *dest = NULL;
+  g_autofree char   *digest = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
   if (url == NULL)
@@ -850,8 +842,7 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
   bytes = kios_kobo_client_fetch (client, url, 8 * 1024 * 1024, cancellable, error);
   if (bytes == NULL)
     return NULL;
-  if (g_mkdir_with_parents (dir, 0700) != 0
-      || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the cover cache");

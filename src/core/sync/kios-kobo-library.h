@@ -33,31 +33,31 @@ G_BEGIN_DECLS
  * All calls block (workers, kiosctl).
  */
 
-#define KIOS_KOBO_META_SOURCE         "kobo.source"
+#define KIOS_KOBO_META_SOURCE "kobo.source"
 #define KIOS_KOBO_META_ENTITLEMENT_ID "kobo.entitlement_id"
-#define KIOS_KOBO_META_REVISION_ID    "kobo.revision_id"
-#define KIOS_KOBO_META_FORMAT         "kobo.format"        /* what Kios fetched */
-#define KIOS_KOBO_META_LISTED_FORMAT  "kobo.listed_format" /* DownloadUrls[].Format as listed */
-#define KIOS_KOBO_MAX_CATALOG         100000
+#define KIOS_KOBO_META_REVISION_ID "kobo.revision_id"
+#define KIOS_KOBO_META_FORMAT "kobo.format"               /* what Kios fetched */
+#define KIOS_KOBO_META_LISTED_FORMAT "kobo.listed_format" /* DownloadUrls[].Format as listed */
+#define KIOS_KOBO_MAX_CATALOG 100000
 
 typedef struct
 {
   KiosKoboFamily family;
-  char          *image_template;  /* relative to the sync URL, or NULL */
-  gboolean       library_sync;    /* the user's consent to v1/library/sync */
-  char          *catalog_key;     /* names the catalog in book meta; drawn at first connect */
+  char          *image_template; /* relative to the sync URL, or NULL */
+  gboolean       library_sync;   /* the user's consent to v1/library/sync */
+  char          *catalog_key;    /* names the catalog in book meta; drawn at first connect */
 } KiosKoboSettings;
 
 typedef struct
 {
-  char      *id;                 /* the entitlement id of every /v1/library/{id} route */
+  char      *id; /* the entitlement id of every /v1/library/{id} route */
   char      *revision_id;
   char      *title;
-  GPtrArray *authors;            /* char * */
-  char      *series;             /* nullable */
-  char      *cover_image_id;     /* nullable */
-  GPtrArray *formats;            /* char *: "EPUB3", "KEPUB", … as listed */
-  char      *hash;               /* the downloaded book, or NULL */
+  GPtrArray *authors;        /* char * */
+  char      *series;         /* nullable */
+  char      *cover_image_id; /* nullable */
+  GPtrArray *formats;        /* char *: "EPUB3", "KEPUB", … as listed */
+  char      *hash;           /* the downloaded book, or NULL */
 } KiosKoboEntry;
 
 typedef struct
@@ -67,7 +67,7 @@ typedef struct
   guint changed;
   guint removed;
   guint reading_states;
-  guint skipped;                 /* elements of unknown shape */
+  guint skipped; /* elements of unknown shape */
 } KiosKoboSyncStats;
 
 /* clang-format off */

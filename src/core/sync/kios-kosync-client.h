@@ -30,12 +30,12 @@ typedef enum {
 
 typedef struct
 {
-  char   *document;
-  char   *progress;   /* xpointer (EPUB) or 1-based page (PDF); NULL when the server sent none */
-  double  percentage; /* 0..1 */
-  char   *device;
-  char   *device_id;
-  gint64  timestamp;  /* unix seconds; 0 when the server has none (Komga, BookLore) */
+  char  *document;
+  char  *progress;   /* xpointer (EPUB) or 1-based page (PDF); NULL when the server sent none */
+  double percentage; /* 0..1 */
+  char  *device;
+  char  *device_id;
+  gint64 timestamp; /* unix seconds; 0 when the server has none (Komga, BookLore) */
 } KiosRemotePosition;
 
 #define KIOS_KOSYNC_ACCEPT "application/vnd.koreader.v1+json"

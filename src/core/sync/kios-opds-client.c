@@ -15,15 +15,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define ACCEPT_FEEDS \
   "application/atom+xml;profile=opds-catalog, application/opds+json, application/xml;q=0.9, */*;q=0.5"
-#define MAX_SMALL_DOCUMENT  (256 * 1024)
-#define DEFAULT_TIMEOUT_MS  30000
+#define MAX_SMALL_DOCUMENT (256 * 1024)
+#define DEFAULT_TIMEOUT_MS 30000
 #define DOWNLOAD_TIMEOUT_MS 120000
 
 typedef enum {
@@ -34,24 +34,24 @@ typedef enum {
 
 struct _KiosOpdsClient
 {
-  char       *catalog_url;
-  char       *origin;      /* scheme://host:port of the catalog */
-  char       *username;
-  char       *password;
-  AuthScheme  scheme;      /* learned from a challenge (or https) */
+  char      *catalog_url;
+  char      *origin; /* scheme://host:port of the catalog */
+  char      *username;
+  char      *password;
+  AuthScheme scheme; /* learned from a challenge (or https) */
   /* the Digest challenge being answered */
-  char       *realm;
-  char       *nonce;
-  char       *opaque;
-  char       *algorithm;
-  gboolean    qop_auth;
-  guint       nc;
-  gboolean    authenticated_once; /* a request with credentials succeeded */
-  gsize       max_feed_size;
-  gsize       max_book_size;
-  guint       timeout_ms;
-  guint       n_requests;
-  KiosOpdsFeed *root;      /* cached for search */
+  char         *realm;
+  char         *nonce;
+  char         *opaque;
+  char         *algorithm;
+  gboolean      qop_auth;
+  guint         nc;
+  gboolean      authenticated_once; /* a request with credentials succeeded */
+  gsize         max_feed_size;
+  gsize         max_book_size;
+  guint         timeout_ms;
+  guint         n_requests;
+  KiosOpdsFeed *root; /* cached for search */
 };
 
 /* ------------------------------------------------------------------ */
@@ -384,9 +384,9 @@ read_auth_document (KiosOpdsClient   *self,
                     KiosHttpResponse *response,
                     gboolean         *supports_basic)
 {
-  const char *type = kios_http_response_get_header (response, "Content-Type");
-  gsize       len;
-  const char *data = g_bytes_get_data (response->body, &len);
+  const char                      *type = kios_http_response_get_header (response, "Content-Type");
+  gsize                            len;
+  const char                      *data = g_bytes_get_data (response->body, &len);
   g_autoptr (KiosOpdsAuthDocument) doc = NULL;
 
   if (type == NULL || strstr (type, "opds-authentication") == NULL || len == 0)
@@ -403,7 +403,7 @@ typedef struct
 {
   const char *method;
   const char *url;
-  const char *range;      /* nullable */
+  const char *range; /* nullable */
   gsize       max_size;
   guint       timeout_ms;
   const char *accept;
@@ -458,18 +458,18 @@ exchange (KiosOpdsClient *self,
           GError        **error)
 {
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_autofree char *authorization = authorization_for (self, x->method, x->url);
-  AuthScheme       sent = authorization != NULL ? self->scheme : AUTH_NONE;
-  g_autofree char *shown = NULL;
+  g_autoptr (GError)           local_error = NULL;
+  g_autofree char             *authorization = authorization_for (self, x->method, x->url);
+  AuthScheme                   sent = authorization != NULL ? self->scheme : AUTH_NONE;
+  g_autofree char             *shown = NULL;
 
   response = send_once (self, x, x->url, authorization, cancellable, &local_error);
   for (guint attempt = 0; response != NULL && response->status == 401 && attempt < 2; attempt++)
     {
-      Challenge       chosen = { 0 };
-      gboolean        stale = FALSE;
-      gboolean        doc_basic = FALSE;
-      const char     *target = response->effective_url != NULL ? response->effective_url : x->url;
+      Challenge   chosen = { 0 };
+      gboolean    stale = FALSE;
+      gboolean    doc_basic = FALSE;
+      const char *target = response->effective_url != NULL ? response->effective_url : x->url;
 
       for (guint i = 0; i < response->headers->len; i++)
         {
@@ -490,8 +490,7 @@ exchange (KiosOpdsClient *self,
       if (chosen.scheme != AUTH_NONE)
         {
           set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
-          stale = g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "true") == 0
-                  || g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "TRUE") == 0;
+          stale = g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "true") == 0 || g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "TRUE") == 0;
         }
       else if (read_auth_document (self, response, &doc_basic))
         {
@@ -554,7 +553,8 @@ exchange (KiosOpdsClient *self,
       if (self->authenticated_once && g_str_equal (x->method, "GET") && x->range != NULL)
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
                      "The server refused the download although it accepted the account for the catalog: "
-                     "the account probably lacks the permission to download (%s)", shown);
+                     "the account probably lacks the permission to download (%s)",
+                     shown);
       else
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
                      "%s refused the user name or password%s%s%s", shown,
@@ -616,10 +616,10 @@ fetch_feed (KiosOpdsClient *self,
             GCancellable   *cancellable,
             GError        **error)
 {
-  Exchange x = { "GET", url, NULL, self->max_feed_size, self->timeout_ms, ACCEPT_FEEDS };
+  Exchange                     x = { "GET", url, NULL, self->max_feed_size, self->timeout_ms, ACCEPT_FEEDS };
   g_autoptr (KiosHttpResponse) response = exchange (self, &x, "catalog page", cancellable, error);
-  gsize         len;
-  const char   *data;
+  gsize                        len;
+  const char                  *data;
 
   if (response == NULL)
     return NULL;
@@ -665,11 +665,11 @@ search_template_of (KiosOpdsClient     *self,
                     GCancellable       *cancellable,
                     GError            **error)
 {
-  Exchange x = { "GET", NULL, NULL, MAX_SMALL_DOCUMENT, self->timeout_ms,
-                 "application/opensearchdescription+xml, application/xml;q=0.9, */*;q=0.5" };
+  Exchange                     x = { "GET", NULL, NULL, MAX_SMALL_DOCUMENT, self->timeout_ms,
+                                     "application/opensearchdescription+xml, application/xml;q=0.9, */*;q=0.5" };
   g_autoptr (KiosHttpResponse) response = NULL;
-  const char *data;
-  gsize       len;
+  const char                  *data;
+  gsize                        len;
 
   if (feed->search_template != NULL)
     return g_strdup (feed->search_template);
@@ -815,13 +815,13 @@ kios_opds_client_download (KiosOpdsClient      *self,
   max_chunks = (guint) (self->max_book_size / KIOS_OPDS_DOWNLOAD_CHUNK) + 2;
   for (guint chunk = 0; chunk < max_chunks; chunk++)
     {
-      g_autofree char *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, offset,
-                                                offset + KIOS_OPDS_DOWNLOAD_CHUNK - 1);
-      Exchange x = { "GET", url, range, self->max_book_size, DOWNLOAD_TIMEOUT_MS,
-                     "application/epub+zip, application/pdf, */*;q=0.5" };
+      g_autofree char             *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, offset,
+                                                            offset + KIOS_OPDS_DOWNLOAD_CHUNK - 1);
+      Exchange                     x = { "GET", url, range, self->max_book_size, DOWNLOAD_TIMEOUT_MS,
+                                         "application/epub+zip, application/pdf, */*;q=0.5" };
       g_autoptr (KiosHttpResponse) response = NULL;
-      const guint8 *data;
-      gsize         len;
+      const guint8                *data;
+      gsize                        len;
 
       response = exchange (self, &x, "book", cancellable, error);
       if (response == NULL)
@@ -831,8 +831,7 @@ kios_opds_client_download (KiosOpdsClient      *self,
         {
           guint64 start;
 
-          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total)
-              || start != offset || total > self->max_book_size || len == 0 || offset + len > total)
+          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || len == 0 || offset + len > total)
             {
               g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                                    "The server sent the book in pieces that do not fit together");
@@ -951,17 +950,17 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
                                 GCancellable        *cancellable,
                                 GError             **error)
 {
-  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char    *books_dir = NULL;
-  g_autofree char    *key_source = NULL;
-  g_autofree char    *key = NULL;
-  g_autofree char    *stem = NULL;
-  g_autofree char    *name = NULL;
-  g_autofree char    *dest = NULL;
-  g_autofree char    *hash = NULL;
+  const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char           *books_dir = NULL;
+  g_autofree char           *key_source = NULL;
+  g_autofree char           *key = NULL;
+  g_autofree char           *stem = NULL;
+  g_autofree char           *name = NULL;
+  g_autofree char           *dest = NULL;
+  g_autofree char           *hash = NULL;
   g_autoptr (KiosBookRecord) known = NULL;
   g_autoptr (KiosBookRecord) same_hash = NULL;
-  const char         *fmt;
+  const char                *fmt;
 
   if (existing != NULL)
     *existing = FALSE;
@@ -984,8 +983,7 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
   name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
   dest = g_build_filename (books_dir, name, NULL);
 
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR)
-      && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR) && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
     {
       remember_entry (store, known->hash, source_name, entry, link);
       kios_library_store_flush (store, 5000);
@@ -1004,8 +1002,7 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
     }
 
   same_hash = kios_library_store_get_book (store, hash, NULL);
-  if (same_hash != NULL && same_hash->path != NULL && g_strcmp0 (same_hash->path, dest) != 0
-      && g_file_test (same_hash->path, G_FILE_TEST_IS_REGULAR))
+  if (same_hash != NULL && same_hash->path != NULL && g_strcmp0 (same_hash->path, dest) != 0 && g_file_test (same_hash->path, G_FILE_TEST_IS_REGULAR))
     {
       /* The same bytes are already in the library (another entry, or a file
        * opened from disk): keep one copy. */
@@ -1018,9 +1015,9 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
     }
 
   {
-    KiosBookRecord   record = { 0 };
+    KiosBookRecord      record = { 0 };
     g_autoptr (GString) authors = g_string_new (NULL);
-    GStatBuf         st;
+    GStatBuf            st;
 
     for (guint i = 0; i < entry->authors->len; i++)
       g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
@@ -1046,7 +1043,7 @@ kios_opds_client_fetch_image (KiosOpdsClient *self,
                               GCancellable   *cancellable,
                               GError        **error)
 {
-  g_autofree char *url = absolute_href (self, href, error);
+  g_autofree char             *url = absolute_href (self, href, error);
   g_autoptr (KiosHttpResponse) response = NULL;
 
   if (url == NULL)
@@ -1068,15 +1065,15 @@ kios_opds_client_find_downloaded (KiosLibraryStore    *store,
                                   const KiosOpdsEntry *entry,
                                   const char          *format)
 {
-  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char    *books_dir = NULL;
-  g_autofree char    *key_source = NULL;
-  g_autofree char    *key = NULL;
-  g_autofree char    *stem = NULL;
-  g_autofree char    *name = NULL;
-  g_autofree char    *dest = NULL;
+  const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char           *books_dir = NULL;
+  g_autofree char           *key_source = NULL;
+  g_autofree char           *key = NULL;
+  g_autofree char           *stem = NULL;
+  g_autofree char           *name = NULL;
+  g_autofree char           *dest = NULL;
   g_autoptr (KiosBookRecord) known = NULL;
-  const char         *fmt;
+  const char                *fmt;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
   g_return_val_if_fail (source_name != NULL && entry != NULL, NULL);

@@ -26,7 +26,7 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE ((gsize) 1024 * 1024 * 1024)
-#define KIOS_OPDS_DOWNLOAD_CHUNK        ((gsize) 1024 * 1024)
+#define KIOS_OPDS_DOWNLOAD_CHUNK ((gsize) 1024 * 1024)
 
 typedef struct _KiosOpdsClient KiosOpdsClient;
 

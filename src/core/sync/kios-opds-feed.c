@@ -15,17 +15,17 @@
 #include <libxml/tree.h>
 #include <string.h>
 
-#define NS_ATOM       "http://www.w3.org/2005/Atom"
-#define NS_OPDS       "http://opds-spec.org/2010/catalog"
-#define NS_DCTERMS    "http://purl.org/dc/terms/"
-#define NS_DC         "http://purl.org/dc/elements/1.1/"
+#define NS_ATOM "http://www.w3.org/2005/Atom"
+#define NS_OPDS "http://opds-spec.org/2010/catalog"
+#define NS_DCTERMS "http://purl.org/dc/terms/"
+#define NS_DC "http://purl.org/dc/elements/1.1/"
 #define NS_OPENSEARCH "http://a9.com/-/spec/opensearch/1.1/"
-#define NS_THREAD     "http://purl.org/syndication/thread/1.0"
+#define NS_THREAD "http://purl.org/syndication/thread/1.0"
 
 /* What the UI shows is capped: a hostile feed cannot make one label huge. */
-#define MAX_SHORT_TEXT   1024
+#define MAX_SHORT_TEXT 1024
 #define MAX_SUMMARY_TEXT (32 * 1024)
-#define MAX_HREF_LEN     8192
+#define MAX_HREF_LEN 8192
 
 /* ------------------------------------------------------------------ */
 /* model */
@@ -247,9 +247,9 @@ char *
 kios_opds_resolve_href (const char *base_url,
                         const char *href)
 {
-  g_autofree char *repaired = NULL;
+  g_autofree char    *repaired = NULL;
   g_autoptr (GString) buf = NULL;
-  char            *resolved;
+  char               *resolved;
 
   if (href == NULL || *href == '\0' || strlen (href) > MAX_HREF_LEN || !g_utf8_validate (href, -1, NULL))
     return NULL;
@@ -333,8 +333,7 @@ rel_is_acquisition (const char *rel)
 static gboolean
 rel_is_downloadable (const char *rel)
 {
-  return g_strcmp0 (rel, KIOS_OPDS_REL_ACQUISITION) == 0
-         || g_strcmp0 (rel, KIOS_OPDS_REL_ACQUISITION "/open-access") == 0;
+  return g_strcmp0 (rel, KIOS_OPDS_REL_ACQUISITION) == 0 || g_strcmp0 (rel, KIOS_OPDS_REL_ACQUISITION "/open-access") == 0;
 }
 
 GPtrArray *
@@ -408,11 +407,11 @@ kios_opds_expand_search (const char *template_url,
 
   while (*p != '\0')
     {
-      const char *close;
-      char        op;
+      const char      *close;
+      char             op;
       g_autofree char *body = NULL;
-      g_auto (GStrv) names = NULL;
-      gboolean    first = TRUE;
+      g_auto (GStrv)   names = NULL;
+      gboolean         first = TRUE;
 
       if (*p != '{' || (close = strchr (p, '}')) == NULL)
         {
@@ -429,8 +428,8 @@ kios_opds_expand_search (const char *template_url,
       names = g_strsplit (body, ",", 16);
       for (guint i = 0; names[i] != NULL; i++)
         {
-          char *name = g_strstrip (names[i]);
-          gsize len = strlen (name);
+          char    *name = g_strstrip (names[i]);
+          gsize    len = strlen (name);
           gboolean is_terms;
 
           /* OpenSearch optional parameters end with "?". */
@@ -554,10 +553,10 @@ node_base (xmlDoc     *doc,
 
 typedef struct
 {
-  char *rel;
-  char *type;
-  char *href;  /* resolved */
-  char *title;
+  char  *rel;
+  char  *type;
+  char  *href; /* resolved */
+  char  *title;
   gint64 length;
 } AtomLink;
 
@@ -608,20 +607,13 @@ type_is_feed (const char *type)
     return FALSE;
   if (strstr (lower, "type=entry") != NULL)
     return FALSE;
-  return g_str_has_prefix (lower, "application/atom+xml") || g_str_has_prefix (lower, "application/opds+json")
-         || g_str_has_prefix (lower, "application/xml") || g_str_has_prefix (lower, "text/xml");
+  return g_str_has_prefix (lower, "application/atom+xml") || g_str_has_prefix (lower, "application/opds+json") || g_str_has_prefix (lower, "application/xml") || g_str_has_prefix (lower, "text/xml");
 }
 
 static gboolean
 rel_is_navigation (const char *rel)
 {
-  return g_strcmp0 (rel, "subsection") == 0 || g_strcmp0 (rel, "alternate") == 0
-         || g_strcmp0 (rel, "related") == 0 || g_strcmp0 (rel, "collection") == 0
-         || g_str_has_prefix (rel, "http://opds-spec.org/sort/")
-         || g_strcmp0 (rel, "http://opds-spec.org/featured") == 0
-         || g_strcmp0 (rel, "http://opds-spec.org/recommended") == 0
-         || g_strcmp0 (rel, "http://opds-spec.org/shelf") == 0
-         || g_strcmp0 (rel, "http://opds-spec.org/subscriptions") == 0;
+  return g_strcmp0 (rel, "subsection") == 0 || g_strcmp0 (rel, "alternate") == 0 || g_strcmp0 (rel, "related") == 0 || g_strcmp0 (rel, "collection") == 0 || g_str_has_prefix (rel, "http://opds-spec.org/sort/") || g_strcmp0 (rel, "http://opds-spec.org/featured") == 0 || g_strcmp0 (rel, "http://opds-spec.org/recommended") == 0 || g_strcmp0 (rel, "http://opds-spec.org/shelf") == 0 || g_strcmp0 (rel, "http://opds-spec.org/subscriptions") == 0;
 }
 
 /* "SERIES: Austen Novels [4]" inside calibre's and Calibre-Web's content. */
@@ -629,9 +621,9 @@ static void
 parse_series_line (KiosOpdsEntry *entry,
                    const char    *text)
 {
-  const char *p = text != NULL ? strstr (text, "SERIES:") : NULL;
+  const char      *p = text != NULL ? strstr (text, "SERIES:") : NULL;
   g_autofree char *line = NULL;
-  char       *open;
+  char            *open;
 
   if (p == NULL || entry->series != NULL)
     return;
@@ -703,8 +695,7 @@ strip_markup (const char *html)
         {
           in_tag = TRUE;
           /* <br> and block ends become line breaks. */
-          if (g_ascii_strncasecmp (p, "<br", 3) == 0 || g_ascii_strncasecmp (p, "</p", 3) == 0
-              || g_ascii_strncasecmp (p, "</div", 5) == 0)
+          if (g_ascii_strncasecmp (p, "<br", 3) == 0 || g_ascii_strncasecmp (p, "</p", 3) == 0 || g_ascii_strncasecmp (p, "</div", 5) == 0)
             g_string_append_c (out, '\n');
         }
       else if (*p == '>' && in_tag)
@@ -791,12 +782,12 @@ atom_parse_entry (xmlDoc     *doc,
                   const char *base_url)
 {
   g_autoptr (KiosOpdsEntry) entry = entry_new ();
-  g_autofree char *content_text = NULL;
-  g_autofree char *summary_text = NULL;
-  g_autofree char *progression_cantook = NULL;
-  g_autofree char *progression_cantook_type = NULL;
-  char            *nav_fallback = NULL;
-  gboolean         has_acquisition = FALSE;
+  g_autofree char          *content_text = NULL;
+  g_autofree char          *summary_text = NULL;
+  g_autofree char          *progression_cantook = NULL;
+  g_autofree char          *progression_cantook_type = NULL;
+  char                     *nav_fallback = NULL;
+  gboolean                  has_acquisition = FALSE;
 
   for (xmlNode *child = node->children; child != NULL; child = child->next)
     {
@@ -864,8 +855,7 @@ atom_parse_entry (xmlDoc     *doc,
               g_ptr_array_add (entry->acquisitions, acq);
               has_acquisition = TRUE;
             }
-          else if (g_strcmp0 (link.rel, "http://opds-spec.org/image") == 0
-                   || g_strcmp0 (link.rel, "http://opds-spec.org/cover") == 0)
+          else if (g_strcmp0 (link.rel, "http://opds-spec.org/image") == 0 || g_strcmp0 (link.rel, "http://opds-spec.org/cover") == 0)
             {
               if (entry->cover_href == NULL || g_strcmp0 (link.rel, "http://opds-spec.org/image") == 0)
                 {
@@ -873,8 +863,7 @@ atom_parse_entry (xmlDoc     *doc,
                   entry->cover_href = g_steal_pointer (&link.href);
                 }
             }
-          else if (g_strcmp0 (link.rel, "http://opds-spec.org/image/thumbnail") == 0
-                   || g_strcmp0 (link.rel, "http://opds-spec.org/thumbnail") == 0)
+          else if (g_strcmp0 (link.rel, "http://opds-spec.org/image/thumbnail") == 0 || g_strcmp0 (link.rel, "http://opds-spec.org/thumbnail") == 0)
             {
               if (entry->thumbnail_href == NULL || g_strcmp0 (link.rel, "http://opds-spec.org/image/thumbnail") == 0)
                 {
@@ -896,8 +885,7 @@ atom_parse_entry (xmlDoc     *doc,
               progression_cantook = g_steal_pointer (&link.href);
               progression_cantook_type = g_steal_pointer (&link.type);
             }
-          else if (entry->navigation_href == NULL && type_is_feed (link.type)
-                   && (rel_is_navigation (link.rel) || g_strcmp0 (link.rel, "start") != 0))
+          else if (entry->navigation_href == NULL && type_is_feed (link.type) && (rel_is_navigation (link.rel) || g_strcmp0 (link.rel, "start") != 0))
             {
               if (rel_is_navigation (link.rel))
                 entry->navigation_href = g_steal_pointer (&link.href);
@@ -928,7 +916,7 @@ atom_parse_entry (xmlDoc     *doc,
     return NULL;
 
   entry->summary = summary_text != NULL && *summary_text != '\0' ? g_steal_pointer (&summary_text)
-                                                                  : g_steal_pointer (&content_text);
+                                                                 : g_steal_pointer (&content_text);
   parse_series_line (entry, entry->summary);
   if (entry->title == NULL || *entry->title == '\0')
     {
@@ -939,8 +927,8 @@ atom_parse_entry (xmlDoc     *doc,
     {
       g_free (entry->id);
       entry->id = g_strdup (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION
-                              ? entry->navigation_href
-                              : ((KiosOpdsLink *) entry->acquisitions->pdata[0])->href);
+                                ? entry->navigation_href
+                                : ((KiosOpdsLink *) entry->acquisitions->pdata[0])->href);
     }
   return g_steal_pointer (&entry);
 }
@@ -1007,8 +995,8 @@ atom_feed_link (KiosOpdsFeed *feed,
 }
 
 static void
-silent_error (void        *ctx,
-              const char  *msg,
+silent_error (void       *ctx,
+              const char *msg,
               ...)
 {
   (void) ctx;
@@ -1057,8 +1045,7 @@ safe_xml_read (const char *data,
 
       if (err != NULL && err->message != NULL)
         detail = clean_line (err->message, 200);
-      if (err != NULL && (err->code == XML_ERR_INVALID_CHAR || err->code == XML_ERR_INVALID_ENCODING
-                          || err->code == XML_ERR_UNSUPPORTED_ENCODING))
+      if (err != NULL && (err->code == XML_ERR_INVALID_CHAR || err->code == XML_ERR_INVALID_ENCODING || err->code == XML_ERR_UNSUPPORTED_ENCODING))
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                      "The %s is not valid UTF-8 text (or its declared encoding is wrong)", what);
       else if (err != NULL && (err->code == XML_ERR_ENTITY_LOOP || err->code == XML_ERR_ENTITY_BOUNDARY))
@@ -1094,7 +1081,7 @@ static gboolean
 looks_like_html (const char *data,
                  gsize       len)
 {
-  gsize n = MIN (len, 1024);
+  gsize            n = MIN (len, 1024);
   g_autofree char *head = g_ascii_strdown (data, n);
 
   return strstr (head, "<!doctype html") != NULL || strstr (head, "<html") != NULL;
@@ -1114,9 +1101,9 @@ parse_atom (const char *data,
             const char *base_url,
             GError    **error)
 {
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc)       doc = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
-  xmlNode         *root;
+  xmlNode                 *root;
 
   doc = safe_xml_read (data, len, base_url, "catalog page", error);
   if (doc == NULL)
@@ -1202,9 +1189,9 @@ kios_opds_parse_opensearch (const char *data,
                             GError    **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
-  xmlNode         *root;
-  g_autofree char *best = NULL;
-  int              best_score = -1;
+  xmlNode           *root;
+  g_autofree char   *best = NULL;
+  int                best_score = -1;
 
   doc = safe_xml_read (data, len, base_url, "search description", error);
   if (doc == NULL)
@@ -1233,7 +1220,8 @@ kios_opds_parse_opensearch (const char *data,
       /* Calibre-Web lists a text/html Url first: never pick a web page. */
       if (strstr (lower, "html") != NULL)
         continue;
-      score = strstr (lower, "application/atom+xml") != NULL ? 3 : strstr (lower, "opds") != NULL ? 2 : 1;
+      score = strstr (lower, "application/atom+xml") != NULL ? 3 : strstr (lower, "opds") != NULL ? 2
+                                                                                                  : 1;
       if (score > best_score)
         {
           g_autofree char *base = node_base (doc, child, base_url);
@@ -1464,13 +1452,13 @@ json_parse_publication (JsonObject *pub,
                         const char *group)
 {
   g_autoptr (KiosOpdsEntry) entry = entry_new ();
-  JsonObject      *metadata = json_obj (json_member (pub, "metadata"));
-  JsonArray       *links = json_arr (json_member (pub, "links"));
-  JsonArray       *images = json_arr (json_member (pub, "images"));
-  JsonNode        *language;
-  g_autofree char *self_href = NULL;
-  g_autofree char *cantook = NULL;
-  g_autofree char *cantook_type = NULL;
+  JsonObject               *metadata = json_obj (json_member (pub, "metadata"));
+  JsonArray                *links = json_arr (json_member (pub, "links"));
+  JsonArray                *images = json_arr (json_member (pub, "images"));
+  JsonNode                 *language;
+  g_autofree char          *self_href = NULL;
+  g_autofree char          *cantook = NULL;
+  g_autofree char          *cantook_type = NULL;
 
   if (metadata == NULL)
     return NULL;
@@ -1498,9 +1486,9 @@ json_parse_publication (JsonObject *pub,
 
   for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < 256; i++)
     {
-      JsonObject *link = json_obj (json_array_get_element (links, i));
+      JsonObject           *link = json_obj (json_array_get_element (links, i));
       g_autoptr (GPtrArray) rels = NULL;
-      g_autofree char *href = NULL;
+      g_autofree char      *href = NULL;
 
       if (link == NULL || (href = json_link_href (link, base_url)) == NULL)
         continue;
@@ -1566,7 +1554,7 @@ json_parse_publication (JsonObject *pub,
   if (entry->id == NULL || *entry->id == '\0')
     {
       g_free (entry->id);
-      entry->id = self_href != NULL ? g_steal_pointer (&self_href)
+      entry->id = self_href != NULL              ? g_steal_pointer (&self_href)
                   : entry->acquisitions->len > 0 ? g_strdup (((KiosOpdsLink *) entry->acquisitions->pdata[0])->href)
                                                  : NULL;
       if (entry->id == NULL)
@@ -1642,7 +1630,7 @@ safe_json_read (const char *data,
                 GError    **error)
 {
   g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GError)     local_error = NULL;
 
   if (!kios_opds_json_check_depth (data, len, KIOS_OPDS_MAX_JSON_DEPTH, error))
     return NULL;
@@ -1672,13 +1660,13 @@ parse_json (const char *data,
             const char *base_url,
             GError    **error)
 {
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode)     root = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
-  JsonObject *object;
-  JsonObject *metadata;
-  JsonArray  *links;
-  JsonArray  *groups;
-  JsonArray  *facets;
+  JsonObject              *object;
+  JsonObject              *metadata;
+  JsonArray               *links;
+  JsonArray               *groups;
+  JsonArray               *facets;
 
   root = safe_json_read (data, len, "catalog page", error);
   if (root == NULL)
@@ -1691,8 +1679,7 @@ parse_json (const char *data,
                            "The catalog answered with its sign-in document: it needs a user name and password");
       return NULL;
     }
-  if (metadata == NULL || (json_member (object, "navigation") == NULL && json_member (object, "publications") == NULL
-                           && json_member (object, "groups") == NULL))
+  if (metadata == NULL || (json_member (object, "navigation") == NULL && json_member (object, "publications") == NULL && json_member (object, "groups") == NULL))
     {
       g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                            "The server answered with JSON that is not an OPDS 2 catalog");
@@ -1712,9 +1699,9 @@ parse_json (const char *data,
   links = json_arr (json_member (object, "links"));
   for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < 256; i++)
     {
-      JsonObject *link = json_obj (json_array_get_element (links, i));
+      JsonObject           *link = json_obj (json_array_get_element (links, i));
       g_autoptr (GPtrArray) rels = NULL;
-      g_autofree char *href = NULL;
+      g_autofree char      *href = NULL;
 
       if (link == NULL || (href = json_link_href (link, base_url)) == NULL)
         continue;
@@ -1766,11 +1753,11 @@ parse_json (const char *data,
                                 MAX_SHORT_TEXT);
       for (guint j = 0; facet_links != NULL && j < json_array_get_length (facet_links) && feed->facets->len < 500; j++)
         {
-          JsonObject   *link = json_obj (json_array_get_element (facet_links, j));
+          JsonObject           *link = json_obj (json_array_get_element (facet_links, j));
           g_autoptr (GPtrArray) rels = NULL;
-          KiosOpdsLink *facet;
-          char         *href;
-          double        count;
+          KiosOpdsLink         *facet;
+          char                 *href;
+          double                count;
 
           if (link == NULL || (href = json_link_href (link, base_url)) == NULL)
             continue;
@@ -1796,7 +1783,7 @@ kios_opds_auth_document_parse (const char *data,
                                gsize       len,
                                GError    **error)
 {
-  g_autoptr (JsonNode) root = safe_json_read (data, len, "sign-in document", error);
+  g_autoptr (JsonNode)  root = safe_json_read (data, len, "sign-in document", error);
   KiosOpdsAuthDocument *doc;
   JsonObject           *object;
   JsonArray            *methods;

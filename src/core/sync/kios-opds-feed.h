@@ -17,9 +17,9 @@ G_BEGIN_DECLS
  * message that says what is wrong, never a piece of the document.
  */
 
-#define KIOS_OPDS_MAX_FEED_SIZE   (16 * 1024 * 1024)
-#define KIOS_OPDS_MAX_ENTRIES     5000
-#define KIOS_OPDS_MAX_JSON_DEPTH  64
+#define KIOS_OPDS_MAX_FEED_SIZE (16 * 1024 * 1024)
+#define KIOS_OPDS_MAX_ENTRIES 5000
+#define KIOS_OPDS_MAX_JSON_DEPTH 64
 
 #define KIOS_OPDS_REL_ACQUISITION "http://opds-spec.org/acquisition"
 #define KIOS_OPDS_REL_PROGRESSION "http://opds-spec.org/progression"
@@ -32,58 +32,58 @@ typedef enum {
 
 typedef struct
 {
-  char    *href;          /* absolute */
-  char    *type;          /* nullable, as the server wrote it */
-  char    *rel;           /* nullable; OPDS 2 short rels are normalized to URI form */
-  char    *title;         /* nullable */
-  gint64   length;        /* bytes, -1 when unknown */
+  char  *href;   /* absolute */
+  char  *type;   /* nullable, as the server wrote it */
+  char  *rel;    /* nullable; OPDS 2 short rels are normalized to URI form */
+  char  *title;  /* nullable */
+  gint64 length; /* bytes, -1 when unknown */
   /* facets */
-  char    *facet_group;   /* nullable */
+  char    *facet_group; /* nullable */
   gboolean active;
-  gint64   count;         /* -1 when unknown */
+  gint64   count; /* -1 when unknown */
 } KiosOpdsLink;
 
 typedef struct
 {
   KiosOpdsEntryKind kind;
-  char      *id;               /* atom:id / metadata.identifier / a link; never NULL */
-  char      *title;            /* never NULL */
-  GPtrArray *authors;          /* char*, never NULL */
-  char      *summary;          /* plain text, nullable */
-  char      *language;         /* nullable */
-  char      *series;           /* nullable */
-  double     series_index;     /* -1 when unknown */
-  char      *group;            /* OPDS 2 group title, nullable */
-  char      *cover_href;       /* nullable */
-  char      *thumbnail_href;   /* nullable */
-  char      *navigation_href;  /* navigation entries */
-  GPtrArray *acquisitions;     /* KiosOpdsLink*, books: every acquisition link */
-  char      *progression_href; /* nullable */
-  char      *progression_type; /* nullable */
+  char             *id;               /* atom:id / metadata.identifier / a link; never NULL */
+  char             *title;            /* never NULL */
+  GPtrArray        *authors;          /* char*, never NULL */
+  char             *summary;          /* plain text, nullable */
+  char             *language;         /* nullable */
+  char             *series;           /* nullable */
+  double            series_index;     /* -1 when unknown */
+  char             *group;            /* OPDS 2 group title, nullable */
+  char             *cover_href;       /* nullable */
+  char             *thumbnail_href;   /* nullable */
+  char             *navigation_href;  /* navigation entries */
+  GPtrArray        *acquisitions;     /* KiosOpdsLink*, books: every acquisition link */
+  char             *progression_href; /* nullable */
+  char             *progression_type; /* nullable */
 } KiosOpdsEntry;
 
 typedef struct
 {
-  int        version;          /* 1 (Atom) or 2 (JSON) */
+  int        version; /* 1 (Atom) or 2 (JSON) */
   char      *base_url;
-  char      *id;               /* nullable */
-  char      *title;            /* nullable */
-  GPtrArray *entries;          /* KiosOpdsEntry* */
-  char      *next_href;        /* nullable */
+  char      *id;        /* nullable */
+  char      *title;     /* nullable */
+  GPtrArray *entries;   /* KiosOpdsEntry* */
+  char      *next_href; /* nullable */
   char      *previous_href;
   char      *start_href;
   char      *up_href;
-  char      *opensearch_href;  /* an OpenSearch description to fetch, nullable */
-  char      *search_template;  /* {searchTerms} or RFC 6570 template, absolute, nullable */
-  GPtrArray *facets;           /* KiosOpdsLink* */
-  gint64     total_results;    /* -1 when unknown */
-  gint64     items_per_page;   /* -1 when unknown */
-  gboolean   truncated;        /* more than KIOS_OPDS_MAX_ENTRIES entries */
+  char      *opensearch_href; /* an OpenSearch description to fetch, nullable */
+  char      *search_template; /* {searchTerms} or RFC 6570 template, absolute, nullable */
+  GPtrArray *facets;          /* KiosOpdsLink* */
+  gint64     total_results;   /* -1 when unknown */
+  gint64     items_per_page;  /* -1 when unknown */
+  gboolean   truncated;       /* more than KIOS_OPDS_MAX_ENTRIES entries */
 } KiosOpdsFeed;
 
 typedef struct
 {
-  char    *title;              /* nullable: shown as the realm */
+  char    *title; /* nullable: shown as the realm */
   gboolean supports_basic;
 } KiosOpdsAuthDocument;
 

@@ -17,10 +17,10 @@
 #include <string.h>
 
 #define META_PROGRESSION "opds.progression"
-#define META_SOURCE      "opds.source"
+#define META_SOURCE "opds.source"
 #define META_ACQUISITION "opds.acquisition"
-#define META_READ_ONLY   "readium.read_only"
-#define META_FLAVOUR     "readium.flavour"
+#define META_READ_ONLY "readium.read_only"
+#define META_FLAVOUR "readium.flavour"
 /* A chapter larger than this is not read just to learn its size. */
 #define MAX_CHAPTER_SIZE (64 * 1024 * 1024)
 
@@ -31,14 +31,12 @@ struct _KiosReadiumBackend
   KiosReadiumClient *client;
   char              *source_name;
   char              *book_hash;
-  GMutex             lock;     /* one request at a time on the client */
+  GMutex             lock; /* one request at a time on the client */
 };
 
 static void kios_readium_backend_iface_init (KiosSyncBackendInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (KiosReadiumBackend, kios_readium_backend, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (KIOS_TYPE_SYNC_BACKEND,
-                                                      kios_readium_backend_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (KiosReadiumBackend, kios_readium_backend, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (KIOS_TYPE_SYNC_BACKEND, kios_readium_backend_iface_init))
 
 /* ------------------------------------------------------------------ */
 
@@ -49,10 +47,10 @@ chapter_size (KiosReadiumBackend *self,
               KiosPosition       *position)
 {
   g_autoptr (KiosBookRecord) book = kios_library_store_get_book (self->store, self->book_hash, NULL);
-  g_autoptr (KiosEpub) epub = NULL;
-  g_autoptr (GBytes) member = NULL;
-  g_autoptr (GError) error = NULL;
-  int index;
+  g_autoptr (KiosEpub)       epub = NULL;
+  g_autoptr (GBytes)         member = NULL;
+  g_autoptr (GError)         error = NULL;
+  int                        index;
 
   if (book == NULL || book->path == NULL)
     return 0;
@@ -82,7 +80,7 @@ chapter_size (KiosReadiumBackend *self,
 static void
 remember_flavour (KiosReadiumBackend *self)
 {
-  const char *flavour = kios_readium_client_get_flavour (self->client) == KIOS_READIUM_FLAVOUR_OPDS ? "opds" : "readium";
+  const char      *flavour = kios_readium_client_get_flavour (self->client) == KIOS_READIUM_FLAVOUR_OPDS ? "opds" : "readium";
   g_autofree char *known = kios_library_store_get_book_meta (self->store, self->book_hash, META_FLAVOUR);
 
   if (g_strcmp0 (known, flavour) != 0)
@@ -97,9 +95,9 @@ learn_flavour (KiosReadiumBackend *self,
                GCancellable       *cancellable,
                GError            **error)
 {
-  g_autofree char *known = kios_library_store_get_book_meta (self->store, self->book_hash, META_FLAVOUR);
+  g_autofree char                   *known = kios_library_store_get_book_meta (self->store, self->book_hash, META_FLAVOUR);
   g_autoptr (KiosReadiumProgression) ignored = NULL;
-  GError *local_error = NULL;
+  GError                            *local_error = NULL;
 
   if (known != NULL || kios_readium_client_get_n_requests (self->client) > 0)
     return TRUE;
@@ -107,10 +105,7 @@ learn_flavour (KiosReadiumBackend *self,
   if (local_error == NULL)
     return TRUE;
   /* A server that cannot answer now cannot take the PUT either. */
-  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK)
-      || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH)
-      || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) || g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
     {
       g_propagate_error (error, local_error);
       return FALSE;
@@ -127,13 +122,13 @@ kios_readium_backend_push_sync (KiosReadiumBackend   *self,
                                 GCancellable         *cancellable,
                                 GError              **error)
 {
-  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (KiosPosition)           local = NULL;
   g_autoptr (KiosReadiumProgression) progression = NULL;
-  g_autoptr (GMutexLocker) locker = NULL;
-  g_autofree char *read_only = NULL;
-  g_autofree char *acquisition = NULL;
-  KiosReadiumPutResult outcome = KIOS_READIUM_PUT_STORED;
-  gsize size = 0;
+  g_autoptr (GMutexLocker)           locker = NULL;
+  g_autofree char                   *read_only = NULL;
+  g_autofree char                   *acquisition = NULL;
+  KiosReadiumPutResult               outcome = KIOS_READIUM_PUT_STORED;
+  gsize                              size = 0;
 
   g_return_val_if_fail (KIOS_IS_READIUM_BACKEND (self), FALSE);
   g_return_val_if_fail (position != NULL, FALSE);
@@ -168,8 +163,7 @@ kios_readium_backend_push_sync (KiosReadiumBackend   *self,
   progression->device_name = kios_paths_device_name ();
 
   locker = g_mutex_locker_new (&self->lock);
-  if (!learn_flavour (self, cancellable, error)
-      || !kios_readium_client_put (self->client, progression, &outcome, cancellable, error))
+  if (!learn_flavour (self, cancellable, error) || !kios_readium_client_put (self->client, progression, &outcome, cancellable, error))
     {
       g_autofree char *message = kios_redact_text (error != NULL && *error != NULL ? (*error)->message : "failed");
 
@@ -188,7 +182,7 @@ kios_readium_backend_push_sync (KiosReadiumBackend   *self,
         /* The server holds something at least as new: read it once so the
          * reader can still go there, and let the push settle. Sending again
          * with a later time would overwrite a newer position: never. */
-        g_autoptr (GError) get_error = NULL;
+        g_autoptr (GError)                 get_error = NULL;
         g_autoptr (KiosReadiumProgression) remote = kios_readium_client_get (self->client, cancellable, &get_error);
 
         if (remote != NULL)
@@ -224,8 +218,8 @@ kios_readium_backend_pull_sync (KiosReadiumBackend      *self,
                                 GError                 **error)
 {
   g_autoptr (KiosReadiumProgression) progression = NULL;
-  g_autoptr (GMutexLocker) locker = NULL;
-  GError *local_error = NULL;
+  g_autoptr (GMutexLocker)           locker = NULL;
+  GError                            *local_error = NULL;
 
   g_return_val_if_fail (KIOS_IS_READIUM_BACKEND (self), NULL);
 
@@ -258,7 +252,7 @@ static char *
 backend_get_server_label (KiosSyncBackend *backend)
 {
   KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
-  g_autoptr (GUri) uri = g_uri_parse (kios_readium_client_get_url (self->client), G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GUri)    uri = g_uri_parse (kios_readium_client_get_url (self->client), G_URI_FLAGS_NONE, NULL);
 
   /* The host is what the status menu needs; the path may carry a key. */
   if (uri != NULL && g_uri_get_host (uri) != NULL)
@@ -285,15 +279,15 @@ push_worker (GTask        *task,
 }
 
 static void
-backend_push_async (KiosSyncBackend     *backend,
-                    const char          *book_hash,
-                    const KiosPosition  *position,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+backend_push_async (KiosSyncBackend    *backend,
+                    const char         *book_hash,
+                    const KiosPosition *position,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
   KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GTask)   task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, backend_push_async);
   if (book_hash != NULL && g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
@@ -333,15 +327,15 @@ pull_worker (GTask        *task,
 }
 
 static void
-backend_pull_async (KiosSyncBackend     *backend,
-                    const char          *book_hash,
-                    KiosBookFormat       format,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+backend_pull_async (KiosSyncBackend    *backend,
+                    const char         *book_hash,
+                    KiosBookFormat      format,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
   KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
-  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr (GTask)   task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, backend_pull_async);
   if (book_hash != NULL && g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
@@ -432,14 +426,14 @@ kios_readium_backend_new_for_book (KiosLibraryStore *store,
                                    GCancellable     *cancellable,
                                    GError          **error)
 {
-  g_autofree char *link = NULL;
-  g_autofree char *source_name = NULL;
-  g_autofree char *catalog_url = NULL;
-  g_autofree char *username = NULL;
-  g_autofree char *password = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char             *link = NULL;
+  g_autofree char             *source_name = NULL;
+  g_autofree char             *catalog_url = NULL;
+  g_autofree char             *username = NULL;
+  g_autofree char             *password = NULL;
+  g_autofree char             *url = NULL;
   g_autoptr (KiosSourceRecord) source = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GError)           local_error = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
   g_return_val_if_fail (book_hash != NULL, NULL);

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 15000
-#define MAX_JSON_DEPTH     64
-#define MAX_TEXT           1024
+#define MAX_JSON_DEPTH 64
+#define MAX_TEXT 1024
 
 struct _KiosReadiumClient
 {
@@ -26,10 +26,10 @@ struct _KiosReadiumClient
   char              *origin;   /* scheme://host:port of the catalog: the credentials' scope */
   char              *username; /* nullable */
   char              *password;
-  char              *ca_file;  /* nullable */
-  char              *realm;    /* of the last challenge, nullable */
+  char              *ca_file; /* nullable */
+  char              *realm;   /* of the last challenge, nullable */
   KiosReadiumFlavour flavour;
-  gboolean           basic;    /* send Basic without waiting for a challenge */
+  gboolean           basic; /* send Basic without waiting for a challenge */
   guint              timeout_ms;
   guint              n_requests;
 };
@@ -79,8 +79,7 @@ kios_readium_progression_free (KiosReadiumProgression *self)
 gboolean
 kios_readium_progression_is_usable (const KiosReadiumProgression *self)
 {
-  return self != NULL
-         && ((self->href != NULL && *self->href != '\0') || self->position > 0 || self->total_progression >= 0);
+  return self != NULL && ((self->href != NULL && *self->href != '\0') || self->position > 0 || self->total_progression >= 0);
 }
 
 /* A string member, valid UTF-8 and bounded, or NULL. */
@@ -205,10 +204,10 @@ static KiosReadiumProgression *
 parse_locator (JsonObject *root)
 {
   g_autoptr (KiosReadiumProgression) p = kios_readium_progression_new ();
-  JsonObject *locator = object_member (root, "locator");
-  JsonObject *locations;
-  JsonNode   *node;
-  g_autofree char *href = NULL;
+  JsonObject                        *locator = object_member (root, "locator");
+  JsonObject                        *locations;
+  JsonNode                          *node;
+  g_autofree char                   *href = NULL;
 
   if (locator == NULL)
     return NULL;
@@ -229,8 +228,7 @@ parse_locator (JsonObject *root)
     {
       JsonNode *pos = json_object_get_member (locations, "position");
 
-      if (JSON_NODE_HOLDS_VALUE (pos) && json_node_get_value_type (pos) == G_TYPE_INT64
-          && json_node_get_int (pos) >= 1 && json_node_get_int (pos) <= G_MAXINT)
+      if (JSON_NODE_HOLDS_VALUE (pos) && json_node_get_value_type (pos) == G_TYPE_INT64 && json_node_get_int (pos) >= 1 && json_node_get_int (pos) <= G_MAXINT)
         p->position = (int) json_node_get_int (pos);
     }
   /* `locator: {}`: the last writer stored only a page (web reader "mark
@@ -245,8 +243,8 @@ static KiosReadiumProgression *
 parse_opds (JsonObject *root)
 {
   g_autoptr (KiosReadiumProgression) p = kios_readium_progression_new ();
-  JsonNode  *node = NULL;
-  JsonArray *refs = NULL;
+  JsonNode                          *node = NULL;
+  JsonArray                         *refs = NULL;
 
   p->total_progression = fraction_member (root, "progression");
   p->title = string_member (root, "title");
@@ -288,9 +286,9 @@ kios_readium_progression_parse (const char         *data,
                                 GError            **error)
 {
   g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError) local_error = NULL;
-  JsonNode   *root;
-  JsonObject *object;
+  g_autoptr (GError)     local_error = NULL;
+  JsonNode              *root;
+  JsonObject            *object;
 
   if (data == NULL || len == 0)
     return NULL;
@@ -357,7 +355,7 @@ static char *
 format_modified (gint64 modified_ms)
 {
   g_autoptr (GDateTime) dt = NULL;
-  g_autofree char *seconds = NULL;
+  g_autofree char      *seconds = NULL;
 
   if (modified_ms <= 0)
     modified_ms = g_get_real_time () / 1000;
@@ -759,19 +757,19 @@ exchange (KiosReadiumClient *self,
           GCancellable      *cancellable,
           GError           **error)
 {
-  g_autofree char *url = g_strdup (self->url);
+  g_autofree char             *url = g_strdup (self->url);
   g_autoptr (KiosHttpResponse) response = NULL;
-  gboolean         answered = FALSE;
-  const char      *type = self->flavour == KIOS_READIUM_FLAVOUR_OPDS ? KIOS_READIUM_TYPE_OPDS
-                                                                     : KIOS_READIUM_TYPE_READIUM;
-  g_autofree char *accept = g_strdup_printf ("%s, application/json;q=0.9, */*;q=0.1", type);
+  gboolean                     answered = FALSE;
+  const char                  *type = self->flavour == KIOS_READIUM_FLAVOUR_OPDS ? KIOS_READIUM_TYPE_OPDS
+                                                                                 : KIOS_READIUM_TYPE_READIUM;
+  g_autofree char             *accept = g_strdup_printf ("%s, application/json;q=0.9, */*;q=0.1", type);
 
   for (guint hop = 0; hop <= KIOS_HTTP_DEFAULT_MAX_REDIRECTS;)
     {
       g_autoptr (KiosHttpRequest) request = kios_http_request_new (method, url);
-      g_autoptr (GError) local_error = NULL;
-      gboolean          with_auth = self->username != NULL && self->basic && same_origin (self, url);
-      const char       *location;
+      g_autoptr (GError)          local_error = NULL;
+      gboolean                    with_auth = self->username != NULL && self->basic && same_origin (self, url);
+      const char                 *location;
 
       request->timeout_ms = self->timeout_ms;
       request->max_response_size = KIOS_READIUM_MAX_DOCUMENT;
@@ -799,8 +797,7 @@ exchange (KiosReadiumClient *self,
           return NULL;
         }
 
-      if (response->status == 401 && !with_auth && !answered && self->username != NULL
-          && same_origin (self, url))
+      if (response->status == 401 && !with_auth && !answered && self->username != NULL && same_origin (self, url))
         {
           answered = TRUE;
           if (!challenge_allows_basic (self, response))
@@ -863,8 +860,8 @@ exchange (KiosReadiumClient *self,
 static char *
 server_message (KiosHttpResponse *response)
 {
-  gsize           len;
-  const char     *data = g_bytes_get_data (response->body, &len);
+  gsize            len;
+  const char      *data = g_bytes_get_data (response->body, &len);
   g_autofree char *text = NULL;
 
   if (data == NULL || len == 0)
@@ -907,12 +904,12 @@ kios_readium_client_get (KiosReadiumClient *self,
                          GError           **error)
 {
   g_autoptr (KiosHttpResponse) response = NULL;
-  const char  *type;
-  const char  *data;
-  gsize        len;
-  KiosReadiumFlavour flavour = self->flavour;
-  KiosReadiumProgression *progression;
-  GError      *local_error = NULL;
+  const char                  *type;
+  const char                  *data;
+  gsize                        len;
+  KiosReadiumFlavour           flavour = self->flavour;
+  KiosReadiumProgression      *progression;
+  GError                      *local_error = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -959,7 +956,7 @@ kios_readium_client_put (KiosReadiumClient            *self,
                          GError                      **error)
 {
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autofree char *body = NULL;
+  g_autofree char             *body = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (progression != NULL, FALSE);

@@ -31,10 +31,10 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_READIUM_TYPE_READIUM "application/vnd.readium.progression+json"
-#define KIOS_READIUM_TYPE_OPDS    "application/opds-progression+json"
+#define KIOS_READIUM_TYPE_OPDS "application/opds-progression+json"
 #define KIOS_READIUM_MAX_DOCUMENT (256 * 1024)
 /* Komga cuts an EPUB resource into one Readium position per KiB. */
-#define KIOS_READIUM_KOMGA_CHUNK  1024
+#define KIOS_READIUM_KOMGA_CHUNK 1024
 
 typedef enum {
   KIOS_READIUM_FLAVOUR_READIUM = 0, /* rel http://www.cantook.com/api/progression: `locator` */
@@ -49,15 +49,15 @@ typedef enum {
 
 typedef struct
 {
-  char   *href;              /* resource path inside the zip, percent-decoded, no '#'; NULL: none */
-  char   *type;              /* nullable */
-  char   *title;             /* nullable */
-  double  progression;       /* in the resource, 0..1; < 0 when unknown */
-  double  total_progression; /* in the book, 0..1; < 0 when unknown */
-  int     position;          /* 1-based page (PDF, fixed layout); 0 when unknown */
-  gint64  modified_ms;       /* unix milliseconds, UTC; 0 when unknown */
-  char   *device_id;         /* nullable */
-  char   *device_name;       /* nullable */
+  char  *href;              /* resource path inside the zip, percent-decoded, no '#'; NULL: none */
+  char  *type;              /* nullable */
+  char  *title;             /* nullable */
+  double progression;       /* in the resource, 0..1; < 0 when unknown */
+  double total_progression; /* in the book, 0..1; < 0 when unknown */
+  int    position;          /* 1-based page (PDF, fixed layout); 0 when unknown */
+  gint64 modified_ms;       /* unix milliseconds, UTC; 0 when unknown */
+  char  *device_id;         /* nullable */
+  char  *device_name;       /* nullable */
 } KiosReadiumProgression;
 
 typedef struct _KiosReadiumClient KiosReadiumClient;

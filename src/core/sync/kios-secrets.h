@@ -20,8 +20,8 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_SECRET_KIND_PASSWORD "password"
-#define KIOS_SECRET_KIND_URL      "url"      /* a URL that carries a key (Kavita, Stump, Kobo) */
-#define KIOS_SECRET_KIND_TOKEN    "token"
+#define KIOS_SECRET_KIND_URL "url" /* a URL that carries a key (Kavita, Stump, Kobo) */
+#define KIOS_SECRET_KIND_TOKEN "token"
 
 /* clang-format off */
 gboolean  kios_secrets_store_sync    (const char          *source,

@@ -28,32 +28,32 @@ struct _KiosSyncBackendInterface
   GTypeInterface parent_iface;
 
   /* The library store's name of the source (sync state is keyed by it). */
-  const char   *(*get_source_name)  (KiosSyncBackend     *self);
+  const char *(*get_source_name) (KiosSyncBackend *self);
   /* The server for the status menu, never with a secret in it. */
-  char         *(*get_server_label) (KiosSyncBackend     *self);
+  char *(*get_server_label) (KiosSyncBackend *self);
 
-  void          (*push_async)       (KiosSyncBackend     *self,
-                                     const char          *book_hash,
-                                     const KiosPosition  *position,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data);
-  gboolean      (*push_finish)      (KiosSyncBackend     *self,
-                                     GAsyncResult        *result,
-                                     GError             **error);
+  void (*push_async) (KiosSyncBackend    *self,
+                      const char         *book_hash,
+                      const KiosPosition *position,
+                      GCancellable       *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data);
+  gboolean (*push_finish) (KiosSyncBackend *self,
+                           GAsyncResult    *result,
+                           GError         **error);
   /* The remote position as far as the protocol says it: xpointer (EPUB) or
    * chapter = page index (PDF, else -1), total_progress, updated_at,
    * device, device_id; not yet resolved in the book. */
-  void          (*pull_async)       (KiosSyncBackend     *self,
-                                     const char          *book_hash,
-                                     KiosBookFormat       format,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data);
+  void (*pull_async) (KiosSyncBackend    *self,
+                      const char         *book_hash,
+                      KiosBookFormat      format,
+                      GCancellable       *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data);
   /* NULL without error: the server has no position for the book. */
-  KiosPosition *(*pull_finish)      (KiosSyncBackend     *self,
-                                     GAsyncResult        *result,
-                                     GError             **error);
+  KiosPosition *(*pull_finish) (KiosSyncBackend *self,
+                                GAsyncResult    *result,
+                                GError         **error);
 };
 
 /* clang-format off */
