@@ -603,6 +603,52 @@ kios_source_record_free (KiosSourceRecord *self)
   g_free (self);
 }
 
+/* Sync through a source can be switched off without forgetting the account:
+ * settings_json {"enabled": false}. Absent or unreadable means on, so a
+ * source saved before the switch existed keeps syncing. */
+gboolean
+kios_source_record_get_enabled (const KiosSourceRecord *self)
+{
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject          *object;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  if (self->settings_json == NULL)
+    return TRUE;
+  node = json_from_string (self->settings_json, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  object = json_node_get_object (node);
+  if (!json_object_has_member (object, "enabled"))
+    return TRUE;
+  return json_object_get_boolean_member_with_default (object, "enabled", TRUE);
+}
+
+void
+kios_source_record_set_enabled (KiosSourceRecord *self,
+                                gboolean          enabled)
+{
+  g_autoptr (JsonNode)   node = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  g_autoptr (JsonNode)   root = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  if (self->settings_json != NULL)
+    node = json_from_string (self->settings_json, NULL);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    object = json_object_ref (json_node_get_object (node));
+  else
+    object = json_object_new ();
+
+  /* Other keys (Kobo consent, learned auth, …) are kept as they are. */
+  json_object_set_boolean_member (object, "enabled", enabled);
+  root = json_node_init_object (json_node_alloc (), object);
+  g_free (self->settings_json);
+  self->settings_json = json_to_string (root, FALSE);
+}
+
 static char *
 column_strdup (sqlite3_stmt *stmt,
                int           col)

@@ -167,6 +167,11 @@ KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *
 void              kios_book_record_free                  (KiosBookRecord    *self);
 KiosSourceRecord *kios_source_record_copy                (const KiosSourceRecord *self);
 void              kios_source_record_free                (KiosSourceRecord  *self);
+/* Whether sync through the source is on (settings_json "enabled"; default
+ * TRUE); set_enabled keeps every other setting. */
+gboolean          kios_source_record_get_enabled         (const KiosSourceRecord *self);
+void              kios_source_record_set_enabled         (KiosSourceRecord  *self,
+                                                          gboolean           enabled);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosBookRecord, kios_book_record_free)

@@ -571,6 +571,33 @@ test_list_recent_cancelled (void)
 /* ---- sources ------------------------------------------------------------ */
 
 static void
+test_source_enabled (void)
+{
+  KiosSourceRecord record = { 0 };
+
+  /* No settings, or settings without the key: on. */
+  g_assert_true (kios_source_record_get_enabled (&record));
+  record.settings_json = g_strdup ("{\"library_sync\":true}");
+  g_assert_true (kios_source_record_get_enabled (&record));
+
+  /* Off, then on again, keeping every other key. */
+  kios_source_record_set_enabled (&record, FALSE);
+  g_assert_false (kios_source_record_get_enabled (&record));
+  g_assert_nonnull (strstr (record.settings_json, "\"library_sync\":true"));
+  kios_source_record_set_enabled (&record, TRUE);
+  g_assert_true (kios_source_record_get_enabled (&record));
+  g_assert_nonnull (strstr (record.settings_json, "\"library_sync\":true"));
+
+  /* Garbage is not "off": a damaged setting must not silently stop sync. */
+  g_free (record.settings_json);
+  record.settings_json = g_strdup ("not json");
+  g_assert_true (kios_source_record_get_enabled (&record));
+  kios_source_record_set_enabled (&record, FALSE);
+  g_assert_false (kios_source_record_get_enabled (&record));
+  g_free (record.settings_json);
+}
+
+static void
 test_sources (void)
 {
   g_autofree char             *path = db_path ();
@@ -1435,6 +1462,7 @@ main (int    argc,
   g_test_add_func ("/kios/library-store/list-recent", test_list_recent);
   g_test_add_func ("/kios/library-store/list-recent-cancelled", test_list_recent_cancelled);
   g_test_add_func ("/kios/library-store/sources", test_sources);
+  g_test_add_func ("/kios/library-store/source-enabled", test_source_enabled);
   g_test_add_func ("/kios/library-store/pending-push", test_pending_push);
   g_test_add_func ("/kios/library-store/last-pushed-remote", test_last_pushed_remote);
   g_test_add_func ("/kios/library-store/sync-log-bounded", test_sync_log_bounded);
