@@ -124,7 +124,7 @@ kios_preferences_window_new (GtkWindow *parent)
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
-  /* Settings → Progress sync: the KOReader sync account (issue 3). */
+  /* Settings → Progress sync: the KOReader sync account. */
   if (KIOS_IS_WINDOW (parent) && kios_window_get_store (KIOS_WINDOW (parent)) != NULL)
     adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                                 ADW_PREFERENCES_PAGE (kios_sync_preferences_page_new (kios_window_get_store (KIOS_WINDOW (parent)))));

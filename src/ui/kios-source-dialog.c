@@ -172,7 +172,7 @@ fields_changed_cb (KiosSourceDialog *self)
   update_buttons (self);
 }
 
-/* The consent question of issue 5, in plain words, for a family that hands
+/* The Kobo library-sync consent question, in plain words, for a family that hands
  * out each book (or reading position) once per account. */
 static void
 show_consent (KiosSourceDialog *self,

@@ -1074,7 +1074,7 @@ kios_window_set_store (KiosWindow       *self,
   kios_local_books_set_store (self->local_books, store);
   kios_catalog_view_set_store (self->catalog_view, store);
   kios_book_detail_set_store (self->book_detail, store);
-  /* Progress sync (issue 3): the window's sync engine, the Continue / Stay
+  /* Progress sync: the window's sync engine, the Continue / Stay
    * here banner in the slot under the header bar, the status button. */
   if (store != NULL)
     kios_sync_status_button_attach_window (GTK_WINDOW (self), self->reader_view,

@@ -13,9 +13,6 @@
 G_BEGIN_DECLS
 
 /*
- * (Owned by the engine engineer of issue 3, with its UI: extend, do not
- * replace; kios-sync-engine.c implements exactly this.)
- *
  * KiosSyncEngine: when to push and pull the reading position of the open
  * book, and what a remote position means (PRODUCT.md "Sync behaviour").
  * GTK-free; the window feeds it events and binds its status properties.

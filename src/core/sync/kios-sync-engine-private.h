@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include "kios-sync-engine.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The engine is one class in three files: kios-sync-engine.c (state, status,
+ * the account, GObject and public API), kios-sync-engine-push.c (the push
+ * queue, serialized per account across engines) and kios-sync-engine-pull.c
+ * (loading the open book's sync state, pulling and resolving the remote).
+ * This header shares the instance struct and the helpers between them; all
+ * of it is for the main thread.
+ */
+
+/* The state of the open book, read from the store in a worker. */
+typedef struct
+{
+  KiosSyncBackend *book_backend; /* the book's own protocol, or NULL */
+  KiosPosition    *last_pushed;
+  KiosPosition    *pending;
+} LoadResult;
+
+/* A position waiting to be sent, with the backend (account) it goes to. */
+typedef struct
+{
+  KiosPosition    *position;
+  KiosSyncBackend *backend;
+} Pending;
+
+
+
+/* The remote position resolved in the open book. */
+typedef struct
+{
+  KiosDocument *document;
+  KiosPosition *local;  /* nullable */
+  KiosPosition *remote; /* the backend's partial position */
+} ResolveData;
+
+typedef struct
+{
+  KiosPosition    *target; /* where Continue goes: the remote page here, or NULL */
+  KiosSyncDecision decision;
+  char            *reason;
+  char            *title;
+} ResolveResult;
+
+struct _KiosSyncEngine
+{
+  GObject parent_instance;
+
+  KiosLibraryStore       *store;
+  KiosSyncBackend        *backend;      /* the global account (KOReader sync), nullable */
+  KiosSyncBackend        *book_backend; /* the open book's own protocol (Readium, Kobo), nullable */
+  KiosSyncBookBackendFunc book_backend_func;
+  gpointer                book_backend_data;
+  GCancellable           *account_cancellable;
+  GCancellable           *push_cancellable;
+
+  /* The open book. */
+  KiosDocument  *document;
+  char          *hash;
+  KiosBookFormat format;
+  KiosPosition  *position;    /* the reader's current position */
+  KiosPosition  *last_pushed; /* the last position the server took */
+  KiosPosition  *remote;      /* resolved remote, while one is known */
+  char          *remote_title;
+  GCancellable  *book_cancellable;
+  guint          book_serial;
+
+  /* Pushes: hash → Pending, the newest unsent position per book. */
+  GHashTable      *pending;
+  char            *in_flight_hash;
+  KiosPosition    *in_flight;
+  KiosSyncBackend *in_flight_backend;
+  GHashTable      *refused; /* hashes the server refused (not found, …) */
+
+  /* Status. */
+  KiosSyncState state;
+  char         *reason;
+  char         *failing_reason;
+  char         *last_result;
+  gint64        last_time;
+  char         *server;
+
+  guint n_loading;          /* store reads and pulls in flight */
+  guint loaded : 1;         /* last_pushed / pending of the open book are known */
+  guint push_requested : 1; /* a push trigger came before loaded */
+  guint page_turned : 1;
+  guint prompting : 1;     /* the banner asks and was not answered */
+  guint pulling : 1;       /* the open book's first pull has not answered */
+  guint push_deferred : 1; /* a push waited for the pull or the prompt */
+  guint offline : 1;       /* a transient failure: wait for the next activate */
+  guint halted : 1;        /* refused account: no automatic traffic */
+};
+
+/* clang-format off */
+/* kios-sync-engine.c: state and status */
+gboolean         kios_sync_engine_same_place       (const KiosPosition *a,
+                                                    const KiosPosition *b);
+KiosSyncBackend *kios_sync_engine_current_backend  (KiosSyncEngine     *self);
+const char      *kios_sync_engine_source_name      (KiosSyncEngine     *self);
+void             kios_sync_engine_update_state     (KiosSyncEngine     *self);
+void             kios_sync_engine_update_server    (KiosSyncEngine     *self);
+void             kios_sync_engine_set_result       (KiosSyncEngine     *self,
+                                                    const char         *hash,
+                                                    const char         *event,
+                                                    const char         *detail);
+void             kios_sync_engine_handle_failure   (KiosSyncEngine     *self,
+                                                    const char         *hash,
+                                                    const char         *event,
+                                                    const GError       *error);
+void             kios_sync_engine_set_remote       (KiosSyncEngine     *self,
+                                                    const KiosPosition *remote,
+                                                    const char         *title);
+void             kios_sync_engine_emit_prompt      (KiosSyncEngine     *self,
+                                                    const char         *chapter_title);
+void             kios_sync_engine_emit_jump        (KiosSyncEngine     *self,
+                                                    const KiosPosition *target);
+void             kios_sync_engine_emit_decided     (KiosSyncEngine     *self,
+                                                    KiosSyncDecision    decision,
+                                                    const char         *reason);
+
+/* kios-sync-engine-push.c: the push queue */
+Pending         *kios_sync_engine_pending_new      (const KiosPosition *position,
+                                                    KiosSyncBackend    *backend);
+void             kios_sync_engine_pending_free     (Pending            *pending);
+void             kios_sync_engine_push_current     (KiosSyncEngine     *self);
+void             kios_sync_engine_kick             (KiosSyncEngine     *self);
+void             kios_sync_engine_track            (KiosSyncEngine     *self);
+void             kios_sync_engine_untrack          (KiosSyncEngine     *self);
+
+/* kios-sync-engine-pull.c: the open book's state, pull and resolve */
+void             kios_sync_engine_start_book_work  (KiosSyncEngine     *self);
+void             kios_sync_engine_start_pull       (KiosSyncEngine     *self);
+KiosSyncBackend *kios_sync_engine_backend_for_book (KiosLibraryStore   *store,
+                                                    const char         *hash,
+                                                    GCancellable       *cancellable,
+                                                    gpointer            user_data);
+/* clang-format on */
+
+G_END_DECLS

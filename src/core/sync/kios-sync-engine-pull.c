@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-sync-engine"
+
+#include "config.h"
+
+#include "kios-sync-engine-private.h"
+
+#include "kios-kobo-backend.h"
+#include "kios-kosync-backend.h"
+#include "kios-paths.h"
+#include "kios-readium-backend.h"
+#include "kios-redact.h"
+#include "kios-sync-error.h"
+#include "kios-sync-source.h"
+
+
+static void
+load_result_free (LoadResult *result)
+{
+  g_clear_object (&result->book_backend);
+  kios_position_free (result->last_pushed);
+  kios_position_free (result->pending);
+  g_free (result);
+}
+
+static void
+resolve_data_free (ResolveData *data)
+{
+  g_clear_object (&data->document);
+  kios_position_free (data->local);
+  kios_position_free (data->remote);
+  g_free (data);
+}
+
+static void
+resolve_result_free (ResolveResult *result)
+{
+  kios_position_free (result->target);
+  g_free (result->reason);
+  g_free (result->title);
+  g_free (result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ResolveResult, resolve_result_free)
+/* ---- pulling ------------------------------------------------------------- */
+
+static KiosPage *
+resolve_page (KiosDocument       *document,
+              const KiosPosition *position,
+              GError            **error)
+{
+  KiosPageRequest request;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_POSITION;
+  request.position = position;
+  request.position_only = TRUE;
+  request.box_width = 600;
+  request.box_height = 800;
+  return kios_document_render_sync (document, &request, error);
+}
+
+static void
+resolve_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ResolveData              *data = task_data;
+  g_autoptr (ResolveResult) result = g_new0 (ResolveResult, 1);
+  g_autoptr (KiosPage)      remote_page = NULL;
+  g_autoptr (KiosPage)      local_page = NULL;
+  g_autoptr (GError)        error = NULL;
+  g_autofree char          *own_id = kios_paths_device_id ();
+  KiosSyncDecisionInput     input = { 0 };
+
+  /* The remote xpointer (or page) is resolved in this book at the current
+   * layout; one that does not resolve falls back to its percentage inside
+   * the document layer. */
+  remote_page = resolve_page (data->document, data->remote, &error);
+  if (remote_page == NULL || remote_page->position == NULL)
+    {
+      g_task_return_new_error (task, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                               "The other device's position does not fit this book: %s",
+                               error != NULL ? error->message : "no page");
+      return;
+    }
+  if (data->local != NULL)
+    local_page = resolve_page (data->document, data->local, NULL);
+
+  input.local = local_page != NULL ? local_page->position : NULL;
+  input.remote = remote_page->position;
+  input.local_page = local_page != NULL && local_page->location.chapter == remote_page->location.chapter
+                         ? local_page->location.page
+                         : -1;
+  input.remote_page = input.local_page >= 0 ? remote_page->location.page : -1;
+  input.screen_page_chars = 0;
+  input.page_turned = FALSE;
+  input.own_device_id = own_id;
+  input.remote_device_id = data->remote->device_id;
+
+  result->decision = kios_sync_decide (&input, &result->reason);
+  result->target = kios_position_copy (remote_page->position);
+  result->target->updated_at = g_get_real_time () / G_USEC_PER_SEC;
+  if (remote_page->position->chapter_title != NULL)
+    result->title = g_strdup (remote_page->position->chapter_title);
+  else if (remote_page->position->format == KIOS_BOOK_FORMAT_PDF)
+    result->title = g_strdup_printf ("Page %d", remote_page->position->chapter + 1);
+  else
+    result->title = g_strdup_printf ("Chapter %d", remote_page->position->chapter + 1);
+
+  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) resolve_result_free);
+}
+
+/* The open book's pull has answered (or failed): pushes for it may go. */
+static void
+pull_finished (KiosSyncEngine *self)
+{
+  self->pulling = FALSE;
+  /* Only a push that was held back for the pull goes now; the rest wait
+   * for their trigger (activate, deactivate, close). */
+  if (self->push_deferred)
+    {
+      self->push_deferred = FALSE;
+      kios_sync_engine_kick (self);
+    }
+}
+
+static void
+resolve_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KiosSyncEngine           *self = KIOS_SYNC_ENGINE (source);
+  g_autoptr (ResolveResult) resolved = NULL;
+  g_autoptr (GError)        error = NULL;
+  guint                     serial = GPOINTER_TO_UINT (user_data);
+  KiosSyncDecision          decision;
+
+  self->n_loading--;
+  resolved = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || serial != self->book_serial)
+    {
+      kios_sync_engine_update_state (self);
+      return;
+    }
+  if (resolved == NULL)
+    {
+      kios_sync_engine_set_result (self, self->hash, "pull", error->message);
+      kios_sync_engine_update_state (self);
+      pull_finished (self);
+      return;
+    }
+
+  decision = resolved->decision;
+  if (decision != KIOS_SYNC_DECISION_NONE && decision != KIOS_SYNC_DECISION_IGNORE_BEHIND)
+    kios_sync_engine_set_remote (self, resolved->target, resolved->title);
+  else if (decision == KIOS_SYNC_DECISION_IGNORE_BEHIND && !kios_sync_engine_same_place (resolved->target, self->position))
+    kios_sync_engine_set_remote (self, resolved->target, resolved->title);
+
+  /* The reader moved on before the answer came: no banner, no jump. */
+  if (self->page_turned &&
+      (decision == KIOS_SYNC_DECISION_PROMPT || decision == KIOS_SYNC_DECISION_APPLY_SILENTLY))
+    {
+      g_free (resolved->reason);
+      resolved->reason = g_strdup ("a page was turned before the answer arrived; the remote "
+                                   "position stays reachable from the sync menu");
+      decision = KIOS_SYNC_DECISION_NONE;
+    }
+
+  g_debug ("decision %s: %s", kios_sync_decision_to_string (decision), resolved->reason);
+  kios_sync_engine_set_result (self, self->hash, "pull", resolved->reason);
+  kios_sync_engine_update_state (self);
+  kios_sync_engine_emit_decided (self, decision, resolved->reason);
+
+  if (decision == KIOS_SYNC_DECISION_PROMPT)
+    {
+      Pending *queued = g_hash_table_lookup (self->pending, self->hash);
+
+      /* Whatever was queued for this book before the answer is the position
+       * the reader has not chosen yet: it must not overwrite the newer one. */
+      if (queued != NULL)
+        {
+          kios_library_store_clear_pending_push (self->store, self->hash,
+                                                 kios_sync_backend_get_source_name (queued->backend),
+                                                 queued->position->updated_at);
+          g_hash_table_remove (self->pending, self->hash);
+        }
+      self->prompting = TRUE;
+      self->pulling = FALSE;
+      kios_sync_engine_update_state (self);
+      kios_sync_engine_emit_prompt (self, resolved->title);
+    }
+  else if (decision == KIOS_SYNC_DECISION_APPLY_SILENTLY)
+    {
+      g_autoptr (KiosPosition) target = kios_position_copy (resolved->target);
+
+      kios_sync_engine_set_remote (self, NULL, NULL);
+      kios_sync_engine_set_position (self, target, FALSE);
+      kios_sync_engine_emit_jump (self, target);
+    }
+  if (decision != KIOS_SYNC_DECISION_PROMPT)
+    pull_finished (self);
+}
+
+static void
+pull_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  KiosSyncEngine          *self = user_data;
+  g_autoptr (KiosPosition) remote = NULL;
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (GTask)        task = NULL;
+  guint                    serial;
+  ResolveData             *data;
+
+  remote = kios_sync_backend_pull_finish (KIOS_SYNC_BACKEND (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      self->n_loading--;
+      kios_sync_engine_update_state (self);
+      g_object_unref (self);
+      return;
+    }
+  self->n_loading--;
+  if (KIOS_SYNC_BACKEND (source) != kios_sync_engine_current_backend (self) || self->document == NULL)
+    {
+      kios_sync_engine_update_state (self);
+      g_object_unref (self);
+      return;
+    }
+
+  if (error != NULL)
+    {
+      kios_sync_engine_handle_failure (self, self->hash, "pull-failed", error);
+      pull_finished (self);
+      g_object_unref (self);
+      return;
+    }
+  if (remote == NULL)
+    {
+      kios_sync_engine_set_result (self, self->hash, "pull", "The server has no position for this book yet");
+      kios_sync_engine_update_state (self);
+      pull_finished (self);
+      g_object_unref (self);
+      return;
+    }
+
+  /* A pull that worked means the server is reachable and the account good. */
+  self->offline = FALSE;
+  if (!g_hash_table_contains (self->refused, self->hash))
+    g_clear_pointer (&self->failing_reason, g_free);
+
+  {
+    g_autoptr (JsonNode) node = kios_position_to_json (remote);
+    g_autofree char     *json = json_to_string (node, FALSE);
+
+    kios_library_store_set_last_remote (self->store, self->hash, kios_sync_engine_source_name (self), json);
+  }
+
+  data = g_new0 (ResolveData, 1);
+  data->document = g_object_ref (self->document);
+  data->local = kios_position_copy (self->position);
+  data->remote = g_steal_pointer (&remote);
+
+  serial = self->book_serial;
+  self->n_loading++;
+  task = g_task_new (self, self->book_cancellable, resolve_cb, GUINT_TO_POINTER (serial));
+  g_task_set_source_tag (task, pull_cb);
+  g_task_set_task_data (task, data, (GDestroyNotify) resolve_data_free);
+  g_task_run_in_thread (task, resolve_thread);
+  g_object_unref (self);
+}
+
+void
+kios_sync_engine_start_pull (KiosSyncEngine *self)
+{
+  if (kios_sync_engine_current_backend (self) == NULL || self->document == NULL || self->halted)
+    return;
+
+  self->n_loading++;
+  self->pulling = TRUE;
+  kios_sync_backend_pull_async (kios_sync_engine_current_backend (self), self->hash, self->format, self->book_cancellable,
+                                pull_cb, g_object_ref (self));
+  kios_sync_engine_update_state (self);
+}
+
+/* ---- loading the book's sync state --------------------------------------- */
+
+typedef struct
+{
+  KiosLibraryStore       *store;
+  char                   *hash;
+  char                   *global_source; /* the KOReader sync account's name, or NULL */
+  KiosSyncBookBackendFunc book_backend_func;
+  gpointer                book_backend_data;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_clear_object (&data->store);
+  g_free (data->hash);
+  g_free (data->global_source);
+  g_free (data);
+}
+
+/* The book's own protocol, when it has one (blocking: store and keyring):
+ * a book downloaded from a Kobo sync source syncs over Kobo, one from an
+ * OPDS catalog with a progression link over Readium; NULL = the global
+ * KOReader sync account. A source whose secrets cannot be read falls back
+ * to the global account (said in the debug log). */
+KiosSyncBackend *
+kios_sync_engine_backend_for_book (KiosLibraryStore *store,
+                                   const char       *hash,
+                                   GCancellable     *cancellable,
+                                   gpointer          user_data)
+{
+  g_autoptr (GError)  error = NULL;
+  KiosKoboBackend    *kobo;
+  KiosReadiumBackend *readium;
+
+  kobo = kios_kobo_backend_open_for_book (store, hash, cancellable, &error);
+  if (kobo != NULL)
+    return KIOS_SYNC_BACKEND (kobo);
+  if (error != NULL)
+    {
+      g_autofree char *safe = kios_redact_text (error->message);
+
+      g_debug ("no Kobo backend for this book: %s", safe);
+      g_clear_error (&error);
+    }
+
+  readium = kios_readium_backend_new_for_book (store, hash, cancellable, &error);
+  if (error != NULL)
+    {
+      g_autofree char *safe = kios_redact_text (error->message);
+
+      g_debug ("no progression backend for this book: %s", safe);
+    }
+  return readium != NULL ? KIOS_SYNC_BACKEND (readium) : NULL;
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadData   *data = task_data;
+  LoadResult *result = g_new0 (LoadResult, 1);
+  const char *source;
+
+  result->book_backend = data->book_backend_func (data->store, data->hash, cancellable,
+                                                  data->book_backend_data);
+  source = result->book_backend != NULL ? kios_sync_backend_get_source_name (result->book_backend)
+                                        : data->global_source;
+  if (source != NULL)
+    {
+      result->last_pushed = kios_library_store_get_last_pushed (data->store, data->hash, source, NULL);
+      result->pending = kios_library_store_get_pending_push (data->store, data->hash, source, NULL);
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
+}
+
+
+static void
+load_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  KiosSyncEngine        *self = KIOS_SYNC_ENGINE (source);
+  g_autoptr (LoadResult) loaded = NULL;
+  guint                  serial = GPOINTER_TO_UINT (user_data);
+
+  self->n_loading--;
+  loaded = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (loaded == NULL || serial != self->book_serial)
+    {
+      kios_sync_engine_update_state (self);
+      return;
+    }
+
+  self->loaded = TRUE;
+  g_set_object (&self->book_backend, loaded->book_backend);
+  kios_sync_engine_update_server (self);
+  g_clear_pointer (&self->last_pushed, kios_position_free);
+  self->last_pushed = g_steal_pointer (&loaded->last_pushed);
+  /* A push left over from an earlier session (or a quit that timed out). */
+  if (loaded->pending != NULL && kios_sync_engine_current_backend (self) != NULL &&
+      !g_hash_table_contains (self->pending, self->hash) &&
+      !(self->in_flight != NULL && g_strcmp0 (self->in_flight_hash, self->hash) == 0))
+    g_hash_table_insert (self->pending, g_strdup (self->hash),
+                         kios_sync_engine_pending_new (loaded->pending, kios_sync_engine_current_backend (self)));
+
+  /* Now that it is known which account serves the book: ask it. */
+  kios_sync_engine_start_pull (self);
+
+  if (self->push_requested)
+    {
+      self->push_requested = FALSE;
+      kios_sync_engine_push_current (self);
+      kios_sync_engine_kick (self);
+    }
+  kios_sync_engine_update_state (self);
+}
+
+void
+kios_sync_engine_start_book_work (KiosSyncEngine *self)
+{
+  g_autoptr (GTask) task = NULL;
+  LoadData         *data;
+
+  if (self->document == NULL)
+    return;
+
+  data = g_new0 (LoadData, 1);
+  data->store = g_object_ref (self->store);
+  data->hash = g_strdup (self->hash);
+  data->global_source = self->backend != NULL ? g_strdup (kios_sync_backend_get_source_name (self->backend))
+                                              : NULL;
+  data->book_backend_func = self->book_backend_func;
+  data->book_backend_data = self->book_backend_data;
+
+  self->loaded = FALSE;
+  self->n_loading++;
+  task = g_task_new (self, self->book_cancellable, load_cb, GUINT_TO_POINTER (self->book_serial));
+  g_task_set_source_tag (task, kios_sync_engine_start_book_work);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  g_task_run_in_thread (task, load_thread);
+}
