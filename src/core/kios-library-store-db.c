@@ -10,9 +10,12 @@
 #include "kios-error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Schema v1. Rows keyed by hash carry no foreign key to books on purpose: a
  * position saved before its book row exists must never be lost. Removing or
@@ -232,6 +235,33 @@ set_wal_mode (Conn    *conn,
   return TRUE;
 }
 
+/* The library holds what a person reads and where, and which servers they
+ * use: only they may read it. SQLite creates the file with the process's
+ * umask and gives the -wal and -shm files the database file's mode, so the
+ * file is created (or, from an older Kios, narrowed) to 0600 before SQLite
+ * opens it. */
+static void
+make_private (const char *path)
+{
+  int fd;
+
+  if (g_strcmp0 (path, ":memory:") == 0)
+    return;
+  fd = g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return; /* sqlite3_open_v2 reports the real problem */
+  if (fchmod (fd, 0600) != 0)
+    g_debug ("cannot make the library private: %s", g_strerror (errno));
+  close (fd);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *side = g_strconcat (path, i == 0 ? "-wal" : "-shm", NULL);
+
+      if (g_chmod (side, 0600) != 0 && errno != ENOENT)
+        g_debug ("cannot make %s private: %s", side, g_strerror (errno));
+    }
+}
+
 Conn *
 kios_store_conn_open (const char *path,
                       gboolean    read_only,
@@ -249,6 +279,8 @@ kios_store_conn_open (const char *path,
 
   conn->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) sqlite3_finalize);
+  if (!read_only)
+    make_private (path);
   rc = sqlite3_open_v2 (path, &conn->db, flags, NULL);
   if (rc != SQLITE_OK)
     {

@@ -157,6 +157,35 @@ add_book (KiosLibraryStore *store,
 
 /* ---- schema ------------------------------------------------------------- */
 
+/* The library and its WAL files are private to the person, even with a
+ * permissive umask, and a library made by an older Kios is narrowed. */
+static void
+test_file_private (void)
+{
+  g_autofree char  *path = db_path ();
+  g_autofree char  *wal = NULL;
+  KiosLibraryStore *store;
+  GStatBuf          st;
+  mode_t            old_umask = umask (022);
+
+  store = open_store (path);
+  add_book (store, HASH_A, "Persuasion", 10);
+  g_assert_true (kios_library_store_flush (store, 5000));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  wal = g_strconcat (path, "-wal", NULL);
+  if (g_stat (wal, &st) == 0)
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  close_store (store);
+
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  store = open_store (path);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  close_store (store);
+  umask (old_umask);
+}
+
 static void
 test_schema_create_reopen (void)
 {
@@ -1452,6 +1481,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/kios/library-store/schema-create-reopen", test_schema_create_reopen);
+  g_test_add_func ("/kios/library-store/file-private", test_file_private);
   g_test_add_func ("/kios/library-store/schema-newer-refused", test_schema_newer_refused);
   g_test_add_func ("/kios/library-store/two-stores", test_two_stores);
   g_test_add_func ("/kios/library-store/upsert-twice", test_upsert_twice);
