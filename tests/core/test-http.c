@@ -301,6 +301,386 @@ test_size_cap (void)
   g_assert_cmpuint (g_bytes_get_size (response->body), ==, 100 * 1024);
 }
 
+/* ------------------------------------------------------------------ */
+/* A raw server for streamed bodies: it answers every connection with
+ * `head` and then body_size zero bytes (or until the client hangs up),
+ * from one static buffer, so the test process's memory is the client's. */
+
+typedef struct
+{
+  GSocket *listener;
+  GThread *thread;
+  guint16  port;
+  char    *head; /* status line and headers, without the blank line */
+  goffset  body_size;
+  int      stop; /* atomic */
+  int      n_served;
+} StreamServer;
+
+static gpointer
+stream_server_thread (gpointer data)
+{
+  StreamServer       *self = data;
+  static const guint8 zeros[64 * 1024];
+
+  while (!g_atomic_int_get (&self->stop))
+    {
+      g_autoptr (GSocket) conn = g_socket_accept (self->listener, NULL, NULL);
+      g_autoptr (GString) request = g_string_new (NULL);
+      g_autofree char    *head = NULL;
+      goffset             sent = 0;
+      char                buf[4096];
+
+      if (conn == NULL || g_atomic_int_get (&self->stop))
+        continue; /* the listener's 1 s timeout or the wake-up: look at stop again */
+      g_socket_set_blocking (conn, TRUE);
+      g_socket_set_timeout (conn, 10);
+      while (strstr (request->str, "\r\n\r\n") == NULL && request->len < 65536)
+        {
+          gssize n = g_socket_receive (conn, buf, sizeof buf, NULL, NULL);
+          if (n <= 0)
+            break;
+          g_string_append_len (request, buf, n);
+        }
+      head = g_strdup_printf ("%s\r\nConnection: close\r\n\r\n", self->head);
+      if (g_socket_send (conn, head, strlen (head), NULL, NULL) > 0)
+        while (sent < self->body_size)
+          {
+            gssize n = g_socket_send (conn, (const char *) zeros, (gsize) MIN ((goffset) sizeof zeros, self->body_size - sent), NULL, NULL);
+            if (n <= 0)
+              break; /* the client gave up */
+            sent += n;
+          }
+      g_socket_close (conn, NULL);
+      g_atomic_int_inc (&self->n_served);
+    }
+  return NULL;
+}
+
+static StreamServer *
+stream_server_new (const char *head,
+                   goffset     body_size)
+{
+  StreamServer              *self = g_new0 (StreamServer, 1);
+  g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError)         error = NULL;
+
+  self->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (self->listener, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (self->listener, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (self->listener, 1);
+  bound = g_socket_get_local_address (self->listener, &error);
+  g_assert_no_error (error);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  self->head = g_strdup (head);
+  self->body_size = body_size;
+  self->thread = g_thread_new ("stream-server", stream_server_thread, self);
+  return self;
+}
+
+static void
+stream_server_free (StreamServer *self)
+{
+  g_autoptr (GSocket)        wake = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, self->port);
+
+  /* Wake the accept () at once instead of waiting for its timeout. */
+  g_atomic_int_set (&self->stop, 1);
+  g_socket_connect (wake, address, NULL, NULL);
+  g_thread_join (self->thread);
+  g_socket_close (self->listener, NULL);
+  g_object_unref (self->listener);
+  g_free (self->head);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StreamServer, stream_server_free)
+
+static goffset
+proc_status_kb (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char      *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, field);
+  if (line == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen (field), NULL, 10);
+}
+
+typedef struct
+{
+  guint    n_calls;
+  goffset  last_received;
+  goffset  last_total;
+  gboolean monotonic;
+  GThread *thread;
+} ProgressLog;
+
+static void
+progress_cb (goffset  received,
+             goffset  total,
+             gpointer user_data)
+{
+  ProgressLog *log = user_data;
+
+  if (received < log->last_received)
+    log->monotonic = FALSE;
+  log->n_calls++;
+  log->last_received = received;
+  log->last_total = total;
+  log->thread = g_thread_self ();
+}
+
+static GOutputStream *
+temp_sink (char **path_out)
+{
+  g_autoptr (GFileIOStream) io = NULL;
+  g_autoptr (GFile)         file = g_file_new_tmp ("kios-http-XXXXXX", &io, NULL);
+
+  g_assert_nonnull (file);
+  *path_out = g_file_get_path (file);
+  g_io_stream_close (G_IO_STREAM (io), NULL, NULL);
+  return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, NULL));
+}
+
+static goffset
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_size;
+}
+
+static void
+test_stream_flat_memory (void)
+{
+  const goffset                size = (goffset) 200 * 1024 * 1024;
+  g_autofree char             *head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: application/epub+zip\r\nContent-Length: %" G_GOFFSET_FORMAT, size);
+  g_autoptr (StreamServer)     server = stream_server_new (head, size);
+  g_autofree char             *url = g_strdup_printf ("http://127.0.0.1:%u/book.epub", server->port);
+  g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *path = NULL;
+  g_autoptr (GOutputStream)    sink = temp_sink (&path);
+  ProgressLog                  log = { 0, 0, 0, TRUE, NULL };
+  goffset                      hwm_before, rss_before, hwm_after, rss_after;
+  gint64                       start = g_get_monotonic_time ();
+
+  /* Start the peak afresh where the kernel allows it (Linux ≥ 4.0). */
+  g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+  hwm_before = proc_status_kb ("VmHWM:");
+  rss_before = proc_status_kb ("VmRSS:");
+
+  request->max_response_size = (gsize) size + 1024;
+  request->timeout_ms = 0;
+  request->stall_timeout_ms = 10000;
+  request->progress = progress_cb;
+  request->progress_data = &log;
+  kios_http_request_set_sink (request, sink);
+  response = kios_http_send_sync (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (sink, NULL, NULL));
+
+  hwm_after = proc_status_kb ("VmHWM:");
+  rss_after = proc_status_kb ("VmRSS:");
+  g_test_message ("200 MiB streamed in %" G_GINT64_FORMAT " ms; VmHWM %" G_GOFFSET_FORMAT " -> %" G_GOFFSET_FORMAT " kB, VmRSS %" G_GOFFSET_FORMAT " -> %" G_GOFFSET_FORMAT " kB, %u progress calls",
+                  (g_get_monotonic_time () - start) / 1000, hwm_before, hwm_after, rss_before, rss_after, log.n_calls);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
+  g_assert_cmpint (response->received, ==, size);
+  g_assert_cmpint (file_size (path), ==, size);
+  /* Flat: the body never sat in memory. */
+  g_assert_cmpint (hwm_before, >, 0);
+  g_assert_cmpint (hwm_after - hwm_before, <, 30 * 1024);
+  g_assert_cmpint (rss_after - rss_before, <, 30 * 1024);
+  /* Progress: on the worker (here the caller's thread), growing, and a final report of all of it. */
+  g_assert_cmpuint (log.n_calls, >=, 2);
+  g_assert_true (log.monotonic);
+  g_assert_true (log.thread == g_thread_self ());
+  g_assert_cmpint (log.last_received, ==, size);
+  g_assert_cmpint (log.last_total, ==, size);
+  g_remove (path);
+}
+
+/* A server that ignores Range, or lies about the size, is stopped at the
+ * limit while the body arrives; the sink holds no more than the limit. */
+static void
+test_stream_limit (void)
+{
+  const struct
+  {
+    const char *head;
+    goffset     body;
+    goffset     max_written;
+  } cases[] = {
+    /* No length at all: an endless 200 body until the connection closes. */
+    { "HTTP/1.1 200 OK\r\nContent-Type: application/epub+zip", (goffset) 1024 * 1024 * 1024, 5 * 1024 * 1024 },
+    /* A 206 whose Content-Range claims a small file, with an endless body. */
+    { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-99/100", (goffset) 1024 * 1024 * 1024, 5 * 1024 * 1024 },
+    /* A 206 with a huge Content-Range and no Content-Length. */
+    { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9999999999/10000000000", (goffset) 1024 * 1024 * 1024, 5 * 1024 * 1024 },
+    /* A declared length over the limit: refused before any byte is written. */
+    { "HTTP/1.1 200 OK\r\nContent-Length: 10000000000", (goffset) 64 * 1024 * 1024, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (StreamServer)     server = stream_server_new (cases[i].head, cases[i].body);
+      g_autofree char             *url = g_strdup_printf ("http://127.0.0.1:%u/book.epub", server->port);
+      g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+      g_autoptr (KiosHttpResponse) response = NULL;
+      g_autoptr (GError)           error = NULL;
+      g_autofree char             *path = NULL;
+      g_autoptr (GOutputStream)    sink = temp_sink (&path);
+
+      g_test_message ("case %u: %s", i, cases[i].head);
+      request->max_response_size = 5 * 1024 * 1024;
+      kios_http_request_set_sink (request, sink);
+      response = kios_http_send_sync (request, NULL, &error);
+      g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE);
+      g_assert_null (response);
+      g_output_stream_close (sink, NULL, NULL);
+      g_assert_cmpint (file_size (path), <=, cases[i].max_written);
+      g_remove (path);
+    }
+
+  /* The same limit holds for a body kept in memory. */
+  {
+    g_autoptr (StreamServer)     server = stream_server_new (cases[0].head, cases[0].body);
+    g_autofree char             *url = g_strdup_printf ("http://127.0.0.1:%u/feed", server->port);
+    g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+
+    request->max_response_size = 1024 * 1024;
+    response = kios_http_send_sync (request, NULL, &error);
+    g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE);
+  }
+}
+
+/* Only a 2xx body goes to the sink: a redirect's body is dropped and an
+ * error page stays in memory, where the caller can tell what it was. */
+static void
+test_stream_statuses (void)
+{
+  g_autoptr (KiosFakeServer) server = kios_fake_server_new (echo_handler, NULL);
+
+  {
+    g_autofree char             *url = g_strdup_printf ("%s/redirect-here", kios_fake_server_get_url (server));
+    g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+    g_autofree char             *path = NULL;
+    g_autoptr (GOutputStream)    sink = temp_sink (&path);
+    g_autofree char             *contents = NULL;
+    ProgressLog                  log = { 0, 0, 0, TRUE, NULL };
+
+    kios_http_request_set_sink (request, sink);
+    request->progress = progress_cb;
+    request->progress_data = &log;
+    response = kios_http_send_sync (request, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (response->n_redirects, ==, 1);
+    g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
+    g_output_stream_close (sink, NULL, NULL);
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "hello");
+    g_assert_cmpint (log.last_received, ==, 5);
+    g_assert_cmpint (log.last_total, ==, 5);
+    g_remove (path);
+  }
+  {
+    g_autofree char             *url = g_strdup_printf ("%s/missing", kios_fake_server_get_url (server));
+    g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+    g_autofree char             *path = NULL;
+    g_autoptr (GOutputStream)    sink = temp_sink (&path);
+
+    kios_http_request_set_sink (request, sink);
+    response = kios_http_send_sync (request, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (response->status, ==, 404);
+    g_assert_cmpmem (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body), "nope", 4);
+    g_output_stream_close (sink, NULL, NULL);
+    g_assert_cmpint (file_size (path), ==, 0);
+    g_remove (path);
+  }
+  /* In memory, progress is reported too, and a copied request keeps all of it. */
+  {
+    g_autofree char             *url = g_strdup_printf ("%s/big", kios_fake_server_get_url (server));
+    g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+    g_autoptr (KiosHttpRequest)  copy = NULL;
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+    ProgressLog                  log = { 0, 0, 0, TRUE, NULL };
+
+    request->progress = progress_cb;
+    request->progress_data = &log;
+    request->stall_timeout_ms = 5000;
+    kios_http_request_set_auth (request, KIOS_HTTP_AUTH_DIGEST, "bob", "hunter2");
+    copy = kios_http_request_copy (request);
+    g_assert_true (copy->progress == progress_cb);
+    g_assert_true (copy->progress_data == &log);
+    g_assert_cmpuint (copy->stall_timeout_ms, ==, 5000);
+    g_assert_cmpint (copy->auth, ==, KIOS_HTTP_AUTH_DIGEST);
+    g_assert_cmpstr (copy->username, ==, "bob");
+    g_assert_cmpstr (copy->password, ==, "hunter2");
+    response = kios_http_send_sync (copy, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (response->body), ==, 100 * 1024);
+    g_assert_cmpint (log.last_received, ==, 100 * 1024);
+    g_assert_cmpint (log.last_total, ==, 100 * 1024);
+  }
+}
+
+/* Cancelling while the body streams stops it at once. */
+static gboolean
+cancel_now_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_stream_cancel (void)
+{
+  g_autoptr (StreamServer)    server = stream_server_new ("HTTP/1.1 200 OK", (goffset) 1024 * 1024 * 1024 * 4);
+  g_autofree char            *url = g_strdup_printf ("http://127.0.0.1:%u/book.epub", server->port);
+  g_autoptr (KiosHttpRequest) request = kios_http_request_new ("GET", url);
+  g_autoptr (GCancellable)    cancellable = g_cancellable_new ();
+  g_autofree char            *path = NULL;
+  g_autoptr (GOutputStream)   sink = temp_sink (&path);
+  AsyncData                   data = { g_main_loop_new (NULL, FALSE) };
+  guint                       guard = g_timeout_add_seconds (20, fail_timeout_cb, NULL);
+
+  request->max_response_size = G_MAXSIZE;
+  request->timeout_ms = 0;
+  kios_http_request_set_sink (request, sink);
+  kios_http_send_async (request, cancellable, send_cb, &data);
+  g_timeout_add (300, cancel_now_cb, cancellable);
+  g_main_loop_run (data.loop);
+  g_source_remove (guard);
+  g_assert_error (data.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&data.error);
+  g_main_loop_unref (data.loop);
+  g_output_stream_close (sink, NULL, NULL);
+  g_remove (path);
+}
+
 static void
 add_credentials (KiosHttpRequest *request)
 {
@@ -522,6 +902,10 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/http/black-hole-cancel", test_black_hole_cancel);
   g_test_add_func ("/kios/http/black-hole-timeout", test_black_hole_timeout);
   g_test_add_func ("/kios/http/size-cap", test_size_cap);
+  g_test_add_func ("/kios/http/stream-flat-memory", test_stream_flat_memory);
+  g_test_add_func ("/kios/http/stream-limit", test_stream_limit);
+  g_test_add_func ("/kios/http/stream-statuses", test_stream_statuses);
+  g_test_add_func ("/kios/http/stream-cancel", test_stream_cancel);
   g_test_add_func ("/kios/http/redirect-same-host", test_redirect_same_host);
   g_test_add_func ("/kios/http/redirect-other-host", test_redirect_other_host);
   g_test_add_func ("/kios/http/redirect-loop", test_redirect_loop);
