@@ -8,6 +8,7 @@
 #include "kios-readium-client.h"
 
 #include "kios-http.h"
+#include "kios-json.h"
 #include "kios-opds-feed.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -285,10 +286,9 @@ kios_readium_progression_parse (const char         *data,
                                 KiosReadiumFlavour *flavour,
                                 GError            **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError)     local_error = NULL;
-  JsonNode              *root;
-  JsonObject            *object;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError)   local_error = NULL;
+  JsonObject          *object;
 
   if (data == NULL || len == 0)
     return NULL;
@@ -301,31 +301,14 @@ kios_readium_progression_parse (const char         *data,
     if (i == len)
       return NULL;
   }
-  if (len > KIOS_READIUM_MAX_DOCUMENT)
+  root = kios_json_parse_bounded (data, (gssize) len, KIOS_READIUM_MAX_DOCUMENT, MAX_JSON_DEPTH, &local_error);
+  if (root == NULL)
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The progression document is larger than Kios accepts");
+                   "The server did not answer with a progression document (%s)", local_error->message);
       return NULL;
     }
-  if (!g_utf8_validate (data, (gssize) len, NULL))
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The progression document is not valid UTF-8");
-      return NULL;
-    }
-  if (!kios_opds_json_check_depth (data, len, MAX_JSON_DEPTH, error))
-    return NULL;
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The server did not answer with a progression document (not JSON: %s)",
-                   local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                    "The server did not answer with a progression document");
