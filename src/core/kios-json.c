@@ -126,9 +126,9 @@ kios_json_parse_bounded (const char *data,
 }
 
 JsonNode *
-kios_json_parse_bytes (GBytes *bytes,
-                       gsize   max_bytes,
-                       guint   max_depth,
+kios_json_parse_bytes (GBytes  *bytes,
+                       gsize    max_bytes,
+                       guint    max_depth,
                        GError **error)
 {
   gsize       size = 0;

@@ -7,6 +7,7 @@
 
 #include "kios-fake-server.h"
 #include "kios-http.h"
+#include "kios-origin.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -886,6 +887,326 @@ test_tls_verified (void)
   g_rmdir (dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* HTTP authentication done by libcurl, checked by a server that knows
+ * Basic and Digest (RFC 7616, MD5, qop=auth) for bob / hunter2. */
+
+#define AUTH_USER "bob"
+#define AUTH_PASSWORD "hunter2"
+#define AUTH_REALM "kios-test"
+#define AUTH_NONCE "0123456789abcdef"
+
+static char *
+md5_hex (const char *text)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_MD5, text, -1);
+}
+
+/* The value of name="…" or name=… in a Digest header, or NULL. */
+static char *
+digest_param (const char *header,
+              const char *name)
+{
+  const char *p = header;
+  gsize       len = strlen (name);
+
+  while ((p = strstr (p, name)) != NULL)
+    {
+      gboolean starts = p == header || p[-1] == ' ' || p[-1] == ',';
+
+      p += len;
+      if (!starts || *p != '=')
+        continue;
+      p++;
+      if (*p == '"')
+        {
+          const char *end = strchr (p + 1, '"');
+          return end != NULL ? g_strndup (p + 1, end - p - 1) : NULL;
+        }
+      return g_strndup (p, strcspn (p, ", "));
+    }
+  return NULL;
+}
+
+static gboolean
+digest_ok (const KiosFakeRequest *request,
+           const char            *header)
+{
+  g_autofree char *user = digest_param (header, "username");
+  g_autofree char *realm = digest_param (header, "realm");
+  g_autofree char *nonce = digest_param (header, "nonce");
+  g_autofree char *uri = digest_param (header, "uri");
+  g_autofree char *response = digest_param (header, "response");
+  g_autofree char *qop = digest_param (header, "qop");
+  g_autofree char *nc = digest_param (header, "nc");
+  g_autofree char *cnonce = digest_param (header, "cnonce");
+  g_autofree char *a1 = NULL;
+  g_autofree char *a2 = NULL;
+  g_autofree char *ha1 = NULL;
+  g_autofree char *ha2 = NULL;
+  g_autofree char *all = NULL;
+  g_autofree char *expected = NULL;
+
+  if (user == NULL || realm == NULL || nonce == NULL || uri == NULL || response == NULL || qop == NULL || nc == NULL || cnonce == NULL)
+    return FALSE;
+  if (!g_str_equal (user, AUTH_USER) || !g_str_equal (realm, AUTH_REALM) || !g_str_equal (nonce, AUTH_NONCE) || !g_str_equal (uri, request->path))
+    return FALSE;
+  a1 = g_strdup_printf ("%s:%s:%s", AUTH_USER, AUTH_REALM, AUTH_PASSWORD);
+  a2 = g_strdup_printf ("%s:%s", request->method, uri);
+  ha1 = md5_hex (a1);
+  ha2 = md5_hex (a2);
+  all = g_strdup_printf ("%s:%s:%s:%s:%s:%s", ha1, nonce, nc, cnonce, qop, ha2);
+  expected = md5_hex (all);
+  return g_str_equal (expected, response);
+}
+
+static void
+auth_handler (KiosFakeServer        *server,
+              const KiosFakeRequest *request,
+              KiosFakeResponse      *response,
+              gpointer               user_data)
+{
+  const char *authorization = kios_fake_request_get_header (request, "Authorization");
+
+  if (g_str_has_prefix (request->path, "/basic"))
+    {
+      g_autofree char *pair = g_base64_encode ((const guchar *) AUTH_USER ":" AUTH_PASSWORD, strlen (AUTH_USER ":" AUTH_PASSWORD));
+      g_autofree char *expected = g_strconcat ("Basic ", pair, NULL);
+
+      if (authorization != NULL && g_str_equal (authorization, expected))
+        kios_fake_response_set_text (response, 200, "text/plain", "welcome");
+      else
+        {
+          kios_fake_response_set_text (response, 401, "text/html", "<html>sign in</html>");
+          kios_fake_response_add_header (response, "WWW-Authenticate", "Basic realm=\"" AUTH_REALM "\"");
+        }
+    }
+  else if (g_str_has_prefix (request->path, "/digest"))
+    {
+      if (authorization != NULL && g_str_has_prefix (authorization, "Digest ") && digest_ok (request, authorization))
+        kios_fake_response_set_text (response, 200, "text/plain", "welcome");
+      else
+        {
+          kios_fake_response_set_text (response, 401, "text/html", "<html>sign in</html>");
+          kios_fake_response_add_header (response, "WWW-Authenticate",
+                                         "Digest realm=\"" AUTH_REALM "\", qop=\"auth\", nonce=\"" AUTH_NONCE "\", algorithm=MD5");
+        }
+    }
+  else
+    echo_handler (server, request, response, user_data);
+}
+
+static KiosHttpResponse *
+auth_get (const char  *url,
+          KiosHttpAuth auth,
+          const char  *password,
+          GError     **error)
+{
+  g_autoptr (KiosHttpRequest) request = kios_http_request_new ("GET", url);
+
+  kios_http_request_set_auth (request, auth, AUTH_USER, password);
+  return kios_http_send_sync (request, NULL, error);
+}
+
+static guint
+count_authorized (KiosFakeServer *server)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < kios_fake_server_get_n_requests (server); i++)
+    {
+      g_autoptr (KiosFakeRequest) seen = kios_fake_server_get_request (server, i);
+
+      if (kios_fake_request_get_header (seen, "Authorization") != NULL)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_auth_basic_digest (void)
+{
+  g_autoptr (KiosFakeServer) server = kios_fake_server_new (auth_handler, NULL);
+  const struct
+  {
+    const char  *path;
+    KiosHttpAuth auth;
+    const char  *password;
+    guint        status;
+    guint        n_requests; /* on the wire */
+  } cases[] = {
+    /* Basic goes with the first request. */
+    { "/basic", KIOS_HTTP_AUTH_BASIC, AUTH_PASSWORD, 200, 1 },
+    { "/basic", KIOS_HTTP_AUTH_BASIC, "wrong", 401, 1 },
+    /* Digest answers the challenge. */
+    { "/digest", KIOS_HTTP_AUTH_DIGEST, AUTH_PASSWORD, 200, 2 },
+    { "/digest?q=1", KIOS_HTTP_AUTH_DIGEST, AUTH_PASSWORD, 200, 2 },
+    { "/digest", KIOS_HTTP_AUTH_DIGEST, "wrong", 401, 2 },
+    /* Any: whichever the challenge names. */
+    { "/digest", KIOS_HTTP_AUTH_ANY, AUTH_PASSWORD, 200, 2 },
+    { "/basic", KIOS_HTTP_AUTH_ANY, AUTH_PASSWORD, 200, 2 },
+    /* None: nothing is sent, the 401 is the answer. */
+    { "/basic", KIOS_HTTP_AUTH_NONE, AUTH_PASSWORD, 401, 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char             *url = g_strdup_printf ("%s%s", kios_fake_server_get_url (server), cases[i].path);
+      g_autoptr (KiosHttpResponse) response = NULL;
+      g_autoptr (GError)           error = NULL;
+
+      g_test_message ("case %u: %s", i, cases[i].path);
+      kios_fake_server_clear_log (server);
+      response = auth_get (url, cases[i].auth, cases[i].password, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (response->status, ==, cases[i].status);
+      g_assert_cmpuint (kios_fake_server_get_n_requests (server), ==, cases[i].n_requests);
+      if (cases[i].status == 200)
+        g_assert_cmpmem (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body), "welcome", 7);
+      if (cases[i].auth == KIOS_HTTP_AUTH_NONE)
+        g_assert_cmpuint (count_authorized (server), ==, 0);
+    }
+}
+
+/* A same-origin redirect keeps the credentials; one to another origin drops
+ * them for good, also when a later redirect comes back. */
+static void
+test_auth_redirects (void)
+{
+  g_autoptr (KiosFakeServer) a = kios_fake_server_new (auth_handler, NULL);
+  g_autoptr (KiosFakeServer) b = kios_fake_server_new (auth_handler, NULL);
+
+  {
+    g_autofree char             *target = g_strdup_printf ("%s/digest", kios_fake_server_get_url (a));
+    g_autofree char             *escaped = g_uri_escape_string (target, NULL, FALSE);
+    g_autofree char             *url = g_strdup_printf ("%s/away?to=%s", kios_fake_server_get_url (a), escaped);
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+
+    response = auth_get (url, KIOS_HTTP_AUTH_ANY, AUTH_PASSWORD, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+
+  for (guint digest = 0; digest < 2; digest++)
+    {
+      g_autofree char             *target = g_strdup_printf ("%s/%s", kios_fake_server_get_url (b), digest ? "digest" : "basic");
+      g_autofree char             *escaped = g_uri_escape_string (target, NULL, FALSE);
+      g_autofree char             *url = g_strdup_printf ("%s/away?to=%s", kios_fake_server_get_url (a), escaped);
+      g_autoptr (KiosHttpResponse) response = NULL;
+      g_autoptr (GError)           error = NULL;
+
+      kios_fake_server_clear_log (a);
+      kios_fake_server_clear_log (b);
+      response = auth_get (url, digest ? KIOS_HTTP_AUTH_DIGEST : KIOS_HTTP_AUTH_BASIC, AUTH_PASSWORD, &error);
+      g_assert_no_error (error);
+      /* b asked, and got nothing: its 401 is the answer. */
+      g_assert_cmpuint (response->status, ==, 401);
+      g_assert_cmpuint (kios_fake_server_get_n_requests (b), ==, 1);
+      g_assert_cmpuint (count_authorized (b), ==, 0);
+      if (!digest)
+        g_assert_cmpuint (count_authorized (a), ==, 1); /* Basic went to a, preemptively */
+    }
+
+  /* a → b → back to a: once left, the origin never gets them again. */
+  {
+    g_autofree char             *final = g_strdup_printf ("%s/basic", kios_fake_server_get_url (a));
+    g_autofree char             *final_escaped = g_uri_escape_string (final, NULL, FALSE);
+    g_autofree char             *via = g_strdup_printf ("%s/away?to=%s", kios_fake_server_get_url (b), final_escaped);
+    g_autofree char             *via_escaped = g_uri_escape_string (via, NULL, FALSE);
+    g_autofree char             *url = g_strdup_printf ("%s/away?to=%s", kios_fake_server_get_url (a), via_escaped);
+    g_autoptr (KiosHttpResponse) response = NULL;
+    g_autoptr (GError)           error = NULL;
+    g_autoptr (KiosFakeRequest)  last = NULL;
+
+    kios_fake_server_clear_log (a);
+    kios_fake_server_clear_log (b);
+    response = auth_get (url, KIOS_HTTP_AUTH_BASIC, AUTH_PASSWORD, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (response->status, ==, 401);
+    g_assert_cmpuint (response->n_redirects, ==, 2);
+    g_assert_cmpuint (kios_fake_server_get_n_requests (a), ==, 2);
+    last = kios_fake_server_get_request (a, 1);
+    g_assert_cmpstr (last->path, ==, "/basic");
+    g_assert_null (kios_fake_request_get_header (last, "Authorization"));
+    g_assert_cmpuint (count_authorized (b), ==, 0);
+  }
+}
+
+/* With debugging on, neither the password nor the user name reach the log. */
+static void
+test_auth_not_logged (void)
+{
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (auth_handler, NULL);
+  g_autofree char             *url = g_strdup_printf ("%s/digest", kios_fake_server_get_url (server));
+  g_autofree char             *basic_url = g_strdup_printf ("%s/basic", kios_fake_server_get_url (server));
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (KiosHttpResponse) basic = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *log = NULL;
+  g_autofree char             *encoded = g_base64_encode ((const guchar *) AUTH_USER ":" AUTH_PASSWORD, strlen (AUTH_USER ":" AUTH_PASSWORD));
+
+  g_setenv ("KIOS_HTTP_DEBUG", "1", TRUE);
+  g_mutex_lock (&log_lock);
+  g_string_truncate (captured_log, 0);
+  g_mutex_unlock (&log_lock);
+  response = auth_get (url, KIOS_HTTP_AUTH_ANY, AUTH_PASSWORD, &error);
+  g_assert_no_error (error);
+  basic = auth_get (basic_url, KIOS_HTTP_AUTH_BASIC, AUTH_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_unsetenv ("KIOS_HTTP_DEBUG");
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (basic->status, ==, 200);
+
+  g_mutex_lock (&log_lock);
+  log = g_strdup (captured_log->str);
+  g_mutex_unlock (&log_lock);
+  g_assert_nonnull (strstr (log, "Authorization: REDACTED"));
+  g_assert_null (strstr (log, AUTH_PASSWORD));
+  g_assert_null (strstr (log, encoded));
+  g_assert_null (strstr (log, "'" AUTH_USER "'"));
+  g_assert_null (strstr (log, "\"" AUTH_USER "\""));
+}
+
+static void
+test_origin (void)
+{
+  const struct
+  {
+    const char *url;
+    const char *origin;
+  } cases[] = {
+    { "http://Example.ORG/opds", "http://example.org:80" },
+    { "http://example.org:80/x", "http://example.org:80" },
+    { "HTTPS://example.org/x?y#z", "https://example.org:443" },
+    { "https://bob:pw@example.org:8443/", "https://example.org:8443" },
+    { "http://[::1]:8080/", "http://[::1]:8080" },
+    { "http://127.0.0.1:1/kosync", "http://127.0.0.1:1" },
+    { "ftp://example.org/", NULL },
+    { "file:///etc/passwd", NULL },
+    { "/relative/path", NULL },
+    { "not a url", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *origin = kios_origin_from_url (cases[i].url);
+
+      g_assert_cmpstr (origin, ==, cases[i].origin);
+      if (origin != NULL)
+        g_assert_true (kios_origin_matches (origin, cases[i].url));
+    }
+  g_assert_null (kios_origin_from_url (NULL));
+  g_assert_true (kios_origin_same ("http://a.example/x", "HTTP://A.example:80/y"));
+  g_assert_false (kios_origin_same ("http://a.example/", "https://a.example/"));
+  g_assert_false (kios_origin_same ("http://a.example/", "http://a.example:8080/"));
+  g_assert_false (kios_origin_same ("http://a.example/", "http://b.example/"));
+  g_assert_false (kios_origin_same ("http://a.example.evil/", "http://a.example/"));
+  g_assert_false (kios_origin_same (NULL, NULL));
+  g_assert_false (kios_origin_matches (NULL, "http://a.example/"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -912,6 +1233,10 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/http/errors", test_errors);
   g_test_add_func ("/kios/http/debug-redacted", test_debug_redacted);
   g_test_add_func ("/kios/http/tls-verified", test_tls_verified);
+  g_test_add_func ("/kios/http/auth-basic-digest", test_auth_basic_digest);
+  g_test_add_func ("/kios/http/auth-redirects", test_auth_redirects);
+  g_test_add_func ("/kios/http/auth-not-logged", test_auth_not_logged);
+  g_test_add_func ("/kios/http/origin", test_origin);
 
   return g_test_run ();
 }

@@ -127,9 +127,9 @@ test_size (void)
 static void
 test_readers (void)
 {
-  g_autofree char                  *inner = nested ("[", "]", 70, "1");
-  g_autofree char                  *deep = g_strdup_printf ("{\"progression\":0.5,\"x\":%s}", inner);
-  const char                       *fine = "{\"progression\":0.5,\"modified\":\"2026-01-01T00:00:00Z\"}";
+  g_autofree char                   *inner = nested ("[", "]", 70, "1");
+  g_autofree char                   *deep = g_strdup_printf ("{\"progression\":0.5,\"x\":%s}", inner);
+  const char                        *fine = "{\"progression\":0.5,\"modified\":\"2026-01-01T00:00:00Z\"}";
   g_autoptr (KiosReadiumProgression) progression = NULL;
   g_autoptr (GError)                 error = NULL;
 

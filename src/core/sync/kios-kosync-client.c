@@ -360,12 +360,9 @@ build_request (KiosKosyncClient *self,
 
   if (auth == KIOS_KOSYNC_AUTH_BASIC)
     {
-      g_autofree char *pair = g_strdup_printf ("%s:%s", self->username != NULL ? self->username : "",
-                                               self->password != NULL ? self->password : "");
-      g_autofree char *b64 = g_base64_encode ((const guchar *) pair, strlen (pair));
-      g_autofree char *value = g_strconcat ("Basic ", b64, NULL);
-
-      kios_http_request_add_header (request, "Authorization", value);
+      /* libcurl builds the header, and only for the server's own origin. */
+      kios_http_request_set_auth (request, KIOS_HTTP_AUTH_BASIC, self->username != NULL ? self->username : "",
+                                  self->password != NULL ? self->password : "");
     }
   else if (self->username != NULL && *self->username != '\0')
     {
