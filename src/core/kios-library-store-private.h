@@ -40,7 +40,6 @@ G_BEGIN_DECLS
  * case only; not worth the disk wear and latency of a per-page fsync.
  */
 
-
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 5000
 #define SYNC_LOG_MAX_ROWS 1000
@@ -171,7 +170,6 @@ gboolean          kios_store_run_sync_op               (KiosLibraryStore *self,
                                                         gint64           *result_id,
                                                         GError          **error);
 gpointer          kios_store_writer_worker             (gpointer data);
-
 
 /* clang-format on */
 

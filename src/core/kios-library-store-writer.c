@@ -44,7 +44,6 @@ kios_store_op_unref (Op *op)
   g_atomic_rc_box_release_full (op, (GDestroyNotify) op_clear);
 }
 
-
 /* Queues `op` (taking ownership); FALSE if the store is shutting down. */
 gboolean
 kios_store_enqueue (KiosLibraryStore *self,
@@ -118,18 +117,18 @@ write_save_position (Conn    *conn,
   sqlite3_stmt *stmt;
 
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO positions (hash, " POSITION_COLUMNS ")"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                       " ON CONFLICT (hash) DO UPDATE SET"
-                       " format = excluded.format, chapter = excluded.chapter,"
-                       " chapter_href = excluded.chapter_href,"
-                       " chapter_title = excluded.chapter_title,"
-                       " char_offset = excluded.char_offset,"
-                       " chapter_progress = excluded.chapter_progress,"
-                       " total_progress = excluded.total_progress,"
-                       " xpointer = excluded.xpointer, updated_at = excluded.updated_at,"
-                       " device = excluded.device, device_id = excluded.device_id",
-                       error);
+                                  "INSERT INTO positions (hash, " POSITION_COLUMNS ")"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                                  " ON CONFLICT (hash) DO UPDATE SET"
+                                  " format = excluded.format, chapter = excluded.chapter,"
+                                  " chapter_href = excluded.chapter_href,"
+                                  " chapter_title = excluded.chapter_title,"
+                                  " char_offset = excluded.char_offset,"
+                                  " chapter_progress = excluded.chapter_progress,"
+                                  " total_progress = excluded.total_progress,"
+                                  " xpointer = excluded.xpointer, updated_at = excluded.updated_at,"
+                                  " device = excluded.device, device_id = excluded.device_id",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->hash, -1, SQLITE_STATIC);
@@ -156,17 +155,17 @@ write_upsert_book (Conn    *conn,
   /* A rescan must not move a book back in the recent list nor reset its
    * progress, which the saved position owns. */
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO books (hash, path, size, format, title, authors, cover_path,"
-                       " added_at, last_opened_at, progress)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                       "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10))"
-                       " ON CONFLICT (hash) DO UPDATE SET"
-                       " path = excluded.path, size = excluded.size, format = excluded.format,"
-                       " title = excluded.title, authors = excluded.authors,"
-                       " cover_path = excluded.cover_path,"
-                       " added_at = CASE WHEN added_at > 0 THEN added_at ELSE excluded.added_at END,"
-                       " last_opened_at = MAX (last_opened_at, excluded.last_opened_at)",
-                       error);
+                                  "INSERT INTO books (hash, path, size, format, title, authors, cover_path,"
+                                  " added_at, last_opened_at, progress)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                                  "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10))"
+                                  " ON CONFLICT (hash) DO UPDATE SET"
+                                  " path = excluded.path, size = excluded.size, format = excluded.format,"
+                                  " title = excluded.title, authors = excluded.authors,"
+                                  " cover_path = excluded.cover_path,"
+                                  " added_at = CASE WHEN added_at > 0 THEN added_at ELSE excluded.added_at END,"
+                                  " last_opened_at = MAX (last_opened_at, excluded.last_opened_at)",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, book->hash, -1, SQLITE_STATIC);
@@ -188,8 +187,8 @@ write_touch_book (Conn    *conn,
                   GError **error)
 {
   sqlite3_stmt *stmt = kios_store_conn_prepare (conn,
-                                     "UPDATE books SET last_opened_at = ?2 WHERE hash = ?1",
-                                     error);
+                                                "UPDATE books SET last_opened_at = ?2 WHERE hash = ?1",
+                                                error);
 
   if (stmt == NULL)
     return FALSE;
@@ -209,9 +208,9 @@ write_book_meta (Conn    *conn,
     stmt = kios_store_conn_prepare (conn, "DELETE FROM book_meta WHERE hash = ?1 AND key = ?2", error);
   else
     stmt = kios_store_conn_prepare (conn,
-                         "INSERT INTO book_meta (hash, key, value) VALUES (?1, ?2, ?3)"
-                         " ON CONFLICT (hash, key) DO UPDATE SET value = excluded.value",
-                         error);
+                                    "INSERT INTO book_meta (hash, key, value) VALUES (?1, ?2, ?3)"
+                                    " ON CONFLICT (hash, key) DO UPDATE SET value = excluded.value",
+                                    error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->hash, -1, SQLITE_STATIC);
@@ -235,13 +234,13 @@ write_sync_state (Conn    *conn,
     case OP_SET_PENDING:
       /* pending_since keeps the time the push first became pending. */
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, pending_json,"
-                           " pending_updated_at, pending_since) VALUES (?1, ?2, ?3, ?4, ?5)"
-                           " ON CONFLICT (hash, source) DO UPDATE SET"
-                           " pending_json = excluded.pending_json,"
-                           " pending_updated_at = excluded.pending_updated_at,"
-                           " pending_since = COALESCE (pending_since, excluded.pending_since)",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, pending_json,"
+                                      " pending_updated_at, pending_since) VALUES (?1, ?2, ?3, ?4, ?5)"
+                                      " ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " pending_json = excluded.pending_json,"
+                                      " pending_updated_at = excluded.pending_updated_at,"
+                                      " pending_since = COALESCE (pending_since, excluded.pending_since)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       json = kios_store_position_to_json_string (op->position);
@@ -254,10 +253,10 @@ write_sync_state (Conn    *conn,
       /* Only the push that was sent is cleared: a newer pending position
        * queued while it was in flight has another updated_at and stays. */
       stmt = kios_store_conn_prepare (conn,
-                           "UPDATE sync_state SET pending_json = NULL,"
-                           " pending_updated_at = NULL, pending_since = NULL"
-                           " WHERE hash = ?1 AND source = ?2 AND pending_updated_at = ?3",
-                           error);
+                                      "UPDATE sync_state SET pending_json = NULL,"
+                                      " pending_updated_at = NULL, pending_since = NULL"
+                                      " WHERE hash = ?1 AND source = ?2 AND pending_updated_at = ?3",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 3, op->number);
@@ -265,11 +264,11 @@ write_sync_state (Conn    *conn,
 
     case OP_SET_LAST_PUSHED:
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, last_pushed_json, last_pushed_at)"
-                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
-                           " last_pushed_json = excluded.last_pushed_json,"
-                           " last_pushed_at = excluded.last_pushed_at",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, last_pushed_json, last_pushed_at)"
+                                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " last_pushed_json = excluded.last_pushed_json,"
+                                      " last_pushed_at = excluded.last_pushed_at",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       json = kios_store_position_to_json_string (op->position);
@@ -279,11 +278,11 @@ write_sync_state (Conn    *conn,
 
     case OP_SET_LAST_REMOTE:
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, last_remote_json, last_remote_at)"
-                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
-                           " last_remote_json = excluded.last_remote_json,"
-                           " last_remote_at = excluded.last_remote_at",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, last_remote_json, last_remote_at)"
+                                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " last_remote_json = excluded.last_remote_json,"
+                                      " last_remote_at = excluded.last_remote_at",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       kios_store_bind_text (stmt, 3, op->text);
@@ -307,9 +306,9 @@ write_log_sync (Conn    *conn,
   sqlite3_stmt *stmt;
 
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO sync_log (at, hash, source, event, detail)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5)",
-                       error);
+                                  "INSERT INTO sync_log (at, hash, source, event, detail)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
@@ -386,8 +385,8 @@ write_source (Conn    *conn,
     {
       /* By id when the caller has one (which allows a rename), else by name. */
       stmt = kios_store_conn_prepare (conn,
-                           "SELECT name FROM sources WHERE (?1 > 0 AND id = ?1) OR (?1 <= 0 AND name = ?2)",
-                           error);
+                                      "SELECT name FROM sources WHERE (?1 > 0 AND id = ?1) OR (?1 <= 0 AND name = ?2)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, src->id);
@@ -410,9 +409,9 @@ write_source (Conn    *conn,
         return FALSE;
 
       stmt = kios_store_conn_prepare (conn,
-                           "UPDATE sources SET name = ?2, kind = ?3, url = ?4, auth = ?5,"
-                           " username = ?6, settings_json = ?7 WHERE name = ?1",
-                           error);
+                                      "UPDATE sources SET name = ?2, kind = ?3, url = ?4, auth = ?5,"
+                                      " username = ?6, settings_json = ?7 WHERE name = ?1",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
@@ -423,9 +422,9 @@ write_source (Conn    *conn,
         return FALSE;
 
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sources (name, kind, url, auth, username, settings_json)"
-                           " VALUES (?2, ?3, ?4, ?5, ?6, ?7)",
-                           error);
+                                      "INSERT INTO sources (name, kind, url, auth, username, settings_json)"
+                                      " VALUES (?2, ?3, ?4, ?5, ?6, ?7)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
     }

@@ -12,15 +12,7 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_ENUM_TYPE (KiosSyncStatusState, kios_sync_status_state,
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFF, "off"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_NEVER, "never"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SYNCED, "synced"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_PENDING, "pending"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFFLINE, "offline"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_REFUSED, "refused"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_WRONG_URL, "wrong-url"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SERVER_ERROR, "server-error"))
+G_DEFINE_ENUM_TYPE (KiosSyncStatusState, kios_sync_status_state, G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFF, "off"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_NEVER, "never"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SYNCED, "synced"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_PENDING, "pending"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFFLINE, "offline"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_REFUSED, "refused"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_WRONG_URL, "wrong-url"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SERVER_ERROR, "server-error"))
 
 static const char *const state_words[] = {
   [KIOS_SYNC_STATUS_OFF] = "off",

@@ -35,10 +35,10 @@ typedef struct
   char               *source;    /* the source's name in the store */
   char               *book_hash; /* NULL: the source as a whole */
   KiosSyncStatusState state;
-  gint64              time;      /* unix seconds when state was set; 0 = never */
-  gint64              synced_at; /* the last exchange the server confirmed; 0 = never */
-  char               *server;    /* a label without secrets (kios_redact_url), nullable */
-  char               *detail;    /* untranslated, redacted detail; why pending; nullable */
+  gint64              time;         /* unix seconds when state was set; 0 = never */
+  gint64              synced_at;    /* the last exchange the server confirmed; 0 = never */
+  char               *server;       /* a label without secrets (kios_redact_url), nullable */
+  char               *detail;       /* untranslated, redacted detail; why pending; nullable */
   GQuark              error_domain; /* of the last failure, 0 when none: the ui */
   int                 error_code;   /* maps domain + code to a sentence */
 } KiosSyncStatus;
