@@ -163,7 +163,7 @@ source_add (int argc, char **argv)
   record = kios_source_manager_add (manager, spec, NULL, &error);
   if (record == NULL)
     {
-      if (g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
         return kiosctl_fail ("%s: remove it first", error->message);
       return fail_redacted (error);
     }

@@ -182,11 +182,11 @@ test_taken_names (void)
 
   record = kios_source_manager_add (manager, again, NULL, &error);
   g_assert_null (record);
-  g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&error);
   record = kios_source_manager_add (manager, other, NULL, &error);
   g_assert_null (record);
-  g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_assert_nonnull (strstr (error->message, "already set up"));
   g_clear_error (&error);
   record = kios_source_manager_add (manager, bad, NULL, &error);
@@ -209,7 +209,7 @@ test_taken_names (void)
 
     g_assert_no_error (error);
     g_assert_false (kios_source_manager_rename (manager, "Cat", "Sync", NULL, &error));
-    g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
     g_clear_error (&error);
     value = secret ("Sync", KIOS_SECRET_KIND_PASSWORD);
     g_assert_cmpstr (value, ==, "first-pw");
@@ -270,7 +270,7 @@ test_secret_failure (void)
     }
 
   {
-    g_autofree char               *path = db_path ();
+    g_autofree char              *path = db_path ();
     g_autoptr (KiosLibraryStore)  store = open_store ();
     g_autoptr (KiosSourceManager) manager = kios_source_manager_new (store);
     g_autoptr (KiosSourceSpec)    plain = kios_source_spec_new ("Plain", "opds", "https://h/opds", NULL, NULL);

@@ -359,7 +359,7 @@ name_is_free (KiosSourceManager *self,
 
   if (taken == NULL)
     return TRUE;
-  g_set_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED, "A source named “%s” already exists", name);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "A source named “%s” already exists", name);
   return FALSE;
 }
 
@@ -383,7 +383,7 @@ kios_source_manager_add (KiosSourceManager    *self,
 
       if (account != NULL)
         {
-          g_set_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED,
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                        "The KOReader sync account is already set up as “%s”", account->name);
           return NULL;
         }

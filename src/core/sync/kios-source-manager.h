@@ -29,8 +29,8 @@ G_BEGIN_DECLS
  * source was added, edited, renamed, switched on or off or removed.
  *
  * Errors: KIOS_SYNC_ERROR (SECRETS, WRONG_URL, UNSUPPORTED, …),
- * KIOS_STORE_ERROR (NOT_FOUND for an unknown name, FAILED for a taken one),
- * G_IO_ERROR_CANCELLED. Messages are untranslated detail without secrets.
+ * KIOS_STORE_ERROR (NOT_FOUND for an unknown name), G_IO_ERROR_EXISTS for a
+ * taken name or a second KOReader sync account, G_IO_ERROR_CANCELLED. Messages are untranslated detail without secrets.
  */
 
 /* What a person typed for a source: the full URL and the secrets. */
@@ -49,9 +49,9 @@ typedef struct
 /* What a connection test found. */
 typedef struct
 {
-  gboolean       ok;
-  GError        *error;               /* why it failed (nullable when ok) */
-  char          *suggested_url;       /* nullable: a URL that answered when this one did not;
+  gboolean ok;
+  GError  *error;                     /* why it failed (nullable when ok) */
+  char    *suggested_url;             /* nullable: a URL that answered when this one did not;
                                        * offer it, never use it silently */
   char          *server;              /* nullable: the catalog's title or the server's family */
   guint          n_entries;           /* OPDS: entries on the first page */
