@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <glib.h>
+
+#include "kios-source-manager.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The words the settings pages and the source dialog show for a source: a
+ * connection test's outcome and the failure of a change. Core messages are
+ * untranslated detail and never reach a person; the sentence comes from the
+ * error's domain and code, for the kind of source ("kosync", "opds",
+ * "kobo"), with "Did you mean …?" when the test found a URL that answers.
+ */
+
+/* clang-format off */
+char     *kios_source_test_describe  (const char                 *kind,
+                                      const KiosSourceTestResult *result) G_GNUC_WARN_UNUSED_RESULT;
+char     *kios_source_error_describe (const char                 *kind,
+                                      const GError               *error) G_GNUC_WARN_UNUSED_RESULT;
+/* clang-format on */
+
+G_END_DECLS
