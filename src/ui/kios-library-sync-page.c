@@ -125,7 +125,7 @@ show_error (KiosLibrarySyncPage *self,
             const char          *kind,
             const GError        *error)
 {
-  g_autofree char *sentence = kios_source_error_describe (kind, error);
+  g_autofree char *sentence = kios_source_error_describe (kind, NULL, error);
   GtkWidget       *dialog = adw_message_dialog_new (parent_window (self), heading, sentence);
 
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _ ("_Close"));

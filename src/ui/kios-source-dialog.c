@@ -316,7 +316,7 @@ show_error (KiosSourceDialog *self,
             const char       *kind,
             const GError     *error)
 {
-  g_autofree char *sentence = kios_source_error_describe (kind, error);
+  g_autofree char *sentence = kios_source_error_describe (kind, gtk_editable_get_text (self->url_row), error);
 
   set_message (self, sentence, TRUE);
 }
@@ -339,8 +339,8 @@ test_cb (GObject      *source_object,
     return;
   if (outcome == NULL || !outcome->ok)
     {
-      g_autofree char *sentence = outcome != NULL ? kios_source_test_describe (kind, outcome)
-                                                  : kios_source_error_describe (kind, error);
+      g_autofree char *sentence = outcome != NULL ? kios_source_test_describe (kind, call->fields.url, outcome)
+                                                  : kios_source_error_describe (kind, call->fields.url, error);
 
       end_call (self);
       set_message (self, sentence, TRUE);
@@ -363,7 +363,7 @@ test_cb (GObject      *source_object,
 
   end_call (self);
   {
-    g_autofree char *sentence = kios_source_test_describe (kind, outcome);
+    g_autofree char *sentence = kios_source_test_describe (kind, call->fields.url, outcome);
 
     set_message (self, sentence, FALSE);
   }

@@ -11,16 +11,19 @@ G_BEGIN_DECLS
 
 /*
  * The words the settings pages and the source dialog show for a source: a
- * connection test's outcome and the failure of a change. Core messages are
- * untranslated detail and never reach a person; the sentence comes from the
- * error's domain and code, for the kind of source ("kosync", "opds",
- * "kobo"), with "Did you mean …?" when the test found a URL that answers.
+ * connection test's outcome and the failure of a change. The sentence is
+ * kios-error-messages' for the error's domain and code, naming the server
+ * by the host of url (nullable), with "Did you mean …?" when the test found
+ * a URL that answers; a few errors read differently for a source of this
+ * kind ("kosync", "opds", "kobo"): a Kobo token, a taken source name.
  */
 
 /* clang-format off */
 char     *kios_source_test_describe  (const char                 *kind,
+                                      const char                 *url,
                                       const KiosSourceTestResult *result) G_GNUC_WARN_UNUSED_RESULT;
 char     *kios_source_error_describe (const char                 *kind,
+                                      const char                 *url,
                                       const GError               *error) G_GNUC_WARN_UNUSED_RESULT;
 /* clang-format on */
 

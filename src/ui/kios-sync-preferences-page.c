@@ -141,6 +141,13 @@ show_suggestion (KiosSyncPreferencesPage *self,
   gtk_widget_set_visible (self->suggest_button, url != NULL);
 }
 
+/* For the host a sentence names. */
+static const char *
+typed_url (KiosSyncPreferencesPage *self)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+}
+
 static gboolean
 is_busy (KiosSyncPreferencesPage *self)
 {
@@ -265,7 +272,7 @@ show_test_result (KiosSyncPreferencesPage    *self,
                   const KiosSourceTestResult *result,
                   gboolean                    after_save)
 {
-  g_autofree char *sentence = kios_source_test_describe ("kosync", result);
+  g_autofree char *sentence = kios_source_test_describe ("kosync", typed_url (self), result);
   g_autofree char *text = NULL;
 
   if (!after_save)
@@ -297,7 +304,7 @@ test_cb (GObject      *source,
   set_busy (self, NULL);
   if (outcome == NULL)
     {
-      g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
       set_result (self, sentence, TRUE);
       return;
@@ -367,7 +374,7 @@ saved_test_cb (GObject      *source,
   self->saved = FALSE;
   if (outcome == NULL)
     {
-      g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
       g_autofree char *text = g_strdup_printf (_ ("Saved, but the connection does not work yet. %s"), sentence);
 
       set_result (self, text, TRUE);
@@ -400,7 +407,7 @@ save_cb (GObject      *source,
     return;
   if (record == NULL)
     {
-      g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
       set_busy (self, NULL);
       set_result (self, sentence, TRUE);
@@ -460,7 +467,7 @@ enabled_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   {
-    g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+    g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
     /* The switch shows what is stored. */
     self->account_enabled = !self->account_enabled;
@@ -516,7 +523,7 @@ removed_cb (GObject      *source,
   set_busy (self, NULL);
   if (!ok)
     {
-      g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
       set_result (self, sentence, TRUE);
       return;
@@ -581,7 +588,7 @@ load_cb (GObject      *source,
   self = KIOS_SYNC_PREFERENCES_PAGE (user_data);
   if (error != NULL)
     {
-      g_autofree char *sentence = kios_source_error_describe ("kosync", error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
       set_result (self, sentence, TRUE);
       return;

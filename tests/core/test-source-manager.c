@@ -191,7 +191,7 @@ test_taken_names (void)
   g_clear_error (&error);
   record = kios_source_manager_add (manager, bad, NULL, &error);
   g_assert_null (record);
-  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL);
+  g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_INVALID_URL);
   g_clear_error (&error);
 
   value = secret ("Sync", KIOS_SECRET_KIND_PASSWORD);
@@ -421,6 +421,14 @@ test_kosync (void)
   g_assert_null (result->suggested_url);
 }
 
+/* A web page where a catalog was expected (the catalog client's code for it). */
+static void
+assert_web_page (const GError *error)
+{
+  g_assert_true (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL) ||
+                 g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG));
+}
+
 static void
 test_opds (void)
 {
@@ -453,16 +461,27 @@ test_opds (void)
    * catalog, and the catalog path that answers a feed is suggested. */
   result = run_test (manager, "opds", root, "kios", "kios-pass", NULL);
   g_assert_false (result->ok);
-  g_assert_error (result->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL);
+  assert_web_page (result->error);
   g_assert_cmpstr (result->suggested_url, ==, catalog);
   g_assert_nonnull (strstr (result->error->message, "Did you mean"));
   g_clear_pointer (&result, kios_source_test_result_free);
+
+  /* A path that is not there: the catalog path is suggested, as a wrong address. */
+  {
+    g_autofree char *missing = g_strconcat (kios_fake_opds_get_url (fake), "/catalog", NULL);
+
+    result = run_test (manager, "opds", missing, "kios", "kios-pass", NULL);
+    g_assert_false (result->ok);
+    g_assert_error (result->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL);
+    g_assert_cmpstr (result->suggested_url, ==, catalog);
+    g_clear_pointer (&result, kios_source_test_result_free);
+  }
 
   /* No catalog anywhere on that server: no suggestion. */
   kios_fake_opds_add (open, "/", 200, "text/html", LOGIN_PAGE);
   result = run_test (manager, "opds", open_root, NULL, NULL, NULL);
   g_assert_false (result->ok);
-  g_assert_error (result->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  assert_web_page (result->error);
   g_assert_null (result->suggested_url);
   g_clear_pointer (&result, kios_source_test_result_free);
 

@@ -7,6 +7,7 @@
 
 #include "kios-application.h"
 #include "kios-fake-kosync.h"
+#include "kios-fake-opds.h"
 #include "kios-library-sync-page.h"
 #include "kios-preferences-window.h"
 #include "kios-secrets.h"
@@ -393,7 +394,7 @@ test_dead_server (void)
   g_test_message ("test: %s", text);
   g_assert_true (gtk_widget_get_visible (result));
   g_assert_true (gtk_widget_has_css_class (result, "error"));
-  g_assert_nonnull (strstr (text, "could not reach the server"));
+  g_assert_nonnull (strstr (text, "could not reach"));
   g_assert_null (strstr (text, "Connected"));
   /* Neither libcurl's nor the core's English. */
   g_assert_null (strstr (text, "Failed to connect"));
@@ -404,7 +405,7 @@ test_dead_server (void)
   text = gtk_label_get_text (GTK_LABEL (result));
   g_test_message ("save: %s", text);
   g_assert_true (g_str_has_prefix (text, "Saved, but"));
-  g_assert_nonnull (strstr (text, "could not reach the server"));
+  g_assert_nonnull (strstr (text, "could not reach"));
   g_assert_true (gtk_widget_has_css_class (result, "error"));
   g_assert_null (strstr (text, "Connected"));
   g_assert_null (strstr (text, "synced"));
@@ -502,6 +503,69 @@ test_library_sync_page (void)
   prefs_close (&prefs);
 }
 
+static gboolean
+dialog_idle (gpointer data)
+{
+  return !kios_source_dialog_is_busy (data);
+}
+
+/* The source dialog: a login page at the typed address gets a suggestion
+ * in words, never "Connected"; a server that hangs can be stopped. */
+static void
+test_source_dialog (void)
+{
+  g_autoptr (KiosLibraryStore)  store = kios_test_new_store ();
+  g_autoptr (KiosSourceManager) manager = kios_source_manager_new (store);
+  g_autoptr (KiosFakeOpds)      fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (KiosFakeKosync)    hanging = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char              *root = g_strconcat (kios_fake_opds_get_url (fake), "/", NULL);
+  g_autofree char              *expected = g_strdup_printf ("Did you mean %s/opds?", kios_fake_opds_get_url (fake));
+  g_autofree char              *hang_url = g_strconcat (kios_fake_kosync_get_host_url (hanging), "/opds", NULL);
+  g_autofree char              *shot = NULL;
+  KiosSourceDialog             *dialog;
+  GtkWidget                    *stop;
+  const char                   *message;
+  gint64                        clicked;
+
+  kios_fake_opds_add (fake, "/", 200, "text/html", "<!DOCTYPE html><html><body><form>Sign in</form></body></html>");
+  kios_fake_opds_add_fixture (fake, "/opds", "application/atom+xml;profile=opds-catalog", "calibre-web-root.xml");
+  kios_fake_kosync_set_delay (hanging, 0, TRUE);
+
+  dialog = kios_source_dialog_new_for_manager (NULL, manager, NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  kios_test_wait_for_paint (GTK_WIDGET (dialog));
+  kios_source_dialog_set_fields (dialog, "Calibre-Web", root, NULL, NULL);
+  kios_source_dialog_test (dialog);
+  g_assert_true (kios_test_wait_until (dialog_idle, dialog, WAIT_MS));
+  message = kios_source_dialog_get_message (dialog);
+  g_test_message ("dialog: %s", message);
+  g_assert_nonnull (strstr (message, expected));
+  g_assert_null (strstr (message, "Connected"));
+  g_assert_null (strstr (message, "login page answered"));
+  shot = kios_test_save_screenshot (GTK_WIDGET (dialog), "source-dialog-did-you-mean");
+
+  stop = find_named (GTK_WIDGET (dialog), "stop-button");
+  g_assert_false (gtk_widget_get_visible (stop));
+  kios_source_dialog_set_fields (dialog, "Hangs", hang_url, NULL, NULL);
+  kios_source_dialog_test (dialog);
+  g_assert_true (kios_source_dialog_is_busy (dialog));
+  g_assert_true (gtk_widget_get_visible (stop));
+  for (int i = 0; i < 50; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10000);
+    }
+  g_assert_true (kios_source_dialog_is_busy (dialog));
+  clicked = g_get_monotonic_time ();
+  g_signal_emit_by_name (stop, "clicked");
+  g_assert_false (kios_source_dialog_is_busy (dialog));
+  g_assert_cmpint (g_get_monotonic_time () - clicked, <, 100 * 1000);
+  g_assert_false (gtk_widget_get_visible (stop));
+  g_assert_null (kios_source_dialog_get_message (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -525,6 +589,7 @@ main (int   argc,
   g_test_add_func ("/kios/preferences/hanging-server", test_hanging_server);
   g_test_add_func ("/kios/preferences/dead-server", test_dead_server);
   g_test_add_func ("/kios/preferences/library-sync-page", test_library_sync_page);
+  g_test_add_func ("/kios/preferences/source-dialog", test_source_dialog);
 
   ret = g_test_run ();
   g_unlink (keyring);

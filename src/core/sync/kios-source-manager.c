@@ -233,20 +233,20 @@ validate (const KiosSourceSpec *spec,
     stripped = g_strstrip (g_strdup (spec->name));
   if (stripped == NULL || *stripped == '\0')
     {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_CLIENT, "A source needs a name");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "A source needs a name");
       return FALSE;
     }
   if (g_strcmp0 (spec->kind, "kosync") != 0 && g_strcmp0 (spec->kind, "opds") != 0 &&
       g_strcmp0 (spec->kind, "kobo") != 0)
     {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "“%s” is not a kind of source Kios knows (kosync, opds, kobo)",
                    spec->kind != NULL ? spec->kind : "");
       return FALSE;
     }
   if (!is_web_url (spec->url))
     {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL,
+      g_set_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_INVALID_URL,
                    "The URL of “%s” is not an http:// or https:// URL", spec->name);
       return FALSE;
     }

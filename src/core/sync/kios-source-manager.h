@@ -28,9 +28,11 @@ G_BEGIN_DECLS
  * "changed" is emitted on the context the manager was created in after any
  * source was added, edited, renamed, switched on or off or removed.
  *
- * Errors: KIOS_SYNC_ERROR (SECRETS, WRONG_URL, UNSUPPORTED, …),
- * KIOS_STORE_ERROR (NOT_FOUND for an unknown name), G_IO_ERROR_EXISTS for a
- * taken name or a second KOReader sync account, G_IO_ERROR_CANCELLED. Messages are untranslated detail without secrets.
+ * Errors: KIOS_SYNC_ERROR (SECRETS, …), KIOS_HTTP_ERROR_INVALID_URL for a URL
+ * that is not http(s), G_IO_ERROR_INVALID_ARGUMENT for a missing name or an
+ * unknown kind, KIOS_STORE_ERROR (NOT_FOUND for an unknown name),
+ * G_IO_ERROR_EXISTS for a taken name or a second KOReader sync account,
+ * G_IO_ERROR_CANCELLED. Messages are untranslated detail without secrets.
  */
 
 /* What a person typed for a source: the full URL and the secrets. */

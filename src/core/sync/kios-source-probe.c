@@ -113,6 +113,7 @@ opds_worth_probing (const GError *error)
    * there, the path is not. Unreachable, refused or failing servers are not
    * helped by another path. */
   return g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL) ||
+         g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG) ||
          g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND) ||
          g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL);
 }
@@ -152,9 +153,15 @@ test_opds (const KiosSourceSpec *spec,
       result->error = g_steal_pointer (&local_error);
       return TRUE;
     }
+  /* What answered keeps its code (a web page, no catalog): that is what the
+   * person needs to hear, with the address that does answer. */
   shown = kios_redact_url (found);
-  result->error = g_error_new (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL, "%s%s Did you mean %s?",
-                               local_error->message, g_str_has_suffix (local_error->message, ".") ? "" : ".", shown);
+  result->error = g_error_new (KIOS_SYNC_ERROR,
+                               g_error_matches (local_error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND)
+                                   ? KIOS_SYNC_ERROR_WRONG_URL
+                                   : local_error->code,
+                               "%s%s Did you mean %s?", local_error->message,
+                               g_str_has_suffix (local_error->message, ".") ? "" : ".", shown);
   result->suggested_url = g_steal_pointer (&found);
   return TRUE;
 }
