@@ -35,7 +35,17 @@ static void
 assert_clean (const char *sentence)
 {
   static const char *const forbidden[] = {
-    "RAWCORE", "curl", "Couldn't", "GET ", "PUT ", "POST ", "port 1 after", "127.0.0.1:1/", "{host}", "{url}", "(null)",
+    "RAWCORE",
+    "curl",
+    "Couldn't",
+    "GET ",
+    "PUT ",
+    "POST ",
+    "port 1 after",
+    "127.0.0.1:1/",
+    "{host}",
+    "{url}",
+    "(null)",
   };
 
   g_assert_nonnull (sentence);
@@ -316,11 +326,11 @@ test_kiosctl_same_sentences (void)
   g_assert_true (g_file_set_contents (not_a_book, "just some text, no zip", -1, NULL));
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
-      g_auto (KiosctlRun)     run = { 0 };
-      g_autoptr (GError)      error = NULL;
+      g_auto (KiosctlRun)      run = { 0 };
+      g_autoptr (GError)       error = NULL;
       g_autoptr (KiosDocument) doc = kios_document_open_sync (files[i], &error);
-      g_autofree char        *sentence = NULL;
-      g_autofree char        *expected = NULL;
+      g_autofree char         *sentence = NULL;
+      g_autofree char         *expected = NULL;
 
       g_assert_null (doc);
       g_assert_nonnull (error);
