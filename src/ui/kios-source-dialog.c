@@ -35,6 +35,8 @@ struct _KiosSourceDialog
   GtkWidget    *stop_button;
   GtkWidget    *spinner;
   GtkLabel     *message_label;
+  AdwActionRow *suggest_row;
+  char         *suggested_url; /* a URL the last test found answering */
 
   /* Kobo sync: the sign-in group hides, the consent question may show. */
   AdwPreferencesGroup *signin_group;
@@ -218,9 +220,37 @@ hide_consent (KiosSourceDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->consent_group), FALSE);
 }
 
+/* Offered after a test, never applied without the person's click. */
+static void
+show_suggestion (KiosSourceDialog *self,
+                 const char       *url)
+{
+  g_clear_pointer (&self->suggested_url, g_free);
+  if (url != NULL)
+    {
+      g_autofree char *shown = kios_redact_url (url);
+
+      self->suggested_url = g_strdup (url);
+      adw_action_row_set_subtitle (self->suggest_row, shown);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->suggest_row), url != NULL);
+}
+
+static void
+use_suggestion_cb (KiosSourceDialog *self)
+{
+  g_autofree char *url = g_strdup (self->suggested_url);
+
+  if (url == NULL)
+    return;
+  gtk_editable_set_text (self->url_row, url);
+  set_message (self, _ ("URL replaced. Test the connection again, then save."), FALSE);
+}
+
 static void
 url_changed_cb (KiosSourceDialog *self)
 {
+  show_suggestion (self, NULL);
   /* Another URL may be another server: ask again after its Test. */
   if (!self->filling)
     hide_consent (self);
@@ -292,6 +322,7 @@ start_call (KiosSourceDialog *self,
   get_fields (self, &call->fields);
   self->busy = TRUE;
   set_message (self, NULL, FALSE);
+  show_suggestion (self, NULL);
   update_buttons (self);
   return call;
 }
@@ -344,6 +375,7 @@ test_cb (GObject      *source_object,
 
       end_call (self);
       set_message (self, sentence, TRUE);
+      show_suggestion (self, outcome != NULL ? outcome->suggested_url : NULL);
       return;
     }
 
@@ -508,6 +540,7 @@ kios_source_dialog_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->message);
+  g_free (self->suggested_url);
 
   G_OBJECT_CLASS (kios_source_dialog_parent_class)->finalize (object);
 }
@@ -577,6 +610,7 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->kind_row));
   self->name_row = entry_row (group, _ ("Name"), FALSE);
   self->url_row = entry_row (group, _ ("Catalog URL"), FALSE);
+  gtk_widget_set_name (GTK_WIDGET (self->url_row), "url-row");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->url_row),
                                _ ("For example https://books.example.org/opds"));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
@@ -608,6 +642,20 @@ kios_source_dialog_init (KiosSourceDialog *self)
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_clicked_cb), self);
   adw_action_row_add_suffix (self->test_row, self->test_button);
   adw_preferences_group_add (group, GTK_WIDGET (self->test_row));
+  self->suggest_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->suggest_row), _ ("Did you mean this URL?"));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->suggest_row), FALSE);
+  {
+    GtkWidget *use = gtk_button_new_with_mnemonic (_ ("_Use"));
+
+    gtk_widget_set_name (use, "suggest-button");
+    gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (use, "suggested-action");
+    g_signal_connect_swapped (use, "clicked", G_CALLBACK (use_suggestion_cb), self);
+    adw_action_row_add_suffix (self->suggest_row, use);
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->suggest_row), FALSE);
+  adw_preferences_group_add (group, GTK_WIDGET (self->suggest_row));
   self->message_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->message_label, TRUE);
   gtk_label_set_wrap_mode (self->message_label, PANGO_WRAP_WORD_CHAR);

@@ -543,6 +543,14 @@ test_source_dialog (void)
   g_assert_null (strstr (message, "Connected"));
   g_assert_null (strstr (message, "login page answered"));
   shot = kios_test_save_screenshot (GTK_WIDGET (dialog), "source-dialog-did-you-mean");
+  /* Offered, not applied: one click uses it. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), "url-row"))), ==, root);
+  g_signal_emit_by_name (find_named (GTK_WIDGET (dialog), "suggest-button"), "clicked");
+  g_assert_true (g_str_has_suffix (gtk_editable_get_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), "url-row"))),
+                                   "/opds"));
+  kios_source_dialog_test (dialog);
+  g_assert_true (kios_test_wait_until (dialog_idle, dialog, WAIT_MS));
+  g_assert_true (g_str_has_prefix (kios_source_dialog_get_message (dialog), "Connected"));
 
   stop = find_named (GTK_WIDGET (dialog), "stop-button");
   g_assert_false (gtk_widget_get_visible (stop));
