@@ -248,6 +248,14 @@ backend_get_server_label (KiosSyncBackend *backend)
   return kios_kobo_client_get_label (KIOS_KOBO_BACKEND (backend)->client);
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  /* The chapter file and the percentage in it (KOBO.md §4). */
+  return KIOS_SYNC_PRECISION_CHAPTER;
+}
+
 static void
 push_thread (GTask        *task,
              gpointer      source_object,
@@ -345,6 +353,7 @@ kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

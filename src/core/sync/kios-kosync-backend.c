@@ -37,6 +37,24 @@ backend_get_server_label (KiosSyncBackend *backend)
   return kios_redact_url (kios_kosync_client_get_base_url (self->client));
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  KiosKosyncBackend *self = KIOS_KOSYNC_BACKEND (backend);
+  const char        *family;
+
+  if (format == KIOS_BOOK_FORMAT_PDF)
+    return KIOS_SYNC_PRECISION_PAGE;
+  /* KOSYNC.md §4.3: Komga keeps the chapter (its start, and the book's
+   * percentage); Kavita the chapter and an element without the offset.
+   * The others store the xpointer verbatim. */
+  family = kios_kosync_guess_server (kios_kosync_client_get_base_url (self->client), NULL);
+  if (g_strcmp0 (family, "Komga") == 0 || g_strcmp0 (family, "Kavita") == 0)
+    return KIOS_SYNC_PRECISION_CHAPTER;
+  return KIOS_SYNC_PRECISION_EXACT;
+}
+
 static void
 push_cb (GObject      *source,
          GAsyncResult *result,
@@ -182,6 +200,7 @@ kios_kosync_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

@@ -264,6 +264,14 @@ backend_get_server_label (KiosSyncBackend *backend)
   return g_strdup (self->source_name);
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  /* A locator: the resource and the progression in it, or the page. */
+  return format == KIOS_BOOK_FORMAT_PDF ? KIOS_SYNC_PRECISION_PAGE : KIOS_SYNC_PRECISION_CHAPTER;
+}
+
 static void
 push_worker (GTask        *task,
              gpointer      source_object,
@@ -362,6 +370,7 @@ kios_readium_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

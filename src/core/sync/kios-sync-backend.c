@@ -15,6 +15,37 @@ kios_sync_backend_default_init (KiosSyncBackendInterface *iface)
 }
 
 const char *
+kios_sync_precision_to_string (KiosSyncPrecision precision)
+{
+  switch (precision)
+    {
+    case KIOS_SYNC_PRECISION_EXACT:
+      return "exact";
+    case KIOS_SYNC_PRECISION_PAGE:
+      return "page";
+    case KIOS_SYNC_PRECISION_CHAPTER:
+      return "chapter";
+    case KIOS_SYNC_PRECISION_PERCENT:
+    default:
+      return "percent";
+    }
+}
+
+KiosSyncPrecision
+kios_sync_backend_get_precision (KiosSyncBackend *self,
+                                 KiosBookFormat   format)
+{
+  KiosSyncBackendInterface *iface;
+
+  g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), KIOS_SYNC_PRECISION_PERCENT);
+
+  iface = KIOS_SYNC_BACKEND_GET_IFACE (self);
+  if (iface->get_precision == NULL)
+    return KIOS_SYNC_PRECISION_PERCENT;
+  return iface->get_precision (self, format);
+}
+
+const char *
 kios_sync_backend_get_source_name (KiosSyncBackend *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), NULL);

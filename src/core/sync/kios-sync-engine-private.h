@@ -31,8 +31,6 @@ typedef struct
   KiosSyncBackend *backend;
 } Pending;
 
-
-
 /* The remote position resolved in the open book. */
 typedef struct
 {

@@ -15,7 +15,6 @@
 #include "kios-sync-error.h"
 #include "kios-sync-source.h"
 
-
 static void
 load_result_free (LoadResult *result)
 {
@@ -366,7 +365,6 @@ load_thread (GTask        *task,
     }
   g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
 }
-
 
 static void
 load_cb (GObject      *source,
