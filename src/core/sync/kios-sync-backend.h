@@ -8,6 +8,7 @@
 #include "kios-kosync-client.h"
 #include "kios-position.h"
 #include "kios-sync-error.h"
+#include "kios-sync-remote.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,8 @@ struct _KiosSyncBackendInterface
   /* The server for the status menu, never with a secret in it. */
   char *(*get_server_label) (KiosSyncBackend *self);
 
+  /* Which protocol it speaks; NULL: KOReader sync. */
+  KiosSyncProtocol (*get_protocol) (KiosSyncBackend *self);
   /* What the server keeps of a position of this format; NULL: percent. */
   KiosSyncPrecision (*get_precision) (KiosSyncBackend *self,
                                       KiosBookFormat   format);
@@ -66,6 +69,13 @@ struct _KiosSyncBackendInterface
   KiosPosition *(*pull_finish) (KiosSyncBackend *self,
                                 GAsyncResult    *result,
                                 GError         **error);
+  /* Blocking (workers, kiosctl): what the server says, as it says it, for
+   * kios-sync-pipeline.h; NULL without error when it has nothing. */
+  KiosSyncRemote *(*pull_remote) (KiosSyncBackend *self,
+                                  const char      *book_hash,
+                                  KiosBookFormat   format,
+                                  GCancellable    *cancellable,
+                                  GError         **error);
 };
 
 /* clang-format off */
@@ -74,8 +84,14 @@ const char        *kios_sync_precision_to_string      (KiosSyncPrecision    prec
 
 const char        *kios_sync_backend_get_source_name  (KiosSyncBackend     *self);
 char              *kios_sync_backend_get_server_label (KiosSyncBackend     *self);
+KiosSyncProtocol   kios_sync_backend_get_protocol     (KiosSyncBackend     *self);
 KiosSyncPrecision  kios_sync_backend_get_precision    (KiosSyncBackend     *self,
                                                        KiosBookFormat       format);
+KiosSyncRemote    *kios_sync_backend_pull_remote      (KiosSyncBackend     *self,
+                                                       const char          *book_hash,
+                                                       KiosBookFormat       format,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
 void               kios_sync_backend_push_async       (KiosSyncBackend     *self,
                                                        const char          *book_hash,
                                                        const KiosPosition  *position,
