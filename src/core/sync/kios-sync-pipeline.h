@@ -23,19 +23,19 @@ G_BEGIN_DECLS
 
 /* The page box the decision measures "one screen page" in when the caller
  * has no window (kiosctl, an engine before the reader has a size). */
-#define KIOS_SYNC_PIPELINE_BOX_WIDTH  600
+#define KIOS_SYNC_PIPELINE_BOX_WIDTH 600
 #define KIOS_SYNC_PIPELINE_BOX_HEIGHT 800
 
 typedef struct
 {
-  double      box_width;     /* the reader's page box (CSS px); <= 0: the default */
-  double      box_height;
+  double box_width; /* the reader's page box (CSS px); <= 0: the default */
+  double box_height;
   /* When set, applied to the document first with kios_document_set_layout
    * (only a caller that owns the document and runs on its thread: kiosctl).
    * NULL: the document's current layout (the engine: the reader's). */
   const KiosLayout *layout;
-  gboolean    page_turned;   /* the reader turned a page since the book opened */
-  const char *own_device_id; /* NULL: this installation's */
+  gboolean          page_turned;   /* the reader turned a page since the book opened */
+  const char       *own_device_id; /* NULL: this installation's */
 } KiosSyncPipelineOptions;
 
 typedef struct
@@ -48,9 +48,9 @@ typedef struct
   KiosPosition     *target;    /* the remote's page here (its canonical position, with
                                 * the remote's time and device); NULL when the server has
                                 * nothing or it does not resolve in this book */
-  KiosSyncDecision  decision;
-  char             *reason;
-  char             *title;     /* for the banner: the chapter, or "Page N" / "Chapter N" */
+  KiosSyncDecision decision;
+  char            *reason;
+  char            *title; /* for the banner: the chapter, or "Page N" / "Chapter N" */
 } KiosSyncOutcome;
 
 /* clang-format off */
