@@ -245,7 +245,7 @@ print_text (const KiosSyncOutcome *outcome,
       percent = raw->kosync->percentage * 100;
       break;
     }
-  printf ("Remote: %s (%.2f %%) from %s, kept to the %s\nDecision: %s (%s)%s%s\n", what != NULL ? what : "-", percent,
+  printf ("Remote: %s (%.2f %%) from %s (the server keeps: %s)\nDecision: %s (%s)%s%s\n", what != NULL ? what : "-", percent,
           device != NULL ? device : "another device", kios_sync_precision_to_string (outcome->precision),
           kios_sync_decision_to_string (outcome->decision), outcome->reason, note != NULL ? "\n" : "",
           note != NULL ? note : "");

@@ -158,11 +158,11 @@ register_book (const char *path,
                const char *key2,
                const char *value2)
 {
-  g_autofree char              *db = kios_paths_library_db ();
-  g_autofree char              *data_dir = kios_paths_data_dir ();
-  g_autoptr (KiosLibraryStore)  store = NULL;
-  g_autoptr (GError)            error = NULL;
-  KiosBookRecord                record = { 0 };
+  g_autofree char             *db = kios_paths_library_db ();
+  g_autofree char             *data_dir = kios_paths_data_dir ();
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (GError)           error = NULL;
+  KiosBookRecord               record = { 0 };
 
   g_mkdir_with_parents (data_dir, 0700);
   store = kios_library_store_new (db, &error);
@@ -287,16 +287,16 @@ engine_decide (Servers            *s,
                const KiosPosition *local,
                const char        **decision)
 {
-  g_autofree char              *dir = g_dir_make_tmp ("kios-pipeline-XXXXXX", NULL);
-  g_autofree char              *db = g_build_filename (dir, "library.db", NULL);
-  g_autoptr (KiosLibraryStore)  store = NULL;
-  g_autoptr (KiosSyncEngine)    engine = NULL;
-  g_autoptr (KiosSyncBackend)   own = NULL;
-  g_autoptr (GError)            error = NULL;
-  BookBackend                   book = { NULL, kios_document_get_hash (document) };
-  Decided                       d = { FALSE, -1 };
-  gint64                        end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  int                           chapter = -1;
+  g_autofree char             *dir = g_dir_make_tmp ("kios-pipeline-XXXXXX", NULL);
+  g_autofree char             *db = g_build_filename (dir, "library.db", NULL);
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (KiosSyncEngine)   engine = NULL;
+  g_autoptr (KiosSyncBackend)  own = NULL;
+  g_autoptr (GError)           error = NULL;
+  BookBackend                  book = { NULL, kios_document_get_hash (document) };
+  Decided                      d = { FALSE, -1 };
+  gint64                       end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  int                          chapter = -1;
 
   store = kios_library_store_new (db, &error);
   g_assert_no_error (error);
@@ -338,7 +338,6 @@ engine_decide (Servers            *s,
 }
 
 /* ---- one case through both ----------------------------------------------- */
-
 
 static void
 set_up_kosync (Servers      *s,
@@ -442,17 +441,17 @@ set_up_kobo (Servers      *s,
 static void
 test_parity (gconstpointer data)
 {
-  const Case                *c = data;
-  g_autofree char           *path = kios_test_book (c->book);
-  g_autoptr (KiosDocument)   document = NULL;
-  g_autoptr (KiosPosition)   local = NULL;
-  g_autoptr (JsonObject)     pulled = NULL;
-  g_autoptr (GError)         error = NULL;
-  g_auto (Servers)           s = { NULL };
-  const char                *engine_decision = NULL;
-  int                        engine_chapter;
-  int                        expect = c->expect_chapter;
-  JsonObject                *remote;
+  const Case              *c = data;
+  g_autofree char         *path = kios_test_book (c->book);
+  g_autoptr (KiosDocument) document = NULL;
+  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (JsonObject)   pulled = NULL;
+  g_autoptr (GError)       error = NULL;
+  g_auto (Servers)         s = { NULL };
+  const char              *engine_decision = NULL;
+  int                      engine_chapter;
+  int                      expect = c->expect_chapter;
+  JsonObject              *remote;
 
   document = kios_document_open_sync (path, &error);
   g_assert_no_error (error);
@@ -681,18 +680,18 @@ test_normalize_kobo_readium (void)
 static void
 test_resolve_forms (void)
 {
-  g_autofree char          *path = kios_test_book (EPUB);
-  g_autoptr (GError)        error = NULL;
-  g_autoptr (KiosDocument)  document = kios_document_open_sync (path, &error);
-  g_autoptr (KiosPosition)  here = NULL;
-  g_autofree char          *classic = NULL;
-  g_autofree char          *dom_2026 = NULL;
-  g_autoptr (KiosPosition)  a = NULL;
-  g_autoptr (KiosPosition)  b = NULL;
-  g_autoptr (KiosPosition)  c = NULL;
-  g_autoptr (KiosPosition)  na = NULL;
-  g_autoptr (KiosPosition)  nb = NULL;
-  g_autoptr (KiosPosition)  nc = NULL;
+  g_autofree char         *path = kios_test_book (EPUB);
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPosition) here = NULL;
+  g_autofree char         *classic = NULL;
+  g_autofree char         *dom_2026 = NULL;
+  g_autoptr (KiosPosition) a = NULL;
+  g_autoptr (KiosPosition) b = NULL;
+  g_autoptr (KiosPosition) c = NULL;
+  g_autoptr (KiosPosition) na = NULL;
+  g_autoptr (KiosPosition) nb = NULL;
+  g_autoptr (KiosPosition) nc = NULL;
 
   g_assert_no_error (error);
   here = parse_pos (document, "chapter:9:0.3");
@@ -723,16 +722,16 @@ test_resolve_forms (void)
 static void
 test_measure (void)
 {
-  g_autofree char          *path = kios_test_book ("kjv-bible.epub");
-  g_autoptr (GError)        error = NULL;
-  g_autoptr (KiosDocument)  document = kios_document_open_sync (path, &error);
-  g_autoptr (KiosPosition)  at = NULL;
-  g_autoptr (KiosPosition)  local = NULL;
-  KiosRemotePosition        remote = { 0 };
-  KiosSyncRemote           *raw;
+  g_autofree char            *path = kios_test_book ("kjv-bible.epub");
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosDocument)    document = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPosition)    at = NULL;
+  g_autoptr (KiosPosition)    local = NULL;
+  KiosRemotePosition          remote = { 0 };
+  KiosSyncRemote             *raw;
   g_autoptr (KiosSyncOutcome) first = NULL;
   g_autoptr (KiosSyncOutcome) second = NULL;
-  gint64                    t0, t1, t2;
+  gint64                      t0, t1, t2;
 
   g_assert_no_error (error);
   at = parse_pos (document, "percent:95");
