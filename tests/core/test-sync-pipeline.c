@@ -22,6 +22,7 @@
 #include "kios-test-util.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -67,6 +68,10 @@ static const Case cases[] = {
   { "official-doc-fragment-id", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:2:0", "#_doc_fragment_11_ch10", 0, 0, 0.01, "prompt", 11 },
   { "official-behind", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:12:0", "@chapter:3:0.5", 0, 0, 0.1, "ignore-behind", 3 },
   { "official-same-place", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:9:0.3", "@chapter:9:0.3", 0, 0, 0.4, "none", 9 },
+  /* One screen page further at the default layout: both just go there. */
+  { "official-next-page", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:1", "@page:9:2", 0, 0, 0.4, "apply-silently", 9 },
+  { "official-pages-ahead", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:1", "@page:9:4", 0, 0, 0.4, "prompt", 9 },
+  { "official-page-back", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:3", "@page:9:1", 0, 0, 0.4, "ignore-behind", 9 },
   { "official-percent-only", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:2:0", "not an xpointer", 0, 0, 0.5, "prompt", -1 },
   { "official-pdf-page", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, PDF, "page:3", "12", 0, 0, 0.05, "prompt", 11 },
   { "cwa-xpointer", KIND_KOSYNC, KIOS_FAKE_KOSYNC_CWA, EPUB, "chapter:2:0", "@chapter:20:0.5", 0, 0, 0.5, "prompt", 20 },
@@ -106,7 +111,32 @@ parse_pos (KiosDocument *document,
   return position;
 }
 
-/* "@chapter:I:F" → the book's own xpointer there; "@1…" → the "[1]" form. */
+/* The first position of screen page `page` of the chapter at the default
+ * layout (the pipeline's page box). */
+static KiosPosition *
+page_start (KiosDocument *document,
+            int           chapter,
+            int           page)
+{
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (KiosPage) result = NULL;
+  KiosPageRequest      request;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location.chapter = chapter;
+  request.location.page = page;
+  request.position_only = TRUE;
+  request.box_width = KIOS_SYNC_PIPELINE_BOX_WIDTH;
+  request.box_height = KIOS_SYNC_PIPELINE_BOX_HEIGHT;
+  result = kios_document_render_sync (document, &request, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->location.page, ==, page);
+  return kios_position_copy (result->position);
+}
+
+/* "@chapter:I:F" → the book's own xpointer there; "@1…" → the "[1]" form;
+ * "@page:I:P" → the xpointer of the start of screen page P of chapter I. */
 static char *
 expand_progress (KiosDocument *document,
                  const char   *progress)
@@ -115,9 +145,16 @@ expand_progress (KiosDocument *document,
   g_autoptr (GString)      out = NULL;
   gboolean                 dom_2026 = g_str_has_prefix (progress, "@1");
   char                    *inner;
+  int                      chapter, page;
 
   if (progress[0] != '@')
     return g_strdup (progress);
+  if (sscanf (progress, "@page:%d:%d", &chapter, &page) == 2)
+    {
+      position = page_start (document, chapter, page);
+      g_assert_nonnull (position->xpointer);
+      return g_strdup (position->xpointer);
+    }
   position = parse_pos (document, progress + (dom_2026 ? 2 : 1));
   g_assert_nonnull (position->xpointer);
   if (!dom_2026)
@@ -212,7 +249,16 @@ typedef struct
 {
   gboolean decided;
   int      decision;
+  int      jumped_to; /* chapter of a silent jump, or -1 */
 } Decided;
+
+static void
+on_jump (KiosSyncEngine     *engine,
+         const KiosPosition *position,
+         Decided            *d)
+{
+  d->jumped_to = position->chapter;
+}
 
 static void
 on_decided (KiosSyncEngine *engine,
@@ -294,7 +340,7 @@ engine_decide (Servers            *s,
   g_autoptr (KiosSyncBackend)  own = NULL;
   g_autoptr (GError)           error = NULL;
   BookBackend                  book = { NULL, kios_document_get_hash (document) };
-  Decided                      d = { FALSE, -1 };
+  Decided                      d = { FALSE, -1, -1 };
   gint64                       end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   int                          chapter = -1;
 
@@ -308,6 +354,7 @@ engine_decide (Servers            *s,
   if (own != NULL)
     kios_sync_engine_set_book_backend_func (engine, book_backend, &book);
   g_signal_connect (engine, "decided", G_CALLBACK (on_decided), &d);
+  g_signal_connect (engine, "jump", G_CALLBACK (on_jump), &d);
 
   kios_sync_engine_open_book (engine, document, local);
   while (!d.decided && g_get_monotonic_time () < end)
@@ -316,6 +363,8 @@ engine_decide (Servers            *s,
   *decision = kios_sync_decision_to_string (d.decision);
   if (kios_sync_engine_get_has_remote (engine))
     chapter = kios_sync_engine_get_remote (engine)->chapter;
+  else
+    chapter = d.jumped_to;
 
   kios_sync_engine_shutdown (engine, 2000);
   while (kios_sync_engine_is_busy (engine) && g_get_monotonic_time () < end)
@@ -477,7 +526,11 @@ test_parity (gconstpointer data)
     default:
       g_assert_not_reached ();
     }
-  kiosctl_ok (NULL, "position", path, "--set", c->local, NULL);
+  {
+    g_autofree char *local_pos = expand_progress (document, c->local);
+
+    kiosctl_ok (NULL, "position", path, "--set", local_pos, NULL);
+  }
 
   /* kiosctl: the real binary, as a user would run it. */
   {
