@@ -770,6 +770,53 @@ test_resolve_forms (void)
   g_assert_cmpstr (c->device_id, ==, "K1");
 }
 
+/* "One screen page" is a page of the layout the pipeline is given: two
+ * positions one page apart at the default layout share a page at a small
+ * font, and are pages apart at a large one. */
+static void
+test_layout_option (void)
+{
+  g_autofree char         *path = kios_test_book (EPUB);
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (KiosPosition) next = NULL;
+  KiosRemotePosition       remote = { 0 };
+  KiosSyncPipelineOptions  opts;
+  static KiosLayout        small = { 600, 800, 6, 1.0 };
+  static KiosLayout        large = { 600, 800, 40, 1.0 };
+  static const struct
+  {
+    KiosLayout      *layout;
+    KiosSyncDecision decision;
+  } runs[] = {
+    { NULL, KIOS_SYNC_DECISION_APPLY_SILENTLY },
+    { &large, KIOS_SYNC_DECISION_PROMPT },
+    { &small, KIOS_SYNC_DECISION_NONE },
+  };
+
+  g_assert_no_error (error);
+  local = page_start (document, 9, 1);
+  next = page_start (document, 9, 2);
+  remote.progress = next->xpointer;
+  remote.percentage = next->total_progress;
+  remote.device_id = (char *) "OTHER";
+
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autoptr (KiosSyncOutcome) outcome = NULL;
+
+      kios_sync_pipeline_options_init (&opts);
+      opts.layout = runs[i].layout;
+      outcome = kios_sync_pipeline_decide (kios_sync_remote_new_kosync (kios_remote_position_copy (&remote)),
+                                           document, local, &opts);
+      g_test_message ("layout %u: %s (%s)", i, kios_sync_decision_to_string (outcome->decision), outcome->reason);
+      g_assert_cmpstr (kios_sync_decision_to_string (outcome->decision), ==,
+                       kios_sync_decision_to_string (runs[i].decision));
+      g_assert_cmpint (outcome->target->chapter, ==, 9);
+    }
+}
+
 /* What one pull costs at the default layout, where it is most work: near the
  * end of the longest book. Reported, and bounded so that a regression shows. */
 static void
@@ -829,6 +876,7 @@ main (int   argc,
   g_test_add_func ("/kios/sync-pipeline/normalize/hostile", test_normalize_hostile);
   g_test_add_func ("/kios/sync-pipeline/normalize/kobo-readium", test_normalize_kobo_readium);
   g_test_add_func ("/kios/sync-pipeline/resolve-forms", test_resolve_forms);
+  g_test_add_func ("/kios/sync-pipeline/layout-option", test_layout_option);
   g_test_add_func ("/kios/sync-pipeline/measure", test_measure);
   return g_test_run ();
 }
