@@ -31,22 +31,6 @@ typedef struct
   KiosSyncBackend *backend;
 } Pending;
 
-/* The remote position resolved in the open book. */
-typedef struct
-{
-  KiosDocument *document;
-  KiosPosition *local;  /* nullable */
-  KiosPosition *remote; /* the backend's partial position */
-} ResolveData;
-
-typedef struct
-{
-  KiosPosition    *target; /* where Continue goes: the remote page here, or NULL */
-  KiosSyncDecision decision;
-  char            *reason;
-  char            *title;
-} ResolveResult;
-
 struct _KiosSyncEngine
 {
   GObject parent_instance;
