@@ -26,14 +26,14 @@ typedef struct _KiosSearchMatcher KiosSearchMatcher;
 
 typedef struct
 {
-  int    chapter;        /* spine index (EPUB) or page index (PDF) */
-  gint64 offset;         /* EPUB: stream index of the first character;
-                            PDF: the hit's rank on its page */
-  gint64 length;         /* EPUB: stream characters the hit spans */
-  char  *chapter_title;  /* nearest contents entry at or before, or NULL */
-  char  *xpointer;       /* EPUB: at the hit's first character */
-  char  *excerpt;        /* a line of context around the hit */
-  int    excerpt_start;  /* byte range of the hit in excerpt */
+  int    chapter;       /* spine index (EPUB) or page index (PDF) */
+  gint64 offset;        /* EPUB: stream index of the first character;
+                           PDF: the hit's rank on its page */
+  gint64 length;        /* EPUB: stream characters the hit spans */
+  char  *chapter_title; /* nearest contents entry at or before, or NULL */
+  char  *xpointer;      /* EPUB: at the hit's first character */
+  char  *excerpt;       /* a line of context around the hit */
+  int    excerpt_start; /* byte range of the hit in excerpt */
   int    excerpt_end;
   double total_progress; /* 0..1 */
 } KiosSearchHit;
