@@ -94,6 +94,17 @@ void                kios_reader_view_set_contents_visible (KiosReaderView *self,
                                                            gboolean        visible);
 GtkWidget          *kios_reader_view_get_contents_sidebar (KiosReaderView *self);
 double              kios_reader_view_get_progress   (KiosReaderView     *self);
+/* Find in book (reader.find, Ctrl+F): the bar over the top of the page.
+ * Hiding it with restore goes back to where the search began. */
+gboolean            kios_reader_view_get_find_visible (KiosReaderView   *self);
+void                kios_reader_view_set_find_visible (KiosReaderView   *self,
+                                                       gboolean          visible,
+                                                       gboolean          restore);
+GtkWidget          *kios_reader_view_get_find_bar   (KiosReaderView     *self);
+/* Matches highlighted on the page on screen; current: the rank among them
+ * of the match last gone to, or -1 (for tests). */
+guint               kios_reader_view_get_n_find_highlights (KiosReaderView *self,
+                                                            int            *current);
 /* clang-format on */
 
 G_END_DECLS
