@@ -127,7 +127,11 @@ is_gap (gunichar c)
   return kios_text_anchor_is_skipped (c);
 }
 
-/* Appends one original character; a gap becomes one space, never leading. */
+/*
+ * Appends one original character. In the folded text every run of gaps
+ * (whitespace, hyphens) is one space, never leading; the original keeps
+ * hyphens as they are and a run of whitespace as one space.
+ */
 static void
 stream_add (Stream  *s,
             gunichar c,
@@ -139,15 +143,31 @@ stream_add (Stream  *s,
 
   if (is_gap (c))
     {
-      if (s->src->len == 0 || g_array_index (s->src, gunichar, s->src->len - 1) == ' ')
+      gboolean space = g_unichar_isspace (c);
+
+      if (space && (s->src->len == 0 || g_array_index (s->src, gunichar, s->src->len - 1) == ' '))
         return;
-      c = ' ';
+      if (space)
+        c = ' ';
+      else if (c != '-')
+        return; /* invisible: neither shown nor matched */
+      at = s->src->len;
+      g_array_append_val (s->src, c);
+      g_array_append_val (s->src_ref, ref);
+      if (s->hay->len > 0 && g_array_index (s->hay, gunichar, s->hay->len - 1) != ' ')
+        {
+          gunichar gap = ' ';
+
+          g_array_append_val (s->hay, gap);
+          g_array_append_val (s->hay_src, at);
+        }
+      return;
     }
 
   at = s->src->len;
   g_array_append_val (s->src, c);
   g_array_append_val (s->src_ref, ref);
-  n = c == ' ' ? (folded[0] = ' ', 1) : fold_char (c, folded);
+  n = fold_char (c, folded);
   for (int i = 0; i < n; i++)
     {
       g_array_append_val (s->hay, folded[i]);
