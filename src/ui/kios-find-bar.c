@@ -79,6 +79,21 @@ hit_before_start (KiosFindBar         *self,
   return self->from->format == KIOS_BOOK_FORMAT_EPUB && hit->offset < self->from->offset;
 }
 
+/* Keeps the match last gone to in view in the list. */
+static void
+scroll_list_to_current (KiosFindBar *self)
+{
+  if (self->current < 0 || !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->list_button)))
+    return;
+  gtk_widget_activate_action (self->results_list, "list.scroll-to-item", "u", (guint) self->current);
+}
+
+static void
+list_toggled_cb (KiosFindBar *self)
+{
+  scroll_list_to_current (self);
+}
+
 static void
 go_to (KiosFindBar *self,
        int          index)
@@ -89,6 +104,7 @@ go_to (KiosFindBar *self,
   update_count (self);
   result = g_list_model_get_item (G_LIST_MODEL (self->search), (guint) index);
   gtk_single_selection_set_selected (self->selection, (guint) index);
+  scroll_list_to_current (self);
   g_signal_emit (self, signals[SIGNAL_GO_TO_MATCH], 0, result);
 }
 
@@ -201,6 +217,9 @@ search_changed_cb (KiosFindBar *self)
       gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
       kios_book_search_start (self->search);
     }
+  /* While typing, the matches come in under the entry; walking them
+   * (Enter, a row) folds the list away so the page shows. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), self->search != NULL);
   update_count (self);
   g_signal_emit (self, signals[SIGNAL_QUERY_CHANGED], 0);
 }
@@ -208,6 +227,7 @@ search_changed_cb (KiosFindBar *self)
 static void
 activate_cb (KiosFindBar *self)
 {
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), FALSE);
   kios_find_bar_next (self, 1);
 }
 
@@ -436,6 +456,7 @@ kios_find_bar_init (KiosFindBar *self)
   g_signal_connect_swapped (self->entry, "activate", G_CALLBACK (activate_cb), self);
   g_signal_connect_swapped (self->entry, "stop-search", G_CALLBACK (stop_search_cb), self);
   g_signal_connect_swapped (self->close_button, "clicked", G_CALLBACK (close_clicked_cb), self);
+  g_signal_connect_swapped (self->list_button, "toggled", G_CALLBACK (list_toggled_cb), self);
   g_signal_connect (self->results_list, "activate", G_CALLBACK (row_activated_cb), self);
 
   keys = gtk_event_controller_key_new ();
