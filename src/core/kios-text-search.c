@@ -346,32 +346,60 @@ kios_search_matcher_get_query (const KiosSearchMatcher *self)
 /* ------------------------------------------------------------------------ */
 /* Chapter text (EPUB).                                                     */
 
-typedef struct
+/* The excerpt of a hit from the chapter's stream, a space at each word boundary. */
+static char *
+text_excerpt (KiosChapterText *text,
+              gsize            start,
+              gsize            end,
+              int             *hit_start,
+              int             *hit_end)
 {
-  KiosChapterText *text;
-  int              chapter;
-  GPtrArray       *hits;
-} TextScan;
+  Stream          s;
+  const gunichar *chars = kios_chapter_text_get_chars (text);
+  gsize           n = kios_chapter_text_get_length (text);
+  gsize           from = start > EXCERPT_BEFORE ? start - EXCERPT_BEFORE : 0;
+  gsize           to = MIN (n, end + EXCERPT_AFTER);
+  guint32         first = 0, last = 0;
+  char           *excerpt;
 
-static void
-text_found (Stream  *s,
-            guint32  first,
-            guint32  last,
-            gpointer data)
-{
-  TextScan      *scan = data;
-  KiosSearchHit *hit = g_new0 (KiosSearchHit, 1);
-  gint64         start = g_array_index (s->src_ref, gint64, first);
-  gint64         end = g_array_index (s->src_ref, gint64, last);
+  stream_init (&s, to - from + 32);
+  for (gsize i = from; i < to; i++)
+    {
+      if (i > from && kios_chapter_text_breaks_before (text, i))
+        stream_add (&s, ' ', (gint64) i);
+      if (i == start)
+        first = s.src->len;
+      stream_add (&s, chars[i], (gint64) i);
+      if (i + 1 == end)
+        last = s.src->len - 1;
+    }
+  excerpt = make_excerpt (&s, first, last, hit_start, hit_end);
+  /* Cut short by the window: say so. */
+  if (to < n && !g_str_has_suffix (excerpt, "…"))
+    {
+      char *longer = g_strconcat (excerpt, "…", NULL);
 
-  hit->chapter = scan->chapter;
-  hit->offset = start;
-  hit->length = end - start + 1;
-  hit->xpointer = kios_chapter_text_get_xpointer (scan->text, scan->chapter + 1, (gsize) start);
-  hit->excerpt = make_excerpt (s, first, last, &hit->excerpt_start, &hit->excerpt_end);
-  g_ptr_array_add (scan->hits, hit);
+      g_free (excerpt);
+      excerpt = longer;
+    }
+  if (from > 0 && !g_str_has_prefix (excerpt, "…"))
+    {
+      char *longer = g_strconcat ("…", excerpt, NULL);
+
+      *hit_start += (int) strlen ("…");
+      *hit_end += (int) strlen ("…");
+      g_free (excerpt);
+      excerpt = longer;
+    }
+  stream_clear (&s);
+  return excerpt;
 }
 
+/*
+ * The whole-book search runs here, so it avoids the general stream: the
+ * folded text and, per folded character, its index in the chapter's stream
+ * (which has no whitespace: a space goes back in at each word boundary).
+ */
 void
 kios_search_scan_chapter_text (const KiosSearchMatcher *self,
                                KiosChapterText         *text,
@@ -379,24 +407,81 @@ kios_search_scan_chapter_text (const KiosSearchMatcher *self,
                                GPtrArray               *hits)
 {
   const gunichar *chars;
-  gsize           n;
-  Stream          s;
-  TextScan        scan = { text, chapter, hits };
+  gsize           n, m = 0, capacity;
+  gunichar       *hay;
+  guint32        *hay_index;
+  gunichar        first;
 
   g_return_if_fail (self != NULL && text != NULL && hits != NULL);
 
   chars = kios_chapter_text_get_chars (text);
   n = kios_chapter_text_get_length (text);
-  stream_init (&s, n + n / 5);
+  if (n == 0 || self->len == 0)
+    return;
+  capacity = n + n / 4 + 16;
+  hay = g_new (gunichar, capacity);
+  hay_index = g_new (guint32, capacity);
+
   for (gsize i = 0; i < n; i++)
     {
-      /* The stream has no whitespace: put back one space per word boundary. */
-      if (i > 0 && kios_chapter_text_breaks_before (text, i))
-        stream_add (&s, ' ', (gint64) i);
-      stream_add (&s, chars[i], (gint64) i);
+      gunichar c = chars[i];
+      gunichar folded[MAX_FOLD];
+      int      k;
+
+      if (m + MAX_FOLD + 1 >= capacity)
+        {
+          capacity *= 2;
+          hay = g_renew (gunichar, hay, capacity);
+          hay_index = g_renew (guint32, hay_index, capacity);
+        }
+      if (m > 0 && hay[m - 1] != ' ' && kios_chapter_text_breaks_before (text, i))
+        {
+          hay[m] = ' ';
+          hay_index[m++] = (guint32) i;
+        }
+      if (c < 0x80)
+        {
+          hay[m] = g_ascii_tolower ((char) c);
+          hay_index[m++] = (guint32) i;
+          continue;
+        }
+      k = fold_char (c, folded);
+      for (int j = 0; j < k; j++)
+        {
+          hay[m] = folded[j];
+          hay_index[m++] = (guint32) i;
+        }
     }
-  stream_search (self, &s, text_found, &scan);
-  stream_clear (&s);
+
+  first = self->needle[0];
+  for (gsize i = 0; i + self->len <= m; i++)
+    {
+      KiosSearchHit *hit;
+      gsize          start, end;
+
+      if (hay[i] != first || memcmp (hay + i, self->needle, self->len * sizeof (gunichar)) != 0)
+        continue;
+      /* Whole folded characters only (a ligature's second half is not a start). */
+      if (i > 0 && hay_index[i - 1] == hay_index[i] && hay[i - 1] != ' ')
+        continue;
+      if (i + self->len < m && hay_index[i + self->len] == hay_index[i + self->len - 1] &&
+          hay[i + self->len] != ' ')
+        continue;
+
+      start = hay_index[i];
+      end = hay_index[i + self->len - 1] + 1;
+      hit = g_new0 (KiosSearchHit, 1);
+      hit->chapter = chapter;
+      hit->offset = (gint64) start;
+      hit->length = (gint64) (end - start);
+      hit->xpointer = kios_chapter_text_get_xpointer (text, chapter + 1, start);
+      hit->excerpt = text_excerpt (text, start, end, &hit->excerpt_start, &hit->excerpt_end);
+      g_ptr_array_add (hits, hit);
+      i += self->len - 1;
+    }
+
+  g_free (hay);
+  g_free (hay_index);
 }
 
 /* ------------------------------------------------------------------------ */
