@@ -182,7 +182,8 @@ struct _Worker
   double     css_line_spacing;
   int        count_next;
   gboolean   counts_complete;
-  int        prelayout; /* a chapter to lay out while idle, or -1 */
+  int        prelayout;        /* a chapter to lay out while idle, or -1 */
+  gint64     idle_pause_until; /* a search is streaming: no idle work before this */
 };
 
 static Worker *
@@ -1910,7 +1911,12 @@ worker_parse_position (Worker     *w,
 /* Find in book: one batch of chapters per job, so page renders queued
  * meanwhile wait for at most one batch.                                    */
 
-#define SEARCH_BATCH_USEC (8 * G_TIME_SPAN_MILLISECOND)
+/* A batch returns after this long (so results stream in), at the first
+ * chapter with a hit when it is the search's first batch, and as soon as
+ * another job (a page render) is waiting. */
+#define SEARCH_BATCH_USEC (40 * G_TIME_SPAN_MILLISECOND)
+/* Background layout waits this long for the search's next batch. */
+#define SEARCH_IDLE_PAUSE_USEC (50 * G_TIME_SPAN_MILLISECOND)
 
 static KiosSearchBatch *
 worker_search (Worker *w,
@@ -1928,8 +1934,11 @@ worker_search (Worker *w,
     {
       guint first_new = batch->hits->len;
 
-      if ((chapter > job->serial && g_get_monotonic_time () > deadline) ||
-          g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
+      if (chapter > job->serial &&
+          (g_get_monotonic_time () > deadline || g_async_queue_length (w->queue) > 0 ||
+           (job->serial == 0 && batch->hits->len > 0)))
+        break;
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
         break;
 
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
@@ -1999,6 +2008,8 @@ worker_search (Worker *w,
 
   batch->next_chapter = chapter;
   batch->complete = chapter >= w->n_chapters;
+  /* The next batch is on its way: do not start laying out a chapter first. */
+  w->idle_pause_until = batch->complete ? 0 : g_get_monotonic_time () + SEARCH_IDLE_PAUSE_USEC;
   return batch;
 }
 
@@ -2148,7 +2159,14 @@ worker_main (void *data)
       Job *job;
 
       if (worker_has_idle_work (w))
-        job = g_async_queue_try_pop (w->queue);
+        {
+          gint64 pause = w->idle_pause_until - g_get_monotonic_time ();
+
+          if (pause > 0)
+            job = g_async_queue_timeout_pop (w->queue, (guint64) pause);
+          else
+            job = g_async_queue_try_pop (w->queue);
+        }
       else
         job = g_async_queue_pop (w->queue);
 
