@@ -237,6 +237,15 @@ stop_search_cb (KiosFindBar *self)
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, TRUE);
 }
 
+static gboolean
+escape_cb (GtkWidget *widget,
+           GVariant  *args,
+           gpointer   user_data)
+{
+  g_signal_emit (widget, signals[SIGNAL_CLOSED], 0, TRUE);
+  return TRUE;
+}
+
 static void
 close_clicked_cb (KiosFindBar *self)
 {
@@ -416,6 +425,9 @@ kios_find_bar_class_init (KiosFindBarClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_g, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "find.previous", NULL);
 
+  /* Escape from the list or the buttons too, not only from the entry. */
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "kiosfindbar");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_SEARCH);
@@ -504,6 +516,22 @@ kios_find_bar_end (KiosFindBar *self)
     kios_book_search_cancel (self->search);
   self->pending_step = 0;
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), FALSE);
+}
+
+/* Forgets the book (closed): its results, its query, and the reference. */
+void
+kios_find_bar_reset (KiosFindBar *self)
+{
+  g_return_if_fail (KIOS_IS_FIND_BAR (self));
+
+  kios_find_bar_end (self);
+  clear_search (self);
+  g_clear_object (&self->document);
+  g_clear_pointer (&self->from, kios_position_free);
+  g_signal_handlers_block_by_func (self->entry, search_changed_cb, self);
+  gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+  g_signal_handlers_unblock_by_func (self->entry, search_changed_cb, self);
+  update_count (self);
 }
 
 KiosBookSearch *

@@ -33,6 +33,7 @@ void               kios_find_bar_begin        (KiosFindBar        *self,
                                                KiosDocument       *document,
                                                const KiosPosition *from);
 void               kios_find_bar_end          (KiosFindBar        *self);
+void               kios_find_bar_reset        (KiosFindBar        *self);
 KiosBookSearch    *kios_find_bar_get_search   (KiosFindBar        *self);
 /* The matcher of the current query, or NULL. */
 KiosSearchMatcher *kios_find_bar_get_matcher  (KiosFindBar        *self);

@@ -160,6 +160,8 @@ kios_reader_view_set_find_visible (KiosReaderView *self,
                                    gboolean        visible,
                                    gboolean        restore)
 {
+  GtkWidget *focus;
+
   g_return_if_fail (KIOS_IS_READER_VIEW (self));
 
   visible = !!visible && self->document != NULL;
@@ -180,12 +182,17 @@ kios_reader_view_set_find_visible (KiosReaderView *self,
 
   if (!self->find_visible)
     return;
+  focus = gtk_widget_get_root (GTK_WIDGET (self)) != NULL
+              ? gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)))
+              : NULL;
   self->find_visible = FALSE;
   self->find_match_valid = FALSE;
   kios_find_bar_end (KIOS_FIND_BAR (self->find_bar));
   gtk_widget_set_visible (self->find_bar, FALSE);
   kios_reader_view_update_find_highlights (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self));
+  /* The keys go back to the page, if they were in the bar. */
+  if (focus != NULL && (focus == self->find_bar || gtk_widget_is_ancestor (focus, self->find_bar)))
+    gtk_widget_grab_focus (GTK_WIDGET (self));
 
   if (self->document == NULL)
     return;

@@ -469,7 +469,10 @@ detach_document (KiosReaderView *self)
   g_clear_pointer (&self->anchor, kios_position_free);
   g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
   if (self->find_bar != NULL)
-    kios_reader_view_set_find_visible (self, FALSE, FALSE);
+    {
+      kios_reader_view_set_find_visible (self, FALSE, FALSE);
+      kios_find_bar_reset (KIOS_FIND_BAR (self->find_bar));
+    }
   hide_spinner (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
