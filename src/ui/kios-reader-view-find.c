@@ -241,6 +241,39 @@ kios_reader_view_get_n_find_highlights (KiosReaderView *self,
 /* Focus back to the page when a popover that had it closes (Escape puts it
  * on the popover's button, where the arrow keys would walk the header).   */
 
+/* Whether the focus is where a closed popover leaves it: in the popover,
+ * on the button that owns it, or nowhere. */
+static gboolean
+focus_left_by_popover (GtkWidget *focus,
+                       GtkWidget *popover)
+{
+  GtkWidget *owner = gtk_widget_get_parent (popover);
+
+  if (focus == NULL || focus == popover || gtk_widget_is_ancestor (focus, popover))
+    return TRUE;
+  return owner != NULL && (focus == owner || gtk_widget_is_ancestor (focus, owner));
+}
+
+static void
+take_focus_back (KiosReaderView *self,
+                 GtkWidget      *popover)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (root == NULL || self->document == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)) ||
+      gtk_widget_get_visible (popover))
+    return;
+  if (focus_left_by_popover (gtk_root_get_focus (root), popover))
+    gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static void
+popover_closed_cb (GtkPopover     *popover,
+                   KiosReaderView *self)
+{
+  take_focus_back (self, GTK_WIDGET (popover));
+}
+
 static void
 root_focus_cb (GtkWindow      *window,
                GParamSpec     *pspec,
@@ -248,26 +281,21 @@ root_focus_cb (GtkWindow      *window,
 {
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
   GtkWidget *popover = focus != NULL ? gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) : NULL;
-  GtkWidget *owner;
 
   if (popover != NULL)
     {
-      g_set_weak_pointer (&self->popover_focus, popover);
+      if (popover != self->popover_focus)
+        {
+          if (self->popover_focus != NULL)
+            g_signal_handlers_disconnect_by_func (self->popover_focus, popover_closed_cb, self);
+          g_set_weak_pointer (&self->popover_focus, popover);
+          g_signal_connect_object (popover, "closed", G_CALLBACK (popover_closed_cb), self, 0);
+        }
       return;
     }
-  if (self->popover_focus == NULL)
-    return;
-  popover = self->popover_focus;
-  g_clear_weak_pointer (&self->popover_focus);
-
-  /* Only when the focus went back to the popover's own button (GTK puts it
-   * there) or nowhere, and the page is what the reader is looking at. */
-  owner = gtk_widget_get_parent (popover);
-  if (focus != NULL && owner != NULL && focus != owner && !gtk_widget_is_ancestor (focus, owner))
-    return;
-  if (self->document == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return;
-  gtk_widget_grab_focus (GTK_WIDGET (self));
+  /* GTK may also move the focus to the popover's button after it closed. */
+  if (self->popover_focus != NULL && !gtk_widget_get_visible (self->popover_focus))
+    take_focus_back (self, self->popover_focus);
 }
 
 void
@@ -282,6 +310,8 @@ kios_reader_view_track_root_focus (KiosReaderView *self,
     g_signal_connect_object (root, "notify::focus-widget", G_CALLBACK (root_focus_cb), self, 0);
   else
     g_signal_handlers_disconnect_by_func (root, root_focus_cb, self);
+  if (self->popover_focus != NULL)
+    g_signal_handlers_disconnect_by_func (self->popover_focus, popover_closed_cb, self);
   g_clear_weak_pointer (&self->popover_focus);
 }
 

@@ -1235,7 +1235,9 @@ test_reader_popover_focus (void)
         ;
       g_assert_false (gtk_widget_get_visible (popover));
 
-      g_assert_true (gtk_widget_has_focus (GTK_WIDGET (f.view)));
+      /* The window's focus widget (whether X gives the window input focus
+       * under Xvfb is not up to us). */
+      g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == GTK_WIDGET (f.view));
 
       /* The arrows are the page's again. */
       before = f.shown;
@@ -1246,7 +1248,7 @@ test_reader_popover_focus (void)
       gtk_widget_grab_focus (other);
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      g_assert_true (gtk_widget_has_focus (other));
+      g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == other);
 
       fixture_teardown (&f);
     }
