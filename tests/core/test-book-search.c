@@ -301,8 +301,9 @@ test_streaming (void)
   g_signal_connect (search, "items-changed", G_CALLBACK (items_changed_cb), batches);
   g_assert_true (kios_book_search_run_sync (search, &error));
   g_assert_no_error (error);
-  /* The results arrived in several pieces, not at the end. */
-  g_assert_cmpuint (batches->len, >, 3);
+  /* The results arrived in pieces, the first long before the last. */
+  g_assert_cmpuint (batches->len, >=, 2);
+  g_assert_cmpuint (g_array_index (batches, guint, 0), <, g_list_model_get_n_items (G_LIST_MODEL (search)) / 10);
   g_assert_cmpuint (g_array_index (batches, guint, batches->len - 1), ==,
                     g_list_model_get_n_items (G_LIST_MODEL (search)));
   assert_reading_order (search);
