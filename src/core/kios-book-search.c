@@ -179,8 +179,8 @@ search_next (KiosBookSearch *self,
              int             chapter)
 {
   /* One batch at a time: a render queued meanwhile goes before the next. */
-  kios_document_search_async (self->document, self->matcher, chapter, self->cancellable,
-                              batch_cb, g_object_ref (self));
+  kios_document_search_async (self->document, self->matcher, chapter, self->results->len == 0,
+                              self->cancellable, batch_cb, g_object_ref (self));
 }
 
 static void

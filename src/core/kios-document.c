@@ -91,7 +91,8 @@ typedef struct
   KiosLayout         layout;
   int                serial;
   char              *text;
-  KiosSearchMatcher *matcher; /* JOB_SEARCH, JOB_FIND_ON_PAGE */
+  KiosSearchMatcher *matcher;   /* JOB_SEARCH, JOB_FIND_ON_PAGE */
+  gboolean           first_hit; /* JOB_SEARCH: return at the first chapter with a hit */
 } Job;
 
 static void
@@ -1912,8 +1913,8 @@ worker_parse_position (Worker     *w,
  * meanwhile wait for at most one batch.                                    */
 
 /* A batch returns after this long (so results stream in), at the first
- * chapter with a hit when it is the search's first batch, and as soon as
- * another job (a page render) is waiting. */
+ * chapter with a hit while the search has found nothing yet, and as soon
+ * as another job (a page render) is waiting. */
 #define SEARCH_BATCH_USEC (40 * G_TIME_SPAN_MILLISECOND)
 /* Background layout waits this long for the search's next batch. */
 #define SEARCH_IDLE_PAUSE_USEC (50 * G_TIME_SPAN_MILLISECOND)
@@ -1936,7 +1937,7 @@ worker_search (Worker *w,
 
       if (chapter > job->serial &&
           (g_get_monotonic_time () > deadline || g_async_queue_length (w->queue) > 0 ||
-           (job->serial == 0 && batch->hits->len > 0)))
+           (job->first_hit && batch->hits->len > 0)))
         break;
       if (g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
         break;
@@ -2824,6 +2825,7 @@ kios_page_save_png (const KiosPage *page,
  * kios_document_search_async:
  * @matcher: what to look for
  * @first_chapter: where this batch starts
+ * @first_hit: return as soon as a chapter had a hit (nothing found yet)
  *
  * Searches the book from @first_chapter on, on the document's worker, for
  * at most a few milliseconds (at least one chapter): the caller asks for the
@@ -2835,6 +2837,7 @@ void
 kios_document_search_async (KiosDocument       *self,
                             KiosSearchMatcher  *matcher,
                             int                 first_chapter,
+                            gboolean            first_hit,
                             GCancellable       *cancellable,
                             GAsyncReadyCallback callback,
                             gpointer            user_data)
@@ -2848,6 +2851,7 @@ kios_document_search_async (KiosDocument       *self,
   job->kind = JOB_SEARCH;
   job->matcher = kios_search_matcher_ref (matcher);
   job->serial = first_chapter;
+  job->first_hit = first_hit;
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, kios_document_search_async);
   push_job (self, job);

@@ -158,6 +158,7 @@ KiosPosition    *kios_document_normalize_position (KiosDocument      *self,
 void             kios_document_search_async       (KiosDocument      *self,
                                                    KiosSearchMatcher *matcher,
                                                    int                first_chapter,
+                                                   gboolean           first_hit,
                                                    GCancellable      *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer           user_data);
