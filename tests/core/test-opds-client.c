@@ -468,28 +468,47 @@ test_download_dedupe (void)
   g_assert_cmpuint (count_files (books_dir), ==, 1);
 }
 
+static KiosLibraryStore *
+new_store (void)
+{
+  g_autofree char   *data_dir = kios_paths_data_dir ();
+  g_autofree char   *db = kios_paths_library_db ();
+  g_autoptr (GError) error = NULL;
+  KiosLibraryStore  *store;
+
+  g_mkdir_with_parents (data_dir, 0700);
+  store = kios_library_store_new (db, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
 static void
 test_download_cancel (void)
 {
-  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
-  g_autofree char           *book_path = kios_test_book ("kjv-bible.epub");
-  g_autofree char           *contents = NULL;
-  gsize                      len = 0;
-  g_autoptr (GBytes)         bytes = NULL;
-  g_autoptr (GCancellable)   cancellable = g_cancellable_new ();
-  g_autofree char           *dir = g_build_filename (g_get_user_data_dir (), "cancel-test", NULL);
-  g_autofree char           *dest = g_build_filename (dir, "bible.epub", NULL);
-  g_autoptr (GError)         error = NULL;
-  Progress                   progress = { 0 };
+  g_autoptr (KiosFakeOpds)     fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (KiosOpdsClient)   client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
+  g_autofree char             *book_path = kios_test_book ("kjv-bible.epub");
+  g_autofree char             *contents = NULL;
+  gsize                        len = 0;
+  g_autoptr (GBytes)           bytes = NULL;
+  g_autoptr (GCancellable)     cancellable = g_cancellable_new ();
+  g_autofree char             *dir = kios_paths_books_dir ();
+  g_autoptr (KiosLibraryStore) store = new_store ();
+  g_autoptr (GError)           error = NULL;
+  Progress                     progress = { 0 };
 
   g_assert_true (g_file_get_contents (book_path, &contents, &len, NULL));
   bytes = g_bytes_new (contents, len);
   kios_fake_opds_add_bytes (fake, "/book", "application/epub+zip", bytes, TRUE);
   progress.cancel_after_first = cancellable;
-  g_assert_false (kios_opds_client_download (client, "/book", dest, progress_cb, &progress, cancellable, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpuint (progress.calls, ==, 1);
+  {
+    g_autoptr (KiosBookImport) import = kios_book_import_new (store, "bible.epub", 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (kios_opds_client_download (client, "/book", import, progress_cb, &progress, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_cmpuint (progress.calls, ==, 1);
+  }
   /* Neither the book nor a temporary file stays behind. */
   g_assert_cmpuint (count_files (dir), ==, 0);
 }
@@ -497,32 +516,40 @@ test_download_cancel (void)
 static void
 test_download_not_a_book (void)
 {
-  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
-  g_autofree char           *dir = g_build_filename (g_get_user_data_dir (), "not-a-book", NULL);
-  g_autofree char           *dest = g_build_filename (dir, "x.epub", NULL);
-  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosFakeOpds)     fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (KiosOpdsClient)   client = kios_opds_client_new (kios_fake_opds_get_url (fake), NULL, NULL);
+  g_autofree char             *dir = kios_paths_books_dir ();
+  g_autoptr (KiosLibraryStore) store = new_store ();
+  g_autoptr (GError)           error = NULL;
 
   kios_fake_opds_add (fake, "/book", 200, "application/epub+zip", "<html><body>Please sign in</body></html>");
-  g_assert_false (kios_opds_client_download (client, "/book", dest, NULL, NULL, NULL, &error));
-  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  {
+    g_autoptr (KiosBookImport) import = kios_book_import_new (store, "x.epub", 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (kios_opds_client_download (client, "/book", import, NULL, NULL, NULL, &error));
+    g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  }
   g_assert_cmpuint (count_files (dir), ==, 0);
 }
 
 static void
 test_download_permission (void)
 {
-  g_autoptr (KiosFakeOpds)   fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autofree char           *root = url_of (fake, ROOT);
-  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, "kios", "kios-pass");
-  g_autofree char           *dest = g_build_filename (g_get_user_data_dir (), "perm", "x.epub", NULL);
-  g_autoptr (GError)         error = NULL;
-  g_autoptr (KiosOpdsFeed)   feed = NULL;
+  g_autoptr (KiosFakeOpds)     fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autofree char             *root = url_of (fake, ROOT);
+  g_autoptr (KiosOpdsClient)   client = kios_opds_client_new (root, "kios", "kios-pass");
+  g_autoptr (KiosLibraryStore) store = new_store ();
+  g_autoptr (KiosBookImport)   import = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosOpdsFeed)     feed = NULL;
 
   kios_fake_opds_add_forbidden (fake, "/opds/download/7/epub/");
   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_false (kios_opds_client_download (client, "/opds/download/7/epub/", dest, NULL, NULL, NULL, &error));
+  import = kios_book_import_new (store, "x.epub", 0, &error);
+  g_assert_no_error (error);
+  g_assert_false (kios_opds_client_download (client, "/opds/download/7/epub/", import, NULL, NULL, NULL, &error));
   g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH);
   /* Calibre-Web: a 401 on download is a missing permission, not a wrong password. */
   g_assert_nonnull (strstr (error->message, "permission"));

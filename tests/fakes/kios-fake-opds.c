@@ -409,6 +409,8 @@ struct _KiosFakeEndless
   char            *url;
   char            *head;
   char            *repeat;
+  gsize            repeat_len;
+  gsize            head_len;
   guint64          sent; /* atomic-ish: read after join */
 };
 
@@ -424,7 +426,7 @@ endless_thread (gpointer data)
       GOutputStream                *out;
       gint64                        end = g_get_monotonic_time () + (gint64) ENDLESS_MAX_SECS * G_USEC_PER_SEC;
       char                          buf[4096];
-      gsize                         rlen = strlen (self->repeat);
+      gsize                         rlen = self->repeat_len;
 
       connection = g_socket_listener_accept (self->listener, NULL, self->cancellable, NULL);
       if (connection == NULL)
@@ -433,7 +435,7 @@ endless_thread (gpointer data)
       /* Read (and ignore) the request head. */
       g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf, sizeof buf, NULL, NULL);
       out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-      if (!g_output_stream_write_all (out, self->head, strlen (self->head), NULL, self->cancellable, NULL))
+      if (!g_output_stream_write_all (out, self->head, self->head_len, NULL, self->cancellable, NULL))
         continue;
       /* Until the client hangs up, or the bounds (nothing here runs forever). */
       while (self->sent < ENDLESS_MAX && g_get_monotonic_time () < end)
@@ -452,6 +454,19 @@ kios_fake_endless_new (const char *content_type,
                        const char *prefix,
                        const char *repeat)
 {
+  g_autofree char *head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\n\r\n%s",
+                                           content_type, prefix);
+
+  /* No Content-Length: the body ends only when the connection does. */
+  return kios_fake_endless_new_raw (head, strlen (head), repeat, strlen (repeat));
+}
+
+KiosFakeEndless *
+kios_fake_endless_new_raw (const char *head,
+                           gsize       head_len,
+                           const char *repeat,
+                           gsize       repeat_len)
+{
   KiosFakeEndless           *self = g_new0 (KiosFakeEndless, 1);
   g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
@@ -465,10 +480,10 @@ kios_fake_endless_new (const char *content_type,
     g_error ("endless server: %s", error->message);
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   self->url = g_strdup_printf ("http://127.0.0.1:%u", port);
-  /* No Content-Length: the body ends only when the connection does. */
-  self->head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\n\r\n%s",
-                                content_type, prefix);
-  self->repeat = g_strdup (repeat);
+  self->head = g_memdup2 (head, head_len);
+  self->head_len = head_len;
+  self->repeat = g_memdup2 (repeat, repeat_len);
+  self->repeat_len = repeat_len;
   self->cancellable = g_cancellable_new ();
   self->thread = g_thread_new ("fake-endless", endless_thread, self);
   return self;

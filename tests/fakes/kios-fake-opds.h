@@ -63,6 +63,12 @@ guint            kios_fake_opds_count_authorized (KiosFakeOpds    *self);
 KiosFakeEndless *kios_fake_endless_new          (const char       *content_type,
                                                  const char       *prefix,
                                                  const char       *repeat);
+/* head: the status line, headers and blank line (and any first bytes),
+ * sent as is; then repeat, binary, until the client hangs up. */
+KiosFakeEndless *kios_fake_endless_new_raw      (const char       *head,
+                                                 gsize             head_len,
+                                                 const char       *repeat,
+                                                 gsize             repeat_len);
 const char      *kios_fake_endless_get_url      (KiosFakeEndless  *self);
 guint64          kios_fake_endless_get_sent     (KiosFakeEndless  *self);
 void             kios_fake_endless_free         (KiosFakeEndless  *self);

@@ -490,6 +490,14 @@ send (KiosHttpRequest *request,
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
+  if (g_error_matches (local, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
+    {
+      /* The server answered: too much, not unreachable. */
+      g_set_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE,
+                   "The download is too large: Kios accepts up to %" G_GSIZE_FORMAT " MB",
+                   request->max_response_size / (1024 * 1024));
+      return NULL;
+    }
   {
     g_autofree char *message = kios_redact_text (local->message);
 
@@ -697,6 +705,22 @@ kios_kobo_client_fetch (KiosKoboClient *self,
   if (response == NULL || !check_status (self, response, ROUTE_DOWNLOAD, error))
     return NULL;
   return g_bytes_ref (response->body);
+}
+
+gboolean
+kios_kobo_client_download (KiosKoboClient *self,
+                           const char     *url,
+                           GOutputStream  *sink,
+                           guint64         max_size,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_autoptr (GBytes) bytes = kios_kobo_client_fetch (self, url, max_size, cancellable, error);
+
+  if (bytes == NULL)
+    return FALSE;
+  return g_output_stream_write_all (sink, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL,
+                                    cancellable, error);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -7,7 +7,7 @@
 
 #include "kios-opds-client.h"
 
-#include "kios-book-hash.h"
+#include "kios-book-importer.h"
 #include "kios-http.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -34,11 +34,13 @@ typedef enum {
 
 struct _KiosOpdsClient
 {
-  char      *catalog_url;
-  char      *origin; /* scheme://host:port of the catalog */
-  char      *username;
-  char      *password;
-  AuthScheme scheme; /* learned from a challenge (or https) */
+  gatomicrefcount ref_count;
+  GRecMutex       lock; /* one exchange at a time: the auth state below is shared */
+  char           *catalog_url;
+  char           *origin; /* scheme://host:port of the catalog */
+  char           *username;
+  char           *password;
+  AuthScheme      scheme; /* learned from a challenge (or https) */
   /* the Digest challenge being answered */
   char         *realm;
   char         *nonce;
@@ -93,6 +95,8 @@ kios_opds_client_new (const char *catalog_url,
   g_return_val_if_fail (catalog_url != NULL, NULL);
 
   self = g_new0 (KiosOpdsClient, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  g_rec_mutex_init (&self->lock);
   self->catalog_url = g_strdup (catalog_url);
   self->origin = origin_of (catalog_url);
   if (username != NULL && *username != '\0')
@@ -110,11 +114,19 @@ kios_opds_client_new (const char *catalog_url,
   return self;
 }
 
+KiosOpdsClient *
+kios_opds_client_ref (KiosOpdsClient *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
 void
 kios_opds_client_free (KiosOpdsClient *self)
 {
-  if (self == NULL)
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
     return;
+  g_rec_mutex_clear (&self->lock);
   g_free (self->catalog_url);
   g_free (self->origin);
   g_free (self->username);
@@ -139,6 +151,14 @@ const char *
 kios_opds_client_get_realm (KiosOpdsClient *self)
 {
   return self->realm;
+}
+
+char *
+kios_opds_client_dup_realm (KiosOpdsClient *self)
+{
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+
+  return g_strdup (self->realm);
 }
 
 guint
@@ -641,8 +661,9 @@ kios_opds_client_fetch (KiosOpdsClient *self,
                         GCancellable   *cancellable,
                         GError        **error)
 {
-  g_autofree char *url = absolute_href (self, href, error);
-  KiosOpdsFeed    *feed;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *url = absolute_href (self, href, error);
+  KiosOpdsFeed               *feed;
 
   if (url == NULL)
     return NULL;
@@ -691,10 +712,11 @@ kios_opds_client_search (KiosOpdsClient     *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  g_autofree char *template_url = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *terms = g_strstrip (g_strdup (query != NULL ? query : ""));
-  GError          *local_error = NULL;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *template_url = NULL;
+  g_autofree char            *url = NULL;
+  g_autofree char            *terms = g_strstrip (g_strdup (query != NULL ? query : ""));
+  GError                     *local_error = NULL;
 
   if (from != NULL)
     {
@@ -747,70 +769,42 @@ parse_content_range (const char *value,
   return end >= *start && end < *total;
 }
 
+/* The first bytes of a download: a zip (EPUB) or a PDF, else refused at
+ * once instead of after the whole body (OPDS.md §1.7: types lie). */
 static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len,
-           GError      **error)
+check_magic (const guint8 *data,
+             gsize         len,
+             GError      **error)
 {
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = errno;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the book: %s",
-                       g_strerror (saved));
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
+  if ((len >= 4 && memcmp (data, "PK\003\004", 4) == 0) || (len >= 5 && memcmp (data, "%PDF-", 5) == 0))
+    return TRUE;
+  if (len > 0 && (data[0] == '<' || g_ascii_isspace (data[0]) || data[0] == 0xef))
+    g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                         "The server sent a web page, not a book (perhaps a login or error page)");
+  else
+    g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                         "The download is not an EPUB or PDF file (perhaps a login page or an error page)");
+  return FALSE;
 }
 
 gboolean
 kios_opds_client_download (KiosOpdsClient      *self,
                            const char          *href,
-                           const char          *dest_path,
+                           KiosBookImport      *import,
                            KiosOpdsProgressFunc progress,
                            gpointer             user_data,
                            GCancellable        *cancellable,
                            GError             **error)
 {
-  g_autofree char *url = absolute_href (self, href, error);
-  g_autofree char *dir = NULL;
-  g_autofree char *tmp_path = NULL;
-  guint64          offset = 0;
-  guint64          total = 0;
-  guint8           magic[8] = { 0 };
-  gsize            magic_len = 0;
-  gboolean         ok = FALSE;
-  int              fd;
-  guint            max_chunks;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *url = absolute_href (self, href, error);
+  GOutputStream              *sink = kios_book_import_get_sink (import);
+  guint64                     offset = 0;
+  guint64                     total = 0;
+  guint                       max_chunks;
 
   if (url == NULL)
     return FALSE;
-  dir = g_path_get_dirname (dest_path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create the books folder: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
-  tmp_path = g_build_filename (dir, ".kios-download-XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a file in the books folder: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
 
   max_chunks = (guint) (self->max_book_size / KIOS_OPDS_DOWNLOAD_CHUNK) + 2;
   for (guint chunk = 0; chunk < max_chunks; chunk++)
@@ -825,117 +819,84 @@ kios_opds_client_download (KiosOpdsClient      *self,
 
       response = exchange (self, &x, "book", cancellable, error);
       if (response == NULL)
-        goto out;
+        return FALSE;
       data = g_bytes_get_data (response->body, &len);
       if (response->status == 206)
         {
           guint64 start;
 
-          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || len == 0 || offset + len > total)
+          /* A range never longer than asked, inside a total Kios accepts. */
+          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || len == 0 || len > KIOS_OPDS_DOWNLOAD_CHUNK || offset + len > total)
             {
               g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                                    "The server sent the book in pieces that do not fit together");
-              goto out;
+              return FALSE;
             }
         }
-      else if (response->status == 200 && offset == 0)
-        total = len; /* the server ignores ranges: the whole book at once */
+      else if (response->status == 200)
+        {
+          /* The server ignores ranges: the whole book at once. Mid-way, start over. */
+          if (offset > 0 && !kios_book_import_restart (import, error))
+            return FALSE;
+          offset = 0;
+          total = len;
+        }
       else if (response->status == 416 && offset > 0 && offset == total)
         break;
       else
         {
           if (!check_status (response, url, error))
-            goto out;
+            return FALSE;
           g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server answered HTTP %u to a download",
                        response->status);
-          goto out;
+          return FALSE;
         }
-      if (offset == 0)
-        {
-          magic_len = MIN (len, sizeof magic);
-          memcpy (magic, data, magic_len);
-        }
-      if (!write_all (fd, data, len, error))
-        goto out;
+      if (offset == 0 && !check_magic (data, len, error))
+        return FALSE;
+      if (!g_output_stream_write_all (sink, data, len, NULL, cancellable, error))
+        return FALSE;
       offset += len;
       if (progress != NULL)
         progress (offset, total, user_data);
       if (offset >= total)
         break;
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
+        return FALSE;
     }
   if (offset == 0 || offset < total)
     {
       g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                            offset == 0 ? "The server sent an empty file" : "The book is larger than Kios accepts");
-      goto out;
+      return FALSE;
     }
-  /* Types lie (OPDS.md §1.7): only a zip (EPUB, CBZ) or a PDF is a book here. */
-  if (!(magic_len >= 4 && memcmp (magic, "PK\003\004", 4) == 0) && !(magic_len >= 5 && memcmp (magic, "%PDF-", 5) == 0))
-    {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                           "The download is not an EPUB or PDF file (perhaps a login page or an error page)");
-      goto out;
-    }
-  if (fsync (fd) != 0 || close (fd) != 0)
-    {
-      int saved = errno;
-      fd = -1;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
-      goto out;
-    }
-  fd = -1;
-  if (g_rename (tmp_path, dest_path) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
-      goto out;
-    }
-  ok = TRUE;
-
-out:
-  if (fd >= 0)
-    close (fd);
-  if (!ok)
-    g_unlink (tmp_path);
-  return ok;
-}
-
-/* A file name from the title: no separators, no control characters, no leading dot. */
-static char *
-safe_file_stem (const char *title)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = title != NULL ? title : ""; *p != '\0' && out->len < 60; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isalnum (c))
-        g_string_append_unichar (out, c);
-      else if (out->len > 0 && out->str[out->len - 1] != '-')
-        g_string_append_c (out, '-');
-    }
-  while (out->len > 0 && out->str[out->len - 1] == '-')
-    g_string_truncate (out, out->len - 1);
-  if (out->len == 0)
-    g_string_append (out, "book");
-  return g_string_free (out, FALSE);
+  return TRUE;
 }
 
 static void
-remember_entry (KiosLibraryStore    *store,
-                const char          *hash,
+remember_entry (KiosBookImport      *import,
                 const char          *source_name,
                 const KiosOpdsEntry *entry,
                 const KiosOpdsLink  *link)
 {
-  kios_library_store_set_book_meta (store, hash, "opds.source", source_name);
-  kios_library_store_set_book_meta (store, hash, "opds.entry_id", entry->id);
-  kios_library_store_set_book_meta (store, hash, "opds.acquisition", link->href);
-  if (entry->progression_href != NULL)
-    kios_library_store_set_book_meta (store, hash, "opds.progression", entry->progression_href);
+  kios_book_import_add_meta (import, "opds.source", source_name);
+  kios_book_import_add_meta (import, "opds.entry_id", entry->id);
+  kios_book_import_add_meta (import, "opds.acquisition", link->href);
+  kios_book_import_add_meta (import, "opds.progression", entry->progression_href);
+}
+
+/* The name derives from the source and the entry id: downloading the same
+ * entry again finds the same file. */
+static char *
+file_name_for (const char          *source_name,
+               const KiosOpdsEntry *entry,
+               const char          *fmt)
+{
+  g_autofree char *key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
+  g_autofree char *stem = kios_book_import_file_stem (entry->title);
+
+  key[12] = '\0';
+  return g_strdup_printf ("%s-%s.%s", stem, key, fmt);
 }
 
 char *
@@ -951,16 +912,11 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
                                 GError             **error)
 {
   const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char           *books_dir = NULL;
-  g_autofree char           *key_source = NULL;
-  g_autofree char           *key = NULL;
-  g_autofree char           *stem = NULL;
   g_autofree char           *name = NULL;
-  g_autofree char           *dest = NULL;
+  g_autofree char           *found = NULL;
   g_autofree char           *hash = NULL;
-  g_autoptr (KiosBookRecord) known = NULL;
-  g_autoptr (KiosBookRecord) same_hash = NULL;
-  const char                *fmt;
+  g_autoptr (KiosBookImport) import = NULL;
+  g_autoptr (GString)        authors = g_string_new (NULL);
 
   if (existing != NULL)
     *existing = FALSE;
@@ -971,69 +927,34 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
                    format != NULL ? format : "EPUB or PDF");
       return NULL;
     }
-  fmt = kios_opds_format_from_type (link->type);
+  name = file_name_for (source_name, entry, kios_opds_format_from_type (link->type));
 
-  /* The name derives from the source and the entry id: downloading the same
-   * entry again finds the same file. */
-  books_dir = kios_paths_books_dir ();
-  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
-  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
-  key[12] = '\0';
-  stem = safe_file_stem (entry->title);
-  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
-  dest = g_build_filename (books_dir, name, NULL);
-
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR) && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+  found = kios_book_import_find (store, name);
+  if (found != NULL)
     {
-      remember_entry (store, known->hash, source_name, entry, link);
+      g_autoptr (KiosBookRecord) known = kios_library_store_get_book_by_path (store, found, NULL);
+
+      kios_library_store_set_book_meta (store, known->hash, "opds.source", source_name);
+      kios_library_store_set_book_meta (store, known->hash, "opds.entry_id", entry->id);
+      kios_library_store_set_book_meta (store, known->hash, "opds.acquisition", link->href);
+      if (entry->progression_href != NULL)
+        kios_library_store_set_book_meta (store, known->hash, "opds.progression", entry->progression_href);
       kios_library_store_flush (store, 5000);
       if (existing != NULL)
         *existing = TRUE;
-      return g_steal_pointer (&dest);
+      return g_steal_pointer (&found);
     }
 
-  if (!kios_opds_client_download (self, link->href, dest, progress, user_data, cancellable, error))
+  import = kios_book_import_new (store, name, self->max_book_size, error);
+  if (import == NULL)
     return NULL;
-  hash = kios_book_hash_file (dest, error);
-  if (hash == NULL)
-    {
-      g_unlink (dest);
-      return NULL;
-    }
-
-  same_hash = kios_library_store_get_book (store, hash, NULL);
-  if (same_hash != NULL && same_hash->path != NULL && g_strcmp0 (same_hash->path, dest) != 0 && g_file_test (same_hash->path, G_FILE_TEST_IS_REGULAR))
-    {
-      /* The same bytes are already in the library (another entry, or a file
-       * opened from disk): keep one copy. */
-      g_unlink (dest);
-      remember_entry (store, hash, source_name, entry, link);
-      kios_library_store_flush (store, 5000);
-      if (existing != NULL)
-        *existing = TRUE;
-      return g_strdup (same_hash->path);
-    }
-
-  {
-    KiosBookRecord      record = { 0 };
-    g_autoptr (GString) authors = g_string_new (NULL);
-    GStatBuf            st;
-
-    for (guint i = 0; i < entry->authors->len; i++)
-      g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
-    record.hash = hash;
-    record.path = dest;
-    record.size = g_stat (dest, &st) == 0 ? (gint64) st.st_size : 0;
-    record.format = (char *) fmt;
-    record.title = entry->title;
-    record.authors = authors->str;
-    record.added_at = g_get_real_time () / G_USEC_PER_SEC;
-    kios_library_store_upsert_book (store, &record);
-  }
-  remember_entry (store, hash, source_name, entry, link);
-  if (!kios_library_store_flush (store, 5000))
-    g_warning ("the library did not confirm the download in time");
-  return g_steal_pointer (&dest);
+  for (guint i = 0; i < entry->authors->len; i++)
+    g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  kios_book_import_set_details (import, entry->title, authors->str, NULL);
+  remember_entry (import, source_name, entry, link);
+  if (!kios_opds_client_download (self, link->href, import, progress, user_data, cancellable, error))
+    return NULL;
+  return kios_book_import_commit (import, NULL, existing, cancellable, error);
 }
 
 GBytes *
@@ -1043,6 +964,7 @@ kios_opds_client_fetch_image (KiosOpdsClient *self,
                               GCancellable   *cancellable,
                               GError        **error)
 {
+  g_autoptr (GRecMutexLocker)  locker = g_rec_mutex_locker_new (&self->lock);
   g_autofree char             *url = absolute_href (self, href, error);
   g_autoptr (KiosHttpResponse) response = NULL;
 
@@ -1065,34 +987,15 @@ kios_opds_client_find_downloaded (KiosLibraryStore    *store,
                                   const KiosOpdsEntry *entry,
                                   const char          *format)
 {
-  const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char           *books_dir = NULL;
-  g_autofree char           *key_source = NULL;
-  g_autofree char           *key = NULL;
-  g_autofree char           *stem = NULL;
-  g_autofree char           *name = NULL;
-  g_autofree char           *dest = NULL;
-  g_autoptr (KiosBookRecord) known = NULL;
-  const char                *fmt;
+  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char    *name = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
   g_return_val_if_fail (source_name != NULL && entry != NULL, NULL);
 
   if (link == NULL)
     return NULL;
-  fmt = kios_opds_format_from_type (link->type);
-
   /* The same name download_book gives the file. */
-  books_dir = kios_paths_books_dir ();
-  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
-  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
-  key[12] = '\0';
-  stem = safe_file_stem (entry->title);
-  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
-  dest = g_build_filename (books_dir, name, NULL);
-
-  if (!g_file_test (dest, G_FILE_TEST_IS_REGULAR))
-    return NULL;
-  known = kios_library_store_get_book_by_path (store, dest, NULL);
-  return known != NULL ? g_steal_pointer (&dest) : NULL;
+  name = file_name_for (source_name, entry, kios_opds_format_from_type (link->type));
+  return kios_book_import_find (store, name);
 }

@@ -5,14 +5,18 @@
 
 #include <gio/gio.h>
 
+#include "kios-book-importer.h"
 #include "kios-library-store.h"
 #include "kios-opds-feed.h"
 
 G_BEGIN_DECLS
 
 /*
- * One OPDS catalog: fetch pages, search, download, over kios-http. All
- * calls block (workers, kiosctl); one client is used by one thread at a time.
+ * One OPDS catalog: fetch pages, search, download, over kios-http. The
+ * plain calls block (workers, kiosctl); the _async ones run them in a GTask
+ * worker and finish in the caller's main context. A client may be used from
+ * several threads: its exchanges take turns. It is reference counted
+ * (kios_opds_client_free drops a reference), so a task in flight keeps it.
  *
  * Credentials are scoped to the catalog's origin (scheme, host, port) and
  * never sent anywhere else, not even after a redirect. Over https, Basic is
@@ -39,10 +43,12 @@ typedef void (*KiosOpdsProgressFunc) (guint64  received,
 KiosOpdsClient *kios_opds_client_new               (const char           *catalog_url,
                                                     const char           *username,
                                                     const char           *password);
+KiosOpdsClient *kios_opds_client_ref               (KiosOpdsClient       *self);
 void            kios_opds_client_free              (KiosOpdsClient       *self);
 const char     *kios_opds_client_get_catalog_url   (KiosOpdsClient       *self);
 /* The realm of the last challenge (or auth document title), nullable. */
 const char     *kios_opds_client_get_realm         (KiosOpdsClient       *self);
+char           *kios_opds_client_dup_realm         (KiosOpdsClient       *self);
 /* Requests made so far (tests, diagnostics). */
 guint           kios_opds_client_get_n_requests    (KiosOpdsClient       *self);
 void            kios_opds_client_set_max_feed_size (KiosOpdsClient       *self,
@@ -64,17 +70,21 @@ KiosOpdsFeed   *kios_opds_client_search            (KiosOpdsClient       *self,
                                                     const char           *query,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
-/* Downloads href to dest_path (through a temporary file in its folder,
- * renamed at the end), in ranged chunks so progress and cancel work. */
+/* Downloads href into import's sink, in ranged chunks so progress and
+ * cancel work; a server that ignores Range and answers 200 part-way makes
+ * the import start over; a range longer than asked or a total past the
+ * book size limit is refused. The first bytes must be a zip or a PDF.
+ * import is not committed. */
 gboolean        kios_opds_client_download          (KiosOpdsClient       *self,
                                                     const char           *href,
-                                                    const char           *dest_path,
+                                                    KiosBookImport       *import,
                                                     KiosOpdsProgressFunc  progress,
                                                     gpointer              user_data,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
-/* Downloads an entry's book into kios_paths_books_dir (), adds it to the
- * library and remembers opds.source, opds.entry_id, opds.acquisition and
+/* Downloads an entry's book through a KiosBookImport (streamed to a
+ * temporary file, validated, deduplicated) into kios_paths_books_dir (),
+ * adds it to the library and remembers opds.source, opds.entry_id, opds.acquisition and
  * opds.progression. A book already downloaded from this entry, or with the
  * same KOReader hash, is not duplicated: its path comes back and *existing
  * is TRUE. format: "epub", "pdf" or NULL (the first one Kios opens). */
@@ -101,6 +111,49 @@ char           *kios_opds_client_find_downloaded   (KiosLibraryStore     *store,
                                                     const char           *source_name,
                                                     const KiosOpdsEntry  *entry,
                                                     const char           *format);
+
+void            kios_opds_client_fetch_async       (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+KiosOpdsFeed   *kios_opds_client_fetch_finish      (KiosOpdsClient       *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void            kios_opds_client_search_async      (KiosOpdsClient       *self,
+                                                    const KiosOpdsFeed   *from,
+                                                    const char           *query,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+KiosOpdsFeed   *kios_opds_client_search_finish     (KiosOpdsClient       *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+/* progress (nullable) is called in the caller's main context, coalesced,
+ * and never after cancellable was cancelled. */
+void            kios_opds_client_download_book_async (KiosOpdsClient     *self,
+                                                    KiosLibraryStore     *store,
+                                                    const char           *source_name,
+                                                    const KiosOpdsEntry  *entry,
+                                                    const char           *format,
+                                                    KiosOpdsProgressFunc  progress,
+                                                    gpointer              progress_data,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+char           *kios_opds_client_download_book_finish (KiosOpdsClient    *self,
+                                                    GAsyncResult         *result,
+                                                    gboolean             *existing,
+                                                    GError              **error);
+void            kios_opds_client_fetch_image_async (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    gsize                 max_size,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+GBytes         *kios_opds_client_fetch_image_finish (KiosOpdsClient      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosOpdsClient, kios_opds_client_free)
