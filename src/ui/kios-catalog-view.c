@@ -13,6 +13,7 @@
 #include "kios-sync-source.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define COVER_WIDTH 120
@@ -23,47 +24,6 @@
 /* How far beyond the visible area covers and next pages start loading. */
 #define PRELOAD_DISTANCE 600.0
 #define MAX_PAGES_DEEP 64
-
-/* ---- a client shared by the workers of one source ------------------------- */
-
-/* The OPDS client is used by one thread at a time: each worker holds the lock
- * for the length of its call. */
-typedef struct
-{
-  gatomicrefcount ref;
-  GMutex          lock;
-  KiosOpdsClient *client;
-} Conn;
-
-static Conn *
-conn_new (KiosOpdsClient *client)
-{
-  Conn *conn = g_new0 (Conn, 1);
-
-  g_atomic_ref_count_init (&conn->ref);
-  g_mutex_init (&conn->lock);
-  conn->client = client;
-  return conn;
-}
-
-static Conn *
-conn_ref (Conn *conn)
-{
-  g_atomic_ref_count_inc (&conn->ref);
-  return conn;
-}
-
-static void
-conn_unref (Conn *conn)
-{
-  if (conn == NULL || !g_atomic_ref_count_dec (&conn->ref))
-    return;
-  kios_opds_client_free (conn->client);
-  g_mutex_clear (&conn->lock);
-  g_free (conn);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_unref)
 
 /* ---- the view ------------------------------------------------------------- */
 
@@ -95,11 +55,7 @@ struct _KiosCatalogView
 
   KiosLibraryStore *store;
   KiosSourceRecord *source;
-  char             *url;
-  char             *username;
-  char             *password;
-  Conn             *conn;               /* feeds */
-  Conn             *cover_conn;         /* covers, one after the other */
+  KiosOpdsClient   *client;             /* the open catalog: feeds and covers */
   GCancellable     *cancellable;        /* the feed request in flight */
   GCancellable     *source_cancellable; /* everything of this source */
   GPtrArray        *pages;              /* Page*, the way back */
@@ -157,105 +113,60 @@ current_page (KiosCatalogView *self)
 
 typedef struct
 {
-  Conn *conn;
-  char *href;
-  char *cache_path;
+  char *path;
   int   decode_height;
 } CoverJob;
 
 static void
 cover_job_free (CoverJob *job)
 {
-  g_clear_pointer (&job->conn, conn_unref);
-  g_free (job->href);
-  g_free (job->cache_path);
+  g_free (job->path);
   g_free (job);
 }
 
-static char *
-cover_cache_path (const char *href)
+/* Decodes the cached file: local work, off the main thread. */
+static void
+decode_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  g_autofree char *dir = kios_paths_cache_subdir ("covers");
-  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
-  g_autofree char *name = g_strconcat ("opds-", hash, ".img", NULL);
+  CoverJob             *job = task_data;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  GError               *error = NULL;
 
-  return g_build_filename (dir, name, NULL);
-}
-
-static GdkTexture *
-decode_cover (GBytes  *bytes,
-              int      height,
-              GError **error)
-{
-  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
-  g_autoptr (GdkPixbuf)    pixbuf = NULL;
-
+  if (g_task_return_error_if_cancelled (task))
+    return;
   /* Scaled while decoding: a 3000-pixel cover never sits in memory whole. */
-  pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, -1, height, TRUE, NULL, error);
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (job->path, -1, job->decode_height, TRUE, &error);
   if (pixbuf == NULL)
-    return NULL;
-
+    {
+      /* Only what decodes as an image stays in the cache. */
+      g_unlink (job->path);
+      g_task_return_error (task, error);
+      return;
+    }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  return gdk_texture_new_for_pixbuf (pixbuf);
+  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
 
 static void
-cover_worker (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+cover_fetched_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  CoverJob          *job = task_data;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree char   *contents = NULL;
-  gsize              len = 0;
-  GError            *error = NULL;
-  GdkTexture        *texture;
+  g_autoptr (GTask) task = user_data;
+  GError           *error = NULL;
+  CoverJob         *job = g_task_get_task_data (task);
 
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  /* Here, not on the main thread: finding the cache may create its folder. */
-  job->cache_path = cover_cache_path (job->href);
-
-  /* The disk cache first: a catalog seen before shows its covers offline. */
-  if (g_file_get_contents (job->cache_path, &contents, &len, NULL) && len > 0)
-    {
-      g_autoptr (GBytes) cached = g_bytes_new_take (g_steal_pointer (&contents), len);
-
-      texture = decode_cover (cached, job->decode_height, NULL);
-      if (texture != NULL)
-        {
-          g_task_return_pointer (task, texture, g_object_unref);
-          return;
-        }
-    }
-
-  g_mutex_lock (&job->conn->lock);
-  bytes = kios_opds_client_fetch_image (job->conn->client, job->href, MAX_COVER_SIZE, cancellable, &error);
-  g_mutex_unlock (&job->conn->lock);
-  if (bytes == NULL)
+  job->path = kios_opds_client_fetch_cover_finish (NULL, result, &error);
+  if (job->path == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-
-  texture = decode_cover (bytes, job->decode_height, &error);
-  if (texture == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  /* Only what decodes as an image goes to the cache. */
-  if (!g_file_set_contents (job->cache_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-    {
-      g_debug ("Could not cache a cover: %s", error->message);
-      g_clear_error (&error);
-    }
-
-  g_task_return_pointer (task, texture, g_object_unref);
+  g_task_run_in_thread (task, decode_worker);
 }
 
 static void run_next_cover (KiosCatalogView *self);
@@ -295,27 +206,18 @@ cover_cb (GObject      *source_object,
 static void
 run_next_cover (KiosCatalogView *self)
 {
-  g_autoptr (GTask) task = NULL;
-  GtkWidget        *card;
-  CoverJob         *job;
+  GtkWidget *card;
 
-  if (self->cover_running || self->cover_conn == NULL)
+  if (self->cover_running || self->client == NULL)
     return;
 
   card = g_queue_pop_head (&self->cover_queue);
   if (card == NULL)
     return;
 
-  job = g_new0 (CoverJob, 1);
-  job->conn = conn_ref (self->cover_conn);
-  job->href = g_strdup (g_object_get_data (G_OBJECT (card), "cover-href"));
-  job->decode_height = COVER_DECODE_HEIGHT;
-
   self->cover_running = TRUE;
-  task = g_task_new (self, self->source_cancellable, cover_cb, card);
-  g_task_set_source_tag (task, run_next_cover);
-  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  g_task_run_in_thread (task, cover_worker);
+  kios_catalog_view_load_cover_async (self, g_object_get_data (G_OBJECT (card), "cover-href"), COVER_DECODE_HEIGHT,
+                                      self->source_cancellable, cover_cb, card);
 }
 
 static void
@@ -324,7 +226,7 @@ queue_visible_covers (KiosCatalogView *self)
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
   double         visible_height = gtk_adjustment_get_page_size (adjustment);
 
-  if (self->cover_conn == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
+  if (self->client == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
     return;
 
   /* Only the cards on screen or close to it ask for their cover. */
@@ -637,142 +539,68 @@ show_error (KiosCatalogView *self,
 
 typedef struct
 {
-  Op                op;
-  Conn             *conn;   /* NULL for OP_OPEN */
-  KiosSourceRecord *source; /* OP_OPEN */
-  char             *href;
-  char             *query;
-  char             *title; /* OP_FETCH: the entry's title, nullable */
-  KiosOpdsFeed     *from;  /* OP_SEARCH: a light copy of the page's search links */
-  /* results */
-  char           *url;
-  char           *username;
-  char           *password;
-  KiosOpdsClient *client; /* OP_OPEN */
-  KiosOpdsFeed   *feed;
-  char           *realm;
-  GError         *error;
-} Job;
+  KiosCatalogView *self; /* not a reference: read only when not cancelled */
+  Op               op;
+  char            *href;
+  char            *query;
+  char            *title; /* OP_FETCH: the entry's title, nullable */
+} Request;
 
 static void
-job_free (Job *job)
+request_free (Request *request)
 {
-  g_clear_pointer (&job->conn, conn_unref);
-  g_clear_pointer (&job->source, kios_source_record_free);
-  g_free (job->href);
-  g_free (job->query);
-  g_free (job->title);
-  g_clear_pointer (&job->from, kios_opds_feed_free);
-  g_free (job->url);
-  g_free (job->username);
-  g_free (job->password);
-  g_clear_pointer (&job->client, kios_opds_client_free);
-  g_clear_pointer (&job->feed, kios_opds_feed_free);
-  g_free (job->realm);
-  g_clear_error (&job->error);
-  g_free (job);
+  g_free (request->href);
+  g_free (request->query);
+  g_free (request->title);
+  g_free (request);
 }
 
-static void
-job_worker (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  Job *job = task_data;
-
-  if (job->op == OP_OPEN)
-    {
-      if (!kios_sync_source_load (job->source, &job->url, &job->username, &job->password, cancellable, &job->error))
-        {
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      job->client = kios_opds_client_new (job->url, job->username, job->password);
-      job->feed = kios_opds_client_fetch (job->client, NULL, cancellable, &job->error);
-      if (kios_opds_client_get_realm (job->client) != NULL)
-        job->realm = g_strdup (kios_opds_client_get_realm (job->client));
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  g_mutex_lock (&job->conn->lock);
-  if (job->op == OP_SEARCH)
-    job->feed = kios_opds_client_search (job->conn->client, job->from, job->query, cancellable, &job->error);
-  else
-    job->feed = kios_opds_client_fetch (job->conn->client, job->href, cancellable, &job->error);
-  if (kios_opds_client_get_realm (job->conn->client) != NULL)
-    job->realm = g_strdup (kios_opds_client_get_realm (job->conn->client));
-  g_mutex_unlock (&job->conn->lock);
-  g_task_return_boolean (task, TRUE);
-}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void ask_credentials (KiosCatalogView *self,
                              const char      *realm);
 
 static void
-job_cb (GObject      *source_object,
-        GAsyncResult *result,
-        gpointer      user_data)
+op_done (Request      *request,
+         KiosOpdsFeed *feed_,
+         const char   *realm,
+         GError       *error)
 {
-  Job             *job = g_task_get_task_data (G_TASK (result));
-  GCancellable    *cancellable = g_task_get_cancellable (G_TASK (result));
-  KiosCatalogView *self;
+  KiosCatalogView         *self = request->self;
+  g_autoptr (KiosOpdsFeed) feed = feed_;
 
-  /* The worker always returns TRUE: the outcome is in the job. */
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || g_cancellable_is_cancelled (cancellable))
-    return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
   self->busy = FALSE;
   self->loading_more = FALSE;
   gtk_widget_set_visible (self->more_spinner, FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
 
-  if (job->op == OP_OPEN && job->client != NULL)
+  if (feed == NULL)
     {
-      /* The client that opened the root knows the auth scheme: keep it. */
-      g_clear_pointer (&self->conn, conn_unref);
-      g_clear_pointer (&self->cover_conn, conn_unref);
-      self->conn = conn_new (g_steal_pointer (&job->client));
-      self->cover_conn = conn_new (kios_opds_client_new (job->url, job->username, job->password));
-      g_free (self->url);
-      g_free (self->username);
-      g_free (self->password);
-      self->url = g_steal_pointer (&job->url);
-      self->username = g_steal_pointer (&job->username);
-      self->password = g_steal_pointer (&job->password);
-    }
-
-  if (job->feed == NULL)
-    {
-      if (job->error == NULL)
-        job->error = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent nothing");
-      if (job->op == OP_MORE)
+      if (request->op == OP_MORE)
         {
           /* The pages already shown stay; a toast-like line would be noise. */
-          g_message ("Next page: %s", job->error->message);
+          g_message ("Next page: %s", error->message);
           return;
         }
-      self->failed_op = job->op;
+      self->failed_op = request->op;
       g_free (self->failed_href);
-      self->failed_href = g_strdup (job->href);
+      self->failed_href = g_strdup (request->href);
       g_free (self->failed_query);
-      self->failed_query = g_strdup (job->query);
+      self->failed_query = g_strdup (request->query);
 
       /* A 401 asks for credentials once, naming the realm. */
-      if (g_error_matches (job->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL)
+      if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL && self->client != NULL)
         {
           self->asked_credentials = TRUE;
-          show_error (self, job->error);
-          ask_credentials (self, job->realm);
+          show_error (self, error);
+          ask_credentials (self, realm);
           return;
         }
-      show_error (self, job->error);
+      show_error (self, error);
       return;
     }
 
-  if (job->op == OP_MORE)
+  if (request->op == OP_MORE)
     {
       Page *page = current_page (self);
       guint first;
@@ -780,12 +608,12 @@ job_cb (GObject      *source_object,
       if (page == NULL)
         return;
       first = page->feed->entries->len;
-      for (guint i = 0; i < job->feed->entries->len && page->feed->entries->len < KIOS_OPDS_MAX_ENTRIES; i++)
-        g_ptr_array_add (page->feed->entries, g_steal_pointer (&job->feed->entries->pdata[i]));
+      for (guint i = 0; i < feed->entries->len && page->feed->entries->len < KIOS_OPDS_MAX_ENTRIES; i++)
+        g_ptr_array_add (page->feed->entries, g_steal_pointer (&feed->entries->pdata[i]));
       g_free (page->feed->next_href);
       /* A server that links a page to itself (or sends nothing new) ends the paging. */
-      page->feed->next_href = job->feed->entries->len > 0 && g_strcmp0 (job->feed->next_href, job->href) != 0
-                                  ? g_strdup (job->feed->next_href)
+      page->feed->next_href = feed->entries->len > 0 && g_strcmp0 (feed->next_href, request->href) != 0
+                                  ? g_strdup (feed->next_href)
                                   : NULL;
       append_entries (self, first);
       return;
@@ -794,20 +622,20 @@ job_cb (GObject      *source_object,
   {
     Page *page = g_new0 (Page, 1);
 
-    if (job->op == OP_SEARCH)
+    if (request->op == OP_SEARCH)
       /* Translators: the title of a catalog search's results; %s is what was searched. */
-      page->title = g_strdup_printf (_ ("Results for “%s”"), job->query);
-    else if (job->op == OP_OPEN)
+      page->title = g_strdup_printf (_ ("Results for “%s”"), request->query);
+    else if (request->op == OP_OPEN)
       page->title = g_strdup (self->source->name);
-    else if (job->title != NULL)
-      page->title = g_strdup (job->title);
-    else if (job->feed->title != NULL && *job->feed->title != '\0')
-      page->title = g_strdup (job->feed->title);
+    else if (request->title != NULL)
+      page->title = g_strdup (request->title);
+    else if (feed->title != NULL && *feed->title != '\0')
+      page->title = g_strdup (feed->title);
     else
-      page->title = g_strdup (job->query != NULL ? job->query : self->source->name);
-    page->feed = g_steal_pointer (&job->feed);
-    page->is_search = job->op == OP_SEARCH;
-    if (job->op == OP_OPEN)
+      page->title = g_strdup (request->query != NULL ? request->query : self->source->name);
+    page->feed = g_steal_pointer (&feed);
+    page->is_search = request->op == OP_SEARCH;
+    if (request->op == OP_OPEN)
       g_ptr_array_set_size (self->pages, 0);
     /* The way back is bounded: the oldest pages drop off. */
     if (self->pages->len >= MAX_PAGES_DEEP)
@@ -818,15 +646,58 @@ job_cb (GObject      *source_object,
 }
 
 static void
+open_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (Request)        request = user_data;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *realm = NULL;
+  KiosOpdsFeed              *root = NULL;
+  g_autoptr (KiosOpdsClient) client = kios_opds_source_open_finish (result, &root, &realm, &error);
+
+  /* Cancelled: the view may be gone, touch nothing. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (client != NULL)
+    {
+      /* The client that opened the root knows the auth scheme: keep it. */
+      g_clear_pointer (&request->self->client, kios_opds_client_free);
+      request->self->client = g_steal_pointer (&client);
+    }
+  op_done (request, root, realm, error);
+}
+
+static void
+feed_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (Request) request = user_data;
+  g_autoptr (GError)  error = NULL;
+  KiosOpdsFeed       *feed;
+  g_autofree char    *realm = NULL;
+
+  if (request->op == OP_SEARCH)
+    feed = kios_opds_client_search_finish (NULL, result, &error);
+  else
+    feed = kios_opds_client_fetch_finish (NULL, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (feed == NULL && request->self->client != NULL)
+    realm = kios_opds_client_dup_realm (request->self->client);
+  op_done (request, feed, realm, error);
+}
+
+static void
 start_op (KiosCatalogView *self,
           Op               op,
           const char      *href,
           const char      *query)
 {
-  g_autoptr (GTask) task = NULL;
-  Job              *job;
+  Request *request;
 
-  if (self->source == NULL || (op != OP_OPEN && self->conn == NULL))
+  if (self->source == NULL || (op != OP_OPEN && self->client == NULL))
     return;
   /* The Kobo shelf does its own requests. */
   if (g_strcmp0 (self->source->kind, "kobo") == 0)
@@ -838,25 +709,14 @@ start_op (KiosCatalogView *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  job = g_new0 (Job, 1);
-  job->op = op;
-  job->href = g_strdup (href);
-  job->query = g_strdup (query);
+  request = g_new0 (Request, 1);
+  request->self = self;
+  request->op = op;
+  request->href = g_strdup (href);
+  request->query = g_strdup (query);
   if (op == OP_FETCH)
-    job->title = g_steal_pointer (&self->next_title);
+    request->title = g_steal_pointer (&self->next_title);
   g_clear_pointer (&self->next_title, g_free);
-  if (op == OP_OPEN)
-    job->source = kios_source_record_copy (self->source);
-  else
-    job->conn = conn_ref (self->conn);
-  if (op == OP_SEARCH && current_page (self) != NULL)
-    {
-      const KiosOpdsFeed *feed = current_page (self)->feed;
-
-      job->from = kios_opds_feed_new_empty (feed->base_url);
-      job->from->search_template = g_strdup (feed->search_template);
-      job->from->opensearch_href = g_strdup (feed->opensearch_href);
-    }
 
   self->busy = TRUE;
   if (op == OP_MORE)
@@ -870,10 +730,13 @@ start_op (KiosCatalogView *self,
       gtk_stack_set_visible_child_name (self->stack, "loading");
     }
 
-  task = g_task_new (self, self->cancellable, job_cb, NULL);
-  g_task_set_source_tag (task, start_op);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_worker);
+  if (op == OP_OPEN)
+    kios_opds_source_open_async (self->source, self->cancellable, open_cb, request);
+  else if (op == OP_SEARCH)
+    kios_opds_client_search_async (self->client, current_page (self) != NULL ? current_page (self)->feed : NULL,
+                                   query, self->cancellable, feed_cb, request);
+  else
+    kios_opds_client_fetch_async (self->client, href, self->cancellable, feed_cb, request);
 }
 
 static void
@@ -972,13 +835,13 @@ credentials_response_cb (AdwMessageDialog *dialog,
   g_autoptr (GTask) task = NULL;
   SaveJob          *job;
 
-  if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->url == NULL)
+  if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->client == NULL)
     return;
 
   job = g_new0 (SaveJob, 1);
   job->store = g_object_ref (self->store);
   job->source = kios_source_record_copy (self->source);
-  job->url = g_strdup (self->url);
+  job->url = g_strdup (kios_opds_client_get_catalog_url (self->client));
   job->username = g_strdup (gtk_editable_get_text (user_row));
   job->password = g_strdup (gtk_editable_get_text (password_row));
 
@@ -1022,7 +885,9 @@ ask_credentials (KiosCatalogView *self,
   gtk_widget_add_css_class (list, "boxed-list");
   user_row = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (user_row), _ ("User Name"));
-  gtk_editable_set_text (GTK_EDITABLE (user_row), self->username != NULL ? self->username : "");
+  gtk_editable_set_text (GTK_EDITABLE (user_row), self->client != NULL && kios_opds_client_get_username (self->client) != NULL
+                                                      ? kios_opds_client_get_username (self->client)
+                                                      : "");
   gtk_list_box_append (GTK_LIST_BOX (list), user_row);
   password_row = adw_password_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password_row), _ ("Password"));
@@ -1164,8 +1029,7 @@ stop_everything (KiosCatalogView *self)
   self->cover_running = FALSE;
   self->busy = FALSE;
   self->loading_more = FALSE;
-  g_clear_pointer (&self->conn, conn_unref);
-  g_clear_pointer (&self->cover_conn, conn_unref);
+  g_clear_pointer (&self->client, kios_opds_client_free);
 }
 
 static void
@@ -1194,9 +1058,6 @@ kios_catalog_view_finalize (GObject *object)
 {
   KiosCatalogView *self = KIOS_CATALOG_VIEW (object);
 
-  g_free (self->url);
-  g_free (self->username);
-  g_free (self->password);
   g_free (self->failed_href);
   g_free (self->failed_query);
   g_free (self->error_message);
@@ -1389,9 +1250,6 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
   stop_everything (self);
   g_clear_pointer (&self->source, kios_source_record_free);
   g_ptr_array_set_size (self->pages, 0);
-  g_clear_pointer (&self->url, g_free);
-  g_clear_pointer (&self->username, g_free);
-  g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->error_message, g_free);
   self->asked_credentials = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
@@ -1432,9 +1290,7 @@ kios_catalog_view_new_client (KiosCatalogView *self)
 {
   g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
 
-  if (self->url == NULL)
-    return NULL;
-  return kios_opds_client_new (self->url, self->username, self->password);
+  return self->client != NULL ? kios_opds_client_ref (self->client) : NULL;
 }
 
 gboolean
@@ -1494,7 +1350,7 @@ kios_catalog_view_retry (KiosCatalogView *self)
 
   if (self->source == NULL)
     return;
-  if (self->conn == NULL || self->failed_op == OP_OPEN)
+  if (self->client == NULL || self->failed_op == OP_OPEN)
     start_op (self, OP_OPEN, NULL, NULL);
   else
     start_op (self, self->failed_op, self->failed_href, self->failed_query);
@@ -1571,19 +1427,18 @@ kios_catalog_view_load_cover_async (KiosCatalogView    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kios_catalog_view_load_cover_async);
-  if (self->cover_conn == NULL)
+  if (self->client == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "No catalog is open");
       return;
     }
 
-  /* The same cache as the grid; the covers' client is shared under its lock. */
+  /* The same cache as the grid: fetched by the core, decoded here. */
   job = g_new0 (CoverJob, 1);
-  job->conn = conn_ref (self->cover_conn);
-  job->href = g_strdup (href);
   job->decode_height = MAX (height, 1);
   g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  g_task_run_in_thread (task, cover_worker);
+  kios_opds_client_fetch_cover_async (self->client, href, MAX_COVER_SIZE, cancellable, cover_fetched_cb,
+                                      g_steal_pointer (&task));
 }
 
 GdkTexture *

@@ -21,12 +21,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  KiosSourceRecord *record;    /* the store's, with what the connect saved */
-  KiosKoboFamily    family;    /* as recognised; UNKNOWN when the connect failed */
-  gboolean          connected; /* v1/initialization answered as a Kobo sync server */
+  KiosSourceRecord *record;        /* the store's, with what the connect saved */
+  KiosKoboFamily    family;        /* as recognised; UNKNOWN when the connect failed */
+  gboolean          connected;     /* v1/initialization answered as a Kobo sync server */
   gboolean          needs_consent; /* the consent rule forbids the library sync: nothing was listed */
-  GPtrArray        *entries;   /* KiosKoboEntry by title; NULL when needs_consent */
-  char             *warning;   /* the connect or sync failed; entries are the stored catalog */
+  GPtrArray        *entries;       /* KiosKoboEntry by title; NULL when needs_consent */
+  char             *warning;       /* the connect or sync failed; entries are the stored catalog */
   KiosKoboSyncStats stats;
 } KiosKoboRefresh;
 

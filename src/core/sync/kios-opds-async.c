@@ -7,6 +7,14 @@
 
 #include "kios-opds-client.h"
 
+#include "kios-paths.h"
+#include "kios-sync-error.h"
+#include "kios-sync-source.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
 /*
  * The _async/_finish side of KiosOpdsClient: each call runs its blocking
  * twin in a GTask worker holding a reference on the client (the client
@@ -327,4 +335,191 @@ kios_opds_client_fetch_image_finish (KiosOpdsClient *self,
   (void) self;
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* covers */
+
+static gboolean
+looks_like_image (GBytes *bytes)
+{
+  gsize         len;
+  const guint8 *d = g_bytes_get_data (bytes, &len);
+
+  return (len >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff) || (len >= 8 && memcmp (d, "\211PNG\r\n\032\n", 8) == 0) || (len >= 6 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0)) || (len >= 12 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0);
+}
+
+char *
+kios_opds_client_fetch_cover (KiosOpdsClient *self,
+                              const char     *href,
+                              gsize           max_size,
+                              GCancellable   *cancellable,
+                              GError        **error)
+{
+  g_autofree char   *dir = kios_paths_cache_subdir ("covers");
+  g_autofree char   *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
+  g_autofree char   *name = g_strconcat ("opds-", digest, ".img", NULL);
+  g_autofree char   *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+  GStatBuf           st;
+
+  /* The disk cache first: a catalog seen before shows its covers offline. */
+  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0)
+    return g_steal_pointer (&path);
+  bytes = kios_opds_client_fetch_image (self, href, max_size, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
+  if (!looks_like_image (bytes))
+    {
+      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                           "The server sent something that is not an image for a cover");
+      return NULL;
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the cover cache");
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
+static void
+cover_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Job    *job = task_data;
+  GError *error = NULL;
+  char   *path;
+
+  (void) source_object;
+  path = kios_opds_client_fetch_cover (job->client, job->href, job->max_size, cancellable, &error);
+  if (path == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, path, g_free);
+}
+
+void
+kios_opds_client_fetch_cover_async (KiosOpdsClient     *self,
+                                    const char         *href,
+                                    gsize               max_size,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  Job              *job = job_new (self, cancellable);
+  g_autoptr (GTask) task = job_task (self, job, kios_opds_client_fetch_cover_async, cancellable, callback,
+                                     user_data);
+
+  job->href = g_strdup (href);
+  job->max_size = max_size;
+  g_task_run_in_thread (task, cover_worker);
+}
+
+char *
+kios_opds_client_fetch_cover_finish (KiosOpdsClient *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  (void) self;
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ */
+/* opening a source */
+
+typedef struct
+{
+  KiosSourceRecord *record;
+  KiosOpdsClient   *client;
+  KiosOpdsFeed     *root;
+  char             *realm;
+  GError           *error;
+} OpenJob;
+
+static void
+open_job_free (OpenJob *job)
+{
+  g_clear_pointer (&job->record, kios_source_record_free);
+  g_clear_pointer (&job->client, kios_opds_client_free);
+  g_clear_pointer (&job->root, kios_opds_feed_free);
+  g_free (job->realm);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static void
+open_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  OpenJob         *job = task_data;
+  g_autofree char *url = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *password = NULL;
+
+  (void) source_object;
+  if (!kios_sync_source_load (job->record, &url, &username, &password, cancellable, &job->error))
+    {
+      g_task_return_error (task, g_steal_pointer (&job->error));
+      return;
+    }
+  job->client = kios_opds_client_new (url, username, password);
+  if (password != NULL)
+    memset (password, 0, strlen (password));
+  job->root = kios_opds_client_fetch (job->client, NULL, cancellable, &job->error);
+  job->realm = kios_opds_client_dup_realm (job->client);
+  if (g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_steal_pointer (&job->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+kios_opds_source_open_async (const KiosSourceRecord *record,
+                             GCancellable           *cancellable,
+                             GAsyncReadyCallback     callback,
+                             gpointer                user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  OpenJob          *job = g_new0 (OpenJob, 1);
+
+  job->record = kios_source_record_copy (record);
+  g_task_set_source_tag (task, kios_opds_source_open_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) open_job_free);
+  g_task_run_in_thread (task, open_worker);
+}
+
+KiosOpdsClient *
+kios_opds_source_open_finish (GAsyncResult  *result,
+                              KiosOpdsFeed **root,
+                              char         **realm,
+                              GError       **error)
+{
+  OpenJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  if (root != NULL)
+    *root = NULL;
+  if (realm != NULL)
+    *realm = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  job = g_task_get_task_data (G_TASK (result));
+  if (realm != NULL)
+    *realm = g_strdup (job->realm);
+  if (job->root == NULL)
+    {
+      /* The source opened, its root did not: the client still knows the
+       * catalog's URL and auth scheme (a sign-in may follow). */
+      g_propagate_error (error, g_steal_pointer (&job->error));
+    }
+  else if (root != NULL)
+    *root = g_steal_pointer (&job->root);
+  return g_steal_pointer (&job->client);
 }

@@ -153,6 +153,12 @@ kios_opds_client_get_realm (KiosOpdsClient *self)
   return self->realm;
 }
 
+const char *
+kios_opds_client_get_username (KiosOpdsClient *self)
+{
+  return self->username;
+}
+
 char *
 kios_opds_client_dup_realm (KiosOpdsClient *self)
 {

@@ -48,6 +48,8 @@ void            kios_opds_client_free              (KiosOpdsClient       *self);
 const char     *kios_opds_client_get_catalog_url   (KiosOpdsClient       *self);
 /* The realm of the last challenge (or auth document title), nullable. */
 const char     *kios_opds_client_get_realm         (KiosOpdsClient       *self);
+/* nullable: the catalog was opened without an account. */
+const char     *kios_opds_client_get_username      (KiosOpdsClient       *self);
 char           *kios_opds_client_dup_realm         (KiosOpdsClient       *self);
 /* Requests made so far (tests, diagnostics). */
 guint           kios_opds_client_get_n_requests    (KiosOpdsClient       *self);
@@ -153,6 +155,38 @@ void            kios_opds_client_fetch_image_async (KiosOpdsClient       *self,
                                                     gpointer              user_data);
 GBytes         *kios_opds_client_fetch_image_finish (KiosOpdsClient      *self,
                                                     GAsyncResult         *result,
+                                                    GError              **error);
+
+/* A cover into the cover cache ("opds-<sha256 of href>.img"), fetched only
+ * when it is not there yet; what is not a JPEG, PNG, GIF or WebP is refused
+ * and not cached. Returns the cached file. */
+char           *kios_opds_client_fetch_cover       (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    gsize                 max_size,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void            kios_opds_client_fetch_cover_async (KiosOpdsClient       *self,
+                                                    const char           *href,
+                                                    gsize                 max_size,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+char           *kios_opds_client_fetch_cover_finish (KiosOpdsClient      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+/* An "opds" source: its URL and credentials from the keyring, a client,
+ * then the catalog's root. The client comes back even when the root failed
+ * (error set, *root NULL) so a sign-in can follow; NULL only when the
+ * source could not be loaded or the work was cancelled. realm (nullable
+ * out): the last challenge's realm. */
+void            kios_opds_source_open_async        (const KiosSourceRecord *record,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+KiosOpdsClient *kios_opds_source_open_finish       (GAsyncResult         *result,
+                                                    KiosOpdsFeed        **root,
+                                                    char                **realm,
                                                     GError              **error);
 /* clang-format on */
 
