@@ -21,6 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/* How much of a download's start decides whether it may be a book. */
+#define SNIFF_SIZE 1024
+
+static const char *sniff_non_book (const guint8 *data,
+                                   gsize         len);
+
 /* What reading the first chapter may cost while checking a download. */
 #define MAX_FIRST_CHAPTER ((gsize) 32 * 1024 * 1024)
 
@@ -36,6 +42,10 @@ struct _KiosImportSink
   int           fd;
   guint64       written;
   guint64       max_size;
+  /* The first bytes, to refuse a web page at once rather than at the end. */
+  guint8   head[SNIFF_SIZE];
+  gsize    head_len;
+  gboolean decided;
 };
 
 G_DEFINE_FINAL_TYPE (KiosImportSink, kios_import_sink, G_TYPE_OUTPUT_STREAM)
@@ -58,6 +68,25 @@ kios_import_sink_write_fn (GOutputStream *stream,
                    "The book is too large: Kios accepts books up to %" G_GUINT64_FORMAT " MB",
                    self->max_size / (1024 * 1024));
       return -1;
+    }
+  if (!self->decided && self->written == self->head_len)
+    {
+      gsize       take = MIN (count, SNIFF_SIZE - self->head_len);
+      const char *what;
+
+      memcpy (self->head + self->head_len, buffer, take);
+      self->head_len += take;
+      what = sniff_non_book (self->head, self->head_len);
+      if (self->head_len >= 5 && (memcmp (self->head, "PK\003\004", 4) == 0 || g_strstr_len ((const char *) self->head, (gssize) self->head_len, "%PDF-") != NULL))
+        self->decided = TRUE;
+      else if (what != NULL && !g_str_equal (what, "a blank page"))
+        {
+          g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                       "The server sent %s, not a book (perhaps a login or error page)", what);
+          return -1;
+        }
+      else if (self->head_len == SNIFF_SIZE)
+        self->decided = TRUE; /* the full check after the download decides */
     }
   do
     n = write (self->fd, buffer, count);
@@ -163,7 +192,7 @@ open_sink (KiosBookImport *self,
 
   g_free (self->tmp_path);
   self->tmp_path = g_build_filename (self->books_dir, ".kios-download-XXXXXX", NULL);
-  fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0600);
+  fd = g_mkstemp_full (self->tmp_path, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       int saved = errno;
@@ -259,6 +288,55 @@ kios_book_import_restart (KiosBookImport *self,
       return open_sink (self, error);
     }
   self->sink->written = 0;
+  self->sink->head_len = 0;
+  self->sink->decided = FALSE;
+  return TRUE;
+}
+
+gboolean
+kios_book_import_drop_head (KiosBookImport *self,
+                            guint64         offset,
+                            GError        **error)
+{
+  int              fd = self->sink->fd;
+  guint64          end = self->sink->written;
+  g_autofree char *buffer = NULL;
+  guint64          from = offset;
+  guint64          to = 0;
+
+  if (fd < 0 || offset > end)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The download file is closed");
+      return FALSE;
+    }
+  /* Chunk by chunk: memory stays flat whatever the size. */
+  buffer = g_malloc (1024 * 1024);
+  while (from < end)
+    {
+      gssize n = pread (fd, buffer, (gsize) MIN ((guint64) 1024 * 1024, end - from), (off_t) from);
+      gssize w;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      w = pwrite (fd, buffer, (gsize) n, (off_t) to);
+      if (w != n)
+        break;
+      from += (guint64) n;
+      to += (guint64) n;
+    }
+  if (from < end || ftruncate (fd, (off_t) to) != 0 || lseek (fd, (off_t) to, SEEK_SET) != (off_t) to)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot rewrite the download: %s",
+                   g_strerror (saved));
+      return FALSE;
+    }
+  self->sink->written = to;
+  self->sink->head_len = 0;
+  self->sink->decided = TRUE;
   return TRUE;
 }
 

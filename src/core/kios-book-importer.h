@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * new () creates a private temporary file in the library's books folder;
  * the download is streamed into get_sink (), which refuses to grow past
  * max_size while it is written (KIOS_HTTP_ERROR_TOO_LARGE), so memory stays
- * flat whatever the server sends. commit () then checks that the file is a
+ * flat whatever the server sends, and that refuses at once a body whose
+ * first bytes are a web page, JSON or XML instead of a zip or a PDF. commit () then checks that the file is a
  * book Kios can open (content sniffed, never the name; an EPUB's container,
  * package document and first chapter read; a PDF opened and its first page
  * loaded) and only then hashes it (KOReader partial MD5), reuses a book of
@@ -49,6 +50,11 @@ GOutputStream  *kios_book_import_get_sink     (KiosBookImport   *self);
 guint64         kios_book_import_get_received (KiosBookImport   *self);
 /* Starts over (a server that ignored a Range request sends the whole book). */
 gboolean        kios_book_import_restart      (KiosBookImport   *self,
+                                               GError          **error);
+/* Forgets the first offset bytes written (a server that ignored a resume's
+ * Range sent the whole book after them), moving the rest to the start. */
+gboolean        kios_book_import_drop_head    (KiosBookImport   *self,
+                                               guint64           offset,
                                                GError          **error);
 const char     *kios_book_import_get_path     (KiosBookImport   *self);
 /* What the library row says when the book is new (all nullable). */

@@ -516,3 +516,128 @@ kios_fake_endless_free (KiosFakeEndless *self)
   g_free (self->repeat);
   g_free (self);
 }
+
+/* ------------------------------------------------------------------ */
+
+struct _KiosFakeDrip
+{
+  GSocketListener *listener;
+  GCancellable    *cancellable;
+  GThread         *thread;
+  char            *url;
+  char            *content_type;
+  GBytes          *body;
+  gsize            chunk;
+  guint            interval_ms;
+  guint            n_requests;
+};
+
+static gpointer
+drip_thread (gpointer data)
+{
+  KiosFakeDrip *self = data;
+
+  for (guint n = 0; n < 64 && !g_cancellable_is_cancelled (self->cancellable); n++)
+    {
+      g_autoptr (GSocketConnection) connection = NULL;
+      g_autofree char              *head = NULL;
+      g_autofree char              *request = NULL;
+      GOutputStream                *out;
+      char                          buf[4096];
+      gssize                        len;
+      gsize                         size = g_bytes_get_size (self->body);
+      const guint8                 *bytes = g_bytes_get_data (self->body, NULL);
+      guint64                       first = 0;
+      const char                   *range;
+
+      connection = g_socket_listener_accept (self->listener, NULL, self->cancellable, NULL);
+      if (connection == NULL)
+        break;
+      g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
+      len = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf, sizeof buf - 1, NULL,
+                                 NULL);
+      if (len <= 0)
+        continue;
+      buf[len] = '\0';
+      g_atomic_int_inc (&self->n_requests);
+      request = g_ascii_strdown (buf, -1);
+      range = strstr (request, "\nrange: bytes=");
+      if (range != NULL)
+        first = MIN (g_ascii_strtoull (range + strlen ("\nrange: bytes="), NULL, 10), size);
+      if (range != NULL)
+        head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
+                                "\r\nContent-Range: bytes %" G_GUINT64_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT
+                                "\r\nConnection: close\r\n\r\n",
+                                self->content_type, size - (gsize) first, first, size - 1, size);
+      else
+        head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
+                                "\r\nConnection: close\r\n\r\n",
+                                self->content_type, size);
+      out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+      if (!g_output_stream_write_all (out, head, strlen (head), NULL, self->cancellable, NULL))
+        continue;
+      for (gsize at = (gsize) first; at < size; at += self->chunk)
+        {
+          if (!g_output_stream_write_all (out, bytes + at, MIN (self->chunk, size - at), NULL, self->cancellable, NULL))
+            break;
+          g_usleep ((gulong) self->interval_ms * 1000);
+        }
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return NULL;
+}
+
+KiosFakeDrip *
+kios_fake_drip_new (const char *content_type,
+                    GBytes     *body,
+                    gsize       chunk,
+                    guint       interval_ms)
+{
+  KiosFakeDrip              *self = g_new0 (KiosFakeDrip, 1);
+  g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError)         error = NULL;
+
+  self->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (self->listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &error))
+    g_error ("drip server: %s", error->message);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u",
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  self->content_type = g_strdup (content_type);
+  self->body = g_bytes_ref (body);
+  self->chunk = MAX (chunk, 1);
+  self->interval_ms = interval_ms;
+  self->cancellable = g_cancellable_new ();
+  self->thread = g_thread_new ("fake-drip", drip_thread, self);
+  return self;
+}
+
+const char *
+kios_fake_drip_get_url (KiosFakeDrip *self)
+{
+  return self->url;
+}
+
+guint
+kios_fake_drip_get_n_requests (KiosFakeDrip *self)
+{
+  return (guint) g_atomic_int_get (&self->n_requests);
+}
+
+void
+kios_fake_drip_free (KiosFakeDrip *self)
+{
+  if (self == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_socket_listener_close (self->listener);
+  g_thread_join (self->thread);
+  g_object_unref (self->listener);
+  g_object_unref (self->cancellable);
+  g_bytes_unref (self->body);
+  g_free (self->url);
+  g_free (self->content_type);
+  g_free (self);
+}

@@ -24,7 +24,8 @@
   "application/atom+xml;profile=opds-catalog, application/opds+json, application/xml;q=0.9, */*;q=0.5"
 #define MAX_SMALL_DOCUMENT (256 * 1024)
 #define DEFAULT_TIMEOUT_MS 30000
-#define DOWNLOAD_TIMEOUT_MS 120000
+#define DOWNLOAD_STALL_MS 30000
+#define MAX_RESUMES 3
 
 typedef enum {
   AUTH_NONE = 0,
@@ -392,7 +393,8 @@ set_http_error (GError     *http_error,
                 const char *what,
                 GError    **error)
 {
-  if (g_error_matches (http_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (http_error->domain != KIOS_HTTP_ERROR)
+    /* Cancelled, or the sink's own refusal (not a book, disk full): as is. */
     g_propagate_error (error, g_error_copy (http_error));
   else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
     g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
@@ -433,6 +435,10 @@ typedef struct
   gsize       max_size;
   guint       timeout_ms;
   const char *accept;
+  /* downloads: the body streams here, with progress */
+  GOutputStream       *sink;
+  KiosHttpProgressFunc progress;
+  gpointer             progress_data;
 } Exchange;
 
 static KiosHttpResponse *
@@ -453,6 +459,14 @@ send_once (KiosOpdsClient *self,
     kios_http_request_add_header (request, "Range", x->range);
   if (authorization != NULL)
     kios_http_request_add_header (request, "Authorization", authorization);
+  if (x->sink != NULL)
+    {
+      kios_http_request_set_sink (request, x->sink);
+      request->progress = x->progress;
+      request->progress_data = x->progress_data;
+      /* A big book may take long: only a stalled transfer fails. */
+      request->stall_timeout_ms = DOWNLOAD_STALL_MS;
+    }
   self->n_requests++;
   return kios_http_send_sync (request, cancellable, error);
 }
@@ -576,7 +590,7 @@ exchange (KiosOpdsClient *self,
   if (response->status == 401)
     {
       shown = kios_redact_url (response->effective_url != NULL ? response->effective_url : x->url);
-      if (self->authenticated_once && g_str_equal (x->method, "GET") && x->range != NULL)
+      if (self->authenticated_once && g_str_equal (x->method, "GET") && x->sink != NULL)
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
                      "The server refused the download although it accepted the account for the catalog: "
                      "the account probably lacks the permission to download (%s)",
@@ -775,22 +789,34 @@ parse_content_range (const char *value,
   return end >= *start && end < *total;
 }
 
-/* The first bytes of a download: a zip (EPUB) or a PDF, else refused at
- * once instead of after the whole body (OPDS.md §1.7: types lie). */
-static gboolean
-check_magic (const guint8 *data,
-             gsize         len,
-             GError      **error)
+typedef struct
 {
-  if ((len >= 4 && memcmp (data, "PK\003\004", 4) == 0) || (len >= 5 && memcmp (data, "%PDF-", 5) == 0))
-    return TRUE;
-  if (len > 0 && (data[0] == '<' || g_ascii_isspace (data[0]) || data[0] == 0xef))
-    g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                         "The server sent a web page, not a book (perhaps a login or error page)");
-  else
-    g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                         "The download is not an EPUB or PDF file (perhaps a login page or an error page)");
-  return FALSE;
+  KiosOpdsProgressFunc func;
+  gpointer             data;
+  guint64              offset; /* where this response's body starts in the file */
+  gboolean             ranged; /* a 206 may come: total counts from offset */
+  guint64              last;
+} Progress;
+
+static void
+progress_shim (goffset  received,
+               goffset  total,
+               gpointer user_data)
+{
+  Progress *p = user_data;
+  guint64   now = p->offset + (guint64) MAX (received, 0);
+
+  /* Only forward, never the same count twice. */
+  if (p->func == NULL || now <= p->last)
+    return;
+  p->last = now;
+  p->func (now, total > 0 ? (guint64) total + (p->ranged ? p->offset : 0) : 0, p->data);
+}
+
+static gboolean
+resumable (const GError *error)
+{
+  return error->domain == KIOS_SYNC_ERROR && error->code == KIOS_SYNC_ERROR_NETWORK;
 }
 
 gboolean
@@ -804,52 +830,53 @@ kios_opds_client_download (KiosOpdsClient      *self,
 {
   g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
   g_autofree char            *url = absolute_href (self, href, error);
-  GOutputStream              *sink = kios_book_import_get_sink (import);
-  guint64                     offset = 0;
-  guint64                     total = 0;
-  guint                       max_chunks;
+  Progress                    shim = { progress, user_data, 0, FALSE, 0 };
 
   if (url == NULL)
     return FALSE;
 
-  max_chunks = (guint) (self->max_book_size / KIOS_OPDS_DOWNLOAD_CHUNK) + 2;
-  for (guint chunk = 0; chunk < max_chunks; chunk++)
+  /* One streamed GET; after a broken transfer, resumed with Range from
+   * what arrived (a server that ignores it sends the whole book again). */
+  for (guint attempt = 0;; attempt++)
     {
-      g_autofree char             *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, offset,
-                                                            offset + KIOS_OPDS_DOWNLOAD_CHUNK - 1);
-      Exchange                     x = { "GET", url, range, self->max_book_size, DOWNLOAD_TIMEOUT_MS,
-                                         "application/epub+zip, application/pdf, */*;q=0.5" };
+      guint64                      offset = kios_book_import_get_received (import);
+      g_autofree char             *range = offset > 0 ? g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", offset) : NULL;
+      Exchange                     x = { "GET", url, range, self->max_book_size, 0,
+                                         "application/epub+zip, application/pdf, */*;q=0.5",
+                                         kios_book_import_get_sink (import), progress_shim, &shim };
       g_autoptr (KiosHttpResponse) response = NULL;
-      const guint8                *data;
-      gsize                        len;
+      g_autoptr (GError)           local = NULL;
 
-      response = exchange (self, &x, "book", cancellable, error);
+      shim.offset = offset;
+      shim.ranged = offset > 0;
+      response = exchange (self, &x, "book", cancellable, &local);
       if (response == NULL)
-        return FALSE;
-      data = g_bytes_get_data (response->body, &len);
-      if (response->status == 206)
+        {
+          if (resumable (local) && attempt < MAX_RESUMES && kios_book_import_get_received (import) > offset)
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (response->status == 200)
+        {
+          /* The whole book: after a resume, the server ignored the Range. */
+          if (offset > 0 && !kios_book_import_drop_head (import, offset, error))
+            return FALSE;
+        }
+      else if (response->status == 206)
         {
           guint64 start;
+          guint64 total;
 
-          /* A range never longer than asked, inside a total Kios accepts. */
-          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || len == 0 || len > KIOS_OPDS_DOWNLOAD_CHUNK || offset + len > total)
+          /* What arrived must continue the file exactly, inside the limit. */
+          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || kios_book_import_get_received (import) > total)
             {
               g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                                    "The server sent the book in pieces that do not fit together");
               return FALSE;
             }
         }
-      else if (response->status == 200)
-        {
-          /* The server ignores ranges: the whole book at once. Mid-way, start over. */
-          if (offset > 0 && !kios_book_import_restart (import, error))
-            return FALSE;
-          offset = 0;
-          total = len;
-        }
-      else if (response->status == 416 && offset > 0 && offset == total)
-        break;
-      else
+      else if (response->status != 416 || offset == 0)
         {
           if (!check_status (response, url, error))
             return FALSE;
@@ -857,24 +884,15 @@ kios_opds_client_download (KiosOpdsClient      *self,
                        response->status);
           return FALSE;
         }
-      if (offset == 0 && !check_magic (data, len, error))
-        return FALSE;
-      if (!g_output_stream_write_all (sink, data, len, NULL, cancellable, error))
-        return FALSE;
-      offset += len;
-      if (progress != NULL)
-        progress (offset, total, user_data);
-      if (offset >= total)
-        break;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
+      break;
     }
-  if (offset == 0 || offset < total)
+  if (kios_book_import_get_received (import) == 0)
     {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                           offset == 0 ? "The server sent an empty file" : "The book is larger than Kios accepts");
+      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent an empty file");
       return FALSE;
     }
+  if (progress != NULL && shim.last < kios_book_import_get_received (import))
+    progress (kios_book_import_get_received (import), kios_book_import_get_received (import), user_data);
   return TRUE;
 }
 

@@ -30,7 +30,6 @@ G_BEGIN_DECLS
  */
 
 #define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE ((gsize) 1024 * 1024 * 1024)
-#define KIOS_OPDS_DOWNLOAD_CHUNK ((gsize) 1024 * 1024)
 
 typedef struct _KiosOpdsClient KiosOpdsClient;
 
@@ -72,11 +71,12 @@ KiosOpdsFeed   *kios_opds_client_search            (KiosOpdsClient       *self,
                                                     const char           *query,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
-/* Downloads href into import's sink, in ranged chunks so progress and
- * cancel work; a server that ignores Range and answers 200 part-way makes
- * the import start over; a range longer than asked or a total past the
- * book size limit is refused. The first bytes must be a zip or a PDF.
- * import is not committed. */
+/* Streams href into import's sink (memory stays flat; the size limit holds
+ * while it arrives). A transfer broken part-way is resumed with Range from
+ * what arrived; a server that ignores it and answers 200 makes the import
+ * start over with that body; a 206 whose Content-Range does not continue
+ * the file or passes the size limit is refused. progress is called on the
+ * downloading thread. import is not committed. */
 gboolean        kios_opds_client_download          (KiosOpdsClient       *self,
                                                     const char           *href,
                                                     KiosBookImport       *import,
