@@ -8,6 +8,7 @@
 #include "kios-kobo-library.h"
 
 #include "kios-book-importer.h"
+#include "kios-json.h"
 #include "kios-kobo-backend.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -27,15 +28,12 @@ static char *cover_cache_path (const char *cover_image_id);
 static JsonObject *
 parse_object (const char *json)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode              *root;
+  g_autoptr (JsonNode) root = NULL;
 
   if (json == NULL || *json == '\0')
     return NULL;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, json, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
+  /* Stored settings and catalogs: the same depth guard as any JSON. */
+  root = kios_json_parse_bounded (json, -1, G_MAXSSIZE, KIOS_JSON_DEFAULT_MAX_DEPTH, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   return json_object_ref (json_node_get_object (root));
