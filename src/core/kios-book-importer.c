@@ -520,10 +520,14 @@ kios_book_import_validate (const char  *path,
       if (what != NULL)
         return not_a_book (what, error);
       if (len >= 4 && memcmp (head, "PK\003\004", 4) == 0)
-        return not_a_book ("a zip archive that is not an EPUB", error);
-      if (len >= 5 && memcmp (head, "%PDF-", 5) == 0)
-        return not_a_book ("a damaged PDF", error);
-      return not_a_book ("a file that is neither an EPUB nor a PDF", error);
+        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                             "The server sent a zip archive that is not an EPUB (no container or mimetype)");
+      else if (len >= 5 && memcmp (head, "%PDF-", 5) == 0)
+        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent a damaged PDF");
+      else
+        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                             "The server sent a file that is neither an EPUB nor a PDF");
+      return FALSE;
     }
   if (format == KIOS_BOOK_FORMAT_EPUB && !validate_epub (path, error))
     return FALSE;

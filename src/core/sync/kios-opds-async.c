@@ -42,6 +42,7 @@ typedef struct
   guint64              received;
   guint64              total;
   gboolean             progress_pending;
+  guint64              delivered; /* main context only */
   GCancellable        *cancellable;
   gatomicrefcount      ref_count;
 } Job;
@@ -196,9 +197,12 @@ progress_idle (gpointer data)
   total = job->total;
   job->progress_pending = FALSE;
   g_mutex_unlock (&job->progress_lock);
-  /* After a cancel the caller may be gone: say nothing more. */
-  if (!g_cancellable_is_cancelled (job->cancellable))
-    job->progress (received, total, job->progress_data);
+  /* After a cancel the caller may be gone: say nothing more. Forward only. */
+  if (!g_cancellable_is_cancelled (job->cancellable) && received > job->delivered)
+    {
+      job->delivered = received;
+      job->progress (received, total, job->progress_data);
+    }
   return G_SOURCE_REMOVE;
 }
 

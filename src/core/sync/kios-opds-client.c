@@ -389,13 +389,17 @@ set_realm (KiosOpdsClient *self,
 /* requests */
 
 static void
-set_http_error (GError     *http_error,
-                const char *what,
-                GError    **error)
+set_http_error (KiosOpdsClient *self,
+                GError         *http_error,
+                const char     *what,
+                GError        **error)
 {
   if (http_error->domain != KIOS_HTTP_ERROR)
     /* Cancelled, or the sink's own refusal (not a book, disk full): as is. */
     g_propagate_error (error, g_error_copy (http_error));
+  else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE) && g_str_equal (what, "book"))
+    g_set_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE,
+                 "The book is too large: Kios accepts books up to %" G_GSIZE_FORMAT " MB", self->max_book_size >> 20);
   else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
     g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                  "The %s is larger than Kios accepts (the server may be sending without end): %s",
@@ -584,7 +588,7 @@ exchange (KiosOpdsClient *self,
 
   if (response == NULL)
     {
-      set_http_error (local_error, what, error);
+      set_http_error (self, local_error, what, error);
       return NULL;
     }
   if (response->status == 401)
