@@ -382,10 +382,10 @@ test_lying_206 (void)
   g_autoptr (KiosOpdsClient)   client = NULL;
   g_autoptr (KiosLibraryStore) store = new_store ();
   /* A range nobody asked for, with a total of 900 MB, and junk that starts like a zip. */
-  const char                  *head = "HTTP/1.1 206 Partial Content\r\nContent-Type: application/epub+zip\r\n"
-                                      "Content-Range: bytes 0-943718399/943718400\r\n"
-                                      "Connection: close\r\n\r\nPK\003\004";
-  Endless                      e = { 0 };
+  const char *head = "HTTP/1.1 206 Partial Content\r\nContent-Type: application/epub+zip\r\n"
+                     "Content-Range: bytes 0-943718399/943718400\r\n"
+                     "Connection: close\r\n\r\nPK\003\004";
+  Endless     e = { 0 };
 
   remove_books ();
   endless = kios_fake_endless_new_raw (head, strlen (head), zeros, 64 * 1024);
