@@ -46,7 +46,7 @@ xml_text (xmlNode *node)
 
 char *
 kios_opds_xml_attr (xmlNode    *node,
-          const char *name)
+                    const char *name)
 {
   xmlChar *value = xmlGetNoNsProp (node, (const xmlChar *) name);
   char    *text = g_strdup ((const char *) value);
@@ -94,8 +94,8 @@ parse_int (const char *text)
 
 char *
 kios_opds_node_base (xmlDoc     *doc,
-           xmlNode    *node,
-           const char *fallback)
+                     xmlNode    *node,
+                     const char *fallback)
 {
   xmlChar *base = xmlNodeGetBase (doc, node);
   char    *result;
@@ -319,7 +319,7 @@ atom_content_text (xmlNode *node)
 
 void
 kios_opds_entry_add_author (KiosOpdsEntry *entry,
-            const char    *name)
+                            const char    *name)
 {
   g_auto (GStrv) parts = NULL;
 
@@ -497,7 +497,7 @@ atom_parse_entry (xmlDoc     *doc,
 
 void
 kios_opds_set_once (char **slot,
-          char **value)
+                    char **value)
 {
   if (*slot == NULL)
     *slot = g_steal_pointer (value);
@@ -575,10 +575,10 @@ silent_structured_error (void       *ctx,
 
 xmlDoc *
 kios_opds_xml_read (const char *data,
-               gsize       len,
-               const char *base_url,
-               const char *what,
-               GError    **error)
+                    gsize       len,
+                    const char *base_url,
+                    const char *what,
+                    GError    **error)
 {
   /* Never NOENT, DTDLOAD, DTDATTR, DTDVALID, HUGE or RECOVER (OPDS.md §6.2). */
   const int        options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
@@ -641,7 +641,7 @@ kios_opds_xml_read (const char *data,
 
 gboolean
 kios_opds_looks_like_html (const char *data,
-                 gsize       len)
+                           gsize       len)
 {
   gsize            n = MIN (len, 1024);
   g_autofree char *head = g_ascii_strdown (data, n);
@@ -659,9 +659,9 @@ kios_opds_set_login_page_error (GError **error)
 
 KiosOpdsFeed *
 kios_opds_atom_parse (const char *data,
-            gsize       len,
-            const char *base_url,
-            GError    **error)
+                      gsize       len,
+                      const char *base_url,
+                      GError    **error)
 {
   g_autoptr (xmlDoc)       doc = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
@@ -743,4 +743,3 @@ kios_opds_atom_parse (const char *data,
     }
   return g_steal_pointer (&feed);
 }
-

@@ -143,4 +143,3 @@ kios_opds_parse_opensearch (const char *data,
     }
   return g_steal_pointer (&best);
 }
-

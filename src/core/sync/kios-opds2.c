@@ -7,6 +7,7 @@
 
 #include "kios-opds-feed-private.h"
 
+#include "kios-json.h"
 #include "kios-sync-error.h"
 
 #include <json-glib/json-glib.h>
@@ -21,36 +22,8 @@ kios_opds_json_check_depth (const char *data,
                             guint       max_depth,
                             GError    **error)
 {
-  guint    depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max_depth)
-            {
-              g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                           "The JSON document is nested deeper than %u levels: refused", max_depth);
-              return FALSE;
-            }
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
+  /* The one guard every JSON reader shares. */
+  return kios_json_check_bounded (data, (gssize) len, G_MAXSSIZE, max_depth, error);
 }
 
 static JsonNode *
@@ -401,7 +374,7 @@ safe_json_read (const char *data,
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError)     local_error = NULL;
 
-  if (!kios_opds_json_check_depth (data, len, KIOS_OPDS_MAX_JSON_DEPTH, error))
+  if (!kios_json_check_bounded (data, (gssize) len, KIOS_OPDS_MAX_FEED_SIZE, KIOS_OPDS_MAX_JSON_DEPTH, error))
     return NULL;
   if (!g_utf8_validate (data, len, NULL))
     {
@@ -425,9 +398,9 @@ safe_json_read (const char *data,
 
 KiosOpdsFeed *
 kios_opds2_parse (const char *data,
-            gsize       len,
-            const char *base_url,
-            GError    **error)
+                  gsize       len,
+                  const char *base_url,
+                  GError    **error)
 {
   g_autoptr (JsonNode)     root = NULL;
   g_autoptr (KiosOpdsFeed) feed = NULL;
@@ -519,7 +492,7 @@ kios_opds2_parse (const char *data,
       if (facet_group == NULL)
         continue;
       group_title = kios_opds_clean_line (json_text (json_member (json_obj (json_member (facet_group, "metadata")), "title")),
-                                MAX_SHORT_TEXT);
+                                          MAX_SHORT_TEXT);
       for (guint j = 0; facet_links != NULL && j < json_array_get_length (facet_links) && feed->facets->len < 500; j++)
         {
           JsonObject           *link = json_obj (json_array_get_element (facet_links, j));
@@ -578,4 +551,3 @@ kios_opds_auth_document_parse (const char *data,
     }
   return doc;
 }
-
