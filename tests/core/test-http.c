@@ -8,6 +8,7 @@
 #include "kios-fake-server.h"
 #include "kios-http.h"
 #include "kios-origin.h"
+#include "kios-readium-client.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -984,7 +985,13 @@ auth_handler (KiosFakeServer        *server,
   else if (g_str_has_prefix (request->path, "/digest"))
     {
       if (authorization != NULL && g_str_has_prefix (authorization, "Digest ") && digest_ok (request, authorization))
-        kios_fake_response_set_text (response, 200, "text/plain", "welcome");
+        {
+          if (g_str_equal (request->path, "/digest/progression"))
+            kios_fake_response_set_text (response, 200, "application/json",
+                                         "{\"progression\":0.25,\"modified\":\"2026-01-02T03:04:05Z\"}");
+          else
+            kios_fake_response_set_text (response, 200, "text/plain", "welcome");
+        }
       else
         {
           kios_fake_response_set_text (response, 401, "text/html", "<html>sign in</html>");
@@ -1066,6 +1073,54 @@ test_auth_basic_digest (void)
       if (cases[i].auth == KIOS_HTTP_AUTH_NONE)
         g_assert_cmpuint (count_authorized (server), ==, 0);
     }
+}
+
+/* A body streamed to a sink after a Digest challenge holds only the final
+ * answer, not the challenge's page. */
+static void
+test_auth_digest_sink (void)
+{
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (auth_handler, NULL);
+  g_autofree char             *url = g_strdup_printf ("%s/digest", kios_fake_server_get_url (server));
+  g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *path = NULL;
+  g_autoptr (GOutputStream)    sink = temp_sink (&path);
+  g_autofree char             *contents = NULL;
+
+  kios_http_request_set_auth (request, KIOS_HTTP_AUTH_DIGEST, AUTH_USER, AUTH_PASSWORD);
+  kios_http_request_set_sink (request, sink);
+  response = kios_http_send_sync (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
+  g_output_stream_close (sink, NULL, NULL);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "welcome");
+  g_remove (path);
+}
+
+/* The Readium progression client signs in to a catalog that asks for Digest. */
+static void
+test_auth_readium_digest (void)
+{
+  g_autoptr (KiosFakeServer)         server = kios_fake_server_new (auth_handler, NULL);
+  g_autofree char                   *url = g_strdup_printf ("%s/digest/progression", kios_fake_server_get_url (server));
+  g_autoptr (KiosReadiumClient)      client = kios_readium_client_new (url, kios_fake_server_get_url (server), AUTH_USER, AUTH_PASSWORD);
+  g_autoptr (KiosReadiumClient)      wrong = kios_readium_client_new (url, kios_fake_server_get_url (server), AUTH_USER, "nope");
+  g_autoptr (KiosReadiumProgression) got = NULL;
+  g_autoptr (GError)                 error = NULL;
+
+  got = kios_readium_client_get (client, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpfloat_with_epsilon (got->total_progression, 0.25, 1e-9);
+
+  g_assert_null (kios_readium_client_get (wrong, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, AUTH_REALM));
+  g_assert_null (strstr (error->message, "nope"));
 }
 
 /* A same-origin redirect keeps the credentials; one to another origin drops
@@ -1235,6 +1290,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/http/tls-verified", test_tls_verified);
   g_test_add_func ("/kios/http/auth-basic-digest", test_auth_basic_digest);
   g_test_add_func ("/kios/http/auth-redirects", test_auth_redirects);
+  g_test_add_func ("/kios/http/auth-digest-sink", test_auth_digest_sink);
+  g_test_add_func ("/kios/http/auth-readium-digest", test_auth_readium_digest);
   g_test_add_func ("/kios/http/auth-not-logged", test_auth_not_logged);
   g_test_add_func ("/kios/http/origin", test_origin);
 

@@ -735,7 +735,8 @@ kios_http_send_sync (const KiosHttpRequest *request,
           curl_easy_setopt (easy, CURLOPT_LOW_SPEED_TIME, (long) MAX (1u, request->stall_timeout_ms / 1000));
         }
       /* A first refusal from the declared length; write_cb counts the rest. */
-      curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) request->max_response_size);
+      curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE,
+                        (curl_off_t) MIN (request->max_response_size, (gsize) G_MAXINT64));
       curl_easy_setopt (easy, CURLOPT_USERAGENT, USER_AGENT);
       /* Streamed bodies are files (already compressed): no decoding, and the
        * byte count is the one on the wire. */
