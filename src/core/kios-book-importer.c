@@ -26,9 +26,13 @@
 
 static const char *sniff_non_book (const guint8 *data,
                                    gsize         len);
+static gboolean    not_a_book (const char *what,
+                               GError    **error);
 
 /* What reading the first chapter may cost while checking a download. */
 #define MAX_FIRST_CHAPTER ((gsize) 32 * 1024 * 1024)
+
+G_DEFINE_QUARK (kios - import - error - quark, kios_import_error)
 
 /* ------------------------------------------------------------------------ */
 /* The sink: a file descriptor that refuses to grow past a limit.           */
@@ -81,8 +85,7 @@ kios_import_sink_write_fn (GOutputStream *stream,
         self->decided = TRUE;
       else if (what != NULL && !g_str_equal (what, "a blank page"))
         {
-          g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                       "The server sent %s, not a book (perhaps a login or error page)", what);
+          not_a_book (what, error);
           return -1;
         }
       else if (self->head_len == SNIFF_SIZE)
@@ -400,7 +403,9 @@ static gboolean
 not_a_book (const char *what,
             GError    **error)
 {
-  g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+  gboolean page = g_str_equal (what, "an HTML page") || g_str_equal (what, "an XML document");
+
+  g_set_error (error, KIOS_IMPORT_ERROR, page ? KIOS_IMPORT_ERROR_WEB_PAGE : KIOS_IMPORT_ERROR_NOT_A_BOOK,
                "The server sent %s, not a book (perhaps a login or error page)", what);
   return FALSE;
 }
@@ -415,26 +420,26 @@ validate_epub (const char *path,
 
   if (epub == NULL)
     {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent a damaged EPUB: %s",
+      g_set_error (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DAMAGED, "The server sent a damaged EPUB: %s",
                    local->message);
       return FALSE;
     }
   if (kios_epub_get_encryption (epub) == KIOS_EPUB_ENCRYPTION_DRM)
     {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+      g_set_error_literal (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DRM,
                            "The server sent a DRM-protected EPUB, which Kios cannot open");
       return FALSE;
     }
   if (kios_epub_get_n_spine_items (epub) == 0)
     {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+      g_set_error_literal (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DAMAGED,
                            "The server sent a damaged EPUB: it has no chapters");
       return FALSE;
     }
   first = kios_epub_read_member (epub, kios_epub_get_spine_item (epub, 0)->href, MAX_FIRST_CHAPTER, &local);
   if (first == NULL)
     {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+      g_set_error (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DAMAGED,
                    "The server sent a damaged EPUB: its first chapter cannot be read (%s)", local->message);
       return FALSE;
     }
@@ -472,7 +477,7 @@ validate_pdf (const char *path,
   fz_drop_context (ctx);
   if (message != NULL || n_pages <= 0)
     {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent a damaged PDF%s%s",
+      g_set_error (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DAMAGED, "The server sent a damaged PDF%s%s",
                    message != NULL ? ": " : " without pages", message != NULL ? message : "");
       return FALSE;
     }
@@ -520,12 +525,12 @@ kios_book_import_validate (const char  *path,
       if (what != NULL)
         return not_a_book (what, error);
       if (len >= 4 && memcmp (head, "PK\003\004", 4) == 0)
-        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+        g_set_error_literal (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_NOT_A_BOOK,
                              "The server sent a zip archive that is not an EPUB (no container or mimetype)");
       else if (len >= 5 && memcmp (head, "%PDF-", 5) == 0)
-        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent a damaged PDF");
+        g_set_error_literal (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_DAMAGED, "The server sent a damaged PDF");
       else
-        g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+        g_set_error_literal (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_NOT_A_BOOK,
                              "The server sent a file that is neither an EPUB nor a PDF");
       return FALSE;
     }

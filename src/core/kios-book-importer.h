@@ -23,8 +23,9 @@ G_BEGIN_DECLS
  * loaded) and only then hashes it (KOReader partial MD5), reuses a book of
  * the library with the same hash, or moves the file to its final name and
  * registers it with its details, meta keys and cover. A file that is not a
- * book is removed and the error (KIOS_SYNC_ERROR_PROTOCOL) says what the
- * server sent: an HTML page, a damaged EPUB, an empty file, …
+ * book is removed and the error (KIOS_IMPORT_ERROR) says what the server
+ * sent: an HTML page, a damaged EPUB, an empty file, …; one past the size
+ * limit is KIOS_HTTP_ERROR_TOO_LARGE.
  *
  * free () without a successful commit removes the temporary file, so a
  * cancelled or failed download leaves nothing behind. Everything blocks:
@@ -35,9 +36,19 @@ G_BEGIN_DECLS
  * text, small enough that a server sending without end is stopped early. */
 #define KIOS_BOOK_IMPORT_MAX_SIZE ((guint64) 1024 * 1024 * 1024)
 
+#define KIOS_IMPORT_ERROR (kios_import_error_quark ())
+
+typedef enum {
+  KIOS_IMPORT_ERROR_WEB_PAGE = 1, /* an HTML or XML page (a login form, an error page) */
+  KIOS_IMPORT_ERROR_NOT_A_BOOK,   /* anything else that is neither an EPUB nor a PDF */
+  KIOS_IMPORT_ERROR_DAMAGED,      /* an EPUB or PDF Kios cannot open */
+  KIOS_IMPORT_ERROR_DRM,          /* an EPUB protected by DRM */
+} KiosImportError;
+
 typedef struct _KiosBookImport KiosBookImport;
 
 /* clang-format off */
+GQuark          kios_import_error_quark       (void);
 /* file_name: the final name in the books folder ("Title-1a2b3c.epub"). */
 KiosBookImport *kios_book_import_new          (KiosLibraryStore *store,
                                                const char       *file_name,

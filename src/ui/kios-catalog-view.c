@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-catalog-view.h"
+#include "kios-error-messages.h"
 #include "kios-kobo-shelf.h"
 
 #include "kios-paths.h"
@@ -65,7 +66,10 @@ struct _KiosCatalogView
   Op                failed_op;
   char             *failed_href;
   char             *failed_query;
-  char             *error_message;
+  char             *error_message; /* the core's detail (logs, tests) */
+  char             *error_text;    /* the sentence shown */
+  GError           *last_error;
+  char             *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
   char             *next_title; /* the navigation entry being opened */
 
   GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
@@ -520,19 +524,52 @@ static void
 show_error (KiosCatalogView *self,
             const GError    *error)
 {
+  g_autofree char *host = NULL;
+  const char      *url = self->client != NULL   ? kios_opds_client_get_catalog_url (self->client)
+                         : self->source != NULL ? self->source->url
+                                                : NULL;
+
+  if (self->last_error != error)
+    {
+      g_clear_error (&self->last_error);
+      self->last_error = g_error_copy (error);
+    }
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
   g_message ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
     adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
-  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK))
+  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || error->domain == KIOS_HTTP_ERROR)
     adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
   else
     adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
-  adw_status_page_set_description (self->error_page, error->message);
+  /* The one table's sentence: never the core's English or libcurl's. */
+  host = url != NULL ? kios_error_host_from_url (url) : NULL;
+  g_free (self->error_text);
+  self->error_text = kios_error_describe (error, host, self->suggestion, NULL);
+  adw_status_page_set_description (self->error_page, self->error_text);
   gtk_widget_set_visible (self->back_button, self->pages->len > 0);
   gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+static void
+suggest_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *url = kios_opds_client_suggest_catalog_finish (NULL, result, &error);
+  KiosCatalogView   *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_CATALOG_VIEW (user_data);
+  if (url == NULL || self->last_error == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") != 0)
+    return;
+  g_free (self->suggestion);
+  self->suggestion = g_steal_pointer (&url);
+  show_error (self, self->last_error);
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -597,6 +634,9 @@ op_done (Request      *request,
           return;
         }
       show_error (self, error);
+      /* A web page answered: perhaps the catalog is at …/opds. */
+      if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG) && self->client != NULL && self->cancellable != NULL)
+        kios_opds_client_suggest_catalog_async (self->client, self->cancellable, suggest_cb, self);
       return;
     }
 
@@ -709,6 +749,7 @@ start_op (KiosCatalogView *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
+  g_clear_pointer (&self->suggestion, g_free);
   request = g_new0 (Request, 1);
   request->self = self;
   request->op = op;
@@ -1061,6 +1102,9 @@ kios_catalog_view_finalize (GObject *object)
   g_free (self->failed_href);
   g_free (self->failed_query);
   g_free (self->error_message);
+  g_free (self->error_text);
+  g_clear_error (&self->last_error);
+  g_free (self->suggestion);
   g_free (self->next_title);
 
   G_OBJECT_CLASS (kios_catalog_view_parent_class)->finalize (object);
@@ -1102,6 +1146,7 @@ kios_catalog_view_init (KiosCatalogView *self)
   GtkWidget     *clamp;
   GtkWidget     *content;
   GtkWidget     *retry;
+  GtkWidget     *cancel;
   GtkWidget     *loading;
   GtkAdjustment *adjustment;
 
@@ -1151,8 +1196,15 @@ kios_catalog_view_init (KiosCatalogView *self)
   gtk_widget_set_size_request (self->loading_spinner, 32, 32);
   gtk_widget_set_halign (self->loading_spinner, GTK_ALIGN_CENTER);
   gtk_widget_set_valign (self->loading_spinner, GTK_ALIGN_CENTER);
-  gtk_widget_set_vexpand (self->loading_spinner, TRUE);
+  gtk_widget_set_valign (loading, GTK_ALIGN_CENTER);
+  gtk_box_set_spacing (GTK_BOX (loading), 18);
   gtk_box_append (GTK_BOX (loading), self->loading_spinner);
+  /* A server that hangs must not hold the view: Cancel stops the wait. */
+  cancel = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (cancel, "pill");
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (kios_catalog_view_cancel), self);
+  gtk_box_append (GTK_BOX (loading), cancel);
   gtk_stack_add_named (self->stack, loading, "loading");
 
   /* The entries: navigation as a boxed list, books as a grid. */
@@ -1251,6 +1303,9 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
   g_clear_pointer (&self->source, kios_source_record_free);
   g_ptr_array_set_size (self->pages, 0);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->error_text, g_free);
+  g_clear_error (&self->last_error);
+  g_clear_pointer (&self->suggestion, g_free);
   self->asked_credentials = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   show_current_page (self);
@@ -1451,6 +1506,42 @@ kios_catalog_view_load_cover_finish (KiosCatalogView *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_catalog_view_load_cover_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+kios_catalog_view_cancel (KiosCatalogView *self)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  if (!self->busy)
+    return;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->busy = FALSE;
+  self->loading_more = FALSE;
+  gtk_widget_set_visible (self->more_spinner, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  if (current_page (self) != NULL)
+    {
+      show_current_page (self);
+      return;
+    }
+  /* Nothing loaded yet: say so, with Retry. */
+  g_clear_pointer (&self->error_message, g_free);
+  g_free (self->error_text);
+  self->error_text = g_strdup (_ ("Stopped before the catalog answered."));
+  adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
+  adw_status_page_set_description (self->error_page, self->error_text);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+const char *
+kios_catalog_view_get_error_text (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return self->error_text;
 }
 
 const char *

@@ -8,6 +8,7 @@
 #include "kios-kobo-shelf.h"
 
 #include "kios-catalog-view.h"
+#include "kios-error-messages.h"
 #include "kios-kobo-session.h"
 #include "kios-redact.h"
 #include "kios-window.h"
@@ -359,7 +360,8 @@ refresh_cb (GObject      *source_object,
   g_clear_pointer (&self->message, g_free);
   if (result == NULL)
     {
-      self->message = kios_redact_text (error->message);
+      g_message ("Kobo shelf %s: %s", self->source->name, error->message);
+      self->message = kios_error_describe (error, NULL, NULL, NULL);
       adw_status_page_set_description (self->error_page, self->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
@@ -393,8 +395,15 @@ refresh_cb (GObject      *source_object,
       gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), card);
       g_ptr_array_add (self->cards, card);
     }
-  if (result->warning != NULL)
-    self->message = g_strdup (result->warning);
+  if (result->failure != NULL)
+    {
+      /* The last sync failed: the books shown are the ones stored. */
+      g_autofree char *why = kios_error_describe (result->failure, NULL, NULL, NULL);
+
+      g_message ("Kobo shelf %s: %s", self->source->name, result->warning);
+      /* Translators: %s says why the Kobo shelf could not be synced. */
+      self->message = g_strdup_printf (_ ("Showing the books from the last sync. %s"), why);
+    }
   gtk_label_set_label (self->warning_label, self->message != NULL ? self->message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->warning_label), self->message != NULL);
   gtk_stack_set_visible_child_name (self->stack, self->entries->len > 0 ? "books" : "empty");
@@ -475,7 +484,7 @@ download_cb (GObject      *source_object,
   g_clear_object (&self->download_cancellable);
   if (path == NULL)
     {
-      g_autofree char *shown = kios_redact_text (error->message);
+      g_autofree char *shown = kios_error_describe (error, NULL, NULL, NULL);
 
       gtk_label_set_label (self->detail_error, shown);
       gtk_widget_set_visible (GTK_WIDGET (self->detail_error), TRUE);

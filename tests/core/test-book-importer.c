@@ -265,13 +265,14 @@ check_refused (KiosFakeOpds     *fake,
                KiosOpdsClient   *client,
                KiosLibraryStore *store,
                const char       *target,
+               int               code,
                const char       *says)
 {
   g_auto (Wait) w = { 0 };
 
   download (client, store, kios_fake_opds_get_url (fake), target, target, NULL, &w);
   g_assert_null (w.path);
-  g_assert_error (w.error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_error (w.error, KIOS_IMPORT_ERROR, code);
   g_test_message ("%s: %s", target, w.error->message);
   g_assert_nonnull (strstr (w.error->message, says));
   g_assert_cmpuint (count_files (), ==, 0);
@@ -305,10 +306,10 @@ test_not_a_book (void)
   cut = g_bytes_new (contents, strlen (contents));
   kios_fake_opds_add_bytes (fake, "/cut.pdf", "application/pdf", cut, FALSE);
 
-  check_refused (fake, client, store, "/login.epub", "an HTML page, not a book");
-  check_refused (fake, client, store, "/json.epub", "a JSON message, not a book");
-  check_refused (fake, client, store, "/zeros.epub", "a zip archive that is not an EPUB");
-  check_refused (fake, client, store, "/cut.pdf", "damaged PDF");
+  check_refused (fake, client, store, "/login.epub", KIOS_IMPORT_ERROR_WEB_PAGE, "an HTML page, not a book");
+  check_refused (fake, client, store, "/json.epub", KIOS_IMPORT_ERROR_NOT_A_BOOK, "a JSON message, not a book");
+  check_refused (fake, client, store, "/zeros.epub", KIOS_IMPORT_ERROR_NOT_A_BOOK, "a zip archive that is not an EPUB");
+  check_refused (fake, client, store, "/cut.pdf", KIOS_IMPORT_ERROR_DAMAGED, "damaged PDF");
 }
 
 /* ---- bounded while it arrives -------------------------------------------- */

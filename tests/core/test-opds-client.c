@@ -304,7 +304,7 @@ test_login_page (void)
                       "<!DOCTYPE html><html><head><title>Authelia</title></head><body>Sign in</body></html>");
   feed = kios_opds_client_fetch (client, NULL, NULL, &error);
   g_assert_null (feed);
-  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG);
   g_assert_nonnull (strstr (error->message, "a login page answered instead of the catalog"));
 }
 
@@ -530,7 +530,8 @@ test_download_not_a_book (void)
 
     g_assert_no_error (error);
     g_assert_false (kios_opds_client_download (client, "/book", import, NULL, NULL, NULL, &error));
-    g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+    /* Refused from its first bytes, before the rest arrives. */
+    g_assert_error (error, KIOS_IMPORT_ERROR, KIOS_IMPORT_ERROR_WEB_PAGE);
   }
   g_assert_cmpuint (count_files (dir), ==, 0);
 }

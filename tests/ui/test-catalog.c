@@ -14,6 +14,7 @@
 #include "kios-preferences-window.h"
 #include "kios-secrets.h"
 #include "kios-source-dialog.h"
+#include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
@@ -825,6 +826,102 @@ test_narrow (void)
   ui_close (&ui);
 }
 
+static gboolean
+error_has_hint (gpointer data)
+{
+  const char *text = kios_catalog_view_get_error_text (data);
+
+  return text != NULL && strstr (text, "/opds") != NULL;
+}
+
+static GtkWidget *
+find_button_with_label (GtkWidget  *root,
+                        const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      found = find_button_with_label (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A source straight into the store and the catalog view (no dialog: the
+ * dialog's own checks are not what these cases are about). */
+static KiosSourceRecord *
+open_source_directly (Ui         *ui,
+                      const char *name,
+                      const char *url)
+{
+  g_autoptr (GError) error = NULL;
+  KiosSourceRecord  *record = g_new0 (KiosSourceRecord, 1);
+
+  record->name = g_strdup (name);
+  record->kind = g_strdup ("opds");
+  record->auth = g_strdup ("none");
+  g_assert_true (kios_sync_source_save_secrets (record, url, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (ui->store, record, &error));
+  g_assert_no_error (error);
+  kios_catalog_view_set_source (ui->catalog, record);
+  return record;
+}
+
+/* A site whose root is a web page and whose catalog is at /opds: the
+ * error says so once, in the table's words, and offers …/opds. */
+static void
+test_not_a_catalog_hint (void)
+{
+  g_autoptr (KiosFakeOpds)     fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
+  g_autofree char             *url = g_strconcat (kios_fake_opds_get_url (fake), "/", NULL);
+  g_autoptr (KiosSourceRecord) record = NULL;
+  const char                  *text;
+  Ui                           ui = { 0 };
+
+  kios_fake_opds_add (fake, "/", 200, "text/html; charset=utf-8",
+                      "<!DOCTYPE html><html><head><title>Calibre-Web</title></head><body>Sign in</body></html>");
+  ui_open (&ui);
+  record = open_source_directly (&ui, "Site", url);
+  wait_catalog (ui.catalog, "error");
+  g_assert_true (kios_test_wait_until (error_has_hint, ui.catalog, WAIT_MS));
+  text = kios_catalog_view_get_error_text (ui.catalog);
+  g_test_message ("error page: %s", text);
+  g_assert_nonnull (strstr (text, "/opds"));
+  g_assert_null (strstr (text, "a login page answered instead of the catalog"));
+  g_assert_nonnull (strstr (text, "web page"));
+  g_assert_null (strstr (strstr (text, "web page") + 1, "web page"));
+  ui_close (&ui);
+}
+
+/* A server that accepts the connection and never answers: Cancel. */
+static void
+test_cancel_loading (void)
+{
+  guint16                      port = 0;
+  g_autoptr (GSocketListener)  hole = kios_fake_black_hole_new (&port);
+  g_autofree char             *url = g_strdup_printf ("http://127.0.0.1:%u/opds", port);
+  g_autoptr (KiosSourceRecord) record = NULL;
+  Ui                           ui = { 0 };
+
+  ui_open (&ui);
+  record = open_source_directly (&ui, "Hangs", url);
+  g_assert_cmpstr (kios_catalog_view_get_visible_page (ui.catalog), ==, "loading");
+  g_assert_true (kios_catalog_view_is_busy (ui.catalog));
+  /* The loading page offers Cancel. */
+  g_assert_nonnull (find_button_with_label (GTK_WIDGET (ui.catalog), "_Cancel"));
+  kios_catalog_view_cancel (ui.catalog);
+  g_assert_false (kios_catalog_view_is_busy (ui.catalog));
+  g_assert_cmpstr (kios_catalog_view_get_visible_page (ui.catalog), ==, "error");
+  g_assert_nonnull (strstr (kios_catalog_view_get_error_text (ui.catalog), "Stopped"));
+  /* Closing the window with work cancelled touches nothing afterwards. */
+  ui_close (&ui);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -845,6 +942,8 @@ main (int    argc,
 
   g_test_add_func ("/kios/catalog/browse-and-download", test_browse_and_download);
   g_test_add_func ("/kios/catalog/cancel-download", test_cancel_download);
+  g_test_add_func ("/kios/catalog/not-a-catalog-hint", test_not_a_catalog_hint);
+  g_test_add_func ("/kios/catalog/cancel-loading", test_cancel_loading);
   g_test_add_func ("/kios/catalog/errors-and-credentials", test_errors_and_credentials);
   g_test_add_func ("/kios/catalog/paging-and-settings", test_paging_and_settings);
   g_test_add_func ("/kios/catalog/narrow", test_narrow);

@@ -19,6 +19,7 @@ kios_kobo_refresh_free (KiosKoboRefresh *self)
   g_clear_pointer (&self->record, kios_source_record_free);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_free (self->warning);
+  g_clear_error (&self->failure);
   g_free (self);
 }
 
@@ -89,6 +90,7 @@ kios_kobo_source_refresh (KiosLibraryStore       *store,
           return NULL;
         }
       result->warning = kios_redact_text (failure->message);
+      result->failure = g_steal_pointer (&failure);
     }
   return g_steal_pointer (&result);
 }

@@ -27,6 +27,7 @@ typedef struct
   gboolean          needs_consent; /* the consent rule forbids the library sync: nothing was listed */
   GPtrArray        *entries;       /* KiosKoboEntry by title; NULL when needs_consent */
   char             *warning;       /* the connect or sync failed; entries are the stored catalog */
+  GError           *failure;       /* that failure, for the error table; or NULL */
   KiosKoboSyncStats stats;
 } KiosKoboRefresh;
 

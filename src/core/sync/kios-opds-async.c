@@ -527,3 +527,87 @@ kios_opds_source_open_finish (GAsyncResult  *result,
     *root = g_steal_pointer (&job->root);
   return g_steal_pointer (&job->client);
 }
+
+/* ------------------------------------------------------------------ */
+/* a catalog under the address given */
+
+char *
+kios_opds_client_suggest_catalog (KiosOpdsClient *self,
+                                  GCancellable   *cancellable,
+                                  GError        **error)
+{
+  g_autoptr (GUri)      uri = g_uri_parse (kios_opds_client_get_catalog_url (self), G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char      *trimmed = NULL;
+  gsize                 n;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+  trimmed = g_strdup (g_uri_get_path (uri));
+  n = strlen (trimmed);
+  while (n > 0 && trimmed[n - 1] == '/')
+    trimmed[--n] = '\0';
+  if (g_str_has_suffix (trimmed, "/opds"))
+    return NULL;
+  /* The address with /opds added, then the site's own /opds. */
+  g_ptr_array_add (paths, g_strconcat (trimmed, "/opds", NULL));
+  if (*trimmed != '\0')
+    g_ptr_array_add (paths, g_strdup ("/opds"));
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char         *url = g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                                                 g_uri_get_port (uri), paths->pdata[i], NULL, NULL);
+      g_autoptr (GError)       local = NULL;
+      g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (self, url, cancellable, &local);
+
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (feed != NULL)
+        return g_steal_pointer (&url);
+    }
+  return NULL;
+}
+
+static void
+suggest_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Job    *job = task_data;
+  GError *error = NULL;
+  char   *url;
+
+  (void) source_object;
+  url = kios_opds_client_suggest_catalog (job->client, cancellable, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, url, g_free);
+}
+
+void
+kios_opds_client_suggest_catalog_async (KiosOpdsClient     *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data)
+{
+  Job              *job = job_new (self, cancellable);
+  g_autoptr (GTask) task = job_task (self, job, kios_opds_client_suggest_catalog_async, cancellable, callback,
+                                     user_data);
+
+  g_task_run_in_thread (task, suggest_worker);
+}
+
+char *
+kios_opds_client_suggest_catalog_finish (KiosOpdsClient *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  (void) self;
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -652,9 +652,9 @@ kios_opds_looks_like_html (const char *data,
 void
 kios_opds_set_login_page_error (GError **error)
 {
-  g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                       "A web page answered instead of the catalog (a login page or a wrong URL): "
-                       "a login page answered instead of the catalog");
+  g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG,
+                       "Not a catalog: a login page answered instead of the catalog, or the URL is the site's "
+                       "rather than its catalog's");
 }
 
 KiosOpdsFeed *

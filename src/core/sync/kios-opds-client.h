@@ -188,6 +188,20 @@ KiosOpdsClient *kios_opds_source_open_finish       (GAsyncResult         *result
                                                     KiosOpdsFeed        **root,
                                                     char                **realm,
                                                     GError              **error);
+
+/* When the catalog's address answered with a web page: the same address
+ * with /opds added, or the site's /opds, when one of them is a catalog
+ * (NULL otherwise, and no error). For "Did you mean …?". */
+char           *kios_opds_client_suggest_catalog   (KiosOpdsClient       *self,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+void            kios_opds_client_suggest_catalog_async (KiosOpdsClient   *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+char           *kios_opds_client_suggest_catalog_finish (KiosOpdsClient  *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosOpdsClient, kios_opds_client_free)
