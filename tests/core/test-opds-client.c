@@ -76,20 +76,24 @@ test_digest_auth (void)
   g_autoptr (KiosOpdsFeed)    feed = kios_opds_client_fetch (client, NULL, NULL, &error);
   g_autoptr (KiosOpdsFeed)    books = NULL;
   g_autoptr (KiosFakeRequest) last = NULL;
+  guint                       n;
 
   g_assert_no_error (error);
   g_assert_cmpuint (feed->entries->len, ==, 8);
   g_assert_cmpuint (kios_opds_client_get_n_requests (client), ==, 2);
 
-  /* The next request answers the known challenge directly (nc=2). */
+  /* The next request goes with Digest at once: libcurl fetches its own
+   * challenge and answers it (the client sends one request). */
   books = kios_opds_client_fetch (client, BY_TITLE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (books->entries->len, ==, 6);
   g_assert_cmpuint (kios_opds_client_get_n_requests (client), ==, 3);
-  last = kios_fake_server_get_request (kios_fake_opds_get_server (fake), 2);
-  g_assert_nonnull (strstr (kios_fake_request_get_header (last, "Authorization"), "nc=00000002"));
+  n = kios_fake_server_get_n_requests (kios_fake_opds_get_server (fake));
+  last = kios_fake_server_get_request (kios_fake_opds_get_server (fake), n - 1);
+  g_assert_true (g_str_has_prefix (kios_fake_request_get_header (last, "Authorization"), "Digest "));
+  g_assert_nonnull (strstr (kios_fake_request_get_header (last, "Authorization"), "realm=\"kios-fake\""));
   /* The password itself never crossed the wire. */
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < n; i++)
     {
       g_autoptr (KiosFakeRequest) r = kios_fake_server_get_request (kios_fake_opds_get_server (fake), i);
       const char                 *auth = kios_fake_request_get_header (r, "Authorization");
@@ -113,8 +117,11 @@ check_wrong_password (KiosFakeOpdsAuth auth)
   g_assert_nonnull (strstr (error->message, "kios-fake"));
   g_assert_nonnull (strstr (error->message, "refused"));
   g_assert_null (strstr (error->message, "wrong"));
-  /* Asked once: the probe and one answer, no loop. */
-  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_opds_get_server (fake)), ==, 2);
+  /* Asked once: the probe and one answer, no loop (for Digest libcurl
+   * fetches its own challenge first: one request more). */
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_opds_get_server (fake)), ==,
+                    auth == KIOS_FAKE_OPDS_AUTH_DIGEST ? 3 : 2);
+  g_assert_cmpuint (kios_opds_client_get_n_requests (client), ==, 2);
 }
 
 static void

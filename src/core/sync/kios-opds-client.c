@@ -9,6 +9,7 @@
 
 #include "kios-book-importer.h"
 #include "kios-http.h"
+#include "kios-origin.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -41,49 +42,24 @@ struct _KiosOpdsClient
   char           *origin; /* scheme://host:port of the catalog */
   char           *username;
   char           *password;
-  AuthScheme      scheme; /* learned from a challenge (or https) */
-  /* the Digest challenge being answered */
-  char         *realm;
-  char         *nonce;
-  char         *opaque;
-  char         *algorithm;
-  gboolean      qop_auth;
-  guint         nc;
-  gboolean      authenticated_once; /* a request with credentials succeeded */
-  gsize         max_feed_size;
-  gsize         max_book_size;
-  guint         timeout_ms;
-  guint         n_requests;
-  KiosOpdsFeed *root; /* cached for search */
+  AuthScheme      scheme;             /* learned from a challenge (or https) */
+  char           *realm;              /* of the last challenge (or auth document title) */
+  gboolean        authenticated_once; /* a request with credentials succeeded */
+  gsize           max_feed_size;
+  gsize           max_book_size;
+  guint           timeout_ms;
+  guint           n_requests;
+  KiosOpdsFeed   *root; /* cached for search */
 };
 
 /* ------------------------------------------------------------------ */
 
-static char *
-origin_of (const char *url)
-{
-  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
-  int              port;
-  g_autofree char *scheme = NULL;
-  g_autofree char *host = NULL;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return NULL;
-  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  port = g_uri_get_port (uri);
-  if (port < 0)
-    port = g_str_equal (scheme, "https") ? 443 : 80;
-  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
-}
-
+/* The one origin helper decides where the credentials may go. */
 static gboolean
 same_origin (KiosOpdsClient *self,
              const char     *url)
 {
-  g_autofree char *origin = origin_of (url);
-
-  return origin != NULL && g_strcmp0 (origin, self->origin) == 0;
+  return kios_origin_matches (self->origin, url);
 }
 
 KiosOpdsClient *
@@ -99,7 +75,7 @@ kios_opds_client_new (const char *catalog_url,
   g_atomic_ref_count_init (&self->ref_count);
   g_rec_mutex_init (&self->lock);
   self->catalog_url = g_strdup (catalog_url);
-  self->origin = origin_of (catalog_url);
+  self->origin = kios_origin_from_url (catalog_url);
   if (username != NULL && *username != '\0')
     {
       self->username = g_strdup (username);
@@ -135,9 +111,6 @@ kios_opds_client_free (KiosOpdsClient *self)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   g_free (self->realm);
-  g_free (self->nonce);
-  g_free (self->opaque);
-  g_free (self->algorithm);
   kios_opds_feed_free (self->root);
   g_free (self);
 }
@@ -276,105 +249,6 @@ parse_challenge (const char *value,
   return TRUE;
 }
 
-static char *
-checksum_hex (GChecksumType type,
-              const char   *text)
-{
-  return g_compute_checksum_for_string (type, text, -1);
-}
-
-static char *
-digest_header (KiosOpdsClient *self,
-               const char     *method,
-               const char     *url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  GChecksumType    type = G_CHECKSUM_MD5;
-  gboolean         sess = FALSE;
-  g_autofree char *path = NULL;
-  g_autofree char *a1 = NULL;
-  g_autofree char *ha1 = NULL;
-  g_autofree char *a2 = NULL;
-  g_autofree char *ha2 = NULL;
-  g_autofree char *cnonce = NULL;
-  g_autofree char *response = NULL;
-  g_autofree char *nc = NULL;
-  GString         *header;
-
-  if (uri == NULL || self->nonce == NULL)
-    return NULL;
-  if (self->algorithm != NULL)
-    {
-      if (g_ascii_strncasecmp (self->algorithm, "SHA-256", 7) == 0)
-        type = G_CHECKSUM_SHA256;
-      sess = g_str_has_suffix (self->algorithm, "-sess") || g_str_has_suffix (self->algorithm, "-SESS");
-    }
-  path = g_strdup_printf ("%s%s%s", *g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
-                          g_uri_get_query (uri) != NULL ? "?" : "",
-                          g_uri_get_query (uri) != NULL ? g_uri_get_query (uri) : "");
-  cnonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
-  nc = g_strdup_printf ("%08x", ++self->nc);
-
-  a1 = g_strdup_printf ("%s:%s:%s", self->username, self->realm != NULL ? self->realm : "", self->password);
-  ha1 = checksum_hex (type, a1);
-  memset (a1, 0, strlen (a1));
-  if (sess)
-    {
-      g_autofree char *s = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, cnonce);
-      g_free (ha1);
-      ha1 = checksum_hex (type, s);
-    }
-  a2 = g_strdup_printf ("%s:%s", method, path);
-  ha2 = checksum_hex (type, a2);
-  if (self->qop_auth)
-    {
-      g_autofree char *r = g_strdup_printf ("%s:%s:%s:%s:auth:%s", ha1, self->nonce, nc, cnonce, ha2);
-      response = checksum_hex (type, r);
-    }
-  else
-    {
-      g_autofree char *r = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, ha2);
-      response = checksum_hex (type, r);
-    }
-
-  header = g_string_new ("Digest ");
-  g_string_append_printf (header, "username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
-                          self->username, self->realm != NULL ? self->realm : "", self->nonce, path, response);
-  if (self->algorithm != NULL)
-    g_string_append_printf (header, ", algorithm=%s", self->algorithm);
-  if (self->opaque != NULL)
-    g_string_append_printf (header, ", opaque=\"%s\"", self->opaque);
-  if (self->qop_auth)
-    g_string_append_printf (header, ", qop=auth, nc=%s, cnonce=\"%s\"", nc, cnonce);
-  return g_string_free (header, FALSE);
-}
-
-static char *
-basic_header (KiosOpdsClient *self)
-{
-  g_autofree char *pair = g_strdup_printf ("%s:%s", self->username, self->password);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-  memset (pair, 0, strlen (pair));
-  return g_strdup_printf ("Basic %s", encoded);
-}
-
-static void
-adopt_digest (KiosOpdsClient *self,
-              Challenge      *c)
-{
-  const char *qop = g_hash_table_lookup (c->params, "qop");
-
-  g_free (self->nonce);
-  g_free (self->opaque);
-  g_free (self->algorithm);
-  self->nonce = g_strdup (g_hash_table_lookup (c->params, "nonce"));
-  self->opaque = g_strdup (g_hash_table_lookup (c->params, "opaque"));
-  self->algorithm = g_strdup (g_hash_table_lookup (c->params, "algorithm"));
-  self->qop_auth = qop != NULL && strstr (qop, "auth") != NULL;
-  self->nc = 0;
-}
-
 static void
 set_realm (KiosOpdsClient *self,
            const char     *realm)
@@ -449,7 +323,7 @@ static KiosHttpResponse *
 send_once (KiosOpdsClient *self,
            const Exchange *x,
            const char     *url,
-           const char     *authorization,
+           KiosHttpAuth    auth,
            GCancellable   *cancellable,
            GError        **error)
 {
@@ -461,8 +335,9 @@ send_once (KiosOpdsClient *self,
   kios_http_request_add_header (request, "Accept", x->accept);
   if (x->range != NULL)
     kios_http_request_add_header (request, "Range", x->range);
-  if (authorization != NULL)
-    kios_http_request_add_header (request, "Authorization", authorization);
+  /* libcurl answers Basic and Digest, and only on the catalog's origin. */
+  if (auth != KIOS_HTTP_AUTH_NONE)
+    kios_http_request_set_auth (request, auth, self->username, self->password);
   if (x->sink != NULL)
     {
       kios_http_request_set_sink (request, x->sink);
@@ -475,18 +350,20 @@ send_once (KiosOpdsClient *self,
   return kios_http_send_sync (request, cancellable, error);
 }
 
-static char *
-authorization_for (KiosOpdsClient *self,
-                   const char     *method,
-                   const char     *url)
+static KiosHttpAuth
+http_auth (AuthScheme scheme)
+{
+  return scheme == AUTH_BASIC ? KIOS_HTTP_AUTH_BASIC : scheme == AUTH_DIGEST ? KIOS_HTTP_AUTH_DIGEST
+                                                                             : KIOS_HTTP_AUTH_NONE;
+}
+
+static AuthScheme
+scheme_for (KiosOpdsClient *self,
+            const char     *url)
 {
   if (self->username == NULL || !same_origin (self, url))
-    return NULL;
-  if (self->scheme == AUTH_BASIC)
-    return basic_header (self);
-  if (self->scheme == AUTH_DIGEST)
-    return digest_header (self, method, url);
-  return NULL;
+    return AUTH_NONE;
+  return self->scheme;
 }
 
 /*
@@ -503,15 +380,13 @@ exchange (KiosOpdsClient *self,
 {
   g_autoptr (KiosHttpResponse) response = NULL;
   g_autoptr (GError)           local_error = NULL;
-  g_autofree char             *authorization = authorization_for (self, x->method, x->url);
-  AuthScheme                   sent = authorization != NULL ? self->scheme : AUTH_NONE;
+  AuthScheme                   sent = scheme_for (self, x->url);
   g_autofree char             *shown = NULL;
 
-  response = send_once (self, x, x->url, authorization, cancellable, &local_error);
+  response = send_once (self, x, x->url, http_auth (sent), cancellable, &local_error);
   for (guint attempt = 0; response != NULL && response->status == 401 && attempt < 2; attempt++)
     {
       Challenge   chosen = { 0 };
-      gboolean    stale = FALSE;
       gboolean    doc_basic = FALSE;
       const char *target = response->effective_url != NULL ? response->effective_url : x->url;
 
@@ -532,10 +407,7 @@ exchange (KiosOpdsClient *self,
             challenge_clear (&c);
         }
       if (chosen.scheme != AUTH_NONE)
-        {
-          set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
-          stale = g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "true") == 0 || g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "TRUE") == 0;
-        }
+        set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
       else if (read_auth_document (self, response, &doc_basic))
         {
           if (!doc_basic)
@@ -563,24 +435,22 @@ exchange (KiosOpdsClient *self,
           return NULL;
         }
       /* Asked once: the same scheme refused again means wrong credentials. */
-      if (sent == chosen.scheme && !(chosen.scheme == AUTH_DIGEST && stale && attempt == 0))
+      if (sent == chosen.scheme)
         {
           challenge_clear (&chosen);
           break;
         }
       self->scheme = chosen.scheme;
-      if (chosen.scheme == AUTH_DIGEST)
-        adopt_digest (self, &chosen);
       challenge_clear (&chosen);
 
-      g_free (authorization);
-      authorization = authorization_for (self, x->method, target);
       sent = self->scheme;
       {
+        /* The request the 401 answered (after any redirect), now with the
+         * scheme it asked for: libcurl computes Digest from its own challenge. */
         g_autofree char *retry_url = g_strdup (target);
 
         g_clear_pointer (&response, kios_http_response_free);
-        response = send_once (self, x, retry_url, authorization, cancellable, &local_error);
+        response = send_once (self, x, retry_url, http_auth (sent), cancellable, &local_error);
       }
       if (response != NULL && response->status != 401)
         break;
@@ -606,7 +476,7 @@ exchange (KiosOpdsClient *self,
                      self->realm != NULL ? "”)" : "");
       return NULL;
     }
-  if (authorization != NULL && response->status < 400)
+  if (sent != AUTH_NONE && response->status < 400)
     self->authenticated_once = TRUE;
   return g_steal_pointer (&response);
 }

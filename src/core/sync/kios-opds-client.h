@@ -22,9 +22,10 @@ G_BEGIN_DECLS
  * never sent anywhere else, not even after a redirect. Over https, Basic is
  * sent at once; over plain http the first request goes without credentials
  * and the challenge decides between Basic and Digest (calibre), so a
- * password never crosses the network in clear to a Digest server. A 401 is
- * answered once; a second one is a KIOS_SYNC_ERROR_AUTH error naming the
- * realm. An OPDS Authentication Document offering Basic counts as a Basic
+ * password never crosses the network in clear to a Digest server; libcurl
+ * answers both (kios-http). A 401 is answered once; a second one is a
+ * KIOS_SYNC_ERROR_AUTH error naming the realm. An OPDS Authentication
+ * Document offering Basic counts as a Basic
  * challenge. Errors are KIOS_SYNC_ERROR_* with redacted URLs, or
  * G_IO_ERROR_CANCELLED.
  */
