@@ -387,6 +387,14 @@ test_browse_and_download (void)
   path = g_strdup (kios_book_detail_get_path (ui.detail));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpfloat (kios_book_detail_get_fraction (ui.detail), ==, 1.0);
+  {
+    /* Registered with the cover the catalog showed (from the cache). */
+    g_autoptr (KiosBookRecord) book = kios_library_store_get_book_by_path (ui.store, path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (book->cover_path);
+    g_assert_true (g_str_has_prefix (book->cover_path, covers_dir));
+  }
   downloads = kios_fake_opds_count (fake, "/get/epub/6/");
   /* Streamed: one request (and at most an auth challenge's probe). */
   g_assert_cmpuint (downloads, >=, 1);

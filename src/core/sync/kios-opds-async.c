@@ -354,16 +354,24 @@ looks_like_image (GBytes *bytes)
 }
 
 char *
+kios_opds_cover_cache_path (const char *href)
+{
+  g_autofree char *dir = kios_paths_cache_subdir ("covers");
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
+  g_autofree char *name = g_strconcat ("opds-", digest, ".img", NULL);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+char *
 kios_opds_client_fetch_cover (KiosOpdsClient *self,
                               const char     *href,
                               gsize           max_size,
                               GCancellable   *cancellable,
                               GError        **error)
 {
-  g_autofree char   *dir = kios_paths_cache_subdir ("covers");
-  g_autofree char   *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
-  g_autofree char   *name = g_strconcat ("opds-", digest, ".img", NULL);
-  g_autofree char   *path = g_build_filename (dir, name, NULL);
+  g_autofree char   *path = kios_opds_cover_cache_path (href);
+  g_autofree char   *dir = g_path_get_dirname (path);
   g_autoptr (GBytes) bytes = NULL;
   GStatBuf           st;
 

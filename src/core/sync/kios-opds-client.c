@@ -815,6 +815,7 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
   g_autofree char           *hash = NULL;
   g_autoptr (KiosBookImport) import = NULL;
   g_autoptr (GString)        authors = g_string_new (NULL);
+  g_autofree char           *cover = NULL;
 
   if (existing != NULL)
     *existing = FALSE;
@@ -848,7 +849,19 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
     return NULL;
   for (guint i = 0; i < entry->authors->len; i++)
     g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
-  kios_book_import_set_details (import, entry->title, authors->str, NULL);
+  /* The cover the catalog showed, when it is in the cache already. */
+  for (guint i = 0; i < 2 && cover == NULL; i++)
+    {
+      const char *href = i == 0 ? entry->cover_href : entry->thumbnail_href;
+
+      if (href != NULL)
+        {
+          cover = kios_opds_cover_cache_path (href);
+          if (!g_file_test (cover, G_FILE_TEST_IS_REGULAR))
+            g_clear_pointer (&cover, g_free);
+        }
+    }
+  kios_book_import_set_details (import, entry->title, authors->str, cover);
   remember_entry (import, source_name, entry, link);
   if (!kios_opds_client_download (self, link->href, import, progress, user_data, cancellable, error))
     return NULL;

@@ -161,6 +161,8 @@ GBytes         *kios_opds_client_fetch_image_finish (KiosOpdsClient      *self,
 /* A cover into the cover cache ("opds-<sha256 of href>.img"), fetched only
  * when it is not there yet; what is not a JPEG, PNG, GIF or WebP is refused
  * and not cached. Returns the cached file. */
+/* Where a cover of href is cached (it may not be there). */
+char           *kios_opds_cover_cache_path         (const char           *href);
 char           *kios_opds_client_fetch_cover       (KiosOpdsClient       *self,
                                                     const char           *href,
                                                     gsize                 max_size,
