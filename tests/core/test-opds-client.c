@@ -624,6 +624,29 @@ parse_object (const char *text)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* kiosctl at a site's root page: the table's sentence, said once, and the
+ * catalog it found under /opds. */
+static void
+test_kiosctl_not_a_catalog (void)
+{
+  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
+  g_autofree char         *site = url_of (fake, "/");
+  g_autofree char         *suggested = url_of (fake, ROOT);
+  g_auto (KiosctlRun)      add = { 0 };
+  g_auto (KiosctlRun)      run = { 0 };
+
+  kios_fake_opds_add (fake, "/", 200, "text/html; charset=utf-8",
+                      "<!DOCTYPE html><html><head><title>Calibre-Web</title></head><body>Sign in</body></html>");
+  kios_test_kiosctl (&add, NULL, "source", "add", "--kind", "opds", "--name", "site", "--url", site, NULL);
+  g_assert_cmpint (add.status, ==, 0);
+  kios_test_kiosctl (&run, NULL, "browse", "site", NULL);
+  g_test_message ("kiosctl says: %s", run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "web page"));
+  g_assert_null (strstr (strstr (run.err, "web page") + 1, "web page"));
+  g_assert_nonnull (strstr (run.err, suggested));
+}
+
 static void
 test_kiosctl (void)
 {
@@ -731,7 +754,8 @@ test_kiosctl (void)
     g_assert_cmpint (run.status, ==, 1);
     g_assert_nonnull (strstr (run.err, "no book with the id"));
   }
-  /* A wrong password: exit 1, the realm, never the password. */
+  /* A wrong password: exit 1, the error table's sentence (the app's),
+   * naming the server, never the password nor the core's English. */
   {
     g_auto (KiosctlRun) add = { 0 };
     g_auto (KiosctlRun) run = { 0 };
@@ -741,7 +765,9 @@ test_kiosctl (void)
     g_assert_cmpint (add.status, ==, 0);
     kios_test_kiosctl (&run, NULL, "browse", "bad", NULL);
     g_assert_cmpint (run.status, ==, 1);
-    g_assert_nonnull (strstr (run.err, "kios-fake"));
+    g_assert_nonnull (strstr (run.err, "refused the user name or password"));
+    g_assert_nonnull (strstr (run.err, "127.0.0.1"));
+    g_assert_null (strstr (run.err, "realm"));
     g_assert_null (strstr (run.err, "not-the-pass"));
     g_assert_cmpstr (run.out, ==, "");
   }
@@ -942,6 +968,7 @@ main (int    argc,
   g_test_add_func ("/kios/opds-client/download-permission", test_download_permission);
   g_test_add_func ("/kios/opds-client/auth-document", test_auth_document);
   g_test_add_func ("/kios/opds-client/kiosctl", test_kiosctl);
+  g_test_add_func ("/kios/opds-client/kiosctl-not-a-catalog", test_kiosctl_not_a_catalog);
   g_test_add_func ("/kios/opds-client/calibre-server-basic", test_calibre_basic);
   g_test_add_func ("/kios/opds-client/calibre-server-digest", test_calibre_digest);
   return g_test_run ();
