@@ -1046,6 +1046,27 @@ test_kiosctl_consent (void)
   }
   g_assert_cmpuint (kios_fake_kobo_count_requests (fake, NULL, "/v1/library/sync"), ==, 0);
 
+  /* A server that is down: the app's sentence, not libcurl's. */
+  {
+    g_auto (Run)     add = { 0 };
+    g_auto (Run)     run = { 0 };
+    g_autofree char *said = NULL;
+    const char      *line;
+
+    run_kiosctl (&add, fake, "source", "add", "--kind", "kobo", "--name", "down", "--url",
+                 "http://127.0.0.1:1/kobo/0123456789abcdef0123456789abcdef", NULL);
+    run_kiosctl (&run, fake, "browse", "down", NULL);
+    g_test_message ("%s", run.err);
+    g_assert_cmpint (run.status, ==, 1);
+    /* The line for a person (debug logging, when on, keeps the detail). */
+    line = strstr (run.err, "kiosctl: ");
+    g_assert_nonnull (line);
+    said = g_strndup (line, strcspn (line, "\n"));
+    g_assert_nonnull (strstr (said, "could not reach"));
+    g_assert_null (strstr (said, "Failed to connect"));
+    g_assert_null (strstr (run.err, "0123456789abcdef"));
+  }
+
   /* With consent recorded at add time, it lists. */
   {
     g_auto (Run) run = { 0 };
