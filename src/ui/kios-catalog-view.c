@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "kios-catalog-view.h"
+#include "kios-catalog-view-private.h"
 #include "kios-error-messages.h"
 #include "kios-kobo-shelf.h"
 
@@ -17,8 +17,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define COVER_WIDTH 120
-#define COVER_HEIGHT 180
 /* Covers are decoded at twice their slot so they stay sharp on HiDPI screens. */
 #define COVER_DECODE_HEIGHT (COVER_HEIGHT * 2)
 #define MAX_COVER_SIZE ((gsize) 8 * 1024 * 1024)
@@ -28,20 +26,6 @@
 
 /* ---- the view ------------------------------------------------------------- */
 
-typedef enum {
-  OP_OPEN,   /* load the secrets, then the root */
-  OP_FETCH,  /* a page (href) */
-  OP_SEARCH, /* query through the page on screen */
-  OP_MORE,   /* the next page of the page on screen */
-} Op;
-
-typedef struct
-{
-  char         *title;
-  KiosOpdsFeed *feed;
-  gboolean      is_search;
-} Page;
-
 static void
 page_free (Page *page)
 {
@@ -49,48 +33,6 @@ page_free (Page *page)
   kios_opds_feed_free (page->feed);
   g_free (page);
 }
-
-struct _KiosCatalogView
-{
-  AdwBin parent_instance;
-
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  KiosOpdsClient   *client;             /* the open catalog: feeds and covers */
-  GCancellable     *cancellable;        /* the feed request in flight */
-  GCancellable     *source_cancellable; /* everything of this source */
-  GPtrArray        *pages;              /* Page*, the way back */
-  gboolean          busy;
-  gboolean          loading_more;
-  gboolean          asked_credentials;
-  Op                failed_op;
-  char             *failed_href;
-  char             *failed_query;
-  char             *error_message; /* the core's detail (logs, tests) */
-  char             *error_text;    /* the sentence shown */
-  GError           *last_error;
-  char             *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
-  char             *next_title; /* the navigation entry being opened */
-
-  GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
-  gboolean cover_running;
-  guint    covers_idle_id;
-
-  GtkWidget         *header;
-  GtkWidget         *back_button;
-  GtkLabel          *title_label;
-  GtkSearchEntry    *search_entry;
-  GtkStack          *stack;
-  GtkScrolledWindow *scrolled;
-  GtkWidget         *nav_list;
-  GtkWidget         *books_label;
-  GtkWidget         *flow_box;
-  GtkWidget         *more_spinner;
-  AdwStatusPage     *error_page;
-  AdwStatusPage     *empty_page;
-  GtkWidget         *loading_spinner;
-  KiosKoboShelf     *kobo_shelf; /* a "kobo" source shows here instead */
-};
 
 G_DEFINE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, ADW_TYPE_BIN)
 
@@ -101,10 +43,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void start_op (KiosCatalogView *self,
-                      Op               op,
-                      const char      *href,
-                      const char      *query);
 static void queue_visible_covers (KiosCatalogView *self);
 
 static Page *
@@ -304,137 +242,6 @@ kios_catalog_entry_cover_href (const KiosOpdsEntry *entry,
   return href;
 }
 
-static char *
-join_authors (const KiosOpdsEntry *entry)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  for (guint i = 0; i < entry->authors->len && i < 3; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
-  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
-}
-
-static char *
-series_text (const KiosOpdsEntry *entry)
-{
-  if (entry->series == NULL)
-    return NULL;
-  if (entry->series_index >= 0)
-    /* Translators: a book's series and its number in it, e.g. "Discworld · 3". */
-    return g_strdup_printf (_ ("%s · %g"), entry->series, entry->series_index);
-  return g_strdup (entry->series);
-}
-
-static GtkWidget *
-create_placeholder (const char *title)
-{
-  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *icon;
-  GtkWidget *label;
-
-  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (placeholder, "book-cover");
-  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
-  icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_widget_set_opacity (icon, 0.7);
-  gtk_widget_set_margin_top (icon, 24);
-  gtk_box_append (GTK_BOX (placeholder), icon);
-  label = gtk_label_new (title);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
-  gtk_box_append (GTK_BOX (placeholder), label);
-  return placeholder;
-}
-
-static GtkWidget *
-create_book_card (const KiosOpdsEntry *entry,
-                  guint                index)
-{
-  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
-  GtkWidget       *placeholder = create_placeholder (entry->title);
-  GtkWidget       *title;
-  GtkWidget       *label;
-  g_autofree char *authors = join_authors (entry);
-  g_autofree char *series = series_text (entry);
-  const char      *cover_href = kios_catalog_entry_cover_href (entry, TRUE);
-
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  gtk_widget_set_size_request (box, COVER_WIDTH, -1);
-
-  gtk_widget_set_halign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), placeholder);
-  gtk_widget_set_margin_bottom (overlay, 6);
-  gtk_box_append (GTK_BOX (box), overlay);
-
-  title = gtk_label_new (entry->title);
-  gtk_widget_set_name (title, "title");
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (title), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 12);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_box_append (GTK_BOX (box), title);
-
-  label = gtk_label_new (authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (box), label);
-
-  if (series != NULL)
-    {
-      label = gtk_label_new (series);
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, entry->title, -1);
-  gtk_widget_set_tooltip_text (box, entry->title);
-  g_object_set_data (G_OBJECT (box), "entry-index", GUINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (box), "cover", cover);
-  g_object_set_data (G_OBJECT (box), "placeholder", placeholder);
-  if (cover_href != NULL)
-    g_object_set_data_full (G_OBJECT (box), "cover-href", g_strdup (cover_href), g_free);
-  return box;
-}
-
-static GtkWidget *
-create_navigation_row (const KiosOpdsEntry *entry,
-                       guint                index)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  /* Titles come from the server: never markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->title);
-  if (entry->summary != NULL && *entry->summary != '\0')
-    {
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), entry->summary);
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
-    }
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  g_object_set_data (G_OBJECT (row), "entry-index", GUINT_TO_POINTER (index));
-  return row;
-}
-
 static void
 clear_container (GtkWidget *container)
 {
@@ -465,12 +272,12 @@ append_entries (KiosCatalogView *self,
       /* Navigation or book is decided per entry, not by the feed's kind. */
       if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
         {
-          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), create_navigation_row (entry, i));
+          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), kios_catalog_create_navigation_row (entry, i));
           any_nav = TRUE;
         }
       else
         {
-          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), create_book_card (entry, i));
+          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), kios_catalog_create_book_card (entry, i));
           any_book = TRUE;
         }
     }
@@ -520,9 +327,9 @@ show_current_page (KiosCatalogView *self)
   gtk_stack_set_visible_child_name (self->stack, "entries");
 }
 
-static void
-show_error (KiosCatalogView *self,
-            const GError    *error)
+void
+kios_catalog_view_show_error (KiosCatalogView *self,
+                              const GError    *error)
 {
   g_autofree char *host = NULL;
   const char      *url = self->client != NULL   ? kios_opds_client_get_catalog_url (self->client)
@@ -569,7 +376,7 @@ suggest_cb (GObject      *source_object,
     return;
   g_free (self->suggestion);
   self->suggestion = g_steal_pointer (&url);
-  show_error (self, self->last_error);
+  kios_catalog_view_show_error (self, self->last_error);
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -593,9 +400,6 @@ request_free (Request *request)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-static void ask_credentials (KiosCatalogView *self,
-                             const char      *realm);
 
 static void
 op_done (Request      *request,
@@ -629,11 +433,11 @@ op_done (Request      *request,
       if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL && self->client != NULL)
         {
           self->asked_credentials = TRUE;
-          show_error (self, error);
-          ask_credentials (self, realm);
+          kios_catalog_view_show_error (self, error);
+          kios_catalog_view_ask_credentials (self, realm);
           return;
         }
-      show_error (self, error);
+      kios_catalog_view_show_error (self, error);
       /* A web page answered: perhaps the catalog is at …/opds. */
       if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG) && self->client != NULL && self->cancellable != NULL)
         kios_opds_client_suggest_catalog_async (self->client, self->cancellable, suggest_cb, self);
@@ -729,11 +533,11 @@ feed_cb (GObject      *source_object,
   op_done (request, feed, realm, error);
 }
 
-static void
-start_op (KiosCatalogView *self,
-          Op               op,
-          const char      *href,
-          const char      *query)
+void
+kios_catalog_view_start_op (KiosCatalogView *self,
+                            Op               op,
+                            const char      *href,
+                            const char      *query)
 {
   Request *request;
 
@@ -791,164 +595,13 @@ maybe_load_more (KiosCatalogView *self)
 
   /* Near the end (or a first page too short to scroll): the next page. */
   if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
-    start_op (self, OP_MORE, page->feed->next_href, NULL);
+    kios_catalog_view_start_op (self, OP_MORE, page->feed->next_href, NULL);
 }
 
 static void
 adjustment_changed_cb (KiosCatalogView *self)
 {
   schedule_covers (self);
-}
-
-/* ---- credentials ---------------------------------------------------------- */
-
-typedef struct
-{
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  char             *url;
-  char             *username;
-  char             *password;
-} SaveJob;
-
-static void
-save_job_free (SaveJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->source, kios_source_record_free);
-  g_free (job->url);
-  g_free (job->username);
-  g_free (job->password);
-  g_free (job);
-}
-
-static void
-save_credentials_worker (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError  *error = NULL;
-
-  g_free (job->source->auth);
-  job->source->auth = g_strdup ("basic");
-  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error) || !kios_library_store_update_source (job->store, job->source, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-save_credentials_cb (GObject      *source_object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-  KiosCatalogView   *self;
-  SaveJob           *job = g_task_get_task_data (G_TASK (result));
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
-  if (error != NULL)
-    {
-      show_error (self, error);
-      return;
-    }
-
-  kios_source_record_free (self->source);
-  self->source = kios_source_record_copy (job->source);
-  start_op (self, OP_OPEN, NULL, NULL);
-}
-
-static void
-credentials_response_cb (AdwMessageDialog *dialog,
-                         const char       *response,
-                         gpointer          user_data)
-{
-  KiosCatalogView  *self = KIOS_CATALOG_VIEW (user_data);
-  GtkEditable      *user_row = g_object_get_data (G_OBJECT (dialog), "username");
-  GtkEditable      *password_row = g_object_get_data (G_OBJECT (dialog), "password");
-  g_autoptr (GTask) task = NULL;
-  SaveJob          *job;
-
-  if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->client == NULL)
-    return;
-
-  job = g_new0 (SaveJob, 1);
-  job->store = g_object_ref (self->store);
-  job->source = kios_source_record_copy (self->source);
-  job->url = g_strdup (kios_opds_client_get_catalog_url (self->client));
-  job->username = g_strdup (gtk_editable_get_text (user_row));
-  job->password = g_strdup (gtk_editable_get_text (password_row));
-
-  gtk_stack_set_visible_child_name (self->stack, "loading");
-  task = g_task_new (self, self->source_cancellable, save_credentials_cb, NULL);
-  g_task_set_source_tag (task, credentials_response_cb);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_credentials_worker);
-}
-
-static void
-credentials_changed_cb (AdwMessageDialog *dialog)
-{
-  GtkEditable *user_row = g_object_get_data (G_OBJECT (dialog), "username");
-  GtkEditable *password_row = g_object_get_data (G_OBJECT (dialog), "password");
-
-  adw_message_dialog_set_response_enabled (dialog, "sign-in",
-                                           *gtk_editable_get_text (user_row) != '\0' && *gtk_editable_get_text (password_row) != '\0');
-}
-
-static void
-ask_credentials (KiosCatalogView *self,
-                 const char      *realm)
-{
-  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget       *dialog;
-  GtkWidget       *list;
-  GtkWidget       *user_row;
-  GtkWidget       *password_row;
-  g_autofree char *body = NULL;
-
-  if (realm != NULL && *realm != '\0')
-    /* Translators: %s is the realm the server names when it asks for a password. */
-    body = g_strdup_printf (_ ("The server asks for a user name and password for “%s”."), realm);
-  else
-    body = g_strdup (_ ("The server asks for a user name and password."));
-
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Sign In"), body);
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  user_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (user_row), _ ("User Name"));
-  gtk_editable_set_text (GTK_EDITABLE (user_row), self->client != NULL && kios_opds_client_get_username (self->client) != NULL
-                                                      ? kios_opds_client_get_username (self->client)
-                                                      : "");
-  gtk_list_box_append (GTK_LIST_BOX (list), user_row);
-  password_row = adw_password_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password_row), _ ("Password"));
-  gtk_list_box_append (GTK_LIST_BOX (list), password_row);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
-  g_object_set_data (G_OBJECT (dialog), "username", user_row);
-  g_object_set_data (G_OBJECT (dialog), "password", password_row);
-
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _ ("_Cancel"),
-                                    "sign-in", _ ("_Sign In"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-in", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign-in");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect_swapped (user_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
-  g_signal_connect_swapped (password_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
-  credentials_changed_cb (ADW_MESSAGE_DIALOG (dialog));
-  g_signal_connect_object (dialog, "response", G_CALLBACK (credentials_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- signals from the widgets ---------------------------------------------- */
@@ -972,7 +625,7 @@ activate_index (KiosCatalogView *self,
            * server's feed title ("calibre Library :: By Title"). */
           g_free (self->next_title);
           self->next_title = g_strdup (entry->title);
-          start_op (self, OP_FETCH, entry->navigation_href, NULL);
+          kios_catalog_view_start_op (self, OP_FETCH, entry->navigation_href, NULL);
         }
       return;
     }
@@ -1329,7 +982,7 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
     }
   self->source_cancellable = g_cancellable_new ();
   gtk_label_set_label (self->title_label, source->name);
-  start_op (self, OP_OPEN, NULL, NULL);
+  kios_catalog_view_start_op (self, OP_OPEN, NULL, NULL);
 }
 
 const char *
@@ -1395,7 +1048,7 @@ kios_catalog_view_search (KiosCatalogView *self,
   g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
   g_return_if_fail (query != NULL);
 
-  start_op (self, OP_SEARCH, NULL, query);
+  kios_catalog_view_start_op (self, OP_SEARCH, NULL, query);
 }
 
 void
@@ -1406,9 +1059,9 @@ kios_catalog_view_retry (KiosCatalogView *self)
   if (self->source == NULL)
     return;
   if (self->client == NULL || self->failed_op == OP_OPEN)
-    start_op (self, OP_OPEN, NULL, NULL);
+    kios_catalog_view_start_op (self, OP_OPEN, NULL, NULL);
   else
-    start_op (self, self->failed_op, self->failed_href, self->failed_query);
+    kios_catalog_view_start_op (self, self->failed_op, self->failed_href, self->failed_query);
 }
 
 const char *
