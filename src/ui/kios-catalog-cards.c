@@ -63,7 +63,7 @@ create_placeholder (const char *title)
 
 GtkWidget *
 kios_catalog_create_book_card (const KiosOpdsEntry *entry,
-                  guint                index)
+                               guint                index)
 {
   GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget       *overlay = gtk_overlay_new ();
@@ -127,7 +127,7 @@ kios_catalog_create_book_card (const KiosOpdsEntry *entry,
 
 GtkWidget *
 kios_catalog_create_navigation_row (const KiosOpdsEntry *entry,
-                       guint                index)
+                                    guint                index)
 {
   GtkWidget *row = adw_action_row_new ();
 
@@ -144,4 +144,3 @@ kios_catalog_create_navigation_row (const KiosOpdsEntry *entry,
   g_object_set_data (G_OBJECT (row), "entry-index", GUINT_TO_POINTER (index));
   return row;
 }
-

@@ -117,7 +117,7 @@ credentials_changed_cb (AdwMessageDialog *dialog)
 
 void
 kios_catalog_view_ask_credentials (KiosCatalogView *self,
-                 const char      *realm)
+                                   const char      *realm)
 {
   GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget       *dialog;
@@ -162,4 +162,3 @@ kios_catalog_view_ask_credentials (KiosCatalogView *self,
   g_signal_connect_object (dialog, "response", G_CALLBACK (credentials_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
-

@@ -99,12 +99,12 @@ consent_text (KiosKoboFamily family)
   return g_strdup (family == KIOS_KOBO_FAMILY_GRIMMORY
                        ? _ ("Grimmory and BookLore mark reading positions as delivered for the whole account. "
                             "If Kios lists this library, a Kobo e-reader signed in with the same account can "
-                            "miss positions. Kios lists it only if you allow it in the source’s settings; best "
+                            "miss positions. Kios lists it only if you allow it; best "
                             "with a separate server user for Kios.")
                        : _ ("Calibre-Web and Calibre-Web-Automated hand each book to only one device per "
                             "account. If Kios lists this library, a Kobo e-reader signed in with the same "
-                            "account will not receive those books. Kios lists it only if you allow it in the "
-                            "source’s settings; best with a separate server user for Kios."));
+                            "account will not receive those books. Kios lists it only if you allow it; best with a "
+                            "separate server user for Kios."));
 }
 
 /* ---- covers --------------------------------------------------------------- */
@@ -701,6 +701,7 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   GtkWidget *loading;
   GtkWidget *spinner;
   GtkWidget *cancel;
+  GtkWidget *allow;
 
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
   self->cards = g_ptr_array_new ();
@@ -792,6 +793,12 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
 
   self->consent_page = ADW_STATUS_PAGE (status_page ("dialog-information-symbolic",
                                                      _ ("The Library Is Not Listed")));
+  /* The question, answered here: listing is the user's choice. */
+  allow = gtk_button_new_with_mnemonic (_ ("_List the Library Anyway"));
+  gtk_widget_set_halign (allow, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (allow, "pill");
+  g_signal_connect_swapped (allow, "clicked", G_CALLBACK (kios_kobo_shelf_allow_library), self);
+  adw_status_page_set_child (self->consent_page, allow);
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->consent_page), "consent");
 
   self->error_page = ADW_STATUS_PAGE (status_page ("dialog-warning-symbolic", _ ("Could Not Load the Kobo Shelf")));
@@ -873,6 +880,42 @@ kios_kobo_shelf_reload (KiosKoboShelf *self)
   set_busy (self, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "loading");
   kios_kobo_source_refresh_async (self->store, self->source, self->cancellable, refresh_cb, self);
+}
+
+static void
+consent_saved_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  KiosKoboShelf     *self;
+
+  if (!kios_kobo_source_set_consent_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_KOBO_SHELF (user_data);
+  set_busy (self, FALSE);
+  if (error != NULL)
+    {
+      g_clear_pointer (&self->message, g_free);
+      self->message = kios_error_describe (error, NULL, NULL, NULL);
+      adw_status_page_set_description (self->error_page, self->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  kios_kobo_shelf_reload (self);
+}
+
+void
+kios_kobo_shelf_allow_library (KiosKoboShelf *self)
+{
+  g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
+
+  if (self->source == NULL || self->store == NULL || self->busy)
+    return;
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  set_busy (self, TRUE);
+  kios_kobo_source_set_consent_async (self->store, self->source, TRUE, self->cancellable, consent_saved_cb, self);
 }
 
 void

@@ -488,6 +488,70 @@ test_bad_token (void)
   ui_close (&ui);
 }
 
+static gboolean
+shelf_on_books (gpointer data)
+{
+  return !kios_kobo_shelf_is_busy (data) && g_strcmp0 (kios_kobo_shelf_get_visible_page (data), "books") == 0;
+}
+
+static gboolean
+shelf_on_consent (gpointer data)
+{
+  return !kios_kobo_shelf_is_busy (data) && g_strcmp0 (kios_kobo_shelf_get_visible_page (data), "consent") == 0;
+}
+
+/* The consent question answered on the shelf itself: recorded, then listed;
+ * before the answer, no v1/library/sync. */
+static void
+test_allow_from_shelf (void)
+{
+  g_autoptr (KiosFakeKobo)     fake = kios_fake_kobo_new (KIOS_FAKE_KOBO_CALIBRE_WEB);
+  g_autofree char             *base = kios_fake_kobo_get_base_url (fake);
+  g_autofree char             *book = kios_test_sample_book ("persuasion.epub");
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (KiosSourceRecord) saved = NULL;
+  g_autoptr (KiosKoboSettings) settings = NULL;
+  g_autoptr (GError)           error = NULL;
+  KiosKoboShelf               *shelf = g_object_ref_sink (kios_kobo_shelf_new ());
+  GtkWidget                   *window = gtk_window_new ();
+
+  kios_fake_kobo_add_book (fake, "00000000-0000-4000-8000-000000000000", "Persuasion", "Jane Austen", "EPUB3", book);
+  record->name = g_strdup ("CW");
+  record->kind = g_strdup ("kobo");
+  record->auth = g_strdup ("none");
+  g_assert_true (kios_sync_source_save_secrets (record, base, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, record, &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (shelf));
+  gtk_window_present (GTK_WINDOW (window));
+  kios_kobo_shelf_set_store (shelf, store);
+  kios_kobo_shelf_set_source (shelf, record);
+  g_assert_true (kios_test_wait_until (shelf_on_consent, shelf, WAIT_MS));
+  g_assert_cmpuint (kios_fake_kobo_count_requests (fake, NULL, "/v1/library/sync"), ==, 0);
+
+  kios_kobo_shelf_allow_library (shelf);
+  g_assert_true (kios_test_wait_until (shelf_on_books, shelf, WAIT_MS));
+  g_assert_cmpuint (kios_kobo_shelf_get_n_books (shelf), ==, 1);
+  g_assert_cmpuint (kios_fake_kobo_count_requests (fake, "GET", "/v1/library/sync"), >=, 1);
+  saved = kios_library_store_get_source (store, "CW", &error);
+  g_assert_no_error (error);
+  settings = kios_kobo_settings_parse (saved->settings_json);
+  g_assert_true (settings->library_sync);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (shelf);
+  for (int i = 0; i < 40; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (5000);
+    }
+  kios_library_store_flush (store, 5000);
+}
+
 /* A Kobo server that accepts the connection and never answers (initialization
  * may legitimately wait a minute): the loading page's Cancel stops it, and
  * the shelf can go away with nothing touching it afterwards. */
@@ -574,6 +638,7 @@ main (int   argc,
   g_test_add_func ("/kios/kobo-ui/grimmory-question", test_grimmory_question);
   g_test_add_func ("/kios/kobo-ui/bad-token", test_bad_token);
   g_test_add_func ("/kios/kobo-ui/cancel-loading", test_cancel_loading);
+  g_test_add_func ("/kios/kobo-ui/allow-from-shelf", test_allow_from_shelf);
 
   ret = g_test_run ();
   g_unlink (keyring);

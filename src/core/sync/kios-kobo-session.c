@@ -315,6 +315,46 @@ kios_kobo_source_download_finish (GAsyncResult *result,
   return path;
 }
 
+static void
+consent_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Job    *job = task_data;
+  GError *error = NULL;
+
+  if (!kios_kobo_source_set_consent (job->store, job->record->name, job->existing, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+kios_kobo_source_set_consent_async (KiosLibraryStore       *store,
+                                    const KiosSourceRecord *record,
+                                    gboolean                consent,
+                                    GCancellable           *cancellable,
+                                    GAsyncReadyCallback     callback,
+                                    gpointer                user_data)
+{
+  g_autoptr (GTask) task = job_task (store, record, kios_kobo_source_set_consent_async, cancellable, callback,
+                                     user_data);
+  Job              *job = g_task_get_task_data (task);
+
+  /* The answer travels in the job's spare flag. */
+  job->existing = consent;
+  g_task_run_in_thread (task, consent_worker);
+}
+
+gboolean
+kios_kobo_source_set_consent_finish (GAsyncResult *result,
+                                     GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Covers.                                                                  */
 

@@ -51,6 +51,14 @@ gboolean         kios_kobo_source_set_consent      (KiosLibraryStore       *stor
                                                     const char             *source_name,
                                                     gboolean                consent,
                                                     GError                **error);
+void             kios_kobo_source_set_consent_async  (KiosLibraryStore     *store,
+                                                    const KiosSourceRecord *record,
+                                                    gboolean                consent,
+                                                    GCancellable           *cancellable,
+                                                    GAsyncReadyCallback     callback,
+                                                    gpointer                user_data);
+gboolean         kios_kobo_source_set_consent_finish (GAsyncResult         *result,
+                                                    GError                **error);
 
 /* Open and connect: the source answers as a Kobo sync server (its family in
  * the returned record's settings), or an error says why not. */
