@@ -399,6 +399,53 @@ test_lying_206 (void)
   check_endless (&e, KIOS_HTTP_ERROR_TOO_LARGE);
 }
 
+/* ---- a transfer broken part-way ----------------------------------------- */
+
+static void
+check_resume (gboolean ignore_range)
+{
+  g_autofree char             *book = kios_test_book ("kjv-bible.epub");
+  g_autofree char             *contents = NULL;
+  g_autofree char             *stored = NULL;
+  gsize                        len = 0;
+  gsize                        stored_len = 0;
+  g_autoptr (GBytes)           bytes = NULL;
+  g_autoptr (KiosFakeDrip)     drip = NULL;
+  g_autoptr (KiosOpdsClient)   client = NULL;
+  g_autoptr (KiosLibraryStore) store = new_store ();
+  g_auto (Wait)                w = { 0 };
+
+  remove_books ();
+  g_assert_true (g_file_get_contents (book, &contents, &len, NULL));
+  bytes = g_bytes_new (contents, len);
+  drip = kios_fake_drip_new ("application/epub+zip", bytes, 256 * 1024, 1);
+  kios_fake_drip_set_break (drip, len / 2, ignore_range);
+  client = kios_opds_client_new (kios_fake_drip_get_url (drip), NULL, NULL);
+
+  download (client, store, kios_fake_drip_get_url (drip), ignore_range ? "urn:whole" : "urn:ranged", "/bible.epub",
+            NULL, &w);
+  g_assert_no_error (w.error);
+  /* Resumed with a Range from what had arrived; whole either way. */
+  g_assert_cmpuint (kios_fake_drip_get_n_requests (drip), ==, 2);
+  g_assert_cmpuint (kios_fake_drip_get_n_ranged (drip), ==, 1);
+  g_assert_true (g_file_get_contents (w.path, &stored, &stored_len, NULL));
+  g_assert_cmpuint (stored_len, ==, len);
+  g_assert_true (memcmp (stored, contents, len) == 0);
+  g_assert_cmpuint (count_files (), ==, 1);
+}
+
+static void
+test_resume_ranged (void)
+{
+  check_resume (FALSE);
+}
+
+static void
+test_resume_ignored_range (void)
+{
+  check_resume (TRUE);
+}
+
 /* ---- the importer alone -------------------------------------------------- */
 
 static void
@@ -482,6 +529,8 @@ main (int    argc,
   g_test_add_func ("/kios/book-importer/not-a-book", test_not_a_book);
   g_test_add_func ("/kios/book-importer/endless-200", test_endless_200);
   g_test_add_func ("/kios/book-importer/lying-206", test_lying_206);
+  g_test_add_func ("/kios/book-importer/resume-ranged", test_resume_ranged);
+  g_test_add_func ("/kios/book-importer/resume-ignored-range", test_resume_ignored_range);
   g_test_add_func ("/kios/book-importer/restart-and-drop-head", test_import_restart_and_drop_head);
   g_test_add_func ("/kios/book-importer/limit", test_import_limit);
   return g_test_run ();

@@ -530,6 +530,9 @@ struct _KiosFakeDrip
   gsize            chunk;
   guint            interval_ms;
   guint            n_requests;
+  gsize            break_after;  /* the first answer stops after this many body bytes; 0 = never */
+  gboolean         ignore_range; /* answer 200 with the whole body even to a Range */
+  guint            n_ranged;
 };
 
 static gpointer
@@ -563,6 +566,10 @@ drip_thread (gpointer data)
       request = g_ascii_strdown (buf, -1);
       range = strstr (request, "\nrange: bytes=");
       if (range != NULL)
+        g_atomic_int_inc (&self->n_ranged);
+      if (range != NULL && self->ignore_range)
+        range = NULL;
+      if (range != NULL)
         first = MIN (g_ascii_strtoull (range + strlen ("\nrange: bytes="), NULL, 10), size);
       if (range != NULL)
         head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
@@ -578,7 +585,16 @@ drip_thread (gpointer data)
         continue;
       for (gsize at = (gsize) first; at < size; at += self->chunk)
         {
-          if (!g_output_stream_write_all (out, bytes + at, MIN (self->chunk, size - at), NULL, self->cancellable, NULL))
+          gsize piece = MIN (self->chunk, size - at);
+
+          /* A transfer broken part-way (once): fewer bytes than announced. */
+          if (n == 0 && self->break_after > 0 && at + piece > self->break_after)
+            {
+              g_output_stream_write_all (out, bytes + at, self->break_after - MIN (at, self->break_after), NULL,
+                                         self->cancellable, NULL);
+              break;
+            }
+          if (!g_output_stream_write_all (out, bytes + at, piece, NULL, self->cancellable, NULL))
             break;
           g_usleep ((gulong) self->interval_ms * 1000);
         }
@@ -618,6 +634,21 @@ const char *
 kios_fake_drip_get_url (KiosFakeDrip *self)
 {
   return self->url;
+}
+
+void
+kios_fake_drip_set_break (KiosFakeDrip *self,
+                          gsize         break_after,
+                          gboolean      ignore_range)
+{
+  self->break_after = break_after;
+  self->ignore_range = ignore_range;
+}
+
+guint
+kios_fake_drip_get_n_ranged (KiosFakeDrip *self)
+{
+  return (guint) g_atomic_int_get (&self->n_ranged);
 }
 
 guint

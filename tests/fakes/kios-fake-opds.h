@@ -82,6 +82,13 @@ KiosFakeDrip    *kios_fake_drip_new             (const char       *content_type,
                                                  guint             interval_ms);
 const char      *kios_fake_drip_get_url         (KiosFakeDrip     *self);
 guint            kios_fake_drip_get_n_requests  (KiosFakeDrip     *self);
+/* Requests that carried a Range header. */
+guint            kios_fake_drip_get_n_ranged    (KiosFakeDrip     *self);
+/* Call before the first request: its answer stops after break_after body
+ * bytes (the connection closes); ignore_range answers 200 to a Range. */
+void             kios_fake_drip_set_break       (KiosFakeDrip     *self,
+                                                 gsize             break_after,
+                                                 gboolean          ignore_range);
 void             kios_fake_drip_free            (KiosFakeDrip     *self);
 /* clang-format on */
 
