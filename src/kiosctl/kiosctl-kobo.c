@@ -37,17 +37,6 @@ fail_described (const char *prefix,
   return kiosctl_fail_error (error, NULL, NULL);
 }
 
-static int
-fail_redacted (const char *prefix,
-               GError     *error)
-{
-  g_autofree char *message = kios_redact_text (error->message);
-
-  if (prefix != NULL)
-    return kiosctl_fail ("%s: %s", prefix, message);
-  return kiosctl_fail ("%s", message);
-}
-
 char *
 kiosctl_kobo_settings_for_add (gboolean library_sync)
 {
