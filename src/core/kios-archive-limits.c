@@ -66,6 +66,30 @@ kios_archive_scan_get_refusal (KiosArchiveScan *self,
   return NULL;
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+GStrv
+kios_archive_scan_get_refusals (KiosArchiveScan *self)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  GHashTableIter        iter;
+  gpointer              value;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_hash_table_iter_init (&iter, self->refusals);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (list, g_strdup (value));
+  g_ptr_array_sort (list, compare_strings);
+  g_ptr_array_add (list, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+}
+
 GHashTable *
 kios_archive_scan_get_replacements (KiosArchiveScan *self)
 {
@@ -333,9 +357,9 @@ notice_chapter (const char *message)
 {
   g_autofree char *escaped = g_markup_escape_text (message, -1);
   char            *xhtml = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                            "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>"
-                                            "Not shown</title></head><body><p>This chapter is not shown: "
-                                            "%s.</p></body></html>",
+                                                       "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>"
+                                                       "Not shown</title></head><body><p>This chapter is not shown: "
+                                                       "%s.</p></body></html>",
                                             escaped);
 
   return g_bytes_new_take (xhtml, strlen (xhtml));
@@ -346,26 +370,28 @@ notice_svg (const char *title)
 {
   g_autofree char *escaped = g_markup_escape_text (title, -1);
   char            *svg = g_strdup_printf ("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" "
-                                          "height=\"200\" viewBox=\"0 0 600 200\"><rect width=\"600\" "
-                                          "height=\"200\" fill=\"#ddd\"/><text x=\"300\" y=\"105\" "
-                                          "font-size=\"22\" text-anchor=\"middle\">%s</text></svg>",
+                                                     "height=\"200\" viewBox=\"0 0 600 200\"><rect width=\"600\" "
+                                                     "height=\"200\" fill=\"#ddd\"/><text x=\"300\" y=\"105\" "
+                                                     "font-size=\"22\" text-anchor=\"middle\">%s</text></svg>",
                                           escaped);
 
   return g_bytes_new_take (svg, strlen (svg));
 }
 
-/* A PNG saying why the picture is not shown (grey when ctx is NULL or fails). */
+/* A PNG saying why the picture is not shown (grey when the notice cannot be drawn). */
 static GBytes *
-notice_png (fz_context *ctx,
+notice_png (fz_context *caller_ctx,
             const char *title,
             const char *detail)
 {
-  fz_pixmap *pixmap = NULL;
-  fz_buffer *buffer = NULL;
-  GBytes    *bytes = NULL;
+  fz_context *ctx = caller_ctx != NULL ? caller_ctx : kios_mupdf_new_context ();
+  fz_pixmap  *pixmap = NULL;
+  fz_buffer  *buffer = NULL;
+  GBytes     *bytes = NULL;
 
-  if (ctx != NULL)
-    pixmap = kios_mupdf_render_notice (ctx, title, detail, 600, 400, 0x000000, 0xdddddd);
+  if (ctx == NULL)
+    return g_bytes_new_static ("", 0);
+  pixmap = kios_mupdf_render_notice (ctx, title, detail, 600, 400, 0x000000, 0xdddddd);
 
   fz_var (pixmap);
   fz_var (buffer);
@@ -394,6 +420,8 @@ notice_png (fz_context *ctx,
   {
     bytes = NULL;
   }
+  if (ctx != caller_ctx)
+    fz_drop_context (ctx);
   return bytes != NULL ? bytes : g_bytes_new_static ("", 0);
 }
 
@@ -466,9 +494,9 @@ refuse_image (KiosArchiveScan *self,
               gint64           width,
               gint64           height)
 {
-  char *message = g_strdup_printf ("the picture “%s” is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
-                                   " pixels, more than the limit of %d megapixels",
-                                   name, width, height, (int) (KIOS_LIMIT_IMAGE_PIXELS / 1000000));
+  char            *message = g_strdup_printf ("the picture “%s” is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
+                                              " pixels, more than the limit of %d megapixels",
+                                              name, width, height, (int) (KIOS_LIMIT_IMAGE_PIXELS / 1000000));
   g_autofree char *detail = g_strdup_printf ("It is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
                                              " pixels; Kios shows pictures up to %d megapixels.",
                                              width, height, (int) (KIOS_LIMIT_IMAGE_PIXELS / 1000000));
@@ -536,7 +564,8 @@ scan_member (KiosArchiveScan      *self,
   gsize                  limit = kind_limit (kind);
   g_autofree char       *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
   g_autoptr (GByteArray) kept = g_byte_array_new ();
-  gsize                  keep = kind == KIND_CHAPTER ? limit : kind == KIND_OTHER ? IMAGE_HEAD_BYTES : 0;
+  gsize                  keep = kind == KIND_CHAPTER ? limit : kind == KIND_OTHER ? IMAGE_HEAD_BYTES
+                                                                                  : 0;
   gint64                 declared = archive_entry_size_is_set (entry) ? archive_entry_size (entry) : -1;
   gint64                 inflated;
   gint64                 width, height;

@@ -34,7 +34,7 @@ typedef enum {
 } KiosImageSize;
 
 /* clang-format off */
-/* ctx renders the placeholder pictures; NULL gives plain grey ones. */
+/* ctx renders the placeholder pictures (NULL: a context of its own). */
 KiosArchiveScan *kios_archive_scan_new             (KiosEpub        *epub,
                                                     fz_context      *ctx,
                                                     GError         **error);
@@ -42,6 +42,8 @@ void             kios_archive_scan_free            (KiosArchiveScan *self);
 /* Why the member (a full zip path) is not given to MuPDF, or NULL. */
 const char      *kios_archive_scan_get_refusal     (KiosArchiveScan *self,
                                                     const char      *name);
+/* Every refusal's message, sorted. */
+GStrv            kios_archive_scan_get_refusals    (KiosArchiveScan *self);
 /* name -> GBytes: what MuPDF reads instead of the member; empty when the book
  * can be handed to MuPDF as it is. */
 GHashTable      *kios_archive_scan_get_replacements (KiosArchiveScan *self);

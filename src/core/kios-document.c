@@ -50,6 +50,7 @@ struct _KiosDocument
   char          *hash;
   char          *title;
   GStrv          authors;
+  GStrv          refusals;
   GPtrArray     *toc;
   GArray        *chapter_marks;
   gint64         size;
@@ -108,6 +109,7 @@ typedef struct
   char          *hash;
   char          *title;
   GStrv          authors;
+  GStrv          refusals;
   GPtrArray     *toc;
   gint64         size;
   KiosBookFormat format;
@@ -121,6 +123,7 @@ open_result_free (OpenResult *result)
   g_free (result->hash);
   g_free (result->title);
   g_strfreev (result->authors);
+  g_strfreev (result->refusals);
   g_clear_pointer (&result->toc, g_ptr_array_unref);
   g_free (result);
 }
@@ -1485,6 +1488,7 @@ worker_open (Worker  *w,
   result->n_chapters = w->n_chapters;
   result->n_pages = w->format == KIOS_BOOK_FORMAT_PDF ? w->n_chapters : -1;
   result->toc = g_ptr_array_ref (w->toc);
+  result->refusals = w->scan != NULL ? kios_archive_scan_get_refusals (w->scan) : g_new0 (char *, 1);
   result->size = g_stat (w->path, &st) == 0 ? (gint64) st.st_size : 0;
 
   if (w->format == KIOS_BOOK_FORMAT_EPUB)
@@ -2128,6 +2132,7 @@ kios_document_finalize (GObject *object)
   g_free (self->hash);
   g_free (self->title);
   g_strfreev (self->authors);
+  g_strfreev (self->refusals);
   g_clear_pointer (&self->toc, g_ptr_array_unref);
   g_clear_pointer (&self->chapter_marks, g_array_unref);
   g_main_context_unref (self->context);
@@ -2217,6 +2222,7 @@ open_cb (GObject      *source,
   self->hash = g_steal_pointer (&open->hash);
   self->title = g_steal_pointer (&open->title);
   self->authors = g_steal_pointer (&open->authors);
+  self->refusals = g_steal_pointer (&open->refusals);
   self->toc = g_steal_pointer (&open->toc);
   self->size = open->size;
   self->format = open->format;
@@ -2386,6 +2392,13 @@ kios_document_get_size (KiosDocument *self)
 {
   g_return_val_if_fail (KIOS_IS_DOCUMENT (self), 0);
   return self->size;
+}
+
+const char *const *
+kios_document_get_refusals (KiosDocument *self)
+{
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+  return (const char *const *) self->refusals;
 }
 
 int

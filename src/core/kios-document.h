@@ -108,6 +108,9 @@ const char      *kios_document_get_title          (KiosDocument      *self);
 const char * const *kios_document_get_authors     (KiosDocument      *self);
 gint64           kios_document_get_size           (KiosDocument      *self);
 int              kios_document_get_n_chapters     (KiosDocument      *self);
+/* Why parts of the book are not shown (members over the limits of
+ * kios-limits.h), one sentence each; empty for a book within them. */
+const char * const *kios_document_get_refusals    (KiosDocument      *self);
 /* element-type KiosTocEntry; for PDF built from the outline (chapter = page). */
 GPtrArray       *kios_document_get_toc            (KiosDocument      *self);
 /* Index into the TOC of the entry at or before position, or -1. */

@@ -26,20 +26,68 @@ typedef struct
 } OpenElement;
 
 #define WRAPPER_START "<div class=\"kios-flow\">"
-#define WRAPPER_END   "</div>"
+#define WRAPPER_END "</div>"
 
 /* Elements whose inline content MuPDF lays out as a flow of its own. */
 static const char *const block_names[] = {
-  "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
-  "div", "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
-  "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
-  "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+  "address",
+  "article",
+  "aside",
+  "blockquote",
+  "body",
+  "caption",
+  "center",
+  "dd",
+  "details",
+  "div",
+  "dl",
+  "dt",
+  "figcaption",
+  "figure",
+  "footer",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "header",
+  "hr",
+  "html",
+  "li",
+  "main",
+  "nav",
+  "ol",
+  "p",
+  "pre",
+  "section",
+  "summary",
+  "table",
+  "tbody",
+  "td",
+  "tfoot",
+  "th",
+  "thead",
+  "tr",
+  "ul",
 };
 
 /* Elements that never have content, even when written without "/>". */
 static const char *const void_names[] = {
-  "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-  "source", "track", "wbr",
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
 };
 
 static gboolean
@@ -167,14 +215,22 @@ find_end_tag (const char *x,
  * new wrapper and reopens the inline elements inside it. MuPDF skips a whole
  * block outside the page, so each wrapper costs a page only when drawn.
  */
-static void
+static gboolean
 cut (GString    *out,
      const char *x,
      GArray     *stack,
      guint       block)
 {
   gsize       reopen = 0;
+  gsize       names = 0;
   OpenElement wrapper = { 0 };
+
+  /* Hostile markup (deep nesting of long names) must not make each cut copy
+   * much: such a flow is left whole. */
+  for (guint k = block + 1; k < stack->len; k++)
+    names += g_array_index (stack, OpenElement, k).name_len + 3;
+  if (names > MAX_REOPEN_BYTES)
+    return FALSE;
 
   for (guint k = stack->len; k > block + 1; k--)
     {
@@ -208,6 +264,7 @@ cut (GString    *out,
           g_string_append_c (out, '>');
         }
     }
+  return TRUE;
 }
 
 GBytes *
@@ -300,11 +357,16 @@ kios_flow_split (const char *x,
               }
           if (block != G_MAXUINT)
             {
+              gsize mark;
+
               if (out == NULL)
                 out = g_string_sized_new (len + len / max_flow * 64 + 64);
+              mark = out->len;
               g_string_append_len (out, x + copied, (gssize) (split - copied));
-              copied = split;
-              cut (out, x, stack, block);
+              if (cut (out, x, stack, block))
+                copied = split;
+              else
+                g_string_truncate (out, mark);
               run = 0;
             }
         }

@@ -54,8 +54,8 @@
 /* The package files read at open (container.xml, OPF, NCX or nav,
  * encryption.xml). The OPF of a 10,000-item book is ~2 MB. */
 #define KIOS_LIMIT_CONTAINER_BYTES ((gsize) 1 << 20)
-#define KIOS_LIMIT_OPF_BYTES       ((gsize) 16 << 20)
-#define KIOS_LIMIT_TOC_BYTES       ((gsize) 32 << 20)
+#define KIOS_LIMIT_OPF_BYTES ((gsize) 16 << 20)
+#define KIOS_LIMIT_TOC_BYTES ((gsize) 32 << 20)
 #define KIOS_LIMIT_ENCRYPTION_BYTES ((gsize) 4 << 20)
 
 /* ---- Pictures ----------------------------------------------------------- */
@@ -111,46 +111,46 @@
  * larger than 8 MiB is not an API answer; 5 redirects as curl's browsers;
  * 256 header lines (kios-http.c) is far beyond any real server. */
 #define KIOS_LIMIT_HTTP_CONNECT_TIMEOUT_MS 5000
-#define KIOS_LIMIT_HTTP_TIMEOUT_MS         15000
-#define KIOS_LIMIT_HTTP_RESPONSE_BYTES     (8 * 1024 * 1024)
-#define KIOS_LIMIT_HTTP_REDIRECTS          5
-#define KIOS_LIMIT_HTTP_HEADER_LINES       256
+#define KIOS_LIMIT_HTTP_TIMEOUT_MS 15000
+#define KIOS_LIMIT_HTTP_RESPONSE_BYTES (8 * 1024 * 1024)
+#define KIOS_LIMIT_HTTP_REDIRECTS 5
+#define KIOS_LIMIT_HTTP_HEADER_LINES 256
 
 /* sync/kios-kosync-client.c: a progress document is a few hundred bytes. */
-#define KIOS_LIMIT_KOSYNC_JSON_BYTES  (256 * 1024)
-#define KIOS_LIMIT_KOSYNC_JSON_DEPTH  32
-#define KIOS_LIMIT_KOSYNC_PROBE_MS    5000
+#define KIOS_LIMIT_KOSYNC_JSON_BYTES (256 * 1024)
+#define KIOS_LIMIT_KOSYNC_JSON_DEPTH 32
+#define KIOS_LIMIT_KOSYNC_PROBE_MS 5000
 
 /* sync/kios-readium-client.h, .c and kios-readium-backend.c. */
 #define KIOS_LIMIT_READIUM_DOCUMENT_BYTES (256 * 1024)
-#define KIOS_LIMIT_READIUM_JSON_DEPTH     64
-#define KIOS_LIMIT_READIUM_TEXT_CHARS     1024
-#define KIOS_LIMIT_READIUM_TIMEOUT_MS     15000
-#define KIOS_LIMIT_READIUM_CHAPTER_BYTES  (64 * 1024 * 1024)
+#define KIOS_LIMIT_READIUM_JSON_DEPTH 64
+#define KIOS_LIMIT_READIUM_TEXT_CHARS 1024
+#define KIOS_LIMIT_READIUM_TIMEOUT_MS 15000
+#define KIOS_LIMIT_READIUM_CHAPTER_BYTES (64 * 1024 * 1024)
 
 /* sync/kios-opds-feed.h, .c and kios-opds-client.h, .c: a feed page of
  * 5,000 entries is ~10 MB; books up to 1 GiB; downloads get 2 minutes. */
-#define KIOS_LIMIT_OPDS_FEED_BYTES       (16 * 1024 * 1024)
-#define KIOS_LIMIT_OPDS_ENTRIES          5000
-#define KIOS_LIMIT_OPDS_JSON_DEPTH       64
-#define KIOS_LIMIT_OPDS_SHORT_TEXT       1024
-#define KIOS_LIMIT_OPDS_SUMMARY_TEXT     (32 * 1024)
-#define KIOS_LIMIT_OPDS_HREF_BYTES       8192
-#define KIOS_LIMIT_OPDS_SMALL_DOCUMENT   (256 * 1024)
-#define KIOS_LIMIT_OPDS_BOOK_BYTES       ((gsize) 1024 * 1024 * 1024)
-#define KIOS_LIMIT_OPDS_TIMEOUT_MS       30000
-#define KIOS_LIMIT_OPDS_DOWNLOAD_MS      120000
+#define KIOS_LIMIT_OPDS_FEED_BYTES (16 * 1024 * 1024)
+#define KIOS_LIMIT_OPDS_ENTRIES 5000
+#define KIOS_LIMIT_OPDS_JSON_DEPTH 64
+#define KIOS_LIMIT_OPDS_SHORT_TEXT 1024
+#define KIOS_LIMIT_OPDS_SUMMARY_TEXT (32 * 1024)
+#define KIOS_LIMIT_OPDS_HREF_BYTES 8192
+#define KIOS_LIMIT_OPDS_SMALL_DOCUMENT (256 * 1024)
+#define KIOS_LIMIT_OPDS_BOOK_BYTES ((gsize) 1024 * 1024 * 1024)
+#define KIOS_LIMIT_OPDS_TIMEOUT_MS 30000
+#define KIOS_LIMIT_OPDS_DOWNLOAD_MS 120000
 
 /* sync/kios-kobo-client.h and kios-kobo-library.h. */
-#define KIOS_LIMIT_KOBO_TIMEOUT_MS  90000
-#define KIOS_LIMIT_KOBO_SYNC_PAGES  500
-#define KIOS_LIMIT_KOBO_BOOK_BYTES  (512 * 1024 * 1024)
-#define KIOS_LIMIT_KOBO_CATALOG     100000
+#define KIOS_LIMIT_KOBO_TIMEOUT_MS 90000
+#define KIOS_LIMIT_KOBO_SYNC_PAGES 500
+#define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
+#define KIOS_LIMIT_KOBO_CATALOG 100000
 
 /* sync/kios-redact.c: secrets remembered for redaction. */
 #define KIOS_LIMIT_REDACT_SECRETS 256
 
 /* kios-library-store.c. */
-#define KIOS_LIMIT_STORE_BUSY_MS        5000
-#define KIOS_LIMIT_STORE_SYNC_LOG_ROWS  1000
+#define KIOS_LIMIT_STORE_BUSY_MS 5000
+#define KIOS_LIMIT_STORE_SYNC_LOG_ROWS 1000
 #define KIOS_LIMIT_STORE_SYNC_LOG_DETAIL 4096
