@@ -564,8 +564,7 @@ scan_member (KiosArchiveScan      *self,
   gsize                  limit = kind_limit (kind);
   g_autofree char       *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
   g_autoptr (GByteArray) kept = g_byte_array_new ();
-  gsize                  keep = kind == KIND_CHAPTER ? limit : kind == KIND_OTHER ? IMAGE_HEAD_BYTES
-                                                                                  : 0;
+  gsize                  keep = kind == KIND_CHAPTER ? limit : IMAGE_HEAD_BYTES;
   gint64                 declared = archive_entry_size_is_set (entry) ? archive_entry_size (entry) : -1;
   gint64                 inflated;
   gint64                 width, height;
@@ -607,7 +606,9 @@ scan_member (KiosArchiveScan      *self,
       return TRUE;
     }
 
-  if (kind == KIND_OTHER)
+  /* MuPDF decodes a picture by its bytes, whatever its name: every member
+   * that is one is measured. */
+  if (kind != KIND_SVG)
     {
       switch (kios_image_get_size (kept->data, kept->len, &width, &height))
         {
@@ -628,7 +629,7 @@ scan_member (KiosArchiveScan      *self,
           break;
         }
     }
-  else if (kind == KIND_CHAPTER)
+  if (kind == KIND_CHAPTER && !g_hash_table_contains (self->refusals, name))
     {
       GBytes *split = kios_flow_split ((const char *) kept->data, kept->len, KIOS_LIMIT_FLOW_BYTES);
 

@@ -68,12 +68,21 @@
 /* Either side of a picture, in pixels: MuPDF's pixmaps use int strides. */
 #define KIOS_LIMIT_IMAGE_SIDE 65535
 
+/* One allocation by MuPDF, whatever asks for it (a PDF's pictures are not
+ * scanned ahead like an EPUB's): the largest legitimate ones are a 40 MP
+ * picture (160 MB) and an 8192 x 8192 page rendered for kiosctl (200 MB).
+ * Past it MuPDF throws, and the page becomes an error page. */
+#define KIOS_LIMIT_MUPDF_ALLOC ((size_t) 256 << 20)
+
 /* ---- Layout ------------------------------------------------------------- */
 
 /* Element nesting. MuPDF's box generation recurses per level and crashed
  * at 10,000 with an 8 MiB stack (MUPDF.md section 7); 1,000 lays out in
  * milliseconds on the worker's 64 MiB stack. */
 #define KIOS_LIMIT_XML_DEPTH 1000
+
+/* The first bytes read to tell a book's format. */
+#define KIOS_LIMIT_SNIFF_BYTES 1024
 
 /* Bytes of any XML or XHTML document Kios parses itself. */
 #define KIOS_LIMIT_XML_BYTES (64 * 1024 * 1024)
@@ -103,25 +112,27 @@
  * names; the values are the same.
  */
 
-/* kios-book-format.c: the first bytes read to sniff a format. */
-#define KIOS_LIMIT_SNIFF_BYTES 1024
-
-/* sync/kios-http.h: a server that never answers is given up on after 5 s to
- * connect and 15 s in all (60 s for downloads, set by the callers); a reply
- * larger than 8 MiB is not an API answer; 5 redirects as curl's browsers;
- * 256 header lines (kios-http.c) is far beyond any real server. */
+/* sync/kios-http.h (and kios-http.c for the header lines): a server that
+ * does not connect in 5 s is down for a reader waiting on it, 15 s covers a
+ * slow API answer; a reply larger than 8 MiB is not an API answer (callers
+ * raise it for books); 5 redirects is what browsers' loops need at most;
+ * 256 header lines is far beyond any real server. */
 #define KIOS_LIMIT_HTTP_CONNECT_TIMEOUT_MS 5000
 #define KIOS_LIMIT_HTTP_TIMEOUT_MS 15000
 #define KIOS_LIMIT_HTTP_RESPONSE_BYTES (8 * 1024 * 1024)
 #define KIOS_LIMIT_HTTP_REDIRECTS 5
 #define KIOS_LIMIT_HTTP_HEADER_LINES 256
 
-/* sync/kios-kosync-client.c: a progress document is a few hundred bytes. */
+/* sync/kios-kosync-client.c: a progress document is a few hundred bytes and
+ * three levels deep; a probe of a candidate mount must fail fast. */
 #define KIOS_LIMIT_KOSYNC_JSON_BYTES (256 * 1024)
 #define KIOS_LIMIT_KOSYNC_JSON_DEPTH 32
 #define KIOS_LIMIT_KOSYNC_PROBE_MS 5000
 
-/* sync/kios-readium-client.h, .c and kios-readium-backend.c. */
+/* sync/kios-readium-client.h, .c and kios-readium-backend.c: a progression
+ * document is under 2 KB; labels are shown, not stored whole. The chapter
+ * read to map a position should be KIOS_LIMIT_CHAPTER_BYTES: a chapter
+ * larger than that is refused for reading anyway. */
 #define KIOS_LIMIT_READIUM_DOCUMENT_BYTES (256 * 1024)
 #define KIOS_LIMIT_READIUM_JSON_DEPTH 64
 #define KIOS_LIMIT_READIUM_TEXT_CHARS 1024
@@ -141,7 +152,10 @@
 #define KIOS_LIMIT_OPDS_TIMEOUT_MS 30000
 #define KIOS_LIMIT_OPDS_DOWNLOAD_MS 120000
 
-/* sync/kios-kobo-client.h and kios-kobo-library.h. */
+/* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
+ * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half
+ * the catalog cap; 512 MiB is past any real KEPUB (the download is
+ * another helper's work). */
 #define KIOS_LIMIT_KOBO_TIMEOUT_MS 90000
 #define KIOS_LIMIT_KOBO_SYNC_PAGES 500
 #define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
@@ -150,7 +164,8 @@
 /* sync/kios-redact.c: secrets remembered for redaction. */
 #define KIOS_LIMIT_REDACT_SECRETS 256
 
-/* kios-library-store.c. */
+/* kios-library-store.c: 5 s waiting on SQLite's lock covers a sync commit
+ * by kiosctl; the sync log keeps the last 1,000 events of 4 KB at most. */
 #define KIOS_LIMIT_STORE_BUSY_MS 5000
 #define KIOS_LIMIT_STORE_SYNC_LOG_ROWS 1000
 #define KIOS_LIMIT_STORE_SYNC_LOG_DETAIL 4096

@@ -16,6 +16,7 @@
 #include "kios-error.h"
 #include "kios-flow-split.h"
 #include "kios-limits.h"
+#include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-test-epub.h"
 
@@ -346,6 +347,8 @@ test_chapter_declared_too_large (void)
   page = render (doc, 0, -1);
   g_assert_nonnull (page->error_message);
   g_assert_nonnull (strstr (page->error_message, "unpacks to"));
+  /* Said once, at open, for kiosctl info and the app. */
+  g_assert_cmpuint (g_strv_length ((char **) kios_document_get_refusals (doc)), ==, 1);
   ok_page = render (doc, 1, -1);
   g_assert_null (ok_page->error_message);
   g_assert_cmpint (cpu_us () - start, <, TIME_LIMIT_US);
@@ -563,8 +566,9 @@ test_image_pixels (void)
   g_autoptr (KiosArchiveScan) scan = NULL;
   g_autoptr (KiosDocument)    doc = NULL;
   g_autoptr (KiosPage)        page = NULL;
-  /* 20000 x 20000 is 400 MP; 6000 x 6000 (36 MP) is under the limit; 70000 x 10 is past a side. */
-  const guint32 sizes[][2] = { { 20000, 20000 }, { 6000, 6000 }, { 70000, 10 } };
+  /* 20000 x 20000 is 400 MP; 6000 x 6000 (36 MP) is under the limit; 70000 x 10 is past a
+   * side; the last is named as a style sheet (MuPDF decodes pictures by their bytes). */
+  const guint32 sizes[][2] = { { 20000, 20000 }, { 6000, 6000 }, { 70000, 10 }, { 20000, 20000 } };
   Zip          *zip = epub_start (1, NULL);
   GBytes       *stand_in;
   gint64        w, h;
@@ -576,7 +580,7 @@ test_image_pixels (void)
       g_autofree char   *b64 = png_header (sizes[i][0], sizes[i][1]);
       g_autofree guint8 *png = NULL;
       gsize              len = 0;
-      g_autofree char   *name = g_strdup_printf ("OEBPS/p%u.png", i);
+      g_autofree char   *name = g_strdup_printf (i == 3 ? "OEBPS/p%u.css" : "OEBPS/p%u.png", i);
 
       png = g_base64_decode (b64, &len);
       zip_add_raw (zip, name, 0, png, len, (guint32) crc32 (0, png, (uInt) len), (guint32) len);
@@ -589,6 +593,7 @@ test_image_pixels (void)
   g_assert_nonnull (strstr (kios_archive_scan_get_refusal (scan, "OEBPS/p0.png"), "20000 × 20000"));
   g_assert_null (kios_archive_scan_get_refusal (scan, "OEBPS/p1.png"));
   g_assert_nonnull (kios_archive_scan_get_refusal (scan, "OEBPS/p2.png"));
+  g_assert_nonnull (kios_archive_scan_get_refusal (scan, "OEBPS/p3.css"));
 
   /* The stand-in is a small picture MuPDF can decode. */
   stand_in = g_hash_table_lookup (kios_archive_scan_get_replacements (scan), "OEBPS/p0.png");
@@ -621,6 +626,45 @@ test_image_headers (void)
   g_assert_cmpint (h, ==, 8);
   g_assert_cmpint (kios_image_get_size (jpeg_cut, sizeof jpeg_cut, &w, &h), ==, KIOS_IMAGE_SIZE_UNKNOWN);
   g_assert_cmpint (kios_image_get_size ((const guint8 *) "<html>", 6, &w, &h), ==, KIOS_IMAGE_SIZE_NOT_IMAGE);
+}
+
+/* Whatever asks MuPDF for a block past KIOS_LIMIT_MUPDF_ALLOC (a PDF's
+ * picture, which is not scanned ahead) gets an exception, not gigabytes. */
+static void
+test_mupdf_allocation (void)
+{
+  fz_context *ctx = kios_mupdf_new_context ();
+  fz_pixmap  *pixmap = NULL;
+  void       *block = NULL;
+  gboolean    refused = FALSE;
+
+  g_assert_nonnull (ctx);
+  fz_var (pixmap);
+  fz_var (refused);
+  fz_try (ctx)
+  {
+    pixmap = fz_new_pixmap (ctx, fz_device_rgb (ctx), 20000, 20000, NULL, 0);
+  }
+  fz_catch (ctx)
+  {
+    refused = TRUE;
+  }
+  g_assert_true (refused);
+  g_assert_null (pixmap);
+
+  /* Under the limit still works. */
+  fz_var (block);
+  fz_try (ctx)
+  {
+    block = fz_malloc (ctx, KIOS_LIMIT_MUPDF_ALLOC / 4);
+  }
+  fz_catch (ctx)
+  {
+    block = NULL;
+  }
+  g_assert_nonnull (block);
+  fz_free (ctx, block);
+  fz_drop_context (ctx);
 }
 
 /* ---- layout ------------------------------------------------------------- */
@@ -801,6 +845,7 @@ main (int   argc,
   g_test_add_func ("/kios/limits/css-and-svg", test_css_and_svg);
   g_test_add_func ("/kios/limits/image-pixels", test_image_pixels);
   g_test_add_func ("/kios/limits/image-headers", test_image_headers);
+  g_test_add_func ("/kios/limits/mupdf-allocation", test_mupdf_allocation);
   g_test_add_func ("/kios/limits/flow-split", test_flow_split);
   g_test_add_func ("/kios/limits/long-paragraph", test_long_paragraph);
   g_test_add_func ("/kios/limits/private-files", test_private_files);

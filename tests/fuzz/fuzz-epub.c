@@ -22,8 +22,8 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  static char       *path;
-  g_autoptr (KiosEpub) epub = NULL;
+  static char                *path;
+  g_autoptr (KiosEpub)        epub = NULL;
   g_autoptr (KiosArchiveScan) scan = NULL;
 
   if (path == NULL)

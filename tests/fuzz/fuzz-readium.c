@@ -13,7 +13,7 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  KiosReadiumFlavour flavour = KIOS_READIUM_FLAVOUR_READIUM;
+  KiosReadiumFlavour      flavour = KIOS_READIUM_FLAVOUR_READIUM;
   KiosReadiumProgression *progression = kios_readium_progression_parse ((const char *) data, size,
                                                                         &flavour, NULL);
 

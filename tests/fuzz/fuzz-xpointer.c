@@ -16,11 +16,11 @@ int LLVMFuzzerTestOneInput (const guint8 *data,
                             size_t        size);
 
 static const char fixed_chapter[] =
-  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-  "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title></head><body>"
-  "<h1 id=\"top\">Chapter One</h1><div><p>It is a truth <i>universally</i> acknowledged,"
-  " that a single man</p><p>in possession of a good fortune&#160;must be in want</p>"
-  "<ul><li>of a</li><li id=\"w\">wife.</li></ul></div><p>However little known</p></body></html>";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title></head><body>"
+    "<h1 id=\"top\">Chapter One</h1><div><p>It is a truth <i>universally</i> acknowledged,"
+    " that a single man</p><p>in possession of a good fortune&#160;must be in want</p>"
+    "<ul><li>of a</li><li id=\"w\">wife.</li></ul></div><p>However little known</p></body></html>";
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
