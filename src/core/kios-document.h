@@ -18,7 +18,10 @@ G_BEGIN_DECLS
  * chapter while the queue is idle (cached on disk per book hash + layout).
  * Every MuPDF call is inside fz_try; chapters are checked for nesting and
  * unbreakable words before MuPDF sees them, and such a chapter renders as an
- * error page instead of hanging the worker.
+ * error page instead of hanging the worker. Before MuPDF reads an EPUB at
+ * all, every member is measured against kios-limits.h (KiosArchiveScan):
+ * what is over a limit is refused once per open document, and MuPDF reads a
+ * copy with stand-ins and with over-long paragraphs cut into bounded flows.
  *
  * Methods are called on the thread that owns the object (the main thread in
  * the app); async results are delivered on that thread's main context.
