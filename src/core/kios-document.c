@@ -2654,8 +2654,6 @@ kios_page_save_png (const KiosPage *page,
   g_autofree char *message = NULL;
   gsize            len = 0;
   unsigned char   *samples;
-  fz_buffer       *png = NULL;
-  gboolean         ok;
 
   g_return_val_if_fail (page != NULL && page->pixels != NULL, FALSE);
 
@@ -2670,12 +2668,11 @@ kios_page_save_png (const KiosPage *page,
   fz_var (pixmap);
   fz_var (message);
   fz_var (len);
-  fz_var (png);
   fz_try (ctx)
   {
     pixmap = fz_new_pixmap_with_data (ctx, fz_device_rgb (ctx), page->width, page->height,
                                       NULL, 0, page->stride, samples);
-    png = fz_new_buffer_from_pixmap_as_png (ctx, pixmap, fz_default_color_params);
+    fz_save_pixmap_as_png (ctx, pixmap, path);
   }
   fz_always (ctx)
   {
@@ -2685,22 +2682,16 @@ kios_page_save_png (const KiosPage *page,
   {
     message = kios_mupdf_caught_message (ctx);
   }
+  fz_drop_context (ctx);
+
   if (message != NULL)
     {
-      fz_drop_context (ctx);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s: %s", path, message);
       return FALSE;
     }
-
-  /* A page (a cover) shows what a person reads: private, written atomically. */
-  {
-    unsigned char *data = NULL;
-    size_t         size = fz_buffer_storage (ctx, png, &data);
-
-    ok = g_file_set_contents_full (path, (const char *) data, (gssize) size,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
-  }
-  fz_drop_buffer (ctx, png);
-  fz_drop_context (ctx);
-  return ok;
+  /* A page (a cover) shows what a person reads. MuPDF creates the file
+   * anew with the default mode; Kios's own directories are 0700 already. */
+  if (g_chmod (path, 0600) != 0)
+    g_debug ("Cannot make %s private: %s", path, g_strerror (errno));
+  return TRUE;
 }
