@@ -7,3 +7,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 cd "$top"
 meson test -C build --setup headless --print-errorlogs "$@"
+# Every libFuzzer harness for a short, fixed number of runs from its seeds
+# (a clang build of its own in build-fuzz; ~1-2 minutes in all).
+"$top/scripts/fuzz.sh" --runs 1000

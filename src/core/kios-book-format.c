@@ -8,6 +8,7 @@
 #include "kios-book-format.h"
 
 #include "kios-error.h"
+#include "kios-limits.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,12 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HEAD_SIZE 1024
+#define HEAD_SIZE KIOS_LIMIT_SNIFF_BYTES
 #define EPUB_MIMETYPE "application/epub+zip"
 #define MIMETYPE_MAX 256
-/* A real EPUB has a few thousand members at most; the bound keeps a hostile
- * central directory from making detection slow. */
-#define MAX_ZIP_ENTRIES 100000
+/* The bound keeps a hostile central directory from making detection slow. */
+#define MAX_ZIP_ENTRIES KIOS_LIMIT_ZIP_MEMBERS
 
 /* The OCF layout every conforming EPUB starts with: a local file header
  * (30 bytes) for a STORED member named "mimetype" whose bytes follow. */

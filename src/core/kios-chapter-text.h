@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "kios-limits.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -25,7 +27,7 @@ G_BEGIN_DECLS
  * Immutable after creation; safe to share between threads.
  */
 
-#define KIOS_CHAPTER_TEXT_MAX_WORD 10000
+#define KIOS_CHAPTER_TEXT_MAX_WORD KIOS_LIMIT_WORD_CHARS
 
 typedef struct _KiosChapterText KiosChapterText;
 

@@ -7,10 +7,12 @@
 
 #include "kios-document.h"
 
+#include "kios-archive-limits.h"
 #include "kios-book-format.h"
 #include "kios-book-hash.h"
 #include "kios-chapter-text.h"
 #include "kios-error.h"
+#include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-text-anchor.h"
@@ -25,10 +27,12 @@
 
 /* MuPDF's box generation recurses per nesting level; 8 MiB is not enough for
  * books near our depth limit (MUPDF.md section 7). */
-#define WORKER_STACK_SIZE (64u << 20)
+#define WORKER_STACK_SIZE KIOS_LIMIT_WORKER_STACK
 /* Parsed chapter texts kept per book (the KJV's whole text would be ~90 MB). */
 #define TEXT_CACHE_SIZE 4
-#define MAX_CHAPTER_BYTES (32u << 20)
+#define MAX_CHAPTER_BYTES KIOS_LIMIT_CHAPTER_BYTES
+/* Bumped when the stand-ins the archive scan gives MuPDF change. */
+#define BOUNDED_COPY_VERSION 1
 #define INDEX_VERSION 1
 #define COUNTS_VERSION 1
 /* Rendered text read beyond a point before anchoring there (characters). */
@@ -47,6 +51,7 @@ struct _KiosDocument
   char          *hash;
   char          *title;
   GStrv          authors;
+  GStrv          refusals;
   GPtrArray     *toc;
   GArray        *chapter_marks;
   gint64         size;
@@ -110,6 +115,7 @@ typedef struct
   char          *hash;
   char          *title;
   GStrv          authors;
+  GStrv          refusals;
   GPtrArray     *toc;
   gint64         size;
   KiosBookFormat format;
@@ -123,6 +129,7 @@ open_result_free (OpenResult *result)
   g_free (result->hash);
   g_free (result->title);
   g_strfreev (result->authors);
+  g_strfreev (result->refusals);
   g_clear_pointer (&result->toc, g_ptr_array_unref);
   g_free (result);
 }
@@ -154,20 +161,21 @@ struct _Worker
   GMainContext *owner_context;
 
   /* Everything below belongs to the worker thread. */
-  fz_context    *ctx;
-  fz_document   *doc;
-  fz_archive    *archive; /* the EPUB's zip, for chapter XHTML, opened on demand */
-  KiosEpub      *epub;
-  char          *path;
-  char          *open_path;
-  char          *hash;
-  char          *device;
-  char          *device_id;
-  KiosBookFormat format;
-  int            n_chapters;
-  GPtrArray     *toc;
-  Chapter       *chapters;
-  GQueue         texts;
+  fz_context      *ctx;
+  fz_document     *doc;
+  fz_archive      *archive; /* the EPUB's zip, for chapter XHTML, opened on demand */
+  KiosEpub        *epub;
+  KiosArchiveScan *scan; /* what MuPDF may read of it; refusals last the session */
+  char            *path;
+  char            *open_path;
+  char            *hash;
+  char            *device;
+  char            *device_id;
+  KiosBookFormat   format;
+  int              n_chapters;
+  GPtrArray       *toc;
+  Chapter         *chapters;
+  GQueue           texts;
 
   /* The book index: layout-independent text lengths, cached on disk. */
   gint64  *lengths;     /* per chapter, -1 while unknown */
@@ -250,6 +258,7 @@ worker_release (Worker *w)
     }
 
   g_clear_pointer (&w->epub, kios_epub_unref);
+  g_clear_pointer (&w->scan, kios_archive_scan_free);
   g_clear_pointer (&w->toc, g_ptr_array_unref);
   g_clear_pointer (&w->lengths, g_free);
   g_clear_pointer (&w->toc_offsets, g_free);
@@ -403,7 +412,8 @@ write_cache (const char  *path,
 
   json_generator_set_root (generator, root);
   data = json_generator_to_data (generator, NULL);
-  if (!g_file_set_contents (path, data, -1, &error))
+  /* What a person reads is private: 0600, like everything Kios keeps. */
+  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_debug ("Cannot write the cache %s: %s", path, error->message);
 }
 
@@ -513,13 +523,24 @@ worker_read_member (Worker     *w,
   fz_context *ctx = w->ctx;
   fz_buffer  *buffer = NULL;
   GBytes     *bytes = NULL;
+  const char *refusal = w->scan != NULL ? kios_archive_scan_get_refusal (w->scan, name) : NULL;
+
+  /* Refused once when the book was opened: never inflated again. */
+  if (refusal != NULL)
+    {
+      g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX, "%s", refusal);
+      return NULL;
+    }
 
   fz_var (buffer);
   fz_var (bytes);
   fz_try (ctx)
   {
+    /* The book's own chapter, not the copy MuPDF lays out (whose long
+     * paragraphs may be cut): positions follow the book's DOM. The scan
+     * checked every member inflates within its limit. */
     if (w->archive == NULL)
-      w->archive = fz_open_zip_archive (ctx, w->open_path);
+      w->archive = fz_open_zip_archive (ctx, w->path);
     if (fz_has_archive_entry (ctx, w->archive, name))
       {
         unsigned char *data = NULL;
@@ -650,7 +671,12 @@ worker_check_chapter (Worker *w,
   text = worker_get_text (w, chapter, &error);
   if (text == NULL)
     {
-      if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX))
+      const KiosSpineItem *item = kios_epub_get_spine_item (w->epub, (guint) chapter);
+
+      if (item != NULL && w->scan != NULL && kios_archive_scan_get_refusal (w->scan, item->href) != NULL)
+        ch->error = g_strdup_printf ("This chapter is too large to show safely (%s).",
+                                     error->message);
+      else if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX))
         ch->error = g_strdup_printf ("This chapter is too complex to lay out safely (%s).",
                                      error->message);
       else
@@ -1287,8 +1313,11 @@ static char *
 prepare_clean_copy (Worker  *w,
                     GError **error)
 {
+  GHashTable      *replacements = kios_archive_scan_get_replacements (w->scan);
+  gboolean         bounded = g_hash_table_size (replacements) > 0;
   g_autofree char *dir = kios_paths_cache_subdir ("clean-epubs");
-  g_autofree char *name = g_strdup_printf ("%s.epub", w->hash);
+  g_autofree char *name = bounded ? g_strdup_printf ("%s.bounded-%d.epub", w->hash, BOUNDED_COPY_VERSION)
+                                  : g_strdup_printf ("%s.epub", w->hash);
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *tmp = NULL;
 
@@ -1296,7 +1325,7 @@ prepare_clean_copy (Worker  *w,
     return g_steal_pointer (&path);
 
   tmp = g_strdup_printf ("%s.%u.tmp", path, g_random_int ());
-  if (!kios_epub_write_deobfuscated (w->epub, tmp, error))
+  if (!kios_epub_write_clean_copy (w->epub, tmp, replacements, error))
     {
       g_unlink (tmp);
       return NULL;
@@ -1339,23 +1368,28 @@ worker_open (Worker  *w,
       if (w->epub == NULL)
         return NULL;
 
-      switch (kios_epub_get_encryption (w->epub))
+      if (kios_epub_get_encryption (w->epub) == KIOS_EPUB_ENCRYPTION_DRM)
         {
-        case KIOS_EPUB_ENCRYPTION_DRM:
           g_set_error_literal (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DRM,
                                "The book is encrypted with DRM");
           return NULL;
-        case KIOS_EPUB_ENCRYPTION_FONTS_ONLY:
-          /* MuPDF 1.21 refuses any encryption.xml; only the fonts are obfuscated,
-           * so hand it a copy with the fonts restored. */
+        }
+
+      /* Every member is measured before MuPDF may read any (kios-limits.h). */
+      w->scan = kios_archive_scan_new (w->epub, w->ctx, error);
+      if (w->scan == NULL)
+        return NULL;
+
+      /* MuPDF 1.21 refuses any encryption.xml; when only the fonts are
+       * obfuscated, or a member is over its limits, hand it a copy with the
+       * fonts restored and stand-ins for what was refused. */
+      if (kios_epub_get_encryption (w->epub) == KIOS_EPUB_ENCRYPTION_FONTS_ONLY ||
+          g_hash_table_size (kios_archive_scan_get_replacements (w->scan)) > 0)
+        {
           g_free (w->open_path);
           w->open_path = prepare_clean_copy (w, error);
           if (w->open_path == NULL)
             return NULL;
-          break;
-        case KIOS_EPUB_ENCRYPTION_NONE:
-        default:
-          break;
         }
     }
 
@@ -1461,6 +1495,7 @@ worker_open (Worker  *w,
   result->n_chapters = w->n_chapters;
   result->n_pages = w->format == KIOS_BOOK_FORMAT_PDF ? w->n_chapters : -1;
   result->toc = g_ptr_array_ref (w->toc);
+  result->refusals = w->scan != NULL ? kios_archive_scan_get_refusals (w->scan) : g_new0 (char *, 1);
   result->size = g_stat (w->path, &st) == 0 ? (gint64) st.st_size : 0;
 
   if (w->format == KIOS_BOOK_FORMAT_EPUB)
@@ -2270,6 +2305,7 @@ kios_document_finalize (GObject *object)
   g_free (self->hash);
   g_free (self->title);
   g_strfreev (self->authors);
+  g_strfreev (self->refusals);
   g_clear_pointer (&self->toc, g_ptr_array_unref);
   g_clear_pointer (&self->chapter_marks, g_array_unref);
   g_main_context_unref (self->context);
@@ -2359,6 +2395,7 @@ open_cb (GObject      *source,
   self->hash = g_steal_pointer (&open->hash);
   self->title = g_steal_pointer (&open->title);
   self->authors = g_steal_pointer (&open->authors);
+  self->refusals = g_steal_pointer (&open->refusals);
   self->toc = g_steal_pointer (&open->toc);
   self->size = open->size;
   self->format = open->format;
@@ -2528,6 +2565,13 @@ kios_document_get_size (KiosDocument *self)
 {
   g_return_val_if_fail (KIOS_IS_DOCUMENT (self), 0);
   return self->size;
+}
+
+const char *const *
+kios_document_get_refusals (KiosDocument *self)
+{
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+  return (const char *const *) self->refusals;
 }
 
 int
@@ -2818,6 +2862,10 @@ kios_page_save_png (const KiosPage *page,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s: %s", path, message);
       return FALSE;
     }
+  /* A page (a cover) shows what a person reads. MuPDF creates the file
+   * anew with the default mode; Kios's own directories are 0700 already. */
+  if (g_chmod (path, 0600) != 0)
+    g_debug ("Cannot make %s private: %s", path, g_strerror (errno));
   return TRUE;
 }
 

@@ -19,7 +19,10 @@ G_BEGIN_DECLS
  * chapter while the queue is idle (cached on disk per book hash + layout).
  * Every MuPDF call is inside fz_try; chapters are checked for nesting and
  * unbreakable words before MuPDF sees them, and such a chapter renders as an
- * error page instead of hanging the worker.
+ * error page instead of hanging the worker. Before MuPDF reads an EPUB at
+ * all, every member is measured against kios-limits.h (KiosArchiveScan):
+ * what is over a limit is refused once per open document, and MuPDF reads a
+ * copy with stand-ins and with over-long paragraphs cut into bounded flows.
  *
  * Methods are called on the thread that owns the object (the main thread in
  * the app); async results are delivered on that thread's main context.
@@ -117,6 +120,9 @@ const char      *kios_document_get_title          (KiosDocument      *self);
 const char * const *kios_document_get_authors     (KiosDocument      *self);
 gint64           kios_document_get_size           (KiosDocument      *self);
 int              kios_document_get_n_chapters     (KiosDocument      *self);
+/* Why parts of the book are not shown (members over the limits of
+ * kios-limits.h), one sentence each; empty for a book within them. */
+const char * const *kios_document_get_refusals    (KiosDocument      *self);
 /* element-type KiosTocEntry; for PDF built from the outline (chapter = page). */
 GPtrArray       *kios_document_get_toc            (KiosDocument      *self);
 /* Index into the TOC of the entry at or before position, or -1. */

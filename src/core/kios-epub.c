@@ -8,6 +8,7 @@
 #include "kios-epub.h"
 
 #include "kios-error.h"
+#include "kios-limits.h"
 #include "kios-xml.h"
 
 #include <archive.h>
@@ -20,15 +21,15 @@
 #include <unistd.h>
 
 /* Caps on what we read from a (possibly hostile) book at open time. */
-#define MAX_CONTAINER_SIZE (1024 * 1024)
-#define MAX_OPF_SIZE (16 * 1024 * 1024)
-#define MAX_TOC_SIZE (32 * 1024 * 1024)
-#define MAX_ENCRYPTION_SIZE (4 * 1024 * 1024)
+#define MAX_CONTAINER_SIZE KIOS_LIMIT_CONTAINER_BYTES
+#define MAX_OPF_SIZE KIOS_LIMIT_OPF_BYTES
+#define MAX_TOC_SIZE KIOS_LIMIT_TOC_BYTES
+#define MAX_ENCRYPTION_SIZE KIOS_LIMIT_ENCRYPTION_BYTES
 /* What read_member() allows when the caller passes 0. */
-#define DEFAULT_MEMBER_SIZE (256 * 1024 * 1024)
-#define MAX_ZIP_ENTRIES 100000
-#define MAX_TOC_ENTRIES 100000
-#define MAX_SPINE_ITEMS 100000
+#define DEFAULT_MEMBER_SIZE KIOS_LIMIT_MEMBER_BYTES
+#define MAX_ZIP_ENTRIES KIOS_LIMIT_ZIP_MEMBERS
+#define MAX_TOC_ENTRIES KIOS_LIMIT_TOC_ENTRIES
+#define MAX_SPINE_ITEMS KIOS_LIMIT_SPINE_ITEMS
 
 #define IDPF_FONT_ALGORITHM "http://www.idpf.org/2008/embedding"
 #define ADOBE_FONT_ALGORITHM "http://ns.adobe.com/pdf/enc#RC"
@@ -959,7 +960,7 @@ parse_opf (KiosEpub *self,
       ManifestItem    *item;
       KiosSpineItem   *spine_item;
 
-      if (!is_element (n, "itemref") || self->spine->len >= MAX_SPINE_ITEMS)
+      if (!is_element (n, "itemref"))
         continue;
       idref = get_attr (n, "idref");
       item = idref != NULL ? g_hash_table_lookup (manifest, idref) : NULL;
@@ -967,6 +968,13 @@ parse_opf (KiosEpub *self,
        * all, while linear="no" items are kept. */
       if (item == NULL)
         continue;
+      /* MuPDF would lay out every one of them: refuse, do not truncate. */
+      if (self->spine->len >= MAX_SPINE_ITEMS)
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX,
+                       "The book has more than %d chapters, the limit", MAX_SPINE_ITEMS);
+          return FALSE;
+        }
       spine_item = g_new0 (KiosSpineItem, 1);
       spine_item->id = g_strdup (item->id);
       spine_item->href = g_strdup (item->href);
@@ -1424,6 +1432,7 @@ write_member (struct archive       *w,
 static gboolean
 copy_members (KiosEpub       *self,
               struct archive *w,
+              GHashTable     *replacements,
               GError        **error)
 {
   struct archive       *a;
@@ -1474,6 +1483,21 @@ copy_members (KiosEpub       *self,
         continue;
       if (strcmp (name, "META-INF/encryption.xml") == 0)
         continue;
+      if (replacements != NULL && archive_entry_filetype (entry) == AE_IFREG &&
+          (bytes = g_hash_table_lookup (replacements, name)) != NULL)
+        {
+          /* A stand-in for a member over its limits: the member itself is never inflated. */
+          gsize         stand_in_len = 0;
+          const guint8 *stand_in = g_bytes_get_data (bytes, &stand_in_len);
+
+          bytes = NULL;
+          if (!write_member (w, name, entry, stand_in, stand_in_len, error))
+            {
+              archive_read_free (a);
+              return FALSE;
+            }
+          continue;
+        }
 
       bytes = read_entry_data (a, name, DEFAULT_MEMBER_SIZE, error);
       if (bytes == NULL)
@@ -1638,9 +1662,10 @@ strip_first_extra_field (const char *src_path,
 
 /* Writes the clean zip to `fd` with libarchive. */
 static gboolean
-write_clean_zip (KiosEpub *self,
-                 int       fd,
-                 GError  **error)
+write_clean_zip (KiosEpub   *self,
+                 int         fd,
+                 GHashTable *replacements,
+                 GError    **error)
 {
   struct archive *w = archive_write_new ();
   gboolean        ok;
@@ -1652,7 +1677,7 @@ write_clean_zip (KiosEpub *self,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot start the zip writer: %s",
                  archive_message (w));
   if (ok)
-    ok = copy_members (self, w, error);
+    ok = copy_members (self, w, replacements, error);
   if (archive_write_close (w) != ARCHIVE_OK && ok)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot finish the zip: %s",
@@ -1695,6 +1720,20 @@ kios_epub_write_deobfuscated (KiosEpub   *self,
                               const char *dest_path,
                               GError    **error)
 {
+  return kios_epub_write_clean_copy (self, dest_path, NULL, error);
+}
+
+/*
+ * The same copy, where each member named in `replacements` (name -> GBytes)
+ * is written with the given bytes instead of its own, without inflating it.
+ * The copy is private to the user (0600).
+ */
+gboolean
+kios_epub_write_clean_copy (KiosEpub   *self,
+                            const char *dest_path,
+                            GHashTable *replacements,
+                            GError    **error)
+{
   g_autofree char *dir = NULL;
   g_autofree char *raw_path = NULL;
   g_autofree char *final_path = NULL;
@@ -1729,7 +1768,7 @@ kios_epub_write_deobfuscated (KiosEpub   *self,
       return FALSE;
     }
 
-  ok = write_clean_zip (self, raw_fd, error);
+  ok = write_clean_zip (self, raw_fd, replacements, error);
   if (ok)
     {
       int result_fd;

@@ -72,6 +72,11 @@ GBytes              *kios_epub_read_member           (KiosEpub      *self,
 gboolean             kios_epub_write_deobfuscated    (KiosEpub      *self,
                                                       const char    *dest_path,
                                                       GError       **error);
+/* The same, with the members named in replacements (name -> GBytes) replaced. */
+gboolean             kios_epub_write_clean_copy      (KiosEpub      *self,
+                                                      const char    *dest_path,
+                                                      GHashTable    *replacements,
+                                                      GError       **error);
 
 void                 kios_toc_entry_free             (KiosTocEntry  *entry);
 /* clang-format on */

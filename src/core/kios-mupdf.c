@@ -25,6 +25,42 @@ unlock_cb (void *user,
 
 static const fz_locks_context locks_context = { NULL, lock_cb, unlock_cb };
 
+/* The system allocator, refusing any one block past KIOS_LIMIT_MUPDF_ALLOC:
+ * MuPDF then throws instead of touching gigabytes for a hostile picture. */
+static void *
+malloc_cb (void  *user,
+           size_t size)
+{
+  if (size > KIOS_LIMIT_MUPDF_ALLOC)
+    {
+      g_debug ("Refusing a MuPDF allocation of %" G_GSIZE_FORMAT " bytes", (gsize) size);
+      return NULL;
+    }
+  return malloc (size);
+}
+
+static void *
+realloc_cb (void  *user,
+            void  *old,
+            size_t size)
+{
+  if (size > KIOS_LIMIT_MUPDF_ALLOC)
+    {
+      g_debug ("Refusing a MuPDF allocation of %" G_GSIZE_FORMAT " bytes", (gsize) size);
+      return NULL;
+    }
+  return realloc (old, size);
+}
+
+static void
+free_cb (void *user,
+         void *ptr)
+{
+  free (ptr);
+}
+
+static const fz_alloc_context alloc_context = { NULL, malloc_cb, realloc_cb, free_cb };
+
 /* MuPDF prints warnings on stderr by default; hostile books produce many. */
 static void
 warning_cb (void       *user,
@@ -43,7 +79,7 @@ error_cb (void       *user,
 static gpointer
 create_base_context (gpointer data)
 {
-  fz_context *ctx = fz_new_context (NULL, &locks_context, KIOS_MUPDF_STORE_SIZE);
+  fz_context *ctx = fz_new_context (&alloc_context, &locks_context, KIOS_MUPDF_STORE_SIZE);
 
   if (ctx == NULL)
     g_error ("Cannot create the MuPDF context: out of memory");

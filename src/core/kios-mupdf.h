@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <mupdf/fitz.h>
 
+#include "kios-limits.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -15,9 +17,8 @@ G_BEGIN_DECLS
  * thread at a time. MuPDF's warnings are routed to g_debug.
  */
 
-/* The resource store: big enough to keep a few laid-out chapters of a large
- * book, small enough to stay far under the 150 MB reading budget. */
-#define KIOS_MUPDF_STORE_SIZE (64u << 20)
+/* The resource store (see kios-limits.h). */
+#define KIOS_MUPDF_STORE_SIZE KIOS_LIMIT_MUPDF_STORE
 
 /*
  * The style Kios lays every book out with. Kios draws the page margins itself

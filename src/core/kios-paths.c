@@ -20,12 +20,18 @@
 static char *
 ensure_dir (char *path)
 {
+  GStatBuf st;
+
   if (g_mkdir_with_parents (path, 0700) != 0)
     {
       int saved_errno = errno;
 
       g_warning ("Cannot create directory %s: %s", path, g_strerror (saved_errno));
     }
+  /* A directory made by an older version (or by hand) is made private too:
+   * it holds what a person reads and their accounts' state. */
+  else if (g_stat (path, &st) == 0 && (st.st_mode & 077) != 0 && g_chmod (path, 0700) != 0)
+    g_warning ("Cannot make directory %s private: %s", path, g_strerror (errno));
   return path;
 }
 

@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "kios-limits.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -15,8 +17,8 @@ G_BEGIN_DECLS
  * are rewritten to numeric references first so they are not silently dropped.
  */
 
-#define KIOS_XML_MAX_DEPTH 1000
-#define KIOS_XML_MAX_SIZE (64 * 1024 * 1024)
+#define KIOS_XML_MAX_DEPTH KIOS_LIMIT_XML_DEPTH
+#define KIOS_XML_MAX_SIZE KIOS_LIMIT_XML_BYTES
 
 /* clang-format off */
 xmlDoc   *kios_xml_parse          (const char *data,

@@ -170,6 +170,8 @@ kiosctl_cmd_info (int    argc,
     printf ("Authors:  %s\n", joined);
   }
   printf ("Chapters: %d\n", kios_document_get_n_chapters (doc));
+  for (const char *const *r = kios_document_get_refusals (doc); r != NULL && *r != NULL; r++)
+    printf ("Not shown: %s\n", *r);
   printf ("Contents:\n");
   for (guint i = 0; i < toc->len; i++)
     {
@@ -385,6 +387,8 @@ kiosctl_cmd_render (int    argc,
     return kiosctl_fail_error_in (error, NULL, "cannot render");
   if (!kios_page_save_png (page, out, &error))
     return kiosctl_fail_error_in (error, NULL, "cannot save %s", out);
+  if (page->error_message != NULL)
+    g_printerr ("kiosctl: the page shows an error: %s\n", page->error_message);
 
   printf ("%s\n", out);
   return KIOSCTL_EXIT_OK;

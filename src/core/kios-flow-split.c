@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kios-flow-split"
+
+#include "config.h"
+
+#include "kios-flow-split.h"
+
+#include "kios-limits.h"
+
+#include <string.h>
+
+/* Reopened start tags longer than this in all are reopened without their
+ * attributes, so a cut never copies more than this much markup. */
+#define MAX_REOPEN_BYTES 4096
+
+typedef struct
+{
+  gsize    tag;      /* offset of the start tag */
+  gsize    tag_len;  /* its length, '<' to '>' */
+  gsize    name;     /* offset of its qualified name */
+  gsize    name_len; /* its length */
+  gboolean block;
+  gboolean wrapper; /* a <div class="kios-flow"> this code opened */
+} OpenElement;
+
+#define WRAPPER_START "<div class=\"kios-flow\">"
+#define WRAPPER_END "</div>"
+
+/* Elements whose inline content MuPDF lays out as a flow of its own. */
+static const char *const block_names[] = {
+  "address",
+  "article",
+  "aside",
+  "blockquote",
+  "body",
+  "caption",
+  "center",
+  "dd",
+  "details",
+  "div",
+  "dl",
+  "dt",
+  "figcaption",
+  "figure",
+  "footer",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "header",
+  "hr",
+  "html",
+  "li",
+  "main",
+  "nav",
+  "ol",
+  "p",
+  "pre",
+  "section",
+  "summary",
+  "table",
+  "tbody",
+  "td",
+  "tfoot",
+  "th",
+  "thead",
+  "tr",
+  "ul",
+};
+
+/* Elements that never have content, even when written without "/>". */
+static const char *const void_names[] = {
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+};
+
+static gboolean
+name_in (const char        *name,
+         gsize              len,
+         const char *const *names,
+         gsize              n_names)
+{
+  /* The local name: after any namespace prefix. */
+  for (gsize i = len; i > 0; i--)
+    if (name[i - 1] == ':')
+      {
+        name += i;
+        len -= i;
+        break;
+      }
+  for (gsize i = 0; i < n_names; i++)
+    if (strlen (names[i]) == len && g_ascii_strncasecmp (names[i], name, len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_block (const char *name,
+          gsize       len)
+{
+  return name_in (name, len, block_names, G_N_ELEMENTS (block_names));
+}
+
+static gboolean
+is_void (const char *name,
+         gsize       len)
+{
+  return name_in (name, len, void_names, G_N_ELEMENTS (void_names));
+}
+
+static gsize
+find (const char *x,
+      gsize       len,
+      gsize       from,
+      const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = from; i + n <= len; i++)
+    if (x[i] == needle[0] && memcmp (x + i, needle, n) == 0)
+      return i + n;
+  return len;
+}
+
+/* The offset after the markup construct starting with '<' at i. */
+static gsize
+markup_end (const char *x,
+            gsize       len,
+            gsize       i)
+{
+  if (len - i >= 4 && memcmp (x + i, "<!--", 4) == 0)
+    return find (x, len, i + 4, "-->");
+  if (len - i >= 9 && memcmp (x + i, "<![CDATA[", 9) == 0)
+    return find (x, len, i + 9, "]]>");
+  if (len - i >= 2 && x[i + 1] == '?')
+    return find (x, len, i + 2, "?>");
+  if (len - i >= 2 && x[i + 1] == '!')
+    {
+      int depth = 0;
+
+      for (gsize p = i + 2; p < len; p++)
+        {
+          if (x[p] == '[')
+            depth++;
+          else if (x[p] == ']')
+            depth--;
+          else if (x[p] == '>' && depth <= 0)
+            return p + 1;
+        }
+      return len;
+    }
+
+  for (gsize p = i + 1; p < len; p++)
+    {
+      if (x[p] == '"' || x[p] == '\'')
+        {
+          char quote = x[p];
+
+          for (p++; p < len && x[p] != quote; p++)
+            ;
+          if (p >= len)
+            return len;
+        }
+      else if (x[p] == '>')
+        return p + 1;
+    }
+  return len;
+}
+
+static gsize
+name_length (const char *x,
+             gsize       len,
+             gsize       i)
+{
+  gsize p = i;
+
+  while (p < len && (g_ascii_isalnum (x[p]) || x[p] == ':' || x[p] == '-' || x[p] == '_' || x[p] == '.'))
+    p++;
+  return p - i;
+}
+
+/* The offset of "</name" (any case) at or after i, or len. */
+static gsize
+find_end_tag (const char *x,
+              gsize       len,
+              gsize       i,
+              const char *name,
+              gsize       name_len)
+{
+  for (gsize p = i; p + 2 + name_len <= len; p++)
+    if (x[p] == '<' && x[p + 1] == '/' && g_ascii_strncasecmp (x + p + 2, name, name_len) == 0)
+      return p;
+  return len;
+}
+
+/*
+ * Cuts the flow at the end of `out`: closes the inline elements above the
+ * block at index `block`, closes the wrapper when that block is one, opens a
+ * new wrapper and reopens the inline elements inside it. MuPDF skips a whole
+ * block outside the page, so each wrapper costs a page only when drawn.
+ */
+static gboolean
+cut (GString    *out,
+     const char *x,
+     GArray     *stack,
+     guint       block)
+{
+  gsize       reopen = 0;
+  gsize       names = 0;
+  OpenElement wrapper = { 0 };
+
+  /* Hostile markup (deep nesting of long names) must not make each cut copy
+   * much: such a flow is left whole. */
+  for (guint k = block + 1; k < stack->len; k++)
+    names += g_array_index (stack, OpenElement, k).name_len + 3;
+  if (names > MAX_REOPEN_BYTES)
+    return FALSE;
+
+  for (guint k = stack->len; k > block + 1; k--)
+    {
+      OpenElement *e = &g_array_index (stack, OpenElement, k - 1);
+
+      g_string_append (out, "</");
+      g_string_append_len (out, x + e->name, (gssize) e->name_len);
+      g_string_append_c (out, '>');
+      reopen += e->tag_len;
+    }
+  if (g_array_index (stack, OpenElement, block).wrapper)
+    g_string_append (out, WRAPPER_END);
+  else
+    {
+      wrapper.block = TRUE;
+      wrapper.wrapper = TRUE;
+      g_array_insert_val (stack, block + 1, wrapper);
+      block++;
+    }
+  g_string_append (out, WRAPPER_START);
+  for (guint k = block + 1; k < stack->len; k++)
+    {
+      OpenElement *e = &g_array_index (stack, OpenElement, k);
+
+      if (reopen <= MAX_REOPEN_BYTES)
+        g_string_append_len (out, x + e->tag, (gssize) e->tag_len);
+      else
+        {
+          g_string_append_c (out, '<');
+          g_string_append_len (out, x + e->name, (gssize) e->name_len);
+          g_string_append_c (out, '>');
+        }
+    }
+  return TRUE;
+}
+
+GBytes *
+kios_flow_split (const char *x,
+                 gsize       len,
+                 gsize       max_flow)
+{
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (OpenElement));
+  GString           *out = NULL;
+  gsize              copied = 0;
+  gsize              run = 0;
+  gboolean           in_entity = FALSE;
+  gsize              i = 0;
+
+  g_return_val_if_fail (x != NULL || len == 0, NULL);
+  max_flow = MAX (max_flow, 64);
+
+  while (i < len)
+    {
+      char c = x[i];
+
+      if (c == '<')
+        {
+          gsize end = markup_end (x, len, i);
+
+          in_entity = FALSE;
+          if (i + 1 < len && x[i + 1] == '/')
+            {
+              gsize n = name_length (x, len, i + 2);
+
+              if (is_block (x + i + 2, n))
+                run = 0;
+              /* Pop up to the matching element, if it is open, closing
+               * the wrappers inside it first. */
+              for (guint k = stack->len; k > 0; k--)
+                {
+                  OpenElement *e = &g_array_index (stack, OpenElement, k - 1);
+
+                  if (!e->wrapper && e->name_len == n && g_ascii_strncasecmp (x + e->name, x + i + 2, n) == 0)
+                    {
+                      for (guint j = k; j < stack->len; j++)
+                        if (g_array_index (stack, OpenElement, j).wrapper)
+                          {
+                            g_string_append_len (out, x + copied, (gssize) (i - copied));
+                            copied = i;
+                            g_string_append (out, WRAPPER_END);
+                          }
+                      g_array_set_size (stack, k - 1);
+                      break;
+                    }
+                }
+            }
+          else if (i + 1 < len && (g_ascii_isalpha (x[i + 1]) || x[i + 1] == '_'))
+            {
+              gsize       n = name_length (x, len, i + 1);
+              gboolean    closed = end >= 2 && x[end - 2] == '/' && x[end - 1] == '>';
+              OpenElement e = { i, end - i, i + 1, n, is_block (x + i + 1, n), FALSE };
+
+              if (e.block)
+                run = 0;
+              if (!closed && !is_void (x + i + 1, n))
+                {
+                  if (stack->len < KIOS_LIMIT_XML_DEPTH)
+                    g_array_append_val (stack, e);
+                  if (name_in (x + i + 1, n, (const char *const[]){ "script", "style" }, 2))
+                    end = MAX (end, find_end_tag (x, len, end, x + i + 1, n));
+                }
+            }
+          i = end;
+          continue;
+        }
+
+      if (c == '&')
+        in_entity = TRUE;
+      else if (c == ';' || g_ascii_isspace (c))
+        in_entity = FALSE;
+
+      run++;
+      if (run >= max_flow &&
+          (g_ascii_isspace (c) || (run >= 2 * max_flow && !in_entity && ((guchar) c & 0xc0) != 0x80)))
+        {
+          gsize split = g_ascii_isspace (c) ? i + 1 : i;
+          guint block = G_MAXUINT;
+
+          for (guint k = stack->len; k > 0; k--)
+            if (g_array_index (stack, OpenElement, k - 1).block)
+              {
+                block = k - 1;
+                break;
+              }
+          if (block != G_MAXUINT)
+            {
+              gsize mark;
+
+              if (out == NULL)
+                out = g_string_sized_new (len + len / max_flow * 64 + 64);
+              mark = out->len;
+              g_string_append_len (out, x + copied, (gssize) (split - copied));
+              if (cut (out, x, stack, block))
+                copied = split;
+              else
+                g_string_truncate (out, mark);
+              run = 0;
+            }
+        }
+      i++;
+    }
+
+  if (out == NULL)
+    return NULL;
+  g_string_append_len (out, x + copied, (gssize) (len - copied));
+  return g_string_free_to_bytes (out);
+}

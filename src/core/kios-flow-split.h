@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Cuts the over-long flows of an XHTML chapter into bounded ones for MuPDF.
+ *
+ * MuPDF 1.21 draws a page by walking every node of each flow (the inline
+ * content of a block) in every block the page touches, so a paragraph of
+ * millions of words makes each page cost the whole paragraph and paginating
+ * it is quadratic; a block wholly outside the page is skipped at once.
+ * Past max_flow bytes of text since the last block boundary, at the next
+ * space, the open inline elements are closed and the rest of the flow goes
+ * into a new block, <div class="kios-flow">, inside the enclosing block, with
+ * the inline elements reopened with their attributes: the text and its
+ * styles stay the same, the line breaks there. Works on bytes (no parse):
+ * comments, CDATA, processing instructions, script and style are copied
+ * untouched.
+ *
+ * Only the copy MuPDF lays out is cut; positions (xpointers) are computed on
+ * the book's own chapter, whose text is the same.
+ *
+ * Returns NULL when no flow is longer than max_flow.
+ */
+
+/* clang-format off */
+GBytes *kios_flow_split (const char *xhtml,
+                         gsize       len,
+                         gsize       max_flow);
+/* clang-format on */
+
+G_END_DECLS

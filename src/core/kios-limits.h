@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+/*
+ * Every limit Kios puts on what it reads, in one place. A small hostile file
+ * or server must never make Kios use gigabytes of memory or minutes of CPU,
+ * so each limit is enforced while reading, not after. Each value says why it
+ * was chosen; each has a test that crosses it (tests/core/test-limits.c for
+ * the book side).
+ *
+ * The figures below come from MUPDF.md (measured on the 2-core test VM) and
+ * from the largest real books the tests carry (tests/books).
+ */
+
+/* ---- Zip archives (EPUB) ------------------------------------------------ */
+
+/* Members per book. Real EPUBs hold tens to a few thousand members (a
+ * picture book with one image per page: ~2,000); each costs a directory
+ * entry in MuPDF and in libarchive. */
+#define KIOS_LIMIT_ZIP_MEMBERS 10000
+
+/* Spine items per book. One chapter is one laid-out MuPDF tree; the KJV
+ * split per chapter of the Bible has 1,189, nothing real comes near this. */
+#define KIOS_LIMIT_SPINE_ITEMS 10000
+
+/* Table of contents entries (NCX or nav): cheap strings, so generous. */
+#define KIOS_LIMIT_TOC_ENTRIES 100000
+
+/* Bytes all members of a book may inflate to, together. The largest
+ * illustrated EPUBs are ~300 MB; inflating 512 MiB costs ~2 s of CPU, so a
+ * zip bomb spread over many members is stopped within the 10 s budget. */
+#define KIOS_LIMIT_BOOK_INFLATED ((gint64) 512 << 20)
+
+/* Bytes one member (picture, font, audio) may inflate to. A 40-megapixel
+ * JPEG is ~20 MB; CJK fonts ~20 MB. */
+#define KIOS_LIMIT_MEMBER_BYTES ((gsize) 64 << 20)
+
+/* Bytes one chapter (XHTML spine item) may inflate to. MuPDF 1.21 holds
+ * ~30 bytes of layout per byte of text (MUPDF.md section 2): 8 MiB of text
+ * is ~250 MB laid out, under the 400 MB a hostile book may cost. A whole
+ * Bible or War and Peace in one file (4-5 MB) still opens. */
+#define KIOS_LIMIT_CHAPTER_BYTES ((gsize) 8 << 20)
+
+/* Bytes of one style sheet. Real books' CSS is under 200 KB; MuPDF parses
+ * and matches every rule against every element. */
+#define KIOS_LIMIT_CSS_BYTES ((gsize) 2 << 20)
+
+/* Bytes of one SVG picture or SVG chapter: MuPDF parses the whole tree and
+ * redraws it per page; real SVG illustrations are under 1 MB. */
+#define KIOS_LIMIT_SVG_BYTES ((gsize) 4 << 20)
+
+/* The package files read at open (container.xml, OPF, NCX or nav,
+ * encryption.xml). The OPF of a 10,000-item book is ~2 MB. */
+#define KIOS_LIMIT_CONTAINER_BYTES ((gsize) 1 << 20)
+#define KIOS_LIMIT_OPF_BYTES ((gsize) 16 << 20)
+#define KIOS_LIMIT_TOC_BYTES ((gsize) 32 << 20)
+#define KIOS_LIMIT_ENCRYPTION_BYTES ((gsize) 4 << 20)
+
+/* ---- Pictures ----------------------------------------------------------- */
+
+/* Decoded pixels of one picture. MuPDF decodes a picture whole (4 bytes a
+ * pixel): 40 MP is 160 MB, and an A4 page scanned at 600 dpi (35 MP) fits.
+ * Larger pictures are shown as a placeholder saying so. */
+#define KIOS_LIMIT_IMAGE_PIXELS ((gint64) 40 * 1000 * 1000)
+
+/* Either side of a picture, in pixels: MuPDF's pixmaps use int strides. */
+#define KIOS_LIMIT_IMAGE_SIDE 65535
+
+/* One allocation by MuPDF, whatever asks for it (a PDF's pictures are not
+ * scanned ahead like an EPUB's): the largest legitimate ones are a 40 MP
+ * picture (160 MB) and an 8192 x 8192 page rendered for kiosctl (200 MB).
+ * Past it MuPDF throws, and the page becomes an error page. */
+#define KIOS_LIMIT_MUPDF_ALLOC ((size_t) 256 << 20)
+
+/* ---- Layout ------------------------------------------------------------- */
+
+/* Element nesting. MuPDF's box generation recurses per level and crashed
+ * at 10,000 with an 8 MiB stack (MUPDF.md section 7); 1,000 lays out in
+ * milliseconds on the worker's 64 MiB stack. */
+#define KIOS_LIMIT_XML_DEPTH 1000
+
+/* The first bytes read to tell a book's format. */
+#define KIOS_LIMIT_SNIFF_BYTES 1024
+
+/* Bytes of any XML or XHTML document Kios parses itself. */
+#define KIOS_LIMIT_XML_BYTES (64 * 1024 * 1024)
+
+/* Characters without a break opportunity. MuPDF's line breaking is
+ * quadratic in a word's length: 20 KB took 0.13 s, 100 KB 3.3 s. */
+#define KIOS_LIMIT_WORD_CHARS 10000
+
+/* Bytes of text MuPDF gets in one flow (a paragraph, or the inline text
+ * between two blocks). Drawing any page walks the whole flow it is part
+ * of, so paginating one 20 MB paragraph was quadratic (~100 s for a page at
+ * half way). Longer flows are cut at a space into pieces of this size:
+ * ~5,000 words, a few pages, well under a millisecond a walk. */
+#define KIOS_LIMIT_FLOW_BYTES (32 * 1024)
+
+/* The stack of the document worker thread: MuPDF recurses per nesting level
+ * (see KIOS_LIMIT_XML_DEPTH). */
+#define KIOS_LIMIT_WORKER_STACK (64u << 20)
+
+/* MuPDF's resource store: a few laid-out chapters of a large book, far
+ * under the 150 MB reading budget. */
+#define KIOS_LIMIT_MUPDF_STORE (64u << 20)
+
+/* ---- Limits of other parts, gathered here -------------------------------
+ *
+ * The files named keep their own copy for now and should switch to these
+ * names; the values are the same.
+ */
+
+/* sync/kios-http.h (and kios-http.c for the header lines): a server that
+ * does not connect in 5 s is down for a reader waiting on it, 15 s covers a
+ * slow API answer; a reply larger than 8 MiB is not an API answer (callers
+ * raise it for books); 5 redirects is what browsers' loops need at most;
+ * 256 header lines is far beyond any real server. */
+#define KIOS_LIMIT_HTTP_CONNECT_TIMEOUT_MS 5000
+#define KIOS_LIMIT_HTTP_TIMEOUT_MS 15000
+#define KIOS_LIMIT_HTTP_RESPONSE_BYTES (8 * 1024 * 1024)
+#define KIOS_LIMIT_HTTP_REDIRECTS 5
+#define KIOS_LIMIT_HTTP_HEADER_LINES 256
+
+/* sync/kios-kosync-client.c: a progress document is a few hundred bytes and
+ * three levels deep; a probe of a candidate mount must fail fast. */
+#define KIOS_LIMIT_KOSYNC_JSON_BYTES (256 * 1024)
+#define KIOS_LIMIT_KOSYNC_JSON_DEPTH 32
+#define KIOS_LIMIT_KOSYNC_PROBE_MS 5000
+
+/* sync/kios-readium-client.h, .c and kios-readium-backend.c: a progression
+ * document is under 2 KB; labels are shown, not stored whole. The chapter
+ * read to map a position should be KIOS_LIMIT_CHAPTER_BYTES: a chapter
+ * larger than that is refused for reading anyway. */
+#define KIOS_LIMIT_READIUM_DOCUMENT_BYTES (256 * 1024)
+#define KIOS_LIMIT_READIUM_JSON_DEPTH 64
+#define KIOS_LIMIT_READIUM_TEXT_CHARS 1024
+#define KIOS_LIMIT_READIUM_TIMEOUT_MS 15000
+#define KIOS_LIMIT_READIUM_CHAPTER_BYTES (64 * 1024 * 1024)
+
+/* sync/kios-opds-feed.h, .c and kios-opds-client.h, .c: a feed page of
+ * 5,000 entries is ~10 MB; books up to 1 GiB; downloads get 2 minutes. */
+#define KIOS_LIMIT_OPDS_FEED_BYTES (16 * 1024 * 1024)
+#define KIOS_LIMIT_OPDS_ENTRIES 5000
+#define KIOS_LIMIT_OPDS_JSON_DEPTH 64
+#define KIOS_LIMIT_OPDS_SHORT_TEXT 1024
+#define KIOS_LIMIT_OPDS_SUMMARY_TEXT (32 * 1024)
+#define KIOS_LIMIT_OPDS_HREF_BYTES 8192
+#define KIOS_LIMIT_OPDS_SMALL_DOCUMENT (256 * 1024)
+#define KIOS_LIMIT_OPDS_BOOK_BYTES ((gsize) 1024 * 1024 * 1024)
+#define KIOS_LIMIT_OPDS_TIMEOUT_MS 30000
+#define KIOS_LIMIT_OPDS_DOWNLOAD_MS 120000
+
+/* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
+ * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half
+ * the catalog cap; 512 MiB is past any real KEPUB (the download is
+ * another helper's work). */
+#define KIOS_LIMIT_KOBO_TIMEOUT_MS 90000
+#define KIOS_LIMIT_KOBO_SYNC_PAGES 500
+#define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
+#define KIOS_LIMIT_KOBO_CATALOG 100000
+
+/* sync/kios-redact.c: secrets remembered for redaction. */
+#define KIOS_LIMIT_REDACT_SECRETS 256
+
+/* kios-library-store.c: 5 s waiting on SQLite's lock covers a sync commit
+ * by kiosctl; the sync log keeps the last 1,000 events of 4 KB at most. */
+#define KIOS_LIMIT_STORE_BUSY_MS 5000
+#define KIOS_LIMIT_STORE_SYNC_LOG_ROWS 1000
+#define KIOS_LIMIT_STORE_SYNC_LOG_DETAIL 4096
