@@ -26,6 +26,8 @@ op_clear (Op *op)
   kios_position_free (op->position);
   kios_book_record_free (op->book);
   kios_source_record_free (op->source_record);
+  kios_sync_status_free (op->status);
+  kios_sync_log_entry_free (op->log_entry);
   g_clear_error (&op->error);
 }
 
@@ -43,7 +45,6 @@ kios_store_op_unref (Op *op)
 {
   g_atomic_rc_box_release_full (op, (GDestroyNotify) op_clear);
 }
-
 
 /* Queues `op` (taking ownership); FALSE if the store is shutting down. */
 gboolean
@@ -118,18 +119,18 @@ write_save_position (Conn    *conn,
   sqlite3_stmt *stmt;
 
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO positions (hash, " POSITION_COLUMNS ")"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                       " ON CONFLICT (hash) DO UPDATE SET"
-                       " format = excluded.format, chapter = excluded.chapter,"
-                       " chapter_href = excluded.chapter_href,"
-                       " chapter_title = excluded.chapter_title,"
-                       " char_offset = excluded.char_offset,"
-                       " chapter_progress = excluded.chapter_progress,"
-                       " total_progress = excluded.total_progress,"
-                       " xpointer = excluded.xpointer, updated_at = excluded.updated_at,"
-                       " device = excluded.device, device_id = excluded.device_id",
-                       error);
+                                  "INSERT INTO positions (hash, " POSITION_COLUMNS ")"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                                  " ON CONFLICT (hash) DO UPDATE SET"
+                                  " format = excluded.format, chapter = excluded.chapter,"
+                                  " chapter_href = excluded.chapter_href,"
+                                  " chapter_title = excluded.chapter_title,"
+                                  " char_offset = excluded.char_offset,"
+                                  " chapter_progress = excluded.chapter_progress,"
+                                  " total_progress = excluded.total_progress,"
+                                  " xpointer = excluded.xpointer, updated_at = excluded.updated_at,"
+                                  " device = excluded.device, device_id = excluded.device_id",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->hash, -1, SQLITE_STATIC);
@@ -156,17 +157,17 @@ write_upsert_book (Conn    *conn,
   /* A rescan must not move a book back in the recent list nor reset its
    * progress, which the saved position owns. */
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO books (hash, path, size, format, title, authors, cover_path,"
-                       " added_at, last_opened_at, progress)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                       "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10))"
-                       " ON CONFLICT (hash) DO UPDATE SET"
-                       " path = excluded.path, size = excluded.size, format = excluded.format,"
-                       " title = excluded.title, authors = excluded.authors,"
-                       " cover_path = excluded.cover_path,"
-                       " added_at = CASE WHEN added_at > 0 THEN added_at ELSE excluded.added_at END,"
-                       " last_opened_at = MAX (last_opened_at, excluded.last_opened_at)",
-                       error);
+                                  "INSERT INTO books (hash, path, size, format, title, authors, cover_path,"
+                                  " added_at, last_opened_at, progress)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                                  "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10))"
+                                  " ON CONFLICT (hash) DO UPDATE SET"
+                                  " path = excluded.path, size = excluded.size, format = excluded.format,"
+                                  " title = excluded.title, authors = excluded.authors,"
+                                  " cover_path = excluded.cover_path,"
+                                  " added_at = CASE WHEN added_at > 0 THEN added_at ELSE excluded.added_at END,"
+                                  " last_opened_at = MAX (last_opened_at, excluded.last_opened_at)",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, book->hash, -1, SQLITE_STATIC);
@@ -188,8 +189,8 @@ write_touch_book (Conn    *conn,
                   GError **error)
 {
   sqlite3_stmt *stmt = kios_store_conn_prepare (conn,
-                                     "UPDATE books SET last_opened_at = ?2 WHERE hash = ?1",
-                                     error);
+                                                "UPDATE books SET last_opened_at = ?2 WHERE hash = ?1",
+                                                error);
 
   if (stmt == NULL)
     return FALSE;
@@ -209,9 +210,9 @@ write_book_meta (Conn    *conn,
     stmt = kios_store_conn_prepare (conn, "DELETE FROM book_meta WHERE hash = ?1 AND key = ?2", error);
   else
     stmt = kios_store_conn_prepare (conn,
-                         "INSERT INTO book_meta (hash, key, value) VALUES (?1, ?2, ?3)"
-                         " ON CONFLICT (hash, key) DO UPDATE SET value = excluded.value",
-                         error);
+                                    "INSERT INTO book_meta (hash, key, value) VALUES (?1, ?2, ?3)"
+                                    " ON CONFLICT (hash, key) DO UPDATE SET value = excluded.value",
+                                    error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->hash, -1, SQLITE_STATIC);
@@ -235,13 +236,13 @@ write_sync_state (Conn    *conn,
     case OP_SET_PENDING:
       /* pending_since keeps the time the push first became pending. */
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, pending_json,"
-                           " pending_updated_at, pending_since) VALUES (?1, ?2, ?3, ?4, ?5)"
-                           " ON CONFLICT (hash, source) DO UPDATE SET"
-                           " pending_json = excluded.pending_json,"
-                           " pending_updated_at = excluded.pending_updated_at,"
-                           " pending_since = COALESCE (pending_since, excluded.pending_since)",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, pending_json,"
+                                      " pending_updated_at, pending_since) VALUES (?1, ?2, ?3, ?4, ?5)"
+                                      " ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " pending_json = excluded.pending_json,"
+                                      " pending_updated_at = excluded.pending_updated_at,"
+                                      " pending_since = COALESCE (pending_since, excluded.pending_since)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       json = kios_store_position_to_json_string (op->position);
@@ -254,10 +255,10 @@ write_sync_state (Conn    *conn,
       /* Only the push that was sent is cleared: a newer pending position
        * queued while it was in flight has another updated_at and stays. */
       stmt = kios_store_conn_prepare (conn,
-                           "UPDATE sync_state SET pending_json = NULL,"
-                           " pending_updated_at = NULL, pending_since = NULL"
-                           " WHERE hash = ?1 AND source = ?2 AND pending_updated_at = ?3",
-                           error);
+                                      "UPDATE sync_state SET pending_json = NULL,"
+                                      " pending_updated_at = NULL, pending_since = NULL"
+                                      " WHERE hash = ?1 AND source = ?2 AND pending_updated_at = ?3",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 3, op->number);
@@ -265,11 +266,11 @@ write_sync_state (Conn    *conn,
 
     case OP_SET_LAST_PUSHED:
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, last_pushed_json, last_pushed_at)"
-                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
-                           " last_pushed_json = excluded.last_pushed_json,"
-                           " last_pushed_at = excluded.last_pushed_at",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, last_pushed_json, last_pushed_at)"
+                                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " last_pushed_json = excluded.last_pushed_json,"
+                                      " last_pushed_at = excluded.last_pushed_at",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       json = kios_store_position_to_json_string (op->position);
@@ -279,11 +280,11 @@ write_sync_state (Conn    *conn,
 
     case OP_SET_LAST_REMOTE:
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sync_state (hash, source, last_remote_json, last_remote_at)"
-                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
-                           " last_remote_json = excluded.last_remote_json,"
-                           " last_remote_at = excluded.last_remote_at",
-                           error);
+                                      "INSERT INTO sync_state (hash, source, last_remote_json, last_remote_at)"
+                                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash, source) DO UPDATE SET"
+                                      " last_remote_json = excluded.last_remote_json,"
+                                      " last_remote_at = excluded.last_remote_at",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       kios_store_bind_text (stmt, 3, op->text);
@@ -304,19 +305,31 @@ write_log_sync (Conn    *conn,
                 Op      *op,
                 GError **error)
 {
-  sqlite3_stmt *stmt;
+  const KiosSyncLogEntry *entry = op->log_entry;
+  sqlite3_stmt           *stmt;
 
+  /* An entry from log_sync () carries its v1 event word and gets its
+   * direction and result from it, as the v1 rows did in the migration. */
   stmt = kios_store_conn_prepare (conn,
-                       "INSERT INTO sync_log (at, hash, source, event, detail)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5)",
-                       error);
+                                  "INSERT INTO sync_log (at, hash, source, event, detail, protocol,"
+                                  " direction, result, precision, remote)"
+                                  " SELECT ?1, ?2, ?3, event, ?5, ?6,"
+                                  "  COALESCE (?7, " KIOS_STORE_SQL_LOG_DIRECTION "),"
+                                  "  COALESCE (?8, " KIOS_STORE_SQL_LOG_RESULT "), ?9, ?10"
+                                  " FROM (SELECT ?4 AS event)",
+                                  error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-  kios_store_bind_text (stmt, 2, op->hash);
-  kios_store_bind_text (stmt, 3, op->source);
-  kios_store_bind_text (stmt, 4, op->text);
-  kios_store_bind_text (stmt, 5, op->text2);
+  sqlite3_bind_int64 (stmt, 1, entry->time > 0 ? entry->time : g_get_real_time () / G_USEC_PER_SEC);
+  kios_store_bind_text (stmt, 2, entry->book_hash);
+  kios_store_bind_text (stmt, 3, entry->source);
+  kios_store_bind_text (stmt, 4, op->text != NULL ? op->text : entry->direction);
+  kios_store_bind_text (stmt, 5, entry->detail);
+  kios_store_bind_text (stmt, 6, entry->protocol);
+  kios_store_bind_text (stmt, 7, op->text != NULL ? NULL : entry->direction);
+  kios_store_bind_text (stmt, 8, op->text != NULL ? NULL : entry->result);
+  kios_store_bind_text (stmt, 9, entry->precision);
+  kios_store_bind_text (stmt, 10, entry->remote);
   if (!kios_store_stmt_run (conn, stmt, error))
     return FALSE;
 
@@ -325,6 +338,34 @@ write_log_sync (Conn    *conn,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, sqlite3_last_insert_rowid (conn->db) - SYNC_LOG_MAX_ROWS);
+  return kios_store_stmt_run (conn, stmt, error);
+}
+
+static gboolean
+write_sync_status (Conn    *conn,
+                   Op      *op,
+                   GError **error)
+{
+  const KiosSyncStatus *status = op->status;
+  sqlite3_stmt         *stmt;
+
+  stmt = kios_store_conn_prepare (conn,
+                                  "INSERT OR REPLACE INTO sync_status (" STATUS_COLUMNS ")"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  kios_store_bind_text (stmt, 1, status->source);
+  kios_store_bind_text (stmt, 2, status->book_hash != NULL ? status->book_hash : "");
+  kios_store_bind_text (stmt, 3, status->protocol);
+  kios_store_bind_text (stmt, 4, kios_sync_status_state_to_string (status->state));
+  sqlite3_bind_int64 (stmt, 5, status->time);
+  sqlite3_bind_int64 (stmt, 6, status->synced_at);
+  kios_store_bind_text (stmt, 7, status->server);
+  kios_store_bind_text (stmt, 8, status->detail);
+  kios_store_bind_text (stmt, 9, status->error_domain != 0 ? g_quark_to_string (status->error_domain) : NULL);
+  sqlite3_bind_int (stmt, 10, status->error_code);
+  sqlite3_bind_int64 (stmt, 11, status->pending_since);
   return kios_store_stmt_run (conn, stmt, error);
 }
 
@@ -379,6 +420,12 @@ write_source (Conn    *conn,
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, op->source, -1, SQLITE_STATIC);
+      if (!kios_store_stmt_run (conn, stmt, error))
+        return FALSE;
+      stmt = kios_store_conn_prepare (conn, "DELETE FROM sync_status WHERE source = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, op->source, -1, SQLITE_STATIC);
       return kios_store_stmt_run (conn, stmt, error);
     }
 
@@ -386,8 +433,8 @@ write_source (Conn    *conn,
     {
       /* By id when the caller has one (which allows a rename), else by name. */
       stmt = kios_store_conn_prepare (conn,
-                           "SELECT name FROM sources WHERE (?1 > 0 AND id = ?1) OR (?1 <= 0 AND name = ?2)",
-                           error);
+                                      "SELECT name FROM sources WHERE (?1 > 0 AND id = ?1) OR (?1 <= 0 AND name = ?2)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, src->id);
@@ -410,9 +457,9 @@ write_source (Conn    *conn,
         return FALSE;
 
       stmt = kios_store_conn_prepare (conn,
-                           "UPDATE sources SET name = ?2, kind = ?3, url = ?4, auth = ?5,"
-                           " username = ?6, settings_json = ?7 WHERE name = ?1",
-                           error);
+                                      "UPDATE sources SET name = ?2, kind = ?3, url = ?4, auth = ?5,"
+                                      " username = ?6, settings_json = ?7 WHERE name = ?1",
+                                      error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
@@ -423,9 +470,9 @@ write_source (Conn    *conn,
         return FALSE;
 
       stmt = kios_store_conn_prepare (conn,
-                           "INSERT INTO sources (name, kind, url, auth, username, settings_json)"
-                           " VALUES (?2, ?3, ?4, ?5, ?6, ?7)",
-                           error);
+                                      "INSERT INTO sources (name, kind, url, auth, username, settings_json)"
+                                      " VALUES (?2, ?3, ?4, ?5, ?6, ?7)",
+                                      error);
       if (stmt == NULL)
         return FALSE;
     }
@@ -447,12 +494,21 @@ write_source (Conn    *conn,
 
   if (g_strcmp0 (old_name, src->name) != 0)
     {
-      stmt = kios_store_conn_prepare (conn, "UPDATE sync_state SET source = ?2 WHERE source = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, src->name, -1, SQLITE_STATIC);
-      return kios_store_stmt_run (conn, stmt, error);
+      static const char *const renames[] = {
+        "UPDATE sync_state SET source = ?2 WHERE source = ?1",
+        "UPDATE sync_status SET source = ?2 WHERE source = ?1",
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
+        {
+          stmt = kios_store_conn_prepare (conn, renames[i], error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 2, src->name, -1, SQLITE_STATIC);
+          if (!kios_store_stmt_run (conn, stmt, error))
+            return FALSE;
+        }
     }
   return TRUE;
 }
@@ -479,6 +535,8 @@ write_op (Conn    *conn,
       return write_sync_state (conn, op, error);
     case OP_LOG_SYNC:
       return write_log_sync (conn, op, error);
+    case OP_SET_SYNC_STATUS:
+      return write_sync_status (conn, op, error);
     case OP_ADD_SOURCE:
     case OP_UPDATE_SOURCE:
     case OP_REMOVE_SOURCE:
@@ -507,6 +565,7 @@ op_name (OpKind kind)
     "add source",
     "update source",
     "remove source",
+    "set sync status",
   };
 
   return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "?";
@@ -519,9 +578,10 @@ op_name (OpKind kind)
  * every 1000th) is a warning. `failures` counts the current run.
  */
 static void
-run_op (Conn  *conn,
-        Op    *op,
-        guint *failures)
+run_op (KiosLibraryStore *self,
+        Conn             *conn,
+        Op               *op,
+        guint            *failures)
 {
   g_autoptr (GError) error = NULL;
   sqlite3_stmt      *stmt;
@@ -559,10 +619,14 @@ run_op (Conn  *conn,
       return;
     }
 
+  g_prefix_error (&error, "Library write (%s) failed: ", op_name (op->kind));
+  /* The first of a run reaches the main thread (a toast); every failure
+   * makes the next flush fail. */
+  kios_store_report_write_error (self, op->seq, error, *failures == 0);
   if ((*failures)++ % 1000 == 0)
-    g_warning ("Library write (%s) failed: %s", op_name (op->kind), error->message);
+    g_warning ("%s", error->message);
   else
-    g_debug ("Library write (%s) failed again: %s", op_name (op->kind), error->message);
+    g_debug ("%s (again)", error->message);
 }
 
 /*
@@ -625,7 +689,7 @@ kios_store_writer_worker (gpointer data)
           if (op->kind == OP_STOP)
             stop = TRUE;
           else if (!op->skip)
-            run_op (self->write_conn, op, &failures);
+            run_op (self, self->write_conn, op, &failures);
 
           g_mutex_lock (&self->lock);
           self->done_seq = op->seq;

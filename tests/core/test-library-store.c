@@ -203,7 +203,7 @@ test_schema_create_reopen (void)
   close_store (store);
 
   db = raw_open (path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
   mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
@@ -293,7 +293,7 @@ test_two_stores (void)
     close_store (stores[i]);
 
   db = raw_open (path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
   sqlite3_close (db);
 }
 
@@ -1063,6 +1063,11 @@ test_write_failure (void)
   for (int i = 0; i < 5; i++)
     kios_library_store_log_sync (store, HASH_A, "kosync", "push", "failed");
   kios_library_store_save_position (store, HASH_A, pos);
+  /* The flush says a write failed, and why; once. */
+  g_assert_false (kios_library_store_flush_checked (store, 10000, &error));
+  g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "disk says no"));
+  g_clear_error (&error);
   g_assert_true (kios_library_store_flush (store, 10000));
   /* A run of identical failures warns once, and the writer goes on. */
   g_assert_cmpint (g_atomic_int_get (&store_warnings), ==, 1);
@@ -1078,7 +1083,7 @@ test_write_failure (void)
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sync_log"), ==, 1);
   g_assert_cmpint (sqlite3_exec (db, fail, NULL, NULL, NULL), ==, SQLITE_OK);
   kios_library_store_log_sync (store, HASH_A, "kosync", "push", "failed");
-  g_assert_true (kios_library_store_flush (store, 10000));
+  g_assert_false (kios_library_store_flush (store, 10000));
   g_assert_cmpint (g_atomic_int_get (&store_warnings), ==, 2);
   g_atomic_int_set (&expect_store_warnings, 0);
 

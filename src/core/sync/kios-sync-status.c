@@ -12,15 +12,7 @@
 
 #include <gio/gio.h>
 
-G_DEFINE_ENUM_TYPE (KiosSyncStatusState, kios_sync_status_state,
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFF, "off"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_NEVER, "never"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SYNCED, "synced"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_PENDING, "pending"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFFLINE, "offline"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_REFUSED, "refused"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_WRONG_URL, "wrong-url"),
-                    G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SERVER_ERROR, "server-error"))
+G_DEFINE_ENUM_TYPE (KiosSyncStatusState, kios_sync_status_state, G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFF, "off"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_NEVER, "never"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SYNCED, "synced"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_PENDING, "pending"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_OFFLINE, "offline"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_REFUSED, "refused"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_WRONG_URL, "wrong-url"), G_DEFINE_ENUM_VALUE (KIOS_SYNC_STATUS_SERVER_ERROR, "server-error"))
 
 static const char *const state_words[] = {
   [KIOS_SYNC_STATUS_OFF] = "off",
@@ -102,6 +94,13 @@ kios_sync_status_state_for_error (const GError *error)
   return KIOS_SYNC_STATUS_SERVER_ERROR;
 }
 
+gboolean
+kios_sync_status_state_is_failure (KiosSyncStatusState state)
+{
+  return state == KIOS_SYNC_STATUS_OFFLINE || state == KIOS_SYNC_STATUS_REFUSED ||
+         state == KIOS_SYNC_STATUS_WRONG_URL || state == KIOS_SYNC_STATUS_SERVER_ERROR;
+}
+
 KiosSyncStatus *
 kios_sync_status_new (const char *protocol,
                       const char *source,
@@ -162,6 +161,52 @@ kios_sync_status_set_error (KiosSyncStatus *self,
   self->detail = kios_redact_text (error->message);
 }
 
+void
+kios_sync_status_set_synced (KiosSyncStatus *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->state = KIOS_SYNC_STATUS_SYNCED;
+  self->time = g_get_real_time () / G_USEC_PER_SEC;
+  self->synced_at = self->time;
+  self->error_domain = 0;
+  self->error_code = 0;
+  g_clear_pointer (&self->detail, g_free);
+}
+
+gboolean
+kios_sync_status_equal (const KiosSyncStatus *a,
+                        const KiosSyncStatus *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->state == b->state && a->synced_at == b->synced_at &&
+         a->pending_since == b->pending_since && a->error_domain == b->error_domain &&
+         a->error_code == b->error_code && g_strcmp0 (a->protocol, b->protocol) == 0 &&
+         g_strcmp0 (a->source, b->source) == 0 && g_strcmp0 (a->book_hash, b->book_hash) == 0 &&
+         g_strcmp0 (a->server, b->server) == 0 && g_strcmp0 (a->detail, b->detail) == 0;
+}
+
+KiosSyncLogEntry *
+kios_sync_log_entry_new (const char *protocol,
+                         const char *source,
+                         const char *book_hash,
+                         const char *direction,
+                         const char *result,
+                         const char *detail)
+{
+  KiosSyncLogEntry *self = g_new0 (KiosSyncLogEntry, 1);
+
+  self->time = g_get_real_time () / G_USEC_PER_SEC;
+  self->protocol = g_strdup (protocol);
+  self->source = g_strdup (source);
+  self->book_hash = g_strdup (book_hash);
+  self->direction = g_strdup (direction);
+  self->result = g_strdup (result);
+  self->detail = kios_redact_text (detail);
+  return self;
+}
+
 KiosSyncLogEntry *
 kios_sync_log_entry_copy (const KiosSyncLogEntry *self)
 {
@@ -178,6 +223,7 @@ kios_sync_log_entry_copy (const KiosSyncLogEntry *self)
   copy->detail = g_strdup (self->detail);
   copy->precision = g_strdup (self->precision);
   copy->remote = g_strdup (self->remote);
+  copy->book_hash = g_strdup (self->book_hash);
   return copy;
 }
 
@@ -194,5 +240,6 @@ kios_sync_log_entry_free (KiosSyncLogEntry *self)
   g_free (self->detail);
   g_free (self->precision);
   g_free (self->remote);
+  g_free (self->book_hash);
   g_free (self);
 }

@@ -35,12 +35,13 @@ typedef struct
   char               *source;    /* the source's name in the store */
   char               *book_hash; /* NULL: the source as a whole */
   KiosSyncStatusState state;
-  gint64              time;      /* unix seconds when state was set; 0 = never */
-  gint64              synced_at; /* the last exchange the server confirmed; 0 = never */
-  char               *server;    /* a label without secrets (kios_redact_url), nullable */
-  char               *detail;    /* untranslated, redacted detail; why pending; nullable */
-  GQuark              error_domain; /* of the last failure, 0 when none: the ui */
-  int                 error_code;   /* maps domain + code to a sentence */
+  gint64              time;          /* unix seconds when state was set; 0 = never */
+  gint64              synced_at;     /* the last exchange the server confirmed; 0 = never */
+  char               *server;        /* a label without secrets (kios_redact_url), nullable */
+  char               *detail;        /* untranslated, redacted detail; why pending; nullable */
+  GQuark              error_domain;  /* of the last failure, 0 when none: the ui */
+  int                 error_code;    /* maps domain + code to a sentence */
+  gint64              pending_since; /* a push has waited since (unix seconds); 0 = none */
 } KiosSyncStatus;
 
 typedef struct
@@ -53,6 +54,7 @@ typedef struct
   char  *detail;    /* untranslated, redacted; nullable */
   char  *precision; /* what the server keeps: "exact" | "page" | "chapter" | "percent"; nullable */
   char  *remote;    /* the remote position as JSON (pulls), nullable */
+  char  *book_hash; /* the book, NULL for the source as a whole */
 } KiosSyncLogEntry;
 
 /* clang-format off */
@@ -67,6 +69,8 @@ gboolean            kios_sync_status_state_from_string (const char             *
  * KIOS_SYNC_ERROR / KIOS_HTTP_ERROR codes → OFFLINE, REFUSED, WRONG_URL or
  * SERVER_ERROR (cancellation is not a state: callers keep the old one). */
 KiosSyncStatusState kios_sync_status_state_for_error   (const GError           *error);
+/* TRUE for OFFLINE, REFUSED, WRONG_URL and SERVER_ERROR. */
+gboolean            kios_sync_status_state_is_failure  (KiosSyncStatusState     state);
 
 KiosSyncStatus     *kios_sync_status_new               (const char             *protocol,
                                                         const char             *source,
@@ -77,6 +81,18 @@ void                kios_sync_status_free              (KiosSyncStatus         *
  * failed exchange. */
 void                kios_sync_status_set_error         (KiosSyncStatus         *self,
                                                         const GError           *error);
+/* The server confirmed an exchange: SYNCED now, the failure forgotten. */
+void                kios_sync_status_set_synced        (KiosSyncStatus         *self);
+/* Same state, detail, error, server and pending_since (times aside). */
+gboolean            kios_sync_status_equal             (const KiosSyncStatus   *a,
+                                                        const KiosSyncStatus   *b);
+
+KiosSyncLogEntry   *kios_sync_log_entry_new            (const char             *protocol,
+                                                        const char             *source,
+                                                        const char             *book_hash,
+                                                        const char             *direction,
+                                                        const char             *result,
+                                                        const char             *detail);
 
 KiosSyncLogEntry   *kios_sync_log_entry_copy           (const KiosSyncLogEntry *self);
 void                kios_sync_log_entry_free           (KiosSyncLogEntry       *self);
