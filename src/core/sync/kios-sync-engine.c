@@ -9,6 +9,7 @@
 
 #include "kios-kobo-backend.h"
 #include "kios-kosync-backend.h"
+#include "kios-kosync-client.h"
 #include "kios-paths.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
@@ -29,6 +30,7 @@ enum {
   PROP_HAS_REMOTE,
   PROP_REMOTE_TITLE,
   PROP_BUSY,
+  PROP_STATUS,
   N_PROPS
 };
 
@@ -89,6 +91,317 @@ set_string (char      **field,
   return TRUE;
 }
 
+/* ---- status ---------------------------------------------------------------- */
+
+const char *
+kios_sync_engine_protocol_of (KiosSyncBackend *backend)
+{
+  if (backend == NULL)
+    return NULL;
+  if (KIOS_IS_KOBO_BACKEND (backend))
+    return "kobo";
+  if (KIOS_IS_READIUM_BACKEND (backend))
+    return "readium";
+  return "kosync";
+}
+
+/* Why the open book's position (or, without a book, any position) has not
+ * gone out yet, or NULL when nothing waits. */
+static const char *
+pending_reason (KiosSyncEngine *self,
+                gint64         *since)
+{
+  Pending *pending = NULL;
+
+  *since = 0;
+  if (self->in_flight != NULL && (self->hash == NULL || g_strcmp0 (self->in_flight_hash, self->hash) == 0))
+    {
+      *since = self->in_flight->updated_at;
+      return "being sent now";
+    }
+  if (self->hash != NULL)
+    pending = g_hash_table_lookup (self->pending, self->hash);
+  else if (g_hash_table_size (self->pending) > 0)
+    {
+      GHashTableIter iter;
+
+      g_hash_table_iter_init (&iter, self->pending);
+      g_hash_table_iter_next (&iter, NULL, (gpointer *) &pending);
+    }
+  if (pending != NULL)
+    {
+      *since = pending->position->updated_at;
+      if (self->prompting && !self->page_turned)
+        return "held until you choose Continue or Stay here";
+      if (self->pulling)
+        return "waiting for the server's position first";
+      if (self->service != NULL &&
+          kios_sync_service_account_taken (self->service, self,
+                                           kios_sync_backend_get_source_name (pending->backend)))
+        return "waiting for another window's push to the same account";
+      return "waiting to be sent";
+    }
+  if (self->hash != NULL && self->loaded && self->position != NULL &&
+      !kios_sync_engine_same_place (self->position, self->last_pushed))
+    {
+      if (self->prompting && !self->page_turned)
+        return "held until you choose Continue or Stay here";
+      return "waiting for the window to go to the background";
+    }
+  return NULL;
+}
+
+static KiosSyncStatus *
+compute_status (KiosSyncEngine *self)
+{
+  KiosSyncBackend      *backend = kios_sync_engine_current_backend (self);
+  const KiosSyncStatus *base;
+  KiosSyncStatus       *status;
+  const char           *source;
+  const char           *reason;
+  gint64                since;
+
+  if (self->document != NULL && self->book_off != NULL)
+    {
+      status = kios_sync_status_new (self->book_status != NULL ? self->book_status->protocol : NULL,
+                                     self->book_off, self->hash);
+      status->state = KIOS_SYNC_STATUS_OFF;
+      status->detail = g_strdup ("sync through this source is switched off");
+      return status;
+    }
+  if (backend == NULL)
+    {
+      if (self->account_status != NULL && (self->account_off != NULL ||
+                                           kios_sync_status_state_is_failure (self->account_status->state)))
+        {
+          status = kios_sync_status_copy (self->account_status);
+          if (self->account_off != NULL)
+            {
+              status->state = KIOS_SYNC_STATUS_OFF;
+              g_free (status->detail);
+              status->detail = g_strdup ("sync through this source is switched off");
+            }
+          return status;
+        }
+      status = kios_sync_status_new (NULL, NULL, NULL);
+      status->state = KIOS_SYNC_STATUS_OFF;
+      return status;
+    }
+
+  source = kios_sync_backend_get_source_name (backend);
+  base = self->document != NULL ? self->book_status : self->account_status;
+  if (base != NULL && g_strcmp0 (base->source, source) == 0 &&
+      g_strcmp0 (base->book_hash, self->document != NULL ? self->hash : NULL) == 0)
+    status = kios_sync_status_copy (base);
+  else
+    status = kios_sync_status_new (kios_sync_engine_protocol_of (backend), source,
+                                   self->document != NULL ? self->hash : NULL);
+  g_free (status->protocol);
+  status->protocol = g_strdup (kios_sync_engine_protocol_of (backend));
+  g_free (status->server);
+  status->server = g_strdup (self->server);
+
+  reason = pending_reason (self, &since);
+  status->pending_since = reason != NULL ? since : 0;
+  if (reason != NULL && !kios_sync_status_state_is_failure (status->state))
+    {
+      status->state = KIOS_SYNC_STATUS_PENDING;
+      g_free (status->detail);
+      status->detail = g_strdup (reason);
+    }
+  return status;
+}
+
+static void
+update_status (KiosSyncEngine *self)
+{
+  g_autoptr (KiosSyncStatus) status = compute_status (self);
+
+  if (kios_sync_status_equal (status, self->status))
+    return;
+  kios_sync_status_free (self->status);
+  self->status = g_steal_pointer (&status);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+static void
+store_status (KiosSyncEngine       *self,
+              const KiosSyncStatus *status)
+{
+  kios_library_store_set_sync_status (self->store, status);
+  if (self->service != NULL)
+    kios_sync_service_status_recorded (self->service, self, status);
+}
+
+/* The new stored state of one record after an exchange. */
+static void
+apply_outcome (KiosSyncStatus *status,
+               const GError   *error,
+               const char     *server)
+{
+  KiosSyncStatusState old = status->state;
+  gint64              old_time = status->time;
+
+  if (error == NULL)
+    kios_sync_status_set_synced (status);
+  else
+    {
+      kios_sync_status_set_error (status, error);
+      /* "Offline since …": the first failure of a run dates it. */
+      if (status->state == old && old_time > 0)
+        status->time = old_time;
+    }
+  if (server != NULL)
+    {
+      g_free (status->server);
+      status->server = g_strdup (server);
+    }
+}
+
+static gboolean
+error_is_account (const GError *error);
+static gboolean
+error_is_transient (const GError *error);
+
+void
+kios_sync_engine_note_remote (KiosSyncEngine *self,
+                              const char     *remote_json)
+{
+  set_string (&self->pulled_remote, remote_json);
+}
+
+void
+kios_sync_engine_record (KiosSyncEngine  *self,
+                         KiosSyncBackend *backend,
+                         const char      *hash,
+                         const char      *direction,
+                         const GError    *error,
+                         const char      *detail)
+{
+  g_autoptr (KiosSyncLogEntry) entry = NULL;
+  g_autoptr (KiosSyncStatus)   book = NULL;
+  g_autofree char             *server = NULL;
+  const char                  *source;
+  const char                  *protocol;
+  KiosSyncStatusState          result;
+
+  if (backend == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  source = kios_sync_backend_get_source_name (backend);
+  protocol = kios_sync_engine_protocol_of (backend);
+  server = kios_sync_backend_get_server_label (backend);
+  result = error != NULL ? kios_sync_status_state_for_error (error) : KIOS_SYNC_STATUS_SYNCED;
+
+  entry = kios_sync_log_entry_new (protocol, source, hash, direction,
+                                   kios_sync_status_state_to_string (result),
+                                   error != NULL ? error->message : detail);
+  if (g_strcmp0 (direction, "pull") == 0 && error == NULL)
+    entry->remote = g_steal_pointer (&self->pulled_remote);
+  g_clear_pointer (&self->pulled_remote, g_free);
+  kios_library_store_add_sync_log (self->store, entry);
+
+  /* The book's own record. */
+  if (hash != NULL)
+    {
+      if (self->book_status != NULL && g_strcmp0 (hash, self->hash) == 0 &&
+          g_strcmp0 (self->book_status->source, source) == 0)
+        book = kios_sync_status_copy (self->book_status);
+      else
+        book = kios_sync_status_new (protocol, source, hash);
+      g_free (book->protocol);
+      book->protocol = g_strdup (protocol);
+      apply_outcome (book, error, server);
+      book->pending_since = g_hash_table_contains (self->pending, hash) ? book->time : 0;
+      store_status (self, book);
+      if (g_strcmp0 (hash, self->hash) == 0 && backend == kios_sync_engine_current_backend (self))
+        {
+          kios_sync_status_free (self->book_status);
+          self->book_status = g_steal_pointer (&book);
+        }
+    }
+
+  /* The source as a whole: what the server said about the account. */
+  if (error == NULL || error_is_transient (error) || error_is_account (error))
+    {
+      g_autoptr (KiosSyncStatus) account = NULL;
+
+      if (self->account_status != NULL && g_strcmp0 (self->account_status->source, source) == 0)
+        account = kios_sync_status_copy (self->account_status);
+      else
+        account = kios_sync_status_new (protocol, source, NULL);
+      g_free (account->protocol);
+      account->protocol = g_strdup (protocol);
+      apply_outcome (account, error, server);
+      store_status (self, account);
+      if (backend == self->backend)
+        {
+          kios_sync_status_free (self->account_status);
+          self->account_status = g_steal_pointer (&account);
+        }
+    }
+  update_status (self);
+}
+
+void
+kios_sync_engine_take_status (KiosSyncEngine       *self,
+                              const KiosSyncStatus *status)
+{
+  KiosSyncStatus **slot = NULL;
+
+  if (status->book_hash == NULL)
+    {
+      if (self->account_status != NULL && g_strcmp0 (self->account_status->source, status->source) == 0)
+        slot = &self->account_status;
+      else if (self->backend != NULL &&
+               g_strcmp0 (kios_sync_backend_get_source_name (self->backend), status->source) == 0)
+        slot = &self->account_status;
+    }
+  else if (g_strcmp0 (status->book_hash, self->hash) == 0 &&
+           g_strcmp0 (kios_sync_engine_source_name (self), status->source) == 0)
+    slot = &self->book_status;
+  if (slot == NULL)
+    return;
+  kios_sync_status_free (*slot);
+  *slot = kios_sync_status_copy (status);
+  update_status (self);
+}
+
+void
+kios_sync_engine_set_source_enabled (KiosSyncEngine *self,
+                                     const char     *source,
+                                     gboolean        enabled)
+{
+  const char *account = self->backend != NULL ? kios_sync_backend_get_source_name (self->backend)
+                                              : self->account_off;
+  const char *book = self->book_backend != NULL ? kios_sync_backend_get_source_name (self->book_backend)
+                                                : self->book_off;
+
+  if (g_strcmp0 (source, account) == 0)
+    set_string (&self->account_off, enabled ? NULL : source);
+  if (g_strcmp0 (source, book) == 0)
+    set_string (&self->book_off, enabled ? NULL : source);
+  if (!enabled && self->in_flight_backend != NULL &&
+      g_strcmp0 (kios_sync_backend_get_source_name (self->in_flight_backend), source) == 0)
+    {
+      /* Traffic stops at once; the position stays pending in the store. */
+      g_cancellable_cancel (self->push_cancellable);
+      g_clear_object (&self->push_cancellable);
+    }
+  if (!enabled && g_strcmp0 (source, kios_sync_engine_source_name (self)) == 0 &&
+      self->book_cancellable != NULL && self->pulling)
+    {
+      g_cancellable_cancel (self->book_cancellable);
+      g_clear_object (&self->book_cancellable);
+      self->book_cancellable = g_cancellable_new ();
+      self->book_serial++;
+      self->pulling = FALSE;
+    }
+  if (enabled)
+    kios_sync_engine_kick (self);
+  kios_sync_engine_update_state (self);
+}
+
 void
 kios_sync_engine_update_state (KiosSyncEngine *self)
 {
@@ -121,6 +434,7 @@ kios_sync_engine_update_state (KiosSyncEngine *self)
   if (set_string (&self->reason, reason))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  update_status (self);
 }
 
 /* Records the outcome of one exchange for the status menu and the sync log.
@@ -138,7 +452,12 @@ kios_sync_engine_set_result (KiosSyncEngine *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RESULT]);
   self->last_time = g_get_real_time () / G_USEC_PER_SEC;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_TIME]);
-  if (kios_sync_engine_current_backend (self) != NULL)
+  /* Pushes and pulls go to the sync log through kios_sync_engine_record ();
+   * anything else (the account) is a diagnostic line. */
+  if (g_strcmp0 (event, "pull") == 0)
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", NULL, safe);
+  else if (!g_str_has_prefix (event, "push") && !g_str_has_prefix (event, "pull") &&
+           kios_sync_engine_current_backend (self) != NULL)
     kios_library_store_log_sync (self->store, hash, kios_sync_engine_source_name (self), event, safe);
 }
 
@@ -180,6 +499,8 @@ kios_sync_engine_handle_failure (KiosSyncEngine *self,
 {
   g_autofree char *safe = kios_redact_text (error->message);
 
+  if (g_strcmp0 (event, "pull-failed") == 0)
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", error, NULL);
   kios_sync_engine_set_result (self, hash, event, error->message);
   if (error_is_transient (error))
     self->offline = TRUE;
@@ -221,6 +542,27 @@ kios_sync_engine_update_server (KiosSyncEngine *self)
 }
 /* ---- the account --------------------------------------------------------- */
 
+typedef struct
+{
+  KiosSyncBackend *backend; /* NULL: none, switched off, or unusable */
+  char            *name;    /* the account's source name, or NULL */
+  gboolean         enabled;
+  KiosSyncStatus  *status; /* as stored, or NULL */
+  GError          *error;  /* configured but unusable (keyring) */
+} AccountResult;
+
+static void
+account_result_free (AccountResult *result)
+{
+  g_clear_object (&result->backend);
+  g_free (result->name);
+  kios_sync_status_free (result->status);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AccountResult, account_result_free)
+
 static void
 account_thread (GTask        *task,
                 gpointer      source_object,
@@ -230,6 +572,7 @@ account_thread (GTask        *task,
   KiosLibraryStore            *store = task_data;
   g_autoptr (KiosSourceRecord) record = NULL;
   g_autoptr (KiosKosyncClient) client = NULL;
+  g_autoptr (AccountResult)    result = g_new0 (AccountResult, 1);
   GError                      *error = NULL;
 
   record = kios_sync_source_find_kosync (store, &error);
@@ -238,16 +581,29 @@ account_thread (GTask        *task,
       if (error != NULL)
         g_task_return_error (task, error);
       else
-        g_task_return_pointer (task, NULL, NULL);
+        g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
       return;
     }
-  client = kios_sync_source_open_kosync (record, cancellable, &error);
-  if (client == NULL)
+  result->name = g_strdup (record->name);
+  result->enabled = kios_source_record_get_enabled (record);
+  /* The state the last session left, so that a relaunch tells the truth
+   * before any traffic: never, synced, offline, refused, … */
+  result->status = kios_library_store_get_sync_status (store, record->name, NULL, NULL);
+  if (result->enabled)
     {
-      g_task_return_error (task, error);
-      return;
+      client = kios_sync_source_open_kosync (record, cancellable, &error);
+      if (client == NULL)
+        {
+          /* Configured but unusable (a locked or missing keyring). */
+          if (result->status == NULL)
+            result->status = kios_sync_status_new ("kosync", record->name, NULL);
+          kios_sync_status_set_error (result->status, error);
+          result->error = error;
+        }
+      else
+        result->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (record->name, client));
     }
-  g_task_return_pointer (task, kios_kosync_backend_new (record->name, client), g_object_unref);
+  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
 }
 
 static void
@@ -255,27 +611,34 @@ account_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr (KiosSyncBackend) backend = NULL;
-  g_autoptr (GError)          error = NULL;
-  KiosSyncEngine             *self;
+  g_autoptr (AccountResult) loaded = NULL;
+  g_autoptr (GError)        error = NULL;
+  KiosSyncEngine           *self;
+  const GError             *unusable;
 
-  backend = g_task_propagate_pointer (G_TASK (result), &error);
+  loaded = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self = KIOS_SYNC_ENGINE (source);
   self->n_loading--;
   g_clear_object (&self->account_cancellable);
-  kios_sync_engine_set_backend (self, backend);
-  if (error != NULL)
+  unusable = error != NULL ? error : loaded->error;
+  kios_sync_engine_set_backend (self, loaded != NULL ? loaded->backend : NULL);
+  set_string (&self->account_off, loaded != NULL && loaded->name != NULL && !loaded->enabled
+                                      ? loaded->name
+                                      : NULL);
+  kios_sync_status_free (self->account_status);
+  self->account_status = loaded != NULL ? g_steal_pointer (&loaded->status) : NULL;
+  if (unusable != NULL)
     {
       /* Configured but unusable (a locked or missing keyring): the status
        * button says so instead of hiding as if sync were off. */
-      kios_sync_engine_set_result (self, NULL, "account", error->message);
+      kios_sync_engine_set_result (self, NULL, "account", unusable->message);
       g_free (self->failing_reason);
       self->failing_reason = g_strdup (self->last_result);
-      kios_sync_engine_update_state (self);
     }
+  kios_sync_engine_update_state (self);
 }
 
 /* ---- signals, for the push and pull parts ------------------------------- */
@@ -309,8 +672,18 @@ kios_sync_engine_dispose (GObject *object)
 {
   KiosSyncEngine *self = KIOS_SYNC_ENGINE (object);
 
+  /* A window that closes takes its work with it: its pull and its account
+   * load stop; a push in flight holds a reference and finishes (or is
+   * cancelled by shutdown), so it stays serialized until it returns. */
   g_cancellable_cancel (self->account_cancellable);
   g_cancellable_cancel (self->book_cancellable);
+  kios_sync_engine_release_accounts (self);
+  if (self->service != NULL)
+    {
+      kios_sync_service_detach (self->service, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->service), (gpointer *) &self->service);
+      self->service = NULL;
+    }
   g_clear_object (&self->account_cancellable);
   g_clear_object (&self->book_cancellable);
   g_clear_object (&self->push_cancellable);
@@ -327,7 +700,6 @@ kios_sync_engine_finalize (GObject *object)
 {
   KiosSyncEngine *self = KIOS_SYNC_ENGINE (object);
 
-  kios_sync_engine_untrack (self);
   /* Queued store writes (pending pushes) go out on the store's own writer
    * thread; shutdown () is where waiting for them belongs, not here. */
   g_clear_object (&self->store);
@@ -344,6 +716,12 @@ kios_sync_engine_finalize (GObject *object)
   g_free (self->failing_reason);
   g_free (self->last_result);
   g_free (self->server);
+  kios_sync_status_free (self->status);
+  kios_sync_status_free (self->account_status);
+  kios_sync_status_free (self->book_status);
+  g_free (self->account_off);
+  g_free (self->book_off);
+  g_free (self->pulled_remote);
 
   G_OBJECT_CLASS (kios_sync_engine_parent_class)->finalize (object);
 }
@@ -382,6 +760,9 @@ kios_sync_engine_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, kios_sync_engine_is_busy (self));
       break;
+    case PROP_STATUS:
+      g_value_set_pointer (value, self->status);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -414,6 +795,14 @@ kios_sync_engine_class_init (KiosSyncEngineClass *klass)
       g_param_spec_string ("remote-title", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUSY] =
       g_param_spec_boolean ("busy", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * KiosSyncEngine:status: (type gpointer)
+   *
+   * The const KiosSyncStatus shown for this window: the open book's through
+   * the source serving it, or the KOReader sync account's without a book.
+   */
+  properties[PROP_STATUS] =
+      g_param_spec_pointer ("status", NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -456,7 +845,8 @@ kios_sync_engine_init (KiosSyncEngine *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) kios_sync_engine_pending_free);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  kios_sync_engine_track (self);
+  self->status = kios_sync_status_new (NULL, NULL, NULL);
+  self->status->state = KIOS_SYNC_STATUS_OFF;
   self->book_backend_func = kios_sync_engine_backend_for_book;
 }
 
@@ -492,6 +882,20 @@ kios_sync_engine_get_backend (KiosSyncEngine *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), NULL);
   return self->backend;
+}
+
+/**
+ * kios_sync_engine_get_status:
+ * @self: the engine
+ *
+ * Returns: (transfer none): what the status button shows; never NULL. It
+ * changes with notify::status.
+ */
+const KiosSyncStatus *
+kios_sync_engine_get_status (KiosSyncEngine *self)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), NULL);
+  return self->status;
 }
 
 KiosSyncState
@@ -590,6 +994,11 @@ kios_sync_engine_set_backend (KiosSyncEngine  *self,
         }
     }
   g_set_object (&self->backend, backend);
+  if (self->account_status != NULL &&
+      (backend == NULL || g_strcmp0 (self->account_status->source, kios_sync_backend_get_source_name (backend)) != 0))
+    g_clear_pointer (&self->account_status, kios_sync_status_free);
+  if (backend != NULL)
+    g_clear_pointer (&self->account_off, g_free);
   g_hash_table_remove_all (self->refused);
   self->halted = FALSE;
   self->offline = FALSE;
@@ -714,6 +1123,8 @@ kios_sync_engine_close_book (KiosSyncEngine *self)
   g_clear_pointer (&self->position, kios_position_free);
   g_clear_pointer (&self->last_pushed, kios_position_free);
   g_clear_object (&self->book_backend);
+  g_clear_pointer (&self->book_status, kios_sync_status_free);
+  g_clear_pointer (&self->book_off, g_free);
   kios_sync_engine_update_server (self);
   self->book_serial++;
   self->loaded = FALSE;
@@ -806,6 +1217,34 @@ kios_sync_engine_go_to_remote (KiosSyncEngine *self)
   kios_sync_engine_accept_remote (self);
 }
 
+/* Closes the book (its push goes) and waits for the book's state when it is
+ * still loading, since its push waits for it. */
+void
+kios_sync_engine_begin_shutdown (KiosSyncEngine *self,
+                                 gint64          end)
+{
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+
+  while (self->document != NULL && !self->loaded && self->n_loading > 0 &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (context, FALSE), g_usleep (1000);
+  kios_sync_engine_close_book (self);
+}
+
+/* After the wait: what is still in flight is dropped (the store keeps it
+ * pending). TRUE when nothing was left. */
+gboolean
+kios_sync_engine_end_shutdown (KiosSyncEngine *self)
+{
+  gboolean done = self->in_flight == NULL && g_hash_table_size (self->pending) == 0;
+
+  if (!done)
+    g_debug ("quit: a push is still pending; it stays in the store");
+  g_cancellable_cancel (self->push_cancellable);
+  g_clear_object (&self->push_cancellable);
+  return done;
+}
+
 gboolean
 kios_sync_engine_shutdown (KiosSyncEngine *self,
                            guint           timeout_ms)
@@ -820,29 +1259,19 @@ kios_sync_engine_shutdown (KiosSyncEngine *self,
   context = g_main_context_ref_thread_default ();
   end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  /* The book's state may still be loading: its push waits for it. */
-  while (self->document != NULL && !self->loaded && self->n_loading > 0 &&
-         g_get_monotonic_time () < end)
-    g_main_context_iteration (context, FALSE), g_usleep (1000);
-  kios_sync_engine_close_book (self);
-
+  kios_sync_engine_begin_shutdown (self, end);
   while (self->in_flight != NULL && g_get_monotonic_time () < end)
     {
       g_main_context_iteration (context, FALSE);
       if (self->in_flight != NULL)
         g_usleep (1000);
     }
-
-  done = self->in_flight == NULL && g_hash_table_size (self->pending) == 0;
-  if (!done)
-    g_debug ("quit: a push is still pending; it stays in the store");
-  /* What is still in flight is dropped; the store keeps it pending. */
-  g_cancellable_cancel (self->push_cancellable);
-  g_clear_object (&self->push_cancellable);
+  done = kios_sync_engine_end_shutdown (self);
   /* The pending rows must be on disk before the process goes; a healthy
    * store takes milliseconds, and the quit budget bounds the rest. */
-  kios_library_store_flush (self->store,
-                            (guint) CLAMP ((end - g_get_monotonic_time ()) / 1000, 50, 500));
+  if (!kios_library_store_flush (self->store,
+                                 (guint) CLAMP ((end - g_get_monotonic_time ()) / 1000, 50, 500)))
+    done = FALSE;
   g_object_unref (self);
   return done;
 }

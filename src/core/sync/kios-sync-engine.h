@@ -9,6 +9,7 @@
 #include "kios-library-store.h"
 #include "kios-sync-backend.h"
 #include "kios-sync-decision.h"
+#include "kios-sync-status.h"
 
 G_BEGIN_DECLS
 
@@ -83,6 +84,10 @@ KiosSyncBackend    *kios_sync_engine_get_backend        (KiosSyncEngine     *sel
 /* Properties "state", "reason" (nullable), "last-result" (nullable),
  * "last-time" (unix seconds, 0 = never), "server" (redacted, nullable),
  * "has-remote", "remote-title" (nullable), "busy". */
+/* The KiosSyncStatus shown for this window ("status", notify::status): the
+ * open book's through the source that serves it, else the KOReader sync
+ * account's. Never NULL; owned by the engine. */
+const KiosSyncStatus *kios_sync_engine_get_status       (KiosSyncEngine     *self);
 KiosSyncState       kios_sync_engine_get_state          (KiosSyncEngine     *self);
 const char         *kios_sync_engine_get_reason         (KiosSyncEngine     *self);
 const char         *kios_sync_engine_get_last_result    (KiosSyncEngine     *self);
