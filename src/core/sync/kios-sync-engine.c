@@ -105,6 +105,13 @@ kios_sync_engine_protocol_of (KiosSyncBackend *backend)
   return "kosync";
 }
 
+gboolean
+kios_sync_engine_source_is_off (KiosSyncEngine *self,
+                                const char     *source)
+{
+  return source != NULL && (g_strcmp0 (source, self->account_off) == 0 || g_strcmp0 (source, self->book_off) == 0);
+}
+
 /* Why the open book's position (or, without a book, any position) has not
  * gone out yet, or NULL when nothing waits. */
 static const char *
@@ -161,10 +168,13 @@ compute_status (KiosSyncEngine *self)
   const char           *reason;
   gint64                since;
 
-  if (self->document != NULL && self->book_off != NULL)
+  if ((self->document != NULL && self->book_off != NULL) ||
+      (backend != NULL && kios_sync_engine_source_is_off (self, kios_sync_backend_get_source_name (backend))))
     {
-      status = kios_sync_status_new (self->book_status != NULL ? self->book_status->protocol : NULL,
-                                     self->book_off, self->hash);
+      const char *off = backend != NULL ? kios_sync_backend_get_source_name (backend) : self->book_off;
+
+      status = kios_sync_status_new (backend != NULL ? kios_sync_engine_protocol_of (backend) : NULL, off,
+                                     self->document != NULL ? self->hash : NULL);
       status->state = KIOS_SYNC_STATUS_OFF;
       status->detail = g_strdup ("sync through this source is switched off");
       return status;
