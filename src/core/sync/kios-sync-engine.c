@@ -114,7 +114,19 @@ kios_sync_engine_source_is_off (KiosSyncEngine *self,
 
 /* Why the open book's position (or, without a book, any position) has not
  * gone out yet, or NULL when nothing waits. */
-static const char *
+static const char *const pending_words[] = {
+  [KIOS_SYNC_PENDING_NONE] = NULL,
+  [KIOS_SYNC_PENDING_SENDING] = "being sent now",
+  [KIOS_SYNC_PENDING_BACKGROUND] = "waiting for the window to go to the background",
+  [KIOS_SYNC_PENDING_PULL_FIRST] = "waiting for the server's position first",
+  [KIOS_SYNC_PENDING_CHOICE] = "held until you choose Continue or Stay here",
+  [KIOS_SYNC_PENDING_OTHER_WINDOW] = "waiting for another window's push to the same account",
+  [KIOS_SYNC_PENDING_QUEUED] = "waiting to be sent",
+  [KIOS_SYNC_PENDING_RETRY] = "to be sent again when the window is active",
+  [KIOS_SYNC_PENDING_HELD] = "held until you choose Sync now or change the account",
+};
+
+static KiosSyncPendingReason
 pending_reason (KiosSyncEngine *self,
                 gint64         *since)
 {
@@ -124,7 +136,7 @@ pending_reason (KiosSyncEngine *self,
   if (self->in_flight != NULL && (self->hash == NULL || g_strcmp0 (self->in_flight_hash, self->hash) == 0))
     {
       *since = self->in_flight->updated_at;
-      return "being sent now";
+      return KIOS_SYNC_PENDING_SENDING;
     }
   if (self->hash != NULL)
     pending = g_hash_table_lookup (self->pending, self->hash);
@@ -138,24 +150,28 @@ pending_reason (KiosSyncEngine *self,
   if (pending != NULL)
     {
       *since = pending->position->updated_at;
+      if (self->halted || (self->hash != NULL && g_hash_table_contains (self->refused, self->hash)))
+        return KIOS_SYNC_PENDING_HELD;
+      if (self->offline)
+        return KIOS_SYNC_PENDING_RETRY;
       if (self->prompting && !self->page_turned)
-        return "held until you choose Continue or Stay here";
+        return KIOS_SYNC_PENDING_CHOICE;
       if (self->pulling)
-        return "waiting for the server's position first";
+        return KIOS_SYNC_PENDING_PULL_FIRST;
       if (self->service != NULL &&
           kios_sync_service_account_taken (self->service, self,
                                            kios_sync_backend_get_source_name (pending->backend)))
-        return "waiting for another window's push to the same account";
-      return "waiting to be sent";
+        return KIOS_SYNC_PENDING_OTHER_WINDOW;
+      return KIOS_SYNC_PENDING_QUEUED;
     }
   if (self->hash != NULL && self->loaded && self->position != NULL &&
       !kios_sync_engine_same_place (self->position, self->last_pushed))
     {
       if (self->prompting && !self->page_turned)
-        return "held until you choose Continue or Stay here";
-      return "waiting for the window to go to the background";
+        return KIOS_SYNC_PENDING_CHOICE;
+      return KIOS_SYNC_PENDING_BACKGROUND;
     }
-  return NULL;
+  return KIOS_SYNC_PENDING_NONE;
 }
 
 static KiosSyncStatus *
@@ -165,7 +181,7 @@ compute_status (KiosSyncEngine *self)
   const KiosSyncStatus *base;
   KiosSyncStatus       *status;
   const char           *source;
-  const char           *reason;
+  KiosSyncPendingReason reason;
   gint64                since;
 
   if ((self->document != NULL && self->book_off != NULL) ||
@@ -212,12 +228,15 @@ compute_status (KiosSyncEngine *self)
   status->server = g_strdup (self->server);
 
   reason = pending_reason (self, &since);
-  status->pending_since = reason != NULL ? since : 0;
-  if (reason != NULL && !kios_sync_status_state_is_failure (status->state))
+  status->pending_reason = reason;
+  status->pending_since = reason != KIOS_SYNC_PENDING_NONE ? since : 0;
+  /* A failure stays the state (with what waits); else a waiting position
+   * makes it pending, with the reason in words for kiosctl and the log. */
+  if (reason != KIOS_SYNC_PENDING_NONE && !kios_sync_status_state_is_failure (status->state))
     {
       status->state = KIOS_SYNC_STATUS_PENDING;
       g_free (status->detail);
-      status->detail = g_strdup (reason);
+      status->detail = g_strdup (pending_words[reason]);
     }
   return status;
 }
