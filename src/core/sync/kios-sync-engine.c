@@ -98,11 +98,7 @@ kios_sync_engine_protocol_of (KiosSyncBackend *backend)
 {
   if (backend == NULL)
     return NULL;
-  if (KIOS_IS_KOBO_BACKEND (backend))
-    return "kobo";
-  if (KIOS_IS_READIUM_BACKEND (backend))
-    return "readium";
-  return "kosync";
+  return kios_sync_protocol_to_string (kios_sync_backend_get_protocol (backend));
 }
 
 gboolean
@@ -273,6 +269,7 @@ void
 kios_sync_engine_record (KiosSyncEngine  *self,
                          KiosSyncBackend *backend,
                          const char      *hash,
+                         KiosBookFormat   format,
                          const char      *direction,
                          const GError    *error,
                          const char      *detail)
@@ -295,6 +292,10 @@ kios_sync_engine_record (KiosSyncEngine  *self,
   entry = kios_sync_log_entry_new (protocol, source, hash, direction,
                                    kios_sync_status_state_to_string (result),
                                    error != NULL ? error->message : detail);
+  /* What the server keeps of this book's position, said with every entry. */
+  if (hash != NULL)
+    entry->precision = g_strdup (kios_sync_precision_to_string (
+        kios_sync_backend_get_precision (backend, format)));
   if (g_strcmp0 (direction, "pull") == 0 && error == NULL)
     entry->remote = g_steal_pointer (&self->pulled_remote);
   g_clear_pointer (&self->pulled_remote, g_free);
@@ -454,7 +455,7 @@ kios_sync_engine_set_result (KiosSyncEngine *self,
   /* Pushes and pulls go to the sync log through kios_sync_engine_record ();
    * anything else (the account) is a diagnostic line. */
   if (g_strcmp0 (event, "pull") == 0)
-    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", NULL, safe);
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", NULL, safe);
   else if (!g_str_has_prefix (event, "push") && !g_str_has_prefix (event, "pull") &&
            kios_sync_engine_current_backend (self) != NULL)
     kios_library_store_log_sync (self->store, hash, kios_sync_engine_source_name (self), event, safe);
@@ -499,7 +500,7 @@ kios_sync_engine_handle_failure (KiosSyncEngine *self,
   g_autofree char *safe = kios_redact_text (error->message);
 
   if (g_strcmp0 (event, "pull-failed") == 0)
-    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", error, NULL);
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", error, NULL);
   kios_sync_engine_set_result (self, hash, event, error->message);
   if (error_is_transient (error))
     self->offline = TRUE;
