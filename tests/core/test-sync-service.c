@@ -440,6 +440,11 @@ test_failure (Fixture      *f,
   g_assert_nonnull (error_text);
   g_test_message ("kiosctl: %s: %s", word, error_text);
   g_assert_null (strstr (error_text, PASSWORD));
+  /* The shared sentence, not libcurl's or the core's English. */
+  g_assert_null (strstr (error_text, "curl"));
+  g_assert_null (strstr (error_text, "Couldn't"));
+  g_assert_null (strstr (error_text, "GET "));
+  g_assert_null (strstr (error_text, "HTTP 401"));
   g_clear_pointer (&word, g_free);
   word = kiosctl_state (file, NULL);
   g_assert_cmpstr (word, ==, expected);
@@ -512,6 +517,50 @@ test_enable_disable (Fixture      *f,
   kios_sync_service_reload (f->service);
   g_assert_true (wait_idle (f->engine, 10000));
   g_assert_cmpstr (state_word (engine_state (f)), ==, "off");
+}
+
+/* ---- a book from a source of its own ------------------------------------------ */
+
+static void
+test_book_own_source (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (KiosSourceRecord) kobo = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (KiosSyncStatus)   status = NULL;
+  g_autoptr (GPtrArray)        statuses = NULL;
+  g_autoptr (GError)           error = NULL;
+  const char                  *hash = kios_document_get_hash (f->document);
+
+  add_account (f, DEAD_URL, PASSWORD);
+  kobo->name = g_strdup ("My Kobo");
+  kobo->kind = g_strdup ("kobo");
+  g_assert_true (kios_library_store_add_source (f->store, kobo, &error));
+  kios_library_store_set_book_meta (f->store, hash, "kobo.source", "My Kobo");
+
+  /* Nothing exchanged yet: the Kobo source serves it, never synced. */
+  statuses = kios_sync_service_list_status (f->service, hash, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (statuses->len, ==, 1);
+  status = kios_sync_status_copy (statuses->pdata[0]);
+  g_assert_cmpstr (status->protocol, ==, "kobo");
+  g_assert_cmpstr (status->source, ==, "My Kobo");
+  g_assert_cmpstr (state_word (status->state), ==, "never");
+  g_clear_pointer (&statuses, g_ptr_array_unref);
+  g_clear_pointer (&status, kios_sync_status_free);
+
+  /* Per source: both, each with its own state; off for the one switched off. */
+  g_assert_true (kios_sync_service_set_enabled (f->service, "My Kobo", FALSE, &error));
+  statuses = kios_sync_service_list_status (f->service, NULL, &error);
+  g_assert_cmpuint (statuses->len, ==, 2);
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      KiosSyncStatus *each = statuses->pdata[i];
+
+      g_assert_cmpstr (state_word (each->state), ==, g_strcmp0 (each->source, "My Kobo") == 0 ? "off" : "never");
+    }
+  g_clear_pointer (&statuses, g_ptr_array_unref);
+  statuses = kios_sync_service_list_status (f->service, hash, &error);
+  g_assert_cmpstr (state_word (((KiosSyncStatus *) statuses->pdata[0])->state), ==, "off");
 }
 
 /* ---- a store write that fails reaches the service --------------------------- */
@@ -656,6 +705,7 @@ main (int    argc,
   ADD ("wrong-password", test_failure, GINT_TO_POINTER (CASE_REFUSED));
   ADD ("hanging-server", test_failure, GINT_TO_POINTER (CASE_HANGING));
   ADD ("enable-disable", test_enable_disable, NULL);
+  ADD ("book-own-source", test_book_own_source, NULL);
   ADD ("store-error", test_store_error, NULL);
   ADD ("shutdown-pushes-all", test_shutdown_pushes_all, NULL);
 #undef ADD
