@@ -519,6 +519,31 @@ test_enable_disable (Fixture      *f,
   g_assert_cmpstr (state_word (engine_state (f)), ==, "off");
 }
 
+/* ---- a connection test says what it found, never synced ---------------------- */
+
+static void
+test_connection_test (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (GError)         refused = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH, "401");
+  g_autoptr (KiosSyncStatus) status = NULL;
+
+  add_account (f, DEAD_URL, PASSWORD);
+  open_window (f);
+  kios_sync_service_record_test (f->service, "kosync", SOURCE, refused, "http://127.0.0.1:1/kosync");
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "refused");
+  status = listed (f, NULL);
+  g_assert_cmpstr (state_word (status->state), ==, "refused");
+  g_clear_pointer (&status, kios_sync_status_free);
+
+  /* A test that passes lifts the failure, but is no sync: never. */
+  kios_sync_service_record_test (f->service, "kosync", SOURCE, NULL, NULL);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "never");
+  status = listed (f, NULL);
+  g_assert_cmpstr (state_word (status->state), ==, "never");
+  g_assert_cmpint (status->synced_at, ==, 0);
+}
+
 /* ---- a book from a source of its own ------------------------------------------ */
 
 static void
@@ -706,6 +731,7 @@ main (int    argc,
   ADD ("hanging-server", test_failure, GINT_TO_POINTER (CASE_HANGING));
   ADD ("enable-disable", test_enable_disable, NULL);
   ADD ("book-own-source", test_book_own_source, NULL);
+  ADD ("connection-test", test_connection_test, NULL);
   ADD ("store-error", test_store_error, NULL);
   ADD ("shutdown-pushes-all", test_shutdown_pushes_all, NULL);
 #undef ADD

@@ -661,6 +661,46 @@ kios_sync_service_record (KiosSyncService        *self,
     record_status (self, entry->protocol, entry->source, NULL, error, server);
 }
 
+void
+kios_sync_service_record_test (KiosSyncService *self,
+                               const char      *protocol,
+                               const char      *source,
+                               const GError    *error,
+                               const char      *server)
+{
+  g_autoptr (KiosSyncStatus) status = NULL;
+
+  g_return_if_fail (KIOS_IS_SYNC_SERVICE (self));
+  g_return_if_fail (source != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  status = kios_library_store_get_sync_status (self->store, source, NULL, NULL);
+  if (status == NULL)
+    status = kios_sync_status_new (protocol, source, NULL);
+  if (error != NULL)
+    kios_sync_status_apply (status, error, server);
+  else
+    {
+      if (!kios_sync_status_state_is_failure (status->state) && status->state != KIOS_SYNC_STATUS_NEVER)
+        return; /* nothing to lift */
+      status->state = status->synced_at > 0 ? KIOS_SYNC_STATUS_SYNCED : KIOS_SYNC_STATUS_NEVER;
+      status->time = g_get_real_time () / G_USEC_PER_SEC;
+      status->error_domain = 0;
+      status->error_code = 0;
+      g_clear_pointer (&status->detail, g_free);
+      if (server != NULL)
+        {
+          g_free (status->server);
+          status->server = g_strdup (server);
+        }
+    }
+  kios_library_store_set_sync_status (self->store, status);
+  for (guint i = 0; i < self->engines->len; i++)
+    kios_sync_engine_take_status (self->engines->pdata[i], status);
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, source, NULL);
+}
+
 gboolean
 kios_sync_service_shutdown (KiosSyncService *self,
                             guint            timeout_ms)
