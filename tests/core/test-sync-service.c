@@ -7,6 +7,7 @@
 
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
+#include "kios-kosync-backend.h"
 #include "kios-library-store.h"
 #include "kios-paths.h"
 #include "kios-sync-error.h"
@@ -588,6 +589,66 @@ test_book_own_source (Fixture      *f,
   g_assert_cmpstr (state_word (((KiosSyncStatus *) statuses->pdata[0])->state), ==, "off");
 }
 
+/* The book's own protocol: a second KOReader sync server named "Own". */
+static KiosSyncBackend *
+own_backend (KiosLibraryStore *store,
+             const char       *hash,
+             GCancellable     *cancellable,
+             gpointer          user_data)
+{
+  g_autoptr (KiosKosyncClient) client = kios_kosync_client_new (user_data, KIOS_KOSYNC_AUTH_HEADERS, USER, PASSWORD);
+
+  kios_kosync_client_set_device (client, "Kios test", "0123456789ABCDEF0123456789ABCDEF");
+  return KIOS_SYNC_BACKEND (kios_kosync_backend_new ("Own", client));
+}
+
+/* A book whose own source is switched off sends nothing anywhere (not to
+ * the account either), and syncs through its source once it is back on. */
+static void
+test_book_source_off (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char             *url = start_fake (f);
+  g_autoptr (KiosFakeKosync)   own = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char             *own_url = NULL;
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (KiosPosition)     local = position_at (f, 3);
+  g_autoptr (KiosPosition)     moved = position_at (f, 6);
+  g_autoptr (GError)           error = NULL;
+
+  kios_fake_kosync_add_user (own, USER, PASSWORD);
+  own_url = kios_fake_kosync_get_base_url (own);
+  add_account (f, url, PASSWORD);
+  record->name = g_strdup ("Own");
+  record->kind = g_strdup ("opds");
+  kios_source_record_set_enabled (record, FALSE);
+  g_assert_true (kios_library_store_add_source (f->store, record, &error));
+
+  open_window (f);
+  kios_sync_engine_set_book_backend_func (f->engine, own_backend, own_url);
+  kios_sync_engine_open_book (f->engine, f->document, local);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "off");
+  g_assert_cmpstr (kios_sync_engine_get_status (f->engine)->source, ==, "Own");
+  kios_sync_engine_set_position (f->engine, moved, TRUE);
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (f->fake)), ==, 0);
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (own)), ==, 0);
+
+  /* Back on: the book loads again, pulls and pushes through its own source. */
+  g_assert_true (kios_sync_service_set_enabled (f->service, "Own", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_idle (f->engine, 10000));
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (own, "PUT", NULL), ==, 1);
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (f->fake)), ==, 0);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
+  g_assert_cmpstr (kios_sync_engine_get_status (f->engine)->source, ==, "Own");
+  quit (f);
+}
+
 /* ---- a store write that fails reaches the service --------------------------- */
 
 static gint store_warnings;
@@ -732,6 +793,7 @@ main (int    argc,
   ADD ("enable-disable", test_enable_disable, NULL);
   ADD ("book-own-source", test_book_own_source, NULL);
   ADD ("connection-test", test_connection_test, NULL);
+  ADD ("book-source-off", test_book_source_off, NULL);
   ADD ("store-error", test_store_error, NULL);
   ADD ("shutdown-pushes-all", test_shutdown_pushes_all, NULL);
 #undef ADD

@@ -183,10 +183,12 @@ compute_status (KiosSyncEngine *self)
   if ((self->document != NULL && self->book_off != NULL) ||
       (backend != NULL && kios_sync_engine_source_is_off (self, kios_sync_backend_get_source_name (backend))))
     {
-      const char *off = backend != NULL ? kios_sync_backend_get_source_name (backend) : self->book_off;
+      gboolean    own = self->document != NULL && self->book_off != NULL;
+      const char *off = own ? self->book_off : kios_sync_backend_get_source_name (backend);
+      const char *protocol = own ? (self->book_status != NULL ? self->book_status->protocol : NULL)
+                                 : kios_sync_engine_protocol_of (backend);
 
-      status = kios_sync_status_new (backend != NULL ? kios_sync_engine_protocol_of (backend) : NULL, off,
-                                     self->document != NULL ? self->hash : NULL);
+      status = kios_sync_status_new (protocol, off, self->document != NULL ? self->hash : NULL);
       status->state = KIOS_SYNC_STATUS_OFF;
       status->detail = g_strdup ("sync through this source is switched off");
       return status;
@@ -312,7 +314,11 @@ kios_sync_engine_record (KiosSyncEngine  *self,
       g_free (book->protocol);
       book->protocol = g_strdup (protocol);
       kios_sync_status_apply (book, error, server);
-      book->pending_since = g_hash_table_contains (self->pending, hash) ? book->time : 0;
+      {
+        Pending *waiting = g_hash_table_lookup (self->pending, hash);
+
+        book->pending_since = waiting != NULL ? waiting->position->updated_at : 0;
+      }
       store_status (self, book);
       if (g_strcmp0 (hash, self->hash) == 0 && backend == kios_sync_engine_current_backend (self))
         {
@@ -379,7 +385,19 @@ kios_sync_engine_set_source_enabled (KiosSyncEngine *self,
 
   if (g_strcmp0 (source, account) == 0)
     set_string (&self->account_off, enabled ? NULL : source);
-  if (g_strcmp0 (source, book) == 0)
+  if (enabled && self->document != NULL && self->book_backend == NULL && g_strcmp0 (source, self->book_off) == 0)
+    {
+      /* The book opened while its own source was off: load it again so
+       * that it syncs through that source, not the account. */
+      g_clear_pointer (&self->book_off, g_free);
+      g_cancellable_cancel (self->book_cancellable);
+      g_clear_object (&self->book_cancellable);
+      self->book_cancellable = g_cancellable_new ();
+      self->book_serial++;
+      self->pulling = FALSE;
+      kios_sync_engine_start_book_work (self);
+    }
+  else if (g_strcmp0 (source, book) == 0)
     set_string (&self->book_off, enabled ? NULL : source);
   if (!enabled && self->in_flight_backend != NULL &&
       g_strcmp0 (kios_sync_backend_get_source_name (self->in_flight_backend), source) == 0)
