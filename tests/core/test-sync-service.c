@@ -288,6 +288,12 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 1);
   g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
   g_assert_cmpuint (f->n_changed, >, 0);
+  /* A page turn: no traffic, but the status no longer says synced. */
+  kios_sync_engine_set_position (f->engine, local, TRUE);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "pending");
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_BACKGROUND);
+  kios_sync_engine_set_position (f->engine, moved, TRUE);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
 
   status = listed (f, NULL);
   g_assert_cmpstr (state_word (status->state), ==, "synced");
@@ -336,6 +342,54 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpint (run.status, ==, 2);
   kios_test_kiosctl (&run, NULL, "sync", "log", "/nonexistent/book.epub", NULL);
   g_assert_cmpint (run.status, ==, 1);
+}
+
+/* ---- held for the reader's choice; the pull's remote in the log --------------- */
+
+static void
+test_held_for_choice (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char         *url = start_fake (f);
+  g_autoptr (KiosPosition) local = position_at (f, 2);
+  g_autoptr (KiosPosition) remote = position_at (f, 9);
+  g_autoptr (GPtrArray)    log = NULL;
+  const KiosSyncStatus    *status;
+  const KiosSyncLogEntry  *pull;
+  const char              *hash = kios_document_get_hash (f->document);
+
+  kios_fake_kosync_set_progress (f->fake, hash, remote->xpointer, remote->total_progress, "KOReader",
+                                 "OTHERDEVICE", 0);
+  add_account (f, url, PASSWORD);
+  open_window (f);
+  kios_sync_engine_open_book (f->engine, f->document, local);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_true (kios_sync_engine_get_has_remote (f->engine));
+
+  /* The banner asks: the local position waits for the answer. */
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  status = kios_sync_engine_get_status (f->engine);
+  g_assert_cmpstr (state_word (status->state), ==, "pending");
+  g_assert_cmpint (status->pending_reason, ==, KIOS_SYNC_PENDING_CHOICE);
+  g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 0);
+
+  /* Stay here: it goes at the next background, and then it is synced. */
+  kios_sync_engine_dismiss_remote (f->engine);
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_BACKGROUND);
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 1);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_NONE);
+
+  /* The pull's entry keeps what the server said. */
+  log = kios_sync_service_list_log (f->service, hash, 0, NULL);
+  g_assert_cmpuint (log->len, ==, 2);
+  pull = log->pdata[1];
+  g_assert_cmpstr (pull->direction, ==, "pull");
+  g_assert_nonnull (pull->remote);
+  g_assert_nonnull (strstr (pull->remote, "OTHERDEVICE"));
 }
 
 /* ---- failures each keep their own state, across a relaunch ---------------- */
@@ -787,6 +841,7 @@ main (int    argc,
 #define ADD(name, func, data) \
   g_test_add ("/kios/sync-service/" name, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("never-then-synced", test_never_then_synced, NULL);
+  ADD ("held-for-choice", test_held_for_choice, NULL);
   ADD ("dead-server", test_failure, GINT_TO_POINTER (CASE_DEAD));
   ADD ("wrong-password", test_failure, GINT_TO_POINTER (CASE_REFUSED));
   ADD ("hanging-server", test_failure, GINT_TO_POINTER (CASE_HANGING));

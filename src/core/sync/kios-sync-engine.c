@@ -781,11 +781,13 @@ kios_sync_engine_set_position (KiosSyncEngine     *self,
 
   if (self->document == NULL)
     return;
-  /* Only memory: a page turn never touches the network or the disk here. */
+  /* Only memory: a page turn never touches the network or the disk here.
+   * The status (in memory too) says the new position waits. */
   kios_position_free (self->position);
   self->position = kios_position_copy (position);
   if (user_turned)
     self->page_turned = TRUE;
+  kios_sync_engine_update_status (self);
 }
 
 void
@@ -883,6 +885,7 @@ kios_sync_engine_accept_remote (KiosSyncEngine *self)
   kios_sync_engine_set_remote (self, NULL, NULL);
   kios_sync_engine_set_position (self, target, FALSE);
   g_signal_emit (self, signals[SIGNAL_JUMP], 0, target);
+  kios_sync_engine_update_state (self);
 }
 
 void
@@ -898,6 +901,7 @@ kios_sync_engine_dismiss_remote (KiosSyncEngine *self)
       self->push_deferred = FALSE;
       kios_sync_engine_kick (self);
     }
+  kios_sync_engine_update_state (self);
 }
 
 void
