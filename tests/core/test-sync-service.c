@@ -262,6 +262,7 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpstr (kios_sync_engine_get_status (f->engine)->source, ==, SOURCE);
   status = listed (f, NULL);
   g_assert_cmpstr (state_word (status->state), ==, "never");
+  g_assert_cmpstr (status->server, ==, url);
   g_clear_pointer (&status, kios_sync_status_free);
   word = kiosctl_state (NULL, NULL);
   g_assert_cmpstr (word, ==, "never");

@@ -9,6 +9,7 @@
 
 #include "kios-error.h"
 #include "kios-kobo-library.h"
+#include "kios-redact.h"
 #include "kios-sync-engine-private.h"
 #include "kios-sync-source.h"
 
@@ -305,6 +306,10 @@ static void
 apply_enabled (KiosSyncStatus         *status,
                const KiosSourceRecord *record)
 {
+  /* Nothing stored yet: the server is the one configured (redacted; a URL
+   * that is itself a secret is not in the store at all). */
+  if (record != NULL && status->server == NULL && record->url != NULL)
+    status->server = kios_redact_url (record->url);
   if (record == NULL || kios_source_record_get_enabled (record))
     return;
   status->state = KIOS_SYNC_STATUS_OFF;
