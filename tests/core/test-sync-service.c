@@ -511,6 +511,48 @@ test_failure (Fixture      *f,
   g_assert_cmpstr (word, ==, expected);
 }
 
+/* ---- kiosctl's own push says the same truth ----------------------------------- */
+
+static void
+test_kiosctl_push (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autofree char     *file = kios_test_book ("persuasion.epub");
+  g_autofree char     *word = NULL;
+  g_autofree char     *error_text = NULL;
+  g_auto (KiosctlRun)  run = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject          *entry;
+
+  kios_test_kiosctl (&run, PASSWORD "\n", "source", "add", "--kind", "kosync", "--name", SOURCE, "--url",
+                     DEAD_URL, "--user", USER, "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  kios_test_kiosctl (&run, NULL, "position", file, "--set", "percent:30", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  word = kiosctl_state (file, NULL);
+  g_assert_cmpstr (word, ==, "never");
+  g_clear_pointer (&word, g_free);
+
+  kios_test_kiosctl (&run, NULL, "sync", "push", file, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  word = kiosctl_state (file, &error_text);
+  g_assert_cmpstr (word, ==, "offline");
+  g_assert_nonnull (error_text);
+  g_clear_pointer (&word, g_free);
+  word = kiosctl_state (NULL, NULL);
+  g_assert_cmpstr (word, ==, "offline");
+
+  kios_test_kiosctl (&run, NULL, "sync", "log", "--json", file, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  root = json_from_string (run.out, NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 1);
+  entry = json_array_get_object_element (json_node_get_array (root), 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "direction"), ==, "push");
+  g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "offline");
+  g_assert_cmpstr (json_object_get_string_member (entry, "protocol"), ==, "kosync");
+  g_assert_cmpstr (json_object_get_string_member (entry, "precision"), ==, "exact");
+}
+
 /* ---- off and on again ------------------------------------------------------- */
 
 static void
@@ -851,6 +893,7 @@ main (int    argc,
   ADD ("dead-server", test_failure, GINT_TO_POINTER (CASE_DEAD));
   ADD ("wrong-password", test_failure, GINT_TO_POINTER (CASE_REFUSED));
   ADD ("hanging-server", test_failure, GINT_TO_POINTER (CASE_HANGING));
+  ADD ("kiosctl-push", test_kiosctl_push, NULL);
   ADD ("enable-disable", test_enable_disable, NULL);
   ADD ("book-own-source", test_book_own_source, NULL);
   ADD ("connection-test", test_connection_test, NULL);
