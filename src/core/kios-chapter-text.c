@@ -815,6 +815,66 @@ kios_chapter_text_get_chars (KiosChapterText *self)
   return self->chars;
 }
 
+/* Whether a block element starts or ends between two text nodes. */
+static gboolean
+block_between (KiosChapterText *self,
+               int              a,
+               int              b)
+{
+  int up_a[64];
+  int n_a = 0;
+
+  for (int n = node_at (self, a)->parent; n >= 0 && n_a < (int) G_N_ELEMENTS (up_a); n = node_at (self, n)->parent)
+    up_a[n_a++] = n;
+
+  for (int n = node_at (self, b)->parent; n >= 0; n = node_at (self, n)->parent)
+    {
+      for (int i = 0; i < n_a; i++)
+        if (up_a[i] == n)
+          {
+            /* n is the common ancestor: a block below it on either side splits them. */
+            for (int j = 0; j < i; j++)
+              if (node_at (self, up_a[j])->kind == KIND_BLOCK)
+                return TRUE;
+            return FALSE;
+          }
+      if (node_at (self, n)->kind == KIND_BLOCK)
+        return TRUE;
+    }
+  return TRUE;
+}
+
+/**
+ * kios_chapter_text_breaks_before:
+ * @index: a stream index
+ *
+ * The stream drops whitespace; this tells where it was. A character starts a
+ * new word when dropped characters (spaces, hyphens) come right before it in
+ * its text node, or the previous kept character is in another block.
+ *
+ * Returns: whether a word boundary lies between index - 1 and index.
+ */
+gboolean
+kios_chapter_text_breaks_before (KiosChapterText *self,
+                                 gsize            index)
+{
+  int   node, prev;
+  Node *prev_node;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  if (index == 0 || index >= self->length)
+    return TRUE;
+  node = self->char_node[index];
+  prev = self->char_node[index - 1];
+  if (node == prev)
+    return self->char_offset[index] > self->char_offset[index - 1] + 1;
+  prev_node = node_at (self, prev);
+  if (self->char_offset[index] > 0 || self->char_offset[index - 1] + 1 < prev_node->collapsed_len)
+    return TRUE;
+  return block_between (self, prev, node);
+}
+
 static void
 prepend_step (GString    *path,
               const char *name,

@@ -36,6 +36,9 @@ KiosChapterText *kios_chapter_text_new            (const char      *xhtml,
 void             kios_chapter_text_free           (KiosChapterText *self);
 gsize            kios_chapter_text_get_length     (KiosChapterText *self);
 const gunichar  *kios_chapter_text_get_chars      (KiosChapterText *self);
+/* Whether a word boundary (dropped whitespace, a block edge) precedes index. */
+gboolean         kios_chapter_text_breaks_before  (KiosChapterText *self,
+                                                   gsize            index);
 /* The xpointer of the character at index (clamped), in the classic form. */
 char            *kios_chapter_text_get_xpointer   (KiosChapterText *self,
                                                    int              doc_fragment,

@@ -14,6 +14,7 @@
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-text-anchor.h"
+#include "kios-text-search-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -76,18 +77,22 @@ typedef enum {
   JOB_RENDER,
   JOB_PARSE_POSITION,
   JOB_NORMALIZE_POSITION,
+  JOB_SEARCH,
+  JOB_FIND_ON_PAGE,
   JOB_QUIT,
 } JobKind;
 
 typedef struct
 {
-  JobKind         kind;
-  GTask          *task;
-  KiosPageRequest request;
-  KiosPosition   *position;
-  KiosLayout      layout;
-  int             serial;
-  char           *text;
+  JobKind            kind;
+  GTask             *task;
+  KiosPageRequest    request;
+  KiosPosition      *position;
+  KiosLayout         layout;
+  int                serial;
+  char              *text;
+  KiosSearchMatcher *matcher;   /* JOB_SEARCH, JOB_FIND_ON_PAGE */
+  gboolean           first_hit; /* JOB_SEARCH: return at the first chapter with a hit */
 } Job;
 
 static void
@@ -96,6 +101,7 @@ job_free (Job *job)
   g_clear_object (&job->task);
   kios_position_free (job->position);
   g_free (job->text);
+  g_clear_pointer (&job->matcher, kios_search_matcher_unref);
   g_free (job);
 }
 
@@ -177,7 +183,8 @@ struct _Worker
   double     css_line_spacing;
   int        count_next;
   gboolean   counts_complete;
-  int        prelayout; /* a chapter to lay out while idle, or -1 */
+  int        prelayout;        /* a chapter to lay out while idle, or -1 */
+  gint64     idle_pause_until; /* a search is streaming: no idle work before this */
 };
 
 static Worker *
@@ -1902,6 +1909,152 @@ worker_parse_position (Worker     *w,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Find in book: one batch of chapters per job, so page renders queued
+ * meanwhile wait for at most one batch.                                    */
+
+/* A batch returns after this long (so results stream in), at the first
+ * chapter with a hit while the search has found nothing yet, and as soon
+ * as another job (a page render) is waiting. */
+#define SEARCH_BATCH_USEC (40 * G_TIME_SPAN_MILLISECOND)
+/* Background layout waits this long for the search's next batch. */
+#define SEARCH_IDLE_PAUSE_USEC (50 * G_TIME_SPAN_MILLISECOND)
+
+static KiosSearchBatch *
+worker_search (Worker *w,
+               Job    *job)
+{
+  KiosSearchBatch *batch = g_new0 (KiosSearchBatch, 1);
+  gint64           deadline = g_get_monotonic_time () + SEARCH_BATCH_USEC;
+  int              chapter = MAX (job->serial, 0);
+
+  batch->hits = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_search_hit_free);
+  if (w->format == KIOS_BOOK_FORMAT_EPUB)
+    worker_ensure_index (w);
+
+  for (; chapter < w->n_chapters; chapter++)
+    {
+      guint first_new = batch->hits->len;
+
+      if (chapter > job->serial &&
+          (g_get_monotonic_time () > deadline || g_async_queue_length (w->queue) > 0 ||
+           (job->first_hit && batch->hits->len > 0)))
+        break;
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (job->task)))
+        break;
+
+      if (w->format == KIOS_BOOK_FORMAT_EPUB)
+        {
+          KiosChapterText *text = NULL;
+          KiosChapterText *owned = NULL;
+
+          /* A chapter already parsed is reused; others are parsed for the
+           * search alone, not pushing the reader's chapters out of the cache. */
+          for (GList *l = w->texts.head; l != NULL && text == NULL; l = l->next)
+            if (((CachedText *) l->data)->chapter == chapter)
+              text = ((CachedText *) l->data)->text;
+          if (text == NULL && w->chapters[chapter].error == NULL)
+            {
+              const KiosSpineItem *item = kios_epub_get_spine_item (w->epub, (guint) chapter);
+              g_autoptr (GBytes)   bytes = item != NULL ? worker_read_member (w, item->href, NULL) : NULL;
+
+              if (bytes != NULL)
+                owned = text = kios_chapter_text_new (g_bytes_get_data (bytes, NULL),
+                                                      g_bytes_get_size (bytes), NULL);
+            }
+          if (text != NULL)
+            kios_search_scan_chapter_text (job->matcher, text, chapter, batch->hits);
+          g_clear_pointer (&owned, kios_chapter_text_free);
+        }
+      else
+        {
+          fz_context    *ctx = w->ctx;
+          fz_page       *page = NULL;
+          fz_stext_page *stext = NULL;
+
+          fz_var (page);
+          fz_var (stext);
+          fz_try (ctx)
+          {
+            page = fz_load_page (ctx, w->doc, chapter);
+            stext = fz_new_stext_page_from_page (ctx, page, NULL);
+            kios_search_scan_stext (job->matcher, stext, fz_bound_page (ctx, page), chapter,
+                                    batch->hits, NULL);
+          }
+          fz_always (ctx)
+          {
+            fz_drop_stext_page (ctx, stext);
+            fz_drop_page (ctx, page);
+          }
+          fz_catch (ctx)
+          {
+            g_autofree char *message = kios_mupdf_caught_message (ctx);
+
+            g_debug ("No text to search on page %d: %s", chapter, message);
+          }
+        }
+
+      for (guint i = first_new; i < batch->hits->len; i++)
+        {
+          KiosSearchHit *hit = g_ptr_array_index (batch->hits, i);
+
+          hit->chapter_title = g_strdup (worker_chapter_title (w, chapter, hit->offset));
+          if (w->format == KIOS_BOOK_FORMAT_PDF)
+            hit->total_progress = w->n_chapters > 0 ? (double) (chapter + 1) / w->n_chapters : 0;
+          else if (w->total_length > 0)
+            hit->total_progress = CLAMP ((double) (w->prefix[chapter] + hit->offset) /
+                                             (double) w->total_length,
+                                         0.0, 1.0);
+        }
+    }
+
+  batch->next_chapter = chapter;
+  batch->complete = chapter >= w->n_chapters;
+  /* The next batch is on its way: do not start laying out a chapter first. */
+  w->idle_pause_until = batch->complete ? 0 : g_get_monotonic_time () + SEARCH_IDLE_PAUSE_USEC;
+  return batch;
+}
+
+/* The highlights of every match on one page, as fractions of the page. */
+static GArray *
+worker_find_on_page (Worker *w,
+                     Job    *job)
+{
+  GArray        *rects = g_array_new (FALSE, FALSE, sizeof (KiosSearchRect));
+  fz_context    *ctx = w->ctx;
+  KiosLocation   loc = worker_clamp (w, job->request.location);
+  fz_page       *page = NULL;
+  fz_stext_page *stext = NULL;
+
+  if (w->chapters[loc.chapter].error != NULL)
+    return rects;
+
+  fz_var (page);
+  fz_var (stext);
+  fz_try (ctx)
+  {
+    if (w->format == KIOS_BOOK_FORMAT_PDF)
+      page = fz_load_page (ctx, w->doc, loc.chapter);
+    else
+      page = fz_load_chapter_page (ctx, w->doc, loc.chapter, loc.page);
+    stext = fz_new_stext_page_from_page (ctx, page, NULL);
+    kios_search_scan_stext (job->matcher, stext, fz_bound_page (ctx, page), loc.chapter,
+                            NULL, rects);
+  }
+  fz_always (ctx)
+  {
+    fz_drop_stext_page (ctx, stext);
+    fz_drop_page (ctx, page);
+  }
+  fz_catch (ctx)
+  {
+    g_autofree char *message = kios_mupdf_caught_message (ctx);
+
+    g_debug ("No text to highlight on page %d of chapter %d: %s", loc.page, loc.chapter, message);
+  }
+  return rects;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The worker loop.                                                         */
 
 static void
@@ -1976,6 +2129,19 @@ worker_run_job (Worker *w,
         }
       break;
 
+    case JOB_SEARCH:
+    case JOB_FIND_ON_PAGE:
+      if (w->doc == NULL)
+        g_task_return_new_error (job->task, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
+                                 "The book is not open");
+      else if (job->kind == JOB_SEARCH)
+        g_task_return_pointer (job->task, worker_search (w, job),
+                               (GDestroyNotify) kios_search_batch_free);
+      else
+        g_task_return_pointer (job->task, worker_find_on_page (w, job),
+                               (GDestroyNotify) g_array_unref);
+      break;
+
     case JOB_QUIT:
     default:
       g_assert_not_reached ();
@@ -1994,7 +2160,14 @@ worker_main (void *data)
       Job *job;
 
       if (worker_has_idle_work (w))
-        job = g_async_queue_try_pop (w->queue);
+        {
+          gint64 pause = w->idle_pause_until - g_get_monotonic_time ();
+
+          if (pause > 0)
+            job = g_async_queue_timeout_pop (w->queue, (guint64) pause);
+          else
+            job = g_async_queue_try_pop (w->queue);
+        }
       else
         job = g_async_queue_pop (w->queue);
 
@@ -2646,4 +2819,99 @@ kios_page_save_png (const KiosPage *page,
       return FALSE;
     }
   return TRUE;
+}
+
+/**
+ * kios_document_search_async:
+ * @matcher: what to look for
+ * @first_chapter: where this batch starts
+ * @first_hit: return as soon as a chapter had a hit (nothing found yet)
+ *
+ * Searches the book from @first_chapter on, on the document's worker, for
+ * at most a few milliseconds (at least one chapter): the caller asks for the
+ * next batch from the result's next_chapter, so page renders asked for in
+ * between go first. EPUB chapters are searched in their DOM text, PDF pages
+ * in MuPDF's text.
+ */
+void
+kios_document_search_async (KiosDocument       *self,
+                            KiosSearchMatcher  *matcher,
+                            int                 first_chapter,
+                            gboolean            first_hit,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  Job *job;
+
+  g_return_if_fail (KIOS_IS_DOCUMENT (self));
+  g_return_if_fail (matcher != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_SEARCH;
+  job->matcher = kios_search_matcher_ref (matcher);
+  job->serial = first_chapter;
+  job->first_hit = first_hit;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, kios_document_search_async);
+  push_job (self, job);
+}
+
+/* Returns: (transfer full): the batch, or NULL with error (cancelled, closed). */
+KiosSearchBatch *
+kios_document_search_finish (KiosDocument *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * kios_document_find_on_page_async:
+ *
+ * Finds every match of @matcher on the page at @location (at the current
+ * layout) and returns their rectangles (KiosSearchRect), for highlighting.
+ */
+void
+kios_document_find_on_page_async (KiosDocument       *self,
+                                  KiosSearchMatcher  *matcher,
+                                  KiosLocation        location,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  Job *job;
+
+  g_return_if_fail (KIOS_IS_DOCUMENT (self));
+  g_return_if_fail (matcher != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_FIND_ON_PAGE;
+  job->matcher = kios_search_matcher_ref (matcher);
+  job->request.location = location;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, kios_document_find_on_page_async);
+  push_job (self, job);
+}
+
+/* Returns: (transfer full) (element-type KiosSearchRect): the highlights. */
+GArray *
+kios_document_find_on_page_finish (KiosDocument *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+kios_search_batch_free (KiosSearchBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_clear_pointer (&batch->hits, g_ptr_array_unref);
+  g_free (batch);
 }

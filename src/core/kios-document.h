@@ -7,6 +7,7 @@
 
 #include "kios-epub.h"
 #include "kios-position.h"
+#include "kios-text-search.h"
 
 G_BEGIN_DECLS
 
@@ -88,6 +89,14 @@ typedef struct
                              the pixels then show an error page */
 } KiosPage;
 
+/* One batch of find-in-book results (kios_document_search_async). */
+typedef struct
+{
+  GPtrArray *hits;         /* KiosSearchHit, in reading order */
+  int        next_chapter; /* where the next batch starts */
+  gboolean   complete;     /* the whole book has been searched */
+} KiosSearchBatch;
+
 #define KIOS_TYPE_DOCUMENT (kios_document_get_type ())
 G_DECLARE_FINAL_TYPE (KiosDocument, kios_document, KIOS, DOCUMENT, GObject)
 
@@ -145,6 +154,28 @@ KiosPosition    *kios_document_normalize_position (KiosDocument      *self,
                                                    const KiosPosition *position,
                                                    GError           **error);
 
+/* Find in book: see kios-book-search.h for the streaming driver. */
+void             kios_document_search_async       (KiosDocument      *self,
+                                                   KiosSearchMatcher *matcher,
+                                                   int                first_chapter,
+                                                   gboolean           first_hit,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+KiosSearchBatch *kios_document_search_finish      (KiosDocument      *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
+void             kios_document_find_on_page_async (KiosDocument      *self,
+                                                   KiosSearchMatcher *matcher,
+                                                   KiosLocation       location,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+GArray          *kios_document_find_on_page_finish (KiosDocument     *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
+void             kios_search_batch_free           (KiosSearchBatch   *batch);
+
 void             kios_page_request_init           (KiosPageRequest   *request);
 KiosPage        *kios_page_copy                   (const KiosPage    *page);
 void             kios_page_free                   (KiosPage          *page);
@@ -154,5 +185,6 @@ gboolean         kios_page_save_png               (const KiosPage    *page,
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosPage, kios_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosSearchBatch, kios_search_batch_free)
 
 G_END_DECLS

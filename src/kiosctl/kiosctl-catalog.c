@@ -42,15 +42,20 @@ catalog_clear (Catalog *c)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Catalog, catalog_clear)
 
+/* The error table's sentence, as the app shows it; for a web page instead
+ * of the catalog, with "Did you mean …?" when …/opds is one. */
 static int
-fail_with (const char *what,
-           GError     *error)
+fail_with (const Catalog *c,
+           const char    *what,
+           GError        *error)
 {
-  g_autofree char *message = kios_redact_text (error->message);
+  g_autofree char *suggestion = NULL;
 
+  if (c != NULL && c->client != NULL && g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG))
+    suggestion = kios_opds_client_suggest_catalog (c->client, NULL, NULL);
   if (what != NULL)
-    return kiosctl_fail ("%s: %s", what, message);
-  return kiosctl_fail ("%s", message);
+    return kiosctl_fail_error_in (error, c != NULL ? c->url : NULL, "%s", what);
+  return kiosctl_fail_error (error, c != NULL ? c->url : NULL, suggestion);
 }
 
 /* A Kobo sync source, served by kiosctl-kobo.c; NULL for anything else. */
@@ -317,7 +322,7 @@ kiosctl_cmd_browse (int    argc,
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return fail_with ("cannot open the library", error);
+    return fail_with (NULL, "cannot open the library", error);
   {
     g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
 
@@ -325,11 +330,11 @@ kiosctl_cmd_browse (int    argc,
       return kiosctl_kobo_browse (kobo, href, NULL, json);
   }
   if (!open_catalog (store, name, &c, &error))
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   target = input_href (&c, href);
   feed = kios_opds_client_fetch (c.client, target, NULL, &error);
   if (feed == NULL)
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   cache_remember (&c, feed);
   print_feed (&c, feed, json, FALSE);
   return KIOSCTL_EXIT_OK;
@@ -365,7 +370,7 @@ kiosctl_cmd_search (int    argc,
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return fail_with ("cannot open the library", error);
+    return fail_with (NULL, "cannot open the library", error);
   {
     g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
 
@@ -373,10 +378,10 @@ kiosctl_cmd_search (int    argc,
       return kiosctl_kobo_browse (kobo, NULL, query, json);
   }
   if (!open_catalog (store, name, &c, &error))
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   feed = kios_opds_client_search (c.client, NULL, query, NULL, &error);
   if (feed == NULL)
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   cache_remember (&c, feed);
   print_feed (&c, feed, json, TRUE);
   return KIOSCTL_EXIT_OK;
@@ -505,7 +510,7 @@ kiosctl_cmd_download (int    argc,
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return fail_with ("cannot open the library", error);
+    return fail_with (NULL, "cannot open the library", error);
   {
     g_autoptr (KiosSourceRecord) kobo = kobo_source (store, name);
 
@@ -513,16 +518,19 @@ kiosctl_cmd_download (int    argc,
       return kiosctl_kobo_download (kobo, id, format, json);
   }
   if (!open_catalog (store, name, &c, &error))
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   entry = find_entry (&c, id, &error);
+  /* Not in what the catalog lists: kiosctl's own words, with the id. */
+  if (entry == NULL && g_str_has_prefix (error->message, "no book with the id"))
+    return kiosctl_fail ("%s", error->message);
   if (entry == NULL)
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   path = kios_opds_client_download_book (c.client, store, c.record->name, entry, format,
                                          tty && !json ? print_progress : NULL, NULL, &existing, NULL, &error);
   if (tty && !json)
     fprintf (stderr, "\n");
   if (path == NULL)
-    return fail_with ("cannot download the book", error);
+    return fail_with (&c, "cannot download the book", error);
   book = kios_library_store_get_book_by_path (store, path, NULL);
 
   if (json)
@@ -567,12 +575,12 @@ kiosctl_source_test_opds (const KiosSourceRecord *record)
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return fail_with ("cannot open the library", error);
+    return fail_with (NULL, "cannot open the library", error);
   if (!open_catalog (store, record->name, &c, &error))
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   feed = kios_opds_client_fetch (c.client, NULL, NULL, &error);
   if (feed == NULL)
-    return fail_with (NULL, error);
+    return fail_with (&c, NULL, error);
   shown = kios_redact_url (c.url);
   printf ("OK: %s answers as an OPDS %s catalog (%u entries)%s\n", shown, feed->version == 2 ? "2.0" : "1.x",
           feed->entries->len, kios_opds_client_get_realm (c.client) != NULL ? " and accepts the credentials" : "");

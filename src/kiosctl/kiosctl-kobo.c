@@ -11,6 +11,7 @@
 #include "kios-document.h"
 #include "kios-kobo-backend.h"
 #include "kios-kobo-library.h"
+#include "kios-kobo-session.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-decision.h"
@@ -25,15 +26,15 @@
  * download, and sync push/pull of books downloaded from a Kobo source.
  */
 
+/* The error table's sentence, as the app shows it (the sync URL is a
+ * secret: the server is not named). */
 static int
-fail_redacted (const char *prefix,
-               GError     *error)
+fail_described (const char *prefix,
+                GError     *error)
 {
-  g_autofree char *message = kios_redact_text (error->message);
-
   if (prefix != NULL)
-    return kiosctl_fail ("%s: %s", prefix, message);
-  return kiosctl_fail ("%s", message);
+    return kiosctl_fail_error_in (error, NULL, "%s", prefix);
+  return kiosctl_fail_error (error, NULL, NULL);
 }
 
 char *
@@ -87,10 +88,10 @@ kiosctl_source_test_kobo (const KiosSourceRecord *source)
     return kiosctl_fail ("cannot open the library: %s", error->message);
   client = kios_kobo_source_open (record, NULL, &error);
   if (client == NULL)
-    return fail_redacted (NULL, error);
+    return fail_described (NULL, error);
   /* Initialization is the side-effect-free token check (KOBO.md §2.1). */
   if (!kios_kobo_source_connect (client, store, record, NULL, &error))
-    return fail_redacted (NULL, error);
+    return fail_described (NULL, error);
   kios_library_store_flush (store, 5000);
 
   family = kios_kobo_client_get_family (client);
@@ -164,28 +165,37 @@ print_entries (GPtrArray *entries,
     }
 }
 
-/* Runs the library sync under the consent rule; returns an exit code. */
+/* The core's flow (open, connect, consent, library sync), as the shelf runs
+ * it, but strict: a failed sync fails here. Returns an exit code. */
 static int
 refresh_catalog (KiosLibraryStore *store,
                  KiosSourceRecord *record,
                  KiosKoboClient  **client_out)
 {
-  g_autoptr (KiosKoboClient)   client = NULL;
-  g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosKoboRefresh) refresh = NULL;
+  g_autoptr (GError)          error = NULL;
 
-  client = open_client (store, record, &error);
-  if (client == NULL)
-    return fail_redacted (NULL, error);
-  settings = kios_kobo_settings_parse (record->settings_json);
-  if (!kios_kobo_library_check_consent (kios_kobo_client_get_family (client), settings->library_sync, &error))
-    return kiosctl_fail ("“%s”: %s. To allow it, run “kiosctl source remove %s” and add it again with "
-                         "“kiosctl source add --kind kobo --name %s --url URL --library-sync”.",
-                         record->name, error->message, record->name, record->name);
-  if (!kios_kobo_library_sync (client, store, record, NULL, NULL, &error))
-    return fail_redacted ("the library sync failed", error);
+  refresh = kios_kobo_source_refresh (store, record, NULL, &error);
+  if (refresh == NULL)
+    return fail_described (NULL, error);
+  if (refresh->needs_consent)
+    {
+      kios_kobo_library_check_consent (refresh->family, FALSE, &error);
+      return kiosctl_fail ("“%s”: %s. To allow it, run “kiosctl source remove %s” and add it again with "
+                           "“kiosctl source add --kind kobo --name %s --url URL --library-sync”.",
+                           record->name, error->message, record->name, record->name);
+    }
+  if (refresh->failure != NULL)
+    return fail_described (refresh->connected ? "the library sync failed" : NULL, refresh->failure);
+  /* What the connect saved (family, template, catalog key) for what follows. */
+  g_free (record->settings_json);
+  record->settings_json = g_strdup (refresh->record->settings_json);
   if (client_out != NULL)
-    *client_out = g_steal_pointer (&client);
+    {
+      *client_out = kios_kobo_source_open (refresh->record, NULL, &error);
+      if (*client_out == NULL)
+        return fail_described (NULL, error);
+    }
   return KIOSCTL_EXIT_OK;
 }
 
@@ -270,12 +280,12 @@ kiosctl_kobo_download (const KiosSourceRecord *source,
     {
       client = open_client (store, record, &error);
       if (client == NULL)
-        return fail_redacted (NULL, error);
+        return fail_described (NULL, error);
     }
 
   path = kios_kobo_library_download (client, store, record->name, id, &existing, NULL, &error);
   if (path == NULL)
-    return fail_redacted ("cannot download the book", error);
+    return fail_described ("cannot download the book", error);
   book = kios_library_store_get_book_by_path (store, path, NULL);
   if (book != NULL)
     recorded = kios_library_store_get_book_meta (store, book->hash, KIOS_KOBO_META_FORMAT);

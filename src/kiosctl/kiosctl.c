@@ -29,6 +29,7 @@ typedef struct
 static const Command commands[] = {
   { "hash", kiosctl_cmd_hash, "hash FILE…  print each book's KOReader partial MD5" },
   { "info", kiosctl_cmd_info, "info [--json] FILE  format, title, authors, chapters, contents" },
+  { "find", kiosctl_cmd_find, "find [--json] FILE QUERY  find in book: each hit's place and context" },
   { "position", kiosctl_cmd_position, "position [--json] FILE [--set POS]  the saved position" },
   { "render", kiosctl_cmd_render,
     "render FILE --at POS --size WxH [--font-size PX] -o OUT.png  draw the page holding POS" },

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-book-detail.h"
+#include "kios-error-messages.h"
 
 #include "kios-catalog-view.h"
 
@@ -15,47 +16,21 @@
 #define COVER_HEIGHT 270
 #define PROGRESS_INTERVAL_MS 100
 
-/* One download, shared by the worker (progress) and the main thread (timer). */
-typedef struct
-{
-  GMutex            lock;
-  guint64           received;
-  guint64           total;
-  KiosOpdsClient   *client;
-  KiosLibraryStore *store;
-  char             *source_name;
-  KiosOpdsEntry    *entry;
-} Download;
-
-static void
-download_clear (Download *download)
-{
-  g_mutex_clear (&download->lock);
-  g_clear_pointer (&download->client, kios_opds_client_free);
-  g_clear_object (&download->store);
-  g_free (download->source_name);
-  g_clear_pointer (&download->entry, kios_opds_entry_free);
-}
-
-static void
-download_unref (Download *download)
-{
-  g_rc_box_release_full (download, (GDestroyNotify) download_clear);
-}
-
 struct _KiosBookDetail
 {
   AdwBin parent_instance;
 
   KiosLibraryStore *store;
   char             *source_name;
-  KiosOpdsClient   *client; /* handed to the download, then NULL */
+  KiosOpdsClient   *client; /* the catalog's, a reference */
   KiosOpdsEntry    *entry;
   char             *path;
   char             *error;
   GCancellable     *cancellable; /* the lookup or download of this book */
   GCancellable     *cover_cancellable;
-  Download         *download;
+  gboolean          downloading;
+  guint64           received; /* the download's progress, in the main context */
+  guint64           total;
   guint             progress_id;
   double            fraction;
 
@@ -133,7 +108,7 @@ stop (KiosBookDetail *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->progress_id, g_source_remove);
-  g_clear_pointer (&self->download, download_unref);
+  self->downloading = FALSE;
 }
 
 static void
@@ -204,32 +179,25 @@ progress_cb (guint64  received,
              guint64  total,
              gpointer user_data)
 {
-  Download *download = user_data;
+  KiosBookDetail *self = user_data; /* never called once the download is cancelled */
 
-  g_mutex_lock (&download->lock);
-  download->received = received;
-  download->total = total;
-  g_mutex_unlock (&download->lock);
+  self->received = received;
+  self->total = total;
 }
 
 static gboolean
 progress_timeout_cb (gpointer user_data)
 {
   KiosBookDetail  *self = user_data;
-  guint64          received;
-  guint64          total;
+  guint64          received = self->received;
+  guint64          total = self->total;
   g_autofree char *size = NULL;
 
-  if (self->download == NULL)
+  if (!self->downloading)
     {
       self->progress_id = 0;
       return G_SOURCE_REMOVE;
     }
-
-  g_mutex_lock (&self->download->lock);
-  received = self->download->received;
-  total = self->download->total;
-  g_mutex_unlock (&self->download->lock);
 
   size = g_format_size (received);
   if (total > 0)
@@ -252,57 +220,29 @@ progress_timeout_cb (gpointer user_data)
 }
 
 static void
-download_worker (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  Download *download = task_data;
-  GError   *error = NULL;
-  char     *path;
-  gboolean  existing = FALSE;
-
-  path = kios_opds_client_download_book (download->client, download->store, download->source_name, download->entry,
-                                         NULL, progress_cb, download, &existing, cancellable, &error);
-  if (path == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, path, g_free);
-}
-
-static void
 download_cb (GObject      *source_object,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char   *path = NULL;
+  g_autofree char   *path = kios_opds_client_download_book_finish (NULL, result, NULL, &error);
   KiosBookDetail    *self;
-  Download          *download = g_task_get_task_data (G_TASK (result));
 
-  path = g_task_propagate_pointer (G_TASK (result), &error);
-  self = KIOS_BOOK_DETAIL (source_object);
+  /* Cancelled (another book, Cancel, or the view going away): touch nothing. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* A cancelled download of the book still on screen hands its client
-       * back, so Download works again (the task keeps the view alive). */
-      if (self->client == NULL && self->entry != NULL && download->client != NULL && g_strcmp0 (self->entry->id, download->entry->id) == 0 && g_strcmp0 (self->source_name, download->source_name) == 0)
-        self->client = g_steal_pointer (&download->client);
-      return;
-    }
-
-  if (self->download != download)
     return;
 
-  /* The client goes back for another try. */
-  if (self->client == NULL)
-    self->client = g_steal_pointer (&download->client);
+  self = KIOS_BOOK_DETAIL (user_data);
   stop (self);
 
   if (path == NULL)
     {
+      g_autofree char *host = kios_error_host_from_url (kios_opds_client_get_catalog_url (self->client));
+      g_autofree char *text = kios_error_describe (error, host, NULL, NULL);
+
       g_message ("Download of %s failed: %s", self->entry->title, error->message);
-      show_error (self, error->message);
+      /* The one table's sentence (what the server sent, too large, …). */
+      show_error (self, text);
       gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));
       set_state (self, "download");
       return;
@@ -692,34 +632,24 @@ kios_book_detail_clear (KiosBookDetail *self)
 void
 kios_book_detail_download (KiosBookDetail *self)
 {
-  g_autoptr (GTask) task = NULL;
-  Download         *download;
-
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
 
-  if (self->entry == NULL || self->client == NULL || self->store == NULL || self->download != NULL)
+  if (self->entry == NULL || self->client == NULL || self->store == NULL || self->downloading)
     return;
 
   stop (self);
   show_error (self, NULL);
-  download = g_rc_box_new0 (Download);
-  g_mutex_init (&download->lock);
-  download->client = g_steal_pointer (&self->client);
-  download->store = g_object_ref (self->store);
-  download->source_name = g_strdup (self->source_name);
-  download->entry = kios_opds_entry_copy (self->entry);
-  self->download = g_rc_box_acquire (download);
+  self->downloading = TRUE;
+  self->received = 0;
+  self->total = 0;
   self->cancellable = g_cancellable_new ();
   self->fraction = 0.0;
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
   gtk_label_set_label (self->progress_label, _ ("Starting…"));
   set_state (self, "downloading");
   self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, progress_timeout_cb, self);
-
-  task = g_task_new (self, self->cancellable, download_cb, NULL);
-  g_task_set_source_tag (task, kios_book_detail_download);
-  g_task_set_task_data (task, download, (GDestroyNotify) download_unref);
-  g_task_run_in_thread (task, download_worker);
+  kios_opds_client_download_book_async (self->client, self->store, self->source_name, self->entry, NULL, progress_cb,
+                                        self, self->cancellable, download_cb, self);
 }
 
 void
@@ -727,7 +657,7 @@ kios_book_detail_cancel (KiosBookDetail *self)
 {
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
 
-  if (self->download == NULL)
+  if (!self->downloading)
     return;
 
   /* The worker stops at its next chunk and removes its temporary file. */

@@ -5,7 +5,8 @@
 
 #include "config.h"
 
-#include "kios-catalog-view.h"
+#include "kios-catalog-view-private.h"
+#include "kios-error-messages.h"
 #include "kios-kobo-shelf.h"
 
 #include "kios-paths.h"
@@ -13,10 +14,9 @@
 #include "kios-sync-source.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
-#define COVER_WIDTH 120
-#define COVER_HEIGHT 180
 /* Covers are decoded at twice their slot so they stay sharp on HiDPI screens. */
 #define COVER_DECODE_HEIGHT (COVER_HEIGHT * 2)
 #define MAX_COVER_SIZE ((gsize) 8 * 1024 * 1024)
@@ -24,62 +24,7 @@
 #define PRELOAD_DISTANCE 600.0
 #define MAX_PAGES_DEEP 64
 
-/* ---- a client shared by the workers of one source ------------------------- */
-
-/* The OPDS client is used by one thread at a time: each worker holds the lock
- * for the length of its call. */
-typedef struct
-{
-  gatomicrefcount ref;
-  GMutex          lock;
-  KiosOpdsClient *client;
-} Conn;
-
-static Conn *
-conn_new (KiosOpdsClient *client)
-{
-  Conn *conn = g_new0 (Conn, 1);
-
-  g_atomic_ref_count_init (&conn->ref);
-  g_mutex_init (&conn->lock);
-  conn->client = client;
-  return conn;
-}
-
-static Conn *
-conn_ref (Conn *conn)
-{
-  g_atomic_ref_count_inc (&conn->ref);
-  return conn;
-}
-
-static void
-conn_unref (Conn *conn)
-{
-  if (conn == NULL || !g_atomic_ref_count_dec (&conn->ref))
-    return;
-  kios_opds_client_free (conn->client);
-  g_mutex_clear (&conn->lock);
-  g_free (conn);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_unref)
-
 /* ---- the view ------------------------------------------------------------- */
-
-typedef enum {
-  OP_OPEN,   /* load the secrets, then the root */
-  OP_FETCH,  /* a page (href) */
-  OP_SEARCH, /* query through the page on screen */
-  OP_MORE,   /* the next page of the page on screen */
-} Op;
-
-typedef struct
-{
-  char         *title;
-  KiosOpdsFeed *feed;
-  gboolean      is_search;
-} Page;
 
 static void
 page_free (Page *page)
@@ -88,49 +33,6 @@ page_free (Page *page)
   kios_opds_feed_free (page->feed);
   g_free (page);
 }
-
-struct _KiosCatalogView
-{
-  AdwBin parent_instance;
-
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  char             *url;
-  char             *username;
-  char             *password;
-  Conn             *conn;               /* feeds */
-  Conn             *cover_conn;         /* covers, one after the other */
-  GCancellable     *cancellable;        /* the feed request in flight */
-  GCancellable     *source_cancellable; /* everything of this source */
-  GPtrArray        *pages;              /* Page*, the way back */
-  gboolean          busy;
-  gboolean          loading_more;
-  gboolean          asked_credentials;
-  Op                failed_op;
-  char             *failed_href;
-  char             *failed_query;
-  char             *error_message;
-  char             *next_title; /* the navigation entry being opened */
-
-  GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
-  gboolean cover_running;
-  guint    covers_idle_id;
-
-  GtkWidget         *header;
-  GtkWidget         *back_button;
-  GtkLabel          *title_label;
-  GtkSearchEntry    *search_entry;
-  GtkStack          *stack;
-  GtkScrolledWindow *scrolled;
-  GtkWidget         *nav_list;
-  GtkWidget         *books_label;
-  GtkWidget         *flow_box;
-  GtkWidget         *more_spinner;
-  AdwStatusPage     *error_page;
-  AdwStatusPage     *empty_page;
-  GtkWidget         *loading_spinner;
-  KiosKoboShelf     *kobo_shelf; /* a "kobo" source shows here instead */
-};
 
 G_DEFINE_FINAL_TYPE (KiosCatalogView, kios_catalog_view, ADW_TYPE_BIN)
 
@@ -141,10 +43,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void start_op (KiosCatalogView *self,
-                      Op               op,
-                      const char      *href,
-                      const char      *query);
 static void queue_visible_covers (KiosCatalogView *self);
 
 static Page *
@@ -157,105 +55,60 @@ current_page (KiosCatalogView *self)
 
 typedef struct
 {
-  Conn *conn;
-  char *href;
-  char *cache_path;
+  char *path;
   int   decode_height;
 } CoverJob;
 
 static void
 cover_job_free (CoverJob *job)
 {
-  g_clear_pointer (&job->conn, conn_unref);
-  g_free (job->href);
-  g_free (job->cache_path);
+  g_free (job->path);
   g_free (job);
 }
 
-static char *
-cover_cache_path (const char *href)
+/* Decodes the cached file: local work, off the main thread. */
+static void
+decode_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  g_autofree char *dir = kios_paths_cache_subdir ("covers");
-  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, href, -1);
-  g_autofree char *name = g_strconcat ("opds-", hash, ".img", NULL);
+  CoverJob             *job = task_data;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  GError               *error = NULL;
 
-  return g_build_filename (dir, name, NULL);
-}
-
-static GdkTexture *
-decode_cover (GBytes  *bytes,
-              int      height,
-              GError **error)
-{
-  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
-  g_autoptr (GdkPixbuf)    pixbuf = NULL;
-
+  if (g_task_return_error_if_cancelled (task))
+    return;
   /* Scaled while decoding: a 3000-pixel cover never sits in memory whole. */
-  pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, -1, height, TRUE, NULL, error);
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (job->path, -1, job->decode_height, TRUE, &error);
   if (pixbuf == NULL)
-    return NULL;
-
+    {
+      /* Only what decodes as an image stays in the cache. */
+      g_unlink (job->path);
+      g_task_return_error (task, error);
+      return;
+    }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  return gdk_texture_new_for_pixbuf (pixbuf);
+  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
 
 static void
-cover_worker (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+cover_fetched_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  CoverJob          *job = task_data;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree char   *contents = NULL;
-  gsize              len = 0;
-  GError            *error = NULL;
-  GdkTexture        *texture;
+  g_autoptr (GTask) task = user_data;
+  GError           *error = NULL;
+  CoverJob         *job = g_task_get_task_data (task);
 
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  /* Here, not on the main thread: finding the cache may create its folder. */
-  job->cache_path = cover_cache_path (job->href);
-
-  /* The disk cache first: a catalog seen before shows its covers offline. */
-  if (g_file_get_contents (job->cache_path, &contents, &len, NULL) && len > 0)
-    {
-      g_autoptr (GBytes) cached = g_bytes_new_take (g_steal_pointer (&contents), len);
-
-      texture = decode_cover (cached, job->decode_height, NULL);
-      if (texture != NULL)
-        {
-          g_task_return_pointer (task, texture, g_object_unref);
-          return;
-        }
-    }
-
-  g_mutex_lock (&job->conn->lock);
-  bytes = kios_opds_client_fetch_image (job->conn->client, job->href, MAX_COVER_SIZE, cancellable, &error);
-  g_mutex_unlock (&job->conn->lock);
-  if (bytes == NULL)
+  job->path = kios_opds_client_fetch_cover_finish (NULL, result, &error);
+  if (job->path == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-
-  texture = decode_cover (bytes, job->decode_height, &error);
-  if (texture == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  /* Only what decodes as an image goes to the cache. */
-  if (!g_file_set_contents (job->cache_path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-    {
-      g_debug ("Could not cache a cover: %s", error->message);
-      g_clear_error (&error);
-    }
-
-  g_task_return_pointer (task, texture, g_object_unref);
+  g_task_run_in_thread (task, decode_worker);
 }
 
 static void run_next_cover (KiosCatalogView *self);
@@ -295,27 +148,18 @@ cover_cb (GObject      *source_object,
 static void
 run_next_cover (KiosCatalogView *self)
 {
-  g_autoptr (GTask) task = NULL;
-  GtkWidget        *card;
-  CoverJob         *job;
+  GtkWidget *card;
 
-  if (self->cover_running || self->cover_conn == NULL)
+  if (self->cover_running || self->client == NULL)
     return;
 
   card = g_queue_pop_head (&self->cover_queue);
   if (card == NULL)
     return;
 
-  job = g_new0 (CoverJob, 1);
-  job->conn = conn_ref (self->cover_conn);
-  job->href = g_strdup (g_object_get_data (G_OBJECT (card), "cover-href"));
-  job->decode_height = COVER_DECODE_HEIGHT;
-
   self->cover_running = TRUE;
-  task = g_task_new (self, self->source_cancellable, cover_cb, card);
-  g_task_set_source_tag (task, run_next_cover);
-  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  g_task_run_in_thread (task, cover_worker);
+  kios_catalog_view_load_cover_async (self, g_object_get_data (G_OBJECT (card), "cover-href"), COVER_DECODE_HEIGHT,
+                                      self->source_cancellable, cover_cb, card);
 }
 
 static void
@@ -324,7 +168,7 @@ queue_visible_covers (KiosCatalogView *self)
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
   double         visible_height = gtk_adjustment_get_page_size (adjustment);
 
-  if (self->cover_conn == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
+  if (self->client == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
     return;
 
   /* Only the cards on screen or close to it ask for their cover. */
@@ -398,137 +242,6 @@ kios_catalog_entry_cover_href (const KiosOpdsEntry *entry,
   return href;
 }
 
-static char *
-join_authors (const KiosOpdsEntry *entry)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  for (guint i = 0; i < entry->authors->len && i < 3; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
-  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
-}
-
-static char *
-series_text (const KiosOpdsEntry *entry)
-{
-  if (entry->series == NULL)
-    return NULL;
-  if (entry->series_index >= 0)
-    /* Translators: a book's series and its number in it, e.g. "Discworld · 3". */
-    return g_strdup_printf (_ ("%s · %g"), entry->series, entry->series_index);
-  return g_strdup (entry->series);
-}
-
-static GtkWidget *
-create_placeholder (const char *title)
-{
-  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *icon;
-  GtkWidget *label;
-
-  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (placeholder, "book-cover");
-  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
-  icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_widget_set_opacity (icon, 0.7);
-  gtk_widget_set_margin_top (icon, 24);
-  gtk_box_append (GTK_BOX (placeholder), icon);
-  label = gtk_label_new (title);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
-  gtk_box_append (GTK_BOX (placeholder), label);
-  return placeholder;
-}
-
-static GtkWidget *
-create_book_card (const KiosOpdsEntry *entry,
-                  guint                index)
-{
-  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
-  GtkWidget       *placeholder = create_placeholder (entry->title);
-  GtkWidget       *title;
-  GtkWidget       *label;
-  g_autofree char *authors = join_authors (entry);
-  g_autofree char *series = series_text (entry);
-  const char      *cover_href = kios_catalog_entry_cover_href (entry, TRUE);
-
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  gtk_widget_set_size_request (box, COVER_WIDTH, -1);
-
-  gtk_widget_set_halign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), placeholder);
-  gtk_widget_set_margin_bottom (overlay, 6);
-  gtk_box_append (GTK_BOX (box), overlay);
-
-  title = gtk_label_new (entry->title);
-  gtk_widget_set_name (title, "title");
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (title), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 12);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_box_append (GTK_BOX (box), title);
-
-  label = gtk_label_new (authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (box), label);
-
-  if (series != NULL)
-    {
-      label = gtk_label_new (series);
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, entry->title, -1);
-  gtk_widget_set_tooltip_text (box, entry->title);
-  g_object_set_data (G_OBJECT (box), "entry-index", GUINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (box), "cover", cover);
-  g_object_set_data (G_OBJECT (box), "placeholder", placeholder);
-  if (cover_href != NULL)
-    g_object_set_data_full (G_OBJECT (box), "cover-href", g_strdup (cover_href), g_free);
-  return box;
-}
-
-static GtkWidget *
-create_navigation_row (const KiosOpdsEntry *entry,
-                       guint                index)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  /* Titles come from the server: never markup. */
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), entry->title);
-  if (entry->summary != NULL && *entry->summary != '\0')
-    {
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), entry->summary);
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
-    }
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  g_object_set_data (G_OBJECT (row), "entry-index", GUINT_TO_POINTER (index));
-  return row;
-}
-
 static void
 clear_container (GtkWidget *container)
 {
@@ -559,12 +272,12 @@ append_entries (KiosCatalogView *self,
       /* Navigation or book is decided per entry, not by the feed's kind. */
       if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
         {
-          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), create_navigation_row (entry, i));
+          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), kios_catalog_create_navigation_row (entry, i));
           any_nav = TRUE;
         }
       else
         {
-          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), create_book_card (entry, i));
+          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), kios_catalog_create_book_card (entry, i));
           any_book = TRUE;
         }
     }
@@ -614,165 +327,124 @@ show_current_page (KiosCatalogView *self)
   gtk_stack_set_visible_child_name (self->stack, "entries");
 }
 
-static void
-show_error (KiosCatalogView *self,
-            const GError    *error)
+void
+kios_catalog_view_show_error (KiosCatalogView *self,
+                              const GError    *error)
 {
+  g_autofree char *host = NULL;
+  const char      *url = self->client != NULL   ? kios_opds_client_get_catalog_url (self->client)
+                         : self->source != NULL ? self->source->url
+                                                : NULL;
+
+  if (self->last_error != error)
+    {
+      g_clear_error (&self->last_error);
+      self->last_error = g_error_copy (error);
+    }
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
   g_message ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
     adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
-  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK))
+  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || error->domain == KIOS_HTTP_ERROR)
     adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
   else
     adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
-  adw_status_page_set_description (self->error_page, error->message);
+  /* The one table's sentence: never the core's English or libcurl's. */
+  host = url != NULL ? kios_error_host_from_url (url) : NULL;
+  g_free (self->error_text);
+  self->error_text = kios_error_describe (error, host, self->suggestion, NULL);
+  adw_status_page_set_description (self->error_page, self->error_text);
   gtk_widget_set_visible (self->back_button, self->pages->len > 0);
   gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+static void
+suggest_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *url = kios_opds_client_suggest_catalog_finish (NULL, result, &error);
+  KiosCatalogView   *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_CATALOG_VIEW (user_data);
+  if (url == NULL || self->last_error == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") != 0)
+    return;
+  g_free (self->suggestion);
+  self->suggestion = g_steal_pointer (&url);
+  kios_catalog_view_show_error (self, self->last_error);
 }
 
 /* ---- requests ------------------------------------------------------------- */
 
 typedef struct
 {
-  Op                op;
-  Conn             *conn;   /* NULL for OP_OPEN */
-  KiosSourceRecord *source; /* OP_OPEN */
-  char             *href;
-  char             *query;
-  char             *title; /* OP_FETCH: the entry's title, nullable */
-  KiosOpdsFeed     *from;  /* OP_SEARCH: a light copy of the page's search links */
-  /* results */
-  char           *url;
-  char           *username;
-  char           *password;
-  KiosOpdsClient *client; /* OP_OPEN */
-  KiosOpdsFeed   *feed;
-  char           *realm;
-  GError         *error;
-} Job;
+  KiosCatalogView *self; /* not a reference: read only when not cancelled */
+  Op               op;
+  char            *href;
+  char            *query;
+  char            *title; /* OP_FETCH: the entry's title, nullable */
+} Request;
 
 static void
-job_free (Job *job)
+request_free (Request *request)
 {
-  g_clear_pointer (&job->conn, conn_unref);
-  g_clear_pointer (&job->source, kios_source_record_free);
-  g_free (job->href);
-  g_free (job->query);
-  g_free (job->title);
-  g_clear_pointer (&job->from, kios_opds_feed_free);
-  g_free (job->url);
-  g_free (job->username);
-  g_free (job->password);
-  g_clear_pointer (&job->client, kios_opds_client_free);
-  g_clear_pointer (&job->feed, kios_opds_feed_free);
-  g_free (job->realm);
-  g_clear_error (&job->error);
-  g_free (job);
+  g_free (request->href);
+  g_free (request->query);
+  g_free (request->title);
+  g_free (request);
 }
 
-static void
-job_worker (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  Job *job = task_data;
-
-  if (job->op == OP_OPEN)
-    {
-      if (!kios_sync_source_load (job->source, &job->url, &job->username, &job->password, cancellable, &job->error))
-        {
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-      job->client = kios_opds_client_new (job->url, job->username, job->password);
-      job->feed = kios_opds_client_fetch (job->client, NULL, cancellable, &job->error);
-      if (kios_opds_client_get_realm (job->client) != NULL)
-        job->realm = g_strdup (kios_opds_client_get_realm (job->client));
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  g_mutex_lock (&job->conn->lock);
-  if (job->op == OP_SEARCH)
-    job->feed = kios_opds_client_search (job->conn->client, job->from, job->query, cancellable, &job->error);
-  else
-    job->feed = kios_opds_client_fetch (job->conn->client, job->href, cancellable, &job->error);
-  if (kios_opds_client_get_realm (job->conn->client) != NULL)
-    job->realm = g_strdup (kios_opds_client_get_realm (job->conn->client));
-  g_mutex_unlock (&job->conn->lock);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void ask_credentials (KiosCatalogView *self,
-                             const char      *realm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
-job_cb (GObject      *source_object,
-        GAsyncResult *result,
-        gpointer      user_data)
+op_done (Request      *request,
+         KiosOpdsFeed *feed_,
+         const char   *realm,
+         GError       *error)
 {
-  Job             *job = g_task_get_task_data (G_TASK (result));
-  GCancellable    *cancellable = g_task_get_cancellable (G_TASK (result));
-  KiosCatalogView *self;
+  KiosCatalogView         *self = request->self;
+  g_autoptr (KiosOpdsFeed) feed = feed_;
 
-  /* The worker always returns TRUE: the outcome is in the job. */
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || g_cancellable_is_cancelled (cancellable))
-    return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
   self->busy = FALSE;
   self->loading_more = FALSE;
   gtk_widget_set_visible (self->more_spinner, FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
 
-  if (job->op == OP_OPEN && job->client != NULL)
+  if (feed == NULL)
     {
-      /* The client that opened the root knows the auth scheme: keep it. */
-      g_clear_pointer (&self->conn, conn_unref);
-      g_clear_pointer (&self->cover_conn, conn_unref);
-      self->conn = conn_new (g_steal_pointer (&job->client));
-      self->cover_conn = conn_new (kios_opds_client_new (job->url, job->username, job->password));
-      g_free (self->url);
-      g_free (self->username);
-      g_free (self->password);
-      self->url = g_steal_pointer (&job->url);
-      self->username = g_steal_pointer (&job->username);
-      self->password = g_steal_pointer (&job->password);
-    }
-
-  if (job->feed == NULL)
-    {
-      if (job->error == NULL)
-        job->error = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent nothing");
-      if (job->op == OP_MORE)
+      if (request->op == OP_MORE)
         {
           /* The pages already shown stay; a toast-like line would be noise. */
-          g_message ("Next page: %s", job->error->message);
+          g_message ("Next page: %s", error->message);
           return;
         }
-      self->failed_op = job->op;
+      self->failed_op = request->op;
       g_free (self->failed_href);
-      self->failed_href = g_strdup (job->href);
+      self->failed_href = g_strdup (request->href);
       g_free (self->failed_query);
-      self->failed_query = g_strdup (job->query);
+      self->failed_query = g_strdup (request->query);
 
       /* A 401 asks for credentials once, naming the realm. */
-      if (g_error_matches (job->error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL)
+      if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH) && !self->asked_credentials && self->store != NULL && self->client != NULL)
         {
           self->asked_credentials = TRUE;
-          show_error (self, job->error);
-          ask_credentials (self, job->realm);
+          kios_catalog_view_show_error (self, error);
+          kios_catalog_view_ask_credentials (self, realm);
           return;
         }
-      show_error (self, job->error);
+      kios_catalog_view_show_error (self, error);
+      /* A web page answered: perhaps the catalog is at …/opds. */
+      if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG) && self->client != NULL && self->cancellable != NULL)
+        kios_opds_client_suggest_catalog_async (self->client, self->cancellable, suggest_cb, self);
       return;
     }
 
-  if (job->op == OP_MORE)
+  if (request->op == OP_MORE)
     {
       Page *page = current_page (self);
       guint first;
@@ -780,12 +452,12 @@ job_cb (GObject      *source_object,
       if (page == NULL)
         return;
       first = page->feed->entries->len;
-      for (guint i = 0; i < job->feed->entries->len && page->feed->entries->len < KIOS_OPDS_MAX_ENTRIES; i++)
-        g_ptr_array_add (page->feed->entries, g_steal_pointer (&job->feed->entries->pdata[i]));
+      for (guint i = 0; i < feed->entries->len && page->feed->entries->len < KIOS_OPDS_MAX_ENTRIES; i++)
+        g_ptr_array_add (page->feed->entries, g_steal_pointer (&feed->entries->pdata[i]));
       g_free (page->feed->next_href);
       /* A server that links a page to itself (or sends nothing new) ends the paging. */
-      page->feed->next_href = job->feed->entries->len > 0 && g_strcmp0 (job->feed->next_href, job->href) != 0
-                                  ? g_strdup (job->feed->next_href)
+      page->feed->next_href = feed->entries->len > 0 && g_strcmp0 (feed->next_href, request->href) != 0
+                                  ? g_strdup (feed->next_href)
                                   : NULL;
       append_entries (self, first);
       return;
@@ -794,20 +466,20 @@ job_cb (GObject      *source_object,
   {
     Page *page = g_new0 (Page, 1);
 
-    if (job->op == OP_SEARCH)
+    if (request->op == OP_SEARCH)
       /* Translators: the title of a catalog search's results; %s is what was searched. */
-      page->title = g_strdup_printf (_ ("Results for “%s”"), job->query);
-    else if (job->op == OP_OPEN)
+      page->title = g_strdup_printf (_ ("Results for “%s”"), request->query);
+    else if (request->op == OP_OPEN)
       page->title = g_strdup (self->source->name);
-    else if (job->title != NULL)
-      page->title = g_strdup (job->title);
-    else if (job->feed->title != NULL && *job->feed->title != '\0')
-      page->title = g_strdup (job->feed->title);
+    else if (request->title != NULL)
+      page->title = g_strdup (request->title);
+    else if (feed->title != NULL && *feed->title != '\0')
+      page->title = g_strdup (feed->title);
     else
-      page->title = g_strdup (job->query != NULL ? job->query : self->source->name);
-    page->feed = g_steal_pointer (&job->feed);
-    page->is_search = job->op == OP_SEARCH;
-    if (job->op == OP_OPEN)
+      page->title = g_strdup (request->query != NULL ? request->query : self->source->name);
+    page->feed = g_steal_pointer (&feed);
+    page->is_search = request->op == OP_SEARCH;
+    if (request->op == OP_OPEN)
       g_ptr_array_set_size (self->pages, 0);
     /* The way back is bounded: the oldest pages drop off. */
     if (self->pages->len >= MAX_PAGES_DEEP)
@@ -818,15 +490,58 @@ job_cb (GObject      *source_object,
 }
 
 static void
-start_op (KiosCatalogView *self,
-          Op               op,
-          const char      *href,
-          const char      *query)
+open_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  Job              *job;
+  g_autoptr (Request)        request = user_data;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *realm = NULL;
+  KiosOpdsFeed              *root = NULL;
+  g_autoptr (KiosOpdsClient) client = kios_opds_source_open_finish (result, &root, &realm, &error);
 
-  if (self->source == NULL || (op != OP_OPEN && self->conn == NULL))
+  /* Cancelled: the view may be gone, touch nothing. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (client != NULL)
+    {
+      /* The client that opened the root knows the auth scheme: keep it. */
+      g_clear_pointer (&request->self->client, kios_opds_client_free);
+      request->self->client = g_steal_pointer (&client);
+    }
+  op_done (request, root, realm, error);
+}
+
+static void
+feed_cb (GObject      *source_object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (Request) request = user_data;
+  g_autoptr (GError)  error = NULL;
+  KiosOpdsFeed       *feed;
+  g_autofree char    *realm = NULL;
+
+  if (request->op == OP_SEARCH)
+    feed = kios_opds_client_search_finish (NULL, result, &error);
+  else
+    feed = kios_opds_client_fetch_finish (NULL, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (feed == NULL && request->self->client != NULL)
+    realm = kios_opds_client_dup_realm (request->self->client);
+  op_done (request, feed, realm, error);
+}
+
+void
+kios_catalog_view_start_op (KiosCatalogView *self,
+                            Op               op,
+                            const char      *href,
+                            const char      *query)
+{
+  Request *request;
+
+  if (self->source == NULL || (op != OP_OPEN && self->client == NULL))
     return;
   /* The Kobo shelf does its own requests. */
   if (g_strcmp0 (self->source->kind, "kobo") == 0)
@@ -838,25 +553,15 @@ start_op (KiosCatalogView *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  job = g_new0 (Job, 1);
-  job->op = op;
-  job->href = g_strdup (href);
-  job->query = g_strdup (query);
+  g_clear_pointer (&self->suggestion, g_free);
+  request = g_new0 (Request, 1);
+  request->self = self;
+  request->op = op;
+  request->href = g_strdup (href);
+  request->query = g_strdup (query);
   if (op == OP_FETCH)
-    job->title = g_steal_pointer (&self->next_title);
+    request->title = g_steal_pointer (&self->next_title);
   g_clear_pointer (&self->next_title, g_free);
-  if (op == OP_OPEN)
-    job->source = kios_source_record_copy (self->source);
-  else
-    job->conn = conn_ref (self->conn);
-  if (op == OP_SEARCH && current_page (self) != NULL)
-    {
-      const KiosOpdsFeed *feed = current_page (self)->feed;
-
-      job->from = kios_opds_feed_new_empty (feed->base_url);
-      job->from->search_template = g_strdup (feed->search_template);
-      job->from->opensearch_href = g_strdup (feed->opensearch_href);
-    }
 
   self->busy = TRUE;
   if (op == OP_MORE)
@@ -870,10 +575,13 @@ start_op (KiosCatalogView *self,
       gtk_stack_set_visible_child_name (self->stack, "loading");
     }
 
-  task = g_task_new (self, self->cancellable, job_cb, NULL);
-  g_task_set_source_tag (task, start_op);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_worker);
+  if (op == OP_OPEN)
+    kios_opds_source_open_async (self->source, self->cancellable, open_cb, request);
+  else if (op == OP_SEARCH)
+    kios_opds_client_search_async (self->client, current_page (self) != NULL ? current_page (self)->feed : NULL,
+                                   query, self->cancellable, feed_cb, request);
+  else
+    kios_opds_client_fetch_async (self->client, href, self->cancellable, feed_cb, request);
 }
 
 static void
@@ -887,162 +595,13 @@ maybe_load_more (KiosCatalogView *self)
 
   /* Near the end (or a first page too short to scroll): the next page. */
   if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
-    start_op (self, OP_MORE, page->feed->next_href, NULL);
+    kios_catalog_view_start_op (self, OP_MORE, page->feed->next_href, NULL);
 }
 
 static void
 adjustment_changed_cb (KiosCatalogView *self)
 {
   schedule_covers (self);
-}
-
-/* ---- credentials ---------------------------------------------------------- */
-
-typedef struct
-{
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  char             *url;
-  char             *username;
-  char             *password;
-} SaveJob;
-
-static void
-save_job_free (SaveJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->source, kios_source_record_free);
-  g_free (job->url);
-  g_free (job->username);
-  g_free (job->password);
-  g_free (job);
-}
-
-static void
-save_credentials_worker (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError  *error = NULL;
-
-  g_free (job->source->auth);
-  job->source->auth = g_strdup ("basic");
-  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error) || !kios_library_store_update_source (job->store, job->source, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-save_credentials_cb (GObject      *source_object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-  KiosCatalogView   *self;
-  SaveJob           *job = g_task_get_task_data (G_TASK (result));
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
-  if (error != NULL)
-    {
-      show_error (self, error);
-      return;
-    }
-
-  kios_source_record_free (self->source);
-  self->source = kios_source_record_copy (job->source);
-  start_op (self, OP_OPEN, NULL, NULL);
-}
-
-static void
-credentials_response_cb (AdwMessageDialog *dialog,
-                         const char       *response,
-                         gpointer          user_data)
-{
-  KiosCatalogView  *self = KIOS_CATALOG_VIEW (user_data);
-  GtkEditable      *user_row = g_object_get_data (G_OBJECT (dialog), "username");
-  GtkEditable      *password_row = g_object_get_data (G_OBJECT (dialog), "password");
-  g_autoptr (GTask) task = NULL;
-  SaveJob          *job;
-
-  if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->url == NULL)
-    return;
-
-  job = g_new0 (SaveJob, 1);
-  job->store = g_object_ref (self->store);
-  job->source = kios_source_record_copy (self->source);
-  job->url = g_strdup (self->url);
-  job->username = g_strdup (gtk_editable_get_text (user_row));
-  job->password = g_strdup (gtk_editable_get_text (password_row));
-
-  gtk_stack_set_visible_child_name (self->stack, "loading");
-  task = g_task_new (self, self->source_cancellable, save_credentials_cb, NULL);
-  g_task_set_source_tag (task, credentials_response_cb);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_credentials_worker);
-}
-
-static void
-credentials_changed_cb (AdwMessageDialog *dialog)
-{
-  GtkEditable *user_row = g_object_get_data (G_OBJECT (dialog), "username");
-  GtkEditable *password_row = g_object_get_data (G_OBJECT (dialog), "password");
-
-  adw_message_dialog_set_response_enabled (dialog, "sign-in",
-                                           *gtk_editable_get_text (user_row) != '\0' && *gtk_editable_get_text (password_row) != '\0');
-}
-
-static void
-ask_credentials (KiosCatalogView *self,
-                 const char      *realm)
-{
-  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget       *dialog;
-  GtkWidget       *list;
-  GtkWidget       *user_row;
-  GtkWidget       *password_row;
-  g_autofree char *body = NULL;
-
-  if (realm != NULL && *realm != '\0')
-    /* Translators: %s is the realm the server names when it asks for a password. */
-    body = g_strdup_printf (_ ("The server asks for a user name and password for “%s”."), realm);
-  else
-    body = g_strdup (_ ("The server asks for a user name and password."));
-
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Sign In"), body);
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  user_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (user_row), _ ("User Name"));
-  gtk_editable_set_text (GTK_EDITABLE (user_row), self->username != NULL ? self->username : "");
-  gtk_list_box_append (GTK_LIST_BOX (list), user_row);
-  password_row = adw_password_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password_row), _ ("Password"));
-  gtk_list_box_append (GTK_LIST_BOX (list), password_row);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
-  g_object_set_data (G_OBJECT (dialog), "username", user_row);
-  g_object_set_data (G_OBJECT (dialog), "password", password_row);
-
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _ ("_Cancel"),
-                                    "sign-in", _ ("_Sign In"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-in", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign-in");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect_swapped (user_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
-  g_signal_connect_swapped (password_row, "changed", G_CALLBACK (credentials_changed_cb), dialog);
-  credentials_changed_cb (ADW_MESSAGE_DIALOG (dialog));
-  g_signal_connect_object (dialog, "response", G_CALLBACK (credentials_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- signals from the widgets ---------------------------------------------- */
@@ -1066,7 +625,7 @@ activate_index (KiosCatalogView *self,
            * server's feed title ("calibre Library :: By Title"). */
           g_free (self->next_title);
           self->next_title = g_strdup (entry->title);
-          start_op (self, OP_FETCH, entry->navigation_href, NULL);
+          kios_catalog_view_start_op (self, OP_FETCH, entry->navigation_href, NULL);
         }
       return;
     }
@@ -1164,8 +723,7 @@ stop_everything (KiosCatalogView *self)
   self->cover_running = FALSE;
   self->busy = FALSE;
   self->loading_more = FALSE;
-  g_clear_pointer (&self->conn, conn_unref);
-  g_clear_pointer (&self->cover_conn, conn_unref);
+  g_clear_pointer (&self->client, kios_opds_client_free);
 }
 
 static void
@@ -1194,12 +752,12 @@ kios_catalog_view_finalize (GObject *object)
 {
   KiosCatalogView *self = KIOS_CATALOG_VIEW (object);
 
-  g_free (self->url);
-  g_free (self->username);
-  g_free (self->password);
   g_free (self->failed_href);
   g_free (self->failed_query);
   g_free (self->error_message);
+  g_free (self->error_text);
+  g_clear_error (&self->last_error);
+  g_free (self->suggestion);
   g_free (self->next_title);
 
   G_OBJECT_CLASS (kios_catalog_view_parent_class)->finalize (object);
@@ -1241,6 +799,7 @@ kios_catalog_view_init (KiosCatalogView *self)
   GtkWidget     *clamp;
   GtkWidget     *content;
   GtkWidget     *retry;
+  GtkWidget     *cancel;
   GtkWidget     *loading;
   GtkAdjustment *adjustment;
 
@@ -1290,8 +849,15 @@ kios_catalog_view_init (KiosCatalogView *self)
   gtk_widget_set_size_request (self->loading_spinner, 32, 32);
   gtk_widget_set_halign (self->loading_spinner, GTK_ALIGN_CENTER);
   gtk_widget_set_valign (self->loading_spinner, GTK_ALIGN_CENTER);
-  gtk_widget_set_vexpand (self->loading_spinner, TRUE);
+  gtk_widget_set_valign (loading, GTK_ALIGN_CENTER);
+  gtk_box_set_spacing (GTK_BOX (loading), 18);
   gtk_box_append (GTK_BOX (loading), self->loading_spinner);
+  /* A server that hangs must not hold the view: Cancel stops the wait. */
+  cancel = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (cancel, "pill");
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (kios_catalog_view_cancel), self);
+  gtk_box_append (GTK_BOX (loading), cancel);
   gtk_stack_add_named (self->stack, loading, "loading");
 
   /* The entries: navigation as a boxed list, books as a grid. */
@@ -1389,10 +955,10 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
   stop_everything (self);
   g_clear_pointer (&self->source, kios_source_record_free);
   g_ptr_array_set_size (self->pages, 0);
-  g_clear_pointer (&self->url, g_free);
-  g_clear_pointer (&self->username, g_free);
-  g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->error_text, g_free);
+  g_clear_error (&self->last_error);
+  g_clear_pointer (&self->suggestion, g_free);
   self->asked_credentials = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   show_current_page (self);
@@ -1416,7 +982,7 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
     }
   self->source_cancellable = g_cancellable_new ();
   gtk_label_set_label (self->title_label, source->name);
-  start_op (self, OP_OPEN, NULL, NULL);
+  kios_catalog_view_start_op (self, OP_OPEN, NULL, NULL);
 }
 
 const char *
@@ -1432,9 +998,7 @@ kios_catalog_view_new_client (KiosCatalogView *self)
 {
   g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
 
-  if (self->url == NULL)
-    return NULL;
-  return kios_opds_client_new (self->url, self->username, self->password);
+  return self->client != NULL ? kios_opds_client_ref (self->client) : NULL;
 }
 
 gboolean
@@ -1484,7 +1048,7 @@ kios_catalog_view_search (KiosCatalogView *self,
   g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
   g_return_if_fail (query != NULL);
 
-  start_op (self, OP_SEARCH, NULL, query);
+  kios_catalog_view_start_op (self, OP_SEARCH, NULL, query);
 }
 
 void
@@ -1494,10 +1058,10 @@ kios_catalog_view_retry (KiosCatalogView *self)
 
   if (self->source == NULL)
     return;
-  if (self->conn == NULL || self->failed_op == OP_OPEN)
-    start_op (self, OP_OPEN, NULL, NULL);
+  if (self->client == NULL || self->failed_op == OP_OPEN)
+    kios_catalog_view_start_op (self, OP_OPEN, NULL, NULL);
   else
-    start_op (self, self->failed_op, self->failed_href, self->failed_query);
+    kios_catalog_view_start_op (self, self->failed_op, self->failed_href, self->failed_query);
 }
 
 const char *
@@ -1571,19 +1135,18 @@ kios_catalog_view_load_cover_async (KiosCatalogView    *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kios_catalog_view_load_cover_async);
-  if (self->cover_conn == NULL)
+  if (self->client == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "No catalog is open");
       return;
     }
 
-  /* The same cache as the grid; the covers' client is shared under its lock. */
+  /* The same cache as the grid: fetched by the core, decoded here. */
   job = g_new0 (CoverJob, 1);
-  job->conn = conn_ref (self->cover_conn);
-  job->href = g_strdup (href);
   job->decode_height = MAX (height, 1);
   g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  g_task_run_in_thread (task, cover_worker);
+  kios_opds_client_fetch_cover_async (self->client, href, MAX_COVER_SIZE, cancellable, cover_fetched_cb,
+                                      g_steal_pointer (&task));
 }
 
 GdkTexture *
@@ -1596,6 +1159,42 @@ kios_catalog_view_load_cover_finish (KiosCatalogView *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_catalog_view_load_cover_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+kios_catalog_view_cancel (KiosCatalogView *self)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  if (!self->busy)
+    return;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->busy = FALSE;
+  self->loading_more = FALSE;
+  gtk_widget_set_visible (self->more_spinner, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
+  if (current_page (self) != NULL)
+    {
+      show_current_page (self);
+      return;
+    }
+  /* Nothing loaded yet: say so, with Retry. */
+  g_clear_pointer (&self->error_message, g_free);
+  g_free (self->error_text);
+  self->error_text = g_strdup (_ ("Stopped before the catalog answered."));
+  adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
+  adw_status_page_set_description (self->error_page, self->error_text);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+const char *
+kios_catalog_view_get_error_text (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return self->error_text;
 }
 
 const char *

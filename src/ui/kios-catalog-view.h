@@ -71,6 +71,10 @@ GdkTexture       *kios_catalog_view_load_cover_finish (KiosCatalogView  *self,
                                                        GAsyncResult     *result,
                                                        GError          **error);
 const char       *kios_catalog_view_get_error_message (KiosCatalogView  *self);
+/* The sentence on the error page (from the one error table). */
+const char       *kios_catalog_view_get_error_text    (KiosCatalogView  *self);
+/* Stops the page loading (the loading page's Cancel). */
+void              kios_catalog_view_cancel            (KiosCatalogView  *self);
 /* clang-format on */
 
 G_END_DECLS

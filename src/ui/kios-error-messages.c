@@ -7,6 +7,7 @@
 
 #include "kios-error-messages.h"
 
+#include "kios-book-importer.h"
 #include "kios-error.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -173,6 +174,23 @@ static const Row rows[] = {
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_document_error_quark, ANY_CODE,
     NULL, N_("The book could not be read."),
+    KIOS_ERROR_ACTION_NONE, FALSE },
+
+  /* A downloaded book that is not one. */
+  { kios_import_error_quark, KIOS_IMPORT_ERROR_WEB_PAGE,
+    N_("{host} sent a web page, perhaps a login or error page, instead of the book. Check that the account may download books."),
+    N_("The server sent a web page, perhaps a login or error page, instead of the book. Check that the account may download books."),
+    KIOS_ERROR_ACTION_RETRY, FALSE },
+  { kios_import_error_quark, KIOS_IMPORT_ERROR_NOT_A_BOOK,
+    N_("{host} sent a file that is not an EPUB or PDF book. Try another format of the book."),
+    N_("The server sent a file that is not an EPUB or PDF book. Try another format of the book."),
+    KIOS_ERROR_ACTION_NONE, FALSE },
+  { kios_import_error_quark, KIOS_IMPORT_ERROR_DAMAGED,
+    N_("{host} sent a damaged book that cannot be opened. Try again, or try another format."),
+    N_("The server sent a damaged book that cannot be opened. Try again, or try another format."),
+    KIOS_ERROR_ACTION_RETRY, FALSE },
+  { kios_import_error_quark, KIOS_IMPORT_ERROR_DRM,
+    NULL, N_("The book is protected by DRM. Kios can only open books without copy protection."),
     KIOS_ERROR_ACTION_NONE, FALSE },
 
   /* Files and sockets, as GIO reports them. */

@@ -8,7 +8,8 @@
 #include "kios-kobo-shelf.h"
 
 #include "kios-catalog-view.h"
-#include "kios-kobo-library.h"
+#include "kios-error-messages.h"
+#include "kios-kobo-session.h"
 #include "kios-redact.h"
 #include "kios-window.h"
 
@@ -28,9 +29,11 @@ struct _KiosKoboShelf
   KiosSourceRecord *source;
   GCancellable     *cancellable;          /* this source's work */
   GCancellable     *download_cancellable; /* the detail page's download */
-  guint             generation;           /* bumped per source: late covers are dropped */
   gboolean          busy;
   gboolean          covers_running;
+  gboolean          covers_fetching;
+  guint             covers_decoding;
+  char             *downloading_id;
   guint             n_covers_fetched;
   guint             n_covers_shown;
   char             *message;
@@ -96,156 +99,29 @@ consent_text (KiosKoboFamily family)
   return g_strdup (family == KIOS_KOBO_FAMILY_GRIMMORY
                        ? _ ("Grimmory and BookLore mark reading positions as delivered for the whole account. "
                             "If Kios lists this library, a Kobo e-reader signed in with the same account can "
-                            "miss positions. Kios lists it only if you allow it in the source’s settings; best "
+                            "miss positions. Kios lists it only if you allow it; best "
                             "with a separate server user for Kios.")
                        : _ ("Calibre-Web and Calibre-Web-Automated hand each book to only one device per "
                             "account. If Kios lists this library, a Kobo e-reader signed in with the same "
-                            "account will not receive those books. Kios lists it only if you allow it in the "
-                            "source’s settings; best with a separate server user for Kios."));
-}
-
-/* ---- opening a source ----------------------------------------------------- */
-
-typedef struct
-{
-  KiosLibraryStore *store;
-  KiosSourceRecord *record;
-} OpenJob;
-
-typedef struct
-{
-  GPtrArray        *entries;
-  KiosSourceRecord *record; /* with the settings the connect saved */
-  KiosKoboFamily    family;
-  gboolean          no_consent;
-  char             *warning; /* the sync failed, the stored catalog shows */
-} OpenResult;
-
-static void
-open_job_free (OpenJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->record, kios_source_record_free);
-  g_free (job);
-}
-
-static void
-open_result_free (OpenResult *result)
-{
-  g_clear_pointer (&result->entries, g_ptr_array_unref);
-  g_clear_pointer (&result->record, kios_source_record_free);
-  g_free (result->warning);
-  g_free (result);
-}
-
-static void
-open_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  OpenJob                     *job = task_data;
-  OpenResult                  *result = g_new0 (OpenResult, 1);
-  g_autoptr (KiosKoboClient)   client = NULL;
-  g_autoptr (KiosKoboSettings) settings = NULL;
-  g_autoptr (GError)           failure = NULL;
-  GError                      *error = NULL;
-
-  /* The store's record, not the caller's copy: an older copy lacks the
-   * catalog key the first connect drew, and would draw another one (an empty
-   * catalog, and on CW/CWA books already delivered would never list again). */
-  result->record = kios_library_store_get_source (job->store, job->record->name, NULL);
-  if (result->record == NULL)
-    result->record = kios_source_record_copy (job->record);
-  client = kios_kobo_source_open (result->record, cancellable, &error);
-  if (client == NULL)
-    {
-      open_result_free (result);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (!kios_kobo_source_connect (client, job->store, result->record, cancellable, &failure) && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      open_result_free (result);
-      g_task_return_error (task, g_steal_pointer (&failure));
-      return;
-    }
-
-  settings = kios_kobo_settings_parse (result->record->settings_json);
-  result->family = settings->family;
-  /* The consent rule: without it, never a v1/library/sync. */
-  if (!kios_kobo_library_check_consent (settings->family, settings->library_sync, NULL))
-    {
-      result->no_consent = TRUE;
-      g_task_return_pointer (task, result, (GDestroyNotify) open_result_free);
-      return;
-    }
-
-  if (failure == NULL && !kios_kobo_library_sync (client, job->store, result->record, NULL, cancellable, &failure) && g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      open_result_free (result);
-      g_task_return_error (task, g_steal_pointer (&failure));
-      return;
-    }
-
-  result->entries = kios_kobo_catalog_list (job->store, result->record->name);
-  if (failure != NULL)
-    {
-      if (result->entries == NULL || result->entries->len == 0)
-        {
-          open_result_free (result);
-          g_task_return_error (task, g_steal_pointer (&failure));
-          return;
-        }
-      result->warning = kios_redact_text (failure->message);
-    }
-  g_task_return_pointer (task, result, (GDestroyNotify) open_result_free);
+                            "account will not receive those books. Kios lists it only if you allow it; best with a "
+                            "separate server user for Kios."));
 }
 
 /* ---- covers --------------------------------------------------------------- */
 
 typedef struct
 {
-  KiosKoboShelf    *shelf; /* a ref, dropped on the main thread */
-  KiosSourceRecord *record;
-  GPtrArray        *cover_ids; /* char *, by card index; NULL: no cover */
-  guint             generation;
-} CoversJob;
-
-typedef struct
-{
-  KiosKoboShelf *shelf;
-  guint          generation;
-  guint          index;
-  char          *cover_id;
-  GdkTexture    *texture;
-  gboolean       fetched;
-} CoverDone;
-
-static gboolean
-nothing_idle (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
+  guint index;
+  char *cover_id;
+  char *path;
+} CoverJob;
 
 static void
-covers_job_free (CoversJob *job)
+cover_job_free (CoverJob *job)
 {
-  g_clear_pointer (&job->record, kios_source_record_free);
-  g_clear_pointer (&job->cover_ids, g_ptr_array_unref);
-  /* The last ref of a widget must go on the main thread. */
-  g_idle_add_full (G_PRIORITY_DEFAULT, nothing_idle, job->shelf, g_object_unref);
+  g_free (job->cover_id);
+  g_free (job->path);
   g_free (job);
-}
-
-static void
-cover_done_free (CoverDone *done)
-{
-  g_clear_object (&done->shelf);
-  g_free (done->cover_id);
-  g_clear_object (&done->texture);
-  g_free (done);
 }
 
 static void
@@ -256,67 +132,71 @@ set_card_texture (GtkWidget  *card,
   gtk_widget_set_visible (g_object_get_data (G_OBJECT (card), "placeholder"), FALSE);
 }
 
-static gboolean
-cover_done_idle (gpointer data)
-{
-  CoverDone     *done = data;
-  KiosKoboShelf *self = done->shelf;
-
-  if (done->generation != self->generation || done->index >= self->cards->len)
-    return G_SOURCE_REMOVE;
-  if (done->fetched)
-    self->n_covers_fetched++;
-  if (done->texture != NULL)
-    {
-      g_hash_table_replace (self->textures, g_strdup (done->cover_id), g_object_ref (done->texture));
-      set_card_texture (g_ptr_array_index (self->cards, done->index), done->texture);
-      self->n_covers_shown++;
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static GdkTexture *
-decode_cover (const char *path)
-{
-  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file_at_scale (path, -1, COVER_DECODE_HEIGHT, TRUE, NULL);
-
-  return pixbuf != NULL ? gdk_texture_new_for_pixbuf (pixbuf) : NULL;
-}
-
 static void
-covers_worker (GTask        *task,
+update_covers_running (KiosKoboShelf *self)
+{
+  self->covers_running = self->covers_fetching || self->covers_decoding > 0;
+}
+
+/* Decoding a cached file: local work, off the main thread all the same. */
+static void
+decode_worker (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  CoversJob                 *job = task_data;
-  g_autoptr (KiosKoboClient) client = kios_kobo_source_open (job->record, cancellable, NULL);
+  CoverJob             *job = task_data;
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file_at_scale (job->path, -1, COVER_DECODE_HEIGHT, TRUE, NULL);
 
-  /* One by one, each shown as it arrives: a big shelf fills in gradually. */
-  for (guint i = 0; client != NULL && i < job->cover_ids->len; i++)
+  if (pixbuf == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not an image");
+  else
+    g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
+}
+
+static void
+decode_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  KiosKoboShelf         *self;
+  CoverJob              *job;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_KOBO_SHELF (source_object);
+  job = g_task_get_task_data (G_TASK (result));
+  self->covers_decoding--;
+  if (texture != NULL && job->index < self->cards->len)
     {
-      KiosKoboEntry    entry = { 0 };
-      g_autofree char *path = NULL;
-      CoverDone       *done;
-
-      if (g_cancellable_is_cancelled (cancellable))
-        break;
-      if (g_ptr_array_index (job->cover_ids, i) == NULL)
-        continue;
-      entry.cover_image_id = g_ptr_array_index (job->cover_ids, i);
-      path = kios_kobo_library_fetch_cover (client, &entry, cancellable, NULL);
-      if (path == NULL)
-        continue;
-      done = g_new0 (CoverDone, 1);
-      done->shelf = g_object_ref (job->shelf);
-      done->generation = job->generation;
-      done->index = i;
-      done->cover_id = g_strdup (entry.cover_image_id);
-      done->fetched = TRUE;
-      done->texture = decode_cover (path);
-      g_idle_add_full (G_PRIORITY_DEFAULT, cover_done_idle, done, (GDestroyNotify) cover_done_free);
+      g_hash_table_replace (self->textures, g_strdup (job->cover_id), g_object_ref (texture));
+      set_card_texture (g_ptr_array_index (self->cards, job->index), texture);
+      self->n_covers_shown++;
     }
-  g_task_return_boolean (task, TRUE);
+  update_covers_running (self);
+}
+
+/* A cover landed in the cache (in the main context, never after a cancel). */
+static void
+cover_fetched_cb (guint       index,
+                  const char *cover_id,
+                  const char *path,
+                  gpointer    user_data)
+{
+  KiosKoboShelf    *self = user_data;
+  g_autoptr (GTask) task = g_task_new (self, self->cancellable, decode_cb, NULL);
+  CoverJob         *job = g_new0 (CoverJob, 1);
+
+  self->n_covers_fetched++;
+  self->covers_decoding++;
+  job->index = index;
+  job->cover_id = g_strdup (cover_id);
+  job->path = g_strdup (path);
+  g_task_set_source_tag (task, cover_fetched_cb);
+  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
+  g_task_run_in_thread (task, decode_worker);
 }
 
 static void
@@ -324,25 +204,23 @@ covers_cb (GObject      *source_object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  KiosKoboShelf *self = KIOS_KOBO_SHELF (source_object);
-  CoversJob     *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  KiosKoboShelf     *self;
 
-  /* After the last cover_done_idle: both are default-priority idles in order. */
-  if (job->generation == self->generation)
-    self->covers_running = FALSE;
+  kios_kobo_source_fetch_covers_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_KOBO_SHELF (user_data);
+  self->covers_fetching = FALSE;
+  update_covers_running (self);
 }
 
 static void
 start_covers (KiosKoboShelf *self)
 {
-  g_autoptr (GTask) task = NULL;
-  CoversJob        *job = g_new0 (CoversJob, 1);
-  gboolean          wanted = FALSE;
+  g_autoptr (GPtrArray) cover_ids = g_ptr_array_new_with_free_func (g_free);
+  gboolean              wanted = FALSE;
 
-  job->shelf = g_object_ref (self);
-  job->record = kios_source_record_copy (self->source);
-  job->generation = self->generation;
-  job->cover_ids = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < self->entries->len; i++)
     {
       KiosKoboEntry *entry = g_ptr_array_index (self->entries, i);
@@ -356,19 +234,15 @@ start_covers (KiosKoboShelf *self)
           self->n_covers_shown++;
         }
       wanted |= known == NULL && entry->cover_image_id != NULL;
-      g_ptr_array_add (job->cover_ids, known == NULL ? g_strdup (entry->cover_image_id) : NULL);
+      g_ptr_array_add (cover_ids, known == NULL ? g_strdup (entry->cover_image_id) : NULL);
     }
   if (!wanted)
-    {
-      covers_job_free (job);
-      return;
-    }
+    return;
 
-  self->covers_running = TRUE;
-  task = g_task_new (self, self->cancellable, covers_cb, NULL);
-  g_task_set_source_tag (task, start_covers);
-  g_task_set_task_data (task, job, (GDestroyNotify) covers_job_free);
-  g_task_run_in_thread (task, covers_worker);
+  self->covers_fetching = TRUE;
+  update_covers_running (self);
+  kios_kobo_source_fetch_covers_async (self->source, cover_ids, cover_fetched_cb, self, self->cancellable,
+                                       covers_cb, self);
 }
 
 /* ---- the grid ------------------------------------------------------------- */
@@ -469,41 +343,43 @@ set_busy (KiosKoboShelf *self,
 }
 
 static void
-open_cb (GObject      *source_object,
-         GAsyncResult *res,
-         gpointer      user_data)
+refresh_cb (GObject      *source_object,
+            GAsyncResult *res,
+            gpointer      user_data)
 {
-  g_autoptr (GError) error = NULL;
-  OpenResult        *result;
-  KiosKoboShelf     *self;
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosKoboRefresh) result = kios_kobo_source_refresh_finish (res, &error);
+  KiosKoboShelf              *self;
 
-  result = g_task_propagate_pointer (G_TASK (res), &error);
+  /* Cancelled: the shelf may be gone, touch nothing. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = KIOS_KOBO_SHELF (source_object);
+  self = KIOS_KOBO_SHELF (user_data);
   set_busy (self, FALSE);
   g_clear_pointer (&self->message, g_free);
   if (result == NULL)
     {
-      self->message = kios_redact_text (error->message);
+      g_message ("Kobo shelf %s: %s", self->source->name, error->message);
+      self->message = kios_error_describe (error, NULL, NULL, NULL);
       adw_status_page_set_description (self->error_page, self->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
     }
 
-  /* Keep what the connect learnt (family, template) for later workers. */
+  /* Keep what the connect learnt (family, template) for later work. */
   kios_source_record_free (self->source);
   self->source = g_steal_pointer (&result->record);
   gtk_label_set_label (self->subtitle_label,
-                       result->family != KIOS_KOBO_FAMILY_UNKNOWN ? kios_kobo_family_describe (result->family) : "");
+                       result->connected && result->family != KIOS_KOBO_FAMILY_UNKNOWN
+                           ? kios_kobo_family_describe (result->family)
+                           : "");
 
-  if (result->no_consent)
+  if (result->needs_consent)
     {
       self->message = consent_text (result->family);
       adw_status_page_set_description (self->consent_page, self->message);
       gtk_stack_set_visible_child_name (self->stack, "consent");
-      open_result_free (result);
       return;
     }
 
@@ -519,12 +395,18 @@ open_cb (GObject      *source_object,
       gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), card);
       g_ptr_array_add (self->cards, card);
     }
-  if (result->warning != NULL)
-    self->message = g_strdup (result->warning);
+  if (result->failure != NULL)
+    {
+      /* The last sync failed: the books shown are the ones stored. */
+      g_autofree char *why = kios_error_describe (result->failure, NULL, NULL, NULL);
+
+      g_message ("Kobo shelf %s: %s", self->source->name, result->warning);
+      /* Translators: %s says why the Kobo shelf could not be synced. */
+      self->message = g_strdup_printf (_ ("Showing the books from the last sync. %s"), why);
+    }
   gtk_label_set_label (self->warning_label, self->message != NULL ? self->message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->warning_label), self->message != NULL);
   gtk_stack_set_visible_child_name (self->stack, self->entries->len > 0 ? "books" : "empty");
-  open_result_free (result);
   start_covers (self);
 }
 
@@ -537,8 +419,9 @@ stop_everything (KiosKoboShelf *self)
   if (self->download_cancellable != NULL)
     g_cancellable_cancel (self->download_cancellable);
   g_clear_object (&self->download_cancellable);
-  self->generation++;
   self->covers_running = FALSE;
+  self->covers_fetching = FALSE;
+  self->covers_decoding = 0;
   self->n_covers_fetched = 0;
   self->n_covers_shown = 0;
   self->detail_index = -1;
@@ -563,57 +446,10 @@ show_detail_state (KiosKoboShelf *self,
 {
   self->detail_state = state;
   gtk_widget_set_visible (self->detail_spinner, g_str_equal (state, "downloading"));
-  gtk_widget_set_sensitive (self->detail_button, !g_str_equal (state, "downloading"));
-  gtk_button_set_label (GTK_BUTTON (self->detail_button),
-                        g_str_equal (state, "read") ? _ ("_Read") : _ ("_Download"));
-}
-
-typedef struct
-{
-  KiosLibraryStore *store;
-  KiosSourceRecord *record;
-  char             *entitlement_id;
-  char             *hash; /* out: the downloaded book's */
-} DownloadJob;
-
-static void
-download_job_free (DownloadJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->record, kios_source_record_free);
-  g_free (job->entitlement_id);
-  g_free (job->hash);
-  g_free (job);
-}
-
-static void
-download_worker (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  DownloadJob               *job = task_data;
-  g_autoptr (KiosKoboClient) client = NULL;
-  GError                    *error = NULL;
-  char                      *path;
-
-  client = kios_kobo_source_open (job->record, cancellable, &error);
-  path = client != NULL ? kios_kobo_library_download (client, job->store, job->record->name, job->entitlement_id,
-                                                      NULL, cancellable, &error)
-                        : NULL;
-  if (path == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  /* The shelf marks the book as downloaded by the hash the library gave it. */
-  {
-    g_autoptr (KiosBookRecord) book = kios_library_store_get_book_by_path (job->store, path, NULL);
-
-    if (book != NULL)
-      job->hash = g_strdup (book->hash);
-  }
-  g_task_return_pointer (task, path, g_free);
+  /* A download can take minutes: the button cancels it meanwhile. */
+  gtk_button_set_label (GTK_BUTTON (self->detail_button), g_str_equal (state, "downloading") ? _ ("_Cancel")
+                                                          : g_str_equal (state, "read")      ? _ ("_Read")
+                                                                                             : _ ("_Download"));
 }
 
 static void
@@ -636,20 +472,19 @@ download_cb (GObject      *source_object,
              gpointer      user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char   *path = NULL;
+  g_autofree char   *hash = NULL;
+  g_autofree char   *path = kios_kobo_source_download_finish (result, &hash, NULL, &error);
   KiosKoboShelf     *self;
-  DownloadJob       *job;
   KiosKoboEntry     *entry;
 
-  path = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = KIOS_KOBO_SHELF (source_object);
+  self = KIOS_KOBO_SHELF (user_data);
   g_clear_object (&self->download_cancellable);
   if (path == NULL)
     {
-      g_autofree char *shown = kios_redact_text (error->message);
+      g_autofree char *shown = kios_error_describe (error, NULL, NULL, NULL);
 
       gtk_label_set_label (self->detail_error, shown);
       gtk_widget_set_visible (GTK_WIDGET (self->detail_error), TRUE);
@@ -661,11 +496,10 @@ download_cb (GObject      *source_object,
   g_free (self->book_path);
   self->book_path = g_steal_pointer (&path);
   show_detail_state (self, "read");
-  job = g_task_get_task_data (G_TASK (result));
   entry = detail_entry (self);
-  if (entry != NULL && entry->hash == NULL && job->hash != NULL && g_strcmp0 (entry->id, job->entitlement_id) == 0)
+  if (entry != NULL && entry->hash == NULL && hash != NULL && g_strcmp0 (entry->id, self->downloading_id) == 0)
     {
-      entry->hash = g_strdup (job->hash);
+      entry->hash = g_strdup (hash);
       gtk_box_append (GTK_BOX (g_ptr_array_index (self->cards, self->detail_index)), small_label (_ ("Downloaded"), FALSE));
     }
   if (self->read_after_download)
@@ -676,9 +510,22 @@ download_cb (GObject      *source_object,
 }
 
 static void
+cancel_download (KiosKoboShelf *self)
+{
+  if (self->download_cancellable != NULL)
+    g_cancellable_cancel (self->download_cancellable);
+  g_clear_object (&self->download_cancellable);
+  self->read_after_download = FALSE;
+  if (self->detail_state != NULL && g_str_equal (self->detail_state, "downloading"))
+    show_detail_state (self, "download");
+}
+
+static void
 detail_button_clicked_cb (KiosKoboShelf *self)
 {
-  if (g_strcmp0 (self->detail_state, "read") == 0)
+  if (g_strcmp0 (self->detail_state, "downloading") == 0)
+    kios_kobo_shelf_cancel (self);
+  else if (g_strcmp0 (self->detail_state, "read") == 0)
     kios_kobo_shelf_read (self);
   else
     kios_kobo_shelf_download (self);
@@ -687,9 +534,7 @@ detail_button_clicked_cb (KiosKoboShelf *self)
 static void
 back_clicked_cb (KiosKoboShelf *self)
 {
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
+  cancel_download (self);
   self->detail_index = -1;
   gtk_stack_set_visible_child_name (self->stack, self->entries->len > 0 ? "books" : "empty");
 }
@@ -731,6 +576,7 @@ kios_kobo_shelf_finalize (GObject *object)
   g_clear_pointer (&self->cards, g_ptr_array_unref);
   g_free (self->message);
   g_free (self->book_path);
+  g_free (self->downloading_id);
 
   G_OBJECT_CLASS (kios_kobo_shelf_parent_class)->finalize (object);
 }
@@ -854,6 +700,8 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   GtkWidget *content;
   GtkWidget *loading;
   GtkWidget *spinner;
+  GtkWidget *cancel;
+  GtkWidget *allow;
 
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
   self->cards = g_ptr_array_new ();
@@ -897,9 +745,15 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   gtk_spinner_start (GTK_SPINNER (spinner));
   gtk_widget_set_size_request (spinner, 32, 32);
   gtk_widget_set_halign (spinner, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
-  gtk_widget_set_vexpand (spinner, TRUE);
+  gtk_widget_set_valign (loading, GTK_ALIGN_CENTER);
+  gtk_box_set_spacing (GTK_BOX (loading), 18);
   gtk_box_append (GTK_BOX (loading), spinner);
+  /* Initialization may wait a minute on the Kobo store behind the server. */
+  cancel = gtk_button_new_with_mnemonic (_ ("_Cancel"));
+  gtk_widget_set_halign (cancel, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (cancel, "pill");
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (kios_kobo_shelf_cancel), self);
+  gtk_box_append (GTK_BOX (loading), cancel);
   gtk_stack_add_named (self->stack, loading, "loading");
 
   scrolled = gtk_scrolled_window_new ();
@@ -939,6 +793,12 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
 
   self->consent_page = ADW_STATUS_PAGE (status_page ("dialog-information-symbolic",
                                                      _ ("The Library Is Not Listed")));
+  /* The question, answered here: listing is the user's choice. */
+  allow = gtk_button_new_with_mnemonic (_ ("_List the Library Anyway"));
+  gtk_widget_set_halign (allow, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (allow, "pill");
+  g_signal_connect_swapped (allow, "clicked", G_CALLBACK (kios_kobo_shelf_allow_library), self);
+  adw_status_page_set_child (self->consent_page, allow);
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->consent_page), "consent");
 
   self->error_page = ADW_STATUS_PAGE (status_page ("dialog-warning-symbolic", _ ("Could Not Load the Kobo Shelf")));
@@ -1003,9 +863,6 @@ kios_kobo_shelf_get_source_name (KiosKoboShelf *self)
 void
 kios_kobo_shelf_reload (KiosKoboShelf *self)
 {
-  g_autoptr (GTask) task = NULL;
-  OpenJob          *job;
-
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
   if (self->source == NULL || self->store == NULL)
@@ -1014,21 +871,73 @@ kios_kobo_shelf_reload (KiosKoboShelf *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  self->generation++;
   self->covers_running = FALSE;
+  self->covers_fetching = FALSE;
+  self->covers_decoding = 0;
   self->n_covers_fetched = 0;
   self->n_covers_shown = 0;
   self->detail_index = -1;
   set_busy (self, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "loading");
+  kios_kobo_source_refresh_async (self->store, self->source, self->cancellable, refresh_cb, self);
+}
 
-  job = g_new0 (OpenJob, 1);
-  job->store = g_object_ref (self->store);
-  job->record = kios_source_record_copy (self->source);
-  task = g_task_new (self, self->cancellable, open_cb, NULL);
-  g_task_set_source_tag (task, kios_kobo_shelf_reload);
-  g_task_set_task_data (task, job, (GDestroyNotify) open_job_free);
-  g_task_run_in_thread (task, open_worker);
+static void
+consent_saved_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  KiosKoboShelf     *self;
+
+  if (!kios_kobo_source_set_consent_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_KOBO_SHELF (user_data);
+  set_busy (self, FALSE);
+  if (error != NULL)
+    {
+      g_clear_pointer (&self->message, g_free);
+      self->message = kios_error_describe (error, NULL, NULL, NULL);
+      adw_status_page_set_description (self->error_page, self->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+  kios_kobo_shelf_reload (self);
+}
+
+void
+kios_kobo_shelf_allow_library (KiosKoboShelf *self)
+{
+  g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
+
+  if (self->source == NULL || self->store == NULL || self->busy)
+    return;
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  set_busy (self, TRUE);
+  kios_kobo_source_set_consent_async (self->store, self->source, TRUE, self->cancellable, consent_saved_cb, self);
+}
+
+void
+kios_kobo_shelf_cancel (KiosKoboShelf *self)
+{
+  g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
+
+  if (self->download_cancellable != NULL)
+    {
+      cancel_download (self);
+      return;
+    }
+  if (!self->busy)
+    return;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  set_busy (self, FALSE);
+  g_clear_pointer (&self->message, g_free);
+  self->message = g_strdup (_ ("Stopped. Sync again to load the shelf."));
+  adw_status_page_set_description (self->error_page, self->message);
+  gtk_stack_set_visible_child_name (self->stack, "error");
 }
 
 const char *
@@ -1136,9 +1045,7 @@ kios_kobo_shelf_activate_book (KiosKoboShelf *self,
 void
 kios_kobo_shelf_download (KiosKoboShelf *self)
 {
-  g_autoptr (GTask) task = NULL;
-  KiosKoboEntry    *entry;
-  DownloadJob      *job;
+  KiosKoboEntry *entry;
 
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
@@ -1148,14 +1055,10 @@ kios_kobo_shelf_download (KiosKoboShelf *self)
   gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
   show_detail_state (self, "downloading");
   self->download_cancellable = g_cancellable_new ();
-  job = g_new0 (DownloadJob, 1);
-  job->store = g_object_ref (self->store);
-  job->record = kios_source_record_copy (self->source);
-  job->entitlement_id = g_strdup (entry->id);
-  task = g_task_new (self, self->download_cancellable, download_cb, NULL);
-  g_task_set_source_tag (task, kios_kobo_shelf_download);
-  g_task_set_task_data (task, job, (GDestroyNotify) download_job_free);
-  g_task_run_in_thread (task, download_worker);
+  g_free (self->downloading_id);
+  self->downloading_id = g_strdup (entry->id);
+  kios_kobo_source_download_async (self->store, self->source, entry->id, self->download_cancellable, download_cb,
+                                   self);
 }
 
 void

@@ -35,6 +35,10 @@ void           kios_kobo_shelf_set_source        (KiosKoboShelf          *self,
                                                   const KiosSourceRecord *source);
 const char    *kios_kobo_shelf_get_source_name   (KiosKoboShelf          *self);
 void           kios_kobo_shelf_reload            (KiosKoboShelf          *self);
+/* The consent question answered yes: recorded in the source, then listed. */
+void           kios_kobo_shelf_allow_library     (KiosKoboShelf          *self);
+/* Stops the shelf's load, or the detail page's download (its Cancel buttons). */
+void           kios_kobo_shelf_cancel            (KiosKoboShelf          *self);
 /* "none", "loading", "books", "empty", "consent", "error", "detail". */
 const char    *kios_kobo_shelf_get_visible_page  (KiosKoboShelf          *self);
 gboolean       kios_kobo_shelf_is_busy           (KiosKoboShelf          *self);

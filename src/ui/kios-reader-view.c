@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "kios-reader-view.h"
+#include "kios-reader-view-private.h"
 
 #include "kios-contents-sidebar.h"
 #include "kios-epub.h"
@@ -13,139 +13,6 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-
-/* Resizes are laid out again once the window has been still this long. */
-#define LAYOUT_DEBOUNCE_MS 150
-/* Readable line length: the text column never gets wider than this many em. */
-#define MAX_LINE_EM 40.0
-#define MIN_FONT_SIZE 8.0
-#define MAX_FONT_SIZE 48.0
-#define DEFAULT_FONT_SIZE 18.0
-#define FONT_STEP 2.0
-#define MIN_ZOOM 0.25
-#define MAX_ZOOM 4.0
-#define ZOOM_STEP 1.25
-/* A wheel notch scrolls a tall PDF page this far (CSS px). */
-#define WHEEL_PIXELS 64.0
-/* Touchpad deltas in surface pixels: this much makes one page turn. */
-#define SWIPE_PIXELS 80.0
-/* A pause this long in a stream of scroll events ends a touchpad gesture. */
-#define SCROLL_GESTURE_GAP (250 * G_TIME_SPAN_MILLISECOND)
-#define SWIPE_MIN_VELOCITY 250.0
-/* The contents sidebar: its width, and the narrowest view it sits beside
- * the page in (narrower views show it over the page). */
-#define SIDEBAR_WIDTH 300
-#define SIDEBAR_DOCK_MIN 760
-/* A first page slower than this gets a spinner (a huge chapter being laid out). */
-#define SPINNER_DELAY_MS 250
-
-typedef enum {
-  SLOT_SHOW = 0, /* the page to put on screen */
-  SLOT_NEXT,     /* pre-rendering the page after it */
-  SLOT_PREV,     /* pre-rendering the page before it */
-  N_SLOTS
-} Slot;
-
-typedef enum {
-  SHOW_RESTORE,  /* opening the book: nothing to save */
-  SHOW_RELAYOUT, /* the same words at a new layout: nothing to save */
-  SHOW_REFRESH,  /* the same page again (colours, size, page count) */
-  SHOW_USER,     /* the reader went somewhere: save, "user-turned-page" */
-  SHOW_JUMP,     /* go_to_position: save, no "user-turned-page" */
-} ShowReason;
-
-/* A rendered page and its texture. */
-typedef struct
-{
-  KiosPage   *page;
-  GdkTexture *texture; /* NULL when the pixels were unusable */
-} Sheet;
-
-/* What the SHOW slot was asked for, kept so it can be asked again with new
- * render parameters when the theme or the size changes while it is in flight. */
-typedef struct
-{
-  gboolean            valid;
-  KiosPageRequestKind kind;
-  KiosLocation        location;
-  KiosPosition       *position;
-  int                 toc_index;
-  ShowReason          reason;
-  KiosPosition       *save; /* JUMP: the position to save */
-} ShowSpec;
-
-typedef struct
-{
-  GWeakRef      self; /* a late answer must not keep a closed view alive */
-  Slot          slot;
-  guint         serial;
-  guint         render_serial;
-  ShowReason    reason;
-  KiosPosition *save;
-} RenderCall;
-
-typedef struct
-{
-  graphene_rect_t box;            /* where the page goes (CSS px), the EPUB text block */
-  double          header_y;       /* vertical centre of the chapter title */
-  double          footer_y;       /* vertical centre of the page label */
-  double          content_height; /* the widget minus the progress bar */
-} Geometry;
-
-struct _KiosReaderView
-{
-  GtkWidget parent_instance;
-
-  KiosDocument     *document;
-  KiosLibraryStore *store;
-  GtkWidget        *progress_bar;
-  GtkWidget        *status_page;
-  GtkWidget        *sidebar;
-  GtkWidget        *spinner;
-  GCancellable     *slot_cancellable[N_SLOTS];
-
-  Sheet        *current;
-  Sheet        *next;
-  Sheet        *prev;
-  KiosPosition *position; /* of the page on screen */
-  KiosPosition *anchor;   /* the words kept on screen across relayouts */
-  char         *chapter_title;
-  char         *page_label;
-  char         *theme;
-  ShowSpec      show_spec;
-
-  KiosLayout      layout;
-  graphene_rect_t render_box;
-  int             render_scale;
-  guint           slot_serial[N_SLOTS];
-  guint           render_serial;
-  guint           layout_timeout_id;
-  guint           spinner_timeout_id;
-  gulong          n_pages_handler;
-  gulong          marks_handler;
-  gulong          dark_handler;
-
-  double      progress;
-  double      font_size;
-  double      margin;
-  double      line_spacing;
-  double      pdf_zoom;
-  KiosFitMode pdf_fit;
-  guint32     foreground;
-  guint32     background;
-  int         toc_index;
-  int         queued_turn;
-  double      scroll_y;
-  double      scroll_accum;
-  gint64      last_scroll_time;
-
-  guint have_geometry : 1;
-  guint have_layout : 1;
-  guint scroll_latched : 1;
-  guint show_bottom : 1;
-  guint render_dirty : 1; /* zoom or fit changed: render again */
-  guint contents_visible : 1;
-};
 
 G_DEFINE_FINAL_TYPE (KiosReaderView, kios_reader_view, GTK_TYPE_WIDGET)
 
@@ -178,9 +45,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void turn (KiosReaderView *self,
-                  int             direction);
-
 /* KiosPosition has no GType in core (core stays GObject-light); the view
  * registers one under its own name so it cannot clash with a later one. */
 static GType
@@ -198,56 +62,10 @@ position_boxed_get_type (void)
   return type;
 }
 
-static void
-sheet_free (Sheet *sheet)
-{
-  if (sheet == NULL)
-    return;
-  g_clear_pointer (&sheet->page, kios_page_free);
-  g_clear_object (&sheet->texture);
-  g_free (sheet);
-}
-
-static Sheet *
-sheet_new (KiosPage *page)
-{
-  Sheet *sheet = g_new0 (Sheet, 1);
-  gsize  needed;
-
-  sheet->page = page;
-  /* The worker's buffer is trusted only as far as its size says. */
-  needed = (gsize) page->stride * (gsize) MAX (page->height, 0);
-  if (page->pixels != NULL && page->width > 0 && page->height > 0 &&
-      page->stride >= page->width * 3 && g_bytes_get_size (page->pixels) >= needed)
-    sheet->texture = gdk_memory_texture_new (page->width, page->height,
-                                             GDK_MEMORY_R8G8B8,
-                                             page->pixels, page->stride);
-  else
-    g_warning ("Page %d:%d came back without usable pixels",
-               page->location.chapter, page->location.page);
-  return sheet;
-}
-
-static void
-show_spec_clear (ShowSpec *spec)
-{
-  g_clear_pointer (&spec->position, kios_position_free);
-  g_clear_pointer (&spec->save, kios_position_free);
-  spec->valid = FALSE;
-}
-
-static void
-render_call_free (RenderCall *call)
-{
-  g_clear_pointer (&call->save, kios_position_free);
-  g_weak_ref_clear (&call->self);
-  g_free (call);
-}
-
-static void
-rgba_from_hex (guint32  hex,
-               double   alpha,
-               GdkRGBA *rgba)
+void
+kios_reader_view_rgba_from_hex (guint32  hex,
+                                double   alpha,
+                                GdkRGBA *rgba)
 {
   rgba->red = ((hex >> 16) & 0xff) / 255.0;
   rgba->green = ((hex >> 8) & 0xff) / 255.0;
@@ -255,286 +73,10 @@ rgba_from_hex (guint32  hex,
   rgba->alpha = alpha;
 }
 
-static gboolean
-is_reflowable (KiosReaderView *self)
+gboolean
+kios_reader_view_is_reflowable (KiosReaderView *self)
 {
   return self->document == NULL || kios_document_is_reflowable (self->document);
-}
-
-static int
-progress_bar_height (KiosReaderView *self)
-{
-  int height = 0;
-
-  gtk_widget_measure (self->progress_bar, GTK_ORIENTATION_VERTICAL, -1,
-                      NULL, &height, NULL, NULL);
-  return height;
-}
-
-static int
-sidebar_width (KiosReaderView *self)
-{
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-
-  return MIN (SIDEBAR_WIDTH, (int) (width * 0.85));
-}
-
-static gboolean
-sidebar_docked (KiosReaderView *self)
-{
-  return self->contents_visible && gtk_widget_get_width (GTK_WIDGET (self)) >= SIDEBAR_DOCK_MIN;
-}
-
-/* The part of the view the page is laid out in: beside a docked sidebar. */
-static void
-page_area (KiosReaderView *self,
-           double         *x,
-           double         *width)
-{
-  double full = gtk_widget_get_width (GTK_WIDGET (self));
-
-  if (sidebar_docked (self))
-    {
-      *x = sidebar_width (self) + 1;
-      *width = MAX (full - *x, 1);
-    }
-  else
-    {
-      *x = 0;
-      *width = full;
-    }
-}
-
-static void
-compute_geometry (KiosReaderView *self,
-                  Geometry       *geometry)
-{
-  double area_x;
-  double width;
-  double height = gtk_widget_get_height (GTK_WIDGET (self));
-  double content_height = MAX (height - progress_bar_height (self), 1);
-  double band;
-  double side;
-  double column;
-  double box_height;
-
-  page_area (self, &area_x, &width);
-
-  if (is_reflowable (self))
-    {
-      /* A page with room around the text: the chapter title sits in the top
-       * band, the page label in the bottom one, as in a printed book. */
-      band = content_height < 420 ? 34 : content_height < 640 ? 48
-                                                              : 60;
-      side = self->margin;
-      if (width < 720)
-        side = MAX (12.0, self->margin * width / 720.0);
-      column = MIN (width - 2 * side, MAX_LINE_EM * self->font_size);
-      column = floor (MAX (column, 80.0));
-      box_height = floor (MAX (content_height - 2 * band, 80.0));
-      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column) / 2), band, column, box_height);
-      geometry->header_y = round (band * 0.45);
-      geometry->footer_y = band + box_height + round (band * 0.55);
-    }
-  else
-    {
-      /* A PDF brings its own margins: give it as much of the view as possible. */
-      band = 28;
-      side = MIN (16.0, self->margin);
-      column = floor (MAX (width - 2 * side, 80.0));
-      box_height = floor (MAX (content_height - 12 - band, 80.0));
-      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column) / 2), 12, column, box_height);
-      geometry->header_y = -1;
-      geometry->footer_y = 12 + box_height + band / 2;
-    }
-  geometry->content_height = content_height;
-}
-
-static void
-resolve_colors (KiosReaderView *self,
-                guint32        *foreground,
-                guint32        *background)
-{
-  const char *theme = self->theme != NULL ? self->theme : "auto";
-
-  if (g_str_equal (theme, "auto"))
-    theme = adw_style_manager_get_dark (adw_style_manager_get_default ()) ? "dark" : "light";
-
-  if (g_str_equal (theme, "sepia"))
-    {
-      *foreground = 0x5b4636;
-      *background = 0xf4ecd8;
-    }
-  else if (g_str_equal (theme, "dark"))
-    {
-      *foreground = 0xdedede;
-      *background = 0x1e1e1e;
-    }
-  else
-    {
-      *foreground = 0x1e1e1e;
-      *background = 0xffffff;
-    }
-}
-
-static void
-update_ink (KiosReaderView *self)
-{
-  guint32 foreground;
-  guint32 background;
-  GdkRGBA ink;
-
-  if (self->progress_bar == NULL)
-    return;
-  resolve_colors (self, &foreground, &background);
-  rgba_from_hex (foreground, 1.0, &ink);
-  kios_progress_bar_set_ink (KIOS_PROGRESS_BAR (self->progress_bar), &ink);
-}
-
-static void
-cancel_slot (KiosReaderView *self,
-             Slot            slot)
-{
-  /* Bumping the serial makes a late answer of the old request a no-op. */
-  self->slot_serial[slot]++;
-  if (self->slot_cancellable[slot] != NULL)
-    {
-      g_cancellable_cancel (self->slot_cancellable[slot]);
-      g_clear_object (&self->slot_cancellable[slot]);
-    }
-}
-
-static gboolean
-slot_busy (KiosReaderView *self,
-           Slot            slot)
-{
-  return self->slot_cancellable[slot] != NULL;
-}
-
-static void
-drop_neighbours (KiosReaderView *self)
-{
-  cancel_slot (self, SLOT_NEXT);
-  cancel_slot (self, SLOT_PREV);
-  g_clear_pointer (&self->next, sheet_free);
-  g_clear_pointer (&self->prev, sheet_free);
-}
-
-static void
-fill_request (KiosReaderView  *self,
-              KiosPageRequest *request)
-{
-  kios_page_request_init (request);
-  request->box_width = self->render_box.size.width;
-  request->box_height = self->render_box.size.height;
-  request->scale = MAX (self->render_scale, 1);
-  request->fit = self->pdf_fit;
-  request->zoom = self->pdf_zoom;
-  request->foreground = self->foreground;
-  request->background = self->background;
-}
-
-static void render_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data);
-
-static RenderCall *
-start_call (KiosReaderView *self,
-            Slot            slot)
-{
-  RenderCall *call = g_new0 (RenderCall, 1);
-
-  cancel_slot (self, slot);
-  self->slot_cancellable[slot] = g_cancellable_new ();
-  g_weak_ref_init (&call->self, self);
-  call->slot = slot;
-  call->serial = self->slot_serial[slot];
-  call->render_serial = self->render_serial;
-  return call;
-}
-
-static void
-issue_show (KiosReaderView *self)
-{
-  KiosPageRequest request;
-  RenderCall     *call;
-
-  g_assert (self->show_spec.valid);
-  g_assert (self->document != NULL);
-
-  fill_request (self, &request);
-  request.kind = self->show_spec.kind;
-  request.location = self->show_spec.location;
-  request.position = self->show_spec.position;
-  request.toc_index = self->show_spec.toc_index;
-
-  call = start_call (self, SLOT_SHOW);
-  call->reason = self->show_spec.reason;
-  call->save = self->show_spec.save != NULL ? kios_position_copy (self->show_spec.save) : NULL;
-  kios_document_render_async (self->document, &request,
-                              self->slot_cancellable[SLOT_SHOW],
-                              render_cb, call);
-}
-
-/* Asks for the page to put on screen; superseding any earlier such request. */
-static void
-request_show (KiosReaderView     *self,
-              KiosPageRequestKind kind,
-              const KiosLocation *location,
-              const KiosPosition *position,
-              int                 toc_index,
-              ShowReason          reason,
-              const KiosPosition *save)
-{
-  show_spec_clear (&self->show_spec);
-  self->show_spec.valid = TRUE;
-  self->show_spec.kind = kind;
-  self->show_spec.location = location != NULL ? *location : (KiosLocation){ 0, 0 };
-  self->show_spec.position = position != NULL ? kios_position_copy (position) : NULL;
-  self->show_spec.toc_index = toc_index;
-  self->show_spec.reason = reason;
-  self->show_spec.save = save != NULL ? kios_position_copy (save) : NULL;
-
-  /* Before the first allocation there is no box to render into yet:
-   * apply_geometry() issues the request once there is. */
-  if (self->document == NULL || !self->have_geometry)
-    return;
-  issue_show (self);
-}
-
-static void
-prefetch (KiosReaderView *self,
-          int             direction)
-{
-  Slot            slot = direction > 0 ? SLOT_NEXT : SLOT_PREV;
-  KiosPageRequest request;
-  RenderCall     *call;
-
-  if (self->current == NULL || self->document == NULL)
-    return;
-
-  fill_request (self, &request);
-  request.kind = direction > 0 ? KIOS_PAGE_REQUEST_NEXT : KIOS_PAGE_REQUEST_PREVIOUS;
-  request.location = self->current->page->location;
-  call = start_call (self, slot);
-  kios_document_render_async (self->document, &request,
-                              self->slot_cancellable[slot],
-                              render_cb, call);
-}
-
-static void
-prefetch_neighbours (KiosReaderView *self)
-{
-  const KiosPage *page;
-
-  if (self->current == NULL)
-    return;
-  page = self->current->page;
-  /* The page after comes first: reading forwards is the common case. */
-  if (self->next == NULL && !page->is_last && !slot_busy (self, SLOT_NEXT))
-    prefetch (self, 1);
-  if (self->prev == NULL && !page->is_first && !slot_busy (self, SLOT_PREV))
-    prefetch (self, -1);
 }
 
 static const KiosTocEntry *
@@ -638,6 +180,7 @@ update_actions (KiosReaderView *self)
   gtk_widget_action_set_enabled (widget, "reader.last-page", open);
   gtk_widget_action_set_enabled (widget, "reader.scroll", open);
   gtk_widget_action_set_enabled (widget, "reader.go-to-toc", open);
+  gtk_widget_action_set_enabled (widget, "reader.find", open);
 }
 
 /* Copies what the page on screen says into the view's properties. */
@@ -658,6 +201,10 @@ update_position_properties (KiosReaderView *self)
     {
       self->position = kios_position_copy (page->position);
       toc_index = kios_document_get_toc_index_at (self->document, page->position);
+      /* After a contents jump, the entry picked, even if the page starts
+       * with the end of the one before. */
+      if (self->anchor_toc >= 0)
+        toc_index = self->anchor_toc;
       progress = CLAMP (page->position->total_progress, 0.0, 1.0);
     }
   g_object_notify_by_pspec (object, properties[PROP_POSITION]);
@@ -692,9 +239,9 @@ update_position_properties (KiosReaderView *self)
   g_object_thaw_notify (object);
 }
 
-static void
-save_position (KiosReaderView     *self,
-               const KiosPosition *position)
+void
+kios_reader_view_save_position (KiosReaderView     *self,
+                                const KiosPosition *position)
 {
   g_autoptr (KiosPosition) copy = NULL;
 
@@ -748,9 +295,9 @@ hide_status (KiosReaderView *self)
   gtk_widget_set_visible (self->status_page, FALSE);
 }
 
-static void
-show_status (KiosReaderView *self,
-             const char     *message)
+void
+kios_reader_view_show_status (KiosReaderView *self,
+                              const char     *message)
 {
   hide_spinner (self);
   adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page), message);
@@ -758,26 +305,26 @@ show_status (KiosReaderView *self,
 }
 
 /* Puts sheet on screen (taking it) and does everything a new page implies. */
-static void
-page_changed (KiosReaderView     *self,
-              Sheet              *sheet,
-              ShowReason          reason,
-              const KiosPosition *save,
-              gboolean            keep_neighbours)
+void
+kios_reader_view_page_changed (KiosReaderView     *self,
+                               Sheet              *sheet,
+                               ShowReason          reason,
+                               const KiosPosition *save,
+                               gboolean            keep_neighbours)
 {
   const KiosPage *page;
   int             queued;
 
   if (!keep_neighbours)
-    drop_neighbours (self);
+    kios_reader_view_drop_neighbours (self);
   else
     {
       /* In-flight pre-renders started from the old page are its neighbours, not ours. */
-      cancel_slot (self, SLOT_NEXT);
-      cancel_slot (self, SLOT_PREV);
+      kios_reader_view_cancel_slot (self, SLOT_NEXT);
+      kios_reader_view_cancel_slot (self, SLOT_PREV);
     }
 
-  sheet_free (self->current);
+  kios_reader_view_sheet_free (self->current);
   self->current = sheet;
   page = sheet->page;
   hide_status (self);
@@ -790,6 +337,13 @@ page_changed (KiosReaderView     *self,
     }
   self->show_bottom = FALSE;
 
+  /* A contents entry that starts mid-page stays the anchor across relayouts:
+   * the page's first words may belong to the chapter before. */
+  if (reason == SHOW_TOC)
+    self->anchor_toc = self->pending_toc;
+  else if (reason != SHOW_RELAYOUT && reason != SHOW_REFRESH)
+    self->anchor_toc = -1;
+
   update_position_properties (self);
 
   switch (reason)
@@ -799,11 +353,12 @@ page_changed (KiosReaderView     *self,
         self->anchor = kios_position_copy (page->position);
       break;
 
+    case SHOW_TOC:
     case SHOW_USER:
       g_clear_pointer (&self->anchor, kios_position_free);
       if (page->position != NULL)
         self->anchor = kios_position_copy (page->position);
-      save_position (self, page->position);
+      kios_reader_view_save_position (self, page->position);
       break;
 
     case SHOW_JUMP:
@@ -812,7 +367,12 @@ page_changed (KiosReaderView     *self,
         self->anchor = kios_position_copy (save);
       else if (page->position != NULL)
         self->anchor = kios_position_copy (page->position);
-      save_position (self, save != NULL ? save : page->position);
+      kios_reader_view_save_position (self, save != NULL ? save : page->position);
+      break;
+
+    case SHOW_FIND:
+      g_clear_pointer (&self->anchor, kios_position_free);
+      self->anchor = kios_position_copy (save != NULL ? save : page->position);
       break;
 
     case SHOW_RELAYOUT:
@@ -821,322 +381,25 @@ page_changed (KiosReaderView     *self,
       break;
     }
 
+  if (reason == SHOW_FIND && self->find_visible)
+    {
+      self->find_match_location = page->location;
+      self->find_match_valid = TRUE;
+    }
+  kios_reader_view_update_find_highlights (self);
   update_actions (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  prefetch_neighbours (self);
+  kios_reader_view_prefetch_neighbours (self);
 
   g_signal_emit (self, signals[SIGNAL_PAGE_SHOWN], 0);
-  if (reason == SHOW_USER)
+  if (reason == SHOW_USER || reason == SHOW_TOC)
     g_signal_emit (self, signals[SIGNAL_USER_TURNED_PAGE], 0);
 
   /* A turn asked for while this page was on its way. */
   queued = self->queued_turn;
   self->queued_turn = 0;
   if (queued != 0)
-    turn (self, queued);
-}
-
-static void
-render_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  RenderCall                *call = user_data;
-  g_autoptr (KiosReaderView) self = NULL;
-  g_autoptr (GError)         error = NULL;
-  g_autoptr (KiosPage)       page = NULL;
-  Sheet                     *sheet;
-
-  page = kios_document_render_finish (KIOS_DOCUMENT (source), result, &error);
-
-  /* The view is gone, or this was superseded, cancelled, or for a document
-   * that is no longer open. */
-  self = g_weak_ref_get (&call->self);
-  if (self == NULL ||
-      call->serial != self->slot_serial[call->slot] ||
-      (gpointer) source != (gpointer) self->document ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      render_call_free (call);
-      return;
-    }
-  g_clear_object (&self->slot_cancellable[call->slot]);
-
-  if (page == NULL)
-    {
-      /* Shown in the view; a hostile book is not a programming error. */
-      g_message ("Could not render a page of %s: %s",
-                 kios_document_get_path (self->document),
-                 error != NULL ? error->message : "no page");
-      if (call->slot == SLOT_SHOW)
-        {
-          show_spec_clear (&self->show_spec);
-          self->queued_turn = 0;
-          show_status (self, error != NULL ? error->message : NULL);
-        }
-      else if ((call->slot == SLOT_NEXT && self->queued_turn > 0) ||
-               (call->slot == SLOT_PREV && self->queued_turn < 0))
-        {
-          self->queued_turn = 0;
-          show_status (self, error != NULL ? error->message : NULL);
-        }
-      render_call_free (call);
-      return;
-    }
-
-  if (call->render_serial != self->render_serial ||
-      page->layout_serial != kios_document_get_layout_serial (self->document))
-    {
-      /* Rendered for an older size, colour or layout; the newer request is on its way. */
-      g_debug ("Dropping a page of an older layout");
-      render_call_free (call);
-      return;
-    }
-
-  sheet = sheet_new (g_steal_pointer (&page));
-  switch (call->slot)
-    {
-    case SLOT_SHOW:
-      {
-        gboolean keep = call->reason == SHOW_REFRESH;
-
-        show_spec_clear (&self->show_spec);
-        page_changed (self, sheet, call->reason, call->save, keep);
-      }
-      break;
-
-    case SLOT_NEXT:
-      sheet_free (self->next);
-      self->next = sheet;
-      if (self->queued_turn > 0)
-        {
-          self->queued_turn = 0;
-          turn (self, 1);
-        }
-      break;
-
-    case SLOT_PREV:
-      sheet_free (self->prev);
-      self->prev = sheet;
-      if (self->queued_turn < 0)
-        {
-          self->queued_turn = 0;
-          turn (self, -1);
-        }
-      break;
-
-    case N_SLOTS:
-    default:
-      g_assert_not_reached ();
-    }
-
-  render_call_free (call);
-}
-
-/* One page forwards (direction > 0) or backwards: swaps in the pre-rendered
- * neighbour when it is there, else waits for exactly one. */
-static void
-turn (KiosReaderView *self,
-      int             direction)
-{
-  Sheet **want;
-  Sheet **other;
-  Sheet  *sheet;
-  Sheet  *old;
-
-  if (self->document == NULL)
-    return;
-
-  if (self->current == NULL || self->show_spec.valid)
-    {
-      self->queued_turn = direction;
-      return;
-    }
-
-  if (direction > 0 ? self->current->page->is_last : self->current->page->is_first)
-    {
-      self->queued_turn = 0;
-      self->show_bottom = FALSE;
-      gtk_widget_error_bell (GTK_WIDGET (self));
-      return;
-    }
-
-  want = direction > 0 ? &self->next : &self->prev;
-  other = direction > 0 ? &self->prev : &self->next;
-
-  if (*want != NULL &&
-      (*want)->page->layout_serial != kios_document_get_layout_serial (self->document))
-    g_clear_pointer (want, sheet_free);
-
-  if (*want == NULL)
-    {
-      self->queued_turn = direction;
-      if (!slot_busy (self, direction > 0 ? SLOT_NEXT : SLOT_PREV))
-        prefetch (self, direction);
-      return;
-    }
-
-  sheet = g_steal_pointer (want);
-  old = g_steal_pointer (&self->current);
-
-  /* Pre-rendered before the count finished: number it from its neighbour. */
-  if (sheet->page->page_number < 0 && old->page->page_number >= 0)
-    sheet->page->page_number = old->page->page_number + direction;
-
-  sheet_free (*other);
-  *other = old;
-  page_changed (self, sheet, SHOW_USER, NULL, TRUE);
-}
-
-static void
-invalidate (KiosReaderView *self,
-            gboolean        layout_changed)
-{
-  self->render_serial++;
-  drop_neighbours (self);
-
-  if (self->show_spec.valid)
-    {
-      /* The page on its way was asked for with the old parameters: ask again. */
-      if (layout_changed && self->show_spec.reason == SHOW_REFRESH && self->anchor != NULL)
-        {
-          g_autoptr (KiosPosition) anchor = kios_position_copy (self->anchor);
-
-          request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, anchor, -1, SHOW_RELAYOUT, NULL);
-        }
-      else if (self->have_geometry)
-        issue_show (self);
-      return;
-    }
-
-  if (self->current == NULL)
-    return;
-
-  if (layout_changed && self->anchor != NULL)
-    {
-      g_autoptr (KiosPosition) anchor = kios_position_copy (self->anchor);
-
-      request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, anchor, -1, SHOW_RELAYOUT, NULL);
-    }
-  else
-    {
-      KiosLocation location = self->current->page->location;
-
-      request_show (self, KIOS_PAGE_REQUEST_LOCATION, &location, NULL, -1, SHOW_REFRESH, NULL);
-    }
-}
-
-static gboolean
-layout_equal (const KiosLayout *a,
-              const KiosLayout *b)
-{
-  return a->width == b->width && a->height == b->height &&
-         a->font_size == b->font_size && a->line_spacing == b->line_spacing;
-}
-
-/* Lays the book out for the current size and settings, now. */
-static void
-apply_geometry (KiosReaderView *self)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  int        width = gtk_widget_get_width (widget);
-  int        height = gtk_widget_get_height (widget);
-  int        scale = gtk_widget_get_scale_factor (widget);
-  Geometry   geometry;
-  KiosLayout layout;
-  gboolean   first;
-  gboolean   layout_changed = FALSE;
-  gboolean   box_changed;
-  guint32    foreground;
-  guint32    background;
-  gboolean   colors_changed;
-
-  g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
-
-  if (self->document == NULL || width <= 0 || height <= 0)
-    return;
-
-  compute_geometry (self, &geometry);
-  layout.width = geometry.box.size.width;
-  layout.height = geometry.box.size.height;
-  layout.font_size = self->font_size;
-  layout.line_spacing = self->line_spacing;
-
-  resolve_colors (self, &foreground, &background);
-  colors_changed = foreground != self->foreground || background != self->background;
-  self->foreground = foreground;
-  self->background = background;
-
-  first = !self->have_geometry;
-  box_changed = !graphene_rect_equal (&geometry.box, &self->render_box) || scale != self->render_scale;
-  if (is_reflowable (self) && (!self->have_layout || !layout_equal (&layout, &self->layout)))
-    layout_changed = TRUE;
-
-  if (!first && !layout_changed && !box_changed && !colors_changed && !self->render_dirty)
-    return;
-
-  self->render_dirty = FALSE;
-  self->have_geometry = TRUE;
-  self->render_box = geometry.box;
-  self->render_scale = scale;
-  if (layout_changed)
-    {
-      self->layout = layout;
-      self->have_layout = TRUE;
-      kios_document_set_layout (self->document, &layout);
-    }
-
-  if (first)
-    {
-      self->render_serial++;
-      if (self->show_spec.valid)
-        issue_show (self);
-      return;
-    }
-  invalidate (self, layout_changed);
-}
-
-static gboolean
-layout_timeout_cb (gpointer user_data)
-{
-  KiosReaderView *self = user_data;
-
-  self->layout_timeout_id = 0;
-  apply_geometry (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Settings changes apply at once, so every page that arrives after the
- * setter returns has the new look (a superseded request is just cancelled);
- * only a resize waits until the window has been still for LAYOUT_DEBOUNCE_MS. */
-static void
-queue_apply (KiosReaderView *self)
-{
-  apply_geometry (self);
-}
-
-static void
-geometry_maybe_changed (KiosReaderView *self)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  Geometry   geometry;
-
-  if (self->document == NULL)
-    return;
-  if (!self->have_geometry)
-    {
-      apply_geometry (self);
-      return;
-    }
-  compute_geometry (self, &geometry);
-  if (graphene_rect_equal (&geometry.box, &self->render_box) &&
-      gtk_widget_get_scale_factor (widget) == self->render_scale)
-    {
-      g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
-      return;
-    }
-  g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
-  self->layout_timeout_id = g_timeout_add (LAYOUT_DEBOUNCE_MS, layout_timeout_cb, self);
+    kios_reader_view_turn (self, queued);
 }
 
 static void
@@ -1151,7 +414,7 @@ n_pages_cb (KiosDocument   *document,
     {
       KiosLocation location = self->current->page->location;
 
-      request_show (self, KIOS_PAGE_REQUEST_LOCATION, &location, NULL, -1, SHOW_REFRESH, NULL);
+      kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_LOCATION, &location, NULL, -1, SHOW_REFRESH, NULL);
     }
   else
     update_page_label (self);
@@ -1164,8 +427,8 @@ style_dark_cb (AdwStyleManager *manager,
 {
   if (self->theme == NULL || g_str_equal (self->theme, "auto"))
     {
-      update_ink (self);
-      queue_apply (self);
+      kios_reader_view_update_ink (self);
+      kios_reader_view_queue_apply (self);
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
 }
@@ -1175,264 +438,7 @@ scale_factor_cb (KiosReaderView *self,
                  GParamSpec     *pspec,
                  gpointer        user_data)
 {
-  geometry_maybe_changed (self);
-}
-
-/* PDF pages taller than the view scroll; this is how far they can. */
-static double
-scroll_range (KiosReaderView *self)
-{
-  const KiosPage *page;
-
-  if (self->current == NULL || is_reflowable (self))
-    return 0.0;
-  page = self->current->page;
-  return MAX (0.0, page->height / MAX (page->scale, 1.0) - self->render_box.size.height);
-}
-
-/* Scrolls by pixels; returns FALSE when already at that edge. */
-static gboolean
-scroll_by (KiosReaderView *self,
-           double          pixels)
-{
-  double range = scroll_range (self);
-  double y;
-
-  if (range <= 0.0)
-    return FALSE;
-  self->scroll_y = CLAMP (self->scroll_y, 0.0, range);
-  y = CLAMP (self->scroll_y + pixels, 0.0, range);
-  if (y == self->scroll_y)
-    return FALSE;
-  self->scroll_y = y;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  return TRUE;
-}
-
-static void
-turn_scrolling (KiosReaderView *self,
-                int             direction)
-{
-  /* Reaching the previous page by scrolling up shows its bottom end. */
-  self->show_bottom = direction < 0 && !is_reflowable (self);
-  turn (self, direction);
-}
-
-static void
-set_font_size_clamped (KiosReaderView *self,
-                       double          size)
-{
-  g_object_set (self, "font-size", CLAMP (size, MIN_FONT_SIZE, MAX_FONT_SIZE), NULL);
-}
-
-static void
-set_zoom_clamped (KiosReaderView *self,
-                  double          zoom)
-{
-  g_object_set (self, "pdf-zoom", CLAMP (zoom, MIN_ZOOM, MAX_ZOOM), NULL);
-}
-
-static void
-action_cb (GtkWidget  *widget,
-           const char *action_name,
-           GVariant   *parameter)
-{
-  KiosReaderView *self = KIOS_READER_VIEW (widget);
-
-  if (g_str_equal (action_name, "reader.next-page"))
-    turn (self, 1);
-  else if (g_str_equal (action_name, "reader.previous-page"))
-    turn (self, -1);
-  else if (g_str_equal (action_name, "reader.first-page"))
-    {
-      KiosLocation location = { 0, 0 };
-
-      if (self->document != NULL)
-        request_show (self, KIOS_PAGE_REQUEST_LOCATION, &location, NULL, -1, SHOW_USER, NULL);
-    }
-  else if (g_str_equal (action_name, "reader.last-page"))
-    {
-      KiosLocation location = { 0, G_MAXINT / 2 };
-
-      /* The worker clamps the location, so this lands on the very last page. */
-      if (self->document != NULL)
-        {
-          location.chapter = MAX (kios_document_get_n_chapters (self->document) - 1, 0);
-          request_show (self, KIOS_PAGE_REQUEST_LOCATION, &location, NULL, -1, SHOW_USER, NULL);
-        }
-    }
-  else if (g_str_equal (action_name, "reader.go-to-toc"))
-    kios_reader_view_go_to_toc (self, g_variant_get_int32 (parameter));
-  else if (g_str_equal (action_name, "reader.scroll"))
-    {
-      double fraction = g_variant_get_double (parameter);
-
-      if (!scroll_by (self, fraction * self->render_box.size.height))
-        turn_scrolling (self, fraction >= 0 ? 1 : -1);
-    }
-  else if (g_str_equal (action_name, "reader.font-larger"))
-    {
-      if (is_reflowable (self))
-        set_font_size_clamped (self, self->font_size + FONT_STEP);
-      else
-        set_zoom_clamped (self, self->pdf_zoom * ZOOM_STEP);
-    }
-  else if (g_str_equal (action_name, "reader.font-smaller"))
-    {
-      if (is_reflowable (self))
-        set_font_size_clamped (self, self->font_size - FONT_STEP);
-      else
-        set_zoom_clamped (self, self->pdf_zoom / ZOOM_STEP);
-    }
-  else if (g_str_equal (action_name, "reader.font-reset"))
-    {
-      if (is_reflowable (self))
-        set_font_size_clamped (self, DEFAULT_FONT_SIZE);
-      else
-        set_zoom_clamped (self, 1.0);
-    }
-}
-
-static void
-click_pressed_cb (GtkGestureClick *gesture,
-                  int              n_press,
-                  double           x,
-                  double           y,
-                  KiosReaderView  *self)
-{
-  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
-
-  /* The mouse's back and forward buttons turn, as they go back and forth in a browser. */
-  if (button == 8)
-    turn (self, -1);
-  else if (button == 9)
-    turn (self, 1);
-  else if (button == GDK_BUTTON_PRIMARY)
-    gtk_widget_grab_focus (GTK_WIDGET (self));
-}
-
-static void
-click_released_cb (GtkGestureClick *gesture,
-                   int              n_press,
-                   double           x,
-                   double           y,
-                   KiosReaderView  *self)
-{
-  guint  button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
-  double area_x;
-  double width;
-
-  /* Button 0: the signal was emitted without an event (the tests do that). */
-  if (button != GDK_BUTTON_PRIMARY && button != 0)
-    return;
-
-  if (self->contents_visible)
-    {
-      if (x < sidebar_width (self))
-        return;
-      /* Over the page, a click closes a sidebar that covers it. */
-      if (!sidebar_docked (self))
-        {
-          kios_reader_view_set_contents_visible (self, FALSE);
-          return;
-        }
-    }
-
-  page_area (self, &area_x, &width);
-  x -= area_x;
-  /* The outer thirds turn; the middle is left alone (no accidental turns). */
-  if (x < width / 3)
-    turn (self, -1);
-  else if (x > width * 2 / 3)
-    turn (self, 1);
-}
-
-static gboolean
-scroll_cb (GtkEventControllerScroll *controller,
-           double                    dx,
-           double                    dy,
-           KiosReaderView           *self)
-{
-  GdkScrollUnit unit = gtk_event_controller_scroll_get_unit (controller);
-  GdkEvent     *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
-  GdkDevice    *device = event != NULL ? gdk_event_get_device (event) : NULL;
-  gint64        now = g_get_monotonic_time ();
-  gboolean      touchpad;
-  double        delta;
-  double        step;
-
-  if (self->document == NULL)
-    return FALSE;
-
-  touchpad = unit == GDK_SCROLL_UNIT_SURFACE ||
-             (device != NULL && gdk_device_get_source (device) == GDK_SOURCE_TOUCHPAD);
-
-  /* A pause ends a touchpad gesture: the next one may turn again. */
-  if (now - self->last_scroll_time > SCROLL_GESTURE_GAP)
-    {
-      self->scroll_accum = 0.0;
-      self->scroll_latched = FALSE;
-    }
-  self->last_scroll_time = now;
-
-  if (fabs (dy) >= fabs (dx) &&
-      scroll_by (self, unit == GDK_SCROLL_UNIT_WHEEL ? dy * WHEEL_PIXELS : dy))
-    {
-      self->scroll_accum = 0.0;
-      return TRUE;
-    }
-
-  delta = fabs (dx) > fabs (dy) ? dx : dy;
-  step = unit == GDK_SCROLL_UNIT_WHEEL ? delta : delta / SWIPE_PIXELS;
-
-  /* A wheel notch (or the notches of a high-resolution wheel adding up to
-   * one) is one deliberate page turn. */
-  if (!touchpad)
-    {
-      self->scroll_accum += step;
-      if (fabs (self->scroll_accum) >= 1.0)
-        {
-          int direction = self->scroll_accum > 0 ? 1 : -1;
-
-          self->scroll_accum = 0.0;
-          turn_scrolling (self, direction);
-        }
-      return TRUE;
-    }
-
-  /* Touchpad deltas: one page per gesture, once enough has been scrolled. */
-  if (self->scroll_latched)
-    return TRUE;
-  self->scroll_accum += step;
-  if (fabs (self->scroll_accum) >= 1.0)
-    {
-      int direction = self->scroll_accum > 0 ? 1 : -1;
-
-      self->scroll_accum = 0.0;
-      self->scroll_latched = TRUE;
-      turn_scrolling (self, direction);
-    }
-  return TRUE;
-}
-
-static void
-scroll_end_cb (GtkEventControllerScroll *controller,
-               KiosReaderView           *self)
-{
-  self->scroll_accum = 0.0;
-  self->scroll_latched = FALSE;
-}
-
-static void
-swipe_cb (GtkGestureSwipe *gesture,
-          double           velocity_x,
-          double           velocity_y,
-          KiosReaderView  *self)
-{
-  if (fabs (velocity_x) < SWIPE_MIN_VELOCITY || fabs (velocity_x) < fabs (velocity_y))
-    return;
-  /* Swiping to the left pulls the next page in. */
-  turn (self, velocity_x < 0 ? 1 : -1);
+  kios_reader_view_geometry_maybe_changed (self);
 }
 
 static void
@@ -1440,222 +446,59 @@ entry_activated_cb (KiosReaderView *self,
                     int             index)
 {
   /* A sidebar over the page has done its job once the reader picked a chapter. */
-  if (!sidebar_docked (self))
+  if (!kios_reader_view_sidebar_docked (self))
     kios_reader_view_set_contents_visible (self, FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self));
-}
-
-static void
-append_band_text (KiosReaderView *self,
-                  GtkSnapshot    *snapshot,
-                  const char     *text,
-                  double          x,
-                  double          width,
-                  double          center_y,
-                  const GdkRGBA  *color)
-{
-  g_autoptr (PangoLayout) layout = NULL;
-  PangoFontDescription   *font;
-  int                     text_width;
-  int                     text_height;
-
-  if (text == NULL || *text == '\0' || width <= 0)
-    return;
-
-  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  font = pango_font_description_copy (pango_context_get_font_description (pango_layout_get_context (layout)));
-  pango_font_description_set_size (font, 9 * PANGO_SCALE);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-  pango_layout_get_pixel_size (layout, &text_width, &text_height);
-
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, round (center_y - text_height / 2.0)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
-kios_reader_view_snapshot (GtkWidget   *widget,
-                           GtkSnapshot *snapshot)
-{
-  KiosReaderView *self = KIOS_READER_VIEW (widget);
-  int             width = gtk_widget_get_width (widget);
-  int             height = gtk_widget_get_height (widget);
-  Geometry        geometry;
-  GdkRGBA         paper;
-  GdkRGBA         dim;
-  guint32         foreground;
-  guint32         background;
-
-  if (width <= 0 || height <= 0)
-    return;
-
-  resolve_colors (self, &foreground, &background);
-  rgba_from_hex (background, 1.0, &paper);
-  rgba_from_hex (foreground, 0.55, &dim);
-  compute_geometry (self, &geometry);
-
-  gtk_snapshot_append_color (snapshot, &paper, &GRAPHENE_RECT_INIT (0, 0, width, height));
-
-  if (self->current != NULL && self->current->texture != NULL)
-    {
-      const KiosPage *page = self->current->page;
-      double          scale = MAX (page->scale, 1.0);
-      double          page_width = page->width / scale;
-      double          page_height = page->height / scale;
-      double          x = round (geometry.box.origin.x + (geometry.box.size.width - page_width) / 2);
-      double          y;
-      graphene_rect_t clip;
-
-      if (page_height > geometry.box.size.height && !is_reflowable (self))
-        {
-          double range = page_height - geometry.box.size.height;
-
-          self->scroll_y = CLAMP (self->scroll_y, 0.0, range);
-          y = geometry.box.origin.y - round (self->scroll_y);
-          clip = geometry.box;
-          clip.origin.x = 0;
-          clip.size.width = width;
-        }
-      else
-        {
-          /* While a resize waits to be laid out, the old page stays centred. */
-          y = round (geometry.box.origin.y + (geometry.box.size.height - page_height) / 2);
-          clip = GRAPHENE_RECT_INIT (0, 0, width, geometry.content_height);
-        }
-
-      gtk_snapshot_push_clip (snapshot, &clip);
-      if (!is_reflowable (self))
-        {
-          /* A PDF page is a sheet of its own: a soft shadow lifts it off the paper. */
-          GskRoundedRect outline;
-          GdkRGBA        shadow = { 0, 0, 0, background < 0x808080 ? 0.6 : 0.22 };
-
-          gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), 0);
-          gtk_snapshot_append_outset_shadow (snapshot, &outline, &shadow, 0, 1, 0, 5);
-        }
-      gtk_snapshot_append_texture (snapshot, self->current->texture,
-                                   &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
-      gtk_snapshot_pop (snapshot);
-    }
-
-  if (self->current != NULL && geometry.header_y > 0)
-    append_band_text (self, snapshot, self->chapter_title,
-                      geometry.box.origin.x, geometry.box.size.width,
-                      geometry.header_y, &dim);
-  if (self->current != NULL)
-    append_band_text (self, snapshot, self->page_label,
-                      geometry.box.origin.x, geometry.box.size.width,
-                      geometry.footer_y, &dim);
-
-  gtk_widget_snapshot_child (widget, self->progress_bar, snapshot);
-  if (gtk_widget_get_visible (self->spinner))
-    gtk_widget_snapshot_child (widget, self->spinner, snapshot);
-  if (gtk_widget_get_visible (self->status_page))
-    gtk_widget_snapshot_child (widget, self->status_page, snapshot);
-  if (gtk_widget_get_visible (self->sidebar))
-    {
-      GdkRGBA line;
-
-      if (!sidebar_docked (self))
-        {
-          /* Over the page: dim the page a little so the list stands out. */
-          GdkRGBA shade = { 0, 0, 0, 0.12 };
-
-          gtk_snapshot_append_color (snapshot, &shade,
-                                     &GRAPHENE_RECT_INIT (0, 0, width, geometry.content_height));
-        }
-      gtk_widget_snapshot_child (widget, self->sidebar, snapshot);
-      rgba_from_hex (foreground, 0.15, &line);
-      gtk_snapshot_append_color (snapshot, &line,
-                                 &GRAPHENE_RECT_INIT (sidebar_width (self), 0, 1, geometry.content_height));
-    }
-}
-
-static void
-kios_reader_view_measure (GtkWidget     *widget,
-                          GtkOrientation orientation,
-                          int            for_size,
-                          int           *minimum,
-                          int           *natural,
-                          int           *minimum_baseline,
-                          int           *natural_baseline)
-{
-  KiosReaderView *self = KIOS_READER_VIEW (widget);
-  int             status_min = 0;
-  int             bar_min = 0;
-
-  gtk_widget_measure (self->status_page, orientation, -1, &status_min, NULL, NULL, NULL);
-  if (gtk_widget_get_visible (self->sidebar))
-    {
-      int sidebar_min = 0;
-
-      gtk_widget_measure (self->sidebar, orientation, -1, &sidebar_min, NULL, NULL, NULL);
-      /* The sidebar takes at most 85 % of the width. */
-      if (orientation == GTK_ORIENTATION_HORIZONTAL)
-        sidebar_min = (int) ceil (sidebar_min / 0.85);
-      status_min = MAX (status_min, sidebar_min);
-    }
-  gtk_widget_measure (self->progress_bar, orientation, -1, &bar_min, NULL, NULL, NULL);
-  /* The bar sits below the others, beside nothing. */
-  if (orientation == GTK_ORIENTATION_VERTICAL)
-    *minimum = MAX (200, status_min + bar_min);
-  else
-    *minimum = MAX (MAX (200, status_min), bar_min);
-  *natural = MAX (*minimum, orientation == GTK_ORIENTATION_HORIZONTAL ? 720 : 900);
-}
-
-static void
-kios_reader_view_size_allocate (GtkWidget *widget,
-                                int        width,
-                                int        height,
-                                int        baseline)
-{
-  KiosReaderView *self = KIOS_READER_VIEW (widget);
-  int             bar_height = progress_bar_height (self);
-
-  gtk_widget_allocate (self->progress_bar, width, bar_height, -1,
-                       gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, height - bar_height)));
-  gtk_widget_allocate (self->status_page, width, MAX (height - bar_height, 0), -1, NULL);
-  if (gtk_widget_get_visible (self->spinner))
-    {
-      int size = 32;
-
-      gtk_widget_allocate (self->spinner, size, size, -1,
-                           gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT ((width - size) / 2,
-                                                                                (height - bar_height - size) / 2)));
-    }
-  if (gtk_widget_get_visible (self->sidebar))
-    gtk_widget_allocate (self->sidebar, sidebar_width (self), MAX (height - bar_height, 0), -1, NULL);
-  geometry_maybe_changed (self);
 }
 
 static void
 detach_document (KiosReaderView *self)
 {
   for (Slot slot = 0; slot < N_SLOTS; slot++)
-    cancel_slot (self, slot);
-  show_spec_clear (&self->show_spec);
+    kios_reader_view_cancel_slot (self, slot);
+  kios_reader_view_show_spec_clear (&self->show_spec);
   if (self->document != NULL)
     {
       g_clear_signal_handler (&self->n_pages_handler, self->document);
       g_clear_signal_handler (&self->marks_handler, self->document);
     }
   g_clear_object (&self->document);
-  g_clear_pointer (&self->current, sheet_free);
-  g_clear_pointer (&self->next, sheet_free);
-  g_clear_pointer (&self->prev, sheet_free);
+  g_clear_pointer (&self->current, kios_reader_view_sheet_free);
+  g_clear_pointer (&self->next, kios_reader_view_sheet_free);
+  g_clear_pointer (&self->prev, kios_reader_view_sheet_free);
   g_clear_pointer (&self->anchor, kios_position_free);
   g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
+  if (self->find_bar != NULL)
+    {
+      kios_reader_view_set_find_visible (self, FALSE, FALSE);
+      kios_find_bar_reset (KIOS_FIND_BAR (self->find_bar));
+    }
   hide_spinner (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
   self->queued_turn = 0;
+  self->anchor_toc = -1;
   self->scroll_y = 0.0;
+}
+
+static void
+kios_reader_view_root (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kios_reader_view_parent_class)->root (widget);
+  kios_reader_view_track_root_focus (KIOS_READER_VIEW (widget), TRUE);
+}
+
+static void
+kios_reader_view_unroot (GtkWidget *widget)
+{
+  kios_reader_view_track_root_focus (KIOS_READER_VIEW (widget), FALSE);
+  GTK_WIDGET_CLASS (kios_reader_view_parent_class)->unroot (widget);
+}
+
+void
+kios_reader_view_emit_user_turned_page (KiosReaderView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_USER_TURNED_PAGE], 0);
 }
 
 static void
@@ -1670,6 +513,11 @@ kios_reader_view_dispose (GObject *object)
   g_clear_pointer (&self->status_page, gtk_widget_unparent);
   g_clear_pointer (&self->spinner, gtk_widget_unparent);
   g_clear_pointer (&self->sidebar, gtk_widget_unparent);
+  g_clear_pointer (&self->find_bar, gtk_widget_unparent);
+  if (self->find_cancellable != NULL)
+    g_cancellable_cancel (self->find_cancellable);
+  g_clear_object (&self->find_cancellable);
+  g_clear_weak_pointer (&self->popover_focus);
 
   G_OBJECT_CLASS (kios_reader_view_parent_class)->dispose (object);
 }
@@ -1683,6 +531,8 @@ kios_reader_view_finalize (GObject *object)
   g_clear_pointer (&self->chapter_title, g_free);
   g_clear_pointer (&self->page_label, g_free);
   g_clear_pointer (&self->theme, g_free);
+  g_clear_pointer (&self->find_rects, g_array_unref);
+  g_clear_pointer (&self->find_origin, kios_position_free);
 
   G_OBJECT_CLASS (kios_reader_view_parent_class)->finalize (object);
 }
@@ -1767,7 +617,7 @@ set_double_prop (KiosReaderView *self,
   if (*field == value)
     return;
   *field = value;
-  queue_apply (self);
+  kios_reader_view_queue_apply (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
@@ -1799,7 +649,7 @@ kios_reader_view_set_property (GObject      *object,
       break;
 
     case PROP_PDF_ZOOM:
-      if (!is_reflowable (self))
+      if (!kios_reader_view_is_reflowable (self))
         self->render_dirty = TRUE;
       set_double_prop (self, &self->pdf_zoom, g_value_get_double (value), prop_id);
       break;
@@ -1817,8 +667,8 @@ kios_reader_view_set_property (GObject      *object,
           break;
         g_free (self->theme);
         self->theme = g_strdup (theme);
-        update_ink (self);
-        queue_apply (self);
+        kios_reader_view_update_ink (self);
+        kios_reader_view_queue_apply (self);
         gtk_widget_queue_draw (GTK_WIDGET (self));
         g_object_notify_by_pspec (object, pspec);
       }
@@ -1837,9 +687,9 @@ kios_reader_view_set_property (GObject      *object,
           break;
         self->pdf_fit = mode;
         /* Same box, new fit: only the render parameters change. */
-        if (!is_reflowable (self))
+        if (!kios_reader_view_is_reflowable (self))
           self->render_dirty = TRUE;
-        queue_apply (self);
+        kios_reader_view_queue_apply (self);
         g_object_notify_by_pspec (object, pspec);
       }
       break;
@@ -1854,13 +704,14 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  const char     *scroll_action = "reader.scroll";
 
   object_class->dispose = kios_reader_view_dispose;
   object_class->finalize = kios_reader_view_finalize;
   object_class->get_property = kios_reader_view_get_property;
   object_class->set_property = kios_reader_view_set_property;
 
+  widget_class->root = kios_reader_view_root;
+  widget_class->unroot = kios_reader_view_unroot;
   widget_class->snapshot = kios_reader_view_snapshot;
   widget_class->measure = kios_reader_view_measure;
   widget_class->size_allocate = kios_reader_view_size_allocate;
@@ -1928,7 +779,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
    * KiosReaderView::page-shown:
    * @self: the view
    *
-   * A new page is on screen (any reason: turn, jump, relayout, re-render).
+   * A new page is on screen (any reason: kios_reader_view_turn, jump, relayout, re-render).
    */
   signals[SIGNAL_PAGE_SHOWN] =
       g_signal_new ("page-shown",
@@ -1950,42 +801,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
                     0, NULL, NULL, NULL,
                     G_TYPE_NONE, 0);
 
-  gtk_widget_class_install_action (widget_class, "reader.next-page", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.previous-page", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.first-page", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.last-page", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.font-larger", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.font-smaller", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.font-reset", NULL, action_cb);
-  gtk_widget_class_install_action (widget_class, "reader.go-to-toc", "i", action_cb);
-  gtk_widget_class_install_action (widget_class, scroll_action, "d", action_cb);
-  gtk_widget_class_install_property_action (widget_class, "reader.contents", "contents-visible");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "reader.next-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Right, 0, "reader.next-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "reader.previous-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Left, 0, "reader.previous-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "reader.first-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Home, 0, "reader.first-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "reader.last-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_End, 0, "reader.last-page", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, scroll_action, "d", 0.15);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Down, 0, scroll_action, "d", 0.15);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, scroll_action, "d", -0.15);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Up, 0, scroll_action, "d", -0.15);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, scroll_action, "d", 0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Down, 0, scroll_action, "d", 0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, scroll_action, "d", 0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, scroll_action, "d", -0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Page_Up, 0, scroll_action, "d", -0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, GDK_SHIFT_MASK, scroll_action, "d", -0.9);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "reader.font-larger", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "reader.font-larger", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, GDK_CONTROL_MASK, "reader.font-larger", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "reader.font-smaller", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, GDK_CONTROL_MASK, "reader.font-smaller", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK, "reader.font-reset", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_0, GDK_CONTROL_MASK, "reader.font-reset", NULL);
+  kios_reader_view_class_init_actions (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "kiosreaderview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DOCUMENT);
@@ -1994,10 +810,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
 static void
 kios_reader_view_init (KiosReaderView *self)
 {
-  GtkWidget          *widget = GTK_WIDGET (self);
-  GtkGesture         *click;
-  GtkGesture         *swipe;
-  GtkEventController *scroll;
+  GtkWidget *widget = GTK_WIDGET (self);
 
   self->font_size = DEFAULT_FONT_SIZE;
   self->margin = 48.0;
@@ -2006,14 +819,17 @@ kios_reader_view_init (KiosReaderView *self)
   self->pdf_fit = KIOS_FIT_PAGE;
   self->theme = g_strdup ("auto");
   self->toc_index = -1;
-  resolve_colors (self, &self->foreground, &self->background);
+  self->pending_toc = -1;
+  self->anchor_toc = -1;
+  self->press_on_page = TRUE;
+  kios_reader_view_resolve_colors (self, &self->foreground, &self->background);
 
   gtk_widget_set_focusable (widget, TRUE);
   gtk_widget_set_overflow (widget, GTK_OVERFLOW_HIDDEN);
 
   self->progress_bar = kios_progress_bar_new ();
   gtk_widget_set_parent (self->progress_bar, widget);
-  update_ink (self);
+  kios_reader_view_update_ink (self);
 
   self->status_page = adw_status_page_new ();
   gtk_widget_set_name (self->status_page, "reader-error");
@@ -2034,21 +850,8 @@ kios_reader_view_init (KiosReaderView *self)
   gtk_widget_set_parent (self->sidebar, widget);
   g_signal_connect_swapped (self->sidebar, "entry-activated", G_CALLBACK (entry_activated_cb), self);
 
-  click = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), 0);
-  g_signal_connect (click, "pressed", G_CALLBACK (click_pressed_cb), self);
-  g_signal_connect (click, "released", G_CALLBACK (click_released_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
-
-  swipe = gtk_gesture_swipe_new ();
-  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (swipe), TRUE);
-  g_signal_connect (swipe, "swipe", G_CALLBACK (swipe_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (swipe));
-
-  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
-  g_signal_connect (scroll, "scroll", G_CALLBACK (scroll_cb), self);
-  g_signal_connect (scroll, "scroll-end", G_CALLBACK (scroll_end_cb), self);
-  gtk_widget_add_controller (widget, scroll);
+  kios_reader_view_find_init (self);
+  kios_reader_view_init_controllers (self);
 
   g_signal_connect (widget, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
   self->dark_handler = g_signal_connect (adw_style_manager_get_default (), "notify::dark",
@@ -2104,15 +907,15 @@ kios_reader_view_open (KiosReaderView     *self,
   if (start != NULL)
     {
       self->anchor = kios_position_copy (start);
-      request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, start, -1, SHOW_RESTORE, NULL);
+      kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, start, -1, SHOW_RESTORE, NULL);
     }
   else
-    request_show (self, KIOS_PAGE_REQUEST_LOCATION, &first, NULL, -1, SHOW_RESTORE, NULL);
+    kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_LOCATION, &first, NULL, -1, SHOW_RESTORE, NULL);
   self->spinner_timeout_id = g_timeout_add (SPINNER_DELAY_MS, spinner_timeout_cb, self);
 
   /* Already allocated (another book was open): lay out now, else at the first allocation. */
   if (gtk_widget_get_width (GTK_WIDGET (self)) > 0)
-    apply_geometry (self);
+    kios_reader_view_apply_geometry (self);
   else
     gtk_widget_queue_allocate (GTK_WIDGET (self));
 
@@ -2165,7 +968,7 @@ kios_reader_view_go_to_position (KiosReaderView     *self,
   if (self->document == NULL)
     return;
   self->queued_turn = 0;
-  request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, position, -1, SHOW_JUMP, position);
+  kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, position, -1, SHOW_JUMP, position);
 }
 
 void
@@ -2185,7 +988,8 @@ kios_reader_view_go_to_toc (KiosReaderView *self,
       return;
     }
   self->queued_turn = 0;
-  request_show (self, KIOS_PAGE_REQUEST_TOC_ENTRY, NULL, NULL, index, SHOW_USER, NULL);
+  self->pending_toc = index;
+  kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_TOC_ENTRY, NULL, NULL, index, SHOW_TOC, NULL);
 }
 
 const char *
@@ -2253,7 +1057,7 @@ kios_reader_view_set_contents_visible (KiosReaderView *self,
   if (visible && gtk_widget_has_focus (GTK_WIDGET (self)))
     gtk_widget_grab_focus (self->sidebar);
   /* The page moves beside a docked sidebar: lay it out now, not after a debounce. */
-  queue_apply (self);
+  kios_reader_view_queue_apply (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENTS_VISIBLE]);
 }

@@ -49,7 +49,15 @@ G_BEGIN_DECLS
  *   printed page. The page label reads "Page 12 of 340" once the book's pages
  *   are counted, "Page 2 of 14 in this chapter" before.
  * - Property contents-visible (boolean) and the stateful action
- *   reader.contents show the view's own KiosContentsSidebar.
+ *   reader.contents show the view's own KiosContentsSidebar. A contents
+ *   jump lands on the page where the entry starts, and relayouts after it
+ *   (a sidebar docked or closed, a resize) keep that page.
+ * - Action reader.find (Ctrl+F, anywhere in the window while a book is on
+ *   screen) shows a KiosFindBar over the top of the page; matches on the
+ *   page on screen are highlighted. Escape goes back to where the search
+ *   began.
+ * - When a popover (the header's) closes with the focus in it, the focus
+ *   comes back to the page, so the arrow keys turn pages again.
  * - go_to_position saves the requested position itself (not the first word
  *   of the page it lands on), so a position taken from sync is kept exactly;
  *   it emits "page-shown" but not "user-turned-page". Saved positions get
@@ -94,6 +102,17 @@ void                kios_reader_view_set_contents_visible (KiosReaderView *self,
                                                            gboolean        visible);
 GtkWidget          *kios_reader_view_get_contents_sidebar (KiosReaderView *self);
 double              kios_reader_view_get_progress   (KiosReaderView     *self);
+/* Find in book (reader.find, Ctrl+F): the bar over the top of the page.
+ * Hiding it with restore goes back to where the search began. */
+gboolean            kios_reader_view_get_find_visible (KiosReaderView   *self);
+void                kios_reader_view_set_find_visible (KiosReaderView   *self,
+                                                       gboolean          visible,
+                                                       gboolean          restore);
+GtkWidget          *kios_reader_view_get_find_bar   (KiosReaderView     *self);
+/* Matches highlighted on the page on screen; current: the rank among them
+ * of the match last gone to, or -1 (for tests). */
+guint               kios_reader_view_get_n_find_highlights (KiosReaderView *self,
+                                                            int            *current);
 /* clang-format on */
 
 G_END_DECLS

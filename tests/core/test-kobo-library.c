@@ -10,6 +10,7 @@
 #include "kios-fake-kobo.h"
 #include "kios-kobo-backend.h"
 #include "kios-kobo-library.h"
+#include "kios-kobo-session.h"
 #include "kios-paths.h"
 #include "kios-sync-engine.h"
 #include "kios-sync-source.h"
@@ -102,6 +103,21 @@ fixture_init (Fixture           *f,
   g_assert_no_error (error);
   g_assert_true (kios_kobo_source_connect (f->client, f->store, f->record, NULL, &error));
   g_assert_no_error (error);
+}
+
+static void
+remove_books (void)
+{
+  g_autofree char *dir = kios_paths_books_dir ();
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char      *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
 }
 
 static KiosKoboEntry *
@@ -404,6 +420,9 @@ test_download (void)
       gboolean                   existing = TRUE;
 
       g_test_message ("case %u", i);
+      /* Every case downloads the same bytes: without the earlier file the
+       * import does not find it by hash, and downloads again. */
+      remove_books ();
       fixture_init (&f, cases[i].family, 1, TRUE, cases[i].advertised);
       g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, NULL, NULL, &error));
       g_assert_no_error (error);
@@ -1027,6 +1046,27 @@ test_kiosctl_consent (void)
   }
   g_assert_cmpuint (kios_fake_kobo_count_requests (fake, NULL, "/v1/library/sync"), ==, 0);
 
+  /* A server that is down: the app's sentence, not libcurl's. */
+  {
+    g_auto (Run)     add = { 0 };
+    g_auto (Run)     run = { 0 };
+    g_autofree char *said = NULL;
+    const char      *line;
+
+    run_kiosctl (&add, fake, "source", "add", "--kind", "kobo", "--name", "down", "--url",
+                 "http://127.0.0.1:1/kobo/0123456789abcdef0123456789abcdef", NULL);
+    run_kiosctl (&run, fake, "browse", "down", NULL);
+    g_test_message ("%s", run.err);
+    g_assert_cmpint (run.status, ==, 1);
+    /* The line for a person (debug logging, when on, keeps the detail). */
+    line = strstr (run.err, "kiosctl: ");
+    g_assert_nonnull (line);
+    said = g_strndup (line, strcspn (line, "\n"));
+    g_assert_nonnull (strstr (said, "could not reach"));
+    g_assert_null (strstr (said, "Failed to connect"));
+    g_assert_null (strstr (run.err, "0123456789abcdef"));
+  }
+
   /* With consent recorded at add time, it lists. */
   {
     g_auto (Run) run = { 0 };
@@ -1040,6 +1080,155 @@ test_kiosctl_consent (void)
     g_assert_nonnull (strstr (run.out, "Persuasion"));
   }
   g_assert_cmpuint (kios_fake_kobo_count_requests (fake, NULL, "/v1/library/sync"), ==, 1);
+}
+
+/* The flow the shelf and kiosctl share: open, connect, consent, sync, list. */
+static void
+test_refresh_flow (void)
+{
+  const KiosFakeKoboFamily families[] = { KIOS_FAKE_KOBO_CALIBRE_WEB, KIOS_FAKE_KOBO_CWA, KIOS_FAKE_KOBO_GRIMMORY,
+                                          KIOS_FAKE_KOBO_KOMGA };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_auto (Fixture)            f = { 0 };
+      g_autoptr (GError)          error = NULL;
+      g_autoptr (KiosKoboRefresh) first = NULL;
+      g_autoptr (KiosKoboRefresh) second = NULL;
+      gboolean                    komga = families[i] == KIOS_FAKE_KOBO_KOMGA;
+
+      g_test_message ("family %u", i);
+      fixture_init (&f, families[i], 2, FALSE, "EPUB3");
+
+      /* No consent: connected and recognised, but never a library sync. */
+      first = kios_kobo_source_refresh (f.store, f.record, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (first->connected);
+      g_assert_cmpint (first->family, !=, KIOS_KOBO_FAMILY_UNKNOWN);
+      g_assert_cmpint (first->needs_consent, ==, !komga);
+      if (!komga)
+        {
+          g_assert_null (first->entries);
+          g_assert_cmpuint (kios_fake_kobo_count_requests (f.fake, NULL, "/v1/library/sync"), ==, 0);
+          /* The user's answer, then the library lists. */
+          g_assert_true (kios_kobo_source_set_consent (f.store, f.record->name, TRUE, &error));
+          g_assert_no_error (error);
+        }
+      second = kios_kobo_source_refresh (f.store, f.record, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_false (second->needs_consent);
+      g_assert_nonnull (second->entries);
+      g_assert_cmpuint (second->entries->len, ==, 2);
+      g_assert_null (second->warning);
+      g_assert_cmpuint (kios_fake_kobo_count_requests (f.fake, "GET", "/v1/library/sync"), >=, 1);
+    }
+}
+
+typedef struct
+{
+  gboolean         done;
+  KiosKoboRefresh *refresh;
+  char            *path;
+  char            *hash;
+  GError          *error;
+} AsyncWait;
+
+static void
+refresh_done (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  AsyncWait *w = user_data;
+
+  w->refresh = kios_kobo_source_refresh_finish (result, &w->error);
+  w->done = TRUE;
+}
+
+static void
+download_done (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *w = user_data;
+
+  w->path = kios_kobo_source_download_finish (result, &w->hash, NULL, &w->error);
+  w->done = TRUE;
+}
+
+static void
+test_refresh_async_and_too_large (void)
+{
+  g_auto (Fixture)          f = { 0 };
+  AsyncWait                 w = { 0 };
+  g_autoptr (GCancellable)  cancellable = g_cancellable_new ();
+  g_autofree char          *base = NULL;
+  g_autofree char          *url = NULL;
+  g_autoptr (GError)        error = NULL;
+  g_autoptr (GOutputStream) sink = g_memory_output_stream_new_resizable ();
+
+  fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 1, FALSE, "EPUB3");
+  kios_kobo_source_refresh_async (f.store, f.record, NULL, refresh_done, &w);
+  kios_test_wait_for (&w.done, 30000);
+  g_assert_no_error (w.error);
+  g_assert_cmpuint (w.refresh->entries->len, ==, 1);
+
+  /* A download, through the importer, from the main context. */
+  w.done = FALSE;
+  kios_kobo_source_download_async (f.store, f.record, ((KiosKoboEntry *) w.refresh->entries->pdata[0])->id, NULL,
+                                   download_done, &w);
+  kios_test_wait_for (&w.done, 30000);
+  g_assert_no_error (w.error);
+  g_assert_true (g_file_test (w.path, G_FILE_TEST_IS_REGULAR));
+  g_assert_nonnull (w.hash);
+  g_clear_pointer (&w.refresh, kios_kobo_refresh_free);
+  g_clear_pointer (&w.path, g_free);
+  g_clear_pointer (&w.hash, g_free);
+
+  /* Cancelled before it ran: the callback learns only that. */
+  w.done = FALSE;
+  g_cancellable_cancel (cancellable);
+  kios_kobo_source_refresh_async (f.store, f.record, cancellable, refresh_done, &w);
+  kios_test_wait_for (&w.done, 30000);
+  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (w.refresh);
+  g_clear_error (&w.error);
+
+  /* Past the size limit: "too large", not "cannot be reached". */
+  base = kios_fake_kobo_get_base_url (f.fake);
+  url = g_strconcat (base, "/v1/books/0KOMGA00/file/epub?convert_kepub=false", NULL);
+  g_assert_false (kios_kobo_client_download (f.client, url, sink, 1000, NULL, &error));
+  g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_assert_null (strstr (error->message, "reached"));
+}
+
+/* Deep JSON from a server is refused before json-glib recurses into it. */
+static void
+deep_handler (KiosFakeServer        *server,
+              const KiosFakeRequest *request,
+              KiosFakeResponse      *response,
+              gpointer               user_data)
+{
+  GString *deep = g_string_new (NULL);
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  response->status = 200;
+  kios_fake_response_add_header (response, "Content-Type", "application/json");
+  response->body = g_string_free_to_bytes (deep);
+}
+
+static void
+test_deep_json (void)
+{
+  g_autoptr (KiosFakeServer) server = kios_fake_server_new (deep_handler, NULL);
+  g_autofree char           *base = g_strconcat (kios_fake_server_get_url (server), "/kobo/0123456789abcdef", NULL);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosKoboClient) client = kios_kobo_client_new (base, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (kios_kobo_client_initialize (client, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
 }
 
 int
@@ -1063,6 +1252,9 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/kobo-library/token-only-after-complete-loop", test_token_only_after_complete_loop);
   g_test_add_func ("/kios/kobo-library/delivery-quirks", test_delivery_quirks);
   g_test_add_func ("/kios/kobo-library/download", test_download);
+  g_test_add_func ("/kios/kobo-library/refresh-flow", test_refresh_flow);
+  g_test_add_func ("/kios/kobo-library/refresh-async-and-too-large", test_refresh_async_and_too_large);
+  g_test_add_func ("/kios/kobo-library/deep-json", test_deep_json);
   g_test_add_func ("/kios/kobo-library/paging-is-bounded", test_paging_is_bounded);
   g_test_add_func ("/kios/kobo-library/large-catalog", test_large_catalog);
   g_test_add_func ("/kios/kobo-library/backend-round-trip", test_backend_round_trip);

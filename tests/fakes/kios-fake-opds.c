@@ -409,6 +409,8 @@ struct _KiosFakeEndless
   char            *url;
   char            *head;
   char            *repeat;
+  gsize            repeat_len;
+  gsize            head_len;
   guint64          sent; /* atomic-ish: read after join */
 };
 
@@ -424,7 +426,7 @@ endless_thread (gpointer data)
       GOutputStream                *out;
       gint64                        end = g_get_monotonic_time () + (gint64) ENDLESS_MAX_SECS * G_USEC_PER_SEC;
       char                          buf[4096];
-      gsize                         rlen = strlen (self->repeat);
+      gsize                         rlen = self->repeat_len;
 
       connection = g_socket_listener_accept (self->listener, NULL, self->cancellable, NULL);
       if (connection == NULL)
@@ -433,7 +435,7 @@ endless_thread (gpointer data)
       /* Read (and ignore) the request head. */
       g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf, sizeof buf, NULL, NULL);
       out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-      if (!g_output_stream_write_all (out, self->head, strlen (self->head), NULL, self->cancellable, NULL))
+      if (!g_output_stream_write_all (out, self->head, self->head_len, NULL, self->cancellable, NULL))
         continue;
       /* Until the client hangs up, or the bounds (nothing here runs forever). */
       while (self->sent < ENDLESS_MAX && g_get_monotonic_time () < end)
@@ -452,6 +454,19 @@ kios_fake_endless_new (const char *content_type,
                        const char *prefix,
                        const char *repeat)
 {
+  g_autofree char *head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\n\r\n%s",
+                                           content_type, prefix);
+
+  /* No Content-Length: the body ends only when the connection does. */
+  return kios_fake_endless_new_raw (head, strlen (head), repeat, strlen (repeat));
+}
+
+KiosFakeEndless *
+kios_fake_endless_new_raw (const char *head,
+                           gsize       head_len,
+                           const char *repeat,
+                           gsize       repeat_len)
+{
   KiosFakeEndless           *self = g_new0 (KiosFakeEndless, 1);
   g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
@@ -465,10 +480,10 @@ kios_fake_endless_new (const char *content_type,
     g_error ("endless server: %s", error->message);
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   self->url = g_strdup_printf ("http://127.0.0.1:%u", port);
-  /* No Content-Length: the body ends only when the connection does. */
-  self->head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\n\r\n%s",
-                                content_type, prefix);
-  self->repeat = g_strdup (repeat);
+  self->head = g_memdup2 (head, head_len);
+  self->head_len = head_len;
+  self->repeat = g_memdup2 (repeat, repeat_len);
+  self->repeat_len = repeat_len;
   self->cancellable = g_cancellable_new ();
   self->thread = g_thread_new ("fake-endless", endless_thread, self);
   return self;
@@ -499,5 +514,161 @@ kios_fake_endless_free (KiosFakeEndless *self)
   g_free (self->url);
   g_free (self->head);
   g_free (self->repeat);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct _KiosFakeDrip
+{
+  GSocketListener *listener;
+  GCancellable    *cancellable;
+  GThread         *thread;
+  char            *url;
+  char            *content_type;
+  GBytes          *body;
+  gsize            chunk;
+  guint            interval_ms;
+  guint            n_requests;
+  gsize            break_after;  /* the first answer stops after this many body bytes; 0 = never */
+  gboolean         ignore_range; /* answer 200 with the whole body even to a Range */
+  guint            n_ranged;
+};
+
+static gpointer
+drip_thread (gpointer data)
+{
+  KiosFakeDrip *self = data;
+
+  for (guint n = 0; n < 64 && !g_cancellable_is_cancelled (self->cancellable); n++)
+    {
+      g_autoptr (GSocketConnection) connection = NULL;
+      g_autofree char              *head = NULL;
+      g_autofree char              *request = NULL;
+      GOutputStream                *out;
+      char                          buf[4096];
+      gssize                        len;
+      gsize                         size = g_bytes_get_size (self->body);
+      const guint8                 *bytes = g_bytes_get_data (self->body, NULL);
+      guint64                       first = 0;
+      const char                   *range;
+
+      connection = g_socket_listener_accept (self->listener, NULL, self->cancellable, NULL);
+      if (connection == NULL)
+        break;
+      g_socket_set_timeout (g_socket_connection_get_socket (connection), 5);
+      len = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buf, sizeof buf - 1, NULL,
+                                 NULL);
+      if (len <= 0)
+        continue;
+      buf[len] = '\0';
+      g_atomic_int_inc (&self->n_requests);
+      request = g_ascii_strdown (buf, -1);
+      range = strstr (request, "\nrange: bytes=");
+      if (range != NULL)
+        g_atomic_int_inc (&self->n_ranged);
+      if (range != NULL && self->ignore_range)
+        range = NULL;
+      if (range != NULL)
+        first = MIN (g_ascii_strtoull (range + strlen ("\nrange: bytes="), NULL, 10), size);
+      if (range != NULL)
+        head = g_strdup_printf ("HTTP/1.1 206 Partial Content\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
+                                "\r\nContent-Range: bytes %" G_GUINT64_FORMAT "-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT
+                                "\r\nConnection: close\r\n\r\n",
+                                self->content_type, size - (gsize) first, first, size - 1, size);
+      else
+        head = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
+                                "\r\nConnection: close\r\n\r\n",
+                                self->content_type, size);
+      out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+      if (!g_output_stream_write_all (out, head, strlen (head), NULL, self->cancellable, NULL))
+        continue;
+      for (gsize at = (gsize) first; at < size; at += self->chunk)
+        {
+          gsize piece = MIN (self->chunk, size - at);
+
+          /* A transfer broken part-way (once): fewer bytes than announced. */
+          if (n == 0 && self->break_after > 0 && at + piece > self->break_after)
+            {
+              g_output_stream_write_all (out, bytes + at, self->break_after - MIN (at, self->break_after), NULL,
+                                         self->cancellable, NULL);
+              break;
+            }
+          if (!g_output_stream_write_all (out, bytes + at, piece, NULL, self->cancellable, NULL))
+            break;
+          g_usleep ((gulong) self->interval_ms * 1000);
+        }
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return NULL;
+}
+
+KiosFakeDrip *
+kios_fake_drip_new (const char *content_type,
+                    GBytes     *body,
+                    gsize       chunk,
+                    guint       interval_ms)
+{
+  KiosFakeDrip              *self = g_new0 (KiosFakeDrip, 1);
+  g_autoptr (GInetAddress)   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError)         error = NULL;
+
+  self->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (self->listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &error))
+    g_error ("drip server: %s", error->message);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u",
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
+  self->content_type = g_strdup (content_type);
+  self->body = g_bytes_ref (body);
+  self->chunk = MAX (chunk, 1);
+  self->interval_ms = interval_ms;
+  self->cancellable = g_cancellable_new ();
+  self->thread = g_thread_new ("fake-drip", drip_thread, self);
+  return self;
+}
+
+const char *
+kios_fake_drip_get_url (KiosFakeDrip *self)
+{
+  return self->url;
+}
+
+void
+kios_fake_drip_set_break (KiosFakeDrip *self,
+                          gsize         break_after,
+                          gboolean      ignore_range)
+{
+  self->break_after = break_after;
+  self->ignore_range = ignore_range;
+}
+
+guint
+kios_fake_drip_get_n_ranged (KiosFakeDrip *self)
+{
+  return (guint) g_atomic_int_get (&self->n_ranged);
+}
+
+guint
+kios_fake_drip_get_n_requests (KiosFakeDrip *self)
+{
+  return (guint) g_atomic_int_get (&self->n_requests);
+}
+
+void
+kios_fake_drip_free (KiosFakeDrip *self)
+{
+  if (self == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_socket_listener_close (self->listener);
+  g_thread_join (self->thread);
+  g_object_unref (self->listener);
+  g_object_unref (self->cancellable);
+  g_bytes_unref (self->body);
+  g_free (self->url);
+  g_free (self->content_type);
   g_free (self);
 }

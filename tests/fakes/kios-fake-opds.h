@@ -25,6 +25,7 @@ typedef enum {
 
 typedef struct _KiosFakeOpds    KiosFakeOpds;
 typedef struct _KiosFakeEndless KiosFakeEndless;
+typedef struct _KiosFakeDrip    KiosFakeDrip;
 
 /* clang-format off */
 KiosFakeOpds    *kios_fake_opds_new             (KiosFakeOpdsAuth  auth,
@@ -63,12 +64,36 @@ guint            kios_fake_opds_count_authorized (KiosFakeOpds    *self);
 KiosFakeEndless *kios_fake_endless_new          (const char       *content_type,
                                                  const char       *prefix,
                                                  const char       *repeat);
+/* head: the status line, headers and blank line (and any first bytes),
+ * sent as is; then repeat, binary, until the client hangs up. */
+KiosFakeEndless *kios_fake_endless_new_raw      (const char       *head,
+                                                 gsize             head_len,
+                                                 const char       *repeat,
+                                                 gsize             repeat_len);
 const char      *kios_fake_endless_get_url      (KiosFakeEndless  *self);
 guint64          kios_fake_endless_get_sent     (KiosFakeEndless  *self);
 void             kios_fake_endless_free         (KiosFakeEndless  *self);
+
+/* Serves body (any path) slowly: chunk bytes every interval_ms, with a
+ * Content-Length; "Range: bytes=N-" gets a 206 from N. One client at a time. */
+KiosFakeDrip    *kios_fake_drip_new             (const char       *content_type,
+                                                 GBytes           *body,
+                                                 gsize             chunk,
+                                                 guint             interval_ms);
+const char      *kios_fake_drip_get_url         (KiosFakeDrip     *self);
+guint            kios_fake_drip_get_n_requests  (KiosFakeDrip     *self);
+/* Requests that carried a Range header. */
+guint            kios_fake_drip_get_n_ranged    (KiosFakeDrip     *self);
+/* Call before the first request: its answer stops after break_after body
+ * bytes (the connection closes); ignore_range answers 200 to a Range. */
+void             kios_fake_drip_set_break       (KiosFakeDrip     *self,
+                                                 gsize             break_after,
+                                                 gboolean          ignore_range);
+void             kios_fake_drip_free            (KiosFakeDrip     *self);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosFakeOpds, kios_fake_opds_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosFakeEndless, kios_fake_endless_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosFakeDrip, kios_fake_drip_free)
 
 G_END_DECLS

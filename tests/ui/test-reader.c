@@ -1045,6 +1045,215 @@ test_reader_progress_bar (void)
   g_assert_finalize_object (bar);
 }
 
+/* Waits until the page on screen has the document's current layout. */
+static void
+wait_settled (Fixture *f)
+{
+  for (int k = 0; k < 2000; k++)
+    {
+      const KiosPage *page = kios_reader_view_get_page (f->view);
+
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (page != NULL && page->layout_serial == kios_document_get_layout_serial (f->document) &&
+          gtk_widget_get_width (GTK_WIDGET (f->view)) > 0)
+        {
+          /* And no relayout waiting for the debounce. */
+          g_usleep (2000);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          if (kios_reader_view_get_page (f->view) == page && k > 200)
+            return;
+        }
+      g_usleep (1000);
+    }
+}
+
+/* Picks a contents row the way a click does: the press lands on the row
+ * (over the page on a narrow view), the row activates, then the release. */
+static void
+click_contents_row (Fixture *f,
+                    int      index)
+{
+  GtkWidget          *sidebar = kios_reader_view_get_contents_sidebar (f->view);
+  GtkEventController *click = find_controller (GTK_WIDGET (f->view), GTK_TYPE_GESTURE_CLICK);
+  double              x = gtk_widget_get_width (sidebar) / 4.0;
+  guint               before = f->shown;
+
+  g_signal_emit_by_name (click, "pressed", 1, x, 200.0);
+  kios_contents_sidebar_activate (KIOS_CONTENTS_SIDEBAR (sidebar), index);
+  g_signal_emit_by_name (click, "released", 1, x, 200.0);
+  wait_shown (f, before);
+  wait_settled (f);
+}
+
+/* Where the document itself puts a contents entry at the current layout. */
+static KiosLocation
+toc_entry_location (Fixture *f,
+                    int      index)
+{
+  KiosPageRequest      request;
+  g_autoptr (KiosPage) page = NULL;
+  g_autoptr (GError)   error = NULL;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_TOC_ENTRY;
+  request.toc_index = index;
+  request.position_only = TRUE;
+  page = kios_document_render_sync (f->document, &request, &error);
+  g_assert_no_error (error);
+  return page->location;
+}
+
+static void
+assert_on_chapter_start (Fixture *f,
+                         int      index)
+{
+  const KiosTocEntry *entry = g_ptr_array_index (kios_document_get_toc (f->document), index);
+  const KiosPage     *page = kios_reader_view_get_page (f->view);
+  KiosLocation        expected = toc_entry_location (f, index);
+
+  g_assert_cmpint (page->location.chapter, ==, entry->chapter);
+  g_assert_cmpint (page->location.chapter, ==, expected.chapter);
+  g_assert_cmpint (page->location.page, ==, expected.page);
+  g_assert_cmpint (kios_reader_view_get_toc_index (f->view), ==, index);
+}
+
+/* Contents jumps land on the chapter's first page, over the page (narrow)
+ * and beside it (wide), also after the docked sidebar is closed. */
+static void
+test_reader_toc_jumps (void)
+{
+  const int   sizes[][2] = { { 560, 700 }, { 1100, 760 } };
+  const char *books[] = { "pride-and-prejudice.epub", "kjv-bible.epub" };
+
+  for (gsize b = 0; b < G_N_ELEMENTS (books); b++)
+    for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+      {
+        Fixture  f;
+        gboolean docked = sizes[i][0] >= 760;
+        /* Pride and Prejudice: chapters are spine items; the KJV: chapters
+         * start in the middle of a book's spine item (and of a page). */
+        int picks[2];
+
+        fixture_setup (&f, sizes[i][0], sizes[i][1]);
+        fixture_open (&f, books[b], NULL);
+        wait_settled (&f);
+        if (b == 0)
+          {
+            picks[0] = find_toc_entry (f.document, 6);
+            picks[1] = find_toc_entry (f.document, 22);
+          }
+        else
+          {
+            picks[0] = 5;   /* Genesis 5 */
+            picks[1] = 120; /* deep in Exodus or Leviticus */
+          }
+
+        for (gsize k = 0; k < G_N_ELEMENTS (picks); k++)
+          {
+            int index = picks[k];
+
+            kios_reader_view_set_contents_visible (f.view, TRUE);
+            wait_settled (&f);
+            click_contents_row (&f, index);
+            g_assert_true (kios_reader_view_get_contents_visible (f.view) == docked);
+            assert_on_chapter_start (&f, index);
+            if (b == 0)
+              g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, 0);
+
+            if (docked)
+              {
+                int serial = kios_document_get_layout_serial (f.document);
+
+                /* The page gets wider and is laid out again: the entry's page again. */
+                kios_reader_view_set_contents_visible (f.view, FALSE);
+                wait_relayout (&f, serial);
+                wait_settled (&f);
+                assert_on_chapter_start (&f, index);
+              }
+          }
+        fixture_teardown (&f);
+      }
+}
+
+static gboolean
+popover_shown (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+/* Escape on a header popover hands the keys back to the page. */
+static void
+test_reader_popover_focus (void)
+{
+  const int sizes[][2] = { { 560, 700 }, { 1100, 760 } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      Fixture    f;
+      GtkWidget *header = gtk_header_bar_new ();
+      GtkWidget *button = gtk_menu_button_new ();
+      GtkWidget *popover = gtk_popover_new ();
+      GtkWidget *spin = gtk_spin_button_new_with_range (8, 48, 1);
+      GtkWidget *other = gtk_button_new_with_label ("Other");
+      guint      before;
+
+      memset (&f, 0, sizeof f);
+      f.store = new_store ();
+      f.window = gtk_window_new ();
+      gtk_window_set_default_size (GTK_WINDOW (f.window), sizes[i][0], sizes[i][1]);
+      gtk_popover_set_child (GTK_POPOVER (popover), spin);
+      gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+      gtk_header_bar_pack_end (GTK_HEADER_BAR (header), button);
+      gtk_header_bar_pack_end (GTK_HEADER_BAR (header), other);
+      gtk_window_set_titlebar (GTK_WINDOW (f.window), header);
+      f.view = kios_reader_view_new ();
+      kios_reader_view_set_store (f.view, f.store);
+      g_signal_connect (f.view, "page-shown", G_CALLBACK (page_shown_cb), &f);
+      gtk_window_set_child (GTK_WINDOW (f.window), GTK_WIDGET (f.view));
+      gtk_window_present (GTK_WINDOW (f.window));
+      g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f.window, 5000));
+      fixture_open (&f, "pride-and-prejudice.epub", NULL);
+      gtk_widget_grab_focus (GTK_WIDGET (f.view));
+
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      g_assert_true (kios_test_wait_until (popover_shown, popover, 5000));
+      gtk_widget_grab_focus (spin);
+      g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f.window)), popover));
+
+      /* What Escape does in a popover. */
+      g_assert_true (gtk_widget_activate_action (popover, "popover.close", NULL) ||
+                     (gtk_popover_popdown (GTK_POPOVER (popover)), TRUE));
+      for (int k = 0; k < 100 && gtk_widget_get_mapped (popover); k++)
+        {
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          g_usleep (1000);
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_false (gtk_widget_get_visible (popover));
+
+      /* The window's focus widget (whether X gives the window input focus
+       * under Xvfb is not up to us). */
+      g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == GTK_WIDGET (f.view));
+
+      /* The arrows are the page's again. */
+      before = f.shown;
+      g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
+      wait_shown (&f, before);
+
+      /* Focus moved on purpose (a click, Tab) stays where it went. */
+      gtk_widget_grab_focus (other);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == other);
+
+      fixture_teardown (&f);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1064,6 +1273,8 @@ main (int   argc,
   g_test_add_func ("/kios/reader/pdf", test_reader_pdf);
   g_test_add_func ("/kios/reader/themes", test_reader_themes);
   g_test_add_func ("/kios/reader/broken-book", test_reader_broken_book);
+  g_test_add_func ("/kios/reader/toc-jumps", test_reader_toc_jumps);
+  g_test_add_func ("/kios/reader/popover-focus", test_reader_popover_focus);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include "kios-kobo-client.h"
 
 #include "kios-http.h"
+#include "kios-json.h"
 #include "kios-redact.h"
 
 #include <math.h>
@@ -485,9 +486,18 @@ send (KiosHttpRequest *request,
 
   if (response != NULL)
     return response;
-  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (local->domain != KIOS_HTTP_ERROR)
     {
+      /* Cancelled, or the sink's own refusal (not a book, too large, disk full). */
       g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (g_error_matches (local, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
+    {
+      /* The server answered: too much, not unreachable. */
+      g_set_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE,
+                   "The download is too large: Kios accepts up to %" G_GSIZE_FORMAT " MB",
+                   request->max_response_size / (1024 * 1024));
       return NULL;
     }
   {
@@ -559,18 +569,21 @@ static JsonNode *
 parse_json (GBytes  *body,
             GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize                  size = 0;
-  const char            *data = g_bytes_get_data (body, &size);
+  g_autoptr (GError) local = NULL;
+  JsonNode          *root = NULL;
 
-  if (size == 0 || !json_parser_load_from_data (parser, data, (gssize) size, NULL) || json_parser_get_root (parser) == NULL)
+  /* The one size and depth guard before json-glib (the body is already
+   * bounded by the request's size limit). */
+  if (g_bytes_get_size (body) > 0)
+    root = kios_json_parse_bytes (body, G_MAXSSIZE, KIOS_JSON_DEFAULT_MAX_DEPTH, &local);
+  if (root == NULL)
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                    "The server did not answer with Kobo sync data: the URL probably points at a "
                    "catch-all route; copy the Kobo sync URL again");
       return NULL;
     }
-  return json_node_copy (json_parser_get_root (parser));
+  return root;
 }
 
 static char *
@@ -697,6 +710,35 @@ kios_kobo_client_fetch (KiosKoboClient *self,
   if (response == NULL || !check_status (self, response, ROUTE_DOWNLOAD, error))
     return NULL;
   return g_bytes_ref (response->body);
+}
+
+gboolean
+kios_kobo_client_download (KiosKoboClient *self,
+                           const char     *url,
+                           GOutputStream  *sink,
+                           guint64         max_size,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  g_autofree char             *target = kios_kobo_client_rewrite_url (self, url);
+  g_autoptr (KiosHttpRequest)  request = NULL;
+  g_autoptr (KiosHttpResponse) response = NULL;
+
+  if (target == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
+                   "The server offered a download link that is not on this Kobo sync URL");
+      return FALSE;
+    }
+  request = new_request (self, "GET", target);
+  g_ptr_array_set_size (request->headers, 0);
+  request->max_response_size = max_size > 0 ? (gsize) max_size : KIOS_KOBO_MAX_BOOK_SIZE;
+  /* Streamed: a big book may take long, only a stalled transfer fails. */
+  request->timeout_ms = 0;
+  request->stall_timeout_ms = 60000;
+  kios_http_request_set_sink (request, sink);
+  response = send (request, cancellable, error);
+  return response != NULL && check_status (self, response, ROUTE_DOWNLOAD, error);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -112,6 +112,14 @@ GBytes               *kios_kobo_client_fetch           (KiosKoboClient        *s
                                                         gsize                  max_size,
                                                         GCancellable          *cancellable,
                                                         GError               **error);
+/* GET url (rewritten onto BASE) into sink, at most max_size bytes
+ * (0 = KIOS_KOBO_MAX_BOOK_SIZE); more is KIOS_HTTP_ERROR_TOO_LARGE. */
+gboolean              kios_kobo_client_download        (KiosKoboClient        *self,
+                                                        const char            *url,
+                                                        GOutputStream         *sink,
+                                                        guint64                max_size,
+                                                        GCancellable          *cancellable,
+                                                        GError               **error);
 
 /* GET v1/library/{id}/state. NULL without error: the server has no
  * position for the book (an empty array, or a state without a bookmark). */

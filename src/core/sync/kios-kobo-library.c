@@ -7,7 +7,8 @@
 
 #include "kios-kobo-library.h"
 
-#include "kios-book-hash.h"
+#include "kios-book-importer.h"
+#include "kios-json.h"
 #include "kios-kobo-backend.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -19,21 +20,20 @@
 #define CATALOG_KEY "kobo.catalog"
 #define TOKEN_KEY "kobo.sync_token"
 
+static char *cover_cache_path (const char *cover_image_id);
+
 /* ------------------------------------------------------------------------ */
 /* Settings.                                                                */
 
 static JsonObject *
 parse_object (const char *json)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode              *root;
+  g_autoptr (JsonNode) root = NULL;
 
   if (json == NULL || *json == '\0')
     return NULL;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, json, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
+  /* Stored settings and catalogs: the same depth guard as any JSON. */
+  root = kios_json_parse_bounded (json, -1, G_MAXSSIZE, KIOS_JSON_DEFAULT_MAX_DEPTH, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   return json_object_ref (json_node_get_object (root));
@@ -578,27 +578,6 @@ kios_kobo_library_sync (KiosKoboClient         *client,
 /* ------------------------------------------------------------------------ */
 /* Downloads and covers.                                                    */
 
-static char *
-safe_stem (const char *title)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = title != NULL ? title : ""; *p != '\0' && out->len < 60; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isalnum (c))
-        g_string_append_unichar (out, c);
-      else if (out->len > 0 && out->str[out->len - 1] != '-')
-        g_string_append_c (out, '-');
-    }
-  while (out->len > 0 && out->str[out->len - 1] == '-')
-    g_string_truncate (out, out->len - 1);
-  if (out->len == 0)
-    g_string_append (out, "book");
-  return g_string_free (out, FALSE);
-}
-
 static int
 format_rank (const char *format)
 {
@@ -655,29 +634,19 @@ pick_download (JsonObject *entry,
   return g_steal_pointer (&url);
 }
 
-static gboolean
-looks_like_epub (GBytes *bytes)
-{
-  gsize       size = 0;
-  const char *data = g_bytes_get_data (bytes, &size);
-
-  return size > 4 && memcmp (data, "PK\003\004", 4) == 0;
-}
-
 static void
-remember_book (KiosLibraryStore *store,
-               const char       *hash,
-               const char       *source_name,
-               const char       *id,
-               JsonObject       *entry,
-               const char       *format,
-               const char       *listed)
+remember_book (KiosBookImport *import,
+               const char     *source_name,
+               const char     *id,
+               JsonObject     *entry,
+               const char     *format,
+               const char     *listed)
 {
-  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_LISTED_FORMAT, listed);
-  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_SOURCE, source_name);
-  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_ENTITLEMENT_ID, id);
-  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_REVISION_ID, get_string (entry, "revision_id"));
-  kios_library_store_set_book_meta (store, hash, KIOS_KOBO_META_FORMAT, format);
+  kios_book_import_add_meta (import, KIOS_KOBO_META_LISTED_FORMAT, listed);
+  kios_book_import_add_meta (import, KIOS_KOBO_META_SOURCE, source_name);
+  kios_book_import_add_meta (import, KIOS_KOBO_META_ENTITLEMENT_ID, id);
+  kios_book_import_add_meta (import, KIOS_KOBO_META_REVISION_ID, get_string (entry, "revision_id"));
+  kios_book_import_add_meta (import, KIOS_KOBO_META_FORMAT, format);
 }
 
 char *
@@ -694,17 +663,20 @@ kios_kobo_library_download (KiosKoboClient   *client,
   g_autofree char           *url = NULL;
   g_autofree char           *format = NULL;
   g_autofree char           *listed = NULL;
-  g_autofree char           *books_dir = NULL;
   g_autofree char           *key_source = NULL;
   g_autofree char           *key = NULL;
   g_autofree char           *stem = NULL;
   g_autofree char           *name = NULL;
-  g_autofree char           *dest = NULL;
+  g_autofree char           *found = NULL;
+  g_autofree char           *path = NULL;
   g_autofree char           *hash = NULL;
   g_autofree char           *catalog_key = pseudo_hash (store, source_name);
   g_autofree char           *json = NULL;
-  g_autoptr (GBytes)         bytes = NULL;
-  g_autoptr (KiosBookRecord) known = NULL;
+  g_autofree char           *cover = NULL;
+  g_autoptr (KiosBookImport) import = NULL;
+  g_autoptr (GString)        authors = g_string_new (NULL);
+  JsonArray                 *list = get_array (entry, "authors");
+  gboolean                   fetched = FALSE;
   const char                *title;
 
   if (existing != NULL)
@@ -725,25 +697,34 @@ kios_kobo_library_download (KiosKoboClient   *client,
     }
   title = get_string (entry, "title");
 
-  books_dir = kios_paths_books_dir ();
   key_source = g_strdup_printf ("kobo\n%s\n%s", source_name, entitlement_id_);
   key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
   key[12] = '\0';
-  stem = safe_stem (title);
+  stem = kios_book_import_file_stem (title);
   name = g_strdup_printf ("%s-%s.epub", stem, key);
-  dest = g_build_filename (books_dir, name, NULL);
 
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR) && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+  found = kios_book_import_find (store, name);
+  if (found != NULL)
     {
-      g_autofree char *had = kios_library_store_get_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT);
+      g_autoptr (KiosBookRecord) known = kios_library_store_get_book_by_path (store, found, NULL);
+      g_autofree char           *had = kios_library_store_get_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT);
 
       if (existing != NULL)
         *existing = TRUE;
       /* What was fetched then, not what the listing says now. */
-      remember_book (store, known->hash, source_name, entitlement_id_, entry, had != NULL ? had : format, listed);
+      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_LISTED_FORMAT, listed);
+      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_SOURCE, source_name);
+      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_ENTITLEMENT_ID, entitlement_id_);
+      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_REVISION_ID,
+                                        get_string (entry, "revision_id"));
+      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT, had != NULL ? had : format);
       kios_library_store_flush (store, 5000);
-      return g_steal_pointer (&dest);
+      return g_steal_pointer (&found);
     }
+
+  import = kios_book_import_new (store, name, KIOS_KOBO_MAX_BOOK_SIZE, error);
+  if (import == NULL)
+    return NULL;
 
   if (g_strcmp0 (format, "KEPUB") == 0 && kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_CALIBRE_WEB && g_str_has_suffix (url, "/kepub"))
     {
@@ -754,64 +735,63 @@ kios_kobo_library_download (KiosKoboClient   *client,
       g_autoptr (GError) local = NULL;
 
       strcpy (epub_url + strlen (epub_url) - strlen ("kepub"), "epub");
-      bytes = kios_kobo_client_fetch (client, epub_url, 0, cancellable, &local);
-      if (bytes != NULL)
+      if (kios_kobo_client_download (client, epub_url, kios_book_import_get_sink (import), KIOS_KOBO_MAX_BOOK_SIZE,
+                                     cancellable, &local))
         {
           g_free (format);
           format = g_strdup ("EPUB");
+          fetched = TRUE;
         }
       else if (!g_error_matches (local, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return NULL;
         }
+      else if (!kios_book_import_restart (import, error))
+        return NULL;
     }
-  if (bytes == NULL)
-    bytes = kios_kobo_client_fetch (client, url, 0, cancellable, error);
-  if (bytes == NULL)
+  if (!fetched && !kios_kobo_client_download (client, url, kios_book_import_get_sink (import), KIOS_KOBO_MAX_BOOK_SIZE,
+                                              cancellable, error))
     return NULL;
-  if (!looks_like_epub (bytes))
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The server sent something that is not an EPUB for this book");
-      return NULL;
-    }
-  if (g_mkdir_with_parents (books_dir, 0700) != 0 || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the books folder");
-      return NULL;
-    }
-  hash = kios_book_hash_file (dest, error);
-  if (hash == NULL)
-    {
-      g_unlink (dest);
-      return NULL;
-    }
 
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *n = json_array_get_element (list, i);
+
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+        g_string_append_printf (authors, "%s%s", authors->len > 0 ? ", " : "", json_node_get_string (n));
+    }
   {
-    KiosBookRecord      record = { 0 };
-    g_autoptr (GString) authors = g_string_new (NULL);
-    JsonArray          *list = get_array (entry, "authors");
+    /* The cover, when it is already in the cache (the shelf fetched it). */
+    g_autoptr (KiosKoboEntry) e = entry_from_json (entitlement_id_, entry);
 
-    for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
-      g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (list, i));
-    record.hash = hash;
-    record.path = dest;
-    record.size = (gint64) g_bytes_get_size (bytes);
-    record.format = (char *) "epub";
-    record.title = (char *) title;
-    record.authors = authors->str;
-    record.added_at = g_get_real_time () / G_USEC_PER_SEC;
-    kios_library_store_upsert_book (store, &record);
+    if (e->cover_image_id != NULL)
+      cover = cover_cache_path (e->cover_image_id);
+    if (cover != NULL && !g_file_test (cover, G_FILE_TEST_IS_REGULAR))
+      g_clear_pointer (&cover, g_free);
   }
-  remember_book (store, hash, source_name, entitlement_id_, entry, format, listed);
+  kios_book_import_set_details (import, title, authors->str, cover);
+  remember_book (import, source_name, entitlement_id_, entry, format, listed);
+  path = kios_book_import_commit (import, &hash, existing, cancellable, error);
+  if (path == NULL)
+    return NULL;
   json_object_set_string_member (entry, "hash", hash);
   json = object_to_string (catalog);
   kios_library_store_set_book_meta (store, catalog_key, CATALOG_KEY, json);
   if (!kios_library_store_flush (store, 5000))
     g_warning ("the library did not confirm the download in time");
-  return g_steal_pointer (&dest);
+  return g_steal_pointer (&path);
+}
+
+/* The cover id changes with the cover: it names the cached file. */
+static char *
+cover_cache_path (const char *cover_image_id)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, cover_image_id, -1);
+  g_autofree char *dir = kios_paths_cache_subdir ("covers");
+  g_autofree char *name = g_strdup_printf ("kobo-%s.jpg", digest);
+
+  return g_build_filename (dir, name, NULL);
 }
 
 char *
@@ -822,9 +802,7 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
 {
   g_autofree char   *url = kios_kobo_client_cover_url (client, entry->cover_image_id, 300, 450);
   g_autofree char   *dir = NULL;
-  g_autofree char   *name = NULL;
   g_autofree char   *dest = NULL;
-  g_autofree char   *digest = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
   if (url == NULL)
@@ -832,17 +810,14 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND, "This book has no cover on the server");
       return NULL;
     }
-  /* The cover id changes with the cover: it names the cached file. */
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, entry->cover_image_id, -1);
-  dir = kios_paths_cache_subdir ("covers");
-  name = g_strdup_printf ("kobo-%s.jpg", digest);
-  dest = g_build_filename (dir, name, NULL);
+  dest = cover_cache_path (entry->cover_image_id);
+  dir = g_path_get_dirname (dest);
   if (g_file_test (dest, G_FILE_TEST_IS_REGULAR))
     return g_steal_pointer (&dest);
   bytes = kios_kobo_client_fetch (client, url, 8 * 1024 * 1024, cancellable, error);
   if (bytes == NULL)
     return NULL;
-  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), error))
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents_full (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the cover cache");

@@ -7,8 +7,9 @@
 
 #include "kios-opds-client.h"
 
-#include "kios-book-hash.h"
+#include "kios-book-importer.h"
 #include "kios-http.h"
+#include "kios-origin.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -24,7 +25,8 @@
   "application/atom+xml;profile=opds-catalog, application/opds+json, application/xml;q=0.9, */*;q=0.5"
 #define MAX_SMALL_DOCUMENT (256 * 1024)
 #define DEFAULT_TIMEOUT_MS 30000
-#define DOWNLOAD_TIMEOUT_MS 120000
+#define DOWNLOAD_STALL_MS 30000
+#define MAX_RESUMES 3
 
 typedef enum {
   AUTH_NONE = 0,
@@ -34,53 +36,30 @@ typedef enum {
 
 struct _KiosOpdsClient
 {
-  char      *catalog_url;
-  char      *origin; /* scheme://host:port of the catalog */
-  char      *username;
-  char      *password;
-  AuthScheme scheme; /* learned from a challenge (or https) */
-  /* the Digest challenge being answered */
-  char         *realm;
-  char         *nonce;
-  char         *opaque;
-  char         *algorithm;
-  gboolean      qop_auth;
-  guint         nc;
-  gboolean      authenticated_once; /* a request with credentials succeeded */
-  gsize         max_feed_size;
-  gsize         max_book_size;
-  guint         timeout_ms;
-  guint         n_requests;
-  KiosOpdsFeed *root; /* cached for search */
+  gatomicrefcount ref_count;
+  GRecMutex       lock; /* one exchange at a time: the auth state below is shared */
+  char           *catalog_url;
+  char           *origin; /* scheme://host:port of the catalog */
+  char           *username;
+  char           *password;
+  AuthScheme      scheme;             /* learned from a challenge (or https) */
+  char           *realm;              /* of the last challenge (or auth document title) */
+  gboolean        authenticated_once; /* a request with credentials succeeded */
+  gsize           max_feed_size;
+  gsize           max_book_size;
+  guint           timeout_ms;
+  guint           n_requests;
+  KiosOpdsFeed   *root; /* cached for search */
 };
 
 /* ------------------------------------------------------------------ */
 
-static char *
-origin_of (const char *url)
-{
-  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
-  int              port;
-  g_autofree char *scheme = NULL;
-  g_autofree char *host = NULL;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return NULL;
-  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  port = g_uri_get_port (uri);
-  if (port < 0)
-    port = g_str_equal (scheme, "https") ? 443 : 80;
-  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
-}
-
+/* The one origin helper decides where the credentials may go. */
 static gboolean
 same_origin (KiosOpdsClient *self,
              const char     *url)
 {
-  g_autofree char *origin = origin_of (url);
-
-  return origin != NULL && g_strcmp0 (origin, self->origin) == 0;
+  return kios_origin_matches (self->origin, url);
 }
 
 KiosOpdsClient *
@@ -93,8 +72,10 @@ kios_opds_client_new (const char *catalog_url,
   g_return_val_if_fail (catalog_url != NULL, NULL);
 
   self = g_new0 (KiosOpdsClient, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  g_rec_mutex_init (&self->lock);
   self->catalog_url = g_strdup (catalog_url);
-  self->origin = origin_of (catalog_url);
+  self->origin = kios_origin_from_url (catalog_url);
   if (username != NULL && *username != '\0')
     {
       self->username = g_strdup (username);
@@ -110,11 +91,19 @@ kios_opds_client_new (const char *catalog_url,
   return self;
 }
 
+KiosOpdsClient *
+kios_opds_client_ref (KiosOpdsClient *self)
+{
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
 void
 kios_opds_client_free (KiosOpdsClient *self)
 {
-  if (self == NULL)
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
     return;
+  g_rec_mutex_clear (&self->lock);
   g_free (self->catalog_url);
   g_free (self->origin);
   g_free (self->username);
@@ -122,9 +111,6 @@ kios_opds_client_free (KiosOpdsClient *self)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   g_free (self->realm);
-  g_free (self->nonce);
-  g_free (self->opaque);
-  g_free (self->algorithm);
   kios_opds_feed_free (self->root);
   g_free (self);
 }
@@ -139,6 +125,20 @@ const char *
 kios_opds_client_get_realm (KiosOpdsClient *self)
 {
   return self->realm;
+}
+
+const char *
+kios_opds_client_get_username (KiosOpdsClient *self)
+{
+  return self->username;
+}
+
+char *
+kios_opds_client_dup_realm (KiosOpdsClient *self)
+{
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+
+  return g_strdup (self->realm);
 }
 
 guint
@@ -249,105 +249,6 @@ parse_challenge (const char *value,
   return TRUE;
 }
 
-static char *
-checksum_hex (GChecksumType type,
-              const char   *text)
-{
-  return g_compute_checksum_for_string (type, text, -1);
-}
-
-static char *
-digest_header (KiosOpdsClient *self,
-               const char     *method,
-               const char     *url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  GChecksumType    type = G_CHECKSUM_MD5;
-  gboolean         sess = FALSE;
-  g_autofree char *path = NULL;
-  g_autofree char *a1 = NULL;
-  g_autofree char *ha1 = NULL;
-  g_autofree char *a2 = NULL;
-  g_autofree char *ha2 = NULL;
-  g_autofree char *cnonce = NULL;
-  g_autofree char *response = NULL;
-  g_autofree char *nc = NULL;
-  GString         *header;
-
-  if (uri == NULL || self->nonce == NULL)
-    return NULL;
-  if (self->algorithm != NULL)
-    {
-      if (g_ascii_strncasecmp (self->algorithm, "SHA-256", 7) == 0)
-        type = G_CHECKSUM_SHA256;
-      sess = g_str_has_suffix (self->algorithm, "-sess") || g_str_has_suffix (self->algorithm, "-SESS");
-    }
-  path = g_strdup_printf ("%s%s%s", *g_uri_get_path (uri) != '\0' ? g_uri_get_path (uri) : "/",
-                          g_uri_get_query (uri) != NULL ? "?" : "",
-                          g_uri_get_query (uri) != NULL ? g_uri_get_query (uri) : "");
-  cnonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
-  nc = g_strdup_printf ("%08x", ++self->nc);
-
-  a1 = g_strdup_printf ("%s:%s:%s", self->username, self->realm != NULL ? self->realm : "", self->password);
-  ha1 = checksum_hex (type, a1);
-  memset (a1, 0, strlen (a1));
-  if (sess)
-    {
-      g_autofree char *s = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, cnonce);
-      g_free (ha1);
-      ha1 = checksum_hex (type, s);
-    }
-  a2 = g_strdup_printf ("%s:%s", method, path);
-  ha2 = checksum_hex (type, a2);
-  if (self->qop_auth)
-    {
-      g_autofree char *r = g_strdup_printf ("%s:%s:%s:%s:auth:%s", ha1, self->nonce, nc, cnonce, ha2);
-      response = checksum_hex (type, r);
-    }
-  else
-    {
-      g_autofree char *r = g_strdup_printf ("%s:%s:%s", ha1, self->nonce, ha2);
-      response = checksum_hex (type, r);
-    }
-
-  header = g_string_new ("Digest ");
-  g_string_append_printf (header, "username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
-                          self->username, self->realm != NULL ? self->realm : "", self->nonce, path, response);
-  if (self->algorithm != NULL)
-    g_string_append_printf (header, ", algorithm=%s", self->algorithm);
-  if (self->opaque != NULL)
-    g_string_append_printf (header, ", opaque=\"%s\"", self->opaque);
-  if (self->qop_auth)
-    g_string_append_printf (header, ", qop=auth, nc=%s, cnonce=\"%s\"", nc, cnonce);
-  return g_string_free (header, FALSE);
-}
-
-static char *
-basic_header (KiosOpdsClient *self)
-{
-  g_autofree char *pair = g_strdup_printf ("%s:%s", self->username, self->password);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-  memset (pair, 0, strlen (pair));
-  return g_strdup_printf ("Basic %s", encoded);
-}
-
-static void
-adopt_digest (KiosOpdsClient *self,
-              Challenge      *c)
-{
-  const char *qop = g_hash_table_lookup (c->params, "qop");
-
-  g_free (self->nonce);
-  g_free (self->opaque);
-  g_free (self->algorithm);
-  self->nonce = g_strdup (g_hash_table_lookup (c->params, "nonce"));
-  self->opaque = g_strdup (g_hash_table_lookup (c->params, "opaque"));
-  self->algorithm = g_strdup (g_hash_table_lookup (c->params, "algorithm"));
-  self->qop_auth = qop != NULL && strstr (qop, "auth") != NULL;
-  self->nc = 0;
-}
-
 static void
 set_realm (KiosOpdsClient *self,
            const char     *realm)
@@ -362,12 +263,17 @@ set_realm (KiosOpdsClient *self,
 /* requests */
 
 static void
-set_http_error (GError     *http_error,
-                const char *what,
-                GError    **error)
+set_http_error (KiosOpdsClient *self,
+                GError         *http_error,
+                const char     *what,
+                GError        **error)
 {
-  if (g_error_matches (http_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (http_error->domain != KIOS_HTTP_ERROR)
+    /* Cancelled, or the sink's own refusal (not a book, disk full): as is. */
     g_propagate_error (error, g_error_copy (http_error));
+  else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE) && g_str_equal (what, "book"))
+    g_set_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE,
+                 "The book is too large: Kios accepts books up to %" G_GSIZE_FORMAT " MB", self->max_book_size >> 20);
   else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE))
     g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                  "The %s is larger than Kios accepts (the server may be sending without end): %s",
@@ -407,13 +313,17 @@ typedef struct
   gsize       max_size;
   guint       timeout_ms;
   const char *accept;
+  /* downloads: the body streams here, with progress */
+  GOutputStream       *sink;
+  KiosHttpProgressFunc progress;
+  gpointer             progress_data;
 } Exchange;
 
 static KiosHttpResponse *
 send_once (KiosOpdsClient *self,
            const Exchange *x,
            const char     *url,
-           const char     *authorization,
+           KiosHttpAuth    auth,
            GCancellable   *cancellable,
            GError        **error)
 {
@@ -425,24 +335,35 @@ send_once (KiosOpdsClient *self,
   kios_http_request_add_header (request, "Accept", x->accept);
   if (x->range != NULL)
     kios_http_request_add_header (request, "Range", x->range);
-  if (authorization != NULL)
-    kios_http_request_add_header (request, "Authorization", authorization);
+  /* libcurl answers Basic and Digest, and only on the catalog's origin. */
+  if (auth != KIOS_HTTP_AUTH_NONE)
+    kios_http_request_set_auth (request, auth, self->username, self->password);
+  if (x->sink != NULL)
+    {
+      kios_http_request_set_sink (request, x->sink);
+      request->progress = x->progress;
+      request->progress_data = x->progress_data;
+      /* A big book may take long: only a stalled transfer fails. */
+      request->stall_timeout_ms = DOWNLOAD_STALL_MS;
+    }
   self->n_requests++;
   return kios_http_send_sync (request, cancellable, error);
 }
 
-static char *
-authorization_for (KiosOpdsClient *self,
-                   const char     *method,
-                   const char     *url)
+static KiosHttpAuth
+http_auth (AuthScheme scheme)
+{
+  return scheme == AUTH_BASIC ? KIOS_HTTP_AUTH_BASIC : scheme == AUTH_DIGEST ? KIOS_HTTP_AUTH_DIGEST
+                                                                             : KIOS_HTTP_AUTH_NONE;
+}
+
+static AuthScheme
+scheme_for (KiosOpdsClient *self,
+            const char     *url)
 {
   if (self->username == NULL || !same_origin (self, url))
-    return NULL;
-  if (self->scheme == AUTH_BASIC)
-    return basic_header (self);
-  if (self->scheme == AUTH_DIGEST)
-    return digest_header (self, method, url);
-  return NULL;
+    return AUTH_NONE;
+  return self->scheme;
 }
 
 /*
@@ -459,15 +380,13 @@ exchange (KiosOpdsClient *self,
 {
   g_autoptr (KiosHttpResponse) response = NULL;
   g_autoptr (GError)           local_error = NULL;
-  g_autofree char             *authorization = authorization_for (self, x->method, x->url);
-  AuthScheme                   sent = authorization != NULL ? self->scheme : AUTH_NONE;
+  AuthScheme                   sent = scheme_for (self, x->url);
   g_autofree char             *shown = NULL;
 
-  response = send_once (self, x, x->url, authorization, cancellable, &local_error);
+  response = send_once (self, x, x->url, http_auth (sent), cancellable, &local_error);
   for (guint attempt = 0; response != NULL && response->status == 401 && attempt < 2; attempt++)
     {
       Challenge   chosen = { 0 };
-      gboolean    stale = FALSE;
       gboolean    doc_basic = FALSE;
       const char *target = response->effective_url != NULL ? response->effective_url : x->url;
 
@@ -488,10 +407,7 @@ exchange (KiosOpdsClient *self,
             challenge_clear (&c);
         }
       if (chosen.scheme != AUTH_NONE)
-        {
-          set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
-          stale = g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "true") == 0 || g_strcmp0 (g_hash_table_lookup (chosen.params, "stale"), "TRUE") == 0;
-        }
+        set_realm (self, g_hash_table_lookup (chosen.params, "realm"));
       else if (read_auth_document (self, response, &doc_basic))
         {
           if (!doc_basic)
@@ -519,24 +435,22 @@ exchange (KiosOpdsClient *self,
           return NULL;
         }
       /* Asked once: the same scheme refused again means wrong credentials. */
-      if (sent == chosen.scheme && !(chosen.scheme == AUTH_DIGEST && stale && attempt == 0))
+      if (sent == chosen.scheme)
         {
           challenge_clear (&chosen);
           break;
         }
       self->scheme = chosen.scheme;
-      if (chosen.scheme == AUTH_DIGEST)
-        adopt_digest (self, &chosen);
       challenge_clear (&chosen);
 
-      g_free (authorization);
-      authorization = authorization_for (self, x->method, target);
       sent = self->scheme;
       {
+        /* The request the 401 answered (after any redirect), now with the
+         * scheme it asked for: libcurl computes Digest from its own challenge. */
         g_autofree char *retry_url = g_strdup (target);
 
         g_clear_pointer (&response, kios_http_response_free);
-        response = send_once (self, x, retry_url, authorization, cancellable, &local_error);
+        response = send_once (self, x, retry_url, http_auth (sent), cancellable, &local_error);
       }
       if (response != NULL && response->status != 401)
         break;
@@ -544,13 +458,13 @@ exchange (KiosOpdsClient *self,
 
   if (response == NULL)
     {
-      set_http_error (local_error, what, error);
+      set_http_error (self, local_error, what, error);
       return NULL;
     }
   if (response->status == 401)
     {
       shown = kios_redact_url (response->effective_url != NULL ? response->effective_url : x->url);
-      if (self->authenticated_once && g_str_equal (x->method, "GET") && x->range != NULL)
+      if (self->authenticated_once && g_str_equal (x->method, "GET") && x->sink != NULL)
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH,
                      "The server refused the download although it accepted the account for the catalog: "
                      "the account probably lacks the permission to download (%s)",
@@ -562,7 +476,7 @@ exchange (KiosOpdsClient *self,
                      self->realm != NULL ? "”)" : "");
       return NULL;
     }
-  if (authorization != NULL && response->status < 400)
+  if (sent != AUTH_NONE && response->status < 400)
     self->authenticated_once = TRUE;
   return g_steal_pointer (&response);
 }
@@ -641,8 +555,9 @@ kios_opds_client_fetch (KiosOpdsClient *self,
                         GCancellable   *cancellable,
                         GError        **error)
 {
-  g_autofree char *url = absolute_href (self, href, error);
-  KiosOpdsFeed    *feed;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *url = absolute_href (self, href, error);
+  KiosOpdsFeed               *feed;
 
   if (url == NULL)
     return NULL;
@@ -691,10 +606,11 @@ kios_opds_client_search (KiosOpdsClient     *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  g_autofree char *template_url = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *terms = g_strstrip (g_strdup (query != NULL ? query : ""));
-  GError          *local_error = NULL;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *template_url = NULL;
+  g_autofree char            *url = NULL;
+  g_autofree char            *terms = g_strstrip (g_strdup (query != NULL ? query : ""));
+  GError                     *local_error = NULL;
 
   if (from != NULL)
     {
@@ -747,195 +663,138 @@ parse_content_range (const char *value,
   return end >= *start && end < *total;
 }
 
-static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len,
-           GError      **error)
+typedef struct
 {
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
+  KiosOpdsProgressFunc func;
+  gpointer             data;
+  guint64              offset; /* where this response's body starts in the file */
+  gboolean             ranged; /* a 206 may come: total counts from offset */
+  guint64              last;
+} Progress;
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = errno;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the book: %s",
-                       g_strerror (saved));
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
+static void
+progress_shim (goffset  received,
+               goffset  total,
+               gpointer user_data)
+{
+  Progress *p = user_data;
+  guint64   now = p->offset + (guint64) MAX (received, 0);
+
+  /* Only forward, never the same count twice. */
+  if (p->func == NULL || now <= p->last)
+    return;
+  p->last = now;
+  p->func (now, total > 0 ? (guint64) total + (p->ranged ? p->offset : 0) : 0, p->data);
+}
+
+static gboolean
+resumable (const GError *error)
+{
+  return error->domain == KIOS_SYNC_ERROR && error->code == KIOS_SYNC_ERROR_NETWORK;
 }
 
 gboolean
 kios_opds_client_download (KiosOpdsClient      *self,
                            const char          *href,
-                           const char          *dest_path,
+                           KiosBookImport      *import,
                            KiosOpdsProgressFunc progress,
                            gpointer             user_data,
                            GCancellable        *cancellable,
                            GError             **error)
 {
-  g_autofree char *url = absolute_href (self, href, error);
-  g_autofree char *dir = NULL;
-  g_autofree char *tmp_path = NULL;
-  guint64          offset = 0;
-  guint64          total = 0;
-  guint8           magic[8] = { 0 };
-  gsize            magic_len = 0;
-  gboolean         ok = FALSE;
-  int              fd;
-  guint            max_chunks;
+  g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->lock);
+  g_autofree char            *url = absolute_href (self, href, error);
+  Progress                    shim = { progress, user_data, 0, FALSE, 0 };
 
   if (url == NULL)
     return FALSE;
-  dir = g_path_get_dirname (dest_path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create the books folder: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
-  tmp_path = g_build_filename (dir, ".kios-download-XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a file in the books folder: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
 
-  max_chunks = (guint) (self->max_book_size / KIOS_OPDS_DOWNLOAD_CHUNK) + 2;
-  for (guint chunk = 0; chunk < max_chunks; chunk++)
+  /* One streamed GET; after a broken transfer, resumed with Range from
+   * what arrived (a server that ignores it sends the whole book again). */
+  for (guint attempt = 0;; attempt++)
     {
-      g_autofree char             *range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, offset,
-                                                            offset + KIOS_OPDS_DOWNLOAD_CHUNK - 1);
-      Exchange                     x = { "GET", url, range, self->max_book_size, DOWNLOAD_TIMEOUT_MS,
-                                         "application/epub+zip, application/pdf, */*;q=0.5" };
+      guint64                      offset = kios_book_import_get_received (import);
+      g_autofree char             *range = offset > 0 ? g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", offset) : NULL;
+      Exchange                     x = { "GET", url, range, self->max_book_size, 0,
+                                         "application/epub+zip, application/pdf, */*;q=0.5",
+                                         kios_book_import_get_sink (import), progress_shim, &shim };
       g_autoptr (KiosHttpResponse) response = NULL;
-      const guint8                *data;
-      gsize                        len;
+      g_autoptr (GError)           local = NULL;
 
-      response = exchange (self, &x, "book", cancellable, error);
+      shim.offset = offset;
+      shim.ranged = offset > 0;
+      response = exchange (self, &x, "book", cancellable, &local);
       if (response == NULL)
-        goto out;
-      data = g_bytes_get_data (response->body, &len);
-      if (response->status == 206)
+        {
+          if (resumable (local) && attempt < MAX_RESUMES && kios_book_import_get_received (import) > offset)
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (response->status == 200)
+        {
+          /* The whole book: after a resume, the server ignored the Range. */
+          if (offset > 0 && !kios_book_import_drop_head (import, offset, error))
+            return FALSE;
+        }
+      else if (response->status == 206)
         {
           guint64 start;
+          guint64 total;
 
-          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || len == 0 || offset + len > total)
+          /* What arrived must continue the file exactly, inside the limit. */
+          if (!parse_content_range (kios_http_response_get_header (response, "Content-Range"), &start, &total) || start != offset || total > self->max_book_size || kios_book_import_get_received (import) > total)
             {
               g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                                    "The server sent the book in pieces that do not fit together");
-              goto out;
+              return FALSE;
             }
         }
-      else if (response->status == 200 && offset == 0)
-        total = len; /* the server ignores ranges: the whole book at once */
-      else if (response->status == 416 && offset > 0 && offset == total)
-        break;
-      else
+      else if (response->status != 416 || offset == 0)
         {
           if (!check_status (response, url, error))
-            goto out;
+            return FALSE;
           g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server answered HTTP %u to a download",
                        response->status);
-          goto out;
+          return FALSE;
         }
-      if (offset == 0)
-        {
-          magic_len = MIN (len, sizeof magic);
-          memcpy (magic, data, magic_len);
-        }
-      if (!write_all (fd, data, len, error))
-        goto out;
-      offset += len;
-      if (progress != NULL)
-        progress (offset, total, user_data);
-      if (offset >= total)
-        break;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
+      break;
     }
-  if (offset == 0 || offset < total)
+  if (kios_book_import_get_received (import) == 0)
     {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                           offset == 0 ? "The server sent an empty file" : "The book is larger than Kios accepts");
-      goto out;
+      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL, "The server sent an empty file");
+      return FALSE;
     }
-  /* Types lie (OPDS.md §1.7): only a zip (EPUB, CBZ) or a PDF is a book here. */
-  if (!(magic_len >= 4 && memcmp (magic, "PK\003\004", 4) == 0) && !(magic_len >= 5 && memcmp (magic, "%PDF-", 5) == 0))
-    {
-      g_set_error_literal (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                           "The download is not an EPUB or PDF file (perhaps a login page or an error page)");
-      goto out;
-    }
-  if (fsync (fd) != 0 || close (fd) != 0)
-    {
-      int saved = errno;
-      fd = -1;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
-      goto out;
-    }
-  fd = -1;
-  if (g_rename (tmp_path, dest_path) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot save the book: %s", g_strerror (saved));
-      goto out;
-    }
-  ok = TRUE;
-
-out:
-  if (fd >= 0)
-    close (fd);
-  if (!ok)
-    g_unlink (tmp_path);
-  return ok;
-}
-
-/* A file name from the title: no separators, no control characters, no leading dot. */
-static char *
-safe_file_stem (const char *title)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = title != NULL ? title : ""; *p != '\0' && out->len < 60; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isalnum (c))
-        g_string_append_unichar (out, c);
-      else if (out->len > 0 && out->str[out->len - 1] != '-')
-        g_string_append_c (out, '-');
-    }
-  while (out->len > 0 && out->str[out->len - 1] == '-')
-    g_string_truncate (out, out->len - 1);
-  if (out->len == 0)
-    g_string_append (out, "book");
-  return g_string_free (out, FALSE);
+  if (progress != NULL && shim.last < kios_book_import_get_received (import))
+    progress (kios_book_import_get_received (import), kios_book_import_get_received (import), user_data);
+  return TRUE;
 }
 
 static void
-remember_entry (KiosLibraryStore    *store,
-                const char          *hash,
+remember_entry (KiosBookImport      *import,
                 const char          *source_name,
                 const KiosOpdsEntry *entry,
                 const KiosOpdsLink  *link)
 {
-  kios_library_store_set_book_meta (store, hash, "opds.source", source_name);
-  kios_library_store_set_book_meta (store, hash, "opds.entry_id", entry->id);
-  kios_library_store_set_book_meta (store, hash, "opds.acquisition", link->href);
-  if (entry->progression_href != NULL)
-    kios_library_store_set_book_meta (store, hash, "opds.progression", entry->progression_href);
+  kios_book_import_add_meta (import, "opds.source", source_name);
+  kios_book_import_add_meta (import, "opds.entry_id", entry->id);
+  kios_book_import_add_meta (import, "opds.acquisition", link->href);
+  kios_book_import_add_meta (import, "opds.progression", entry->progression_href);
+}
+
+/* The name derives from the source and the entry id: downloading the same
+ * entry again finds the same file. */
+static char *
+file_name_for (const char          *source_name,
+               const KiosOpdsEntry *entry,
+               const char          *fmt)
+{
+  g_autofree char *key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
+  g_autofree char *stem = kios_book_import_file_stem (entry->title);
+
+  key[12] = '\0';
+  return g_strdup_printf ("%s-%s.%s", stem, key, fmt);
 }
 
 char *
@@ -951,16 +810,12 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
                                 GError             **error)
 {
   const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char           *books_dir = NULL;
-  g_autofree char           *key_source = NULL;
-  g_autofree char           *key = NULL;
-  g_autofree char           *stem = NULL;
   g_autofree char           *name = NULL;
-  g_autofree char           *dest = NULL;
+  g_autofree char           *found = NULL;
   g_autofree char           *hash = NULL;
-  g_autoptr (KiosBookRecord) known = NULL;
-  g_autoptr (KiosBookRecord) same_hash = NULL;
-  const char                *fmt;
+  g_autoptr (KiosBookImport) import = NULL;
+  g_autoptr (GString)        authors = g_string_new (NULL);
+  g_autofree char           *cover = NULL;
 
   if (existing != NULL)
     *existing = FALSE;
@@ -971,69 +826,46 @@ kios_opds_client_download_book (KiosOpdsClient      *self,
                    format != NULL ? format : "EPUB or PDF");
       return NULL;
     }
-  fmt = kios_opds_format_from_type (link->type);
+  name = file_name_for (source_name, entry, kios_opds_format_from_type (link->type));
 
-  /* The name derives from the source and the entry id: downloading the same
-   * entry again finds the same file. */
-  books_dir = kios_paths_books_dir ();
-  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
-  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
-  key[12] = '\0';
-  stem = safe_file_stem (entry->title);
-  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
-  dest = g_build_filename (books_dir, name, NULL);
-
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR) && (known = kios_library_store_get_book_by_path (store, dest, NULL)) != NULL)
+  found = kios_book_import_find (store, name);
+  if (found != NULL)
     {
-      remember_entry (store, known->hash, source_name, entry, link);
+      g_autoptr (KiosBookRecord) known = kios_library_store_get_book_by_path (store, found, NULL);
+
+      kios_library_store_set_book_meta (store, known->hash, "opds.source", source_name);
+      kios_library_store_set_book_meta (store, known->hash, "opds.entry_id", entry->id);
+      kios_library_store_set_book_meta (store, known->hash, "opds.acquisition", link->href);
+      if (entry->progression_href != NULL)
+        kios_library_store_set_book_meta (store, known->hash, "opds.progression", entry->progression_href);
       kios_library_store_flush (store, 5000);
       if (existing != NULL)
         *existing = TRUE;
-      return g_steal_pointer (&dest);
+      return g_steal_pointer (&found);
     }
 
-  if (!kios_opds_client_download (self, link->href, dest, progress, user_data, cancellable, error))
+  import = kios_book_import_new (store, name, self->max_book_size, error);
+  if (import == NULL)
     return NULL;
-  hash = kios_book_hash_file (dest, error);
-  if (hash == NULL)
+  for (guint i = 0; i < entry->authors->len; i++)
+    g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  /* The cover the catalog showed, when it is in the cache already. */
+  for (guint i = 0; i < 2 && cover == NULL; i++)
     {
-      g_unlink (dest);
-      return NULL;
+      const char *href = i == 0 ? entry->cover_href : entry->thumbnail_href;
+
+      if (href != NULL)
+        {
+          cover = kios_opds_cover_cache_path (href);
+          if (!g_file_test (cover, G_FILE_TEST_IS_REGULAR))
+            g_clear_pointer (&cover, g_free);
+        }
     }
-
-  same_hash = kios_library_store_get_book (store, hash, NULL);
-  if (same_hash != NULL && same_hash->path != NULL && g_strcmp0 (same_hash->path, dest) != 0 && g_file_test (same_hash->path, G_FILE_TEST_IS_REGULAR))
-    {
-      /* The same bytes are already in the library (another entry, or a file
-       * opened from disk): keep one copy. */
-      g_unlink (dest);
-      remember_entry (store, hash, source_name, entry, link);
-      kios_library_store_flush (store, 5000);
-      if (existing != NULL)
-        *existing = TRUE;
-      return g_strdup (same_hash->path);
-    }
-
-  {
-    KiosBookRecord      record = { 0 };
-    g_autoptr (GString) authors = g_string_new (NULL);
-    GStatBuf            st;
-
-    for (guint i = 0; i < entry->authors->len; i++)
-      g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
-    record.hash = hash;
-    record.path = dest;
-    record.size = g_stat (dest, &st) == 0 ? (gint64) st.st_size : 0;
-    record.format = (char *) fmt;
-    record.title = entry->title;
-    record.authors = authors->str;
-    record.added_at = g_get_real_time () / G_USEC_PER_SEC;
-    kios_library_store_upsert_book (store, &record);
-  }
-  remember_entry (store, hash, source_name, entry, link);
-  if (!kios_library_store_flush (store, 5000))
-    g_warning ("the library did not confirm the download in time");
-  return g_steal_pointer (&dest);
+  kios_book_import_set_details (import, entry->title, authors->str, cover);
+  remember_entry (import, source_name, entry, link);
+  if (!kios_opds_client_download (self, link->href, import, progress, user_data, cancellable, error))
+    return NULL;
+  return kios_book_import_commit (import, NULL, existing, cancellable, error);
 }
 
 GBytes *
@@ -1043,6 +875,7 @@ kios_opds_client_fetch_image (KiosOpdsClient *self,
                               GCancellable   *cancellable,
                               GError        **error)
 {
+  g_autoptr (GRecMutexLocker)  locker = g_rec_mutex_locker_new (&self->lock);
   g_autofree char             *url = absolute_href (self, href, error);
   g_autoptr (KiosHttpResponse) response = NULL;
 
@@ -1065,34 +898,15 @@ kios_opds_client_find_downloaded (KiosLibraryStore    *store,
                                   const KiosOpdsEntry *entry,
                                   const char          *format)
 {
-  const KiosOpdsLink        *link = kios_opds_entry_pick_acquisition (entry, format);
-  g_autofree char           *books_dir = NULL;
-  g_autofree char           *key_source = NULL;
-  g_autofree char           *key = NULL;
-  g_autofree char           *stem = NULL;
-  g_autofree char           *name = NULL;
-  g_autofree char           *dest = NULL;
-  g_autoptr (KiosBookRecord) known = NULL;
-  const char                *fmt;
+  const KiosOpdsLink *link = kios_opds_entry_pick_acquisition (entry, format);
+  g_autofree char    *name = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
   g_return_val_if_fail (source_name != NULL && entry != NULL, NULL);
 
   if (link == NULL)
     return NULL;
-  fmt = kios_opds_format_from_type (link->type);
-
   /* The same name download_book gives the file. */
-  books_dir = kios_paths_books_dir ();
-  key_source = g_strdup_printf ("%s\n%s\n%s", source_name, entry->id, fmt);
-  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
-  key[12] = '\0';
-  stem = safe_file_stem (entry->title);
-  name = g_strdup_printf ("%s-%s.%s", stem, key, fmt);
-  dest = g_build_filename (books_dir, name, NULL);
-
-  if (!g_file_test (dest, G_FILE_TEST_IS_REGULAR))
-    return NULL;
-  known = kios_library_store_get_book_by_path (store, dest, NULL);
-  return known != NULL ? g_steal_pointer (&dest) : NULL;
+  name = file_name_for (source_name, entry, kios_opds_format_from_type (link->type));
+  return kios_book_import_find (store, name);
 }

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include "kios-catalog-view.h"
+#include "kios-kobo-shelf.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the catalog view's files share: kios-catalog-view.c (requests,
+ * covers, pages), kios-catalog-cards.c (the widgets of one entry) and
+ * kios-catalog-credentials.c (asking for an account after a 401).
+ */
+
+#define COVER_WIDTH 120
+#define COVER_HEIGHT 180
+
+typedef enum {
+  OP_OPEN,   /* load the secrets, then the root */
+  OP_FETCH,  /* a page (href) */
+  OP_SEARCH, /* query through the page on screen */
+  OP_MORE,   /* the next page of the page on screen */
+} Op;
+
+typedef struct
+{
+  char         *title;
+  KiosOpdsFeed *feed;
+  gboolean      is_search;
+} Page;
+
+struct _KiosCatalogView
+{
+  AdwBin parent_instance;
+
+  KiosLibraryStore *store;
+  KiosSourceRecord *source;
+  KiosOpdsClient   *client;             /* the open catalog: feeds and covers */
+  GCancellable     *cancellable;        /* the feed request in flight */
+  GCancellable     *source_cancellable; /* everything of this source */
+  GPtrArray        *pages;              /* Page*, the way back */
+  gboolean          busy;
+  gboolean          loading_more;
+  gboolean          asked_credentials;
+  Op                failed_op;
+  char             *failed_href;
+  char             *failed_query;
+  char             *error_message; /* the core's detail (logs, tests) */
+  char             *error_text;    /* the sentence shown */
+  GError           *last_error;
+  char             *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
+  char             *next_title; /* the navigation entry being opened */
+
+  GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
+  gboolean cover_running;
+  guint    covers_idle_id;
+
+  GtkWidget         *header;
+  GtkWidget         *back_button;
+  GtkLabel          *title_label;
+  GtkSearchEntry    *search_entry;
+  GtkStack          *stack;
+  GtkScrolledWindow *scrolled;
+  GtkWidget         *nav_list;
+  GtkWidget         *books_label;
+  GtkWidget         *flow_box;
+  GtkWidget         *more_spinner;
+  AdwStatusPage     *error_page;
+  AdwStatusPage     *empty_page;
+  GtkWidget         *loading_spinner;
+  KiosKoboShelf     *kobo_shelf; /* a "kobo" source shows here instead */
+};
+
+/* clang-format off */
+void       kios_catalog_view_start_op          (KiosCatalogView     *self,
+                                                Op                   op,
+                                                const char          *href,
+                                                const char          *query);
+void       kios_catalog_view_show_error        (KiosCatalogView     *self,
+                                                const GError        *error);
+void       kios_catalog_view_ask_credentials   (KiosCatalogView     *self,
+                                                const char          *realm);
+GtkWidget *kios_catalog_create_book_card       (const KiosOpdsEntry *entry,
+                                                guint                index);
+GtkWidget *kios_catalog_create_navigation_row  (const KiosOpdsEntry *entry,
+                                                guint                index);
+/* clang-format on */
+
+G_END_DECLS

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include "kios-reader-view.h"
+
+#include "kios-find-bar.h"
+
+/*
+ * KiosReaderView is split along its seams: kios-reader-view.c (state,
+ * properties, saving, the public API), -slots.c (the page on screen and its
+ * pre-rendered neighbours), -geometry.c (layout, drawing, allocation),
+ * -actions.c (actions, keys, pointer and touch) and -find.c (find in book,
+ * and the focus coming back to the page from a popover).
+ */
+
+G_BEGIN_DECLS
+
+/* Resizes are laid out again once the window has been still this long. */
+#define LAYOUT_DEBOUNCE_MS 150
+/* Readable line length: the text column never gets wider than this many em. */
+#define MAX_LINE_EM 40.0
+#define MIN_FONT_SIZE 8.0
+#define MAX_FONT_SIZE 48.0
+#define DEFAULT_FONT_SIZE 18.0
+#define FONT_STEP 2.0
+#define MIN_ZOOM 0.25
+#define MAX_ZOOM 4.0
+#define ZOOM_STEP 1.25
+/* A wheel notch scrolls a tall PDF page this far (CSS px). */
+#define WHEEL_PIXELS 64.0
+/* Touchpad deltas in surface pixels: this much makes one page turn. */
+#define SWIPE_PIXELS 80.0
+/* A pause this long in a stream of scroll events ends a touchpad gesture. */
+#define SCROLL_GESTURE_GAP (250 * G_TIME_SPAN_MILLISECOND)
+#define SWIPE_MIN_VELOCITY 250.0
+/* The contents sidebar: its width, and the narrowest view it sits beside
+ * the page in (narrower views show it over the page). */
+#define SIDEBAR_WIDTH 300
+#define SIDEBAR_DOCK_MIN 760
+/* A first page slower than this gets a spinner (a huge chapter being laid out). */
+#define SPINNER_DELAY_MS 250
+
+typedef enum {
+  SLOT_SHOW = 0, /* the page to put on screen */
+  SLOT_NEXT,     /* pre-rendering the page after it */
+  SLOT_PREV,     /* pre-rendering the page before it */
+  N_SLOTS
+} Slot;
+
+typedef enum {
+  SHOW_RESTORE,  /* opening the book: nothing to save */
+  SHOW_RELAYOUT, /* the same words at a new layout: nothing to save */
+  SHOW_REFRESH,  /* the same page again (colours, size, page count) */
+  SHOW_USER,     /* the reader went somewhere: save, "user-turned-page" */
+  SHOW_TOC,      /* a contents jump: as SHOW_USER, and relayouts keep the entry's start */
+  SHOW_JUMP,     /* go_to_position: save, no "user-turned-page" */
+  SHOW_FIND,     /* a find match, or back from find: nothing saved yet */
+} ShowReason;
+
+/* A rendered page and its texture. */
+typedef struct
+{
+  KiosPage   *page;
+  GdkTexture *texture; /* NULL when the pixels were unusable */
+} Sheet;
+
+/* What the SHOW slot was asked for, kept so it can be asked again with new
+ * render parameters when the theme or the size changes while it is in flight. */
+typedef struct
+{
+  gboolean            valid;
+  KiosPageRequestKind kind;
+  KiosLocation        location;
+  KiosPosition       *position;
+  int                 toc_index;
+  ShowReason          reason;
+  KiosPosition       *save; /* JUMP: the position to save */
+} ShowSpec;
+
+typedef struct
+{
+  GWeakRef      self; /* a late answer must not keep a closed view alive */
+  Slot          slot;
+  guint         serial;
+  guint         render_serial;
+  ShowReason    reason;
+  KiosPosition *save;
+} RenderCall;
+
+typedef struct
+{
+  graphene_rect_t box;            /* where the page goes (CSS px), the EPUB text block */
+  double          header_y;       /* vertical centre of the chapter title */
+  double          footer_y;       /* vertical centre of the page label */
+  double          content_height; /* the widget minus the progress bar */
+} Geometry;
+
+struct _KiosReaderView
+{
+  GtkWidget parent_instance;
+
+  KiosDocument     *document;
+  KiosLibraryStore *store;
+  GtkWidget        *progress_bar;
+  GtkWidget        *status_page;
+  GtkWidget        *sidebar;
+  GtkWidget        *spinner;
+  GtkWidget        *find_bar;
+  GCancellable     *slot_cancellable[N_SLOTS];
+
+  /* Find in book: the highlights of the page on screen, as page fractions. */
+  GArray       *find_rects; /* KiosSearchRect, or NULL */
+  KiosLocation  find_rects_location;
+  KiosLocation  find_match_location; /* the page the last match jump landed on */
+  KiosPosition *find_origin;         /* where Escape goes back to */
+  GCancellable *find_cancellable;
+  GtkWidget    *popover_focus; /* weak: the popover the focus was last in */
+
+  Sheet        *current;
+  Sheet        *next;
+  Sheet        *prev;
+  KiosPosition *position; /* of the page on screen */
+  KiosPosition *anchor;   /* the words kept on screen across relayouts */
+  char         *chapter_title;
+  char         *page_label;
+  char         *theme;
+  ShowSpec      show_spec;
+
+  KiosLayout      layout;
+  graphene_rect_t render_box;
+  int             render_scale;
+  guint           slot_serial[N_SLOTS];
+  guint           render_serial;
+  guint           layout_timeout_id;
+  guint           spinner_timeout_id;
+  gulong          n_pages_handler;
+  gulong          marks_handler;
+  gulong          dark_handler;
+
+  double      progress;
+  double      font_size;
+  double      margin;
+  double      line_spacing;
+  double      pdf_zoom;
+  KiosFitMode pdf_fit;
+  guint32     foreground;
+  guint32     background;
+  int         toc_index;
+  int         pending_toc; /* the contents entry asked for */
+  int         anchor_toc;  /* relayouts show this entry's start, not the anchor; -1 */
+  int         queued_turn;
+  double      scroll_y;
+  double      scroll_accum;
+  gint64      last_scroll_time;
+
+  guint have_geometry : 1;
+  guint have_layout : 1;
+  guint scroll_latched : 1;
+  guint show_bottom : 1;
+  guint render_dirty : 1; /* zoom or fit changed: render again */
+  guint contents_visible : 1;
+  guint find_visible : 1;
+  guint find_match_valid : 1;
+  guint press_on_page : 1; /* the click began on the page, not on a child */
+};
+
+/* clang-format off */
+gboolean  kios_reader_view_is_reflowable (KiosReaderView *self);
+void      kios_reader_view_rgba_from_hex (guint32 hex,
+                                          double alpha,
+                                          GdkRGBA *rgba);
+void      kios_reader_view_show_status (KiosReaderView *self,
+                                        const char *message);
+void      kios_reader_view_set_contents_visible (KiosReaderView *self,
+                                                 gboolean visible);
+void      kios_reader_view_save_position (KiosReaderView *self,
+                                          const KiosPosition *position);
+void      kios_reader_view_go_to_toc (KiosReaderView *self,
+                                      int index);
+void      kios_reader_view_page_changed (KiosReaderView *self,
+                                         Sheet *sheet,
+                                         ShowReason reason,
+                                         const KiosPosition *save,
+                                         gboolean keep_neighbours);
+void      kios_reader_view_issue_show (KiosReaderView *self);
+void      kios_reader_view_sheet_free (Sheet *sheet);
+void      kios_reader_view_drop_neighbours (KiosReaderView *self);
+void      kios_reader_view_turn (KiosReaderView *self,
+                                 int direction);
+void      kios_reader_view_prefetch_neighbours (KiosReaderView *self);
+void      kios_reader_view_request_show (KiosReaderView *self,
+                                         KiosPageRequestKind kind,
+                                         const KiosLocation *location,
+                                         const KiosPosition *position,
+                                         int toc_index,
+                                         ShowReason reason,
+                                         const KiosPosition *save);
+void      kios_reader_view_cancel_slot (KiosReaderView *self,
+                                        Slot slot);
+void      kios_reader_view_show_spec_clear (ShowSpec *spec);
+void      kios_reader_view_invalidate (KiosReaderView *self,
+                                       gboolean layout_changed);
+int       kios_reader_view_sidebar_width (KiosReaderView *self);
+void      kios_reader_view_geometry_maybe_changed (KiosReaderView *self);
+void      kios_reader_view_snapshot (GtkWidget *widget,
+                                     GtkSnapshot *snapshot);
+void      kios_reader_view_resolve_colors (KiosReaderView *self,
+                                           guint32 *foreground,
+                                           guint32 *background);
+void      kios_reader_view_update_ink (KiosReaderView *self);
+void      kios_reader_view_size_allocate (GtkWidget *widget,
+                                          int width,
+                                          int height,
+                                          int baseline);
+void      kios_reader_view_page_area (KiosReaderView *self,
+                                      double *x,
+                                      double *width);
+void      kios_reader_view_apply_geometry (KiosReaderView *self);
+gboolean  kios_reader_view_sidebar_docked (KiosReaderView *self);
+void      kios_reader_view_measure (GtkWidget *widget,
+                                    GtkOrientation orientation,
+                                    int for_size,
+                                    int *minimum,
+                                    int *natural,
+                                    int *minimum_baseline,
+                                    int *natural_baseline);
+void      kios_reader_view_queue_apply (KiosReaderView *self);
+void      kios_reader_view_update_find_highlights (KiosReaderView *self);
+void      kios_reader_view_class_init_actions (GtkWidgetClass *widget_class);
+void      kios_reader_view_init_controllers (KiosReaderView *self);
+void      kios_reader_view_request_position (KiosReaderView *self,
+                                             const KiosPosition *position,
+                                             ShowReason reason);
+void      kios_reader_view_snapshot_find (KiosReaderView *self,
+                                          GtkSnapshot *snapshot,
+                                          const graphene_rect_t *page_rect);
+void      kios_reader_view_track_root_focus (KiosReaderView *self,
+                                             gboolean track);
+void      kios_reader_view_emit_user_turned_page (KiosReaderView *self);
+void      kios_reader_view_find_init (KiosReaderView *self);
+/* clang-format on */
+
+G_END_DECLS
