@@ -80,6 +80,34 @@ static const char schema_v1[] =
     "  event TEXT NOT NULL,"
     "  detail TEXT);";
 
+/* Schema v2: stored sync status (per source: hash = ''; per book) and a sync
+ * log that says what each exchange was. Rows of the v1 log get a direction
+ * and a result from their event word; rows that were neither push nor pull
+ * (account diagnostics) keep direction NULL. */
+static const char schema_v2[] =
+    "CREATE TABLE IF NOT EXISTS sync_status ("
+    "  source TEXT NOT NULL,"
+    "  hash TEXT NOT NULL DEFAULT '',"
+    "  protocol TEXT,"
+    "  state TEXT NOT NULL,"
+    "  time INTEGER NOT NULL DEFAULT 0,"
+    "  synced_at INTEGER NOT NULL DEFAULT 0,"
+    "  server TEXT,"
+    "  detail TEXT,"
+    "  error_domain TEXT,"
+    "  error_code INTEGER NOT NULL DEFAULT 0,"
+    "  pending_since INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (source, hash));"
+    "ALTER TABLE sync_log ADD COLUMN protocol TEXT;"
+    "ALTER TABLE sync_log ADD COLUMN direction TEXT;"
+    "ALTER TABLE sync_log ADD COLUMN result TEXT;"
+    "ALTER TABLE sync_log ADD COLUMN precision TEXT;"
+    "ALTER TABLE sync_log ADD COLUMN remote TEXT;"
+    "UPDATE sync_log SET"
+    "  direction = " KIOS_STORE_SQL_LOG_DIRECTION ","
+    "  result = " KIOS_STORE_SQL_LOG_RESULT ";"
+    "CREATE INDEX IF NOT EXISTS sync_log_hash ON sync_log (hash, id);";
+
 const char kios_store_sql_begin[] = "BEGIN IMMEDIATE";
 const char kios_store_sql_commit[] = "COMMIT";
 const char kios_store_sql_rollback[] = "ROLLBACK";
@@ -373,6 +401,9 @@ kios_store_migrate (Conn       *conn,
         {
         case 0:
           step = schema_v1;
+          break;
+        case 1:
+          step = schema_v2;
           break;
         default:
           g_assert_not_reached ();

@@ -40,7 +40,7 @@ G_BEGIN_DECLS
  * case only; not worth the disk wear and latency of a per-page fsync.
  */
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 5000
 #define SYNC_LOG_MAX_ROWS 1000
 #define SYNC_LOG_MAX_DETAIL 4096
@@ -65,6 +65,7 @@ typedef enum {
   OP_ADD_SOURCE,
   OP_UPDATE_SOURCE,
   OP_REMOVE_SOURCE,
+  OP_SET_SYNC_STATUS,
 } OpKind;
 
 /* Ops are refcounted (g_atomic_rc_box): the writer and, for synchronous
@@ -82,6 +83,8 @@ typedef struct
   KiosPosition     *position;
   KiosBookRecord   *book;
   KiosSourceRecord *source_record;
+  KiosSyncStatus   *status;    /* OP_SET_SYNC_STATUS */
+  KiosSyncLogEntry *log_entry; /* OP_LOG_SYNC */
   /* Results of synchronous ops, read under `lock` once done. */
   GError *error;
   gint64  result_id;
@@ -107,7 +110,14 @@ struct _KiosLibraryStore
   GPtrArray *idle_readers;
   guint64    queued_seq;
   guint64    done_seq;
+  guint64    failed_seq;  /* the last queued write that failed, 0 = none */
+  guint64    flushed_seq; /* failures up to here were reported by a flush */
+  GError    *write_error; /* the last queued write's failure */
   guint      stopping : 1;
+
+  /* Reports failed writes on the main context the store was made in. */
+  GMainContext *context;
+  gpointer      relay; /* StoreRelay, shared with pending idles */
 };
 
 #define BOOK_COLUMNS "id, hash, path, size, format, title, authors, cover_path, " \
@@ -116,6 +126,16 @@ struct _KiosLibraryStore
                          "chapter_progress, total_progress, xpointer, updated_at, "    \
                          "device, device_id"
 #define SOURCE_COLUMNS "id, name, kind, url, auth, username, settings_json"
+#define STATUS_COLUMNS "source, hash, protocol, state, time, synced_at, server, detail, " \
+                       "error_domain, error_code, pending_since"
+#define LOG_COLUMNS "at, hash, source, protocol, direction, result, detail, precision, remote"
+/* A v1-style log event word ("push", "push-failed", "readium-put", "pull",
+ * "account") as a direction and a result, in SQL over the column `event`. */
+#define KIOS_STORE_SQL_LOG_DIRECTION           \
+  "(CASE WHEN event LIKE '%pull%' THEN 'pull'" \
+  " WHEN event LIKE '%push%' OR event LIKE '%put%' THEN 'push' END)"
+#define KIOS_STORE_SQL_LOG_RESULT \
+  "(CASE WHEN event LIKE '%failed%' THEN 'server-error' ELSE 'synced' END)"
 
 extern const char kios_store_sql_begin[];
 extern const char kios_store_sql_commit[];
@@ -170,6 +190,13 @@ gboolean          kios_store_run_sync_op               (KiosLibraryStore *self,
                                                         gint64           *result_id,
                                                         GError          **error);
 gpointer          kios_store_writer_worker             (gpointer data);
+/* kios-library-store.c: a failed queued write, from the writer thread. */
+void              kios_store_report_write_error        (KiosLibraryStore *self,
+                                                        guint64           seq,
+                                                        const GError     *error,
+                                                        gboolean          notify);
+KiosSyncStatus   *kios_store_status_from_stmt          (sqlite3_stmt *stmt);
+KiosSyncLogEntry *kios_store_log_entry_from_stmt       (sqlite3_stmt *stmt);
 
 /* clang-format on */
 

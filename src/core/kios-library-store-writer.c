@@ -26,6 +26,8 @@ op_clear (Op *op)
   kios_position_free (op->position);
   kios_book_record_free (op->book);
   kios_source_record_free (op->source_record);
+  kios_sync_status_free (op->status);
+  kios_sync_log_entry_free (op->log_entry);
   g_clear_error (&op->error);
 }
 
@@ -303,19 +305,31 @@ write_log_sync (Conn    *conn,
                 Op      *op,
                 GError **error)
 {
-  sqlite3_stmt *stmt;
+  const KiosSyncLogEntry *entry = op->log_entry;
+  sqlite3_stmt           *stmt;
 
+  /* An entry from log_sync () carries its v1 event word and gets its
+   * direction and result from it, as the v1 rows did in the migration. */
   stmt = kios_store_conn_prepare (conn,
-                                  "INSERT INTO sync_log (at, hash, source, event, detail)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                  "INSERT INTO sync_log (at, hash, source, event, detail, protocol,"
+                                  " direction, result, precision, remote)"
+                                  " SELECT ?1, ?2, ?3, event, ?5, ?6,"
+                                  "  COALESCE (?7, " KIOS_STORE_SQL_LOG_DIRECTION "),"
+                                  "  COALESCE (?8, " KIOS_STORE_SQL_LOG_RESULT "), ?9, ?10"
+                                  " FROM (SELECT ?4 AS event)",
                                   error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-  kios_store_bind_text (stmt, 2, op->hash);
-  kios_store_bind_text (stmt, 3, op->source);
-  kios_store_bind_text (stmt, 4, op->text);
-  kios_store_bind_text (stmt, 5, op->text2);
+  sqlite3_bind_int64 (stmt, 1, entry->time > 0 ? entry->time : g_get_real_time () / G_USEC_PER_SEC);
+  kios_store_bind_text (stmt, 2, entry->book_hash);
+  kios_store_bind_text (stmt, 3, entry->source);
+  kios_store_bind_text (stmt, 4, op->text != NULL ? op->text : entry->direction);
+  kios_store_bind_text (stmt, 5, entry->detail);
+  kios_store_bind_text (stmt, 6, entry->protocol);
+  kios_store_bind_text (stmt, 7, op->text != NULL ? NULL : entry->direction);
+  kios_store_bind_text (stmt, 8, op->text != NULL ? NULL : entry->result);
+  kios_store_bind_text (stmt, 9, entry->precision);
+  kios_store_bind_text (stmt, 10, entry->remote);
   if (!kios_store_stmt_run (conn, stmt, error))
     return FALSE;
 
@@ -324,6 +338,34 @@ write_log_sync (Conn    *conn,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, sqlite3_last_insert_rowid (conn->db) - SYNC_LOG_MAX_ROWS);
+  return kios_store_stmt_run (conn, stmt, error);
+}
+
+static gboolean
+write_sync_status (Conn    *conn,
+                   Op      *op,
+                   GError **error)
+{
+  const KiosSyncStatus *status = op->status;
+  sqlite3_stmt         *stmt;
+
+  stmt = kios_store_conn_prepare (conn,
+                                  "INSERT OR REPLACE INTO sync_status (" STATUS_COLUMNS ")"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  error);
+  if (stmt == NULL)
+    return FALSE;
+  kios_store_bind_text (stmt, 1, status->source);
+  kios_store_bind_text (stmt, 2, status->book_hash != NULL ? status->book_hash : "");
+  kios_store_bind_text (stmt, 3, status->protocol);
+  kios_store_bind_text (stmt, 4, kios_sync_status_state_to_string (status->state));
+  sqlite3_bind_int64 (stmt, 5, status->time);
+  sqlite3_bind_int64 (stmt, 6, status->synced_at);
+  kios_store_bind_text (stmt, 7, status->server);
+  kios_store_bind_text (stmt, 8, status->detail);
+  kios_store_bind_text (stmt, 9, status->error_domain != 0 ? g_quark_to_string (status->error_domain) : NULL);
+  sqlite3_bind_int (stmt, 10, status->error_code);
+  sqlite3_bind_int64 (stmt, 11, status->pending_since);
   return kios_store_stmt_run (conn, stmt, error);
 }
 
@@ -375,6 +417,12 @@ write_source (Conn    *conn,
           return FALSE;
         }
       stmt = kios_store_conn_prepare (conn, "DELETE FROM sync_state WHERE source = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, op->source, -1, SQLITE_STATIC);
+      if (!kios_store_stmt_run (conn, stmt, error))
+        return FALSE;
+      stmt = kios_store_conn_prepare (conn, "DELETE FROM sync_status WHERE source = ?1", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, op->source, -1, SQLITE_STATIC);
@@ -446,12 +494,21 @@ write_source (Conn    *conn,
 
   if (g_strcmp0 (old_name, src->name) != 0)
     {
-      stmt = kios_store_conn_prepare (conn, "UPDATE sync_state SET source = ?2 WHERE source = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, src->name, -1, SQLITE_STATIC);
-      return kios_store_stmt_run (conn, stmt, error);
+      static const char *const renames[] = {
+        "UPDATE sync_state SET source = ?2 WHERE source = ?1",
+        "UPDATE sync_status SET source = ?2 WHERE source = ?1",
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
+        {
+          stmt = kios_store_conn_prepare (conn, renames[i], error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 2, src->name, -1, SQLITE_STATIC);
+          if (!kios_store_stmt_run (conn, stmt, error))
+            return FALSE;
+        }
     }
   return TRUE;
 }
@@ -478,6 +535,8 @@ write_op (Conn    *conn,
       return write_sync_state (conn, op, error);
     case OP_LOG_SYNC:
       return write_log_sync (conn, op, error);
+    case OP_SET_SYNC_STATUS:
+      return write_sync_status (conn, op, error);
     case OP_ADD_SOURCE:
     case OP_UPDATE_SOURCE:
     case OP_REMOVE_SOURCE:
@@ -506,6 +565,7 @@ op_name (OpKind kind)
     "add source",
     "update source",
     "remove source",
+    "set sync status",
   };
 
   return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "?";
@@ -518,9 +578,10 @@ op_name (OpKind kind)
  * every 1000th) is a warning. `failures` counts the current run.
  */
 static void
-run_op (Conn  *conn,
-        Op    *op,
-        guint *failures)
+run_op (KiosLibraryStore *self,
+        Conn             *conn,
+        Op               *op,
+        guint            *failures)
 {
   g_autoptr (GError) error = NULL;
   sqlite3_stmt      *stmt;
@@ -558,10 +619,14 @@ run_op (Conn  *conn,
       return;
     }
 
+  g_prefix_error (&error, "Library write (%s) failed: ", op_name (op->kind));
+  /* The first of a run reaches the main thread (a toast); every failure
+   * makes the next flush fail. */
+  kios_store_report_write_error (self, op->seq, error, *failures == 0);
   if ((*failures)++ % 1000 == 0)
-    g_warning ("Library write (%s) failed: %s", op_name (op->kind), error->message);
+    g_warning ("%s", error->message);
   else
-    g_debug ("Library write (%s) failed again: %s", op_name (op->kind), error->message);
+    g_debug ("%s (again)", error->message);
 }
 
 /*
@@ -624,7 +689,7 @@ kios_store_writer_worker (gpointer data)
           if (op->kind == OP_STOP)
             stop = TRUE;
           else if (!op->skip)
-            run_op (self->write_conn, op, &failures);
+            run_op (self, self->write_conn, op, &failures);
 
           g_mutex_lock (&self->lock);
           self->done_seq = op->seq;

@@ -8,6 +8,7 @@
 #include "kios-library-store-private.h"
 
 #include "kios-error.h"
+#include "kios-redact.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -38,6 +39,22 @@ static const char sql_get_last_pushed[] =
     "SELECT last_pushed_json FROM sync_state WHERE hash = ?1 AND source = ?2";
 static const char sql_get_last_remote[] =
     "SELECT last_remote_json FROM sync_state WHERE hash = ?1 AND source = ?2";
+static const char sql_get_status[] =
+    "SELECT " STATUS_COLUMNS " FROM sync_status WHERE source = ?1 AND hash = ?2";
+static const char sql_list_status[] =
+    "SELECT " STATUS_COLUMNS " FROM sync_status WHERE hash = ?1 ORDER BY source COLLATE NOCASE";
+static const char sql_list_log[] =
+    "SELECT " LOG_COLUMNS " FROM sync_log WHERE direction IS NOT NULL AND hash = ?2"
+    " ORDER BY id DESC LIMIT ?1";
+static const char sql_list_log_all[] =
+    "SELECT " LOG_COLUMNS " FROM sync_log WHERE direction IS NOT NULL ORDER BY id DESC LIMIT ?1";
+
+enum {
+  SIGNAL_WRITE_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -153,6 +170,85 @@ kios_source_record_set_enabled (KiosSourceRecord *self,
   self->settings_json = json_to_string (root, FALSE);
 }
 
+/* ---- reporting failed writes ----------------------------------------------- */
+
+/* Shared by the store and the idles that carry a failure to the main
+ * context: the store pointer is cleared when the store goes, so an idle that
+ * runs later reports to nobody. */
+typedef struct
+{
+  GMutex            lock;
+  KiosLibraryStore *store;
+} StoreRelay;
+
+typedef struct
+{
+  StoreRelay *relay;
+  GError     *error;
+} RelayCall;
+
+static void
+relay_clear (StoreRelay *relay)
+{
+  g_mutex_clear (&relay->lock);
+}
+
+static void
+relay_call_free (RelayCall *call)
+{
+  g_atomic_rc_box_release_full (call->relay, (GDestroyNotify) relay_clear);
+  g_error_free (call->error);
+  g_free (call);
+}
+
+static gboolean
+relay_call_run (gpointer data)
+{
+  RelayCall                   *call = data;
+  g_autoptr (KiosLibraryStore) store = NULL;
+
+  g_mutex_lock (&call->relay->lock);
+  if (call->relay->store != NULL)
+    store = g_object_ref (call->relay->store);
+  g_mutex_unlock (&call->relay->lock);
+
+  if (store != NULL)
+    g_signal_emit (store, signals[SIGNAL_WRITE_FAILED], 0, call->error);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the writer thread: remembers the failure for the next flush and,
+ * when notify, tells the main context. */
+void
+kios_store_report_write_error (KiosLibraryStore *self,
+                               guint64           seq,
+                               const GError     *error,
+                               gboolean          notify)
+{
+  RelayCall *call;
+  GSource   *source;
+
+  g_mutex_lock (&self->lock);
+  self->failed_seq = seq;
+  g_clear_error (&self->write_error);
+  self->write_error = g_error_copy (error);
+  g_mutex_unlock (&self->lock);
+
+  if (!notify || self->context == NULL)
+    return;
+  call = g_new0 (RelayCall, 1);
+  call->relay = g_atomic_rc_box_acquire ((StoreRelay *) self->relay);
+  call->error = g_error_copy (error);
+  /* An idle source, not g_main_context_invoke (): that may run the call
+   * right here, on the writer thread, when nobody holds the context. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, relay_call_run, call, (GDestroyNotify) relay_call_free);
+  g_source_set_static_name (source, "[kios] store write failed");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 /* ---- GObject ----------------------------------------------------------- */
 
 static void
@@ -170,7 +266,11 @@ static void
 kios_library_store_dispose (GObject *object)
 {
   KiosLibraryStore *self = KIOS_LIBRARY_STORE (object);
+  StoreRelay       *relay = self->relay;
 
+  g_mutex_lock (&relay->lock);
+  relay->store = NULL;
+  g_mutex_unlock (&relay->lock);
   stop_writer (self);
 
   G_OBJECT_CLASS (kios_library_store_parent_class)->dispose (object);
@@ -186,6 +286,9 @@ kios_library_store_finalize (GObject *object)
   g_clear_pointer (&self->write_conn, kios_store_conn_free);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->db_path, g_free);
+  g_clear_error (&self->write_error);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_atomic_rc_box_release_full (self->relay, (GDestroyNotify) relay_clear);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -199,6 +302,18 @@ kios_library_store_class_init (KiosLibraryStoreClass *klass)
 
   object_class->dispose = kios_library_store_dispose;
   object_class->finalize = kios_library_store_finalize;
+
+  /**
+   * KiosLibraryStore::write-failed:
+   * @self: the store
+   * @error: the failed write's error (untranslated detail)
+   *
+   * A queued write failed (the first of a run of failures). Emitted on the
+   * thread-default main context of the thread that created the store.
+   */
+  signals[SIGNAL_WRITE_FAILED] =
+      g_signal_new ("write-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -208,6 +323,10 @@ kios_library_store_init (KiosLibraryStore *self)
   g_cond_init (&self->cond);
   self->queue = g_async_queue_new ();
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_store_conn_free);
+  self->context = g_main_context_ref_thread_default ();
+  self->relay = g_atomic_rc_box_new0 (StoreRelay);
+  g_mutex_init (&((StoreRelay *) self->relay)->lock);
+  ((StoreRelay *) self->relay)->store = self;
 }
 
 /* ---- public: lifetime --------------------------------------------------- */
@@ -335,14 +454,17 @@ kios_library_store_set_book_meta (KiosLibraryStore *self,
 }
 
 gboolean
-kios_library_store_flush (KiosLibraryStore *self,
-                          guint             timeout_ms)
+kios_library_store_flush_checked (KiosLibraryStore *self,
+                                  guint             timeout_ms,
+                                  GError          **error)
 {
-  gint64   deadline;
-  guint64  target;
-  gboolean done;
+  g_autoptr (GError) failure = NULL;
+  gint64             deadline;
+  guint64            target;
+  gboolean           done;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&self->lock);
@@ -351,9 +473,31 @@ kios_library_store_flush (KiosLibraryStore *self,
     if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
       break;
   done = self->done_seq >= target;
+  /* A failure is reported by one flush, the first that waited for it. */
+  if (self->failed_seq > self->flushed_seq && self->failed_seq <= self->done_seq)
+    failure = g_error_copy (self->write_error);
+  self->flushed_seq = MAX (self->flushed_seq, MIN (target, self->done_seq));
   g_mutex_unlock (&self->lock);
 
-  return done;
+  if (failure != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  if (!done)
+    {
+      g_set_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED,
+                   "Timed out after %u ms waiting for library writes", timeout_ms);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kios_library_store_flush (KiosLibraryStore *self,
+                          guint             timeout_ms)
+{
+  return kios_library_store_flush_checked (self, timeout_ms, NULL);
 }
 
 /* ---- public: reads ------------------------------------------------------- */
@@ -782,6 +926,45 @@ kios_library_store_get_last_remote (KiosLibraryStore *self,
   return g_steal_pointer (&json);
 }
 
+/* Bounded, and cut at a character boundary so the text stays UTF-8;
+ * redacted once more on the way in. */
+static char *
+log_text (const char *text)
+{
+  g_autofree char *safe = NULL;
+  g_autofree char *valid = NULL;
+  const char      *end;
+
+  if (text == NULL)
+    return NULL;
+  safe = kios_redact_text (text);
+  valid = g_utf8_make_valid (safe, -1);
+  end = valid + strlen (valid);
+  if (end - valid > SYNC_LOG_MAX_DETAIL)
+    {
+      end = valid + SYNC_LOG_MAX_DETAIL;
+      while (end > valid && (*end & 0xc0) == 0x80)
+        end--;
+    }
+  return g_strndup (valid, end - valid);
+}
+
+static void
+enqueue_log (KiosLibraryStore       *self,
+             const char             *event,
+             const KiosSyncLogEntry *entry)
+{
+  Op *op = kios_store_op_new (OP_LOG_SYNC);
+
+  op->text = g_strdup (event);
+  op->log_entry = kios_sync_log_entry_copy (entry);
+  g_free (op->log_entry->detail);
+  op->log_entry->detail = log_text (entry->detail);
+  g_free (op->log_entry->remote);
+  op->log_entry->remote = log_text (entry->remote);
+  kios_store_enqueue (self, op);
+}
+
 void
 kios_library_store_log_sync (KiosLibraryStore *self,
                              const char       *hash,
@@ -789,28 +972,120 @@ kios_library_store_log_sync (KiosLibraryStore *self,
                              const char       *event,
                              const char       *detail)
 {
-  Op *op;
+  KiosSyncLogEntry entry = { 0 };
 
   g_return_if_fail (KIOS_IS_LIBRARY_STORE (self));
   g_return_if_fail (event != NULL);
 
-  op = kios_store_op_new (OP_LOG_SYNC);
-  op->hash = g_strdup (hash);
-  op->source = g_strdup (source);
-  op->text = g_strdup (event);
-  /* Bounded, and cut at a character boundary so the text stays UTF-8. */
-  if (detail != NULL)
-    {
-      g_autofree char *valid = g_utf8_make_valid (detail, -1);
-      const char      *end = valid + strlen (valid);
+  entry.book_hash = (char *) hash;
+  entry.source = (char *) source;
+  entry.detail = (char *) detail;
+  enqueue_log (self, event, &entry);
+}
 
-      if (end - valid > SYNC_LOG_MAX_DETAIL)
-        {
-          end = valid + SYNC_LOG_MAX_DETAIL;
-          while (end > valid && (*end & 0xc0) == 0x80)
-            end--;
-        }
-      op->text2 = g_strndup (valid, end - valid);
-    }
+void
+kios_library_store_add_sync_log (KiosLibraryStore       *self,
+                                 const KiosSyncLogEntry *entry)
+{
+  g_return_if_fail (KIOS_IS_LIBRARY_STORE (self));
+  g_return_if_fail (entry != NULL && entry->direction != NULL && entry->result != NULL);
+
+  enqueue_log (self, NULL, entry);
+}
+
+KiosSyncLogEntry *
+kios_store_log_entry_from_stmt (sqlite3_stmt *stmt)
+{
+  KiosSyncLogEntry *entry = g_new0 (KiosSyncLogEntry, 1);
+
+  entry->time = sqlite3_column_int64 (stmt, 0);
+  entry->book_hash = kios_store_column_strdup (stmt, 1);
+  entry->source = kios_store_column_strdup (stmt, 2);
+  entry->protocol = kios_store_column_strdup (stmt, 3);
+  entry->direction = kios_store_column_strdup (stmt, 4);
+  entry->result = kios_store_column_strdup (stmt, 5);
+  entry->detail = kios_store_column_strdup (stmt, 6);
+  entry->precision = kios_store_column_strdup (stmt, 7);
+  entry->remote = kios_store_column_strdup (stmt, 8);
+  return entry;
+}
+
+GPtrArray *
+kios_library_store_list_sync_log (KiosLibraryStore *self,
+                                  const char       *hash,
+                                  guint             limit,
+                                  GError          **error)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
+
+  return read_rows (self, hash != NULL ? sql_list_log : sql_list_log_all, NULL, hash,
+                    limit > 0 ? (gint64) limit : -1, (RowFunc) kios_store_log_entry_from_stmt,
+                    (GDestroyNotify) kios_sync_log_entry_free, error);
+}
+
+/* ---- public: sync status ------------------------------------------------- */
+
+KiosSyncStatus *
+kios_store_status_from_stmt (sqlite3_stmt *stmt)
+{
+  KiosSyncStatus *status = g_new0 (KiosSyncStatus, 1);
+  const char     *hash = (const char *) sqlite3_column_text (stmt, 1);
+  const char     *domain = (const char *) sqlite3_column_text (stmt, 8);
+
+  status->source = kios_store_column_strdup (stmt, 0);
+  status->book_hash = hash != NULL && *hash != '\0' ? g_strdup (hash) : NULL;
+  status->protocol = kios_store_column_strdup (stmt, 2);
+  if (!kios_sync_status_state_from_string ((const char *) sqlite3_column_text (stmt, 3),
+                                           &status->state))
+    status->state = KIOS_SYNC_STATUS_NEVER;
+  status->time = sqlite3_column_int64 (stmt, 4);
+  status->synced_at = sqlite3_column_int64 (stmt, 5);
+  status->server = kios_store_column_strdup (stmt, 6);
+  status->detail = kios_store_column_strdup (stmt, 7);
+  status->error_domain = domain != NULL ? g_quark_from_string (domain) : 0;
+  status->error_code = sqlite3_column_int (stmt, 9);
+  status->pending_since = sqlite3_column_int64 (stmt, 10);
+  return status;
+}
+
+void
+kios_library_store_set_sync_status (KiosLibraryStore     *self,
+                                    const KiosSyncStatus *status)
+{
+  Op *op;
+
+  g_return_if_fail (KIOS_IS_LIBRARY_STORE (self));
+  g_return_if_fail (status != NULL && status->source != NULL);
+
+  op = kios_store_op_new (OP_SET_SYNC_STATUS);
+  op->status = kios_sync_status_copy (status);
+  g_free (op->status->detail);
+  op->status->detail = log_text (status->detail);
   kios_store_enqueue (self, op);
+}
+
+KiosSyncStatus *
+kios_library_store_get_sync_status (KiosLibraryStore *self,
+                                    const char       *source,
+                                    const char       *book_hash,
+                                    GError          **error)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
+  g_return_val_if_fail (source != NULL, NULL);
+
+  return read_one (self, sql_get_status, source, book_hash != NULL ? book_hash : "",
+                   (RowFunc) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
+                   "sync status", error);
+}
+
+GPtrArray *
+kios_library_store_list_sync_status (KiosLibraryStore *self,
+                                     const char       *book_hash,
+                                     GError          **error)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
+
+  return read_rows (self, sql_list_status, book_hash != NULL ? book_hash : "", NULL, 0,
+                    (RowFunc) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
+                    error);
 }

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "kios-position.h"
+#include "kios-sync-status.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,10 @@ G_BEGIN_DECLS
  * The synchronous getters block on SQLite: call them from workers or from
  * kiosctl; the UI uses the _async variants. A getter that finds no row
  * returns NULL with KIOS_STORE_ERROR_NOT_FOUND (get_book_meta: just NULL).
+ *
+ * A queued write that fails is never dropped silently: the store emits
+ * "write-failed" (a GError) on the main context it was created in, once per
+ * run of failures, and the next flush returns FALSE with that error.
  */
 
 typedef struct
@@ -57,7 +62,8 @@ KiosLibraryStore *kios_library_store_new                 (const char        *db_
                                                           GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 const char       *kios_library_store_get_path            (KiosLibraryStore  *self);
 
-/* Writes: queued, never block; a failed write is logged once with g_warning.
+/* Writes: queued, never block; a failed write is reported ("write-failed",
+ * flush) and logged once with g_warning.
  * upsert_book keeps a known book's added_at, never moves last_opened_at back
  * and leaves progress to save_position (which sets it to total_progress).
  * set_book_meta with a NULL value removes the key. */
@@ -73,9 +79,15 @@ void              kios_library_store_set_book_meta       (KiosLibraryStore  *sel
                                                           const char        *hash,
                                                           const char        *key,
                                                           const char        *value);
-/* Waits until every queued write is on disk, at most timeout_ms; FALSE on timeout. */
+/* Waits until every queued write is on disk, at most timeout_ms; FALSE on
+ * timeout or when a queued write failed since the previous flush. */
 gboolean          kios_library_store_flush               (KiosLibraryStore  *self,
                                                           guint              timeout_ms);
+/* The same, saying why: KIOS_STORE_ERROR_FAILED "timed out", or the failed
+ * write's error. */
+gboolean          kios_library_store_flush_checked       (KiosLibraryStore  *self,
+                                                          guint              timeout_ms,
+                                                          GError           **error);
 
 /* Reads (blocking). */
 KiosBookRecord   *kios_library_store_get_book            (KiosLibraryStore  *self,
@@ -156,12 +168,37 @@ char             *kios_library_store_get_last_remote     (KiosLibraryStore  *sel
                                                           const char        *hash,
                                                           const char        *source,
                                                           GError           **error);
-/* Bounded diagnostic log (the oldest rows are dropped past 1000); never secrets. */
+/* Bounded diagnostic log (the oldest rows are dropped past 1000); never
+ * secrets. log_sync derives direction and result from the event word
+ * ("push", "push-failed", "readium-put", …); add_sync_log stores an entry as
+ * it is (time 0 = now; detail and remote are redacted again). */
 void              kios_library_store_log_sync            (KiosLibraryStore  *self,
                                                           const char        *hash,
                                                           const char        *source,
                                                           const char        *event,
                                                           const char        *detail);
+void              kios_library_store_add_sync_log        (KiosLibraryStore  *self,
+                                                          const KiosSyncLogEntry *entry);
+/* Newest first; hash NULL = every entry; limit 0 = all kept. Only push and
+ * pull entries (not account diagnostics). element-type KiosSyncLogEntry. */
+GPtrArray        *kios_library_store_list_sync_log       (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          guint              limit,
+                                                          GError           **error);
+
+/* Stored sync status per (source, book); book_hash NULL = the source as a
+ * whole. set_sync_status replaces the row (queued). get: NOT_FOUND when
+ * none. list: hash NULL = the sources' rows, else that book's rows; by
+ * source name. */
+void              kios_library_store_set_sync_status     (KiosLibraryStore  *self,
+                                                          const KiosSyncStatus *status);
+KiosSyncStatus   *kios_library_store_get_sync_status     (KiosLibraryStore  *self,
+                                                          const char        *source,
+                                                          const char        *book_hash,
+                                                          GError           **error);
+GPtrArray        *kios_library_store_list_sync_status    (KiosLibraryStore  *self,
+                                                          const char        *book_hash,
+                                                          GError           **error);
 
 KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
 void              kios_book_record_free                  (KiosBookRecord    *self);

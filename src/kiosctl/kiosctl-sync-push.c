@@ -12,6 +12,7 @@
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
+#include "kios-sync-service.h"
 
 #include <stdio.h>
 
@@ -44,6 +45,28 @@ print_end (JsonBuilder *b)
   kiosctl_print_json (root);
 }
 
+/* The push in the sync log and the stored status (book and source), as the
+ * app's engine records it; the Readium backend logs its own. */
+static void
+record (KiosctlSyncBook *book,
+        const GError    *error,
+        const char      *detail)
+{
+  g_autoptr (KiosSyncService)  service = NULL;
+  g_autoptr (KiosSyncLogEntry) entry = NULL;
+  g_autofree char             *server = NULL;
+
+  if (KIOS_IS_READIUM_BACKEND (book->backend))
+    return;
+  service = kios_sync_service_new (book->store);
+  server = kios_sync_backend_get_server_label (book->backend);
+  entry = kios_sync_log_entry_new (kios_sync_protocol_to_string (kios_sync_backend_get_protocol (book->backend)),
+                                   kios_sync_backend_get_source_name (book->backend), book->hash, "push",
+                                   "synced", detail);
+  entry->precision = g_strdup (kios_sync_precision_to_string (kios_sync_backend_get_precision (book->backend, book->local->format)));
+  kios_sync_service_record (service, entry, error, server);
+}
+
 /* A failed push: transient failures stay pending, for the app to deliver later. */
 static int
 failed (KiosctlSyncBook *book,
@@ -54,8 +77,7 @@ failed (KiosctlSyncBook *book,
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
     kios_library_store_set_pending_push (book->store, book->hash, source, book->local);
-  if (!KIOS_IS_READIUM_BACKEND (book->backend)) /* the Readium backend logs its own */
-    kios_library_store_log_sync (book->store, book->hash, source, "push-failed", message);
+  record (book, error, NULL);
   kios_library_store_flush (book->store, 5000);
   return kiosctl_fail ("%s", message);
 }
@@ -71,7 +93,7 @@ settled (KiosctlSyncBook *book,
     kios_library_store_set_last_pushed (book->store, book->hash, source, book->local);
   kios_library_store_clear_pending_push (book->store, book->hash, source, book->local->updated_at);
   if (log != NULL)
-    kios_library_store_log_sync (book->store, book->hash, source, "push", log);
+    record (book, NULL, log);
   kios_library_store_flush (book->store, 5000);
 }
 

@@ -27,6 +27,8 @@ int  kiosctl_cmd_position (int argc, char **argv);
 int  kiosctl_cmd_render   (int argc, char **argv);
 int  kiosctl_cmd_source   (int argc, char **argv);  /* kiosctl-source.c */
 int  kiosctl_cmd_sync     (int argc, char **argv);  /* kiosctl-sync.c */
+/* kiosctl-sync-status.c: sync status|log|enable|disable; -1 for another sync command. */
+int  kiosctl_sync_status_dispatch (int argc, char **argv);
 int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */

@@ -12,6 +12,7 @@
 #include "kios-library-store.h"
 #include "kios-readium-backend.h"
 #include "kios-sync-engine.h"
+#include "kios-sync-service.h"
 #include "kios-test-util.h"
 
 #include <glib/gstdio.h>
@@ -799,20 +800,31 @@ static void
 test_serialized_per_account (Fixture      *f,
                              gconstpointer data)
 {
-  g_autoptr (KiosPosition)   a_pos = position_at (f, 5, 0, NULL);
-  g_autoptr (KiosPosition)   b_pos = position_at (f, 8, 0, NULL);
-  g_autoptr (KiosPosition)   c_pos = position_at (f, 9, 0, NULL);
-  g_autoptr (KiosSyncEngine) second = NULL;
-  g_autoptr (KiosFakeServer) server = NULL;
-  SlowPuts                   slow = { 0 };
-  gint64                     gap;
+  g_autoptr (KiosPosition)    a_pos = position_at (f, 5, 0, NULL);
+  g_autoptr (KiosPosition)    b_pos = position_at (f, 8, 0, NULL);
+  g_autoptr (KiosPosition)    c_pos = position_at (f, 9, 0, NULL);
+  g_autoptr (KiosSyncEngine)  second = NULL;
+  g_autoptr (KiosFakeServer)  server = NULL;
+  g_autoptr (KiosSyncService) service = kios_sync_service_new (f->store);
+  SlowPuts                    slow = { 0 };
+  gint64                      gap;
 
   g_mutex_init (&slow.lock);
   slow.put_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   server = kios_fake_server_new (slow_put_handler, &slow);
   g_clear_object (&f->engine);
-  f->engine = engine_for (f, kios_fake_server_get_url (server), USER, PASSWORD);
-  second = engine_for (f, kios_fake_server_get_url (server), USER, PASSWORD);
+  /* The engines of one service (one per window) share the serialization. */
+  f->engine = kios_sync_service_create_engine (service);
+  second = kios_sync_service_create_engine (service);
+  g_assert_true (wait_idle (f->engine, 5000));
+  g_assert_true (wait_idle (second, 5000));
+  {
+    g_autoptr (KiosSyncEngine) a = engine_for (f, kios_fake_server_get_url (server), USER, PASSWORD);
+    g_autoptr (KiosSyncEngine) b = engine_for (f, kios_fake_server_get_url (server), USER, PASSWORD);
+
+    kios_sync_engine_set_backend (f->engine, kios_sync_engine_get_backend (a));
+    kios_sync_engine_set_backend (second, kios_sync_engine_get_backend (b));
+  }
 
   kios_sync_engine_open_book (f->engine, f->document, a_pos);
   kios_sync_engine_open_book (second, f->document, a_pos);

@@ -4,14 +4,18 @@
 #pragma once
 
 #include "kios-sync-engine.h"
+#include "kios-sync-service.h"
+#include "kios-sync-status.h"
 
 G_BEGIN_DECLS
 
 /*
- * The engine is one class in three files: kios-sync-engine.c (state, status,
- * the account, GObject and public API), kios-sync-engine-push.c (the push
- * queue, serialized per account across engines) and kios-sync-engine-pull.c
- * (loading the open book's sync state, pulling and resolving the remote).
+ * The engine is one class in four files: kios-sync-engine.c (state, the
+ * account, GObject and public API), kios-sync-engine-status.c (the status
+ * property, exchange outcomes, sources switched off),
+ * kios-sync-engine-push.c (the push queue, serialized per account by the
+ * service) and kios-sync-engine-pull.c (loading the open book's sync state,
+ * pulling through the pipeline).
  * This header shares the instance struct and the helpers between them; all
  * of it is for the main thread.
  */
@@ -20,6 +24,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   KiosSyncBackend *book_backend; /* the book's own protocol, or NULL */
+  char            *off_source;   /* the book's own source, switched off */
+  KiosSyncStatus  *status;       /* stored, for the serving source and the book */
   KiosPosition    *last_pushed;
   KiosPosition    *pending;
 } LoadResult;
@@ -34,6 +40,14 @@ typedef struct
 struct _KiosSyncEngine
 {
   GObject parent_instance;
+
+  KiosSyncService *service;        /* weak; NULL for an engine of its own */
+  KiosSyncStatus  *status;         /* the "status" property */
+  KiosSyncStatus  *account_status; /* the global account's, as stored */
+  KiosSyncStatus  *book_status;    /* the open book's through its serving source */
+  char            *account_off;    /* the global account, switched off: its name */
+  char            *book_off;       /* the open book's own source, switched off */
+  char            *pulled_remote;  /* JSON of the last pull's answer, for the log */
 
   KiosLibraryStore       *store;
   KiosSyncBackend        *backend;      /* the global account (KOReader sync), nullable */
@@ -106,6 +120,42 @@ void             kios_sync_engine_emit_jump        (KiosSyncEngine     *self,
 void             kios_sync_engine_emit_decided     (KiosSyncEngine     *self,
                                                     KiosSyncDecision    decision,
                                                     const char         *reason);
+/* Replaces *field when value differs; TRUE when it changed. */
+gboolean         kios_sync_engine_set_string       (char              **field,
+                                                    const char         *value);
+
+/* kios-sync-engine-status.c: the status property and exchange outcomes */
+void             kios_sync_engine_update_status    (KiosSyncEngine     *self);
+/* The JSON of the remote a pull just returned (for the sync log). */
+void             kios_sync_engine_note_remote      (KiosSyncEngine     *self,
+                                                    const char         *remote_json);
+/* One exchange's outcome: the sync log, the stored statuses (book, and the
+ * source for a success or an account-wide failure), the "status" property.
+ * direction "push" | "pull"; error NULL = the server answered. */
+void             kios_sync_engine_record           (KiosSyncEngine     *self,
+                                                    KiosSyncBackend    *backend,
+                                                    const char         *hash,
+                                                    KiosBookFormat      format,
+                                                    const char         *direction,
+                                                    const GError       *error,
+                                                    const char         *detail);
+/* Sync through source is switched off (the account, or the book's own). */
+gboolean         kios_sync_engine_source_is_off    (KiosSyncEngine     *self,
+                                                    const char         *source);
+/* "kosync" | "kobo" | "readium" */
+const char      *kios_sync_engine_protocol_of      (KiosSyncBackend    *backend);
+/* Another engine of the service recorded a status for the source (book NULL)
+ * or a book; adopt it when it is the one shown. */
+void             kios_sync_engine_take_status      (KiosSyncEngine     *self,
+                                                    const KiosSyncStatus *status);
+/* The service switched sync through source off or on. */
+void             kios_sync_engine_set_source_enabled (KiosSyncEngine   *self,
+                                                      const char       *source,
+                                                      gboolean          enabled);
+/* Shutdown in two halves, so that the service can run every engine's at once. */
+void             kios_sync_engine_begin_shutdown   (KiosSyncEngine     *self,
+                                                    gint64              end);
+gboolean         kios_sync_engine_end_shutdown     (KiosSyncEngine     *self);
 
 /* kios-sync-engine-push.c: the push queue */
 Pending         *kios_sync_engine_pending_new      (const KiosPosition *position,
@@ -113,8 +163,25 @@ Pending         *kios_sync_engine_pending_new      (const KiosPosition *position
 void             kios_sync_engine_pending_free     (Pending            *pending);
 void             kios_sync_engine_push_current     (KiosSyncEngine     *self);
 void             kios_sync_engine_kick             (KiosSyncEngine     *self);
-void             kios_sync_engine_track            (KiosSyncEngine     *self);
-void             kios_sync_engine_untrack          (KiosSyncEngine     *self);
+void             kios_sync_engine_release_accounts (KiosSyncEngine     *self);
+
+/* kios-sync-service.c: for the engines */
+void             kios_sync_service_attach          (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine);
+void             kios_sync_service_detach          (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine);
+gboolean         kios_sync_service_account_taken   (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine,
+                                                    const char         *source);
+void             kios_sync_service_take_account    (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine,
+                                                    const char         *source);
+void             kios_sync_service_release_account (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine,
+                                                    const char         *source);
+void             kios_sync_service_status_recorded (KiosSyncService    *self,
+                                                    KiosSyncEngine     *engine,
+                                                    const KiosSyncStatus *status);
 
 /* kios-sync-engine-pull.c: the open book's state, pull and resolve */
 void             kios_sync_engine_start_book_work  (KiosSyncEngine     *self);

@@ -19,6 +19,8 @@ static void
 load_result_free (LoadResult *result)
 {
   g_clear_object (&result->book_backend);
+  g_free (result->off_source);
+  kios_sync_status_free (result->status);
   kios_position_free (result->last_pushed);
   kios_position_free (result->pending);
   g_free (result);
@@ -85,6 +87,7 @@ pull_cb (GObject      *source,
     g_autofree char     *json = json_to_string (node, FALSE);
 
     kios_library_store_set_last_remote (self->store, self->hash, outcome->source, json);
+    kios_sync_engine_note_remote (self, json);
   }
 
   /* Going there makes it this device's position, as of now. */
@@ -147,7 +150,8 @@ kios_sync_engine_start_pull (KiosSyncEngine *self)
 {
   KiosSyncPipelineOptions opts;
 
-  if (kios_sync_engine_current_backend (self) == NULL || self->document == NULL || self->halted)
+  if (kios_sync_engine_current_backend (self) == NULL || self->document == NULL || self->halted ||
+      self->book_off != NULL || kios_sync_engine_source_is_off (self, kios_sync_engine_source_name (self)))
     return;
 
   kios_sync_pipeline_options_init (&opts);
@@ -226,10 +230,28 @@ load_thread (GTask        *task,
 
   result->book_backend = data->book_backend_func (data->store, data->hash, cancellable,
                                                   data->book_backend_data);
+  if (result->book_backend != NULL)
+    {
+      const char                  *own = kios_sync_backend_get_source_name (result->book_backend);
+      g_autoptr (KiosSourceRecord) record = kios_library_store_get_source (data->store, own, NULL);
+
+      /* The book's own source is switched off: no traffic for the book. */
+      if (record != NULL && !kios_source_record_get_enabled (record))
+        {
+          result->off_source = g_strdup (own);
+          result->status = kios_sync_status_new (kios_sync_engine_protocol_of (result->book_backend),
+                                                 own, data->hash);
+          result->status->state = KIOS_SYNC_STATUS_OFF;
+          g_clear_object (&result->book_backend);
+          g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
+          return;
+        }
+    }
   source = result->book_backend != NULL ? kios_sync_backend_get_source_name (result->book_backend)
                                         : data->global_source;
   if (source != NULL)
     {
+      result->status = kios_library_store_get_sync_status (data->store, source, data->hash, NULL);
       result->last_pushed = kios_library_store_get_last_pushed (data->store, data->hash, source, NULL);
       result->pending = kios_library_store_get_pending_push (data->store, data->hash, source, NULL);
     }
@@ -255,6 +277,10 @@ load_cb (GObject      *source,
 
   self->loaded = TRUE;
   g_set_object (&self->book_backend, loaded->book_backend);
+  g_free (self->book_off);
+  self->book_off = g_steal_pointer (&loaded->off_source);
+  kios_sync_status_free (self->book_status);
+  self->book_status = g_steal_pointer (&loaded->status);
   kios_sync_engine_update_server (self);
   g_clear_pointer (&self->last_pushed, kios_position_free);
   self->last_pushed = g_steal_pointer (&loaded->last_pushed);

@@ -34,46 +34,30 @@ kios_sync_engine_pending_new (const KiosPosition *position,
   return pending;
 }
 
-/* Pushes are serialized per account across every engine of the process (one
- * per window): the account's source name → the engine with a request in
- * flight. Main thread only, like the engines. */
-static GHashTable *busy_accounts;
-static GList      *live_engines;
-
+/* Pushes are serialized per account across the engines of one service (one
+ * per window); an engine of its own only has itself to wait for. */
 static gboolean
 account_taken_by_other (KiosSyncEngine *self,
                         const char     *source)
 {
-  KiosSyncEngine *owner;
-
-  if (busy_accounts == NULL)
-    return FALSE;
-  owner = g_hash_table_lookup (busy_accounts, source);
-  return owner != NULL && owner != self;
+  return self->service != NULL && kios_sync_service_account_taken (self->service, self, source);
 }
 
 static void
 take_account (KiosSyncEngine *self,
               const char     *source)
 {
-  if (busy_accounts == NULL)
-    busy_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_replace (busy_accounts, g_strdup (source), self);
+  if (self->service != NULL)
+    kios_sync_service_take_account (self->service, self, source);
 }
 
-/* The account is free again: the other engines waiting on it go on. */
+/* The account is free again: the service wakes the other engines. */
 static void
 release_account (KiosSyncEngine *self,
                  const char     *source)
 {
-  if (busy_accounts == NULL || g_hash_table_lookup (busy_accounts, source) != self)
-    return;
-  g_hash_table_remove (busy_accounts, source);
-  for (GList *l = live_engines; l != NULL; l = l->next)
-    {
-      if (l->data != self)
-        kios_sync_engine_kick (l->data);
-    }
+  if (self->service != NULL)
+    kios_sync_service_release_account (self->service, self, source);
 }
 
 /* ---- pushing ------------------------------------------------------------- */
@@ -114,7 +98,9 @@ kios_sync_engine_push_current (KiosSyncEngine *self)
    * one yet: a stale position must not overwrite the newer one. */
   if (self->prompting && !self->page_turned)
     return;
-  if (kios_sync_engine_current_backend (self) == NULL)
+  /* No backend, or the book's own source is switched off (its position
+   * must not go to the account instead). */
+  if (kios_sync_engine_current_backend (self) == NULL || self->book_off != NULL)
     return;
   /* Unchanged since the last successful push and nothing queued: nothing to say. */
   if (kios_sync_engine_same_place (self->position, self->last_pushed) &&
@@ -156,6 +142,7 @@ push_cb (GObject      *source,
           kios_sync_engine_update_state (self);
           return;
         }
+      kios_sync_engine_record (self, backend, hash, pushed->format, "push", error, NULL);
       kios_sync_engine_handle_failure (self, hash, "push-failed", error);
       return;
     }
@@ -179,6 +166,7 @@ push_cb (GObject      *source,
   g_hash_table_remove (self->refused, hash);
   self->offline = FALSE;
   g_clear_pointer (&self->failing_reason, g_free);
+  kios_sync_engine_record (self, backend, hash, pushed->format, "push", NULL, "Position sent");
   kios_sync_engine_set_result (self, hash, "push", "Position sent");
   kios_sync_engine_update_state (self);
   kios_sync_engine_kick (self);
@@ -200,6 +188,9 @@ kios_sync_engine_kick (KiosSyncEngine *self)
       Pending *pending = value;
 
       if (g_hash_table_contains (self->refused, key))
+        continue;
+      /* Switched off: it stays pending in the store until it is back on. */
+      if (kios_sync_engine_source_is_off (self, kios_sync_backend_get_source_name (pending->backend)))
         continue;
       /* One request at a time per account, across every window. */
       if (account_taken_by_other (self, kios_sync_backend_get_source_name (pending->backend)))
@@ -230,15 +221,10 @@ kios_sync_engine_kick (KiosSyncEngine *self)
   kios_sync_engine_update_state (self);
 }
 
-/* Every engine of the process, so that a freed account wakes the others. */
+/* The engine goes (or stops): the account it held is free for the others. */
 void
-kios_sync_engine_track (KiosSyncEngine *self)
+kios_sync_engine_release_accounts (KiosSyncEngine *self)
 {
-  live_engines = g_list_prepend (live_engines, self);
-}
-
-void
-kios_sync_engine_untrack (KiosSyncEngine *self)
-{
-  live_engines = g_list_remove (live_engines, self);
+  if (self->in_flight_backend != NULL)
+    release_account (self, kios_sync_backend_get_source_name (self->in_flight_backend));
 }

@@ -9,6 +9,7 @@
 
 #include "kios-kobo-backend.h"
 #include "kios-kosync-backend.h"
+#include "kios-kosync-client.h"
 #include "kios-paths.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
@@ -29,6 +30,7 @@ enum {
   PROP_HAS_REMOTE,
   PROP_REMOTE_TITLE,
   PROP_BUSY,
+  PROP_STATUS,
   N_PROPS
 };
 
@@ -78,9 +80,9 @@ kios_sync_engine_source_name (KiosSyncEngine *self)
   return backend != NULL ? kios_sync_backend_get_source_name (backend) : NULL;
 }
 
-static gboolean
-set_string (char      **field,
-            const char *value)
+gboolean
+kios_sync_engine_set_string (char      **field,
+                             const char *value)
 {
   if (g_strcmp0 (*field, value) == 0)
     return FALSE;
@@ -118,9 +120,10 @@ kios_sync_engine_update_state (KiosSyncEngine *self)
       self->state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
-  if (set_string (&self->reason, reason))
+  if (kios_sync_engine_set_string (&self->reason, reason))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  kios_sync_engine_update_status (self);
 }
 
 /* Records the outcome of one exchange for the status menu and the sync log.
@@ -134,11 +137,16 @@ kios_sync_engine_set_result (KiosSyncEngine *self,
   g_autofree char *safe = kios_redact_text (detail);
 
   g_debug ("%s: %s", event, safe);
-  if (set_string (&self->last_result, safe))
+  if (kios_sync_engine_set_string (&self->last_result, safe))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RESULT]);
   self->last_time = g_get_real_time () / G_USEC_PER_SEC;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_TIME]);
-  if (kios_sync_engine_current_backend (self) != NULL)
+  /* Pushes and pulls go to the sync log through kios_sync_engine_record ();
+   * anything else (the account) is a diagnostic line. */
+  if (g_strcmp0 (event, "pull") == 0)
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", NULL, safe);
+  else if (!g_str_has_prefix (event, "push") && !g_str_has_prefix (event, "pull") &&
+           kios_sync_engine_current_backend (self) != NULL)
     kios_library_store_log_sync (self->store, hash, kios_sync_engine_source_name (self), event, safe);
 }
 
@@ -180,6 +188,8 @@ kios_sync_engine_handle_failure (KiosSyncEngine *self,
 {
   g_autofree char *safe = kios_redact_text (error->message);
 
+  if (g_strcmp0 (event, "pull-failed") == 0)
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", error, NULL);
   kios_sync_engine_set_result (self, hash, event, error->message);
   if (error_is_transient (error))
     self->offline = TRUE;
@@ -204,7 +214,7 @@ kios_sync_engine_set_remote (KiosSyncEngine     *self,
 
   g_clear_pointer (&self->remote, kios_position_free);
   self->remote = kios_position_copy (remote);
-  if (set_string (&self->remote_title, remote != NULL ? title : NULL))
+  if (kios_sync_engine_set_string (&self->remote_title, remote != NULL ? title : NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_TITLE]);
   if (had != (self->remote != NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_REMOTE]);
@@ -216,10 +226,31 @@ kios_sync_engine_update_server (KiosSyncEngine *self)
   KiosSyncBackend *backend = kios_sync_engine_current_backend (self);
   g_autofree char *server = backend != NULL ? kios_sync_backend_get_server_label (backend) : NULL;
 
-  if (set_string (&self->server, server))
+  if (kios_sync_engine_set_string (&self->server, server))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 }
 /* ---- the account --------------------------------------------------------- */
+
+typedef struct
+{
+  KiosSyncBackend *backend; /* NULL: none, switched off, or unusable */
+  char            *name;    /* the account's source name, or NULL */
+  gboolean         enabled;
+  KiosSyncStatus  *status; /* as stored, or NULL */
+  GError          *error;  /* configured but unusable (keyring) */
+} AccountResult;
+
+static void
+account_result_free (AccountResult *result)
+{
+  g_clear_object (&result->backend);
+  g_free (result->name);
+  kios_sync_status_free (result->status);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AccountResult, account_result_free)
 
 static void
 account_thread (GTask        *task,
@@ -230,6 +261,7 @@ account_thread (GTask        *task,
   KiosLibraryStore            *store = task_data;
   g_autoptr (KiosSourceRecord) record = NULL;
   g_autoptr (KiosKosyncClient) client = NULL;
+  g_autoptr (AccountResult)    result = g_new0 (AccountResult, 1);
   GError                      *error = NULL;
 
   record = kios_sync_source_find_kosync (store, &error);
@@ -238,16 +270,29 @@ account_thread (GTask        *task,
       if (error != NULL)
         g_task_return_error (task, error);
       else
-        g_task_return_pointer (task, NULL, NULL);
+        g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
       return;
     }
-  client = kios_sync_source_open_kosync (record, cancellable, &error);
-  if (client == NULL)
+  result->name = g_strdup (record->name);
+  result->enabled = kios_source_record_get_enabled (record);
+  /* The state the last session left, so that a relaunch tells the truth
+   * before any traffic: never, synced, offline, refused, … */
+  result->status = kios_library_store_get_sync_status (store, record->name, NULL, NULL);
+  if (result->enabled)
     {
-      g_task_return_error (task, error);
-      return;
+      client = kios_sync_source_open_kosync (record, cancellable, &error);
+      if (client == NULL)
+        {
+          /* Configured but unusable (a locked or missing keyring). */
+          if (result->status == NULL)
+            result->status = kios_sync_status_new ("kosync", record->name, NULL);
+          kios_sync_status_set_error (result->status, error);
+          result->error = error;
+        }
+      else
+        result->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (record->name, client));
     }
-  g_task_return_pointer (task, kios_kosync_backend_new (record->name, client), g_object_unref);
+  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
 }
 
 static void
@@ -255,27 +300,34 @@ account_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr (KiosSyncBackend) backend = NULL;
-  g_autoptr (GError)          error = NULL;
-  KiosSyncEngine             *self;
+  g_autoptr (AccountResult) loaded = NULL;
+  g_autoptr (GError)        error = NULL;
+  KiosSyncEngine           *self;
+  const GError             *unusable;
 
-  backend = g_task_propagate_pointer (G_TASK (result), &error);
+  loaded = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self = KIOS_SYNC_ENGINE (source);
   self->n_loading--;
   g_clear_object (&self->account_cancellable);
-  kios_sync_engine_set_backend (self, backend);
-  if (error != NULL)
+  unusable = error != NULL ? error : loaded->error;
+  kios_sync_engine_set_backend (self, loaded != NULL ? loaded->backend : NULL);
+  kios_sync_engine_set_string (&self->account_off, loaded != NULL && loaded->name != NULL && !loaded->enabled
+                                                       ? loaded->name
+                                                       : NULL);
+  kios_sync_status_free (self->account_status);
+  self->account_status = loaded != NULL ? g_steal_pointer (&loaded->status) : NULL;
+  if (unusable != NULL)
     {
       /* Configured but unusable (a locked or missing keyring): the status
        * button says so instead of hiding as if sync were off. */
-      kios_sync_engine_set_result (self, NULL, "account", error->message);
+      kios_sync_engine_set_result (self, NULL, "account", unusable->message);
       g_free (self->failing_reason);
       self->failing_reason = g_strdup (self->last_result);
-      kios_sync_engine_update_state (self);
     }
+  kios_sync_engine_update_state (self);
 }
 
 /* ---- signals, for the push and pull parts ------------------------------- */
@@ -309,8 +361,18 @@ kios_sync_engine_dispose (GObject *object)
 {
   KiosSyncEngine *self = KIOS_SYNC_ENGINE (object);
 
+  /* A window that closes takes its work with it: its pull and its account
+   * load stop; a push in flight holds a reference and finishes (or is
+   * cancelled by shutdown), so it stays serialized until it returns. */
   g_cancellable_cancel (self->account_cancellable);
   g_cancellable_cancel (self->book_cancellable);
+  kios_sync_engine_release_accounts (self);
+  if (self->service != NULL)
+    {
+      kios_sync_service_detach (self->service, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->service), (gpointer *) &self->service);
+      self->service = NULL;
+    }
   g_clear_object (&self->account_cancellable);
   g_clear_object (&self->book_cancellable);
   g_clear_object (&self->push_cancellable);
@@ -327,7 +389,6 @@ kios_sync_engine_finalize (GObject *object)
 {
   KiosSyncEngine *self = KIOS_SYNC_ENGINE (object);
 
-  kios_sync_engine_untrack (self);
   /* Queued store writes (pending pushes) go out on the store's own writer
    * thread; shutdown () is where waiting for them belongs, not here. */
   g_clear_object (&self->store);
@@ -344,6 +405,12 @@ kios_sync_engine_finalize (GObject *object)
   g_free (self->failing_reason);
   g_free (self->last_result);
   g_free (self->server);
+  kios_sync_status_free (self->status);
+  kios_sync_status_free (self->account_status);
+  kios_sync_status_free (self->book_status);
+  g_free (self->account_off);
+  g_free (self->book_off);
+  g_free (self->pulled_remote);
 
   G_OBJECT_CLASS (kios_sync_engine_parent_class)->finalize (object);
 }
@@ -382,6 +449,9 @@ kios_sync_engine_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, kios_sync_engine_is_busy (self));
       break;
+    case PROP_STATUS:
+      g_value_set_pointer (value, self->status);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -414,6 +484,14 @@ kios_sync_engine_class_init (KiosSyncEngineClass *klass)
       g_param_spec_string ("remote-title", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUSY] =
       g_param_spec_boolean ("busy", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * KiosSyncEngine:status: (type gpointer)
+   *
+   * The const KiosSyncStatus shown for this window: the open book's through
+   * the source serving it, or the KOReader sync account's without a book.
+   */
+  properties[PROP_STATUS] =
+      g_param_spec_pointer ("status", NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -456,7 +534,8 @@ kios_sync_engine_init (KiosSyncEngine *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) kios_sync_engine_pending_free);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  kios_sync_engine_track (self);
+  self->status = kios_sync_status_new (NULL, NULL, NULL);
+  self->status->state = KIOS_SYNC_STATUS_OFF;
   self->book_backend_func = kios_sync_engine_backend_for_book;
 }
 
@@ -492,6 +571,20 @@ kios_sync_engine_get_backend (KiosSyncEngine *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), NULL);
   return self->backend;
+}
+
+/**
+ * kios_sync_engine_get_status:
+ * @self: the engine
+ *
+ * Returns: (transfer none): what the status button shows; never NULL. It
+ * changes with notify::status.
+ */
+const KiosSyncStatus *
+kios_sync_engine_get_status (KiosSyncEngine *self)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), NULL);
+  return self->status;
 }
 
 KiosSyncState
@@ -590,6 +683,11 @@ kios_sync_engine_set_backend (KiosSyncEngine  *self,
         }
     }
   g_set_object (&self->backend, backend);
+  if (self->account_status != NULL &&
+      (backend == NULL || g_strcmp0 (self->account_status->source, kios_sync_backend_get_source_name (backend)) != 0))
+    g_clear_pointer (&self->account_status, kios_sync_status_free);
+  if (backend != NULL)
+    g_clear_pointer (&self->account_off, g_free);
   g_hash_table_remove_all (self->refused);
   self->halted = FALSE;
   self->offline = FALSE;
@@ -683,11 +781,13 @@ kios_sync_engine_set_position (KiosSyncEngine     *self,
 
   if (self->document == NULL)
     return;
-  /* Only memory: a page turn never touches the network or the disk here. */
+  /* Only memory: a page turn never touches the network or the disk here.
+   * The status (in memory too) says the new position waits. */
   kios_position_free (self->position);
   self->position = kios_position_copy (position);
   if (user_turned)
     self->page_turned = TRUE;
+  kios_sync_engine_update_status (self);
 }
 
 void
@@ -714,6 +814,8 @@ kios_sync_engine_close_book (KiosSyncEngine *self)
   g_clear_pointer (&self->position, kios_position_free);
   g_clear_pointer (&self->last_pushed, kios_position_free);
   g_clear_object (&self->book_backend);
+  g_clear_pointer (&self->book_status, kios_sync_status_free);
+  g_clear_pointer (&self->book_off, g_free);
   kios_sync_engine_update_server (self);
   self->book_serial++;
   self->loaded = FALSE;
@@ -783,6 +885,7 @@ kios_sync_engine_accept_remote (KiosSyncEngine *self)
   kios_sync_engine_set_remote (self, NULL, NULL);
   kios_sync_engine_set_position (self, target, FALSE);
   g_signal_emit (self, signals[SIGNAL_JUMP], 0, target);
+  kios_sync_engine_update_state (self);
 }
 
 void
@@ -798,12 +901,41 @@ kios_sync_engine_dismiss_remote (KiosSyncEngine *self)
       self->push_deferred = FALSE;
       kios_sync_engine_kick (self);
     }
+  kios_sync_engine_update_state (self);
 }
 
 void
 kios_sync_engine_go_to_remote (KiosSyncEngine *self)
 {
   kios_sync_engine_accept_remote (self);
+}
+
+/* Closes the book (its push goes) and waits for the book's state when it is
+ * still loading, since its push waits for it. */
+void
+kios_sync_engine_begin_shutdown (KiosSyncEngine *self,
+                                 gint64          end)
+{
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+
+  while (self->document != NULL && !self->loaded && self->n_loading > 0 &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (context, FALSE), g_usleep (1000);
+  kios_sync_engine_close_book (self);
+}
+
+/* After the wait: what is still in flight is dropped (the store keeps it
+ * pending). TRUE when nothing was left. */
+gboolean
+kios_sync_engine_end_shutdown (KiosSyncEngine *self)
+{
+  gboolean done = self->in_flight == NULL && g_hash_table_size (self->pending) == 0;
+
+  if (!done)
+    g_debug ("quit: a push is still pending; it stays in the store");
+  g_cancellable_cancel (self->push_cancellable);
+  g_clear_object (&self->push_cancellable);
+  return done;
 }
 
 gboolean
@@ -820,29 +952,19 @@ kios_sync_engine_shutdown (KiosSyncEngine *self,
   context = g_main_context_ref_thread_default ();
   end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  /* The book's state may still be loading: its push waits for it. */
-  while (self->document != NULL && !self->loaded && self->n_loading > 0 &&
-         g_get_monotonic_time () < end)
-    g_main_context_iteration (context, FALSE), g_usleep (1000);
-  kios_sync_engine_close_book (self);
-
+  kios_sync_engine_begin_shutdown (self, end);
   while (self->in_flight != NULL && g_get_monotonic_time () < end)
     {
       g_main_context_iteration (context, FALSE);
       if (self->in_flight != NULL)
         g_usleep (1000);
     }
-
-  done = self->in_flight == NULL && g_hash_table_size (self->pending) == 0;
-  if (!done)
-    g_debug ("quit: a push is still pending; it stays in the store");
-  /* What is still in flight is dropped; the store keeps it pending. */
-  g_cancellable_cancel (self->push_cancellable);
-  g_clear_object (&self->push_cancellable);
+  done = kios_sync_engine_end_shutdown (self);
   /* The pending rows must be on disk before the process goes; a healthy
    * store takes milliseconds, and the quit budget bounds the rest. */
-  kios_library_store_flush (self->store,
-                            (guint) CLAMP ((end - g_get_monotonic_time ()) / 1000, 50, 500));
+  if (!kios_library_store_flush (self->store,
+                                 (guint) CLAMP ((end - g_get_monotonic_time ()) / 1000, 50, 500)))
+    done = FALSE;
   g_object_unref (self);
   return done;
 }

@@ -81,6 +81,7 @@ kios_sync_status_state_for_error (const GError *error)
           return KIOS_SYNC_STATUS_REFUSED;
         case KIOS_SYNC_ERROR_WRONG_URL:
         case KIOS_SYNC_ERROR_DISABLED:
+        case KIOS_SYNC_ERROR_NOT_CATALOG:
           return KIOS_SYNC_STATUS_WRONG_URL;
         default:
           return KIOS_SYNC_STATUS_SERVER_ERROR;
@@ -92,6 +93,13 @@ kios_sync_status_state_for_error (const GError *error)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return KIOS_SYNC_STATUS_OFFLINE;
   return KIOS_SYNC_STATUS_SERVER_ERROR;
+}
+
+gboolean
+kios_sync_status_state_is_failure (KiosSyncStatusState state)
+{
+  return state == KIOS_SYNC_STATUS_OFFLINE || state == KIOS_SYNC_STATUS_REFUSED ||
+         state == KIOS_SYNC_STATUS_WRONG_URL || state == KIOS_SYNC_STATUS_SERVER_ERROR;
 }
 
 KiosSyncStatus *
@@ -154,6 +162,98 @@ kios_sync_status_set_error (KiosSyncStatus *self,
   self->detail = kios_redact_text (error->message);
 }
 
+void
+kios_sync_status_set_synced (KiosSyncStatus *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->state = KIOS_SYNC_STATUS_SYNCED;
+  self->time = g_get_real_time () / G_USEC_PER_SEC;
+  self->synced_at = self->time;
+  self->error_domain = 0;
+  self->error_code = 0;
+  g_clear_pointer (&self->detail, g_free);
+}
+
+void
+kios_sync_status_apply (KiosSyncStatus *self,
+                        const GError   *error,
+                        const char     *server)
+{
+  KiosSyncStatusState old = self->state;
+  gint64              old_time = self->time;
+
+  g_return_if_fail (self != NULL);
+
+  if (error == NULL)
+    kios_sync_status_set_synced (self);
+  else
+    {
+      kios_sync_status_set_error (self, error);
+      if (self->state == old && old_time > 0)
+        self->time = old_time;
+    }
+  if (server != NULL)
+    {
+      g_free (self->server);
+      self->server = g_strdup (server);
+    }
+}
+
+gboolean
+kios_sync_status_error_is_source_wide (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (error->domain == KIOS_HTTP_ERROR || error->domain == G_IO_ERROR)
+    return TRUE; /* the server as a whole */
+  if (error->domain != KIOS_SYNC_ERROR)
+    return FALSE; /* the book here (document, store): not the server's */
+  switch (error->code)
+    {
+    case KIOS_SYNC_ERROR_NOT_FOUND:
+    case KIOS_SYNC_ERROR_CONFLICT:
+    case KIOS_SYNC_ERROR_CLIENT:
+    case KIOS_SYNC_ERROR_UNSUPPORTED:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
+gboolean
+kios_sync_status_equal (const KiosSyncStatus *a,
+                        const KiosSyncStatus *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->state == b->state && a->synced_at == b->synced_at && a->pending_reason == b->pending_reason &&
+         a->pending_since == b->pending_since && a->error_domain == b->error_domain &&
+         a->error_code == b->error_code && g_strcmp0 (a->protocol, b->protocol) == 0 &&
+         g_strcmp0 (a->source, b->source) == 0 && g_strcmp0 (a->book_hash, b->book_hash) == 0 &&
+         g_strcmp0 (a->server, b->server) == 0 && g_strcmp0 (a->detail, b->detail) == 0;
+}
+
+KiosSyncLogEntry *
+kios_sync_log_entry_new (const char *protocol,
+                         const char *source,
+                         const char *book_hash,
+                         const char *direction,
+                         const char *result,
+                         const char *detail)
+{
+  KiosSyncLogEntry *self = g_new0 (KiosSyncLogEntry, 1);
+
+  self->time = g_get_real_time () / G_USEC_PER_SEC;
+  self->protocol = g_strdup (protocol);
+  self->source = g_strdup (source);
+  self->book_hash = g_strdup (book_hash);
+  self->direction = g_strdup (direction);
+  self->result = g_strdup (result);
+  self->detail = kios_redact_text (detail);
+  return self;
+}
+
 KiosSyncLogEntry *
 kios_sync_log_entry_copy (const KiosSyncLogEntry *self)
 {
@@ -170,6 +270,7 @@ kios_sync_log_entry_copy (const KiosSyncLogEntry *self)
   copy->detail = g_strdup (self->detail);
   copy->precision = g_strdup (self->precision);
   copy->remote = g_strdup (self->remote);
+  copy->book_hash = g_strdup (self->book_hash);
   return copy;
 }
 
@@ -186,5 +287,6 @@ kios_sync_log_entry_free (KiosSyncLogEntry *self)
   g_free (self->detail);
   g_free (self->precision);
   g_free (self->remote);
+  g_free (self->book_hash);
   g_free (self);
 }
