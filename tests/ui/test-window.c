@@ -12,6 +12,7 @@
 #include "kios-preferences-window.h"
 #include "kios-reader-view.h"
 #include "kios-start-view.h"
+#include "kios-sync-service.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
@@ -382,6 +383,8 @@ test_window_application (void)
   g_autofree char            *shortcuts_shot = NULL;
   GtkWindow                  *window;
   KiosLibraryStore           *store;
+  KiosSyncService            *service;
+  KiosSyncEngine             *first_engine;
 
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
@@ -402,6 +405,18 @@ test_window_application (void)
   g_assert_true (kios_window_get_store (KIOS_WINDOW (window)) == store);
   g_assert_true (kios_test_wait_until (app_window_reading, app, 30000));
 
+  /* One sync service, the application's; each window holds only the engine
+   * the service made for it, and lets go of it when it closes. */
+  service = kios_application_get_sync_service (app);
+  g_assert_true (KIOS_IS_SYNC_SERVICE (service));
+  g_assert_true (kios_sync_service_get_store (service) == store);
+  g_assert_true (kios_window_get_sync_service (KIOS_WINDOW (window)) == service);
+  first_engine = kios_window_get_sync_engine (KIOS_WINDOW (window));
+  g_assert_true (KIOS_IS_SYNC_ENGINE (first_engine));
+  g_object_add_weak_pointer (G_OBJECT (first_engine), (gpointer *) &first_engine);
+  /* The book's menu has Sync Details… while a book is open. */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "sync-details"));
+
   g_assert_true (kios_library_store_flush (store, 5000));
   book = kios_library_store_get_book_by_path (store, path, &error);
   g_assert_no_error (error);
@@ -414,7 +429,13 @@ test_window_application (void)
 
     g_application_open (G_APPLICATION (app), &other_file, 1, "");
     g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
+    g_assert_true (kios_window_get_sync_engine (KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)))) != first_engine);
   }
+
+  /* Closing the first window disposes its engine (no account: nothing in
+   * flight keeps it). */
+  gtk_window_destroy (window);
+  g_assert_true (kios_test_wait_until (pointer_cleared, &first_engine, 5000));
 
   /* The shortcuts, about and preferences windows open over the active window. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
