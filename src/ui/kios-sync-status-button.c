@@ -127,7 +127,8 @@ kios_sync_status_button_update (KiosSyncStatusButton *self)
 
   gtk_label_set_text (self->status_label, title);
   set_label (self->server_label, server);
-  set_label (self->detail_label, description);
+  /* While it runs, the spinner row says what is happening. */
+  set_label (self->detail_label, busy ? NULL : description);
   set_label (self->kobo_label, kobo);
 
   remote_title = kios_sync_engine_get_remote_title (self->engine);

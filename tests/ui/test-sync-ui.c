@@ -664,14 +664,23 @@ test_preferences_test_and_save (void)
 /* A refused login: the status button turns to a warning with the reason,
  * and no banner appears. */
 static void
+count_activation (int *count)
+{
+  (*count)++;
+}
+
+static void
 test_status_failing (Fixture      *f,
                      gconstpointer data)
 {
-  g_autofree char      *shot = NULL;
-  KiosSyncStatusButton *button;
-  GtkWidget            *menu_button;
-  GtkPopover           *popover;
-  const char           *status;
+  g_autoptr (GSimpleActionGroup) app_actions = NULL;
+  g_autoptr (GSimpleAction)      preferences = NULL;
+  int                            n_preferences = 0;
+  g_autofree char               *shot = NULL;
+  KiosSyncStatusButton          *button;
+  GtkWidget                     *menu_button;
+  GtkPopover                    *popover;
+  const char                    *status;
 
   open_book (f);
   g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
@@ -679,6 +688,13 @@ test_status_failing (Fixture      *f,
   button = status_button (f);
   g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "dialog-password-symbolic");
   g_assert_false (kios_banner_get_revealed (banner_of (f)));
+
+  /* The application's preferences action, as the app has it. */
+  app_actions = g_simple_action_group_new ();
+  preferences = g_simple_action_new ("preferences", NULL);
+  g_signal_connect_swapped (preferences, "activate", G_CALLBACK (count_activation), &n_preferences);
+  g_action_map_add_action (G_ACTION_MAP (app_actions), G_ACTION (preferences));
+  gtk_widget_insert_action_group (GTK_WIDGET (f->window), "app", G_ACTION_GROUP (app_actions));
 
   menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
   popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
@@ -692,6 +708,8 @@ test_status_failing (Fixture      *f,
   g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "preferences-button")));
   g_assert_false (f->ever_synced_icon);
   shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-failing");
+  g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "preferences-button"), "clicked");
+  g_assert_cmpint (n_preferences, ==, 1);
 }
 
 static gboolean
