@@ -1,14 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# Builds Kios and runs both benchmarks on the large sample book: the core
-# against `mutool draw`, then the reader view under its own Xvfb display.
-# Not part of the test run; use an otherwise idle machine.
+# Builds Kios and runs the benchmarks on the large sample book: the core
+# against `mutool draw`, the reader view under its own Xvfb display, then the
+# launch probe (exec → final pixels) against a bare libadwaita window,
+# mupdf-gl and Evince. Not part of the test run; use an otherwise idle
+# machine.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 cd "$top"
+# The launch baselines are viewers the test run does not need.
+for p in mupdf evince; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$p" ||
+      echo "bench: $p could not be installed; its baseline is skipped" >&2
+  fi
+done
 book=${1:-tests/books/kjv-bible.epub}
 ./build/bench/kios-bench "$book" 2>/dev/null
 echo
 GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none \
   ./tests/headless.sh ./build/bench/kios-bench-ui "$book" 2>/dev/null
+echo
+./bench/launch-probe.sh "${KIOS_PROBE_ROUNDS:-5}"

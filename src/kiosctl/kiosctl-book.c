@@ -43,7 +43,7 @@ open_book (const char *file)
   KiosDocument      *doc = kios_document_open_sync (file, &error);
 
   if (doc == NULL)
-    kiosctl_fail ("cannot open %s: %s", file, error->message);
+    kiosctl_fail_error_in (error, NULL, "cannot open %s", file);
   return doc;
 }
 
@@ -79,7 +79,7 @@ kiosctl_cmd_hash (int    argc,
       g_autofree char   *hash = kios_book_hash_file (argv[i], &error);
 
       if (hash == NULL)
-        status = kiosctl_fail ("cannot hash %s: %s", argv[i], error->message);
+        status = kiosctl_fail_error_in (error, NULL, "cannot hash %s", argv[i]);
       else
         printf ("%s  %s\n", hash, argv[i]);
     }
@@ -244,7 +244,7 @@ kiosctl_cmd_position (int    argc,
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open the library");
 
   if (set != NULL)
     {
@@ -256,7 +256,7 @@ kiosctl_cmd_position (int    argc,
 
       position = kios_document_parse_position (doc, set, &error);
       if (position == NULL)
-        return kiosctl_fail ("%s", error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot use the position %s", set);
 
       remember_book (store, doc);
       kios_library_store_save_position (store, kios_document_get_hash (doc), position);
@@ -272,14 +272,14 @@ kiosctl_cmd_position (int    argc,
       g_autoptr (KiosPosition) position = NULL;
 
       if (hash == NULL)
-        return kiosctl_fail ("cannot read %s: %s", file, error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot read %s", file);
 
       position = kios_library_store_get_position (store, hash, &error);
       if (position == NULL &&
           (error == NULL || g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND)))
         return kiosctl_fail ("no reading position is saved for %s", file);
       if (position == NULL)
-        return kiosctl_fail ("cannot read the library: %s", error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot read the library");
 
       print_position (position, json);
       return KIOSCTL_EXIT_OK;
@@ -371,7 +371,7 @@ kiosctl_cmd_render (int    argc,
 
   position = kios_document_parse_position (doc, at, &error);
   if (position == NULL)
-    return kiosctl_fail ("%s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot use the position %s", at);
 
   kios_page_request_init (&request);
   request.kind = KIOS_PAGE_REQUEST_POSITION;
@@ -382,9 +382,9 @@ kiosctl_cmd_render (int    argc,
 
   page = kios_document_render_sync (doc, &request, &error);
   if (page == NULL)
-    return kiosctl_fail ("cannot render: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot render");
   if (!kios_page_save_png (page, out, &error))
-    return kiosctl_fail ("%s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot save %s", out);
 
   printf ("%s\n", out);
   return KIOSCTL_EXIT_OK;

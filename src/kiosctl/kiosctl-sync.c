@@ -21,7 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SYNC_USAGE "sync push [--json] FILE | sync pull [--json] FILE"
+#define SYNC_USAGE "sync push [--json] FILE | sync pull [--json] FILE | sync status [--json] [FILE] | " \
+                   "sync log [--json] FILE | sync enable|disable kosync|NAME"
 
 typedef struct
 {
@@ -502,11 +503,15 @@ sync_pull (int argc, char **argv)
 int
 kiosctl_cmd_sync (int argc, char **argv)
 {
+  int rc;
+
   /* stdout carries exactly one JSON document: logs (G_MESSAGES_DEBUG) go to stderr. */
   g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     return kiosctl_usage ("%s", SYNC_USAGE);
+  if ((rc = kiosctl_sync_status_dispatch (argc, argv)) >= 0) /* kiosctl-sync-status.c */
+    return rc;
   if (strcmp (argv[1], "push") == 0)
     return sync_push (argc - 1, argv + 1);
   if (strcmp (argv[1], "pull") == 0)

@@ -7,9 +7,12 @@
 
 #include "kiosctl.h"
 
+#include "kios-error-messages.h"
 #include "kios-paths.h"
+#include "kios-redact.h"
 
 #include <curl/curl.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +62,52 @@ kiosctl_fail (const char *format,
 
   fprintf (stderr, "kiosctl: %s\n", message);
   return KIOSCTL_EXIT_ERROR;
+}
+
+static int
+fail_error (const GError *error,
+            const char   *url,
+            const char   *suggested,
+            const char   *what)
+{
+  g_autofree char *host = kios_error_host_from_url (url);
+  g_autofree char *sentence = NULL;
+  g_autofree char *detail = NULL;
+
+  g_return_val_if_fail (error != NULL, KIOSCTL_EXIT_ERROR);
+
+  /* The core's English is detail for whoever debugs, never the message. */
+  detail = kios_redact_text (error->message);
+  g_debug ("%s (%s, %d): %s", what != NULL ? what : "error", g_quark_to_string (error->domain), error->code, detail);
+
+  sentence = kios_error_describe (error, host, suggested, NULL);
+  if (what != NULL)
+    return kiosctl_fail ("%s: %s", what, sentence);
+  return kiosctl_fail ("%s", sentence);
+}
+
+int
+kiosctl_fail_error (const GError *error,
+                    const char   *url_or_null,
+                    const char   *suggested_url_or_null)
+{
+  return fail_error (error, url_or_null, suggested_url_or_null, NULL);
+}
+
+int
+kiosctl_fail_error_in (const GError *error,
+                       const char   *url_or_null,
+                       const char   *what_format,
+                       ...)
+{
+  g_autofree char *what = NULL;
+  va_list          args;
+
+  va_start (args, what_format);
+  what = g_strdup_vprintf (what_format, args);
+  va_end (args);
+
+  return fail_error (error, url_or_null, NULL, what);
 }
 
 int
@@ -191,6 +240,10 @@ main (int   argc,
       char *argv[])
 {
   setlocale (LC_ALL, "");
+  /* Errors are the app's own sentences, in the user's language too. */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   curl_global_init (CURL_GLOBAL_DEFAULT);
   /* Diagnostics (G_MESSAGES_DEBUG) must never mix into stdout: --json prints one document. */
   g_log_writer_default_set_use_stderr (TRUE);

@@ -27,6 +27,8 @@ int  kiosctl_cmd_position (int argc, char **argv);
 int  kiosctl_cmd_render   (int argc, char **argv);
 int  kiosctl_cmd_source   (int argc, char **argv);  /* kiosctl-source.c */
 int  kiosctl_cmd_sync     (int argc, char **argv);  /* kiosctl-sync.c */
+/* kiosctl-sync-status.c: sync status|log|enable|disable; -1 for another sync command. */
+int  kiosctl_sync_status_dispatch (int argc, char **argv);
 int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
@@ -42,6 +44,19 @@ int   kiosctl_kobo_sync             (gboolean push, gboolean json, const char *f
 /* Shared helpers (kiosctl.c). */
 KiosLibraryStore *kiosctl_open_store   (GError **error);
 int               kiosctl_fail         (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* A core error for a person: "kiosctl: SENTENCE", the same sentence the app
+ * shows (kios_error_describe ()). url_or_null names the server (only its
+ * host is shown); suggested_url_or_null is offered as "Did you mean …?"
+ * where the error is about the address. The core's own (redacted) detail
+ * goes to the debug log only. Returns KIOSCTL_EXIT_ERROR. */
+int               kiosctl_fail_error   (const GError *error,
+                                        const char   *url_or_null,
+                                        const char   *suggested_url_or_null);
+/* The same, prefixed: "kiosctl: WHAT: SENTENCE". */
+int               kiosctl_fail_error_in (const GError *error,
+                                         const char   *url_or_null,
+                                         const char   *what_format,
+                                         ...) G_GNUC_PRINTF (3, 4);
 int               kiosctl_usage        (const char *format, ...) G_GNUC_PRINTF (1, 2);
 void              kiosctl_print_json   (JsonNode   *node);
 /* For a pull's "remote": the position where the remote lands in this book as

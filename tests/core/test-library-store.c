@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -1091,6 +1092,77 @@ test_write_failure (void)
   close_store (store);
 }
 
+static void
+on_write_failed (KiosLibraryStore *store,
+                 const GError     *error,
+                 GError          **out)
+{
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  g_clear_error (out);
+  *out = g_error_copy (error);
+}
+
+/* The disk is full (a file size limit on this process: SQLite keeps
+ * writing to a library file that was removed or made read-only under it,
+ * through the descriptors it holds, so neither makes a write fail). The
+ * writes that fail are reported on the main context and by the flush. */
+static void
+test_write_failure_disk_full (void)
+{
+  g_autofree char         *path = db_path ();
+  g_autoptr (KiosPosition) pos = make_position (5);
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (GError)       signalled = NULL;
+  KiosLibraryStore        *store;
+  gint64                   end;
+  struct rlimit            saved, full;
+  gboolean                 ok;
+
+  store = open_store (path);
+  g_signal_connect (store, "write-failed", G_CALLBACK (on_write_failed), &signalled);
+  kios_library_store_save_position (store, HASH_A, pos);
+  g_assert_true (kios_library_store_flush_checked (store, 10000, &error));
+  g_assert_no_error (error);
+
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    GStatBuf         st;
+
+    g_assert_cmpint (g_stat (wal, &st), ==, 0);
+    g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    full = saved;
+    full.rlim_cur = (rlim_t) st.st_size;
+    signal (SIGXFSZ, SIG_IGN);
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &full), ==, 0);
+  }
+  g_atomic_int_set (&store_warnings, 0);
+  g_atomic_int_set (&expect_store_warnings, 1);
+  for (int i = 0; i < 50; i++)
+    kios_library_store_set_book_meta (store, HASH_B, "note", "a page of notes that does not fit");
+  ok = kios_library_store_flush_checked (store, 10000, &error);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  g_assert_false (ok);
+  g_assert_nonnull (error);
+  g_test_message ("flush: %s", error->message);
+  g_assert_cmpint (g_atomic_int_get (&store_warnings), ==, 1);
+
+  /* The signal comes on the main context, not on the writer thread. */
+  g_assert_null (signalled);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (signalled == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (signalled);
+  g_assert_cmpstr (signalled->message, ==, error->message);
+  g_atomic_int_set (&expect_store_warnings, 0);
+
+  /* Room again: writes go through and the next flush is clean. */
+  g_clear_error (&error);
+  kios_library_store_save_position (store, HASH_B, pos);
+  g_assert_true (kios_library_store_flush_checked (store, 10000, &error));
+  g_signal_handlers_disconnect_by_func (store, on_write_failed, &signalled);
+  close_store (store);
+}
+
 /* ---- concurrency -------------------------------------------------------- */
 
 #define N_READERS 4
@@ -1505,6 +1577,7 @@ main (int    argc,
   g_test_add_func ("/kios/library-store/dispose-drains", test_dispose_drains);
   g_test_add_func ("/kios/library-store/corrupt-file", test_corrupt_file);
   g_test_add_func ("/kios/library-store/write-failure", test_write_failure);
+  g_test_add_func ("/kios/library-store/write-failure-disk-full", test_write_failure_disk_full);
   g_test_add_func ("/kios/library-store/concurrent-readers", test_concurrent_readers);
   g_test_add_func ("/kios/library-store/measure", test_measure);
   g_test_add_func ("/kios/library-store/kill-durability", test_kill_durability);

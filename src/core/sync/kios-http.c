@@ -7,6 +7,7 @@
 
 #include "kios-http.h"
 
+#include "kios-origin.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -18,14 +19,32 @@
 /* Extra time the poll loop allows past libcurl's own timeout before it gives
  * up by itself: libcurl should always report first, this only bounds the loop. */
 #define LOOP_GRACE_US (2 * G_USEC_PER_SEC)
+/* With a sink, what is kept of a body that does not go to it (an error
+ * page, a login form): enough to tell what the server sent. */
+#define SIDE_BODY_CAP (64 * 1024)
+#define PROGRESS_INTERVAL_US (100 * 1000)
 
 typedef struct
 {
-  GByteArray *body;
-  gsize       cap;
-  gboolean    too_large;
-  GPtrArray  *headers;
+  CURL                *easy;
+  GByteArray          *body; /* the body in memory (with a stream: a non-2xx one) */
+  gsize                cap;  /* max_response_size */
+  goffset              received;
+  goffset              total; /* -1: unknown */
+  gboolean             too_large;
+  GPtrArray           *headers;
+  GOutputStream       *stream; /* nullable */
+  GCancellable        *cancellable;
+  GError              *stream_error;
+  gboolean             decided; /* to_stream, status and total are known */
+  gboolean             to_stream;
+  long                 status;
+  KiosHttpProgressFunc progress;
+  gpointer             progress_data;
+  gint64               last_progress_us;
 } Sink;
+
+static gboolean is_redirect (guint status);
 
 static gsize
 curl_init_once (void)
@@ -74,7 +93,14 @@ kios_http_request_copy (const KiosHttpRequest *self)
   copy->timeout_ms = self->timeout_ms;
   copy->max_response_size = self->max_response_size;
   copy->max_redirects = self->max_redirects;
+  copy->stall_timeout_ms = self->stall_timeout_ms;
   copy->ca_file = g_strdup (self->ca_file);
+  copy->sink = self->sink != NULL ? g_object_ref (self->sink) : NULL;
+  copy->progress = self->progress;
+  copy->progress_data = self->progress_data;
+  copy->auth = self->auth;
+  copy->username = g_strdup (self->username);
+  copy->password = g_strdup (self->password);
   return copy;
 }
 
@@ -88,6 +114,13 @@ kios_http_request_free (KiosHttpRequest *self)
   g_free (self->ca_file);
   g_ptr_array_unref (self->headers);
   g_clear_pointer (&self->body, g_bytes_unref);
+  g_clear_object (&self->sink);
+  g_free (self->username);
+  if (self->password != NULL)
+    {
+      memset (self->password, 0, strlen (self->password));
+      g_free (self->password);
+    }
   g_free (self);
 }
 
@@ -115,6 +148,36 @@ kios_http_request_set_body (KiosHttpRequest *self,
   self->body = body != NULL ? g_bytes_ref (body) : NULL;
   if (content_type != NULL)
     kios_http_request_add_header (self, "Content-Type", content_type);
+}
+
+void
+kios_http_request_set_auth (KiosHttpRequest *self,
+                            KiosHttpAuth     auth,
+                            const char      *username,
+                            const char      *password)
+{
+  g_return_if_fail (self != NULL);
+
+  self->auth = auth;
+  g_free (self->username);
+  self->username = g_strdup (username);
+  if (self->password != NULL)
+    {
+      memset (self->password, 0, strlen (self->password));
+      g_free (self->password);
+    }
+  self->password = g_strdup (password);
+  kios_redact_register_secret (password);
+}
+
+void
+kios_http_request_set_sink (KiosHttpRequest *self,
+                            GOutputStream   *sink)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (sink == NULL || G_IS_OUTPUT_STREAM (sink));
+
+  g_set_object (&self->sink, sink);
 }
 
 static const char *
@@ -158,6 +221,22 @@ kios_http_response_free (KiosHttpResponse *self)
   g_free (self);
 }
 
+static void
+report_progress (Sink    *sink,
+                 gboolean final)
+{
+  gint64 now;
+
+  if (sink->progress == NULL || !sink->decided || is_redirect ((guint) sink->status))
+    return;
+  now = g_get_monotonic_time ();
+  if (!final && now - sink->last_progress_us < PROGRESS_INTERVAL_US)
+    return;
+  sink->last_progress_us = now;
+  sink->progress (sink->received, sink->total >= 0 ? MAX (sink->total, sink->received) : -1,
+                  sink->progress_data);
+}
+
 static size_t
 write_cb (char  *ptr,
           size_t size,
@@ -167,12 +246,38 @@ write_cb (char  *ptr,
   Sink *sink = data;
   gsize n = size * nmemb;
 
-  if (n > sink->cap || sink->body->len > sink->cap - n)
+  if (!sink->decided)
+    {
+      curl_off_t length = -1;
+
+      /* The headers of this response are complete: where does its body go? */
+      curl_easy_getinfo (sink->easy, CURLINFO_RESPONSE_CODE, &sink->status);
+      curl_easy_getinfo (sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      sink->total = length >= 0 ? (goffset) length : -1;
+      sink->to_stream = sink->stream != NULL && sink->status >= 200 && sink->status < 300;
+      sink->decided = TRUE;
+    }
+
+  /* Counted as it arrives: neither Content-Length nor Content-Range is
+   * trusted. Returning less than n aborts with CURLE_WRITE_ERROR. */
+  if (n > sink->cap || (gsize) sink->received > sink->cap - n)
     {
       sink->too_large = TRUE;
-      return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+      return 0;
     }
-  g_byte_array_append (sink->body, (const guint8 *) ptr, n);
+  sink->received += n;
+
+  if (sink->to_stream)
+    {
+      if (!g_output_stream_write_all (sink->stream, ptr, n, NULL, sink->cancellable, &sink->stream_error))
+        return 0;
+    }
+  else if (sink->stream == NULL)
+    g_byte_array_append (sink->body, (const guint8 *) ptr, n);
+  else if (sink->body->len < SIDE_BODY_CAP)
+    g_byte_array_append (sink->body, (const guint8 *) ptr, MIN (n, SIDE_BODY_CAP - sink->body->len));
+
+  report_progress (sink, FALSE);
   return n;
 }
 
@@ -188,9 +293,19 @@ header_cb (char  *buffer,
 
   line = g_strndup (buffer, n);
   g_strchomp (line);
-  /* Every status line starts a new header block (100 Continue, …). */
+  /* Every status line starts a new response (100 Continue, an auth
+   * challenge answered by libcurl, …): only the last one is kept. */
   if (g_str_has_prefix (line, "HTTP/"))
-    g_ptr_array_set_size (sink->headers, 0);
+    {
+      g_ptr_array_set_size (sink->headers, 0);
+      if (!sink->to_stream || sink->received == 0)
+        {
+          g_byte_array_set_size (sink->body, 0);
+          sink->received = 0;
+          sink->decided = FALSE;
+          sink->to_stream = FALSE;
+        }
+    }
   if (*line != '\0' && !g_str_has_prefix (line, "HTTP/") && sink->headers->len < MAX_HEADER_LINES)
     g_ptr_array_add (sink->headers, g_steal_pointer (&line));
   g_free (line);
@@ -214,7 +329,8 @@ static void
 debug_lines (char        prefix,
              const char *data,
              size_t      size,
-             gboolean    headers)
+             gboolean    headers,
+             const char *username)
 {
   g_autofree char *text = g_strndup (data, size);
   g_auto (GStrv)   lines = g_strsplit (text, "\n", 64);
@@ -241,7 +357,15 @@ debug_lines (char        prefix,
       else if (headers)
         redacted = kios_redact_header (lines[i]);
       else
-        redacted = kios_redact_text (lines[i]);
+        {
+          /* libcurl names the user it authenticates as. */
+          GString *text_line = g_string_new (lines[i]);
+
+          if (username != NULL && *username != '\0')
+            g_string_replace (text_line, username, KIOS_REDACTED, 0);
+          redacted = kios_redact_text (text_line->str);
+          g_string_free (text_line, TRUE);
+        }
       g_debug ("%c %s", prefix, redacted);
     }
 }
@@ -253,16 +377,18 @@ debug_cb (CURL         *handle,
           size_t        size,
           void         *user_data)
 {
+  const char *username = user_data;
+
   switch (type)
     {
     case CURLINFO_TEXT:
-      debug_lines ('*', data, size, FALSE);
+      debug_lines ('*', data, size, FALSE, username);
       break;
     case CURLINFO_HEADER_IN:
-      debug_lines ('<', data, size, TRUE);
+      debug_lines ('<', data, size, TRUE, username);
       break;
     case CURLINFO_HEADER_OUT:
-      debug_lines ('>', data, size, TRUE);
+      debug_lines ('>', data, size, TRUE, username);
       break;
     case CURLINFO_DATA_IN:
     case CURLINFO_DATA_OUT:
@@ -350,24 +476,6 @@ perform (CURL         *easy,
   return result;
 }
 
-static char *
-origin_of (const char *url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *scheme = NULL;
-  g_autofree char *host = NULL;
-  int              port;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return NULL;
-  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  port = g_uri_get_port (uri);
-  if (port < 0)
-    port = g_str_equal (scheme, "https") ? 443 : 80;
-  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
-}
-
 static gboolean
 check_url (const char *method,
            const char *url,
@@ -384,6 +492,50 @@ check_url (const char *method,
       return FALSE;
     }
   return TRUE;
+}
+
+/* What went wrong, in Kios's words: libcurl's own text goes to the debug
+ * log only, never into a message a person may see. */
+static const char *
+describe_curl_code (CURLcode code)
+{
+  switch (code)
+    {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return "the host name could not be resolved";
+    case CURLE_COULDNT_CONNECT:
+      return "the connection was refused or could not be made";
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return "the connection broke off";
+    case CURLE_GOT_NOTHING:
+      return "the server closed the connection without answering";
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+      return "the server's answer is not valid HTTP";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+      return "the secure (TLS) connection could not be set up";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return "the server's certificate could not be verified";
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "the URL cannot be used";
+    case CURLE_LOGIN_DENIED:
+    case CURLE_AUTH_ERROR:
+      return "authentication failed";
+    default:
+      return "the transfer failed";
+    }
 }
 
 static void
@@ -442,14 +594,19 @@ set_curl_error (GError    **error,
       break;
     }
 
+  g_debug ("%s %s: libcurl error %d: %s", method, redacted_url, (int) code, detail);
   if (kind == KIOS_HTTP_ERROR_TOO_LARGE)
     g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: the response is larger than the limit",
                  method, redacted_url);
+  else if (kind == KIOS_HTTP_ERROR_TIMEOUT && timeout_ms > 0)
+    g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: no answer within %u ms (code %d)",
+                 method, redacted_url, timeout_ms, (int) code);
   else if (kind == KIOS_HTTP_ERROR_TIMEOUT)
-    g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: no answer within %u ms (%s)",
-                 method, redacted_url, timeout_ms, detail);
+    g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: the server stopped sending (code %d)",
+                 method, redacted_url, (int) code);
   else
-    g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: %s", method, redacted_url, detail);
+    g_set_error (error, KIOS_HTTP_ERROR, kind, "%s %s: %s (code %d)", method, redacted_url,
+                 describe_curl_code (code), (int) code);
 }
 
 static gboolean
@@ -495,13 +652,14 @@ kios_http_send_sync (const KiosHttpRequest *request,
 
   url = g_strdup (request->url);
   method = g_ascii_strup (request->method, -1);
-  origin = origin_of (url);
+  origin = kios_origin_from_url (url);
   headers = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < request->headers->len; i++)
     g_ptr_array_add (headers, g_strdup (request->headers->pdata[i]));
   body = request->body != NULL ? g_bytes_ref (request->body) : NULL;
   start_us = g_get_monotonic_time ();
-  deadline_us = start_us + (gint64) request->timeout_ms * 1000;
+  /* No overall limit: far enough that the loop's own bound never fires. */
+  deadline_us = request->timeout_ms > 0 ? start_us + (gint64) request->timeout_ms * 1000 : G_MAXINT64 / 2;
 
   for (guint hop = 0;; hop++)
     {
@@ -510,7 +668,8 @@ kios_http_send_sync (const KiosHttpRequest *request,
       char                   errbuf[CURL_ERROR_SIZE] = "";
       g_autoptr (GByteArray) data = g_byte_array_new ();
       g_autoptr (GPtrArray)  response_headers = g_ptr_array_new_with_free_func (g_free);
-      Sink                   sink = { data, request->max_response_size, FALSE, response_headers };
+      Sink                   sink = { 0 };
+      gboolean               with_auth;
       gint64                 remaining_ms;
       gboolean               cancelled = FALSE;
       CURLcode               code;
@@ -518,7 +677,6 @@ kios_http_send_sync (const KiosHttpRequest *request,
       g_autofree char       *redacted = NULL;
       const char            *location = NULL;
       g_autofree char       *next_url = NULL;
-      g_autofree char       *next_origin = NULL;
       KiosHttpResponse      *response;
 
       if (!check_url (method, url, error))
@@ -541,6 +699,16 @@ kios_http_send_sync (const KiosHttpRequest *request,
           return NULL;
         }
 
+      sink.easy = easy;
+      sink.body = data;
+      sink.cap = request->max_response_size;
+      sink.total = -1;
+      sink.headers = response_headers;
+      sink.stream = request->sink;
+      sink.cancellable = cancellable;
+      sink.progress = request->progress;
+      sink.progress_data = request->progress_data;
+
       for (guint i = 0; i < headers->len; i++)
         list = curl_slist_append (list, headers->pdata[i]);
       /* No "Expect: 100-continue" round trip for our small bodies. */
@@ -558,10 +726,36 @@ kios_http_send_sync (const KiosHttpRequest *request,
         curl_easy_setopt (easy, CURLOPT_CAINFO, request->ca_file);
       curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS,
                         (long) MIN ((gint64) request->connect_timeout_ms, remaining_ms));
-      curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) remaining_ms);
-      curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) request->max_response_size);
+      if (request->timeout_ms > 0)
+        curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) remaining_ms);
+      if (request->stall_timeout_ms > 0)
+        {
+          /* Less than one byte a second for that long: the server stalled. */
+          curl_easy_setopt (easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+          curl_easy_setopt (easy, CURLOPT_LOW_SPEED_TIME, (long) MAX (1u, request->stall_timeout_ms / 1000));
+        }
+      /* A first refusal from the declared length; write_cb counts the rest. */
+      curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE,
+                        (curl_off_t) MIN (request->max_response_size, (gsize) G_MAXINT64));
       curl_easy_setopt (easy, CURLOPT_USERAGENT, USER_AGENT);
-      curl_easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
+      /* Streamed bodies are files (already compressed): no decoding, and the
+       * byte count is the one on the wire. */
+      if (request->sink == NULL)
+        curl_easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
+
+      /* HTTP authentication only on the first URL's origin: a redirect that
+       * left it once never gets the credentials back. */
+      with_auth = request->auth != KIOS_HTTP_AUTH_NONE && request->username != NULL && kios_origin_matches (origin, url);
+      if (with_auth)
+        {
+          long mask = request->auth == KIOS_HTTP_AUTH_BASIC    ? CURLAUTH_BASIC
+                      : request->auth == KIOS_HTTP_AUTH_DIGEST ? CURLAUTH_DIGEST
+                                                               : (CURLAUTH_BASIC | CURLAUTH_DIGEST);
+
+          curl_easy_setopt (easy, CURLOPT_HTTPAUTH, mask);
+          curl_easy_setopt (easy, CURLOPT_USERNAME, request->username);
+          curl_easy_setopt (easy, CURLOPT_PASSWORD, request->password != NULL ? request->password : "");
+        }
       curl_easy_setopt (easy, CURLOPT_HTTPHEADER, list);
       curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, write_cb);
       curl_easy_setopt (easy, CURLOPT_WRITEDATA, &sink);
@@ -583,6 +777,7 @@ kios_http_send_sync (const KiosHttpRequest *request,
       if (debug)
         {
           curl_easy_setopt (easy, CURLOPT_DEBUGFUNCTION, debug_cb);
+          curl_easy_setopt (easy, CURLOPT_DEBUGDATA, request->username);
           curl_easy_setopt (easy, CURLOPT_VERBOSE, 1L);
         }
 
@@ -592,10 +787,19 @@ kios_http_send_sync (const KiosHttpRequest *request,
       curl_slist_free_all (list);
 
       redacted = kios_redact_url (url);
+      if (sink.stream_error != NULL && g_error_matches (sink.stream_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        cancelled = TRUE;
       if (cancelled)
         {
+          g_clear_error (&sink.stream_error);
           g_debug ("%s %s: cancelled", method, redacted);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s %s: cancelled", method, redacted);
+          return NULL;
+        }
+      if (sink.stream_error != NULL)
+        {
+          g_debug ("%s %s: writing the body failed: %s", method, redacted, sink.stream_error->message);
+          g_propagate_error (error, g_steal_pointer (&sink.stream_error));
           return NULL;
         }
       if (code != CURLE_OK)
@@ -605,8 +809,9 @@ kios_http_send_sync (const KiosHttpRequest *request,
           return NULL;
         }
 
-      g_debug ("%s %s → %ld (%" G_GINT64_FORMAT " ms, %u bytes)", method, redacted, status,
-               (g_get_monotonic_time () - start_us) / 1000, data->len);
+      g_debug ("%s %s → %ld (%" G_GINT64_FORMAT " ms, %" G_GOFFSET_FORMAT " bytes%s)", method,
+               redacted, status, (g_get_monotonic_time () - start_us) / 1000, sink.received,
+               sink.to_stream ? ", streamed" : "");
 
       if (is_redirect ((guint) status) && request->max_redirects > 0)
         {
@@ -621,7 +826,16 @@ kios_http_send_sync (const KiosHttpRequest *request,
           response->effective_url = g_steal_pointer (&url);
           response->headers = g_steal_pointer (&response_headers);
           response->body = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+          response->received = sink.received;
           response->n_redirects = hop;
+          if (!sink.decided)
+            {
+              /* No body at all: still one final report. */
+              sink.decided = TRUE;
+              sink.status = status;
+              sink.total = 0;
+            }
+          report_progress (&sink, TRUE);
           return response;
         }
 
@@ -643,8 +857,7 @@ kios_http_send_sync (const KiosHttpRequest *request,
 
       /* Credentials belong to the origin the user configured: once a redirect
        * leaves it (another host, port or scheme), they are never sent again. */
-      next_origin = origin_of (next_url);
-      if (origin == NULL || next_origin == NULL || !g_str_equal (origin, next_origin))
+      if (!kios_origin_matches (origin, next_url))
         {
           g_autofree char *r = kios_redact_url (next_url);
           g_debug ("redirect to another origin %s: dropping credentials", r);

@@ -15,7 +15,17 @@ G_BEGIN_DECLS
  * credentials (Authorization, Cookie, x-auth-*, x-kobo-*) are dropped as
  * soon as a redirect leaves the original scheme, host and port.
  *
- * Errors are KIOS_HTTP_ERROR_* (or G_IO_ERROR_CANCELLED); an HTTP error
+ * Bodies are kept in memory, or, when the request has a sink, written to it
+ * as they arrive (memory stays flat whatever the size). Either way
+ * max_response_size is enforced while the body arrives, whatever the
+ * server claims in Content-Length or Content-Range.
+ *
+ * HTTP authentication (Basic, Digest) is libcurl's: set auth, username and
+ * password; they are used only while the request stays on the origin of its
+ * first URL (kios_origin_*), never after a redirect to another one.
+ *
+ * Errors are KIOS_HTTP_ERROR_* (or G_IO_ERROR_CANCELLED, or the sink's own
+ * G_IO_ERROR when writing to it fails); an HTTP error
  * status is not an error here, it is in the response. Messages carry URLs
  * only after kios_redact_url (). Setting KIOS_HTTP_DEBUG in the environment
  * logs the exchange at debug level, through the redactor.
@@ -26,6 +36,19 @@ G_BEGIN_DECLS
 #define KIOS_HTTP_DEFAULT_MAX_RESPONSE_SIZE (8 * 1024 * 1024)
 #define KIOS_HTTP_DEFAULT_MAX_REDIRECTS 5
 
+typedef enum {
+  KIOS_HTTP_AUTH_NONE = 0,
+  KIOS_HTTP_AUTH_BASIC,  /* sent with the first request */
+  KIOS_HTTP_AUTH_DIGEST, /* answers the server's Digest challenge */
+  KIOS_HTTP_AUTH_ANY,    /* Basic or Digest, whichever the server's challenge asks (Digest first) */
+} KiosHttpAuth;
+
+/* Called on the worker thread as the body arrives (at most every ~100 ms,
+ * and once at the end); total is -1 when the server did not say. */
+typedef void (*KiosHttpProgressFunc) (goffset  received,
+                                      goffset  total,
+                                      gpointer user_data);
+
 typedef struct
 {
   char      *method; /* "GET", "PUT", "POST", … */
@@ -33,10 +56,24 @@ typedef struct
   GPtrArray *headers; /* "Name: value" strings */
   GBytes    *body;    /* nullable */
   guint      connect_timeout_ms;
-  guint      timeout_ms; /* the whole exchange, redirects included */
+  guint      timeout_ms;       /* the whole exchange, redirects included; 0 = no limit */
+  guint      stall_timeout_ms; /* fail when no byte arrives for this long (1 s granularity); 0 = none */
   gsize      max_response_size;
   guint      max_redirects; /* 0 = do not follow */
   char      *ca_file;       /* nullable: a PEM bundle trusted instead of the system's */
+
+  /* Nullable. A 2xx body is written here as it arrives instead of into
+   * response->body (which is then empty); any other status's body (an
+   * error page, a login form) still lands in response->body, its first
+   * 64 KiB only. The request owns a reference; the stream is not
+   * closed. */
+  GOutputStream       *sink;
+  KiosHttpProgressFunc progress; /* nullable, see above */
+  gpointer             progress_data;
+
+  KiosHttpAuth auth;     /* with username and password */
+  char        *username; /* nullable; never logged */
+  char        *password; /* nullable; never logged */
 } KiosHttpRequest;
 
 typedef struct
@@ -44,7 +81,8 @@ typedef struct
   guint      status;
   char      *effective_url; /* the URL that produced this response */
   GPtrArray *headers;       /* "Name: value" strings of the final response */
-  GBytes    *body;          /* never NULL */
+  GBytes    *body;          /* never NULL; empty when streamed to the sink */
+  goffset    received;      /* bytes of the final body (also when streamed) */
   guint      n_redirects;
 } KiosHttpResponse;
 
@@ -59,6 +97,15 @@ void              kios_http_request_add_header  (KiosHttpRequest        *self,
 void              kios_http_request_set_body    (KiosHttpRequest        *self,
                                                  const char             *content_type,
                                                  GBytes                 *body);
+/* Sets auth, username and password (copied; the password is registered
+ * with kios_redact_register_secret ()). */
+void              kios_http_request_set_auth    (KiosHttpRequest        *self,
+                                                 KiosHttpAuth            auth,
+                                                 const char             *username,
+                                                 const char             *password);
+/* Streams the body into sink (a new reference is kept). */
+void              kios_http_request_set_sink    (KiosHttpRequest        *self,
+                                                 GOutputStream          *sink);
 
 const char       *kios_http_response_get_header (const KiosHttpResponse *self,
                                                  const char             *name);

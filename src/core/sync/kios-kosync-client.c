@@ -8,6 +8,7 @@
 #include "kios-kosync-client.h"
 
 #include "kios-http.h"
+#include "kios-json.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -359,12 +360,9 @@ build_request (KiosKosyncClient *self,
 
   if (auth == KIOS_KOSYNC_AUTH_BASIC)
     {
-      g_autofree char *pair = g_strdup_printf ("%s:%s", self->username != NULL ? self->username : "",
-                                               self->password != NULL ? self->password : "");
-      g_autofree char *b64 = g_base64_encode ((const guchar *) pair, strlen (pair));
-      g_autofree char *value = g_strconcat ("Basic ", b64, NULL);
-
-      kios_http_request_add_header (request, "Authorization", value);
+      /* libcurl builds the header, and only for the server's own origin. */
+      kios_http_request_set_auth (request, KIOS_HTTP_AUTH_BASIC, self->username != NULL ? self->username : "",
+                                  self->password != NULL ? self->password : "");
     }
   else if (self->username != NULL && *self->username != '\0')
     {
@@ -377,63 +375,21 @@ build_request (KiosKosyncClient *self,
   return request;
 }
 
-static gboolean
-json_depth_ok (const char *data,
-               gsize       len)
-{
-  int      depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if (c == '}' || c == ']')
-        depth--;
-    }
-  return TRUE;
-}
-
-/* The body as a JSON object, or NULL (not JSON, too deep, not an object). */
+/* The body as a JSON object, or NULL (not JSON, too large or deep, not an
+ * object). *root_out keeps the tree alive. */
 static JsonObject *
-parse_object (GBytes      *body,
-              JsonParser **parser_out)
+parse_object (GBytes    *body,
+              JsonNode **root_out)
 {
-  gsize       len = 0;
-  const char *data = g_bytes_get_data (body, &len);
-  JsonParser *parser;
-  JsonNode   *root;
+  JsonNode *root = kios_json_parse_bytes (body, MAX_JSON_SIZE, MAX_JSON_DEPTH, NULL);
 
-  *parser_out = NULL;
-  if (len == 0 || len > MAX_JSON_SIZE || !json_depth_ok (data, len))
-    return NULL;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
-    {
-      g_object_unref (parser);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
+  *root_out = NULL;
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_object_unref (parser);
+      g_clear_pointer (&root, json_node_unref);
       return NULL;
     }
-  *parser_out = parser;
+  *root_out = root;
   return json_node_get_object (root);
 }
 
@@ -533,11 +489,11 @@ classify_failure (const KiosHttpResponse *response,
                   Route                   route,
                   GError                **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  JsonObject            *object = parse_object (response->body, &parser);
-  guint                  status = response->status;
-  gint64                 code = object_int (object, "code", object_int (object, "error", 0));
-  const char            *message = object_string (object, "message");
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject          *object = parse_object (response->body, &root);
+  guint                status = response->status;
+  gint64               code = object_int (object, "code", object_int (object, "error", 0));
+  const char          *message = object_string (object, "message");
 
   if (status == 401 && message != NULL && strstr (message, "disabled") != NULL)
     g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_DISABLED,
@@ -602,7 +558,7 @@ check_auth_at (KiosKosyncClient *self,
 {
   g_autoptr (KiosHttpRequest)  request = build_request (self, base_url, auth, "GET", "/users/auth");
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (JsonParser)       parser = NULL;
+  g_autoptr (JsonNode)         root = NULL;
   JsonObject                  *object;
   const char                  *authorized;
 
@@ -618,7 +574,7 @@ check_auth_at (KiosKosyncClient *self,
     }
 
   /* 200 alone proves nothing: a login page or an SPA index answers 200 too. */
-  object = parse_object (response->body, &parser);
+  object = parse_object (response->body, &root);
   authorized = object_string (object, "authorized");
   if ((authorized != NULL && g_ascii_strcasecmp (authorized, "OK") == 0) || object_string (object, "username") != NULL)
     return TRUE;
@@ -866,7 +822,7 @@ kios_kosync_client_pull_sync (KiosKosyncClient *self,
 {
   g_autoptr (KiosHttpRequest)  request = NULL;
   g_autoptr (KiosHttpResponse) response = NULL;
-  g_autoptr (JsonParser)       parser = NULL;
+  g_autoptr (JsonNode)         root = NULL;
   g_autofree char             *route = NULL;
   g_autofree char             *escaped = NULL;
   JsonObject                  *object;
@@ -885,7 +841,7 @@ kios_kosync_client_pull_sync (KiosKosyncClient *self,
   if (response == NULL)
     return NULL;
 
-  object = parse_object (response->body, &parser);
+  object = parse_object (response->body, &root);
 
   if (response->status == 404 && object != NULL && body_contains (response->body, "no progress"))
     return NULL; /* Grimmory: the book is known, nothing stored yet */

@@ -8,7 +8,9 @@
 #include "kios-readium-client.h"
 
 #include "kios-http.h"
+#include "kios-json.h"
 #include "kios-opds-feed.h"
+#include "kios-origin.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -29,7 +31,7 @@ struct _KiosReadiumClient
   char              *ca_file; /* nullable */
   char              *realm;   /* of the last challenge, nullable */
   KiosReadiumFlavour flavour;
-  gboolean           basic; /* send Basic without waiting for a challenge */
+  KiosHttpAuth       auth; /* what libcurl answers with; NONE until a challenge (or https) */
   guint              timeout_ms;
   guint              n_requests;
 };
@@ -285,10 +287,9 @@ kios_readium_progression_parse (const char         *data,
                                 KiosReadiumFlavour *flavour,
                                 GError            **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError)     local_error = NULL;
-  JsonNode              *root;
-  JsonObject            *object;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError)   local_error = NULL;
+  JsonObject          *object;
 
   if (data == NULL || len == 0)
     return NULL;
@@ -301,31 +302,14 @@ kios_readium_progression_parse (const char         *data,
     if (i == len)
       return NULL;
   }
-  if (len > KIOS_READIUM_MAX_DOCUMENT)
+  root = kios_json_parse_bounded (data, (gssize) len, KIOS_READIUM_MAX_DOCUMENT, MAX_JSON_DEPTH, &local_error);
+  if (root == NULL)
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The progression document is larger than Kios accepts");
+                   "The server did not answer with a progression document (%s)", local_error->message);
       return NULL;
     }
-  if (!g_utf8_validate (data, (gssize) len, NULL))
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The progression document is not valid UTF-8");
-      return NULL;
-    }
-  if (!kios_opds_json_check_depth (data, len, MAX_JSON_DEPTH, error))
-    return NULL;
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                   "The server did not answer with a progression document (not JSON: %s)",
-                   local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                    "The server did not answer with a progression document");
@@ -560,31 +544,11 @@ kios_readium_progression_to_position (const KiosReadiumProgression *self,
 /* ------------------------------------------------------------------ */
 /* the client */
 
-static char *
-origin_of (const char *url)
-{
-  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
-  g_autofree char *scheme = NULL;
-  g_autofree char *host = NULL;
-  int              port;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_scheme (uri) == NULL)
-    return NULL;
-  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  port = g_uri_get_port (uri);
-  if (port < 0)
-    port = g_str_equal (scheme, "https") ? 443 : 80;
-  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
-}
-
 static gboolean
 same_origin (KiosReadiumClient *self,
              const char        *url)
 {
-  g_autofree char *origin = origin_of (url);
-
-  return origin != NULL && self->origin != NULL && g_str_equal (origin, self->origin);
+  return kios_origin_matches (self->origin, url);
 }
 
 KiosReadiumClient *
@@ -599,7 +563,7 @@ kios_readium_client_new (const char *progression_url,
 
   self = g_new0 (KiosReadiumClient, 1);
   self->url = g_strdup (progression_url);
-  self->origin = origin_of (catalog_url != NULL ? catalog_url : progression_url);
+  self->origin = kios_origin_from_url (catalog_url != NULL ? catalog_url : progression_url);
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   if (username != NULL && *username != '\0')
     {
@@ -608,7 +572,8 @@ kios_readium_client_new (const char *progression_url,
       kios_redact_register_secret (password);
       /* Over TLS Basic costs nothing and saves a round trip; over plain
        * http the server's challenge comes first (OPDS client's rule). */
-      self->basic = self->origin != NULL && g_str_has_prefix (self->origin, "https://");
+      self->auth = self->origin != NULL && g_str_has_prefix (self->origin, "https://") ? KIOS_HTTP_AUTH_BASIC
+                                                                                       : KIOS_HTTP_AUTH_NONE;
     }
   return self;
 }
@@ -675,24 +640,16 @@ kios_readium_client_set_ca_file (KiosReadiumClient *self,
   self->ca_file = g_strdup (ca_file);
 }
 
-static char *
-basic_header (KiosReadiumClient *self)
-{
-  g_autofree char *pair = g_strdup_printf ("%s:%s", self->username, self->password);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-
-  memset (pair, 0, strlen (pair));
-  return g_strdup_printf ("Basic %s", encoded);
-}
-
-/* What a 401 asks for: TRUE when Basic will do (a Basic challenge, a bare
- * 401, an authentication document); FALSE for Digest only or another scheme. */
-static gboolean
-challenge_allows_basic (KiosReadiumClient *self,
-                        KiosHttpResponse  *response)
+/* What a 401 asks for: Basic (a Basic challenge, a bare 401, an
+ * authentication document), Digest, or NONE for a scheme Kios does not
+ * speak. Remembers the realm for the error message. */
+static KiosHttpAuth
+challenge_auth (KiosReadiumClient *self,
+                KiosHttpResponse  *response)
 {
   gboolean any = FALSE;
   gboolean basic = FALSE;
+  gboolean digest = FALSE;
 
   for (guint i = 0; i < response->headers->len; i++)
     {
@@ -708,6 +665,8 @@ challenge_allows_basic (KiosReadiumClient *self,
       any = TRUE;
       if (g_ascii_strncasecmp (value, "Basic", 5) == 0)
         basic = TRUE;
+      else if (g_ascii_strncasecmp (value, "Digest", 6) == 0)
+        digest = TRUE;
       realm = strstr (value, "realm=\"");
       if (realm != NULL)
         {
@@ -720,7 +679,11 @@ challenge_allows_basic (KiosReadiumClient *self,
             }
         }
     }
-  return basic || !any;
+  if (digest)
+    return KIOS_HTTP_AUTH_DIGEST;
+  if (basic || !any)
+    return KIOS_HTTP_AUTH_BASIC;
+  return KIOS_HTTP_AUTH_NONE;
 }
 
 static gboolean
@@ -747,7 +710,8 @@ set_http_error (GError  *http_error,
 /*
  * One request with the catalog's credentials, redirects followed here so
  * that every hop decides afresh whether it may carry them (same origin as
- * the catalog only). A 401 is answered once with Basic; a final 401 is a
+ * the catalog only). A 401 is answered once, by libcurl, with the Basic or
+ * Digest the challenge asks for; a final 401 is a
  * KIOS_SYNC_ERROR_AUTH error. Every other status is the caller's.
  */
 static KiosHttpResponse *
@@ -768,7 +732,7 @@ exchange (KiosReadiumClient *self,
     {
       g_autoptr (KiosHttpRequest) request = kios_http_request_new (method, url);
       g_autoptr (GError)          local_error = NULL;
-      gboolean                    with_auth = self->username != NULL && self->basic && same_origin (self, url);
+      gboolean                    with_auth = self->username != NULL && self->auth != KIOS_HTTP_AUTH_NONE && same_origin (self, url);
       const char                 *location;
 
       request->timeout_ms = self->timeout_ms;
@@ -783,11 +747,7 @@ exchange (KiosReadiumClient *self,
           kios_http_request_set_body (request, type, bytes);
         }
       if (with_auth)
-        {
-          g_autofree char *authorization = basic_header (self);
-
-          kios_http_request_add_header (request, "Authorization", authorization);
-        }
+        kios_http_request_set_auth (request, self->auth, self->username, self->password);
       self->n_requests++;
       g_clear_pointer (&response, kios_http_response_free);
       response = kios_http_send_sync (request, cancellable, &local_error);
@@ -800,13 +760,13 @@ exchange (KiosReadiumClient *self,
       if (response->status == 401 && !with_auth && !answered && self->username != NULL && same_origin (self, url))
         {
           answered = TRUE;
-          if (!challenge_allows_basic (self, response))
+          self->auth = challenge_auth (self, response);
+          if (self->auth == KIOS_HTTP_AUTH_NONE)
             {
               g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
                            "The catalog asks for a sign-in method the progression sync does not support");
               return NULL;
             }
-          self->basic = TRUE;
           continue;
         }
       if (!is_redirect (response->status))

@@ -146,6 +146,9 @@ void             kios_sync_engine_record           (KiosSyncEngine     *self,
                                                     const char         *direction,
                                                     const GError       *error,
                                                     const char         *detail);
+/* Sync through source is switched off (the account, or the book's own). */
+gboolean         kios_sync_engine_source_is_off    (KiosSyncEngine     *self,
+                                                    const char         *source);
 /* "kosync" | "kobo" | "readium" */
 const char      *kios_sync_engine_protocol_of      (KiosSyncBackend    *backend);
 /* Another engine of the service recorded a status for the source (book NULL)

@@ -282,7 +282,7 @@ void
 kios_sync_engine_start_pull (KiosSyncEngine *self)
 {
   if (kios_sync_engine_current_backend (self) == NULL || self->document == NULL || self->halted ||
-      self->book_off != NULL || self->account_off != NULL)
+      self->book_off != NULL || kios_sync_engine_source_is_off (self, kios_sync_engine_source_name (self)))
     return;
 
   self->n_loading++;

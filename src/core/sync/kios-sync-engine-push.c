@@ -188,8 +188,7 @@ kios_sync_engine_kick (KiosSyncEngine *self)
       if (g_hash_table_contains (self->refused, key))
         continue;
       /* Switched off: it stays pending in the store until it is back on. */
-      if (g_strcmp0 (kios_sync_backend_get_source_name (pending->backend), self->account_off) == 0 ||
-          g_strcmp0 (kios_sync_backend_get_source_name (pending->backend), self->book_off) == 0)
+      if (kios_sync_engine_source_is_off (self, kios_sync_backend_get_source_name (pending->backend)))
         continue;
       /* One request at a time per account, across every window. */
       if (account_taken_by_other (self, kios_sync_backend_get_source_name (pending->backend)))

@@ -105,6 +105,13 @@ kios_sync_engine_protocol_of (KiosSyncBackend *backend)
   return "kosync";
 }
 
+gboolean
+kios_sync_engine_source_is_off (KiosSyncEngine *self,
+                                const char     *source)
+{
+  return source != NULL && (g_strcmp0 (source, self->account_off) == 0 || g_strcmp0 (source, self->book_off) == 0);
+}
+
 /* Why the open book's position (or, without a book, any position) has not
  * gone out yet, or NULL when nothing waits. */
 static const char *
@@ -161,10 +168,13 @@ compute_status (KiosSyncEngine *self)
   const char           *reason;
   gint64                since;
 
-  if (self->document != NULL && self->book_off != NULL)
+  if ((self->document != NULL && self->book_off != NULL) ||
+      (backend != NULL && kios_sync_engine_source_is_off (self, kios_sync_backend_get_source_name (backend))))
     {
-      status = kios_sync_status_new (self->book_status != NULL ? self->book_status->protocol : NULL,
-                                     self->book_off, self->hash);
+      const char *off = backend != NULL ? kios_sync_backend_get_source_name (backend) : self->book_off;
+
+      status = kios_sync_status_new (backend != NULL ? kios_sync_engine_protocol_of (backend) : NULL, off,
+                                     self->document != NULL ? self->hash : NULL);
       status->state = KIOS_SYNC_STATUS_OFF;
       status->detail = g_strdup ("sync through this source is switched off");
       return status;
@@ -233,36 +243,6 @@ store_status (KiosSyncEngine       *self,
     kios_sync_service_status_recorded (self->service, self, status);
 }
 
-/* The new stored state of one record after an exchange. */
-static void
-apply_outcome (KiosSyncStatus *status,
-               const GError   *error,
-               const char     *server)
-{
-  KiosSyncStatusState old = status->state;
-  gint64              old_time = status->time;
-
-  if (error == NULL)
-    kios_sync_status_set_synced (status);
-  else
-    {
-      kios_sync_status_set_error (status, error);
-      /* "Offline since …": the first failure of a run dates it. */
-      if (status->state == old && old_time > 0)
-        status->time = old_time;
-    }
-  if (server != NULL)
-    {
-      g_free (status->server);
-      status->server = g_strdup (server);
-    }
-}
-
-static gboolean
-error_is_account (const GError *error);
-static gboolean
-error_is_transient (const GError *error);
-
 void
 kios_sync_engine_note_remote (KiosSyncEngine *self,
                               const char     *remote_json)
@@ -311,7 +291,7 @@ kios_sync_engine_record (KiosSyncEngine  *self,
         book = kios_sync_status_new (protocol, source, hash);
       g_free (book->protocol);
       book->protocol = g_strdup (protocol);
-      apply_outcome (book, error, server);
+      kios_sync_status_apply (book, error, server);
       book->pending_since = g_hash_table_contains (self->pending, hash) ? book->time : 0;
       store_status (self, book);
       if (g_strcmp0 (hash, self->hash) == 0 && backend == kios_sync_engine_current_backend (self))
@@ -322,7 +302,7 @@ kios_sync_engine_record (KiosSyncEngine  *self,
     }
 
   /* The source as a whole: what the server said about the account. */
-  if (error == NULL || error_is_transient (error) || error_is_account (error))
+  if (error == NULL || kios_sync_status_error_is_source_wide (error))
     {
       g_autoptr (KiosSyncStatus) account = NULL;
 
@@ -332,7 +312,7 @@ kios_sync_engine_record (KiosSyncEngine  *self,
         account = kios_sync_status_new (protocol, source, NULL);
       g_free (account->protocol);
       account->protocol = g_strdup (protocol);
-      apply_outcome (account, error, server);
+      kios_sync_status_apply (account, error, server);
       store_status (self, account);
       if (backend == self->backend)
         {

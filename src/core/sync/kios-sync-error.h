@@ -38,6 +38,7 @@ typedef enum {
   KIOS_SYNC_ERROR_AUTH_METHOD = 10, /* the server wants the other auth method */
   KIOS_SYNC_ERROR_SECRETS = 11,     /* no usable Secret Service */
   KIOS_SYNC_ERROR_CLIENT = 12,      /* the server rejected our request (a Kios bug) */
+  KIOS_SYNC_ERROR_NOT_CATALOG = 13, /* a web page (a login form, a site) answered instead of a catalog */
 } KiosSyncError;
 
 GQuark kios_http_error_quark (void);

@@ -592,6 +592,53 @@ kios_sync_service_set_enabled (KiosSyncService *self,
   return TRUE;
 }
 
+static void
+record_status (KiosSyncService *self,
+               const char      *protocol,
+               const char      *source,
+               const char      *book_hash,
+               const GError    *error,
+               const char      *server)
+{
+  g_autoptr (KiosSyncStatus) status = NULL;
+
+  status = kios_library_store_get_sync_status (self->store, source, book_hash, NULL);
+  if (status == NULL)
+    status = kios_sync_status_new (protocol, source, book_hash);
+  if (status->protocol == NULL)
+    status->protocol = g_strdup (protocol);
+  kios_sync_status_apply (status, error, server);
+  kios_library_store_set_sync_status (self->store, status);
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, source, book_hash);
+}
+
+void
+kios_sync_service_record (KiosSyncService        *self,
+                          const KiosSyncLogEntry *entry,
+                          const GError           *error,
+                          const char             *server)
+{
+  g_autoptr (KiosSyncLogEntry) copy = NULL;
+
+  g_return_if_fail (KIOS_IS_SYNC_SERVICE (self));
+  g_return_if_fail (entry != NULL && entry->source != NULL && entry->direction != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  copy = kios_sync_log_entry_copy (entry);
+  g_free (copy->result);
+  copy->result = g_strdup (kios_sync_status_state_to_string (
+      error != NULL ? kios_sync_status_state_for_error (error) : KIOS_SYNC_STATUS_SYNCED));
+  if (error != NULL && copy->detail == NULL)
+    copy->detail = g_strdup (error->message);
+  kios_library_store_add_sync_log (self->store, copy);
+
+  if (entry->book_hash != NULL)
+    record_status (self, entry->protocol, entry->source, entry->book_hash, error, server);
+  if (error == NULL || kios_sync_status_error_is_source_wide (error))
+    record_status (self, entry->protocol, entry->source, NULL, error, server);
+}
+
 gboolean
 kios_sync_service_shutdown (KiosSyncService *self,
                             guint            timeout_ms)

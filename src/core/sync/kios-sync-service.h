@@ -87,6 +87,14 @@ gboolean          kios_sync_service_set_enabled        (KiosSyncService     *sel
                                                         const char          *source,
                                                         gboolean             enabled,
                                                         GError             **error);
+/* An exchange made outside an engine (kiosctl sync push|pull): the log
+ * entry (entry->result is set from error) and the stored statuses of the
+ * book and, for a success or a source-wide failure, of the source, as an
+ * engine records them. error NULL: the server confirmed it. Blocking. */
+void              kios_sync_service_record             (KiosSyncService     *self,
+                                                        const KiosSyncLogEntry *entry,
+                                                        const GError        *error,
+                                                        const char          *server);
 /* App quit: every engine closes its book and pushes what it has, within
  * timeout_ms overall; what is left stays pending in the store. TRUE when
  * everything went out and the store wrote it all. */

@@ -174,6 +174,50 @@ kios_sync_status_set_synced (KiosSyncStatus *self)
   g_clear_pointer (&self->detail, g_free);
 }
 
+void
+kios_sync_status_apply (KiosSyncStatus *self,
+                        const GError   *error,
+                        const char     *server)
+{
+  KiosSyncStatusState old = self->state;
+  gint64              old_time = self->time;
+
+  g_return_if_fail (self != NULL);
+
+  if (error == NULL)
+    kios_sync_status_set_synced (self);
+  else
+    {
+      kios_sync_status_set_error (self, error);
+      if (self->state == old && old_time > 0)
+        self->time = old_time;
+    }
+  if (server != NULL)
+    {
+      g_free (self->server);
+      self->server = g_strdup (server);
+    }
+}
+
+gboolean
+kios_sync_status_error_is_source_wide (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  if (error->domain != KIOS_SYNC_ERROR)
+    return TRUE; /* HTTP, GIO: the server as a whole */
+  switch (error->code)
+    {
+    case KIOS_SYNC_ERROR_NOT_FOUND:
+    case KIOS_SYNC_ERROR_CONFLICT:
+    case KIOS_SYNC_ERROR_CLIENT:
+    case KIOS_SYNC_ERROR_UNSUPPORTED:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
 gboolean
 kios_sync_status_equal (const KiosSyncStatus *a,
                         const KiosSyncStatus *b)

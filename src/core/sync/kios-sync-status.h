@@ -83,6 +83,16 @@ void                kios_sync_status_set_error         (KiosSyncStatus         *
                                                         const GError           *error);
 /* The server confirmed an exchange: SYNCED now, the failure forgotten. */
 void                kios_sync_status_set_synced        (KiosSyncStatus         *self);
+/* One exchange's outcome on a stored record: set_synced (error NULL) or
+ * set_error, keeping the time a run of the same failure began ("offline
+ * since …"); server (nullable) replaces the label. */
+void                kios_sync_status_apply             (KiosSyncStatus         *self,
+                                                        const GError           *error,
+                                                        const char             *server);
+/* Whether a failure says something about the source as a whole (the server
+ * unreachable or failing, the account refused, the URL wrong) rather than
+ * about one book (not found, a conflict). */
+gboolean            kios_sync_status_error_is_source_wide (const GError        *error);
 /* Same state, detail, error, server and pending_since (times aside). */
 gboolean            kios_sync_status_equal             (const KiosSyncStatus   *a,
                                                         const KiosSyncStatus   *b);

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/*
+ * Launch probe: what a person sees from the moment a program is started to
+ * the moment its window shows its final content. Starts COMMAND, grabs the X
+ * screen every few milliseconds, and keeps a coarse signature of each frame
+ * (the mean colour of a grid of cells). When the screen has not changed for
+ * --settle milliseconds, the last frame is the final content; the probe
+ * prints when the first pixels appeared and when the screen first matched
+ * the final frame, with the program's peak RSS.
+ *
+ * With --frames DIR every frame that differs from the one before is written
+ * as DIR/NNNNN-<ms>.ppm, so a series can be looked at.
+ *
+ * Needs DISPLAY (run it under tests/headless.sh); X11 only, no GTK, so that
+ * it costs the measured program nothing.
+ */
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define GRID_W 48
+#define GRID_H 30
+#define MAX_FRAMES 4000
+
+typedef struct
+{
+  double        ms;
+  unsigned char cells[GRID_W * GRID_H * 3];
+} Frame;
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void
+signature (XImage        *image,
+           unsigned char *cells)
+{
+  int cw = image->width / GRID_W;
+  int ch = image->height / GRID_H;
+
+  for (int gy = 0; gy < GRID_H; gy++)
+    for (int gx = 0; gx < GRID_W; gx++)
+      {
+        unsigned long sum[3] = { 0, 0, 0 };
+        int           n = 0;
+
+        /* Every other pixel of the cell is plenty for a mean. */
+        for (int y = gy * ch; y < (gy + 1) * ch; y += 2)
+          for (int x = gx * cw; x < (gx + 1) * cw; x += 2)
+            {
+              unsigned long p = XGetPixel (image, x, y);
+
+              sum[0] += (p >> 16) & 0xff;
+              sum[1] += (p >> 8) & 0xff;
+              sum[2] += p & 0xff;
+              n++;
+            }
+        for (int c = 0; c < 3; c++)
+          cells[(gy * GRID_W + gx) * 3 + c] = n > 0 ? sum[c] / n : 0;
+      }
+}
+
+/* Share of cells whose colour differs from the other frame's by more than a
+ * few levels (anti-aliasing and cursor blink stay below). */
+static double
+difference (const unsigned char *a,
+            const unsigned char *b)
+{
+  int changed = 0;
+
+  for (int i = 0; i < GRID_W * GRID_H; i++)
+    {
+      int d = 0;
+
+      for (int c = 0; c < 3; c++)
+        d += abs ((int) a[i * 3 + c] - (int) b[i * 3 + c]);
+      if (d > 12)
+        changed++;
+    }
+  return (double) changed / (GRID_W * GRID_H);
+}
+
+static void
+write_ppm (const char *dir,
+           int         index,
+           double      ms,
+           XImage     *image)
+{
+  char  path[4096];
+  FILE *f;
+
+  snprintf (path, sizeof path, "%s/%05d-%06.0f.ppm", dir, index, ms);
+  f = fopen (path, "wb");
+  if (f == NULL)
+    return;
+  fprintf (f, "P6\n%d %d\n255\n", image->width, image->height);
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      {
+        unsigned long p = XGetPixel (image, x, y);
+        unsigned char rgb[3] = { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff };
+
+        fwrite (rgb, 1, 3, f);
+      }
+  fclose (f);
+}
+
+static long
+peak_rss_kb (pid_t pid)
+{
+  char  path[64], line[256];
+  FILE *f;
+  long  kb = -1;
+
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  while (fgets (line, sizeof line, f) != NULL)
+    if (strncmp (line, "VmHWM:", 6) == 0)
+      kb = strtol (line + 6, NULL, 10);
+  fclose (f);
+  return kb;
+}
+
+static void
+usage (void)
+{
+  fprintf (stderr, "usage: kios-launch-probe [--timeout MS] [--settle MS] [--frames DIR] "
+                   "-- COMMAND [ARG…]\n");
+  exit (2);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  double      timeout = 15000, settle = 1500;
+  const char *frames_dir = NULL;
+  Display    *display;
+  Window      root;
+  XWindowAttributes attrs;
+  Frame      *frames;
+  int         n_frames = 0, n_written = 0, argi = 1;
+  pid_t       pid;
+  double      t0, last_change;
+  long        rss;
+  int         first_paint = -1, first_final = -1;
+
+  for (; argi < argc; argi++)
+    {
+      if (strcmp (argv[argi], "--") == 0)
+        {
+          argi++;
+          break;
+        }
+      if (argi + 1 >= argc)
+        usage ();
+      if (strcmp (argv[argi], "--timeout") == 0)
+        timeout = atof (argv[++argi]);
+      else if (strcmp (argv[argi], "--settle") == 0)
+        settle = atof (argv[++argi]);
+      else if (strcmp (argv[argi], "--frames") == 0)
+        frames_dir = argv[++argi];
+      else
+        usage ();
+    }
+  if (argi >= argc)
+    usage ();
+
+  display = XOpenDisplay (NULL);
+  if (display == NULL)
+    {
+      fprintf (stderr, "kios-launch-probe: no X display\n");
+      return 1;
+    }
+  root = DefaultRootWindow (display);
+  XGetWindowAttributes (display, root, &attrs);
+  frames = calloc (MAX_FRAMES, sizeof *frames);
+  if (frames_dir != NULL)
+    mkdir (frames_dir, 0700);
+
+  /* The empty screen before the program runs is frame 0. */
+  {
+    XImage *image = XGetImage (display, root, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
+
+    signature (image, frames[0].cells);
+    frames[0].ms = 0;
+    XDestroyImage (image);
+    n_frames = 1;
+  }
+
+  t0 = now_ms ();
+  if (posix_spawnp (&pid, argv[argi], NULL, NULL, argv + argi, environ) != 0)
+    {
+      fprintf (stderr, "kios-launch-probe: cannot start %s: %s\n", argv[argi], strerror (errno));
+      return 1;
+    }
+  last_change = 0;
+
+  while (n_frames < MAX_FRAMES)
+    {
+      double  t = now_ms () - t0;
+      XImage *image;
+      Frame  *frame = &frames[n_frames];
+
+      if (t > timeout)
+        break;
+      image = XGetImage (display, root, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
+      if (image == NULL)
+        break;
+      frame->ms = t;
+      signature (image, frame->cells);
+      if (difference (frame->cells, frames[n_frames - 1].cells) > 0)
+        {
+          last_change = t;
+          if (frames_dir != NULL)
+            write_ppm (frames_dir, n_written++, t, image);
+          n_frames++;
+        }
+      XDestroyImage (image);
+      if (last_change > 0 && t - last_change > settle)
+        break;
+      if (waitpid (pid, NULL, WNOHANG) == pid)
+        {
+          fprintf (stderr, "kios-launch-probe: %s exited\n", argv[argi]);
+          return 1;
+        }
+      usleep (4000);
+    }
+
+  rss = peak_rss_kb (pid);
+  kill (pid, SIGTERM);
+  usleep (200000);
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+
+  /* Frames are kept only when they changed; the last one is the final
+   * content. */
+  for (int i = 1; i < n_frames; i++)
+    {
+      if (first_paint < 0 && difference (frames[i].cells, frames[0].cells) > 0.01)
+        first_paint = i;
+      if (first_final < 0 && difference (frames[i].cells, frames[n_frames - 1].cells) < 0.01)
+        first_final = i;
+    }
+  if (first_paint < 0 || first_final < 0)
+    {
+      fprintf (stderr, "kios-launch-probe: nothing was shown within %.0f ms\n", timeout);
+      return 1;
+    }
+  printf ("first-paint-ms %.1f final-ms %.1f frames %d peak-rss-kb %ld\n",
+          frames[first_paint].ms, frames[first_final].ms, n_frames - 1, rss);
+  free (frames);
+  XCloseDisplay (display);
+  return 0;
+}

@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# What a person sees at launch: from exec to the final pixels on screen, in
+# interleaved rounds, for a bare libadwaita window (the yardstick), Kios
+# resuming at 95 % of a large EPUB, Kios opening it for the first time,
+# mupdf-gl on the same book, and Kios and Evince on a PDF resumed deep in.
+# Each start gets its own Xvfb display and a private session bus with no
+# service directories (tests/headless.sh), so nothing is activated.
+# Prints the medians, the ratios to the bare window and the peak RSS.
+#
+#   bench/launch-probe.sh [ROUNDS]     (build first: scripts/build.sh)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+rounds=${1:-5}
+epub=${KIOS_PROBE_EPUB:-tests/books/kjv-bible.epub}
+pdf=${KIOS_PROBE_PDF:-tests/books/persuasion.pdf}
+probe=build/bench/kios-launch-probe
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$top/build/data"
+
+# A library that has seen both books: Kios resumes there.
+resume="$work/resume"
+mkdir -p "$resume/data" "$resume/cache" "$resume/config"
+XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" XDG_CONFIG_HOME="$resume/config" \
+  build/src/kiosctl/kiosctl position "$epub" --set percent:95 >/dev/null
+XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" XDG_CONFIG_HOME="$resume/config" \
+  build/src/kiosctl/kiosctl position "$pdf" --set page:200 >/dev/null
+
+run () {
+  name=$1
+  shift
+  line=$(tests/headless.sh "$probe" --settle 1500 -- "$@" 2>/dev/null | tail -n 1) || line=""
+  case "$line" in
+    first-paint-ms*) echo "$name $line" >> "$work/results" ;;
+    *) echo "$name failed" >> "$work/results" ;;
+  esac
+}
+
+kios_in () {
+  dir=$1
+  shift
+  env XDG_DATA_HOME="$dir/data" XDG_CACHE_HOME="$dir/cache" XDG_CONFIG_HOME="$dir/config" \
+    build/src/kios "$@"
+}
+
+for r in $(seq "$rounds"); do
+  run bare build/bench/bare-window
+  run kios-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+    XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub"
+  fresh="$work/fresh-$r"
+  mkdir -p "$fresh/data" "$fresh/cache" "$fresh/config"
+  run kios-first env XDG_DATA_HOME="$fresh/data" XDG_CACHE_HOME="$fresh/cache" \
+    XDG_CONFIG_HOME="$fresh/config" build/src/kios "$epub"
+  if command -v mupdf-gl >/dev/null 2>&1; then
+    run mupdf-gl mupdf-gl "$epub"
+  fi
+  run kios-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+    XDG_CONFIG_HOME="$resume/config" build/src/kios "$pdf"
+  if command -v evince >/dev/null 2>&1; then
+    run evince evince "$pdf"
+  fi
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 9:
+        rows.setdefault(f[0], [])
+        continue
+    rows.setdefault(f[0], []).append((float(f[4]), int(f[8]) / 1024))
+bare = statistics.median(t for t, _ in rows.get("bare", [(float("nan"), 0)]))
+print(f"{'launch (exec → final pixels)':34} {'median ms':>10} {'× bare':>7} {'peak RSS MB':>12} {'runs':>5}")
+for name, vals in rows.items():
+    if not vals:
+        print(f"{name:34} {'failed':>10}")
+        continue
+    t = statistics.median(v[0] for v in vals)
+    rss = statistics.median(v[1] for v in vals)
+    print(f"{name:34} {t:10.0f} {t / bare:7.2f} {rss:12.0f} {len(vals):5d}")
+PY
