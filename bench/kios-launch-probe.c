@@ -155,17 +155,17 @@ int
 main (int    argc,
       char **argv)
 {
-  double      timeout = 15000, settle = 1500;
-  const char *frames_dir = NULL;
-  Display    *display;
-  Window      root;
+  double            timeout = 15000, settle = 1500;
+  const char       *frames_dir = NULL;
+  Display          *display;
+  Window            root;
   XWindowAttributes attrs;
-  Frame      *frames;
-  int         n_frames = 0, n_written = 0, argi = 1;
-  pid_t       pid;
-  double      t0, last_change;
-  long        rss;
-  int         first_paint = -1, first_final = -1;
+  Frame            *frames;
+  int               n_frames = 0, n_written = 0, argi = 1;
+  pid_t             pid;
+  double            t0, last_change;
+  long              rss;
+  int               first_paint = -1, first_final = -1;
 
   for (; argi < argc; argi++)
     {

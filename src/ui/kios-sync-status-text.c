@@ -8,9 +8,7 @@
 #include "kios-sync-status-text.h"
 
 #include "kios-error-messages.h"
-#include "kios-error.h"
 #include "kios-redact.h"
-#include "kios-sync-error.h"
 
 #include <glib/gi18n.h>
 
@@ -91,63 +89,12 @@ kios_sync_relative_time (gint64 then,
   }
 }
 
-/* Interim table for the sync and HTTP domains until the one error table
- * covers them. */
-static char *
-describe_error (const GError *error)
-{
-  if (error->domain == KIOS_HTTP_ERROR)
-    {
-      switch (error->code)
-        {
-        case KIOS_HTTP_ERROR_TIMEOUT:
-          return g_strdup (_ ("The server did not answer in time."));
-        case KIOS_HTTP_ERROR_TLS:
-          return g_strdup (_ ("The server’s security certificate could not be verified."));
-        case KIOS_HTTP_ERROR_INVALID_URL:
-          return g_strdup (_ ("The server address is not a web address. Check it in Preferences."));
-        case KIOS_HTTP_ERROR_NETWORK:
-        default:
-          return g_strdup (_ ("The server could not be reached. Check your connection and the server address."));
-        }
-    }
-  if (error->domain == KIOS_SYNC_ERROR)
-    {
-      switch (error->code)
-        {
-        case KIOS_SYNC_ERROR_NETWORK:
-          return g_strdup (_ ("The server could not be reached. Check your connection and the server address."));
-        case KIOS_SYNC_ERROR_AUTH:
-          return g_strdup (_ ("The server refused the username or password. Check them in Preferences."));
-        case KIOS_SYNC_ERROR_AUTH_METHOD:
-          return g_strdup (_ ("The server wants the other sign-in method. Change it in Preferences."));
-        case KIOS_SYNC_ERROR_SECRETS:
-          return g_strdup (_ ("Kios could not read the password from your keyring."));
-        case KIOS_SYNC_ERROR_WRONG_URL:
-        case KIOS_SYNC_ERROR_PROTOCOL:
-          return g_strdup (_ ("This address does not answer like a sync server. Check it in Preferences."));
-        case KIOS_SYNC_ERROR_DISABLED:
-          return g_strdup (_ ("Sync is switched off on the server."));
-        case KIOS_SYNC_ERROR_NOT_FOUND:
-          return g_strdup (_ ("The server does not know this book."));
-        case KIOS_SYNC_ERROR_CONFLICT:
-          return g_strdup (_ ("The server has several books that match this one."));
-        case KIOS_SYNC_ERROR_SERVER:
-        default:
-          return g_strdup (_ ("The server failed to answer. Try again later."));
-        }
-    }
-  if (error->domain == KIOS_STORE_ERROR)
-    return g_strdup (_ ("Kios could not save to your library. Check free disk space."));
-  return g_strdup (_ ("Something went wrong while syncing."));
-}
-
 char *
 kios_sync_error_sentence (const GError *error)
 {
   g_return_val_if_fail (error != NULL, NULL);
 
-  return describe_error (error);
+  return kios_error_describe (error, NULL, NULL, NULL);
 }
 
 /* The sentence for a failure, from its domain and code only (the core's
@@ -156,11 +103,12 @@ static char *
 error_sentence (const KiosSyncStatus *status)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char   *host = NULL;
 
   if (status->error_domain == 0)
     return NULL;
   error = g_error_new_literal (status->error_domain, status->error_code, "");
-  return describe_error (error);
+  return kios_error_describe (error, NULL, NULL, NULL);
 }
 
 char *
