@@ -58,8 +58,8 @@ store_error_cb (KiosSyncService *service,
   g_autofree char *message = NULL;
   AdwToast        *toast;
 
-  g_warning ("A library write failed: %s", error != NULL ? error->message : "unknown");
-  if (!KIOS_IS_WINDOW (window))
+  /* The store has logged the detail once already. */
+  if (error == NULL || !KIOS_IS_WINDOW (window))
     return;
   message = kios_sync_error_sentence (error);
   toast = adw_toast_new (message);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kios-application.h"
+#include "kios-error.h"
 #include "kios-library-store.h"
 #include "kios-preferences-window.h"
 #include "kios-reader-view.h"
@@ -370,6 +371,25 @@ app_window_reading (gpointer data)
   return KIOS_IS_WINDOW (window) && g_strcmp0 (kios_window_get_visible_page (KIOS_WINDOW (window)), "reader") == 0;
 }
 
+typedef struct
+{
+  const char *text;
+  guint       found;
+} ToastSearch;
+
+/* Counts the labels under root whose text starts with search->text. */
+static void
+count_labels (GtkWidget   *root,
+              ToastSearch *search)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), search->text))
+        search->found++;
+      count_labels (child, search);
+    }
+}
+
 static void
 test_window_application (void)
 {
@@ -430,6 +450,22 @@ test_window_application (void)
     g_application_open (G_APPLICATION (app), &other_file, 1, "");
     g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
     g_assert_true (kios_window_get_sync_engine (KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)))) != first_engine);
+  }
+
+  /* A library write that failed: one toast in the active window, in words. */
+  {
+    g_autoptr (GError) write_error = g_error_new_literal (KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED,
+                                                          "disk I/O error (SQLITE_FULL)");
+    GtkWindow         *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+    ToastSearch        search = { "Kios could not save to your library", 0 };
+
+    g_signal_emit_by_name (service, "store-error", write_error);
+    count_labels (GTK_WIDGET (active), &search);
+    g_assert_cmpuint (search.found, ==, 1);
+    search.text = "SQLITE_FULL";
+    search.found = 0;
+    count_labels (GTK_WIDGET (active), &search);
+    g_assert_cmpuint (search.found, ==, 0);
   }
 
   /* Closing the first window disposes its engine (no account: nothing in
