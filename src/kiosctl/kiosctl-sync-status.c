@@ -8,8 +8,10 @@
 #include "kiosctl.h"
 
 #include "kios-book-hash.h"
+#include "kios-error-messages.h"
 #include "kios-error.h"
 #include "kios-redact.h"
+#include "kios-sync-error.h"
 #include "kios-sync-service.h"
 
 #include <stdio.h>
@@ -81,13 +83,26 @@ open_service (int *rc)
   return kios_sync_service_new (store);
 }
 
-/* The last error in words: the stored detail (untranslated, redacted). */
+/* The last error in words: the sentence the app shows for the stored
+ * domain and code, naming the server by its host. The stored detail (core
+ * English) goes to the debug log only. */
 static char *
 error_text (const KiosSyncStatus *status)
 {
-  if (!kios_sync_status_state_is_failure (status->state) || status->detail == NULL)
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *host = NULL;
+  g_autofree char   *detail = NULL;
+
+  if (!kios_sync_status_state_is_failure (status->state))
     return NULL;
-  return kios_redact_text (status->detail);
+  detail = kios_redact_text (status->detail);
+  g_debug ("%s: %s", status->source, detail);
+  if (status->error_domain == 0)
+    error = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER, detail != NULL ? detail : "");
+  else
+    error = g_error_new_literal (status->error_domain, status->error_code, detail != NULL ? detail : "");
+  host = status->server != NULL ? kios_error_host_from_url (status->server) : NULL;
+  return kios_error_describe (error, host, NULL, NULL);
 }
 
 static JsonNode *

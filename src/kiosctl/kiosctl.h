@@ -39,7 +39,6 @@ int   kiosctl_source_test_kobo      (const KiosSourceRecord *record);
 int   kiosctl_kobo_browse           (const KiosSourceRecord *record, const char *href, const char *query, gboolean json);
 int   kiosctl_kobo_download         (const KiosSourceRecord *record, const char *id, const char *format, gboolean json);
 /* -1 when FILE is not a book from a Kobo source (another protocol serves it). */
-int   kiosctl_kobo_sync             (gboolean push, gboolean json, const char *file);
 
 /* Shared helpers (kiosctl.c). */
 KiosLibraryStore *kiosctl_open_store   (GError **error);

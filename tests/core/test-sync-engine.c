@@ -1103,6 +1103,44 @@ test_no_secret_in_logs (Fixture      *f,
     }
 }
 
+/* What each protocol keeps of a position, as the sync details show it
+ * (the family is known from the URL the seed documents for it). */
+static void
+test_precision (Fixture      *f,
+                gconstpointer data)
+{
+  static const struct
+  {
+    const char       *url;
+    KiosSyncPrecision epub;
+  } families[] = {
+    { "http://127.0.0.1:1", KIOS_SYNC_PRECISION_EXACT },                         /* official */
+    { "http://127.0.0.1:1/kosync", KIOS_SYNC_PRECISION_EXACT },                  /* CWA */
+    { "http://127.0.0.1:1/api/koreader", KIOS_SYNC_PRECISION_EXACT },            /* Grimmory */
+    { "http://127.0.0.1:1/koreader", KIOS_SYNC_PRECISION_CHAPTER },              /* Komga */
+    { "http://127.0.0.1:1/api/koreader/0123abcd", KIOS_SYNC_PRECISION_CHAPTER }, /* Kavita */
+    { "http://127.0.0.1:1/koreader/stump_0123", KIOS_SYNC_PRECISION_EXACT },     /* Stump */
+  };
+  g_autoptr (KiosSyncBackend) readium = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autoptr (KiosKosyncClient)  client = kios_kosync_client_new (families[i].url, KIOS_KOSYNC_AUTH_HEADERS, USER, PASSWORD);
+      g_autoptr (KiosKosyncBackend) backend = kios_kosync_backend_new (SOURCE, client);
+
+      g_assert_cmpstr (kios_sync_precision_to_string (kios_sync_backend_get_precision (KIOS_SYNC_BACKEND (backend), KIOS_BOOK_FORMAT_EPUB)),
+                       ==, kios_sync_precision_to_string (families[i].epub));
+      g_assert_cmpint (kios_sync_backend_get_precision (KIOS_SYNC_BACKEND (backend), KIOS_BOOK_FORMAT_PDF),
+                       ==, KIOS_SYNC_PRECISION_PAGE);
+    }
+
+  readium = KIOS_SYNC_BACKEND (kios_readium_backend_new (f->store, "Komga", "0123",
+                                                         kios_readium_client_new ("http://127.0.0.1:1/p", NULL, NULL, NULL)));
+  g_assert_cmpint (kios_sync_backend_get_precision (readium, KIOS_BOOK_FORMAT_EPUB), ==, KIOS_SYNC_PRECISION_CHAPTER);
+  g_assert_cmpint (kios_sync_backend_get_precision (readium, KIOS_BOOK_FORMAT_PDF), ==, KIOS_SYNC_PRECISION_PAGE);
+  g_assert_cmpstr (kios_sync_precision_to_string (KIOS_SYNC_PRECISION_PERCENT), ==, "percent");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1133,6 +1171,7 @@ main (int   argc,
   ADD ("load-account", test_load_account);
   ADD ("unauthorized-no-retry", test_unauthorized_no_retry);
   ADD ("no-secret-in-logs", test_no_secret_in_logs);
+  ADD ("precision", test_precision);
 #undef ADD
 
   return g_test_run ();

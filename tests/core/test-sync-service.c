@@ -305,6 +305,9 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpstr (((KiosSyncLogEntry *) log->pdata[0])->result, ==, "synced");
   g_assert_cmpstr (((KiosSyncLogEntry *) log->pdata[1])->direction, ==, "pull");
   g_assert_cmpstr (((KiosSyncLogEntry *) log->pdata[1])->protocol, ==, "kosync");
+  /* KOReader sync keeps the exact xpointer of an EPUB. */
+  g_assert_cmpstr (((KiosSyncLogEntry *) log->pdata[0])->precision, ==, "exact");
+  g_assert_cmpstr (((KiosSyncLogEntry *) log->pdata[1])->precision, ==, "exact");
 
   kios_library_store_flush (f->store, 5000);
   kios_test_kiosctl (&run, NULL, "sync", "log", "--json", file, NULL);
@@ -325,6 +328,7 @@ test_never_then_synced (Fixture      *f,
       g_assert_cmpstr (json_object_get_string_member (entry, "direction"), ==, i == 0 ? "push" : "pull");
       g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "synced");
       g_assert_cmpstr (json_object_get_string_member (entry, "source"), ==, SOURCE);
+      g_assert_cmpstr (json_object_get_string_member (entry, "precision"), ==, "exact");
     }
   kiosctl_run_clear (&run);
   kios_test_kiosctl (&run, NULL, "sync", "log", NULL);

@@ -400,6 +400,13 @@ kios_fake_server_new_tls (KiosFakeHandler  handler,
   return server_new (handler, user_data, certificate);
 }
 
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 void
 kios_fake_server_free (KiosFakeServer *self)
 {
@@ -409,7 +416,8 @@ kios_fake_server_free (KiosFakeServer *self)
     return;
 
   g_atomic_int_set (&self->stopping, 1);
-  g_main_loop_quit (self->loop);
+  /* From inside the loop: a quit before g_main_loop_run () started is lost. */
+  g_main_context_invoke (self->context, quit_cb, self->loop);
   g_thread_join (self->thread);
 
   /* Connection threads hold `self`: wait (bounded) until they are done. */

@@ -248,6 +248,37 @@ backend_get_server_label (KiosSyncBackend *backend)
   return kios_kobo_client_get_label (KIOS_KOBO_BACKEND (backend)->client);
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  /* The chapter file and the percentage in it (KOBO.md §4). */
+  return KIOS_SYNC_PRECISION_CHAPTER;
+}
+
+static KiosSyncProtocol
+backend_get_protocol (KiosSyncBackend *backend)
+{
+  return KIOS_SYNC_PROTOCOL_KOBO;
+}
+
+static KiosSyncRemote *
+backend_pull_remote (KiosSyncBackend *backend,
+                     const char      *book_hash,
+                     KiosBookFormat   format,
+                     GCancellable    *cancellable,
+                     GError         **error)
+{
+  g_autoptr (KiosPosition) position = NULL;
+  KiosKoboReadingState    *raw = NULL;
+
+  /* Kobo sync serves EPUBs only. */
+  if (format == KIOS_BOOK_FORMAT_PDF)
+    return NULL;
+  position = kios_kobo_backend_pull_sync (KIOS_KOBO_BACKEND (backend), book_hash, &raw, cancellable, error);
+  return raw != NULL ? kios_sync_remote_new_kobo (raw) : NULL;
+}
+
 static void
 push_thread (GTask        *task,
              gpointer      source_object,
@@ -345,6 +376,9 @@ kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
+  iface->get_protocol = backend_get_protocol;
+  iface->pull_remote = backend_pull_remote;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

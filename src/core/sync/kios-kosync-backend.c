@@ -37,6 +37,24 @@ backend_get_server_label (KiosSyncBackend *backend)
   return kios_redact_url (kios_kosync_client_get_base_url (self->client));
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  KiosKosyncBackend *self = KIOS_KOSYNC_BACKEND (backend);
+  const char        *family;
+
+  if (format == KIOS_BOOK_FORMAT_PDF)
+    return KIOS_SYNC_PRECISION_PAGE;
+  /* KOSYNC.md §4.3: Komga keeps the chapter (its start, and the book's
+   * percentage); Kavita the chapter and an element without the offset.
+   * The others store the xpointer verbatim. */
+  family = kios_kosync_guess_server (kios_kosync_client_get_base_url (self->client), NULL);
+  if (g_strcmp0 (family, "Komga") == 0 || g_strcmp0 (family, "Kavita") == 0)
+    return KIOS_SYNC_PRECISION_CHAPTER;
+  return KIOS_SYNC_PRECISION_EXACT;
+}
+
 static void
 push_cb (GObject      *source,
          GAsyncResult *result,
@@ -95,34 +113,24 @@ KiosPosition *
 kios_kosync_remote_to_position (const KiosRemotePosition *remote,
                                 KiosBookFormat            format)
 {
-  KiosPosition *position;
+  KiosSyncRemote wrapper = { KIOS_SYNC_PROTOCOL_KOSYNC, (KiosRemotePosition *) remote, NULL, NULL };
 
   g_return_val_if_fail (remote != NULL, NULL);
 
-  position = kios_position_new ();
-  position->format = format;
-  position->total_progress = CLAMP (remote->percentage, 0.0, 1.0);
-  position->updated_at = remote->timestamp;
-  position->device = g_strdup (remote->device);
-  position->device_id = g_strdup (remote->device_id);
-  position->chapter = -1;
+  return kios_sync_normalize_remote (&wrapper, format);
+}
 
-  if (remote->progress != NULL)
-    {
-      if (format == KIOS_BOOK_FORMAT_PDF)
-        {
-          char  *end = NULL;
-          gint64 page = g_ascii_strtoll (remote->progress, &end, 10);
+static KiosSyncRemote *
+backend_pull_remote (KiosSyncBackend *backend,
+                     const char      *book_hash,
+                     KiosBookFormat   format,
+                     GCancellable    *cancellable,
+                     GError         **error)
+{
+  KiosKosyncBackend  *self = KIOS_KOSYNC_BACKEND (backend);
+  KiosRemotePosition *remote = kios_kosync_client_pull_sync (self->client, book_hash, cancellable, error);
 
-          /* Only a whole page number in range of an int counts. */
-          if (end != remote->progress && *end == '\0' && page >= 1 && page <= G_MAXINT)
-            position->chapter = (int) page - 1;
-        }
-      else if (remote->progress[0] == '/')
-        position->xpointer = g_strdup (remote->progress);
-    }
-
-  return position;
+  return remote != NULL ? kios_sync_remote_new_kosync (remote) : NULL;
 }
 
 static void
@@ -182,6 +190,8 @@ kios_kosync_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
+  iface->pull_remote = backend_pull_remote;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

@@ -264,6 +264,41 @@ backend_get_server_label (KiosSyncBackend *backend)
   return g_strdup (self->source_name);
 }
 
+static KiosSyncPrecision
+backend_get_precision (KiosSyncBackend *backend,
+                       KiosBookFormat   format)
+{
+  /* A locator: the resource and the progression in it, or the page. */
+  return format == KIOS_BOOK_FORMAT_PDF ? KIOS_SYNC_PRECISION_PAGE : KIOS_SYNC_PRECISION_CHAPTER;
+}
+
+static KiosSyncProtocol
+backend_get_protocol (KiosSyncBackend *backend)
+{
+  return KIOS_SYNC_PROTOCOL_READIUM;
+}
+
+static KiosSyncRemote *
+backend_pull_remote (KiosSyncBackend *backend,
+                     const char      *book_hash,
+                     KiosBookFormat   format,
+                     GCancellable    *cancellable,
+                     GError         **error)
+{
+  KiosReadiumBackend      *self = KIOS_READIUM_BACKEND (backend);
+  g_autoptr (KiosPosition) position = NULL;
+  KiosReadiumProgression  *raw = NULL;
+
+  if (g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "This catalog's progression link belongs to another book");
+      return NULL;
+    }
+  position = kios_readium_backend_pull_sync (self, format, &raw, cancellable, error);
+  return raw != NULL ? kios_sync_remote_new_readium (raw) : NULL;
+}
+
 static void
 push_worker (GTask        *task,
              gpointer      source_object,
@@ -362,6 +397,9 @@ kios_readium_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
+  iface->get_precision = backend_get_precision;
+  iface->get_protocol = backend_get_protocol;
+  iface->pull_remote = backend_pull_remote;
   iface->push_async = backend_push_async;
   iface->push_finish = backend_push_finish;
   iface->pull_async = backend_pull_async;

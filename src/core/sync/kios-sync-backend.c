@@ -15,6 +15,70 @@ kios_sync_backend_default_init (KiosSyncBackendInterface *iface)
 }
 
 const char *
+kios_sync_precision_to_string (KiosSyncPrecision precision)
+{
+  switch (precision)
+    {
+    case KIOS_SYNC_PRECISION_EXACT:
+      return "exact";
+    case KIOS_SYNC_PRECISION_PAGE:
+      return "page";
+    case KIOS_SYNC_PRECISION_CHAPTER:
+      return "chapter";
+    case KIOS_SYNC_PRECISION_PERCENT:
+    default:
+      return "percent";
+    }
+}
+
+KiosSyncProtocol
+kios_sync_backend_get_protocol (KiosSyncBackend *self)
+{
+  KiosSyncBackendInterface *iface;
+
+  g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), KIOS_SYNC_PROTOCOL_KOSYNC);
+
+  iface = KIOS_SYNC_BACKEND_GET_IFACE (self);
+  return iface->get_protocol != NULL ? iface->get_protocol (self) : KIOS_SYNC_PROTOCOL_KOSYNC;
+}
+
+KiosSyncRemote *
+kios_sync_backend_pull_remote (KiosSyncBackend *self,
+                               const char      *book_hash,
+                               KiosBookFormat   format,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  KiosSyncBackendInterface *iface;
+
+  g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), NULL);
+  g_return_val_if_fail (book_hash != NULL, NULL);
+
+  iface = KIOS_SYNC_BACKEND_GET_IFACE (self);
+  if (iface->pull_remote == NULL)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "This sync protocol cannot be asked for a position");
+      return NULL;
+    }
+  return iface->pull_remote (self, book_hash, format, cancellable, error);
+}
+
+KiosSyncPrecision
+kios_sync_backend_get_precision (KiosSyncBackend *self,
+                                 KiosBookFormat   format)
+{
+  KiosSyncBackendInterface *iface;
+
+  g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), KIOS_SYNC_PRECISION_PERCENT);
+
+  iface = KIOS_SYNC_BACKEND_GET_IFACE (self);
+  if (iface->get_precision == NULL)
+    return KIOS_SYNC_PRECISION_PERCENT;
+  return iface->get_precision (self, format);
+}
+
+const char *
 kios_sync_backend_get_source_name (KiosSyncBackend *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (self), NULL);

@@ -8,6 +8,7 @@
 #include "kios-kosync-client.h"
 #include "kios-position.h"
 #include "kios-sync-error.h"
+#include "kios-sync-remote.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,14 @@ G_BEGIN_DECLS
  * (G_IO_ERROR_CANCELLED when cancelled).
  */
 
+/* How much of a position a server keeps (what comes back on a pull). */
+typedef enum {
+  KIOS_SYNC_PRECISION_EXACT,   /* the exact xpointer */
+  KIOS_SYNC_PRECISION_PAGE,    /* the PDF page */
+  KIOS_SYNC_PRECISION_CHAPTER, /* the chapter and the percentage in it (or its start) */
+  KIOS_SYNC_PRECISION_PERCENT, /* the percentage of the book only */
+} KiosSyncPrecision;
+
 #define KIOS_TYPE_SYNC_BACKEND (kios_sync_backend_get_type ())
 G_DECLARE_INTERFACE (KiosSyncBackend, kios_sync_backend, KIOS, SYNC_BACKEND, GObject)
 
@@ -31,6 +40,12 @@ struct _KiosSyncBackendInterface
   const char *(*get_source_name) (KiosSyncBackend *self);
   /* The server for the status menu, never with a secret in it. */
   char *(*get_server_label) (KiosSyncBackend *self);
+
+  /* Which protocol it speaks; NULL: KOReader sync. */
+  KiosSyncProtocol (*get_protocol) (KiosSyncBackend *self);
+  /* What the server keeps of a position of this format; NULL: percent. */
+  KiosSyncPrecision (*get_precision) (KiosSyncBackend *self,
+                                      KiosBookFormat   format);
 
   void (*push_async) (KiosSyncBackend    *self,
                       const char         *book_hash,
@@ -54,29 +69,47 @@ struct _KiosSyncBackendInterface
   KiosPosition *(*pull_finish) (KiosSyncBackend *self,
                                 GAsyncResult    *result,
                                 GError         **error);
+  /* Blocking (workers, kiosctl): what the server says, as it says it, for
+   * kios-sync-pipeline.h; NULL without error when it has nothing. */
+  KiosSyncRemote *(*pull_remote) (KiosSyncBackend *self,
+                                  const char      *book_hash,
+                                  KiosBookFormat   format,
+                                  GCancellable    *cancellable,
+                                  GError         **error);
 };
 
 /* clang-format off */
-const char   *kios_sync_backend_get_source_name  (KiosSyncBackend     *self);
-char         *kios_sync_backend_get_server_label (KiosSyncBackend     *self);
-void          kios_sync_backend_push_async       (KiosSyncBackend     *self,
-                                                  const char          *book_hash,
-                                                  const KiosPosition  *position,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-gboolean      kios_sync_backend_push_finish      (KiosSyncBackend     *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
-void          kios_sync_backend_pull_async       (KiosSyncBackend     *self,
-                                                  const char          *book_hash,
-                                                  KiosBookFormat       format,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-KiosPosition *kios_sync_backend_pull_finish      (KiosSyncBackend     *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+/* "exact", "page", "chapter" or "percent". */
+const char        *kios_sync_precision_to_string      (KiosSyncPrecision    precision);
+
+const char        *kios_sync_backend_get_source_name  (KiosSyncBackend     *self);
+char              *kios_sync_backend_get_server_label (KiosSyncBackend     *self);
+KiosSyncProtocol   kios_sync_backend_get_protocol     (KiosSyncBackend     *self);
+KiosSyncPrecision  kios_sync_backend_get_precision    (KiosSyncBackend     *self,
+                                                       KiosBookFormat       format);
+KiosSyncRemote    *kios_sync_backend_pull_remote      (KiosSyncBackend     *self,
+                                                       const char          *book_hash,
+                                                       KiosBookFormat       format,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+void               kios_sync_backend_push_async       (KiosSyncBackend     *self,
+                                                       const char          *book_hash,
+                                                       const KiosPosition  *position,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean           kios_sync_backend_push_finish      (KiosSyncBackend     *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+void               kios_sync_backend_pull_async       (KiosSyncBackend     *self,
+                                                       const char          *book_hash,
+                                                       KiosBookFormat       format,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+KiosPosition      *kios_sync_backend_pull_finish      (KiosSyncBackend     *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 /* clang-format on */
 
 G_END_DECLS

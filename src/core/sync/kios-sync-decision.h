@@ -8,6 +8,7 @@
 #include "kios-document.h"
 #include "kios-kosync-client.h"
 #include "kios-position.h"
+#include "kios-sync-remote.h"
 
 G_BEGIN_DECLS
 
@@ -45,14 +46,8 @@ typedef struct
 KiosSyncDecision  kios_sync_decide                (const KiosSyncDecisionInput *input,
                                                    char                       **reason);
 const char       *kios_sync_decision_to_string    (KiosSyncDecision             decision);
-/* Rewrites the xpointer forms KOReader and the servers produce into the one
- * the document layer parses: "/body[1]/…[1]" prefixes, index-less
- * DocFragment, "#_doc_fragment_<i>_…" ids. NULL when it is none of them. */
-char             *kios_sync_normalize_xpointer    (const char                  *progress);
 /* Resolves a kosync remote position in this book (blocking: workers,
- * kiosctl): the xpointer or page when it resolves, else the percentage;
- * a chapter-start xpointer (Komga) is refined by the percentage when both
- * agree on the chapter. updated_at/device/device_id come from the remote. */
+ * kiosctl), as kios_sync_resolve_position () does (kios-sync-pipeline.c). */
 KiosPosition     *kios_sync_resolve_remote        (KiosDocument                *document,
                                                    const KiosRemotePosition    *remote,
                                                    GError                     **error);

@@ -35,22 +35,6 @@ typedef struct
   KiosSyncBackend *backend;
 } Pending;
 
-/* The remote position resolved in the open book. */
-typedef struct
-{
-  KiosDocument *document;
-  KiosPosition *local;  /* nullable */
-  KiosPosition *remote; /* the backend's partial position */
-} ResolveData;
-
-typedef struct
-{
-  KiosPosition    *target; /* where Continue goes: the remote page here, or NULL */
-  KiosSyncDecision decision;
-  char            *reason;
-  char            *title;
-} ResolveResult;
-
 struct _KiosSyncEngine
 {
   GObject parent_instance;
@@ -143,6 +127,7 @@ void             kios_sync_engine_note_remote      (KiosSyncEngine     *self,
 void             kios_sync_engine_record           (KiosSyncEngine     *self,
                                                     KiosSyncBackend    *backend,
                                                     const char         *hash,
+                                                    KiosBookFormat      format,
                                                     const char         *direction,
                                                     const GError       *error,
                                                     const char         *detail);

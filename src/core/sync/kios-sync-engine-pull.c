@@ -13,6 +13,7 @@
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
+#include "kios-sync-pipeline.h"
 #include "kios-sync-source.h"
 
 static void
@@ -26,95 +27,8 @@ load_result_free (LoadResult *result)
   g_free (result);
 }
 
-static void
-resolve_data_free (ResolveData *data)
-{
-  g_clear_object (&data->document);
-  kios_position_free (data->local);
-  kios_position_free (data->remote);
-  g_free (data);
-}
-
-static void
-resolve_result_free (ResolveResult *result)
-{
-  kios_position_free (result->target);
-  g_free (result->reason);
-  g_free (result->title);
-  g_free (result);
-}
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ResolveResult, resolve_result_free)
 /* ---- pulling ------------------------------------------------------------- */
-
-static KiosPage *
-resolve_page (KiosDocument       *document,
-              const KiosPosition *position,
-              GError            **error)
-{
-  KiosPageRequest request;
-
-  kios_page_request_init (&request);
-  request.kind = KIOS_PAGE_REQUEST_POSITION;
-  request.position = position;
-  request.position_only = TRUE;
-  request.box_width = 600;
-  request.box_height = 800;
-  return kios_document_render_sync (document, &request, error);
-}
-
-static void
-resolve_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  ResolveData              *data = task_data;
-  g_autoptr (ResolveResult) result = g_new0 (ResolveResult, 1);
-  g_autoptr (KiosPage)      remote_page = NULL;
-  g_autoptr (KiosPage)      local_page = NULL;
-  g_autoptr (GError)        error = NULL;
-  g_autofree char          *own_id = kios_paths_device_id ();
-  KiosSyncDecisionInput     input = { 0 };
-
-  /* The remote xpointer (or page) is resolved in this book at the current
-   * layout; one that does not resolve falls back to its percentage inside
-   * the document layer. */
-  remote_page = resolve_page (data->document, data->remote, &error);
-  if (remote_page == NULL || remote_page->position == NULL)
-    {
-      g_task_return_new_error (task, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
-                               "The other device's position does not fit this book: %s",
-                               error != NULL ? error->message : "no page");
-      return;
-    }
-  if (data->local != NULL)
-    local_page = resolve_page (data->document, data->local, NULL);
-
-  input.local = local_page != NULL ? local_page->position : NULL;
-  input.remote = remote_page->position;
-  input.local_page = local_page != NULL && local_page->location.chapter == remote_page->location.chapter
-                         ? local_page->location.page
-                         : -1;
-  input.remote_page = input.local_page >= 0 ? remote_page->location.page : -1;
-  input.screen_page_chars = 0;
-  input.page_turned = FALSE;
-  input.own_device_id = own_id;
-  input.remote_device_id = data->remote->device_id;
-
-  result->decision = kios_sync_decide (&input, &result->reason);
-  result->target = kios_position_copy (remote_page->position);
-  result->target->updated_at = g_get_real_time () / G_USEC_PER_SEC;
-  if (remote_page->position->chapter_title != NULL)
-    result->title = g_strdup (remote_page->position->chapter_title);
-  else if (remote_page->position->format == KIOS_BOOK_FORMAT_PDF)
-    result->title = g_strdup_printf ("Page %d", remote_page->position->chapter + 1);
-  else
-    result->title = g_strdup_printf ("Chapter %d", remote_page->position->chapter + 1);
-
-  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) resolve_result_free);
-}
 
 /* The open book's pull has answered (or failed): pushes for it may go. */
 static void
@@ -130,52 +44,74 @@ pull_finished (KiosSyncEngine *self)
     }
 }
 
+/* The pipeline has answered for the open book: act on its decision. */
 static void
-resolve_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+pull_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
-  KiosSyncEngine           *self = KIOS_SYNC_ENGINE (source);
-  g_autoptr (ResolveResult) resolved = NULL;
-  g_autoptr (GError)        error = NULL;
-  guint                     serial = GPOINTER_TO_UINT (user_data);
-  KiosSyncDecision          decision;
+  g_autoptr (KiosSyncEngine)  self = user_data;
+  g_autoptr (KiosSyncOutcome) outcome = NULL;
+  g_autoptr (GError)          error = NULL;
+  KiosSyncDecision            decision;
 
   self->n_loading--;
-  resolved = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || serial != self->book_serial)
+  outcome = kios_sync_pipeline_run_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      KIOS_SYNC_BACKEND (source) != kios_sync_engine_current_backend (self) || self->document == NULL)
     {
       kios_sync_engine_update_state (self);
       return;
     }
-  if (resolved == NULL)
+  if (outcome == NULL)
     {
-      kios_sync_engine_set_result (self, self->hash, "pull", error->message);
-      kios_sync_engine_update_state (self);
+      kios_sync_engine_handle_failure (self, self->hash, "pull-failed", error);
       pull_finished (self);
       return;
     }
 
-  decision = resolved->decision;
-  if (decision != KIOS_SYNC_DECISION_NONE && decision != KIOS_SYNC_DECISION_IGNORE_BEHIND)
-    kios_sync_engine_set_remote (self, resolved->target, resolved->title);
-  else if (decision == KIOS_SYNC_DECISION_IGNORE_BEHIND && !kios_sync_engine_same_place (resolved->target, self->position))
-    kios_sync_engine_set_remote (self, resolved->target, resolved->title);
+  /* A pull that worked means the server is reachable and the account good. */
+  self->offline = FALSE;
+  if (!g_hash_table_contains (self->refused, self->hash))
+    g_clear_pointer (&self->failing_reason, g_free);
+
+  if (outcome->remote == NULL)
+    {
+      kios_sync_engine_set_result (self, self->hash, "pull", "The server has no position for this book yet");
+      kios_sync_engine_update_state (self);
+      pull_finished (self);
+      return;
+    }
+  {
+    g_autoptr (JsonNode) node = kios_position_to_json (outcome->remote);
+    g_autofree char     *json = json_to_string (node, FALSE);
+
+    kios_library_store_set_last_remote (self->store, self->hash, outcome->source, json);
+    kios_sync_engine_note_remote (self, json);
+  }
+
+  /* Going there makes it this device's position, as of now. */
+  if (outcome->target != NULL)
+    outcome->target->updated_at = g_get_real_time () / G_USEC_PER_SEC;
+  decision = outcome->decision;
+  if (outcome->target != NULL && decision != KIOS_SYNC_DECISION_NONE &&
+      (decision != KIOS_SYNC_DECISION_IGNORE_BEHIND || !kios_sync_engine_same_place (outcome->target, self->position)))
+    kios_sync_engine_set_remote (self, outcome->target, outcome->title);
 
   /* The reader moved on before the answer came: no banner, no jump. */
   if (self->page_turned &&
       (decision == KIOS_SYNC_DECISION_PROMPT || decision == KIOS_SYNC_DECISION_APPLY_SILENTLY))
     {
-      g_free (resolved->reason);
-      resolved->reason = g_strdup ("a page was turned before the answer arrived; the remote "
-                                   "position stays reachable from the sync menu");
+      g_free (outcome->reason);
+      outcome->reason = g_strdup ("a page was turned before the answer arrived; the remote "
+                                  "position stays reachable from the sync menu");
       decision = KIOS_SYNC_DECISION_NONE;
     }
 
-  g_debug ("decision %s: %s", kios_sync_decision_to_string (decision), resolved->reason);
-  kios_sync_engine_set_result (self, self->hash, "pull", resolved->reason);
+  g_debug ("decision %s: %s", kios_sync_decision_to_string (decision), outcome->reason);
+  kios_sync_engine_set_result (self, self->hash, "pull", outcome->reason);
   kios_sync_engine_update_state (self);
-  kios_sync_engine_emit_decided (self, decision, resolved->reason);
+  kios_sync_engine_emit_decided (self, decision, outcome->reason);
 
   if (decision == KIOS_SYNC_DECISION_PROMPT)
     {
@@ -193,11 +129,11 @@ resolve_cb (GObject      *source,
       self->prompting = TRUE;
       self->pulling = FALSE;
       kios_sync_engine_update_state (self);
-      kios_sync_engine_emit_prompt (self, resolved->title);
+      kios_sync_engine_emit_prompt (self, outcome->title);
     }
   else if (decision == KIOS_SYNC_DECISION_APPLY_SILENTLY)
     {
-      g_autoptr (KiosPosition) target = kios_position_copy (resolved->target);
+      g_autoptr (KiosPosition) target = kios_position_copy (outcome->target);
 
       kios_sync_engine_set_remote (self, NULL, NULL);
       kios_sync_engine_set_position (self, target, FALSE);
@@ -207,88 +143,22 @@ resolve_cb (GObject      *source,
     pull_finished (self);
 }
 
-static void
-pull_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  KiosSyncEngine          *self = user_data;
-  g_autoptr (KiosPosition) remote = NULL;
-  g_autoptr (GError)       error = NULL;
-  g_autoptr (GTask)        task = NULL;
-  guint                    serial;
-  ResolveData             *data;
-
-  remote = kios_sync_backend_pull_finish (KIOS_SYNC_BACKEND (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      self->n_loading--;
-      kios_sync_engine_update_state (self);
-      g_object_unref (self);
-      return;
-    }
-  self->n_loading--;
-  if (KIOS_SYNC_BACKEND (source) != kios_sync_engine_current_backend (self) || self->document == NULL)
-    {
-      kios_sync_engine_update_state (self);
-      g_object_unref (self);
-      return;
-    }
-
-  if (error != NULL)
-    {
-      kios_sync_engine_handle_failure (self, self->hash, "pull-failed", error);
-      pull_finished (self);
-      g_object_unref (self);
-      return;
-    }
-  if (remote == NULL)
-    {
-      kios_sync_engine_set_result (self, self->hash, "pull", "The server has no position for this book yet");
-      kios_sync_engine_update_state (self);
-      pull_finished (self);
-      g_object_unref (self);
-      return;
-    }
-
-  /* A pull that worked means the server is reachable and the account good. */
-  self->offline = FALSE;
-  if (!g_hash_table_contains (self->refused, self->hash))
-    g_clear_pointer (&self->failing_reason, g_free);
-
-  {
-    g_autoptr (JsonNode) node = kios_position_to_json (remote);
-    g_autofree char     *json = json_to_string (node, FALSE);
-
-    kios_library_store_set_last_remote (self->store, self->hash, kios_sync_engine_source_name (self), json);
-    kios_sync_engine_note_remote (self, json);
-  }
-
-  data = g_new0 (ResolveData, 1);
-  data->document = g_object_ref (self->document);
-  data->local = kios_position_copy (self->position);
-  data->remote = g_steal_pointer (&remote);
-
-  serial = self->book_serial;
-  self->n_loading++;
-  task = g_task_new (self, self->book_cancellable, resolve_cb, GUINT_TO_POINTER (serial));
-  g_task_set_source_tag (task, pull_cb);
-  g_task_set_task_data (task, data, (GDestroyNotify) resolve_data_free);
-  g_task_run_in_thread (task, resolve_thread);
-  g_object_unref (self);
-}
-
+/* Pull → normalise → resolve → decide for the open book, at the reader's
+ * layout, in a worker (kios-sync-pipeline.h). */
 void
 kios_sync_engine_start_pull (KiosSyncEngine *self)
 {
+  KiosSyncPipelineOptions opts;
+
   if (kios_sync_engine_current_backend (self) == NULL || self->document == NULL || self->halted ||
       self->book_off != NULL || kios_sync_engine_source_is_off (self, kios_sync_engine_source_name (self)))
     return;
 
+  kios_sync_pipeline_options_init (&opts);
   self->n_loading++;
   self->pulling = TRUE;
-  kios_sync_backend_pull_async (kios_sync_engine_current_backend (self), self->hash, self->format, self->book_cancellable,
-                                pull_cb, g_object_ref (self));
+  kios_sync_pipeline_run_async (kios_sync_engine_current_backend (self), self->document, self->hash,
+                                self->position, &opts, self->book_cancellable, pull_cb, g_object_ref (self));
   kios_sync_engine_update_state (self);
 }
 

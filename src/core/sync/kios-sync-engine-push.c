@@ -140,7 +140,7 @@ push_cb (GObject      *source,
           kios_sync_engine_update_state (self);
           return;
         }
-      kios_sync_engine_record (self, backend, hash, "push", error, NULL);
+      kios_sync_engine_record (self, backend, hash, pushed->format, "push", error, NULL);
       kios_sync_engine_handle_failure (self, hash, "push-failed", error);
       return;
     }
@@ -164,7 +164,7 @@ push_cb (GObject      *source,
   g_hash_table_remove (self->refused, hash);
   self->offline = FALSE;
   g_clear_pointer (&self->failing_reason, g_free);
-  kios_sync_engine_record (self, backend, hash, "push", NULL, "Position sent");
+  kios_sync_engine_record (self, backend, hash, pushed->format, "push", NULL, "Position sent");
   kios_sync_engine_set_result (self, hash, "push", "Position sent");
   kios_sync_engine_update_state (self);
   kios_sync_engine_kick (self);

@@ -98,11 +98,7 @@ kios_sync_engine_protocol_of (KiosSyncBackend *backend)
 {
   if (backend == NULL)
     return NULL;
-  if (KIOS_IS_KOBO_BACKEND (backend))
-    return "kobo";
-  if (KIOS_IS_READIUM_BACKEND (backend))
-    return "readium";
-  return "kosync";
+  return kios_sync_protocol_to_string (kios_sync_backend_get_protocol (backend));
 }
 
 gboolean
@@ -114,7 +110,19 @@ kios_sync_engine_source_is_off (KiosSyncEngine *self,
 
 /* Why the open book's position (or, without a book, any position) has not
  * gone out yet, or NULL when nothing waits. */
-static const char *
+static const char *const pending_words[] = {
+  [KIOS_SYNC_PENDING_NONE] = NULL,
+  [KIOS_SYNC_PENDING_SENDING] = "being sent now",
+  [KIOS_SYNC_PENDING_BACKGROUND] = "waiting for the window to go to the background",
+  [KIOS_SYNC_PENDING_PULL_FIRST] = "waiting for the server's position first",
+  [KIOS_SYNC_PENDING_CHOICE] = "held until you choose Continue or Stay here",
+  [KIOS_SYNC_PENDING_OTHER_WINDOW] = "waiting for another window's push to the same account",
+  [KIOS_SYNC_PENDING_QUEUED] = "waiting to be sent",
+  [KIOS_SYNC_PENDING_RETRY] = "to be sent again when the window is active",
+  [KIOS_SYNC_PENDING_HELD] = "held until you choose Sync now or change the account",
+};
+
+static KiosSyncPendingReason
 pending_reason (KiosSyncEngine *self,
                 gint64         *since)
 {
@@ -124,7 +132,7 @@ pending_reason (KiosSyncEngine *self,
   if (self->in_flight != NULL && (self->hash == NULL || g_strcmp0 (self->in_flight_hash, self->hash) == 0))
     {
       *since = self->in_flight->updated_at;
-      return "being sent now";
+      return KIOS_SYNC_PENDING_SENDING;
     }
   if (self->hash != NULL)
     pending = g_hash_table_lookup (self->pending, self->hash);
@@ -138,24 +146,28 @@ pending_reason (KiosSyncEngine *self,
   if (pending != NULL)
     {
       *since = pending->position->updated_at;
+      if (self->halted || (self->hash != NULL && g_hash_table_contains (self->refused, self->hash)))
+        return KIOS_SYNC_PENDING_HELD;
+      if (self->offline)
+        return KIOS_SYNC_PENDING_RETRY;
       if (self->prompting && !self->page_turned)
-        return "held until you choose Continue or Stay here";
+        return KIOS_SYNC_PENDING_CHOICE;
       if (self->pulling)
-        return "waiting for the server's position first";
+        return KIOS_SYNC_PENDING_PULL_FIRST;
       if (self->service != NULL &&
           kios_sync_service_account_taken (self->service, self,
                                            kios_sync_backend_get_source_name (pending->backend)))
-        return "waiting for another window's push to the same account";
-      return "waiting to be sent";
+        return KIOS_SYNC_PENDING_OTHER_WINDOW;
+      return KIOS_SYNC_PENDING_QUEUED;
     }
   if (self->hash != NULL && self->loaded && self->position != NULL &&
       !kios_sync_engine_same_place (self->position, self->last_pushed))
     {
       if (self->prompting && !self->page_turned)
-        return "held until you choose Continue or Stay here";
-      return "waiting for the window to go to the background";
+        return KIOS_SYNC_PENDING_CHOICE;
+      return KIOS_SYNC_PENDING_BACKGROUND;
     }
-  return NULL;
+  return KIOS_SYNC_PENDING_NONE;
 }
 
 static KiosSyncStatus *
@@ -165,7 +177,7 @@ compute_status (KiosSyncEngine *self)
   const KiosSyncStatus *base;
   KiosSyncStatus       *status;
   const char           *source;
-  const char           *reason;
+  KiosSyncPendingReason reason;
   gint64                since;
 
   if ((self->document != NULL && self->book_off != NULL) ||
@@ -212,12 +224,15 @@ compute_status (KiosSyncEngine *self)
   status->server = g_strdup (self->server);
 
   reason = pending_reason (self, &since);
-  status->pending_since = reason != NULL ? since : 0;
-  if (reason != NULL && !kios_sync_status_state_is_failure (status->state))
+  status->pending_reason = reason;
+  status->pending_since = reason != KIOS_SYNC_PENDING_NONE ? since : 0;
+  /* A failure stays the state (with what waits); else a waiting position
+   * makes it pending, with the reason in words for kiosctl and the log. */
+  if (reason != KIOS_SYNC_PENDING_NONE && !kios_sync_status_state_is_failure (status->state))
     {
       status->state = KIOS_SYNC_STATUS_PENDING;
       g_free (status->detail);
-      status->detail = g_strdup (reason);
+      status->detail = g_strdup (pending_words[reason]);
     }
   return status;
 }
@@ -254,6 +269,7 @@ void
 kios_sync_engine_record (KiosSyncEngine  *self,
                          KiosSyncBackend *backend,
                          const char      *hash,
+                         KiosBookFormat   format,
                          const char      *direction,
                          const GError    *error,
                          const char      *detail)
@@ -276,6 +292,10 @@ kios_sync_engine_record (KiosSyncEngine  *self,
   entry = kios_sync_log_entry_new (protocol, source, hash, direction,
                                    kios_sync_status_state_to_string (result),
                                    error != NULL ? error->message : detail);
+  /* What the server keeps of this book's position, said with every entry. */
+  if (hash != NULL)
+    entry->precision = g_strdup (kios_sync_precision_to_string (
+        kios_sync_backend_get_precision (backend, format)));
   if (g_strcmp0 (direction, "pull") == 0 && error == NULL)
     entry->remote = g_steal_pointer (&self->pulled_remote);
   g_clear_pointer (&self->pulled_remote, g_free);
@@ -435,7 +455,7 @@ kios_sync_engine_set_result (KiosSyncEngine *self,
   /* Pushes and pulls go to the sync log through kios_sync_engine_record ();
    * anything else (the account) is a diagnostic line. */
   if (g_strcmp0 (event, "pull") == 0)
-    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", NULL, safe);
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", NULL, safe);
   else if (!g_str_has_prefix (event, "push") && !g_str_has_prefix (event, "pull") &&
            kios_sync_engine_current_backend (self) != NULL)
     kios_library_store_log_sync (self->store, hash, kios_sync_engine_source_name (self), event, safe);
@@ -480,7 +500,7 @@ kios_sync_engine_handle_failure (KiosSyncEngine *self,
   g_autofree char *safe = kios_redact_text (error->message);
 
   if (g_strcmp0 (event, "pull-failed") == 0)
-    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, "pull", error, NULL);
+    kios_sync_engine_record (self, kios_sync_engine_current_backend (self), hash, self->format, "pull", error, NULL);
   kios_sync_engine_set_result (self, hash, event, error->message);
   if (error_is_transient (error))
     self->offline = TRUE;

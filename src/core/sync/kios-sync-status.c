@@ -81,6 +81,7 @@ kios_sync_status_state_for_error (const GError *error)
           return KIOS_SYNC_STATUS_REFUSED;
         case KIOS_SYNC_ERROR_WRONG_URL:
         case KIOS_SYNC_ERROR_DISABLED:
+        case KIOS_SYNC_ERROR_NOT_CATALOG:
           return KIOS_SYNC_STATUS_WRONG_URL;
         default:
           return KIOS_SYNC_STATUS_SERVER_ERROR;
@@ -224,7 +225,7 @@ kios_sync_status_equal (const KiosSyncStatus *a,
 {
   if (a == NULL || b == NULL)
     return a == b;
-  return a->state == b->state && a->synced_at == b->synced_at &&
+  return a->state == b->state && a->synced_at == b->synced_at && a->pending_reason == b->pending_reason &&
          a->pending_since == b->pending_since && a->error_domain == b->error_domain &&
          a->error_code == b->error_code && g_strcmp0 (a->protocol, b->protocol) == 0 &&
          g_strcmp0 (a->source, b->source) == 0 && g_strcmp0 (a->book_hash, b->book_hash) == 0 &&

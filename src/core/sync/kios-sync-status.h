@@ -29,19 +29,34 @@ typedef enum {
 
 #define KIOS_TYPE_SYNC_STATUS_STATE (kios_sync_status_state_get_type ())
 
+/* Why a position has not gone out yet (live, from the engine; the ui puts
+ * it in words; detail carries the same in untranslated English). */
+typedef enum {
+  KIOS_SYNC_PENDING_NONE = 0,
+  KIOS_SYNC_PENDING_SENDING,      /* in flight now */
+  KIOS_SYNC_PENDING_BACKGROUND,   /* goes when the window goes to the background or the book closes */
+  KIOS_SYNC_PENDING_PULL_FIRST,   /* waits for the server's position first */
+  KIOS_SYNC_PENDING_CHOICE,       /* held until the reader chooses Continue or Stay here */
+  KIOS_SYNC_PENDING_OTHER_WINDOW, /* another window's push to the same account goes first */
+  KIOS_SYNC_PENDING_QUEUED,       /* next in line */
+  KIOS_SYNC_PENDING_RETRY,        /* the last try failed (see state); again when the window is active */
+  KIOS_SYNC_PENDING_HELD,         /* refused: waits for Sync now or a change of account */
+} KiosSyncPendingReason;
+
 typedef struct
 {
-  char               *protocol;  /* "kosync" | "kobo" | "readium" */
-  char               *source;    /* the source's name in the store */
-  char               *book_hash; /* NULL: the source as a whole */
-  KiosSyncStatusState state;
-  gint64              time;          /* unix seconds when state was set; 0 = never */
-  gint64              synced_at;     /* the last exchange the server confirmed; 0 = never */
-  char               *server;        /* a label without secrets (kios_redact_url), nullable */
-  char               *detail;        /* untranslated, redacted detail; why pending; nullable */
-  GQuark              error_domain;  /* of the last failure, 0 when none: the ui */
-  int                 error_code;    /* maps domain + code to a sentence */
-  gint64              pending_since; /* a push has waited since (unix seconds); 0 = none */
+  char                 *protocol;  /* "kosync" | "kobo" | "readium" */
+  char                 *source;    /* the source's name in the store */
+  char                 *book_hash; /* NULL: the source as a whole */
+  KiosSyncStatusState   state;
+  gint64                time;           /* unix seconds when state was set; 0 = never */
+  gint64                synced_at;      /* the last exchange the server confirmed; 0 = never */
+  char                 *server;         /* a label without secrets (kios_redact_url), nullable */
+  char                 *detail;         /* untranslated, redacted detail; why pending; nullable */
+  GQuark                error_domain;   /* of the last failure, 0 when none: the ui */
+  int                   error_code;     /* maps domain + code to a sentence */
+  gint64                pending_since;  /* a push has waited since (unix seconds); 0 = none */
+  KiosSyncPendingReason pending_reason; /* live only (not stored) */
 } KiosSyncStatus;
 
 typedef struct

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "kiosctl-sync"
+
+#include "config.h"
+
+#include "kiosctl-sync-private.h"
+
+#include "kios-kobo-backend.h"
+#include "kios-kosync-backend.h"
+#include "kios-readium-backend.h"
+#include "kios-redact.h"
+#include "kios-sync-error.h"
+
+#include <stdio.h>
+
+/* `kiosctl sync push`: the saved position to the book's protocol. */
+
+static void
+begin (JsonBuilder     *b,
+       KiosctlSyncBook *book)
+{
+  KiosSyncBackend *backend = book->backend;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, kios_sync_protocol_to_string (kios_sync_backend_get_protocol (backend)));
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, kios_sync_backend_get_source_name (backend));
+  json_builder_set_member_name (b, "precision");
+  json_builder_add_string_value (b, kios_sync_precision_to_string (kios_sync_backend_get_precision (backend, book->local->format)));
+  json_builder_set_member_name (b, "document");
+  json_builder_add_string_value (b, book->hash);
+}
+
+static void
+print_end (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  kiosctl_print_json (root);
+}
+
+/* A failed push: transient failures stay pending, for the app to deliver later. */
+static int
+failed (KiosctlSyncBook *book,
+        GError          *error)
+{
+  g_autofree char *message = kios_redact_text (error->message);
+  const char      *source = kios_sync_backend_get_source_name (book->backend);
+
+  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+    kios_library_store_set_pending_push (book->store, book->hash, source, book->local);
+  if (!KIOS_IS_READIUM_BACKEND (book->backend)) /* the Readium backend logs its own */
+    kios_library_store_log_sync (book->store, book->hash, source, "push-failed", message);
+  kios_library_store_flush (book->store, 5000);
+  return kiosctl_fail ("%s", message);
+}
+
+static void
+settled (KiosctlSyncBook *book,
+         gboolean         stored,
+         const char      *log)
+{
+  const char *source = kios_sync_backend_get_source_name (book->backend);
+
+  if (stored)
+    kios_library_store_set_last_pushed (book->store, book->hash, source, book->local);
+  kios_library_store_clear_pending_push (book->store, book->hash, source, book->local->updated_at);
+  if (log != NULL)
+    kios_library_store_log_sync (book->store, book->hash, source, "push", log);
+  kios_library_store_flush (book->store, 5000);
+}
+
+static int
+push_kosync (KiosctlSyncBook *book,
+             const char      *file,
+             gboolean         json)
+{
+  KiosKosyncClient  *client = kios_kosync_backend_get_client (KIOS_KOSYNC_BACKEND (book->backend));
+  const char        *source = kios_sync_backend_get_source_name (book->backend);
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *progress = NULL;
+  double             percentage;
+
+  if (book->local->format == KIOS_BOOK_FORMAT_PDF)
+    progress = g_strdup_printf ("%d", kios_position_get_page (book->local));
+  else if (book->local->xpointer != NULL)
+    progress = g_strdup (book->local->xpointer);
+  else
+    return kiosctl_fail ("the saved position of “%s” has no xpointer to send", file);
+  percentage = kios_kosync_floor_percentage (book->local->total_progress);
+
+  if (!kios_kosync_client_push_sync (client, book->hash, progress, percentage, NULL, &error))
+    return failed (book, error);
+  settled (book, TRUE, "ok");
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+
+      begin (b, book);
+      json_builder_set_member_name (b, "progress");
+      json_builder_add_string_value (b, progress);
+      json_builder_set_member_name (b, "percentage");
+      json_builder_add_double_value (b, percentage);
+      json_builder_set_member_name (b, "pushed");
+      json_builder_add_boolean_value (b, TRUE);
+      print_end (b);
+    }
+  else
+    printf ("Pushed %s (%.2f %%) to “%s”\n", progress, percentage * 100, source);
+  return KIOSCTL_EXIT_OK;
+}
+
+static int
+push_readium (KiosctlSyncBook *book,
+              gboolean         json)
+{
+  static const char *const results[] = { "stored", "not-newer", "read-only" };
+  const char              *source = kios_sync_backend_get_source_name (book->backend);
+  g_autoptr (GError)       error = NULL;
+  KiosReadiumPutResult     result = KIOS_READIUM_PUT_STORED;
+
+  if (!kios_readium_backend_push_sync (KIOS_READIUM_BACKEND (book->backend), book->local, &result, NULL, &error))
+    return failed (book, error);
+  /* A 409 or a read-only server settles the push too: nothing to retry. */
+  settled (book, result == KIOS_READIUM_PUT_STORED, NULL);
+
+  if (!json)
+    {
+      printf ("%s “%s”: %s\n", result == KIOS_READIUM_PUT_STORED ? "Pushed to" : "Not pushed to", source,
+              result == KIOS_READIUM_PUT_STORED      ? "stored"
+              : result == KIOS_READIUM_PUT_NOT_NEWER ? "the server keeps a position at least as new"
+                                                     : "the server's progression is read-only");
+      return KIOSCTL_EXIT_OK;
+    }
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+
+    begin (b, book);
+    json_builder_set_member_name (b, "href");
+    if (book->local->chapter_href != NULL)
+      json_builder_add_string_value (b, book->local->chapter_href);
+    else
+      json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "percentage");
+    json_builder_add_double_value (b, book->local->total_progress);
+    json_builder_set_member_name (b, "pushed");
+    json_builder_add_boolean_value (b, result == KIOS_READIUM_PUT_STORED);
+    json_builder_set_member_name (b, "result");
+    json_builder_add_string_value (b, results[result]);
+    print_end (b);
+  }
+  return KIOSCTL_EXIT_OK;
+}
+
+static int
+push_kobo (KiosctlSyncBook *book,
+           gboolean         json)
+{
+  g_autoptr (KiosKoboReadingState) stored = NULL;
+  g_autoptr (GError)               error = NULL;
+  const char                      *source = kios_sync_backend_get_source_name (book->backend);
+  KiosPosition                    *local = book->local;
+
+  if (!kios_kobo_backend_push_sync (KIOS_KOBO_BACKEND (book->backend), book->hash, local, &stored, NULL, &error))
+    return failed (book, error);
+  settled (book, TRUE, "ok (verified by reading it back)");
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+
+      begin (b, book);
+      json_builder_set_member_name (b, "location_source");
+      json_builder_add_string_value (b, local->chapter_href);
+      json_builder_set_member_name (b, "content_source_progress_percent");
+      json_builder_add_double_value (b, stored != NULL ? MAX (stored->content_percent, 0) : local->chapter_progress * 100);
+      json_builder_set_member_name (b, "progress_percent");
+      json_builder_add_double_value (b, local->total_progress * 100);
+      json_builder_set_member_name (b, "pushed");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "verified");
+      json_builder_add_boolean_value (b, TRUE);
+      print_end (b);
+    }
+  else
+    printf ("Pushed %s (%.2f %% of the book) to “%s”, and read it back\n", local->chapter_href,
+            local->total_progress * 100, source);
+  return KIOSCTL_EXIT_OK;
+}
+
+int
+kiosctl_sync_push (KiosctlSyncBook *book,
+                   const char      *file,
+                   gboolean         json)
+{
+  if (book->local == NULL)
+    return kiosctl_fail ("no saved position for “%s”: open it in Kios or set one with "
+                         "“kiosctl position FILE --set POS” first",
+                         file);
+  switch (kios_sync_backend_get_protocol (book->backend))
+    {
+    case KIOS_SYNC_PROTOCOL_KOBO:
+      return push_kobo (book, json);
+    case KIOS_SYNC_PROTOCOL_READIUM:
+      return push_readium (book, json);
+    case KIOS_SYNC_PROTOCOL_KOSYNC:
+    default:
+      return push_kosync (book, file, json);
+    }
+}
