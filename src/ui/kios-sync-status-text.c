@@ -111,6 +111,40 @@ error_sentence (const KiosSyncStatus *status)
   return kios_error_describe (error, NULL, NULL, NULL);
 }
 
+/* Why a position waits, in words. */
+static char *
+pending_sentence (const KiosSyncStatus *status,
+                  const char           *failure)
+{
+  switch (status->pending_reason)
+    {
+    case KIOS_SYNC_PENDING_SENDING:
+      return g_strdup (_ ("Sending your position now."));
+    case KIOS_SYNC_PENDING_PULL_FIRST:
+      return g_strdup (_ ("Kios asks the server for the other device’s position first."));
+    case KIOS_SYNC_PENDING_CHOICE:
+      return g_strdup (_ ("Waiting for you to choose Continue or Stay here."));
+    case KIOS_SYNC_PENDING_OTHER_WINDOW:
+      return g_strdup (_ ("Another window is sending to the same account first."));
+    case KIOS_SYNC_PENDING_QUEUED:
+      return g_strdup (_ ("Your position is next in line to be sent."));
+    case KIOS_SYNC_PENDING_HELD:
+      return g_strdup (_ ("Held until you press Sync Now or change the account."));
+    case KIOS_SYNC_PENDING_RETRY:
+      if (failure != NULL)
+        /* Translators: %s is a sentence saying why the last try failed. */
+        return g_strdup_printf (_ ("Not sent yet. %s Kios tries again when you come back to it."), failure);
+      return g_strdup (_ ("Not sent yet. Kios tries again when you come back to it."));
+    case KIOS_SYNC_PENDING_BACKGROUND:
+    case KIOS_SYNC_PENDING_NONE:
+    default:
+      if (failure != NULL)
+        /* Translators: %s is a sentence saying why the last try failed. */
+        return g_strdup_printf (_ ("Your position has not gone out yet. %s"), failure);
+      return g_strdup (_ ("Your position goes out when you leave Kios or close the book."));
+    }
+}
+
 char *
 kios_sync_status_title (const KiosSyncStatus *status,
                         gint64                now)
@@ -161,10 +195,7 @@ kios_sync_status_description (const KiosSyncStatus *status)
     case KIOS_SYNC_STATUS_SYNCED:
       return NULL;
     case KIOS_SYNC_STATUS_PENDING:
-      if (sentence != NULL)
-        /* Translators: %s is a sentence saying why the last attempt failed. */
-        return g_strdup_printf (_ ("Your position has not gone out yet. %s"), sentence);
-      return g_strdup (_ ("Your position goes out when you leave Kios or close the book."));
+      return pending_sentence (status, sentence);
     case KIOS_SYNC_STATUS_OFFLINE:
       if (sentence != NULL)
         /* Translators: %s is a sentence saying why the server could not be reached. */

@@ -76,6 +76,20 @@ test_titles (void)
     g_assert_false (kios_sync_status_needs_attention (KIOS_SYNC_STATUS_OFFLINE));
   }
 
+  /* A pending position says why it waits. */
+  {
+    g_autoptr (KiosSyncStatus) pending = make_status (KIOS_SYNC_STATUS_PENDING, now);
+    g_autofree char           *background = NULL;
+    g_autofree char           *choice = NULL;
+
+    pending->pending_reason = KIOS_SYNC_PENDING_BACKGROUND;
+    background = kios_sync_status_description (pending);
+    pending->pending_reason = KIOS_SYNC_PENDING_CHOICE;
+    choice = kios_sync_status_description (pending);
+    g_assert_cmpstr (background, !=, choice);
+    g_assert_nonnull (strstr (choice, "Continue or Stay here"));
+  }
+
   /* A failure's words come from its domain and code, never its message. */
   {
     g_autoptr (KiosSyncStatus) offline = make_status (KIOS_SYNC_STATUS_OFFLINE, now);
