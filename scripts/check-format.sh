@@ -13,7 +13,8 @@ if ! command -v clang-format >/dev/null 2>&1; then
 fi
 
 if [ -d .git ] || git rev-parse --git-dir >/dev/null 2>&1; then
-  files=$(git ls-files '*.c' '*.h')
+  # Tracked files and new ones not yet added (but not ignored ones).
+  files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 else
   files=$(find src tests bench -name '*.[ch]')
 fi

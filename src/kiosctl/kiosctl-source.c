@@ -7,17 +7,47 @@
 
 #include "kiosctl.h"
 
+#include "kios-error.h"
+#include "kios-kobo-library.h"
 #include "kios-kosync-client.h"
 #include "kios-redact.h"
+#include "kios-source-manager.h"
 #include "kios-sync-error.h"
-#include "kios-sync-source.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define SOURCE_USAGE                                                                   \
-  "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] " \
-  "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | source test NAME"
+#define SOURCE_USAGE                                                                                 \
+  "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] "               \
+  "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | " \
+  "source test NAME | source rename OLD NEW | source enable NAME | source disable NAME"
+
+/* The manager over the library kiosctl uses, or NULL after printing why. */
+static KiosSourceManager *
+open_manager (void)
+{
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (GError)           error = NULL;
+
+  store = kiosctl_open_store (&error);
+  if (store == NULL)
+    {
+      kiosctl_fail ("cannot open the library: %s", error->message);
+      return NULL;
+    }
+  return kios_source_manager_new (store);
+}
+
+/* source test keeps the core's redacted detail for now: it names the
+ * server family's mount ("/kosync on Calibre-Web-Automated") that the
+ * sentence table does not. */
+static int
+fail_redacted (const GError *error)
+{
+  g_autofree char *message = kios_redact_text (error->message);
+
+  return kiosctl_fail ("%s", message);
+}
 
 /* Returns the value of --opt VALUE or --opt=VALUE at argv[*i], advancing *i. */
 static gboolean
@@ -47,35 +77,23 @@ take_value (int          argc,
   return TRUE;
 }
 
-static gboolean
-valid_url (const char *url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char      *scheme;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  return g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0;
-}
-
 static int
 source_add (int argc, char **argv)
 {
-  const char                  *kind = NULL;
-  const char                  *name = NULL;
-  const char                  *url = NULL;
-  const char                  *auth = NULL;
-  const char                  *user = NULL;
-  gboolean                     password_stdin = FALSE;
-  gboolean                     library_sync = FALSE; /* Kobo: consent to list the library */
-  g_autofree char             *password = NULL;
-  g_autofree char             *url_from_stdin = NULL;
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosSourceRecord) existing = NULL;
-  g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (GError)           error = NULL;
-  KiosKosyncAuth               kosync_auth;
+  const char                   *kind = NULL;
+  const char                   *name = NULL;
+  const char                   *url = NULL;
+  const char                   *auth = NULL;
+  const char                   *user = NULL;
+  gboolean                      password_stdin = FALSE;
+  gboolean                      library_sync = FALSE; /* Kobo: consent to list the library */
+  g_autofree char              *password = NULL;
+  g_autofree char              *url_from_stdin = NULL;
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (KiosSourceSpec)    spec = NULL;
+  g_autoptr (KiosSourceRecord)  record = NULL;
+  g_autoptr (GError)            error = NULL;
+  KiosKosyncAuth                kosync_auth;
 
   for (int i = 1; i < argc; i++)
     {
@@ -127,8 +145,6 @@ source_add (int argc, char **argv)
     return kiosctl_usage ("source add: --kind must be kosync, opds or kobo");
   if (auth != NULL && !kios_kosync_auth_from_string (auth, &kosync_auth))
     return kiosctl_usage ("source add: --auth must be headers or basic");
-  if (!valid_url (url))
-    return kiosctl_fail ("“%s” is not an http:// or https:// URL", name);
 
   /* Secrets never come from argv: stdin, or a prompt on a terminal. */
   if (password_stdin || (user != NULL && !g_str_equal (kind, "kobo")))
@@ -139,52 +155,21 @@ source_add (int argc, char **argv)
       g_clear_error (&error);
     }
 
-  store = kiosctl_open_store (&error);
-  if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
 
-  existing = kios_library_store_get_source (store, name, NULL);
-  if (existing != NULL)
-    return kiosctl_fail ("a source named “%s” already exists: remove it first", name);
-  if (g_str_equal (kind, "kosync"))
-    {
-      g_autoptr (KiosSourceRecord) account = kios_sync_source_find_kosync (store, NULL);
-      if (account != NULL)
-        return kiosctl_fail ("the KOReader sync account is already set up as “%s”: remove it first",
-                             account->name);
-    }
-
-  record = g_new0 (KiosSourceRecord, 1);
-  record->name = g_strdup (name);
-  record->kind = g_strdup (kind);
-  if (auth != NULL)
-    record->auth = g_strdup (auth);
-  else if (g_str_equal (kind, "kosync"))
-    {
-      /* Without --auth, the method the seed documents for the URL's mount
-       * (HTTP Basic for Calibre-Web-Automated's /kosync), else headers. */
-      KiosKosyncAuth guessed = KIOS_KOSYNC_AUTH_HEADERS;
-
-      kios_kosync_guess_server (url, &guessed);
-      record->auth = g_strdup (kios_kosync_auth_to_string (guessed));
-    }
-  else
-    record->auth = g_strdup (user != NULL ? "basic" : "none");
-
+  spec = kios_source_spec_new (name, kind, url, user, password);
+  spec->auth = g_strdup (auth);
   if (g_str_equal (kind, "kobo")) /* kiosctl-kobo.c: --library-sync is the consent */
-    record->settings_json = kiosctl_kobo_settings_for_add (library_sync);
-  if (!kios_sync_source_save_secrets (record, url, user, password, NULL, &error))
+    spec->settings_json = kiosctl_kobo_settings_for_add (library_sync);
+  record = kios_source_manager_add (manager, spec, NULL, &error);
+  if (record == NULL)
     {
-      g_autofree char *message = kios_redact_text (error->message);
-      kios_sync_source_clear_secrets (name, NULL, NULL);
-      return kiosctl_fail ("%s", message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        return kiosctl_fail ("%s: remove it first", error->message);
+      return kiosctl_fail_error (error, NULL, NULL);
     }
-  if (!kios_library_store_add_source (store, record, &error))
-    {
-      kios_sync_source_clear_secrets (name, NULL, NULL);
-      return kiosctl_fail ("cannot save the source: %s", error->message);
-    }
-  kios_library_store_flush (store, 5000);
 
   printf ("Added %s source “%s”%s%s%s\n", kind, name,
           g_str_equal (kind, "kosync") ? ", auth " : "",
@@ -196,10 +181,10 @@ source_add (int argc, char **argv)
 static int
 source_list (int argc, char **argv)
 {
-  gboolean                     json = FALSE;
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (GPtrArray)        sources = NULL;
-  g_autoptr (GError)           error = NULL;
+  gboolean                      json = FALSE;
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (GPtrArray)         sources = NULL;
+  g_autoptr (GError)            error = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -209,10 +194,10 @@ source_list (int argc, char **argv)
         return kiosctl_usage ("source list: unexpected argument “%s”", argv[i]);
     }
 
-  store = kiosctl_open_store (&error);
-  if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
-  sources = kios_library_store_list_sources (store, &error);
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  sources = kios_source_manager_list (manager, &error);
   if (sources == NULL)
     return kiosctl_fail ("cannot list the sources: %s", error->message);
 
@@ -251,6 +236,8 @@ source_list (int argc, char **argv)
             json_builder_add_string_value (b, s->username);
           else
             json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "enabled");
+          json_builder_add_boolean_value (b, kios_source_record_get_enabled (s));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -264,10 +251,11 @@ source_list (int argc, char **argv)
     {
       KiosSourceRecord *s = sources->pdata[i];
 
-      printf ("%s\t%s\t%s\t%s\t%s\n", s->name, s->kind,
+      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", s->name, s->kind,
               s->url != NULL ? s->url : "(URL in the keyring)",
               s->auth != NULL ? s->auth : "-",
-              s->username != NULL ? s->username : "-");
+              s->username != NULL ? s->username : "-",
+              kios_source_record_get_enabled (s) ? "on" : "off");
     }
   return KIOSCTL_EXIT_OK;
 }
@@ -275,76 +263,132 @@ source_list (int argc, char **argv)
 static int
 source_remove (int argc, char **argv)
 {
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (GError)            error = NULL;
 
   if (argc != 2)
     return kiosctl_usage ("source remove needs exactly one NAME");
 
-  store = kiosctl_open_store (&error);
-  if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
-  record = kios_library_store_get_source (store, argv[1], NULL);
-  if (record == NULL)
-    return kiosctl_fail ("no source named “%s”", argv[1]);
-
-  if (!kios_sync_source_clear_secrets (record->name, NULL, &error))
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  if (!kios_source_manager_remove (manager, argv[1], NULL, &error))
     {
-      g_autofree char *message = kios_redact_text (error->message);
-      return kiosctl_fail ("%s", message);
+      if (g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+        return kiosctl_fail ("no source named “%s”", argv[1]);
+      return kiosctl_fail_error (error, NULL, NULL);
     }
-  if (!kios_library_store_remove_source (store, record->name, &error))
-    return kiosctl_fail ("cannot remove “%s”: %s", record->name, error->message);
-  kios_library_store_flush (store, 5000);
-  printf ("Removed source “%s”\n", record->name);
+  printf ("Removed source “%s”\n", argv[1]);
+  return KIOSCTL_EXIT_OK;
+}
+
+static int
+source_rename (int argc, char **argv)
+{
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (GError)            error = NULL;
+
+  if (argc != 3 || *argv[2] == '\0')
+    return kiosctl_usage ("source rename needs OLD and NEW");
+
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  if (!kios_source_manager_rename (manager, argv[1], argv[2], NULL, &error))
+    {
+      if (g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+        return kiosctl_fail ("no source named “%s”", argv[1]);
+      return kiosctl_fail_error (error, NULL, NULL);
+    }
+  printf ("Renamed source “%s” to “%s”\n", argv[1], argv[2]);
+  return KIOSCTL_EXIT_OK;
+}
+
+/* "kosync" names the KOReader sync account, unless a source is called so. */
+static const char *
+resolve_name (KiosSourceManager *manager,
+              const char        *name)
+{
+  g_autoptr (KiosSourceRecord) named = NULL;
+
+  if (!g_str_equal (name, "kosync"))
+    return name;
+  named = kios_library_store_get_source (kios_source_manager_get_store (manager), name, NULL);
+  return named != NULL ? name : NULL;
+}
+
+static int
+source_set_enabled (int      argc,
+                    char   **argv,
+                    gboolean enabled)
+{
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (GError)            error = NULL;
+
+  if (argc != 2)
+    return kiosctl_usage ("source %s needs exactly one NAME (or kosync)", argv[0]);
+
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  if (!kios_source_manager_set_enabled (manager, resolve_name (manager, argv[1]), enabled, &error))
+    {
+      if (g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+        return kiosctl_fail ("no source named “%s”", argv[1]);
+      return kiosctl_fail_error (error, NULL, NULL);
+    }
+  printf ("Sync through “%s” is %s\n", argv[1], enabled ? "on" : "off (the account is kept)");
   return KIOSCTL_EXIT_OK;
 }
 
 static int
 source_test (int argc, char **argv)
 {
-  g_autoptr (KiosLibraryStore) store = NULL;
-  g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (KiosKosyncClient) client = NULL;
-  g_autoptr (GError)           error = NULL;
-  g_autofree char             *suggested = NULL;
+  g_autoptr (KiosSourceManager)    manager = NULL;
+  g_autoptr (KiosSourceRecord)     record = NULL;
+  g_autoptr (KiosSourceTestResult) result = NULL;
+  g_autoptr (GError)               error = NULL;
 
   if (argc != 2)
     return kiosctl_usage ("source test needs exactly one NAME");
 
-  store = kiosctl_open_store (&error);
-  if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
-  record = kios_library_store_get_source (store, argv[1], NULL);
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  record = kios_library_store_get_source (kios_source_manager_get_store (manager), argv[1], NULL);
   if (record == NULL)
     return kiosctl_fail ("no source named “%s”", argv[1]);
-  if (g_strcmp0 (record->kind, "opds") == 0) /* kiosctl-catalog.c */
-    return kiosctl_source_test_opds (record);
-  if (g_strcmp0 (record->kind, "kobo") == 0) /* kiosctl-kobo.c */
-    return kiosctl_source_test_kobo (record);
-  if (g_strcmp0 (record->kind, "kosync") != 0)
-    return kiosctl_fail ("“%s” is a %s source: source test checks KOReader sync accounts",
-                         record->name, record->kind);
+  result = kios_source_manager_test_source (manager, record->name, NULL, &error);
+  if (result == NULL)
+    return fail_redacted (error);
+  /* A "Did you mean …?" is already in the message, its key redacted. */
+  if (!result->ok)
+    return fail_redacted (result->error);
 
-  client = kios_sync_source_open_kosync (record, NULL, &error);
-  if (client == NULL)
+  if (g_str_equal (record->kind, "opds"))
+    printf ("OK: “%s” answers as an OPDS %s catalog (%u entries)%s\n", record->name,
+            result->opds_version == 2 ? "2.0" : "1.x", result->n_entries,
+            g_strcmp0 (record->auth, "basic") == 0 ? " and accepts the credentials" : "");
+  else if (g_str_equal (record->kind, "kobo"))
     {
-      g_autofree char *message = kios_redact_text (error->message);
-      return kiosctl_fail ("%s", message);
-    }
+      g_autoptr (KiosSourceRecord) now = kios_library_store_get_source (kios_source_manager_get_store (manager),
+                                                                        record->name, NULL);
+      const KiosSourceRecord      *current = now != NULL ? now : record;
 
-  if (!kios_kosync_client_test_sync (client, &suggested, NULL, &error))
-    {
-      /* The message already says "Did you mean …?" with the key redacted. */
-      g_autofree char *message = kios_redact_text (error->message);
-      return kiosctl_fail ("%s", message);
-    }
+      printf ("OK: “%s” answers Kobo sync and accepts the token (%s)\n", record->name, result->server);
+      g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (current->settings_json);
 
-  {
-    g_autofree char *shown = kios_redact_url (kios_kosync_client_get_base_url (client));
-    printf ("OK: %s accepts the credentials of “%s”\n", shown, record->name);
-  }
+      if (kios_kobo_family_needs_consent (result->kobo_family) && !settings->library_sync)
+        printf ("The library is not listed without your consent: this server delivers books or positions once per "
+                "account, so a Kobo on the same account would miss what Kios takes. Use a separate server user for "
+                "Kios and add the source again with --library-sync.\n");
+    }
+  else
+    printf ("OK: the KOReader sync server accepts the credentials of “%s”%s%s%s\n", record->name,
+            result->server != NULL ? " (" : "", result->server != NULL ? result->server : "",
+            result->server != NULL ? ")" : "");
+  if (!kios_source_record_get_enabled (record))
+    printf ("Sync through “%s” is switched off: kiosctl source enable %s\n", record->name, record->name);
   return KIOSCTL_EXIT_OK;
 }
 
@@ -365,6 +409,12 @@ kiosctl_cmd_source (int argc, char **argv)
     return source_remove (argc - 1, argv + 1);
   if (strcmp (argv[1], "test") == 0)
     return source_test (argc - 1, argv + 1);
+  if (strcmp (argv[1], "rename") == 0)
+    return source_rename (argc - 1, argv + 1);
+  if (strcmp (argv[1], "enable") == 0)
+    return source_set_enabled (argc - 1, argv + 1, TRUE);
+  if (strcmp (argv[1], "disable") == 0)
+    return source_set_enabled (argc - 1, argv + 1, FALSE);
 
   return kiosctl_usage ("unknown source command “%s”; %s", argv[1], SOURCE_USAGE);
 }

@@ -7,10 +7,9 @@
 
 #include "kios-library-sync-page.h"
 
-#include "kios-kobo-library.h"
 #include "kios-redact.h"
 #include "kios-source-dialog.h"
-#include "kios-sync-source.h"
+#include "kios-source-messages.h"
 
 #include <glib/gi18n.h>
 
@@ -18,10 +17,10 @@ struct _KiosLibrarySyncPage
 {
   AdwPreferencesPage parent_instance;
 
-  KiosLibraryStore *store;
-  GCancellable     *cancellable;
-  GPtrArray        *sources; /* KiosSourceRecord* */
-  gboolean          loading;
+  KiosSourceManager *manager; /* NULL without a library */
+  GCancellable      *cancellable;
+  GPtrArray         *sources; /* KiosSourceRecord* */
+  gboolean           loading;
 
   AdwPreferencesGroup *group;
   GPtrArray           *rows; /* the rows now in the group */
@@ -29,6 +28,11 @@ struct _KiosLibrarySyncPage
 };
 
 G_DEFINE_FINAL_TYPE (KiosLibrarySyncPage, kios_library_sync_page, ADW_TYPE_PREFERENCES_PAGE)
+
+static void show_error (KiosLibrarySyncPage *self,
+                        const char          *heading,
+                        const char          *kind,
+                        const GError        *error);
 
 static GtkWindow *
 parent_window (KiosLibrarySyncPage *self)
@@ -39,21 +43,15 @@ parent_window (KiosLibrarySyncPage *self)
 }
 
 static void
-saved_cb (KiosLibrarySyncPage *self)
-{
-  kios_library_sync_page_reload (self);
-}
-
-static void
 open_dialog (KiosLibrarySyncPage    *self,
              const KiosSourceRecord *source)
 {
   KiosSourceDialog *dialog;
 
-  if (self->store == NULL)
+  if (self->manager == NULL)
     return;
-  dialog = kios_source_dialog_new (parent_window (self), self->store, source);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (saved_cb), self, G_CONNECT_SWAPPED);
+  /* The manager says "changed" once it saved: the list follows. */
+  dialog = kios_source_dialog_new_for_manager (parent_window (self), self->manager, source);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -70,47 +68,6 @@ edit_clicked_cb (GtkButton           *button,
   open_dialog (self, g_object_get_data (G_OBJECT (button), "source"));
 }
 
-typedef struct
-{
-  KiosLibraryStore *store;
-  char             *name;
-} Removal;
-
-static void
-removal_free (Removal *removal)
-{
-  g_clear_object (&removal->store);
-  g_free (removal->name);
-  g_free (removal);
-}
-
-static void
-remove_worker (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Removal    *removal = task_data;
-  const char *name = removal->name;
-  GError     *error = NULL;
-
-  /* The store row goes first: a source without secrets is harmless, secrets
-   * without a source would be forgotten in the keyring. A Kobo shelf's
-   * catalog is found through the source, so it goes before the source. */
-  kios_kobo_catalog_clear (removal->store, name);
-  if (!kios_library_store_remove_source (removal->store, name, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (!kios_sync_source_clear_secrets (name, cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
 static void
 remove_cb (GObject      *source_object,
            GAsyncResult *result,
@@ -119,18 +76,11 @@ remove_cb (GObject      *source_object,
   g_autoptr (GError)   error = NULL;
   KiosLibrarySyncPage *self;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (kios_source_manager_remove_finish (KIOS_SOURCE_MANAGER (source_object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-
-  self = KIOS_LIBRARY_SYNC_PAGE (source_object);
-  if (error != NULL)
-    {
-      g_autofree char *shown = kios_redact_text (error->message);
-      GtkWidget       *dialog = adw_message_dialog_new (parent_window (self), _ ("Could Not Remove the Source"), shown);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _ ("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+  self = KIOS_LIBRARY_SYNC_PAGE (user_data);
+  show_error (self, _ ("Could Not Remove the Source"), NULL, error);
   kios_library_sync_page_reload (self);
 }
 
@@ -139,19 +89,10 @@ remove_response_cb (AdwMessageDialog    *dialog,
                     const char          *response,
                     KiosLibrarySyncPage *self)
 {
-  g_autoptr (GTask) task = NULL;
-  Removal          *removal;
-
-  if (g_strcmp0 (response, "remove") != 0 || self->store == NULL)
+  if (g_strcmp0 (response, "remove") != 0 || self->manager == NULL)
     return;
-
-  removal = g_new0 (Removal, 1);
-  removal->store = g_object_ref (self->store);
-  removal->name = g_strdup (g_object_get_data (G_OBJECT (dialog), "name"));
-  task = g_task_new (self, self->cancellable, remove_cb, NULL);
-  g_task_set_source_tag (task, remove_response_cb);
-  g_task_set_task_data (task, removal, (GDestroyNotify) removal_free);
-  g_task_run_in_thread (task, remove_worker);
+  kios_source_manager_remove_async (self->manager, g_object_get_data (G_OBJECT (dialog), "name"), self->cancellable,
+                                    remove_cb, self);
 }
 
 static void
@@ -176,6 +117,49 @@ remove_clicked_cb (GtkButton           *button,
   g_object_set_data_full (G_OBJECT (dialog), "name", g_strdup (source->name), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_error (KiosLibrarySyncPage *self,
+            const char          *heading,
+            const char          *kind,
+            const GError        *error)
+{
+  g_autofree char *sentence = kios_source_error_describe (kind, NULL, error);
+  GtkWidget       *dialog = adw_message_dialog_new (parent_window (self), heading, sentence);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _ ("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+enabled_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GError)   error = NULL;
+  KiosLibrarySyncPage *self;
+
+  if (kios_source_manager_set_enabled_finish (KIOS_SOURCE_MANAGER (source_object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_LIBRARY_SYNC_PAGE (user_data);
+  show_error (self, _ ("Could Not Change the Source"), NULL, error);
+  /* Back to what is stored. */
+  kios_library_sync_page_reload (self);
+}
+
+static gboolean
+switch_state_set_cb (GtkSwitch           *toggle,
+                     gboolean             state,
+                     KiosLibrarySyncPage *self)
+{
+  const KiosSourceRecord *source = g_object_get_data (G_OBJECT (toggle), "source");
+
+  if (self->manager == NULL || source == NULL)
+    return TRUE;
+  kios_source_manager_set_enabled_async (self->manager, source->name, state, self->cancellable, enabled_cb, self);
+  return FALSE;
 }
 
 static GtkWidget *
@@ -215,7 +199,17 @@ rebuild (KiosLibrarySyncPage *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("network-server-symbolic"));
       g_autofree char *remove_name = g_strconcat ("remove-", source->name, NULL);
+      g_autofree char *switch_name = g_strconcat ("enable-", source->name, NULL);
+      GtkWidget       *toggle = gtk_switch_new ();
 
+      /* Sync on or off; browsing and the account stay either way. */
+      gtk_switch_set_active (GTK_SWITCH (toggle), kios_source_record_get_enabled (source));
+      gtk_widget_set_name (toggle, switch_name);
+      gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (toggle, _ ("Sync reading positions through this source"));
+      g_object_set_data (G_OBJECT (toggle), "source", source);
+      g_signal_connect_object (toggle, "state-set", G_CALLBACK (switch_state_set_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
       gtk_widget_set_name (remove, remove_name);
       g_object_set_data (G_OBJECT (edit), "source", source);
       g_object_set_data (G_OBJECT (remove), "source", source);
@@ -231,55 +225,34 @@ rebuild (KiosLibrarySyncPage *self)
 }
 
 static void
-list_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  KiosLibraryStore *store = task_data;
-  GError           *error = NULL;
-  GPtrArray        *all = kios_library_store_list_sources (store, &error);
-  GPtrArray        *shown;
-
-  if (all == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  shown = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_source_record_free);
-  for (guint i = 0; i < all->len; i++)
-    {
-      KiosSourceRecord *record = g_ptr_array_index (all, i);
-
-      if (g_strcmp0 (record->kind, "opds") == 0 || g_strcmp0 (record->kind, "kobo") == 0)
-        g_ptr_array_add (shown, kios_source_record_copy (record));
-    }
-  g_ptr_array_unref (all);
-  g_task_return_pointer (task, shown, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
 list_cb (GObject      *source_object,
          GAsyncResult *result,
          gpointer      user_data)
 {
   g_autoptr (GError)    error = NULL;
-  g_autoptr (GPtrArray) sources = NULL;
+  g_autoptr (GPtrArray) all = NULL;
   KiosLibrarySyncPage  *self;
 
-  sources = g_task_propagate_pointer (G_TASK (result), &error);
+  all = kios_source_manager_list_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = KIOS_LIBRARY_SYNC_PAGE (source_object);
+  self = KIOS_LIBRARY_SYNC_PAGE (user_data);
   self->loading = FALSE;
-  if (sources == NULL)
+  if (all == NULL)
     {
       g_warning ("Could not read the library sources: %s", error->message);
       return;
     }
-  g_ptr_array_unref (self->sources);
-  self->sources = g_steal_pointer (&sources);
+  /* The KOReader sync account has its own page. */
+  g_ptr_array_set_size (self->sources, 0);
+  for (guint i = 0; i < all->len; i++)
+    {
+      KiosSourceRecord *record = g_ptr_array_index (all, i);
+
+      if (g_strcmp0 (record->kind, "opds") == 0 || g_strcmp0 (record->kind, "kobo") == 0)
+        g_ptr_array_add (self->sources, kios_source_record_copy (record));
+    }
   rebuild (self);
 }
 
@@ -290,7 +263,9 @@ kios_library_sync_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->store);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_clear_object (&self->manager);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->sources, g_ptr_array_unref);
 
@@ -313,14 +288,17 @@ kios_library_sync_page_init (KiosLibrarySyncPage *self)
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_source_record_free);
   self->rows = g_ptr_array_new ();
 
-  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _ ("Library Sync"));
+  /* The seed documentation's menu name. */
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _ ("Library sync"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "folder-remote-symbolic");
   gtk_widget_set_name (GTK_WIDGET (self), "library-sync");
 
   self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->group, _ ("Sources"));
   adw_preferences_group_set_description (self->group, _ ("OPDS catalogs and Kobo sync servers to browse and "
-                                                         "download books from. Passwords are kept in the keyring."));
+                                                         "download books from. Switch one off to stop syncing "
+                                                         "reading positions through it. Passwords are kept in the "
+                                                         "keyring."));
   adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "list-add-symbolic");
   adw_button_content_set_label (ADW_BUTTON_CONTENT (content), _ ("_Add Source…"));
   adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (content), TRUE);
@@ -340,13 +318,27 @@ kios_library_sync_page_init (KiosLibrarySyncPage *self)
 KiosLibrarySyncPage *
 kios_library_sync_page_new (KiosLibraryStore *store)
 {
-  KiosLibrarySyncPage *self = g_object_new (KIOS_TYPE_LIBRARY_SYNC_PAGE, NULL);
+  g_autoptr (KiosSourceManager) manager = NULL;
 
-  g_return_val_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store), self);
+  g_return_val_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store), NULL);
 
   if (store != NULL)
+    manager = kios_source_manager_new (store);
+  return kios_library_sync_page_new_for_manager (manager);
+}
+
+KiosLibrarySyncPage *
+kios_library_sync_page_new_for_manager (KiosSourceManager *manager)
+{
+  KiosLibrarySyncPage *self;
+
+  g_return_val_if_fail (manager == NULL || KIOS_IS_SOURCE_MANAGER (manager), NULL);
+
+  self = g_object_new (KIOS_TYPE_LIBRARY_SYNC_PAGE, NULL);
+  if (manager != NULL)
     {
-      self->store = g_object_ref (store);
+      self->manager = g_object_ref (manager);
+      g_signal_connect_swapped (manager, "changed", G_CALLBACK (kios_library_sync_page_reload), self);
       kios_library_sync_page_reload (self);
     }
   return self;
@@ -355,17 +347,12 @@ kios_library_sync_page_new (KiosLibraryStore *store)
 void
 kios_library_sync_page_reload (KiosLibrarySyncPage *self)
 {
-  g_autoptr (GTask) task = NULL;
-
   g_return_if_fail (KIOS_IS_LIBRARY_SYNC_PAGE (self));
 
-  if (self->store == NULL)
+  if (self->manager == NULL)
     return;
   self->loading = TRUE;
-  task = g_task_new (self, self->cancellable, list_cb, NULL);
-  g_task_set_source_tag (task, kios_library_sync_page_reload);
-  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
-  g_task_run_in_thread (task, list_worker);
+  kios_source_manager_list_async (self->manager, self->cancellable, list_cb, self);
 }
 
 gboolean

@@ -10,6 +10,7 @@
 #include "kios-application.h"
 #include "kios-library-sync-page.h"
 #include "kios-sync-preferences-page.h"
+#include "kios-sync-status-button.h"
 #include "kios-window.h"
 
 struct _KiosPreferencesWindow
@@ -113,23 +114,50 @@ kios_preferences_window_init (KiosPreferencesWindow *self)
                                 (gpointer) pdf_fit_values, NULL);
 }
 
+static void
+sources_changed_cb (void)
+{
+  kios_sync_status_button_reload_all ();
+}
+
 KiosPreferencesWindow *
 kios_preferences_window_new (GtkWindow *parent)
+{
+  KiosLibraryStore             *store = KIOS_IS_WINDOW (parent) ? kios_window_get_store (KIOS_WINDOW (parent)) : NULL;
+  g_autoptr (KiosSourceManager) manager = NULL;
+  KiosPreferencesWindow        *self;
+
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+
+  if (store == NULL)
+    return kios_preferences_window_new_with_manager (parent, NULL);
+  /* Until the application hands its own manager in, the sync status follows
+   * the changes made here. */
+  manager = kios_source_manager_new (store);
+  self = kios_preferences_window_new_with_manager (parent, manager);
+  g_signal_connect_object (manager, "changed", G_CALLBACK (sources_changed_cb), self, 0);
+  return self;
+}
+
+KiosPreferencesWindow *
+kios_preferences_window_new_with_manager (GtkWindow         *parent,
+                                          KiosSourceManager *manager)
 {
   KiosPreferencesWindow *self;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (manager == NULL || KIOS_IS_SOURCE_MANAGER (manager), NULL);
 
   self = g_object_new (KIOS_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
-  /* Settings → Progress sync: the KOReader sync account. */
-  if (KIOS_IS_WINDOW (parent) && kios_window_get_store (KIOS_WINDOW (parent)) != NULL)
+  /* Settings → Progress sync: the KOReader sync account; Library sync: the
+   * catalogs and Kobo servers. Both change sources through the manager. */
+  if (manager != NULL)
     adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                                ADW_PREFERENCES_PAGE (kios_sync_preferences_page_new (kios_window_get_store (KIOS_WINDOW (parent)))));
-  /* Settings → Library sync lists the sources of the parent window's library. */
+                                ADW_PREFERENCES_PAGE (kios_sync_preferences_page_new_for_manager (manager)));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                              ADW_PREFERENCES_PAGE (kios_library_sync_page_new (KIOS_IS_WINDOW (parent) ? kios_window_get_store (KIOS_WINDOW (parent)) : NULL)));
+                              ADW_PREFERENCES_PAGE (kios_library_sync_page_new_for_manager (manager)));
   return self;
 }

@@ -5,18 +5,25 @@
 
 #include <adwaita.h>
 
+#include "kios-source-manager.h"
+
 G_BEGIN_DECLS
 
 /*
  * KiosPreferencesWindow: the Settings window. Its "Reading" page is bound to
- * GSettings; the sync pages are added with adw_preferences_window_add().
+ * GSettings; the sync pages are added with adw_preferences_window_add() and
+ * change sources through a KiosSourceManager: the application's, given to
+ * _new_with_manager, or (_new) one over the parent KiosWindow's library.
  */
 
 #define KIOS_TYPE_PREFERENCES_WINDOW (kios_preferences_window_get_type ())
 G_DECLARE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, KIOS, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
 /* clang-format off */
-KiosPreferencesWindow *kios_preferences_window_new (GtkWindow *parent);
+KiosPreferencesWindow *kios_preferences_window_new              (GtkWindow         *parent);
+/* manager NULL: no library, no sync pages to fill. */
+KiosPreferencesWindow *kios_preferences_window_new_with_manager (GtkWindow         *parent,
+                                                                 KiosSourceManager *manager);
 /* clang-format on */
 
 G_END_DECLS

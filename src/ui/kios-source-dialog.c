@@ -8,9 +8,8 @@
 #include "kios-source-dialog.h"
 
 #include "kios-kobo-library.h"
-#include "kios-opds-client.h"
 #include "kios-redact.h"
-#include "kios-sync-source.h"
+#include "kios-source-messages.h"
 
 #include <glib/gi18n.h>
 
@@ -18,11 +17,12 @@ struct _KiosSourceDialog
 {
   AdwWindow parent_instance;
 
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;      /* the one being edited, or NULL */
-  GCancellable     *cancellable; /* the dialog's lifetime */
-  gboolean          busy;
-  char             *message;
+  KiosSourceManager *manager;
+  KiosSourceRecord  *source;         /* the one being edited, or NULL */
+  GCancellable      *cancellable;    /* the dialog's lifetime */
+  GCancellable      *op_cancellable; /* the test or save under way, or NULL */
+  gboolean           busy;
+  char              *message;
 
   GtkWidget    *save_button;
   AdwComboRow  *kind_row;
@@ -32,8 +32,11 @@ struct _KiosSourceDialog
   GtkEditable  *password_row;
   AdwActionRow *test_row;
   GtkWidget    *test_button;
+  GtkWidget    *stop_button;
   GtkWidget    *spinner;
   GtkLabel     *message_label;
+  AdwActionRow *suggest_row;
+  char         *suggested_url; /* a URL the last test found answering */
 
   /* Kobo sync: the sign-in group hides, the consent question may show. */
   AdwPreferencesGroup *signin_group;
@@ -157,6 +160,8 @@ update_buttons (KiosSourceDialog *self)
   get_fields (self, &fields);
   gtk_widget_set_sensitive (self->save_button, !self->busy && *fields.name != '\0' && *fields.url != '\0');
   gtk_widget_set_sensitive (self->test_button, !self->busy && *fields.url != '\0');
+  /* Only a test or a save can be stopped; reading the keyring is quick. */
+  gtk_widget_set_visible (self->stop_button, self->busy && self->op_cancellable != NULL);
   gtk_widget_set_visible (self->spinner, self->busy);
   if (self->busy)
     gtk_spinner_start (GTK_SPINNER (self->spinner));
@@ -215,9 +220,37 @@ hide_consent (KiosSourceDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->consent_group), FALSE);
 }
 
+/* Offered after a test, never applied without the person's click. */
+static void
+show_suggestion (KiosSourceDialog *self,
+                 const char       *url)
+{
+  g_clear_pointer (&self->suggested_url, g_free);
+  if (url != NULL)
+    {
+      g_autofree char *shown = kios_redact_url (url);
+
+      self->suggested_url = g_strdup (url);
+      adw_action_row_set_subtitle (self->suggest_row, shown);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->suggest_row), url != NULL);
+}
+
+static void
+use_suggestion_cb (KiosSourceDialog *self)
+{
+  g_autofree char *url = g_strdup (self->suggested_url);
+
+  if (url == NULL)
+    return;
+  gtk_editable_set_text (self->url_row, url);
+  set_message (self, _ ("URL replaced. Test the connection again, then save."), FALSE);
+}
+
 static void
 url_changed_cb (KiosSourceDialog *self)
 {
+  show_suggestion (self, NULL);
   /* Another URL may be another server: ask again after its Test. */
   if (!self->filling)
     hide_consent (self);
@@ -241,310 +274,228 @@ kind_changed_cb (KiosSourceDialog *self)
   fields_changed_cb (self);
 }
 
-/* ---- work in workers ------------------------------------------------------ */
+/* ---- work, through the source manager ----------------------------------- */
 
+static KiosSourceSpec *
+spec_from_fields (const Fields *fields)
+{
+  KiosSourceSpec *spec = kios_source_spec_new (fields->name, fields->kobo ? "kobo" : "opds", fields->url,
+                                               *fields->username != '\0' ? fields->username : NULL,
+                                               *fields->password != '\0' ? fields->password : NULL);
+
+  kios_redact_register_secret (spec->password);
+  return spec;
+}
+
+/* One test or save: the dialog (a strong reference), what was typed, and
+ * the cancellable that Stop and closing fire. */
 typedef struct
 {
-  KiosLibraryStore *store;
-  KiosSourceRecord *old; /* edit: as stored */
-  KiosSourceRecord *record;
+  KiosSourceDialog *self;
+  GCancellable     *op_cancellable;
   Fields            fields;
-  char             *result;
-  KiosKoboFamily    family; /* Kobo: what the server turned out to be */
-} Job;
+  gboolean          saving; /* a Kobo save tests first */
+} Call;
 
 static void
-job_free (Job *job)
+call_free (Call *call)
 {
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->old, kios_source_record_free);
-  g_clear_pointer (&job->record, kios_source_record_free);
-  fields_clear (&job->fields);
-  g_free (job->result);
-  g_free (job);
+  g_object_unref (call->self);
+  g_object_unref (call->op_cancellable);
+  fields_clear (&call->fields);
+  g_free (call);
 }
 
-static Job *
-job_new (KiosSourceDialog *self)
-{
-  Job *job = g_new0 (Job, 1);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
-  if (self->store != NULL)
-    job->store = g_object_ref (self->store);
-  if (self->source != NULL)
-    job->old = kios_source_record_copy (self->source);
-  get_fields (self, &job->fields);
-  return job;
+static Call *
+start_call (KiosSourceDialog *self,
+            gboolean          saving)
+{
+  Call *call = g_new0 (Call, 1);
+
+  g_clear_object (&self->op_cancellable);
+  self->op_cancellable = g_cancellable_new ();
+  call->self = g_object_ref (self);
+  call->op_cancellable = g_object_ref (self->op_cancellable);
+  call->saving = saving;
+  get_fields (self, &call->fields);
+  self->busy = TRUE;
+  set_message (self, NULL, FALSE);
+  show_suggestion (self, NULL);
+  update_buttons (self);
+  return call;
+}
+
+/* FALSE when the call was stopped or replaced: its answer is dropped. */
+static gboolean
+call_is_current (Call *call)
+{
+  return call->op_cancellable == call->self->op_cancellable && !g_cancellable_is_cancelled (call->op_cancellable);
 }
 
 static void
-test_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+end_call (KiosSourceDialog *self)
 {
-  Job                       *job = task_data;
-  const char                *user = *job->fields.username != '\0' ? job->fields.username : NULL;
-  const char                *password = *job->fields.password != '\0' ? job->fields.password : NULL;
-  g_autoptr (KiosOpdsClient) client = NULL;
-  g_autoptr (KiosOpdsFeed)   feed = NULL;
-  GError                    *error = NULL;
-
-  if (job->fields.kobo)
-    {
-      g_autoptr (KiosKoboClient) kobo = kios_kobo_client_new (job->fields.url, &error);
-
-      /* v1/initialization only: it has no side effect on any server. */
-      if (kobo == NULL || !kios_kobo_client_initialize (kobo, cancellable, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      job->family = kios_kobo_client_get_family (kobo);
-      g_task_return_pointer (task,
-                             g_strdup_printf (_ ("Connected: %s, Kobo sync works"),
-                                              kios_kobo_family_describe (job->family)),
-                             g_free);
-      return;
-    }
-
-  client = kios_opds_client_new (job->fields.url, user, password);
-  feed = kios_opds_client_fetch (client, NULL, cancellable, &error);
-  if (feed == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_task_return_pointer (task,
-                         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Connected: “%s”, %u entry",
-                                                       "Connected: “%s”, %u entries", feed->entries->len),
-                                          feed->title != NULL ? feed->title : job->fields.url, feed->entries->len),
-                         g_free);
+  g_clear_object (&self->op_cancellable);
+  self->busy = FALSE;
+  update_buttons (self);
 }
+
+static void
+show_error (KiosSourceDialog *self,
+            const char       *kind,
+            const GError     *error)
+{
+  g_autofree char *sentence = kios_source_error_describe (kind, gtk_editable_get_text (self->url_row), error);
+
+  set_message (self, sentence, TRUE);
+}
+
+static void save_store (Call *call, const KiosSourceTestResult *kobo);
 
 static void
 test_cb (GObject      *source_object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *text = NULL;
-  KiosSourceDialog  *self;
+  g_autoptr (Call)                 call = user_data;
+  g_autoptr (KiosSourceTestResult) outcome = NULL;
+  g_autoptr (GError)               error = NULL;
+  KiosSourceDialog                *self = call->self;
+  const char                      *kind = call->fields.kobo ? "kobo" : "opds";
 
-  text = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  outcome = kios_source_manager_test_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
+  if (!call_is_current (call))
     return;
-
-  self = KIOS_SOURCE_DIALOG (source_object);
-  self->busy = FALSE;
-  if (text == NULL)
+  if (outcome == NULL || !outcome->ok)
     {
-      g_autofree char *shown = kios_redact_text (error->message);
+      g_autofree char *sentence = outcome != NULL ? kios_source_test_describe (kind, call->fields.url, outcome)
+                                                  : kios_source_error_describe (kind, call->fields.url, error);
 
-      set_message (self, shown, TRUE);
+      end_call (self);
+      set_message (self, sentence, TRUE);
+      show_suggestion (self, outcome != NULL ? outcome->suggested_url : NULL);
+      return;
     }
-  else
+
+  if (call->fields.kobo && call->saving)
     {
-      Job *job = g_task_get_task_data (G_TASK (result));
-
-      set_message (self, text, FALSE);
-      if (job->fields.kobo)
-        show_consent (self, job->family, gtk_check_button_get_active (self->consent_check));
-    }
-  update_buttons (self);
-}
-
-static void
-save_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Job                         *job = task_data;
-  const char                  *user = *job->fields.username != '\0' ? job->fields.username : NULL;
-  const char                  *password = *job->fields.password != '\0' ? job->fields.password : NULL;
-  gboolean                     renamed = job->old != NULL && g_strcmp0 (job->old->name, job->fields.name) != 0;
-  g_autoptr (KiosSourceRecord) taken = NULL;
-  g_autoptr (KiosKoboClient)   kobo = NULL;
-  GError                      *error = NULL;
-
-  if (job->fields.kobo)
-    {
-      /* Recognise the server first: the consent question depends on it. */
-      kobo = kios_kobo_client_new (job->fields.url, &error);
-      if (kobo == NULL || !kios_kobo_client_initialize (kobo, cancellable, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      job->family = kios_kobo_client_get_family (kobo);
-      if (kios_kobo_family_needs_consent (job->family) && !job->fields.consent_shown)
+      if (kios_kobo_family_needs_consent (outcome->kobo_family) && !call->fields.consent_shown)
         {
           /* Nothing saved yet: the dialog asks first. */
-          g_task_return_int (task, 1);
+          end_call (self);
+          show_consent (self, outcome->kobo_family, FALSE);
+          set_message (self, _ ("Read the note about library sync below, choose, then save again."), FALSE);
           return;
         }
-    }
-
-  if (job->old == NULL || renamed)
-    {
-      taken = kios_library_store_get_source (job->store, job->fields.name, NULL);
-      if (taken != NULL)
-        {
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                                   _ ("A source named “%s” already exists."), job->fields.name);
-          return;
-        }
-    }
-
-  job->record = job->old != NULL ? kios_source_record_copy (job->old) : g_new0 (KiosSourceRecord, 1);
-  g_free (job->record->name);
-  job->record->name = g_strdup (job->fields.name);
-  g_free (job->record->kind);
-  job->record->kind = g_strdup (job->fields.kobo ? "kobo" : "opds");
-  g_free (job->record->auth);
-  job->record->auth = g_strdup (user != NULL ? "basic" : "none");
-  if (job->fields.kobo)
-    {
-      g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (job->record->settings_json);
-      char                        *merged;
-
-      /* The consent is recorded only where the family needs it. */
-      settings->family = job->family;
-      g_free (settings->image_template);
-      settings->image_template = g_strdup (kios_kobo_client_get_image_template (kobo));
-      settings->library_sync = kios_kobo_family_needs_consent (job->family) && job->fields.consent;
-      merged = kios_kobo_settings_merge (job->record->settings_json, settings);
-      g_free (job->record->settings_json);
-      job->record->settings_json = merged;
-    }
-
-  /* The keyring first: a source never exists in the store without its secrets. */
-  if (!kios_sync_source_save_secrets (job->record, job->fields.url, user, password, cancellable, &error))
-    {
-      g_task_return_error (task, error);
+      save_store (g_steal_pointer (&call), outcome);
       return;
     }
 
-  if (job->old == NULL ? !kios_library_store_add_source (job->store, job->record, &error)
-                       : !kios_library_store_update_source (job->store, job->record, &error))
-    {
-      if (job->old == NULL || renamed)
-        kios_sync_source_clear_secrets (job->fields.name, NULL, NULL);
-      g_task_return_error (task, error);
-      return;
-    }
+  end_call (self);
+  {
+    g_autofree char *sentence = kios_source_test_describe (kind, call->fields.url, outcome);
 
-  /* Secrets are filed by name: a renamed source leaves none behind. */
-  if (renamed)
-    kios_sync_source_clear_secrets (job->old->name, NULL, NULL);
-  kios_library_store_flush (job->store, 5000);
-  g_task_return_int (task, 0);
+    set_message (self, sentence, FALSE);
+  }
+  if (call->fields.kobo)
+    show_consent (self, outcome->kobo_family, gtk_check_button_get_active (self->consent_check));
 }
 
 static void
-save_cb (GObject      *source_object,
-         GAsyncResult *result,
-         gpointer      user_data)
+saved_cb (GObject      *source_object,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
-  g_autoptr (GError) error = NULL;
-  KiosSourceDialog  *self;
-  Job               *job = g_task_get_task_data (G_TASK (result));
-  gssize             outcome;
+  g_autoptr (Call)             call = user_data;
+  g_autoptr (KiosSourceRecord) record = NULL;
+  g_autoptr (GError)           error = NULL;
+  KiosSourceDialog            *self = call->self;
 
-  outcome = g_task_propagate_int (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (self->source == NULL)
+    record = kios_source_manager_add_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
+  else
+    record = kios_source_manager_update_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
+  if (!call_is_current (call))
     return;
-
-  self = KIOS_SOURCE_DIALOG (source_object);
-  self->busy = FALSE;
-  if (error != NULL)
+  end_call (self);
+  if (record == NULL)
     {
-      g_autofree char *shown = kios_redact_text (error->message);
-
-      set_message (self, shown, TRUE);
-      update_buttons (self);
+      show_error (self, call->fields.kobo ? "kobo" : "opds", error);
       return;
     }
-  if (outcome == 1)
-    {
-      show_consent (self, job->family, FALSE);
-      set_message (self, _ ("Read the note about library sync below, choose, then save again."), FALSE);
-      update_buttons (self);
-      return;
-    }
-
-  g_signal_emit (self, signals[SIGNAL_SAVED], 0, job->record->name);
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0, record->name);
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-typedef struct
-{
-  char *url;
-  char *username;
-  char *password;
-} Loaded;
-
+/* The keyring and the store, in the manager's one transaction. kobo: what
+ * the Kobo server turned out to be (its settings go with the source). */
 static void
-loaded_free (Loaded *loaded)
+save_store (Call                       *call,
+            const KiosSourceTestResult *kobo)
 {
-  g_free (loaded->url);
-  g_free (loaded->username);
-  g_free (loaded->password);
-  g_free (loaded);
-}
+  KiosSourceDialog          *self = call->self;
+  g_autoptr (KiosSourceSpec) spec = spec_from_fields (&call->fields);
 
-static void
-load_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  const KiosSourceRecord *record = task_data;
-  Loaded                 *loaded = g_new0 (Loaded, 1);
-  GError                 *error = NULL;
-
-  if (!kios_sync_source_load (record, &loaded->url, &loaded->username, &loaded->password, cancellable, &error))
+  if (kobo != NULL)
     {
-      loaded_free (loaded);
-      g_task_return_error (task, error);
-      return;
+      g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (self->source != NULL ? self->source->settings_json
+                                                                                             : NULL);
+
+      /* The consent is recorded only where the family needs it. */
+      settings->family = kobo->kobo_family;
+      g_free (settings->image_template);
+      settings->image_template = g_strdup (kobo->kobo_image_template);
+      settings->library_sync = kios_kobo_family_needs_consent (kobo->kobo_family) && call->fields.consent;
+      spec->settings_json = kios_kobo_settings_merge (self->source != NULL ? self->source->settings_json : NULL,
+                                                      settings);
     }
-  g_task_return_pointer (task, loaded, (GDestroyNotify) loaded_free);
+  if (self->source == NULL)
+    kios_source_manager_add_async (self->manager, spec, call->op_cancellable, saved_cb, call);
+  else
+    kios_source_manager_update_async (self->manager, self->source->name, spec, call->op_cancellable, saved_cb, call);
 }
 
 static void
-load_cb (GObject      *source_object,
-         GAsyncResult *result,
-         gpointer      user_data)
+loaded_cb (GObject      *source_object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  g_autoptr (GError) error = NULL;
-  Loaded            *loaded;
-  KiosSourceDialog  *self;
+  g_autoptr (KiosSourceSpec) spec = NULL;
+  g_autoptr (GError)         error = NULL;
+  KiosSourceDialog          *self;
 
-  loaded = g_task_propagate_pointer (G_TASK (result), &error);
+  spec = kios_source_manager_load_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = KIOS_SOURCE_DIALOG (source_object);
+  self = KIOS_SOURCE_DIALOG (user_data);
   self->busy = FALSE;
-  if (loaded == NULL)
+  if (spec == NULL)
     {
-      g_autofree char *shown = kios_redact_text (error->message);
-
-      set_message (self, shown, TRUE);
+      show_error (self, self->source != NULL ? self->source->kind : NULL, error);
       update_buttons (self);
       return;
     }
 
   self->filling = TRUE;
-  gtk_editable_set_text (self->url_row, loaded->url != NULL ? loaded->url : "");
-  gtk_editable_set_text (self->username_row, loaded->username != NULL ? loaded->username : "");
-  gtk_editable_set_text (self->password_row, loaded->password != NULL ? loaded->password : "");
+  gtk_editable_set_text (self->url_row, spec->url != NULL ? spec->url : "");
+  gtk_editable_set_text (self->username_row, spec->username != NULL ? spec->username : "");
+  gtk_editable_set_text (self->password_row, spec->password != NULL ? spec->password : "");
   self->filling = FALSE;
-  loaded_free (loaded);
   update_buttons (self);
+}
+
+static void
+stop_clicked_cb (KiosSourceDialog *self)
+{
+  if (self->op_cancellable == NULL)
+    return;
+  /* Back to idle at once; the worker's late answer is dropped. */
+  g_cancellable_cancel (self->op_cancellable);
+  end_call (self);
+  set_message (self, NULL, FALSE);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -573,7 +524,10 @@ kios_source_dialog_dispose (GObject *object)
   KiosSourceDialog *self = KIOS_SOURCE_DIALOG (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->store);
+  if (self->op_cancellable != NULL)
+    g_cancellable_cancel (self->op_cancellable);
+  g_clear_object (&self->op_cancellable);
+  g_clear_object (&self->manager);
   g_clear_pointer (&self->source, kios_source_record_free);
 
   G_OBJECT_CLASS (kios_source_dialog_parent_class)->dispose (object);
@@ -586,6 +540,7 @@ kios_source_dialog_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->message);
+  g_free (self->suggested_url);
 
   G_OBJECT_CLASS (kios_source_dialog_parent_class)->finalize (object);
 }
@@ -655,6 +610,7 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->kind_row));
   self->name_row = entry_row (group, _ ("Name"), FALSE);
   self->url_row = entry_row (group, _ ("Catalog URL"), FALSE);
+  gtk_widget_set_name (GTK_WIDGET (self->url_row), "url-row");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->url_row),
                                _ ("For example https://books.example.org/opds"));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
@@ -675,11 +631,31 @@ kios_source_dialog_init (KiosSourceDialog *self)
   self->spinner = gtk_spinner_new ();
   gtk_widget_set_visible (self->spinner, FALSE);
   adw_action_row_add_suffix (self->test_row, self->spinner);
+  self->stop_button = gtk_button_new_with_mnemonic (_ ("_Stop"));
+  gtk_widget_set_name (self->stop_button, "stop-button");
+  gtk_widget_set_valign (self->stop_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->stop_button, FALSE);
+  g_signal_connect_swapped (self->stop_button, "clicked", G_CALLBACK (stop_clicked_cb), self);
+  adw_action_row_add_suffix (self->test_row, self->stop_button);
   self->test_button = gtk_button_new_with_mnemonic (_ ("_Test"));
   gtk_widget_set_valign (self->test_button, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (test_clicked_cb), self);
   adw_action_row_add_suffix (self->test_row, self->test_button);
   adw_preferences_group_add (group, GTK_WIDGET (self->test_row));
+  self->suggest_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->suggest_row), _ ("Did you mean this URL?"));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->suggest_row), FALSE);
+  {
+    GtkWidget *use = gtk_button_new_with_mnemonic (_ ("_Use"));
+
+    gtk_widget_set_name (use, "suggest-button");
+    gtk_widget_set_valign (use, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (use, "suggested-action");
+    g_signal_connect_swapped (use, "clicked", G_CALLBACK (use_suggestion_cb), self);
+    adw_action_row_add_suffix (self->suggest_row, use);
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->suggest_row), FALSE);
+  adw_preferences_group_add (group, GTK_WIDGET (self->suggest_row));
   self->message_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->message_label, TRUE);
   gtk_label_set_wrap_mode (self->message_label, PANGO_WRAP_WORD_CHAR);
@@ -722,21 +698,32 @@ kios_source_dialog_new (GtkWindow              *parent,
                         KiosLibraryStore       *store,
                         const KiosSourceRecord *source)
 {
+  g_autoptr (KiosSourceManager) manager = NULL;
+
+  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
+
+  manager = kios_source_manager_new (store);
+  return kios_source_dialog_new_for_manager (parent, manager, source);
+}
+
+KiosSourceDialog *
+kios_source_dialog_new_for_manager (GtkWindow              *parent,
+                                    KiosSourceManager      *manager,
+                                    const KiosSourceRecord *source)
+{
   KiosSourceDialog *self;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-  g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
+  g_return_val_if_fail (KIOS_IS_SOURCE_MANAGER (manager), NULL);
 
   self = g_object_new (KIOS_TYPE_SOURCE_DIALOG,
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
-  self->store = g_object_ref (store);
+  self->manager = g_object_ref (manager);
 
   if (source != NULL)
     {
-      g_autoptr (GTask) task = NULL;
-
       self->source = kios_source_record_copy (source);
       gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Source"));
       gtk_editable_set_text (self->name_row, source->name);
@@ -752,13 +739,10 @@ kios_source_dialog_new (GtkWindow              *parent,
           if (settings->family != KIOS_KOBO_FAMILY_UNKNOWN)
             show_consent (self, settings->family, settings->library_sync);
         }
-      /* The URL and secrets may sit in the keyring: read them in a worker. */
+      /* The URL and secrets may sit in the keyring: the manager reads them in a worker. */
       self->busy = TRUE;
       update_buttons (self);
-      task = g_task_new (self, self->cancellable, load_cb, NULL);
-      g_task_set_source_tag (task, kios_source_dialog_new);
-      g_task_set_task_data (task, kios_source_record_copy (source), (GDestroyNotify) kios_source_record_free);
-      g_task_run_in_thread (task, load_worker);
+      kios_source_manager_load_async (manager, source->name, self->cancellable, loaded_cb, self);
     }
 
   return self;
@@ -810,9 +794,10 @@ kios_source_dialog_get_consent_text (KiosSourceDialog *self)
 void
 kios_source_dialog_test (KiosSourceDialog *self)
 {
-  g_autoptr (GTask) task = NULL;
-  g_auto (Fields)   fields = { 0 };
-  const char       *problem;
+  g_auto (Fields)            fields = { 0 };
+  g_autoptr (KiosSourceSpec) spec = NULL;
+  const char                *problem;
+  Call                      *call;
 
   g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));
 
@@ -826,21 +811,17 @@ kios_source_dialog_test (KiosSourceDialog *self)
       return;
     }
 
-  self->busy = TRUE;
-  set_message (self, NULL, FALSE);
-  update_buttons (self);
-  task = g_task_new (self, self->cancellable, test_cb, NULL);
-  g_task_set_source_tag (task, kios_source_dialog_test);
-  g_task_set_task_data (task, job_new (self), (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, test_worker);
+  call = start_call (self, FALSE);
+  spec = spec_from_fields (&call->fields);
+  kios_source_manager_test_async (self->manager, spec, call->op_cancellable, test_cb, call);
 }
 
 void
 kios_source_dialog_save (KiosSourceDialog *self)
 {
-  g_autoptr (GTask) task = NULL;
-  g_auto (Fields)   fields = { 0 };
-  const char       *problem;
+  g_auto (Fields) fields = { 0 };
+  const char     *problem;
+  Call           *call;
 
   g_return_if_fail (KIOS_IS_SOURCE_DIALOG (self));
 
@@ -854,13 +835,16 @@ kios_source_dialog_save (KiosSourceDialog *self)
       return;
     }
 
-  self->busy = TRUE;
-  set_message (self, NULL, FALSE);
-  update_buttons (self);
-  task = g_task_new (self, self->cancellable, save_cb, NULL);
-  g_task_set_source_tag (task, kios_source_dialog_save);
-  g_task_set_task_data (task, job_new (self), (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, save_worker);
+  call = start_call (self, TRUE);
+  if (call->fields.kobo)
+    {
+      g_autoptr (KiosSourceSpec) spec = spec_from_fields (&call->fields);
+
+      /* Recognise the server first: the consent question depends on it. */
+      kios_source_manager_test_async (self->manager, spec, call->op_cancellable, test_cb, call);
+      return;
+    }
+  save_store (call, NULL);
 }
 
 gboolean

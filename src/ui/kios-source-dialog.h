@@ -6,16 +6,19 @@
 #include <adwaita.h>
 
 #include "kios-library-store.h"
+#include "kios-source-manager.h"
 
 G_BEGIN_DECLS
 
 /*
  * KiosSourceDialog: add or edit a library source. The kind (OPDS catalog or
  * Kobo sync), a display name, the catalog URL and an optional user name and
- * password (both or neither). Test fetches the catalog's first page; Save
- * keeps the secrets in the keyring only (a URL that carries a key, like
- * Kavita's /api/opds/<key>, goes there whole) and the rest in the library.
- * Every step runs in a worker.
+ * password (both or neither). Test fetches the catalog's first page (and
+ * suggests the catalog path when a web page answered), with Stop while it
+ * runs; Save keeps the secrets in the keyring only (a URL that carries a
+ * key, like Kavita's /api/opds/<key>, goes there whole) and the rest in the
+ * library. Both go through the KiosSourceManager, in its workers, and say
+ * what happened in words, never in the core's or libcurl's.
  *
  * Kobo sync has one field beyond the name: the personal sync URL (always a
  * keyring secret). Test and Save call v1/initialization only; when the
@@ -31,9 +34,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KiosSourceDialog, kios_source_dialog, KIOS, SOURCE_DIALOG, AdwWindow)
 
 /* clang-format off */
-/* source NULL adds a new one. */
+/* source NULL adds a new one. _new makes a manager of its own over store;
+ * _for_manager shares the app's. */
 KiosSourceDialog *kios_source_dialog_new        (GtkWindow              *parent,
                                                  KiosLibraryStore       *store,
+                                                 const KiosSourceRecord *source);
+KiosSourceDialog *kios_source_dialog_new_for_manager (GtkWindow         *parent,
+                                                 KiosSourceManager      *manager,
                                                  const KiosSourceRecord *source);
 void              kios_source_dialog_set_fields (KiosSourceDialog       *self,
                                                  const char             *name,

@@ -9,9 +9,7 @@
 
 #include "kios-kosync-client.h"
 #include "kios-redact.h"
-#include "kios-sync-error.h"
-#include "kios-sync-source.h"
-#include "kios-sync-status-button.h"
+#include "kios-source-messages.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -20,48 +18,41 @@ struct _KiosSyncPreferencesPage
 {
   AdwPreferencesPage parent_instance;
 
-  KiosLibraryStore *store;
-  GCancellable     *cancellable;
-  AdwEntryRow      *url_row;
-  AdwComboRow      *auth_row;
-  AdwEntryRow      *username_row;
-  AdwEntryRow      *password_row;
-  GtkLabel         *hint_label;
-  GtkLabel         *result_label;
-  GtkWidget        *test_button;
-  GtkWidget        *save_button;
-  GtkWidget        *suggest_button;
-  GtkWidget        *spinner;
-  char             *suggested_url;
-  gint64            source_id; /* the stored account's id, 0 when none */
+  KiosSourceManager *manager;
+  GCancellable      *cancellable;    /* the page's lifetime */
+  GCancellable      *op_cancellable; /* the test or save under way, or NULL */
+  char              *account_name;   /* the stored account's name, NULL when none */
+  char              *suggested_url;
+  gboolean           account_enabled;
+
+  AdwActionRow *enable_row;
+  GtkSwitch    *enable_switch;
+  AdwEntryRow  *url_row;
+  AdwComboRow  *auth_row;
+  AdwEntryRow  *username_row;
+  AdwEntryRow  *password_row;
+  GtkLabel     *hint_label;
+  GtkLabel     *result_label;
+  AdwActionRow *suggest_row;
+  GtkWidget    *test_button;
+  GtkWidget    *cancel_button;
+  GtkWidget    *save_button;
+  GtkWidget    *remove_button;
+  GtkWidget    *suggest_button;
+  GtkWidget    *spinner;
+  guint         setting_switch : 1; /* the switch moved by the page, not the person */
+  guint         saved : 1;          /* the running save has stored the account */
 };
 
 G_DEFINE_FINAL_TYPE (KiosSyncPreferencesPage, kios_sync_preferences_page, ADW_TYPE_PREFERENCES_PAGE)
 
-/* The request a worker gets: copied at call time, never the widgets. */
-typedef struct
-{
-  KiosLibraryStore *store;
-  char             *url;
-  char             *username;
-  char             *password;
-  KiosKosyncAuth    auth;
-  gint64            source_id;
-} Account;
+enum {
+  PROP_0,
+  PROP_MANAGER,
+  N_PROPS
+};
 
-static void
-account_free (Account *account)
-{
-  g_clear_object (&account->store);
-  g_free (account->url);
-  g_free (account->username);
-  if (account->password != NULL)
-    memset (account->password, 0, strlen (account->password));
-  g_free (account->password);
-  g_free (account);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Account, account_free)
+static GParamSpec *properties[N_PROPS];
 
 /* The path of url after host[:port], without a trailing slash. */
 static char *
@@ -135,13 +126,85 @@ set_result (KiosSyncPreferencesPage *self,
 }
 
 static void
-set_busy (KiosSyncPreferencesPage *self,
-          gboolean                 busy)
+show_suggestion (KiosSyncPreferencesPage *self,
+                 const char              *url)
 {
-  gtk_widget_set_sensitive (self->test_button, !busy);
-  gtk_widget_set_sensitive (self->save_button, !busy);
-  gtk_widget_set_visible (self->spinner, busy);
-  g_object_set (self->spinner, "spinning", busy, NULL);
+  g_clear_pointer (&self->suggested_url, g_free);
+  if (url != NULL)
+    {
+      g_autofree char *shown = kios_redact_url (url);
+
+      self->suggested_url = g_strdup (url);
+      adw_action_row_set_subtitle (self->suggest_row, shown);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->suggest_row), url != NULL);
+  gtk_widget_set_visible (self->suggest_button, url != NULL);
+}
+
+/* For the host a sentence names. */
+static const char *
+typed_url (KiosSyncPreferencesPage *self)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+}
+
+static gboolean
+is_busy (KiosSyncPreferencesPage *self)
+{
+  return self->op_cancellable != NULL;
+}
+
+static void
+update_enable_row (KiosSyncPreferencesPage *self)
+{
+  gboolean has_account = self->account_name != NULL;
+
+  self->setting_switch = TRUE;
+  gtk_switch_set_active (self->enable_switch, has_account && self->account_enabled);
+  self->setting_switch = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->enable_row), has_account && !is_busy (self));
+  /* Nothing to forget without an account. */
+  gtk_widget_set_visible (self->remove_button, has_account);
+  gtk_widget_set_sensitive (self->remove_button, !is_busy (self));
+  if (!has_account)
+    adw_action_row_set_subtitle (self->enable_row, _ ("Set up an account below to turn this on"));
+  else if (self->account_enabled)
+    adw_action_row_set_subtitle (self->enable_row,
+                                 _ ("Your position is sent when you close a book or leave Kios"));
+  else
+    adw_action_row_set_subtitle (self->enable_row, _ ("Off. The account below is kept for when you turn it back on"));
+}
+
+/* Busy: a test or a save runs and can be cancelled. */
+static void
+set_busy (KiosSyncPreferencesPage *self,
+          GCancellable            *op_cancellable)
+{
+  g_set_object (&self->op_cancellable, op_cancellable);
+  gtk_widget_set_sensitive (self->test_button, op_cancellable == NULL);
+  gtk_widget_set_sensitive (self->save_button, op_cancellable == NULL);
+  gtk_widget_set_visible (self->cancel_button, op_cancellable != NULL);
+  gtk_widget_set_visible (self->spinner, op_cancellable != NULL);
+  g_object_set (self->spinner, "spinning", op_cancellable != NULL, NULL);
+  update_enable_row (self);
+}
+
+static GCancellable *
+start_operation (KiosSyncPreferencesPage *self)
+{
+  g_autoptr (GCancellable) op_cancellable = g_cancellable_new ();
+
+  /* dispose cancels it with the page. */
+  set_busy (self, op_cancellable);
+  return op_cancellable;
+}
+
+/* TRUE when result belongs to an operation that was cancelled or replaced. */
+static gboolean
+is_stale (KiosSyncPreferencesPage *self,
+          GCancellable            *op_cancellable)
+{
+  return op_cancellable != self->op_cancellable || g_cancellable_is_cancelled (op_cancellable);
 }
 
 static void
@@ -152,139 +215,172 @@ on_url_changed (KiosSyncPreferencesPage *self)
 
   gtk_label_set_text (self->hint_label, hint != NULL ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->hint_label), hint != NULL);
-  gtk_widget_set_visible (self->suggest_button, FALSE);
+  show_suggestion (self, NULL);
 }
 
-static Account *
-account_from_fields (KiosSyncPreferencesPage *self)
+static KiosSourceSpec *
+spec_from_fields (KiosSyncPreferencesPage *self)
 {
-  Account         *account = g_new0 (Account, 1);
   g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
   g_autofree char *username = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->username_row))));
+  KiosSourceSpec  *spec;
 
-  account->store = g_object_ref (self->store);
-  account->url = g_steal_pointer (&url);
-  account->username = g_steal_pointer (&username);
-  account->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
-  account->auth = adw_combo_row_get_selected (self->auth_row) == 1 ? KIOS_KOSYNC_AUTH_BASIC
-                                                                   : KIOS_KOSYNC_AUTH_HEADERS;
-  account->source_id = self->source_id;
+  spec = kios_source_spec_new (self->account_name != NULL ? self->account_name : KIOS_SYNC_ACCOUNT_NAME, "kosync",
+                               url, username, gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+  spec->auth = g_strdup (kios_kosync_auth_to_string (adw_combo_row_get_selected (self->auth_row) == 1
+                                                         ? KIOS_KOSYNC_AUTH_BASIC
+                                                         : KIOS_KOSYNC_AUTH_HEADERS));
   /* A secret typed here must never reach a log line. */
-  kios_redact_register_secret (account->password);
-  if (kios_kosync_url_has_key (account->url))
-    kios_redact_register_secret (account->url);
-  return account;
+  kios_redact_register_secret (spec->password);
+  if (kios_kosync_url_has_key (spec->url))
+    kios_redact_register_secret (spec->url);
+  return spec;
 }
 
 /* ---- Test connection ----------------------------------------------------- */
+
+typedef struct
+{
+  KiosSyncPreferencesPage *self; /* a strong reference */
+  GCancellable            *op_cancellable;
+  gboolean                 adding; /* save: a new account, not an edit */
+} Call;
+
+static Call *
+call_new (KiosSyncPreferencesPage *self,
+          GCancellable            *op_cancellable)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->self = g_object_ref (self);
+  call->op_cancellable = g_object_ref (op_cancellable);
+  return call;
+}
+
+static void
+call_free (Call *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->op_cancellable);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
+
+static void
+show_test_result (KiosSyncPreferencesPage    *self,
+                  const KiosSourceTestResult *result,
+                  gboolean                    after_save)
+{
+  g_autofree char *sentence = kios_source_test_describe ("kosync", typed_url (self), result);
+  g_autofree char *text = NULL;
+
+  if (!after_save)
+    text = g_steal_pointer (&sentence);
+  else if (result->ok)
+    /* Translators: %s says that the server accepted the account. */
+    text = g_strdup_printf (_ ("Saved. %s"), sentence);
+  else
+    /* Translators: %s says what is wrong with the server or the account. */
+    text = g_strdup_printf (_ ("Saved, but the connection does not work yet. %s"), sentence);
+  set_result (self, text, !result->ok);
+  /* Offer, never switch silently. */
+  show_suggestion (self, result->ok ? NULL : result->suggested_url);
+}
 
 static void
 test_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  KiosSyncPreferencesPage *self;
-  g_autoptr (GError)       error = NULL;
-  g_autofree char         *suggested = NULL;
-  gboolean                 ok;
+  g_autoptr (Call)                 call = user_data;
+  g_autoptr (KiosSourceTestResult) outcome = NULL;
+  g_autoptr (GError)               error = NULL;
+  KiosSyncPreferencesPage         *self = call->self;
 
-  ok = kios_kosync_client_test_finish (KIOS_KOSYNC_CLIENT (source), result, &suggested, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  outcome = kios_source_manager_test_finish (KIOS_SOURCE_MANAGER (source), result, &error);
+  if (is_stale (self, call->op_cancellable))
     return;
-  self = KIOS_SYNC_PREFERENCES_PAGE (user_data);
-  set_busy (self, FALSE);
-
-  if (ok)
+  set_busy (self, NULL);
+  if (outcome == NULL)
     {
-      set_result (self, _ ("Connected: the server accepted this account."), FALSE);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
+
+      set_result (self, sentence, TRUE);
       return;
     }
-
-  {
-    g_autofree char *message = kios_redact_text (error->message);
-
-    set_result (self, message, TRUE);
-  }
-  g_clear_pointer (&self->suggested_url, g_free);
-  if (suggested != NULL)
-    {
-      /* Offer, never switch silently. */
-      self->suggested_url = g_steal_pointer (&suggested);
-      gtk_widget_set_visible (self->suggest_button, TRUE);
-    }
+  show_test_result (self, outcome, FALSE);
 }
 
 static void
 on_test (KiosSyncPreferencesPage *self)
 {
-  g_autoptr (Account)          account = account_from_fields (self);
-  g_autoptr (KiosKosyncClient) client = NULL;
+  g_autoptr (KiosSourceSpec) spec = spec_from_fields (self);
+  GCancellable              *op_cancellable;
 
-  if (account->url[0] == '\0')
+  if (is_busy (self))
+    return;
+  if (*spec->url == '\0')
     {
       set_result (self, _ ("Enter the server URL first."), TRUE);
       return;
     }
-  client = kios_kosync_client_new (account->url, account->auth, account->username, account->password);
-  gtk_widget_set_visible (self->suggest_button, FALSE);
+  show_suggestion (self, NULL);
   set_result (self, NULL, FALSE);
-  set_busy (self, TRUE);
-  kios_kosync_client_test_async (client, self->cancellable, test_cb, self);
+  op_cancellable = start_operation (self);
+  kios_source_manager_test_async (self->manager, spec, op_cancellable, test_cb, call_new (self, op_cancellable));
+}
+
+static void
+on_cancel (KiosSyncPreferencesPage *self)
+{
+  gboolean saved = self->saved;
+
+  if (!is_busy (self))
+    return;
+  /* Back to idle at once; the worker's late answer is dropped. */
+  g_cancellable_cancel (self->op_cancellable);
+  set_busy (self, NULL);
+  set_result (self, saved ? _ ("Saved. The connection was not tested.") : NULL, FALSE);
 }
 
 static void
 on_use_suggestion (KiosSyncPreferencesPage *self)
 {
-  if (self->suggested_url == NULL)
+  g_autofree char *url = g_strdup (self->suggested_url);
+
+  if (url == NULL)
     return;
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), self->suggested_url);
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
   set_result (self, _ ("URL replaced. Test the connection again, then save."), FALSE);
 }
 
 /* ---- Save ---------------------------------------------------------------- */
 
 static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+saved_test_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  Account                     *account = task_data;
-  g_autoptr (KiosSourceRecord) existing = NULL;
-  KiosSourceRecord             record = { 0 };
-  g_autofree char             *auth = g_strdup (kios_kosync_auth_to_string (account->auth));
-  GError                      *error = NULL;
-  gboolean                     ok;
+  g_autoptr (Call)                 call = user_data;
+  g_autoptr (KiosSourceTestResult) outcome = NULL;
+  g_autoptr (GError)               error = NULL;
+  KiosSyncPreferencesPage         *self = call->self;
 
-  record.id = account->source_id;
-  record.name = (char *) KIOS_SYNC_ACCOUNT_NAME;
-  record.kind = (char *) "kosync";
-  record.auth = auth;
-
-  /* Secrets first: without a Secret Service nothing is stored at all. */
-  if (!kios_sync_source_save_secrets (&record, account->url, account->username, account->password,
-                                      cancellable, &error))
+  outcome = kios_source_manager_test_source_finish (KIOS_SOURCE_MANAGER (source), result, &error);
+  if (is_stale (self, call->op_cancellable))
+    return;
+  set_busy (self, NULL);
+  self->saved = FALSE;
+  if (outcome == NULL)
     {
-      g_free (record.url);
-      g_free (record.username);
-      g_task_return_error (task, error);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
+      g_autofree char *text = g_strdup_printf (_ ("Saved, but the connection does not work yet. %s"), sentence);
+
+      set_result (self, text, TRUE);
       return;
     }
-
-  existing = kios_sync_source_find_kosync (account->store, NULL);
-  if (existing != NULL)
-    {
-      record.id = existing->id;
-      ok = kios_library_store_update_source (account->store, &record, &error);
-    }
-  else
-    ok = kios_library_store_add_source (account->store, &record, &error);
-  g_free (record.url);
-  g_free (record.username);
-  if (!ok)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  show_test_result (self, outcome, TRUE);
 }
 
 static void
@@ -292,106 +388,233 @@ save_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  KiosSyncPreferencesPage *self;
-  g_autoptr (GError)       error = NULL;
+  g_autoptr (Call)             call = user_data;
+  g_autoptr (KiosSourceRecord) record = NULL;
+  g_autoptr (GError)           error = NULL;
+  KiosSyncPreferencesPage     *self = call->self;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = KIOS_SYNC_PREFERENCES_PAGE (user_data);
-  set_busy (self, FALSE);
-  if (error != NULL)
+  if (call->adding)
+    record = kios_source_manager_add_finish (KIOS_SOURCE_MANAGER (source), result, &error);
+  else
+    record = kios_source_manager_update_finish (KIOS_SOURCE_MANAGER (source), result, &error);
+  if (record != NULL)
     {
-      g_autofree char *message = kios_redact_text (error->message);
+      g_free (self->account_name);
+      self->account_name = g_strdup (record->name);
+      self->account_enabled = kios_source_record_get_enabled (record);
+    }
+  if (is_stale (self, call->op_cancellable))
+    return;
+  if (record == NULL)
+    {
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
-      set_result (self, message, TRUE);
+      set_busy (self, NULL);
+      set_result (self, sentence, TRUE);
       return;
     }
-  set_result (self, _ ("Saved. Your position syncs when you close a book or leave Kios."), FALSE);
-  kios_sync_status_button_reload_all ();
+  /* Saved is not synced: say whether the server takes the account. */
+  self->saved = TRUE;
+  update_enable_row (self);
+  set_result (self, _ ("Saved. Checking the connection…"), FALSE);
+  kios_source_manager_test_source_async (self->manager, record->name, call->op_cancellable, saved_test_cb,
+                                         call_new (self, call->op_cancellable));
 }
 
 static void
 on_save (KiosSyncPreferencesPage *self)
 {
-  g_autoptr (GTask) task = NULL;
-  Account          *account = account_from_fields (self);
+  g_autoptr (KiosSourceSpec) spec = spec_from_fields (self);
+  GCancellable              *op_cancellable;
 
-  if (account->url[0] == '\0')
+  if (is_busy (self))
+    return;
+  if (*spec->url == '\0')
     {
-      account_free (account);
-      set_result (self, _ ("Enter the server URL first."), TRUE);
+      set_result (self, _ ("Enter the server URL to save the account. To stop syncing, switch off Sync Reading "
+                           "Progress; to forget the account, remove it."),
+                  TRUE);
       return;
     }
-  set_busy (self, TRUE);
-  task = g_task_new (NULL, self->cancellable, save_cb, self);
-  g_task_set_source_tag (task, on_save);
-  g_task_set_task_data (task, account, (GDestroyNotify) account_free);
-  g_task_run_in_thread (task, save_thread);
+  show_suggestion (self, NULL);
+  set_result (self, NULL, FALSE);
+  self->saved = FALSE;
+  op_cancellable = start_operation (self);
+  if (self->account_name == NULL)
+    {
+      Call *call = call_new (self, op_cancellable);
+
+      call->adding = TRUE;
+      kios_source_manager_add_async (self->manager, spec, op_cancellable, save_cb, call);
+    }
+  else
+    kios_source_manager_update_async (self->manager, self->account_name, spec, op_cancellable, save_cb,
+                                      call_new (self, op_cancellable));
+}
+
+/* ---- Sync on/off --------------------------------------------------------- */
+
+static void
+enabled_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (KiosSyncPreferencesPage) self = user_data;
+  g_autoptr (GError)                  error = NULL;
+
+  if (kios_source_manager_set_enabled_finish (KIOS_SOURCE_MANAGER (source), result, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  {
+    g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
+
+    /* The switch shows what is stored. */
+    self->account_enabled = !self->account_enabled;
+    update_enable_row (self);
+    set_result (self, sentence, TRUE);
+  }
+}
+
+static void
+on_switch_active (KiosSyncPreferencesPage *self)
+{
+  if (self->setting_switch || self->account_name == NULL)
+    return;
+  self->account_enabled = gtk_switch_get_active (self->enable_switch);
+  update_enable_row (self);
+  kios_source_manager_set_enabled_async (self->manager, self->account_name, self->account_enabled,
+                                         self->cancellable, enabled_cb, g_object_ref (self));
+}
+
+/* ---- Remove -------------------------------------------------------------- */
+
+static void
+fill_fields (KiosSyncPreferencesPage *self,
+             const KiosSourceSpec    *spec)
+{
+  KiosKosyncAuth auth = KIOS_KOSYNC_AUTH_HEADERS;
+
+  if (spec != NULL && spec->auth != NULL && !kios_kosync_auth_from_string (spec->auth, &auth))
+    auth = KIOS_KOSYNC_AUTH_HEADERS;
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), spec != NULL && spec->url != NULL ? spec->url : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->username_row),
+                         spec != NULL && spec->username != NULL ? spec->username : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row),
+                         spec != NULL && spec->password != NULL ? spec->password : "");
+  adw_combo_row_set_selected (self->auth_row, auth == KIOS_KOSYNC_AUTH_BASIC ? 1 : 0);
+}
+
+static void
+removed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (Call)         call = user_data;
+  g_autoptr (GError)       error = NULL;
+  KiosSyncPreferencesPage *self = call->self;
+  gboolean                 ok;
+
+  ok = kios_source_manager_remove_finish (KIOS_SOURCE_MANAGER (source), result, &error);
+  if (ok)
+    g_clear_pointer (&self->account_name, g_free);
+  if (is_stale (self, call->op_cancellable))
+    return;
+  set_busy (self, NULL);
+  if (!ok)
+    {
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
+
+      set_result (self, sentence, TRUE);
+      return;
+    }
+  fill_fields (self, NULL);
+  show_suggestion (self, NULL);
+  update_enable_row (self);
+  set_result (self, _ ("The account was removed. Your reading positions stay in the library."), FALSE);
+}
+
+static void
+remove_response_cb (AdwMessageDialog        *dialog,
+                    const char              *response,
+                    KiosSyncPreferencesPage *self)
+{
+  GCancellable *op_cancellable;
+
+  if (g_strcmp0 (response, "remove") != 0 || self->account_name == NULL || is_busy (self))
+    return;
+  set_result (self, NULL, FALSE);
+  op_cancellable = start_operation (self);
+  kios_source_manager_remove_async (self->manager, self->account_name, op_cancellable, removed_cb,
+                                    call_new (self, op_cancellable));
+}
+
+static void
+on_remove (KiosSyncPreferencesPage *self)
+{
+  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  if (self->account_name == NULL)
+    return;
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _ ("Remove the KOReader Sync Account?"),
+                                   _ ("Kios forgets the server URL, the user name and the password. Reading "
+                                      "positions stay on this computer and on the server."));
+  gtk_widget_set_name (dialog, "remove-account-dialog");
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "remove", _ ("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- Load ---------------------------------------------------------------- */
-
-static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  KiosLibraryStore            *store = task_data;
-  g_autoptr (KiosSourceRecord) record = kios_sync_source_find_kosync (store, NULL);
-  Account                     *account;
-  GError                      *error = NULL;
-
-  if (record == NULL)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-  account = g_new0 (Account, 1);
-  account->source_id = record->id;
-  if (record->auth == NULL || !kios_kosync_auth_from_string (record->auth, &account->auth))
-    account->auth = KIOS_KOSYNC_AUTH_HEADERS;
-  if (!kios_sync_source_load (record, &account->url, &account->username, &account->password,
-                              cancellable, &error))
-    {
-      account_free (account);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, account, (GDestroyNotify) account_free);
-}
 
 static void
 load_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  KiosSyncPreferencesPage *self;
-  g_autoptr (Account)      account = NULL;
-  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosSourceSpec) spec = NULL;
+  g_autoptr (GError)         error = NULL;
+  KiosSyncPreferencesPage   *self;
 
-  account = g_task_propagate_pointer (G_TASK (result), &error);
+  spec = kios_source_manager_load_finish (KIOS_SOURCE_MANAGER (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = KIOS_SYNC_PREFERENCES_PAGE (user_data);
   if (error != NULL)
     {
-      g_autofree char *message = kios_redact_text (error->message);
+      g_autofree char *sentence = kios_source_error_describe ("kosync", typed_url (self), error);
 
-      set_result (self, message, TRUE);
+      set_result (self, sentence, TRUE);
       return;
     }
-  if (account == NULL)
+  if (spec == NULL)
     return;
-  self->source_id = account->source_id;
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), account->url != NULL ? account->url : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->username_row), account->username != NULL ? account->username : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), account->password != NULL ? account->password : "");
-  adw_combo_row_set_selected (self->auth_row, account->auth == KIOS_KOSYNC_AUTH_BASIC ? 1 : 0);
+  g_free (self->account_name);
+  self->account_name = g_strdup (spec->name);
+  self->account_enabled = !spec->disabled;
+  fill_fields (self, spec);
+  update_enable_row (self);
 }
 
 /* ---- GObject ------------------------------------------------------------- */
+
+static void
+kios_sync_preferences_page_constructed (GObject *object)
+{
+  KiosSyncPreferencesPage *self = KIOS_SYNC_PREFERENCES_PAGE (object);
+
+  G_OBJECT_CLASS (kios_sync_preferences_page_parent_class)->constructed (object);
+
+  g_return_if_fail (KIOS_IS_SOURCE_MANAGER (self->manager));
+  /* The store and the keyring block: the manager reads the account in a worker. */
+  kios_source_manager_load_async (self->manager, NULL, self->cancellable, load_cb, self);
+}
 
 static void
 kios_sync_preferences_page_dispose (GObject *object)
@@ -399,8 +622,10 @@ kios_sync_preferences_page_dispose (GObject *object)
   KiosSyncPreferencesPage *self = KIOS_SYNC_PREFERENCES_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->store);
+  if (self->op_cancellable != NULL)
+    g_cancellable_cancel (self->op_cancellable);
+  g_clear_object (&self->op_cancellable);
+  g_clear_object (&self->manager);
 
   G_OBJECT_CLASS (kios_sync_preferences_page_parent_class)->dispose (object);
 }
@@ -410,9 +635,47 @@ kios_sync_preferences_page_finalize (GObject *object)
 {
   KiosSyncPreferencesPage *self = KIOS_SYNC_PREFERENCES_PAGE (object);
 
+  g_clear_object (&self->cancellable);
+  g_free (self->account_name);
   g_free (self->suggested_url);
 
   G_OBJECT_CLASS (kios_sync_preferences_page_parent_class)->finalize (object);
+}
+
+static void
+kios_sync_preferences_page_get_property (GObject    *object,
+                                         guint       prop_id,
+                                         GValue     *value,
+                                         GParamSpec *pspec)
+{
+  KiosSyncPreferencesPage *self = KIOS_SYNC_PREFERENCES_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER:
+      g_value_set_object (value, self->manager);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kios_sync_preferences_page_set_property (GObject      *object,
+                                         guint         prop_id,
+                                         const GValue *value,
+                                         GParamSpec   *pspec)
+{
+  KiosSyncPreferencesPage *self = KIOS_SYNC_PREFERENCES_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MANAGER:
+      self->manager = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -420,8 +683,16 @@ kios_sync_preferences_page_class_init (KiosSyncPreferencesPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = kios_sync_preferences_page_constructed;
   object_class->dispose = kios_sync_preferences_page_dispose;
   object_class->finalize = kios_sync_preferences_page_finalize;
+  object_class->get_property = kios_sync_preferences_page_get_property;
+  object_class->set_property = kios_sync_preferences_page_set_property;
+
+  properties[PROP_MANAGER] = g_param_spec_object ("manager", NULL, NULL, KIOS_TYPE_SOURCE_MANAGER,
+                                                  G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                                      G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static GtkLabel *
@@ -438,10 +709,22 @@ note_label (const char *name)
   return label;
 }
 
+static GtkWidget *
+row_button (const char *mnemonic,
+            const char *name)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (mnemonic);
+
+  gtk_widget_set_name (button, name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  return button;
+}
+
 static void
 kios_sync_preferences_page_init (KiosSyncPreferencesPage *self)
 {
   AdwPreferencesGroup *group;
+  AdwActionRow        *test_row;
   GtkWidget           *box;
   GtkStringList       *methods;
 
@@ -451,18 +734,35 @@ kios_sync_preferences_page_init (KiosSyncPreferencesPage *self)
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "emblem-synchronizing-symbolic");
   adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (self), "progress-sync");
 
+  /* On or off, without forgetting the account. */
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _ ("KOReader Sync"));
+  adw_preferences_group_set_description (group, _ ("Keeps your reading position in step with KOReader and the "
+                                                   "library servers that speak its sync protocol."));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
+  self->enable_row = ADW_ACTION_ROW (adw_action_row_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->enable_row), "enable-row");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->enable_row), _ ("Sync Reading Progress"));
+  self->enable_switch = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->enable_switch), "enable-switch");
+  gtk_widget_set_valign (GTK_WIDGET (self->enable_switch), GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (self->enable_switch, "notify::active", G_CALLBACK (on_switch_active), self);
+  adw_action_row_add_suffix (self->enable_row, GTK_WIDGET (self->enable_switch));
+  adw_action_row_set_activatable_widget (self->enable_row, GTK_WIDGET (self->enable_switch));
+  adw_preferences_group_add (group, GTK_WIDGET (self->enable_row));
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _ ("Account"));
   adw_preferences_group_set_description (group,
                                          _ ("Enter the full sync URL, including the server’s sub-path (for example "
-                                            "https://your-server:8083/kosync). Kios appends only /users/auth and /syncs/progress; "
-                                            "it never guesses a prefix."));
+                                            "https://your-server:8083/kosync). Kios appends only /users/auth and "
+                                            "/syncs/progress; it never guesses a prefix. Passwords, API keys and "
+                                            "URLs that carry a key are kept only in your keyring."));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
 
   self->url_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   gtk_widget_set_name (GTK_WIDGET (self->url_row), "url-row");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->url_row), _ ("Server URL"));
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), "");
   g_signal_connect_swapped (self->url_row, "changed", G_CALLBACK (on_url_changed), self);
   adw_preferences_group_add (group, GTK_WIDGET (self->url_row));
 
@@ -488,56 +788,78 @@ kios_sync_preferences_page_init (KiosSyncPreferencesPage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->hint_label), "dim-label");
   adw_preferences_group_add (group, GTK_WIDGET (self->hint_label));
 
+  /* Test, with Cancel while it runs, and what it found. */
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_description (group,
-                                         _ ("Passwords, API keys and URLs that carry a key are kept only in your keyring (Secret Service)."));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
-
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  test_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (test_row), _ ("Test Connection"));
+  adw_action_row_set_subtitle (test_row, _ ("Signs in with the details above without saving them"));
   self->spinner = gtk_spinner_new ();
   gtk_widget_set_visible (self->spinner, FALSE);
-  gtk_box_append (GTK_BOX (box), self->spinner);
-
-  self->suggest_button = gtk_button_new_with_mnemonic (_ ("_Use Suggested URL"));
-  gtk_widget_set_name (self->suggest_button, "suggest-button");
-  gtk_widget_set_visible (self->suggest_button, FALSE);
-  g_signal_connect_swapped (self->suggest_button, "clicked", G_CALLBACK (on_use_suggestion), self);
-  gtk_box_append (GTK_BOX (box), self->suggest_button);
-
-  self->test_button = gtk_button_new_with_mnemonic (_ ("_Test Connection"));
-  gtk_widget_set_name (self->test_button, "test-button");
+  adw_action_row_add_suffix (test_row, self->spinner);
+  self->cancel_button = row_button (_ ("_Cancel"), "cancel-button");
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel), self);
+  adw_action_row_add_suffix (test_row, self->cancel_button);
+  self->test_button = row_button (_ ("_Test"), "test-button");
   g_signal_connect_swapped (self->test_button, "clicked", G_CALLBACK (on_test), self);
-  gtk_box_append (GTK_BOX (box), self->test_button);
+  adw_action_row_add_suffix (test_row, self->test_button);
+  adw_preferences_group_add (group, GTK_WIDGET (test_row));
 
+  self->suggest_row = ADW_ACTION_ROW (adw_action_row_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->suggest_row), "suggest-row");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->suggest_row), _ ("Did you mean this URL?"));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->suggest_row), FALSE);
+  self->suggest_button = row_button (_ ("_Use"), "suggest-button");
+  gtk_widget_add_css_class (self->suggest_button, "suggested-action");
+  g_signal_connect_swapped (self->suggest_button, "clicked", G_CALLBACK (on_use_suggestion), self);
+  adw_action_row_add_suffix (self->suggest_row, self->suggest_button);
+  adw_preferences_group_add (group, GTK_WIDGET (self->suggest_row));
+  show_suggestion (self, NULL);
+
+  self->result_label = note_label ("result-label");
+  adw_preferences_group_add (group, GTK_WIDGET (self->result_label));
+
+  /* Save, or forget the account (after a confirmation). */
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->remove_button = gtk_button_new_with_mnemonic (_ ("_Remove Account…"));
+  gtk_widget_set_name (self->remove_button, "remove-button");
+  gtk_widget_add_css_class (self->remove_button, "destructive-action");
+  gtk_widget_set_hexpand (self->remove_button, TRUE);
+  gtk_widget_set_halign (self->remove_button, GTK_ALIGN_START);
+  g_signal_connect_swapped (self->remove_button, "clicked", G_CALLBACK (on_remove), self);
+  gtk_box_append (GTK_BOX (box), self->remove_button);
   self->save_button = gtk_button_new_with_mnemonic (_ ("_Save"));
   gtk_widget_set_name (self->save_button, "save-button");
   gtk_widget_add_css_class (self->save_button, "suggested-action");
+  gtk_widget_set_hexpand (self->save_button, TRUE);
+  gtk_widget_set_halign (self->save_button, GTK_ALIGN_END);
   g_signal_connect_swapped (self->save_button, "clicked", G_CALLBACK (on_save), self);
   gtk_box_append (GTK_BOX (box), self->save_button);
   adw_preferences_group_add (group, box);
 
-  self->result_label = note_label ("result-label");
-  adw_preferences_group_add (group, GTK_WIDGET (self->result_label));
+  update_enable_row (self);
 }
 
 GtkWidget *
 kios_sync_preferences_page_new (KiosLibraryStore *store)
 {
-  KiosSyncPreferencesPage *self;
-  g_autoptr (GTask)        task = NULL;
+  g_autoptr (KiosSourceManager) manager = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (store), NULL);
 
-  self = g_object_new (KIOS_TYPE_SYNC_PREFERENCES_PAGE, NULL);
-  self->store = g_object_ref (store);
+  manager = kios_source_manager_new (store);
+  return kios_sync_preferences_page_new_for_manager (manager);
+}
 
-  /* The store and the keyring block: read the account in a worker. */
-  task = g_task_new (NULL, self->cancellable, load_cb, self);
-  g_task_set_source_tag (task, kios_sync_preferences_page_new);
-  g_task_set_task_data (task, g_object_ref (store), g_object_unref);
-  g_task_run_in_thread (task, load_thread);
-  return GTK_WIDGET (self);
+GtkWidget *
+kios_sync_preferences_page_new_for_manager (KiosSourceManager *manager)
+{
+  g_return_val_if_fail (KIOS_IS_SOURCE_MANAGER (manager), NULL);
+
+  return g_object_new (KIOS_TYPE_SYNC_PREFERENCES_PAGE, "manager", manager, NULL);
 }
 
 const char *
@@ -545,4 +867,11 @@ kios_sync_preferences_page_get_result (KiosSyncPreferencesPage *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_PREFERENCES_PAGE (self), NULL);
   return gtk_label_get_text (self->result_label);
+}
+
+gboolean
+kios_sync_preferences_page_is_busy (KiosSyncPreferencesPage *self)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_PREFERENCES_PAGE (self), FALSE);
+  return is_busy (self);
 }

@@ -12,7 +12,10 @@ G_BEGIN_DECLS
 
 /*
  * How a source's secrets are split between the library store and the Secret
- * Service, shared by the app and kiosctl so both see the same thing:
+ * Service, shared by the app and kiosctl so both see the same thing. Adding,
+ * editing, renaming and removing a source go through KiosSourceManager,
+ * which keeps the store and the keyring consistent; the protocol clients
+ * read their source through _load and _open_kosync here.
  * - the password always goes to the keyring (kind "password");
  * - a URL that carries a credential (Kavita/Stump key in the path, a Kobo
  *   token, userinfo, token query parameters) goes to the keyring whole
