@@ -10,6 +10,7 @@
 #include "kios-error-messages.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
+#include "kios-source-manager.h"
 #include "kios-sync-service.h"
 #include "kios-sync-status-text.h"
 #include "kios-window.h"
@@ -23,9 +24,10 @@ struct _KiosApplication
 {
   AdwApplication parent_instance;
 
-  KiosLibraryStore *store;
-  KiosSyncService  *sync_service; /* over store; NULL without a library */
-  GError           *store_error;  /* why the store could not be opened, shown once */
+  KiosLibraryStore  *store;
+  KiosSyncService   *sync_service;   /* over store; NULL without a library */
+  KiosSourceManager *source_manager; /* over store; NULL without a library */
+  GError            *store_error;    /* why the store could not be opened, shown once */
 };
 
 G_DEFINE_FINAL_TYPE (KiosApplication, kios_application, ADW_TYPE_APPLICATION)
@@ -94,7 +96,8 @@ preferences_activated (GSimpleAction *action,
   GtkApplication        *app = GTK_APPLICATION (user_data);
   KiosPreferencesWindow *window;
 
-  window = kios_preferences_window_new (gtk_application_get_active_window (app));
+  window = kios_preferences_window_new_with_manager (gtk_application_get_active_window (app),
+                                                     KIOS_APPLICATION (app)->source_manager);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -188,6 +191,10 @@ kios_application_startup (GApplication *application)
    * engine, and quitting waits for it. */
   self->sync_service = kios_sync_service_new (self->store);
   g_signal_connect_object (self->sync_service, "store-error", G_CALLBACK (store_error_cb), self, 0);
+  /* Sources change only through the manager; every engine follows. */
+  self->source_manager = kios_source_manager_new (self->store);
+  g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
+                           self->sync_service, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -248,6 +255,7 @@ kios_application_dispose (GObject *object)
 {
   KiosApplication *self = KIOS_APPLICATION (object);
 
+  g_clear_object (&self->source_manager);
   g_clear_object (&self->sync_service);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
@@ -299,4 +307,12 @@ kios_application_get_sync_service (KiosApplication *self)
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
   return self->sync_service;
+}
+
+KiosSourceManager *
+kios_application_get_source_manager (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->source_manager;
 }

@@ -792,7 +792,18 @@ add_source_cb (KiosWindow *self)
 
   if (self->store == NULL)
     return;
-  dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+    /* The application's manager, so every window and the sync service see
+     * the new source; a window without one (tests) makes its own. */
+    if (KIOS_IS_APPLICATION (app) && kios_application_get_source_manager (KIOS_APPLICATION (app)) != NULL)
+      dialog = kios_source_dialog_new_for_manager (GTK_WINDOW (self),
+                                                   kios_application_get_source_manager (KIOS_APPLICATION (app)),
+                                                   NULL);
+    else
+      dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
+  }
   g_signal_connect_object (dialog, "saved", G_CALLBACK (source_saved_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -12,8 +12,10 @@
 #include "kios-library-store.h"
 #include "kios-preferences-window.h"
 #include "kios-reader-view.h"
+#include "kios-source-manager.h"
 #include "kios-start-view.h"
 #include "kios-sync-service.h"
+#include "kios-sync-status-button.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
@@ -452,6 +454,24 @@ test_window_application (void)
     g_assert_true (kios_window_get_sync_engine (KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)))) != first_engine);
   }
 
+  /* No account yet: no sync button. An account added through the
+   * application's source manager (as Settings does) reaches the open
+   * windows: their status button appears, saying it has not synced yet. */
+  {
+    GtkWindow                   *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+    GtkWidget                   *button = kios_test_find_widget (GTK_WIDGET (active), KIOS_TYPE_SYNC_STATUS_BUTTON, NULL);
+    g_autoptr (KiosSourceSpec)   spec = kios_source_spec_new ("KOReader sync", "kosync", "http://127.0.0.1:1/kosync",
+                                                              "alice", "s3cret-passw0rd");
+    g_autoptr (KiosSourceRecord) added = NULL;
+
+    g_assert_nonnull (button);
+    g_assert_false (gtk_widget_get_visible (button));
+    g_assert_true (KIOS_IS_SOURCE_MANAGER (kios_application_get_source_manager (app)));
+    added = kios_source_manager_add (kios_application_get_source_manager (app), spec, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (kios_test_wait_until ((KiosTestCondition) gtk_widget_get_visible, button, 10000));
+  }
+
   /* A library write that failed: one toast in the active window, in words. */
   {
     g_autoptr (GError) write_error = g_error_new_literal (KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED,
@@ -494,7 +514,19 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int              ret;
+
   kios_ui_test_init (&argc, &argv);
+
+  /* The file backend of libsecret: a real keyring file, no D-Bus. */
+  keyring_dir = g_dir_make_tmp ("kios-test-window-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-window", TRUE);
 
   g_test_add_func ("/kios/window/empty-library", test_window_empty_library);
   g_test_add_func ("/kios/window/open-bad-file", test_window_open_bad_file);
@@ -504,5 +536,8 @@ main (int   argc,
   g_test_add_func ("/kios/window/size-persisted", test_window_size_persisted);
   g_test_add_func ("/kios/window/application", test_window_application);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return ret;
 }
