@@ -910,6 +910,11 @@ kios_window_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->store);
 
+  /* The reader view closes its book while the template goes away and
+   * notifies its chapter and page: the header bar is gone by then. */
+  if (self->reader_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->reader_view, self);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), KIOS_TYPE_WINDOW);
 
   G_OBJECT_CLASS (kios_window_parent_class)->dispose (object);

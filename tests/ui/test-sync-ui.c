@@ -8,6 +8,7 @@
 #include "kios-banner.h"
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
+#include "kios-sync-details-dialog.h"
 #include "kios-sync-preferences-page.h"
 #include "kios-sync-service.h"
 #include "kios-sync-source.h"
@@ -443,6 +444,24 @@ window_active (gpointer data)
   return gtk_window_is_active (GTK_WINDOW (data));
 }
 
+static gboolean
+find_details_dialog (gpointer data)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (KIOS_IS_SYNC_DETAILS_DIALOG (l->data))
+      *(KiosSyncDetailsDialog **) data = l->data;
+  g_list_free (toplevels);
+  return *(KiosSyncDetailsDialog **) data != NULL;
+}
+
+static gboolean
+details_loaded (gpointer data)
+{
+  return !kios_sync_details_dialog_is_loading (KIOS_SYNC_DETAILS_DIALOG (data));
+}
+
 static void
 test_banner_stay_then_focus_out (Fixture      *f,
                                  gconstpointer data)
@@ -479,6 +498,28 @@ test_banner_stay_then_focus_out (Fixture      *f,
   g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "emblem-ok-symbolic");
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->window), "status-label"))),
                                    "Synced "));
+
+  /* Sync Details… from the status button: the real log, newest first (the
+   * push, then the pull), and a report without the password. */
+  {
+    GtkPopover            *popover = open_popover (f);
+    KiosSyncDetailsDialog *dialog = NULL;
+    GtkListBox            *history;
+    GtkWidget             *row;
+
+    g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "details-button"), "clicked");
+    g_assert_true (kios_test_wait_until (find_details_dialog, &dialog, 5000));
+    g_assert_true (kios_test_wait_until (details_loaded, dialog, 10000));
+    history = GTK_LIST_BOX (find_named (GTK_WIDGET (dialog), "history-list"));
+    row = GTK_WIDGET (gtk_list_box_get_row_at_index (history, 0));
+    g_assert_nonnull (row);
+    g_test_message ("newest: %s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+    g_assert_true (g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "Sent"));
+    g_assert_nonnull (gtk_list_box_get_row_at_index (history, 1));
+    g_assert_null (strstr (kios_sync_details_dialog_get_report (dialog), PASSWORD));
+    g_assert_nonnull (strstr (kios_sync_details_dialog_get_report (dialog), f->hash));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
 
   /* Back and away again without reading: nothing new to send. */
   gtk_window_destroy (GTK_WINDOW (other));
