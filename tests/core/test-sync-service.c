@@ -7,6 +7,7 @@
 
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
+#include "kios-kosync-backend.h"
 #include "kios-library-store.h"
 #include "kios-paths.h"
 #include "kios-sync-error.h"
@@ -287,6 +288,12 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 1);
   g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
   g_assert_cmpuint (f->n_changed, >, 0);
+  /* A page turn: no traffic, but the status no longer says synced. */
+  kios_sync_engine_set_position (f->engine, local, TRUE);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "pending");
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_BACKGROUND);
+  kios_sync_engine_set_position (f->engine, moved, TRUE);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
 
   status = listed (f, NULL);
   g_assert_cmpstr (state_word (status->state), ==, "synced");
@@ -335,6 +342,54 @@ test_never_then_synced (Fixture      *f,
   g_assert_cmpint (run.status, ==, 2);
   kios_test_kiosctl (&run, NULL, "sync", "log", "/nonexistent/book.epub", NULL);
   g_assert_cmpint (run.status, ==, 1);
+}
+
+/* ---- held for the reader's choice; the pull's remote in the log --------------- */
+
+static void
+test_held_for_choice (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char         *url = start_fake (f);
+  g_autoptr (KiosPosition) local = position_at (f, 2);
+  g_autoptr (KiosPosition) remote = position_at (f, 9);
+  g_autoptr (GPtrArray)    log = NULL;
+  const KiosSyncStatus    *status;
+  const KiosSyncLogEntry  *pull;
+  const char              *hash = kios_document_get_hash (f->document);
+
+  kios_fake_kosync_set_progress (f->fake, hash, remote->xpointer, remote->total_progress, "KOReader",
+                                 "OTHERDEVICE", 0);
+  add_account (f, url, PASSWORD);
+  open_window (f);
+  kios_sync_engine_open_book (f->engine, f->document, local);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_true (kios_sync_engine_get_has_remote (f->engine));
+
+  /* The banner asks: the local position waits for the answer. */
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  status = kios_sync_engine_get_status (f->engine);
+  g_assert_cmpstr (state_word (status->state), ==, "pending");
+  g_assert_cmpint (status->pending_reason, ==, KIOS_SYNC_PENDING_CHOICE);
+  g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 0);
+
+  /* Stay here: it goes at the next background, and then it is synced. */
+  kios_sync_engine_dismiss_remote (f->engine);
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_BACKGROUND);
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (f->fake, "PUT", NULL), ==, 1);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
+  g_assert_cmpint (kios_sync_engine_get_status (f->engine)->pending_reason, ==, KIOS_SYNC_PENDING_NONE);
+
+  /* The pull's entry keeps what the server said. */
+  log = kios_sync_service_list_log (f->service, hash, 0, NULL);
+  g_assert_cmpuint (log->len, ==, 2);
+  pull = log->pdata[1];
+  g_assert_cmpstr (pull->direction, ==, "pull");
+  g_assert_nonnull (pull->remote);
+  g_assert_nonnull (strstr (pull->remote, "OTHERDEVICE"));
 }
 
 /* ---- failures each keep their own state, across a relaunch ---------------- */
@@ -440,6 +495,11 @@ test_failure (Fixture      *f,
   g_assert_nonnull (error_text);
   g_test_message ("kiosctl: %s: %s", word, error_text);
   g_assert_null (strstr (error_text, PASSWORD));
+  /* The shared sentence, not libcurl's or the core's English. */
+  g_assert_null (strstr (error_text, "curl"));
+  g_assert_null (strstr (error_text, "Couldn't"));
+  g_assert_null (strstr (error_text, "GET "));
+  g_assert_null (strstr (error_text, "HTTP 401"));
   g_clear_pointer (&word, g_free);
   word = kiosctl_state (file, NULL);
   g_assert_cmpstr (word, ==, expected);
@@ -512,6 +572,135 @@ test_enable_disable (Fixture      *f,
   kios_sync_service_reload (f->service);
   g_assert_true (wait_idle (f->engine, 10000));
   g_assert_cmpstr (state_word (engine_state (f)), ==, "off");
+}
+
+/* ---- a connection test says what it found, never synced ---------------------- */
+
+static void
+test_connection_test (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (GError)         refused = g_error_new_literal (KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH, "401");
+  g_autoptr (KiosSyncStatus) status = NULL;
+
+  add_account (f, DEAD_URL, PASSWORD);
+  open_window (f);
+  kios_sync_service_record_test (f->service, "kosync", SOURCE, refused, "http://127.0.0.1:1/kosync");
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "refused");
+  status = listed (f, NULL);
+  g_assert_cmpstr (state_word (status->state), ==, "refused");
+  g_clear_pointer (&status, kios_sync_status_free);
+
+  /* A test that passes lifts the failure, but is no sync: never. */
+  kios_sync_service_record_test (f->service, "kosync", SOURCE, NULL, NULL);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "never");
+  status = listed (f, NULL);
+  g_assert_cmpstr (state_word (status->state), ==, "never");
+  g_assert_cmpint (status->synced_at, ==, 0);
+}
+
+/* ---- a book from a source of its own ------------------------------------------ */
+
+static void
+test_book_own_source (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (KiosSourceRecord) kobo = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (KiosSyncStatus)   status = NULL;
+  g_autoptr (GPtrArray)        statuses = NULL;
+  g_autoptr (GError)           error = NULL;
+  const char                  *hash = kios_document_get_hash (f->document);
+
+  add_account (f, DEAD_URL, PASSWORD);
+  kobo->name = g_strdup ("My Kobo");
+  kobo->kind = g_strdup ("kobo");
+  g_assert_true (kios_library_store_add_source (f->store, kobo, &error));
+  kios_library_store_set_book_meta (f->store, hash, "kobo.source", "My Kobo");
+
+  /* Nothing exchanged yet: the Kobo source serves it, never synced. */
+  statuses = kios_sync_service_list_status (f->service, hash, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (statuses->len, ==, 1);
+  status = kios_sync_status_copy (statuses->pdata[0]);
+  g_assert_cmpstr (status->protocol, ==, "kobo");
+  g_assert_cmpstr (status->source, ==, "My Kobo");
+  g_assert_cmpstr (state_word (status->state), ==, "never");
+  g_clear_pointer (&statuses, g_ptr_array_unref);
+  g_clear_pointer (&status, kios_sync_status_free);
+
+  /* Per source: both, each with its own state; off for the one switched off. */
+  g_assert_true (kios_sync_service_set_enabled (f->service, "My Kobo", FALSE, &error));
+  statuses = kios_sync_service_list_status (f->service, NULL, &error);
+  g_assert_cmpuint (statuses->len, ==, 2);
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      KiosSyncStatus *each = statuses->pdata[i];
+
+      g_assert_cmpstr (state_word (each->state), ==, g_strcmp0 (each->source, "My Kobo") == 0 ? "off" : "never");
+    }
+  g_clear_pointer (&statuses, g_ptr_array_unref);
+  statuses = kios_sync_service_list_status (f->service, hash, &error);
+  g_assert_cmpstr (state_word (((KiosSyncStatus *) statuses->pdata[0])->state), ==, "off");
+}
+
+/* The book's own protocol: a second KOReader sync server named "Own". */
+static KiosSyncBackend *
+own_backend (KiosLibraryStore *store,
+             const char       *hash,
+             GCancellable     *cancellable,
+             gpointer          user_data)
+{
+  g_autoptr (KiosKosyncClient) client = kios_kosync_client_new (user_data, KIOS_KOSYNC_AUTH_HEADERS, USER, PASSWORD);
+
+  kios_kosync_client_set_device (client, "Kios test", "0123456789ABCDEF0123456789ABCDEF");
+  return KIOS_SYNC_BACKEND (kios_kosync_backend_new ("Own", client));
+}
+
+/* A book whose own source is switched off sends nothing anywhere (not to
+ * the account either), and syncs through its source once it is back on. */
+static void
+test_book_source_off (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char             *url = start_fake (f);
+  g_autoptr (KiosFakeKosync)   own = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char             *own_url = NULL;
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (KiosPosition)     local = position_at (f, 3);
+  g_autoptr (KiosPosition)     moved = position_at (f, 6);
+  g_autoptr (GError)           error = NULL;
+
+  kios_fake_kosync_add_user (own, USER, PASSWORD);
+  own_url = kios_fake_kosync_get_base_url (own);
+  add_account (f, url, PASSWORD);
+  record->name = g_strdup ("Own");
+  record->kind = g_strdup ("opds");
+  kios_source_record_set_enabled (record, FALSE);
+  g_assert_true (kios_library_store_add_source (f->store, record, &error));
+
+  open_window (f);
+  kios_sync_engine_set_book_backend_func (f->engine, own_backend, own_url);
+  kios_sync_engine_open_book (f->engine, f->document, local);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "off");
+  g_assert_cmpstr (kios_sync_engine_get_status (f->engine)->source, ==, "Own");
+  kios_sync_engine_set_position (f->engine, moved, TRUE);
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (f->fake)), ==, 0);
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (own)), ==, 0);
+
+  /* Back on: the book loads again, pulls and pushes through its own source. */
+  g_assert_true (kios_sync_service_set_enabled (f->service, "Own", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_idle (f->engine, 10000));
+  kios_sync_engine_deactivate (f->engine);
+  g_assert_true (wait_idle (f->engine, 10000));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (own, "PUT", NULL), ==, 1);
+  g_assert_cmpuint (kios_fake_server_get_n_requests (kios_fake_kosync_get_server (f->fake)), ==, 0);
+  g_assert_cmpstr (state_word (engine_state (f)), ==, "synced");
+  g_assert_cmpstr (kios_sync_engine_get_status (f->engine)->source, ==, "Own");
+  quit (f);
 }
 
 /* ---- a store write that fails reaches the service --------------------------- */
@@ -652,10 +841,14 @@ main (int    argc,
 #define ADD(name, func, data) \
   g_test_add ("/kios/sync-service/" name, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("never-then-synced", test_never_then_synced, NULL);
+  ADD ("held-for-choice", test_held_for_choice, NULL);
   ADD ("dead-server", test_failure, GINT_TO_POINTER (CASE_DEAD));
   ADD ("wrong-password", test_failure, GINT_TO_POINTER (CASE_REFUSED));
   ADD ("hanging-server", test_failure, GINT_TO_POINTER (CASE_HANGING));
   ADD ("enable-disable", test_enable_disable, NULL);
+  ADD ("book-own-source", test_book_own_source, NULL);
+  ADD ("connection-test", test_connection_test, NULL);
+  ADD ("book-source-off", test_book_source_off, NULL);
   ADD ("store-error", test_store_error, NULL);
   ADD ("shutdown-pushes-all", test_shutdown_pushes_all, NULL);
 #undef ADD

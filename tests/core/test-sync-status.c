@@ -63,6 +63,7 @@ test_state_for_error (void)
     { "gio refused", G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, KIOS_SYNC_STATUS_OFFLINE, TRUE },
     { "gio host", G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND, KIOS_SYNC_STATUS_OFFLINE, TRUE },
     { "gio failed", G_IO_ERROR, G_IO_ERROR_FAILED, KIOS_SYNC_STATUS_SERVER_ERROR, TRUE },
+    { "store failed", KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED, KIOS_SYNC_STATUS_SERVER_ERROR, FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

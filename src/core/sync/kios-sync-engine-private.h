@@ -10,10 +10,12 @@
 G_BEGIN_DECLS
 
 /*
- * The engine is one class in three files: kios-sync-engine.c (state, status,
- * the account, GObject and public API), kios-sync-engine-push.c (the push
- * queue, serialized per account across engines) and kios-sync-engine-pull.c
- * (loading the open book's sync state, pulling and resolving the remote).
+ * The engine is one class in four files: kios-sync-engine.c (state, the
+ * account, GObject and public API), kios-sync-engine-status.c (the status
+ * property, exchange outcomes, sources switched off),
+ * kios-sync-engine-push.c (the push queue, serialized per account by the
+ * service) and kios-sync-engine-pull.c (loading the open book's sync state,
+ * pulling through the pipeline).
  * This header shares the instance struct and the helpers between them; all
  * of it is for the main thread.
  */
@@ -118,6 +120,12 @@ void             kios_sync_engine_emit_jump        (KiosSyncEngine     *self,
 void             kios_sync_engine_emit_decided     (KiosSyncEngine     *self,
                                                     KiosSyncDecision    decision,
                                                     const char         *reason);
+/* Replaces *field when value differs; TRUE when it changed. */
+gboolean         kios_sync_engine_set_string       (char              **field,
+                                                    const char         *value);
+
+/* kios-sync-engine-status.c: the status property and exchange outcomes */
+void             kios_sync_engine_update_status    (KiosSyncEngine     *self);
 /* The JSON of the remote a pull just returned (for the sync log). */
 void             kios_sync_engine_note_remote      (KiosSyncEngine     *self,
                                                     const char         *remote_json);

@@ -98,7 +98,9 @@ kios_sync_engine_push_current (KiosSyncEngine *self)
    * one yet: a stale position must not overwrite the newer one. */
   if (self->prompting && !self->page_turned)
     return;
-  if (kios_sync_engine_current_backend (self) == NULL)
+  /* No backend, or the book's own source is switched off (its position
+   * must not go to the account instead). */
+  if (kios_sync_engine_current_backend (self) == NULL || self->book_off != NULL)
     return;
   /* Unchanged since the last successful push and nothing queued: nothing to say. */
   if (kios_sync_engine_same_place (self->position, self->last_pushed) &&

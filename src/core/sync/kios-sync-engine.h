@@ -40,6 +40,19 @@ G_BEGIN_DECLS
  *   state to FAILING with the reason and stops automatic traffic (no retry
  *   loop) until the account changes or sync_now; network errors and 5xx
  *   keep the push pending (OFFLINE) and retry on the next activate.
+ * - "status" (KiosSyncStatus) is the truth the status button shows, stored
+ *   and never assumed: the record of the source and the open book as the
+ *   last exchange left it (read from the store when the account or the book
+ *   loads, so it survives a relaunch): NEVER until the server confirmed an
+ *   exchange, SYNCED after one, OFFLINE / REFUSED / WRONG_URL / SERVER_ERROR
+ *   after a failure, PENDING (with pending_reason) while a position waits,
+ *   OFF when sync through the source is switched off (no traffic then).
+ *   Every push and pull is written to the sync log. "state" and "reason"
+ *   are the older, coarser view of the same.
+ * - Engines made by a KiosSyncService (one per window) share its per-account
+ *   push serialization and each other's stored statuses; a push in flight
+ *   holds a reference, so an engine whose window closed lives until its
+ *   push returned (the service's shutdown waits for it).
  *
  * All methods are for the thread that owns the engine (the main thread);
  * nothing blocks it except shutdown, which waits at most its timeout.
@@ -86,7 +99,8 @@ KiosSyncBackend    *kios_sync_engine_get_backend        (KiosSyncEngine     *sel
  * "has-remote", "remote-title" (nullable), "busy". */
 /* The KiosSyncStatus shown for this window ("status", notify::status): the
  * open book's through the source that serves it, else the KOReader sync
- * account's. Never NULL; owned by the engine. */
+ * account's. Never NULL; owned by the engine and replaced (freed) on every
+ * notify::status: copy it to keep it. */
 const KiosSyncStatus *kios_sync_engine_get_status       (KiosSyncEngine     *self);
 KiosSyncState       kios_sync_engine_get_state          (KiosSyncEngine     *self);
 const char         *kios_sync_engine_get_reason         (KiosSyncEngine     *self);

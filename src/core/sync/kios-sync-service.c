@@ -8,6 +8,7 @@
 #include "kios-sync-service.h"
 
 #include "kios-error.h"
+#include "kios-kobo-library.h"
 #include "kios-sync-engine-private.h"
 #include "kios-sync-source.h"
 
@@ -311,6 +312,26 @@ apply_enabled (KiosSyncStatus         *status,
   status->detail = g_strdup ("sync through this source is switched off");
 }
 
+/* The book's own source from what its download stored (book meta), or the
+ * KOReader sync account. Blocking. */
+static KiosSourceRecord *
+serving_source (KiosLibraryStore *store,
+                GPtrArray        *records,
+                const char       *book_hash)
+{
+  g_autofree char  *kobo = kios_library_store_get_book_meta (store, book_hash, KIOS_KOBO_META_SOURCE);
+  g_autofree char  *link = kios_library_store_get_book_meta (store, book_hash, "opds.progression");
+  g_autofree char  *opds = kios_library_store_get_book_meta (store, book_hash, "opds.source");
+  KiosSourceRecord *record;
+
+  if (kobo != NULL && (record = find_record (records, kobo)) != NULL && g_strcmp0 (record->kind, "kobo") == 0)
+    return kios_source_record_copy (record);
+  if (link != NULL && *link != '\0' && opds != NULL && (record = find_record (records, opds)) != NULL &&
+      g_strcmp0 (record->kind, "opds") == 0)
+    return kios_source_record_copy (record);
+  return kios_sync_source_find_kosync (store, NULL);
+}
+
 static GPtrArray *
 list_status (KiosLibraryStore *store,
              const char       *book_hash,
@@ -362,18 +383,19 @@ list_status (KiosLibraryStore *store,
       apply_enabled (status, record);
       g_ptr_array_add (result, status);
     }
-  /* Nothing stored yet: the KOReader sync account serves it unless the book
-   * came from a source of its own (which stores a row on its first
-   * exchange), so say NEVER (or OFF) for the account. */
+  /* Nothing stored yet: NEVER (or OFF) for the source that serves it (PRODUCT.md
+   * "Which protocol serves a book"): the Kobo source it came from, the OPDS
+   * catalog whose progression link it has, else the KOReader sync account. */
   if (result->len == 0)
     {
-      g_autoptr (KiosSourceRecord) kosync = kios_sync_source_find_kosync (store, NULL);
+      g_autoptr (KiosSourceRecord) serving = serving_source (store, records, book_hash);
 
-      if (kosync != NULL)
+      if (serving != NULL)
         {
-          KiosSyncStatus *status = kios_sync_status_new ("kosync", kosync->name, book_hash);
+          KiosSyncStatus *status = kios_sync_status_new (protocol_of_kind (serving->kind), serving->name,
+                                                         book_hash);
 
-          apply_enabled (status, kosync);
+          apply_enabled (status, serving);
           g_ptr_array_add (result, status);
         }
     }
@@ -637,6 +659,46 @@ kios_sync_service_record (KiosSyncService        *self,
     record_status (self, entry->protocol, entry->source, entry->book_hash, error, server);
   if (error == NULL || kios_sync_status_error_is_source_wide (error))
     record_status (self, entry->protocol, entry->source, NULL, error, server);
+}
+
+void
+kios_sync_service_record_test (KiosSyncService *self,
+                               const char      *protocol,
+                               const char      *source,
+                               const GError    *error,
+                               const char      *server)
+{
+  g_autoptr (KiosSyncStatus) status = NULL;
+
+  g_return_if_fail (KIOS_IS_SYNC_SERVICE (self));
+  g_return_if_fail (source != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  status = kios_library_store_get_sync_status (self->store, source, NULL, NULL);
+  if (status == NULL)
+    status = kios_sync_status_new (protocol, source, NULL);
+  if (error != NULL)
+    kios_sync_status_apply (status, error, server);
+  else
+    {
+      if (!kios_sync_status_state_is_failure (status->state) && status->state != KIOS_SYNC_STATUS_NEVER)
+        return; /* nothing to lift */
+      status->state = status->synced_at > 0 ? KIOS_SYNC_STATUS_SYNCED : KIOS_SYNC_STATUS_NEVER;
+      status->time = g_get_real_time () / G_USEC_PER_SEC;
+      status->error_domain = 0;
+      status->error_code = 0;
+      g_clear_pointer (&status->detail, g_free);
+      if (server != NULL)
+        {
+          g_free (status->server);
+          status->server = g_strdup (server);
+        }
+    }
+  kios_library_store_set_sync_status (self->store, status);
+  for (guint i = 0; i < self->engines->len; i++)
+    kios_sync_engine_take_status (self->engines->pdata[i], status);
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, source, NULL);
 }
 
 gboolean

@@ -95,6 +95,16 @@ void              kios_sync_service_record             (KiosSyncService     *sel
                                                         const KiosSyncLogEntry *entry,
                                                         const GError        *error,
                                                         const char          *server);
+/* A connection test of a source (Test connection, kiosctl source test): a
+ * failure sets the source's stored status (offline, refused, wrong-url, …);
+ * a success lifts a stored failure back to SYNCED when the server confirmed
+ * an exchange before, else NEVER (a test is not a sync). Engines adopt it.
+ * Blocking (one store read). */
+void              kios_sync_service_record_test        (KiosSyncService     *self,
+                                                        const char          *protocol,
+                                                        const char          *source,
+                                                        const GError        *error,
+                                                        const char          *server);
 /* App quit: every engine closes its book and pushes what it has, within
  * timeout_ms overall; what is left stays pending in the store. TRUE when
  * everything went out and the store wrote it all. */

@@ -205,8 +205,10 @@ kios_sync_status_error_is_source_wide (const GError *error)
 {
   g_return_val_if_fail (error != NULL, FALSE);
 
+  if (error->domain == KIOS_HTTP_ERROR || error->domain == G_IO_ERROR)
+    return TRUE; /* the server as a whole */
   if (error->domain != KIOS_SYNC_ERROR)
-    return TRUE; /* HTTP, GIO: the server as a whole */
+    return FALSE; /* the book here (document, store): not the server's */
   switch (error->code)
     {
     case KIOS_SYNC_ERROR_NOT_FOUND:
