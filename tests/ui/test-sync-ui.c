@@ -704,6 +704,21 @@ test_preferences_test_and_save (void)
 
 /* A refused login: the status button turns to a warning with the reason,
  * and no banner appears. */
+/* Quit and start again: everything let go of, the library reopened from
+ * its file, a new service and window over it. */
+static void
+relaunch (Fixture *f)
+{
+  close_window (f);
+  g_assert_true (kios_library_store_flush (f->store, 5000));
+  kios_sync_service_shutdown (f->service, 2000);
+  g_clear_object (&f->service);
+  g_clear_object (&f->store);
+  f->store = kios_test_new_store ();
+  f->service = kios_sync_service_new (f->store);
+  open_window (f);
+}
+
 static void
 count_activation (int *count)
 {
@@ -751,6 +766,13 @@ test_status_failing (Fixture      *f,
   shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-failing");
   g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "preferences-button"), "clicked");
   g_assert_cmpint (n_preferences, ==, 1);
+  gtk_popover_popdown (popover);
+
+  /* After a relaunch, before any book: still refused, from the store. */
+  relaunch (f);
+  g_assert_true (kios_test_wait_until (status_is_refused, f, 5000));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "dialog-password-symbolic");
+  g_assert_false (f->ever_synced_icon);
 }
 
 static gboolean
@@ -816,15 +838,7 @@ test_dead_server (Fixture      *f,
   shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-offline");
   gtk_popover_popdown (popover);
 
-  /* Relaunch: everything let go of, the library reopened from its file. */
-  close_window (f);
-  g_assert_true (kios_library_store_flush (f->store, 5000));
-  kios_sync_service_shutdown (f->service, 2000);
-  g_clear_object (&f->service);
-  g_clear_object (&f->store);
-  f->store = kios_test_new_store ();
-  f->service = kios_sync_service_new (f->store);
-  open_window (f);
+  relaunch (f);
   g_assert_true (kios_test_wait_until (status_is_offline, f, 5000));
   g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "network-offline-symbolic");
   g_assert_false (f->ever_synced_icon);
