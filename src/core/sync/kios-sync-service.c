@@ -730,8 +730,10 @@ kios_sync_service_shutdown (KiosSyncService *self,
         {
           KiosSyncEngine *engine = engines->pdata[i];
 
-          if (engine->in_flight != NULL ||
-              (g_hash_table_size (engine->pending) > 0 && !engine->halted && !engine->offline))
+          /* A push that returns kicks the next one at once (this engine's,
+           * or another's on the same account), so in flight is enough;
+           * what cannot go (off, refused, offline) does not hold the quit. */
+          if (engine->in_flight != NULL)
             busy = TRUE;
         }
       if (busy)
