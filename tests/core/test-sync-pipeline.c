@@ -22,6 +22,7 @@
 #include "kios-test-util.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -66,7 +67,11 @@ static const Case cases[] = {
   { "official-dom-2026", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:2:0", "@1chapter:9:0.3", 0, 0, 0.4, "prompt", 9 },
   { "official-doc-fragment-id", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:2:0", "#_doc_fragment_11_ch10", 0, 0, 0.01, "prompt", 11 },
   { "official-behind", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:12:0", "@chapter:3:0.5", 0, 0, 0.1, "ignore-behind", 3 },
-  { "official-same-place", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:9:0.3", "@chapter:9:0.3", 0, 0, 0.4, "none", 9 },
+  { "official-same-place", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:9:0.3", "@local", 0, 0, 0.4, "none", 9 },
+  /* One screen page further at the default layout: both just go there. */
+  { "official-next-page", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:1", "@page:9:2", 0, 0, 0.4, "apply-silently", 9 },
+  { "official-pages-ahead", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:1", "@page:9:4", 0, 0, 0.4, "prompt", 9 },
+  { "official-page-back", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "@page:9:3", "@page:9:1", 0, 0, 0.4, "ignore-behind", 9 },
   { "official-percent-only", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, EPUB, "chapter:2:0", "not an xpointer", 0, 0, 0.5, "prompt", -1 },
   { "official-pdf-page", KIND_KOSYNC, KIOS_FAKE_KOSYNC_OFFICIAL, PDF, "page:3", "12", 0, 0, 0.05, "prompt", 11 },
   { "cwa-xpointer", KIND_KOSYNC, KIOS_FAKE_KOSYNC_CWA, EPUB, "chapter:2:0", "@chapter:20:0.5", 0, 0, 0.5, "prompt", 20 },
@@ -106,7 +111,32 @@ parse_pos (KiosDocument *document,
   return position;
 }
 
-/* "@chapter:I:F" → the book's own xpointer there; "@1…" → the "[1]" form. */
+/* The first position of screen page `page` of the chapter at the default
+ * layout (the pipeline's page box). */
+static KiosPosition *
+page_start (KiosDocument *document,
+            int           chapter,
+            int           page)
+{
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (KiosPage) result = NULL;
+  KiosPageRequest      request;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location.chapter = chapter;
+  request.location.page = page;
+  request.position_only = TRUE;
+  request.box_width = KIOS_SYNC_PIPELINE_BOX_WIDTH;
+  request.box_height = KIOS_SYNC_PIPELINE_BOX_HEIGHT;
+  result = kios_document_render_sync (document, &request, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->location.page, ==, page);
+  return kios_position_copy (result->position);
+}
+
+/* "@chapter:I:F" → the book's own xpointer there; "@1…" → the "[1]" form;
+ * "@page:I:P" → the xpointer of the start of screen page P of chapter I. */
 static char *
 expand_progress (KiosDocument *document,
                  const char   *progress)
@@ -115,9 +145,26 @@ expand_progress (KiosDocument *document,
   g_autoptr (GString)      out = NULL;
   gboolean                 dom_2026 = g_str_has_prefix (progress, "@1");
   char                    *inner;
+  int                      chapter, page;
 
   if (progress[0] != '@')
     return g_strdup (progress);
+  if (g_str_equal (progress, "@local"))
+    {
+      g_auto (KiosctlRun)    run = { 0 };
+      g_autoptr (JsonObject) saved = NULL;
+
+      kios_test_kiosctl (&run, NULL, "position", kios_document_get_path (document), "--json", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      saved = parse_object (run.out);
+      return g_strdup (json_object_get_string_member (saved, "xpointer"));
+    }
+  if (sscanf (progress, "@page:%d:%d", &chapter, &page) == 2)
+    {
+      position = page_start (document, chapter, page);
+      g_assert_nonnull (position->xpointer);
+      return g_strdup (position->xpointer);
+    }
   position = parse_pos (document, progress + (dom_2026 ? 2 : 1));
   g_assert_nonnull (position->xpointer);
   if (!dom_2026)
@@ -212,7 +259,16 @@ typedef struct
 {
   gboolean decided;
   int      decision;
+  int      jumped_to; /* chapter of a silent jump, or -1 */
 } Decided;
+
+static void
+on_jump (KiosSyncEngine     *engine,
+         const KiosPosition *position,
+         Decided            *d)
+{
+  d->jumped_to = position->chapter;
+}
 
 static void
 on_decided (KiosSyncEngine *engine,
@@ -294,7 +350,7 @@ engine_decide (Servers            *s,
   g_autoptr (KiosSyncBackend)  own = NULL;
   g_autoptr (GError)           error = NULL;
   BookBackend                  book = { NULL, kios_document_get_hash (document) };
-  Decided                      d = { FALSE, -1 };
+  Decided                      d = { FALSE, -1, -1 };
   gint64                       end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   int                          chapter = -1;
 
@@ -308,6 +364,7 @@ engine_decide (Servers            *s,
   if (own != NULL)
     kios_sync_engine_set_book_backend_func (engine, book_backend, &book);
   g_signal_connect (engine, "decided", G_CALLBACK (on_decided), &d);
+  g_signal_connect (engine, "jump", G_CALLBACK (on_jump), &d);
 
   kios_sync_engine_open_book (engine, document, local);
   while (!d.decided && g_get_monotonic_time () < end)
@@ -316,6 +373,8 @@ engine_decide (Servers            *s,
   *decision = kios_sync_decision_to_string (d.decision);
   if (kios_sync_engine_get_has_remote (engine))
     chapter = kios_sync_engine_get_remote (engine)->chapter;
+  else
+    chapter = d.jumped_to;
 
   kios_sync_engine_shutdown (engine, 2000);
   while (kios_sync_engine_is_busy (engine) && g_get_monotonic_time () < end)
@@ -463,6 +522,12 @@ test_parity (gconstpointer data)
       expect = at->chapter;
     }
 
+  {
+    g_autofree char *local_pos = expand_progress (document, c->local);
+
+    kiosctl_ok (NULL, "position", path, "--set", local_pos, NULL);
+  }
+
   switch (c->kind)
     {
     case KIND_KOSYNC:
@@ -477,7 +542,6 @@ test_parity (gconstpointer data)
     default:
       g_assert_not_reached ();
     }
-  kiosctl_ok (NULL, "position", path, "--set", c->local, NULL);
 
   /* kiosctl: the real binary, as a user would run it. */
   {
@@ -717,6 +781,66 @@ test_resolve_forms (void)
   g_assert_cmpstr (c->device_id, ==, "K1");
 }
 
+/* "One screen page" is a page of the layout the pipeline is given: two
+ * positions one page apart at the default layout share a page at a small
+ * font, and are pages apart at a large one. In a subprocess: a layout set
+ * on one document reaches documents the process opens later. */
+static void
+layout_option (void)
+{
+  g_autofree char         *path = kios_test_book (EPUB);
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) document = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPosition) local = NULL;
+  g_autoptr (KiosPosition) next = NULL;
+  KiosRemotePosition       remote = { 0 };
+  KiosSyncPipelineOptions  opts;
+  static KiosLayout        small = { 600, 800, 6, 1.0 };
+  static KiosLayout        large = { 600, 800, 40, 1.0 };
+  static const struct
+  {
+    KiosLayout      *layout;
+    KiosSyncDecision decision;
+  } runs[] = {
+    { NULL, KIOS_SYNC_DECISION_APPLY_SILENTLY },
+    { &large, KIOS_SYNC_DECISION_PROMPT },
+    { &small, KIOS_SYNC_DECISION_NONE },
+  };
+
+  g_assert_no_error (error);
+  local = page_start (document, 9, 1);
+  next = page_start (document, 9, 2);
+  remote.progress = next->xpointer;
+  remote.percentage = next->total_progress;
+  remote.device_id = (char *) "OTHER";
+
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autoptr (KiosSyncOutcome) outcome = NULL;
+
+      kios_sync_pipeline_options_init (&opts);
+      opts.layout = runs[i].layout;
+      outcome = kios_sync_pipeline_decide (kios_sync_remote_new_kosync (kios_remote_position_copy (&remote)),
+                                           document, local, &opts);
+      g_test_message ("layout %u: %s (%s)", i, kios_sync_decision_to_string (outcome->decision), outcome->reason);
+      g_assert_cmpstr (kios_sync_decision_to_string (outcome->decision), ==,
+                       kios_sync_decision_to_string (runs[i].decision));
+      g_assert_cmpint (outcome->target->chapter, ==, 9);
+    }
+}
+
+static void
+test_layout_option (void)
+{
+  if (g_test_subprocess ())
+    {
+      layout_option ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 /* What one pull costs at the default layout, where it is most work: near the
  * end of the longest book. Reported, and bounded so that a regression shows. */
 static void
@@ -735,7 +859,12 @@ test_measure (void)
 
   g_assert_no_error (error);
   at = parse_pos (document, "percent:95");
-  local = parse_pos (document, "percent:94.9");
+  {
+    /* The start of the same chapter: both are laid out, pages counted. */
+    g_autofree char *start = g_strdup_printf ("chapter:%d:0", at->chapter);
+
+    local = parse_pos (document, start);
+  }
   /* A book just opened: nothing laid out yet. */
   g_clear_object (&document);
   document = kios_document_open_sync (path, &error);
@@ -776,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/kios/sync-pipeline/normalize/hostile", test_normalize_hostile);
   g_test_add_func ("/kios/sync-pipeline/normalize/kobo-readium", test_normalize_kobo_readium);
   g_test_add_func ("/kios/sync-pipeline/resolve-forms", test_resolve_forms);
+  g_test_add_func ("/kios/sync-pipeline/layout-option", test_layout_option);
   g_test_add_func ("/kios/sync-pipeline/measure", test_measure);
   return g_test_run ();
 }

@@ -27,7 +27,7 @@ typedef enum {
   KIOS_SYNC_DECISION_IGNORE_BEHIND,  /* behind the local position: ignore */
 } KiosSyncDecision;
 
-/* A typical screen page of text, for callers that have no layout (kiosctl). */
+/* A typical screen page of text, when a position cannot be laid out. */
 #define KIOS_SYNC_DEFAULT_PAGE_CHARS 1500
 
 typedef struct

@@ -9,7 +9,6 @@
 
 #include "kios-kobo-backend.h"
 #include "kios-kosync-backend.h"
-#include "kios-paths.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -28,6 +27,7 @@ load_result_free (LoadResult *result)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
+
 /* ---- pulling ------------------------------------------------------------- */
 
 /* The open book's pull has answered (or failed): pushes for it may go. */

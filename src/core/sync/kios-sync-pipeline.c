@@ -236,6 +236,8 @@ kios_sync_pipeline_decide (KiosSyncRemote                *raw,
       kios_sync_pipeline_options_init (&defaults);
       opts = &defaults;
     }
+  if (opts->layout != NULL)
+    kios_document_set_layout (document, opts->layout);
   own_id = opts->own_device_id != NULL ? g_strdup (opts->own_device_id) : kios_paths_device_id ();
   outcome->raw = raw;
   if (raw != NULL)
@@ -301,8 +303,6 @@ kios_sync_pipeline_run (KiosSyncBackend               *backend,
   g_return_val_if_fail (KIOS_IS_DOCUMENT (document), NULL);
   g_return_val_if_fail (book_hash != NULL, NULL);
 
-  if (opts != NULL && opts->layout != NULL)
-    kios_document_set_layout (document, opts->layout);
   format = kios_document_get_format (document);
 
   raw = kios_sync_backend_pull_remote (backend, book_hash, format, cancellable, &local_error);

@@ -21,8 +21,10 @@ G_BEGIN_DECLS
  * and layout.
  */
 
-/* The page box the decision measures "one screen page" in when the caller
- * has no window (kiosctl, an engine before the reader has a size). */
+/* "One screen page" for the decision is a page of the document's layout
+ * (kios_document_set_layout: the reader's in the app; 600 × 800 CSS px at
+ * 18 px until one is set, which is what kiosctl and the parity test use).
+ * The box below sizes a PDF page's fit only. */
 #define KIOS_SYNC_PIPELINE_BOX_WIDTH 600
 #define KIOS_SYNC_PIPELINE_BOX_HEIGHT 800
 
