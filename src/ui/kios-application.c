@@ -10,7 +10,9 @@
 #include "kios-error-messages.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
-#include "kios-sync-status-button.h"
+#include "kios-source-manager.h"
+#include "kios-sync-service.h"
+#include "kios-sync-status-text.h"
 #include "kios-window.h"
 
 #include <glib/gi18n.h>
@@ -22,8 +24,10 @@ struct _KiosApplication
 {
   AdwApplication parent_instance;
 
-  KiosLibraryStore *store;
-  GError           *store_error; /* why the store could not be opened, shown once */
+  KiosLibraryStore  *store;
+  KiosSyncService   *sync_service;   /* over store; NULL without a library */
+  KiosSourceManager *source_manager; /* over store; NULL without a library */
+  GError            *store_error;    /* why the store could not be opened, shown once */
 };
 
 G_DEFINE_FINAL_TYPE (KiosApplication, kios_application, ADW_TYPE_APPLICATION)
@@ -42,6 +46,28 @@ new_window (KiosApplication *self)
     }
 
   return window;
+}
+
+/* A library write failed (a full disk, a read-only file): the reader hears
+ * it once, in the window they are looking at. */
+static void
+store_error_cb (KiosSyncService *service,
+                gpointer         error_pointer,
+                KiosApplication *self)
+{
+  const GError    *error = error_pointer;
+  GtkWindow       *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autofree char *message = NULL;
+  AdwToast        *toast;
+
+  /* The store has logged the detail once already. */
+  if (error == NULL || !KIOS_IS_WINDOW (window))
+    return;
+  message = kios_sync_error_sentence (error);
+  toast = adw_toast_new (message);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 0);
+  kios_window_add_toast (KIOS_WINDOW (window), toast);
 }
 
 static void
@@ -70,7 +96,8 @@ preferences_activated (GSimpleAction *action,
   GtkApplication        *app = GTK_APPLICATION (user_data);
   KiosPreferencesWindow *window;
 
-  window = kios_preferences_window_new (gtk_application_get_active_window (app));
+  window = kios_preferences_window_new_with_manager (gtk_application_get_active_window (app),
+                                                     KIOS_APPLICATION (app)->source_manager);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -157,7 +184,17 @@ kios_application_startup (GApplication *application)
     {
       g_warning ("Could not open the library %s: %s", db_path, error->message);
       self->store_error = error;
+      return;
     }
+
+  /* Sync is one service for the whole app: every window asks it for its
+   * engine, and quitting waits for it. */
+  self->sync_service = kios_sync_service_new (self->store);
+  g_signal_connect_object (self->sync_service, "store-error", G_CALLBACK (store_error_cb), self, 0);
+  /* Sources change only through the manager; every engine follows. */
+  self->source_manager = kios_source_manager_new (self->store);
+  g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
+                           self->sync_service, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -167,7 +204,8 @@ kios_application_shutdown (GApplication *application)
 
   /* Quit waits at most 2 s for the pushes of closed books; what is left
    * stays pending in the store for the next run. */
-  kios_sync_status_button_shutdown_all (2000);
+  if (self->sync_service != NULL && !kios_sync_service_shutdown (self->sync_service, 2000))
+    g_message ("Some reading positions stay pending until the next start");
 
   if (self->store != NULL && !kios_library_store_flush (self->store, STORE_FLUSH_TIMEOUT_MS))
     g_warning ("The library did not finish writing within %d ms", STORE_FLUSH_TIMEOUT_MS);
@@ -217,6 +255,8 @@ kios_application_dispose (GObject *object)
 {
   KiosApplication *self = KIOS_APPLICATION (object);
 
+  g_clear_object (&self->source_manager);
+  g_clear_object (&self->sync_service);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
 
@@ -259,4 +299,20 @@ kios_application_get_store (KiosApplication *self)
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
   return self->store;
+}
+
+KiosSyncService *
+kios_application_get_sync_service (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->sync_service;
+}
+
+KiosSourceManager *
+kios_application_get_source_manager (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->source_manager;
 }

@@ -6,6 +6,8 @@
 #include <adwaita.h>
 
 #include "kios-library-store.h"
+#include "kios-source-manager.h"
+#include "kios-sync-service.h"
 
 G_BEGIN_DECLS
 
@@ -16,9 +18,17 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KiosApplication, kios_application, KIOS, APPLICATION, AdwApplication)
 
 /* clang-format off */
-KiosApplication  *kios_application_new       (void);
+KiosApplication   *kios_application_new                (void);
 /* The library store, opened at startup; NULL when it could not be opened. */
-KiosLibraryStore *kios_application_get_store (KiosApplication *self);
+KiosLibraryStore  *kios_application_get_store          (KiosApplication *self);
+/* The sync service over that store (created with it at startup; NULL
+ * without a library). Windows get their engines from it; it reloads the
+ * accounts whenever the source manager changed a source. */
+KiosSyncService   *kios_application_get_sync_service   (KiosApplication *self);
+/* The one source manager over that store (NULL without a library): the
+ * settings and the window's Add Source change sources through it, and the
+ * sync service reloads whenever it says they changed. */
+KiosSourceManager *kios_application_get_source_manager (KiosApplication *self);
 /* clang-format on */
 
 G_END_DECLS

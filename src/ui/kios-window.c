@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "kios-window.h"
+#include "kios-window-private.h"
 
 #include "kios-book-detail.h"
 #include "kios-book-format.h"
@@ -16,7 +16,7 @@
 #include "kios-library-sidebar.h"
 #include "kios-paths.h"
 #include "kios-source-dialog.h"
-#include "kios-sync-status-button.h"
+#include "kios-sync-details-dialog.h"
 
 #include <glib/gi18n.h>
 
@@ -25,39 +25,6 @@
 #define COVER_BOX_HEIGHT 180.0
 /* Covers are rendered at twice their size so they stay sharp on HiDPI screens. */
 #define COVER_SCALE 2.0
-
-struct _KiosWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  GSettings        *settings;
-  KiosLibraryStore *store;
-  KiosDocument     *document;         /* the open book, or NULL */
-  GCancellable     *cancellable;      /* the window's lifetime */
-  GCancellable     *open_cancellable; /* the open in progress, or NULL */
-
-  /* Template children. */
-  AdwToastOverlay    *toast_overlay;
-  GtkWidget          *library_button;
-  GtkWidget          *contents_button;
-  GtkWidget          *open_button;
-  AdwWindowTitle     *window_title;
-  GtkWidget          *text_menu_button;
-  GtkWidget          *font_size_button;
-  GtkAdjustment      *margin_adjustment;
-  GtkAdjustment      *line_spacing_adjustment;
-  GtkRevealer        *sync_banner_revealer;
-  GtkStack           *stack;
-  KiosStartView      *start_view;
-  KiosReaderView     *reader_view;
-  AdwFlap            *library_flap;
-  GtkWidget          *library_sidebar_button;
-  KiosLibrarySidebar *library_sidebar;
-  GtkStack           *library_stack;
-  KiosLocalBooks     *local_books;
-  KiosCatalogView    *catalog_view;
-  KiosBookDetail     *book_detail;
-};
 
 G_DEFINE_FINAL_TYPE (KiosWindow, kios_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -164,6 +131,7 @@ update_mode (KiosWindow *self)
   gtk_widget_set_visible (self->library_sidebar_button, !reading);
   set_action_enabled (self, "show-library", reading);
   set_action_enabled (self, "toggle-contents", reading);
+  kios_window_sync_update_mode (self);
 
   if (!reading)
     {
@@ -824,7 +792,18 @@ add_source_cb (KiosWindow *self)
 
   if (self->store == NULL)
     return;
-  dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+    /* The application's manager, so every window and the sync service see
+     * the new source; a window without one (tests) makes its own. */
+    if (KIOS_IS_APPLICATION (app) && kios_application_get_source_manager (KIOS_APPLICATION (app)) != NULL)
+      dialog = kios_source_dialog_new_for_manager (GTK_WINDOW (self),
+                                                   kios_application_get_source_manager (KIOS_APPLICATION (app)),
+                                                   NULL);
+    else
+      dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
+  }
   g_signal_connect_object (dialog, "saved", G_CALLBACK (source_saved_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -924,11 +903,17 @@ kios_window_dispose (GObject *object)
   g_action_map_remove_action (G_ACTION_MAP (self), "theme");
 
   g_cancellable_cancel (self->cancellable);
+  kios_window_sync_dispose (self);
   if (self->open_cancellable != NULL)
     g_cancellable_cancel (self->open_cancellable);
   g_clear_object (&self->open_cancellable);
   g_clear_object (&self->document);
   g_clear_object (&self->store);
+
+  /* The reader view closes its book while the template goes away and
+   * notifies its chapter and page: the header bar is gone by then. */
+  if (self->reader_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->reader_view, self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KIOS_TYPE_WINDOW);
 
@@ -960,6 +945,7 @@ kios_window_class_init (KiosWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
@@ -1030,6 +1016,7 @@ kios_window_init (KiosWindow *self)
   g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
 
+  kios_window_sync_init (self);
   update_mode (self);
 }
 
@@ -1045,7 +1032,10 @@ kios_window_new (KiosApplication *application)
                        NULL);
   /* GtkWindow:application is not a construct property: set the store here. */
   if (application != NULL)
-    kios_window_set_store (self, kios_application_get_store (application));
+    {
+      kios_window_set_store (self, kios_application_get_store (application));
+      kios_window_set_sync_service (self, kios_application_get_sync_service (application));
+    }
 
   return self;
 }
@@ -1074,11 +1064,6 @@ kios_window_set_store (KiosWindow       *self,
   kios_local_books_set_store (self->local_books, store);
   kios_catalog_view_set_store (self->catalog_view, store);
   kios_book_detail_set_store (self->book_detail, store);
-  /* Progress sync: the window's sync engine, the Continue / Stay
-   * here banner in the slot under the header bar, the status button. */
-  if (store != NULL)
-    kios_sync_status_button_attach_window (GTK_WINDOW (self), self->reader_view,
-                                           self->sync_banner_revealer, store);
 }
 
 KiosStartView *

@@ -9,6 +9,7 @@
 #include "kios-library-store.h"
 #include "kios-reader-view.h"
 #include "kios-start-view.h"
+#include "kios-sync-service.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +21,13 @@ G_BEGIN_DECLS
  *
  * Actions: win.open, win.close, win.show-library, win.toggle-contents
  * (boolean state), win.fullscreen, win.font-larger, win.font-smaller,
- * win.font-reset, win.theme (string state, the GSettings key).
+ * win.font-reset, win.theme (string state, the GSettings key),
+ * win.sync-details (the open book's Sync Details; enabled while a book is
+ * open and the window has a sync service).
+ *
+ * Sync: the window gets the application's KiosSyncService and asks it for
+ * its own engine; closing the window closes its book (a push), cancels the
+ * rest of the engine's work and lets go of it.
  */
 
 #define KIOS_TYPE_WINDOW (kios_window_get_type ())
@@ -32,9 +39,15 @@ KiosWindow       *kios_window_new                 (KiosApplication  *application
 KiosLibraryStore *kios_window_get_store           (KiosWindow       *self);
 void              kios_window_set_store           (KiosWindow       *self,
                                                    KiosLibraryStore *store);
+/* service NULL: no sync (the status button and banner stay away). */
+void              kios_window_set_sync_service    (KiosWindow       *self,
+                                                   KiosSyncService  *service);
+KiosSyncService  *kios_window_get_sync_service    (KiosWindow       *self);
+/* The engine the service made for this window, or NULL (tests). */
+KiosSyncEngine   *kios_window_get_sync_engine     (KiosWindow       *self);
 KiosStartView    *kios_window_get_start_view      (KiosWindow       *self);
 KiosReaderView   *kios_window_get_reader_view     (KiosWindow       *self);
-/* The empty, hidden slot under the header bar for the sync prompt. */
+/* The slot under the header bar holding the sync prompt (a KiosBanner). */
 GtkRevealer      *kios_window_get_sync_banner     (KiosWindow       *self);
 /* TRUE while a book is open or being opened. */
 gboolean          kios_window_is_reading          (KiosWindow       *self);

@@ -8,35 +8,55 @@
 #include "kios-banner.h"
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
-#include "kios-kosync-backend.h"
+#include "kios-sync-details-dialog.h"
 #include "kios-sync-preferences-page.h"
+#include "kios-sync-service.h"
+#include "kios-sync-source.h"
 #include "kios-sync-status-button.h"
+#include "kios-sync-status-text.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 /*
- * The sync banner, the status button and the window wiring under Xvfb,
- * against a fake kosync server over loopback that holds a position further
- * on than the local one.
+ * The sync banner, the status button and the window wiring under Xvfb, the
+ * way the app runs them: the KOReader sync account saved in a real library
+ * file (its password in a file keyring), one KiosSyncService over it, and
+ * the window's engine made by that service. The servers are fakes over
+ * loopback: one that holds a position further on than the local one, a
+ * slow one, a dead address, one that never answers, one whose PUT fails.
  */
 
 #define BOOK "pride-and-prejudice.epub"
 #define USER "alice"
 #define PASSWORD "s3cret-passw0rd"
 
+typedef enum {
+  MODE_NORMAL = 0,
+  MODE_SLOW,           /* the pull answers after 1.5 s */
+  MODE_WRONG_PASSWORD, /* the account's password is not the server's */
+  MODE_DEAD,           /* nothing listens at the address */
+  MODE_HANG,           /* the server accepts and never answers */
+  MODE_PUT_FAILS,      /* pulls work, every push gets a 500 */
+} Mode;
+
 typedef struct
 {
+  Mode              mode;
   KiosLibraryStore *store;
+  KiosSyncService  *service;
   KiosWindow       *window;
   KiosSyncEngine   *engine;
   KiosFakeKosync   *fake; /* the server, or NULL with `slow` */
   KiosFakeServer   *slow; /* a server that answers a pull late */
   char             *hash;
+  char             *base_url;
   KiosPosition     *remote; /* what the other device pushed */
   int               n_decided;
   int               decision;
+  gboolean          ever_synced_icon; /* the button showed ✓ at some point */
 } Fixture;
 
 /* The other device is in chapter 9; the book opens at its start here. */
@@ -108,48 +128,51 @@ engine_idle (gpointer data)
   return !kios_sync_engine_is_busy (KIOS_SYNC_ENGINE (data));
 }
 
+/* The KOReader sync account as Settings saves it: the password in the
+ * keyring, the rest in the library. */
 static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
+save_account (KiosLibraryStore *store,
+              const char       *url,
+              const char       *password)
 {
-  gboolean                      slow = GPOINTER_TO_INT (data) == 1;
-  gboolean                      wrong_password = GPOINTER_TO_INT (data) == 2;
-  g_autoptr (KiosKosyncClient)  client = NULL;
-  g_autoptr (KiosKosyncBackend) backend = NULL;
-  g_autofree char              *base = NULL;
+  KiosSourceRecord   record = { 0 };
+  g_autoptr (GError) error = NULL;
 
-  prepare_remote (f);
-  if (slow)
-    {
-      f->slow = kios_fake_server_new (slow_handler, f);
-      base = g_strdup (kios_fake_server_get_url (f->slow));
-    }
-  else
-    {
-      f->fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
-      kios_fake_kosync_add_user (f->fake, USER, PASSWORD);
-      kios_fake_kosync_set_progress (f->fake, f->hash, f->remote->xpointer, f->remote->total_progress,
-                                     "KOReader", "OTHERDEVICE", 0);
-      base = kios_fake_kosync_get_base_url (f->fake);
-    }
+  record.name = "KOReader sync";
+  record.kind = "kosync";
+  record.auth = "headers";
+  g_assert_true (kios_sync_source_save_secrets (&record, url, USER, password, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, &record, &error));
+  g_assert_no_error (error);
+  g_free (record.url);
+  g_free (record.username);
+}
 
-  f->store = kios_test_new_store ();
+static void
+icon_cb (KiosSyncEngine *engine,
+         GParamSpec     *pspec,
+         Fixture        *f)
+{
+  const KiosSyncStatus *status = kios_sync_engine_get_status (engine);
+
+  if (status != NULL && status->state == KIOS_SYNC_STATUS_SYNCED)
+    f->ever_synced_icon = TRUE;
+}
+
+/* The window as the app makes it: its engine from the service. */
+static void
+open_window (Fixture *f)
+{
   f->window = kios_window_new (NULL);
   kios_window_set_store (f->window, f->store);
-  /* The window wires itself when it gets its store; this returns its engine. */
-  g_assert_nonnull (g_object_get_data (G_OBJECT (f->window), "kios-sync-engine"));
-  f->engine = g_object_ref (kios_sync_status_button_attach_window (GTK_WINDOW (f->window),
-                                                                   kios_window_get_reader_view (f->window),
-                                                                   kios_window_get_sync_banner (f->window),
-                                                                   f->store));
-  /* No account in this store: let that load finish, then plug the server in. */
-  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 5000));
-  client = kios_kosync_client_new (base, KIOS_KOSYNC_AUTH_HEADERS, USER,
-                                   wrong_password ? "not-the-password" : PASSWORD);
-  kios_kosync_client_set_device (client, "Kios", "THISDEVICE");
-  backend = kios_kosync_backend_new ("KOReader sync", client);
-  kios_sync_engine_set_backend (f->engine, KIOS_SYNC_BACKEND (backend));
+  kios_window_set_sync_service (f->window, f->service);
+  f->engine = g_object_ref (kios_window_get_sync_engine (f->window));
+  g_assert_nonnull (f->engine);
   g_signal_connect (f->engine, "decided", G_CALLBACK (on_decided), f);
+  g_signal_connect (f->engine, "notify::status", G_CALLBACK (icon_cb), f);
+  /* The account loads from the store and the keyring in a worker. */
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 5000));
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 700);
   gtk_window_present (GTK_WINDOW (f->window));
@@ -157,20 +180,62 @@ fixture_set_up (Fixture      *f,
 }
 
 static void
+close_window (Fixture *f)
+{
+  if (f->engine != NULL)
+    g_signal_handlers_disconnect_by_data (f->engine, f);
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  g_clear_object (&f->engine);
+}
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data)
+{
+  f->mode = GPOINTER_TO_INT (data);
+  prepare_remote (f);
+  if (f->mode == MODE_SLOW)
+    {
+      f->slow = kios_fake_server_new (slow_handler, f);
+      f->base_url = g_strdup (kios_fake_server_get_url (f->slow));
+    }
+  else if (f->mode == MODE_DEAD)
+    f->base_url = g_strdup ("http://127.0.0.1:1/kosync");
+  else
+    {
+      f->fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+      kios_fake_kosync_add_user (f->fake, USER, PASSWORD);
+      kios_fake_kosync_set_progress (f->fake, f->hash, f->remote->xpointer, f->remote->total_progress,
+                                     "KOReader", "OTHERDEVICE", 0);
+      if (f->mode == MODE_HANG)
+        kios_fake_kosync_set_delay (f->fake, 0, TRUE);
+      f->base_url = kios_fake_kosync_get_base_url (f->fake);
+    }
+
+  f->store = kios_test_new_store ();
+  save_account (f->store, f->base_url, f->mode == MODE_WRONG_PASSWORD ? "not-the-password" : PASSWORD);
+  f->service = kios_sync_service_new (f->store);
+  open_window (f);
+}
+
+static void
 fixture_tear_down (Fixture      *f,
                    gconstpointer data)
 {
-  g_signal_handlers_disconnect_by_data (f->engine, f);
-  if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
-  kios_sync_engine_shutdown (f->engine, 2000);
-  kios_test_wait_until (engine_idle, f->engine, 5000);
-  g_clear_object (&f->engine);
+  close_window (f);
+  /* A hanging server is freed first: its pending request fails at once. */
+  if (f->mode == MODE_HANG)
+    g_clear_pointer (&f->fake, kios_fake_kosync_free);
+  kios_sync_service_shutdown (f->service, 2000);
+  g_clear_object (&f->service);
   kios_library_store_flush (f->store, 2000);
   g_clear_object (&f->store);
   g_clear_pointer (&f->fake, kios_fake_kosync_free);
   g_clear_pointer (&f->slow, kios_fake_server_free);
   g_clear_pointer (&f->remote, kios_position_free);
+  g_free (f->base_url);
   g_free (f->hash);
 }
 
@@ -251,6 +316,75 @@ find_named (GtkWidget  *root,
   return found;
 }
 
+static KiosSyncStatusButton *
+status_button (Fixture *f)
+{
+  GtkWidget *button = kios_test_find_widget (GTK_WIDGET (f->window), KIOS_TYPE_SYNC_STATUS_BUTTON, NULL);
+
+  g_assert_nonnull (button);
+  return KIOS_SYNC_STATUS_BUTTON (button);
+}
+
+static KiosSyncStatusState
+state_of (Fixture *f)
+{
+  return kios_sync_engine_get_status (f->engine)->state;
+}
+
+static gboolean
+status_is_synced (gpointer data)
+{
+  return state_of (data) == KIOS_SYNC_STATUS_SYNCED;
+}
+
+static gboolean
+status_is_refused (gpointer data)
+{
+  return state_of (data) == KIOS_SYNC_STATUS_REFUSED;
+}
+
+static gboolean
+status_is_offline (gpointer data)
+{
+  return state_of (data) == KIOS_SYNC_STATUS_OFFLINE;
+}
+
+static gboolean
+engine_busy (gpointer data)
+{
+  return kios_sync_engine_is_busy (KIOS_SYNC_ENGINE (data));
+}
+
+static GtkPopover *
+open_popover (Fixture *f)
+{
+  GtkWidget  *menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
+  GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
+  return popover;
+}
+
+/* No libcurl or core English in anything the popover says. */
+static void
+assert_words_only (GtkPopover *popover)
+{
+  const char *names[] = { "status-label", "server-label", "detail-label" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *text = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), names[i])));
+
+      g_test_message ("%s: %s", names[i], text);
+      g_assert_null (strstr (text, "Couldn't"));
+      g_assert_null (strstr (text, "Failed to connect"));
+      g_assert_null (strstr (text, "GET "));
+      g_assert_null (strstr (text, "HTTP "));
+      g_assert_null (strstr (text, PASSWORD));
+    }
+}
+
 static void
 test_banner_continue (Fixture      *f,
                       gconstpointer data)
@@ -276,7 +410,8 @@ test_banner_continue (Fixture      *f,
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
   g_assert_nonnull (gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_HEADER_BAR));
-  g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "emblem-ok-symbolic");
+  /* Nothing went out yet: whatever it says, it is not a failure. */
+  g_assert_false (kios_sync_status_needs_attention (kios_sync_engine_get_status (f->engine)->state));
 
   shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-banner");
   g_clear_pointer (&shot, g_free);
@@ -307,6 +442,24 @@ static gboolean
 window_active (gpointer data)
 {
   return gtk_window_is_active (GTK_WINDOW (data));
+}
+
+static gboolean
+find_details_dialog (gpointer data)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (KIOS_IS_SYNC_DETAILS_DIALOG (l->data))
+      *(KiosSyncDetailsDialog **) data = l->data;
+  g_list_free (toplevels);
+  return *(KiosSyncDetailsDialog **) data != NULL;
+}
+
+static gboolean
+details_loaded (gpointer data)
+{
+  return !kios_sync_details_dialog_is_loading (KIOS_SYNC_DETAILS_DIALOG (data));
 }
 
 static void
@@ -340,6 +493,33 @@ test_banner_stay_then_focus_out (Fixture      *f,
   g_assert_cmpuint (n_puts (f), ==, 1);
   stored = kios_fake_kosync_get_stored_progress (f->fake, f->hash);
   g_assert_cmpstr (stored, ==, local->xpointer);
+  /* The server took it: now, and only now, ✓ with the time. */
+  g_assert_true (kios_test_wait_until (status_is_synced, f, 5000));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "emblem-ok-symbolic");
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (f->window), "status-label"))),
+                                   "Synced "));
+
+  /* Sync Details… from the status button: the real log, newest first (the
+   * push, then the pull), and a report without the password. */
+  {
+    GtkPopover            *popover = open_popover (f);
+    KiosSyncDetailsDialog *dialog = NULL;
+    GtkListBox            *history;
+    GtkWidget             *row;
+
+    g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "details-button"), "clicked");
+    g_assert_true (kios_test_wait_until (find_details_dialog, &dialog, 5000));
+    g_assert_true (kios_test_wait_until (details_loaded, dialog, 10000));
+    history = GTK_LIST_BOX (find_named (GTK_WIDGET (dialog), "history-list"));
+    row = GTK_WIDGET (gtk_list_box_get_row_at_index (history, 0));
+    g_assert_nonnull (row);
+    g_test_message ("newest: %s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+    g_assert_true (g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "Sent"));
+    g_assert_nonnull (gtk_list_box_get_row_at_index (history, 1));
+    g_assert_null (strstr (kios_sync_details_dialog_get_report (dialog), PASSWORD));
+    g_assert_nonnull (strstr (kios_sync_details_dialog_get_report (dialog), f->hash));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
 
   /* Back and away again without reading: nothing new to send. */
   gtk_window_destroy (GTK_WINDOW (other));
@@ -374,21 +554,21 @@ test_no_banner_after_page_turn (Fixture      *f,
 
   shot = kios_test_save_screenshot (GTK_WIDGET (f->window), "sync-no-banner-after-turn");
 
-  /* The status menu: state, last result with time and server, both actions. */
+  /* The status menu: the state in words, the server, Sync Now, Sync
+   * Details… and the other device's position. */
   {
-    GtkWidget  *menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
-    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
-    const char *detail;
+    GtkPopover *popover = open_popover (f);
+    const char *server = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "server-label")));
 
-    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
-    g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
-    detail = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "detail-label")));
-    g_test_message ("status detail: %s", detail);
-    g_assert_nonnull (strstr (detail, "Server: http://127.0.0.1:"));
-    g_assert_nonnull (strstr (detail, "At "));
+    g_test_message ("status server: %s", server);
+    g_assert_nonnull (strstr (server, "127.0.0.1:"));
+    assert_words_only (popover);
     g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "sync-now-button")));
+    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "details-button")));
+    g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "go-to-remote-button")));
     g_clear_pointer (&shot, g_free);
     shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-menu");
+    gtk_popover_popdown (popover);
   }
 
   /* "Go to the other device's position" from the status menu still works. */
@@ -524,23 +704,53 @@ test_preferences_test_and_save (void)
 
 /* A refused login: the status button turns to a warning with the reason,
  * and no banner appears. */
+/* Quit and start again: everything let go of, the library reopened from
+ * its file, a new service and window over it. */
+static void
+relaunch (Fixture *f)
+{
+  close_window (f);
+  g_assert_true (kios_library_store_flush (f->store, 5000));
+  kios_sync_service_shutdown (f->service, 2000);
+  g_clear_object (&f->service);
+  g_clear_object (&f->store);
+  f->store = kios_test_new_store ();
+  f->service = kios_sync_service_new (f->store);
+  open_window (f);
+}
+
+static void
+count_activation (int *count)
+{
+  (*count)++;
+}
+
 static void
 test_status_failing (Fixture      *f,
                      gconstpointer data)
 {
-  g_autofree char      *shot = NULL;
-  KiosSyncStatusButton *button;
-  GtkWidget            *menu_button;
-  GtkPopover           *popover;
-  const char           *status;
+  g_autoptr (GSimpleActionGroup) app_actions = NULL;
+  g_autoptr (GSimpleAction)      preferences = NULL;
+  int                            n_preferences = 0;
+  g_autofree char               *shot = NULL;
+  KiosSyncStatusButton          *button;
+  GtkWidget                     *menu_button;
+  GtkPopover                    *popover;
+  const char                    *status;
 
   open_book (f);
   g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
-  g_assert_cmpint (kios_sync_engine_get_state (f->engine), ==, KIOS_SYNC_STATE_FAILING);
-  button = KIOS_SYNC_STATUS_BUTTON (kios_test_find_widget (GTK_WIDGET (f->window),
-                                                           KIOS_TYPE_SYNC_STATUS_BUTTON, NULL));
-  g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "dialog-warning-symbolic");
+  g_assert_true (kios_test_wait_until (status_is_refused, f, 10000));
+  button = status_button (f);
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (button), ==, "dialog-password-symbolic");
   g_assert_false (kios_banner_get_revealed (banner_of (f)));
+
+  /* The application's preferences action, as the app has it. */
+  app_actions = g_simple_action_group_new ();
+  preferences = g_simple_action_new ("preferences", NULL);
+  g_signal_connect_swapped (preferences, "activate", G_CALLBACK (count_activation), &n_preferences);
+  g_action_map_add_action (G_ACTION_MAP (app_actions), G_ACTION (preferences));
+  gtk_widget_insert_action_group (GTK_WIDGET (f->window), "app", G_ACTION_GROUP (app_actions));
 
   menu_button = find_named (GTK_WIDGET (f->window), "sync-status-menu-button");
   popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
@@ -548,9 +758,21 @@ test_status_failing (Fixture      *f,
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
   status = gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "status-label")));
   g_test_message ("status: %s", status);
-  g_assert_true (g_str_has_prefix (status, "Sync is failing: "));
+  g_assert_cmpstr (status, ==, "The server refused the password");
   g_assert_null (strstr (status, PASSWORD));
+  /* The way out: the account's settings. */
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "preferences-button")));
+  g_assert_false (f->ever_synced_icon);
   shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-failing");
+  g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "preferences-button"), "clicked");
+  g_assert_cmpint (n_preferences, ==, 1);
+  gtk_popover_popdown (popover);
+
+  /* After a relaunch, before any book: still refused, from the store. */
+  relaunch (f);
+  g_assert_true (kios_test_wait_until (status_is_refused, f, 5000));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "dialog-password-symbolic");
+  g_assert_false (f->ever_synced_icon);
 }
 
 static gboolean
@@ -581,10 +803,9 @@ test_close_and_quit (Fixture      *f,
   here = kios_position_copy (kios_reader_view_get_position (view));
   g_assert_cmpuint (n_puts (f), ==, 0);
 
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  f->window = NULL;
+  close_window (f);
   start = g_get_monotonic_time ();
-  kios_sync_status_button_shutdown_all (2000);
+  g_assert_true (kios_sync_service_shutdown (f->service, 2000));
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("quit took %" G_GINT64_FORMAT " ms", elapsed / 1000);
   g_assert_cmpint (elapsed, <=, 2100 * 1000);
@@ -593,24 +814,160 @@ test_close_and_quit (Fixture      *f,
   g_assert_cmpstr (stored, ==, here->xpointer);
 }
 
+/* A dead server configured in Settings is Offline, never ✓: after a pull,
+ * after Sync Now, and after a relaunch (a new service over the same
+ * library file) before any book is opened. */
+static void
+test_dead_server (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autofree char *shot = NULL;
+  GtkPopover      *popover;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (status_is_offline, f, 15000));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "network-offline-symbolic");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status_button (f))));
+
+  popover = open_popover (f);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_named (GTK_WIDGET (popover), "status-label"))), ==, "Offline");
+  assert_words_only (popover);
+  g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "sync-now-button"), "clicked");
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 15000));
+  g_assert_cmpint (state_of (f), ==, KIOS_SYNC_STATUS_OFFLINE);
+  shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-offline");
+  gtk_popover_popdown (popover);
+
+  relaunch (f);
+  g_assert_true (kios_test_wait_until (status_is_offline, f, 5000));
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), ==, "network-offline-symbolic");
+  g_assert_false (f->ever_synced_icon);
+}
+
+/* A server that accepts and never answers: the wait shows a spinner with
+ * Cancel, and Cancel ends it at once; nothing turns ✓. */
+static void
+test_hanging_server_cancel (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autofree char *shot = NULL;
+  GtkPopover      *popover;
+  gint64           start;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (engine_busy, f->engine, 5000));
+  popover = open_popover (f);
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "cancel-button")));
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "sync-now-button")));
+  shot = kios_test_save_screenshot (GTK_WIDGET (popover), "sync-status-busy");
+
+  start = g_get_monotonic_time ();
+  g_signal_emit_by_name (find_named (GTK_WIDGET (popover), "cancel-button"), "clicked");
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 3000));
+  g_test_message ("cancel took %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (popover), "sync-now-button")));
+  g_assert_cmpint (state_of (f), !=, KIOS_SYNC_STATUS_SYNCED);
+  g_assert_false (f->ever_synced_icon);
+}
+
+/* The pull works but the server fails every push: the push is never shown
+ * as ✓. */
+static void
+test_failed_push_not_synced (Fixture      *f,
+                             gconstpointer data)
+{
+  GtkWidget *other;
+
+  open_book (f);
+  g_assert_true (kios_test_wait_until (window_active, f->window, 5000));
+  g_assert_true (kios_test_wait_until (banner_shown, f, 10000));
+  g_signal_emit_by_name (find_named (GTK_WIDGET (banner_of (f)), "stay-button"), "clicked");
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
+  kios_fake_kosync_set_forced_status (f->fake, 500);
+
+  other = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (other));
+  g_assert_true (kios_test_wait_until (window_inactive, f->window, 5000));
+  g_assert_true (kios_test_wait_until (engine_idle, f->engine, 10000));
+  g_assert_cmpuint (n_puts (f), ==, 1);
+  g_test_message ("after a failed push: %s", kios_sync_status_state_to_string (state_of (f)));
+  g_assert_cmpint (state_of (f), !=, KIOS_SYNC_STATUS_SYNCED);
+  g_assert_cmpstr (kios_sync_status_button_get_icon_name (status_button (f)), !=, "emblem-ok-symbolic");
+  gtk_window_destroy (GTK_WINDOW (other));
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* The window holds the engine the service made for it, gives it to its
+ * status button, and on close pushes the book and lets go of it: the
+ * engine is finalized once its last push is done. */
+static void
+test_window_engine_lifetime (Fixture      *f,
+                             gconstpointer data)
+{
+  KiosSyncEngine *engine = f->engine;
+
+  g_assert_true (kios_sync_status_button_get_engine (status_button (f)) == engine);
+  g_assert_true (kios_window_get_sync_service (f->window) == f->service);
+  open_book (f);
+  g_assert_true (kios_test_wait_until (banner_shown, f, 10000));
+  g_signal_emit_by_name (find_named (GTK_WIDGET (banner_of (f)), "stay-button"), "clicked");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (kios_window_get_reader_view (f->window)),
+                                             "reader.next-page", NULL));
+  g_assert_true (kios_test_wait_until (moved_on, f, 10000));
+
+  g_object_add_weak_pointer (G_OBJECT (engine), (gpointer *) &engine);
+  close_window (f);
+  g_assert_true (kios_test_wait_until (pointer_cleared, &engine, 10000));
+  /* The close pushed the book before the engine went. */
+  g_assert_cmpuint (n_puts (f), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int              ret;
+
   kios_ui_test_init (&argc, &argv);
 
-  g_test_add ("/kios/sync-ui/banner-continue", Fixture, GINT_TO_POINTER (FALSE),
+  /* The file backend of libsecret: a real keyring file, no D-Bus. */
+  keyring_dir = g_dir_make_tmp ("kios-test-sync-ui-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-sync-ui", TRUE);
+
+  g_test_add ("/kios/sync-ui/banner-continue", Fixture, GINT_TO_POINTER (MODE_NORMAL),
               fixture_set_up, test_banner_continue, fixture_tear_down);
-  g_test_add ("/kios/sync-ui/banner-stay-focus-out", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/kios/sync-ui/banner-stay-focus-out", Fixture, GINT_TO_POINTER (MODE_NORMAL),
               fixture_set_up, test_banner_stay_then_focus_out, fixture_tear_down);
-  g_test_add ("/kios/sync-ui/no-banner-after-page-turn", Fixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/kios/sync-ui/no-banner-after-page-turn", Fixture, GINT_TO_POINTER (MODE_SLOW),
               fixture_set_up, test_no_banner_after_page_turn, fixture_tear_down);
-  g_test_add ("/kios/sync-ui/close-and-quit", Fixture, GINT_TO_POINTER (0),
+  g_test_add ("/kios/sync-ui/close-and-quit", Fixture, GINT_TO_POINTER (MODE_NORMAL),
               fixture_set_up, test_close_and_quit, fixture_tear_down);
-  g_test_add ("/kios/sync-ui/status-failing", Fixture, GINT_TO_POINTER (2),
+  g_test_add ("/kios/sync-ui/status-refused", Fixture, GINT_TO_POINTER (MODE_WRONG_PASSWORD),
               fixture_set_up, test_status_failing, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/dead-server", Fixture, GINT_TO_POINTER (MODE_DEAD),
+              fixture_set_up, test_dead_server, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/hanging-server-cancel", Fixture, GINT_TO_POINTER (MODE_HANG),
+              fixture_set_up, test_hanging_server_cancel, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/failed-push-not-synced", Fixture, GINT_TO_POINTER (MODE_PUT_FAILS),
+              fixture_set_up, test_failed_push_not_synced, fixture_tear_down);
+  g_test_add ("/kios/sync-ui/window-engine-lifetime", Fixture, GINT_TO_POINTER (MODE_NORMAL),
+              fixture_set_up, test_window_engine_lifetime, fixture_tear_down);
   g_test_add_func ("/kios/sync-ui/preferences-page", test_preferences_page);
   g_test_add_func ("/kios/sync-ui/preferences-test-and-save", test_preferences_test_and_save);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return ret;
 }

@@ -8,10 +8,14 @@
 #include <string.h>
 
 #include "kios-application.h"
+#include "kios-error.h"
 #include "kios-library-store.h"
 #include "kios-preferences-window.h"
 #include "kios-reader-view.h"
+#include "kios-source-manager.h"
 #include "kios-start-view.h"
+#include "kios-sync-service.h"
+#include "kios-sync-status-button.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
@@ -369,6 +373,25 @@ app_window_reading (gpointer data)
   return KIOS_IS_WINDOW (window) && g_strcmp0 (kios_window_get_visible_page (KIOS_WINDOW (window)), "reader") == 0;
 }
 
+typedef struct
+{
+  const char *text;
+  guint       found;
+} ToastSearch;
+
+/* Counts the labels under root whose text starts with search->text. */
+static void
+count_labels (GtkWidget   *root,
+              ToastSearch *search)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), search->text))
+        search->found++;
+      count_labels (child, search);
+    }
+}
+
 static void
 test_window_application (void)
 {
@@ -382,6 +405,8 @@ test_window_application (void)
   g_autofree char            *shortcuts_shot = NULL;
   GtkWindow                  *window;
   KiosLibraryStore           *store;
+  KiosSyncService            *service;
+  KiosSyncEngine             *first_engine;
 
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
@@ -402,6 +427,18 @@ test_window_application (void)
   g_assert_true (kios_window_get_store (KIOS_WINDOW (window)) == store);
   g_assert_true (kios_test_wait_until (app_window_reading, app, 30000));
 
+  /* One sync service, the application's; each window holds only the engine
+   * the service made for it, and lets go of it when it closes. */
+  service = kios_application_get_sync_service (app);
+  g_assert_true (KIOS_IS_SYNC_SERVICE (service));
+  g_assert_true (kios_sync_service_get_store (service) == store);
+  g_assert_true (kios_window_get_sync_service (KIOS_WINDOW (window)) == service);
+  first_engine = kios_window_get_sync_engine (KIOS_WINDOW (window));
+  g_assert_true (KIOS_IS_SYNC_ENGINE (first_engine));
+  g_object_add_weak_pointer (G_OBJECT (first_engine), (gpointer *) &first_engine);
+  /* The book's menu has Sync Details… while a book is open. */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "sync-details"));
+
   g_assert_true (kios_library_store_flush (store, 5000));
   book = kios_library_store_get_book_by_path (store, path, &error);
   g_assert_no_error (error);
@@ -414,7 +451,47 @@ test_window_application (void)
 
     g_application_open (G_APPLICATION (app), &other_file, 1, "");
     g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
+    g_assert_true (kios_window_get_sync_engine (KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)))) != first_engine);
   }
+
+  /* No account yet: no sync button. An account added through the
+   * application's source manager (as Settings does) reaches the open
+   * windows: their status button appears, saying it has not synced yet. */
+  {
+    GtkWindow                   *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+    GtkWidget                   *button = kios_test_find_widget (GTK_WIDGET (active), KIOS_TYPE_SYNC_STATUS_BUTTON, NULL);
+    g_autoptr (KiosSourceSpec)   spec = kios_source_spec_new ("KOReader sync", "kosync", "http://127.0.0.1:1/kosync",
+                                                              "alice", "s3cret-passw0rd");
+    g_autoptr (KiosSourceRecord) added = NULL;
+
+    g_assert_nonnull (button);
+    g_assert_false (gtk_widget_get_visible (button));
+    g_assert_true (KIOS_IS_SOURCE_MANAGER (kios_application_get_source_manager (app)));
+    added = kios_source_manager_add (kios_application_get_source_manager (app), spec, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (kios_test_wait_until ((KiosTestCondition) gtk_widget_get_visible, button, 10000));
+  }
+
+  /* A library write that failed: one toast in the active window, in words. */
+  {
+    g_autoptr (GError) write_error = g_error_new_literal (KIOS_STORE_ERROR, KIOS_STORE_ERROR_FAILED,
+                                                          "disk I/O error (SQLITE_FULL)");
+    GtkWindow         *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+    ToastSearch        search = { "Kios could not save to your library", 0 };
+
+    g_signal_emit_by_name (service, "store-error", write_error);
+    count_labels (GTK_WIDGET (active), &search);
+    g_assert_cmpuint (search.found, ==, 1);
+    search.text = "SQLITE_FULL";
+    search.found = 0;
+    count_labels (GTK_WIDGET (active), &search);
+    g_assert_cmpuint (search.found, ==, 0);
+  }
+
+  /* Closing the first window disposes its engine (no account: nothing in
+   * flight keeps it). */
+  gtk_window_destroy (window);
+  g_assert_true (kios_test_wait_until (pointer_cleared, &first_engine, 5000));
 
   /* The shortcuts, about and preferences windows open over the active window. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
@@ -437,7 +514,19 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int              ret;
+
   kios_ui_test_init (&argc, &argv);
+
+  /* The file backend of libsecret: a real keyring file, no D-Bus. */
+  keyring_dir = g_dir_make_tmp ("kios-test-window-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-window", TRUE);
 
   g_test_add_func ("/kios/window/empty-library", test_window_empty_library);
   g_test_add_func ("/kios/window/open-bad-file", test_window_open_bad_file);
@@ -447,5 +536,8 @@ main (int   argc,
   g_test_add_func ("/kios/window/size-persisted", test_window_size_persisted);
   g_test_add_func ("/kios/window/application", test_window_application);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return ret;
 }

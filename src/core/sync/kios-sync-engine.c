@@ -871,6 +871,30 @@ kios_sync_engine_sync_now (KiosSyncEngine *self)
   kios_sync_engine_update_state (self);
 }
 
+/* The reader's Cancel: what is in flight stops now (a push stays pending
+ * in the store, a pull is dropped); nothing starts again until the next
+ * trigger (the window active again, Sync Now, a book opened or closed). */
+void
+kios_sync_engine_cancel (KiosSyncEngine *self)
+{
+  g_return_if_fail (KIOS_IS_SYNC_ENGINE (self));
+
+  if (self->push_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->push_cancellable);
+      g_clear_object (&self->push_cancellable);
+    }
+  if (self->pulling && self->book_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->book_cancellable);
+      g_clear_object (&self->book_cancellable);
+      self->book_cancellable = g_cancellable_new ();
+      self->book_serial++;
+      self->pulling = FALSE;
+    }
+  kios_sync_engine_update_state (self);
+}
+
 void
 kios_sync_engine_accept_remote (KiosSyncEngine *self)
 {

@@ -141,6 +141,8 @@ void                kios_sync_engine_activate           (KiosSyncEngine     *sel
 void                kios_sync_engine_deactivate         (KiosSyncEngine     *self);
 /* "Sync now": push what is pending or changed, then pull again; also after a failure. */
 void                kios_sync_engine_sync_now           (KiosSyncEngine     *self);
+/* Cancel what is in flight (the reader's Cancel): a push stays pending. */
+void                kios_sync_engine_cancel             (KiosSyncEngine     *self);
 /* Continue: emits "jump" with the remote position. */
 void                kios_sync_engine_accept_remote      (KiosSyncEngine     *self);
 /* Stay here: the local position wins at the next push. */

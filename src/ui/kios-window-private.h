@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include "kios-banner.h"
+#include "kios-book-detail.h"
+#include "kios-catalog-view.h"
+#include "kios-library-sidebar.h"
+#include "kios-sync-service.h"
+#include "kios-sync-status-button.h"
+#include "kios-window.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosWindow is one class in two files: kios-window.c (the library, opening
+ * books, menus and settings) and kios-window-sync.c (the window's sync
+ * engine, given by the application's sync service: the status button, the
+ * Continue / Stay here banner, and the events that make the engine push and
+ * pull). This header shares the instance struct between them.
+ */
+
+struct _KiosWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GSettings        *settings;
+  KiosLibraryStore *store;
+  KiosDocument     *document;         /* the open book, or NULL */
+  GCancellable     *cancellable;      /* the window's lifetime */
+  GCancellable     *open_cancellable; /* the open in progress, or NULL */
+
+  /* Sync (kios-window-sync.c). */
+  KiosSyncService      *sync_service;
+  KiosSyncEngine       *sync_engine;  /* made by sync_service for this window */
+  KiosBanner           *sync_banner;  /* borrowed: in sync_banner_revealer */
+  KiosSyncStatusButton *sync_button;  /* borrowed: in the header bar */
+  char                 *sync_toasted; /* the failure last shown as a toast */
+  gboolean              sync_opening; /* a book was opened; its first page is on its way */
+
+  /* Template children. */
+  AdwToastOverlay    *toast_overlay;
+  AdwHeaderBar       *header_bar;
+  GtkWidget          *library_button;
+  GtkWidget          *contents_button;
+  GtkWidget          *open_button;
+  AdwWindowTitle     *window_title;
+  GtkWidget          *text_menu_button;
+  GtkWidget          *font_size_button;
+  GtkAdjustment      *margin_adjustment;
+  GtkAdjustment      *line_spacing_adjustment;
+  GtkRevealer        *sync_banner_revealer;
+  GtkStack           *stack;
+  KiosStartView      *start_view;
+  KiosReaderView     *reader_view;
+  AdwFlap            *library_flap;
+  GtkWidget          *library_sidebar_button;
+  KiosLibrarySidebar *library_sidebar;
+  GtkStack           *library_stack;
+  KiosLocalBooks     *local_books;
+  KiosCatalogView    *catalog_view;
+  KiosBookDetail     *book_detail;
+};
+
+/* clang-format off */
+/* kios-window-sync.c */
+void kios_window_sync_init        (KiosWindow *self);
+void kios_window_sync_dispose     (KiosWindow *self);
+/* The window's sync-details action, enabled while a book is open with sync. */
+void kios_window_sync_update_mode (KiosWindow *self);
+/* clang-format on */
+
+G_END_DECLS
