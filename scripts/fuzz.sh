@@ -42,7 +42,10 @@ if [ ! -f "$build/build.ninja" ]; then
     { cat "$setup_log" >&2; rm -f "$setup_log"; exit 1; }
   rm -f "$setup_log"
 fi
-ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/%s ' "$t"; done) >/dev/null
+build_log=$(mktemp)
+ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/%s ' "$t"; done) >"$build_log" 2>&1 ||
+  { cat "$build_log" >&2; rm -f "$build_log"; echo "fuzz.sh: the harnesses did not build" >&2; exit 1; }
+rm -f "$build_log"
 
 mkdir -p "$build/crashes"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"

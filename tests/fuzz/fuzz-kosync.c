@@ -18,13 +18,13 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  static const guint     statuses[] = { 200, 400, 401, 403, 404, 500, 503 };
-  g_autoptr (GBytes)     body = g_bytes_new (data, size);
-  g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GPtrArray)  headers = g_ptr_array_new ();
-  JsonObject            *object = parse_object (body, &parser);
-  double                 percentage = 0;
-  KiosHttpResponse       response = { 0 };
+  static const guint    statuses[] = { 200, 400, 401, 403, 404, 500, 503 };
+  g_autoptr (GBytes)    body = g_bytes_new (data, size);
+  g_autoptr (JsonNode)  root = NULL;
+  g_autoptr (GPtrArray) headers = g_ptr_array_new ();
+  JsonObject           *object = parse_object (body, &root);
+  double                percentage = 0;
+  KiosHttpResponse      response = { 0 };
 
   if (object != NULL)
     {
