@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include "kios-book-search.h"
 #include "kios-epub.h"
+#include "kios-find-bar.h"
 #include "kios-go-to-popover.h"
 #include "kios-library-store.h"
 #include "kios-progress-bar.h"
@@ -611,6 +613,51 @@ test_navigation_back_forward (void)
   fixture_teardown (&f);
 }
 
+static gboolean
+search_complete (gpointer data)
+{
+  KiosBookSearch *search = kios_find_bar_get_search (KIOS_FIND_BAR (data));
+
+  return search != NULL && kios_book_search_is_complete (search);
+}
+
+/* Staying on a find match is a jump: Back returns to where the search began. */
+static void
+test_navigation_back_from_find (void)
+{
+  Fixture      f;
+  KiosFindBar *bar;
+  GtkWidget   *entry;
+  KiosLocation origin;
+  guint        before;
+
+  fixture_setup (&f, 900, 700);
+  fixture_open (&f, "pride-and-prejudice.epub");
+  for (int i = 0; i < 2; i++)
+    turn_and_wait (&f);
+  origin = kios_reader_view_get_page (f.view)->location;
+
+  bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
+  entry = kios_find_bar_get_entry (bar);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Pemberley");
+  g_signal_emit_by_name (entry, "search-changed");
+  g_assert_true (kios_test_wait_until (search_complete, bar, 20000));
+  before = f.shown;
+  g_signal_emit_by_name (entry, "activate");
+  wait_shown (&f, before);
+  wait_settled (&f);
+  g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, >, origin.chapter);
+  kios_reader_view_set_find_visible (f.view, FALSE, FALSE);
+  g_assert_cmpuint (kios_reader_view_get_n_back (f.view), ==, 1);
+
+  press_and_wait (&f, GDK_KEY_Left, GDK_ALT_MASK);
+  g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, origin.chapter);
+  g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, origin.page);
+
+  fixture_teardown (&f);
+}
+
 static void
 test_navigation_pace (void)
 {
@@ -776,6 +823,7 @@ main (int   argc,
   g_test_add_func ("/kios/navigation/go-to", test_navigation_go_to);
   g_test_add_func ("/kios/navigation/go-to-pdf", test_navigation_go_to_pdf);
   g_test_add_func ("/kios/navigation/back-forward", test_navigation_back_forward);
+  g_test_add_func ("/kios/navigation/back-from-find", test_navigation_back_from_find);
   g_test_add_func ("/kios/navigation/time-left", test_navigation_time_left);
   g_test_add_func ("/kios/navigation/screenshots", test_navigation_screenshots);
 
