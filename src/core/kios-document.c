@@ -54,6 +54,8 @@ struct _KiosDocument
   GStrv          refusals;
   GPtrArray     *toc;
   GArray        *chapter_marks;
+  GArray        *chapter_pages;  /* int per chapter at layout_serial, or NULL */
+  GArray        *chapter_starts; /* double per chapter, by text length, or NULL */
   gint64         size;
   KiosBookFormat format;
   int            n_chapters;
@@ -279,6 +281,8 @@ typedef struct
   int     serial;
   int     n_pages;
   GArray *marks;
+  GArray *counts; /* int: pages per chapter, with n_pages */
+  GArray *starts; /* double: where each chapter starts, with marks */
 } Delivery;
 
 static void
@@ -286,6 +290,8 @@ delivery_free (Delivery *delivery)
 {
   worker_unref (delivery->worker);
   g_clear_pointer (&delivery->marks, g_array_unref);
+  g_clear_pointer (&delivery->counts, g_array_unref);
+  g_clear_pointer (&delivery->starts, g_array_unref);
   g_free (delivery);
 }
 
@@ -302,12 +308,21 @@ deliver_cb (gpointer data)
     {
       g_clear_pointer (&self->chapter_marks, g_array_unref);
       self->chapter_marks = g_array_ref (delivery->marks);
+      g_clear_pointer (&self->chapter_starts, g_array_unref);
+      if (delivery->starts != NULL)
+        self->chapter_starts = g_array_ref (delivery->starts);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHAPTER_MARKS]);
     }
-  else if (delivery->serial == self->layout_serial && self->n_pages != delivery->n_pages)
+  else if (delivery->serial == self->layout_serial)
     {
-      self->n_pages = delivery->n_pages;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PAGES]);
+      g_clear_pointer (&self->chapter_pages, g_array_unref);
+      if (delivery->counts != NULL)
+        self->chapter_pages = g_array_ref (delivery->counts);
+      if (self->n_pages != delivery->n_pages)
+        {
+          self->n_pages = delivery->n_pages;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PAGES]);
+        }
     }
 
   return G_SOURCE_REMOVE;
@@ -316,7 +331,8 @@ deliver_cb (gpointer data)
 static void
 worker_deliver (Worker *w,
                 int     n_pages,
-                GArray *marks)
+                GArray *marks,
+                GArray *counts)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
 
@@ -324,6 +340,7 @@ worker_deliver (Worker *w,
   delivery->serial = w->serial;
   delivery->n_pages = n_pages;
   delivery->marks = marks;
+  delivery->counts = counts;
   g_main_context_invoke_full (w->owner_context, G_PRIORITY_DEFAULT, deliver_cb, delivery,
                               (GDestroyNotify) delivery_free);
 }
@@ -423,6 +440,8 @@ worker_finish_index (Worker *w)
   g_autofree char        *path = NULL;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   GArray                 *marks;
+  GArray                 *starts;
+  Delivery               *delivery;
 
   w->index_complete = TRUE;
   w->prefix = g_new0 (gint64, w->n_chapters + 1);
@@ -438,7 +457,21 @@ worker_finish_index (Worker *w)
       if (w->lengths[c - 1] > 0 || c == 1)
         g_array_append_val (marks, mark);
     }
-  worker_deliver (w, -1, marks);
+  starts = g_array_sized_new (FALSE, FALSE, sizeof (double), MAX (w->n_chapters, 1));
+  for (int c = 0; c < w->n_chapters; c++)
+    {
+      double start = w->total_length > 0 ? (double) w->prefix[c] / (double) w->total_length : 0.0;
+
+      g_array_append_val (starts, start);
+    }
+  delivery = g_new0 (Delivery, 1);
+  delivery->worker = worker_ref (w);
+  delivery->serial = w->serial;
+  delivery->n_pages = -1;
+  delivery->marks = marks;
+  delivery->starts = starts;
+  g_main_context_invoke_full (w->owner_context, G_PRIORITY_DEFAULT, deliver_cb, delivery,
+                              (GDestroyNotify) delivery_free);
 
   path = index_cache_path (w);
   json_builder_begin_object (builder);
@@ -861,14 +894,18 @@ worker_count_step (Worker *w)
 
   if (w->count_next >= w->n_chapters && !w->counts_complete)
     {
-      int total = 0;
+      int     total = 0;
+      GArray *counts = g_array_sized_new (FALSE, FALSE, sizeof (int), MAX (w->n_chapters, 1));
 
       w->counts_complete = TRUE;
       for (int c = 0; c < w->n_chapters; c++)
-        total += w->chapters[c].count;
+        {
+          total += w->chapters[c].count;
+          g_array_append_val (counts, w->chapters[c].count);
+        }
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
         worker_save_counts (w);
-      worker_deliver (w, total, NULL);
+      worker_deliver (w, total, NULL, counts);
     }
 }
 
@@ -2308,6 +2345,8 @@ kios_document_finalize (GObject *object)
   g_strfreev (self->refusals);
   g_clear_pointer (&self->toc, g_ptr_array_unref);
   g_clear_pointer (&self->chapter_marks, g_array_unref);
+  g_clear_pointer (&self->chapter_pages, g_array_unref);
+  g_clear_pointer (&self->chapter_starts, g_array_unref);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (kios_document_parent_class)->finalize (object);
@@ -2633,6 +2672,49 @@ kios_document_get_chapter_marks (KiosDocument *self)
   return self->chapter_marks;
 }
 
+GArray *
+kios_document_get_chapter_starts (KiosDocument *self)
+{
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+
+  return self->chapter_starts;
+}
+
+gboolean
+kios_document_get_page_location (KiosDocument *self,
+                                 int           page_number,
+                                 KiosLocation *location)
+{
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (location != NULL, FALSE);
+
+  if (page_number < 0)
+    return FALSE;
+  if (self->format == KIOS_BOOK_FORMAT_PDF)
+    {
+      if (page_number >= self->n_chapters)
+        return FALSE;
+      location->chapter = page_number;
+      location->page = 0;
+      return TRUE;
+    }
+  if (self->chapter_pages == NULL || self->n_pages <= 0)
+    return FALSE;
+  for (guint c = 0; c < self->chapter_pages->len; c++)
+    {
+      int count = g_array_index (self->chapter_pages, int, c);
+
+      if (page_number < count)
+        {
+          location->chapter = (int) c;
+          location->page = page_number;
+          return TRUE;
+        }
+      page_number -= MAX (count, 0);
+    }
+  return FALSE;
+}
+
 int
 kios_document_get_n_pages (KiosDocument *self)
 {
@@ -2663,6 +2745,7 @@ kios_document_set_layout (KiosDocument     *self,
 
   self->layout = *layout;
   self->layout_serial++;
+  g_clear_pointer (&self->chapter_pages, g_array_unref);
   if (self->n_pages != -1)
     {
       self->n_pages = -1;

@@ -130,8 +130,17 @@ int              kios_document_get_toc_index_at   (KiosDocument      *self,
                                                    const KiosPosition *position);
 /* Chapter start fractions (0..1 of the whole book) for progress-bar marks. */
 GArray          *kios_document_get_chapter_marks  (KiosDocument      *self);
+/* Where each spine chapter starts (double 0..1, by text length, as
+ * total_progress counts), indexed by chapter; NULL until the index is built
+ * (with "chapter-marks"). EPUB only. */
+GArray          *kios_document_get_chapter_starts (KiosDocument      *self);
 /* The whole book's page count at the current layout, or -1 while counting. */
 int              kios_document_get_n_pages        (KiosDocument      *self);
+/* Where page page_number (0-based, the whole book at the current layout; a
+ * PDF's page) is; FALSE while the pages are being counted or out of range. */
+gboolean         kios_document_get_page_location  (KiosDocument      *self,
+                                                   int                page_number,
+                                                   KiosLocation      *location);
 gboolean         kios_document_is_reflowable      (KiosDocument      *self);
 
 /* EPUB only. Changing the layout restarts the background page count. */

@@ -11,6 +11,8 @@
 #include <math.h>
 
 #define BAR_HEIGHT 4
+/* The bar is drawn along the bottom of a taller strip that takes the pointer. */
+#define HIT_HEIGHT 14
 /* Notches closer than this (in px) to the previous drawn one are skipped. */
 #define MIN_MARK_GAP 8.0
 
@@ -18,9 +20,14 @@ struct _KiosProgressBar
 {
   GtkWidget parent_instance;
 
-  GArray *marks; /* double, sorted */
-  GdkRGBA ink;
-  double  fraction;
+  GArray    *marks;          /* double, sorted */
+  GArray    *chapter_starts; /* double, in reading order */
+  GPtrArray *chapter_titles; /* char *, parallel to chapter_starts */
+  GdkRGBA    ink;
+  double     fraction;
+  double     preview; /* where a drag would land, or -1 */
+  double     drag_x;
+  double     hover_x; /* -1 when the pointer is elsewhere */
 };
 
 G_DEFINE_FINAL_TYPE (KiosProgressBar, kios_progress_bar, GTK_TYPE_WIDGET)
@@ -28,10 +35,18 @@ G_DEFINE_FINAL_TYPE (KiosProgressBar, kios_progress_bar, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_FRACTION,
+  PROP_PREVIEW,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_SEEK,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static int
 compare_doubles (gconstpointer a,
@@ -64,7 +79,7 @@ kios_progress_bar_measure (GtkWidget     *widget,
                            int           *natural_baseline)
 {
   if (orientation == GTK_ORIENTATION_VERTICAL)
-    *minimum = *natural = BAR_HEIGHT;
+    *minimum = *natural = HIT_HEIGHT;
   else
     *minimum = *natural = 0;
 }
@@ -75,23 +90,38 @@ kios_progress_bar_snapshot (GtkWidget   *widget,
 {
   KiosProgressBar *self = KIOS_PROGRESS_BAR (widget);
   double           width = gtk_widget_get_width (widget);
-  double           height = gtk_widget_get_height (widget);
+  double           full_height = gtk_widget_get_height (widget);
+  gboolean         active = self->preview >= 0 || self->hover_x >= 0 || gtk_widget_has_focus (widget);
+  double           height = MIN (full_height, active ? BAR_HEIGHT * 2 : BAR_HEIGHT);
+  double           top = full_height - height;
   double           filled = round (width * self->fraction);
   double           last_x = -G_MAXDOUBLE;
   GdkRGBA          accent;
   GdkRGBA          track = self->ink;
   GdkRGBA          notch = self->ink;
 
-  if (width <= 0 || height <= 0)
+  if (width <= 0 || full_height <= 0)
     return;
 
   lookup_accent (self, &accent);
-  track.alpha *= 0.10;
+  track.alpha *= active ? 0.18 : 0.10;
   notch.alpha *= 0.30;
 
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, top));
   gtk_snapshot_append_color (snapshot, &track, &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (filled > 0)
     gtk_snapshot_append_color (snapshot, &accent, &GRAPHENE_RECT_INIT (0, 0, filled, height));
+  if (self->preview >= 0)
+    {
+      GdkRGBA target = self->ink;
+
+      /* Where the drag lands: a marker the full height of the strip. */
+      target.alpha *= 0.75;
+      gtk_snapshot_append_color (snapshot, &target,
+                                 &GRAPHENE_RECT_INIT (CLAMP (round (self->preview * width) - 1, 0, width - 2),
+                                                      height - full_height, 2, full_height));
+    }
 
   for (guint i = 0; self->marks != NULL && i < self->marks->len; i++)
     {
@@ -103,6 +133,105 @@ kios_progress_bar_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &notch, &GRAPHENE_RECT_INIT (x, 0, 1, height));
       last_x = x;
     }
+  gtk_snapshot_restore (snapshot);
+}
+
+static double
+fraction_at (KiosProgressBar *self,
+             double           x)
+{
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+
+  if (width <= 0)
+    return 0.0;
+  return CLAMP (x / width, 0.0, 1.0);
+}
+
+static void
+set_preview (KiosProgressBar *self,
+             double           preview)
+{
+  if (preview == self->preview)
+    return;
+  self->preview = preview;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW]);
+}
+
+static void
+drag_begin_cb (GtkGestureDrag  *gesture,
+               double           x,
+               double           y,
+               KiosProgressBar *self)
+{
+  self->drag_x = x;
+  set_preview (self, fraction_at (self, x));
+}
+
+static void
+drag_update_cb (GtkGestureDrag  *gesture,
+                double           offset_x,
+                double           offset_y,
+                KiosProgressBar *self)
+{
+  set_preview (self, fraction_at (self, self->drag_x + offset_x));
+  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
+}
+
+static void
+drag_end_cb (GtkGestureDrag  *gesture,
+             double           offset_x,
+             double           offset_y,
+             KiosProgressBar *self)
+{
+  double target = fraction_at (self, self->drag_x + offset_x);
+
+  set_preview (self, -1.0);
+  g_signal_emit (self, signals[SIGNAL_SEEK], 0, target);
+}
+
+static void
+motion_cb (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           KiosProgressBar          *self)
+{
+  if (self->hover_x < 0)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  self->hover_x = x;
+}
+
+static void
+leave_cb (GtkEventControllerMotion *controller,
+          KiosProgressBar          *self)
+{
+  self->hover_x = -1.0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+query_tooltip_cb (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  KiosProgressBar *self = KIOS_PROGRESS_BAR (widget);
+  g_autofree char *text = NULL;
+
+  /* From the keyboard the bar names where the reader is; under the pointer,
+   * where a click would go (while dragging, where the drag lands). */
+  if (keyboard)
+    text = kios_progress_bar_describe (self, self->fraction);
+  else if (self->preview >= 0)
+    text = kios_progress_bar_describe (self, self->preview);
+  else
+    text = kios_progress_bar_get_tooltip_at (self, x);
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -111,6 +240,8 @@ kios_progress_bar_finalize (GObject *object)
   KiosProgressBar *self = KIOS_PROGRESS_BAR (object);
 
   g_clear_pointer (&self->marks, g_array_unref);
+  g_clear_pointer (&self->chapter_starts, g_array_unref);
+  g_clear_pointer (&self->chapter_titles, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kios_progress_bar_parent_class)->finalize (object);
 }
@@ -127,6 +258,10 @@ kios_progress_bar_get_property (GObject    *object,
     {
     case PROP_FRACTION:
       g_value_set_double (value, self->fraction);
+      break;
+
+    case PROP_PREVIEW:
+      g_value_set_double (value, self->preview);
       break;
 
     default:
@@ -171,19 +306,63 @@ kios_progress_bar_class_init (KiosProgressBarClass *klass)
                            0.0, 1.0, 0.0,
                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_PREVIEW] =
+      g_param_spec_double ("preview", NULL, NULL,
+                           -1.0, 1.0, -1.0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * KiosProgressBar::seek:
+   * @self: the bar
+   * @fraction: where in the book (0..1) the reader clicked or let go
+   */
+  signals[SIGNAL_SEEK] =
+      g_signal_new ("seek",
+                    G_TYPE_FROM_CLASS (klass),
+                    G_SIGNAL_RUN_LAST,
+                    0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+
   gtk_widget_class_set_css_name (widget_class, "kiosprogressbar");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_SLIDER);
 }
 
 static void
 kios_progress_bar_init (KiosProgressBar *self)
 {
+  GtkWidget          *widget = GTK_WIDGET (self);
+  GtkGesture         *drag;
+  GtkEventController *motion;
+
   gdk_rgba_parse (&self->ink, "#1e1e1e");
-  gtk_widget_set_can_target (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), _ ("0% read"));
+  self->preview = -1.0;
+  self->hover_x = -1.0;
+  gtk_widget_set_can_target (widget, TRUE);
+  gtk_widget_set_focusable (widget, TRUE);
+  gtk_widget_set_cursor_from_name (widget, "pointer");
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  g_signal_connect (widget, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Position in book"),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 100.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, 0.0,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, _ ("0% read"),
+                                  -1);
+
+  drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end_cb), self);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (drag));
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (leave_cb), self);
+  gtk_widget_add_controller (widget, motion);
 }
 
 GtkWidget *
@@ -215,13 +394,11 @@ kios_progress_bar_set_fraction (KiosProgressBar *self,
     return;
 
   self->fraction = fraction;
-  /* Translators: the tooltip of the reader's progress bar. */
+  /* Translators: what a screen reader says the reader's progress bar is at. */
   tooltip = g_strdup_printf (_ ("%d%% read"), (int) floor (fraction * 100.0));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, 0.0,
-                                  GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, 1.0,
-                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, fraction,
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, floor (fraction * 100.0),
+                                  GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, tooltip,
                                   -1);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
@@ -270,4 +447,79 @@ kios_progress_bar_set_ink (KiosProgressBar *self,
     return;
   self->ink = *ink;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+kios_progress_bar_set_chapters (KiosProgressBar   *self,
+                                const double      *starts,
+                                const char *const *titles,
+                                guint              n_chapters)
+{
+  g_return_if_fail (KIOS_IS_PROGRESS_BAR (self));
+
+  g_clear_pointer (&self->chapter_starts, g_array_unref);
+  g_clear_pointer (&self->chapter_titles, g_ptr_array_unref);
+  if (starts == NULL || titles == NULL || n_chapters == 0)
+    return;
+  self->chapter_starts = g_array_sized_new (FALSE, FALSE, sizeof (double), n_chapters);
+  self->chapter_titles = g_ptr_array_new_full (n_chapters, g_free);
+  for (guint i = 0; i < n_chapters; i++)
+    {
+      double start = starts[i];
+
+      if (isnan (start) || start < 0.0 || start > 1.0 || titles[i] == NULL || *titles[i] == '\0')
+        continue;
+      g_array_append_val (self->chapter_starts, start);
+      g_ptr_array_add (self->chapter_titles, g_strdup (titles[i]));
+    }
+}
+
+char *
+kios_progress_bar_describe (KiosProgressBar *self,
+                            double           fraction)
+{
+  const char *title = NULL;
+  double      best = -1.0;
+  int         percent;
+
+  g_return_val_if_fail (KIOS_IS_PROGRESS_BAR (self), NULL);
+
+  fraction = isnan (fraction) ? 0.0 : CLAMP (fraction, 0.0, 1.0);
+  percent = (int) floor (fraction * 100.0);
+  /* The chapter starting last at or before the fraction; of several starting
+   * at the same place (sections of one file), the first: the enclosing one. */
+  for (guint i = 0; self->chapter_starts != NULL && i < self->chapter_starts->len; i++)
+    {
+      double start = g_array_index (self->chapter_starts, double, i);
+
+      if (start <= fraction && start > best)
+        {
+          best = start;
+          title = g_ptr_array_index (self->chapter_titles, i);
+        }
+    }
+  if (title == NULL)
+    /* Translators: the progress bar's tooltip where no chapter is known. */
+    return g_strdup_printf (_ ("%d%%"), percent);
+  /* Translators: the progress bar's tooltip: the chapter under the pointer and where it is in the book. */
+  return g_strdup_printf (_ ("%s · %d%%"), title, percent);
+}
+
+char *
+kios_progress_bar_get_tooltip_at (KiosProgressBar *self,
+                                  double           x)
+{
+  g_return_val_if_fail (KIOS_IS_PROGRESS_BAR (self), NULL);
+
+  if (gtk_widget_get_width (GTK_WIDGET (self)) <= 0)
+    return NULL;
+  return kios_progress_bar_describe (self, fraction_at (self, x));
+}
+
+double
+kios_progress_bar_get_preview (KiosProgressBar *self)
+{
+  g_return_val_if_fail (KIOS_IS_PROGRESS_BAR (self), -1.0);
+
+  return self->preview;
 }

@@ -358,15 +358,44 @@ kios_reader_view_snapshot (GtkWidget   *widget,
                       geometry.box.origin.x, geometry.box.size.width,
                       geometry.header_y, &dim);
   if (self->current != NULL)
-    append_band_text (self, snapshot, self->page_label,
-                      geometry.box.origin.x, geometry.box.size.width,
-                      geometry.footer_y, &dim);
+    {
+      g_autofree char *preview = kios_reader_view_get_seek_preview (self);
+      g_autofree char *joined = NULL;
+
+      /* While the progress bar is dragged, where it would land; else the
+       * page label, and the time left under it once the pace is known. */
+      if (preview != NULL)
+        append_band_text (self, snapshot, preview,
+                          geometry.box.origin.x, geometry.box.size.width,
+                          geometry.footer_y, &dim);
+      else if (self->time_left == NULL)
+        append_band_text (self, snapshot, self->page_label,
+                          geometry.box.origin.x, geometry.box.size.width,
+                          geometry.footer_y, &dim);
+      else if (kios_reader_view_is_reflowable (self))
+        {
+          append_band_text (self, snapshot, self->page_label,
+                            geometry.box.origin.x, geometry.box.size.width,
+                            geometry.footer_y - 8, &dim);
+          append_band_text (self, snapshot, self->time_left,
+                            geometry.box.origin.x, geometry.box.size.width,
+                            geometry.footer_y + 8, &dim);
+        }
+      else
+        {
+          joined = g_strconcat (self->page_label, " · ", self->time_left, NULL);
+          append_band_text (self, snapshot, joined,
+                            geometry.box.origin.x, geometry.box.size.width,
+                            geometry.footer_y, &dim);
+        }
+    }
 
   gtk_widget_snapshot_child (widget, self->progress_bar, snapshot);
   if (gtk_widget_get_visible (self->spinner))
     gtk_widget_snapshot_child (widget, self->spinner, snapshot);
   if (gtk_widget_get_visible (self->status_page))
     gtk_widget_snapshot_child (widget, self->status_page, snapshot);
+  kios_reader_view_nav_snapshot (self, snapshot);
   if (gtk_widget_get_visible (self->find_bar))
     gtk_widget_snapshot_child (widget, self->find_bar, snapshot);
   if (gtk_widget_get_visible (self->sidebar))
@@ -457,5 +486,6 @@ kios_reader_view_size_allocate (GtkWidget *widget,
       gtk_widget_allocate (self->find_bar, find_width, find_height, -1,
                            gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (area_x + floor ((area_width - find_width) / 2), 0)));
     }
+  kios_reader_view_nav_allocate (self, width, height, bar_height);
   kios_reader_view_geometry_maybe_changed (self);
 }

@@ -6,6 +6,7 @@
 #include "kios-reader-view.h"
 
 #include "kios-find-bar.h"
+#include "kios-reading-pace.h"
 
 /*
  * KiosReaderView is split along its seams: kios-reader-view.c (state,
@@ -164,6 +165,23 @@ struct _KiosReaderView
   guint find_visible : 1;
   guint find_match_valid : 1;
   guint press_on_page : 1; /* the click began on the page, not on a child */
+
+  /* Moving freely (-nav.c): the jumps to go back and forward through, the
+   * "Back to page N" pill, "Go to", and the reader's pace. */
+  GPtrArray          *back;    /* NavEntry, oldest first */
+  GPtrArray          *forward; /* NavEntry, the last gone back from on top */
+  GtkWidget          *back_button;
+  GtkWidget          *go_to_popover;
+  guint               back_pill_timeout_id;
+  KiosReadingPace    *pace;
+  KiosLocation        pace_location; /* the page the pace last saw */
+  GArray             *toc_fractions; /* double: where contents entries start */
+  char               *time_left;
+  KiosReaderViewClock clock;
+  gpointer            clock_data;
+  guint               nav_jump : 1;   /* the page coming is a jump */
+  guint               nav_travel : 1; /* ... back or forward through the history */
+  guint               pace_location_valid : 1;
 };
 
 /* clang-format off */
@@ -240,6 +258,30 @@ void      kios_reader_view_track_root_focus (KiosReaderView *self,
                                              gboolean track);
 void      kios_reader_view_emit_user_turned_page (KiosReaderView *self);
 void      kios_reader_view_find_init (KiosReaderView *self);
+void      kios_reader_view_nav_init (KiosReaderView *self);
+void      kios_reader_view_nav_init_shortcuts (KiosReaderView *self);
+void      kios_reader_view_nav_dispose (KiosReaderView *self);
+void      kios_reader_view_nav_reset (KiosReaderView *self);
+void      kios_reader_view_class_init_nav (GtkWidgetClass *widget_class);
+/* Remembers the page on screen for Back before a jump away from it. */
+void      kios_reader_view_record_jump (KiosReaderView *self);
+/* turned: the page came by a turn (a neighbour), not a request. */
+void      kios_reader_view_nav_page_changed (KiosReaderView *self,
+                                             ShowReason reason,
+                                             gboolean turned);
+void      kios_reader_view_nav_update_toc (KiosReaderView *self);
+void      kios_reader_view_nav_allocate (KiosReaderView *self,
+                                         int width,
+                                         int height,
+                                         int bar_height);
+void      kios_reader_view_nav_snapshot (KiosReaderView *self,
+                                         GtkSnapshot *snapshot);
+/* The chapter and percentage a progress-bar drag would land on, or NULL. */
+char     *kios_reader_view_get_seek_preview (KiosReaderView *self);
+/* Contents entries whose titles start with text, then those containing it. */
+GArray   *kios_reader_view_match_chapters (KiosReaderView *self,
+                                           const char *text,
+                                           guint max);
 /* clang-format on */
 
 G_END_DECLS

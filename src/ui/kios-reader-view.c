@@ -130,6 +130,7 @@ update_marks (KiosReaderView *self)
 {
   KiosProgressBar   *bar = KIOS_PROGRESS_BAR (self->progress_bar);
   GArray            *chapter_marks;
+  GArray            *chapter_starts;
   GPtrArray         *toc;
   g_autoptr (GArray) marks = NULL;
   int                n_chapters;
@@ -141,6 +142,7 @@ update_marks (KiosReaderView *self)
     }
 
   chapter_marks = kios_document_get_chapter_marks (self->document);
+  chapter_starts = kios_document_get_chapter_starts (self->document);
   toc = kios_document_get_toc (self->document);
   n_chapters = kios_document_get_n_chapters (self->document);
   marks = g_array_new (FALSE, FALSE, sizeof (double));
@@ -152,8 +154,9 @@ update_marks (KiosReaderView *self)
 
       if (entry->level != 0 || entry->chapter < 0)
         continue;
-      if (chapter_marks != NULL && (guint) entry->chapter < chapter_marks->len)
-        mark = g_array_index (chapter_marks, double, entry->chapter);
+      /* The marks are notches (empty chapters left out), not one per chapter. */
+      if (chapter_starts != NULL && (guint) entry->chapter < chapter_starts->len)
+        mark = g_array_index (chapter_starts, double, entry->chapter);
       else if (n_chapters > 0)
         mark = (double) entry->chapter / n_chapters;
       else
@@ -165,6 +168,7 @@ update_marks (KiosReaderView *self)
     g_array_append_vals (marks, chapter_marks->data, chapter_marks->len);
 
   kios_progress_bar_set_marks (bar, (const double *) (gpointer) marks->data, marks->len);
+  kios_reader_view_nav_update_toc (self);
 }
 
 static void
@@ -345,6 +349,7 @@ kios_reader_view_page_changed (KiosReaderView     *self,
     self->anchor_toc = -1;
 
   update_position_properties (self);
+  kios_reader_view_nav_page_changed (self, reason, keep_neighbours && reason == SHOW_USER);
 
   switch (reason)
     {
@@ -474,6 +479,7 @@ detach_document (KiosReaderView *self)
       kios_find_bar_reset (KIOS_FIND_BAR (self->find_bar));
     }
   hide_spinner (self);
+  kios_reader_view_nav_reset (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
   self->queued_turn = 0;
@@ -514,6 +520,7 @@ kios_reader_view_dispose (GObject *object)
   g_clear_pointer (&self->spinner, gtk_widget_unparent);
   g_clear_pointer (&self->sidebar, gtk_widget_unparent);
   g_clear_pointer (&self->find_bar, gtk_widget_unparent);
+  kios_reader_view_nav_dispose (self);
   if (self->find_cancellable != NULL)
     g_cancellable_cancel (self->find_cancellable);
   g_clear_object (&self->find_cancellable);
@@ -802,6 +809,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
                     G_TYPE_NONE, 0);
 
   kios_reader_view_class_init_actions (widget_class);
+  kios_reader_view_class_init_nav (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "kiosreaderview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DOCUMENT);
@@ -851,7 +859,9 @@ kios_reader_view_init (KiosReaderView *self)
   g_signal_connect_swapped (self->sidebar, "entry-activated", G_CALLBACK (entry_activated_cb), self);
 
   kios_reader_view_find_init (self);
+  kios_reader_view_nav_init (self);
   kios_reader_view_init_controllers (self);
+  kios_reader_view_nav_init_shortcuts (self);
 
   g_signal_connect (widget, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
   self->dark_handler = g_signal_connect (adw_style_manager_get_default (), "notify::dark",
@@ -987,6 +997,7 @@ kios_reader_view_go_to_toc (KiosReaderView *self,
       g_warning ("No contents entry %d in this book", index);
       return;
     }
+  kios_reader_view_record_jump (self);
   self->queued_turn = 0;
   self->pending_toc = index;
   kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_TOC_ENTRY, NULL, NULL, index, SHOW_TOC, NULL);

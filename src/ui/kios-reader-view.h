@@ -68,10 +68,33 @@ G_BEGIN_DECLS
  * - Settings (font-size, line-spacing, margin, theme, pdf-*) apply at once;
  *   a resize is laid out 150 ms after the window stops changing size, with
  *   the same words kept on screen. Mouse buttons 8/9 turn back/forward.
+ *
+ * Moving freely:
+ * - The progress bar seeks (click, or drag and release; the chapter and
+ *   percentage a drag would land on replace the page label meanwhile), its
+ *   tooltip naming the chapter under the pointer.
+ * - reader.go-to (Ctrl+G) opens "Go to" (KiosGoToPopover): a page of the
+ *   current layout once the pages are counted (a PDF's page), a percentage
+ *   or a chapter name.
+ * - Every jump (contents, a find match, go-to, a seek, and
+ *   kios_reader_view_jump_to with KIOS_JUMP_RECORD_BACK; not Home/End)
+ *   remembers the page it left: reader.back (Alt+Left, and a "Back to page N" pill shown for a
+ *   few seconds after the jump) returns there, reader.forward (Alt+Right)
+ *   goes forward again. Page turns add nothing.
+ * - Under the page: the time left in the chapter and in the book, from the
+ *   reader's own pace (KiosReadingPace), once enough turns were measured.
  */
 
 #define KIOS_TYPE_READER_VIEW (kios_reader_view_get_type ())
 G_DECLARE_FINAL_TYPE (KiosReaderView, kios_reader_view, KIOS, READER_VIEW, GtkWidget)
+
+typedef enum {
+  KIOS_JUMP_NONE = 0,
+  KIOS_JUMP_RECORD_BACK = 1 << 0, /* Back returns to the page left */
+} KiosJumpFlags;
+
+/* Monotonic time in µs, for the reading pace (tests inject one). */
+typedef gint64 (*KiosReaderViewClock) (gpointer user_data);
 
 /* clang-format off */
 KiosReaderView     *kios_reader_view_new            (void);
@@ -113,6 +136,33 @@ GtkWidget          *kios_reader_view_get_find_bar   (KiosReaderView     *self);
  * of the match last gone to, or -1 (for tests). */
 guint               kios_reader_view_get_n_find_highlights (KiosReaderView *self,
                                                             int            *current);
+/* As go_to_position; with KIOS_JUMP_RECORD_BACK, Back returns to the page
+ * on screen before (a sync "Continue" is such a jump). */
+void                kios_reader_view_jump_to        (KiosReaderView     *self,
+                                                     const KiosPosition *position,
+                                                     KiosJumpFlags       flags);
+/* Goes to fraction (0..1) of the book, as the progress bar does. */
+void                kios_reader_view_seek           (KiosReaderView     *self,
+                                                     double              fraction);
+/* "Go to": a page ("120", "page 120"), a percentage ("45%") or a chapter
+ * name. FALSE with a sentence for the reader in message when it cannot. */
+gboolean            kios_reader_view_go_to_text     (KiosReaderView     *self,
+                                                     const char         *text,
+                                                     char              **message);
+void                kios_reader_view_set_go_to_visible (KiosReaderView  *self,
+                                                        gboolean         visible);
+/* The KiosGoToPopover, once shown; NULL before. */
+GtkWidget          *kios_reader_view_get_go_to_popover (KiosReaderView  *self);
+gboolean            kios_reader_view_go_back        (KiosReaderView     *self);
+gboolean            kios_reader_view_go_forward     (KiosReaderView     *self);
+guint               kios_reader_view_get_n_back     (KiosReaderView     *self);
+guint               kios_reader_view_get_n_forward  (KiosReaderView     *self);
+GtkWidget          *kios_reader_view_get_back_button (KiosReaderView    *self);
+/* "12 min left in chapter · 6 h left in book", or NULL until the pace is known. */
+const char         *kios_reader_view_get_time_left  (KiosReaderView     *self);
+void                kios_reader_view_set_clock      (KiosReaderView     *self,
+                                                     KiosReaderViewClock clock,
+                                                     gpointer            user_data);
 /* clang-format on */
 
 G_END_DECLS
