@@ -191,8 +191,9 @@ struct _Worker
   double     css_line_spacing;
   int        count_next;
   gboolean   counts_complete;
-  int        prelayout;        /* a chapter to lay out while idle, or -1 */
-  gint64     idle_pause_until; /* a search is streaming: no idle work before this */
+  int        prelayout;            /* a chapter to lay out while idle, or -1 */
+  gint64     idle_pause_until;     /* a search is streaming: no idle work before this */
+  gboolean   first_render_pending; /* opened, the first page not yet rendered */
 };
 
 static Worker *
@@ -1953,6 +1954,8 @@ worker_parse_position (Worker     *w,
 #define SEARCH_BATCH_USEC (40 * G_TIME_SPAN_MILLISECOND)
 /* Background layout waits this long for the search's next batch. */
 #define SEARCH_IDLE_PAUSE_USEC (50 * G_TIME_SPAN_MILLISECOND)
+/* How long a newly opened book keeps its background work for the first page. */
+#define FIRST_RENDER_IDLE_HOLD_USEC (700 * G_TIME_SPAN_MILLISECOND)
 
 static KiosSearchBatch *
 worker_search (Worker *w,
@@ -2113,7 +2116,13 @@ worker_run_job (Worker *w,
             g_task_return_error (job->task, g_steal_pointer (&error));
           }
         else
-          g_task_return_pointer (job->task, result, (GDestroyNotify) open_result_free);
+          {
+            /* The book index and the page count wait for the first page
+             * (or a moment, for a caller that renders none). */
+            w->first_render_pending = TRUE;
+            w->idle_pause_until = g_get_monotonic_time () + FIRST_RENDER_IDLE_HOLD_USEC;
+            g_task_return_pointer (job->task, result, (GDestroyNotify) open_result_free);
+          }
       }
       break;
 
@@ -2135,6 +2144,11 @@ worker_run_job (Worker *w,
         {
           KiosPage *page = worker_render (w, &job->request, job->position, &error);
 
+          if (w->first_render_pending)
+            {
+              w->first_render_pending = FALSE;
+              w->idle_pause_until = 0;
+            }
           if (page == NULL)
             g_task_return_error (job->task, g_steal_pointer (&error));
           else
