@@ -32,10 +32,13 @@ struct _KiosApplication
 
 G_DEFINE_FINAL_TYPE (KiosApplication, kios_application, ADW_TYPE_APPLICATION)
 
+/* A window for file (or the library): what the first frame does not need
+ * comes up after it. */
 static KiosWindow *
-new_window (KiosApplication *self)
+new_window (KiosApplication *self,
+            GFile           *file)
 {
-  KiosWindow *window = kios_window_new (self);
+  KiosWindow *window = kios_window_new_deferred (self, file);
 
   if (self->store_error != NULL)
     {
@@ -221,7 +224,7 @@ kios_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (new_window (self));
+    window = GTK_WINDOW (new_window (self, NULL));
 
   gtk_window_present (window);
 }
@@ -241,11 +244,13 @@ kios_application_open (GApplication *application,
 
       /* One window per book; a window still showing the library is reused. */
       if (KIOS_IS_WINDOW (active) && !kios_window_is_reading (KIOS_WINDOW (active)))
-        window = KIOS_WINDOW (active);
+        {
+          window = KIOS_WINDOW (active);
+          kios_window_open_file (window, files[i]);
+        }
       else
-        window = new_window (self);
+        window = new_window (self, files[i]);
 
-      kios_window_open_file (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
     }
 }
