@@ -33,10 +33,10 @@ struct _KiosWindow
 
   /* The deferred start: what the first page does not need (the library's
    * views and sidebar, sync, covers) comes up after the first frame. */
-  gboolean         deferring;         /* set up by the application: wait for the first frame */
-  gboolean         started;           /* the deferred parts are up */
-  gboolean         page_shown_once;   /* the reader painted a page since the open */
-  GdkFrameClock   *frame_clock;       /* while after_paint_id is connected */
+  gboolean         deferring;       /* set up by the application: wait for the first frame */
+  gboolean         started;         /* the deferred parts are up */
+  gboolean         page_shown_once; /* the reader painted a page since the open */
+  GdkFrameClock   *frame_clock;     /* while after_paint_id is connected */
   gulong           after_paint_id;
   guint            start_idle_id;     /* the idle after the first frame that starts them */
   guint            start_fallback_id; /* starts them if no page comes (hidden, stuck) */

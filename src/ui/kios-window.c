@@ -1319,6 +1319,7 @@ kios_window_open_file (KiosWindow *self,
 {
   OpenRequest     *request;
   g_autofree char *path = NULL;
+  GtkApplication  *app;
 
   g_return_if_fail (KIOS_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -1355,7 +1356,11 @@ kios_window_open_file (KiosWindow *self,
   gtk_label_set_text (self->opening_title, request->display_name);
   self->placeholder_id = g_timeout_add (OPENING_PLACEHOLDER_DELAY_MS, placeholder_cb, self);
   kios_start_view_set_opening (self->start_view, request->display_name);
-  kios_document_open_async (request->path, request->cancellable, open_cb, request);
+  /* A book named on the command line may be opening already. */
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (!KIOS_IS_APPLICATION (app) ||
+      !kios_application_take_preopened (KIOS_APPLICATION (app), request->path, request->cancellable, open_cb, request))
+    kios_document_open_async (request->path, request->cancellable, open_cb, request);
 }
 
 void

@@ -188,10 +188,13 @@ test_launch_book (void)
   base_url = kios_fake_kosync_get_base_url (fake);
   hash = prepare_library (store, base_url, sample);
 
-  /* "kios BOOK", as the file manager starts it. */
+  /* "kios BOOK", as the file manager starts it: main() starts opening the
+   * book, and the window takes that open over. */
+  kios_application_preopen (app, sample);
   g_application_open (G_APPLICATION (app), &file, 1, "");
   watch.window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_true (KIOS_IS_WINDOW (watch.window));
+  g_assert_false (kios_application_take_preopened (app, sample, NULL, NULL, NULL));
 
   /* Before any frame: the reader's page is the one shown, named by the
    * file; nothing else has started. */
