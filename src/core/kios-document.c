@@ -19,6 +19,9 @@
 #include "kios-text-search-private.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -851,6 +854,10 @@ worker_rstream_complete (Worker *w,
   return ch->page_start != NULL && (int) ch->page_start->len >= worker_chapter_pages (w, chapter);
 }
 
+/* How many chapters the background count lays out between two shrinks of
+ * MuPDF's store. */
+#define COUNT_SHRINK_EVERY 16
+
 static void
 worker_count_step (Worker *w)
 {
@@ -858,6 +865,15 @@ worker_count_step (Worker *w)
     {
       worker_chapter_pages (w, w->count_next);
       w->count_next++;
+      /* The chapters laid out only to be counted are not kept for long:
+       * the count would otherwise fill MuPDF's whole store. */
+      if (w->count_next % COUNT_SHRINK_EVERY == 0)
+        {
+          fz_shrink_store (w->ctx, 50);
+#ifdef __GLIBC__
+          malloc_trim (0);
+#endif
+        }
     }
 
   if (w->count_next >= w->n_chapters && !w->counts_complete)
@@ -869,6 +885,12 @@ worker_count_step (Worker *w)
         total += w->chapters[c].count;
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
         worker_save_counts (w);
+      /* Counting laid out every chapter: let go of what MuPDF and the
+       * allocator keep of them, so the reader's memory settles back. */
+      fz_shrink_store (w->ctx, 25);
+#ifdef __GLIBC__
+      malloc_trim (0);
+#endif
       worker_deliver (w, total, NULL);
     }
 }
