@@ -72,14 +72,15 @@ for line in open(sys.argv[1]):
     if len(f) < 9:
         rows.setdefault(f[0], [])
         continue
-    rows.setdefault(f[0], []).append((float(f[4]), int(f[8]) / 1024))
-bare = statistics.median(t for t, _ in rows.get("bare", [(float("nan"), 0)]))
-print(f"{'launch (exec → final pixels)':34} {'median ms':>10} {'× bare':>7} {'peak RSS MB':>12} {'runs':>5}")
+    rows.setdefault(f[0], []).append((float(f[4]), int(f[8]) / 1024, float(f[2])))
+bare = statistics.median(v[0] for v in rows.get("bare", [(float("nan"), 0, 0)]))
+print(f"{'launch (exec → final pixels)':34} {'median ms':>10} {'× bare':>7} {'first px':>9} {'peak RSS MB':>12} {'runs':>5}")
 for name, vals in rows.items():
     if not vals:
         print(f"{name:34} {'failed':>10}")
         continue
     t = statistics.median(v[0] for v in vals)
     rss = statistics.median(v[1] for v in vals)
-    print(f"{name:34} {t:10.0f} {t / bare:7.2f} {rss:12.0f} {len(vals):5d}")
+    first = statistics.median(v[2] for v in vals)
+    print(f"{name:34} {t:10.0f} {t / bare:7.2f} {first:9.0f} {rss:12.0f} {len(vals):5d}")
 PY

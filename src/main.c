@@ -24,5 +24,9 @@ main (int   argc,
   curl_global_init (CURL_GLOBAL_DEFAULT);
 
   app = kios_application_new ();
+  /* Books to open start opening now, beside GTK's own start-up. */
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] != '-')
+      kios_application_preopen (app, argv[i]);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

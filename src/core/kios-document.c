@@ -19,6 +19,9 @@
 #include "kios-text-search-private.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -193,8 +196,9 @@ struct _Worker
   double     css_line_spacing;
   int        count_next;
   gboolean   counts_complete;
-  int        prelayout;        /* a chapter to lay out while idle, or -1 */
-  gint64     idle_pause_until; /* a search is streaming: no idle work before this */
+  int        prelayout;            /* a chapter to lay out while idle, or -1 */
+  gint64     idle_pause_until;     /* a search is streaming: no idle work before this */
+  gboolean   first_render_pending; /* opened, the first page not yet rendered */
 };
 
 static Worker *
@@ -883,6 +887,10 @@ worker_rstream_complete (Worker *w,
   return ch->page_start != NULL && (int) ch->page_start->len >= worker_chapter_pages (w, chapter);
 }
 
+/* How many chapters the background count lays out between two shrinks of
+ * MuPDF's store. */
+#define COUNT_SHRINK_EVERY 16
+
 static void
 worker_count_step (Worker *w)
 {
@@ -890,6 +898,15 @@ worker_count_step (Worker *w)
     {
       worker_chapter_pages (w, w->count_next);
       w->count_next++;
+      /* The chapters laid out only to be counted are not kept for long:
+       * the count would otherwise fill MuPDF's whole store. */
+      if (w->count_next % COUNT_SHRINK_EVERY == 0)
+        {
+          fz_shrink_store (w->ctx, 50);
+#ifdef __GLIBC__
+          malloc_trim (0);
+#endif
+        }
     }
 
   if (w->count_next >= w->n_chapters && !w->counts_complete)
@@ -905,6 +922,12 @@ worker_count_step (Worker *w)
         }
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
         worker_save_counts (w);
+      /* Counting laid out every chapter: let go of what MuPDF and the
+       * allocator keep of them, so the reader's memory settles back. */
+      fz_shrink_store (w->ctx, 25);
+#ifdef __GLIBC__
+      malloc_trim (0);
+#endif
       worker_deliver (w, total, NULL, counts);
     }
 }
@@ -1990,6 +2013,8 @@ worker_parse_position (Worker     *w,
 #define SEARCH_BATCH_USEC (40 * G_TIME_SPAN_MILLISECOND)
 /* Background layout waits this long for the search's next batch. */
 #define SEARCH_IDLE_PAUSE_USEC (50 * G_TIME_SPAN_MILLISECOND)
+/* How long a newly opened book keeps its background work for the first page. */
+#define FIRST_RENDER_IDLE_HOLD_USEC (700 * G_TIME_SPAN_MILLISECOND)
 
 static KiosSearchBatch *
 worker_search (Worker *w,
@@ -2150,7 +2175,13 @@ worker_run_job (Worker *w,
             g_task_return_error (job->task, g_steal_pointer (&error));
           }
         else
-          g_task_return_pointer (job->task, result, (GDestroyNotify) open_result_free);
+          {
+            /* The book index and the page count wait for the first page
+             * (or a moment, for a caller that renders none). */
+            w->first_render_pending = TRUE;
+            w->idle_pause_until = g_get_monotonic_time () + FIRST_RENDER_IDLE_HOLD_USEC;
+            g_task_return_pointer (job->task, result, (GDestroyNotify) open_result_free);
+          }
       }
       break;
 
@@ -2172,6 +2203,11 @@ worker_run_job (Worker *w,
         {
           KiosPage *page = worker_render (w, &job->request, job->position, &error);
 
+          if (w->first_render_pending)
+            {
+              w->first_render_pending = FALSE;
+              w->idle_pause_until = 0;
+            }
           if (page == NULL)
             g_task_return_error (job->task, g_steal_pointer (&error));
           else

@@ -7,6 +7,8 @@
 
 #include "kios-application.h"
 
+#include "kios-document.h"
+
 #include "kios-error-messages.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
@@ -28,14 +30,68 @@ struct _KiosApplication
   KiosSyncService   *sync_service;   /* over store; NULL without a library */
   KiosSourceManager *source_manager; /* over store; NULL without a library */
   GError            *store_error;    /* why the store could not be opened, shown once */
+  GPtrArray         *preopens;       /* of Preopen: books opening since main() */
 };
+
+/* A book named on the command line, opening while GTK starts up; the
+ * window that opens it takes it over. */
+typedef struct
+{
+  char         *path;
+  KiosDocument *document;
+  GError       *error;
+  gboolean      done;
+  gboolean      orphaned; /* the application went away first */
+  GTask        *waiting;  /* the window's open, once it asked */
+} Preopen;
+
+static void
+preopen_free (Preopen *preopen)
+{
+  g_free (preopen->path);
+  g_clear_object (&preopen->document);
+  g_clear_error (&preopen->error);
+  g_clear_object (&preopen->waiting);
+  g_free (preopen);
+}
+
+static void
+preopen_deliver (Preopen *preopen)
+{
+  GTask *task = g_steal_pointer (&preopen->waiting);
+
+  if (preopen->document != NULL)
+    g_task_return_pointer (task, g_steal_pointer (&preopen->document), g_object_unref);
+  else
+    g_task_return_error (task, g_steal_pointer (&preopen->error));
+  g_object_unref (task);
+  preopen_free (preopen);
+}
+
+static void
+preopen_cb (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Preopen *preopen = user_data;
+
+  preopen->document = kios_document_open_finish (result, &preopen->error);
+  preopen->done = TRUE;
+  if (preopen->waiting != NULL)
+    preopen_deliver (preopen);
+  else if (preopen->orphaned)
+    preopen_free (preopen);
+}
 
 G_DEFINE_FINAL_TYPE (KiosApplication, kios_application, ADW_TYPE_APPLICATION)
 
+/* A window for file (or the library): what the first frame does not need
+ * comes up after it. */
 static KiosWindow *
-new_window (KiosApplication *self)
+new_window (KiosApplication *self,
+            GFile           *file)
 {
-  KiosWindow *window = kios_window_new (self);
+  KiosWindow *window = kios_window_new_deferred (self, file);
 
   if (self->store_error != NULL)
     {
@@ -221,7 +277,7 @@ kios_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (new_window (self));
+    window = GTK_WINDOW (new_window (self, NULL));
 
   gtk_window_present (window);
 }
@@ -241,11 +297,13 @@ kios_application_open (GApplication *application,
 
       /* One window per book; a window still showing the library is reused. */
       if (KIOS_IS_WINDOW (active) && !kios_window_is_reading (KIOS_WINDOW (active)))
-        window = KIOS_WINDOW (active);
+        {
+          window = KIOS_WINDOW (active);
+          kios_window_open_file (window, files[i]);
+        }
       else
-        window = new_window (self);
+        window = new_window (self, files[i]);
 
-      kios_window_open_file (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
     }
 }
@@ -259,6 +317,20 @@ kios_application_dispose (GObject *object)
   g_clear_object (&self->sync_service);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
+  if (self->preopens != NULL)
+    {
+      /* One still opening frees itself when it is done. */
+      for (guint i = 0; i < self->preopens->len; i++)
+        {
+          Preopen *preopen = self->preopens->pdata[i];
+
+          if (preopen->done)
+            preopen_free (preopen);
+          else
+            preopen->orphaned = TRUE;
+        }
+      g_clear_pointer (&self->preopens, g_ptr_array_unref);
+    }
 
   G_OBJECT_CLASS (kios_application_parent_class)->dispose (object);
 }
@@ -280,6 +352,7 @@ kios_application_class_init (KiosApplicationClass *klass)
 static void
 kios_application_init (KiosApplication *self)
 {
+  self->preopens = g_ptr_array_new ();
 }
 
 KiosApplication *
@@ -315,4 +388,73 @@ kios_application_get_source_manager (KiosApplication *self)
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
   return self->source_manager;
+}
+
+/**
+ * kios_application_preopen:
+ * @self: the application
+ * @arg: a command-line argument naming a book
+ *
+ * Starts opening the book before the application runs, so that reading the
+ * file and MuPDF's parse overlap GTK's start-up. Anything but a regular
+ * file is left to the normal open.
+ */
+void
+kios_application_preopen (KiosApplication *self,
+                          const char      *arg)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char  *path = NULL;
+  Preopen          *preopen;
+
+  g_return_if_fail (KIOS_IS_APPLICATION (self));
+  g_return_if_fail (arg != NULL);
+
+  file = g_file_new_for_commandline_arg (arg);
+  path = g_file_get_path (file);
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return;
+
+  preopen = g_new0 (Preopen, 1);
+  preopen->path = g_steal_pointer (&path);
+  g_ptr_array_add (self->preopens, preopen);
+  kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
+}
+
+/**
+ * kios_application_take_preopened:
+ * @self: the application
+ * @path: the book's path
+ * @cancellable: (nullable): cancels the wait
+ * @callback: called as kios_document_open_async() would call it
+ * @user_data: for @callback
+ *
+ * Takes over the book kios_application_preopen() started opening at @path:
+ * @callback gets it (finish with kios_document_open_finish()).
+ *
+ * Returns: FALSE when nothing was opening there (open it normally).
+ */
+gboolean
+kios_application_take_preopened (KiosApplication    *self,
+                                 const char         *path,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  Preopen *preopen = NULL;
+
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  for (guint i = 0; i < self->preopens->len && preopen == NULL; i++)
+    if (g_strcmp0 (((Preopen *) self->preopens->pdata[i])->path, path) == 0)
+      preopen = g_ptr_array_steal_index (self->preopens, i);
+  if (preopen == NULL)
+    return FALSE;
+
+  preopen->waiting = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (preopen->waiting, kios_application_take_preopened);
+  if (preopen->done)
+    preopen_deliver (preopen);
+  return TRUE;
 }

@@ -29,6 +29,15 @@ KiosSyncService   *kios_application_get_sync_service   (KiosApplication *self);
  * settings and the window's Add Source change sources through it, and the
  * sync service reloads whenever it says they changed. */
 KiosSourceManager *kios_application_get_source_manager (KiosApplication *self);
+/* Opens a book named on the command line while GTK starts (call before
+ * running); a window opening the same path takes it over. */
+void               kios_application_preopen            (KiosApplication    *self,
+                                                        const char         *arg);
+gboolean           kios_application_take_preopened     (KiosApplication    *self,
+                                                        const char         *path,
+                                                        GCancellable       *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
 /* clang-format on */
 
 G_END_DECLS

@@ -31,6 +31,20 @@ struct _KiosWindow
   GCancellable     *cancellable;      /* the window's lifetime */
   GCancellable     *open_cancellable; /* the open in progress, or NULL */
 
+  /* The deferred start: what the first page does not need (the library's
+   * views and sidebar, sync, covers) comes up after the first frame. */
+  gboolean         deferring;       /* set up by the application: wait for the first frame */
+  gboolean         started;         /* the deferred parts are up */
+  gboolean         page_shown_once; /* the reader painted a page since the open */
+  GdkFrameClock   *frame_clock;     /* while after_paint_id is connected */
+  gulong           after_paint_id;
+  guint            start_idle_id;     /* the idle after the first frame that starts them */
+  guint            start_fallback_id; /* starts them if no page comes (hidden, stuck) */
+  guint            placeholder_id;    /* shows the opening placeholder after a while */
+  KiosSyncService *deferred_service;  /* the service to attach at the start */
+  KiosBookRecord  *deferred_cover;    /* a cover to render at the start */
+  char            *first_frame_page;  /* the stack page at the first painted frame */
+
   /* Sync (kios-window-sync.c). */
   KiosSyncService      *sync_service;
   KiosSyncEngine       *sync_engine;  /* made by sync_service for this window */
@@ -52,6 +66,8 @@ struct _KiosWindow
   GtkAdjustment      *line_spacing_adjustment;
   GtkRevealer        *sync_banner_revealer;
   GtkStack           *stack;
+  GtkWidget          *opening_placeholder;
+  GtkLabel           *opening_title;
   KiosStartView      *start_view;
   KiosReaderView     *reader_view;
   AdwFlap            *library_flap;
@@ -69,6 +85,9 @@ void kios_window_sync_init        (KiosWindow *self);
 void kios_window_sync_dispose     (KiosWindow *self);
 /* The window's sync-details action, enabled while a book is open with sync. */
 void kios_window_sync_update_mode (KiosWindow *self);
+/* Attaches the service now (the deferred start does). */
+void kios_window_sync_attach      (KiosWindow      *self,
+                                   KiosSyncService *service);
 /* clang-format on */
 
 G_END_DECLS

@@ -222,6 +222,7 @@ kios_window_sync_dispose (KiosWindow *self)
 {
   drop_engine (self);
   g_clear_object (&self->sync_service);
+  g_clear_object (&self->deferred_service);
 }
 
 void
@@ -237,10 +238,23 @@ void
 kios_window_set_sync_service (KiosWindow      *self,
                               KiosSyncService *service)
 {
-  GtkWidget *button;
-
   g_return_if_fail (KIOS_IS_WINDOW (self));
   g_return_if_fail (service == NULL || KIOS_IS_SYNC_SERVICE (service));
+
+  /* Loading the account (the keyring) waits for the first page. */
+  if (self->deferring && !self->started)
+    {
+      g_set_object (&self->deferred_service, service);
+      return;
+    }
+  kios_window_sync_attach (self, service);
+}
+
+void
+kios_window_sync_attach (KiosWindow      *self,
+                         KiosSyncService *service)
+{
+  GtkWidget *button;
 
   if (service == self->sync_service)
     return;
@@ -266,6 +280,10 @@ kios_window_set_sync_service (KiosWindow      *self,
       self->sync_opening = TRUE;
       page_shown_cb (self);
     }
+  /* A window already in front (the engine came after the first page) pulls
+   * as focusing it would have. */
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    is_active_cb (self);
   status_cb (self);
 }
 

@@ -25,6 +25,10 @@
 #define COVER_BOX_HEIGHT 180.0
 /* Covers are rendered at twice their size so they stay sharp on HiDPI screens. */
 #define COVER_SCALE 2.0
+/* An open that has no page to show by then shows the book's name. */
+#define OPENING_PLACEHOLDER_DELAY_MS 300
+/* The deferred start happens by then even without a painted page. */
+#define START_FALLBACK_MS 3000
 
 G_DEFINE_FINAL_TYPE (KiosWindow, kios_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -121,7 +125,9 @@ set_action_enabled (KiosWindow *self,
 static void
 update_mode (KiosWindow *self)
 {
-  gboolean reading = self->document != NULL;
+  /* A book being opened already has the reader's page: the library is
+   * never what shows while a book is on its way. */
+  gboolean reading = self->document != NULL || self->open_cancellable != NULL;
 
   gtk_stack_set_visible_child_name (self->stack, reading ? "reader" : "library");
   gtk_widget_set_visible (self->library_button, reading);
@@ -135,6 +141,9 @@ update_mode (KiosWindow *self)
 
   if (!reading)
     {
+      /* A window that was opening a book shows the library after all. */
+      if (self->store != NULL)
+        kios_start_view_set_store (self->start_view, self->store);
       adw_window_title_set_title (self->window_title, _ ("Kios"));
       adw_window_title_set_subtitle (self->window_title, NULL);
       gtk_window_set_title (GTK_WINDOW (self), _ ("Kios"));
@@ -370,6 +379,8 @@ present_document (KiosWindow  *self,
   g_clear_object (&self->open_cancellable);
   g_set_object (&self->document, document);
   kios_start_view_set_opening (self->start_view, NULL);
+  g_clear_handle_id (&self->placeholder_id, g_source_remove);
+  gtk_widget_set_visible (self->opening_placeholder, FALSE);
 
   if (title == NULL || *title == '\0')
     title = request->display_name;
@@ -399,7 +410,16 @@ present_document (KiosWindow  *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->reader_view));
 
   if (request->need_cover && self->store != NULL)
-    make_cover (self, document, &record);
+    {
+      /* The cover waits until the first page is painted. */
+      if (self->deferring && !self->started)
+        {
+          g_clear_pointer (&self->deferred_cover, kios_book_record_free);
+          self->deferred_cover = kios_book_record_copy (&record);
+        }
+      else
+        make_cover (self, document, &record);
+    }
 }
 
 static void
@@ -459,6 +479,8 @@ open_cb (GObject      *source_object,
   if (request->document == NULL)
     {
       g_clear_object (&self->open_cancellable);
+      g_clear_handle_id (&self->placeholder_id, g_source_remove);
+      gtk_widget_set_visible (self->opening_placeholder, FALSE);
       kios_start_view_set_opening (self->start_view, NULL);
       kios_start_view_reload (self->start_view);
       update_mode (self);
@@ -502,6 +524,8 @@ close_book (KiosWindow *self)
     }
 
   kios_start_view_set_opening (self->start_view, NULL);
+  g_clear_handle_id (&self->placeholder_id, g_source_remove);
+  gtk_widget_set_visible (self->opening_placeholder, FALSE);
 }
 
 static void
@@ -838,7 +862,7 @@ static void
 window_active_cb (KiosWindow *self)
 {
   /* Sources may have changed in Settings meanwhile. */
-  if (gtk_window_is_active (GTK_WINDOW (self)) && self->store != NULL)
+  if (gtk_window_is_active (GTK_WINDOW (self)) && self->store != NULL && (self->started || !self->deferring))
     kios_library_sidebar_reload (self->library_sidebar);
 }
 
@@ -857,6 +881,132 @@ setup_library (KiosWindow *self)
   g_signal_connect_object (self->book_detail, "back", G_CALLBACK (detail_back_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->book_detail, "read", G_CALLBACK (detail_read_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self, "notify::is-active", G_CALLBACK (window_active_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* ---- the deferred start ---- */
+
+/* The library's views (but the start view) and the sidebar list their books
+ * and sources when they get the store. */
+static void
+library_set_store (KiosWindow *self)
+{
+  kios_start_view_set_store (self->start_view, self->store);
+  kios_library_sidebar_set_store (self->library_sidebar, self->store);
+  kios_local_books_set_store (self->local_books, self->store);
+  kios_catalog_view_set_store (self->catalog_view, self->store);
+  kios_book_detail_set_store (self->book_detail, self->store);
+}
+
+static void
+disconnect_after_paint (KiosWindow *self)
+{
+  if (self->after_paint_id != 0)
+    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+}
+
+static void
+start_deferred (KiosWindow *self)
+{
+  g_autoptr (KiosSyncService) service = g_steal_pointer (&self->deferred_service);
+  g_autoptr (KiosBookRecord)  cover = g_steal_pointer (&self->deferred_cover);
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  g_clear_handle_id (&self->start_idle_id, g_source_remove);
+  g_clear_handle_id (&self->start_fallback_id, g_source_remove);
+  if (self->first_frame_page != NULL)
+    disconnect_after_paint (self);
+  g_debug ("The first page is painted: starting the library and sync");
+
+  if (self->store != NULL)
+    library_set_store (self);
+  if (service != NULL)
+    kios_window_sync_attach (self, service);
+  if (cover != NULL && self->document != NULL && self->store != NULL &&
+      g_strcmp0 (cover->hash, kios_document_get_hash (self->document)) == 0)
+    make_cover (self, self->document, cover);
+}
+
+static gboolean
+start_idle_cb (gpointer user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  self->start_idle_id = 0;
+  start_deferred (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start_fallback_cb (gpointer user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  self->start_fallback_id = 0;
+  g_debug ("No page painted in %d ms: starting the library and sync anyway", START_FALLBACK_MS);
+  start_deferred (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                KiosWindow    *self)
+{
+  if (self->first_frame_page == NULL)
+    self->first_frame_page = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+
+  if (self->started || !self->deferring)
+    {
+      disconnect_after_paint (self);
+      return;
+    }
+  if (self->start_idle_id != 0)
+    return;
+  /* A book on its way: its page is the frame to wait for. */
+  if (kios_window_is_reading (self) && !self->page_shown_once)
+    return;
+
+  /* Whatever else the main loop has (input, the next frame) goes first. */
+  self->start_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_idle_cb, self, NULL);
+}
+
+static void
+reader_page_shown_cb (KiosWindow *self)
+{
+  self->page_shown_once = TRUE;
+}
+
+static gboolean
+placeholder_cb (gpointer user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  self->placeholder_id = 0;
+  if (self->open_cancellable != NULL && self->document == NULL)
+    gtk_widget_set_visible (self->opening_placeholder, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+kios_window_realize (GtkWidget *widget)
+{
+  KiosWindow *self = KIOS_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (kios_window_parent_class)->realize (widget);
+
+  disconnect_after_paint (self);
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint", G_CALLBACK (after_paint_cb), self);
+}
+
+static void
+kios_window_unrealize (GtkWidget *widget)
+{
+  disconnect_after_paint (KIOS_WINDOW (widget));
+
+  GTK_WIDGET_CLASS (kios_window_parent_class)->unrealize (widget);
 }
 
 static gboolean
@@ -903,6 +1053,11 @@ kios_window_dispose (GObject *object)
   g_action_map_remove_action (G_ACTION_MAP (self), "theme");
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->start_idle_id, g_source_remove);
+  g_clear_handle_id (&self->start_fallback_id, g_source_remove);
+  g_clear_handle_id (&self->placeholder_id, g_source_remove);
+  disconnect_after_paint (self);
+  g_clear_pointer (&self->deferred_cover, kios_book_record_free);
   kios_window_sync_dispose (self);
   if (self->open_cancellable != NULL)
     g_cancellable_cancel (self->open_cancellable);
@@ -927,6 +1082,7 @@ kios_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_free (self->first_frame_page);
 
   G_OBJECT_CLASS (kios_window_parent_class)->finalize (object);
 }
@@ -942,6 +1098,8 @@ kios_window_class_init (KiosWindowClass *klass)
   object_class->dispose = kios_window_dispose;
   object_class->finalize = kios_window_finalize;
   window_class->close_request = kios_window_close_request;
+  widget_class->realize = kios_window_realize;
+  widget_class->unrealize = kios_window_unrealize;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, toast_overlay);
@@ -956,6 +1114,8 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, line_spacing_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, sync_banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, opening_placeholder);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, opening_title);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, start_view);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, reader_view);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_flap);
@@ -1008,6 +1168,7 @@ kios_window_init (KiosWindow *self)
   g_signal_connect_object (self->reader_view, "notify::chapter-title", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "notify::page-label", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->reader_view, "page-shown", G_CALLBACK (reader_page_shown_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (book_activated_cb), self, G_CONNECT_SWAPPED);
   setup_library (self);
@@ -1040,6 +1201,48 @@ kios_window_new (KiosApplication *application)
   return self;
 }
 
+KiosWindow *
+kios_window_new_deferred (KiosApplication *application,
+                          GFile           *file)
+{
+  KiosWindow *self;
+
+  g_return_val_if_fail (application == NULL || KIOS_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (file == NULL || G_IS_FILE (file), NULL);
+
+  self = g_object_new (KIOS_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  self->deferring = TRUE;
+  /* Opening first: the store then goes to the reader only. */
+  if (file != NULL)
+    kios_window_open_file (self, file);
+  if (application != NULL)
+    {
+      kios_window_set_store (self, kios_application_get_store (application));
+      kios_window_set_sync_service (self, kios_application_get_sync_service (application));
+    }
+  self->start_fallback_id = g_timeout_add (START_FALLBACK_MS, start_fallback_cb, self);
+
+  return self;
+}
+
+gboolean
+kios_window_is_started (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), FALSE);
+
+  return self->started || !self->deferring;
+}
+
+const char *
+kios_window_get_first_frame_page (KiosWindow *self)
+{
+  g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
+
+  return self->first_frame_page;
+}
+
 KiosLibraryStore *
 kios_window_get_store (KiosWindow *self)
 {
@@ -1059,11 +1262,15 @@ kios_window_set_store (KiosWindow       *self,
     return;
 
   kios_reader_view_set_store (self->reader_view, store);
-  kios_start_view_set_store (self->start_view, store);
-  kios_library_sidebar_set_store (self->library_sidebar, store);
-  kios_local_books_set_store (self->local_books, store);
-  kios_catalog_view_set_store (self->catalog_view, store);
-  kios_book_detail_set_store (self->book_detail, store);
+  if (self->deferring && !self->started)
+    {
+      /* Only a window showing the library lists its books at once; the
+       * rest waits for the first frame. */
+      if (!kios_window_is_reading (self))
+        kios_start_view_set_store (self->start_view, store);
+      return;
+    }
+  library_set_store (self);
 }
 
 KiosStartView *
@@ -1112,12 +1319,13 @@ kios_window_open_file (KiosWindow *self,
 {
   OpenRequest     *request;
   g_autofree char *path = NULL;
+  GtkApplication  *app;
 
   g_return_if_fail (KIOS_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
 
   close_book (self);
-  update_mode (self);
+  self->page_shown_once = FALSE;
 
   path = g_file_get_path (file);
   if (path == NULL)
@@ -1125,6 +1333,7 @@ kios_window_open_file (KiosWindow *self,
       g_autoptr (GError) error = NULL;
       g_autofree char   *name = g_file_get_basename (file);
 
+      update_mode (self);
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not a local file: %s", name);
       show_open_error (self, name != NULL ? name : _ ("Unknown file"), error);
       return;
@@ -1138,8 +1347,20 @@ kios_window_open_file (KiosWindow *self,
   request->display_name = g_path_get_basename (path);
   request->path = g_steal_pointer (&path);
 
+  /* The reader's page from the first frame on, named by the file until the
+   * book says its title; a slow open shows the name in the page too. */
+  update_mode (self);
+  adw_window_title_set_title (self->window_title, request->display_name);
+  adw_window_title_set_subtitle (self->window_title, NULL);
+  gtk_window_set_title (GTK_WINDOW (self), request->display_name);
+  gtk_label_set_text (self->opening_title, request->display_name);
+  self->placeholder_id = g_timeout_add (OPENING_PLACEHOLDER_DELAY_MS, placeholder_cb, self);
   kios_start_view_set_opening (self->start_view, request->display_name);
-  kios_document_open_async (request->path, request->cancellable, open_cb, request);
+  /* A book named on the command line may be opening already. */
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (!KIOS_IS_APPLICATION (app) ||
+      !kios_application_take_preopened (KIOS_APPLICATION (app), request->path, request->cancellable, open_cb, request))
+    kios_document_open_async (request->path, request->cancellable, open_cb, request);
 }
 
 void

@@ -36,6 +36,15 @@ G_DECLARE_FINAL_TYPE (KiosWindow, kios_window, KIOS, WINDOW, AdwApplicationWindo
 /* clang-format off */
 /* application may be NULL (tests); the window then has no store until one is set. */
 KiosWindow       *kios_window_new                 (KiosApplication  *application);
+/* A window that opens file at once and brings up the library and sync only
+ * after its first page is painted (or, without a file, after its first
+ * frame): how the application makes its windows. */
+KiosWindow       *kios_window_new_deferred        (KiosApplication  *application,
+                                                   GFile            *file);
+/* TRUE once the library's views and sync are up. */
+gboolean          kios_window_is_started          (KiosWindow       *self);
+/* The stack page ("library" or "reader") of the first frame painted. */
+const char       *kios_window_get_first_frame_page (KiosWindow       *self);
 KiosLibraryStore *kios_window_get_store           (KiosWindow       *self);
 void              kios_window_set_store           (KiosWindow       *self,
                                                    KiosLibraryStore *store);

@@ -373,6 +373,14 @@ app_window_reading (gpointer data)
   return KIOS_IS_WINDOW (window) && g_strcmp0 (kios_window_get_visible_page (KIOS_WINDOW (window)), "reader") == 0;
 }
 
+static gboolean
+app_window_started (gpointer data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (data));
+
+  return KIOS_IS_WINDOW (window) && kios_window_is_started (KIOS_WINDOW (window));
+}
+
 typedef struct
 {
   const char *text;
@@ -426,6 +434,8 @@ test_window_application (void)
   g_assert_true (KIOS_IS_WINDOW (window));
   g_assert_true (kios_window_get_store (KIOS_WINDOW (window)) == store);
   g_assert_true (kios_test_wait_until (app_window_reading, app, 30000));
+  /* Sync and the library come up once the first page is painted. */
+  g_assert_true (kios_test_wait_until (app_window_started, app, 30000));
 
   /* One sync service, the application's; each window holds only the engine
    * the service made for it, and lets go of it when it closes. */
@@ -451,6 +461,7 @@ test_window_application (void)
 
     g_application_open (G_APPLICATION (app), &other_file, 1, "");
     g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 2);
+    g_assert_true (kios_test_wait_until (app_window_started, app, 30000));
     g_assert_true (kios_window_get_sync_engine (KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)))) != first_engine);
   }
 

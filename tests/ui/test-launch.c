@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/*
+ * Starting Kios on a book: the first frame is the reader, and what the first
+ * page does not need (the sync engine and its account, the library sidebar,
+ * the local books and catalogs) comes up only after that page is painted —
+ * and still comes up: a push left pending by an earlier session goes out.
+ */
+
+#define G_LOG_DOMAIN "test-launch"
+
+#include "config.h"
+
+#include "kios-application.h"
+#include "kios-document.h"
+#include "kios-fake-kosync.h"
+#include "kios-library-store.h"
+#include "kios-reader-view.h"
+#include "kios-sync-source.h"
+#include "kios-ui-test-utils.h"
+#include "kios-window-private.h"
+
+#include <glib/gstdio.h>
+
+#define BOOK "pride-and-prejudice.epub"
+#define USER "alice"
+#define PASSWORD "s3cret-passw0rd"
+#define SYNC_SOURCE "KOReader sync"
+#define CATALOG "Home catalog"
+
+typedef struct
+{
+  KiosWindow *window;
+  gboolean    seen_started;
+  gboolean    page_before_start; /* the reader had its page when the start came */
+  gboolean    engine_before_start;
+  gboolean    sidebar_before_start;
+} StartWatch;
+
+/* Called on every main loop turn: catches the moment of the start. */
+static gboolean
+window_started (gpointer data)
+{
+  StartWatch *watch = data;
+
+  if (!kios_window_is_started (watch->window))
+    {
+      watch->engine_before_start |= kios_window_get_sync_engine (watch->window) != NULL;
+      watch->sidebar_before_start |= kios_library_sidebar_get_n_sources (watch->window->library_sidebar) > 0;
+      return FALSE;
+    }
+  if (!watch->seen_started)
+    {
+      watch->seen_started = TRUE;
+      watch->page_before_start = kios_reader_view_get_position (kios_window_get_reader_view (watch->window)) != NULL;
+    }
+  return TRUE;
+}
+
+static gboolean
+first_frame_painted (gpointer data)
+{
+  StartWatch *watch = data;
+
+  window_started (watch);
+  return kios_window_get_first_frame_page (watch->window) != NULL;
+}
+
+static gboolean
+has_engine (gpointer data)
+{
+  return kios_window_get_sync_engine (KIOS_WINDOW (data)) != NULL;
+}
+
+static gboolean
+sidebar_listed (gpointer data)
+{
+  KiosLibrarySidebar *sidebar = KIOS_WINDOW (data)->library_sidebar;
+
+  return !kios_library_sidebar_is_loading (sidebar) && kios_library_sidebar_get_n_sources (sidebar) > 0;
+}
+
+static gboolean
+local_books_listed (gpointer data)
+{
+  KiosLocalBooks *books = KIOS_WINDOW (data)->local_books;
+
+  return !kios_local_books_is_loading (books) && kios_local_books_get_n_books (books) > 0;
+}
+
+static gboolean
+engine_idle (gpointer data)
+{
+  return !kios_sync_engine_is_busy (KIOS_SYNC_ENGINE (data));
+}
+
+typedef struct
+{
+  KiosLibraryStore *store;
+  const char       *hash;
+} PendingWait;
+
+static gboolean
+pending_cleared (gpointer data)
+{
+  PendingWait             *wait = data;
+  g_autoptr (KiosPosition) pending = NULL;
+
+  kios_library_store_flush (wait->store, 1000);
+  pending = kios_library_store_get_pending_push (wait->store, wait->hash, SYNC_SOURCE, NULL);
+  return pending == NULL;
+}
+
+static gboolean
+pushed (gpointer data)
+{
+  return kios_fake_kosync_count_requests (data, "PUT", "/syncs/progress") > 0;
+}
+
+/* The account and a catalog as Settings saves them; the position the
+ * earlier session read to, saved and still pending for the server. */
+static char *
+prepare_library (KiosLibraryStore *store,
+                 const char       *base_url,
+                 const char       *book_path)
+{
+  KiosSourceRecord         account = { 0 };
+  KiosSourceRecord         catalog = { 0 };
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) document = kios_document_open_sync (book_path, &error);
+  g_autoptr (KiosPage)     page = NULL;
+  KiosPageRequest          request;
+
+  g_assert_no_error (error);
+
+  account.name = SYNC_SOURCE;
+  account.kind = "kosync";
+  account.auth = "headers";
+  g_assert_true (kios_sync_source_save_secrets (&account, base_url, USER, PASSWORD, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, &account, &error));
+  g_assert_no_error (error);
+  g_free (account.url);
+  g_free (account.username);
+
+  catalog.name = CATALOG;
+  catalog.kind = "opds";
+  catalog.url = "http://127.0.0.1:1/opds";
+  catalog.auth = "none";
+  g_assert_true (kios_library_store_add_source (store, &catalog, &error));
+  g_assert_no_error (error);
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location.chapter = 9;
+  request.location.page = 1;
+  request.position_only = TRUE;
+  page = kios_document_render_sync (document, &request, &error);
+  g_assert_no_error (error);
+  kios_library_store_save_position (store, kios_document_get_hash (document), page->position);
+  kios_library_store_set_pending_push (store, kios_document_get_hash (document), SYNC_SOURCE, page->position);
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  return g_strdup (kios_document_get_hash (document));
+}
+
+static void
+test_launch_book (void)
+{
+  g_autoptr (KiosApplication) app = kios_application_new ();
+  g_autoptr (KiosFakeKosync)  fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char            *base_url = NULL;
+  g_autofree char            *sample = kios_test_sample_book (BOOK);
+  g_autoptr (GFile)           file = g_file_new_for_path (sample);
+  g_autofree char            *hash = NULL;
+  g_autofree char            *stored = NULL;
+  g_autoptr (GError)          error = NULL;
+  KiosLibraryStore           *store;
+  StartWatch                  watch = { 0 };
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  store = kios_application_get_store (app);
+  g_assert_nonnull (store);
+
+  kios_fake_kosync_add_user (fake, USER, PASSWORD);
+  base_url = kios_fake_kosync_get_base_url (fake);
+  hash = prepare_library (store, base_url, sample);
+
+  /* "kios BOOK", as the file manager starts it: main() starts opening the
+   * book, and the window takes that open over. */
+  kios_application_preopen (app, sample);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  watch.window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (KIOS_IS_WINDOW (watch.window));
+  g_assert_false (kios_application_take_preopened (app, sample, NULL, NULL, NULL));
+
+  /* Before any frame: the reader's page is the one shown, named by the
+   * file; nothing else has started. */
+  g_assert_cmpstr (kios_window_get_visible_page (watch.window), ==, "reader");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (watch.window)), ==, BOOK);
+  g_assert_false (kios_window_is_started (watch.window));
+  g_assert_null (kios_window_get_sync_engine (watch.window));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (fake, NULL, NULL), ==, 0);
+
+  /* The first frame painted is the reader, never the library. */
+  g_assert_true (kios_test_wait_until (first_frame_painted, &watch, 20000));
+  g_assert_cmpstr (kios_window_get_first_frame_page (watch.window), ==, "reader");
+
+  /* The rest comes up only once the page is there. */
+  g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
+  g_assert_true (watch.page_before_start);
+  g_assert_false (watch.engine_before_start);
+  g_assert_false (watch.sidebar_before_start);
+
+  /* The sidebar lists the catalog, and choosing it opens the catalog. */
+  g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
+  g_assert_true (kios_library_sidebar_select (watch.window->library_sidebar, "source:" CATALOG));
+  g_assert_cmpstr (kios_catalog_view_get_source_name (watch.window->catalog_view), ==, CATALOG);
+  /* The local books know the book just opened. */
+  g_assert_true (kios_library_sidebar_select (watch.window->library_sidebar, "local"));
+  g_assert_true (kios_test_wait_until (local_books_listed, watch.window, 10000));
+
+  /* And sync comes up: the engine loads the account, asks the server about
+   * the book, and takes over the push left pending by the earlier session;
+   * closing the book (the next trigger) sends it. */
+  g_assert_true (kios_test_wait_until (has_engine, watch.window, 5000));
+  g_assert_true (kios_window_get_sync_service (watch.window) == kios_application_get_sync_service (app));
+  g_assert_true (kios_test_wait_until (engine_idle, kios_window_get_sync_engine (watch.window), 10000));
+  g_assert_cmpuint (kios_fake_kosync_count_requests (fake, "GET", NULL), >, 0);
+  gtk_window_close (GTK_WINDOW (watch.window));
+  g_assert_true (kios_test_wait_until (pushed, fake, 10000));
+  stored = kios_fake_kosync_get_stored_progress (fake, hash);
+  g_assert_nonnull (stored);
+  g_assert_true (kios_test_wait_until (pending_cleared, &(PendingWait){ store, hash }, 10000));
+
+  g_application_quit (G_APPLICATION (app));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int              ret;
+
+  kios_ui_test_init (&argc, &argv);
+
+  /* The file backend of libsecret: a real keyring file, no D-Bus. */
+  keyring_dir = g_dir_make_tmp ("kios-test-launch-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-launch", TRUE);
+
+  g_test_add_func ("/kios/launch/book", test_launch_book);
+
+  ret = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return ret;
+}
