@@ -72,14 +72,13 @@ static int
 failed (KiosctlSyncBook *book,
         GError          *error)
 {
-  g_autofree char *message = kios_redact_text (error->message);
-  const char      *source = kios_sync_backend_get_source_name (book->backend);
+  const char *source = kios_sync_backend_get_source_name (book->backend);
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
     kios_library_store_set_pending_push (book->store, book->hash, source, book->local);
   record (book, error, NULL);
   kios_library_store_flush (book->store, 5000);
-  return kiosctl_fail ("%s", message);
+  return kiosctl_sync_fail (book, NULL, error);
 }
 
 static void

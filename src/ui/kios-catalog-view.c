@@ -343,7 +343,7 @@ kios_catalog_view_show_error (KiosCatalogView *self,
     }
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
-  g_message ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
+  g_debug ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
     adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
@@ -420,7 +420,7 @@ op_done (Request      *request,
       if (request->op == OP_MORE)
         {
           /* The pages already shown stay; a toast-like line would be noise. */
-          g_message ("Next page: %s", error->message);
+          g_debug ("Next page: %s", error->message);
           return;
         }
       self->failed_op = request->op;

@@ -1113,8 +1113,13 @@ test_kiosctl_cwa (void)
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, NULL, "source", "test", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 1);
+    /* The table's sentence: the URL that answered, and whose mount it is. */
     g_assert_nonnull (strstr (run.err, expected_hint));
-    g_assert_nonnull (strstr (run.err, "/kosync on Calibre-Web-Automated"));
+    g_assert_nonnull (strstr (run.err, "That is where Calibre-Web-Automated serves KOReader sync."));
+    g_assert_nonnull (strstr (run.err, "kiosctl: The address of "));
+    g_assert_nonnull (strstr (run.err, "is not the one Kios needs for this kind of server"));
+    /* The core's English only in the debug log, before the sentence. */
+    g_assert_null (strstr (strstr (run.err, "kiosctl: "), "A bare host name"));
     assert_no_secret (&run, f->password);
   }
   {
@@ -1238,6 +1243,27 @@ test_kiosctl_cwa (void)
     root = parse_json (run.out);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "decision"), ==, "none");
   }
+  /* A failing server: the table's sentence naming it, never the core's
+   * English (that stays in the debug log, before the sentence). */
+  kios_fake_kosync_set_forced_status (fake, 502);
+  {
+    g_autofree char *host_port = g_strdup (strstr (host, "://") + 3);
+    g_autofree char *expected = g_strdup_printf ("kiosctl: %s ran into a problem of its own. Try again later.",
+                                                 host_port);
+    const char      *verbs[] = { "pull", "push" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+      {
+        g_auto (KiosctlRun) run = { 0 };
+
+        kios_test_kiosctl (&run, NULL, "sync", verbs[i], book, NULL);
+        g_test_message ("sync %s: %s", verbs[i], run.err);
+        g_assert_cmpint (run.status, ==, 1);
+        g_assert_nonnull (strstr (run.err, expected));
+        g_assert_null (strstr (strstr (run.err, "kiosctl: "), "HTTP"));
+      }
+  }
+  kios_fake_kosync_set_forced_status (fake, 0);
   {
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
