@@ -74,7 +74,7 @@ failed (KiosctlSyncBook *book,
 {
   const char *source = kios_sync_backend_get_source_name (book->backend);
 
-  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
     kios_library_store_set_pending_push (book->store, book->hash, source, book->local);
   record (book, error, NULL);
   kios_library_store_flush (book->store, 5000);

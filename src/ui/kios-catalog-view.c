@@ -347,7 +347,7 @@ kios_catalog_view_show_error (KiosCatalogView *self,
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
     adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
-  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || error->domain == KIOS_HTTP_ERROR)
+  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT) || error->domain == KIOS_HTTP_ERROR)
     adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
   else
     adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");

@@ -94,6 +94,11 @@ static const Row rows[] = {
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
+  { kios_sync_error_quark, KIOS_SYNC_ERROR_TIMEOUT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
+    N_("{host} did not answer in time. The server may be busy or the connection slow; try again later."),
+    N_("The server did not answer in time. It may be busy or the connection slow; try again later."),
+    KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_AUTH,
     /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} refused the user name or password. Check them in the account settings."),

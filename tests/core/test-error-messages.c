@@ -137,6 +137,10 @@ test_named_cases (void)
       "Did you mean https://books.example.org:8080/opds?", KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TLS, HOST, NULL, "secure connection to " HOST, KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TIMEOUT, HOST, NULL, HOST " did not answer in time", KIOS_ERROR_ACTION_RETRY },
+    /* A hanging sync server is not a dead one. */
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT, HOST, NULL, HOST " did not answer in time", KIOS_ERROR_ACTION_RETRY },
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT, NULL, NULL, "The server did not answer in time.",
+      KIOS_ERROR_ACTION_RETRY },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE, HOST, NULL, "too large", KIOS_ERROR_ACTION_NONE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_INVALID_URL, HOST, NULL, "starts with http:// or https://",
       KIOS_ERROR_ACTION_EDIT_SOURCE },

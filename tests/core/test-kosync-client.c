@@ -731,6 +731,41 @@ cancel_soon_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A server that takes the request and never answers is told apart from
+ * one that is not there: the first times out, the second cannot be reached. */
+static void
+test_hanging_vs_dead (void)
+{
+  const Family                *f = &families[0];
+  g_autoptr (KiosFakeKosync)   fake = fake_new (f);
+  g_autoptr (KiosKosyncClient) hanging = good_client (fake, f);
+  g_autoptr (KiosKosyncClient) dead = kios_kosync_client_new ("http://127.0.0.1:1", KIOS_KOSYNC_AUTH_HEADERS, "kios",
+                                                              "pass");
+  g_autoptr (GError)           error = NULL;
+  KiosRemotePosition          *remote;
+  gint64                       start;
+
+  kios_kosync_client_set_device (dead, "Kios", "D");
+  kios_fake_kosync_set_delay (fake, 0, TRUE);
+  kios_kosync_client_set_timeout (hanging, 700);
+  start = g_get_monotonic_time ();
+  g_assert_false (kios_kosync_client_push_sync (hanging, HASH, XPOINTER, 0.5, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, >=, 600);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
+  g_clear_error (&error);
+  remote = kios_kosync_client_pull_sync (hanging, HASH, NULL, &error);
+  g_assert_null (remote);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_false (kios_kosync_client_check_auth_sync (hanging, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_clear_error (&error);
+
+  g_assert_false (kios_kosync_client_push_sync (dead, HASH, XPOINTER, 0.5, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK);
+}
+
 static void
 test_slow_and_failing (void)
 {
@@ -1524,6 +1559,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/kosync-client/guess-server", test_guess_server);
   g_test_add_func ("/kios/kosync-client/async", test_async);
   g_test_add_func ("/kios/kosync-client/slow-and-failing", test_slow_and_failing);
+  g_test_add_func ("/kios/kosync-client/hanging-vs-dead", test_hanging_vs_dead);
   g_test_add_func ("/kios/kosync-client/redaction", test_redaction);
   g_test_add_func ("/kios/kosync-client/hostile-replies", test_hostile_replies);
   g_test_add_func ("/kios/sync-decision/decide", test_decide);
