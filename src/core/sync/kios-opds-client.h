@@ -192,9 +192,15 @@ KiosOpdsClient *kios_opds_source_open_finish       (GAsyncResult         *result
                                                     char                **realm,
                                                     GError              **error);
 
-/* When the catalog's address answered with a web page: the same address
- * with /opds added, or the site's /opds, when one of them is a catalog
- * (NULL otherwise, and no error). For "Did you mean …?". */
+/* The one list of places an OPDS catalog lives on a server (the usual
+ * paths of the families in OPDS.md), as URLs on url's origin: under url's
+ * path first (a reverse-proxy prefix), then at the root; url itself left
+ * out. Most likely first. */
+GPtrArray      *kios_opds_catalog_candidates       (const char           *url) G_GNUC_WARN_UNUSED_RESULT;
+/* When the catalog's address answered with something that is no catalog:
+ * the first of kios_opds_catalog_candidates () that answers a feed or asks
+ * for credentials (NULL otherwise, and no error). For "Did you mean …?";
+ * the source test and the catalog view both use it. */
 char           *kios_opds_client_suggest_catalog   (KiosOpdsClient       *self,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
