@@ -741,6 +741,7 @@ kios_catalog_view_dispose (GObject *object)
   stop_everything (self);
   g_clear_handle_id (&self->covers_idle_id, g_source_remove);
   g_clear_object (&self->store);
+  g_clear_object (&self->manager);
   g_clear_pointer (&self->source, kios_source_record_free);
   g_clear_pointer (&self->pages, g_ptr_array_unref);
 
@@ -942,8 +943,23 @@ kios_catalog_view_set_store (KiosCatalogView  *self,
   g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
+  /* A manager of our own works over the old store: it goes with it. */
+  if (self->manager != NULL && kios_source_manager_get_store (self->manager) != store)
+    g_clear_object (&self->manager);
   g_set_object (&self->store, store);
   kios_kobo_shelf_set_store (self->kobo_shelf, store);
+}
+
+void
+kios_catalog_view_set_source_manager (KiosCatalogView   *self,
+                                      KiosSourceManager *manager)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (manager == NULL || KIOS_IS_SOURCE_MANAGER (manager));
+
+  g_set_object (&self->manager, manager);
+  if (manager != NULL)
+    kios_catalog_view_set_store (self, kios_source_manager_get_store (manager));
 }
 
 void
