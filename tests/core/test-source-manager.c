@@ -111,9 +111,13 @@ test_add_rename_remove (void)
   g_assert_cmpstr (value, ==, "pw-two");
   g_clear_pointer (&value, g_free);
 
-  /* rename alone carries every secret along. */
+  /* rename alone carries every secret along, and the books that came from it. */
+  kios_library_store_set_book_meta (store, "0123456789abcdef0123456789abcdef", "opds.source", "Home Calibre");
   g_assert_true (kios_source_manager_rename (manager, "Home Calibre", "Attic", NULL, &error));
   g_assert_no_error (error);
+  value = kios_library_store_get_book_meta (store, "0123456789abcdef0123456789abcdef", "opds.source");
+  g_assert_cmpstr (value, ==, "Attic");
+  g_clear_pointer (&value, g_free);
   loaded = kios_source_manager_load (manager, "Attic", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (loaded->url, ==, "https://books.example/opds");
