@@ -9,6 +9,7 @@
 
 #include "kios-http.h"
 #include "kios-json.h"
+#include "kios-limits.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -16,9 +17,9 @@
 #include <string.h>
 
 /* Probes are a diagnosis, not sync: keep them short. */
-#define PROBE_TIMEOUT_MS 5000
-#define MAX_JSON_SIZE (256 * 1024)
-#define MAX_JSON_DEPTH 32
+#define PROBE_TIMEOUT_MS KIOS_LIMIT_KOSYNC_PROBE_MS
+#define MAX_JSON_SIZE KIOS_LIMIT_KOSYNC_JSON_BYTES
+#define MAX_JSON_DEPTH KIOS_LIMIT_KOSYNC_JSON_DEPTH
 
 #define MSG_WRONG_URL                                                                \
   "The KOReader sync URL must be the full base including the server's sub-path — " \

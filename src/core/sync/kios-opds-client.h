@@ -7,6 +7,7 @@
 
 #include "kios-book-importer.h"
 #include "kios-library-store.h"
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,7 @@ G_BEGIN_DECLS
  * G_IO_ERROR_CANCELLED.
  */
 
-#define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE ((gsize) 1024 * 1024 * 1024)
+#define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE KIOS_LIMIT_OPDS_BOOK_BYTES
 
 typedef struct _KiosOpdsClient KiosOpdsClient;
 

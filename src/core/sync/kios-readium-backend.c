@@ -8,6 +8,7 @@
 #include "kios-readium-backend.h"
 
 #include "kios-epub.h"
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -21,8 +22,9 @@
 #define META_ACQUISITION "opds.acquisition"
 #define META_READ_ONLY "readium.read_only"
 #define META_FLAVOUR "readium.flavour"
-/* A chapter larger than this is not read just to learn its size. */
-#define MAX_CHAPTER_SIZE (64 * 1024 * 1024)
+/* A chapter larger than this is not read just to learn its size: it is
+ * refused for reading anyway. */
+#define MAX_CHAPTER_SIZE KIOS_LIMIT_CHAPTER_BYTES
 
 struct _KiosReadiumBackend
 {
