@@ -782,7 +782,12 @@ test_paging_and_settings (void)
   }
 
   /* Settings → Library sync lists them. */
-  prefs = GTK_WIDGET (kios_preferences_window_new (GTK_WINDOW (ui.window)));
+  {
+    /* The application's manager in the app; one over the library here. */
+    g_autoptr (KiosSourceManager) manager = kios_source_manager_new (ui.store);
+
+    prefs = GTK_WIDGET (kios_preferences_window_new_with_manager (GTK_WINDOW (ui.window), manager));
+  }
   page = KIOS_LIBRARY_SYNC_PAGE (kios_test_find_widget (prefs, KIOS_TYPE_LIBRARY_SYNC_PAGE, NULL));
   g_assert_nonnull (page);
   g_assert_true (kios_test_wait_until (sync_page_idle, page, WAIT_MS));
