@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kios-library-store.h"
+#include "kios-limits.h"
 
 #include <sqlite3.h>
 
@@ -41,9 +42,9 @@ G_BEGIN_DECLS
  */
 
 #define SCHEMA_VERSION 2
-#define BUSY_TIMEOUT_MS 5000
-#define SYNC_LOG_MAX_ROWS 1000
-#define SYNC_LOG_MAX_DETAIL 4096
+#define BUSY_TIMEOUT_MS KIOS_LIMIT_STORE_BUSY_MS
+#define SYNC_LOG_MAX_ROWS KIOS_LIMIT_STORE_SYNC_LOG_ROWS
+#define SYNC_LOG_MAX_DETAIL KIOS_LIMIT_STORE_SYNC_LOG_DETAIL
 #define MAX_BATCH 256
 #define MAX_IDLE_READERS 4
 /* A read waits at most this long for earlier queued writes, then reads anyway. */

@@ -392,6 +392,36 @@ check_name_free (Conn       *conn,
   return rc == SQLITE_DONE;
 }
 
+/* Everything that names a source by name follows its rename, inside the
+ * caller's transaction: the sync state and status rows, and the books'
+ * meta that says which source they came from ("opds.source",
+ * "kobo.source", any "*.source"). */
+static gboolean
+rename_source_refs (Conn       *conn,
+                    const char *old_name,
+                    const char *new_name,
+                    GError    **error)
+{
+  static const char *const renames[] = {
+    "UPDATE sync_state SET source = ?2 WHERE source = ?1",
+    "UPDATE sync_status SET source = ?2 WHERE source = ?1",
+    "UPDATE book_meta SET value = ?2 WHERE value = ?1 AND key GLOB '*.source'",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
+    {
+      sqlite3_stmt *stmt = kios_store_conn_prepare (conn, renames[i], error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, new_name, -1, SQLITE_STATIC);
+      if (!kios_store_stmt_run (conn, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_source (Conn    *conn,
               Op      *op,
@@ -493,23 +523,7 @@ write_source (Conn    *conn,
     }
 
   if (g_strcmp0 (old_name, src->name) != 0)
-    {
-      static const char *const renames[] = {
-        "UPDATE sync_state SET source = ?2 WHERE source = ?1",
-        "UPDATE sync_status SET source = ?2 WHERE source = ?1",
-      };
-
-      for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
-        {
-          stmt = kios_store_conn_prepare (conn, renames[i], error);
-          if (stmt == NULL)
-            return FALSE;
-          sqlite3_bind_text (stmt, 1, old_name, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 2, src->name, -1, SQLITE_STATIC);
-          if (!kios_store_stmt_run (conn, stmt, error))
-            return FALSE;
-        }
-    }
+    return rename_source_refs (conn, old_name, src->name, error);
   return TRUE;
 }
 

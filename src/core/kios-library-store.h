@@ -118,8 +118,9 @@ GPtrArray        *kios_library_store_list_recent_finish  (KiosLibraryStore  *sel
 
 /* Sources (synchronous, transactional; they are rare and user-driven).
  * add_source sets source->id; a taken name fails with KIOS_STORE_ERROR_FAILED.
- * update_source finds the row by id when id > 0 (so it can rename; the sync
- * state follows the new name), else by name. remove_source also drops the
+ * update_source finds the row by id when id > 0 (so it can rename: the sync
+ * state and status rows and the books' "*.source" meta follow the new name
+ * in the same transaction), else by name. remove_source also drops the
  * source's sync state. */
 gboolean          kios_library_store_add_source          (KiosLibraryStore  *self,
                                                           KiosSourceRecord  *source,

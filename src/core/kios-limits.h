@@ -108,8 +108,8 @@
 
 /* ---- Limits of other parts, gathered here -------------------------------
  *
- * The files named keep their own copy for now and should switch to these
- * names; the values are the same.
+ * The files named define their local names (KIOS_HTTP_DEFAULT_*, MAX_*, …)
+ * as these, so a value changes here only.
  */
 
 /* sync/kios-http.h (and kios-http.c for the header lines): a server that
@@ -131,13 +131,12 @@
 
 /* sync/kios-readium-client.h, .c and kios-readium-backend.c: a progression
  * document is under 2 KB; labels are shown, not stored whole. The chapter
- * read to map a position should be KIOS_LIMIT_CHAPTER_BYTES: a chapter
+ * read to map a position is bounded by KIOS_LIMIT_CHAPTER_BYTES: a chapter
  * larger than that is refused for reading anyway. */
 #define KIOS_LIMIT_READIUM_DOCUMENT_BYTES (256 * 1024)
 #define KIOS_LIMIT_READIUM_JSON_DEPTH 64
 #define KIOS_LIMIT_READIUM_TEXT_CHARS 1024
 #define KIOS_LIMIT_READIUM_TIMEOUT_MS 15000
-#define KIOS_LIMIT_READIUM_CHAPTER_BYTES (64 * 1024 * 1024)
 
 /* sync/kios-opds-feed.h, .c and kios-opds-client.h, .c: a feed page of
  * 5,000 entries is ~10 MB; books up to 1 GiB; downloads get 2 minutes. */

@@ -90,14 +90,14 @@ kiosctl_cmd_find (int    argc,
 
   doc = kios_document_open_sync (file, &error);
   if (doc == NULL)
-    return kiosctl_fail ("cannot open %s: %s", file, error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open %s", file);
 
   format = kios_document_get_format (doc);
   search = kios_book_search_new (doc, query);
   if (search == NULL)
     return kiosctl_usage ("the query has nothing to look for");
   if (!kios_book_search_run_sync (search, &error))
-    return kiosctl_fail ("cannot search %s: %s", file, error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot search %s", file);
 
   if (json)
     {

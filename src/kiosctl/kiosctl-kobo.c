@@ -85,7 +85,7 @@ kiosctl_source_test_kobo (const KiosSourceRecord *source)
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open the library");
   client = kios_kobo_source_open (record, NULL, &error);
   if (client == NULL)
     return fail_described (NULL, error);
@@ -180,10 +180,17 @@ refresh_catalog (KiosLibraryStore *store,
     return fail_described (NULL, error);
   if (refresh->needs_consent)
     {
-      kios_kobo_library_check_consent (refresh->family, FALSE, &error);
-      return kiosctl_fail ("“%s”: %s. To allow it, run “kiosctl source remove %s” and add it again with "
-                           "“kiosctl source add --kind kobo --name %s --url URL --library-sync”.",
-                           record->name, error->message, record->name, record->name);
+      const char *why = refresh->family == KIOS_KOBO_FAMILY_GRIMMORY
+                            ? "listing its library marks reading positions as delivered for the whole account, "
+                              "so a Kobo on the same account would miss them"
+                            : "it hands each book to one device per account, so a Kobo on the same account "
+                              "would never receive the books Kios listed";
+
+      return kiosctl_fail ("“%s” (%s): %s. Kios lists it only with your consent (best with a separate "
+                           "server user for Kios). To allow it, run “kiosctl source remove %s” and add it again "
+                           "with “kiosctl source add --kind kobo --name %s --url URL --library-sync”.",
+                           record->name, kios_kobo_family_describe (refresh->family), why, record->name,
+                           record->name);
     }
   if (refresh->failure != NULL)
     return fail_described (refresh->connected ? "the library sync failed" : NULL, refresh->failure);
@@ -215,7 +222,7 @@ kiosctl_kobo_browse (const KiosSourceRecord *source,
     return kiosctl_fail ("a Kobo sync source is one flat list of books: browse it without HREF");
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open the library");
   if ((rc = refresh_catalog (store, record, NULL)) != KIOSCTL_EXIT_OK)
     return rc;
   entries = kios_kobo_catalog_list (store, record->name);
@@ -264,7 +271,7 @@ kiosctl_kobo_download (const KiosSourceRecord *source,
     return kiosctl_fail ("Kobo sync serves EPUB books only");
   store = kiosctl_open_store (&error);
   if (store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open the library");
   entry = kios_kobo_catalog_get (store, record->name, id);
   if (entry == NULL)
     {

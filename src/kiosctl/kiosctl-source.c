@@ -32,21 +32,10 @@ open_manager (void)
   store = kiosctl_open_store (&error);
   if (store == NULL)
     {
-      kiosctl_fail ("cannot open the library: %s", error->message);
+      kiosctl_fail_error_in (error, NULL, "cannot open the library");
       return NULL;
     }
   return kios_source_manager_new (store);
-}
-
-/* source test keeps the core's redacted detail for now: it names the
- * server family's mount ("/kosync on Calibre-Web-Automated") that the
- * sentence table does not. */
-static int
-fail_redacted (const GError *error)
-{
-  g_autofree char *message = kios_redact_text (error->message);
-
-  return kiosctl_fail ("%s", message);
 }
 
 /* Returns the value of --opt VALUE or --opt=VALUE at argv[*i], advancing *i. */
@@ -138,7 +127,7 @@ source_add (int argc, char **argv)
     {
       url_from_stdin = kiosctl_read_secret ("URL: ", TRUE, &error);
       if (url_from_stdin == NULL)
-        return kiosctl_fail ("cannot read the URL from stdin: %s", error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot read the URL from stdin");
       url = url_from_stdin;
     }
   if (!g_str_equal (kind, "kosync") && !g_str_equal (kind, "opds") && !g_str_equal (kind, "kobo"))
@@ -151,7 +140,7 @@ source_add (int argc, char **argv)
     {
       password = kiosctl_read_secret ("Password: ", password_stdin, &error);
       if (password == NULL && password_stdin)
-        return kiosctl_fail ("cannot read the password: %s", error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot read the password");
       g_clear_error (&error);
     }
 
@@ -167,7 +156,7 @@ source_add (int argc, char **argv)
   if (record == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-        return kiosctl_fail ("%s: remove it first", error->message);
+        return kiosctl_fail ("a source named “%s” already exists: remove it first", name);
       return kiosctl_fail_error (error, NULL, NULL);
     }
 
@@ -199,7 +188,7 @@ source_list (int argc, char **argv)
     return KIOSCTL_EXIT_ERROR;
   sources = kios_source_manager_list (manager, &error);
   if (sources == NULL)
-    return kiosctl_fail ("cannot list the sources: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot list the sources");
 
   if (json)
     {
@@ -360,10 +349,11 @@ source_test (int argc, char **argv)
     return kiosctl_fail ("no source named “%s”", argv[1]);
   result = kios_source_manager_test_source (manager, record->name, NULL, &error);
   if (result == NULL)
-    return fail_redacted (error);
-  /* A "Did you mean …?" is already in the message, its key redacted. */
+    return kiosctl_fail_error (error, record->url, NULL);
+  /* The app's sentence, with the URL that answered instead (its key
+   * redacted) as "Did you mean …?". */
   if (!result->ok)
-    return fail_redacted (result->error);
+    return kiosctl_fail_error (result->error, record->url, result->suggested_url);
 
   if (g_str_equal (record->kind, "opds"))
     printf ("OK: “%s” answers as an OPDS %s catalog (%u entries)%s\n", record->name,

@@ -22,8 +22,9 @@ typedef struct
 
 /* clang-format off */
 void kiosctl_sync_book_clear    (KiosctlSyncBook  *book);
-int  kiosctl_sync_fail_redacted (const char       *prefix,
-                                 GError           *error);
+int  kiosctl_sync_fail          (KiosctlSyncBook  *book,
+                                 const char       *prefix,
+                                 const GError     *error);
 int  kiosctl_sync_push          (KiosctlSyncBook  *book,
                                  const char       *file,
                                  gboolean          json);

@@ -46,7 +46,7 @@ print_end (JsonBuilder *b)
 }
 
 /* The push in the sync log and the stored status (book and source), as the
- * app's engine records it; the Readium backend logs its own. */
+ * app's engine records it: one entry per exchange, for every protocol. */
 static void
 record (KiosctlSyncBook *book,
         const GError    *error,
@@ -56,8 +56,6 @@ record (KiosctlSyncBook *book,
   g_autoptr (KiosSyncLogEntry) entry = NULL;
   g_autofree char             *server = NULL;
 
-  if (KIOS_IS_READIUM_BACKEND (book->backend))
-    return;
   service = kios_sync_service_new (book->store);
   server = kios_sync_backend_get_server_label (book->backend);
   entry = kios_sync_log_entry_new (kios_sync_protocol_to_string (kios_sync_backend_get_protocol (book->backend)),
@@ -72,14 +70,13 @@ static int
 failed (KiosctlSyncBook *book,
         GError          *error)
 {
-  g_autofree char *message = kios_redact_text (error->message);
-  const char      *source = kios_sync_backend_get_source_name (book->backend);
+  const char *source = kios_sync_backend_get_source_name (book->backend);
 
-  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
+  if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER))
     kios_library_store_set_pending_push (book->store, book->hash, source, book->local);
   record (book, error, NULL);
   kios_library_store_flush (book->store, 5000);
-  return kiosctl_fail ("%s", message);
+  return kiosctl_sync_fail (book, NULL, error);
 }
 
 static void
@@ -150,7 +147,10 @@ push_readium (KiosctlSyncBook *book,
   if (!kios_readium_backend_push_sync (KIOS_READIUM_BACKEND (book->backend), book->local, &result, NULL, &error))
     return failed (book, error);
   /* A 409 or a read-only server settles the push too: nothing to retry. */
-  settled (book, result == KIOS_READIUM_PUT_STORED, NULL);
+  settled (book, result == KIOS_READIUM_PUT_STORED,
+           result == KIOS_READIUM_PUT_STORED      ? "stored"
+           : result == KIOS_READIUM_PUT_NOT_NEWER ? "409: the server keeps a position at least as new"
+                                                  : "the server's progression is read-only");
 
   if (!json)
     {

@@ -65,7 +65,7 @@ hash_of (const char *file,
     }
   hash = kios_book_hash_file (path, &error);
   if (hash == NULL)
-    *rc = kiosctl_fail ("cannot read “%s”: %s", file, error->message);
+    *rc = kiosctl_fail_error_in (error, NULL, "cannot read “%s”", file);
   return hash;
 }
 
@@ -77,7 +77,7 @@ open_service (int *rc)
 
   if (store == NULL)
     {
-      *rc = kiosctl_fail ("cannot open the library: %s", error->message);
+      *rc = kiosctl_fail_error_in (error, NULL, "cannot open the library");
       return NULL;
     }
   return kios_sync_service_new (store);
@@ -180,7 +180,7 @@ sync_status (int    argc,
 
   statuses = kios_sync_service_list_status (service, hash, &error);
   if (statuses == NULL)
-    return kiosctl_fail ("cannot read the sync status: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot read the sync status");
 
   if (json)
     {
@@ -225,7 +225,7 @@ sync_log (int    argc,
 
   entries = kios_sync_service_list_log (service, hash, 0, &error);
   if (entries == NULL)
-    return kiosctl_fail ("cannot read the sync log: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot read the sync log");
 
   if (json)
     {
@@ -289,10 +289,10 @@ sync_enable (int      argc,
             return kiosctl_fail ("no KOReader sync account is set up");
           return kiosctl_fail ("there is no source named “%s”", argv[1]);
         }
-      return kiosctl_fail ("cannot change the source: %s", error->message);
+      return kiosctl_fail_error_in (error, NULL, "cannot change the source");
     }
   if (!kios_library_store_flush_checked (kios_sync_service_get_store (service), 5000, &error))
-    return kiosctl_fail ("the change was not saved: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "the change was not saved");
   printf ("sync through %s is %s\n", argv[1], enabled ? "on" : "off");
   return KIOSCTL_EXIT_OK;
 }

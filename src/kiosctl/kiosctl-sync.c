@@ -34,15 +34,20 @@ kiosctl_sync_book_clear (KiosctlSyncBook *book)
   g_clear_pointer (&book->local, kios_position_free);
 }
 
+/* The error table's sentence, naming the book's server when a backend is
+ * open; the core's redacted detail goes to the debug log only. */
 int
-kiosctl_sync_fail_redacted (const char *prefix,
-                            GError     *error)
+kiosctl_sync_fail (KiosctlSyncBook *book,
+                   const char      *prefix,
+                   const GError    *error)
 {
-  g_autofree char *message = kios_redact_text (error->message);
+  g_autofree char *server = NULL;
 
+  if (book != NULL && book->backend != NULL)
+    server = kios_sync_backend_get_server_label (book->backend);
   if (prefix != NULL)
-    return kiosctl_fail ("%s: %s", prefix, message);
-  return kiosctl_fail ("%s", message);
+    return kiosctl_fail_error_in (error, server, "%s", prefix);
+  return kiosctl_fail_error (error, server, NULL);
 }
 
 /* The protocol that serves the book (PRODUCT.md "Which protocol serves a
@@ -63,7 +68,7 @@ open_backend (KiosctlSyncBook *book)
       KiosKoboBackend *kobo = kios_kobo_backend_open_for_book (book->store, book->hash, NULL, &error);
 
       if (kobo == NULL)
-        return kiosctl_sync_fail_redacted (NULL, error);
+        return kiosctl_sync_fail (book, NULL, error);
       book->backend = KIOS_SYNC_BACKEND (kobo);
       return KIOSCTL_EXIT_OK;
     }
@@ -75,19 +80,19 @@ open_backend (KiosctlSyncBook *book)
       return KIOSCTL_EXIT_OK;
     }
   if (error != NULL)
-    return kiosctl_sync_fail_redacted ("cannot use the catalog's progression link", error);
+    return kiosctl_sync_fail (book, "cannot use the catalog's progression link", error);
 
   source = kios_sync_source_find_kosync (book->store, &error);
   if (source == NULL)
     {
       if (error != NULL)
-        return kiosctl_fail ("cannot read the sources: %s", error->message);
+        return kiosctl_fail_error_in (error, NULL, "cannot read the sources");
       return kiosctl_fail ("no KOReader sync account is set up: add one with "
                            "“kiosctl source add --kind kosync --name NAME --url URL …”");
     }
   client = kios_sync_source_open_kosync (source, NULL, &error);
   if (client == NULL)
-    return kiosctl_sync_fail_redacted (NULL, error);
+    return kiosctl_sync_fail (book, NULL, error);
   book->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (source->name, client));
   return KIOSCTL_EXIT_OK;
 }
@@ -107,18 +112,18 @@ open_book (KiosctlSyncBook *book,
 
   book->hash = kios_book_hash_file (book->path, &error);
   if (book->hash == NULL)
-    return kiosctl_fail ("cannot read “%s”: %s", file, error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot read “%s”", file);
 
   book->store = kiosctl_open_store (&error);
   if (book->store == NULL)
-    return kiosctl_fail ("cannot open the library: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open the library");
 
   if ((rc = open_backend (book)) != KIOSCTL_EXIT_OK)
     return rc;
 
   book->local = kios_library_store_get_position (book->store, book->hash, &error);
   if (book->local == NULL && error != NULL && !g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
-    return kiosctl_fail ("cannot read the saved position: %s", error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot read the saved position");
   return KIOSCTL_EXIT_OK;
 }
 
@@ -266,13 +271,13 @@ sync_pull (KiosctlSyncBook *book,
 
   document = kios_document_open_sync (book->path, &error);
   if (document == NULL)
-    return kiosctl_fail ("cannot open “%s”: %s", file, error->message);
+    return kiosctl_fail_error_in (error, NULL, "cannot open “%s”", file);
 
   /* The app's engine with no window yet: the same default layout. */
   kios_sync_pipeline_options_init (&opts);
   outcome = kios_sync_pipeline_run (book->backend, document, book->hash, book->local, &opts, NULL, &error);
   if (outcome == NULL)
-    return kiosctl_sync_fail_redacted (NULL, error);
+    return kiosctl_sync_fail (book, NULL, error);
   if (outcome->protocol == KIOS_SYNC_PROTOCOL_KOBO)
     note = kios_kobo_explain_percentages (book->local, outcome->target);
 

@@ -240,7 +240,7 @@ download_cb (GObject      *source_object,
       g_autofree char *host = kios_error_host_from_url (kios_opds_client_get_catalog_url (self->client));
       g_autofree char *text = kios_error_describe (error, host, NULL, NULL);
 
-      g_message ("Download of %s failed: %s", self->entry->title, error->message);
+      g_debug ("Download of %s failed: %s", self->entry->title, error->message);
       /* The one table's sentence (what the server sent, too large, …). */
       show_error (self, text);
       gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));

@@ -7,50 +7,29 @@
 
 #include "kios-catalog-view-private.h"
 
+#include "kios-application.h"
 #include "kios-sync-error.h"
-#include "kios-sync-source.h"
 
 #include <glib/gi18n.h>
 
 /* ---- credentials ---------------------------------------------------------- */
 
-typedef struct
+/* The manager that saves a sign-in: the one injected, else the running
+ * application's, else (a window without an application, as in tests) one
+ * over the view's store. */
+static KiosSourceManager *
+source_manager (KiosCatalogView *self)
 {
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  char             *url;
-  char             *username;
-  char             *password;
-} SaveJob;
+  GApplication *app = g_application_get_default ();
 
-static void
-save_job_free (SaveJob *job)
-{
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->source, kios_source_record_free);
-  g_free (job->url);
-  g_free (job->username);
-  g_free (job->password);
-  g_free (job);
-}
-
-static void
-save_credentials_worker (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError  *error = NULL;
-
-  g_free (job->source->auth);
-  job->source->auth = g_strdup ("basic");
-  if (!kios_sync_source_save_secrets (job->source, job->url, job->username, job->password, cancellable, &error) || !kios_library_store_update_source (job->store, job->source, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  if (self->manager != NULL)
+    return self->manager;
+  if (KIOS_IS_APPLICATION (app) && kios_application_get_source_manager (KIOS_APPLICATION (app)) != NULL)
+    return kios_application_get_source_manager (KIOS_APPLICATION (app));
+  if (self->store == NULL)
+    return NULL;
+  self->manager = kios_source_manager_new (self->store);
+  return self->manager;
 }
 
 static void
@@ -58,22 +37,21 @@ save_credentials_cb (GObject      *source_object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr (GError) error = NULL;
-  KiosCatalogView   *self;
-  SaveJob           *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (KiosCatalogView)  self = user_data;
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosSourceRecord) record = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  record = kios_source_manager_update_finish (KIOS_SOURCE_MANAGER (source_object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
     return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
-  if (error != NULL)
+  if (record == NULL)
     {
       kios_catalog_view_show_error (self, error);
       return;
     }
 
   kios_source_record_free (self->source);
-  self->source = kios_source_record_copy (job->source);
+  self->source = g_steal_pointer (&record);
   kios_catalog_view_start_op (self, OP_OPEN, NULL, NULL);
 }
 
@@ -82,27 +60,26 @@ credentials_response_cb (AdwMessageDialog *dialog,
                          const char       *response,
                          gpointer          user_data)
 {
-  KiosCatalogView  *self = KIOS_CATALOG_VIEW (user_data);
-  GtkEditable      *user_row = g_object_get_data (G_OBJECT (dialog), "username");
-  GtkEditable      *password_row = g_object_get_data (G_OBJECT (dialog), "password");
-  g_autoptr (GTask) task = NULL;
-  SaveJob          *job;
+  KiosCatalogView           *self = KIOS_CATALOG_VIEW (user_data);
+  GtkEditable               *user_row = g_object_get_data (G_OBJECT (dialog), "username");
+  GtkEditable               *password_row = g_object_get_data (G_OBJECT (dialog), "password");
+  g_autoptr (KiosSourceSpec) spec = NULL;
+  KiosSourceManager         *manager;
 
   if (g_strcmp0 (response, "sign-in") != 0 || self->source == NULL || self->client == NULL)
     return;
+  manager = source_manager (self);
+  if (manager == NULL)
+    return;
 
-  job = g_new0 (SaveJob, 1);
-  job->store = g_object_ref (self->store);
-  job->source = kios_source_record_copy (self->source);
-  job->url = g_strdup (kios_opds_client_get_catalog_url (self->client));
-  job->username = g_strdup (gtk_editable_get_text (user_row));
-  job->password = g_strdup (gtk_editable_get_text (password_row));
-
+  /* The source keeps its name and kind; the secrets and the auth change
+   * together, through the one place that changes sources. */
+  spec = kios_source_spec_new (self->source->name, self->source->kind, kios_opds_client_get_catalog_url (self->client),
+                               gtk_editable_get_text (user_row), gtk_editable_get_text (password_row));
+  spec->auth = g_strdup ("basic");
   gtk_stack_set_visible_child_name (self->stack, "loading");
-  task = g_task_new (self, self->source_cancellable, save_credentials_cb, NULL);
-  g_task_set_source_tag (task, credentials_response_cb);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_credentials_worker);
+  kios_source_manager_update_async (manager, self->source->name, spec, self->source_cancellable, save_credentials_cb,
+                                    g_object_ref (self));
 }
 
 static void

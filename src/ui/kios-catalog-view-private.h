@@ -5,6 +5,7 @@
 
 #include "kios-catalog-view.h"
 #include "kios-kobo-shelf.h"
+#include "kios-source-manager.h"
 
 G_BEGIN_DECLS
 
@@ -35,23 +36,24 @@ struct _KiosCatalogView
 {
   AdwBin parent_instance;
 
-  KiosLibraryStore *store;
-  KiosSourceRecord *source;
-  KiosOpdsClient   *client;             /* the open catalog: feeds and covers */
-  GCancellable     *cancellable;        /* the feed request in flight */
-  GCancellable     *source_cancellable; /* everything of this source */
-  GPtrArray        *pages;              /* Page*, the way back */
-  gboolean          busy;
-  gboolean          loading_more;
-  gboolean          asked_credentials;
-  Op                failed_op;
-  char             *failed_href;
-  char             *failed_query;
-  char             *error_message; /* the core's detail (logs, tests) */
-  char             *error_text;    /* the sentence shown */
-  GError           *last_error;
-  char             *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
-  char             *next_title; /* the navigation entry being opened */
+  KiosLibraryStore  *store;
+  KiosSourceManager *manager; /* saves a sign-in: injected, else the app's or one over store */
+  KiosSourceRecord  *source;
+  KiosOpdsClient    *client;             /* the open catalog: feeds and covers */
+  GCancellable      *cancellable;        /* the feed request in flight */
+  GCancellable      *source_cancellable; /* everything of this source */
+  GPtrArray         *pages;              /* Page*, the way back */
+  gboolean           busy;
+  gboolean           loading_more;
+  gboolean           asked_credentials;
+  Op                 failed_op;
+  char              *failed_href;
+  char              *failed_query;
+  char              *error_message; /* the core's detail (logs, tests) */
+  char              *error_text;    /* the sentence shown */
+  GError            *last_error;
+  char              *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
+  char              *next_title; /* the navigation entry being opened */
 
   GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
   gboolean cover_running;

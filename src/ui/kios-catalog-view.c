@@ -343,11 +343,11 @@ kios_catalog_view_show_error (KiosCatalogView *self,
     }
   g_free (self->error_message);
   self->error_message = g_strdup (error->message);
-  g_message ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
+  g_debug ("Catalog %s: %s", self->source != NULL ? self->source->name : "?", error->message);
 
   if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
     adw_status_page_set_icon_name (self->error_page, "dialog-password-symbolic");
-  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || error->domain == KIOS_HTTP_ERROR)
+  else if (g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT) || error->domain == KIOS_HTTP_ERROR)
     adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
   else
     adw_status_page_set_icon_name (self->error_page, "dialog-warning-symbolic");
@@ -420,7 +420,7 @@ op_done (Request      *request,
       if (request->op == OP_MORE)
         {
           /* The pages already shown stay; a toast-like line would be noise. */
-          g_message ("Next page: %s", error->message);
+          g_debug ("Next page: %s", error->message);
           return;
         }
       self->failed_op = request->op;
@@ -741,6 +741,7 @@ kios_catalog_view_dispose (GObject *object)
   stop_everything (self);
   g_clear_handle_id (&self->covers_idle_id, g_source_remove);
   g_clear_object (&self->store);
+  g_clear_object (&self->manager);
   g_clear_pointer (&self->source, kios_source_record_free);
   g_clear_pointer (&self->pages, g_ptr_array_unref);
 
@@ -942,8 +943,23 @@ kios_catalog_view_set_store (KiosCatalogView  *self,
   g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
+  /* A manager of our own works over the old store: it goes with it. */
+  if (self->manager != NULL && kios_source_manager_get_store (self->manager) != store)
+    g_clear_object (&self->manager);
   g_set_object (&self->store, store);
   kios_kobo_shelf_set_store (self->kobo_shelf, store);
+}
+
+void
+kios_catalog_view_set_source_manager (KiosCatalogView   *self,
+                                      KiosSourceManager *manager)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (manager == NULL || KIOS_IS_SOURCE_MANAGER (manager));
+
+  g_set_object (&self->manager, manager);
+  if (manager != NULL)
+    kios_catalog_view_set_store (self, kios_source_manager_get_store (manager));
 }
 
 void

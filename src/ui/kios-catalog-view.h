@@ -9,6 +9,7 @@
 
 #include "kios-library-store.h"
 #include "kios-opds-client.h"
+#include "kios-source-manager.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,11 @@ const char       *kios_catalog_entry_cover_href       (const KiosOpdsEntry *entr
 KiosCatalogView  *kios_catalog_view_new               (void);
 void              kios_catalog_view_set_store         (KiosCatalogView  *self,
                                                        KiosLibraryStore *store);
+/* The application's source manager: a sign-in is saved through it (the
+ * secrets and the source in one step). Sets its store too. Without one the
+ * view uses the running KiosApplication's, else one over its store. */
+void              kios_catalog_view_set_source_manager (KiosCatalogView *self,
+                                                       KiosSourceManager *manager);
 /* Shows the source's root catalog (loading its secrets first); NULL stops
  * everything and clears the view. */
 void              kios_catalog_view_set_source        (KiosCatalogView  *self,

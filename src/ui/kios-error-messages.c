@@ -9,6 +9,7 @@
 
 #include "kios-book-importer.h"
 #include "kios-error.h"
+#include "kios-kosync-client.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -53,22 +54,27 @@ file_error_domain (void)
 static const Row rows[] = {
   /* The network, as kios-http reports it. */
   { kios_http_error_quark, KIOS_HTTP_ERROR_NETWORK,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_http_error_quark, KIOS_HTTP_ERROR_TIMEOUT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} did not answer in time. The server may be busy or the connection slow; try again later."),
     N_("The server did not answer in time. It may be busy or the connection slow; try again later."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_http_error_quark, KIOS_HTTP_ERROR_TOO_LARGE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} sent more than Kios accepts: the file or page is too large."),
     N_("The server sent more than Kios accepts: the file or page is too large."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_http_error_quark, KIOS_HTTP_ERROR_TLS,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not make a secure connection to {host}: its certificate could not be verified. Check the address, or ask the server’s owner about the certificate."),
     N_("Kios could not make a secure connection to the server: its certificate could not be verified. Check the address, or ask the server’s owner about the certificate."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
   { kios_http_error_quark, KIOS_HTTP_ERROR_TOO_MANY_REDIRECTS,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} keeps sending Kios to other addresses. Check that the address is right."),
     N_("The server keeps sending Kios to other addresses. Check that the address is right."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
@@ -77,48 +83,64 @@ static const Row rows[] = {
     N_("This address cannot be used. Enter a full address that starts with http:// or https://."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
   { kios_http_error_quark, ANY_CODE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not talk to {host}. Try again later."),
     N_("Kios could not talk to the server. Try again later."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
 
   /* What a sync or catalog server answered. */
   { kios_sync_error_quark, KIOS_SYNC_ERROR_NETWORK,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
+  { kios_sync_error_quark, KIOS_SYNC_ERROR_TIMEOUT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
+    N_("{host} did not answer in time. The server may be busy or the connection slow; try again later."),
+    N_("The server did not answer in time. It may be busy or the connection slow; try again later."),
+    KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_AUTH,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} refused the user name or password. Check them in the account settings."),
     N_("The server refused the user name or password. Check them in the account settings."),
     KIOS_ERROR_ACTION_CHECK_ACCOUNT, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_NOT_FOUND,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} does not have this book."),
     N_("The server does not have this book."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_CONFLICT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} has several books that match this one, so Kios cannot tell which one to use."),
     N_("The server has several books that match this one, so Kios cannot tell which one to use."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_SERVER,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} ran into a problem of its own. Try again later."),
     N_("The server ran into a problem of its own. Try again later."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_PROTOCOL,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} answered, but not in a way Kios understands. Check that the address points to the right service."),
     N_("The server answered, but not in a way Kios understands. Check that the address points to the right service."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_UNSUPPORTED,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} asks for something Kios does not support, such as another way to sign in."),
     N_("The server asks for something Kios does not support, such as another way to sign in."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_DISABLED,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Sync is switched off on {host}. Switch it on there, or switch sync off in Kios."),
     N_("Sync is switched off on the server. Switch it on there, or switch sync off in Kios."),
     KIOS_ERROR_ACTION_OPEN_SETTINGS, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_WRONG_URL,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("The address of {host} is not the one Kios needs for this kind of server. Check the address in the account settings."),
     N_("The address is not the one Kios needs for this kind of server. Check the address in the account settings."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_AUTH_METHOD,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} expects another way to sign in. Change the sign-in method in the account settings."),
     N_("The server expects another way to sign in. Change the sign-in method in the account settings."),
     KIOS_ERROR_ACTION_CHECK_ACCOUNT, FALSE },
@@ -127,14 +149,17 @@ static const Row rows[] = {
     N_("Kios could not use the system keyring, where it keeps passwords. Make sure a keyring such as GNOME Keyring is running, then try again."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_CLIENT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} refused the request Kios sent. This is probably a mistake in Kios; please report it."),
     N_("The server refused the request Kios sent. This is probably a mistake in Kios; please report it."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_sync_error_quark, KIOS_SYNC_ERROR_NOT_CATALOG,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} answered with a web page, perhaps a login page, instead of a catalog. Check the catalog’s address."),
     N_("The server answered with a web page, perhaps a login page, instead of a catalog. Check the catalog’s address."),
     KIOS_ERROR_ACTION_EDIT_SOURCE, TRUE },
   { kios_sync_error_quark, ANY_CODE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not sync with {host}. Try again later."),
     N_("Kios could not sync with the server. Try again later."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
@@ -178,14 +203,17 @@ static const Row rows[] = {
 
   /* A downloaded book that is not one. */
   { kios_import_error_quark, KIOS_IMPORT_ERROR_WEB_PAGE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} sent a web page, perhaps a login or error page, instead of the book. Check that the account may download books."),
     N_("The server sent a web page, perhaps a login or error page, instead of the book. Check that the account may download books."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_import_error_quark, KIOS_IMPORT_ERROR_NOT_A_BOOK,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} sent a file that is not an EPUB or PDF book. Try another format of the book."),
     N_("The server sent a file that is not an EPUB or PDF book. Try another format of the book."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { kios_import_error_quark, KIOS_IMPORT_ERROR_DAMAGED,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} sent a damaged book that cannot be opened. Try again, or try another format."),
     N_("The server sent a damaged book that cannot be opened. Try again, or try another format."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
@@ -231,14 +259,17 @@ static const Row rows[] = {
     NULL, N_("This was cancelled."),
     KIOS_ERROR_ACTION_NONE, FALSE },
   { io_error_domain, G_IO_ERROR_TIMED_OUT,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("{host} did not answer in time. The server may be busy or the connection slow; try again later."),
     N_("There was no answer in time. Try again later."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { io_error_domain, G_IO_ERROR_HOST_NOT_FOUND,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { io_error_domain, G_IO_ERROR_CONNECTION_REFUSED,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
@@ -246,14 +277,17 @@ static const Row rows[] = {
     NULL, N_("The network cannot be reached. Check that this computer is online."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { io_error_domain, G_IO_ERROR_HOST_UNREACHABLE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("Kios could not reach {host}. Check that the server is running and the address is right."),
     N_("Kios could not reach the server. Check that the server is running and the address is right."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { io_error_domain, G_IO_ERROR_CONNECTION_CLOSED,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("The connection to {host} broke off. Try again."),
     N_("The connection broke off. Try again."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { io_error_domain, G_IO_ERROR_BROKEN_PIPE,
+    /* Translators: {host} is the server’s name, e.g. books.example.org:8080; keep {host}. */
     N_("The connection to {host} broke off. Try again."),
     N_("The connection broke off. Try again."),
     KIOS_ERROR_ACTION_RETRY, FALSE },
@@ -355,6 +389,26 @@ shown_host (const char *host)
   return g_steal_pointer (&valid);
 }
 
+/* The server family whose KOReader sync mount the suggested URL ends in
+ * (/kosync is Calibre-Web-Automated, …), so the sentence says why that
+ * address; NULL when the suggestion is not a KOReader sync mount. */
+static const char *
+suggested_family (const GError *error,
+                  const char   *suggested_url)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char      *path;
+
+  if (!g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL))
+    return NULL;
+  uri = g_uri_parse (suggested_url, G_URI_FLAGS_NONE, NULL);
+  path = uri != NULL ? g_uri_get_path (uri) : NULL;
+  /* A bare host is no family's mount. */
+  if (path == NULL || path[strspn (path, "/")] == '\0')
+    return NULL;
+  return kios_kosync_guess_server (suggested_url, NULL);
+}
+
 char *
 kios_error_describe (const GError    *error,
                      const char      *host_or_null,
@@ -379,12 +433,23 @@ kios_error_describe (const GError    *error,
 
   if (row->about_address && suggested_url_or_null != NULL && *suggested_url_or_null != '\0')
     {
-      g_autofree char    *url = kios_redact_url (suggested_url_or_null);
+      g_autofree char *url = kios_redact_url (suggested_url_or_null);
+      /* Translators: {url} is the web address Kios found answering; keep {url}. */
       g_autoptr (GString) hint = g_string_new (_ ("Did you mean {url}?"));
+      const char         *family = suggested_family (error, suggested_url_or_null);
 
       g_string_replace (hint, "{url}", url, 0);
       g_string_append_c (sentence, ' ');
       g_string_append (sentence, hint->str);
+      if (family != NULL)
+        {
+          /* Translators: {server} is the kind of server, e.g. “Calibre-Web-Automated”; keep {server}. */
+          g_autoptr (GString) where = g_string_new (_ ("That is where {server} serves KOReader sync."));
+
+          g_string_replace (where, "{server}", family, 0);
+          g_string_append_c (sentence, ' ');
+          g_string_append (sentence, where->str);
+        }
     }
 
   if (action_out != NULL)

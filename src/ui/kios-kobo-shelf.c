@@ -360,8 +360,8 @@ refresh_cb (GObject      *source_object,
   g_clear_pointer (&self->message, g_free);
   if (result == NULL)
     {
-      g_message ("Kobo shelf %s: %s", self->source->name, error->message);
-      self->message = kios_error_describe (error, NULL, NULL, NULL);
+      g_debug ("Kobo shelf %s: %s", self->source->name, error->message);
+      self->message = kios_error_describe (error, self->source->url, NULL, NULL);
       adw_status_page_set_description (self->error_page, self->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;
@@ -398,7 +398,7 @@ refresh_cb (GObject      *source_object,
   if (result->failure != NULL)
     {
       /* The last sync failed: the books shown are the ones stored. */
-      g_autofree char *why = kios_error_describe (result->failure, NULL, NULL, NULL);
+      g_autofree char *why = kios_error_describe (result->failure, self->source->url, NULL, NULL);
 
       g_message ("Kobo shelf %s: %s", self->source->name, result->warning);
       /* Translators: %s says why the Kobo shelf could not be synced. */
@@ -484,7 +484,7 @@ download_cb (GObject      *source_object,
   g_clear_object (&self->download_cancellable);
   if (path == NULL)
     {
-      g_autofree char *shown = kios_error_describe (error, NULL, NULL, NULL);
+      g_autofree char *shown = kios_error_describe (error, self->source->url, NULL, NULL);
 
       gtk_label_set_label (self->detail_error, shown);
       gtk_widget_set_visible (GTK_WIDGET (self->detail_error), TRUE);
@@ -897,7 +897,7 @@ consent_saved_cb (GObject      *source_object,
   if (error != NULL)
     {
       g_clear_pointer (&self->message, g_free);
-      self->message = kios_error_describe (error, NULL, NULL, NULL);
+      self->message = kios_error_describe (error, self->source->url, NULL, NULL);
       adw_status_page_set_description (self->error_page, self->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       return;

@@ -10,8 +10,6 @@
 #include "kios-application.h"
 #include "kios-library-sync-page.h"
 #include "kios-sync-preferences-page.h"
-#include "kios-sync-status-button.h"
-#include "kios-window.h"
 
 struct _KiosPreferencesWindow
 {
@@ -112,31 +110,6 @@ kios_preferences_window_init (KiosPreferencesWindow *self)
   g_settings_bind_with_mapping (self->settings, "pdf-fit", self->pdf_fit_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
                                 (gpointer) pdf_fit_values, NULL);
-}
-
-static void
-sources_changed_cb (void)
-{
-  kios_sync_status_button_reload_all ();
-}
-
-KiosPreferencesWindow *
-kios_preferences_window_new (GtkWindow *parent)
-{
-  KiosLibraryStore             *store = KIOS_IS_WINDOW (parent) ? kios_window_get_store (KIOS_WINDOW (parent)) : NULL;
-  g_autoptr (KiosSourceManager) manager = NULL;
-  KiosPreferencesWindow        *self;
-
-  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-
-  if (store == NULL)
-    return kios_preferences_window_new_with_manager (parent, NULL);
-  /* Until the application hands its own manager in, the sync status follows
-   * the changes made here. */
-  manager = kios_source_manager_new (store);
-  self = kios_preferences_window_new_with_manager (parent, manager);
-  g_signal_connect_object (manager, "changed", G_CALLBACK (sources_changed_cb), self, 0);
-  return self;
 }
 
 KiosPreferencesWindow *

@@ -12,15 +12,14 @@ G_BEGIN_DECLS
 /*
  * KiosPreferencesWindow: the Settings window. Its "Reading" page is bound to
  * GSettings; the sync pages are added with adw_preferences_window_add() and
- * change sources through a KiosSourceManager: the application's, given to
- * _new_with_manager, or (_new) one over the parent KiosWindow's library.
+ * change sources through the application's KiosSourceManager, given to
+ * _new_with_manager (whose "changed" the application's sync service follows).
  */
 
 #define KIOS_TYPE_PREFERENCES_WINDOW (kios_preferences_window_get_type ())
 G_DECLARE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, KIOS, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
 /* clang-format off */
-KiosPreferencesWindow *kios_preferences_window_new              (GtkWindow         *parent);
 /* manager NULL: no library, no sync pages to fill. */
 KiosPreferencesWindow *kios_preferences_window_new_with_manager (GtkWindow         *parent,
                                                                  KiosSourceManager *manager);

@@ -385,16 +385,3 @@ kios_sync_status_button_set_local (KiosSyncStatusButton *self,
   self->local = kios_position_copy (local);
   kios_sync_status_button_update (self);
 }
-
-void
-kios_sync_status_button_reload_all (void)
-{
-  GApplication    *app = g_application_get_default ();
-  KiosSyncService *service;
-
-  if (!KIOS_IS_APPLICATION (app))
-    return;
-  service = kios_application_get_sync_service (KIOS_APPLICATION (app));
-  if (service != NULL)
-    kios_sync_service_reload (service);
-}

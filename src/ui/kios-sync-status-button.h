@@ -41,10 +41,6 @@ void            kios_sync_status_button_set_local     (KiosSyncStatusButton *sel
                                                        const KiosPosition   *local);
 /* Re-reads the engine's status (also once a minute, for "2 minutes ago"). */
 void            kios_sync_status_button_update        (KiosSyncStatusButton *self);
-/* The KOReader sync account changed: the application's sync service
- * reloads it in every engine. A seam for the settings page until it calls
- * kios_sync_service_reload () itself. */
-void            kios_sync_status_button_reload_all    (void);
 /* clang-format on */
 
 G_END_DECLS

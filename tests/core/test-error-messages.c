@@ -137,11 +137,22 @@ test_named_cases (void)
       "Did you mean https://books.example.org:8080/opds?", KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TLS, HOST, NULL, "secure connection to " HOST, KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TIMEOUT, HOST, NULL, HOST " did not answer in time", KIOS_ERROR_ACTION_RETRY },
+    /* A hanging sync server is not a dead one. */
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT, HOST, NULL, HOST " did not answer in time", KIOS_ERROR_ACTION_RETRY },
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT, NULL, NULL, "The server did not answer in time.",
+      KIOS_ERROR_ACTION_RETRY },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE, HOST, NULL, "too large", KIOS_ERROR_ACTION_NONE },
     { KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_INVALID_URL, HOST, NULL, "starts with http:// or https://",
       KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL, NULL, "http://127.0.0.1:5/kosync",
-      "Check the address in the account settings. Did you mean http://127.0.0.1:5/kosync?",
+      "Check the address in the account settings. Did you mean http://127.0.0.1:5/kosync? That is where "
+      "Calibre-Web-Automated serves KOReader sync.",
+      KIOS_ERROR_ACTION_EDIT_SOURCE },
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL, NULL, "http://127.0.0.1:5/api/koreader",
+      "Did you mean http://127.0.0.1:5/api/koreader? That is where Grimmory / BookLore serves KOReader sync.",
+      KIOS_ERROR_ACTION_EDIT_SOURCE },
+    /* A catalog suggestion names no KOReader sync family. */
+    { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_WRONG_URL, NULL, "http://127.0.0.1:5/opds", "Did you mean http://127.0.0.1:5/opds?",
       KIOS_ERROR_ACTION_EDIT_SOURCE },
     { KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SECRETS, HOST, NULL, "keyring", KIOS_ERROR_ACTION_RETRY },
     /* A suggestion never rides on an error that is not about the address. */
@@ -165,6 +176,8 @@ test_named_cases (void)
       if (strstr (sentence, cases[i].expected) == NULL)
         g_error ("“%s” does not contain “%s”", sentence, cases[i].expected);
       g_assert_cmpint (action, ==, cases[i].action);
+      if (g_str_has_suffix (cases[i].expected, "/opds?"))
+        g_assert_null (strstr (sentence, "KOReader"));
       if (cases[i].suggested == NULL || action != KIOS_ERROR_ACTION_EDIT_SOURCE)
         g_assert_null (strstr (sentence, "Did you mean"));
     }

@@ -27,6 +27,17 @@ typedef struct
   KiosKoboClient   *client;
 } Fixture;
 
+/* path exists with exactly this mode (0600 files, 0700 directories). */
+static void
+assert_private (const char *path,
+                int         mode)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  if ((int) (st.st_mode & 0777) != mode)
+    g_error ("%s has mode %o, not %o", path, (unsigned) (st.st_mode & 0777), (unsigned) mode);
+}
 static void
 fixture_clear (Fixture *f)
 {
@@ -433,6 +444,13 @@ test_download (void)
       g_assert_nonnull (path);
       g_assert_false (existing);
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      /* What a person reads is private. */
+      assert_private (path, 0600);
+      {
+        g_autofree char *dir = g_path_get_dirname (path);
+
+        assert_private (dir, 0700);
+      }
       g_assert_cmpuint (kios_fake_kobo_count_requests (f.fake, "GET", cases[i].route), ==, 1);
       /* CW listing only a KEPUB: the plain EPUB was asked for first (404 here). */
       if (cases[i].family != KIOS_FAKE_KOBO_GRIMMORY && cases[i].family != KIOS_FAKE_KOBO_KOMGA && g_str_equal (cases[i].advertised, "KEPUB"))
@@ -463,6 +481,12 @@ test_download (void)
       cover = kios_kobo_library_fetch_cover (f.client, entry, NULL, &error);
       g_assert_no_error (error);
       g_assert_true (g_file_test (cover, G_FILE_TEST_IS_REGULAR));
+      assert_private (cover, 0600);
+      {
+        g_autofree char *dir = g_path_get_dirname (cover);
+
+        assert_private (dir, 0700);
+      }
 
       forbidden = kios_fake_kobo_find_forbidden_header (f.fake);
       g_assert_cmpstr (forbidden, ==, NULL);

@@ -731,6 +731,41 @@ cancel_soon_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A server that takes the request and never answers is told apart from
+ * one that is not there: the first times out, the second cannot be reached. */
+static void
+test_hanging_vs_dead (void)
+{
+  const Family                *f = &families[0];
+  g_autoptr (KiosFakeKosync)   fake = fake_new (f);
+  g_autoptr (KiosKosyncClient) hanging = good_client (fake, f);
+  g_autoptr (KiosKosyncClient) dead = kios_kosync_client_new ("http://127.0.0.1:1", KIOS_KOSYNC_AUTH_HEADERS, "kios",
+                                                              "pass");
+  g_autoptr (GError)           error = NULL;
+  KiosRemotePosition          *remote;
+  gint64                       start;
+
+  kios_kosync_client_set_device (dead, "Kios", "D");
+  kios_fake_kosync_set_delay (fake, 0, TRUE);
+  kios_kosync_client_set_timeout (hanging, 700);
+  start = g_get_monotonic_time ();
+  g_assert_false (kios_kosync_client_push_sync (hanging, HASH, XPOINTER, 0.5, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, >=, 600);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
+  g_clear_error (&error);
+  remote = kios_kosync_client_pull_sync (hanging, HASH, NULL, &error);
+  g_assert_null (remote);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_false (kios_kosync_client_check_auth_sync (hanging, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT);
+  g_clear_error (&error);
+
+  g_assert_false (kios_kosync_client_push_sync (dead, HASH, XPOINTER, 0.5, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK);
+}
+
 static void
 test_slow_and_failing (void)
 {
@@ -1113,8 +1148,13 @@ test_kiosctl_cwa (void)
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, NULL, "source", "test", "cwa", NULL);
     g_assert_cmpint (run.status, ==, 1);
+    /* The table's sentence: the URL that answered, and whose mount it is. */
     g_assert_nonnull (strstr (run.err, expected_hint));
-    g_assert_nonnull (strstr (run.err, "/kosync on Calibre-Web-Automated"));
+    g_assert_nonnull (strstr (run.err, "That is where Calibre-Web-Automated serves KOReader sync."));
+    g_assert_nonnull (strstr (run.err, "kiosctl: The address of "));
+    g_assert_nonnull (strstr (run.err, "is not the one Kios needs for this kind of server"));
+    /* The core's English only in the debug log, before the sentence. */
+    g_assert_null (strstr (strstr (run.err, "kiosctl: "), "A bare host name"));
     assert_no_secret (&run, f->password);
   }
   {
@@ -1238,6 +1278,27 @@ test_kiosctl_cwa (void)
     root = parse_json (run.out);
     g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "decision"), ==, "none");
   }
+  /* A failing server: the table's sentence naming it, never the core's
+   * English (that stays in the debug log, before the sentence). */
+  kios_fake_kosync_set_forced_status (fake, 502);
+  {
+    g_autofree char *host_port = g_strdup (strstr (host, "://") + 3);
+    g_autofree char *expected = g_strdup_printf ("kiosctl: %s ran into a problem of its own. Try again later.",
+                                                 host_port);
+    const char      *verbs[] = { "pull", "push" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+      {
+        g_auto (KiosctlRun) run = { 0 };
+
+        kios_test_kiosctl (&run, NULL, "sync", verbs[i], book, NULL);
+        g_test_message ("sync %s: %s", verbs[i], run.err);
+        g_assert_cmpint (run.status, ==, 1);
+        g_assert_nonnull (strstr (run.err, expected));
+        g_assert_null (strstr (strstr (run.err, "kiosctl: "), "HTTP"));
+      }
+  }
+  kios_fake_kosync_set_forced_status (fake, 0);
   {
     g_auto (KiosctlRun) run = { 0 };
     kios_test_kiosctl (&run, NULL, "source", "remove", "cwa", NULL);
@@ -1498,6 +1559,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/kosync-client/guess-server", test_guess_server);
   g_test_add_func ("/kios/kosync-client/async", test_async);
   g_test_add_func ("/kios/kosync-client/slow-and-failing", test_slow_and_failing);
+  g_test_add_func ("/kios/kosync-client/hanging-vs-dead", test_hanging_vs_dead);
   g_test_add_func ("/kios/kosync-client/redaction", test_redaction);
   g_test_add_func ("/kios/kosync-client/hostile-replies", test_hostile_replies);
   g_test_add_func ("/kios/sync-decision/decide", test_decide);

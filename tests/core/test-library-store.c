@@ -627,6 +627,91 @@ test_source_enabled (void)
   g_free (record.settings_json);
 }
 
+/* A rename reaches everything that names the source, in one transaction:
+ * the books' "*.source" meta, the sync state and the sync status; other
+ * sources' rows and meta that merely hold the same text stay. */
+static void
+test_rename_source_refs (void)
+{
+  g_autofree char           *path = db_path ();
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosPosition)   pos = make_position (3);
+  g_autoptr (KiosPosition)   pending = NULL;
+  g_autoptr (KiosSyncStatus) status = kios_sync_status_new ("readium", "Calibre", HASH_A);
+  g_autoptr (KiosSyncStatus) whole = kios_sync_status_new ("readium", "Calibre", NULL);
+  g_autoptr (KiosSyncStatus) got = NULL;
+  KiosSourceRecord           a = { 0 };
+  KiosSourceRecord           b = { 0 };
+  KiosLibraryStore          *store;
+  const struct
+  {
+    const char *hash;
+    const char *key;
+    const char *before;
+    const char *after;
+  } meta[] = {
+    { HASH_A, "opds.source", "Calibre", "Attic" },
+    { HASH_B, "kobo.source", "Calibre", "Attic" },
+    { HASH_C, "future.source", "Calibre", "Attic" },
+    { HASH_A, "opds.id", "Calibre", "Calibre" },         /* not a source key */
+    { HASH_C, "opds.source", "Calibre 2", "Calibre 2" }, /* another source */
+  };
+
+  store = open_store (path);
+  a.name = (char *) "Calibre";
+  a.kind = (char *) "opds";
+  a.url = (char *) "https://books.example.org/opds";
+  g_assert_true (kios_library_store_add_source (store, &a, &error));
+  g_assert_no_error (error);
+  b.name = (char *) "Calibre 2";
+  b.kind = (char *) "opds";
+  g_assert_true (kios_library_store_add_source (store, &b, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (meta); i++)
+    kios_library_store_set_book_meta (store, meta[i].hash, meta[i].key, meta[i].before);
+  kios_library_store_set_pending_push (store, HASH_A, "Calibre", pos);
+  kios_library_store_set_pending_push (store, HASH_A, "Calibre 2", pos);
+  kios_sync_status_set_synced (status);
+  kios_library_store_set_sync_status (store, status);
+  kios_library_store_set_sync_status (store, whole);
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  a.name = (char *) "Attic";
+  g_assert_true (kios_library_store_update_source (store, &a, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (meta); i++)
+    {
+      g_autofree char *value = kios_library_store_get_book_meta (store, meta[i].hash, meta[i].key);
+
+      g_assert_cmpstr (value, ==, meta[i].after);
+    }
+  pending = kios_library_store_get_pending_push (store, HASH_A, "Attic", &error);
+  g_assert_no_error (error);
+  assert_positions_identical (pending, pos);
+  g_clear_pointer (&pending, kios_position_free);
+  pending = kios_library_store_get_pending_push (store, HASH_A, "Calibre", NULL);
+  g_assert_null (pending);
+  pending = kios_library_store_get_pending_push (store, HASH_A, "Calibre 2", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pending);
+
+  got = kios_library_store_get_sync_status (store, "Attic", HASH_A, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->state, ==, KIOS_SYNC_STATUS_SYNCED);
+  g_clear_pointer (&got, kios_sync_status_free);
+  got = kios_library_store_get_sync_status (store, "Attic", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, kios_sync_status_free);
+  got = kios_library_store_get_sync_status (store, "Calibre", HASH_A, &error);
+  g_assert_null (got);
+  g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_object_unref (store);
+}
+
 static void
 test_sources (void)
 {
@@ -1569,6 +1654,7 @@ main (int    argc,
   g_test_add_func ("/kios/library-store/list-recent", test_list_recent);
   g_test_add_func ("/kios/library-store/list-recent-cancelled", test_list_recent_cancelled);
   g_test_add_func ("/kios/library-store/sources", test_sources);
+  g_test_add_func ("/kios/library-store/rename-source-refs", test_rename_source_refs);
   g_test_add_func ("/kios/library-store/source-enabled", test_source_enabled);
   g_test_add_func ("/kios/library-store/pending-push", test_pending_push);
   g_test_add_func ("/kios/library-store/last-pushed-remote", test_last_pushed_remote);

@@ -15,6 +15,7 @@
 #include "kios-sync-error.h"
 #include "kios-test-util.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -624,6 +625,65 @@ parse_object (const char *text)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* A cover lands in the cache private to the user, in a private folder. */
+static void
+test_cover_cache_private (void)
+{
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *root = url_of (fake, ROOT);
+  g_autofree char           *href = url_of (fake, "/cover.png");
+  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root, NULL, NULL);
+  g_autoptr (GBytes)         png = g_bytes_new_static ("\211PNG\r\n\032\n0000000000000000", 24);
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *cover = NULL;
+  g_autofree char           *dir = NULL;
+  g_autofree char           *expected = kios_opds_cover_cache_path (href);
+  GStatBuf                   st;
+
+  kios_fake_opds_add_bytes (fake, "/cover.png", "image/png", png, FALSE);
+  cover = kios_opds_client_fetch_cover (client, href, 1024 * 1024, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cover, ==, expected);
+  g_assert_cmpint (g_stat (cover, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  dir = g_path_get_dirname (cover);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+}
+
+/* The catalog's own search for another address uses the one list of
+ * catalog paths: a Komga-style /opds/v1.2/catalog under a site's root page
+ * is found as well as calibre's /opds, what was typed is never offered
+ * back, and a site with no catalog gets no suggestion. */
+static void
+test_suggest_catalog (void)
+{
+  g_autoptr (KiosFakeOpds)   fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autofree char           *site = url_of (fake, "/");
+  g_autofree char           *catalog = url_of (fake, "/opds/v1.2/catalog");
+  g_autoptr (KiosOpdsClient) client = NULL;
+  g_autoptr (KiosOpdsClient) at_catalog = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *found = NULL;
+  g_autofree char           *again = NULL;
+
+  kios_fake_opds_add (fake, "/", 200, "text/html; charset=utf-8",
+                      "<!DOCTYPE html><html><head><title>Komga</title></head><body>Sign in</body></html>");
+  client = kios_opds_client_new (site, NULL, NULL);
+  g_assert_null (kios_opds_client_suggest_catalog (client, NULL, &error));
+  g_assert_no_error (error);
+
+  kios_fake_opds_add_fixture (fake, "/opds/v1.2/catalog", ATOM, "calibre/root.xml");
+  found = kios_opds_client_suggest_catalog (client, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, catalog);
+
+  at_catalog = kios_opds_client_new (catalog, NULL, NULL);
+  again = kios_opds_client_suggest_catalog (at_catalog, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (again);
+}
+
 /* kiosctl at a site's root page: the table's sentence, said once, and the
  * catalog it found under /opds. */
 static void
@@ -968,6 +1028,8 @@ main (int    argc,
   g_test_add_func ("/kios/opds-client/download-permission", test_download_permission);
   g_test_add_func ("/kios/opds-client/auth-document", test_auth_document);
   g_test_add_func ("/kios/opds-client/kiosctl", test_kiosctl);
+  g_test_add_func ("/kios/opds-client/suggest-catalog", test_suggest_catalog);
+  g_test_add_func ("/kios/opds-client/cover-cache-private", test_cover_cache_private);
   g_test_add_func ("/kios/opds-client/kiosctl-not-a-catalog", test_kiosctl_not_a_catalog);
   g_test_add_func ("/kios/opds-client/calibre-server-basic", test_calibre_basic);
   g_test_add_func ("/kios/opds-client/calibre-server-digest", test_calibre_digest);

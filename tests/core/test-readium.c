@@ -761,6 +761,24 @@ test_kiosctl (void)
     stored = kios_fake_progression_dup_stored (fake);
     g_assert_nonnull (strstr (stored, href2));
   }
+  /* kiosctl logs the exchange once, as the app's service does. */
+  {
+    g_auto (KiosctlRun)  run = { 0 };
+    g_autoptr (JsonNode) root = NULL;
+    JsonArray           *entries;
+    JsonObject          *entry;
+
+    kios_test_kiosctl (&run, NULL, "sync", "log", "--json", book, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    root = json_from_string (run.out, NULL);
+    entries = json_node_get_array (root);
+    g_assert_cmpuint (json_array_get_length (entries), ==, 1);
+    entry = json_array_get_object_element (entries, 0);
+    g_assert_cmpstr (json_object_get_string_member (entry, "protocol"), ==, "readium");
+    g_assert_cmpstr (json_object_get_string_member (entry, "direction"), ==, "push");
+    g_assert_cmpstr (json_object_get_string_member (entry, "result"), ==, "synced");
+    g_assert_cmpstr (json_object_get_string_member (entry, "detail"), ==, "stored");
+  }
 
   /* A book without a progression link still uses KOReader sync. */
   {
@@ -999,6 +1017,34 @@ on_prompt (KiosSyncEngine *engine,
   seen->n_prompts++;
 }
 
+/* The push entries of the book's sync log, each checked to be one whole
+ * entry (protocol, direction, result), never a bare event word. */
+static guint
+count_pushes (KiosLibraryStore *store,
+              const char       *hash)
+{
+  g_autoptr (GError)    error = NULL;
+  g_autoptr (GPtrArray) log = NULL;
+  guint                 n = 0;
+
+  g_assert_true (kios_library_store_flush (store, 5000));
+  log = kios_library_store_list_sync_log (store, hash, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < log->len; i++)
+    {
+      const KiosSyncLogEntry *entry = log->pdata[i];
+
+      g_test_message ("log: %s %s %s %s", entry->protocol, entry->direction, entry->result,
+                      entry->detail != NULL ? entry->detail : "");
+      if (g_strcmp0 (entry->direction, "push") != 0)
+        continue;
+      g_assert_cmpstr (entry->protocol, ==, "readium");
+      g_assert_nonnull (entry->result);
+      n++;
+    }
+  return n;
+}
+
 static void
 test_engine (void)
 {
@@ -1052,6 +1098,9 @@ test_engine (void)
 
     g_assert_nonnull (strstr (stored, href11));
   }
+  /* One log entry per exchange: the service's, no second line from the
+   * backend. */
+  g_assert_cmpuint (count_pushes (lib.store, lib.hash), ==, 1);
 }
 
 int

@@ -8,6 +8,7 @@
 #include "kios-error.h"
 #include "kios-fake-kosync.h"
 #include "kios-fake-opds.h"
+#include "kios-opds-client.h"
 #include "kios-secrets.h"
 #include "kios-source-manager-private.h"
 #include "kios-source-manager.h"
@@ -110,9 +111,13 @@ test_add_rename_remove (void)
   g_assert_cmpstr (value, ==, "pw-two");
   g_clear_pointer (&value, g_free);
 
-  /* rename alone carries every secret along. */
+  /* rename alone carries every secret along, and the books that came from it. */
+  kios_library_store_set_book_meta (store, "0123456789abcdef0123456789abcdef", "opds.source", "Home Calibre");
   g_assert_true (kios_source_manager_rename (manager, "Home Calibre", "Attic", NULL, &error));
   g_assert_no_error (error);
+  value = kios_library_store_get_book_meta (store, "0123456789abcdef0123456789abcdef", "opds.source");
+  g_assert_cmpstr (value, ==, "Attic");
+  g_clear_pointer (&value, g_free);
   loaded = kios_source_manager_load (manager, "Attic", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (loaded->url, ==, "https://books.example/opds");
@@ -494,11 +499,17 @@ test_opds (void)
 static void
 test_opds_candidates (void)
 {
-  g_autoptr (GPtrArray) bare = kios_source_probe_opds_candidates ("https://h:8083/");
-  g_autoptr (GPtrArray) prefixed = kios_source_probe_opds_candidates ("https://h/calibre");
+  g_autoptr (GPtrArray) bare = kios_opds_catalog_candidates ("https://h:8083/");
+  g_autoptr (GPtrArray) prefixed = kios_opds_catalog_candidates ("https://h/calibre");
+  g_autoptr (GPtrArray) typed = kios_opds_catalog_candidates ("https://h:8083/opds");
 
   g_assert_cmpstr (bare->pdata[0], ==, "https://h:8083/opds");
-  g_assert_cmpuint (bare->len, ==, g_strv_length ((char **) kios_source_opds_probe_paths));
+  g_assert_cmpuint (bare->len, ==, 7);
+  g_assert_cmpstr (bare->pdata[6], ==, "https://h:8083/opds-books");
+  /* What was typed is not suggested back. */
+  g_assert_cmpuint (typed->len, ==, 2 * bare->len - 1);
+  for (guint i = 0; i < typed->len; i++)
+    g_assert_cmpstr (typed->pdata[i], !=, "https://h:8083/opds");
   for (guint i = 0; i < bare->len; i++)
     g_assert_true (g_str_has_prefix (bare->pdata[i], "https://h:8083/"));
   /* Under a reverse-proxy prefix first, then at the root. */

@@ -59,6 +59,7 @@ test_state_for_error (void)
     { "sync secrets", KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SECRETS, KIOS_SYNC_STATUS_REFUSED, TRUE },
     { "sync client", KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_CLIENT, KIOS_SYNC_STATUS_SERVER_ERROR, FALSE },
     { "sync not catalog", KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_CATALOG, KIOS_SYNC_STATUS_WRONG_URL, TRUE },
+    { "sync timeout", KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT, KIOS_SYNC_STATUS_OFFLINE, TRUE },
     { "gio timed out", G_IO_ERROR, G_IO_ERROR_TIMED_OUT, KIOS_SYNC_STATUS_OFFLINE, TRUE },
     { "gio refused", G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, KIOS_SYNC_STATUS_OFFLINE, TRUE },
     { "gio host", G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND, KIOS_SYNC_STATUS_OFFLINE, TRUE },
@@ -87,7 +88,7 @@ test_state_for_error (void)
         found |= cases[i].domain == KIOS_HTTP_ERROR && cases[i].code == code;
       g_assert_true (found);
     }
-  for (int code = KIOS_SYNC_ERROR_NETWORK; code <= KIOS_SYNC_ERROR_NOT_CATALOG; code++)
+  for (int code = KIOS_SYNC_ERROR_NETWORK; code <= KIOS_SYNC_ERROR_TIMEOUT; code++)
     {
       gboolean found = FALSE;
 

@@ -589,17 +589,25 @@ credentials_dialog_shown (gpointer data)
 }
 
 static void
+count_changed (guint *n)
+{
+  (*n)++;
+}
+
+static void
 test_errors_and_credentials (void)
 {
-  g_autoptr (KiosFakeOpds) fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
-  g_autoptr (KiosFakeOpds) open_fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
-  g_autofree char         *missing = g_strconcat (kios_fake_opds_get_url (open_fake), "/nowhere", NULL);
-  g_autofree char         *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
-  g_autofree char         *shot = NULL;
-  AdwMessageDialog        *dialog;
-  GtkWidget               *user_row;
-  GtkWidget               *password_row;
-  Ui                       ui = { 0 };
+  g_autoptr (KiosSourceManager) manager = NULL;
+  guint                         n_changed = 0;
+  g_autoptr (KiosFakeOpds)      fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_BASIC);
+  g_autoptr (KiosFakeOpds)      open_fake = calibre_fake (KIOS_FAKE_OPDS_AUTH_NONE);
+  g_autofree char              *missing = g_strconcat (kios_fake_opds_get_url (open_fake), "/nowhere", NULL);
+  g_autofree char              *url = g_strconcat (kios_fake_opds_get_url (fake), ROOT, NULL);
+  g_autofree char              *shot = NULL;
+  AdwMessageDialog             *dialog;
+  GtkWidget                    *user_row;
+  GtkWidget                    *password_row;
+  Ui                            ui = { 0 };
 
   ui_open (&ui);
 
@@ -624,6 +632,10 @@ test_errors_and_credentials (void)
   g_assert_nonnull (password_row);
   gtk_editable_set_text (GTK_EDITABLE (user_row), USER);
   gtk_editable_set_text (GTK_EDITABLE (password_row), PASSWORD);
+  /* The sign-in is saved through the application's source manager. */
+  manager = kios_source_manager_new (ui.store);
+  g_signal_connect_swapped (manager, "changed", G_CALLBACK (count_changed), &n_changed);
+  kios_catalog_view_set_source_manager (ui.catalog, manager);
   adw_message_dialog_response (dialog, "sign-in");
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_true (kios_test_wait_until (catalog_settled, ui.catalog, WAIT_MS));
@@ -642,6 +654,12 @@ test_errors_and_credentials (void)
 
     g_assert_no_error (error);
     g_assert_cmpstr (secret, ==, PASSWORD);
+  }
+  g_assert_cmpuint (n_changed, >=, 1);
+  {
+    g_autoptr (KiosSourceRecord) locked = kios_library_store_get_source (ui.store, "Locked", NULL);
+
+    g_assert_cmpstr (locked->auth, ==, "basic");
   }
 
   ui_close (&ui);
@@ -764,7 +782,12 @@ test_paging_and_settings (void)
   }
 
   /* Settings → Library sync lists them. */
-  prefs = GTK_WIDGET (kios_preferences_window_new (GTK_WINDOW (ui.window)));
+  {
+    /* The application's manager in the app; one over the library here. */
+    g_autoptr (KiosSourceManager) manager = kios_source_manager_new (ui.store);
+
+    prefs = GTK_WIDGET (kios_preferences_window_new_with_manager (GTK_WINDOW (ui.window), manager));
+  }
   page = KIOS_LIBRARY_SYNC_PAGE (kios_test_find_widget (prefs, KIOS_TYPE_LIBRARY_SYNC_PAGE, NULL));
   g_assert_nonnull (page);
   g_assert_true (kios_test_wait_until (sync_page_idle, page, WAIT_MS));

@@ -69,7 +69,7 @@ test_preferences_reading (void)
   g_settings_reset (settings, "font-size");
   g_settings_reset (settings, "theme");
 
-  window = kios_preferences_window_new (NULL);
+  window = kios_preferences_window_new_with_manager (NULL, NULL);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
 

@@ -7,6 +7,7 @@
 
 #include "kios-http.h"
 
+#include "kios-limits.h"
 #include "kios-origin.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
@@ -14,7 +15,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#define MAX_HEADER_LINES 256
+#define MAX_HEADER_LINES KIOS_LIMIT_HTTP_HEADER_LINES
 #define USER_AGENT "Kios/" PACKAGE_VERSION
 /* Extra time the poll loop allows past libcurl's own timeout before it gives
  * up by itself: libcurl should always report first, this only bounds the loop. */

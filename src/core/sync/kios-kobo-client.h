@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kios-limits.h"
 #include "kios-sync-error.h"
 
 G_BEGIN_DECLS
@@ -32,9 +33,9 @@ typedef enum {
 } KiosKoboFamily;
 
 /* Timeouts: initialization may wait for the Kobo store (up to a minute on GR/KG). */
-#define KIOS_KOBO_TIMEOUT_MS 90000
-#define KIOS_KOBO_MAX_SYNC_PAGES 500
-#define KIOS_KOBO_MAX_BOOK_SIZE (512 * 1024 * 1024)
+#define KIOS_KOBO_TIMEOUT_MS KIOS_LIMIT_KOBO_TIMEOUT_MS
+#define KIOS_KOBO_MAX_SYNC_PAGES KIOS_LIMIT_KOBO_SYNC_PAGES
+#define KIOS_KOBO_MAX_BOOK_SIZE KIOS_LIMIT_KOBO_BOOK_BYTES
 
 typedef struct
 {

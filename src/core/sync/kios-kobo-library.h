@@ -7,6 +7,7 @@
 
 #include "kios-kobo-client.h"
 #include "kios-library-store.h"
+#include "kios-limits.h"
 
 G_BEGIN_DECLS
 
@@ -38,7 +39,7 @@ G_BEGIN_DECLS
 #define KIOS_KOBO_META_REVISION_ID "kobo.revision_id"
 #define KIOS_KOBO_META_FORMAT "kobo.format"               /* what Kios fetched */
 #define KIOS_KOBO_META_LISTED_FORMAT "kobo.listed_format" /* DownloadUrls[].Format as listed */
-#define KIOS_KOBO_MAX_CATALOG 100000
+#define KIOS_KOBO_MAX_CATALOG KIOS_LIMIT_KOBO_CATALOG
 
 typedef struct
 {

@@ -9,6 +9,7 @@
 
 #include "kios-http.h"
 #include "kios-json.h"
+#include "kios-limits.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -16,9 +17,9 @@
 #include <string.h>
 
 /* Probes are a diagnosis, not sync: keep them short. */
-#define PROBE_TIMEOUT_MS 5000
-#define MAX_JSON_SIZE (256 * 1024)
-#define MAX_JSON_DEPTH 32
+#define PROBE_TIMEOUT_MS KIOS_LIMIT_KOSYNC_PROBE_MS
+#define MAX_JSON_SIZE KIOS_LIMIT_KOSYNC_JSON_BYTES
+#define MAX_JSON_DEPTH KIOS_LIMIT_KOSYNC_JSON_DEPTH
 
 #define MSG_WRONG_URL                                                                \
   "The KOReader sync URL must be the full base including the server's sub-path — " \
@@ -41,6 +42,7 @@ struct _KiosKosyncClient
   char          *password;
   char          *device;
   char          *device_id;
+  guint          timeout_ms; /* 0: KIOS_HTTP_DEFAULT_TIMEOUT_MS */
 };
 
 G_DEFINE_FINAL_TYPE (KiosKosyncClient, kios_kosync_client, G_TYPE_OBJECT)
@@ -331,6 +333,15 @@ kios_kosync_client_set_device (KiosKosyncClient *self,
   self->device_id = device_id != NULL ? g_strndup (device_id, 100) : NULL;
 }
 
+void
+kios_kosync_client_set_timeout (KiosKosyncClient *self,
+                                guint             timeout_ms)
+{
+  g_return_if_fail (KIOS_IS_KOSYNC_CLIENT (self));
+
+  self->timeout_ms = timeout_ms;
+}
+
 const char *
 kios_kosync_client_get_base_url (KiosKosyncClient *self)
 {
@@ -355,6 +366,8 @@ build_request (KiosKosyncClient *self,
   g_autofree char *url = g_strconcat (base_url, route, NULL);
   KiosHttpRequest *request = kios_http_request_new (method, url);
 
+  if (self->timeout_ms > 0)
+    request->timeout_ms = self->timeout_ms;
   /* Exactly this value: the official server rejects anything else with 412. */
   kios_http_request_add_header (request, "Accept", KIOS_KOSYNC_ACCEPT);
 
@@ -475,9 +488,14 @@ set_network_error (GError **error,
     code = KIOS_SYNC_ERROR_PROTOCOL;
   else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_INVALID_URL))
     code = KIOS_SYNC_ERROR_WRONG_URL;
+  /* A server that hangs is not a dead one: say which. */
+  else if (g_error_matches (http_error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TIMEOUT))
+    code = KIOS_SYNC_ERROR_TIMEOUT;
 
   if (code == KIOS_SYNC_ERROR_NETWORK)
     g_set_error (error, KIOS_SYNC_ERROR, code, "Cannot reach the sync server: %s", http_error->message);
+  else if (code == KIOS_SYNC_ERROR_TIMEOUT)
+    g_set_error (error, KIOS_SYNC_ERROR, code, "The sync server did not answer in time: %s", http_error->message);
   else
     g_set_error (error, KIOS_SYNC_ERROR, code, "The sync server's reply is unusable: %s", http_error->message);
   g_error_free (http_error);
@@ -562,7 +580,7 @@ check_auth_at (KiosKosyncClient *self,
   JsonObject                  *object;
   const char                  *authorized;
 
-  request->timeout_ms = timeout_ms;
+  request->timeout_ms = self->timeout_ms > 0 ? MIN (timeout_ms, self->timeout_ms) : timeout_ms;
   response = send (request, cancellable, error);
   if (response == NULL)
     return FALSE;
@@ -700,7 +718,7 @@ kios_kosync_client_test_sync (KiosKosyncClient *self,
       return TRUE;
     }
 
-  if (first->domain != KIOS_SYNC_ERROR || first->code == KIOS_SYNC_ERROR_NETWORK || first->code == KIOS_SYNC_ERROR_DISABLED)
+  if (first->domain != KIOS_SYNC_ERROR || first->code == KIOS_SYNC_ERROR_NETWORK || first->code == KIOS_SYNC_ERROR_TIMEOUT || first->code == KIOS_SYNC_ERROR_DISABLED)
     {
       g_propagate_error (error, g_steal_pointer (&first));
       return FALSE;

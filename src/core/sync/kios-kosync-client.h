@@ -51,6 +51,10 @@ KiosKosyncClient   *kios_kosync_client_new              (const char          *ba
 void                kios_kosync_client_set_device       (KiosKosyncClient    *self,
                                                          const char          *device,
                                                          const char          *device_id);
+/* How long one exchange may take before it fails with
+ * KIOS_SYNC_ERROR_TIMEOUT; 0 (the default) is KIOS_HTTP_DEFAULT_TIMEOUT_MS. */
+void                kios_kosync_client_set_timeout      (KiosKosyncClient    *self,
+                                                         guint                timeout_ms);
 const char         *kios_kosync_client_get_base_url     (KiosKosyncClient    *self);
 KiosKosyncAuth      kios_kosync_client_get_auth         (KiosKosyncClient    *self);
 

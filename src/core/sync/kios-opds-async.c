@@ -539,32 +539,81 @@ kios_opds_source_open_finish (GAsyncResult  *result,
 /* ------------------------------------------------------------------ */
 /* a catalog under the address given */
 
+/* Calibre-Web/CWA, calibre and Storyteller; Komga and Stump v1.2; Komga v2;
+ * Stump v2; Grimmory/BookLore; COPS; Ubooquity (OPDS.md, per-server table). */
+static const char *const catalog_paths[] = {
+  "/opds",
+  "/opds/v1.2/catalog",
+  "/opds/v2/catalog",
+  "/opds/v2.0/catalog",
+  "/api/v1/opds",
+  "/feed",
+  "/opds-books",
+  NULL,
+};
+
+static void
+add_candidate (GPtrArray  *candidates,
+               const char *typed,
+               char       *candidate)
+{
+  if (g_str_equal (candidate, typed))
+    {
+      g_free (candidate);
+      return;
+    }
+  for (guint i = 0; i < candidates->len; i++)
+    if (g_str_equal (candidates->pdata[i], candidate))
+      {
+        g_free (candidate);
+        return;
+      }
+  g_ptr_array_add (candidates, candidate);
+}
+
+GPtrArray *
+kios_opds_catalog_candidates (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  GPtrArray       *candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *origin = NULL;
+  g_autofree char *prefix = NULL;
+  gsize            len;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return candidates;
+  if (g_uri_get_port (uri) > 0)
+    origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri), g_uri_get_port (uri));
+  else
+    origin = g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), g_uri_get_host (uri));
+
+  /* A reverse proxy may mount the whole server under a prefix
+   * (https://host/calibre/): try the paths under what was typed first. */
+  prefix = g_strdup (g_uri_get_path (uri));
+  len = strlen (prefix);
+  while (len > 0 && prefix[len - 1] == '/')
+    prefix[--len] = '\0';
+  if (*prefix != '\0')
+    for (guint i = 0; catalog_paths[i] != NULL; i++)
+      add_candidate (candidates, url, g_strconcat (origin, prefix, catalog_paths[i], NULL));
+  for (guint i = 0; catalog_paths[i] != NULL; i++)
+    add_candidate (candidates, url, g_strconcat (origin, catalog_paths[i], NULL));
+  return candidates;
+}
+
 char *
 kios_opds_client_suggest_catalog (KiosOpdsClient *self,
                                   GCancellable   *cancellable,
                                   GError        **error)
 {
-  g_autoptr (GUri)      uri = g_uri_parse (kios_opds_client_get_catalog_url (self), G_URI_FLAGS_NONE, NULL);
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char      *trimmed = NULL;
-  gsize                 n;
+  g_autoptr (GPtrArray) candidates = NULL;
 
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return NULL;
-  trimmed = g_strdup (g_uri_get_path (uri));
-  n = strlen (trimmed);
-  while (n > 0 && trimmed[n - 1] == '/')
-    trimmed[--n] = '\0';
-  if (g_str_has_suffix (trimmed, "/opds"))
-    return NULL;
-  /* The address with /opds added, then the site's own /opds. */
-  g_ptr_array_add (paths, g_strconcat (trimmed, "/opds", NULL));
-  if (*trimmed != '\0')
-    g_ptr_array_add (paths, g_strdup ("/opds"));
-  for (guint i = 0; i < paths->len; i++)
+  g_return_val_if_fail (self != NULL, NULL);
+
+  candidates = kios_opds_catalog_candidates (kios_opds_client_get_catalog_url (self));
+  for (guint i = 0; i < candidates->len; i++)
     {
-      g_autofree char         *url = g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
-                                                 g_uri_get_port (uri), paths->pdata[i], NULL, NULL);
+      const char              *url = candidates->pdata[i];
       g_autoptr (GError)       local = NULL;
       g_autoptr (KiosOpdsFeed) feed = kios_opds_client_fetch (self, url, cancellable, &local);
 
@@ -573,8 +622,9 @@ kios_opds_client_suggest_catalog (KiosOpdsClient *self,
           g_propagate_error (error, g_steal_pointer (&local));
           return NULL;
         }
-      if (feed != NULL)
-        return g_steal_pointer (&url);
+      /* A feed, or a sign-in asked the way catalogs ask for it. */
+      if (feed != NULL || g_error_matches (local, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
+        return g_strdup (url);
     }
   return NULL;
 }

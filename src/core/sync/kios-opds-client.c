@@ -9,6 +9,7 @@
 
 #include "kios-book-importer.h"
 #include "kios-http.h"
+#include "kios-limits.h"
 #include "kios-origin.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -23,8 +24,8 @@
 
 #define ACCEPT_FEEDS \
   "application/atom+xml;profile=opds-catalog, application/opds+json, application/xml;q=0.9, */*;q=0.5"
-#define MAX_SMALL_DOCUMENT (256 * 1024)
-#define DEFAULT_TIMEOUT_MS 30000
+#define MAX_SMALL_DOCUMENT KIOS_LIMIT_OPDS_SMALL_DOCUMENT
+#define DEFAULT_TIMEOUT_MS KIOS_LIMIT_OPDS_TIMEOUT_MS
 #define DOWNLOAD_STALL_MS 30000
 #define MAX_RESUMES 3
 

@@ -7,6 +7,7 @@
 
 #include "kios-book-importer.h"
 #include "kios-library-store.h"
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,7 @@ G_BEGIN_DECLS
  * G_IO_ERROR_CANCELLED.
  */
 
-#define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE ((gsize) 1024 * 1024 * 1024)
+#define KIOS_OPDS_DEFAULT_MAX_BOOK_SIZE KIOS_LIMIT_OPDS_BOOK_BYTES
 
 typedef struct _KiosOpdsClient KiosOpdsClient;
 
@@ -192,9 +193,15 @@ KiosOpdsClient *kios_opds_source_open_finish       (GAsyncResult         *result
                                                     char                **realm,
                                                     GError              **error);
 
-/* When the catalog's address answered with a web page: the same address
- * with /opds added, or the site's /opds, when one of them is a catalog
- * (NULL otherwise, and no error). For "Did you mean …?". */
+/* The one list of places an OPDS catalog lives on a server (the usual
+ * paths of the families in OPDS.md), as URLs on url's origin: under url's
+ * path first (a reverse-proxy prefix), then at the root; url itself left
+ * out. Most likely first. */
+GPtrArray      *kios_opds_catalog_candidates       (const char           *url) G_GNUC_WARN_UNUSED_RESULT;
+/* When the catalog's address answered with something that is no catalog:
+ * the first of kios_opds_catalog_candidates () that answers a feed or asks
+ * for credentials (NULL otherwise, and no error). For "Did you mean …?";
+ * the source test and the catalog view both use it. */
 char           *kios_opds_client_suggest_catalog   (KiosOpdsClient       *self,
                                                     GCancellable         *cancellable,
                                                     GError              **error);

@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 
 G_BEGIN_DECLS
@@ -18,8 +19,8 @@ G_BEGIN_DECLS
  */
 
 /* What the UI shows is capped: a hostile feed cannot make one label huge. */
-#define MAX_SHORT_TEXT 1024
-#define MAX_SUMMARY_TEXT (32 * 1024)
+#define MAX_SHORT_TEXT KIOS_LIMIT_OPDS_SHORT_TEXT
+#define MAX_SUMMARY_TEXT KIOS_LIMIT_OPDS_SUMMARY_TEXT
 
 /* clang-format off */
 KiosOpdsEntry  *kios_opds_entry_new            (void);

@@ -7,11 +7,12 @@
 
 #include "kios-opds-feed-private.h"
 
+#include "kios-limits.h"
 #include "kios-sync-error.h"
 
 #include <string.h>
 
-#define MAX_HREF_LEN 8192
+#define MAX_HREF_LEN KIOS_LIMIT_OPDS_HREF_BYTES
 
 /* ------------------------------------------------------------------ */
 /* model */

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "kios-limits.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -17,9 +19,9 @@ G_BEGIN_DECLS
  * message that says what is wrong, never a piece of the document.
  */
 
-#define KIOS_OPDS_MAX_FEED_SIZE (16 * 1024 * 1024)
-#define KIOS_OPDS_MAX_ENTRIES 5000
-#define KIOS_OPDS_MAX_JSON_DEPTH 64
+#define KIOS_OPDS_MAX_FEED_SIZE KIOS_LIMIT_OPDS_FEED_BYTES
+#define KIOS_OPDS_MAX_ENTRIES KIOS_LIMIT_OPDS_ENTRIES
+#define KIOS_OPDS_MAX_JSON_DEPTH KIOS_LIMIT_OPDS_JSON_DEPTH
 
 #define KIOS_OPDS_REL_ACQUISITION "http://opds-spec.org/acquisition"
 #define KIOS_OPDS_REL_PROGRESSION "http://opds-spec.org/progression"

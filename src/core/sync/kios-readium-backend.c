@@ -8,6 +8,7 @@
 #include "kios-readium-backend.h"
 
 #include "kios-epub.h"
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
@@ -21,8 +22,9 @@
 #define META_ACQUISITION "opds.acquisition"
 #define META_READ_ONLY "readium.read_only"
 #define META_FLAVOUR "readium.flavour"
-/* A chapter larger than this is not read just to learn its size. */
-#define MAX_CHAPTER_SIZE (64 * 1024 * 1024)
+/* A chapter larger than this is not read just to learn its size: it is
+ * refused for reading anyway. */
+#define MAX_CHAPTER_SIZE KIOS_LIMIT_CHAPTER_BYTES
 
 struct _KiosReadiumBackend
 {
@@ -163,18 +165,14 @@ kios_readium_backend_push_sync (KiosReadiumBackend   *self,
   progression->device_name = kios_paths_device_name ();
 
   locker = g_mutex_locker_new (&self->lock);
+  /* The sync log is the caller's (the service's entry, kiosctl's): one
+   * entry per exchange, never a second line from here. */
   if (!learn_flavour (self, cancellable, error) || !kios_readium_client_put (self->client, progression, &outcome, cancellable, error))
-    {
-      g_autofree char *message = kios_redact_text (error != NULL && *error != NULL ? (*error)->message : "failed");
-
-      kios_library_store_log_sync (self->store, self->book_hash, self->source_name, "readium-put-failed", message);
-      return FALSE;
-    }
+    return FALSE;
 
   switch (outcome)
     {
     case KIOS_READIUM_PUT_STORED:
-      kios_library_store_log_sync (self->store, self->book_hash, self->source_name, "readium-put", "stored");
       break;
 
     case KIOS_READIUM_PUT_NOT_NEWER:
@@ -191,17 +189,14 @@ kios_readium_backend_push_sync (KiosReadiumBackend   *self,
 
             kios_library_store_set_last_remote (self->store, self->book_hash, self->source_name, json);
           }
-        kios_library_store_log_sync (self->store, self->book_hash, self->source_name, "readium-put",
-                                     get_error != NULL ? "409: the server keeps a newer position (reading it failed)"
-                                                       : "409: the server keeps a position at least as new");
+        else
+          g_debug ("cannot read the newer position: %s", get_error->message);
       }
       break;
 
     case KIOS_READIUM_PUT_READ_ONLY:
     default:
       kios_library_store_set_book_meta (self->store, self->book_hash, META_READ_ONLY, "1");
-      kios_library_store_log_sync (self->store, self->book_hash, self->source_name, "readium-put",
-                                   "the server's progression is read-only");
       break;
     }
   remember_flavour (self);

@@ -9,6 +9,7 @@
 
 #include "kios-http.h"
 #include "kios-json.h"
+#include "kios-limits.h"
 #include "kios-opds-feed.h"
 #include "kios-origin.h"
 #include "kios-redact.h"
@@ -18,9 +19,9 @@
 #include <math.h>
 #include <string.h>
 
-#define DEFAULT_TIMEOUT_MS 15000
-#define MAX_JSON_DEPTH 64
-#define MAX_TEXT 1024
+#define DEFAULT_TIMEOUT_MS KIOS_LIMIT_READIUM_TIMEOUT_MS
+#define MAX_JSON_DEPTH KIOS_LIMIT_READIUM_JSON_DEPTH
+#define MAX_TEXT KIOS_LIMIT_READIUM_TEXT_CHARS
 
 struct _KiosReadiumClient
 {

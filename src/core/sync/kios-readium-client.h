@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "kios-limits.h"
 #include "kios-position.h"
 
 G_BEGIN_DECLS
@@ -32,7 +33,7 @@ G_BEGIN_DECLS
 
 #define KIOS_READIUM_TYPE_READIUM "application/vnd.readium.progression+json"
 #define KIOS_READIUM_TYPE_OPDS "application/opds-progression+json"
-#define KIOS_READIUM_MAX_DOCUMENT (256 * 1024)
+#define KIOS_READIUM_MAX_DOCUMENT KIOS_LIMIT_READIUM_DOCUMENT_BYTES
 /* Komga cuts an EPUB resource into one Readium position per KiB. */
 #define KIOS_READIUM_KOMGA_CHUNK 1024
 

@@ -7,10 +7,12 @@
 
 #include "kios-redact.h"
 
+#include "kios-limits.h"
+
 #include <string.h>
 
 #define MIN_SECRET_LEN 3
-#define MAX_SECRETS 256
+#define MAX_SECRETS KIOS_LIMIT_REDACT_SECRETS
 
 static GMutex     secrets_lock;
 static GPtrArray *secrets; /* owned strings, longest first */

@@ -18,92 +18,16 @@
 /* Probes are a diagnosis: each candidate gets a short time. */
 #define PROBE_TIMEOUT_MS 5000
 
-/* Calibre-Web/CWA, calibre and Storyteller; Komga and Stump v1.2; Komga v2;
- * Stump v2; Grimmory/BookLore; COPS; Ubooquity (OPDS.md, per-server table). */
-const char *const kios_source_opds_probe_paths[] = {
-  "/opds",
-  "/opds/v1.2/catalog",
-  "/opds/v2/catalog",
-  "/opds/v2.0/catalog",
-  "/api/v1/opds",
-  "/feed",
-  "/opds-books",
-  NULL,
-};
-
-static void
-add_candidate (GPtrArray  *candidates,
-               const char *typed,
-               char       *candidate)
-{
-  if (g_str_equal (candidate, typed))
-    {
-      g_free (candidate);
-      return;
-    }
-  for (guint i = 0; i < candidates->len; i++)
-    if (g_str_equal (candidates->pdata[i], candidate))
-      {
-        g_free (candidate);
-        return;
-      }
-  g_ptr_array_add (candidates, candidate);
-}
-
-GPtrArray *
-kios_source_probe_opds_candidates (const char *url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  GPtrArray       *candidates = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *origin = NULL;
-  g_autofree char *prefix = NULL;
-  gsize            len;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return candidates;
-  if (g_uri_get_port (uri) > 0)
-    origin = g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri), g_uri_get_port (uri));
-  else
-    origin = g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), g_uri_get_host (uri));
-
-  /* A reverse proxy may mount the whole server under a prefix
-   * (https://host/calibre/): try the paths under what was typed first. */
-  prefix = g_strdup (g_uri_get_path (uri));
-  len = strlen (prefix);
-  while (len > 0 && prefix[len - 1] == '/')
-    prefix[--len] = '\0';
-  if (*prefix != '\0')
-    for (guint i = 0; kios_source_opds_probe_paths[i] != NULL; i++)
-      add_candidate (candidates, url, g_strconcat (origin, prefix, kios_source_opds_probe_paths[i], NULL));
-  for (guint i = 0; kios_source_opds_probe_paths[i] != NULL; i++)
-    add_candidate (candidates, url, g_strconcat (origin, kios_source_opds_probe_paths[i], NULL));
-  return candidates;
-}
-
-/* Another path on the same origin that is an OPDS catalog: one that answers a
- * feed, or asks for credentials the way catalogs do. */
+/* Another path on the same origin that is an OPDS catalog, found the way
+ * the catalog view finds one: kios_opds_client_suggest_catalog (). */
 static char *
 probe_opds (const KiosSourceSpec *spec,
             GCancellable         *cancellable)
 {
-  g_autoptr (GPtrArray) candidates = kios_source_probe_opds_candidates (spec->url);
+  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (spec->url, spec->username, spec->password);
 
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      const char                *candidate = candidates->pdata[i];
-      g_autoptr (KiosOpdsClient) client = NULL;
-      g_autoptr (KiosOpdsFeed)   feed = NULL;
-      g_autoptr (GError)         error = NULL;
-
-      if (g_cancellable_is_cancelled (cancellable))
-        return NULL;
-      client = kios_opds_client_new (candidate, spec->username, spec->password);
-      kios_opds_client_set_timeout (client, PROBE_TIMEOUT_MS);
-      feed = kios_opds_client_fetch (client, NULL, cancellable, &error);
-      if (feed != NULL || g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_AUTH))
-        return g_strdup (candidate);
-    }
-  return NULL;
+  kios_opds_client_set_timeout (client, PROBE_TIMEOUT_MS);
+  return kios_opds_client_suggest_catalog (client, cancellable, NULL);
 }
 
 static gboolean

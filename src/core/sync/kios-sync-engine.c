@@ -155,6 +155,7 @@ error_is_transient (const GError *error)
 {
   return error->domain == KIOS_HTTP_ERROR ||
          g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NETWORK) ||
+         g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT) ||
          g_error_matches (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER);
 }
 

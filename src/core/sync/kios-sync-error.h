@@ -39,6 +39,7 @@ typedef enum {
   KIOS_SYNC_ERROR_SECRETS = 11,     /* no usable Secret Service */
   KIOS_SYNC_ERROR_CLIENT = 12,      /* the server rejected our request (a Kios bug) */
   KIOS_SYNC_ERROR_NOT_CATALOG = 13, /* a web page (a login form, a site) answered instead of a catalog */
+  KIOS_SYNC_ERROR_TIMEOUT = 14,     /* the server took the request and did not answer in time: transient */
 } KiosSyncError;
 
 GQuark kios_http_error_quark (void);

@@ -74,6 +74,7 @@ kios_sync_status_state_for_error (const GError *error)
       switch (error->code)
         {
         case KIOS_SYNC_ERROR_NETWORK:
+        case KIOS_SYNC_ERROR_TIMEOUT:
           return KIOS_SYNC_STATUS_OFFLINE;
         case KIOS_SYNC_ERROR_AUTH:
         case KIOS_SYNC_ERROR_AUTH_METHOD:
