@@ -23,7 +23,8 @@ struct _KiosFindBar
   KiosDocument       *document;
   KiosBookSearch     *search;
   GtkSingleSelection *selection;
-  KiosPosition       *from; /* where the session began */
+  KiosPosition       *from;  /* where the session began */
+  char               *query; /* the entry's text the search was started for */
   int                 current;
 
   guint pending_step : 2; /* Enter pressed before any result arrived: 1 next, 2 previous */
@@ -108,6 +109,20 @@ go_to (KiosFindBar *self,
   g_signal_emit (self, signals[SIGNAL_GO_TO_MATCH], 0, result);
 }
 
+static void start_search (KiosFindBar *self);
+
+/* The entry says "search-changed" only a moment after the last key: a step
+ * taken before that (Enter right after typing) is for the text in the entry
+ * now, not for the query before it. TRUE if this started a new search. */
+static gboolean
+sync_query (KiosFindBar *self)
+{
+  if (g_strcmp0 (self->query, gtk_editable_get_text (GTK_EDITABLE (self->entry))) == 0)
+    return FALSE;
+  start_search (self);
+  return TRUE;
+}
+
 void
 kios_find_bar_next (KiosFindBar *self,
                     int          direction)
@@ -116,6 +131,9 @@ kios_find_bar_next (KiosFindBar *self,
 
   g_return_if_fail (KIOS_IS_FIND_BAR (self));
 
+  /* A step is a walk through the matches: the page shows, not the list. */
+  if (sync_query (self))
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), FALSE);
   if (self->search == NULL)
     return;
   n = g_list_model_get_n_items (G_LIST_MODEL (self->search));
@@ -200,18 +218,22 @@ clear_search (KiosFindBar *self)
   self->pending_step = 0;
 }
 
+/* Starts searching for the entry's text, cancelling the old query. */
 static void
-search_changed_cb (KiosFindBar *self)
+start_search (KiosFindBar *self)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->entry));
 
-  /* A new query cancels the old one. */
   clear_search (self);
+  g_free (self->query);
+  self->query = g_strdup (query);
   if (self->document != NULL)
     self->search = kios_book_search_new (self->document, query);
   if (self->search != NULL)
     {
-      g_signal_connect (self->search, "items-changed", G_CALLBACK (items_changed_cb), self);
+      /* After the selection has taken the new items in: a step waiting
+       * for the first match selects it. */
+      g_signal_connect_after (self->search, "items-changed", G_CALLBACK (items_changed_cb), self);
       g_signal_connect (self->search, "notify::complete", G_CALLBACK (complete_cb), self);
       gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->search));
       gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -225,8 +247,18 @@ search_changed_cb (KiosFindBar *self)
 }
 
 static void
+search_changed_cb (KiosFindBar *self)
+{
+  /* The same text again (already searched when Enter came before the
+   * entry's delay ran out, or typed and taken back) keeps the search and
+   * the match gone to. */
+  sync_query (self);
+}
+
+static void
 activate_cb (KiosFindBar *self)
 {
+  sync_query (self);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), FALSE);
   kios_find_bar_next (self, 1);
 }
@@ -372,6 +404,7 @@ kios_find_bar_finalize (GObject *object)
   KiosFindBar *self = KIOS_FIND_BAR (object);
 
   g_clear_pointer (&self->from, kios_position_free);
+  g_free (self->query);
 
   G_OBJECT_CLASS (kios_find_bar_parent_class)->finalize (object);
 }
@@ -495,10 +528,10 @@ kios_find_bar_begin (KiosFindBar        *self,
 
   g_clear_pointer (&self->from, kios_position_free);
   self->from = from != NULL ? kios_position_copy (from) : NULL;
-  if (self->document != document)
+  if (self->document != document || self->query == NULL)
     {
       g_set_object (&self->document, document);
-      search_changed_cb (self);
+      start_search (self);
     }
   /* The same query again starts over from the new reading position. */
   self->current = -1;
@@ -513,7 +546,11 @@ kios_find_bar_end (KiosFindBar *self)
   g_return_if_fail (KIOS_IS_FIND_BAR (self));
 
   if (self->search != NULL && !kios_book_search_is_complete (self->search))
-    kios_book_search_cancel (self->search);
+    {
+      /* Stopped half way: search again when the bar opens again. */
+      kios_book_search_cancel (self->search);
+      g_clear_pointer (&self->query, g_free);
+    }
   self->pending_step = 0;
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->list_button), FALSE);
 }
@@ -526,6 +563,7 @@ kios_find_bar_reset (KiosFindBar *self)
 
   kios_find_bar_end (self);
   clear_search (self);
+  g_clear_pointer (&self->query, g_free);
   g_clear_object (&self->document);
   g_clear_pointer (&self->from, kios_position_free);
   g_signal_handlers_block_by_func (self->entry, search_changed_cb, self);

@@ -111,7 +111,8 @@ highlights_gone (gpointer data)
   return kios_reader_view_get_n_find_highlights (KIOS_READER_VIEW (data), NULL) == 0;
 }
 
-/* Types a query the way the entry reports it (search-changed after the delay). */
+/* Types a query the way the entry reports it (search-changed after the delay).
+ * The entry's own search-changed comes later for the same text: a no-op. */
 static KiosFindBar *
 open_and_type (Fixture    *f,
                const char *query)
@@ -227,6 +228,96 @@ test_find_epub (void)
 }
 
 static void
+count_cb (GtkWidget *entry,
+          guint     *count)
+{
+  (*count)++;
+}
+
+static gboolean
+count_reached (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+/* Enter typed before the entry's search delay ran out: it goes to the first
+ * match of the text typed, and the entry's late search-changed for that same
+ * text keeps the match. */
+static void
+test_find_enter_right_after_typing (void)
+{
+  Fixture         f;
+  KiosFindBar    *bar;
+  GtkWidget      *entry;
+  GtkWidget      *toggle;
+  KiosBookSearch *search;
+  guint           changed = 0;
+  int             current;
+
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
+  wait_shown (&f, 0);
+  bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
+  entry = kios_find_bar_get_entry (bar);
+  toggle = kios_test_find_widget (GTK_WIDGET (bar), GTK_TYPE_TOGGLE_BUTTON, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, bar, 5000));
+  g_signal_connect (entry, "search-changed", G_CALLBACK (count_cb), &changed);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "pemberley");
+  g_assert_cmpuint (changed, ==, 0);
+  press_enter (&f, bar);
+  search = kios_find_bar_get_search (bar);
+  g_assert_nonnull (search);
+  current = kios_find_bar_get_current (bar);
+  g_assert_cmpint (current, >=, 0);
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)));
+
+  /* The entry's delayed report of the same text. */
+  g_assert_true (kios_test_wait_until (count_reached, &changed, 5000));
+  g_assert_true (kios_find_bar_get_search (bar) == search);
+  g_assert_cmpint (kios_find_bar_get_current (bar), ==, current);
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)));
+  g_assert_true (kios_test_wait_until (search_complete, bar, 20000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (search)), ==, 53);
+  g_assert_cmpint (kios_find_bar_get_current (bar), ==, current);
+  g_assert_true (kios_test_wait_until (highlighted, f.view, 10000));
+
+  fixture_teardown (&f);
+}
+
+/* Closed before the whole book was searched: opening the bar again searches
+ * again, rather than keeping the stopped search's part of the matches. */
+static void
+test_find_reopen_after_stop (void)
+{
+  Fixture      f;
+  KiosFindBar *bar;
+  GtkWidget   *entry;
+
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
+  wait_shown (&f, 0);
+  bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
+  entry = kios_find_bar_get_entry (bar);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, bar, 5000));
+
+  /* Batches arrive on this thread's main loop: none has yet. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Lady Catherine");
+  g_signal_emit_by_name (entry, "search-changed");
+  g_assert_false (kios_book_search_is_complete (kios_find_bar_get_search (bar)));
+  g_signal_emit_by_name (entry, "stop-search");
+  g_assert_false (kios_reader_view_get_find_visible (f.view));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Lady Catherine");
+  g_assert_true (kios_test_wait_until (search_complete, bar, 20000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (kios_find_bar_get_search (bar))), ==, 116);
+  g_assert_cmpstr (kios_find_bar_get_count_label (bar), ==, "116 matches");
+
+  fixture_teardown (&f);
+}
+
+static void
 test_find_pdf (void)
 {
   Fixture      f;
@@ -259,6 +350,8 @@ main (int    argc,
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/find/epub", test_find_epub);
+  g_test_add_func ("/kios/find/enter-right-after-typing", test_find_enter_right_after_typing);
+  g_test_add_func ("/kios/find/reopen-after-stop", test_find_reopen_after_stop);
   g_test_add_func ("/kios/find/pdf", test_find_pdf);
 
   return g_test_run ();
