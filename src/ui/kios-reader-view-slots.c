@@ -7,6 +7,8 @@
 
 #include "kios-reader-view-private.h"
 
+#include "kios-error-messages.h"
+
 static void render_cb (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data);
@@ -227,6 +229,10 @@ render_cb (GObject      *source,
 
   if (page == NULL)
     {
+      /* The view says what happened in the error table's words; the core's
+       * own detail goes to the log only. */
+      g_autofree char *sentence = error != NULL ? kios_error_message_for_open (error) : NULL;
+
       /* Shown in the view; a hostile book is not a programming error. */
       g_message ("Could not render a page of %s: %s",
                  kios_document_get_path (self->document),
@@ -235,13 +241,13 @@ render_cb (GObject      *source,
         {
           kios_reader_view_show_spec_clear (&self->show_spec);
           self->queued_turn = 0;
-          kios_reader_view_show_status (self, error != NULL ? error->message : NULL);
+          kios_reader_view_show_status (self, sentence);
         }
       else if ((call->slot == SLOT_NEXT && self->queued_turn > 0) ||
                (call->slot == SLOT_PREV && self->queued_turn < 0))
         {
           self->queued_turn = 0;
-          kios_reader_view_show_status (self, error != NULL ? error->message : NULL);
+          kios_reader_view_show_status (self, sentence);
         }
       render_call_free (call);
       return;

@@ -90,7 +90,7 @@ jump_cb (KiosWindow         *self,
 {
   kios_banner_set_revealed (self->sync_banner, FALSE);
   if (kios_reader_view_get_document (self->reader_view) != NULL)
-    kios_reader_view_go_to_position (self->reader_view, position);
+    kios_reader_view_jump_to (self->reader_view, position, KIOS_JUMP_RECORD_BACK);
 }
 
 static void
