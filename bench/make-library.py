@@ -6,7 +6,7 @@
     make-library.py DIR [--small N] [--large M]
 
 DIR/small/NNN/book-NNNNN.epub: N small books (default 10000), a few KB each,
-each with its own title, author, series and text (so each has its own
+each with its own title, author, series, cover and text (so each has its own
 KOReader hash). DIR/large/book-NNNN.epub: M large-ish books (default 0):
 300+ chapters and a picture per chapter. The same arguments always give the
 same bytes (fixed zip times, a seeded generator).
@@ -44,7 +44,8 @@ def esc(text):
 
 
 def opf(title, author, series, index, chapters, images):
-    manifest = ['<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>']
+    manifest = ['<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
+                '<item id="cover" href="cover.png" media-type="image/png" properties="cover-image"/>']
     spine = []
     for c in range(chapters):
         manifest.append(f'<item id="c{c}" href="c{c}.xhtml" media-type="application/xhtml+xml"/>')
@@ -63,6 +64,7 @@ def opf(title, author, series, index, chapters, images):
     <dc:creator>{esc(author)}</dc:creator>
     <dc:language>en</dc:language>
     <meta property="dcterms:modified">2020-01-01T00:00:00Z</meta>
+    <meta name="cover" content="cover"/>
     {series_meta}
   </metadata>
   <manifest>{"".join(manifest)}</manifest>
@@ -92,13 +94,14 @@ def nav(chapters):
 """
 
 
-def png(rng, size=64):
-    rows = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(size * 3)) for _ in range(size))
+def png(rng, size=64, height=None):
+    height = height or size
+    rows = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(size * 3)) for _ in range(height))
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
@@ -123,6 +126,8 @@ def book(path, n, rng, chapters, paragraphs, images):
         entries.append((f"OEBPS/c{c}.xhtml", chapter(f"Chapter {c + 1}", rng, paragraphs, image)))
     for c in range(images):
         entries.append((f"OEBPS/i{c}.png", png(rng)))
+    # A cover, as real books have one (and calibre would otherwise render the first page).
+    entries.append(("OEBPS/cover.png", png(rng, 40, 60)))
     write(path, entries)
 
 

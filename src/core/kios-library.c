@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A book removed with its file: the file waits here until the undo window ends. */
-#define TRASH_DIR "removed"
-
 struct _KiosLibraryRemoval
 {
   KiosLibraryStore  *store;
@@ -392,7 +389,7 @@ trash_path_for (const char *hash,
                 const char *path)
 {
   g_autofree char *data_dir = kios_paths_data_dir ();
-  g_autofree char *dir = g_build_filename (data_dir, TRASH_DIR, NULL);
+  g_autofree char *dir = g_build_filename (data_dir, KIOS_LIBRARY_TRASH_DIR, NULL);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *name = g_strconcat (hash, "-", base, NULL);
 

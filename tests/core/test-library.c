@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-book-hash.h"
+#include "kios-book-importer.h"
 #include "kios-error.h"
 #include "kios-library-private.h"
 #include "kios-paths.h"
@@ -486,6 +487,41 @@ test_delete_file (void)
     g_assert_null (g_dir_read_name (dir));
   }
   g_assert_true (g_file_test (mine, G_FILE_TEST_EXISTS));
+  close_all (library, store);
+}
+
+/* A book that came through the download importer is Kios's to delete. */
+static void
+test_download_is_downloaded (void)
+{
+  KiosLibraryStore          *store = open_store ();
+  KiosLibrary               *library = kios_library_new (store);
+  g_autoptr (KiosBookImport) import = NULL;
+  g_autoptr (KiosBookRecord) book = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *sample = kios_test_book ("persuasion.epub");
+  g_autofree char           *contents = NULL;
+  g_autofree char           *hash = NULL;
+  g_autofree char           *path = NULL;
+  KiosLibraryRemoval        *removal;
+  gsize                      len = 0;
+
+  g_assert_true (g_file_get_contents (sample, &contents, &len, NULL));
+  import = kios_book_import_new (store, "Persuasion.epub", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (kios_book_import_get_sink (import), contents, len, NULL, NULL,
+                                            &error));
+  path = kios_book_import_commit (import, &hash, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&import, kios_book_import_free);
+  book = kios_library_store_get_book (store, hash, &error);
+  g_assert_no_error (error);
+  g_assert_true (book->downloaded);
+
+  removal = kios_library_remove (library, hash, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  kios_library_removal_free (removal);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   close_all (library, store);
 }
 
@@ -1073,6 +1109,7 @@ main (int    argc,
   g_test_add_func ("/kios/library/list-async", test_list_async);
   g_test_add_func ("/kios/library/remove-undo", test_remove_undo);
   g_test_add_func ("/kios/library/delete-file", test_delete_file);
+  g_test_add_func ("/kios/library/download-is-downloaded", test_download_is_downloaded);
   g_test_add_func ("/kios/library/set-finished", test_set_finished);
   g_test_add_func ("/kios/library/locate", test_locate);
   g_test_add_func ("/kios/library/folder-import", test_folder_import);
