@@ -74,8 +74,9 @@ gboolean            kios_library_sort_from_string      (const char          *tex
 
 KiosLibrary        *kios_library_new                   (KiosLibraryStore    *store) G_GNUC_WARN_UNUSED_RESULT;
 KiosLibraryStore   *kios_library_get_store             (KiosLibrary         *self);
-/* Optional (nullable): the app's sync service, for a removed book's pending
- * push. */
+/* Optional (nullable): the app's sync service. Kept for sending a removed
+ * book's pending push first; the service cannot yet push for a book that
+ * is not open, so today such a push is dropped with a notice (remove). */
 void                kios_library_set_sync_service      (KiosLibrary         *self,
                                                         KiosSyncService     *sync_service);
 
