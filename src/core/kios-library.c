@@ -612,6 +612,53 @@ kios_library_undo_remove (KiosLibrary        *self,
   return TRUE;
 }
 
+static void
+undo_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  (void) cancellable;
+  if (kios_library_undo_remove (source_object, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kios_library_undo_remove_async (KiosLibrary        *self,
+                                KiosLibraryRemoval *removal,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KIOS_IS_LIBRARY (self));
+  g_return_if_fail (removal != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kios_library_undo_remove_async);
+  g_task_set_task_data (task, removal, NULL);
+  /* Like the removal, an undo once started runs to its end. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, undo_worker);
+}
+
+gboolean
+kios_library_undo_remove_finish (KiosLibrary  *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_library_undo_remove_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 const char *
 kios_library_removal_get_hash (KiosLibraryRemoval *removal)
 {

@@ -120,6 +120,15 @@ KiosLibraryRemoval *kios_library_remove_finish         (KiosLibrary         *sel
 gboolean            kios_library_undo_remove           (KiosLibrary         *self,
                                                         KiosLibraryRemoval  *removal,
                                                         GError             **error);
+/* The same on a worker; removal must stay alive until the callback. */
+void                kios_library_undo_remove_async     (KiosLibrary         *self,
+                                                        KiosLibraryRemoval  *removal,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean            kios_library_undo_remove_finish    (KiosLibrary         *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 const char         *kios_library_removal_get_hash      (KiosLibraryRemoval  *removal);
 const char         *kios_library_removal_get_title     (KiosLibraryRemoval  *removal);
 /* Ends the undo window: a file moved aside and not restored is deleted. */

@@ -426,6 +426,18 @@ remove_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
+static void
+undo_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GError *error = NULL;
+
+  g_assert_true (kios_library_undo_remove_finish (KIOS_LIBRARY (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
 /* delete_file only for downloaded books; the file waits until the undo
  * window ends, comes back on undo, and goes when the removal is freed. */
 static void
@@ -465,8 +477,12 @@ test_delete_file (void)
   removal = kios_library_remove (library, dl_hash, TRUE, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (g_file_test (downloaded, G_FILE_TEST_EXISTS));
-  g_assert_true (kios_library_undo_remove (library, removal, &error));
-  g_assert_no_error (error);
+  {
+    gboolean done = FALSE;
+
+    kios_library_undo_remove_async (library, removal, NULL, undo_cb, &done);
+    kios_test_wait_for (&done, 10000);
+  }
   g_assert_true (g_file_test (downloaded, G_FILE_TEST_EXISTS));
   kios_library_removal_free (removal);
   g_assert_true (g_file_test (downloaded, G_FILE_TEST_EXISTS));
