@@ -621,6 +621,7 @@ kios_book_import_commit (KiosBookImport *self,
     record.authors = self->authors;
     record.cover_path = self->cover_path;
     record.added_at = g_get_real_time () / G_USEC_PER_SEC;
+    record.downloaded = TRUE; /* so the person may delete it from Kios */
     kios_library_store_upsert_book (self->store, &record);
   }
   record_meta (self, hash);

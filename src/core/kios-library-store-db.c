@@ -108,6 +108,30 @@ static const char schema_v2[] =
     "  result = " KIOS_STORE_SQL_LOG_RESULT ";"
     "CREATE INDEX IF NOT EXISTS sync_log_hash ON sync_log (hash, id);";
 
+/* Schema v3: the library as a collection. Books get their series, a
+ * finished mark, whether the file was missing when last checked, whether
+ * Kios downloaded it (only those may be deleted), and folded keys for search
+ * and sort (kios_fold: case and accents removed), kept by every upsert.
+ * The books folders, and the books removed while their file stays in a
+ * folder (rescans must not bring them back). Existing rows get their keys,
+ * and "downloaded" when their file is in Kios's books folder, in C right
+ * after this step (kios_store_migrate_v3_keys). */
+static const char schema_v3[] =
+    "ALTER TABLE books ADD COLUMN series TEXT;"
+    "ALTER TABLE books ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE books ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE books ADD COLUMN downloaded INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE books ADD COLUMN search_key TEXT;"
+    "ALTER TABLE books ADD COLUMN title_key TEXT;"
+    "ALTER TABLE books ADD COLUMN author_key TEXT;"
+    "CREATE TABLE IF NOT EXISTS library_folders ("
+    "  path TEXT PRIMARY KEY,"
+    "  added_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS library_excluded ("
+    "  hash TEXT PRIMARY KEY,"
+    "  path TEXT,"
+    "  excluded_at INTEGER NOT NULL DEFAULT 0);";
+
 const char kios_store_sql_begin[] = "BEGIN IMMEDIATE";
 const char kios_store_sql_commit[] = "COMMIT";
 const char kios_store_sql_rollback[] = "ROLLBACK";
@@ -324,6 +348,7 @@ kios_store_conn_open (const char *path,
 
   sqlite3_extended_result_codes (conn->db, 1);
   sqlite3_busy_timeout (conn->db, BUSY_TIMEOUT_MS);
+  kios_store_register_functions (conn->db);
 
   /* The first statement that reads the header fails on a file that is not
    * SQLite, the schema query on a damaged schema page. */
@@ -405,12 +430,17 @@ kios_store_migrate (Conn       *conn,
         case 1:
           step = schema_v2;
           break;
+        case 2:
+          step = schema_v3;
+          break;
         default:
           g_assert_not_reached ();
         }
 
       bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-      if (!conn_exec (conn, step, error) || !conn_exec (conn, bump, error) ||
+      if (!conn_exec (conn, step, error) ||
+          (version == 2 && !kios_store_migrate_v3_keys (conn, error)) ||
+          !conn_exec (conn, bump, error) ||
           !conn_exec (conn, kios_store_sql_commit, error))
         {
           conn_exec (conn, kios_store_sql_rollback, NULL);
@@ -495,6 +525,10 @@ kios_store_book_from_stmt (sqlite3_stmt *stmt)
   book->added_at = sqlite3_column_int64 (stmt, 8);
   book->last_opened_at = sqlite3_column_int64 (stmt, 9);
   book->progress = sqlite3_column_double (stmt, 10);
+  book->series = kios_store_column_strdup (stmt, 11);
+  book->finished_at = sqlite3_column_int64 (stmt, 12);
+  book->missing = sqlite3_column_int (stmt, 13) != 0;
+  book->downloaded = sqlite3_column_int (stmt, 14) != 0;
   return book;
 }
 

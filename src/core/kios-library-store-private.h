@@ -41,7 +41,7 @@ G_BEGIN_DECLS
  * case only; not worth the disk wear and latency of a per-page fsync.
  */
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS KIOS_LIMIT_STORE_BUSY_MS
 #define SYNC_LOG_MAX_ROWS KIOS_LIMIT_STORE_SYNC_LOG_ROWS
 #define SYNC_LOG_MAX_DETAIL KIOS_LIMIT_STORE_SYNC_LOG_DETAIL
@@ -67,6 +67,7 @@ typedef enum {
   OP_UPDATE_SOURCE,
   OP_REMOVE_SOURCE,
   OP_SET_SYNC_STATUS,
+  OP_CALL, /* runs op->call (kios-library-store-books.c) */
 } OpKind;
 
 /* Ops are refcounted (g_atomic_rc_box): the writer and, for synchronous
@@ -89,6 +90,14 @@ typedef struct
   /* Results of synchronous ops, read under `lock` once done. */
   GError *error;
   gint64  result_id;
+  /* OP_CALL: a write defined outside the writer; sync ops report their
+   * error to the caller instead of "write-failed". */
+  gboolean (*call) (gpointer conn, gpointer op, GError **error);
+  gpointer       data;
+  GDestroyNotify data_free;
+  gpointer       result;
+  GDestroyNotify result_free;
+  gboolean       call_sync;
 } Op;
 
 typedef struct
@@ -121,8 +130,9 @@ struct _KiosLibraryStore
   gpointer      relay; /* StoreRelay, shared with pending idles */
 };
 
-#define BOOK_COLUMNS "id, hash, path, size, format, title, authors, cover_path, " \
-                     "added_at, last_opened_at, progress"
+#define BOOK_COLUMNS "id, hash, path, size, format, title, authors, cover_path, "         \
+                     "added_at, last_opened_at, progress, series, finished_at, missing, " \
+                     "downloaded"
 #define POSITION_COLUMNS "format, chapter, chapter_href, chapter_title, char_offset, " \
                          "chapter_progress, total_progress, xpointer, updated_at, "    \
                          "device, device_id"
@@ -181,6 +191,11 @@ void              kios_store_bind_text                 (sqlite3_stmt *stmt,
 void              kios_store_bind_position             (sqlite3_stmt       *stmt,
                                                         int                 first,
                                                         const KiosPosition *pos);
+/* kios-library-store-books.c: the SQL functions kios_fold (TEXT) and
+ * kios_match (KEY, QUERY), on every connection. */
+void              kios_store_register_functions        (sqlite3    *db);
+gboolean          kios_store_migrate_v3_keys           (Conn       *conn,
+                                                        GError    **error);
 /* kios-library-store-writer.c */
 void              kios_store_op_unref                  (Op *op);
 Op               *kios_store_op_new                    (OpKind kind);
@@ -191,6 +206,9 @@ gboolean          kios_store_run_sync_op               (KiosLibraryStore *self,
                                                         gint64           *result_id,
                                                         GError          **error);
 gpointer          kios_store_writer_worker             (gpointer data);
+gboolean          kios_store_write_upsert_book         (Conn    *conn,
+                                                        Op      *op,
+                                                        GError **error);
 /* kios-library-store.c: a failed queued write, from the writer thread. */
 void              kios_store_report_write_error        (KiosLibraryStore *self,
                                                         guint64           seq,

@@ -29,6 +29,10 @@ op_clear (Op *op)
   kios_sync_status_free (op->status);
   kios_sync_log_entry_free (op->log_entry);
   g_clear_error (&op->error);
+  if (op->data_free != NULL)
+    g_clear_pointer (&op->data, op->data_free);
+  if (op->result_free != NULL)
+    g_clear_pointer (&op->result, op->result_free);
 }
 
 Op *
@@ -138,7 +142,13 @@ write_save_position (Conn    *conn,
   if (!kios_store_stmt_run (conn, stmt, error))
     return FALSE;
 
-  stmt = kios_store_conn_prepare (conn, "UPDATE books SET progress = ?2 WHERE hash = ?1", error);
+  /* A book marked unread (finished_at < 0) at its end forgets the mark once
+   * the reader leaves the end, so reading it to the end again finishes it. */
+  stmt = kios_store_conn_prepare (conn,
+                                  "UPDATE books SET progress = ?2, finished_at = CASE"
+                                  " WHEN finished_at < 0 AND ?2 < 0.995 THEN 0 ELSE finished_at END"
+                                  " WHERE hash = ?1",
+                                  error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op->hash, -1, SQLITE_STATIC);
@@ -158,15 +168,24 @@ write_upsert_book (Conn    *conn,
    * progress, which the saved position owns. */
   stmt = kios_store_conn_prepare (conn,
                                   "INSERT INTO books (hash, path, size, format, title, authors, cover_path,"
-                                  " added_at, last_opened_at, progress)"
+                                  " added_at, last_opened_at, progress, series, missing, downloaded,"
+                                  " title_key, author_key, search_key)"
                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                                  "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10))"
+                                  "  COALESCE ((SELECT total_progress FROM positions WHERE hash = ?1), ?10),"
+                                  "  ?11, ?12, ?13, kios_fold (?5), kios_fold (?6),"
+                                  "  kios_fold (COALESCE (?5, '') || ' ' || COALESCE (?6, '') || ' ' || COALESCE (?11, '')))"
                                   " ON CONFLICT (hash) DO UPDATE SET"
                                   " path = excluded.path, size = excluded.size, format = excluded.format,"
                                   " title = excluded.title, authors = excluded.authors,"
                                   " cover_path = excluded.cover_path,"
                                   " added_at = CASE WHEN added_at > 0 THEN added_at ELSE excluded.added_at END,"
-                                  " last_opened_at = MAX (last_opened_at, excluded.last_opened_at)",
+                                  " last_opened_at = MAX (last_opened_at, excluded.last_opened_at),"
+                                  " series = COALESCE (excluded.series, series),"
+                                  " missing = excluded.missing,"
+                                  " downloaded = MAX (downloaded, excluded.downloaded),"
+                                  " title_key = excluded.title_key, author_key = excluded.author_key,"
+                                  " search_key = kios_fold (COALESCE (excluded.title, '') || ' ' ||"
+                                  "  COALESCE (excluded.authors, '') || ' ' || COALESCE (excluded.series, series, ''))",
                                   error);
   if (stmt == NULL)
     return FALSE;
@@ -180,7 +199,26 @@ write_upsert_book (Conn    *conn,
   sqlite3_bind_int64 (stmt, 8, book->added_at > 0 ? book->added_at : g_get_real_time () / G_USEC_PER_SEC);
   sqlite3_bind_int64 (stmt, 9, book->last_opened_at);
   sqlite3_bind_double (stmt, 10, book->progress);
+  kios_store_bind_text (stmt, 11, book->series);
+  sqlite3_bind_int (stmt, 12, book->missing ? 1 : 0);
+  sqlite3_bind_int (stmt, 13, book->downloaded ? 1 : 0);
+  if (!kios_store_stmt_run (conn, stmt, error))
+    return FALSE;
+
+  /* A book added again (opened, downloaded) is no longer kept out of rescans. */
+  stmt = kios_store_conn_prepare (conn, "DELETE FROM library_excluded WHERE hash = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, book->hash, -1, SQLITE_STATIC);
   return kios_store_stmt_run (conn, stmt, error);
+}
+
+gboolean
+kios_store_write_upsert_book (Conn    *conn,
+                              Op      *op,
+                              GError **error)
+{
+  return write_upsert_book (conn, op, error);
 }
 
 static gboolean
@@ -555,6 +593,8 @@ write_op (Conn    *conn,
     case OP_UPDATE_SOURCE:
     case OP_REMOVE_SOURCE:
       return write_source (conn, op, error);
+    case OP_CALL:
+      return op->call (conn, op, error);
     case OP_STOP:
     default:
       g_assert_not_reached ();
@@ -580,6 +620,7 @@ op_name (OpKind kind)
     "update source",
     "remove source",
     "set sync status",
+    "library change",
   };
 
   return (guint) kind < G_N_ELEMENTS (names) ? names[kind] : "?";
@@ -602,7 +643,7 @@ run_op (KiosLibraryStore *self,
   gboolean           is_sync;
 
   is_sync = op->kind == OP_ADD_SOURCE || op->kind == OP_UPDATE_SOURCE ||
-            op->kind == OP_REMOVE_SOURCE;
+            op->kind == OP_REMOVE_SOURCE || (op->kind == OP_CALL && op->call_sync);
 
   stmt = kios_store_conn_prepare (conn, kios_store_sql_begin, &error);
   if (stmt != NULL && kios_store_stmt_run (conn, stmt, &error))

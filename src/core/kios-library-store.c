@@ -73,6 +73,7 @@ kios_book_record_copy (const KiosBookRecord *self)
   copy->title = g_strdup (self->title);
   copy->authors = g_strdup (self->authors);
   copy->cover_path = g_strdup (self->cover_path);
+  copy->series = g_strdup (self->series);
   return copy;
 }
 
@@ -88,6 +89,7 @@ kios_book_record_free (KiosBookRecord *self)
   g_free (self->title);
   g_free (self->authors);
   g_free (self->cover_path);
+  g_free (self->series);
   g_free (self);
 }
 

@@ -30,17 +30,21 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  gint64 id;
-  char  *hash; /* KOReader partial MD5: the book's identity */
-  char  *path;
-  gint64 size;
-  char  *format; /* "epub" | "pdf" */
-  char  *title;
-  char  *authors;    /* joined with ", " */
-  char  *cover_path; /* a PNG thumbnail in the cache, or NULL */
-  gint64 added_at;
-  gint64 last_opened_at;
-  double progress; /* total_progress of the saved position, 0..1 */
+  gint64   id;
+  char    *hash; /* KOReader partial MD5: the book's identity */
+  char    *path;
+  gint64   size;
+  char    *format; /* "epub" | "pdf" */
+  char    *title;
+  char    *authors;    /* joined with ", " */
+  char    *cover_path; /* a PNG thumbnail in the cache, or NULL */
+  gint64   added_at;
+  gint64   last_opened_at;
+  double   progress;    /* total_progress of the saved position, 0..1 */
+  char    *series;      /* nullable; upsert keeps the stored one when NULL */
+  gint64   finished_at; /* marked finished (unix time), 0 = not marked */
+  gboolean missing;     /* the file was gone when last checked */
+  gboolean downloaded;  /* Kios put the file there (a download), so it may delete it */
 } KiosBookRecord;
 
 typedef struct
@@ -201,6 +205,57 @@ GPtrArray        *kios_library_store_list_sync_status    (KiosLibraryStore  *sel
                                                           const char        *book_hash,
                                                           GError           **error);
 
+/* The library as a collection (kios-library-store-books.c), for KiosLibrary.
+ * list_books: sort is a KiosLibrarySort; search (nullable) matches when
+ * every word of it is in the book's title, authors or series, case and
+ * accents folded. upsert_books writes many books in one transaction.
+ * set_book_path also clears missing. remove_book takes every row of the
+ * book (book, position, meta, sync state, status and log) out in one
+ * transaction and returns them for restore_book; exclude keeps rescans from
+ * importing the file again (until the book is upserted again). */
+typedef struct _KiosStoreBookRows KiosStoreBookRows;
+
+GPtrArray        *kios_library_store_list_books          (KiosLibraryStore  *self,
+                                                          guint              sort,
+                                                          const char        *search,
+                                                          GError           **error);
+void              kios_library_store_upsert_books        (KiosLibraryStore  *self,
+                                                          GPtrArray         *books);
+void              kios_library_store_set_book_path       (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          const char        *path,
+                                                          gint64             size);
+void              kios_library_store_set_book_missing    (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          gboolean           missing);
+void              kios_library_store_set_book_finished   (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          gint64             finished_at);
+KiosStoreBookRows *kios_library_store_remove_book        (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          gboolean           exclude,
+                                                          GError           **error);
+gboolean          kios_library_store_restore_book        (KiosLibraryStore  *self,
+                                                          KiosStoreBookRows *rows,
+                                                          GError           **error);
+void              kios_store_book_rows_free              (KiosStoreBookRows *rows);
+/* Sources with a position waiting to be pushed for the book. */
+GStrv             kios_library_store_list_pending_sources (KiosLibraryStore *self,
+                                                          const char        *hash,
+                                                          GError           **error);
+/* Books folders, by path. add: TRUE when it was new. */
+GStrv             kios_library_store_list_folders        (KiosLibraryStore  *self,
+                                                          GError           **error);
+gboolean          kios_library_store_add_folder          (KiosLibraryStore  *self,
+                                                          const char        *path,
+                                                          GError           **error);
+gboolean          kios_library_store_remove_folder       (KiosLibraryStore  *self,
+                                                          const char        *path,
+                                                          GError           **error);
+/* Hashes of books removed while their file stayed in a folder. */
+GStrv             kios_library_store_list_excluded       (KiosLibraryStore  *self,
+                                                          GError           **error);
+
 KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
 void              kios_book_record_free                  (KiosBookRecord    *self);
 KiosSourceRecord *kios_source_record_copy                (const KiosSourceRecord *self);
@@ -214,5 +269,6 @@ void              kios_source_record_set_enabled         (KiosSourceRecord  *sel
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosBookRecord, kios_book_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosSourceRecord, kios_source_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosStoreBookRows, kios_store_book_rows_free)
 
 G_END_DECLS

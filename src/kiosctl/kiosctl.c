@@ -38,6 +38,8 @@ static const Command commands[] = {
   { "browse", kiosctl_cmd_browse, "browse NAME [HREF] [--json]  list a catalog page" },
   { "search", kiosctl_cmd_search, "search NAME QUERY [--json]  search a catalog" },
   { "download", kiosctl_cmd_download, "download NAME ID [--format F] [--json]  download a book" },
+  { "library", kiosctl_cmd_library,
+    "library list|remove|add-folder|rescan …  the books in the library and its folders" },
 };
 
 static void

@@ -33,6 +33,7 @@ int  kiosctl_cmd_browse   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_find     (int argc, char **argv);  /* kiosctl-find.c */
+int  kiosctl_cmd_library  (int argc, char **argv);  /* kiosctl-library.c */
 int  kiosctl_source_test_opds (const KiosSourceRecord *record); /* kiosctl-catalog.c, for source test */
 /* kiosctl-kobo.c: Kobo sync sources (source add/test, browse, search, download, sync). */
 char *kiosctl_kobo_settings_for_add (gboolean library_sync);
