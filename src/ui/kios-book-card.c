@@ -20,6 +20,7 @@ struct _KiosBookCard
 
   KiosBookRecord *book;
   KiosBookState   state;
+  gboolean        has_state;   /* state's style class is on the card */
   GCancellable   *cancellable; /* the cover load of the book shown */
 
   /* Template children. */
@@ -82,6 +83,25 @@ load_cover_cb (GObject      *source_object,
   gtk_widget_set_visible (self->placeholder, FALSE);
 }
 
+/* The path as a tooltip, asked for when shown: setting tooltip text on every
+ * bind asks the display where the pointer is, once per card. */
+static gboolean
+query_tooltip_cb (KiosBookCard *self,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard_mode,
+                  GtkTooltip   *tooltip)
+{
+  g_autofree char *display = NULL;
+
+  if (self->book == NULL || self->book->path == NULL)
+    return FALSE;
+
+  display = g_filename_display_name (self->book->path);
+  gtk_tooltip_set_text (tooltip, display);
+  return TRUE;
+}
+
 static void
 kios_book_card_dispose (GObject *object)
 {
@@ -123,6 +143,8 @@ kios_book_card_init (KiosBookCard *self)
   self->cover = KIOS_COVER (kios_cover_new (COVER_WIDTH, COVER_HEIGHT));
   gtk_overlay_set_child (self->cover_overlay, GTK_WIDGET (self->cover));
   gtk_widget_set_size_request (GTK_WIDGET (self), COVER_WIDTH, -1);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
 }
 
 GtkWidget *
@@ -140,22 +162,34 @@ kios_book_card_set_book (KiosBookCard         *self,
   const char      *title;
   const char      *badge;
   double           progress;
+  KiosBookState    state;
 
   g_return_if_fail (KIOS_IS_BOOK_CARD (self));
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->book, kios_book_record_free);
-  kios_cover_set_texture (self->cover, NULL);
-  gtk_widget_set_visible (self->placeholder, TRUE);
-  for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
-    gtk_widget_remove_css_class (GTK_WIDGET (self), state_classes[i]);
 
+  /* Unbinding only stops the cover load: the grid binds the card again
+   * right after, and every widget change costs a style or size update. */
   if (book == NULL)
     return;
 
+  if (kios_cover_get_texture (self->cover) != NULL)
+    {
+      kios_cover_set_texture (self->cover, NULL);
+      gtk_widget_set_visible (self->placeholder, TRUE);
+    }
   self->book = kios_book_record_copy (book);
-  self->state = kios_book_record_get_state (book);
+  state = kios_book_record_get_state (book);
+  if (!self->has_state || state != self->state)
+    {
+      if (self->has_state)
+        gtk_widget_remove_css_class (GTK_WIDGET (self), state_classes[self->state]);
+      gtk_widget_add_css_class (GTK_WIDGET (self), state_classes[state]);
+      self->state = state;
+      self->has_state = TRUE;
+    }
   title = book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled");
   progress = CLAMP (book->progress, 0.0, 1.0);
 
@@ -163,8 +197,6 @@ kios_book_card_set_book (KiosBookCard         *self,
   gtk_label_set_label (self->title_label, title);
   gtk_label_set_label (self->author_label,
                        book->authors != NULL && *book->authors != '\0' ? book->authors : _ ("Unknown author"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), book->path);
-  gtk_widget_add_css_class (GTK_WIDGET (self), state_classes[self->state]);
 
   /* Translators: how much of a book has been read, e.g. "42%". */
   percent = g_strdup_printf (_ ("%d%%"), (int) (progress * 100.0 + 0.5));

@@ -22,7 +22,8 @@ G_DECLARE_FINAL_TYPE (KiosBookCard, kios_book_card, KIOS, BOOK_CARD, AdwBin)
 
 /* clang-format off */
 GtkWidget            *kios_book_card_new       (void);
-/* Shows book (copied); NULL empties the card and stops its cover load. */
+/* Shows book (copied). NULL (unbinding) forgets the book and stops its
+ * cover load; what is shown stays until the next book. */
 void                  kios_book_card_set_book  (KiosBookCard         *self,
                                                 const KiosBookRecord *book);
 const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
