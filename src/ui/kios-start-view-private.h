@@ -40,6 +40,7 @@ struct _KiosStartView
   guint  opening_timeout_id;
   guint  loading : 1;
   guint  opening : 1;
+  guint  setting_search : 1;
   guint  library_empty : 1; /* the last unsearched list had no book at all */
 };
 

@@ -254,6 +254,11 @@ grid_activate_cb (KiosStartView *self,
 static void
 search_changed_cb (KiosStartView *self)
 {
+  /* set_search's own edit: the entry passes through "" on the way, which
+   * it reports at once, and that must not list every book. */
+  if (self->setting_search)
+    return;
+
   kios_start_view_set_search (self, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
 }
 
@@ -603,7 +608,11 @@ kios_start_view_set_search (KiosStartView *self,
   g_free (self->search);
   self->search = g_strdup (text);
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), text != NULL ? text : "") != 0)
-    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+    {
+      self->setting_search = TRUE;
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+      self->setting_search = FALSE;
+    }
   kios_start_view_reload (self);
 }
 
