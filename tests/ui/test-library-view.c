@@ -246,6 +246,34 @@ new_library (KiosLibraryStore *store)
   return kios_library_new (store);
 }
 
+/* Runs what widget's shortcut for keyval does (GTK 4 cannot send keys). */
+static void
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval)
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget, NULL));
+              return;
+            }
+        }
+    }
+  g_assert_not_reached ();
+}
+
 static void
 test_library_view_grid_search_sort (void)
 {
@@ -293,6 +321,11 @@ test_library_view_grid_search_sort (void)
   kios_start_view_set_sort (view, KIOS_LIBRARY_SORT_PROGRESS);
   wait_loaded (view);
   g_assert_cmpfloat (kios_start_view_get_book (view, 0)->progress, >=, kios_start_view_get_book (view, 5)->progress);
+
+  /* Ctrl+F in the library goes to the search field. */
+  press_key (GTK_WIDGET (view), GDK_KEY_f);
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)),
+                                         kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_SEARCH_ENTRY, NULL)));
 
   /* Search by author, by series, and with no result. */
   kios_start_view_set_search (view, "tolstoy");
@@ -378,34 +411,6 @@ wait_n_books (KiosStartView *view,
   gpointer args[] = { view, GUINT_TO_POINTER (n) };
 
   g_assert_true (kios_test_wait_until (n_books_is, args, 10000));
-}
-
-/* Runs what the grid's shortcut for keyval does (GTK 4 cannot send keys). */
-static void
-press_key (GtkWidget *grid,
-           guint      keyval)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (grid);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger) && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval)
-            {
-              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, grid, NULL));
-              return;
-            }
-        }
-    }
-  g_assert_not_reached ();
 }
 
 static void
