@@ -13,6 +13,9 @@ G_BEGIN_DECLS
  * workers, book metadata, the folder monitors).
  */
 
+/* Below the data directory: files of removed books during the undo window. */
+#define KIOS_LIBRARY_TRASH_DIR "removed"
+
 struct _KiosLibrary
 {
   GObject parent_instance;

@@ -10,6 +10,7 @@
 #include "kios-book-hash.h"
 #include "kios-error.h"
 #include "kios-mupdf.h"
+#include "kios-paths.h"
 #include "kios-xml.h"
 
 #include <archive.h>
@@ -481,6 +482,27 @@ run_import (KiosLibrary  *self,
 
 /* ---- rescan --------------------------------------------------------------- */
 
+/* Files of removed books wait in the trash area only for the undo window
+ * (seconds); what a crash left there is deleted by a later rescan. */
+static void
+purge_trash (void)
+{
+  g_autofree char *data_dir = kios_paths_data_dir ();
+  g_autofree char *trash = g_build_filename (data_dir, KIOS_LIBRARY_TRASH_DIR, NULL);
+  g_autoptr (GDir) dir = g_dir_open (trash, 0, NULL);
+  const char      *name;
+  gint64           now = g_get_real_time () / G_USEC_PER_SEC;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (trash, name, NULL);
+      GStatBuf         st;
+
+      if (g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) && now - st.st_ctime > 24 * 60 * 60)
+        g_unlink (path);
+    }
+}
+
 gboolean
 kios_library_rescan (KiosLibrary  *self,
                      guint        *n_added,
@@ -527,6 +549,7 @@ kios_library_rescan (KiosLibrary  *self,
   for (guint i = 0; excluded[i] != NULL; i++)
     g_hash_table_add (skip, excluded[i]);
 
+  purge_trash ();
   for (guint i = 0; folders[i] != NULL; i++)
     walk (folders[i], files, NULL, 0);
 

@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A book removed with its file: the file waits here until the undo window ends. */
-#define TRASH_DIR "removed"
-
 struct _KiosLibraryRemoval
 {
   KiosLibraryStore  *store;
@@ -392,7 +389,7 @@ trash_path_for (const char *hash,
                 const char *path)
 {
   g_autofree char *data_dir = kios_paths_data_dir ();
-  g_autofree char *dir = g_build_filename (data_dir, TRASH_DIR, NULL);
+  g_autofree char *dir = g_build_filename (data_dir, KIOS_LIBRARY_TRASH_DIR, NULL);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *name = g_strconcat (hash, "-", base, NULL);
 
@@ -613,6 +610,53 @@ kios_library_undo_remove (KiosLibrary        *self,
   g_clear_pointer (&removal->rows, kios_store_book_rows_free);
   kios_library_emit_changed (self);
   return TRUE;
+}
+
+static void
+undo_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  (void) cancellable;
+  if (kios_library_undo_remove (source_object, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kios_library_undo_remove_async (KiosLibrary        *self,
+                                KiosLibraryRemoval *removal,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KIOS_IS_LIBRARY (self));
+  g_return_if_fail (removal != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kios_library_undo_remove_async);
+  g_task_set_task_data (task, removal, NULL);
+  /* Like the removal, an undo once started runs to its end. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, undo_worker);
+}
+
+gboolean
+kios_library_undo_remove_finish (KiosLibrary  *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_library_undo_remove_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 const char *

@@ -74,8 +74,9 @@ gboolean            kios_library_sort_from_string      (const char          *tex
 
 KiosLibrary        *kios_library_new                   (KiosLibraryStore    *store) G_GNUC_WARN_UNUSED_RESULT;
 KiosLibraryStore   *kios_library_get_store             (KiosLibrary         *self);
-/* Optional (nullable): the app's sync service, for a removed book's pending
- * push. */
+/* Optional (nullable): the app's sync service. Kept for sending a removed
+ * book's pending push first; the service cannot yet push for a book that
+ * is not open, so today such a push is dropped with a notice (remove). */
 void                kios_library_set_sync_service      (KiosLibrary         *self,
                                                         KiosSyncService     *sync_service);
 
@@ -118,6 +119,15 @@ KiosLibraryRemoval *kios_library_remove_finish         (KiosLibrary         *sel
 /* Puts back the rows (and the file, when it was moved aside). Blocking. */
 gboolean            kios_library_undo_remove           (KiosLibrary         *self,
                                                         KiosLibraryRemoval  *removal,
+                                                        GError             **error);
+/* The same on a worker; removal must stay alive until the callback. */
+void                kios_library_undo_remove_async     (KiosLibrary         *self,
+                                                        KiosLibraryRemoval  *removal,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean            kios_library_undo_remove_finish    (KiosLibrary         *self,
+                                                        GAsyncResult        *result,
                                                         GError             **error);
 const char         *kios_library_removal_get_hash      (KiosLibraryRemoval  *removal);
 const char         *kios_library_removal_get_title     (KiosLibraryRemoval  *removal);
