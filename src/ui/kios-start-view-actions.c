@@ -13,9 +13,9 @@
 /*
  * The book menu: remove (keeping the file), delete the file (books Kios
  * downloaded, after a confirmation), mark finished or unread, and for a
- * missing file, locate it. Removing is the library's own _async; undo, mark
- * and locate block on SQLite and the disk, so each runs in a worker that
- * sees only its own copy of the data.
+ * missing file, locate it. Removing and its undo are the library's own
+ * _async; mark and locate block on SQLite and the disk, so each runs in a
+ * worker that sees only its own copy of the data.
  */
 
 typedef enum {
@@ -35,7 +35,7 @@ typedef struct
   gboolean            flag; /* delete_file, finished */
   KiosLibraryRemoval *removal;
   char               *notice;
-  KiosStartView      *view; /* remove only: the main thread's */
+  KiosStartView      *view; /* remove and undo only: the main thread's */
 } Op;
 
 static void
@@ -65,9 +65,6 @@ op_worker (GTask        *task,
 
   switch (op->kind)
     {
-    case OP_UNDO:
-      ok = kios_library_undo_remove (op->library, op->removal, &error);
-      break;
     case OP_SET_FINISHED:
       ok = kios_library_set_finished (op->library, op->hash, op->flag, &error);
       break;
@@ -90,9 +87,6 @@ book_title (const KiosBookRecord *book)
   return book != NULL && book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled");
 }
 
-static void run_op (KiosStartView *self,
-                    Op            *op);
-
 void
 kios_start_view_show_toast (KiosStartView *self,
                             AdwToast      *toast)
@@ -111,21 +105,40 @@ show_error (KiosStartView *self,
 }
 
 static void
+undo_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (Op)     op = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!kios_library_undo_remove_finish (KIOS_LIBRARY (source_object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (op->view, error);
+      return;
+    }
+
+  kios_start_view_reload (op->view);
+}
+
+static void
 undo_clicked_cb (AdwToast *toast,
                  gpointer  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
-  Op            *op = g_new0 (Op, 1);
+  Op            *op;
 
-  /* The removal moves into the undo: it can be undone once. */
+  if (self->library == NULL || g_object_get_data (G_OBJECT (toast), "removal") == NULL)
+    return;
+
+  /* The removal moves into the undo (kept alive until it is done): it can
+   * be undone once. */
+  op = g_new0 (Op, 1);
   op->kind = OP_UNDO;
   op->removal = g_object_steal_data (G_OBJECT (toast), "removal");
-  if (op->removal == NULL)
-    {
-      op_free (op);
-      return;
-    }
-  run_op (self, op);
+  op->view = g_object_ref (self);
+  kios_library_undo_remove_async (self->library, op->removal, self->ops_cancellable, undo_done_cb, op);
 }
 
 static void
