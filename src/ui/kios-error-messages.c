@@ -10,6 +10,7 @@
 #include "kios-book-importer.h"
 #include "kios-error.h"
 #include "kios-kosync-client.h"
+#include "kios-library.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -219,6 +220,14 @@ static const Row rows[] = {
     KIOS_ERROR_ACTION_RETRY, FALSE },
   { kios_import_error_quark, KIOS_IMPORT_ERROR_DRM,
     NULL, N_("The book is protected by DRM. Kios can only open books without copy protection."),
+    KIOS_ERROR_ACTION_NONE, FALSE },
+
+  /* The library as a collection. */
+  { kios_library_error_quark, KIOS_LIBRARY_ERROR_OTHER_BOOK,
+    NULL, N_("This file is a different book. Choose the moved file of this book, or remove the book from the library."),
+    KIOS_ERROR_ACTION_CHOOSE_FILE, FALSE },
+  { kios_library_error_quark, KIOS_LIBRARY_ERROR_NOT_DOWNLOADED,
+    NULL, N_("Kios did not download this book, so it does not delete its file. Remove the book from the library instead."),
     KIOS_ERROR_ACTION_NONE, FALSE },
 
   /* Files and sockets, as GIO reports them. */

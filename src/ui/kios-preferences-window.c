@@ -8,6 +8,7 @@
 #include "kios-preferences-window.h"
 
 #include "kios-application.h"
+#include "kios-library-folders-page.h"
 #include "kios-library-sync-page.h"
 #include "kios-sync-preferences-page.h"
 
@@ -133,4 +134,15 @@ kios_preferences_window_new_with_manager (GtkWindow         *parent,
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (kios_library_sync_page_new_for_manager (manager)));
   return self;
+}
+
+void
+kios_preferences_window_set_library (KiosPreferencesWindow *self,
+                                     KiosLibrary           *library)
+{
+  g_return_if_fail (KIOS_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (KIOS_IS_LIBRARY (library));
+
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (kios_library_folders_page_new (library)));
 }

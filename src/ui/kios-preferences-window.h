@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kios-library.h"
 #include "kios-source-manager.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,10 @@ G_DECLARE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, KIOS, PREF
 /* manager NULL: no library, no sync pages to fill. */
 KiosPreferencesWindow *kios_preferences_window_new_with_manager (GtkWindow         *parent,
                                                                  KiosSourceManager *manager);
+/* Adds the Library page (the books folders and their import) for library;
+ * once per window. */
+void                   kios_preferences_window_set_library      (KiosPreferencesWindow *self,
+                                                                 KiosLibrary       *library);
 /* clang-format on */
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-book-card.h"
 #include "kios-library-store.h"
 #include "kios-start-view.h"
 #include "kios-ui-test-utils.h"
@@ -54,6 +55,30 @@ show_view (KiosStartView *view)
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
   g_assert_true (kios_test_wait_until (view_loaded, view, 10000));
   return window;
+}
+
+/* The card showing the book at position, or NULL (the grid makes cards
+ * only for the books on screen). */
+static KiosBookCard *
+card_for (KiosStartView *view,
+          guint          position)
+{
+  GtkWidget            *grid = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL);
+  const KiosBookRecord *book = kios_start_view_get_book (view, position);
+
+  g_assert_nonnull (grid);
+  if (book == NULL)
+    return NULL;
+  for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget *card = gtk_widget_get_first_child (cell);
+
+      if (card != NULL && KIOS_IS_BOOK_CARD (card) && kios_book_card_get_book (KIOS_BOOK_CARD (card)) != NULL &&
+          g_strcmp0 (kios_book_card_get_book (KIOS_BOOK_CARD (card))->hash, book->hash) == 0)
+        return KIOS_BOOK_CARD (card);
+    }
+
+  return NULL;
 }
 
 static void
@@ -122,7 +147,6 @@ test_start_view_recent_order (void)
   g_autofree char             *shot = NULL;
   KiosStartView               *view;
   GtkWindow                   *window;
-  GtkFlowBox                  *flow_box;
   const char                  *expected[] = { "Persuasion", "Emma", "Northanger Abbey" };
   GtkWidget                   *overlay;
 
@@ -139,27 +163,25 @@ test_start_view_recent_order (void)
   g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 3);
 
   /* Most recently read first, in the records and on screen. */
-  flow_box = GTK_FLOW_BOX (kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_FLOW_BOX, NULL));
-  g_assert_nonnull (flow_box);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
-      GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (flow_box, i);
-      GtkWidget       *title;
+      KiosBookCard *card = card_for (view, i);
+      GtkWidget    *title;
 
       g_assert_cmpstr (kios_start_view_get_book (view, i)->title, ==, expected[i]);
-      g_assert_nonnull (child);
-      title = kios_test_find_widget (GTK_WIDGET (child), GTK_TYPE_LABEL, "title");
+      g_assert_nonnull (card);
+      title = kios_test_find_widget (GTK_WIDGET (card), GTK_TYPE_LABEL, "title");
       g_assert_nonnull (title);
       g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (title)), ==, expected[i]);
     }
-  g_assert_null (gtk_flow_box_get_child_at_index (flow_box, 3));
+  g_assert_null (kios_start_view_get_book (view, 3));
 
   /* The cover of the first book is loaded in the background. */
-  overlay = kios_test_find_widget (GTK_WIDGET (gtk_flow_box_get_child_at_index (flow_box, 0)), GTK_TYPE_OVERLAY, NULL);
+  overlay = kios_test_find_widget (GTK_WIDGET (card_for (view, 0)), GTK_TYPE_OVERLAY, NULL);
   g_assert_nonnull (overlay);
   g_assert_true (kios_test_wait_until (kios_test_cover_shown, overlay, 5000));
   /* Books without a cover keep their placeholder. */
-  overlay = kios_test_find_widget (GTK_WIDGET (gtk_flow_box_get_child_at_index (flow_box, 1)), GTK_TYPE_OVERLAY, NULL);
+  overlay = kios_test_find_widget (GTK_WIDGET (card_for (view, 1)), GTK_TYPE_OVERLAY, NULL);
   g_assert_true (gtk_widget_get_visible (gtk_widget_get_last_child (overlay)));
 
   shot = kios_test_save_screenshot (GTK_WIDGET (window), "start-view-books");
@@ -171,7 +193,7 @@ test_start_view_recent_order (void)
 
   /* Clicking a book asks for it to be opened by its path. */
   g_signal_connect (view, "book-activated", G_CALLBACK (book_activated_cb), &activated);
-  g_signal_emit_by_name (gtk_flow_box_get_child_at_index (flow_box, 2), "activate");
+  g_signal_emit_by_name (kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL), "activate", 2);
   g_assert_cmpstr (activated, ==, "/books/aaaa.epub");
 
   gtk_window_destroy (window);

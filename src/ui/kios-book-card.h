@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "kios-library.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosBookCard: one book in a grid: its cover (loaded in the background, the
+ * title on a placeholder until then), title, author and a badge for its
+ * state: how far it was read, finished, new, or missing (then the whole card
+ * is dimmed). One template for every grid of books; a list item factory binds
+ * and unbinds records as the grid scrolls, so only visible cards exist.
+ */
+
+#define KIOS_TYPE_BOOK_CARD (kios_book_card_get_type ())
+G_DECLARE_FINAL_TYPE (KiosBookCard, kios_book_card, KIOS, BOOK_CARD, AdwBin)
+
+/* clang-format off */
+GtkWidget            *kios_book_card_new       (void);
+/* Shows book (copied). NULL (unbinding) forgets the book and stops its
+ * cover load; what is shown stays until the next book. */
+void                  kios_book_card_set_book  (KiosBookCard         *self,
+                                                const KiosBookRecord *book);
+const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
+KiosBookState         kios_book_card_get_state (KiosBookCard         *self);
+/* The badge as shown ("42%", "Finished", "New", "Missing"). */
+const char           *kios_book_card_get_badge (KiosBookCard         *self);
+/* clang-format on */
+
+G_END_DECLS

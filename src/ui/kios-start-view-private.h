@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include "kios-book-card.h"
+#include "kios-library-model.h"
+#include "kios-start-view.h"
+
+G_BEGIN_DECLS
+
+struct _KiosStartView
+{
+  AdwBin parent_instance;
+
+  KiosLibraryStore   *store;
+  KiosLibrary        *library;
+  GCancellable       *cancellable;     /* the current list */
+  GCancellable       *ops_cancellable; /* remove, undo, locate, mark: until dispose */
+  KiosLibraryModel   *model;
+  GSimpleActionGroup *actions;
+  GtkWidget          *context_menu; /* the open book menu, parented to its card */
+  AdwToast           *last_toast;
+
+  KiosLibrarySort sort;
+  KiosStartShelf  shelf;
+  char           *search;
+
+  /* Template children. */
+  AdwToastOverlay *toast_overlay;
+  GtkStack        *stack;
+  GtkStack        *results_stack;
+  GtkGridView     *grid_view;
+  GtkSearchEntry  *search_entry;
+  AdwStatusPage   *opening_page;
+  AdwStatusPage   *no_results_page;
+  GtkSpinner      *spinner;
+
+  gulong changed_id;
+  guint  opening_timeout_id;
+  guint  loading : 1;
+  guint  opening : 1;
+  guint  setting_search : 1;
+  guint  library_empty : 1; /* the last unsearched list had no book at all */
+};
+
+/* clang-format off */
+/* kios-start-view-actions.c: the book menu and what it does. */
+void kios_start_view_install_actions (KiosStartView  *self);
+/* kios-start-view.c: sort and shelf. */
+void kios_start_view_add_view_actions (KiosStartView *self);
+void kios_start_view_popup_menu      (KiosStartView  *self,
+                                      KiosBookCard   *card,
+                                      double          x,
+                                      double          y);
+void kios_start_view_offer_missing   (KiosStartView  *self,
+                                      const KiosBookRecord *book);
+void kios_start_view_show_toast      (KiosStartView  *self,
+                                      AdwToast       *toast);
+/* clang-format on */
+
+G_END_DECLS
