@@ -10,6 +10,7 @@
 #include "kios-document.h"
 
 #include "kios-error-messages.h"
+#include "kios-library.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
 #include "kios-source-manager.h"
@@ -27,10 +28,12 @@ struct _KiosApplication
   AdwApplication parent_instance;
 
   KiosLibraryStore  *store;
-  KiosSyncService   *sync_service;   /* over store; NULL without a library */
-  KiosSourceManager *source_manager; /* over store; NULL without a library */
-  GError            *store_error;    /* why the store could not be opened, shown once */
-  GPtrArray         *preopens;       /* of Preopen: books opening since main() */
+  KiosSyncService   *sync_service;    /* over store; NULL without a library */
+  KiosSourceManager *source_manager;  /* over store; NULL without a library */
+  KiosLibrary       *library;         /* over store; NULL without a library */
+  GError            *store_error;     /* why the store could not be opened, shown once */
+  gboolean           library_started; /* folders rescanned and watched this run */
+  GPtrArray         *preopens;        /* of Preopen: books opening since main() */
 };
 
 /* A book named on the command line, opening while GTK starts up; the
@@ -154,6 +157,8 @@ preferences_activated (GSimpleAction *action,
 
   window = kios_preferences_window_new_with_manager (gtk_application_get_active_window (app),
                                                      KIOS_APPLICATION (app)->source_manager);
+  if (KIOS_APPLICATION (app)->library != NULL)
+    kios_preferences_window_set_library (window, KIOS_APPLICATION (app)->library);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -248,6 +253,8 @@ kios_application_startup (GApplication *application)
   self->sync_service = kios_sync_service_new (self->store);
   g_signal_connect_object (self->sync_service, "store-error", G_CALLBACK (store_error_cb), self, 0);
   /* Sources change only through the manager; every engine follows. */
+  self->library = kios_library_new (self->store);
+  kios_library_set_sync_service (self->library, self->sync_service);
   self->source_manager = kios_source_manager_new (self->store);
   g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
                            self->sync_service, G_CONNECT_SWAPPED);
@@ -314,6 +321,7 @@ kios_application_dispose (GObject *object)
   KiosApplication *self = KIOS_APPLICATION (object);
 
   g_clear_object (&self->source_manager);
+  g_clear_object (&self->library);
   g_clear_object (&self->sync_service);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
@@ -380,6 +388,28 @@ kios_application_get_sync_service (KiosApplication *self)
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
   return self->sync_service;
+}
+
+KiosLibrary *
+kios_application_get_library (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->library;
+}
+
+/* The books folders are rescanned and watched once per run, after the first
+ * window has painted what it opened: never before the first page. */
+void
+kios_application_start_library (KiosApplication *self)
+{
+  g_return_if_fail (KIOS_IS_APPLICATION (self));
+
+  if (self->library == NULL || self->library_started)
+    return;
+  self->library_started = TRUE;
+  kios_library_start_monitoring (self->library);
+  kios_library_rescan_async (self->library, NULL, NULL, NULL);
 }
 
 KiosSourceManager *

@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "kios-library-store.h"
+#include "kios-library.h"
 #include "kios-source-manager.h"
 #include "kios-sync-service.h"
 
@@ -29,6 +30,11 @@ KiosSyncService   *kios_application_get_sync_service   (KiosApplication *self);
  * settings and the window's Add Source change sources through it, and the
  * sync service reloads whenever it says they changed. */
 KiosSourceManager *kios_application_get_source_manager (KiosApplication *self);
+/* The library (books, shelves, books folders) over that store; NULL without
+ * a store. start_library rescans and watches the books folders, once per
+ * run: windows call it after their first frame. */
+KiosLibrary       *kios_application_get_library        (KiosApplication *self);
+void               kios_application_start_library      (KiosApplication *self);
 /* Opens a book named on the command line while GTK starts (call before
  * running); a window opening the same path takes it over. */
 void               kios_application_preopen            (KiosApplication    *self,

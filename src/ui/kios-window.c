@@ -890,7 +890,17 @@ setup_library (KiosWindow *self)
 static void
 library_set_store (KiosWindow *self)
 {
+  GApplication *app = g_application_get_default ();
+
   kios_start_view_set_store (self->start_view, self->store);
+  /* The application's library lists, searches and tidies the books; the
+   * folders are rescanned once the first window has shown its page. */
+  if (KIOS_IS_APPLICATION (app) && kios_application_get_library (KIOS_APPLICATION (app)) != NULL &&
+      kios_application_get_store (KIOS_APPLICATION (app)) == self->store)
+    {
+      kios_start_view_set_library (self->start_view, kios_application_get_library (KIOS_APPLICATION (app)));
+      kios_application_start_library (KIOS_APPLICATION (app));
+    }
   kios_library_sidebar_set_store (self->library_sidebar, self->store);
   kios_local_books_set_store (self->local_books, self->store);
   kios_catalog_view_set_store (self->catalog_view, self->store);

@@ -437,6 +437,13 @@ test_window_application (void)
   /* Sync and the library come up once the first page is painted. */
   g_assert_true (kios_test_wait_until (app_window_started, app, 30000));
 
+  /* The start view lists through the application's library, which was
+   * started (folders rescanned and watched) only after the first page. */
+  g_assert_true (KIOS_IS_LIBRARY (kios_application_get_library (app)));
+  g_assert_true (kios_library_get_store (kios_application_get_library (app)) == store);
+  g_assert_true (kios_start_view_get_library (kios_window_get_start_view (KIOS_WINDOW (window))) ==
+                 kios_application_get_library (app));
+
   /* One sync service, the application's; each window holds only the engine
    * the service made for it, and lets go of it when it closes. */
   service = kios_application_get_sync_service (app);
