@@ -25,3 +25,10 @@ GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none \
   ./tests/headless.sh ./build/bench/kios-bench-ui "$book" 2>/dev/null
 echo
 ./bench/launch-probe.sh "${KIOS_PROBE_ROUNDS:-5}"
+echo
+# Resource bounds on hostile books, and the library at scale (10,000
+# generated EPUBs against calibredb; KIOS_BENCH_CALIBRE=0 skips calibre,
+# which takes tens of minutes for that many books).
+./bench/hostile-bounds.sh
+echo
+CALIBRE=${KIOS_BENCH_CALIBRE:-1} ./bench/library-import.sh
