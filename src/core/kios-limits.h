@@ -153,8 +153,8 @@
 
 /* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
  * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half
- * the catalog cap; 512 MiB is past any real KEPUB (the download is
- * another helper's work). */
+ * the catalog cap; 512 MiB is past any real KEPUB (enforced while the
+ * download streams). */
 #define KIOS_LIMIT_KOBO_TIMEOUT_MS 90000
 #define KIOS_LIMIT_KOBO_SYNC_PAGES 500
 #define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
