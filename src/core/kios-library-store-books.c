@@ -152,47 +152,6 @@ kios_store_migrate_v3_keys (Conn    *conn,
 
 /* ---- reads ------------------------------------------------------------- */
 
-typedef void (*BindFunc) (sqlite3_stmt *stmt,
-                          gconstpointer data);
-typedef gpointer (*CollectFunc) (sqlite3_stmt *stmt);
-
-static GPtrArray *
-read_all (KiosLibraryStore *self,
-          const char       *sql,
-          BindFunc          bind,
-          gconstpointer     data,
-          CollectFunc       collect,
-          GDestroyNotify    free_func,
-          GError          **error)
-{
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  sqlite3_stmt         *stmt;
-  Conn                 *conn;
-  int                   rc;
-
-  kios_store_wait_for_writes (self);
-  conn = kios_store_reader_acquire (self, error);
-  if (conn == NULL)
-    return NULL;
-  stmt = kios_store_conn_prepare (conn, sql, error);
-  if (stmt == NULL)
-    {
-      kios_store_reader_release (self, conn);
-      return NULL;
-    }
-  if (bind != NULL)
-    bind (stmt, data);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, collect (stmt));
-  if (rc != SQLITE_DONE)
-    kios_store_set_sqlite_error (error, conn->db, rc, "Cannot read the library");
-  kios_store_stmt_done (stmt);
-  kios_store_reader_release (self, conn);
-  if (rc != SQLITE_DONE)
-    return NULL;
-  return g_steal_pointer (&rows);
-}
-
 static gpointer
 collect_text (sqlite3_stmt *stmt)
 {
@@ -239,9 +198,9 @@ kios_library_store_list_books (KiosLibraryStore *self,
 
   if (search != NULL && *search == '\0')
     search = NULL;
-  return read_all (self, sql_list_books[sort], bind_search, search,
-                   (CollectFunc) kios_store_book_from_stmt, (GDestroyNotify) kios_book_record_free,
-                   error);
+  return kios_store_read_all (self, sql_list_books[sort], bind_search, search,
+                              (KiosStoreCollect) kios_store_book_from_stmt, (GDestroyNotify) kios_book_record_free,
+                              error);
 }
 
 GStrv
@@ -252,10 +211,10 @@ kios_library_store_list_pending_sources (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
   g_return_val_if_fail (hash != NULL, NULL);
 
-  return to_strv (read_all (self,
-                            "SELECT source FROM sync_state WHERE hash = ?1 AND pending_json IS NOT NULL"
-                            " ORDER BY source",
-                            bind_search, hash, collect_text, g_free, error));
+  return to_strv (kios_store_read_all (self,
+                                       "SELECT source FROM sync_state WHERE hash = ?1 AND pending_json IS NOT NULL"
+                                       " ORDER BY source",
+                                       bind_search, hash, collect_text, g_free, error));
 }
 
 GStrv
@@ -264,8 +223,8 @@ kios_library_store_list_folders (KiosLibraryStore *self,
 {
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
 
-  return to_strv (read_all (self, "SELECT path FROM library_folders ORDER BY path", NULL, NULL,
-                            collect_text, g_free, error));
+  return to_strv (kios_store_read_all (self, "SELECT path FROM library_folders ORDER BY path", NULL, NULL,
+                                       collect_text, g_free, error));
 }
 
 GStrv
@@ -274,8 +233,8 @@ kios_library_store_list_excluded (KiosLibraryStore *self,
 {
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
 
-  return to_strv (read_all (self, "SELECT hash FROM library_excluded", NULL, NULL, collect_text,
-                            g_free, error));
+  return to_strv (kios_store_read_all (self, "SELECT hash FROM library_excluded", NULL, NULL, collect_text,
+                                       g_free, error));
 }
 
 /* ---- writes ------------------------------------------------------------ */

@@ -152,6 +152,11 @@ extern const char kios_store_sql_begin[];
 extern const char kios_store_sql_commit[];
 extern const char kios_store_sql_rollback[];
 
+/* Sets a read statement's parameters from data; collects one row. */
+typedef void (*KiosStoreBind) (sqlite3_stmt *stmt,
+                               gconstpointer data);
+typedef gpointer (*KiosStoreCollect) (sqlite3_stmt *stmt);
+
 /* clang-format off */
 /* kios-library-store-db.c */
 void              kios_store_set_sqlite_error          (GError    **error,
@@ -217,6 +222,14 @@ void              kios_store_report_write_error        (KiosLibraryStore *self,
 KiosSyncStatus   *kios_store_status_from_stmt          (sqlite3_stmt *stmt);
 KiosSyncLogEntry *kios_store_log_entry_from_stmt       (sqlite3_stmt *stmt);
 
+/* kios-library-store.c */
+GPtrArray        *kios_store_read_all (KiosLibraryStore *self,
+                                       const char       *sql,
+                                       KiosStoreBind     bind,
+                                       gconstpointer     data,
+                                       KiosStoreCollect  collect,
+                                       GDestroyNotify    free_func,
+                                       GError          **error);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Op, kios_store_op_unref)

@@ -505,21 +505,18 @@ kios_library_store_flush (KiosLibraryStore *self,
 /* ---- public: reads ------------------------------------------------------- */
 
 /*
- * Runs a cached read statement with up to two text parameters and collects
- * its rows with `collect`. Every getter goes through here so each waits for
+ * Runs a cached read statement, lets `bind` set its parameters and collects
+ * its rows with `collect`. Every read goes through here so each waits for
  * earlier writes and returns its connection to the pool.
  */
-typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
-
-static GPtrArray *
-read_rows (KiosLibraryStore *self,
-           const char       *sql,
-           const char       *arg1,
-           const char       *arg2,
-           gint64            int_arg,
-           RowFunc           collect,
-           GDestroyNotify    free_func,
-           GError          **error)
+GPtrArray *
+kios_store_read_all (KiosLibraryStore *self,
+                     const char       *sql,
+                     KiosStoreBind     bind,
+                     gconstpointer     data,
+                     KiosStoreCollect  collect,
+                     GDestroyNotify    free_func,
+                     GError          **error)
 {
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
   sqlite3_stmt         *stmt;
@@ -539,12 +536,8 @@ read_rows (KiosLibraryStore *self,
       return NULL;
     }
 
-  if (arg1 != NULL)
-    sqlite3_bind_text (stmt, 1, arg1, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_int64 (stmt, 1, int_arg);
-  if (arg2 != NULL)
-    sqlite3_bind_text (stmt, 2, arg2, -1, SQLITE_STATIC);
+  if (bind != NULL)
+    bind (stmt, data);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (rows, collect (stmt));
@@ -557,6 +550,44 @@ read_rows (KiosLibraryStore *self,
   if (rc != SQLITE_DONE)
     return NULL;
   return g_steal_pointer (&rows);
+}
+
+/* The getters' parameters: ?1 is arg1, or int_arg when arg1 is NULL; ?2 is
+ * arg2 when set. */
+typedef struct
+{
+  const char *arg1;
+  const char *arg2;
+  gint64      int_arg;
+} RowArgs;
+
+static void
+bind_row_args (sqlite3_stmt *stmt,
+               gconstpointer data)
+{
+  const RowArgs *args = data;
+
+  if (args->arg1 != NULL)
+    sqlite3_bind_text (stmt, 1, args->arg1, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_int64 (stmt, 1, args->int_arg);
+  if (args->arg2 != NULL)
+    sqlite3_bind_text (stmt, 2, args->arg2, -1, SQLITE_STATIC);
+}
+
+static GPtrArray *
+read_rows (KiosLibraryStore *self,
+           const char       *sql,
+           const char       *arg1,
+           const char       *arg2,
+           gint64            int_arg,
+           KiosStoreCollect  collect,
+           GDestroyNotify    free_func,
+           GError          **error)
+{
+  RowArgs args = { arg1, arg2, int_arg };
+
+  return kios_store_read_all (self, sql, bind_row_args, &args, collect, free_func, error);
 }
 
 static gpointer
@@ -575,7 +606,7 @@ read_one (KiosLibraryStore *self,
           const char       *sql,
           const char       *arg1,
           const char       *arg2,
-          RowFunc           collect,
+          KiosStoreCollect  collect,
           GDestroyNotify    free_func,
           const char       *what,
           GError          **error)
@@ -601,7 +632,7 @@ kios_library_store_get_book (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
   g_return_val_if_fail (hash != NULL, NULL);
 
-  return read_one (self, sql_get_book, hash, NULL, (RowFunc) kios_store_book_from_stmt,
+  return read_one (self, sql_get_book, hash, NULL, (KiosStoreCollect) kios_store_book_from_stmt,
                    (GDestroyNotify) kios_book_record_free, "book", error);
 }
 
@@ -613,7 +644,7 @@ kios_library_store_get_book_by_path (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  return read_one (self, sql_get_book_by_path, path, NULL, (RowFunc) kios_store_book_from_stmt,
+  return read_one (self, sql_get_book_by_path, path, NULL, (KiosStoreCollect) kios_store_book_from_stmt,
                    (GDestroyNotify) kios_book_record_free, "book", error);
 }
 
@@ -625,7 +656,7 @@ kios_library_store_get_position (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
   g_return_val_if_fail (hash != NULL, NULL);
 
-  return read_one (self, sql_get_position, hash, NULL, (RowFunc) kios_store_position_from_stmt,
+  return read_one (self, sql_get_position, hash, NULL, (KiosStoreCollect) kios_store_position_from_stmt,
                    (GDestroyNotify) kios_position_free, "position", error);
 }
 
@@ -656,7 +687,7 @@ kios_library_store_list_recent (KiosLibraryStore *self,
 
   /* 0 means no limit (SQLite treats a negative LIMIT so). */
   return read_rows (self, sql_list_recent, NULL, NULL, limit > 0 ? (gint64) limit : -1,
-                    (RowFunc) kios_store_book_from_stmt, (GDestroyNotify) kios_book_record_free, error);
+                    (KiosStoreCollect) kios_store_book_from_stmt, (GDestroyNotify) kios_book_record_free, error);
 }
 
 static void
@@ -775,7 +806,7 @@ kios_library_store_get_source (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return read_one (self, sql_get_source, name, NULL, (RowFunc) kios_store_source_from_stmt,
+  return read_one (self, sql_get_source, name, NULL, (KiosStoreCollect) kios_store_source_from_stmt,
                    (GDestroyNotify) kios_source_record_free, "source", error);
 }
 
@@ -785,7 +816,7 @@ kios_library_store_list_sources (KiosLibraryStore *self,
 {
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
 
-  return read_rows (self, sql_list_sources, NULL, NULL, 0, (RowFunc) kios_store_source_from_stmt,
+  return read_rows (self, sql_list_sources, NULL, NULL, 0, (KiosStoreCollect) kios_store_source_from_stmt,
                     (GDestroyNotify) kios_source_record_free, error);
 }
 
@@ -1021,7 +1052,7 @@ kios_library_store_list_sync_log (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
 
   return read_rows (self, hash != NULL ? sql_list_log : sql_list_log_all, NULL, hash,
-                    limit > 0 ? (gint64) limit : -1, (RowFunc) kios_store_log_entry_from_stmt,
+                    limit > 0 ? (gint64) limit : -1, (KiosStoreCollect) kios_store_log_entry_from_stmt,
                     (GDestroyNotify) kios_sync_log_entry_free, error);
 }
 
@@ -1076,7 +1107,7 @@ kios_library_store_get_sync_status (KiosLibraryStore *self,
   g_return_val_if_fail (source != NULL, NULL);
 
   return read_one (self, sql_get_status, source, book_hash != NULL ? book_hash : "",
-                   (RowFunc) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
+                   (KiosStoreCollect) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
                    "sync status", error);
 }
 
@@ -1088,6 +1119,6 @@ kios_library_store_list_sync_status (KiosLibraryStore *self,
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), NULL);
 
   return read_rows (self, sql_list_status, book_hash != NULL ? book_hash : "", NULL, 0,
-                    (RowFunc) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
+                    (KiosStoreCollect) kios_store_status_from_stmt, (GDestroyNotify) kios_sync_status_free,
                     error);
 }
