@@ -443,7 +443,7 @@ object_int (JsonObject *object,
 {
   double value;
 
-  return object_number (object, name, &value) ? (gint64) value : fallback;
+  return object_number (object, name, &value) ? kios_json_number_to_int (value, G_MININT64, G_MAXINT64, fallback) : fallback;
 }
 
 static gboolean
