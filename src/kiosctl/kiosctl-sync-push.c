@@ -18,9 +18,11 @@
 
 /* `kiosctl sync push`: the saved position to the book's protocol. */
 
+/* document: the id the server knows the book by (NULL: the book hash). */
 static void
 begin (JsonBuilder     *b,
-       KiosctlSyncBook *book)
+       KiosctlSyncBook *book,
+       const char      *document)
 {
   KiosSyncBackend *backend = book->backend;
 
@@ -32,7 +34,7 @@ begin (JsonBuilder     *b,
   json_builder_set_member_name (b, "precision");
   json_builder_add_string_value (b, kios_sync_precision_to_string (kios_sync_backend_get_precision (backend, book->local->format)));
   json_builder_set_member_name (b, "document");
-  json_builder_add_string_value (b, book->hash);
+  json_builder_add_string_value (b, document != NULL ? document : book->hash);
 }
 
 static void
@@ -103,6 +105,7 @@ push_kosync (KiosctlSyncBook *book,
   const char        *source = kios_sync_backend_get_source_name (book->backend);
   g_autoptr (GError) error = NULL;
   g_autofree char   *progress = NULL;
+  g_autofree char   *document = NULL;
   double             percentage;
 
   if (book->local->format == KIOS_BOOK_FORMAT_PDF)
@@ -113,7 +116,8 @@ push_kosync (KiosctlSyncBook *book,
     return kiosctl_fail ("the saved position of “%s” has no xpointer to send", file);
   percentage = kios_kosync_floor_percentage (book->local->total_progress);
 
-  if (!kios_kosync_client_push_sync (client, book->hash, progress, percentage, NULL, &error))
+  document = kios_kosync_backend_document_id (KIOS_KOSYNC_BACKEND (book->backend), book->hash, NULL, &error);
+  if (document == NULL || !kios_kosync_client_push_sync (client, document, progress, percentage, NULL, &error))
     return failed (book, error);
   settled (book, TRUE, "ok");
 
@@ -121,7 +125,7 @@ push_kosync (KiosctlSyncBook *book,
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
-      begin (b, book);
+      begin (b, book, document);
       json_builder_set_member_name (b, "progress");
       json_builder_add_string_value (b, progress);
       json_builder_set_member_name (b, "percentage");
@@ -163,7 +167,7 @@ push_readium (KiosctlSyncBook *book,
   {
     g_autoptr (JsonBuilder) b = json_builder_new ();
 
-    begin (b, book);
+    begin (b, book, NULL);
     json_builder_set_member_name (b, "href");
     if (book->local->chapter_href != NULL)
       json_builder_add_string_value (b, book->local->chapter_href);
@@ -197,7 +201,7 @@ push_kobo (KiosctlSyncBook *book,
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
-      begin (b, book);
+      begin (b, book, NULL);
       json_builder_set_member_name (b, "location_source");
       json_builder_add_string_value (b, local->chapter_href);
       json_builder_set_member_name (b, "content_source_progress_percent");

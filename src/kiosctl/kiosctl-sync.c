@@ -58,8 +58,8 @@ open_backend (KiosctlSyncBook *book)
 {
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosSourceRecord) source = NULL;
-  g_autoptr (KiosKosyncClient) client = NULL;
   g_autofree char             *kobo_source = NULL;
+  KiosKosyncBackend           *kosync;
   KiosReadiumBackend          *readium;
 
   kobo_source = kios_library_store_get_book_meta (book->store, book->hash, KIOS_KOBO_META_SOURCE);
@@ -90,10 +90,11 @@ open_backend (KiosctlSyncBook *book)
       return kiosctl_fail ("no KOReader sync account is set up: add one with "
                            "“kiosctl source add --kind kosync --name NAME --url URL …”");
     }
-  client = kios_sync_source_open_kosync (source, NULL, &error);
-  if (client == NULL)
+  kosync = kios_kosync_backend_open (source, book->store, NULL, &error);
+  if (kosync == NULL)
     return kiosctl_sync_fail (book, NULL, error);
-  book->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (source->name, client));
+  kios_kosync_backend_set_book_path (kosync, book->hash, book->path);
+  book->backend = KIOS_SYNC_BACKEND (kosync);
   return KIOSCTL_EXIT_OK;
 }
 

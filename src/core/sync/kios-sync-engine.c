@@ -261,7 +261,6 @@ account_thread (GTask        *task,
 {
   KiosLibraryStore            *store = task_data;
   g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (KiosKosyncClient) client = NULL;
   g_autoptr (AccountResult)    result = g_new0 (AccountResult, 1);
   GError                      *error = NULL;
 
@@ -281,8 +280,9 @@ account_thread (GTask        *task,
   result->status = kios_library_store_get_sync_status (store, record->name, NULL, NULL);
   if (result->enabled)
     {
-      client = kios_sync_source_open_kosync (record, cancellable, &error);
-      if (client == NULL)
+      KiosKosyncBackend *kosync = kios_kosync_backend_open (record, store, cancellable, &error);
+
+      if (kosync == NULL)
         {
           /* Configured but unusable (a locked or missing keyring). */
           if (result->status == NULL)
@@ -291,7 +291,7 @@ account_thread (GTask        *task,
           result->error = error;
         }
       else
-        result->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (record->name, client));
+        result->backend = KIOS_SYNC_BACKEND (kosync);
     }
   g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
 }
@@ -684,6 +684,10 @@ kios_sync_engine_set_backend (KiosSyncEngine  *self,
         }
     }
   g_set_object (&self->backend, backend);
+  /* Filename matching needs the open book's file name. */
+  if (KIOS_IS_KOSYNC_BACKEND (backend) && self->document != NULL)
+    kios_kosync_backend_set_book_path (KIOS_KOSYNC_BACKEND (backend), self->hash,
+                                       kios_document_get_path (self->document));
   if (self->account_status != NULL &&
       (backend == NULL || g_strcmp0 (self->account_status->source, kios_sync_backend_get_source_name (backend)) != 0))
     g_clear_pointer (&self->account_status, kios_sync_status_free);
@@ -763,6 +767,9 @@ kios_sync_engine_open_book (KiosSyncEngine     *self,
   self->hash = g_strdup (kios_document_get_hash (document));
   self->format = kios_document_get_format (document);
   self->position = kios_position_copy (local);
+  if (KIOS_IS_KOSYNC_BACKEND (self->backend))
+    kios_kosync_backend_set_book_path (KIOS_KOSYNC_BACKEND (self->backend), self->hash,
+                                       kios_document_get_path (document));
   self->page_turned = FALSE;
   self->prompting = FALSE;
   self->book_cancellable = g_cancellable_new ();
