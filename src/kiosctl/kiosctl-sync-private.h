@@ -17,7 +17,8 @@ typedef struct
   char             *hash;
   KiosLibraryStore *store;
   KiosSyncBackend  *backend;
-  KiosPosition     *local; /* nullable: never read here */
+  KiosPosition     *local;     /* nullable: never read here */
+  JsonArray        *collected; /* a bridged push: each protocol's JSON object, printed together */
 } KiosctlSyncBook;
 
 /* clang-format off */

@@ -15,6 +15,7 @@
 #include "kios-kosync-backend.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-pipeline.h"
 #include "kios-sync-source.h"
 
@@ -32,6 +33,7 @@ kiosctl_sync_book_clear (KiosctlSyncBook *book)
   g_clear_object (&book->store);
   g_clear_object (&book->backend);
   g_clear_pointer (&book->local, kios_position_free);
+  g_clear_pointer (&book->collected, json_array_unref);
 }
 
 /* The error table's sentence, naming the book's server when a backend is
@@ -52,7 +54,8 @@ kiosctl_sync_fail (KiosctlSyncBook *book,
 
 /* The protocol that serves the book (PRODUCT.md "Which protocol serves a
  * book"), as the app's engine picks it: the Kobo source it came from, the
- * OPDS catalog's progression link, else the global KOReader sync account. */
+ * OPDS catalog's progression link, else the global KOReader sync account;
+ * with bridging (kios-sync-bridge.h), a bridge over the first two. */
 static int
 open_backend (KiosctlSyncBook *book)
 {
@@ -69,14 +72,17 @@ open_backend (KiosctlSyncBook *book)
 
       if (kobo == NULL)
         return kiosctl_sync_fail (book, NULL, error);
-      book->backend = KIOS_SYNC_BACKEND (kobo);
+      book->backend = kios_sync_bridge_wrap_for_book (book->store, book->hash, book->path, KIOS_SYNC_BACKEND (kobo), NULL);
+      g_object_unref (kobo);
       return KIOSCTL_EXIT_OK;
     }
 
   readium = kios_readium_backend_new_for_book (book->store, book->hash, NULL, &error);
   if (readium != NULL)
     {
-      book->backend = KIOS_SYNC_BACKEND (readium);
+      book->backend = kios_sync_bridge_wrap_for_book (book->store, book->hash, book->path, KIOS_SYNC_BACKEND (readium),
+                                                      NULL);
+      g_object_unref (readium);
       return KIOSCTL_EXIT_OK;
     }
   if (error != NULL)
@@ -258,6 +264,54 @@ print_text (const KiosSyncOutcome *outcome,
           note != NULL ? note : "");
 }
 
+/* A bridged book: one entry per protocol, and which one the decision chose. */
+static void
+add_remotes (JsonBuilder           *b,
+             const KiosSyncOutcome *outcome,
+             const KiosPosition    *local)
+{
+  json_builder_set_member_name (b, "remotes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < outcome->remotes->len; i++)
+    {
+      const KiosSyncOutcome *each = outcome->remotes->pdata[i];
+      g_autofree char       *note = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, each->source);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, kios_sync_protocol_to_string (each->protocol));
+      json_builder_set_member_name (b, "precision");
+      json_builder_add_string_value (b, kios_sync_precision_to_string (each->precision));
+      json_builder_set_member_name (b, "position");
+      if (each->raw != NULL)
+        {
+          if (each->protocol == KIOS_SYNC_PROTOCOL_KOBO)
+            note = kios_kobo_explain_percentages (local, each->target);
+          json_builder_add_value (b, remote_node (each, note));
+        }
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "decision");
+      json_builder_add_string_value (b, kios_sync_decision_to_string (each->decision));
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, each->reason);
+      json_builder_set_member_name (b, "chosen");
+      json_builder_add_boolean_value (b, g_strcmp0 (each->source, outcome->source) == 0 &&
+                                             each->protocol == outcome->protocol);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "chosen");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, outcome->source);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, kios_sync_protocol_to_string (outcome->protocol));
+  json_builder_end_object (b);
+}
+
 /* Prints what the server says and what the app would do; changes nothing. */
 static int
 sync_pull (KiosctlSyncBook *book,
@@ -284,6 +338,14 @@ sync_pull (KiosctlSyncBook *book,
 
   if (!json)
     {
+      /* A bridged book: each protocol's answer, then the decision's. */
+      for (guint i = 0; outcome->remotes != NULL && i < outcome->remotes->len; i++)
+        {
+          const KiosSyncOutcome *each = outcome->remotes->pdata[i];
+
+          printf ("%s “%s”: %s (%s)\n", kios_sync_protocol_to_string (each->protocol), each->source,
+                  kios_sync_decision_to_string (each->decision), each->reason);
+        }
       print_text (outcome, note);
       return KIOSCTL_EXIT_OK;
     }
@@ -312,6 +374,8 @@ sync_pull (KiosctlSyncBook *book,
     json_builder_add_string_value (b, kios_sync_decision_to_string (outcome->decision));
     json_builder_set_member_name (b, "reason");
     json_builder_add_string_value (b, outcome->reason);
+    if (outcome->remotes != NULL)
+      add_remotes (b, outcome, book->local);
     json_builder_end_object (b);
     root = json_builder_get_root (b);
     kiosctl_print_json (root);

@@ -215,6 +215,8 @@ kios_sync_engine_set_remote (KiosSyncEngine     *self,
 
   g_clear_pointer (&self->remote, kios_position_free);
   self->remote = kios_position_copy (remote);
+  if (remote == NULL)
+    self->remote_protocol = -1;
   if (kios_sync_engine_set_string (&self->remote_title, remote != NULL ? title : NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_TITLE]);
   if (had != (self->remote != NULL))
@@ -532,6 +534,7 @@ kios_sync_engine_class_init (KiosSyncEngineClass *klass)
 static void
 kios_sync_engine_init (KiosSyncEngine *self)
 {
+  self->remote_protocol = -1;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) kios_sync_engine_pending_free);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -635,6 +638,19 @@ kios_sync_engine_get_remote_title (KiosSyncEngine *self)
 {
   g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), NULL);
   return self->remote_title;
+}
+
+gboolean
+kios_sync_engine_get_remote_protocol (KiosSyncEngine   *self,
+                                      KiosSyncProtocol *protocol)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), FALSE);
+
+  if (self->remote == NULL || self->remote_protocol < 0)
+    return FALSE;
+  if (protocol != NULL)
+    *protocol = (KiosSyncProtocol) self->remote_protocol;
+  return TRUE;
 }
 
 const KiosPosition *
