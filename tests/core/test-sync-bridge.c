@@ -829,6 +829,34 @@ test_bridge_engine (Fixture      *f,
   g_assert_cmpuint (n_kosync, ==, 1);
   g_assert_cmpuint (n_readium, ==, 1);
 
+  /* Each protocol has its own record of the book (the sync details show
+   * one group per record), the partner's pull with what it said. */
+  {
+    g_autoptr (GPtrArray) statuses = kios_library_store_list_sync_status (store, hash, &error);
+    gboolean              seen_kosync = FALSE;
+    gboolean              seen_readium = FALSE;
+    gboolean              pulled_kosync = FALSE;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < statuses->len; i++)
+      {
+        const KiosSyncStatus *status = statuses->pdata[i];
+
+        seen_kosync |= g_strcmp0 (status->protocol, "kosync") == 0 && status->state == KIOS_SYNC_STATUS_SYNCED;
+        seen_readium |= g_strcmp0 (status->protocol, "readium") == 0 && status->state == KIOS_SYNC_STATUS_SYNCED;
+      }
+    for (guint i = 0; i < log->len; i++)
+      {
+        const KiosSyncLogEntry *entry = log->pdata[i];
+
+        pulled_kosync |= g_strcmp0 (entry->protocol, "kosync") == 0 && g_strcmp0 (entry->direction, "pull") == 0 &&
+                         entry->remote != NULL && strstr (entry->remote, "KOReader") != NULL;
+      }
+    g_assert_true (seen_kosync);
+    g_assert_true (seen_readium);
+    g_assert_true (pulled_kosync);
+  }
+
   kios_sync_service_shutdown (service, 2000);
   wait_idle (engine, 20000);
 }

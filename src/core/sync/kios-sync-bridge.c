@@ -26,7 +26,8 @@ struct _KiosSyncBridge
   GObject parent_instance;
 
   KiosLibraryStore *store;
-  GPtrArray        *members; /* primary first */
+  GPtrArray        *members;      /* primary first */
+  gboolean          record_pulls; /* the engine's: partners' pulls go to the log */
 };
 
 static void kios_sync_bridge_iface_init (KiosSyncBackendInterface *iface);
@@ -88,12 +89,16 @@ bridge_pull_remote (KiosSyncBackend *backend,
 }
 
 /* A partner's exchange, in the book's sync log and status as the engine
- * records the primary's. */
+ * records the primary's. position: what was pushed (a push), remote_json:
+ * what the server said (a pull), both nullable. */
 static void
 record_partner (KiosSyncBridge     *self,
                 KiosSyncBackend    *partner,
                 const char         *book_hash,
+                KiosBookFormat      format,
+                const char         *direction,
                 const KiosPosition *position,
+                const char         *remote_json,
                 const GError       *error,
                 const char         *detail)
 {
@@ -105,12 +110,13 @@ record_partner (KiosSyncBridge     *self,
   if (self->store == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   entry = kios_sync_log_entry_new (kios_sync_protocol_to_string (kios_sync_backend_get_protocol (partner)), source,
-                                   book_hash, "push",
+                                   book_hash, direction,
                                    kios_sync_status_state_to_string (error != NULL ? kios_sync_status_state_for_error (error)
                                                                                    : KIOS_SYNC_STATUS_SYNCED),
                                    detail != NULL ? detail : error != NULL ? error->message
                                                                            : NULL);
-  entry->precision = g_strdup (kios_sync_precision_to_string (kios_sync_backend_get_precision (partner, position->format)));
+  entry->precision = g_strdup (kios_sync_precision_to_string (kios_sync_backend_get_precision (partner, format)));
+  entry->remote = g_strdup (remote_json);
   kios_library_store_add_sync_log (self->store, entry);
 
   status = kios_library_store_get_sync_status (self->store, source, book_hash, NULL);
@@ -118,8 +124,19 @@ record_partner (KiosSyncBridge     *self,
     status = kios_sync_status_new (entry->protocol, source, book_hash);
   kios_sync_status_apply (status, error, server);
   kios_library_store_set_sync_status (self->store, status);
-  if (error == NULL)
+  if (error == NULL && position != NULL)
     kios_library_store_set_last_pushed (self->store, book_hash, source, position);
+  if (error == NULL && remote_json != NULL)
+    kios_library_store_set_last_remote (self->store, book_hash, source, remote_json);
+}
+
+void
+kios_sync_bridge_set_record_pulls (KiosSyncBridge *self,
+                                   gboolean        record)
+{
+  g_return_if_fail (KIOS_IS_SYNC_BRIDGE (self));
+
+  self->record_pulls = record;
 }
 
 typedef struct
@@ -163,17 +180,20 @@ push_thread (GTask        *task,
         {
           if (partner_error == NULL)
             {
-              record_partner (self, partner, data->hash, data->position, NULL, detail);
+              record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, NULL,
+                              detail);
               continue;
             }
           /* Could not ask: the push would be blind, so it waits. */
-          record_partner (self, partner, data->hash, data->position, partner_error, NULL);
+          record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, partner_error,
+                          NULL);
           continue;
         }
       if (!kios_sync_bridge_push_member (partner, data->hash, data->position, &detail, cancellable, &partner_error))
-        record_partner (self, partner, data->hash, data->position, partner_error, NULL);
+        record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, partner_error, NULL);
       else
-        record_partner (self, partner, data->hash, data->position, NULL, detail != NULL ? detail : "bridged");
+        record_partner (self, partner, data->hash, data->position->format, "push", data->position, NULL, NULL,
+                        detail != NULL ? detail : "bridged");
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -541,7 +561,21 @@ kios_sync_bridge_run (KiosSyncBridge                *self,
           outcome->reason = g_strdup_printf ("the pull failed: %s", safe);
           n_failed++;
           if (first_error == NULL)
-            first_error = g_steal_pointer (&member_error);
+            first_error = g_error_copy (member_error);
+        }
+      /* The engine records the primary's pull; the partners' are here. */
+      if (i > 0 && self->record_pulls)
+        {
+          g_autofree char *json = NULL;
+
+          if (outcome->remote != NULL)
+            {
+              g_autoptr (JsonNode) node = kios_position_to_json (outcome->remote);
+
+              json = json_to_string (node, FALSE);
+            }
+          record_partner (self, member, book_hash, kios_document_get_format (document), "pull", NULL, json,
+                          member_error, outcome->raw == NULL && member_error == NULL ? "The server has no position for this book yet" : outcome->reason);
         }
       g_ptr_array_add (outcomes, outcome);
     }

@@ -43,6 +43,9 @@ KiosSyncBridge  *kios_sync_bridge_new            (KiosLibraryStore        *store
 void             kios_sync_bridge_add_partner    (KiosSyncBridge          *self,
                                                   KiosSyncBackend         *partner);
 KiosSyncBackend *kios_sync_bridge_get_primary    (KiosSyncBridge          *self);
+/* The engine's bridges log the partners' pulls too (kiosctl's pull changes nothing). */
+void             kios_sync_bridge_set_record_pulls (KiosSyncBridge        *self,
+                                                  gboolean                record);
 /* Primary first, then the partners; element-type KiosSyncBackend. */
 GPtrArray       *kios_sync_bridge_get_members    (KiosSyncBridge          *self);
 

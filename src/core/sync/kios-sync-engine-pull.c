@@ -197,7 +197,12 @@ bridged (KiosLibraryStore *store,
   g_autoptr (KiosSyncBackend) owned = own;
   g_autoptr (KiosBookRecord)  book = kios_library_store_get_book (store, hash, NULL);
 
-  return kios_sync_bridge_wrap_for_book (store, hash, book != NULL ? book->path : NULL, own, cancellable);
+  KiosSyncBackend *backend;
+
+  backend = kios_sync_bridge_wrap_for_book (store, hash, book != NULL ? book->path : NULL, own, cancellable);
+  if (KIOS_IS_SYNC_BRIDGE (backend))
+    kios_sync_bridge_set_record_pulls (KIOS_SYNC_BRIDGE (backend), TRUE);
+  return backend;
 }
 
 /* The book's own protocol, when it has one (blocking: store and keyring):
