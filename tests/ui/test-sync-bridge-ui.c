@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "test-sync-bridge-ui"
+
+#include "config.h"
+
+#include "kios-fake-kosync.h"
+#include "kios-source-dialog.h"
+#include "kios-source-manager.h"
+#include "kios-sync-preferences-page.h"
+#include "kios-sync-settings.h"
+#include "kios-ui-test-utils.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/*
+ * The matching method and the bridging switches as a person sets them: the
+ * KOReader sync page and the source dialog, saved into a real library file
+ * and a file keyring, with a fake KOReader sync server answering the test.
+ */
+
+#define WAIT_MS 20000
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  GtkWidget *found = kios_test_find_widget (root, GTK_TYPE_WIDGET, name);
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+static gboolean
+page_idle (gpointer data)
+{
+  return !kios_sync_preferences_page_is_busy (data);
+}
+
+static gboolean
+page_has_account (gpointer data)
+{
+  GtkWidget *page = data;
+
+  return *gtk_editable_get_text (GTK_EDITABLE (find_named (page, "url-row"))) != '\0';
+}
+
+static GtkWidget *
+open_page (KiosSourceManager *manager,
+           GtkWidget        **window)
+{
+  GtkWidget *page = kios_sync_preferences_page_new_for_manager (manager);
+
+  *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (*window), 640, 900);
+  gtk_window_set_child (GTK_WINDOW (*window), page);
+  gtk_window_present (GTK_WINDOW (*window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, *window, 5000));
+  return page;
+}
+
+static void
+test_match_and_bridge_page (void)
+{
+  g_autoptr (KiosLibraryStore)  store = kios_test_new_store ();
+  g_autoptr (KiosSourceManager) manager = kios_source_manager_new (store);
+  g_autoptr (KiosFakeKosync)    fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char              *url = kios_fake_kosync_get_base_url (fake);
+  g_autoptr (KiosSourceRecord)  record = NULL;
+  GtkWidget                    *window;
+  GtkWidget                    *page;
+  AdwComboRow                  *match;
+  const char                   *subtitle;
+
+  kios_fake_kosync_add_user (fake, "alice", "s3cret-pass");
+  page = open_page (manager, &window);
+  match = ADW_COMBO_ROW (find_named (page, "match-row"));
+  g_assert_cmpuint (adw_combo_row_get_selected (match), ==, 0);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (match));
+  g_assert_nonnull (strstr (subtitle, "Binary"));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (kios_test_find_widget (find_named (page, "bridge-row"),
+                                                                            GTK_TYPE_SWITCH, NULL))));
+
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "url-row")), url);
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "username-row")), "alice");
+  gtk_editable_set_text (GTK_EDITABLE (find_named (page, "password-row")), "s3cret-pass");
+  adw_combo_row_set_selected (match, 1);
+  /* The subtitle says what the choice means. */
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (match));
+  g_assert_nonnull (strstr (subtitle, "Filename"));
+  gtk_switch_set_active (GTK_SWITCH (kios_test_find_widget (find_named (page, "bridge-row"), GTK_TYPE_SWITCH, NULL)),
+                         TRUE);
+
+  /* The connection test names the method. */
+  g_signal_emit_by_name (find_named (page, "test-button"), "clicked");
+  g_assert_true (kios_test_wait_until (page_idle, page, WAIT_MS));
+  g_test_message ("test: %s", kios_sync_preferences_page_get_result (KIOS_SYNC_PREFERENCES_PAGE (page)));
+  g_assert_nonnull (strstr (kios_sync_preferences_page_get_result (KIOS_SYNC_PREFERENCES_PAGE (page)),
+                            "matched by file name"));
+
+  g_signal_emit_by_name (find_named (page, "save-button"), "clicked");
+  g_assert_true (kios_test_wait_until (page_idle, page, WAIT_MS));
+  kios_library_store_flush (store, 2000);
+  record = kios_library_store_get_source (store, "KOReader sync", NULL);
+  g_assert_nonnull (record);
+  g_assert_cmpint (kios_source_record_get_match (record), ==, KIOS_KOSYNC_MATCH_FILENAME);
+  g_assert_true (kios_source_record_get_bridge (record));
+  g_assert_true (kios_source_record_get_enabled (record));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Shown again as stored. */
+  page = open_page (manager, &window);
+  g_assert_true (kios_test_wait_until (page_has_account, page, WAIT_MS));
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (find_named (page, "match-row"))), ==, 1);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (kios_test_find_widget (find_named (page, "bridge-row"),
+                                                                           GTK_TYPE_SWITCH, NULL))));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+on_saved (KiosSourceDialog *dialog,
+          const char       *name,
+          gboolean         *saved)
+{
+  *saved = TRUE;
+}
+
+static void
+test_source_dialog_bridge (void)
+{
+  g_autoptr (KiosLibraryStore)  store = kios_test_new_store ();
+  g_autoptr (KiosSourceManager) manager = kios_source_manager_new (store);
+  g_autoptr (KiosSourceRecord)  record = NULL;
+  KiosSourceDialog             *dialog;
+  GtkSwitch                    *toggle;
+  gboolean                      saved = FALSE;
+
+  dialog = kios_source_dialog_new_for_manager (NULL, manager, NULL);
+  g_signal_connect (dialog, "saved", G_CALLBACK (on_saved), &saved);
+  gtk_window_present (GTK_WINDOW (dialog));
+  kios_test_wait_for_paint (GTK_WIDGET (dialog));
+  toggle = GTK_SWITCH (kios_test_find_widget (find_named (GTK_WIDGET (dialog), "bridge-row"), GTK_TYPE_SWITCH, NULL));
+  /* Opt-in: off until the person turns it on. */
+  g_assert_false (gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, TRUE);
+  kios_source_dialog_set_fields (dialog, "Home CWA", "https://books.example.org:8083/opds", NULL, NULL);
+  kios_source_dialog_save (dialog);
+  g_assert_true (kios_test_wait_until (kios_test_flag_set, &saved, WAIT_MS));
+
+  kios_library_store_flush (store, 2000);
+  record = kios_library_store_get_source (store, "Home CWA", NULL);
+  g_assert_nonnull (record);
+  g_assert_true (kios_source_record_get_bridge (record));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int              ret;
+
+  kios_ui_test_init (&argc, &argv);
+  keyring_dir = g_dir_make_tmp ("kios-test-sync-bridge-ui-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-sync-bridge-ui", TRUE);
+
+  g_test_add_func ("/kios/sync-bridge-ui/match-and-bridge-page", test_match_and_bridge_page);
+  g_test_add_func ("/kios/sync-bridge-ui/source-dialog-bridge", test_source_dialog_bridge);
+
+  ret = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return ret;
+}
