@@ -26,6 +26,9 @@ void kiosctl_sync_book_clear    (KiosctlSyncBook  *book);
 int  kiosctl_sync_fail          (KiosctlSyncBook  *book,
                                  const char       *prefix,
                                  const GError     *error);
+/* kiosctl-sync-pair.c: sync pair|unpair; -1 for another command. */
+int  kiosctl_sync_pair_dispatch (int               argc,
+                                 char            **argv);
 int  kiosctl_sync_push          (KiosctlSyncBook  *book,
                                  const char       *file,
                                  gboolean          json);

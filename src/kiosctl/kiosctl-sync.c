@@ -23,7 +23,8 @@
 #include <string.h>
 
 #define SYNC_USAGE "sync push [--json] FILE | sync pull [--json] FILE | sync status [--json] [FILE] | " \
-                   "sync log [--json] FILE | sync enable|disable kosync|NAME"
+                   "sync log [--json] FILE | sync enable|disable kosync|NAME | "                        \
+                   "sync pair FILE SOURCE BOOK-ID | sync unpair FILE SOURCE"
 
 void
 kiosctl_sync_book_clear (KiosctlSyncBook *book)
@@ -398,6 +399,8 @@ kiosctl_cmd_sync (int argc, char **argv)
   if (argc < 2)
     return kiosctl_usage ("%s", SYNC_USAGE);
   if ((rc = kiosctl_sync_status_dispatch (argc, argv)) >= 0) /* kiosctl-sync-status.c */
+    return rc;
+  if ((rc = kiosctl_sync_pair_dispatch (argc, argv)) >= 0) /* kiosctl-sync-pair.c */
     return rc;
   if (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "pull") != 0)
     return kiosctl_usage ("unknown sync command “%s”; %s", argv[1], SYNC_USAGE);

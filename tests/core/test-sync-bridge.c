@@ -14,6 +14,7 @@
 #include "kios-library-store.h"
 #include "kios-paths.h"
 #include "kios-sync-bridge.h"
+#include "kios-sync-pairing.h"
 #include "kios-sync-service.h"
 #include "kios-sync-settings.h"
 #include "kios-sync-source.h"
@@ -861,6 +862,108 @@ test_bridge_engine (Fixture      *f,
   wait_idle (engine, 20000);
 }
 
+/* ---- pairing by hand ------------------------------------------------------------ */
+
+#define SERVER_HASH "0badc0ffee0badc0ffee0badc0ffee00"
+
+/* The server rewrote its copy (Grimmory writes metadata into it): its hash
+ * names the book there, the local one does not, until paired. */
+static void
+test_pair_kosync (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autofree char             *hash = NULL;
+  g_autofree char             *stored = NULL;
+  g_autoptr (JsonObject)       pulled = NULL;
+  g_autoptr (JsonObject)       pushed = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosLibraryStore) store = NULL;
+  g_autoptr (GPtrArray)        pairings = NULL;
+  g_autofree char             *db = kios_paths_library_db ();
+  g_auto (KiosctlRun)          run = { 0 };
+
+  add_kosync (f, KIOS_FAKE_KOSYNC_GRIMMORY, NULL);
+  hash = kios_book_hash_file (f->book, &error);
+  g_assert_no_error (error);
+  kios_fake_kosync_add_book (f->kosync, SERVER_HASH, 63);
+  kios_fake_kosync_set_progress (f->kosync, SERVER_HASH, "/body/DocFragment[9]/body/section/p[2]/text().0", 0.1,
+                                 "KOReader", "other-device", 0);
+  kios_test_kiosctl (&run, NULL, "position", f->book, "--set", "chapter:3:0.1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  /* Unknown under the local hash. */
+  kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", f->book, NULL);
+  g_assert_cmpint (run.status, !=, 0);
+
+  /* Ids the protocol cannot carry, and catalogs, are refused. */
+  kios_test_kiosctl (&run, NULL, "sync", "pair", f->book, KOSYNC, "../../etc", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  kios_test_kiosctl (&run, NULL, "sync", "pair", f->book, "No such source", SERVER_HASH, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  kios_test_kiosctl (&run, NULL, "sync", "pair", f->book, KOSYNC, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+
+  kios_test_kiosctl (&run, NULL, "sync", "pair", f->book, KOSYNC, SERVER_HASH, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  pulled = kiosctl_json ("sync", "pull", "--json", f->book, NULL);
+  g_assert_cmpstr (json_object_get_string_member (pulled, "decision"), ==, "prompt");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (pulled, "remote"), "chapter"), ==, 8);
+  pushed = kiosctl_json ("sync", "push", "--json", f->book, NULL);
+  g_assert_cmpstr (json_object_get_string_member (pushed, "document"), ==, SERVER_HASH);
+  stored = kios_fake_kosync_get_stored_progress (f->kosync, SERVER_HASH);
+  g_assert_true (g_str_has_prefix (stored, "/body/DocFragment[4]/"));
+
+  store = kios_library_store_new (db, &error);
+  g_assert_no_error (error);
+  pairings = kios_sync_pairing_list (store, hash);
+  g_assert_cmpuint (pairings->len, ==, 1);
+  g_assert_cmpstr (((KiosSyncPairing *) pairings->pdata[0])->source, ==, KOSYNC);
+  g_assert_cmpstr (((KiosSyncPairing *) pairings->pdata[0])->id, ==, SERVER_HASH);
+  g_clear_pointer (&pairings, g_ptr_array_unref);
+  g_clear_object (&store);
+
+  kios_test_kiosctl (&run, NULL, "sync", "unpair", f->book, KOSYNC, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  kios_test_kiosctl (&run, NULL, "sync", "pull", "--json", f->book, NULL);
+  g_assert_cmpint (run.status, !=, 0);
+}
+
+/* A local copy paired with a Kobo entry syncs over Kobo, keyed by the
+ * catalog's own id. */
+static void
+test_pair_kobo (Fixture      *f,
+                gconstpointer data)
+{
+  g_autoptr (KiosFakeKobo) kobo = kios_fake_kobo_new (KIOS_FAKE_KOBO_CWA);
+  g_autofree char         *base = kios_fake_kobo_get_base_url (kobo);
+  g_autofree char         *href = NULL;
+  g_autoptr (JsonObject)   pulled = NULL;
+  g_auto (KiosctlRun)      run = { 0 };
+
+  kios_fake_kobo_add_book (kobo, KOBO_ID, "Pride and Prejudice", "Jane Austen", "EPUB3", f->book);
+  kios_test_kiosctl (&run, NULL, "source", "add", "--kind", "kobo", "--name", "cwa", "--url", base, "--library-sync",
+                     NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  add_kosync (f, KIOS_FAKE_KOSYNC_OFFICIAL, NULL);
+  href = chapter_href (f->book, 6);
+  kios_test_kiosctl (&run, NULL, "position", f->book, "--set", "chapter:2:0.1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  kios_fake_kobo_set_state (kobo, KOBO_ID, href, "kobo.1.1", 30, 12, 0);
+
+  /* Before: the KOReader account serves it and knows nothing. */
+  pulled = kiosctl_json ("sync", "pull", "--json", f->book, NULL);
+  g_assert_cmpstr (json_object_get_string_member (pulled, "protocol"), ==, "kosync");
+  g_assert_true (json_object_get_null_member (pulled, "remote"));
+  g_clear_pointer (&pulled, json_object_unref);
+
+  kios_test_kiosctl (&run, NULL, "sync", "pair", f->book, "cwa", KOBO_ID, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  pulled = kiosctl_json ("sync", "pull", "--json", f->book, NULL);
+  g_assert_cmpstr (json_object_get_string_member (pulled, "protocol"), ==, "kobo");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (pulled, "remote"), "chapter"), ==, 6);
+  g_assert_cmpstr (json_object_get_string_member (pulled, "decision"), ==, "prompt");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -888,6 +991,8 @@ main (int argc, char *argv[])
   g_test_add ("/kios/sync-bridge/readium-kosync", Fixture, NULL, fixture_set_up, test_bridge_readium_kosync,
               fixture_tear_down);
   g_test_add ("/kios/sync-bridge/engine", Fixture, NULL, fixture_set_up, test_bridge_engine, fixture_tear_down);
+  g_test_add ("/kios/sync-bridge/pair-kosync", Fixture, NULL, fixture_set_up, test_pair_kosync, fixture_tear_down);
+  g_test_add ("/kios/sync-bridge/pair-kobo", Fixture, NULL, fixture_set_up, test_pair_kobo, fixture_tear_down);
 
   status = g_test_run ();
   g_unlink (keyring);

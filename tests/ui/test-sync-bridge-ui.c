@@ -8,7 +8,10 @@
 #include "kios-fake-kosync.h"
 #include "kios-source-dialog.h"
 #include "kios-source-manager.h"
+#include "kios-sync-details-dialog.h"
+#include "kios-sync-pairing.h"
 #include "kios-sync-preferences-page.h"
+#include "kios-sync-service.h"
 #include "kios-sync-settings.h"
 #include "kios-ui-test-utils.h"
 
@@ -155,6 +158,50 @@ test_source_dialog_bridge (void)
   g_assert_true (kios_source_record_get_bridge (record));
 }
 
+static gboolean
+details_loaded (gpointer data)
+{
+  return !kios_sync_details_dialog_is_loading (data);
+}
+
+/* A book paired by hand shows the entry in its sync details. */
+static void
+test_details_pairing (void)
+{
+  g_autoptr (KiosLibraryStore)  store = kios_test_new_store ();
+  g_autoptr (KiosSourceManager) manager = kios_source_manager_new (store);
+  g_autoptr (KiosSourceSpec)    spec = kios_source_spec_new ("KOReader sync", "kosync",
+                                                             "https://books.example.org:6062/api/koreader", "alice",
+                                                             "s3cret-pass");
+  g_autoptr (KiosSourceRecord)  record = NULL;
+  g_autoptr (KiosSyncService)   service = kios_sync_service_new (store);
+  g_autoptr (GError)            error = NULL;
+  KiosSyncDetailsDialog        *dialog;
+  GtkWidget                    *row;
+  const char                   *hash = "00112233445566778899aabbccddeeff";
+
+  record = kios_source_manager_add (manager, spec, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kios_sync_pairing_set (store, hash, record, "0badc0ffee0badc0ffee0badc0ffee00", &error));
+  g_assert_no_error (error);
+
+  dialog = kios_sync_details_dialog_new (NULL, service, hash, "Pride and Prejudice");
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (kios_test_wait_until (details_loaded, dialog, WAIT_MS));
+  row = find_named (GTK_WIDGET (dialog), "pairing-row");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "KOReader sync");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "0badc0ffee0badc0ffee0badc0ffee00"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* Unpaired: no such row. */
+  kios_sync_pairing_clear (store, hash, record);
+  dialog = kios_sync_details_dialog_new (NULL, service, hash, "Pride and Prejudice");
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (kios_test_wait_until (details_loaded, dialog, WAIT_MS));
+  g_assert_null (kios_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_WIDGET, "pairing-row"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -173,6 +220,7 @@ main (int   argc,
 
   g_test_add_func ("/kios/sync-bridge-ui/match-and-bridge-page", test_match_and_bridge_page);
   g_test_add_func ("/kios/sync-bridge-ui/source-dialog-bridge", test_source_dialog_bridge);
+  g_test_add_func ("/kios/sync-bridge-ui/details-pairing", test_details_pairing);
 
   ret = g_test_run ();
   g_unlink (keyring);
