@@ -463,6 +463,18 @@ test_bridge_kobo_kosync (void)
 
   kios_test_kiosctl (&run, NULL, "source", "bridge", "cwa", "on", NULL);
   g_assert_cmpint (run.status, ==, 0);
+
+  /* The KOReader server knows nothing of the book yet: the catalog's own
+   * identity (the Kobo entitlement) still answers, and is offered. */
+  kios_fake_kobo_set_state (cwa->kobo, KOBO_ID, href6, "kobo.1.1", 20, 9, (now - 7200) * 1000);
+  pulled = kiosctl_json ("sync", "pull", "--json", file, NULL);
+  g_assert_true (json_object_get_null_member (remote_of (pulled, "kosync"), "position"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (pulled, "chosen"), "protocol"), ==,
+                   "kobo");
+  g_assert_cmpstr (json_object_get_string_member (pulled, "decision"), ==, "prompt");
+  g_assert_cmpint (remote_chapter (pulled, "kobo"), ==, 6);
+  g_clear_pointer (&pulled, json_object_unref);
+
   kios_test_kiosctl (&run, NULL, "position", file, "--set", "chapter:5:0.4", NULL);
   g_assert_cmpint (run.status, ==, 0);
 
