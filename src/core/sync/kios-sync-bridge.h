@@ -38,62 +38,62 @@ G_DECLARE_FINAL_TYPE (KiosSyncBridge, kios_sync_bridge, KIOS, SYNC_BRIDGE, GObje
 
 /* clang-format off */
 /* store: for the partners' log and status entries. */
-KiosSyncBridge  *kios_sync_bridge_new            (KiosLibraryStore        *store,
-                                                  KiosSyncBackend         *primary) G_GNUC_WARN_UNUSED_RESULT;
-void             kios_sync_bridge_add_partner    (KiosSyncBridge          *self,
-                                                  KiosSyncBackend         *partner);
-KiosSyncBackend *kios_sync_bridge_get_primary    (KiosSyncBridge          *self);
+KiosSyncBridge  *kios_sync_bridge_new              (KiosLibraryStore        *store,
+                                                    KiosSyncBackend         *primary) G_GNUC_WARN_UNUSED_RESULT;
+void             kios_sync_bridge_add_partner      (KiosSyncBridge          *self,
+                                                    KiosSyncBackend         *partner);
+KiosSyncBackend *kios_sync_bridge_get_primary      (KiosSyncBridge          *self);
 /* The engine's bridges log the partners' pulls too (kiosctl's pull changes nothing). */
-void             kios_sync_bridge_set_record_pulls (KiosSyncBridge        *self,
-                                                  gboolean                record);
+void             kios_sync_bridge_set_record_pulls (KiosSyncBridge          *self,
+                                                    gboolean                 record);
 /* Primary first, then the partners; element-type KiosSyncBackend. */
-GPtrArray       *kios_sync_bridge_get_members    (KiosSyncBridge          *self);
+GPtrArray       *kios_sync_bridge_get_members      (KiosSyncBridge          *self);
 
 /* Whether the book's own source and the KOReader sync account are bridged
  * (see above); the URLs are the full ones (from the keyring if need be). */
-gboolean         kios_sync_bridge_applies        (const KiosSourceRecord  *own,
-                                                  const char              *own_url,
-                                                  const KiosSourceRecord  *kosync,
-                                                  const char              *kosync_url);
+gboolean         kios_sync_bridge_applies          (const KiosSourceRecord  *own,
+                                                    const char              *own_url,
+                                                    const KiosSourceRecord  *kosync,
+                                                    const char              *kosync_url);
 /* own: the backend that serves the book (Kobo, Readium), or NULL. A new
  * reference to a bridge when bridging applies to the book, else to own
  * (NULL for NULL). book_path (nullable): the file, for filename matching.
  * Blocking (store, keyring); a partner that cannot be opened is left out
  * (debug log). */
-KiosSyncBackend *kios_sync_bridge_wrap_for_book  (KiosLibraryStore        *store,
-                                                  const char              *book_hash,
-                                                  const char              *book_path,
-                                                  KiosSyncBackend         *own,
-                                                  GCancellable            *cancellable);
+KiosSyncBackend *kios_sync_bridge_wrap_for_book    (KiosLibraryStore        *store,
+                                                    const char              *book_hash,
+                                                    const char              *book_path,
+                                                    KiosSyncBackend         *own,
+                                                    GCancellable            *cancellable);
 
 /* One member, blocking: the position in the protocol's own form. detail
  * (nullable out): what the server did, for the log. */
-gboolean         kios_sync_bridge_push_member    (KiosSyncBackend         *backend,
-                                                  const char              *book_hash,
-                                                  const KiosPosition      *position,
-                                                  char                   **detail,
-                                                  GCancellable            *cancellable,
-                                                  GError                 **error);
+gboolean         kios_sync_bridge_push_member      (KiosSyncBackend         *backend,
+                                                    const char              *book_hash,
+                                                    const KiosPosition      *position,
+                                                    char                   **detail,
+                                                    GCancellable            *cancellable,
+                                                    GError                 **error);
 /* FALSE (why set) when the member's server holds a position further on and
  * newer than position; TRUE when it may be pushed. Blocking: one pull. */
-gboolean         kios_sync_bridge_may_push       (KiosSyncBackend         *backend,
-                                                  const char              *book_hash,
-                                                  const KiosPosition      *position,
-                                                  char                   **why,
-                                                  GCancellable            *cancellable,
-                                                  GError                 **error);
+gboolean         kios_sync_bridge_may_push         (KiosSyncBackend         *backend,
+                                                    const char              *book_hash,
+                                                    const KiosPosition      *position,
+                                                    char                   **why,
+                                                    GCancellable            *cancellable,
+                                                    GError                 **error);
 /* Pull → resolve → decide through every member (kios_sync_pipeline_run
  * calls this for a bridge). NULL with error only when every member failed. */
-KiosSyncOutcome *kios_sync_bridge_run            (KiosSyncBridge          *self,
-                                                  KiosDocument            *document,
-                                                  const char              *book_hash,
-                                                  const KiosPosition      *local,
-                                                  const KiosSyncPipelineOptions *opts,
-                                                  GCancellable            *cancellable,
-                                                  GError                 **error);
+KiosSyncOutcome *kios_sync_bridge_run              (KiosSyncBridge          *self,
+                                                    KiosDocument            *document,
+                                                    const char              *book_hash,
+                                                    const KiosPosition      *local,
+                                                    const KiosSyncPipelineOptions *opts,
+                                                    GCancellable            *cancellable,
+                                                    GError                 **error);
 /* Which of outcomes (element-type KiosSyncOutcome, primary first) wins:
  * the furthest one ahead (prompt or apply-silently), else the primary. */
-guint            kios_sync_bridge_choose         (GPtrArray               *outcomes);
+guint            kios_sync_bridge_choose           (GPtrArray               *outcomes);
 /* clang-format on */
 
 G_END_DECLS
