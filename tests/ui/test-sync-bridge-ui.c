@@ -5,7 +5,10 @@
 
 #include "config.h"
 
+#include "kios-banner.h"
+#include "kios-document.h"
 #include "kios-fake-kosync.h"
+#include "kios-fake-progression.h"
 #include "kios-source-dialog.h"
 #include "kios-source-manager.h"
 #include "kios-sync-details-dialog.h"
@@ -13,7 +16,9 @@
 #include "kios-sync-preferences-page.h"
 #include "kios-sync-service.h"
 #include "kios-sync-settings.h"
+#include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
+#include "kios-window.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -202,6 +207,105 @@ test_details_pairing (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* ---- the banner of a bridged book ------------------------------------------------ */
+
+static KiosBanner *
+banner_of (KiosWindow *window)
+{
+  GtkWidget *child = gtk_revealer_get_child (kios_window_get_sync_banner (window));
+
+  g_assert_true (KIOS_IS_BANNER (child));
+  return KIOS_BANNER (child);
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  KiosWindow *window = data;
+
+  return kios_banner_get_revealed (banner_of (window)) &&
+         gtk_revealer_get_child_revealed (kios_window_get_sync_banner (window));
+}
+
+static void
+add_source (KiosLibraryStore *store,
+            const char       *name,
+            const char       *kind,
+            const char       *url,
+            const char       *user,
+            const char       *password,
+            const char       *settings_json)
+{
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autoptr (GError)           error = NULL;
+
+  record->name = g_strdup (name);
+  record->kind = g_strdup (kind);
+  record->auth = g_strdup (g_str_equal (kind, "kosync") ? "headers" : "basic");
+  record->settings_json = g_strdup (settings_json);
+  g_assert_true (kios_sync_source_save_secrets (record, url, user, password, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, record, &error));
+  g_assert_no_error (error);
+}
+
+/* A book from a Komga catalog, bridged to a KOReader account where a
+ * KOReader device is further on: the banner names the device and the
+ * protocol. */
+static void
+test_bridged_banner (void)
+{
+  g_autofree char                *path = kios_test_sample_book ("pride-and-prejudice.epub");
+  g_autoptr (KiosFakeProgression) komga = kios_fake_progression_new (KIOS_FAKE_PROGRESSION_KOMGA, "kios@example.org",
+                                                                     "kios-pass", path);
+  g_autofree char                *catalog = g_strconcat (kios_fake_progression_get_base (komga), "/opds/v2/catalog", NULL);
+  g_autoptr (KiosFakeKosync)      kosync = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autofree char                *url = kios_fake_kosync_get_base_url (kosync);
+  g_autoptr (KiosLibraryStore)    store = kios_test_new_store ();
+  g_autoptr (KiosSyncService)     service = kios_sync_service_new (store);
+  g_autoptr (KiosDocument)        document = NULL;
+  g_autoptr (KiosPage)            page = NULL;
+  g_autoptr (GFile)               file = g_file_new_for_path (path);
+  g_autoptr (GError)              error = NULL;
+  KiosPageRequest                 request;
+  KiosWindow                     *window;
+  const char                     *title;
+
+  document = kios_document_open_sync (path, &error);
+  g_assert_no_error (error);
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location.chapter = 9;
+  request.position_only = TRUE;
+  page = kios_document_render_sync (document, &request, &error);
+  g_assert_no_error (error);
+  kios_fake_kosync_add_user (kosync, "alice", "s3cret-pass");
+  kios_fake_kosync_set_progress (kosync, kios_document_get_hash (document), page->position->xpointer,
+                                 page->position->total_progress, "Kobo Libra", "OTHER", 0);
+  add_source (store, "KOReader sync", "kosync", url, "alice", "s3cret-pass", "{\"bridge\":true}");
+  add_source (store, "komga", "opds", catalog, "kios@example.org", "kios-pass", NULL);
+  kios_library_store_set_book_meta (store, kios_document_get_hash (document), "opds.progression",
+                                    kios_fake_progression_get_url (komga));
+  kios_library_store_set_book_meta (store, kios_document_get_hash (document), "opds.source", "komga");
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  window = kios_window_new (NULL);
+  kios_window_set_store (window, store);
+  kios_window_set_sync_service (window, service);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+  kios_window_open_file (window, file);
+  g_assert_true (kios_test_wait_until (banner_shown, window, WAIT_MS));
+  title = kios_banner_get_title (banner_of (window));
+  g_test_message ("banner: %s", title);
+  g_assert_nonnull (strstr (title, "Kobo Libra"));
+  g_assert_nonnull (strstr (title, "KOReader sync"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_sync_service_shutdown (service, 2000);
+  kios_library_store_flush (store, 2000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -221,6 +325,7 @@ main (int   argc,
   g_test_add_func ("/kios/sync-bridge-ui/match-and-bridge-page", test_match_and_bridge_page);
   g_test_add_func ("/kios/sync-bridge-ui/source-dialog-bridge", test_source_dialog_bridge);
   g_test_add_func ("/kios/sync-bridge-ui/details-pairing", test_details_pairing);
+  g_test_add_func ("/kios/sync-bridge-ui/bridged-banner", test_bridged_banner);
 
   ret = g_test_run ();
   g_unlink (keyring);
