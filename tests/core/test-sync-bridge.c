@@ -766,6 +766,7 @@ test_bridge_engine (Fixture      *f,
   const char                     *hash;
   guint                           n_kosync = 0;
   guint                           n_readium = 0;
+  gboolean                        stay = data != NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
   document = kios_document_open_sync (f->book, &error);
@@ -796,8 +797,9 @@ test_bridge_engine (Fixture      *f,
   /* A KOReader device is in chapter 9; the catalog has nothing yet. */
   local = position_at (document, 3);
   ahead = position_at (document, 9);
+  /* "stay": newer than anything here, so only the person's choice may go over it. */
   kios_fake_kosync_set_progress (f->kosync, hash, ahead->xpointer, ahead->total_progress, "KOReader", "OTHERDEVICE",
-                                 0);
+                                 stay ? g_get_real_time () / G_USEC_PER_SEC + 3600 : 0);
 
   service = kios_sync_service_new (store);
   engine = kios_sync_service_create_engine (service);
@@ -812,10 +814,15 @@ test_bridge_engine (Fixture      *f,
   g_assert_cmpstr (kios_sync_engine_get_remote (engine)->device, ==, "KOReader");
   g_assert_cmpint (kios_sync_engine_get_remote (engine)->chapter, ==, 9);
 
-  /* Continue, read on, go to the background: both servers take it. */
-  kios_sync_engine_accept_remote (engine);
+  /* Continue (or Stay here), read on, go to the background: both servers
+   * take it, also over the KOReader device's newer place when the person
+   * chose to stay. */
+  if (stay)
+    kios_sync_engine_dismiss_remote (engine);
+  else
+    kios_sync_engine_accept_remote (engine);
   g_assert_true (wait_idle (engine, 10000));
-  moved = position_at (document, 10);
+  moved = position_at (document, stay ? 4 : 10);
   kios_sync_engine_set_position (engine, moved, TRUE);
   kios_sync_engine_deactivate (engine);
   g_assert_true (wait_idle (engine, 20000));
@@ -1003,6 +1010,8 @@ main (int argc, char *argv[])
   g_test_add ("/kios/sync-bridge/readium-kosync", Fixture, NULL, fixture_set_up, test_bridge_readium_kosync,
               fixture_tear_down);
   g_test_add ("/kios/sync-bridge/engine", Fixture, NULL, fixture_set_up, test_bridge_engine, fixture_tear_down);
+  g_test_add ("/kios/sync-bridge/engine-stay-here", Fixture, "stay", fixture_set_up, test_bridge_engine,
+              fixture_tear_down);
   g_test_add ("/kios/sync-bridge/pair-kosync", Fixture, NULL, fixture_set_up, test_pair_kosync, fixture_tear_down);
   g_test_add ("/kios/sync-bridge/pair-kobo", Fixture, NULL, fixture_set_up, test_pair_kobo, fixture_tear_down);
 

@@ -28,6 +28,8 @@ struct _KiosSyncBridge
   KiosLibraryStore *store;
   GPtrArray        *members;      /* primary first */
   gboolean          record_pulls; /* the engine's: partners' pulls go to the log */
+  GMutex            lock;         /* chosen: the engine sets it, push workers read it */
+  GHashTable       *chosen;       /* book hashes whose local position the person chose */
 };
 
 static void kios_sync_bridge_iface_init (KiosSyncBackendInterface *iface);
@@ -162,6 +164,7 @@ push_thread (GTask        *task,
   KiosSyncBridge *self = source_object;
   PushData       *data = task_data;
   GError         *error = NULL;
+  gboolean        chosen;
 
   /* The primary's outcome is the push's (the engine records it). */
   if (!kios_sync_bridge_push_member (kios_sync_bridge_get_primary (self), data->hash, data->position, NULL,
@@ -170,13 +173,19 @@ push_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
+  /* "Stay here" was the person's choice: this push may go over positions
+   * further on, once. */
+  g_mutex_lock (&self->lock);
+  chosen = g_hash_table_remove (self->chosen, data->hash);
+  g_mutex_unlock (&self->lock);
   for (guint i = 1; i < self->members->len; i++)
     {
       KiosSyncBackend   *partner = self->members->pdata[i];
       g_autoptr (GError) partner_error = NULL;
       g_autofree char   *detail = NULL;
 
-      if (!kios_sync_bridge_may_push (partner, data->hash, data->position, &detail, cancellable, &partner_error))
+      if (!chosen && !kios_sync_bridge_may_push (partner, data->hash, data->position, &detail, cancellable,
+                                                 &partner_error))
         {
           if (partner_error == NULL)
             {
@@ -267,6 +276,8 @@ kios_sync_bridge_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_pointer (&self->members, g_ptr_array_unref);
+  g_clear_pointer (&self->chosen, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (kios_sync_bridge_parent_class)->finalize (object);
 }
@@ -281,6 +292,20 @@ static void
 kios_sync_bridge_init (KiosSyncBridge *self)
 {
   self->members = g_ptr_array_new_with_free_func (g_object_unref);
+  self->chosen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->lock);
+}
+
+void
+kios_sync_bridge_keep_local (KiosSyncBridge *self,
+                             const char     *book_hash)
+{
+  g_return_if_fail (KIOS_IS_SYNC_BRIDGE (self));
+  g_return_if_fail (book_hash != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_add (self->chosen, g_strdup (book_hash));
+  g_mutex_unlock (&self->lock);
 }
 
 KiosSyncBridge *

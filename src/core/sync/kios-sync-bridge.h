@@ -26,7 +26,7 @@ G_BEGIN_DECLS
  *   precision, each recorded in the book's sync log and status; a partner
  *   whose server holds a position further on and newer than the one pushed
  *   is left alone (said in the log): a position behind is never written
- *   over one ahead without the person's choice;
+ *   over one ahead without the person's choice (keep_local records it);
  * - pulls through kios_sync_pipeline_run, which resolves every member's
  *   remote in the book and decides for each: the furthest one ahead is the
  *   outcome (its remotes list holds each member's), one behind never is.
@@ -46,6 +46,10 @@ KiosSyncBackend *kios_sync_bridge_get_primary      (KiosSyncBridge          *sel
 /* The engine's bridges log the partners' pulls too (kiosctl's pull changes nothing). */
 void             kios_sync_bridge_set_record_pulls (KiosSyncBridge          *self,
                                                     gboolean                 record);
+/* The person chose this device's position over the remotes ("Stay here"):
+ * the book's next push goes to every partner, also over one further on. */
+void             kios_sync_bridge_keep_local       (KiosSyncBridge          *self,
+                                                    const char              *book_hash);
 /* Primary first, then the partners; element-type KiosSyncBackend. */
 GPtrArray       *kios_sync_bridge_get_members      (KiosSyncBridge          *self);
 

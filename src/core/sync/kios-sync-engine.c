@@ -13,6 +13,7 @@
 #include "kios-paths.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-error.h"
 #include "kios-sync-source.h"
 
@@ -942,7 +943,10 @@ kios_sync_engine_dismiss_remote (KiosSyncEngine *self)
   g_return_if_fail (KIOS_IS_SYNC_ENGINE (self));
 
   /* The remote stays reachable from the status menu; the local position is
-   * pushed as usual at the next background or close. */
+   * pushed as usual at the next background or close, to a bridged book's
+   * every protocol: the person chose it. */
+  if (self->prompting && KIOS_IS_SYNC_BRIDGE (self->book_backend) && self->hash != NULL)
+    kios_sync_bridge_keep_local (KIOS_SYNC_BRIDGE (self->book_backend), self->hash);
   self->prompting = FALSE;
   if (self->push_deferred)
     {
