@@ -6,7 +6,9 @@
 #include "kios-banner.h"
 #include "kios-book-detail.h"
 #include "kios-catalog-view.h"
+#include "kios-document.h"
 #include "kios-library-sidebar.h"
+#include "kios-library-store.h"
 #include "kios-sync-service.h"
 #include "kios-sync-status-button.h"
 #include "kios-window.h"
@@ -14,11 +16,14 @@
 G_BEGIN_DECLS
 
 /*
- * KiosWindow is one class in two files: kios-window.c (the library, opening
- * books, menus and settings) and kios-window-sync.c (the window's sync
- * engine, given by the application's sync service: the status button, the
- * Continue / Stay here banner, and the events that make the engine push and
- * pull). This header shares the instance struct between them.
+ * KiosWindow is one class in several files: kios-window.c (opening books,
+ * the deferred start, the public API), -actions.c (the window's actions,
+ * dropped files, the reader following the settings), -cover.c (a
+ * book's cover for the library), -library.c (the
+ * library's sidebar, catalogs and book details) and -sync.c (the window's
+ * sync engine, given by the application's sync service: the status button,
+ * the Continue / Stay here banner, and the events that make the engine push
+ * and pull). This header shares the instance struct between them.
  */
 
 struct _KiosWindow
@@ -80,6 +85,21 @@ struct _KiosWindow
 };
 
 /* clang-format off */
+/* kios-window-actions.c */
+void kios_window_actions_init      (KiosWindow *self);
+void kios_window_book_activated_cb (KiosWindow *self,
+                                    const char *path);
+
+/* kios-window-cover.c: renders and saves a cover for record's book. */
+void kios_window_make_cover        (KiosWindow           *self,
+                                    KiosDocument         *document,
+                                    const KiosBookRecord *record);
+
+/* kios-window-library.c */
+void kios_window_library_init      (KiosWindow *self);
+/* The library's views and sidebar list their books once they get the store. */
+void kios_window_library_set_store (KiosWindow *self);
+
 /* kios-window-sync.c */
 void kios_window_sync_init        (KiosWindow *self);
 void kios_window_sync_dispose     (KiosWindow *self);
