@@ -111,6 +111,7 @@ update_mode (KiosWindow *self)
   gtk_widget_set_visible (self->library_sidebar_button, !reading);
   set_action_enabled (self, "show-library", reading);
   set_action_enabled (self, "toggle-contents", reading);
+  kios_window_popover_update (self);
   kios_window_sync_update_mode (self);
 
   if (!reading)
@@ -491,6 +492,7 @@ kios_window_dispose (GObject *object)
   /* The settings action outlives nothing: detach it from this window's group
    * so a later settings change cannot reach a disposed window. */
   g_action_map_remove_action (G_ACTION_MAP (self), "theme");
+  g_action_map_remove_action (G_ACTION_MAP (self), "page-layout");
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->start_idle_id, g_source_remove);
@@ -543,13 +545,21 @@ kios_window_class_init (KiosWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, chrome_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_revealer);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, text_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_controls);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_size_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, pdf_controls);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, zoom_level_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, layout_controls);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, margin_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, line_spacing_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, sync_banner_revealer);
@@ -589,6 +599,8 @@ kios_window_init (KiosWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   kios_window_actions_init (self);
+  kios_window_popover_init (self);
+  kios_window_chrome_init (self);
 
   g_signal_connect_object (self->reader_view, "notify::chapter-title", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "notify::page-label", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
