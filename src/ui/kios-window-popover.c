@@ -17,8 +17,9 @@
 /*
  * The Text and Theme popover offers what applies to the open book: text
  * size, margins and line spacing for a reflowed book; zoom and fit for a
- * PDF, whose pages keep their own layout. The keys (Ctrl+plus, minus, 0)
- * do the same from anywhere in the window.
+ * PDF, whose pages keep their own layout; and for both, one page or two
+ * side by side. The keys (Ctrl+plus, minus, 0) do the same from anywhere in
+ * the window.
  */
 
 static gboolean
@@ -115,6 +116,19 @@ set_enabled (KiosWindow *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
+static void
+page_layout_changed_cb (KiosWindow *self)
+{
+  g_autofree char *value = g_settings_get_string (self->settings, "page-layout");
+  KiosPageLayout   layout = KIOS_PAGE_LAYOUT_AUTO;
+
+  if (g_strcmp0 (value, "single") == 0)
+    layout = KIOS_PAGE_LAYOUT_SINGLE;
+  else if (g_strcmp0 (value, "spread") == 0)
+    layout = KIOS_PAGE_LAYOUT_SPREAD;
+  kios_reader_view_set_page_layout (self->reader_view, layout);
+}
+
 /* Ctrl+plus, minus and 0 outside the page (the page has its own keys). */
 static gboolean
 size_shortcut_cb (GtkWidget *widget,
@@ -175,6 +189,8 @@ kios_window_popover_init (KiosWindow *self)
   layout_action = g_settings_create_action (self->settings, "page-layout");
   g_action_map_add_action (G_ACTION_MAP (self), layout_action);
 
+  g_signal_connect_object (self->settings, "changed::page-layout", G_CALLBACK (page_layout_changed_cb), self, G_CONNECT_SWAPPED);
+  page_layout_changed_cb (self);
   g_signal_connect_object (self->settings, "changed::pdf-fit", G_CALLBACK (pdf_fit_changed_cb), self, G_CONNECT_SWAPPED);
   pdf_fit_changed_cb (self);
   g_signal_connect_object (self->reader_view, "notify::pdf-zoom", G_CALLBACK (zoom_changed_cb), self, G_CONNECT_SWAPPED);

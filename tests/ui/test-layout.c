@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "kios-library-store.h"
+#include "kios-preferences-window.h"
 #include "kios-reader-view.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window-private.h"
@@ -104,6 +106,9 @@ view_zoom (KiosWindow *window)
   return zoom;
 }
 
+static void turn (KiosWindow *window,
+                  int         direction);
+
 /* ---- the dark window ---- */
 
 static gboolean
@@ -137,6 +142,19 @@ test_layout_dark_window (void)
   g_assert_true (kios_test_wait_until (style_is_dark, GINT_TO_POINTER (TRUE), 2000));
   g_settings_set_string (settings, "theme", "light");
   g_assert_true (kios_test_wait_until (style_is_dark, GINT_TO_POINTER (FALSE), 2000));
+
+  /* What it looks like: a book with its contents beside it. */
+  g_settings_set_string (settings, "theme", "dark");
+  {
+    KiosWindow *reading = open_window ("pride-and-prejudice.epub", 1200, 760);
+
+    g_assert_true (kios_test_wait_until (style_is_dark, GINT_TO_POINTER (TRUE), 2000));
+    turn (reading, 1);
+    turn (reading, 1);
+    g_object_set (kios_window_get_reader_view (reading), "contents-visible", TRUE, NULL);
+    g_free (kios_test_save_screenshot (GTK_WIDGET (reading), "layout-dark"));
+    gtk_window_destroy (GTK_WINDOW (reading));
+  }
 
   /* Back to following the system. */
   g_settings_reset (settings, "theme");
@@ -371,6 +389,187 @@ test_layout_fullscreen (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- two-page spreads ---- */
+
+static gboolean
+right_page_shown (gpointer data)
+{
+  return kios_reader_view_get_right_page (KIOS_READER_VIEW (data)) != NULL;
+}
+
+/* The location of the page after location, as the document lays it out now. */
+static KiosLocation
+location_after (KiosReaderView *view,
+                KiosLocation    location)
+{
+  KiosPageRequest      request;
+  g_autoptr (KiosPage) page = NULL;
+  g_autoptr (GError)   error = NULL;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_NEXT;
+  request.location = location;
+  request.box_width = 400;
+  request.box_height = 600;
+  request.scale = 1;
+  request.zoom = 1;
+  request.position_only = TRUE;
+  page = kios_document_render_sync (kios_reader_view_get_document (view), &request, &error);
+  g_assert_no_error (error);
+  return page->location;
+}
+
+static gboolean
+same_location (KiosLocation a,
+               KiosLocation b)
+{
+  return a.chapter == b.chapter && a.page == b.page;
+}
+
+typedef struct
+{
+  KiosReaderView *view;
+  KiosLocation    left;
+} TurnWait;
+
+static gboolean
+turned_from (gpointer data)
+{
+  TurnWait       *wait = data;
+  const KiosPage *page = kios_reader_view_get_page (wait->view);
+
+  return page != NULL && !same_location (page->location, wait->left) &&
+         (right_page_shown (wait->view) || !kios_reader_view_get_spread (wait->view));
+}
+
+/* Turns forwards (direction 1) or back, waiting for both pages. */
+static void
+turn (KiosWindow *window,
+      int         direction)
+{
+  TurnWait wait = { kios_window_get_reader_view (window), kios_reader_view_get_page (kios_window_get_reader_view (window))->location };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (wait.view), direction > 0 ? "reader.next-page" : "reader.previous-page", NULL));
+  g_assert_true (kios_test_wait_until (turned_from, &wait, 20000));
+}
+
+static void
+check_spread (KiosWindow       *window,
+              KiosLibraryStore *store,
+              const char       *name)
+{
+  KiosReaderView *view = kios_window_get_reader_view (window);
+  KiosLocation    left;
+  KiosLocation    right;
+
+  g_assert_true (kios_test_wait_until (right_page_shown, view, 20000));
+  g_assert_true (kios_reader_view_get_spread (view));
+
+  /* The right page is the page after the left one. */
+  left = kios_reader_view_get_page (view)->location;
+  right = kios_reader_view_get_right_page (view)->location;
+  g_assert_true (same_location (right, location_after (view, left)));
+
+  /* A turn moves by two: the new left page comes after the old right one. */
+  for (int i = 0; i < 3; i++)
+    {
+      KiosLocation old_right = kios_reader_view_get_right_page (view)->location;
+
+      turn (window, 1);
+      g_assert_true (same_location (kios_reader_view_get_page (view)->location, location_after (view, old_right)));
+      g_assert_true (same_location (kios_reader_view_get_right_page (view)->location,
+                                    location_after (view, kios_reader_view_get_page (view)->location)));
+    }
+
+  g_free (kios_test_save_screenshot (GTK_WIDGET (window), name));
+
+  /* The position, shown and saved, is the left page's. */
+  g_assert_true (kios_position_equal (kios_reader_view_get_position (view), kios_reader_view_get_page (view)->position));
+  {
+    g_autoptr (KiosPosition) saved = NULL;
+
+    g_assert_true (kios_library_store_flush (store, 5000));
+    saved = kios_library_store_get_position (store, kios_document_get_hash (kios_reader_view_get_document (view)), NULL);
+    g_assert_nonnull (saved);
+    g_assert_cmpint (saved->chapter, ==, kios_reader_view_get_page (view)->position->chapter);
+    g_assert_cmpint (saved->offset, ==, kios_reader_view_get_page (view)->position->offset);
+    g_assert_cmpstr (saved->xpointer, ==, kios_reader_view_get_page (view)->position->xpointer);
+  }
+
+  /* And back by two. */
+  {
+    KiosLocation here = kios_reader_view_get_page (view)->location;
+    KiosLocation after;
+
+    turn (window, -1);
+    after = location_after (view, kios_reader_view_get_page (view)->location);
+    g_assert_true (same_location (location_after (view, after), here));
+  }
+}
+
+static void
+test_layout_spread (void)
+{
+  g_autoptr (GSettings)        settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  const char                  *books[] = { "persuasion.epub", "northanger-abbey.pdf" };
+
+  g_settings_set_string (settings, "page-layout", "spread");
+  for (guint i = 0; i < G_N_ELEMENTS (books); i++)
+    {
+      g_autofree char  *name = g_strdup_printf ("layout-spread-%u", i);
+      KiosWindow       *window = kios_window_new (NULL);
+      g_autofree char  *path = kios_test_sample_book (books[i]);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+
+      kios_window_set_store (window, store);
+      gtk_window_set_default_size (GTK_WINDOW (window), 1400, 800);
+      gtk_window_present (GTK_WINDOW (window));
+      g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+      kios_window_open_file (window, file);
+      g_assert_true (kios_test_wait_until (page_shown, window, 30000));
+      check_spread (window, store, name);
+
+      /* One page again at once, from the popover's setting. */
+      g_action_group_change_action_state (G_ACTION_GROUP (window), "page-layout", g_variant_new_string ("single"));
+      g_assert_false (kios_reader_view_get_spread (kios_window_get_reader_view (window)));
+      g_assert_null (kios_reader_view_get_right_page (kios_window_get_reader_view (window)));
+      /* Automatic: a wide window shows two. */
+      g_settings_set_string (settings, "page-layout", "auto");
+      g_assert_true (kios_test_wait_until (right_page_shown, kios_window_get_reader_view (window), 20000));
+      g_settings_set_string (settings, "page-layout", "spread");
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+
+  /* Automatic in a window of the default size: one page. */
+  g_settings_set_string (settings, "page-layout", "auto");
+  {
+    KiosWindow *window = open_window ("persuasion.epub", 1000, 720);
+
+    g_assert_false (kios_reader_view_get_spread (kios_window_get_reader_view (window)));
+    g_assert_null (kios_reader_view_get_right_page (kios_window_get_reader_view (window)));
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
+  /* Preferences has the setting too. */
+  {
+    KiosPreferencesWindow *prefs = kios_preferences_window_new_with_manager (NULL, NULL);
+    AdwComboRow           *row = ADW_COMBO_ROW (kios_test_find_widget (GTK_WIDGET (prefs), ADW_TYPE_COMBO_ROW, "page-layout-row"));
+    g_autofree char       *value = NULL;
+
+    g_assert_nonnull (row);
+    g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+    adw_combo_row_set_selected (row, 2);
+    value = g_settings_get_string (settings, "page-layout");
+    g_assert_cmpstr (value, ==, "spread");
+    adw_combo_row_set_selected (row, 1);
+    g_free (value);
+    value = g_settings_get_string (settings, "page-layout");
+    g_assert_cmpstr (value, ==, "single");
+    gtk_window_destroy (GTK_WINDOW (prefs));
+  }
+  g_settings_reset (settings, "page-layout");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -381,6 +580,7 @@ main (int   argc,
   g_test_add_func ("/kios/layout/popover-pdf", test_layout_popover_pdf);
   g_test_add_func ("/kios/layout/popover-escape", test_layout_popover_escape);
   g_test_add_func ("/kios/layout/fullscreen", test_layout_fullscreen);
+  g_test_add_func ("/kios/layout/spread", test_layout_spread);
 
   return g_test_run ();
 }
