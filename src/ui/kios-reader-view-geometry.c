@@ -121,10 +121,10 @@ compute_geometry (KiosReaderView *self,
       side = self->margin;
       if (page_width < 720)
         side = MAX (12.0, self->margin * page_width / 720.0);
-      /* Two columns face each other across the fold, as wide apart as
-       * their margins. */
+      /* Two columns face each other across the fold, one margin apart
+       * (each page's own padding adds to it). */
       if (spread)
-        gutter = MAX (2 * side, 32.0);
+        gutter = MAX (side, 32.0);
       column = MIN ((width - 2 * side - gutter) / (spread ? 2 : 1), MAX_LINE_EM * self->font_size);
       column = floor (MAX (column, 80.0));
       box_height = floor (MAX (content_height - 2 * band, 80.0));
