@@ -570,6 +570,41 @@ test_layout_spread (void)
   g_settings_reset (settings, "page-layout");
 }
 
+static gint64
+test_clock (gpointer user_data)
+{
+  return *(gint64 *) user_data;
+}
+
+/* The reader's pace is measured in spreads too (a turn there is two pages). */
+static void
+test_layout_spread_pace (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  gint64                now = 1000 * G_TIME_SPAN_SECOND;
+  KiosWindow           *window;
+  KiosReaderView       *view;
+
+  g_settings_set_string (settings, "page-layout", "spread");
+  window = open_window ("pride-and-prejudice.epub", 1400, 800);
+  view = kios_window_get_reader_view (window);
+  kios_reader_view_set_clock (view, test_clock, &now);
+  g_assert_true (kios_test_wait_until (right_page_shown, view, 20000));
+  turn (window, 1);
+  g_assert_null (kios_reader_view_get_time_left (view));
+  for (int i = 0; i < 6; i++)
+    {
+      now += 60 * G_TIME_SPAN_SECOND;
+      turn (window, 1);
+    }
+  g_test_message ("time left: %s", kios_reader_view_get_time_left (view));
+  g_assert_nonnull (kios_reader_view_get_time_left (view));
+
+  kios_reader_view_set_clock (view, NULL, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "page-layout");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -581,6 +616,7 @@ main (int   argc,
   g_test_add_func ("/kios/layout/popover-escape", test_layout_popover_escape);
   g_test_add_func ("/kios/layout/fullscreen", test_layout_fullscreen);
   g_test_add_func ("/kios/layout/spread", test_layout_spread);
+  g_test_add_func ("/kios/layout/spread-pace", test_layout_spread_pace);
 
   return g_test_run ();
 }
