@@ -146,6 +146,7 @@ struct _KiosReaderView
   gulong          n_pages_handler;
   gulong          marks_handler;
   gulong          dark_handler;
+  KiosPageLayout  page_layout; /* with the width, whether to show a spread */
 
   double      progress;
   double      font_size;
@@ -163,17 +164,16 @@ struct _KiosReaderView
   double      scroll_accum;
   gint64      last_scroll_time;
 
-  guint          have_geometry : 1;
-  guint          have_layout : 1;
-  guint          scroll_latched : 1;
-  guint          show_bottom : 1;
-  guint          render_dirty : 1; /* zoom or fit changed: render again */
-  guint          contents_visible : 1;
-  guint          find_visible : 1;
-  guint          find_match_valid : 1;
-  guint          press_on_page : 1; /* the click began on the page, not on a child */
-  guint          spread : 1;        /* two pages side by side (-geometry.c decides) */
-  KiosPageLayout page_layout;
+  guint have_geometry : 1;
+  guint have_layout : 1;
+  guint scroll_latched : 1;
+  guint show_bottom : 1;
+  guint render_dirty : 1; /* zoom or fit changed: render again */
+  guint contents_visible : 1;
+  guint find_visible : 1;
+  guint find_match_valid : 1;
+  guint press_on_page : 1; /* the click began on the page, not on a child */
+  guint spread : 1;        /* two pages side by side (-geometry.c decides) */
 
   /* Moving freely (-nav.c): the jumps to go back and forward through, the
    * "Back to page N" pill, "Go to", and the reader's pace. */
