@@ -212,6 +212,8 @@ present_document (KiosWindow  *self,
 
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  /* Every book opens fitted to the window, not at the last one's zoom. */
+  g_object_set (self->reader_view, "pdf-zoom", 1.0, NULL);
   kios_reader_view_open (self->reader_view, document, request->position);
   update_mode (self);
   update_subtitle (self);

@@ -223,6 +223,7 @@ test_layout_popover_pdf (void)
   }
 
   /* An EPUB in the same window: the text controls again, and Ctrl+plus is text size. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-in", NULL);
   {
     g_autofree char  *path = kios_test_sample_book ("persuasion.epub");
     g_autoptr (GFile) file = g_file_new_for_path (path);
@@ -237,6 +238,18 @@ test_layout_popover_pdf (void)
   g_assert_false (action_enabled (window, "zoom-in"));
   g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "font-size"), font_size + 2, 1e-9);
+
+  /* A PDF opened next shows its pages fitted, not at the zoom of the one before. */
+  g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
+  {
+    g_autofree char  *path = kios_test_sample_book ("northanger-abbey.pdf");
+    g_autoptr (GFile) file = g_file_new_for_path (path);
+
+    kios_window_open_file (window, file);
+    g_assert_true (kios_test_wait_until (page_shown, window, 30000));
+  }
+  g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_named (window, "zoom-level-button"))), ==, "100%");
 
   g_settings_reset (settings, "font-size");
   g_settings_reset (settings, "pdf-fit");
