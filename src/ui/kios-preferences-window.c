@@ -32,7 +32,7 @@ G_DEFINE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, ADW_TYPE_PR
 /* The combo rows list these in order; GSettings stores the strings. */
 static const char *const theme_values[] = { "auto", "light", "sepia", "dark", NULL };
 static const char *const pdf_fit_values[] = { "width", "page", NULL };
-static const char *const page_layout_values[] = { "auto", "single", "spread", NULL };
+static const char *const page_layout_values[] = { "auto", "single", "spread", "scrolled", NULL };
 
 static gboolean
 string_to_index (GValue   *value,

@@ -74,10 +74,17 @@ want_spread (KiosReaderView *self,
       return width >= 2 * SPREAD_MIN_PAGE_WIDTH;
     case KIOS_PAGE_LAYOUT_AUTO:
       return width >= SPREAD_AUTO_MIN_WIDTH && width >= SPREAD_AUTO_MIN_ASPECT * content_height;
+    case KIOS_PAGE_LAYOUT_SCROLLED:
     case KIOS_PAGE_LAYOUT_SINGLE:
     default:
       return FALSE;
     }
+}
+
+static gboolean
+want_scrolled (KiosReaderView *self)
+{
+  return self->page_layout == KIOS_PAGE_LAYOUT_SCROLLED && kios_reader_view_is_reflowable (self);
 }
 
 static gboolean
@@ -222,7 +229,7 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
   if (self->document == NULL || width <= 0 || height <= 0)
     return;
 
-  spread = area_wants_spread (self);
+  spread = !want_scrolled (self) && area_wants_spread (self);
   compute_geometry (self, spread, &geometry);
   layout.width = geometry.box.size.width;
   layout.height = geometry.box.size.height;
@@ -236,7 +243,7 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
 
   first = !self->have_geometry;
   box_changed = !graphene_rect_equal (&geometry.box, &self->render_box) || scale != self->render_scale ||
-                spread != self->spread;
+                spread != self->spread || want_scrolled (self) != self->scrolled;
   if (kios_reader_view_is_reflowable (self) && (!self->have_layout || !layout_equal (&layout, &self->layout)))
     layout_changed = TRUE;
 
@@ -246,6 +253,9 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
   self->render_dirty = FALSE;
   self->have_geometry = TRUE;
   self->spread = spread;
+  self->scrolled = want_scrolled (self);
+  if (!self->scrolled)
+    self->flow_offset = 0.0;
   self->render_box = geometry.box;
   self->render_scale = scale;
   if (layout_changed)
@@ -298,9 +308,10 @@ kios_reader_view_geometry_maybe_changed (KiosReaderView *self)
       kios_reader_view_apply_geometry (self);
       return;
     }
-  spread = area_wants_spread (self);
+  spread = !want_scrolled (self) && area_wants_spread (self);
   compute_geometry (self, spread, &geometry);
   if (graphene_rect_equal (&geometry.box, &self->render_box) && spread == self->spread &&
+      want_scrolled (self) == self->scrolled &&
       gtk_widget_get_scale_factor (widget) == self->render_scale)
     {
       g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
@@ -461,6 +472,14 @@ kios_reader_view_snapshot (GtkWidget   *widget,
           clip.origin.x = 0;
           clip.size.width = width;
         }
+      else if (self->scrolled)
+        {
+          /* The pages scroll through the text block, the bands stay. */
+          y = geometry.box.origin.y - round (self->flow_offset);
+          clip = geometry.box;
+          clip.origin.x = 0;
+          clip.size.width = width;
+        }
       else
         {
           /* While a resize waits to be laid out, the old page stays centred. */
@@ -483,6 +502,16 @@ kios_reader_view_snapshot (GtkWidget   *widget,
       kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
       if (self->spread)
         snapshot_right_page (self, snapshot, &geometry, scrolled);
+      if (self->scrolled && self->next != NULL && self->next->texture != NULL)
+        {
+          const KiosPage *below = self->next->page;
+          double          below_scale = MAX (below->scale, 1.0);
+
+          gtk_snapshot_append_texture (snapshot, self->next->texture,
+                                       &GRAPHENE_RECT_INIT (round (geometry.box.origin.x + (geometry.box.size.width - below->width / below_scale) / 2),
+                                                            y + self->render_box.size.height + FLOW_GAP,
+                                                            below->width / below_scale, below->height / below_scale));
+        }
       gtk_snapshot_pop (snapshot);
     }
 
@@ -627,14 +656,14 @@ kios_reader_view_size_allocate (GtkWidget *widget,
   kios_reader_view_geometry_maybe_changed (self);
 }
 
-/* ---- two-page spreads ---- */
+/* ---- two-page spreads and the scrolled mode ---- */
 
 void
 kios_reader_view_set_page_layout (KiosReaderView *self,
                                   KiosPageLayout  layout)
 {
   g_return_if_fail (KIOS_IS_READER_VIEW (self));
-  g_return_if_fail (layout <= KIOS_PAGE_LAYOUT_AUTO);
+  g_return_if_fail (layout <= KIOS_PAGE_LAYOUT_SCROLLED);
 
   if (self->page_layout == layout)
     return;
@@ -667,4 +696,20 @@ kios_reader_view_get_right_page (KiosReaderView *self)
   if (!self->spread || self->current == NULL || self->next == NULL)
     return NULL;
   return self->next->page;
+}
+
+gboolean
+kios_reader_view_get_scrolled (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), FALSE);
+
+  return self->scrolled && self->have_geometry;
+}
+
+double
+kios_reader_view_get_scroll_offset (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), 0.0);
+
+  return self->flow_offset;
 }

@@ -163,6 +163,7 @@ struct _KiosReaderView
   double      scroll_y;
   double      scroll_accum;
   gint64      last_scroll_time;
+  double      flow_offset; /* scrolled: how far the top page is scrolled up */
 
   guint have_geometry : 1;
   guint have_layout : 1;
@@ -174,6 +175,7 @@ struct _KiosReaderView
   guint find_match_valid : 1;
   guint press_on_page : 1; /* the click began on the page, not on a child */
   guint spread : 1;        /* two pages side by side (-geometry.c decides) */
+  guint scrolled : 1;      /* the pages one under the other (reflowed books) */
 
   /* Moving freely (-nav.c): the jumps to go back and forward through, the
    * "Back to page N" pill, "Go to", and the reader's pace. */
@@ -193,8 +195,15 @@ struct _KiosReaderView
   guint               pace_location_valid : 1;
 };
 
+/* Scrolled: the gap between two pages, one under the other (CSS px). */
+#define FLOW_GAP 24.0
+
 /* clang-format off */
 gboolean  kios_reader_view_is_reflowable (KiosReaderView *self);
+/* Scrolled mode: moves the pages by pixels (down > 0), across page
+ * boundaries; FALSE when not scrolled or already at that end. */
+gboolean  kios_reader_view_flow_scroll (KiosReaderView *self,
+                                        double pixels);
 void      kios_reader_view_rgba_from_hex (guint32 hex,
                                           double alpha,
                                           GdkRGBA *rgba);

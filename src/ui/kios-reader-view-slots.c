@@ -210,6 +210,9 @@ kios_reader_view_request_show (KiosReaderView     *self,
                                const KiosPosition *save)
 {
   kios_reader_view_show_spec_clear (&self->show_spec);
+  /* A page asked for shows from its top; a refresh keeps the scroll. */
+  if (reason != SHOW_REFRESH)
+    self->flow_offset = 0.0;
   self->show_spec.valid = TRUE;
   self->show_spec.kind = kind;
   self->show_spec.location = location != NULL ? *location : (KiosLocation){ 0, 0 };
@@ -596,4 +599,54 @@ kios_reader_view_request_position (KiosReaderView     *self,
                                    ShowReason          reason)
 {
   kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, position, -1, reason, position);
+}
+
+/* ---- scrolled: the pages one under the other ---- */
+
+static gboolean
+neighbour_ready (KiosReaderView *self,
+                 Sheet          *sheet)
+{
+  return sheet != NULL && sheet->page->layout_serial == kios_document_get_layout_serial (self->document);
+}
+
+gboolean
+kios_reader_view_flow_scroll (KiosReaderView *self,
+                              double          pixels)
+{
+  double pitch;
+  double offset;
+
+  if (!self->scrolled || self->document == NULL || self->current == NULL || self->show_spec.valid)
+    return FALSE;
+
+  pitch = self->render_box.size.height + FLOW_GAP;
+  offset = self->flow_offset + pixels;
+
+  /* The top page gone by: the one below it is the page on screen now (its
+   * position is the one saved), as after a page turn. */
+  while (offset >= pitch && !self->current->page->is_last && neighbour_ready (self, self->next))
+    {
+      offset -= pitch;
+      self->flow_offset = offset;
+      kios_reader_view_turn (self, 1);
+    }
+  while (offset < 0 && !self->current->page->is_first && neighbour_ready (self, self->prev))
+    {
+      offset += pitch;
+      self->flow_offset = offset;
+      kios_reader_view_turn (self, -1);
+    }
+
+  /* The book's ends, or a neighbour still on its way: stop at its edge. */
+  if (self->current->page->is_last)
+    offset = 0.0;
+  offset = CLAMP (offset, 0.0, pitch - 1.0);
+  if (offset == self->flow_offset && pixels != 0.0 &&
+      (pixels > 0 ? self->current->page->is_last : self->current->page->is_first))
+    return FALSE;
+  self->flow_offset = offset;
+  kios_reader_view_prefetch_neighbours (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
 }

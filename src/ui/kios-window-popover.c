@@ -126,6 +126,8 @@ page_layout_changed_cb (KiosWindow *self)
     layout = KIOS_PAGE_LAYOUT_SINGLE;
   else if (g_strcmp0 (value, "spread") == 0)
     layout = KIOS_PAGE_LAYOUT_SPREAD;
+  else if (g_strcmp0 (value, "scrolled") == 0)
+    layout = KIOS_PAGE_LAYOUT_SCROLLED;
   kios_reader_view_set_page_layout (self->reader_view, layout);
 }
 
@@ -169,6 +171,8 @@ kios_window_popover_update (KiosWindow *self)
   gtk_widget_set_visible (self->font_controls, !pdf);
   gtk_widget_set_visible (self->layout_controls, !pdf);
   gtk_widget_set_visible (self->pdf_controls, pdf);
+  /* A PDF keeps its pages apart: the scrolled mode is for reflowed books. */
+  gtk_widget_set_visible (self->scrolled_toggle, !pdf);
   /* A PDF's "+" zooms its page, never the text size of reflowed books. */
   set_enabled (self, "font-larger", !pdf);
   set_enabled (self, "font-smaller", !pdf);

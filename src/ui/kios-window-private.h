@@ -82,6 +82,7 @@ struct _KiosWindow
   GtkWidget          *pdf_controls;
   GtkWidget          *zoom_level_button;
   GtkWidget          *layout_controls;
+  GtkWidget          *scrolled_toggle;
   GtkAdjustment      *margin_adjustment;
   GtkAdjustment      *line_spacing_adjustment;
   GtkRevealer        *sync_banner_revealer;

@@ -80,6 +80,28 @@ open_window (const char *book,
   return window;
 }
 
+static gboolean
+pages_counted (gpointer data)
+{
+  KiosDocument *document = kios_reader_view_get_document (kios_window_get_reader_view (KIOS_WINDOW (data)));
+
+  return document == NULL || kios_document_get_n_pages (document) >= 0;
+}
+
+/* Destroys the window once its book's worker is done with the caches: they
+ * live in this case's own directories, gone when it ends. */
+static void
+close_window (KiosWindow *window)
+{
+  g_assert_true (kios_test_wait_until (pages_counted, window, 60000));
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (int i = 0; i < 50; i++)
+    {
+      iterate ();
+      g_usleep (1000);
+    }
+}
+
 static GtkWidget *
 find_named (KiosWindow *window,
             const char *name)
@@ -153,13 +175,13 @@ test_layout_dark_window (void)
     turn (reading, 1);
     g_object_set (kios_window_get_reader_view (reading), "contents-visible", TRUE, NULL);
     g_free (kios_test_save_screenshot (GTK_WIDGET (reading), "layout-dark"));
-    gtk_window_destroy (GTK_WINDOW (reading));
+    close_window (reading);
   }
 
   /* Back to following the system. */
   g_settings_reset (settings, "theme");
   g_assert_cmpint (adw_style_manager_get_color_scheme (manager), ==, ADW_COLOR_SCHEME_DEFAULT);
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_window (window);
 }
 
 /* ---- the popover per format ---- */
@@ -253,7 +275,7 @@ test_layout_popover_pdf (void)
 
   g_settings_reset (settings, "font-size");
   g_settings_reset (settings, "pdf-fit");
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_window (window);
 }
 
 static gboolean
@@ -298,7 +320,7 @@ test_layout_popover_escape (void)
     }
   g_assert_false (memcmp (&kios_reader_view_get_page (view)->location, &before, sizeof before) == 0);
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_window (window);
 }
 
 /* ---- fullscreen ---- */
@@ -399,7 +421,7 @@ test_layout_fullscreen (void)
   else
     g_test_message ("No window manager: fullscreen itself not granted, its layout tested above");
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_window (window);
 }
 
 /* ---- two-page spreads ---- */
@@ -551,7 +573,7 @@ test_layout_spread (void)
       g_settings_set_string (settings, "page-layout", "auto");
       g_assert_true (kios_test_wait_until (right_page_shown, kios_window_get_reader_view (window), 20000));
       g_settings_set_string (settings, "page-layout", "spread");
-      gtk_window_destroy (GTK_WINDOW (window));
+      close_window (window);
     }
 
   /* Automatic in a window of the default size: one page. */
@@ -561,7 +583,7 @@ test_layout_spread (void)
 
     g_assert_false (kios_reader_view_get_spread (kios_window_get_reader_view (window)));
     g_assert_null (kios_reader_view_get_right_page (kios_window_get_reader_view (window)));
-    gtk_window_destroy (GTK_WINDOW (window));
+    close_window (window);
   }
   /* Preferences has the setting too. */
   {
@@ -580,6 +602,115 @@ test_layout_spread (void)
     g_assert_cmpstr (value, ==, "single");
     gtk_window_destroy (GTK_WINDOW (prefs));
   }
+  g_settings_reset (settings, "page-layout");
+}
+
+/* ---- scrolled ---- */
+
+typedef struct
+{
+  KiosReaderView *view;
+  KiosLocation    top;
+  double          fraction;
+} ScrollWait;
+
+/* Scrolls by fraction of the view until the top page is another one. */
+static gboolean
+scrolled_past (gpointer data)
+{
+  ScrollWait *wait = data;
+
+  if (!same_location (kios_reader_view_get_page (wait->view)->location, wait->top))
+    return TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (wait->view), "reader.scroll", "d", wait->fraction));
+  return FALSE;
+}
+
+static void
+test_layout_scrolled (void)
+{
+  g_autoptr (GSettings)        settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autofree char             *path = kios_test_sample_book ("pride-and-prejudice.epub");
+  g_autoptr (GFile)            file = g_file_new_for_path (path);
+  KiosWindow                  *window = kios_window_new (NULL);
+  KiosReaderView              *view = kios_window_get_reader_view (window);
+  ScrollWait                   wait = { view };
+  KiosLocation                 first;
+
+  g_settings_set_string (settings, "page-layout", "scrolled");
+  kios_window_set_store (window, store);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 5000));
+  kios_window_open_file (window, file);
+  g_assert_true (kios_test_wait_until (page_shown, window, 30000));
+  g_assert_true (kios_reader_view_get_scrolled (view));
+  g_assert_false (kios_reader_view_get_spread (view));
+  g_assert_true (gtk_widget_get_visible (find_named (window, "scrolled-toggle")));
+
+  /* Down a little: the same page on top, moved up. */
+  first = kios_reader_view_get_page (view)->location;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "reader.scroll", "d", 0.15));
+  g_assert_true (same_location (kios_reader_view_get_page (view)->location, first));
+  g_assert_cmpfloat (kios_reader_view_get_scroll_offset (view), >, 0.0);
+
+  /* Further on, past a page boundary: the next page is on top, its
+   * position the view's and the one saved. */
+  for (int i = 0; i < 3; i++)
+    {
+      KiosLocation top = kios_reader_view_get_page (view)->location;
+
+      wait.top = top;
+      wait.fraction = 0.15;
+      g_assert_true (kios_test_wait_until (scrolled_past, &wait, 20000));
+      g_assert_true (same_location (kios_reader_view_get_page (view)->location, location_after (view, top)));
+    }
+  /* Halfway down a page: its end above, the next page's start below. */
+  {
+    KiosLocation top = kios_reader_view_get_page (view)->location;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "reader.scroll", "d", 0.5));
+    g_assert_true (same_location (kios_reader_view_get_page (view)->location, top));
+    g_assert_cmpfloat (kios_reader_view_get_scroll_offset (view), >, 0.0);
+  }
+  g_free (kios_test_save_screenshot (GTK_WIDGET (window), "layout-scrolled"));
+  g_assert_true (kios_position_equal (kios_reader_view_get_position (view), kios_reader_view_get_page (view)->position));
+  {
+    g_autoptr (KiosPosition) saved = NULL;
+
+    g_assert_true (kios_library_store_flush (store, 5000));
+    saved = kios_library_store_get_position (store, kios_document_get_hash (kios_reader_view_get_document (view)), NULL);
+    g_assert_nonnull (saved);
+    g_assert_cmpstr (saved->xpointer, ==, kios_reader_view_get_page (view)->position->xpointer);
+  }
+
+  /* Back up over the boundary: the page before on top again, scrolled. */
+  {
+    KiosLocation top = kios_reader_view_get_page (view)->location;
+
+    wait.top = top;
+    wait.fraction = -0.15;
+    g_assert_true (kios_test_wait_until (scrolled_past, &wait, 20000));
+    g_assert_true (same_location (location_after (view, kios_reader_view_get_page (view)->location), top));
+    g_assert_cmpfloat (kios_reader_view_get_scroll_offset (view), >, 0.0);
+  }
+
+  /* A PDF keeps its pages: one at a time. */
+  {
+    g_autofree char  *pdf = kios_test_sample_book ("persuasion.pdf");
+    g_autoptr (GFile) pdf_file = g_file_new_for_path (pdf);
+
+    kios_window_open_file (window, pdf_file);
+    g_assert_true (kios_test_wait_until (page_shown, window, 30000));
+    g_assert_false (kios_reader_view_get_scrolled (view));
+    g_assert_false (gtk_widget_get_visible (find_named (window, "scrolled-toggle")));
+  }
+
+  /* Back to pages: the view turns again. */
+  g_settings_set_string (settings, "page-layout", "single");
+  g_assert_false (kios_reader_view_get_scrolled (view));
+  close_window (window);
   g_settings_reset (settings, "page-layout");
 }
 
@@ -614,7 +745,7 @@ test_layout_spread_pace (void)
   g_assert_nonnull (kios_reader_view_get_time_left (view));
 
   kios_reader_view_set_clock (view, NULL, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
+  close_window (window);
   g_settings_reset (settings, "page-layout");
 }
 
@@ -630,6 +761,7 @@ main (int   argc,
   g_test_add_func ("/kios/layout/fullscreen", test_layout_fullscreen);
   g_test_add_func ("/kios/layout/spread", test_layout_spread);
   g_test_add_func ("/kios/layout/spread-pace", test_layout_spread_pace);
+  g_test_add_func ("/kios/layout/scrolled", test_layout_scrolled);
 
   return g_test_run ();
 }
