@@ -61,11 +61,9 @@ reveal_header (KiosWindow *self,
 static void
 maybe_hide_header (KiosWindow *self)
 {
-  int height = gtk_widget_get_height (GTK_WIDGET (self->header_bar));
-
   if (!self->immersive || menus_open (self))
     return;
-  if (self->pointer_inside && self->pointer_y <= height + HIDE_SLACK)
+  if (self->pointer_inside && self->pointer_y <= gtk_widget_get_height (GTK_WIDGET (self->header_bar)) + HIDE_SLACK)
     return;
   reveal_header (self, FALSE);
 }

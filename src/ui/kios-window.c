@@ -509,6 +509,12 @@ kios_window_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->store);
 
+  /* A window kept alive after this (a cover being saved) must not hear
+   * from the settings or the pointer: its children are gone. */
+  g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->chrome_motion != NULL)
+    g_signal_handlers_disconnect_by_data (self->chrome_motion, self);
+
   /* The reader view closes its book while the template goes away and
    * notifies its chapter and page: the header bar is gone by then. */
   if (self->reader_view != NULL)
