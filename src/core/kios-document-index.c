@@ -115,6 +115,7 @@ kios_worker_finish_index (Worker *w)
   GArray                 *marks;
   GArray                 *starts;
   Delivery               *delivery;
+  GSource                *source;
 
   w->index_complete = TRUE;
   w->prefix = g_new0 (gint64, w->n_chapters + 1);
@@ -143,8 +144,13 @@ kios_worker_finish_index (Worker *w)
   delivery->n_pages = -1;
   delivery->marks = marks;
   delivery->starts = starts;
-  g_main_context_invoke_full (w->owner_context, G_PRIORITY_DEFAULT, kios_document_deliver_cb, delivery,
-                              (GDestroyNotify) kios_document_delivery_free);
+  /* An idle source, not g_main_context_invoke (): that runs the call right
+   * here, on the worker, whenever the owner is between two iterations. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, kios_document_deliver_cb, delivery, (GDestroyNotify) kios_document_delivery_free);
+  g_source_attach (source, w->owner_context);
+  g_source_unref (source);
 
   path = index_cache_path (w);
   json_builder_begin_object (builder);
