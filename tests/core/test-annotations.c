@@ -5,9 +5,14 @@
 
 #include "config.h"
 
+#include "kios-annotation-text.h"
 #include "kios-annotation.h"
+#include "kios-chapter-text.h"
+#include "kios-document.h"
+#include "kios-epub.h"
 #include "kios-error.h"
 #include "kios-library-store.h"
+#include "kios-test-util.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -399,6 +404,312 @@ test_store_upgrade_from_v3 (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
+/* ---- ranges and text ----------------------------------------------------- */
+
+#define CH1 2 /* Persuasion's spine: cover, title page, then Chapter 1 */
+
+static KiosAnnotationText *
+open_text (const char *name)
+{
+  g_autofree char    *path = kios_test_book (name);
+  g_autoptr (GError)  error = NULL;
+  KiosAnnotationText *text = kios_annotation_text_new (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (text);
+  return text;
+}
+
+/* The stream index where `words` (written without spaces) starts. */
+static gint64
+find_in_chapter (const char *book,
+                 int         chapter,
+                 const char *words)
+{
+  g_autofree char            *path = kios_test_book (book);
+  g_autoptr (KiosEpub)        epub = kios_epub_open (path, NULL);
+  g_autoptr (GBytes)          bytes = NULL;
+  g_autoptr (KiosChapterText) text = NULL;
+  g_autofree gunichar        *needle = g_utf8_to_ucs4_fast (words, -1, NULL);
+  glong                       n = g_utf8_strlen (words, -1);
+  const gunichar             *chars;
+  gsize                       len;
+
+  g_assert_nonnull (epub);
+  bytes = kios_epub_read_member (epub, kios_epub_get_spine_item (epub, chapter)->href, 1 << 24, NULL);
+  g_assert_nonnull (bytes);
+  text = kios_chapter_text_new (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  g_assert_nonnull (text);
+  chars = kios_chapter_text_get_chars (text);
+  len = kios_chapter_text_get_length (text);
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (chars + i, needle, n * sizeof (gunichar)) == 0)
+      return (gint64) i;
+  g_error ("“%s” is not in chapter %d of %s", words, chapter, book);
+  return -1;
+}
+
+static KiosPosition *
+at (int    chapter,
+    gint64 offset)
+{
+  KiosPosition *pos = kios_position_new ();
+
+  pos->format = KIOS_BOOK_FORMAT_EPUB;
+  pos->chapter = chapter;
+  pos->offset = offset;
+  return pos;
+}
+
+static char *
+range_text (KiosAnnotationText *text,
+            int                 chapter0,
+            gint64              offset0,
+            int                 chapter1,
+            gint64              offset1)
+{
+  g_autoptr (KiosPosition) a = at (chapter0, offset0);
+  g_autoptr (KiosPosition) b = at (chapter1, offset1);
+  g_autoptr (GError)       error = NULL;
+  char                    *got = kios_annotation_text_get_range (text, a, b, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  return got;
+}
+
+/* The words between two positions, exactly: spaces and hyphens the stream
+ * drops come back, blocks are lines. */
+static void
+test_range_text_exact (void)
+{
+  g_autoptr (KiosAnnotationText) text = open_text ("persuasion.epub");
+  gint64                         sir = find_in_chapter ("persuasion.epub", CH1, "SirWalterElliot");
+  gint64                         still = find_in_chapter ("persuasion.epub", CH1, "astillbornson");
+  g_autofree char               *a = NULL;
+  g_autofree char               *b = NULL;
+  g_autofree char               *c = NULL;
+  g_autofree char               *d = NULL;
+  g_autoptr (GError)             error = NULL;
+  g_autoptr (KiosPosition)       p0 = at (CH1, 20);
+  g_autoptr (KiosPosition)       p1 = at (CH1, 10);
+
+  g_assert_cmpint (sir, ==, 8); /* after "Chapter1" */
+  a = range_text (text, CH1, sir, CH1, sir + (gint64) strlen ("SirWalterElliot,ofKellynchHall"));
+  g_assert_cmpstr (a, ==, "Sir Walter Elliot, of Kellynch Hall");
+  b = range_text (text, CH1, 0, CH1, sir + 3);
+  g_assert_cmpstr (b, ==, "Chapter 1\nSir");
+  c = range_text (text, CH1, still, CH1, still + (gint64) strlen ("astillbornson"));
+  g_assert_cmpstr (c, ==, "a still-born son");
+  d = range_text (text, CH1, sir, CH1, sir);
+  g_assert_cmpstr (d, ==, "");
+
+  g_assert_null (kios_annotation_text_get_range (text, p0, p1, &error));
+  g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID);
+}
+
+/* A range across a chapter boundary is the end of one and the start of the
+ * next, on their own lines. */
+static void
+test_range_across_chapters (void)
+{
+  g_autoptr (KiosAnnotationText) text = open_text ("persuasion.epub");
+  g_autoptr (GError)             error = NULL;
+  gint64                         len = kios_annotation_text_get_length (text, CH1, &error);
+  g_autofree char               *tail = NULL;
+  g_autofree char               *head = NULL;
+  g_autofree char               *both = NULL;
+  g_autofree char               *want = NULL;
+  g_autoptr (KiosAnnotation)     a = kios_annotation_new ();
+
+  g_assert_no_error (error);
+  g_assert_cmpint (len, >, 1000);
+  tail = range_text (text, CH1, len - 30, CH1, len);
+  head = range_text (text, CH1 + 1, 0, CH1 + 1, 20);
+  both = range_text (text, CH1, len - 30, CH1 + 1, 20);
+  want = g_strconcat (tail, "\n", head, NULL);
+  g_assert_cmpstr (both, ==, want);
+  g_assert_true (g_str_has_prefix (head, "Chapter 2\n"));
+
+  /* A range that stops where the next chapter starts ends in this one. */
+  a->hash = g_strdup (HASH_A);
+  a->kind = KIOS_ANNOTATION_HIGHLIGHT;
+  a->start = at (CH1, len - 30);
+  a->end = at (CH1 + 1, 0);
+  g_assert_true (kios_annotation_text_fill (text, a, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (a->end->chapter, ==, CH1);
+  g_assert_cmpint (a->end->offset, ==, len);
+  g_assert_cmpstr (a->text, ==, tail);
+  g_assert_true (g_str_has_prefix (a->end->xpointer, "/body/DocFragment[3]/"));
+}
+
+/* Every point of a chapter: its xpointer, as pos0 and as pos1, resolves
+ * back to the same offset. */
+static void
+test_xpointer_round_trip (void)
+{
+  g_autoptr (KiosAnnotationText) text = open_text ("persuasion.epub");
+  g_autoptr (GError)             error = NULL;
+
+  for (int chapter = CH1; chapter < CH1 + 3; chapter++)
+    {
+      gint64 len = kios_annotation_text_get_length (text, chapter, &error);
+
+      g_assert_no_error (error);
+      for (gint64 offset = 0; offset <= len; offset++)
+        {
+          g_autofree char *x0 = kios_annotation_text_get_xpointer (text, chapter, offset, FALSE, &error);
+          g_autofree char *x1 = kios_annotation_text_get_xpointer (text, chapter, offset, TRUE, &error);
+          int              c = -1;
+          gint64           o = -1;
+
+          g_assert_no_error (error);
+          if (offset < len)
+            {
+              g_assert_true (kios_annotation_text_resolve (text, x0, &c, &o, &error));
+              g_assert_no_error (error);
+              g_assert_cmpint (c, ==, chapter);
+              g_assert_cmpint (o, ==, offset);
+            }
+          if (offset > 0)
+            {
+              g_assert_true (kios_annotation_text_resolve (text, x1, &c, &o, &error));
+              g_assert_no_error (error);
+              g_assert_cmpint (c, ==, chapter);
+              if (o != offset)
+                g_error ("pos1 %s of %d:%" G_GINT64_FORMAT " resolves to %" G_GINT64_FORMAT, x1, chapter,
+                         offset, o);
+            }
+        }
+    }
+
+  {
+    int    c;
+    gint64 o;
+
+    g_assert_false (kios_annotation_text_resolve (text, "/body/DocFragment[999]/body/p[1]/text().0", &c, &o,
+                                                  &error));
+    g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND);
+  }
+}
+
+static KiosPage *
+render_location (KiosDocument *doc,
+                 int           chapter,
+                 int           page)
+{
+  g_autoptr (GError) error = NULL;
+  KiosPageRequest    request;
+  KiosPage          *got;
+
+  kios_page_request_init (&request);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location = (KiosLocation){ chapter, page };
+  request.position_only = TRUE;
+  got = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  return got;
+}
+
+static void
+set_font (KiosDocument *doc,
+          double        font_size)
+{
+  KiosLayout layout = { 500, 700, font_size, 0 };
+
+  kios_document_set_layout (doc, &layout);
+}
+
+/* A highlight made on a page at one font size lands on the same words, at
+ * the same offsets, after the font size changes; and its ends agree with
+ * the document's own positions. */
+static void
+test_highlight_survives_font_change (void)
+{
+  g_autofree char               *book = kios_test_book ("emma.epub");
+  g_autofree char               *path = db_path ();
+  g_autoptr (GError)             error = NULL;
+  g_autoptr (KiosDocument)       doc = kios_document_open_sync (book, &error);
+  g_autoptr (KiosAnnotationText) text = open_text ("emma.epub");
+  g_autoptr (KiosPage)           page = NULL;
+  g_autoptr (KiosPage)           next = NULL;
+  g_autoptr (KiosAnnotation)     h = kios_annotation_new ();
+  g_autoptr (GPtrArray)          list = NULL;
+  KiosAnnotation                *stored;
+  KiosLibraryStore              *store;
+  g_autofree char               *page_xpointer = NULL;
+
+  g_assert_no_error (error);
+  set_font (doc, 16);
+  page = render_location (doc, 3, 17);
+  next = render_location (doc, 3, 18);
+  g_assert_cmpint (next->position->offset, >, page->position->offset + 100);
+
+  /* The document's page start and this module's xpointer agree. */
+  page_xpointer = kios_annotation_text_get_xpointer (text, 3, page->position->offset, FALSE, &error);
+  g_assert_cmpstr (page_xpointer, ==, page->position->xpointer);
+
+  /* From the 10th character of the page to 40 before the next page. */
+  h->hash = g_strdup (kios_document_get_hash (doc));
+  h->kind = KIOS_ANNOTATION_HIGHLIGHT;
+  h->color = g_strdup ("green");
+  h->start = kios_position_copy (page->position);
+  h->start->offset += 10;
+  h->end = kios_position_copy (next->position);
+  h->end->offset -= 40;
+  g_assert_true (kios_annotation_text_fill (text, h, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (h->text), >, 60);
+
+  store = open_store (path);
+  g_assert_true (kios_library_store_add_annotation (store, h, &error));
+  g_assert_no_error (error);
+
+  set_font (doc, 26);
+  list = kios_library_store_list_annotations (store, h->hash, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  stored = g_ptr_array_index (list, 0);
+
+  /* The stored xpointers resolve to the same offsets and words. */
+  {
+    g_autoptr (KiosPosition) s = NULL;
+    g_autoptr (KiosPosition) e = NULL;
+    g_autoptr (KiosPage)     shown = NULL;
+    g_autofree char         *words = NULL;
+    KiosPageRequest          request;
+    int                      c;
+    gint64                   o;
+
+    g_assert_true (kios_annotation_text_resolve (text, stored->start->xpointer, &c, &o, &error));
+    g_assert_cmpint (c, ==, h->start->chapter);
+    g_assert_cmpint (o, ==, h->start->offset);
+    s = at (c, o);
+    g_assert_true (kios_annotation_text_resolve (text, stored->end->xpointer, &c, &o, &error));
+    g_assert_cmpint (c, ==, h->end->chapter);
+    g_assert_cmpint (o, ==, h->end->offset);
+    e = at (c, o);
+    words = kios_annotation_text_get_range (text, s, e, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (words, ==, h->text);
+
+    /* At the new layout the document shows the start on a page that begins
+     * at or before it (a bigger font: an earlier page number). */
+    kios_page_request_init (&request);
+    request.kind = KIOS_PAGE_REQUEST_POSITION;
+    request.position = stored->start;
+    request.position_only = TRUE;
+    shown = kios_document_render_sync (doc, &request, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (shown->location.chapter, ==, 3);
+    g_assert_cmpint (shown->location.page, >, 17);
+    g_assert_cmpint (shown->position->offset, <=, h->start->offset);
+  }
+  close_store (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -411,6 +722,10 @@ main (int   argc,
   g_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
   g_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
   g_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
+  g_test_add_func ("/kios/annotations/range-text-exact", test_range_text_exact);
+  g_test_add_func ("/kios/annotations/range-across-chapters", test_range_across_chapters);
+  g_test_add_func ("/kios/annotations/xpointer-round-trip", test_xpointer_round_trip);
+  g_test_add_func ("/kios/annotations/highlight-survives-font-change", test_highlight_survives_font_change);
 
   return g_test_run ();
 }
