@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-annotation-export.h"
 #include "kios-annotation-text.h"
 #include "kios-annotation.h"
 #include "kios-chapter-text.h"
@@ -710,6 +711,64 @@ test_highlight_survives_font_change (void)
   close_store (store);
 }
 
+/* ---- Markdown ------------------------------------------------------------ */
+
+static void
+test_export_markdown (void)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
+  g_autofree char      *md = NULL;
+  g_autofree char      *empty = NULL;
+  KiosAnnotation       *a;
+
+  /* Added out of order: the export sorts. */
+  a = make_highlight (HASH_A, 5, 10, 30, "He said, \"No.\"\nShe *laughed*.");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 5");
+  a->note = g_strdup ("Two lines\nof note");
+  g_ptr_array_add (list, a);
+  a = make_highlight (HASH_A, 2, 100, 120, "Sir Walter Elliot, of Kellynch Hall");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 1");
+  g_ptr_array_add (list, a);
+  a = make_bookmark (HASH_A, 2, 10);
+  a->chapter_title = g_strdup ("Chapter 1");
+  g_free (a->text);
+  a->text = g_strdup ("Chapter 1\nSir  Walter");
+  g_ptr_array_add (list, a);
+  a = make_highlight (HASH_A, 5, 40, 50, "# not a heading");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 5");
+  a->color = g_strdup ("red");
+  g_ptr_array_add (list, a);
+
+  md = kios_annotation_export_markdown ("Persuasion", list);
+  g_assert_cmpstr (md, ==,
+                   "# Persuasion\n"
+                   "\n"
+                   "## Chapter 1\n"
+                   "\n"
+                   "- Bookmark: Chapter 1 Sir Walter\n"
+                   "\n"
+                   "> Sir Walter Elliot, of Kellynch Hall\n"
+                   "\n"
+                   "## Chapter 5\n"
+                   "\n"
+                   "> He said, \"No.\"\n"
+                   ">\n"
+                   "> She *laughed*.\n"
+                   "\n"
+                   "Two lines\n"
+                   "of note\n"
+                   "\n"
+                   "> # not a heading\n");
+  /* The array itself keeps its order. */
+  g_assert_cmpint (((KiosAnnotation *) g_ptr_array_index (list, 0))->start->chapter, ==, 5);
+
+  empty = kios_annotation_export_markdown (NULL, NULL);
+  g_assert_cmpstr (empty, ==, "# Untitled\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -722,6 +781,7 @@ main (int   argc,
   g_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
   g_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
   g_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
+  g_test_add_func ("/kios/annotations/export-markdown", test_export_markdown);
   g_test_add_func ("/kios/annotations/range-text-exact", test_range_text_exact);
   g_test_add_func ("/kios/annotations/range-across-chapters", test_range_across_chapters);
   g_test_add_func ("/kios/annotations/xpointer-round-trip", test_xpointer_round_trip);
