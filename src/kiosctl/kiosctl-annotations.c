@@ -12,6 +12,7 @@
 #include "kios-book-hash.h"
 #include "kios-document.h"
 #include "kios-error.h"
+#include "kios-koreader-sidecar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,11 @@
  * kiosctl annotate FILE --bookmark POS
  * kiosctl annotate FILE --delete ID
  * kiosctl export --markdown FILE
+ * kiosctl export --koreader FILE
+ *
+ * KOReader's own highlights and bookmarks, in the sidecar it keeps next to
+ * the book, are listed with the book's (origin "koreader"); export
+ * --koreader writes Kios's into that sidecar.
  */
 
 #define ANNOTATE_USAGE                                                         \
@@ -111,6 +117,90 @@ list_for_file (KiosLibraryStore *store,
   return list;
 }
 
+/* Says why KOReader's sidecar is left alone, in words for a person; the
+ * core's detail goes to the debug log. */
+static void
+warn_sidecar (const char   *path,
+              const GError *error)
+{
+  const char *why;
+
+  g_debug ("KOReader sidecar %s: %s", path, error->message);
+  if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX))
+    why = "it is larger or more deeply nested than any file KOReader writes";
+  else if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED))
+    why = "it is not a plain table of settings (it is damaged, or it holds code)";
+  else if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID))
+    why = "KOReader keeps it in a form Kios does not write (open the book in KOReader once), or it changed "
+          "while Kios was writing";
+  else
+    why = "it cannot be read";
+  fprintf (stderr, "kiosctl: leaving KOReader's notes in %s alone: %s\n", path, why);
+}
+
+/* Whether the list already has an annotation at a's place (Kios's own,
+ * written to the sidecar earlier). */
+static gboolean
+has_same_place (GPtrArray            *list,
+                const KiosAnnotation *a)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      const KiosAnnotation *b = g_ptr_array_index (list, i);
+
+      if (b->kind == a->kind && b->start != NULL && a->start != NULL &&
+          g_strcmp0 (b->start->xpointer, a->start->xpointer) == 0 && b->start->chapter == a->start->chapter &&
+          (a->end == NULL || (b->end != NULL && g_strcmp0 (b->end->xpointer, a->end->xpointer) == 0)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static int
+compare_indirect (gconstpointer a,
+                  gconstpointer b)
+{
+  return kios_annotation_compare (*(KiosAnnotation *const *) a, *(KiosAnnotation *const *) b);
+}
+
+/* Adds KOReader's annotations of the book at file to list, when it keeps
+ * any next to the book; a sidecar Kios refuses is reported and skipped. */
+static void
+add_sidecar_annotations (GPtrArray  *list,
+                         const char *file,
+                         const char *hash)
+{
+  g_autofree char                *path = kios_koreader_sidecar_path_for_book (file);
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (path, &error);
+  g_autoptr (KiosAnnotationText)  text = NULL;
+  g_autoptr (GPtrArray)           theirs = NULL;
+
+  if (sidecar == NULL)
+    {
+      if (!g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
+        warn_sidecar (path, error);
+      return;
+    }
+  if (g_str_has_suffix (path, ".epub.lua"))
+    {
+      g_autoptr (GError) text_error = NULL;
+
+      text = kios_annotation_text_new (file, &text_error);
+      if (text == NULL)
+        g_debug ("Cannot read the words of %s: %s", file, text_error->message);
+    }
+  theirs = kios_koreader_sidecar_get_annotations (sidecar, hash, text);
+  for (guint i = 0; i < theirs->len; i++)
+    {
+      KiosAnnotation *a = g_ptr_array_index (theirs, i);
+
+      if (!has_same_place (list, a))
+        g_ptr_array_add (list, kios_annotation_copy (a));
+    }
+  g_ptr_array_sort (list, compare_indirect);
+}
+
 int
 kiosctl_cmd_annotations (int    argc,
                          char **argv)
@@ -120,6 +210,7 @@ kiosctl_cmd_annotations (int    argc,
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (GPtrArray)        list = NULL;
+  g_autofree char             *hash = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -138,9 +229,10 @@ kiosctl_cmd_annotations (int    argc,
   store = kiosctl_open_store (&error);
   if (store == NULL)
     return kiosctl_fail_error_in (error, NULL, "cannot open the library");
-  list = list_for_file (store, file, NULL);
+  list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
+  add_sidecar_annotations (list, file, hash);
 
   if (json)
     {
@@ -385,12 +477,43 @@ kiosctl_cmd_annotate (int    argc,
   return KIOSCTL_EXIT_OK;
 }
 
+/* Writes Kios's annotations into KOReader's sidecar next to the book. */
+static int
+export_koreader (const char *file,
+                 GPtrArray  *list)
+{
+  g_autofree char                *path = kios_koreader_sidecar_path_for_book (file);
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (path, &error);
+  int                             n;
+
+  if (sidecar == NULL && g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
+    {
+      g_clear_error (&error);
+      sidecar = kios_koreader_sidecar_new (path);
+    }
+  if (sidecar == NULL)
+    {
+      warn_sidecar (path, error);
+      return KIOSCTL_EXIT_ERROR;
+    }
+  n = kios_koreader_sidecar_merge (sidecar, list, &error);
+  if (n < 0 || !kios_koreader_sidecar_save (sidecar, &error))
+    {
+      warn_sidecar (path, error);
+      return KIOSCTL_EXIT_ERROR;
+    }
+  printf ("Wrote %d annotation%s to %s\n", n, n == 1 ? "" : "s", path);
+  return KIOSCTL_EXIT_OK;
+}
+
 int
 kiosctl_cmd_export (int    argc,
                     char **argv)
 {
   const char                  *file = NULL;
   gboolean                     markdown = FALSE;
+  gboolean                     koreader = FALSE;
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (GPtrArray)        list = NULL;
@@ -403,15 +526,17 @@ kiosctl_cmd_export (int    argc,
     {
       if (strcmp (argv[i], "--markdown") == 0)
         markdown = TRUE;
+      else if (strcmp (argv[i], "--koreader") == 0)
+        koreader = TRUE;
       else if (argv[i][0] == '-' && argv[i][1] != '\0')
-        return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+        return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
       else if (file == NULL)
         file = argv[i];
       else
-        return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+        return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
     }
-  if (file == NULL || !markdown)
-    return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+  if (file == NULL || markdown == koreader)
+    return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
@@ -419,6 +544,8 @@ kiosctl_cmd_export (int    argc,
   list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
+  if (koreader)
+    return export_koreader (file, list);
 
   book = kios_library_store_get_book (store, hash, NULL);
   if (book != NULL && book->title != NULL)
