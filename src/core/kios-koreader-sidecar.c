@@ -44,6 +44,32 @@ kios_koreader_sidecar_path_for_book (const char *book_path)
   return g_build_filename (dir, sdr, name, NULL);
 }
 
+char *
+kios_koreader_sidecar_path_in_folder (const char *folder,
+                                      const char *book_path,
+                                      const char *hash)
+{
+  g_autofree char *next_to = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *sdr = NULL;
+
+  g_return_val_if_fail (folder != NULL && book_path != NULL, NULL);
+
+  next_to = kios_koreader_sidecar_path_for_book (book_path);
+  name = g_path_get_basename (next_to);
+  if (hash == NULL)
+    {
+      sdr = g_path_get_dirname (next_to);
+      return g_build_filename (folder, sdr, name, NULL);
+    }
+  {
+    g_autofree char *prefix = g_strndup (hash, 2);
+    g_autofree char *dir = g_strconcat (hash, ".sdr", NULL);
+
+    return g_build_filename (folder, prefix, dir, name, NULL);
+  }
+}
+
 KiosKoreaderSidecar *
 kios_koreader_sidecar_new (const char *path)
 {

@@ -35,6 +35,12 @@ typedef struct _KiosKoreaderSidecar KiosKoreaderSidecar;
 /* clang-format off */
 /* Where KOReader keeps the sidecar of the book at book_path, next to it. */
 char                *kios_koreader_sidecar_path_for_book (const char         *book_path);
+/* Where KOReader keeps it in a central folder instead: hash NULL, its
+ * "docsettings" folder (the book's whole path under folder); else its
+ * "hashdocsettings" folder (by the book's partial MD5: folder/ab/abcd….sdr). */
+char                *kios_koreader_sidecar_path_in_folder (const char        *folder,
+                                                          const char         *book_path,
+                                                          const char         *hash);
 /* NULL with KIOS_DOCUMENT_ERROR_NOT_FOUND when there is no file, _DAMAGED
  * or _TOO_COMPLEX when it is refused, or a G_FILE_ERROR. */
 KiosKoreaderSidecar *kios_koreader_sidecar_load          (const char         *path,

@@ -37,6 +37,37 @@
 /* Words of a bookmark's text. */
 #define BOOKMARK_WORDS 10
 
+/* The kind as PRODUCT.md's contract names it: a highlight with a note is
+ * a note. */
+static const char *
+kind_word (const KiosAnnotation *a)
+{
+  if (a->kind == KIOS_ANNOTATION_BOOKMARK)
+    return "bookmark";
+  return a->note != NULL && *a->note != '\0' ? "note" : "highlight";
+}
+
+/* KOReader's pos0/pos1: an EPUB point's xpointer, a PDF point's page. */
+static JsonNode *
+point_node (const KiosPosition *pos)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  if (pos == NULL)
+    return json_node_init_null (node);
+  if (pos->format == KIOS_BOOK_FORMAT_PDF)
+    json_node_set_int (node, kios_position_get_page (pos));
+  else if (pos->xpointer != NULL)
+    json_node_set_string (node, pos->xpointer);
+  else
+    json_node_init_null (node);
+  return node;
+}
+
+/* {"id","kind","start","end","pos0","pos1","text","note","color",
+ * "chapter_title","created_at","created","updated","origin"}: positions in
+ * kiosctl's position form, times in ISO 8601 (created_at and created are
+ * the same time). */
 static JsonNode *
 annotation_node (const KiosAnnotation *a)
 {
@@ -44,17 +75,21 @@ annotation_node (const KiosAnnotation *a)
   JsonNode   *node = json_node_new (JSON_NODE_OBJECT);
 
   json_object_set_int_member (object, "id", a->id);
-  json_object_set_string_member (object, "kind", kios_annotation_kind_to_string (a->kind));
+  json_object_set_string_member (object, "kind", kind_word (a));
   json_object_set_member (object, "start", kiosctl_position_node (a->start));
   if (a->end != NULL)
     json_object_set_member (object, "end", kios_position_to_json (a->end));
   else
     json_object_set_null_member (object, "end");
+  json_object_set_member (object, "pos0", point_node (a->start));
+  json_object_set_member (object, "pos1", point_node (a->end));
   kiosctl_set_string (object, "text", a->text);
   kiosctl_set_string (object, "note", a->note);
   kiosctl_set_string (object, "color", a->color);
   kiosctl_set_string (object, "chapter_title", a->chapter_title);
   kiosctl_set_time (object, "created_at", a->created_at);
+  kiosctl_set_time (object, "created", a->created_at);
+  kiosctl_set_time (object, "updated", a->updated_at);
   kiosctl_set_string (object, "origin", a->origin != NULL ? a->origin : "kios");
   json_node_take_object (node, object);
   return node;
@@ -81,7 +116,7 @@ print_annotation (const KiosAnnotation *a)
 {
   g_autofree char *text = one_line (a->text);
 
-  printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", a->id, kios_annotation_kind_to_string (a->kind),
+  printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", a->id, kind_word (a),
           a->color != NULL ? a->color : "-", a->chapter_title != NULL ? a->chapter_title : "-", text);
   if (a->note != NULL)
     {

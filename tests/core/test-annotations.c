@@ -813,7 +813,13 @@ test_kiosctl_annotate (void)
   list = annotations_json (book, &root);
   g_assert_cmpuint (json_array_get_length (list), ==, 2);
   h = json_array_get_object_element (list, 0);
-  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "highlight");
+  /* A highlight with a note is a note. */
+  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "note");
+  g_assert_cmpstr (json_object_get_string_member (h, "pos0"), ==, SIR_FROM);
+  g_assert_cmpstr (json_object_get_string_member (h, "pos1"), ==, SIR_TO);
+  g_assert_nonnull (json_object_get_string_member (h, "created"));
+  g_assert_cmpstr (json_object_get_string_member (h, "created"), ==, json_object_get_string_member (h, "created_at"));
+  g_assert_nonnull (json_object_get_string_member (h, "updated"));
   g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "Sir Walter Elliot, of Kellynch Hall");
   g_assert_cmpstr (json_object_get_string_member (h, "note"), ==, "Vain man");
   g_assert_cmpstr (json_object_get_string_member (h, "color"), ==, "green");
@@ -830,6 +836,7 @@ test_kiosctl_annotate (void)
   h = json_array_get_object_element (list, 1);
   g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "bookmark");
   g_assert_true (json_object_get_null_member (h, "end"));
+  g_assert_true (json_object_get_null_member (h, "pos1"));
   g_assert_true (json_object_get_null_member (h, "color"));
   g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "have given him up. The belief of being prudent, and");
 
@@ -910,6 +917,7 @@ test_kiosctl_bad_input (void)
   kios_test_kiosctl (&run, NULL, "annotate", pdf, "--bookmark", "page:3", "--json", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "\"page\" : 3"));
+  g_assert_nonnull (strstr (run.out, "\"pos0\" : 3"));
 }
 
 int

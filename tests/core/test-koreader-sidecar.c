@@ -94,6 +94,8 @@ test_path_for_book (void)
     { "/books/Some Book.v2.pdf", "/books/Some Book.v2.sdr/metadata.pdf.lua" },
     { "/books/noext", "/books/noext.sdr/metadata._.lua" },
   };
+  g_autofree char *dir = NULL;
+  g_autofree char *hashed = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -101,6 +103,12 @@ test_path_for_book (void)
 
       g_assert_cmpstr (got, ==, cases[i][1]);
     }
+  dir = kios_koreader_sidecar_path_in_folder ("/koreader/docsettings", "/mnt/books/pride.epub", NULL);
+  g_assert_cmpstr (dir, ==, "/koreader/docsettings/mnt/books/pride.sdr/metadata.epub.lua");
+  hashed = kios_koreader_sidecar_path_in_folder ("/koreader/hashdocsettings", "/mnt/books/pride.epub",
+                                                 "b3fb8f4f8448160365087d6ca05c7fa2");
+  g_assert_cmpstr (hashed, ==,
+                   "/koreader/hashdocsettings/b3/b3fb8f4f8448160365087d6ca05c7fa2.sdr/metadata.epub.lua");
 }
 
 /* KOReader's entries as Kios annotations, on the right words. */
