@@ -605,3 +605,91 @@ kios_koreader_sidecar_save (KiosKoreaderSidecar *self,
   self->read = g_bytes_new_take (g_steal_pointer (&text), len);
   return TRUE;
 }
+
+/* ---- for the app and kiosctl --------------------------------------------- */
+
+/* Whether list has an annotation at a's place. */
+static gboolean
+has_same_place (GPtrArray            *list,
+                const KiosAnnotation *a)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      const KiosAnnotation *b = g_ptr_array_index (list, i);
+
+      if (b->kind == a->kind && b->start != NULL && a->start != NULL && b->start->chapter == a->start->chapter &&
+          g_strcmp0 (b->start->xpointer, a->start->xpointer) == 0 &&
+          (a->end == NULL || (b->end != NULL && g_strcmp0 (b->end->xpointer, a->end->xpointer) == 0)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+kios_koreader_sidecar_add_from_book (GPtrArray  *list,
+                                     const char *book_path,
+                                     const char *hash,
+                                     GError    **error)
+{
+  g_autofree char                *path = NULL;
+  g_autoptr (GError)              local_error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = NULL;
+  g_autoptr (KiosAnnotationText)  text = NULL;
+  g_autoptr (GPtrArray)           theirs = NULL;
+
+  g_return_val_if_fail (list != NULL && book_path != NULL, FALSE);
+
+  path = kios_koreader_sidecar_path_for_book (book_path);
+  sidecar = kios_koreader_sidecar_load (path, &local_error);
+  if (sidecar == NULL)
+    {
+      g_ptr_array_sort (list, compare_annotations);
+      if (g_error_matches (local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (g_str_has_suffix (path, ".epub.lua"))
+    {
+      text = kios_annotation_text_new (book_path, &local_error);
+      if (text == NULL)
+        g_debug ("Cannot read the words of %s: %s", book_path, local_error->message);
+    }
+  theirs = kios_koreader_sidecar_get_annotations (sidecar, hash, text);
+  for (guint i = 0; i < theirs->len; i++)
+    {
+      KiosAnnotation *a = g_ptr_array_index (theirs, i);
+
+      if (!has_same_place (list, a))
+        g_ptr_array_add (list, kios_annotation_copy (a));
+    }
+  g_ptr_array_sort (list, compare_annotations);
+  return TRUE;
+}
+
+int
+kios_koreader_sidecar_export_to_book (GPtrArray  *list,
+                                      const char *book_path,
+                                      GError    **error)
+{
+  g_autofree char                *path = NULL;
+  g_autoptr (GError)              local_error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = NULL;
+  int                             n;
+
+  g_return_val_if_fail (list != NULL && book_path != NULL, -1);
+
+  path = kios_koreader_sidecar_path_for_book (book_path);
+  sidecar = kios_koreader_sidecar_load (path, &local_error);
+  if (sidecar == NULL && g_error_matches (local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
+    sidecar = kios_koreader_sidecar_new (path);
+  else if (sidecar == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+  n = kios_koreader_sidecar_merge (sidecar, list, error);
+  if (n < 0 || !kios_koreader_sidecar_save (sidecar, error))
+    return -1;
+  return n;
+}

@@ -73,6 +73,22 @@ int                  kios_koreader_sidecar_merge         (KiosKoreaderSidecar *s
                                                           GError            **error);
 gboolean             kios_koreader_sidecar_save          (KiosKoreaderSidecar *self,
                                                           GError            **error);
+
+/* What the app and kiosctl both do with the sidecar next to a book.
+ * add_from_book adds KOReader's annotations of the book at book_path to
+ * list (element-type KiosAnnotation: the store's), leaving out those at
+ * the place of one already in it (Kios's own, written there earlier), and
+ * sorts list into reading order. FALSE with error when a sidecar is there
+ * but refused (list is then only sorted); TRUE when there is none.
+ * export_to_book merges list into that sidecar (made when there is none)
+ * and saves it; the number written, -1 with error. */
+gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *list,
+                                                          const char         *book_path,
+                                                          const char         *hash,
+                                                          GError            **error);
+int                  kios_koreader_sidecar_export_to_book (GPtrArray         *list,
+                                                          const char         *book_path,
+                                                          GError            **error);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosKoreaderSidecar, kios_koreader_sidecar_free)

@@ -173,69 +173,6 @@ warn_sidecar (const char   *path,
   fprintf (stderr, "kiosctl: leaving KOReader's notes in %s alone: %s\n", path, why);
 }
 
-/* Whether the list already has an annotation at a's place (Kios's own,
- * written to the sidecar earlier). */
-static gboolean
-has_same_place (GPtrArray            *list,
-                const KiosAnnotation *a)
-{
-  for (guint i = 0; i < list->len; i++)
-    {
-      const KiosAnnotation *b = g_ptr_array_index (list, i);
-
-      if (b->kind == a->kind && b->start != NULL && a->start != NULL &&
-          g_strcmp0 (b->start->xpointer, a->start->xpointer) == 0 && b->start->chapter == a->start->chapter &&
-          (a->end == NULL || (b->end != NULL && g_strcmp0 (b->end->xpointer, a->end->xpointer) == 0)))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static int
-compare_indirect (gconstpointer a,
-                  gconstpointer b)
-{
-  return kios_annotation_compare (*(KiosAnnotation *const *) a, *(KiosAnnotation *const *) b);
-}
-
-/* Adds KOReader's annotations of the book at file to list, when it keeps
- * any next to the book; a sidecar Kios refuses is reported and skipped. */
-static void
-add_sidecar_annotations (GPtrArray  *list,
-                         const char *file,
-                         const char *hash)
-{
-  g_autofree char                *path = kios_koreader_sidecar_path_for_book (file);
-  g_autoptr (GError)              error = NULL;
-  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (path, &error);
-  g_autoptr (KiosAnnotationText)  text = NULL;
-  g_autoptr (GPtrArray)           theirs = NULL;
-
-  if (sidecar == NULL)
-    {
-      if (!g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
-        warn_sidecar (path, error);
-      return;
-    }
-  if (g_str_has_suffix (path, ".epub.lua"))
-    {
-      g_autoptr (GError) text_error = NULL;
-
-      text = kios_annotation_text_new (file, &text_error);
-      if (text == NULL)
-        g_debug ("Cannot read the words of %s: %s", file, text_error->message);
-    }
-  theirs = kios_koreader_sidecar_get_annotations (sidecar, hash, text);
-  for (guint i = 0; i < theirs->len; i++)
-    {
-      KiosAnnotation *a = g_ptr_array_index (theirs, i);
-
-      if (!has_same_place (list, a))
-        g_ptr_array_add (list, kios_annotation_copy (a));
-    }
-  g_ptr_array_sort (list, compare_indirect);
-}
-
 int
 kiosctl_cmd_annotations (int    argc,
                          char **argv)
@@ -267,7 +204,12 @@ kiosctl_cmd_annotations (int    argc,
   list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
-  add_sidecar_annotations (list, file, hash);
+  if (!kios_koreader_sidecar_add_from_book (list, file, hash, &error))
+    {
+      g_autofree char *path = kios_koreader_sidecar_path_for_book (file);
+
+      warn_sidecar (path, error);
+    }
 
   if (json)
     {
@@ -517,23 +459,11 @@ static int
 export_koreader (const char *file,
                  GPtrArray  *list)
 {
-  g_autofree char                *path = kios_koreader_sidecar_path_for_book (file);
-  g_autoptr (GError)              error = NULL;
-  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (path, &error);
-  int                             n;
+  g_autofree char   *path = kios_koreader_sidecar_path_for_book (file);
+  g_autoptr (GError) error = NULL;
+  int                n = kios_koreader_sidecar_export_to_book (list, file, &error);
 
-  if (sidecar == NULL && g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
-    {
-      g_clear_error (&error);
-      sidecar = kios_koreader_sidecar_new (path);
-    }
-  if (sidecar == NULL)
-    {
-      warn_sidecar (path, error);
-      return KIOSCTL_EXIT_ERROR;
-    }
-  n = kios_koreader_sidecar_merge (sidecar, list, &error);
-  if (n < 0 || !kios_koreader_sidecar_save (sidecar, &error))
+  if (n < 0)
     {
       warn_sidecar (path, error);
       return KIOSCTL_EXIT_ERROR;
