@@ -8,6 +8,7 @@
 #include "kios-chapter-text.h"
 
 #include "kios-error.h"
+#include "kios-flow-split.h"
 #include "kios-text-anchor.h"
 #include "kios-xml.h"
 
@@ -749,6 +750,15 @@ kios_chapter_text_new (const char *xhtml,
 
   g_return_val_if_fail (xhtml != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Before parsing: a chapter of a million elements costs libxml2 hundreds
+   * of megabytes, and MuPDF would refuse to lay it out anyway. */
+  if (kios_flow_layout_cost (xhtml, len) > KIOS_LIMIT_CHAPTER_BYTES)
+    {
+      g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX,
+                   "The chapter holds too many elements to lay out");
+      return NULL;
+    }
 
   doc = kios_xml_parse (xhtml, len, NULL, error);
   if (doc == NULL)
