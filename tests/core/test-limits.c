@@ -16,6 +16,7 @@
 #include "kios-epub.h"
 #include "kios-error.h"
 #include "kios-flow-split.h"
+#include "kios-kosync-client-private.h"
 #include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
@@ -809,6 +810,55 @@ test_long_paragraph (void)
   g_assert_cmpint (cpu_us () - start, <, 4 * G_USEC_PER_SEC);
 }
 
+/* ---- sync replies ------------------------------------------------------- */
+
+/* A KOReader sync reply of "document": "…" padded to exactly len bytes. */
+static GBytes *
+kosync_reply (gsize len)
+{
+  GString *s = g_string_new ("{\"document\": \"");
+
+  while (s->len + 2 < len)
+    g_string_append_c (s, 'x');
+  g_string_append (s, "\"}");
+  g_assert_cmpuint (s->len, ==, len);
+  return g_string_free_to_bytes (s);
+}
+
+/* KIOS_LIMIT_KOSYNC_JSON_BYTES and _DEPTH: a reply at each limit is read,
+ * one byte or one level past it is not. */
+static void
+test_kosync_json (void)
+{
+  for (gsize past = 0; past <= 1; past++)
+    {
+      g_autoptr (GBytes)   body = kosync_reply (KIOS_LIMIT_KOSYNC_JSON_BYTES + past);
+      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (GString)  deep = g_string_new ("{\"a\": ");
+      g_autoptr (GBytes)   deep_body = NULL;
+      g_autoptr (JsonNode) deep_root = NULL;
+      JsonObject          *object = kios_kosync_parse_object (body, &root);
+
+      if (past)
+        g_assert_null (object);
+      else
+        g_assert_nonnull (kios_kosync_object_string (object, "document"));
+
+      /* The object is one level; the arrays make up the rest. */
+      for (gsize i = 1; i < KIOS_LIMIT_KOSYNC_JSON_DEPTH + past; i++)
+        g_string_append_c (deep, '[');
+      for (gsize i = 1; i < KIOS_LIMIT_KOSYNC_JSON_DEPTH + past; i++)
+        g_string_append_c (deep, ']');
+      g_string_append (deep, ", \"document\": \"d\"}");
+      deep_body = g_bytes_new (deep->str, deep->len);
+      object = kios_kosync_parse_object (deep_body, &deep_root);
+      if (past)
+        g_assert_null (object);
+      else
+        g_assert_cmpstr (kios_kosync_object_string (object, "document"), ==, "d");
+    }
+}
+
 /* ---- private files ------------------------------------------------------ */
 
 static void
@@ -902,6 +952,7 @@ main (int   argc,
   g_test_add_func ("/kios/limits/flow-split", test_flow_split);
   g_test_add_func ("/kios/limits/long-paragraph", test_long_paragraph);
   g_test_add_func ("/kios/limits/private-files", test_private_files);
+  g_test_add_func ("/kios/limits/kosync-json", test_kosync_json);
 
   status = g_test_run ();
 
