@@ -10,13 +10,16 @@
 #
 #   bench/hostile-bounds.sh [BUILD_DIR] [BOOK…]   (default: build, every book)
 #
-# KIOS_BOUNDS_FRAMES=DIR keeps the app's last frame of each book in DIR.
+# KIOS_BOUNDS_FRAMES=DIR keeps the app's last frame of each book in DIR;
+# KIOS_BOUNDS_PROBE names another launch probe (to measure an older build);
+# a kiosctl run is stopped after KIOS_BOUNDS_TIMEOUT seconds (default 120).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/${1:-build}"
 [ $# -gt 0 ] && shift
 kiosctl="$build/src/kiosctl/kiosctl"
-probe="$build/bench/kios-launch-probe"
+probe=${KIOS_BOUNDS_PROBE:-$build/bench/kios-launch-probe}
+limit=${KIOS_BOUNDS_TIMEOUT:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 books=${*:-"bomb lying bigimage paragraph paragraph-7mb chapter-cap blocks-cap breaks-cap markup"}
@@ -40,9 +43,14 @@ for book in $books; do
         else
           set -- render "$epub" --at percent:50 --size 600x800 -o "$work/$book.png"
         fi
-        /usr/bin/time -v -o "$work/time" "$kiosctl" "$@" >"$work/out" 2>&1 || true
+        /usr/bin/time -v -o "$work/time" timeout "$limit" "$kiosctl" "$@" >"$work/out" 2>&1 || true
         cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%.2f", u+s}' "$work/time")
         rss=$(awk -F': ' '/Maximum resident/{printf "%.0f", $2/1024}' "$work/time")
+        if grep -q "Exit status: 124" "$work/time"; then
+          cpu=">$limit"
+          echo "stopped after $limit s" >"$work/out"
+          status=1
+        fi
         # The message a person sees: the error page's text for render.
         line=$(grep -m1 -iE "too large|too many|not shown|limit|error" "$work/out" | cut -c1-100 || true)
         [ "$command" = render ] && message=$line
@@ -76,7 +84,7 @@ for book in $books; do
         ;;
     esac
     printf '%-14s %-7s %6sKB %7s %8s  %s\n' "$book" "$command" "$size" "$cpu" "$rss" "$line"
-    if [ "$(echo "$cpu > 10" | bc)" = 1 ] || [ "$rss" -gt 400 ]; then
+    if [ "${cpu#>}" != "$cpu" ] || [ "$(echo "$cpu > 10" | bc)" = 1 ] || [ "$rss" -gt 400 ]; then
       status=1
     fi
   done
