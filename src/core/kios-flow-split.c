@@ -503,10 +503,14 @@ kios_flow_layout_cost (const char *x,
                        gsize       len)
 {
   gsize       elements = 0;
-  const char *end = x + len;
+  const char *end;
 
   g_return_val_if_fail (x != NULL || len == 0, 0);
 
+  /* An empty member may come as NULL: no arithmetic on it. */
+  if (len == 0)
+    return 0;
+  end = x + len;
   for (const char *p = x; p < end; p++)
     {
       p = memchr (p, '<', (gsize) (end - p));
