@@ -330,6 +330,13 @@ first_page_shown_cb (GtkWindow *window)
   present_pending (window);
 }
 
+/* A window closed before it was shown takes its wait with it. */
+static void
+pending_window_destroy_cb (GtkWindow *window)
+{
+  g_object_set_data (G_OBJECT (window), "kios-pending-present", NULL);
+}
+
 static gboolean
 first_page_timeout_cb (gpointer user_data)
 {
@@ -389,6 +396,7 @@ present_at_first_page (GtkWindow *window)
   pending->timeout_id = g_timeout_add (FIRST_PAGE_WAIT_MS, first_page_timeout_cb, pending);
   g_object_set_data_full (G_OBJECT (window), "kios-pending-present", pending,
                           (GDestroyNotify) pending_present_free);
+  g_signal_connect (window, "destroy", G_CALLBACK (pending_window_destroy_cb), NULL);
 }
 
 static void
