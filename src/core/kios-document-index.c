@@ -562,9 +562,9 @@ kios_worker_rstream_complete (Worker *w,
   return ch->page_start != NULL && (int) ch->page_start->len >= kios_worker_chapter_pages (w, chapter);
 }
 
-/* How many chapters the background count lays out between two shrinks of
- * MuPDF's store. */
-#define COUNT_SHRINK_EVERY 16
+/* How many chapters the background count lays out between two trims of the
+ * allocator's free memory. */
+#define COUNT_TRIM_EVERY 16
 
 static void
 worker_count_step (Worker *w)
@@ -573,15 +573,15 @@ worker_count_step (Worker *w)
     {
       kios_worker_chapter_pages (w, w->count_next);
       w->count_next++;
-      /* The chapters laid out only to be counted are not kept for long:
-       * the count would otherwise fill MuPDF's whole store. */
-      if (w->count_next % COUNT_SHRINK_EVERY == 0)
-        {
-          fz_shrink_store (w->ctx, 50);
+      /* A chapter laid out only to be counted is not kept: MuPDF's store
+       * would otherwise fill with them, each as big as its chapter, and the
+       * reader's memory climb by tens of megabytes while the count runs.
+       * What is freed is reused by the next chapter's layout. */
+      fz_shrink_store (w->ctx, 50);
 #ifdef __GLIBC__
-          malloc_trim (0);
+      if (w->count_next % COUNT_TRIM_EVERY == 0)
+        malloc_trim (0);
 #endif
-        }
     }
 
   if (w->count_next >= w->n_chapters && !w->counts_complete)
