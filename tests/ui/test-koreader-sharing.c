@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include "kios-application.h"
+#include "kios-koreader-sidecar.h"
 #include "kios-library-folders-page.h"
 #include "kios-library.h"
 #include "kios-ui-test-utils.h"
+#include "kios-window.h"
 
 static gboolean
 page_not_busy (gpointer data)
@@ -89,6 +91,63 @@ test_koreader_sharing_page (void)
   gtk_window_destroy (window);
 }
 
+#define HASH "4014313b115a79ab802bd66bcb90849c"
+
+static gboolean
+imported (gpointer data)
+{
+  return kios_library_store_count_annotations (data, HASH) == 3;
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *dir = g_path_get_dirname (to);
+  g_autofree char   *contents = NULL;
+  gsize              length = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (from, &contents, &length, &error));
+  g_assert_true (g_file_set_contents (to, contents, (gssize) length, &error));
+  g_assert_no_error (error);
+}
+
+/* The application: a book opened in a shared folder brings KOReader's
+ * highlights into the store once the app has started. */
+static void
+test_koreader_sharing_app (void)
+{
+  g_autoptr (KiosApplication) app = kios_application_new ();
+  g_autoptr (GSettings)       settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  g_autofree char            *dir = g_build_filename (g_get_user_data_dir (), "Books", NULL);
+  g_autofree char            *book = g_build_filename (dir, "persuasion.epub", NULL);
+  g_autofree char            *sample = kios_test_sample_book ("persuasion.epub");
+  g_autofree char            *sidecar = kios_koreader_sidecar_path_for_book (book);
+  g_autofree char            *fixture = g_build_filename (TEST_SRCDIR, "fixtures", "koreader", "metadata.epub.lua", NULL);
+  g_autoptr (GFile)           file = NULL;
+  g_autoptr (GError)          error = NULL;
+  const char                 *folders[2] = { dir, NULL };
+  GtkWindow                  *window;
+
+  copy_file (sample, book);
+  copy_file (fixture, sidecar);
+  g_settings_set_strv (settings, "koreader-sidecar-folders", folders);
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  file = g_file_new_for_path (book);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (KIOS_IS_WINDOW (window));
+  g_assert_true (kios_test_wait_until (imported, kios_application_get_store (app), 30000));
+  g_assert_nonnull (kios_application_get_sidecar_sync (app));
+
+  gtk_window_close (window);
+  g_application_quit (G_APPLICATION (app));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -96,6 +155,7 @@ main (int   argc,
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/koreader-sharing/page", test_koreader_sharing_page);
+  g_test_add_func ("/kios/koreader-sharing/app", test_koreader_sharing_app);
 
   return g_test_run ();
 }
