@@ -69,6 +69,28 @@ write_add (Conn    *conn,
   return TRUE;
 }
 
+/* Keeps the book of annotation id as op->result, for annotations-changed. */
+static gboolean
+remember_hash (Conn    *conn,
+               Op      *op,
+               gint64   id,
+               GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = kios_store_conn_prepare (conn, "SELECT hash FROM annotations WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      op->result = kios_store_column_strdup (stmt, 0);
+      op->result_free = g_free;
+    }
+  kios_store_stmt_done (stmt);
+  return TRUE;
+}
+
 /* Sets the changed row count as the result: 0 means no such id. */
 static gboolean
 write_update (Conn    *conn,
@@ -78,6 +100,8 @@ write_update (Conn    *conn,
   KiosAnnotation *a = op->data;
   sqlite3_stmt   *stmt;
 
+  if (!remember_hash (conn, op, a->id, error))
+    return FALSE;
   stmt = kios_store_conn_prepare (conn,
                                   "UPDATE annotations SET note = ?2, color = ?3, updated_at = ?4"
                                   " WHERE id = ?1",
@@ -110,6 +134,8 @@ write_delete (Conn    *conn,
     }
   else
     {
+      if (!remember_hash (conn, op, op->number, error))
+        return FALSE;
       stmt = kios_store_conn_prepare (conn, "DELETE FROM annotations WHERE id = ?1", error);
       if (stmt == NULL)
         return FALSE;
@@ -128,9 +154,11 @@ run_call (KiosLibraryStore *self,
           gint64          number,
           KiosAnnotation *data,
           gint64         *result,
+          char          **result_hash,
           GError        **error)
 {
   g_autoptr (Op) op = kios_store_op_new (OP_CALL);
+  gboolean       ok;
 
   op->call = (gboolean (*) (gpointer, gpointer, GError **)) call;
   op->call_sync = TRUE;
@@ -138,7 +166,10 @@ run_call (KiosLibraryStore *self,
   op->number = number;
   op->data = data;
   op->data_free = (GDestroyNotify) kios_annotation_free;
-  return kios_store_run_sync_op (self, op, result, error);
+  ok = kios_store_run_sync_op (self, op, result, error);
+  if (ok && result_hash != NULL && op->result_free == g_free)
+    *result_hash = g_strdup (op->result);
+  return ok;
 }
 
 static gboolean
@@ -189,9 +220,10 @@ kios_library_store_add_annotation (KiosLibraryStore *self,
     annotation->origin = g_strdup ("kios");
 
   copy = kios_annotation_copy (annotation);
-  if (!run_call (self, write_add, NULL, 0, copy, &id, error))
+  if (!run_call (self, write_add, NULL, 0, copy, &id, NULL, error))
     return FALSE;
   annotation->id = id;
+  kios_store_notify_annotations_changed (self, annotation->hash);
   return TRUE;
 }
 
@@ -200,8 +232,9 @@ kios_library_store_update_annotation (KiosLibraryStore     *self,
                                       const KiosAnnotation *annotation,
                                       GError              **error)
 {
-  KiosAnnotation *copy;
-  gint64          changes = 0;
+  KiosAnnotation  *copy;
+  gint64           changes = 0;
+  g_autofree char *hash = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), FALSE);
   g_return_val_if_fail (annotation != NULL, FALSE);
@@ -216,7 +249,7 @@ kios_library_store_update_annotation (KiosLibraryStore     *self,
   copy = kios_annotation_copy (annotation);
   if (copy->updated_at <= 0)
     copy->updated_at = now_unix ();
-  if (!run_call (self, write_update, NULL, 0, copy, &changes, error))
+  if (!run_call (self, write_update, NULL, 0, copy, &changes, &hash, error))
     return FALSE;
   if (changes == 0)
     {
@@ -224,6 +257,7 @@ kios_library_store_update_annotation (KiosLibraryStore     *self,
                    "No annotation %" G_GINT64_FORMAT, annotation->id);
       return FALSE;
     }
+  kios_store_notify_annotations_changed (self, hash);
   return TRUE;
 }
 
@@ -232,12 +266,13 @@ kios_library_store_delete_annotation (KiosLibraryStore *self,
                                       gint64            id,
                                       GError          **error)
 {
-  gint64 changes = 0;
+  gint64           changes = 0;
+  g_autofree char *hash = NULL;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!run_call (self, write_delete, NULL, id, NULL, &changes, error))
+  if (!run_call (self, write_delete, NULL, id, NULL, &changes, &hash, error))
     return FALSE;
   if (changes == 0)
     {
@@ -245,6 +280,7 @@ kios_library_store_delete_annotation (KiosLibraryStore *self,
                    "No annotation %" G_GINT64_FORMAT, id);
       return FALSE;
     }
+  kios_store_notify_annotations_changed (self, hash);
   return TRUE;
 }
 
@@ -257,7 +293,10 @@ kios_library_store_delete_book_annotations (KiosLibraryStore *self,
   g_return_val_if_fail (hash != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return run_call (self, write_delete, hash, 0, NULL, NULL, error);
+  if (!run_call (self, write_delete, hash, 0, NULL, NULL, NULL, error))
+    return FALSE;
+  kios_store_notify_annotations_changed (self, hash);
+  return TRUE;
 }
 
 /* ---- reads --------------------------------------------------------------- */

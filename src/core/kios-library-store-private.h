@@ -128,6 +128,7 @@ struct _KiosLibraryStore
   /* Reports failed writes on the main context the store was made in. */
   GMainContext *context;
   gpointer      relay; /* StoreRelay, shared with pending idles */
+  GThread      *owner; /* the thread that made the store */
 };
 
 #define BOOK_COLUMNS "id, hash, path, size, format, title, authors, cover_path, "         \
@@ -182,6 +183,8 @@ Conn             *kios_store_reader_acquire            (KiosLibraryStore *self,
 void              kios_store_reader_release            (KiosLibraryStore *self,
                                                         Conn             *conn);
 void              kios_store_wait_for_writes           (KiosLibraryStore *self);
+void              kios_store_notify_annotations_changed (KiosLibraryStore *self,
+                                                         const char       *hash);
 char             *kios_store_column_strdup             (sqlite3_stmt *stmt,
                                                         int           col);
 KiosBookRecord   *kios_store_book_from_stmt            (sqlite3_stmt *stmt);

@@ -51,6 +51,7 @@ static const char sql_list_log_all[] =
 
 enum {
   SIGNAL_WRITE_FAILED,
+  SIGNAL_ANNOTATIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -187,6 +188,7 @@ typedef struct
 {
   StoreRelay *relay;
   GError     *error;
+  char       *hash; /* set: annotations-changed instead of write-failed */
 } RelayCall;
 
 static void
@@ -199,7 +201,8 @@ static void
 relay_call_free (RelayCall *call)
 {
   g_atomic_rc_box_release_full (call->relay, (GDestroyNotify) relay_clear);
-  g_error_free (call->error);
+  g_clear_error (&call->error);
+  g_free (call->hash);
   g_free (call);
 }
 
@@ -214,9 +217,51 @@ relay_call_run (gpointer data)
     store = g_object_ref (call->relay->store);
   g_mutex_unlock (&call->relay->lock);
 
-  if (store != NULL)
+  if (store != NULL && call->hash != NULL)
+    g_signal_emit (store, signals[SIGNAL_ANNOTATIONS_CHANGED], 0, call->hash);
+  else if (store != NULL)
     g_signal_emit (store, signals[SIGNAL_WRITE_FAILED], 0, call->error);
   return G_SOURCE_REMOVE;
+}
+
+static void
+relay_call_attach (KiosLibraryStore *self,
+                   RelayCall        *call,
+                   const char       *name)
+{
+  GSource *source;
+
+  call->relay = g_atomic_rc_box_acquire ((StoreRelay *) self->relay);
+  /* An idle source, not g_main_context_invoke (): that may run the call
+   * right here, on the writer thread, when nobody holds the context. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, relay_call_run, call, (GDestroyNotify) relay_call_free);
+  g_source_set_static_name (source, name);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/* After a successful annotation write: at once on the thread that made the
+ * store, else through an idle on its main context. */
+void
+kios_store_notify_annotations_changed (KiosLibraryStore *self,
+                                       const char       *hash)
+{
+  RelayCall *call;
+
+  if (hash == NULL)
+    return;
+  if (g_thread_self () == self->owner)
+    {
+      g_signal_emit (self, signals[SIGNAL_ANNOTATIONS_CHANGED], 0, hash);
+      return;
+    }
+  if (self->context == NULL)
+    return;
+  call = g_new0 (RelayCall, 1);
+  call->hash = g_strdup (hash);
+  relay_call_attach (self, call, "[kios] store annotations changed");
 }
 
 /* From the writer thread: remembers the failure for the next flush and,
@@ -228,7 +273,6 @@ kios_store_report_write_error (KiosLibraryStore *self,
                                gboolean          notify)
 {
   RelayCall *call;
-  GSource   *source;
 
   g_mutex_lock (&self->lock);
   self->failed_seq = seq;
@@ -239,16 +283,8 @@ kios_store_report_write_error (KiosLibraryStore *self,
   if (!notify || self->context == NULL)
     return;
   call = g_new0 (RelayCall, 1);
-  call->relay = g_atomic_rc_box_acquire ((StoreRelay *) self->relay);
   call->error = g_error_copy (error);
-  /* An idle source, not g_main_context_invoke (): that may run the call
-   * right here, on the writer thread, when nobody holds the context. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, relay_call_run, call, (GDestroyNotify) relay_call_free);
-  g_source_set_static_name (source, "[kios] store write failed");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  relay_call_attach (self, call, "[kios] store write failed");
 }
 
 /* ---- GObject ----------------------------------------------------------- */
@@ -316,6 +352,19 @@ kios_library_store_class_init (KiosLibraryStoreClass *klass)
   signals[SIGNAL_WRITE_FAILED] =
       g_signal_new ("write-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                     G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /**
+   * KiosLibraryStore::annotations-changed:
+   * @self: the store
+   * @hash: the book whose bookmarks or highlights changed
+   *
+   * An annotation of the book was added, updated or deleted (or all of
+   * them). Emitted on the thread that created the store: during the call
+   * when it made it, else from its thread-default main context.
+   */
+  signals[SIGNAL_ANNOTATIONS_CHANGED] =
+      g_signal_new ("annotations-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -326,6 +375,7 @@ kios_library_store_init (KiosLibraryStore *self)
   self->queue = g_async_queue_new ();
   self->idle_readers = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_store_conn_free);
   self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
   self->relay = g_atomic_rc_box_new0 (StoreRelay);
   g_mutex_init (&((StoreRelay *) self->relay)->lock);
   ((StoreRelay *) self->relay)->store = self;

@@ -37,6 +37,7 @@ struct _KiosApplication
   GError            *store_error;     /* why the store could not be opened, shown once */
   gboolean           library_started; /* folders rescanned and watched this run */
   GPtrArray         *preopens;        /* of Preopen: books opening since main() */
+  KiosSidecarSync   *sidecar_sync;    /* over store, from start_library on */
 };
 
 /* A book named on the command line, opening while GTK starts up; the
@@ -429,11 +430,26 @@ kios_application_open (GApplication *application,
     }
 }
 
+/* A KOReader sidecar that Kios refused: said once, where the reader looks. */
+static void
+sidecar_message_cb (KiosSidecarSync *sync,
+                    const char      *book_path,
+                    KiosApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (KIOS_IS_WINDOW (window))
+    kios_window_add_toast (KIOS_WINDOW (window),
+                           adw_toast_new (_ ("KOReader’s highlights for this book could not be read, so Kios left "
+                                             "that file as it is")));
+}
+
 static void
 kios_application_dispose (GObject *object)
 {
   KiosApplication *self = KIOS_APPLICATION (object);
 
+  g_clear_object (&self->sidecar_sync);
   g_clear_object (&self->source_manager);
   g_clear_object (&self->library);
   g_clear_object (&self->sync_service);
@@ -524,6 +540,24 @@ kios_application_start_library (KiosApplication *self)
   self->library_started = TRUE;
   kios_library_start_monitoring (self->library);
   kios_library_rescan_async (self->library, NULL, NULL, NULL);
+
+  {
+    g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+
+    self->sidecar_sync = kios_sidecar_sync_new (self->store, settings);
+    g_signal_connect_object (self->sidecar_sync, "message", G_CALLBACK (sidecar_message_cb), self, 0);
+    for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+      if (KIOS_IS_WINDOW (l->data))
+        kios_window_share_open_book (l->data);
+  }
+}
+
+KiosSidecarSync *
+kios_application_get_sidecar_sync (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
+
+  return self->sidecar_sync;
 }
 
 KiosSourceManager *

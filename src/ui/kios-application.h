@@ -7,6 +7,7 @@
 
 #include "kios-library-store.h"
 #include "kios-library.h"
+#include "kios-sidecar-sync.h"
 #include "kios-source-manager.h"
 #include "kios-sync-service.h"
 
@@ -35,6 +36,9 @@ KiosSourceManager *kios_application_get_source_manager (KiosApplication *self);
  * run: windows call it after their first frame. */
 KiosLibrary       *kios_application_get_library        (KiosApplication *self);
 void               kios_application_start_library      (KiosApplication *self);
+/* Shares open books' highlights with KOReader's files (created by
+ * start_library; NULL until then or without a store). */
+KiosSidecarSync   *kios_application_get_sidecar_sync   (KiosApplication *self);
 /* Opens a book named on the command line while GTK starts (call before
  * running); a window opening the same path takes it over. */
 void               kios_application_preopen            (KiosApplication    *self,

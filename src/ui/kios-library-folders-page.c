@@ -7,6 +7,7 @@
 
 #include "kios-library-folders-page.h"
 
+#include "kios-application.h"
 #include "kios-error-messages.h"
 
 #include <glib/gi18n.h>
@@ -21,6 +22,11 @@ struct _KiosLibraryFoldersPage
   GPtrArray    *rows; /* the folder rows in the group */
 
   AdwPreferencesGroup *group;
+  AdwPreferencesGroup *koreader_group;
+  GPtrArray           *share_rows;      /* one switch row per folder */
+  AdwActionRow        *docsettings_row; /* KOReader's central folder */
+  GtkWidget           *docsettings_clear;
+  GSettings           *settings;
   AdwActionRow        *progress_row;
   GtkProgressBar      *progress_bar;
   GtkLabel            *error_label;
@@ -85,9 +91,174 @@ remove_clicked_cb (GtkButton *button,
   kios_library_folders_page_remove_folder (self, g_object_get_data (G_OBJECT (button), "dir"));
 }
 
+/* ---- sharing with KOReader ---- */
+
+static gboolean
+folder_is_shared (KiosLibraryFoldersPage *self,
+                  const char             *dir)
+{
+  g_auto (GStrv) shared = g_settings_get_strv (self->settings, "koreader-sidecar-folders");
+
+  return g_strv_contains ((const char *const *) shared, dir);
+}
+
+static void
+share_switch_cb (GtkSwitch              *toggle,
+                 GParamSpec             *pspec,
+                 KiosLibraryFoldersPage *self)
+{
+  const char              *dir = g_object_get_data (G_OBJECT (toggle), "dir");
+  g_auto (GStrv)           shared = g_settings_get_strv (self->settings, "koreader-sidecar-folders");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv)           folders = NULL;
+  gboolean                 on = gtk_switch_get_active (toggle);
+
+  if (on == g_strv_contains ((const char *const *) shared, dir))
+    return;
+  for (guint i = 0; shared[i] != NULL; i++)
+    if (g_strcmp0 (shared[i], dir) != 0)
+      g_strv_builder_add (builder, shared[i]);
+  if (on)
+    g_strv_builder_add (builder, dir);
+  folders = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "koreader-sidecar-folders", (const char *const *) folders);
+}
+
+static void
+rebuild_share_rows (KiosLibraryFoldersPage *self)
+{
+  for (guint i = 0; i < self->share_rows->len; i++)
+    adw_preferences_group_remove (self->koreader_group, g_ptr_array_index (self->share_rows, i));
+  g_ptr_array_set_size (self->share_rows, 0);
+
+  for (guint i = 0; self->folders != NULL && self->folders[i] != NULL; i++)
+    {
+      g_autofree char *name = g_path_get_basename (self->folders[i]);
+      g_autofree char *subtitle = NULL;
+      GtkWidget       *row = adw_action_row_new ();
+      GtkWidget       *toggle = gtk_switch_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("Share Highlights with KOReader"));
+      /* Translators: %s is a books folder's name. */
+      subtitle = g_strdup_printf (_ ("Kios reads and writes KOReader’s .sdr files next to the books in “%s”"), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_widget_set_name (row, "share-koreader-row");
+      gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+      gtk_widget_set_name (toggle, "share-koreader");
+      gtk_switch_set_active (GTK_SWITCH (toggle), folder_is_shared (self, self->folders[i]));
+      g_object_set_data_full (G_OBJECT (toggle), "dir", g_strdup (self->folders[i]), g_free);
+      g_signal_connect_object (toggle, "notify::active", G_CALLBACK (share_switch_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+      adw_preferences_group_add (self->koreader_group, row);
+      g_ptr_array_add (self->share_rows, row);
+    }
+
+  /* The central folder stays last, under the switches. */
+  g_object_ref (self->docsettings_row);
+  adw_preferences_group_remove (self->koreader_group, GTK_WIDGET (self->docsettings_row));
+  adw_preferences_group_add (self->koreader_group, GTK_WIDGET (self->docsettings_row));
+  g_object_unref (self->docsettings_row);
+}
+
+static void
+update_docsettings_row (KiosLibraryFoldersPage *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "koreader-docsettings-folder");
+  g_autofree char *display = NULL;
+
+  if (*folder == '\0')
+    {
+      adw_action_row_set_subtitle (self->docsettings_row,
+                                   _ ("None: KOReader keeps its files next to the books"));
+      gtk_widget_set_sensitive (self->docsettings_clear, FALSE);
+      return;
+    }
+  display = g_filename_display_name (folder);
+  adw_action_row_set_subtitle (self->docsettings_row, display);
+  gtk_widget_set_sensitive (self->docsettings_clear, TRUE);
+}
+
+static void
+docsettings_response_cb (GtkNativeDialog        *chooser,
+                         int                     response,
+                         KiosLibraryFoldersPage *self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autofree char  *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (path != NULL)
+    g_settings_set_string (self->settings, "koreader-docsettings-folder", path);
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+docsettings_choose_cb (KiosLibraryFoldersPage *self)
+{
+  GtkRoot              *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_ ("Choose KOReader’s Settings Folder"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _ ("_Choose"), NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (docsettings_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+docsettings_clear_cb (KiosLibraryFoldersPage *self)
+{
+  g_settings_set_string (self->settings, "koreader-docsettings-folder", "");
+}
+
+static void
+add_koreader_group (KiosLibraryFoldersPage *self)
+{
+  GtkWidget *choose;
+  GtkWidget *box;
+
+  self->koreader_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->koreader_group, _ ("Highlights and KOReader"));
+  adw_preferences_group_set_description (
+      self->koreader_group,
+      _ ("Kios can share highlights, notes and bookmarks with KOReader through the files KOReader keeps on disk. "
+         "Only files on this computer are read and written: nothing goes to a server."));
+
+  self->docsettings_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->docsettings_row), _ ("KOReader’s Settings Folder"));
+  gtk_widget_set_name (GTK_WIDGET (self->docsettings_row), "koreader-docsettings-row");
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  choose = gtk_button_new_with_mnemonic (_ ("C_hoose…"));
+  gtk_widget_set_name (choose, "koreader-docsettings-choose");
+  g_signal_connect_swapped (choose, "clicked", G_CALLBACK (docsettings_choose_cb), self);
+  self->docsettings_clear = gtk_button_new_with_mnemonic (_ ("C_lear"));
+  gtk_widget_set_name (self->docsettings_clear, "koreader-docsettings-clear");
+  g_signal_connect_swapped (self->docsettings_clear, "clicked", G_CALLBACK (docsettings_clear_cb), self);
+  gtk_box_append (GTK_BOX (box), choose);
+  gtk_box_append (GTK_BOX (box), self->docsettings_clear);
+  adw_action_row_add_suffix (self->docsettings_row, box);
+  adw_preferences_group_add (self->koreader_group, GTK_WIDGET (self->docsettings_row));
+
+  g_signal_connect_object (self->settings, "changed::koreader-docsettings-folder",
+                           G_CALLBACK (update_docsettings_row), self, G_CONNECT_SWAPPED);
+  update_docsettings_row (self);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->koreader_group);
+}
+
+/* ---- the folders ---- */
+
 static void
 rebuild_rows (KiosLibraryFoldersPage *self)
 {
+  rebuild_share_rows (self);
+
   for (guint i = 0; i < self->rows->len; i++)
     adw_preferences_group_remove (self->group, g_ptr_array_index (self->rows, i));
   g_ptr_array_set_size (self->rows, 0);
@@ -257,6 +428,7 @@ kios_library_folders_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->library);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (kios_library_folders_page_parent_class)->dispose (object);
 }
@@ -268,6 +440,7 @@ kios_library_folders_page_finalize (GObject *object)
 
   g_clear_pointer (&self->folders, g_strfreev);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->share_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kios_library_folders_page_parent_class)->finalize (object);
 }
@@ -289,6 +462,8 @@ kios_library_folders_page_init (KiosLibraryFoldersPage *self)
 
   self->cancellable = g_cancellable_new ();
   self->rows = g_ptr_array_new ();
+  self->share_rows = g_ptr_array_new ();
+  self->settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
 
   adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _ ("Library"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "folder-symbolic");
@@ -329,6 +504,7 @@ kios_library_folders_page_init (KiosLibraryFoldersPage *self)
   adw_preferences_group_add (self->group, GTK_WIDGET (self->progress_row));
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->group);
+  add_koreader_group (self);
 }
 
 KiosLibraryFoldersPage *

@@ -210,6 +210,8 @@ present_document (KiosWindow  *self,
       kios_library_store_touch_book (self->store, request->hash, now);
     }
 
+  kios_window_share_open_book (self);
+
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
   /* Every book opens fitted to the window, not at the last one's zoom. */
@@ -329,6 +331,12 @@ close_book (KiosWindow *self)
 
   if (self->document != NULL)
     {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+      if (KIOS_IS_APPLICATION (app) && kios_application_get_sidecar_sync (KIOS_APPLICATION (app)) != NULL &&
+          kios_document_get_hash (self->document) != NULL)
+        kios_sidecar_sync_book_closed (kios_application_get_sidecar_sync (KIOS_APPLICATION (app)),
+                                       kios_document_get_hash (self->document));
       kios_reader_view_close (self->reader_view);
       g_clear_object (&self->document);
     }
@@ -812,6 +820,22 @@ kios_window_show_library (KiosWindow *self)
   close_book (self);
   kios_start_view_reload (self->start_view);
   update_mode (self);
+}
+
+void
+kios_window_share_open_book (KiosWindow *self)
+{
+  GtkApplication  *app = gtk_window_get_application (GTK_WINDOW (self));
+  KiosSidecarSync *sync;
+
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+
+  if (!KIOS_IS_APPLICATION (app) || self->document == NULL)
+    return;
+  sync = kios_application_get_sidecar_sync (KIOS_APPLICATION (app));
+  if (sync != NULL && kios_document_get_path (self->document) != NULL && kios_document_get_hash (self->document) != NULL)
+    kios_sidecar_sync_book_opened (sync, kios_document_get_path (self->document),
+                                   kios_document_get_hash (self->document));
 }
 
 void

@@ -68,6 +68,8 @@ void              kios_window_open_file           (KiosWindow       *self,
 void              kios_window_show_library        (KiosWindow       *self);
 void              kios_window_add_toast           (KiosWindow       *self,
                                                    AdwToast         *toast);
+/* Tells the application's KiosSidecarSync about the open book, if any. */
+void              kios_window_share_open_book     (KiosWindow       *self);
 /* clang-format on */
 
 G_END_DECLS
