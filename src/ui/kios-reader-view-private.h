@@ -6,6 +6,7 @@
 #include "kios-reader-view.h"
 
 #include "kios-find-bar.h"
+#include "kios-reader-selection.h"
 #include "kios-reading-pace.h"
 
 /*
@@ -182,6 +183,20 @@ struct _KiosReaderView
   guint               nav_jump : 1;   /* the page coming is a jump */
   guint               nav_travel : 1; /* ... back or forward through the history */
   guint               pace_location_valid : 1;
+
+  /* Selection (-selection.c): the text of the page on screen, where the
+   * page was last drawn, and the selected characters of it. */
+  KiosPageText   *page_text;
+  GCancellable   *page_text_cancellable;
+  graphene_rect_t page_rect;
+  int             sel_anchor; /* -1: nothing selected */
+  int             sel_end;
+  double          drag_x;
+  double          drag_y;
+  GtkWidget      *selection_menu;
+  guint           page_rect_valid : 1;
+  guint           selecting : 1;     /* a drag is selecting */
+  guint           drag_selected : 1; /* the last press ended as a selection, not a click */
 };
 
 /* clang-format off */
@@ -282,6 +297,22 @@ char     *kios_reader_view_get_seek_preview (KiosReaderView *self);
 GArray   *kios_reader_view_match_chapters (KiosReaderView *self,
                                            const char *text,
                                            guint max);
+
+/* kios-reader-selection.c */
+void      kios_reader_selection_class_init (GtkWidgetClass *widget_class);
+void      kios_reader_selection_init (KiosReaderView *self);
+void      kios_reader_selection_dispose (KiosReaderView *self);
+void      kios_reader_selection_reset (KiosReaderView *self);
+/* The page on screen changed: read its text. */
+void      kios_reader_selection_page_changed (KiosReaderView *self);
+void      kios_reader_selection_snapshot (KiosReaderView *self,
+                                          GtkSnapshot *snapshot,
+                                          const graphene_rect_t *page_rect);
+void      kios_reader_selection_allocate (KiosReaderView *self);
+/* A right-click or a long press at (x, y) in the view. */
+void      kios_reader_selection_context (KiosReaderView *self,
+                                         double x,
+                                         double y);
 /* clang-format on */
 
 G_END_DECLS

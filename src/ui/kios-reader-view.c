@@ -395,6 +395,8 @@ kios_reader_view_page_changed (KiosReaderView     *self,
   update_actions (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   kios_reader_view_prefetch_neighbours (self);
+  /* After the neighbours: their renders go first on the worker. */
+  kios_reader_selection_page_changed (self);
 
   g_signal_emit (self, signals[SIGNAL_PAGE_SHOWN], 0);
   if (reason == SHOW_USER || reason == SHOW_TOC)
@@ -480,6 +482,7 @@ detach_document (KiosReaderView *self)
     }
   hide_spinner (self);
   kios_reader_view_nav_reset (self);
+  kios_reader_selection_reset (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
   self->queued_turn = 0;
@@ -521,6 +524,7 @@ kios_reader_view_dispose (GObject *object)
   g_clear_pointer (&self->sidebar, gtk_widget_unparent);
   g_clear_pointer (&self->find_bar, gtk_widget_unparent);
   kios_reader_view_nav_dispose (self);
+  kios_reader_selection_dispose (self);
   if (self->find_cancellable != NULL)
     g_cancellable_cancel (self->find_cancellable);
   g_clear_object (&self->find_cancellable);
@@ -810,6 +814,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
 
   kios_reader_view_class_init_actions (widget_class);
   kios_reader_view_class_init_nav (widget_class);
+  kios_reader_selection_class_init (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "kiosreaderview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DOCUMENT);
@@ -862,6 +867,7 @@ kios_reader_view_init (KiosReaderView *self)
   kios_reader_view_nav_init (self);
   kios_reader_view_init_controllers (self);
   kios_reader_view_nav_init_shortcuts (self);
+  kios_reader_selection_init (self);
 
   g_signal_connect (widget, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
   self->dark_handler = g_signal_connect (adw_style_manager_get_default (), "notify::dark",
