@@ -141,6 +141,8 @@ struct _KiosChapterText
   GArray       *nodes; /* Node */
   GStringChunk *names;
   GHashTable   *ids; /* id → node index + 1, first occurrence */
+  GStringChunk *texts;
+  const char  **node_text; /* per node: a text node's collapsed text (UTF-8), else NULL */
   gunichar     *chars;
   int          *char_node;
   guint32      *char_offset;
@@ -153,6 +155,7 @@ typedef struct
   KiosChapterText *self;
   GArray          *texts; /* TextRef, indexed like nodes (NULL text for elements) */
   gsize            word_run;
+  GString         *collapsed; /* scan_text's output for the node being scanned */
   GError         **error;
 } Builder;
 
@@ -577,6 +580,7 @@ scan_text (Builder *b,
   gboolean         prev_space = FALSE;
   guint32          offset = 0;
 
+  g_string_truncate (b->collapsed, 0);
   while (p < end)
     {
       gunichar c = (guchar) *p;
@@ -608,6 +612,7 @@ scan_text (Builder *b,
           else
             prev_space = FALSE;
         }
+      g_string_append_unichar (b->collapsed, c);
 
       if (!hidden && c < 0x80)
         {
@@ -642,6 +647,9 @@ scan_text (Builder *b,
       offset++;
     }
   node_at (self, idx)->collapsed_len = offset;
+  if (!hidden)
+    self->node_text[idx] = g_string_chunk_insert_len (self->texts, b->collapsed->str,
+                                                      (gssize) b->collapsed->len);
   return TRUE;
 }
 
@@ -768,8 +776,15 @@ kios_chapter_text_new (const char *xhtml,
   root_idx = build_element (&b, root, -1, FALSE, FALSE, 0);
   if (root_idx < 0)
     return NULL;
+  self->texts = g_string_chunk_new (4096);
+  self->node_text = g_new0 (const char *, self->nodes->len);
+  b.collapsed = g_string_new (NULL);
   if (!walk (&b, root_idx))
-    return NULL;
+    {
+      g_string_free (b.collapsed, TRUE);
+      return NULL;
+    }
+  g_string_free (b.collapsed, TRUE);
 
   /* Trim the growth slack; keep get_chars() non-NULL even when empty. */
   self->capacity = MAX (self->length, 1);
@@ -788,6 +803,8 @@ kios_chapter_text_free (KiosChapterText *self)
   g_clear_pointer (&self->nodes, g_array_unref);
   g_clear_pointer (&self->names, g_string_chunk_free);
   g_clear_pointer (&self->ids, g_hash_table_unref);
+  g_clear_pointer (&self->texts, g_string_chunk_free);
+  g_free (self->node_text);
   g_free (self->chars);
   g_free (self->char_node);
   g_free (self->char_offset);
@@ -873,6 +890,94 @@ kios_chapter_text_breaks_before (KiosChapterText *self,
   if (self->char_offset[index] > 0 || self->char_offset[index - 1] + 1 < prev_node->collapsed_len)
     return TRUE;
   return block_between (self, prev, node);
+}
+
+/* The next node after node in document order, or -1. */
+static int
+next_in_order (KiosChapterText *self,
+               int              node)
+{
+  Node *n = node_at (self, node);
+
+  if (n->first_child >= 0)
+    return n->first_child;
+  while (node >= 0)
+    {
+      n = node_at (self, node);
+      if (n->next_sibling >= 0)
+        return n->next_sibling;
+      node = n->parent;
+    }
+  return -1;
+}
+
+static void
+append_break (GString *out)
+{
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  if (out->len > 0 && out->str[out->len - 1] != '\n')
+    g_string_append_c (out, '\n');
+}
+
+/**
+ * kios_chapter_text_get_text:
+ * @start: the first stream index
+ * @end: the stream index after the last (exclusive), clamped
+ *
+ * The text as a reader sees it from the character at start up to the one
+ * before end, with the characters the stream drops (spaces, hyphens) put
+ * back: each text node's collapsed text, a line feed between blocks and at
+ * <br>, spaces around a line feed removed.
+ *
+ * Returns: (transfer full): UTF-8, "" for an empty range.
+ */
+char *
+kios_chapter_text_get_text (KiosChapterText *self,
+                            gsize            start,
+                            gsize            end)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  int                 first, last, prev = -1;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  end = MIN (end, self->length);
+  if (start >= end)
+    return g_strdup ("");
+
+  first = self->char_node[start];
+  last = self->char_node[end - 1];
+  for (int node = first; node >= 0; node = next_in_order (self, node))
+    {
+      Node       *n = node_at (self, node);
+      const char *text = self->node_text[node];
+
+      if (n->name != NULL && g_ascii_strcasecmp (n->name, "br") == 0 && prev >= 0)
+        append_break (out);
+      else if (n->name == NULL && text != NULL)
+        {
+          guint32     from = node == first ? self->char_offset[start] : 0;
+          guint32     to = node == last ? self->char_offset[end - 1] + 1 : n->collapsed_len;
+          const char *a, *b;
+
+          if (prev >= 0 && block_between (self, prev, node))
+            append_break (out);
+          a = g_utf8_offset_to_pointer (text, from);
+          b = g_utf8_offset_to_pointer (a, to - from);
+          if (out->len > 0 && out->str[out->len - 1] == '\n')
+            while (a < b && *a == ' ')
+              a++;
+          if (out->len > 0 && out->str[out->len - 1] == ' ')
+            while (a < b && *a == ' ')
+              a++;
+          g_string_append_len (out, a, b - a);
+          prev = node;
+        }
+      if (node == last)
+        break;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static void

@@ -41,6 +41,11 @@ const gunichar  *kios_chapter_text_get_chars      (KiosChapterText *self);
 /* Whether a word boundary (dropped whitespace, a block edge) precedes index. */
 gboolean         kios_chapter_text_breaks_before  (KiosChapterText *self,
                                                    gsize            index);
+/* What a reader sees from start to end (exclusive), with the dropped
+ * spaces and hyphens back and a line feed between blocks. */
+char            *kios_chapter_text_get_text       (KiosChapterText *self,
+                                                   gsize            start,
+                                                   gsize            end);
 /* The xpointer of the character at index (clamped), in the classic form. */
 char            *kios_chapter_text_get_xpointer   (KiosChapterText *self,
                                                    int              doc_fragment,

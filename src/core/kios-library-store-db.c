@@ -132,6 +132,31 @@ static const char schema_v3[] =
     "  path TEXT,"
     "  excluded_at INTEGER NOT NULL DEFAULT 0);";
 
+/* Schema v4: bookmarks and highlights (kios-library-store-annotations.c).
+ * Keyed by hash with no foreign key, like positions. Both ends are kept as
+ * position JSON with their xpointers; their chapter and offset are columns
+ * too, for the reading-order index. Existing data is untouched. */
+static const char schema_v4[] =
+    "CREATE TABLE IF NOT EXISTS annotations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  start_json TEXT NOT NULL,"
+    "  end_json TEXT,"
+    "  start_chapter INTEGER NOT NULL,"
+    "  start_offset INTEGER NOT NULL,"
+    "  end_chapter INTEGER NOT NULL,"
+    "  end_offset INTEGER NOT NULL,"
+    "  text TEXT,"
+    "  note TEXT,"
+    "  color TEXT,"
+    "  chapter_title TEXT,"
+    "  created_at INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at INTEGER NOT NULL DEFAULT 0,"
+    "  origin TEXT NOT NULL DEFAULT 'kios');"
+    "CREATE INDEX IF NOT EXISTS annotations_order"
+    "  ON annotations (hash, start_chapter, start_offset, end_chapter, end_offset, id);";
+
 const char kios_store_sql_begin[] = "BEGIN IMMEDIATE";
 const char kios_store_sql_commit[] = "COMMIT";
 const char kios_store_sql_rollback[] = "ROLLBACK";
@@ -432,6 +457,9 @@ kios_store_migrate (Conn       *conn,
           break;
         case 2:
           step = schema_v3;
+          break;
+        case 3:
+          step = schema_v4;
           break;
         default:
           g_assert_not_reached ();

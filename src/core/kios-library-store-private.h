@@ -41,7 +41,7 @@ G_BEGIN_DECLS
  * case only; not worth the disk wear and latency of a per-page fsync.
  */
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BUSY_TIMEOUT_MS KIOS_LIMIT_STORE_BUSY_MS
 #define SYNC_LOG_MAX_ROWS KIOS_LIMIT_STORE_SYNC_LOG_ROWS
 #define SYNC_LOG_MAX_DETAIL KIOS_LIMIT_STORE_SYNC_LOG_DETAIL

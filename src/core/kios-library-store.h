@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "kios-annotation.h"
 #include "kios-position.h"
 #include "kios-sync-status.h"
 
@@ -255,6 +256,44 @@ gboolean          kios_library_store_remove_folder       (KiosLibraryStore  *sel
 /* Hashes of books removed while their file stayed in a folder. */
 GStrv             kios_library_store_list_excluded       (KiosLibraryStore  *self,
                                                           GError           **error);
+
+/* Bookmarks and highlights (kios-library-store-annotations.c). Each call
+ * is one small single-row statement (list: one indexed query over one
+ * book's rows), so all of them may run on the main thread; the writes wait
+ * for the writer thread behind any queued writes (milliseconds). add sets
+ * annotation->id, and created_at, updated_at (now) and origin ("kios") when
+ * unset; it refuses a range without a hash or start, a highlight without an
+ * end or ending before it starts, and a colour other than yellow, green,
+ * blue or red. update changes the note and the colour (and updated_at: now
+ * when 0). update and delete of an unknown id fail with
+ * KIOS_STORE_ERROR_NOT_FOUND. list: reading order (start chapter and
+ * offset, then end, then id); element-type KiosAnnotation. count is 0 on
+ * any error. */
+gboolean          kios_library_store_add_annotation      (KiosLibraryStore  *self,
+                                                          KiosAnnotation    *annotation,
+                                                          GError           **error);
+gboolean          kios_library_store_update_annotation   (KiosLibraryStore  *self,
+                                                          const KiosAnnotation *annotation,
+                                                          GError           **error);
+gboolean          kios_library_store_delete_annotation   (KiosLibraryStore  *self,
+                                                          gint64             id,
+                                                          GError           **error);
+gboolean          kios_library_store_delete_book_annotations (KiosLibraryStore *self,
+                                                          const char        *hash,
+                                                          GError           **error);
+GPtrArray        *kios_library_store_list_annotations    (KiosLibraryStore  *self,
+                                                          const char        *hash,
+                                                          GError           **error);
+void              kios_library_store_list_annotations_async (KiosLibraryStore *self,
+                                                          const char        *hash,
+                                                          GCancellable      *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer           user_data);
+GPtrArray        *kios_library_store_list_annotations_finish (KiosLibraryStore *self,
+                                                          GAsyncResult      *result,
+                                                          GError           **error);
+int               kios_library_store_count_annotations   (KiosLibraryStore  *self,
+                                                          const char        *hash);
 
 KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
 void              kios_book_record_free                  (KiosBookRecord    *self);
