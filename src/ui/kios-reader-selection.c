@@ -52,6 +52,7 @@ update_selection_actions (KiosReaderView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.copy", selected);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.find-selection", selected);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "reader.look-up", selected);
+  kios_reader_annotations_update_actions (self);
 }
 
 static void
@@ -82,6 +83,7 @@ page_text_cb (GObject      *source,
   self->page_text = g_steal_pointer (&text);
   update_accessible (self);
   update_selection_actions (self);
+  kios_reader_annotations_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -117,6 +119,7 @@ kios_reader_selection_page_changed (KiosReaderView *self)
     }
 
   kios_reader_selection_reset (self);
+  kios_reader_annotations_refresh (self);
   update_accessible (self);
   if (page == NULL || self->document == NULL || page->error_message != NULL)
     return;
@@ -288,6 +291,7 @@ kios_reader_selection_snapshot (KiosReaderView        *self,
 
   self->page_rect = *page_rect;
   self->page_rect_valid = TRUE;
+  kios_reader_annotations_snapshot (self, snapshot, page_rect);
 
   if (!kios_reader_view_get_selection (self, &first, &last))
     return;

@@ -6,6 +6,7 @@
 #include "kios-reader-view.h"
 
 #include "kios-find-bar.h"
+#include "kios-reader-annotations.h"
 #include "kios-reader-selection.h"
 #include "kios-reading-pace.h"
 
@@ -197,6 +198,13 @@ struct _KiosReaderView
   guint           page_rect_valid : 1;
   guint           selecting : 1;     /* a drag is selecting */
   guint           drag_selected : 1; /* the last press ended as a selection, not a click */
+
+  /* Annotations (kios-reader-annotations.c). */
+  GPtrArray    *annotations;    /* KiosAnnotation of the book, or NULL */
+  GArray       *highlight_runs; /* KiosHighlightRun of the page on screen */
+  GCancellable *annotations_cancellable;
+  guint         format_is_pdf : 1;
+  guint         page_bookmarked : 1;
 };
 
 /* clang-format off */
@@ -313,6 +321,19 @@ void      kios_reader_selection_allocate (KiosReaderView *self);
 void      kios_reader_selection_context (KiosReaderView *self,
                                          double x,
                                          double y);
+
+/* kios-reader-annotations.c */
+void      kios_reader_annotations_class_init (GtkWidgetClass *widget_class);
+void      kios_reader_annotations_open (KiosReaderView *self);
+void      kios_reader_annotations_close (KiosReaderView *self);
+void      kios_reader_annotations_dispose (KiosReaderView *self);
+/* The page's text or the list changed: the highlights on the page again. */
+void      kios_reader_annotations_refresh (KiosReaderView *self);
+/* The selection changed. */
+void      kios_reader_annotations_update_actions (KiosReaderView *self);
+void      kios_reader_annotations_snapshot (KiosReaderView *self,
+                                            GtkSnapshot *snapshot,
+                                            const graphene_rect_t *page_rect);
 /* clang-format on */
 
 G_END_DECLS

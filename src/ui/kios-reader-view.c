@@ -483,6 +483,7 @@ detach_document (KiosReaderView *self)
   hide_spinner (self);
   kios_reader_view_nav_reset (self);
   kios_reader_selection_reset (self);
+  kios_reader_annotations_close (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
   self->queued_turn = 0;
@@ -525,6 +526,7 @@ kios_reader_view_dispose (GObject *object)
   g_clear_pointer (&self->find_bar, gtk_widget_unparent);
   kios_reader_view_nav_dispose (self);
   kios_reader_selection_dispose (self);
+  kios_reader_annotations_dispose (self);
   if (self->find_cancellable != NULL)
     g_cancellable_cancel (self->find_cancellable);
   g_clear_object (&self->find_cancellable);
@@ -815,6 +817,7 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
   kios_reader_view_class_init_actions (widget_class);
   kios_reader_view_class_init_nav (widget_class);
   kios_reader_selection_class_init (widget_class);
+  kios_reader_annotations_class_init (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "kiosreaderview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DOCUMENT);
@@ -919,6 +922,7 @@ kios_reader_view_open (KiosReaderView     *self,
   self->marks_handler = g_signal_connect_swapped (document, "notify::chapter-marks", G_CALLBACK (update_marks), self);
   update_marks (self);
   update_actions (self);
+  kios_reader_annotations_open (self);
 
   if (start != NULL)
     {

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#include "config.h"
+
+#include "kios-contents-sidebar.h"
+#include "kios-reader-annotations.h"
+#include "kios-reader-selection.h"
+#include "kios-reader-view.h"
+#include "kios-ui-test-utils.h"
+
+#include <string.h>
+
+static gboolean
+page_text_ready (gpointer data)
+{
+  KiosReaderView *view = data;
+
+  return kios_reader_view_get_page_text (view) != NULL && kios_reader_view_get_page_rect (view, NULL);
+}
+
+static void
+open_at_text (KiosReaderFixture *f,
+              const char        *book,
+              int                chapter,
+              gint64             offset)
+{
+  g_autoptr (KiosPosition) position = NULL;
+  guint                    before;
+
+  kios_test_reader_setup (f, book, 900, 760);
+  kios_test_reader_wait_shown (f, 0);
+  before = f->shown;
+  position = kios_document_position_at_offset_sync (f->document, chapter, offset, NULL);
+  g_assert_nonnull (position);
+  kios_reader_view_go_to_position (f->view, position);
+  kios_test_reader_wait_shown (f, before);
+  kios_test_wait_for_paint (f->window);
+  g_assert_true (kios_test_wait_until (page_text_ready, f->view, 10000));
+}
+
+static void
+changed_cb (KiosReaderView *view,
+            guint          *count)
+{
+  (*count)++;
+}
+
+typedef struct
+{
+  guint *count;
+  guint  target;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *wait = data;
+
+  return *wait->count >= wait->target;
+}
+
+static void
+wait_changed (guint *count,
+              guint  before)
+{
+  CountWait wait = { count, before + 1 };
+
+  g_assert_true (kios_test_wait_until (count_reached, &wait, 10000));
+}
+
+/* The text of the page's highlight runs, joined. */
+static char *
+runs_text (KiosReaderView *view)
+{
+  GArray             *runs = kios_reader_view_get_highlight_runs (view);
+  const KiosPageText *text = kios_reader_view_get_page_text (view);
+  GString            *out = g_string_new (NULL);
+
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const KiosHighlightRun *run = &g_array_index (runs, KiosHighlightRun, i);
+      g_autofree char        *part = kios_page_text_get_string (text, run->first, run->last);
+
+      g_string_append (out, part);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A highlight made from the selection is stored as a range of positions,
+ * painted on its words, and still on the same words at another font size. */
+static void
+test_highlight_survives_font_change (void)
+{
+  KiosReaderFixture     f;
+  const KiosPageText   *text;
+  guint                 changes = 0, before;
+  int                   from = -1, to = -1;
+  g_autofree char      *words = NULL;
+  g_autofree char      *painted = NULL;
+  g_autofree char      *painted_again = NULL;
+  g_autoptr (GPtrArray) stored = NULL;
+  KiosAnnotation       *highlight;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  text = kios_reader_view_get_page_text (f.view);
+  /* Three words from the start of the third line. */
+  for (guint i = 0; i < text->chars->len; i++)
+    {
+      const KiosPageChar *pc = &g_array_index (text->chars, KiosPageChar, i);
+
+      if (from < 0 && pc->line == 2 && g_unichar_isalpha (pc->c))
+        from = (int) i;
+      if (from >= 0 && g_unichar_isspace (pc->c) && ++to == 2)
+        {
+          to = (int) i - 1;
+          break;
+        }
+    }
+  g_assert_cmpint (from, >=, 0);
+  g_assert_cmpint (to, >, from);
+  g_assert_true (kios_reader_view_select (f.view, from, to));
+  words = kios_reader_view_get_selected_text (f.view);
+
+  before = changes;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.highlight", "s", "green"));
+  wait_changed (&changes, before);
+
+  /* Stored, with both ends in the book. */
+  stored = kios_library_store_list_annotations (f.store, kios_document_get_hash (f.document), NULL);
+  g_assert_cmpuint (stored->len, ==, 1);
+  highlight = g_ptr_array_index (stored, 0);
+  g_assert_cmpint (highlight->kind, ==, KIOS_ANNOTATION_HIGHLIGHT);
+  g_assert_cmpstr (highlight->color, ==, "green");
+  g_assert_cmpint (highlight->start->chapter, ==, 8);
+  g_assert_cmpint (highlight->start->offset, ==, g_array_index (text->chars, KiosPageChar, from).offset);
+  g_assert_nonnull (highlight->start->xpointer);
+  g_assert_nonnull (highlight->end->xpointer);
+  g_assert_cmpstr (highlight->text, ==, words);
+  g_assert_false (kios_reader_view_get_selection (f.view, NULL, NULL));
+
+  /* Painted on exactly those words. */
+  g_assert_cmpuint (kios_reader_view_get_highlight_runs (f.view)->len, ==, 1);
+  painted = runs_text (f.view);
+  g_assert_cmpstr (painted, ==, words);
+
+  /* A bigger font: the same words, found again from the stored range. */
+  before = f.shown;
+  g_object_set (f.view, "font-size", 26.0, NULL);
+  kios_test_reader_wait_shown (&f, before);
+  before = f.shown;
+  kios_reader_view_go_to_annotation (f.view, highlight);
+  kios_test_reader_wait_shown (&f, before);
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_assert_cmpuint (kios_reader_view_get_highlight_runs (f.view)->len, ==, 1);
+  painted_again = runs_text (f.view);
+  g_assert_cmpstr (painted_again, ==, words);
+
+  kios_test_reader_teardown (&f);
+}
+
+/* Ctrl+D marks the page, only that page, and takes the mark off again. */
+static void
+test_bookmark_toggle (void)
+{
+  KiosReaderFixture     f;
+  guint                 changes = 0, before;
+  g_autoptr (GPtrArray) stored = NULL;
+  KiosLocation          here;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  here = kios_reader_view_get_page (f.view)->location;
+  g_assert_false (kios_reader_view_get_page_bookmarked (f.view));
+
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_d, GDK_CONTROL_MASK));
+  g_assert_true (kios_reader_view_get_page_bookmarked (f.view));
+  stored = kios_library_store_list_annotations (f.store, kios_document_get_hash (f.document), NULL);
+  g_assert_cmpuint (stored->len, ==, 1);
+  g_assert_cmpint (((KiosAnnotation *) g_ptr_array_index (stored, 0))->kind, ==, KIOS_ANNOTATION_BOOKMARK);
+  g_assert_cmpint (((KiosAnnotation *) g_ptr_array_index (stored, 0))->start->chapter, ==, here.chapter);
+  g_clear_pointer (&stored, g_ptr_array_unref);
+
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.next-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_assert_false (kios_reader_view_get_page_bookmarked (f.view));
+
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.previous-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_assert_true (kios_reader_view_get_page_bookmarked (f.view));
+
+  before = changes;
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_d, GDK_CONTROL_MASK));
+  g_assert_cmpuint (changes, >, before);
+  g_assert_false (kios_reader_view_get_page_bookmarked (f.view));
+  stored = kios_library_store_list_annotations (f.store, kios_document_get_hash (f.document), NULL);
+  g_assert_cmpuint (stored->len, ==, 0);
+
+  kios_test_reader_teardown (&f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  kios_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
+  g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
+
+  return g_test_run ();
+}
