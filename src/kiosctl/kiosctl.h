@@ -34,6 +34,9 @@ int  kiosctl_cmd_search   (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_download (int argc, char **argv);  /* kiosctl-catalog.c */
 int  kiosctl_cmd_find     (int argc, char **argv);  /* kiosctl-find.c */
 int  kiosctl_cmd_library  (int argc, char **argv);  /* kiosctl-library.c */
+int  kiosctl_cmd_annotations (int argc, char **argv);  /* kiosctl-annotations.c */
+int  kiosctl_cmd_annotate (int argc, char **argv);  /* kiosctl-annotations.c */
+int  kiosctl_cmd_export   (int argc, char **argv);  /* kiosctl-annotations.c */
 int  kiosctl_source_test_opds (const KiosSourceRecord *record); /* kiosctl-catalog.c, for source test */
 /* kiosctl-kobo.c: Kobo sync sources (source add/test, browse, search, download, sync). */
 char *kiosctl_kobo_settings_for_add (gboolean library_sync);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-annotation-export.h"
 #include "kios-annotation-text.h"
 #include "kios-annotation.h"
 #include "kios-chapter-text.h"
@@ -12,6 +13,7 @@
 #include "kios-epub.h"
 #include "kios-error.h"
 #include "kios-library-store.h"
+#include "kios-test-kiosctl.h"
 #include "kios-test-util.h"
 
 #include <gio/gio.h>
@@ -710,6 +712,206 @@ test_highlight_survives_font_change (void)
   close_store (store);
 }
 
+/* ---- Markdown ------------------------------------------------------------ */
+
+static void
+test_export_markdown (void)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
+  g_autofree char      *md = NULL;
+  g_autofree char      *empty = NULL;
+  KiosAnnotation       *a;
+
+  /* Added out of order: the export sorts. */
+  a = make_highlight (HASH_A, 5, 10, 30, "He said, \"No.\"\nShe *laughed*.");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 5");
+  a->note = g_strdup ("Two lines\nof note");
+  g_ptr_array_add (list, a);
+  a = make_highlight (HASH_A, 2, 100, 120, "Sir Walter Elliot, of Kellynch Hall");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 1");
+  g_ptr_array_add (list, a);
+  a = make_bookmark (HASH_A, 2, 10);
+  a->chapter_title = g_strdup ("Chapter 1");
+  g_free (a->text);
+  a->text = g_strdup ("Chapter 1\nSir  Walter");
+  g_ptr_array_add (list, a);
+  a = make_highlight (HASH_A, 5, 40, 50, "# not a heading");
+  g_free (a->chapter_title);
+  a->chapter_title = g_strdup ("Chapter 5");
+  a->color = g_strdup ("red");
+  g_ptr_array_add (list, a);
+
+  md = kios_annotation_export_markdown ("Persuasion", list);
+  g_assert_cmpstr (md, ==,
+                   "# Persuasion\n"
+                   "\n"
+                   "## Chapter 1\n"
+                   "\n"
+                   "- Bookmark: Chapter 1 Sir Walter\n"
+                   "\n"
+                   "> Sir Walter Elliot, of Kellynch Hall\n"
+                   "\n"
+                   "## Chapter 5\n"
+                   "\n"
+                   "> He said, \"No.\"\n"
+                   ">\n"
+                   "> She *laughed*.\n"
+                   "\n"
+                   "Two lines\n"
+                   "of note\n"
+                   "\n"
+                   "> # not a heading\n");
+  /* The array itself keeps its order. */
+  g_assert_cmpint (((KiosAnnotation *) g_ptr_array_index (list, 0))->start->chapter, ==, 5);
+
+  empty = kios_annotation_export_markdown (NULL, NULL);
+  g_assert_cmpstr (empty, ==, "# Untitled\n");
+}
+
+/* ---- kiosctl ------------------------------------------------------------- */
+
+#define SIR_FROM "/body/DocFragment[3]/body/section/p[1]/text().0"
+#define SIR_TO "/body/DocFragment[3]/body/section/p[1]/text().35"
+
+static JsonArray *
+annotations_json (const char *book,
+                  JsonNode  **root)
+{
+  g_auto (KiosctlRun) run = { 0 };
+  g_autoptr (GError)  error = NULL;
+
+  kios_test_kiosctl (&run, NULL, "annotations", "--json", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  *root = json_from_string (run.out, &error);
+  g_assert_no_error (error);
+  return json_object_get_array_member (json_node_get_object (*root), "annotations");
+}
+
+static void
+test_kiosctl_annotate (void)
+{
+  g_autofree char     *book = kios_test_book ("persuasion.epub");
+  g_auto (KiosctlRun)  run = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray           *list;
+  JsonObject          *h;
+  JsonObject          *start, *end;
+  g_autofree char     *id = NULL;
+
+  kios_test_kiosctl (&run, NULL, "annotations", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "No annotations"));
+
+  kios_test_kiosctl (&run, NULL, "annotate", book, "--highlight", SIR_FROM, SIR_TO, "--color", "green",
+                     "--note", "Vain man", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  kios_test_kiosctl (&run, NULL, "annotate", book, "--bookmark", "percent:10", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  list = annotations_json (book, &root);
+  g_assert_cmpuint (json_array_get_length (list), ==, 2);
+  h = json_array_get_object_element (list, 0);
+  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "highlight");
+  g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "Sir Walter Elliot, of Kellynch Hall");
+  g_assert_cmpstr (json_object_get_string_member (h, "note"), ==, "Vain man");
+  g_assert_cmpstr (json_object_get_string_member (h, "color"), ==, "green");
+  g_assert_cmpstr (json_object_get_string_member (h, "chapter_title"), ==, "Chapter 1");
+  g_assert_cmpstr (json_object_get_string_member (h, "origin"), ==, "kios");
+  g_assert_nonnull (json_object_get_string_member (h, "created_at"));
+  start = json_object_get_object_member (h, "start");
+  end = json_object_get_object_member (h, "end");
+  g_assert_cmpstr (json_object_get_string_member (start, "xpointer"), ==, SIR_FROM);
+  g_assert_cmpstr (json_object_get_string_member (end, "xpointer"), ==, SIR_TO);
+  g_assert_cmpint (json_object_get_int_member (start, "chapter"), ==, CH1);
+  g_assert_cmpint (json_object_get_int_member (start, "offset"), ==, 8);
+  g_assert_cmpint (json_object_get_int_member (end, "offset"), ==, 8 + strlen ("SirWalterElliot,ofKellynchHall"));
+  h = json_array_get_object_element (list, 1);
+  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "bookmark");
+  g_assert_true (json_object_get_null_member (h, "end"));
+  g_assert_true (json_object_get_null_member (h, "color"));
+  g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "have given him up. The belief of being prudent, and");
+
+  kios_test_kiosctl (&run, NULL, "export", "--markdown", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==,
+                   "# Persuasion\n"
+                   "\n"
+                   "## Chapter 1\n"
+                   "\n"
+                   "> Sir Walter Elliot, of Kellynch Hall\n"
+                   "\n"
+                   "Vain man\n"
+                   "\n"
+                   "## Chapter 4\n"
+                   "\n"
+                   "- Bookmark: have given him up. The belief of being prudent, and\n");
+
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (json_array_get_object_element (list, 0), "id"));
+  kios_test_kiosctl (&run, NULL, "annotate", book, "--delete", id, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_clear_pointer (&root, json_node_unref);
+  list = annotations_json (book, &root);
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  /* Gone: deleting it again is an error. */
+  kios_test_kiosctl (&run, NULL, "annotate", book, "--delete", id, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "has no annotation"));
+}
+
+static void
+test_kiosctl_bad_input (void)
+{
+  g_autofree char    *book = kios_test_book ("persuasion.epub");
+  g_autofree char    *pdf = kios_test_book ("persuasion.pdf");
+  g_auto (KiosctlRun) run = { 0 };
+  static const struct
+  {
+    int         status;
+    const char *args[8];
+    const char *says;
+  } cases[] = {
+    { 2, { "annotate", NULL }, "usage" },
+    { 2, { "annotate", "BOOK", NULL }, "usage" },
+    { 2, { "annotate", "BOOK", "--highlight", "percent:10", NULL }, "FROM and TO" },
+    { 2, { "annotate", "BOOK", "--highlight", "percent:10", "percent:20", "--color", "pink", NULL }, "pink" },
+    { 2, { "annotate", "BOOK", "--bookmark", "percent:10", "--note", "x", NULL }, "--highlight" },
+    { 2, { "annotate", "BOOK", "--bookmark", "percent:10", "--delete", "3", NULL }, "usage" },
+    { 2, { "annotate", "BOOK", "--delete", "three", NULL }, "annotation id" },
+    { 1, { "annotate", "BOOK", "--highlight", "percent:20", "percent:10", NULL }, "end after it starts" },
+    { 1, { "annotate", "BOOK", "--highlight", "percent:20", "percent:20", NULL }, "end after it starts" },
+    { 1, { "annotate", "BOOK", "--bookmark", "nowhere", NULL }, "position" },
+    { 1, { "annotate", "BOOK", "--bookmark", "/body/DocFragment[99]/body/p[1]/text().0", NULL }, "position" },
+    { 1, { "annotate", "PDF", "--highlight", "page:1", "page:2", NULL }, "EPUB" },
+    { 1, { "annotate", "/nonexistent.epub", "--bookmark", "percent:1", NULL }, "" },
+    { 2, { "export", "BOOK", NULL }, "--markdown" },
+    { 2, { "annotations", NULL }, "usage" },
+    { 1, { "annotations", "/nonexistent.epub", NULL }, "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *argv[9] = { NULL };
+
+      for (gsize j = 0; cases[i].args[j] != NULL; j++)
+        argv[j] = strcmp (cases[i].args[j], "BOOK") == 0  ? book
+                  : strcmp (cases[i].args[j], "PDF") == 0 ? pdf
+                                                          : cases[i].args[j];
+      kios_test_kiosctl (&run, NULL, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7],
+                         NULL);
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, run.err);
+      g_assert_cmpint (run.status, ==, cases[i].status);
+      g_assert_nonnull (strstr (run.err, cases[i].says));
+      g_assert_true (g_str_has_prefix (run.err, "kiosctl: "));
+    }
+
+  /* A bookmark in a PDF is a page. */
+  kios_test_kiosctl (&run, NULL, "annotate", pdf, "--bookmark", "page:3", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "\"page\" : 3"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -722,6 +924,9 @@ main (int   argc,
   g_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
   g_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
   g_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
+  g_test_add_func ("/kios/annotations/export-markdown", test_export_markdown);
+  g_test_add_func ("/kios/annotations/kiosctl-annotate", test_kiosctl_annotate);
+  g_test_add_func ("/kios/annotations/kiosctl-bad-input", test_kiosctl_bad_input);
   g_test_add_func ("/kios/annotations/range-text-exact", test_range_text_exact);
   g_test_add_func ("/kios/annotations/range-across-chapters", test_range_across_chapters);
   g_test_add_func ("/kios/annotations/xpointer-round-trip", test_xpointer_round_trip);
