@@ -9,6 +9,7 @@
 #include "kios-reader-view-private.h"
 
 #include "kios-annotation-text.h"
+#include "kios-contents-sidebar.h"
 
 #include <glib/gi18n.h>
 
@@ -745,6 +746,15 @@ annotation_action_cb (GtkWidget  *widget,
     kios_reader_view_edit_note (self, NULL);
   else if (g_str_equal (action_name, "reader.toggle-bookmark"))
     kios_reader_view_toggle_bookmark (self);
+  else if (g_str_equal (action_name, "reader.show-annotations"))
+    {
+      KiosContentsSidebar *sidebar = KIOS_CONTENTS_SIDEBAR (self->sidebar);
+      gboolean             shown = self->contents_visible && kios_contents_sidebar_get_annotations_visible (sidebar);
+
+      /* A second press closes the sidebar, as F9 does for the contents. */
+      kios_contents_sidebar_set_annotations_visible (sidebar, !shown);
+      kios_reader_view_set_contents_visible (self, !shown);
+    }
 }
 
 void
@@ -765,4 +775,6 @@ kios_reader_annotations_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "reader.add-note", NULL, annotation_action_cb);
   gtk_widget_class_install_action (widget_class, "reader.toggle-bookmark", NULL, annotation_action_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "reader.toggle-bookmark", NULL);
+  gtk_widget_class_install_action (widget_class, "reader.show-annotations", NULL, annotation_action_cb);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, GDK_CONTROL_MASK, "reader.show-annotations", NULL);
 }

@@ -675,12 +675,14 @@ kios_reader_selection_class_init (GtkWidgetClass *widget_class)
 
 /* The colour swatches of the menu, in the highlights' own colours. */
 static const char swatch_css[] =
-    ".highlight-swatch { min-width: 24px; min-height: 24px; padding: 4px; border: 1px solid alpha(currentColor, 0.15); }\n"
+    ".highlight-swatch { min-width: 24px; min-height: 24px; padding: 4px; }\n"
+    ".highlight-swatch, .highlight-mark { border: 1px solid alpha(currentColor, 0.15); }\n"
     ".highlight-yellow { background: #f6d32d; }\n"
     ".highlight-green { background: #8ff0a4; }\n"
     ".highlight-blue { background: #99c1f1; }\n"
     ".highlight-red { background: #f66151; }\n"
-    ".highlight-swatch:hover { filter: brightness(0.92); }\n";
+    ".highlight-swatch:hover { filter: brightness(0.92); }\n"
+    ".highlight-mark { min-width: 12px; min-height: 12px; border-radius: 999px; }\n";
 
 static void
 load_css_once (void)

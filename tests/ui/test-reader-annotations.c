@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "kios-annotations-sidebar.h"
 #include "kios-contents-sidebar.h"
 #include "kios-reader-annotations.h"
 #include "kios-reader-selection.h"
@@ -205,6 +206,111 @@ test_bookmark_toggle (void)
   kios_test_reader_teardown (&f);
 }
 
+static gboolean
+file_written (gpointer data)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (data, &contents, NULL, NULL) && strstr (contents, "A note of mine") != NULL;
+}
+
+/* The sidebar lists the book's annotations by chapter, jumps to one (Back
+ * returns), changes its colour, deletes it, and exports them as Markdown. */
+static void
+test_sidebar (void)
+{
+  KiosReaderFixture       f;
+  guint                   changes = 0, before;
+  GtkWidget              *contents;
+  KiosAnnotationsSidebar *sidebar;
+  g_autofree char        *words = NULL;
+  g_autofree char        *path = NULL;
+  g_autofree char        *markdown = NULL;
+  g_autoptr (GFile)       file = NULL;
+  GPtrArray              *annotations;
+  GtkWidget              *row;
+  KiosLocation            marked;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  sidebar = KIOS_ANNOTATIONS_SIDEBAR (kios_contents_sidebar_get_annotations_sidebar (KIOS_CONTENTS_SIDEBAR (contents)));
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 0);
+
+  /* Ctrl+B shows the annotations beside the page (which is laid out again, narrower). */
+  before = f.shown;
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_b, GDK_CONTROL_MASK));
+  kios_test_reader_wait_shown (&f, before);
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_assert_true (kios_reader_view_get_contents_visible (f.view));
+  g_assert_true (kios_contents_sidebar_get_annotations_visible (KIOS_CONTENTS_SIDEBAR (contents)));
+
+  /* A highlight of the first words, then a bookmark on this page. */
+  marked = kios_reader_view_get_page (f.view)->location;
+  g_assert_true (kios_reader_view_select (f.view, 0, 40));
+  words = kios_reader_view_get_selected_text (f.view);
+  before = changes;
+  g_assert_true (kios_reader_view_highlight_selection (f.view, "blue", "A note of mine"));
+  wait_changed (&changes, before);
+  g_assert_true (kios_reader_view_toggle_bookmark (f.view));
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 2);
+
+  /* Elsewhere in the book, a click on the highlight's row goes back to it. */
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.first-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  annotations = kios_reader_view_get_annotations (f.view);
+  for (guint i = 0; i < annotations->len; i++)
+    if (((KiosAnnotation *) g_ptr_array_index (annotations, i))->kind == KIOS_ANNOTATION_HIGHLIGHT)
+      {
+        before = f.shown;
+        kios_annotations_sidebar_activate (sidebar, i);
+        kios_test_reader_wait_shown (&f, before);
+      }
+  g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, marked.chapter);
+  g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, marked.page);
+  g_assert_cmpuint (kios_reader_view_get_n_back (f.view), >, 0);
+
+  /* The row menu's colour and delete. */
+  row = kios_annotations_sidebar_get_row (sidebar, 0);
+  if (((KiosAnnotation *) g_ptr_array_index (annotations, 0))->kind != KIOS_ANNOTATION_HIGHLIGHT)
+    row = kios_annotations_sidebar_get_row (sidebar, 1);
+  before = changes;
+  g_assert_true (gtk_widget_activate_action (row, "row.color", "s", "red"));
+  g_assert_cmpuint (changes, >, before);
+  {
+    g_autoptr (GPtrArray) stored = kios_library_store_list_annotations (f.store, kios_document_get_hash (f.document), NULL);
+    gboolean              red = FALSE;
+
+    for (guint i = 0; i < stored->len; i++)
+      red |= g_strcmp0 (((KiosAnnotation *) g_ptr_array_index (stored, i))->color, "red") == 0;
+    g_assert_true (red);
+  }
+
+  /* Export: the title, the quoted words and the note. */
+  path = g_build_filename (g_get_user_data_dir (), "notes.md", NULL);
+  file = g_file_new_for_path (path);
+  kios_annotations_sidebar_export_to (sidebar, file);
+  g_assert_true (kios_test_wait_until (file_written, path, 5000));
+  g_assert_true (g_file_get_contents (path, &markdown, NULL, NULL));
+  {
+    g_autofree char *heading = g_strdup_printf ("# %s\n", kios_document_get_title (f.document));
+
+    g_test_message ("%s", markdown);
+    g_assert_true (g_str_has_prefix (markdown, heading));
+  }
+  g_assert_nonnull (strstr (markdown, "A note of mine"));
+
+  /* Delete both. */
+  for (guint n = kios_annotations_sidebar_get_n_rows (sidebar); n > 0; n--)
+    g_assert_true (gtk_widget_activate_action (kios_annotations_sidebar_get_row (sidebar, 0), "row.delete", NULL));
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 0);
+  g_assert_cmpuint (kios_reader_view_get_annotations (f.view)->len, ==, 0);
+
+  kios_test_reader_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -213,6 +319,7 @@ main (int    argc,
 
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
+  g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
 
   return g_test_run ();
 }
