@@ -151,6 +151,9 @@ make_row (const KiosAnnotation *annotation)
       mark = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
       gtk_widget_add_css_class (mark, "highlight-mark");
       gtk_widget_add_css_class (mark, css);
+      /* In the same 16 px column as the bookmark icon. */
+      gtk_widget_set_margin_start (mark, 2);
+      gtk_widget_set_margin_end (mark, 2);
     }
   gtk_widget_set_valign (mark, GTK_ALIGN_START);
   gtk_widget_set_margin_top (mark, 2);

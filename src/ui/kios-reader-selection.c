@@ -443,7 +443,8 @@ build_menu (KiosReaderView *self)
 
   menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (model));
   gtk_widget_set_name (menu, "selection-menu");
-  gtk_popover_set_has_arrow (GTK_POPOVER (menu), TRUE);
+  /* A context menu, as GTK's own text widgets open: at the pointer, no arrow. */
+  gtk_popover_set_has_arrow (GTK_POPOVER (menu), FALSE);
   gtk_widget_set_halign (menu, GTK_ALIGN_START);
 
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -664,8 +665,9 @@ kios_reader_selection_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "reader.copy", NULL, selection_action_cb);
   gtk_widget_class_install_action (widget_class, "reader.find-selection", NULL, selection_action_cb);
   gtk_widget_class_install_action (widget_class, "reader.look-up", NULL, selection_action_cb);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "reader.copy", NULL);
+  /* The last binding is the one menus show: Ctrl+C. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Insert, GDK_CONTROL_MASK, "reader.copy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "reader.copy", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (extend); i++)
     gtk_widget_class_add_binding (widget_class, extend[i].key, extend[i].mods, extend_cb, "i", extend[i].move);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, escape_cb, NULL);

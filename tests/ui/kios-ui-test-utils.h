@@ -254,11 +254,13 @@ kios_test_reader_shown_cb (KiosReaderView    *view,
   f->shown++;
 }
 
+/* titlebar: NULL, or a header bar for the window (screenshots). */
 static inline void
-kios_test_reader_setup (KiosReaderFixture *f,
-                        const char        *book,
-                        int                width,
-                        int                height)
+kios_test_reader_setup_full (KiosReaderFixture *f,
+                             const char        *book,
+                             int                width,
+                             int                height,
+                             GtkWidget         *titlebar)
 {
   g_autofree char   *path = kios_test_sample_book (book);
   g_autoptr (GError) error = NULL;
@@ -267,6 +269,8 @@ kios_test_reader_setup (KiosReaderFixture *f,
   f->store = kios_test_new_store ();
   f->window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
+  if (titlebar != NULL)
+    gtk_window_set_titlebar (GTK_WINDOW (f->window), titlebar);
   f->view = kios_reader_view_new ();
   kios_reader_view_set_store (f->view, f->store);
   g_signal_connect (f->view, "page-shown", G_CALLBACK (kios_test_reader_shown_cb), f);
@@ -277,6 +281,15 @@ kios_test_reader_setup (KiosReaderFixture *f,
   f->document = kios_document_open_sync (path, &error);
   g_assert_no_error (error);
   kios_reader_view_open (f->view, f->document, NULL);
+}
+
+static inline void
+kios_test_reader_setup (KiosReaderFixture *f,
+                        const char        *book,
+                        int                width,
+                        int                height)
+{
+  kios_test_reader_setup_full (f, book, width, height, NULL);
 }
 
 static inline void

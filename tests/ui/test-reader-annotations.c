@@ -21,15 +21,16 @@ page_text_ready (gpointer data)
 }
 
 static void
-open_at_text (KiosReaderFixture *f,
-              const char        *book,
-              int                chapter,
-              gint64             offset)
+open_at_text_full (KiosReaderFixture *f,
+                   const char        *book,
+                   int                chapter,
+                   gint64             offset,
+                   GtkWidget         *titlebar)
 {
   g_autoptr (KiosPosition) position = NULL;
   guint                    before;
 
-  kios_test_reader_setup (f, book, 900, 760);
+  kios_test_reader_setup_full (f, book, titlebar != NULL ? 1000 : 900, titlebar != NULL ? 720 : 760, titlebar);
   kios_test_reader_wait_shown (f, 0);
   before = f->shown;
   position = kios_document_position_at_offset_sync (f->document, chapter, offset, NULL);
@@ -38,6 +39,15 @@ open_at_text (KiosReaderFixture *f,
   kios_test_reader_wait_shown (f, before);
   kios_test_wait_for_paint (f->window);
   g_assert_true (kios_test_wait_until (page_text_ready, f->view, 10000));
+}
+
+static void
+open_at_text (KiosReaderFixture *f,
+              const char        *book,
+              int                chapter,
+              gint64             offset)
+{
+  open_at_text_full (f, book, chapter, offset, NULL);
 }
 
 static void
@@ -311,6 +321,162 @@ test_sidebar (void)
   kios_test_reader_teardown (&f);
 }
 
+static void
+spin (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (5000);
+    }
+}
+
+/* The popover as it draws itself, whole: its content sits inside the
+ * surface's shadow margin, so the render is taken over its node's bounds. */
+static char *
+save_popover (GtkWidget  *popover,
+              const char *path)
+{
+  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (popover);
+  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture)    texture = NULL;
+  graphene_rect_t           bounds;
+
+  kios_test_wait_for_paint (popover);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), gtk_widget_get_width (popover),
+                          gtk_widget_get_height (popover));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  gsk_render_node_get_bounds (node, &bounds);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (popover)), node, &bounds);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  return g_strdup (path);
+}
+
+/* Selects from the word starting at line `line` through n words. */
+static void
+select_words (KiosReaderView *view,
+              int             line,
+              int             n)
+{
+  const KiosPageText *text = kios_reader_view_get_page_text (view);
+  int                 first = -1, last = -1, words = 0;
+
+  for (guint i = 0; i < text->chars->len; i++)
+    {
+      const KiosPageChar *pc = &g_array_index (text->chars, KiosPageChar, i);
+
+      if (first < 0 && pc->line == line && g_unichar_isalpha (pc->c) &&
+          (i == 0 || g_unichar_isspace (g_array_index (text->chars, KiosPageChar, i - 1).c) ||
+           g_array_index (text->chars, KiosPageChar, i - 1).line != pc->line))
+        first = (int) i;
+      if (first >= 0 && g_unichar_isalpha (pc->c))
+        last = (int) i;
+      if (first >= 0 && (int) i > first && g_unichar_isspace (pc->c) && ++words == n)
+        break;
+    }
+  g_assert_true (kios_reader_view_select (view, first, last));
+}
+
+/* Screenshots (only with KIOS_SCREENSHOT_DIR): the selection menu over a
+ * page with highlights, and the annotations sidebar. */
+static void
+test_screenshots (void)
+{
+  const char         *dir = g_getenv ("KIOS_SCREENSHOT_DIR");
+  KiosReaderFixture   f;
+  guint               changes = 0, before;
+  GtkWidget          *header;
+  GtkWidget          *contents;
+  GtkWidget          *menu;
+  graphene_rect_t     rect;
+  int                 first, last;
+  const KiosPageChar *pc;
+
+  if (dir == NULL)
+    {
+      g_test_skip ("set KIOS_SCREENSHOT_DIR");
+      return;
+    }
+  header = adw_header_bar_new ();
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new ("Pride and Prejudice", "Jane Austen"));
+  open_at_text_full (&f, "pride-and-prejudice.epub", 8, 2000, header);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  spin (400);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+
+  select_words (f.view, 3, 6);
+  before = changes;
+  kios_reader_view_highlight_selection (f.view, "yellow", NULL);
+  wait_changed (&changes, before);
+  select_words (f.view, 9, 9);
+  before = changes;
+  kios_reader_view_highlight_selection (f.view, "green", "Mr. Bennet at his driest.");
+  wait_changed (&changes, before);
+
+  select_words (f.view, 6, 5);
+  g_assert_true (kios_reader_view_get_selection (f.view, &first, &last));
+  g_assert_true (kios_reader_view_get_page_rect (f.view, &rect));
+  pc = &g_array_index (kios_reader_view_get_page_text (f.view)->chars, KiosPageChar, last);
+  kios_reader_view_popup_selection_menu (f.view, rect.origin.x + pc->x1 * rect.size.width,
+                                         rect.origin.y + pc->y1 * rect.size.height);
+  menu = kios_reader_view_get_selection_menu (f.view);
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, menu, 5000));
+  spin (600);
+  {
+    /* Without a compositor the screen shows the popover's shadow black:
+     * the window and the menu are drawn by themselves and put together. */
+    g_autofree char   *window_png = kios_test_save_screenshot (f.window, "selection-window");
+    g_autofree char   *menu_path = g_build_filename (dir, "selection-popover.png", NULL);
+    g_autofree char   *menu_png = save_popover (menu, menu_path);
+    g_autofree char   *out = g_build_filename (dir, "selection-menu.png", NULL);
+    g_autofree char   *geometry = NULL;
+    GdkSurface        *surface = gtk_native_get_surface (GTK_NATIVE (menu));
+    double             wx, wy, mx, my;
+    int                status = 0;
+    g_autoptr (GError) error = NULL;
+
+    gtk_native_get_surface_transform (GTK_NATIVE (f.window), &wx, &wy);
+    gtk_native_get_surface_transform (GTK_NATIVE (menu), &mx, &my);
+    geometry = g_strdup_printf ("+%d+%d", (int) (gdk_popup_get_position_x (GDK_POPUP (surface)) + mx - wx),
+                                (int) (gdk_popup_get_position_y (GDK_POPUP (surface)) + my - wy));
+    g_assert_true (g_spawn_sync (NULL, (char *[]){ "composite", "-geometry", geometry, menu_png, window_png, out, NULL },
+                                 NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_test_message ("screenshot: %s", out);
+  }
+  gtk_popover_popdown (GTK_POPOVER (menu));
+
+  /* A bookmark on the next page, then the sidebar. */
+  kios_reader_view_clear_selection (f.view);
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.next-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  kios_reader_view_toggle_bookmark (f.view);
+  select_words (f.view, 5, 12);
+  before = changes;
+  kios_reader_view_highlight_selection (f.view, "blue", NULL);
+  wait_changed (&changes, before);
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.previous-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.show-annotations", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  g_assert_true (kios_contents_sidebar_get_annotations_visible (KIOS_CONTENTS_SIDEBAR (contents)));
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_free (kios_test_save_screenshot (f.window, "annotations"));
+
+  kios_test_reader_teardown (&f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -320,6 +486,7 @@ main (int    argc,
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
+  g_test_add_func ("/kios/reader-annotations/screenshots", test_screenshots);
 
   return g_test_run ();
 }
