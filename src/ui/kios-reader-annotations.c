@@ -18,6 +18,8 @@
 
 static guint changed_signal;
 
+static void bake_highlights (KiosReaderView *self);
+
 /* ------------------------------------------------------------------------ */
 /* The book's annotations, and the highlights of the page on screen.       */
 
@@ -127,6 +129,7 @@ void
 kios_reader_annotations_refresh (KiosReaderView *self)
 {
   update_runs (self);
+  bake_highlights (self);
   update_bookmark_action (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -257,61 +260,83 @@ color_rgba (const char *color,
   rgba->alpha = dark ? 0.38 : 1.0;
 }
 
+/* Paints the page's highlights into its pixels, once per change of the
+ * page's text or of the list: a frame then draws one texture, whatever
+ * the number of highlights, and a selection drag repaints no more. On
+ * light paper the page is multiplied by the colour, so the ink stays as
+ * dark as it was (a marker under the words); on dark paper the colour is
+ * a thin wash over both. */
+static void
+bake_highlights (KiosReaderView *self)
+{
+  const KiosPage     *page = self->current != NULL ? self->current->page : NULL;
+  const KiosPageChar *chars;
+  gboolean            dark = self->background < 0x808080;
+  guint8             *data;
+  gsize               size;
+  g_autoptr (GBytes)  bytes = NULL;
+
+  if (page == NULL || page->pixels == NULL || self->current->texture == NULL)
+    return;
+  if (self->highlight_runs->len == 0 && !(self->baked && self->baked_sheet == self->current))
+    return;
+
+  size = g_bytes_get_size (page->pixels);
+  data = g_memdup2 (g_bytes_get_data (page->pixels, NULL), size);
+  chars = self->page_text != NULL ? (const KiosPageChar *) self->page_text->chars->data : NULL;
+  for (guint r = 0; chars != NULL && r < self->highlight_runs->len; r++)
+    {
+      const KiosHighlightRun *run = &g_array_index (self->highlight_runs, KiosHighlightRun, r);
+      GdkRGBA                 rgba;
+      int                     i = run->first;
+
+      color_rgba (run->color, dark, &rgba);
+      while (i <= run->last)
+        {
+          int   line = chars[i].line;
+          float x0 = chars[i].x0, y0 = chars[i].y0, x1 = chars[i].x1, y1 = chars[i].y1;
+          int   px0, px1, py0, py1;
+
+          for (i++; i <= run->last && chars[i].line == line; i++)
+            {
+              x0 = MIN (x0, chars[i].x0);
+              y0 = MIN (y0, chars[i].y0);
+              x1 = MAX (x1, chars[i].x1);
+              y1 = MAX (y1, chars[i].y1);
+            }
+          px0 = CLAMP ((int) (x0 * page->width), 0, page->width);
+          px1 = CLAMP ((int) (x1 * page->width + 0.5), 0, page->width);
+          py0 = CLAMP ((int) (y0 * page->height), 0, page->height);
+          py1 = CLAMP ((int) (y1 * page->height + 0.5), 0, page->height);
+          for (int y = py0; y < py1; y++)
+            {
+              guint8 *p = data + (gsize) y * (gsize) page->stride + (gsize) px0 * 3;
+
+              for (int x = px0; x < px1; x++, p += 3)
+                {
+                  const double c[3] = { rgba.red, rgba.green, rgba.blue };
+
+                  for (int k = 0; k < 3; k++)
+                    p[k] = dark ? (guint8) (p[k] * (1.0 - rgba.alpha) + 255.0 * c[k] * rgba.alpha)
+                                : (guint8) (p[k] * c[k]);
+                }
+            }
+        }
+    }
+
+  bytes = g_bytes_new_take (data, size);
+  g_object_unref (self->current->texture);
+  self->current->texture = gdk_memory_texture_new (page->width, page->height, GDK_MEMORY_R8G8B8,
+                                                   bytes, page->stride);
+  self->baked_sheet = self->current;
+  self->baked = self->highlight_runs->len > 0;
+}
+
 void
 kios_reader_annotations_snapshot (KiosReaderView        *self,
                                   GtkSnapshot           *snapshot,
                                   const graphene_rect_t *page_rect)
 {
-  gboolean    dark = self->background < 0x808080;
-  GdkTexture *texture = self->current != NULL ? self->current->texture : NULL;
-
-  if (self->page_text != NULL && self->highlight_runs != NULL && texture != NULL)
-    {
-      const KiosPageChar *chars = (const KiosPageChar *) self->page_text->chars->data;
-
-      for (guint r = 0; r < self->highlight_runs->len; r++)
-        {
-          const KiosHighlightRun *run = &g_array_index (self->highlight_runs, KiosHighlightRun, r);
-          GdkRGBA                 rgba;
-          int                     i = run->first;
-
-          color_rgba (run->color, dark, &rgba);
-          while (i <= run->last)
-            {
-              int             line = chars[i].line;
-              float           x0 = chars[i].x0, y0 = chars[i].y0, x1 = chars[i].x1, y1 = chars[i].y1;
-              graphene_rect_t box;
-
-              for (i++; i <= run->last && chars[i].line == line; i++)
-                {
-                  x0 = MIN (x0, chars[i].x0);
-                  y0 = MIN (y0, chars[i].y0);
-                  x1 = MAX (x1, chars[i].x1);
-                  y1 = MAX (y1, chars[i].y1);
-                }
-              box = GRAPHENE_RECT_INIT (page_rect->origin.x + x0 * page_rect->size.width,
-                                        page_rect->origin.y + y0 * page_rect->size.height,
-                                        (x1 - x0) * page_rect->size.width,
-                                        (y1 - y0) * page_rect->size.height);
-              if (dark)
-                {
-                  /* Light ink on dark paper: a thin wash over both. */
-                  gtk_snapshot_append_color (snapshot, &rgba, &box);
-                  continue;
-                }
-              /* Dark ink on light paper: the page multiplied by the colour
-               * keeps the ink as dark as it was, as a marker under the words. */
-              gtk_snapshot_push_clip (snapshot, &box);
-              gtk_snapshot_push_blend (snapshot, GSK_BLEND_MODE_MULTIPLY);
-              gtk_snapshot_append_texture (snapshot, texture, page_rect);
-              gtk_snapshot_pop (snapshot);
-              gtk_snapshot_append_color (snapshot, &rgba, &box);
-              gtk_snapshot_pop (snapshot);
-              gtk_snapshot_pop (snapshot);
-            }
-        }
-    }
-
   if (self->page_bookmarked)
     {
       /* A ribbon hanging from the top right corner of the view. */

@@ -114,6 +114,8 @@ kios_reader_selection_page_changed (KiosReaderView *self)
       self->page_text->location.chapter == page->location.chapter &&
       self->page_text->location.page == page->location.page)
     {
+      /* A new sheet (new colours): its pixels get the highlights again. */
+      kios_reader_annotations_refresh (self);
       update_accessible (self);
       return;
     }

@@ -203,8 +203,10 @@ struct _KiosReaderView
   GPtrArray    *annotations;    /* KiosAnnotation of the book, or NULL */
   GArray       *highlight_runs; /* KiosHighlightRun of the page on screen */
   GCancellable *annotations_cancellable;
+  Sheet        *baked_sheet; /* compared only: the sheet whose texture has highlights */
   guint         format_is_pdf : 1;
   guint         page_bookmarked : 1;
+  guint         baked : 1;
 };
 
 /* clang-format off */

@@ -98,6 +98,51 @@ runs_text (KiosReaderView *view)
   return g_string_free (out, FALSE);
 }
 
+/* The share of the first highlight run's first line drawn in a green tone
+ * (more green than red or blue), in the view as it paints now. */
+static double
+green_share (KiosReaderView *view)
+{
+  GArray                   *runs = kios_reader_view_get_highlight_runs (view);
+  const KiosPageText       *text = kios_reader_view_get_page_text (view);
+  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (GTK_WIDGET (view));
+  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture)    texture = NULL;
+  g_autofree guchar        *pixels = NULL;
+  const KiosPageChar       *pc;
+  graphene_rect_t           rect;
+  int                       width = gtk_widget_get_width (GTK_WIDGET (view));
+  int                       height = gtk_widget_get_height (GTK_WIDGET (view));
+  int                       x0, x1, y0, y1, green = 0, all = 0;
+
+  g_assert_cmpuint (runs->len, >, 0);
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (view))), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  pixels = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+
+  g_assert_true (kios_reader_view_get_page_rect (view, &rect));
+  pc = &g_array_index (text->chars, KiosPageChar, g_array_index (runs, KiosHighlightRun, 0).first);
+  x0 = (int) (rect.origin.x + pc->x0 * rect.size.width) + 1;
+  x1 = x0 + 20;
+  y0 = (int) (rect.origin.y + pc->y0 * rect.size.height) + 1;
+  y1 = (int) (rect.origin.y + pc->y1 * rect.size.height) - 1;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        const guchar *p = pixels + ((gsize) y * width + x) * 4; /* B, G, R, A (little endian ARGB) */
+
+        all++;
+        if (p[1] > p[2] + 20 && p[1] > p[0] + 20)
+          green++;
+      }
+  return all > 0 ? (double) green / all : 0.0;
+}
+
 /* A highlight made from the selection is stored as a range of positions,
  * painted on its words, and still on the same words at another font size. */
 static void
@@ -155,6 +200,8 @@ test_highlight_survives_font_change (void)
   g_assert_cmpuint (kios_reader_view_get_highlight_runs (f.view)->len, ==, 1);
   painted = runs_text (f.view);
   g_assert_cmpstr (painted, ==, words);
+  /* And drawn: the page under those words is green now. */
+  g_assert_cmpfloat (green_share (f.view), >, 0.4);
 
   /* A bigger font: the same words, found again from the stored range. */
   before = f.shown;
@@ -168,6 +215,7 @@ test_highlight_survives_font_change (void)
   g_assert_cmpuint (kios_reader_view_get_highlight_runs (f.view)->len, ==, 1);
   painted_again = runs_text (f.view);
   g_assert_cmpstr (painted_again, ==, words);
+  g_assert_cmpfloat (green_share (f.view), >, 0.4);
 
   kios_test_reader_teardown (&f);
 }
