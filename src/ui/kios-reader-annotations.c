@@ -547,8 +547,8 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
             }
           else
             here = bookmark->start->offset == page->position->offset;
-          if (here && kios_reader_view_delete_annotation (self, bookmark->id))
-            continue;
+          if (here)
+            kios_reader_view_delete_annotation (self, bookmark->id);
         }
       return TRUE;
     }

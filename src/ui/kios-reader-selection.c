@@ -235,7 +235,7 @@ select_word_at (KiosReaderView *self,
   return kios_reader_view_select (self, first, last);
 }
 
-/* The selection or, without one, the word under the caret: the first one. */
+/* The selected words, trimmed, for Find and Look Up; NULL without a selection. */
 static char *
 selected_word (KiosReaderView *self)
 {
