@@ -583,7 +583,8 @@ scan_text (Builder *b,
   g_string_truncate (b->collapsed, 0);
   while (p < end)
     {
-      gunichar c = (guchar) *p;
+      const char *at = p;
+      gunichar    c = (guchar) *p;
 
       if (c < 0x80)
         p++;
@@ -612,7 +613,16 @@ scan_text (Builder *b,
           else
             prev_space = FALSE;
         }
-      g_string_append_unichar (b->collapsed, c);
+      /* The node's collapsed text, for get_text(): its own bytes unless
+       * they were replaced. */
+      if (hidden)
+        ;
+      else if (c < 0x80)
+        g_string_append_c (b->collapsed, (char) c);
+      else if (c == 0xFFFD)
+        g_string_append_unichar (b->collapsed, c);
+      else
+        g_string_append_len (b->collapsed, at, p - at);
 
       if (!hidden && c < 0x80)
         {

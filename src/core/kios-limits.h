@@ -168,3 +168,15 @@
 #define KIOS_LIMIT_STORE_BUSY_MS 5000
 #define KIOS_LIMIT_STORE_SYNC_LOG_ROWS 1000
 #define KIOS_LIMIT_STORE_SYNC_LOG_DETAIL 4096
+
+/* kios-lua-table.c: KOReader's sidecar files (<book>.sdr/metadata.*.lua).
+ * A sidecar holds a book's settings and its annotations, ~500 bytes each:
+ * a heavily annotated book (5,000 highlights) is ~3 MB, so 16 MiB is far
+ * past any real one. KOReader nests at most five levels (root,
+ * annotations, an entry, a PDF position, its box); 32 leaves room and keeps
+ * the recursive parser's stack small. 500,000 values (keys and entries) is
+ * ~7 times the 5,000-highlight book and bounds the tree at ~40 MB even for
+ * a file of one-byte values. */
+#define KIOS_LIMIT_LUA_BYTES ((gsize) 16 << 20)
+#define KIOS_LIMIT_LUA_DEPTH 32
+#define KIOS_LIMIT_LUA_VALUES 500000

@@ -12,6 +12,7 @@
 #include "kios-book-hash.h"
 #include "kios-document.h"
 #include "kios-error.h"
+#include "kios-koreader-sidecar.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,11 @@
  * kiosctl annotate FILE --bookmark POS
  * kiosctl annotate FILE --delete ID
  * kiosctl export --markdown FILE
+ * kiosctl export --koreader FILE
+ *
+ * KOReader's own highlights and bookmarks, in the sidecar it keeps next to
+ * the book, are listed with the book's (origin "koreader"); export
+ * --koreader writes Kios's into that sidecar.
  */
 
 #define ANNOTATE_USAGE                                                         \
@@ -31,6 +37,37 @@
 /* Words of a bookmark's text. */
 #define BOOKMARK_WORDS 10
 
+/* The kind as PRODUCT.md's contract names it: a highlight with a note is
+ * a note. */
+static const char *
+kind_word (const KiosAnnotation *a)
+{
+  if (a->kind == KIOS_ANNOTATION_BOOKMARK)
+    return "bookmark";
+  return a->note != NULL && *a->note != '\0' ? "note" : "highlight";
+}
+
+/* KOReader's pos0/pos1: an EPUB point's xpointer, a PDF point's page. */
+static JsonNode *
+point_node (const KiosPosition *pos)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  if (pos == NULL)
+    return json_node_init_null (node);
+  if (pos->format == KIOS_BOOK_FORMAT_PDF)
+    json_node_set_int (node, kios_position_get_page (pos));
+  else if (pos->xpointer != NULL)
+    json_node_set_string (node, pos->xpointer);
+  else
+    json_node_init_null (node);
+  return node;
+}
+
+/* {"id","kind","start","end","pos0","pos1","text","note","color",
+ * "chapter_title","created_at","created","updated","origin"}: positions in
+ * kiosctl's position form, times in ISO 8601 (created_at and created are
+ * the same time). */
 static JsonNode *
 annotation_node (const KiosAnnotation *a)
 {
@@ -38,17 +75,21 @@ annotation_node (const KiosAnnotation *a)
   JsonNode   *node = json_node_new (JSON_NODE_OBJECT);
 
   json_object_set_int_member (object, "id", a->id);
-  json_object_set_string_member (object, "kind", kios_annotation_kind_to_string (a->kind));
+  json_object_set_string_member (object, "kind", kind_word (a));
   json_object_set_member (object, "start", kiosctl_position_node (a->start));
   if (a->end != NULL)
     json_object_set_member (object, "end", kios_position_to_json (a->end));
   else
     json_object_set_null_member (object, "end");
+  json_object_set_member (object, "pos0", point_node (a->start));
+  json_object_set_member (object, "pos1", point_node (a->end));
   kiosctl_set_string (object, "text", a->text);
   kiosctl_set_string (object, "note", a->note);
   kiosctl_set_string (object, "color", a->color);
   kiosctl_set_string (object, "chapter_title", a->chapter_title);
   kiosctl_set_time (object, "created_at", a->created_at);
+  kiosctl_set_time (object, "created", a->created_at);
+  kiosctl_set_time (object, "updated", a->updated_at);
   kiosctl_set_string (object, "origin", a->origin != NULL ? a->origin : "kios");
   json_node_take_object (node, object);
   return node;
@@ -75,7 +116,7 @@ print_annotation (const KiosAnnotation *a)
 {
   g_autofree char *text = one_line (a->text);
 
-  printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", a->id, kios_annotation_kind_to_string (a->kind),
+  printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", a->id, kind_word (a),
           a->color != NULL ? a->color : "-", a->chapter_title != NULL ? a->chapter_title : "-", text);
   if (a->note != NULL)
     {
@@ -111,6 +152,27 @@ list_for_file (KiosLibraryStore *store,
   return list;
 }
 
+/* Says why KOReader's sidecar is left alone, in words for a person; the
+ * core's detail goes to the debug log. */
+static void
+warn_sidecar (const char   *path,
+              const GError *error)
+{
+  const char *why;
+
+  g_debug ("KOReader sidecar %s: %s", path, error->message);
+  if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX))
+    why = "it is larger or more deeply nested than any file KOReader writes";
+  else if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED))
+    why = "it is not a plain table of settings (it is damaged, or it holds code)";
+  else if (g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID))
+    why = "KOReader keeps it in a form Kios does not write (open the book in KOReader once), or it changed "
+          "while Kios was writing";
+  else
+    why = "it cannot be read";
+  fprintf (stderr, "kiosctl: leaving KOReader's notes in %s alone: %s\n", path, why);
+}
+
 int
 kiosctl_cmd_annotations (int    argc,
                          char **argv)
@@ -120,6 +182,7 @@ kiosctl_cmd_annotations (int    argc,
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (GPtrArray)        list = NULL;
+  g_autofree char             *hash = NULL;
 
   for (int i = 1; i < argc; i++)
     {
@@ -138,9 +201,15 @@ kiosctl_cmd_annotations (int    argc,
   store = kiosctl_open_store (&error);
   if (store == NULL)
     return kiosctl_fail_error_in (error, NULL, "cannot open the library");
-  list = list_for_file (store, file, NULL);
+  list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
+  if (!kios_koreader_sidecar_add_from_book (list, file, hash, &error))
+    {
+      g_autofree char *path = kios_koreader_sidecar_path_for_book (file);
+
+      warn_sidecar (path, error);
+    }
 
   if (json)
     {
@@ -385,12 +454,31 @@ kiosctl_cmd_annotate (int    argc,
   return KIOSCTL_EXIT_OK;
 }
 
+/* Writes Kios's annotations into KOReader's sidecar next to the book. */
+static int
+export_koreader (const char *file,
+                 GPtrArray  *list)
+{
+  g_autofree char   *path = kios_koreader_sidecar_path_for_book (file);
+  g_autoptr (GError) error = NULL;
+  int                n = kios_koreader_sidecar_export_to_book (list, file, &error);
+
+  if (n < 0)
+    {
+      warn_sidecar (path, error);
+      return KIOSCTL_EXIT_ERROR;
+    }
+  printf ("Wrote %d annotation%s to %s\n", n, n == 1 ? "" : "s", path);
+  return KIOSCTL_EXIT_OK;
+}
+
 int
 kiosctl_cmd_export (int    argc,
                     char **argv)
 {
   const char                  *file = NULL;
   gboolean                     markdown = FALSE;
+  gboolean                     koreader = FALSE;
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (GPtrArray)        list = NULL;
@@ -403,15 +491,17 @@ kiosctl_cmd_export (int    argc,
     {
       if (strcmp (argv[i], "--markdown") == 0)
         markdown = TRUE;
+      else if (strcmp (argv[i], "--koreader") == 0)
+        koreader = TRUE;
       else if (argv[i][0] == '-' && argv[i][1] != '\0')
-        return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+        return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
       else if (file == NULL)
         file = argv[i];
       else
-        return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+        return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
     }
-  if (file == NULL || !markdown)
-    return kiosctl_usage ("usage: kiosctl export --markdown FILE");
+  if (file == NULL || markdown == koreader)
+    return kiosctl_usage ("usage: kiosctl export --markdown|--koreader FILE");
 
   store = kiosctl_open_store (&error);
   if (store == NULL)
@@ -419,6 +509,8 @@ kiosctl_cmd_export (int    argc,
   list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
+  if (koreader)
+    return export_koreader (file, list);
 
   book = kios_library_store_get_book (store, hash, NULL);
   if (book != NULL && book->title != NULL)

@@ -712,6 +712,35 @@ test_highlight_survives_font_change (void)
   close_store (store);
 }
 
+/* The text of a range puts back what the stream drops: spaces (collapsed),
+ * hyphens, soft hyphens; non-ASCII stays as it is; blocks and <br> are
+ * line feeds; script is not text. */
+static void
+test_chapter_get_text (void)
+{
+  static const char xhtml[] =
+      "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title></head><body>"
+      "<h1>Caf\xc3\xa9  d\xc3\xa9j\xc3\xa0\n  vu</h1>"
+      "<p>well-known <i>ital</i>ic <b> bold </b>end<script>var x = 1;</script></p>"
+      "<p>line<br/>break and soft\xc2\xadhyphen</p></body></html>";
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosChapterText) text = kios_chapter_text_new (xhtml, sizeof xhtml - 1, &error);
+  gsize                       len;
+  g_autofree char            *all = NULL;
+  g_autofree char            *part = NULL;
+
+  g_assert_no_error (error);
+  len = kios_chapter_text_get_length (text);
+  all = kios_chapter_text_get_text (text, 0, len);
+  g_assert_cmpstr (all, ==,
+                   "Caf\xc3\xa9 d\xc3\xa9j\xc3\xa0 vu\n"
+                   "well-known italic bold end\n"
+                   "line\nbreak and soft\xc2\xadhyphen");
+  /* From inside a word to inside another: exactly those characters. */
+  part = kios_chapter_text_get_text (text, 1, 8);
+  g_assert_cmpstr (part, ==, "af\xc3\xa9 d\xc3\xa9j\xc3\xa0");
+}
+
 /* ---- Markdown ------------------------------------------------------------ */
 
 static void
@@ -813,7 +842,13 @@ test_kiosctl_annotate (void)
   list = annotations_json (book, &root);
   g_assert_cmpuint (json_array_get_length (list), ==, 2);
   h = json_array_get_object_element (list, 0);
-  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "highlight");
+  /* A highlight with a note is a note. */
+  g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "note");
+  g_assert_cmpstr (json_object_get_string_member (h, "pos0"), ==, SIR_FROM);
+  g_assert_cmpstr (json_object_get_string_member (h, "pos1"), ==, SIR_TO);
+  g_assert_nonnull (json_object_get_string_member (h, "created"));
+  g_assert_cmpstr (json_object_get_string_member (h, "created"), ==, json_object_get_string_member (h, "created_at"));
+  g_assert_nonnull (json_object_get_string_member (h, "updated"));
   g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "Sir Walter Elliot, of Kellynch Hall");
   g_assert_cmpstr (json_object_get_string_member (h, "note"), ==, "Vain man");
   g_assert_cmpstr (json_object_get_string_member (h, "color"), ==, "green");
@@ -830,6 +865,7 @@ test_kiosctl_annotate (void)
   h = json_array_get_object_element (list, 1);
   g_assert_cmpstr (json_object_get_string_member (h, "kind"), ==, "bookmark");
   g_assert_true (json_object_get_null_member (h, "end"));
+  g_assert_true (json_object_get_null_member (h, "pos1"));
   g_assert_true (json_object_get_null_member (h, "color"));
   g_assert_cmpstr (json_object_get_string_member (h, "text"), ==, "have given him up. The belief of being prudent, and");
 
@@ -910,6 +946,7 @@ test_kiosctl_bad_input (void)
   kios_test_kiosctl (&run, NULL, "annotate", pdf, "--bookmark", "page:3", "--json", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "\"page\" : 3"));
+  g_assert_nonnull (strstr (run.out, "\"pos0\" : 3"));
 }
 
 int
@@ -924,6 +961,7 @@ main (int   argc,
   g_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
   g_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
   g_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
+  g_test_add_func ("/kios/annotations/chapter-get-text", test_chapter_get_text);
   g_test_add_func ("/kios/annotations/export-markdown", test_export_markdown);
   g_test_add_func ("/kios/annotations/kiosctl-annotate", test_kiosctl_annotate);
   g_test_add_func ("/kios/annotations/kiosctl-bad-input", test_kiosctl_bad_input);

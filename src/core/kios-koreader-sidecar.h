@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#pragma once
+
+#include <glib.h>
+
+#include "kios-annotation-text.h"
+#include "kios-annotation.h"
+#include "kios-lua-table.h"
+
+G_BEGIN_DECLS
+
+/*
+ * KiosKoreaderSidecar: the file KOReader keeps next to a book
+ * (<book without its last suffix>.sdr/metadata.<suffix>.lua), a Lua table
+ * of the book's settings whose "annotations" array holds its highlights,
+ * notes and bookmarks: pos0/pos1 (xpointers; for PDF, tables with a page),
+ * page, text, note, color, drawer, chapter, datetime, … Older KOReader kept
+ * them in "bookmarks" and "highlight" instead; those are read too.
+ *
+ * It is read with the strict parser of kios-lua-table.h, never executed; a
+ * file that is not a plain table, or over the parser's limits, is refused
+ * (and so never written). Writing merges: Kios's annotations are put in as
+ * KOReader entries (an entry at the same place is updated, the others
+ * appended), every other entry and key is kept, the previous file is kept
+ * as "<file>.old", and the new one replaces it atomically, private to the
+ * person (0600). A file that changed on disk since it was read is not
+ * overwritten (KIOS_DOCUMENT_ERROR_INVALID, "changed"): read it again.
+ *
+ * Blocking file I/O: call from a worker or kiosctl.
+ */
+typedef struct _KiosKoreaderSidecar KiosKoreaderSidecar;
+
+/* clang-format off */
+/* Where KOReader keeps the sidecar of the book at book_path, next to it. */
+char                *kios_koreader_sidecar_path_for_book (const char         *book_path);
+/* Where KOReader keeps it in a central folder instead: hash NULL, its
+ * "docsettings" folder (the book's whole path under folder); else its
+ * "hashdocsettings" folder (by the book's partial MD5: folder/ab/abcd….sdr). */
+char                *kios_koreader_sidecar_path_in_folder (const char        *folder,
+                                                          const char         *book_path,
+                                                          const char         *hash);
+/* NULL with KIOS_DOCUMENT_ERROR_NOT_FOUND when there is no file, _DAMAGED
+ * or _TOO_COMPLEX when it is refused, or a G_FILE_ERROR. */
+KiosKoreaderSidecar *kios_koreader_sidecar_load          (const char         *path,
+                                                          GError            **error);
+/* An empty sidecar to be written at path (there is no file yet). */
+KiosKoreaderSidecar *kios_koreader_sidecar_new           (const char         *path);
+void                 kios_koreader_sidecar_free          (KiosKoreaderSidecar *self);
+const char          *kios_koreader_sidecar_get_path      (KiosKoreaderSidecar *self);
+/* The whole table (owned by the sidecar). */
+KiosLuaValue        *kios_koreader_sidecar_get_root      (KiosKoreaderSidecar *self);
+/* KOReader's entries as annotations: origin "koreader", id 0, hash as
+ * given. With text (an EPUB's), xpointers are resolved to chapters and
+ * offsets and entries whose xpointers are not in the book are skipped
+ * (logged); without it, offsets are 0. In reading order when resolved,
+ * else in the file's order. element-type KiosAnnotation. */
+GPtrArray           *kios_koreader_sidecar_get_annotations (KiosKoreaderSidecar *self,
+                                                          const char         *hash,
+                                                          KiosAnnotationText *text);
+/* Puts annotations (element-type KiosAnnotation) into the table as
+ * KOReader entries: a highlight (EPUB only: KOReader's PDF highlights need
+ * boxes Kios does not have, so they are left out) or a bookmark. An entry
+ * with the same pos0 and pos1 (a bookmark: the same page, no pos0) is
+ * updated; the others are appended, and "annotations_externally_modified"
+ * tells KOReader to renumber and sort them. Returns the number added or
+ * updated, -1 with KIOS_DOCUMENT_ERROR_INVALID for a sidecar KOReader has
+ * not moved to its "annotations" format yet, or whose annotations are of
+ * the other format (PDF / EPUB). */
+int                  kios_koreader_sidecar_merge         (KiosKoreaderSidecar *self,
+                                                          GPtrArray          *annotations,
+                                                          GError            **error);
+gboolean             kios_koreader_sidecar_save          (KiosKoreaderSidecar *self,
+                                                          GError            **error);
+
+/* What the app and kiosctl both do with the sidecar next to a book.
+ * add_from_book adds KOReader's annotations of the book at book_path to
+ * list (element-type KiosAnnotation: the store's), leaving out those at
+ * the place of one already in it (Kios's own, written there earlier), and
+ * sorts list into reading order. FALSE with error when a sidecar is there
+ * but refused (list is then only sorted); TRUE when there is none.
+ * export_to_book merges list into that sidecar (made when there is none)
+ * and saves it; the number written, -1 with error. */
+gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *list,
+                                                          const char         *book_path,
+                                                          const char         *hash,
+                                                          GError            **error);
+int                  kios_koreader_sidecar_export_to_book (GPtrArray         *list,
+                                                          const char         *book_path,
+                                                          GError            **error);
+/* clang-format on */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosKoreaderSidecar, kios_koreader_sidecar_free)
+
+G_END_DECLS
