@@ -55,6 +55,82 @@ update_selection_actions (KiosReaderView *self)
   kios_reader_annotations_update_actions (self);
 }
 
+/* The neighbours' texts are read ahead, so a turn shows its highlights and
+ * has its words for screen readers in the same frame as the page. */
+#define TEXT_CACHE_SIZE 4
+
+static void read_ahead (KiosReaderView *self);
+
+static KiosPageText *
+take_cached_text (KiosReaderView *self,
+                  const KiosPage *page)
+{
+  for (guint i = 0; self->text_cache != NULL && i < self->text_cache->len; i++)
+    {
+      KiosPageText *text = g_ptr_array_index (self->text_cache, i);
+
+      if (text->location.chapter == page->location.chapter && text->location.page == page->location.page &&
+          text->layout_serial == page->layout_serial)
+        return g_ptr_array_steal_index (self->text_cache, i);
+    }
+  return NULL;
+}
+
+static void
+cache_text_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (KiosReaderView) self = user_data;
+  g_autoptr (KiosPageText)   text = kios_document_get_page_text_finish (KIOS_DOCUMENT (source), result, NULL);
+
+  if (text == NULL || (gpointer) source != (gpointer) self->document || self->text_cache == NULL)
+    return;
+  if (self->text_cache->len >= TEXT_CACHE_SIZE)
+    g_ptr_array_remove_index (self->text_cache, 0);
+  g_ptr_array_add (self->text_cache, g_steal_pointer (&text));
+}
+
+static void
+read_ahead (KiosReaderView *self)
+{
+  const KiosPage *page = self->current != NULL ? self->current->page : NULL;
+  KiosLocation    wanted[2];
+  guint           n_wanted = 0;
+
+  if (self->document == NULL || page == NULL)
+    return;
+  if (self->text_cache == NULL)
+    self->text_cache = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_page_text_free);
+  if (self->text_cache_cancellable == NULL)
+    self->text_cache_cancellable = g_cancellable_new ();
+
+  /* The next page, and the one before within the chapter (the end of the
+   * chapter before is not known without laying it out). */
+  if (page->location.page + 1 < page->chapter_pages)
+    wanted[n_wanted++] = (KiosLocation){ page->location.chapter, page->location.page + 1 };
+  else if (page->location.chapter + 1 < kios_document_get_n_chapters (self->document))
+    wanted[n_wanted++] = (KiosLocation){ page->location.chapter + 1, 0 };
+  if (page->location.page > 0)
+    wanted[n_wanted++] = (KiosLocation){ page->location.chapter, page->location.page - 1 };
+
+  for (guint w = 0; w < n_wanted; w++)
+    {
+      gboolean cached = FALSE;
+
+      for (guint i = 0; i < self->text_cache->len && !cached; i++)
+        {
+          KiosPageText *text = g_ptr_array_index (self->text_cache, i);
+
+          cached = text->location.chapter == wanted[w].chapter && text->location.page == wanted[w].page &&
+                   text->layout_serial == page->layout_serial;
+        }
+      if (!cached)
+        kios_document_get_page_text_async (self->document, wanted[w], self->text_cache_cancellable,
+                                           cache_text_cb, g_object_ref (self));
+    }
+}
+
 static void
 page_text_cb (GObject      *source,
               GAsyncResult *result,
@@ -85,15 +161,24 @@ page_text_cb (GObject      *source,
   update_selection_actions (self);
   kios_reader_annotations_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  read_ahead (self);
 }
 
-void
-kios_reader_selection_reset (KiosReaderView *self)
+/* Drops the page's text and selection; the text joins the read-ahead, for
+ * a turn back. */
+static void
+drop_page (KiosReaderView *self)
 {
   if (self->page_text_cancellable != NULL)
     {
       g_cancellable_cancel (self->page_text_cancellable);
       g_clear_object (&self->page_text_cancellable);
+    }
+  if (self->page_text != NULL && self->text_cache != NULL)
+    {
+      if (self->text_cache->len >= TEXT_CACHE_SIZE)
+        g_ptr_array_remove_index (self->text_cache, 0);
+      g_ptr_array_add (self->text_cache, g_steal_pointer (&self->page_text));
     }
   g_clear_pointer (&self->page_text, kios_page_text_free);
   self->sel_anchor = -1;
@@ -102,6 +187,18 @@ kios_reader_selection_reset (KiosReaderView *self)
   if (self->selection_menu != NULL)
     gtk_popover_popdown (GTK_POPOVER (self->selection_menu));
   update_selection_actions (self);
+}
+
+void
+kios_reader_selection_reset (KiosReaderView *self)
+{
+  drop_page (self);
+  if (self->text_cache_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->text_cache_cancellable);
+      g_clear_object (&self->text_cache_cancellable);
+    }
+  g_clear_pointer (&self->text_cache, g_ptr_array_unref);
 }
 
 void
@@ -120,7 +217,16 @@ kios_reader_selection_page_changed (KiosReaderView *self)
       return;
     }
 
-  kios_reader_selection_reset (self);
+  drop_page (self);
+  if (page != NULL && (self->page_text = take_cached_text (self, page)) != NULL)
+    {
+      /* Read ahead: the highlights are in this very frame. */
+      update_accessible (self);
+      update_selection_actions (self);
+      kios_reader_annotations_refresh (self);
+      read_ahead (self);
+      return;
+    }
   kios_reader_annotations_refresh (self);
   update_accessible (self);
   if (page == NULL || self->document == NULL || page->error_message != NULL)

@@ -195,6 +195,8 @@ struct _KiosReaderView
   double          drag_x;
   double          drag_y;
   GtkWidget      *selection_menu;
+  GPtrArray      *text_cache; /* KiosPageText of the pages beside it, read ahead */
+  GCancellable   *text_cache_cancellable;
   guint           page_rect_valid : 1;
   guint           selecting : 1;     /* a drag is selecting */
   guint           drag_selected : 1; /* the last press ended as a selection, not a click */

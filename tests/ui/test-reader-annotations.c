@@ -264,6 +264,59 @@ test_bookmark_toggle (void)
   kios_test_reader_teardown (&f);
 }
 
+static void
+text_at_shown_cb (KiosReaderView *view,
+                  gboolean       *had_text)
+{
+  *had_text = kios_reader_view_get_page_text (view) != NULL && kios_reader_view_get_highlight_runs (view)->len > 0;
+}
+
+/* The next page's words are read ahead: a turn shows its highlights in the
+ * same frame as the page, and back again. */
+static void
+test_read_ahead (void)
+{
+  KiosReaderFixture f;
+  guint             changes = 0, before;
+  gboolean          had_text = FALSE;
+  gulong            id;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  /* A highlight on this page and on the next: select them there. */
+  for (int turn = 0; turn < 2; turn++)
+    {
+      g_assert_true (kios_reader_view_select (f.view, 10, 30));
+      before = changes;
+      g_assert_true (kios_reader_view_highlight_selection (f.view, "yellow", NULL));
+      wait_changed (&changes, before);
+      before = f.shown;
+      gtk_widget_activate_action (GTK_WIDGET (f.view), turn == 0 ? "reader.next-page" : "reader.previous-page", NULL);
+      kios_test_reader_wait_shown (&f, before);
+      g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+    }
+  /* Back on the first page; the next one's text was read meanwhile. */
+  for (int i = 0; i < 100; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  id = g_signal_connect (f.view, "page-shown", G_CALLBACK (text_at_shown_cb), &had_text);
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.next-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (had_text);
+  before = f.shown;
+  had_text = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.previous-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (had_text);
+  g_signal_handler_disconnect (f.view, id);
+
+  kios_test_reader_teardown (&f);
+}
+
 static gboolean
 file_written (gpointer data)
 {
@@ -534,6 +587,7 @@ main (int    argc,
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
+  g_test_add_func ("/kios/reader-annotations/read-ahead", test_read_ahead);
   g_test_add_func ("/kios/reader-annotations/screenshots", test_screenshots);
 
   return g_test_run ();
