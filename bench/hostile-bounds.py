@@ -8,11 +8,18 @@ lying.epub     a chapter whose zip headers claim 1 KiB but inflate to 1 GiB
 bigimage.epub  ~12 KB, a 20000x20000 PNG
 paragraph.epub ~70 KB, one 20 MB paragraph (past the chapter limit)
 paragraph-7mb.epub one 7 MB paragraph (under it: laid out in bounded flows)
+chapter-cap.epub   one paragraph filling the 8 MiB chapter limit
+blocks-cap.epub    ~80,000 tiny paragraphs, at the chapter's layout cost limit
+breaks-cap.epub    ~80,000 line breaks in one paragraph, at the same limit
+markup.epub        8 MiB of tiny paragraphs (~1,000,000 elements: refused)
 """
 import struct
 import sys
 import zlib
 import os
+
+CHAPTER_LIMIT = 8 << 20  # KIOS_LIMIT_CHAPTER_BYTES
+ELEMENT_BYTES = 96       # KIOS_LIMIT_ELEMENT_BYTES
 
 CONTAINER = (b'<?xml version="1.0"?><container version="1.0" '
              b'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
@@ -129,6 +136,19 @@ def main():
     base(os.path.join(out, 'paragraph.epub'), [(head, 1), (words, n), (tail, 1)])
     n = (7 << 20) // len(words)
     base(os.path.join(out, 'paragraph-7mb.epub'), [(head, 1), (words, n), (tail, 1)])
+    # The largest chapters Kios lays out: text, and markup at the layout cost
+    # limit (bytes + ELEMENT_BYTES per element).
+    room = CHAPTER_LIMIT - len(head) - len(tail) - 8 * ELEMENT_BYTES
+    base(os.path.join(out, 'chapter-cap.epub'), [(head, 1), (words, room // len(words)), (tail, 1)])
+    body = head[:-3]
+    unit = b'<p>a</p>'
+    base(os.path.join(out, 'blocks-cap.epub'),
+         [(body, 1), (unit, room // (len(unit) + ELEMENT_BYTES)), (tail[4:], 1)])
+    unit = b'<br/>'
+    base(os.path.join(out, 'breaks-cap.epub'),
+         [(head, 1), (unit, room // (len(unit) + ELEMENT_BYTES)), (tail, 1)])
+    unit = b'<p>a</p>'
+    base(os.path.join(out, 'markup.epub'), [(body, 1), (unit, room // len(unit)), (tail[4:], 1)])
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@
  * (the mean colour of a grid of cells). When the screen has not changed for
  * --settle milliseconds, the last frame is the final content; the probe
  * prints when the first pixels appeared and when the screen first matched
- * the final frame, with the program's peak RSS.
+ * the final frame, with the program's peak RSS and the CPU seconds it used.
  *
  * With --frames DIR every frame that differs from the one before is written
  * as DIR/NNNNN-<ms>.ppm, so a series can be looked at.
@@ -143,6 +143,30 @@ peak_rss_kb (pid_t pid)
   return kb;
 }
 
+/* CPU seconds (user + system) the program has used so far. */
+static double
+cpu_seconds (pid_t pid)
+{
+  char          path[64], buf[1024];
+  FILE         *f;
+  size_t        n;
+  char         *p;
+  unsigned long utime = 0, stime = 0;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  /* Fields 14 and 15, counted after the command name in parentheses. */
+  p = strrchr (buf, ')');
+  if (p == NULL || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return -1;
+  return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
 static void
 usage (void)
 {
@@ -165,6 +189,7 @@ main (int    argc,
   pid_t             pid;
   double            t0, last_change;
   long              rss;
+  double            cpu;
   int               first_paint = -1, first_final = -1;
 
   for (; argi < argc; argi++)
@@ -250,6 +275,7 @@ main (int    argc,
     }
 
   rss = peak_rss_kb (pid);
+  cpu = cpu_seconds (pid);
   kill (pid, SIGTERM);
   usleep (200000);
   kill (pid, SIGKILL);
@@ -269,8 +295,8 @@ main (int    argc,
       fprintf (stderr, "kios-launch-probe: nothing was shown within %.0f ms\n", timeout);
       return 1;
     }
-  printf ("first-paint-ms %.1f final-ms %.1f frames %d peak-rss-kb %ld\n",
-          frames[first_paint].ms, frames[first_final].ms, n_frames - 1, rss);
+  printf ("first-paint-ms %.1f final-ms %.1f frames %d peak-rss-kb %ld cpu-s %.2f\n",
+          frames[first_paint].ms, frames[first_final].ms, n_frames - 1, rss, cpu);
   free (frames);
   XCloseDisplay (display);
   return 0;

@@ -9,10 +9,25 @@
 # Prints the medians, the ratios to the bare window and the peak RSS.
 #
 #   bench/launch-probe.sh [ROUNDS]     (build first: scripts/build.sh)
+#   bench/launch-probe.sh --frames DIR
+#
+# KIOS_PROBE_BASELINE=path/to/an/older/kios adds its rows (base-…) to the
+# same rounds, for a before/after under the same load. --frames starts Kios
+# once on the KJV at its saved page and keeps every frame that changed as
+# DIR/NNNNN-<ms>.png (the screen is polled every few milliseconds), then
+# says whether the first frame that is not the empty screen is the page.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-rounds=${1:-5}
+frames=""
+if [ "${1:-}" = "--frames" ]; then
+  frames=${2:?usage: launch-probe.sh --frames DIR}
+  case "$frames" in /*) ;; *) frames="$PWD/$frames" ;; esac
+  rounds=0
+else
+  rounds=${1:-5}
+fi
+baseline=${KIOS_PROBE_BASELINE:-}
 epub=${KIOS_PROBE_EPUB:-tests/books/kjv-bible.epub}
 pdf=${KIOS_PROBE_PDF:-tests/books/persuasion.pdf}
 probe=build/bench/kios-launch-probe
@@ -62,7 +77,66 @@ for r in $(seq "$rounds"); do
   if command -v evince >/dev/null 2>&1; then
     run evince evince "$pdf"
   fi
+  if [ -n "$baseline" ]; then
+    run base-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" "$baseline" "$epub"
+    mkdir -p "$fresh-base/data" "$fresh-base/cache" "$fresh-base/config"
+    run base-first env XDG_DATA_HOME="$fresh-base/data" XDG_CACHE_HOME="$fresh-base/cache" \
+      XDG_CONFIG_HOME="$fresh-base/config" "$baseline" "$epub"
+    run base-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" "$baseline" "$pdf"
+  fi
 done
+
+if [ -n "$frames" ]; then
+  # A resume that has shown its page once (the caches are warm), then the
+  # start that is kept frame by frame.
+  mkdir -p "$frames"
+  run warm env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+    XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub"
+  line=$(tests/headless.sh "$probe" --settle 1500 --frames "$work/ppm" -- env XDG_DATA_HOME="$resume/data" \
+    XDG_CACHE_HOME="$resume/cache" XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub" 2>/dev/null | tail -n 1)
+  echo "$line"
+  python3 - "$work/ppm" "$frames" "$line" <<'PY'
+import os, struct, sys, zlib
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    return int(fields[1]), int(fields[2]), data[pos + 1:]
+
+def write_png(path, width, height, rgb):
+    rows = b"".join(b"\0" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(rows, 6)))
+        f.write(chunk(b"IEND", b""))
+
+src, dst, line = sys.argv[1], sys.argv[2], sys.argv[3].split()
+names = sorted(os.listdir(src)) if os.path.isdir(src) else []
+for name in names:
+    w, h, rgb = read_ppm(os.path.join(src, name))
+    write_png(os.path.join(dst, name[:-4] + ".png"), w, h, rgb)
+print(f"{len(names)} frames in {dst}")
+if len(line) >= 4 and line[0] == "first-paint-ms":
+    same = line[1] == line[3]
+    print("the first frame that is not the empty screen is the page" if same
+          else f"the page comes at {line[3]} ms, after a first frame at {line[1]} ms")
+PY
+  exit 0
+fi
 
 python3 - "$work/results" <<'PY'
 import statistics, sys

@@ -20,8 +20,11 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  /* Once, before any thread exists: libcurl's global state is not thread-safe. */
-  curl_global_init (CURL_GLOBAL_DEFAULT);
+  /* A libcurl that sets itself up safely from any thread does so at the
+   * first request (OpenSSL's set-up alone is 2 MB the first page does not
+   * need); any other, once, before a thread exists. */
+  if ((curl_version_info (CURLVERSION_NOW)->features & CURL_VERSION_THREADSAFE) == 0)
+    curl_global_init (CURL_GLOBAL_DEFAULT);
 
   app = kios_application_new ();
   /* Books to open start opening now, beside GTK's own start-up. */

@@ -631,6 +631,19 @@ scan_member (KiosArchiveScan      *self,
     }
   if (kind == KIND_CHAPTER && !g_hash_table_contains (self->refusals, name))
     {
+      gsize cost = kios_flow_layout_cost ((const char *) kept->data, kept->len);
+
+      if (cost > KIOS_LIMIT_CHAPTER_BYTES)
+        {
+          refuse (self, ctx, name, kind,
+                  g_strdup_printf ("“%s” holds too many elements to lay out (%" G_GSIZE_FORMAT
+                                   "), more than the limit for its length",
+                                   name, (cost - kept->len) / KIOS_LIMIT_ELEMENT_BYTES));
+          return TRUE;
+        }
+    }
+  if (kind == KIND_CHAPTER && !g_hash_table_contains (self->refusals, name))
+    {
       GBytes *split = kios_flow_split ((const char *) kept->data, kept->len, KIOS_LIMIT_FLOW_BYTES);
 
       if (split != NULL)

@@ -115,6 +115,7 @@ kios_worker_finish_index (Worker *w)
   GArray                 *marks;
   GArray                 *starts;
   Delivery               *delivery;
+  GSource                *source;
 
   w->index_complete = TRUE;
   w->prefix = g_new0 (gint64, w->n_chapters + 1);
@@ -143,8 +144,13 @@ kios_worker_finish_index (Worker *w)
   delivery->n_pages = -1;
   delivery->marks = marks;
   delivery->starts = starts;
-  g_main_context_invoke_full (w->owner_context, G_PRIORITY_DEFAULT, kios_document_deliver_cb, delivery,
-                              (GDestroyNotify) kios_document_delivery_free);
+  /* An idle source, not g_main_context_invoke (): that runs the call right
+   * here, on the worker, whenever the owner is between two iterations. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, kios_document_deliver_cb, delivery, (GDestroyNotify) kios_document_delivery_free);
+  g_source_attach (source, w->owner_context);
+  g_source_unref (source);
 
   path = index_cache_path (w);
   json_builder_begin_object (builder);
@@ -556,9 +562,9 @@ kios_worker_rstream_complete (Worker *w,
   return ch->page_start != NULL && (int) ch->page_start->len >= kios_worker_chapter_pages (w, chapter);
 }
 
-/* How many chapters the background count lays out between two shrinks of
- * MuPDF's store. */
-#define COUNT_SHRINK_EVERY 16
+/* How many chapters the background count lays out between two trims of the
+ * allocator's free memory. */
+#define COUNT_TRIM_EVERY 16
 
 static void
 worker_count_step (Worker *w)
@@ -567,15 +573,15 @@ worker_count_step (Worker *w)
     {
       kios_worker_chapter_pages (w, w->count_next);
       w->count_next++;
-      /* The chapters laid out only to be counted are not kept for long:
-       * the count would otherwise fill MuPDF's whole store. */
-      if (w->count_next % COUNT_SHRINK_EVERY == 0)
-        {
-          fz_shrink_store (w->ctx, 50);
+      /* A chapter laid out only to be counted is not kept: MuPDF's store
+       * would otherwise fill with them, each as big as its chapter, and the
+       * reader's memory climb by tens of megabytes while the count runs.
+       * What is freed is reused by the next chapter's layout. */
+      fz_shrink_store (w->ctx, 50);
 #ifdef __GLIBC__
-          malloc_trim (0);
+      if (w->count_next % COUNT_TRIM_EVERY == 0)
+        malloc_trim (0);
 #endif
-        }
     }
 
   if (w->count_next >= w->n_chapters && !w->counts_complete)

@@ -102,8 +102,11 @@ kios_worker_position_at (Worker      *w,
         pos->xpointer = g_strdup_printf ("/body/DocFragment[%d]/body", loc.chapter + 1);
 
       pos->chapter_progress = dlen > 0 ? (double) offset / (double) dlen : 0.0;
-      kios_worker_ensure_index (w);
-      if (w->total_length > 0)
+      /* The book's very start is 0 % without the whole book's index, which a
+       * first open would otherwise build before its first page. */
+      if (loc.chapter > 0 || offset > 0)
+        kios_worker_ensure_index (w);
+      if (w->index_complete && w->total_length > 0)
         pos->total_progress = (double) (w->prefix[loc.chapter] + offset) / (double) w->total_length;
       pos->total_progress = CLAMP (pos->total_progress, 0.0, 1.0);
       pos->chapter_title = g_strdup (kios_worker_chapter_title (w, loc.chapter, offset));

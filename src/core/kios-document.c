@@ -101,14 +101,20 @@ kios_worker_deliver (Worker *w,
                      GArray *counts)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
+  GSource  *source;
 
   delivery->worker = kios_worker_ref (w);
   delivery->serial = w->serial;
   delivery->n_pages = n_pages;
   delivery->marks = marks;
   delivery->counts = counts;
-  g_main_context_invoke_full (w->owner_context, G_PRIORITY_DEFAULT, kios_document_deliver_cb, delivery,
-                              (GDestroyNotify) kios_document_delivery_free);
+  /* An idle source, not g_main_context_invoke (): that runs the call right
+   * here, on the worker, whenever the owner is between two iterations. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, kios_document_deliver_cb, delivery, (GDestroyNotify) kios_document_delivery_free);
+  g_source_attach (source, w->owner_context);
+  g_source_unref (source);
 }
 
 static void

@@ -15,6 +15,14 @@
  * attributes, so a cut never copies more than this much markup. */
 #define MAX_REOPEN_BYTES 4096
 
+/* What a start tag inside a flow counts for, in bytes of text: an element is
+ * a node MuPDF walks (a line break is a whole line), so a flow of markup
+ * without text (a run of <br/>, of empty spans) is cut as well. */
+#define TAG_WEIGHT 32
+
+/* See KIOS_LIMIT_SIBLING_BLOCKS. */
+#define GROUP_SIZE KIOS_LIMIT_SIBLING_BLOCKS
+
 typedef struct
 {
   gsize    tag;      /* offset of the start tag */
@@ -22,11 +30,29 @@ typedef struct
   gsize    name;     /* offset of its qualified name */
   gsize    name_len; /* its length */
   gboolean block;
-  gboolean wrapper; /* a <div class="kios-flow"> this code opened */
+  gboolean wrapper;  /* a <div class="kios-flow"> or "kios-group" this code opened */
+  gboolean group;    /* a <div class="kios-group"> */
+  guint    children; /* block children (in a group: since it opened) */
 } OpenElement;
 
 #define WRAPPER_START "<div class=\"kios-flow\">"
 #define WRAPPER_END "</div>"
+#define GROUP_START "<div class=\"kios-group\">"
+
+/* Elements whose block children may be grouped: a wrapper changes nothing
+ * of their layout. Lists and tables number or align their children. */
+static const char *const group_parent_names[] = {
+  "article",
+  "aside",
+  "blockquote",
+  "body",
+  "div",
+  "footer",
+  "header",
+  "main",
+  "nav",
+  "section",
+};
 
 /* Elements whose inline content MuPDF lays out as a flow of its own. */
 static const char *const block_names[] = {
@@ -267,6 +293,104 @@ cut (GString    *out,
   return TRUE;
 }
 
+/* The innermost open block, or G_MAXUINT. */
+static guint
+innermost_block (GArray *stack)
+{
+  for (guint k = stack->len; k > 0; k--)
+    if (g_array_index (stack, OpenElement, k - 1).block)
+      return k - 1;
+  return G_MAXUINT;
+}
+
+static GString *
+output (GString   **out,
+        const char *x,
+        gsize       len,
+        gsize       max_flow,
+        gsize      *copied,
+        gsize       upto)
+{
+  if (*out == NULL)
+    *out = g_string_sized_new (len + len / max_flow * 64 + len / GROUP_SIZE + 64);
+  g_string_append_len (*out, x + *copied, (gssize) (upto - *copied));
+  *copied = upto;
+  return *out;
+}
+
+/* Cuts the flow at `split` when it is inside a block. */
+static void
+cut_at (GString   **out,
+        const char *x,
+        gsize       len,
+        gsize       max_flow,
+        GArray     *stack,
+        gsize      *copied,
+        gsize       split)
+{
+  guint    block = innermost_block (stack);
+  gboolean fresh = *out == NULL;
+  gsize    mark = fresh ? 0 : (*out)->len;
+  gsize    was_copied = *copied;
+
+  if (block == G_MAXUINT)
+    return;
+  output (out, x, len, max_flow, copied, split);
+  if (cut (*out, x, stack, block))
+    return;
+
+  /* Left whole: as if nothing had been copied. */
+  *copied = was_copied;
+  if (fresh)
+    g_string_free (g_steal_pointer (out), TRUE);
+  else
+    g_string_truncate (*out, mark);
+}
+
+/*
+ * A block starts at i: counts it as a child of the element it is in, and
+ * opens or rolls over a group of blocks when that element has many.
+ */
+static void
+count_block (GString   **out,
+             const char *x,
+             gsize       len,
+             gsize       max_flow,
+             GArray     *stack,
+             gsize      *copied,
+             gsize       i)
+{
+  OpenElement *parent;
+
+  if (stack->len == 0 || stack->len + 1 >= KIOS_LIMIT_XML_DEPTH)
+    return;
+  parent = &g_array_index (stack, OpenElement, stack->len - 1);
+  if (parent->group)
+    {
+      if (++parent->children > GROUP_SIZE)
+        {
+          g_string_append (output (out, x, len, max_flow, copied, i), WRAPPER_END GROUP_START);
+          parent->children = 1;
+        }
+    }
+  else if (parent->wrapper ||
+           (parent->block &&
+            name_in (x + parent->name, parent->name_len, group_parent_names, G_N_ELEMENTS (group_parent_names))))
+    {
+      if (++parent->children > GROUP_SIZE)
+        {
+          OpenElement group = { 0 };
+
+          group.block = TRUE;
+          group.wrapper = TRUE;
+          group.group = TRUE;
+          group.children = 1;
+          g_string_append (output (out, x, len, max_flow, copied, i), GROUP_START);
+          g_array_append_val (stack, group);
+        }
+    }
+}
+
 GBytes *
 kios_flow_split (const char *x,
                  gsize       len,
@@ -307,11 +431,7 @@ kios_flow_split (const char *x,
                     {
                       for (guint j = k; j < stack->len; j++)
                         if (g_array_index (stack, OpenElement, j).wrapper)
-                          {
-                            g_string_append_len (out, x + copied, (gssize) (i - copied));
-                            copied = i;
-                            g_string_append (out, WRAPPER_END);
-                          }
+                          g_string_append (output (&out, x, len, max_flow, &copied, i), WRAPPER_END);
                       g_array_set_size (stack, k - 1);
                       break;
                     }
@@ -321,11 +441,31 @@ kios_flow_split (const char *x,
             {
               gsize       n = name_length (x, len, i + 1);
               gboolean    closed = end >= 2 && x[end - 2] == '/' && x[end - 1] == '>';
-              OpenElement e = { i, end - i, i + 1, n, is_block (x + i + 1, n), FALSE };
+              OpenElement e = { i, end - i, i + 1, n, is_block (x + i + 1, n), FALSE, FALSE, 0 };
+              gboolean    empty = closed || is_void (x + i + 1, n);
 
               if (e.block)
-                run = 0;
-              if (!closed && !is_void (x + i + 1, n))
+                {
+                  run = 0;
+                  count_block (&out, x, len, max_flow, stack, &copied, i);
+                }
+              else
+                {
+                  /* A long flow of markup: cut before an element, or just
+                   * after one without content (a line break). */
+                  if (run >= max_flow && !empty)
+                    {
+                      cut_at (&out, x, len, max_flow, stack, &copied, i);
+                      run = 0;
+                    }
+                  run += TAG_WEIGHT;
+                  if (run >= max_flow && empty)
+                    {
+                      cut_at (&out, x, len, max_flow, stack, &copied, end);
+                      run = 0;
+                    }
+                }
+              if (!empty)
                 {
                   if (stack->len < KIOS_LIMIT_XML_DEPTH)
                     g_array_append_val (stack, e);
@@ -346,29 +486,8 @@ kios_flow_split (const char *x,
       if (run >= max_flow &&
           (g_ascii_isspace (c) || (run >= 2 * max_flow && !in_entity && ((guchar) c & 0xc0) != 0x80)))
         {
-          gsize split = g_ascii_isspace (c) ? i + 1 : i;
-          guint block = G_MAXUINT;
-
-          for (guint k = stack->len; k > 0; k--)
-            if (g_array_index (stack, OpenElement, k - 1).block)
-              {
-                block = k - 1;
-                break;
-              }
-          if (block != G_MAXUINT)
-            {
-              gsize mark;
-
-              if (out == NULL)
-                out = g_string_sized_new (len + len / max_flow * 64 + 64);
-              mark = out->len;
-              g_string_append_len (out, x + copied, (gssize) (split - copied));
-              if (cut (out, x, stack, block))
-                copied = split;
-              else
-                g_string_truncate (out, mark);
-              run = 0;
-            }
+          cut_at (&out, x, len, max_flow, stack, &copied, g_ascii_isspace (c) ? i + 1 : i);
+          run = 0;
         }
       i++;
     }
@@ -377,4 +496,28 @@ kios_flow_split (const char *x,
     return NULL;
   g_string_append_len (out, x + copied, (gssize) (len - copied));
   return g_string_free_to_bytes (out);
+}
+
+gsize
+kios_flow_layout_cost (const char *x,
+                       gsize       len)
+{
+  gsize       elements = 0;
+  const char *end;
+
+  g_return_val_if_fail (x != NULL || len == 0, 0);
+
+  /* An empty member may come as NULL: no arithmetic on it. */
+  if (len == 0)
+    return 0;
+  end = x + len;
+  for (const char *p = x; p < end; p++)
+    {
+      p = memchr (p, '<', (gsize) (end - p));
+      if (p == NULL)
+        break;
+      if (p + 1 < end && (g_ascii_isalpha (p[1]) || p[1] == '_'))
+        elements++;
+    }
+  return len + elements * KIOS_LIMIT_ELEMENT_BYTES;
 }

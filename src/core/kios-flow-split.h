@@ -25,13 +25,24 @@ G_BEGIN_DECLS
  * Only the copy MuPDF lays out is cut; positions (xpointers) are computed on
  * the book's own chapter, whose text is the same.
  *
- * Returns NULL when no flow is longer than max_flow.
+ * A block holding more than a thousand sibling blocks has the next ones
+ * wrapped in groups, <div class="kios-group">, so a page skips a whole group
+ * at once (see KIOS_LIMIT_SIBLING_BLOCKS).
+ *
+ * Returns NULL when nothing was cut or grouped.
+ *
+ * kios_flow_layout_cost() is what laying out a chapter costs MuPDF, in
+ * bytes of plain text: its length plus KIOS_LIMIT_ELEMENT_BYTES for every
+ * start tag (counted without parsing). Past KIOS_LIMIT_CHAPTER_BYTES a
+ * chapter is refused.
  */
 
 /* clang-format off */
 GBytes *kios_flow_split (const char *xhtml,
                          gsize       len,
                          gsize       max_flow);
+gsize   kios_flow_layout_cost   (const char *xhtml,
+                                 gsize       len);
 /* clang-format on */
 
 G_END_DECLS

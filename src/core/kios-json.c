@@ -9,6 +9,7 @@
 
 #include "kios-sync-error.h"
 
+#include <math.h>
 #include <string.h>
 
 gboolean
@@ -137,4 +138,21 @@ kios_json_parse_bytes (GBytes  *bytes,
   if (data == NULL)
     data = "";
   return kios_json_parse_bounded (data, (gssize) size, max_bytes, max_depth, error);
+}
+
+gint64
+kios_json_number_to_int (double value,
+                         gint64 min,
+                         gint64 max,
+                         gint64 fallback)
+{
+  if (isnan (value))
+    return fallback;
+  /* (double) G_MAXINT64 rounds up to 2^63, itself out of range: compare
+   * with >= so that value never reaches the cast. */
+  if (value >= (double) max)
+    return max;
+  if (value <= (double) min)
+    return min;
+  return (gint64) value;
 }

@@ -40,6 +40,13 @@ JsonNode *kios_json_parse_bounded (const char  *data,
                                    gsize        max_bytes,
                                    guint        max_depth,
                                    GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* A JSON number as an integer in [min, max]: out-of-range values are clamped
+ * before the cast (casting a double beyond the type's range is undefined),
+ * and NaN gives fallback. */
+gint64    kios_json_number_to_int (double       value,
+                                   gint64       min,
+                                   gint64       max,
+                                   gint64       fallback);
 /* The same for a GBytes (a response body). */
 JsonNode *kios_json_parse_bytes   (GBytes      *bytes,
                                    gsize        max_bytes,

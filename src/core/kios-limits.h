@@ -40,8 +40,23 @@
 /* Bytes one chapter (XHTML spine item) may inflate to. MuPDF 1.21 holds
  * ~30 bytes of layout per byte of text (MUPDF.md section 2): 8 MiB of text
  * is ~250 MB laid out, under the 400 MB a hostile book may cost. A whole
- * Bible or War and Peace in one file (4-5 MB) still opens. */
+ * Bible or War and Peace in one file (4-5 MB) still opens.
+ *
+ * The first page of a chapter costs laying out all of it (MuPDF 1.21 cannot
+ * lay out part of one): 8 MiB of text is ~1 s of CPU on the 2-core machine,
+ * the most one page may cost. The same bound holds for the chapter's
+ * layout cost (kios_flow_layout_cost), where each element counts as
+ * KIOS_LIMIT_ELEMENT_BYTES. */
 #define KIOS_LIMIT_CHAPTER_BYTES ((gsize) 8 << 20)
+
+/* What one element costs MuPDF to lay out, in bytes of text: a box, its
+ * style matched against the book's CSS, its font looked up by name (~10 us
+ * per element against ~0.1 us per byte of text, measured on the 2-core
+ * machine). So 8 MiB of markup alone, ~900,000 elements, took 10-20 s and
+ * 600 MB; a chapter is refused past ~87,000 elements without text, fewer
+ * with it. 4 MB of text in 40,000 paragraphs (a Bible's verses) still
+ * opens. */
+#define KIOS_LIMIT_ELEMENT_BYTES 96
 
 /* Bytes of one style sheet. Real books' CSS is under 200 KB; MuPDF parses
  * and matches every rule against every element. */
@@ -97,6 +112,16 @@
  * half way). Longer flows are cut at a space into pieces of this size:
  * ~5,000 words, a few pages, well under a millisecond a walk. */
 #define KIOS_LIMIT_FLOW_BYTES (32 * 1024)
+
+/* Block children of one element that MuPDF sees. MuPDF draws a page by
+ * looking at every child block of each block the page touches: 80,000
+ * sibling paragraphs cost 80,000 looks per page, and reading the text of
+ * the pages before one at half way took minutes. Past this many, the next
+ * blocks are wrapped in groups of this many, <div class="kios-group">, which
+ * a page outside them skips in one look (kios_flow_split). Only chapters with
+ * that many sibling blocks change, and only there can a "p + p" style miss
+ * one paragraph in this many. */
+#define KIOS_LIMIT_SIBLING_BLOCKS 1024
 
 /* The stack of the document worker thread: MuPDF recurses per nesting level
  * (see KIOS_LIMIT_XML_DEPTH). */

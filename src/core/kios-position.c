@@ -8,6 +8,7 @@
 #include "kios-position.h"
 
 #include "kios-error.h"
+#include "kios-json.h"
 
 const char *
 kios_book_format_to_string (KiosBookFormat format)
@@ -214,9 +215,9 @@ kios_position_from_json (JsonNode *node,
     }
 
   if (get_number_member (object, "chapter", &number))
-    self->chapter = (int) CLAMP (number, 0, G_MAXINT);
+    self->chapter = (int) kios_json_number_to_int (number, 0, G_MAXINT, 0);
   if (get_number_member (object, "offset", &number))
-    self->offset = (gint64) CLAMP (number, 0, (double) G_MAXINT64);
+    self->offset = kios_json_number_to_int (number, 0, G_MAXINT64, 0);
   if (get_number_member (object, "chapter_progress", &number))
     self->chapter_progress = CLAMP (number, 0.0, 1.0);
   if (get_number_member (object, "total_progress", &number))

@@ -246,9 +246,10 @@ preprocess (const char *data,
             gboolean   *too_deep_for_xml,
             GError    **error)
 {
+  /* An empty member may come as NULL: no pointer arithmetic on it. */
   g_autoptr (GString)      out = g_string_sized_new (len + len / 16 + 16);
-  const char              *p = data;
-  const char              *end = data + len;
+  const char              *p = len > 0 ? data : "";
+  const char              *end = p + len;
   g_autofree ElementStack *strict = g_new0 (ElementStack, 1);
   g_autofree ElementStack *stack = g_new0 (ElementStack, 1);
 

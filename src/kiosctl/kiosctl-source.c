@@ -13,14 +13,16 @@
 #include "kios-redact.h"
 #include "kios-source-manager.h"
 #include "kios-sync-error.h"
+#include "kios-sync-settings.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define SOURCE_USAGE                                                                                 \
-  "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] "               \
-  "[--user USER] [--password-stdin] [--library-sync] | source list [--json] | source remove NAME | " \
-  "source test NAME | source rename OLD NEW | source enable NAME | source disable NAME"
+#define SOURCE_USAGE                                                                                      \
+  "source add --kind kosync|opds|kobo --name NAME --url URL|- [--auth headers|basic] "                    \
+  "[--user USER] [--password-stdin] [--library-sync] [--match binary|filename] | source list [--json] | " \
+  "source remove NAME | source test NAME | source rename OLD NEW | source enable NAME | "                 \
+  "source disable NAME | source bridge NAME on|off"
 
 /* The manager over the library kiosctl uses, or NULL after printing why. */
 static KiosSourceManager *
@@ -74,6 +76,8 @@ source_add (int argc, char **argv)
   const char                   *url = NULL;
   const char                   *auth = NULL;
   const char                   *user = NULL;
+  const char                   *match = NULL;
+  KiosKosyncMatch               match_method = KIOS_KOSYNC_MATCH_BINARY;
   gboolean                      password_stdin = FALSE;
   gboolean                      library_sync = FALSE; /* Kobo: consent to list the library */
   g_autofree char              *password = NULL;
@@ -99,6 +103,8 @@ source_add (int argc, char **argv)
         slot = &auth;
       else if (take_value (argc, argv, &i, "--user", &value))
         slot = &user;
+      else if (take_value (argc, argv, &i, "--match", &value))
+        slot = &match;
       else if (strcmp (argv[i], "--password-stdin") == 0)
         {
           password_stdin = TRUE;
@@ -134,6 +140,10 @@ source_add (int argc, char **argv)
     return kiosctl_usage ("source add: --kind must be kosync, opds or kobo");
   if (auth != NULL && !kios_kosync_auth_from_string (auth, &kosync_auth))
     return kiosctl_usage ("source add: --auth must be headers or basic");
+  if (match != NULL && !kios_kosync_match_from_string (match, &match_method))
+    return kiosctl_usage ("source add: --match must be binary or filename");
+  if (match != NULL && !g_str_equal (kind, "kosync"))
+    return kiosctl_usage ("source add: --match is for a KOReader sync account (--kind kosync)");
 
   /* Secrets never come from argv: stdin, or a prompt on a terminal. */
   if (password_stdin || (user != NULL && !g_str_equal (kind, "kobo")))
@@ -152,6 +162,13 @@ source_add (int argc, char **argv)
   spec->auth = g_strdup (auth);
   if (g_str_equal (kind, "kobo")) /* kiosctl-kobo.c: --library-sync is the consent */
     spec->settings_json = kiosctl_kobo_settings_for_add (library_sync);
+  if (g_str_equal (kind, "kosync"))
+    {
+      KiosSourceRecord settings = { 0 };
+
+      kios_source_record_set_match (&settings, match_method);
+      spec->settings_json = settings.settings_json;
+    }
   record = kios_source_manager_add (manager, spec, NULL, &error);
   if (record == NULL)
     {
@@ -160,9 +177,11 @@ source_add (int argc, char **argv)
       return kiosctl_fail_error (error, NULL, NULL);
     }
 
-  printf ("Added %s source “%s”%s%s%s\n", kind, name,
+  printf ("Added %s source “%s”%s%s%s%s%s\n", kind, name,
           g_str_equal (kind, "kosync") ? ", auth " : "",
           g_str_equal (kind, "kosync") ? record->auth : "",
+          g_str_equal (kind, "kosync") ? ", matching by " : "",
+          g_str_equal (kind, "kosync") ? kios_kosync_match_to_string (kios_source_record_get_match (record)) : "",
           record->url == NULL ? " (its URL is kept in the keyring)" : "");
   return KIOSCTL_EXIT_OK;
 }
@@ -227,6 +246,13 @@ source_list (int argc, char **argv)
             json_builder_add_null_value (b);
           json_builder_set_member_name (b, "enabled");
           json_builder_add_boolean_value (b, kios_source_record_get_enabled (s));
+          json_builder_set_member_name (b, "bridge");
+          json_builder_add_boolean_value (b, kios_source_record_get_bridge (s));
+          if (g_str_equal (s->kind, "kosync"))
+            {
+              json_builder_set_member_name (b, "match");
+              json_builder_add_string_value (b, kios_kosync_match_to_string (kios_source_record_get_match (s)));
+            }
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -240,11 +266,14 @@ source_list (int argc, char **argv)
     {
       KiosSourceRecord *s = sources->pdata[i];
 
-      printf ("%s\t%s\t%s\t%s\t%s\t%s\n", s->name, s->kind,
+      printf ("%s\t%s\t%s\t%s\t%s\t%s\t%s%s%s\n", s->name, s->kind,
               s->url != NULL ? s->url : "(URL in the keyring)",
               s->auth != NULL ? s->auth : "-",
               s->username != NULL ? s->username : "-",
-              kios_source_record_get_enabled (s) ? "on" : "off");
+              kios_source_record_get_enabled (s) ? "on" : "off",
+              kios_source_record_get_bridge (s) ? "bridged" : "-",
+              g_str_equal (s->kind, "kosync") ? "\tmatch " : "",
+              g_str_equal (s->kind, "kosync") ? kios_kosync_match_to_string (kios_source_record_get_match (s)) : "");
     }
   return KIOSCTL_EXIT_OK;
 }
@@ -331,6 +360,35 @@ source_set_enabled (int      argc,
 }
 
 static int
+source_bridge (int argc, char **argv)
+{
+  g_autoptr (KiosSourceManager) manager = NULL;
+  g_autoptr (GError)            error = NULL;
+  gboolean                      on;
+
+  if (argc != 3 || (!g_str_equal (argv[2], "on") && !g_str_equal (argv[2], "off")))
+    return kiosctl_usage ("source bridge needs NAME (or kosync) and on or off");
+  on = g_str_equal (argv[2], "on");
+
+  manager = open_manager ();
+  if (manager == NULL)
+    return KIOSCTL_EXIT_ERROR;
+  if (!kios_source_manager_set_bridge (manager, resolve_name (manager, argv[1]), on, &error))
+    {
+      if (g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+        return kiosctl_fail ("no source named “%s”", argv[1]);
+      return kiosctl_fail_error (error, NULL, NULL);
+    }
+  if (on)
+    printf ("Bridging through “%s” is on: a book it shares with another protocol of the same server gets its "
+            "position on each of them, and the furthest one ahead is offered when it opens\n",
+            argv[1]);
+  else
+    printf ("Bridging through “%s” is off: each book syncs over its own protocol only\n", argv[1]);
+  return KIOSCTL_EXIT_OK;
+}
+
+static int
 source_test (int argc, char **argv)
 {
   g_autoptr (KiosSourceManager)    manager = NULL;
@@ -377,6 +435,10 @@ source_test (int argc, char **argv)
     printf ("OK: the KOReader sync server accepts the credentials of “%s”%s%s%s\n", record->name,
             result->server != NULL ? " (" : "", result->server != NULL ? result->server : "",
             result->server != NULL ? ")" : "");
+  if (g_str_equal (record->kind, "kosync"))
+    printf ("%s.\n", kios_kosync_match_explain (kios_source_record_get_match (record)));
+  if (kios_source_record_get_bridge (record))
+    printf ("Bridging is on: books this source knows also sync over the other protocols of the same server.\n");
   if (!kios_source_record_get_enabled (record))
     printf ("Sync through “%s” is switched off: kiosctl source enable %s\n", record->name, record->name);
   return KIOSCTL_EXIT_OK;
@@ -405,6 +467,8 @@ kiosctl_cmd_source (int argc, char **argv)
     return source_set_enabled (argc - 1, argv + 1, TRUE);
   if (strcmp (argv[1], "disable") == 0)
     return source_set_enabled (argc - 1, argv + 1, FALSE);
+  if (strcmp (argv[1], "bridge") == 0)
+    return source_bridge (argc - 1, argv + 1);
 
   return kiosctl_usage ("unknown source command “%s”; %s", argv[1], SOURCE_USAGE);
 }

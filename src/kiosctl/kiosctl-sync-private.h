@@ -17,7 +17,8 @@ typedef struct
   char             *hash;
   KiosLibraryStore *store;
   KiosSyncBackend  *backend;
-  KiosPosition     *local; /* nullable: never read here */
+  KiosPosition     *local;     /* nullable: never read here */
+  JsonArray        *collected; /* a bridged push: each protocol's JSON object, printed together */
 } KiosctlSyncBook;
 
 /* clang-format off */
@@ -25,6 +26,9 @@ void kiosctl_sync_book_clear    (KiosctlSyncBook  *book);
 int  kiosctl_sync_fail          (KiosctlSyncBook  *book,
                                  const char       *prefix,
                                  const GError     *error);
+/* kiosctl-sync-pair.c: sync pair|unpair; -1 for another command. */
+int  kiosctl_sync_pair_dispatch (int               argc,
+                                 char            **argv);
 int  kiosctl_sync_push          (KiosctlSyncBook  *book,
                                  const char       *file,
                                  gboolean          json);

@@ -11,6 +11,7 @@
 #include "kios-kosync-backend.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-error.h"
 #include "kios-sync-service.h"
 
@@ -18,9 +19,11 @@
 
 /* `kiosctl sync push`: the saved position to the book's protocol. */
 
+/* document: the id the server knows the book by (NULL: the book hash). */
 static void
 begin (JsonBuilder     *b,
-       KiosctlSyncBook *book)
+       KiosctlSyncBook *book,
+       const char      *document)
 {
   KiosSyncBackend *backend = book->backend;
 
@@ -32,17 +35,22 @@ begin (JsonBuilder     *b,
   json_builder_set_member_name (b, "precision");
   json_builder_add_string_value (b, kios_sync_precision_to_string (kios_sync_backend_get_precision (backend, book->local->format)));
   json_builder_set_member_name (b, "document");
-  json_builder_add_string_value (b, book->hash);
+  json_builder_add_string_value (b, document != NULL ? document : book->hash);
 }
 
 static void
-print_end (JsonBuilder *b)
+print_end (JsonBuilder     *b,
+           KiosctlSyncBook *book)
 {
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  kiosctl_print_json (root);
+  /* A bridged push prints every protocol's object at the end, together. */
+  if (book->collected != NULL)
+    json_array_add_element (book->collected, g_steal_pointer (&root));
+  else
+    kiosctl_print_json (root);
 }
 
 /* The push in the sync log and the stored status (book and source), as the
@@ -103,6 +111,7 @@ push_kosync (KiosctlSyncBook *book,
   const char        *source = kios_sync_backend_get_source_name (book->backend);
   g_autoptr (GError) error = NULL;
   g_autofree char   *progress = NULL;
+  g_autofree char   *document = NULL;
   double             percentage;
 
   if (book->local->format == KIOS_BOOK_FORMAT_PDF)
@@ -113,7 +122,8 @@ push_kosync (KiosctlSyncBook *book,
     return kiosctl_fail ("the saved position of “%s” has no xpointer to send", file);
   percentage = kios_kosync_floor_percentage (book->local->total_progress);
 
-  if (!kios_kosync_client_push_sync (client, book->hash, progress, percentage, NULL, &error))
+  document = kios_kosync_backend_document_id (KIOS_KOSYNC_BACKEND (book->backend), book->hash, NULL, &error);
+  if (document == NULL || !kios_kosync_client_push_sync (client, document, progress, percentage, NULL, &error))
     return failed (book, error);
   settled (book, TRUE, "ok");
 
@@ -121,14 +131,14 @@ push_kosync (KiosctlSyncBook *book,
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
-      begin (b, book);
+      begin (b, book, document);
       json_builder_set_member_name (b, "progress");
       json_builder_add_string_value (b, progress);
       json_builder_set_member_name (b, "percentage");
       json_builder_add_double_value (b, percentage);
       json_builder_set_member_name (b, "pushed");
       json_builder_add_boolean_value (b, TRUE);
-      print_end (b);
+      print_end (b, book);
     }
   else
     printf ("Pushed %s (%.2f %%) to “%s”\n", progress, percentage * 100, source);
@@ -163,7 +173,7 @@ push_readium (KiosctlSyncBook *book,
   {
     g_autoptr (JsonBuilder) b = json_builder_new ();
 
-    begin (b, book);
+    begin (b, book, NULL);
     json_builder_set_member_name (b, "href");
     if (book->local->chapter_href != NULL)
       json_builder_add_string_value (b, book->local->chapter_href);
@@ -175,7 +185,7 @@ push_readium (KiosctlSyncBook *book,
     json_builder_add_boolean_value (b, result == KIOS_READIUM_PUT_STORED);
     json_builder_set_member_name (b, "result");
     json_builder_add_string_value (b, results[result]);
-    print_end (b);
+    print_end (b, book);
   }
   return KIOSCTL_EXIT_OK;
 }
@@ -197,7 +207,7 @@ push_kobo (KiosctlSyncBook *book,
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
-      begin (b, book);
+      begin (b, book, NULL);
       json_builder_set_member_name (b, "location_source");
       json_builder_add_string_value (b, local->chapter_href);
       json_builder_set_member_name (b, "content_source_progress_percent");
@@ -208,12 +218,112 @@ push_kobo (KiosctlSyncBook *book,
       json_builder_add_boolean_value (b, TRUE);
       json_builder_set_member_name (b, "verified");
       json_builder_add_boolean_value (b, TRUE);
-      print_end (b);
+      print_end (b, book);
     }
   else
     printf ("Pushed %s (%.2f %% of the book) to “%s”, and read it back\n", local->chapter_href,
             local->total_progress * 100, source);
   return KIOSCTL_EXIT_OK;
+}
+
+static int
+push_one (KiosctlSyncBook *book,
+          const char      *file,
+          gboolean         json)
+{
+  switch (kios_sync_backend_get_protocol (book->backend))
+    {
+    case KIOS_SYNC_PROTOCOL_KOBO:
+      return push_kobo (book, json);
+    case KIOS_SYNC_PROTOCOL_READIUM:
+      return push_readium (book, json);
+    case KIOS_SYNC_PROTOCOL_KOSYNC:
+    default:
+      return push_kosync (book, file, json);
+    }
+}
+
+/* A partner whose server holds a newer position further on is left alone
+ * (bridging never writes a position behind one ahead): said, and logged. */
+static int
+push_kept (KiosctlSyncBook *book,
+           const char      *why,
+           gboolean         json)
+{
+  const char *source = kios_sync_backend_get_source_name (book->backend);
+
+  record (book, NULL, why);
+  kios_library_store_flush (book->store, 5000);
+  if (!json)
+    {
+      printf ("Kept “%s” (%s): %s\n", source, kios_sync_protocol_to_string (kios_sync_backend_get_protocol (book->backend)),
+              why);
+      return KIOSCTL_EXIT_OK;
+    }
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+
+    begin (b, book, NULL);
+    json_builder_set_member_name (b, "pushed");
+    json_builder_add_boolean_value (b, FALSE);
+    json_builder_set_member_name (b, "result");
+    json_builder_add_string_value (b, "kept");
+    json_builder_set_member_name (b, "reason");
+    json_builder_add_string_value (b, why);
+    print_end (b, book);
+  }
+  return KIOSCTL_EXIT_OK;
+}
+
+/* Every bridged protocol in its own form, one line (or object) each; the
+ * exit status is the worst of them. */
+static int
+push_bridged (KiosctlSyncBook *book,
+              const char      *file,
+              gboolean         json)
+{
+  g_autoptr (KiosSyncBackend) bridge = g_steal_pointer (&book->backend);
+  GPtrArray                  *members = kios_sync_bridge_get_members (KIOS_SYNC_BRIDGE (bridge));
+  int                         rc = KIOSCTL_EXIT_OK;
+
+  if (json)
+    book->collected = json_array_new ();
+  for (guint i = 0; i < members->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char   *why = NULL;
+      int                one;
+
+      book->backend = g_object_ref (members->pdata[i]);
+      if (i > 0 && !kios_sync_bridge_may_push (book->backend, book->hash, book->local, &why, NULL, &error))
+        one = error != NULL ? kiosctl_sync_fail (book, "cannot read the server's position first", error)
+                            : push_kept (book, why, json);
+      else
+        one = push_one (book, file, json);
+      if (one != KIOSCTL_EXIT_OK)
+        rc = one;
+      g_clear_object (&book->backend);
+    }
+  book->backend = g_steal_pointer (&bridge);
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode)    root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, kios_sync_protocol_to_string (kios_sync_backend_get_protocol (book->backend)));
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, kios_sync_backend_get_source_name (book->backend));
+      json_builder_set_member_name (b, "bridged");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "pushes");
+      json_builder_add_value (b, json_node_init_array (json_node_alloc (), book->collected));
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      kiosctl_print_json (root);
+    }
+  return rc;
 }
 
 int
@@ -225,14 +335,7 @@ kiosctl_sync_push (KiosctlSyncBook *book,
     return kiosctl_fail ("no saved position for “%s”: open it in Kios or set one with "
                          "“kiosctl position FILE --set POS” first",
                          file);
-  switch (kios_sync_backend_get_protocol (book->backend))
-    {
-    case KIOS_SYNC_PROTOCOL_KOBO:
-      return push_kobo (book, json);
-    case KIOS_SYNC_PROTOCOL_READIUM:
-      return push_readium (book, json);
-    case KIOS_SYNC_PROTOCOL_KOSYNC:
-    default:
-      return push_kosync (book, file, json);
-    }
+  if (KIOS_IS_SYNC_BRIDGE (book->backend))
+    return push_bridged (book, file, json);
+  return push_one (book, file, json);
 }

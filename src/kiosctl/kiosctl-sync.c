@@ -15,6 +15,7 @@
 #include "kios-kosync-backend.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-pipeline.h"
 #include "kios-sync-source.h"
 
@@ -22,7 +23,8 @@
 #include <string.h>
 
 #define SYNC_USAGE "sync push [--json] FILE | sync pull [--json] FILE | sync status [--json] [FILE] | " \
-                   "sync log [--json] FILE | sync enable|disable kosync|NAME"
+                   "sync log [--json] FILE | sync enable|disable kosync|NAME | "                        \
+                   "sync pair FILE SOURCE BOOK-ID | sync unpair FILE SOURCE"
 
 void
 kiosctl_sync_book_clear (KiosctlSyncBook *book)
@@ -32,6 +34,7 @@ kiosctl_sync_book_clear (KiosctlSyncBook *book)
   g_clear_object (&book->store);
   g_clear_object (&book->backend);
   g_clear_pointer (&book->local, kios_position_free);
+  g_clear_pointer (&book->collected, json_array_unref);
 }
 
 /* The error table's sentence, naming the book's server when a backend is
@@ -52,14 +55,15 @@ kiosctl_sync_fail (KiosctlSyncBook *book,
 
 /* The protocol that serves the book (PRODUCT.md "Which protocol serves a
  * book"), as the app's engine picks it: the Kobo source it came from, the
- * OPDS catalog's progression link, else the global KOReader sync account. */
+ * OPDS catalog's progression link, else the global KOReader sync account;
+ * with bridging (kios-sync-bridge.h), a bridge over the first two. */
 static int
 open_backend (KiosctlSyncBook *book)
 {
   g_autoptr (GError)           error = NULL;
   g_autoptr (KiosSourceRecord) source = NULL;
-  g_autoptr (KiosKosyncClient) client = NULL;
   g_autofree char             *kobo_source = NULL;
+  KiosKosyncBackend           *kosync;
   KiosReadiumBackend          *readium;
 
   kobo_source = kios_library_store_get_book_meta (book->store, book->hash, KIOS_KOBO_META_SOURCE);
@@ -69,14 +73,17 @@ open_backend (KiosctlSyncBook *book)
 
       if (kobo == NULL)
         return kiosctl_sync_fail (book, NULL, error);
-      book->backend = KIOS_SYNC_BACKEND (kobo);
+      book->backend = kios_sync_bridge_wrap_for_book (book->store, book->hash, book->path, KIOS_SYNC_BACKEND (kobo), NULL);
+      g_object_unref (kobo);
       return KIOSCTL_EXIT_OK;
     }
 
   readium = kios_readium_backend_new_for_book (book->store, book->hash, NULL, &error);
   if (readium != NULL)
     {
-      book->backend = KIOS_SYNC_BACKEND (readium);
+      book->backend = kios_sync_bridge_wrap_for_book (book->store, book->hash, book->path, KIOS_SYNC_BACKEND (readium),
+                                                      NULL);
+      g_object_unref (readium);
       return KIOSCTL_EXIT_OK;
     }
   if (error != NULL)
@@ -90,10 +97,11 @@ open_backend (KiosctlSyncBook *book)
       return kiosctl_fail ("no KOReader sync account is set up: add one with "
                            "“kiosctl source add --kind kosync --name NAME --url URL …”");
     }
-  client = kios_sync_source_open_kosync (source, NULL, &error);
-  if (client == NULL)
+  kosync = kios_kosync_backend_open (source, book->store, NULL, &error);
+  if (kosync == NULL)
     return kiosctl_sync_fail (book, NULL, error);
-  book->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (source->name, client));
+  kios_kosync_backend_set_book_path (kosync, book->hash, book->path);
+  book->backend = KIOS_SYNC_BACKEND (kosync);
   return KIOSCTL_EXIT_OK;
 }
 
@@ -257,6 +265,54 @@ print_text (const KiosSyncOutcome *outcome,
           note != NULL ? note : "");
 }
 
+/* A bridged book: one entry per protocol, and which one the decision chose. */
+static void
+add_remotes (JsonBuilder           *b,
+             const KiosSyncOutcome *outcome,
+             const KiosPosition    *local)
+{
+  json_builder_set_member_name (b, "remotes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < outcome->remotes->len; i++)
+    {
+      const KiosSyncOutcome *each = outcome->remotes->pdata[i];
+      g_autofree char       *note = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, each->source);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b, kios_sync_protocol_to_string (each->protocol));
+      json_builder_set_member_name (b, "precision");
+      json_builder_add_string_value (b, kios_sync_precision_to_string (each->precision));
+      json_builder_set_member_name (b, "position");
+      if (each->raw != NULL)
+        {
+          if (each->protocol == KIOS_SYNC_PROTOCOL_KOBO)
+            note = kios_kobo_explain_percentages (local, each->target);
+          json_builder_add_value (b, remote_node (each, note));
+        }
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "decision");
+      json_builder_add_string_value (b, kios_sync_decision_to_string (each->decision));
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, each->reason);
+      json_builder_set_member_name (b, "chosen");
+      json_builder_add_boolean_value (b, g_strcmp0 (each->source, outcome->source) == 0 &&
+                                             each->protocol == outcome->protocol);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "chosen");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, outcome->source);
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, kios_sync_protocol_to_string (outcome->protocol));
+  json_builder_end_object (b);
+}
+
 /* Prints what the server says and what the app would do; changes nothing. */
 static int
 sync_pull (KiosctlSyncBook *book,
@@ -283,6 +339,14 @@ sync_pull (KiosctlSyncBook *book,
 
   if (!json)
     {
+      /* A bridged book: each protocol's answer, then the decision's. */
+      for (guint i = 0; outcome->remotes != NULL && i < outcome->remotes->len; i++)
+        {
+          const KiosSyncOutcome *each = outcome->remotes->pdata[i];
+
+          printf ("%s “%s”: %s (%s)\n", kios_sync_protocol_to_string (each->protocol), each->source,
+                  kios_sync_decision_to_string (each->decision), each->reason);
+        }
       print_text (outcome, note);
       return KIOSCTL_EXIT_OK;
     }
@@ -311,6 +375,8 @@ sync_pull (KiosctlSyncBook *book,
     json_builder_add_string_value (b, kios_sync_decision_to_string (outcome->decision));
     json_builder_set_member_name (b, "reason");
     json_builder_add_string_value (b, outcome->reason);
+    if (outcome->remotes != NULL)
+      add_remotes (b, outcome, book->local);
     json_builder_end_object (b);
     root = json_builder_get_root (b);
     kiosctl_print_json (root);
@@ -333,6 +399,8 @@ kiosctl_cmd_sync (int argc, char **argv)
   if (argc < 2)
     return kiosctl_usage ("%s", SYNC_USAGE);
   if ((rc = kiosctl_sync_status_dispatch (argc, argv)) >= 0) /* kiosctl-sync-status.c */
+    return rc;
+  if ((rc = kiosctl_sync_pair_dispatch (argc, argv)) >= 0) /* kiosctl-sync-pair.c */
     return rc;
   if (strcmp (argv[1], "push") != 0 && strcmp (argv[1], "pull") != 0)
     return kiosctl_usage ("unknown sync command “%s”; %s", argv[1], SYNC_USAGE);

@@ -22,6 +22,9 @@
 
 /* How long quitting may wait for queued position writes to reach the disk. */
 #define STORE_FLUSH_TIMEOUT_MS 3000
+/* A window started on a book shows when its first page is ready, or by
+ * then anyway (with the book's name while it opens). */
+#define FIRST_PAGE_WAIT_MS 300
 
 struct _KiosApplication
 {
@@ -289,6 +292,113 @@ kios_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* ---- the first frame is the page ---- */
+
+/* A window started on a book, not shown until its first page is ready;
+ * kept on the window, which it does not own. */
+typedef struct
+{
+  GtkWindow *window;
+  gulong     page_handler;
+  guint      timeout_id;
+} PendingPresent;
+
+/* Also runs when the window goes away first. */
+static void
+pending_present_free (PendingPresent *pending)
+{
+  g_clear_handle_id (&pending->timeout_id, g_source_remove);
+  g_free (pending);
+}
+
+static void
+present_pending (GtkWindow *window)
+{
+  PendingPresent *pending = g_object_steal_data (G_OBJECT (window), "kios-pending-present");
+
+  if (pending == NULL)
+    return;
+  g_clear_signal_handler (&pending->page_handler, kios_window_get_reader_view (KIOS_WINDOW (window)));
+  pending_present_free (pending);
+  gtk_window_present (window);
+}
+
+static void
+first_page_shown_cb (GtkWindow *window)
+{
+  g_debug ("The first page is ready: showing the window");
+  present_pending (window);
+}
+
+/* A window closed before it was shown takes its wait with it. */
+static void
+pending_window_destroy_cb (GtkWindow *window)
+{
+  g_object_set_data (G_OBJECT (window), "kios-pending-present", NULL);
+}
+
+static gboolean
+first_page_timeout_cb (gpointer user_data)
+{
+  PendingPresent *pending = user_data;
+
+  pending->timeout_id = 0;
+  g_debug ("No page in %d ms: showing the window with the book's name", FIRST_PAGE_WAIT_MS);
+  present_pending (pending->window);
+  return G_SOURCE_REMOVE;
+}
+
+/* Lays the window out, unmapped, at the size it will be shown at (its
+ * default size, borders included), so the reader view knows its page size
+ * and renders the first page before the window maps. */
+static gboolean
+lay_out_unmapped (GtkWindow *window)
+{
+  GtkWidget            *widget = GTK_WIDGET (window);
+  g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  int                   width;
+  int                   height;
+  int                   minimum;
+
+  /* A maximized window's size is the screen's: shown as it opens. */
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    return FALSE;
+
+  gtk_window_get_default_size (window, &width, &height);
+  if (width <= 0 || height <= 0)
+    return FALSE;
+  gtk_widget_realize (widget);
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  width = MAX (width, minimum);
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, width, &minimum, NULL, NULL, NULL);
+  height = MAX (height, minimum);
+  gtk_widget_allocate (widget, width, height, -1, NULL);
+  return TRUE;
+}
+
+/* Shows window once its reader view has the first page, or after
+ * FIRST_PAGE_WAIT_MS: the first frame is the book at its page. */
+static void
+present_at_first_page (GtkWindow *window)
+{
+  PendingPresent *pending;
+
+  if (gtk_widget_get_visible (GTK_WIDGET (window)) || !lay_out_unmapped (window))
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  pending = g_new0 (PendingPresent, 1);
+  pending->window = window;
+  pending->page_handler = g_signal_connect_object (kios_window_get_reader_view (KIOS_WINDOW (window)), "page-shown",
+                                                   G_CALLBACK (first_page_shown_cb), window, G_CONNECT_SWAPPED);
+  pending->timeout_id = g_timeout_add (FIRST_PAGE_WAIT_MS, first_page_timeout_cb, pending);
+  g_object_set_data_full (G_OBJECT (window), "kios-pending-present", pending,
+                          (GDestroyNotify) pending_present_free);
+  g_signal_connect (window, "destroy", G_CALLBACK (pending_window_destroy_cb), NULL);
+}
+
 static void
 kios_application_open (GApplication *application,
                        GFile       **files,
@@ -309,7 +419,11 @@ kios_application_open (GApplication *application,
           kios_window_open_file (window, files[i]);
         }
       else
-        window = new_window (self, files[i]);
+        {
+          window = new_window (self, files[i]);
+          present_at_first_page (GTK_WINDOW (window));
+          continue;
+        }
 
       gtk_window_present (GTK_WINDOW (window));
     }

@@ -24,6 +24,7 @@ struct _KiosPreferencesWindow
   GtkAdjustment *margin_adjustment;
   AdwComboRow   *theme_row;
   AdwComboRow   *pdf_fit_row;
+  AdwComboRow   *page_layout_row;
 };
 
 G_DEFINE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -31,6 +32,7 @@ G_DEFINE_FINAL_TYPE (KiosPreferencesWindow, kios_preferences_window, ADW_TYPE_PR
 /* The combo rows list these in order; GSettings stores the strings. */
 static const char *const theme_values[] = { "auto", "light", "sepia", "dark", NULL };
 static const char *const pdf_fit_values[] = { "width", "page", NULL };
+static const char *const page_layout_values[] = { "auto", "single", "spread", "scrolled", NULL };
 
 static gboolean
 string_to_index (GValue   *value,
@@ -92,6 +94,7 @@ kios_preferences_window_class_init (KiosPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosPreferencesWindow, margin_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosPreferencesWindow, theme_row);
   gtk_widget_class_bind_template_child (widget_class, KiosPreferencesWindow, pdf_fit_row);
+  gtk_widget_class_bind_template_child (widget_class, KiosPreferencesWindow, page_layout_row);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
@@ -111,6 +114,9 @@ kios_preferences_window_init (KiosPreferencesWindow *self)
   g_settings_bind_with_mapping (self->settings, "pdf-fit", self->pdf_fit_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
                                 (gpointer) pdf_fit_values, NULL);
+  g_settings_bind_with_mapping (self->settings, "page-layout", self->page_layout_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
+                                (gpointer) page_layout_values, NULL);
 }
 
 KiosPreferencesWindow *

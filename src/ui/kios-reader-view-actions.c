@@ -29,6 +29,8 @@ scroll_by (KiosReaderView *self,
   double range = scroll_range (self);
   double y;
 
+  if (self->scrolled)
+    return kios_reader_view_flow_scroll (self, pixels);
   if (range <= 0.0)
     return FALSE;
   self->scroll_y = CLAMP (self->scroll_y, 0.0, range);

@@ -9,6 +9,7 @@
 
 #include "kios-progress-bar.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 static int
@@ -55,8 +56,53 @@ kios_reader_view_page_area (KiosReaderView *self,
     }
 }
 
+/* Automatic spreads: a view at least this wide (CSS px), and this much wider than tall. */
+#define SPREAD_AUTO_MIN_WIDTH 1100
+#define SPREAD_AUTO_MIN_ASPECT 1.25
+/* A spread always leaves each page at least this wide. */
+#define SPREAD_MIN_PAGE_WIDTH 240
+
+/* Whether the page area (width × content_height) shows two pages. */
+static gboolean
+want_spread (KiosReaderView *self,
+             double          width,
+             double          content_height)
+{
+  switch (self->page_layout)
+    {
+    case KIOS_PAGE_LAYOUT_SPREAD:
+      return width >= 2 * SPREAD_MIN_PAGE_WIDTH;
+    case KIOS_PAGE_LAYOUT_AUTO:
+      return width >= SPREAD_AUTO_MIN_WIDTH && width >= SPREAD_AUTO_MIN_ASPECT * content_height;
+    case KIOS_PAGE_LAYOUT_SCROLLED:
+    case KIOS_PAGE_LAYOUT_SINGLE:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+want_scrolled (KiosReaderView *self)
+{
+  return self->page_layout == KIOS_PAGE_LAYOUT_SCROLLED && kios_reader_view_is_reflowable (self);
+}
+
+static gboolean
+area_wants_spread (KiosReaderView *self)
+{
+  double area_x;
+  double width;
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  kios_reader_view_page_area (self, &area_x, &width);
+  return want_spread (self, width, MAX (height - progress_bar_height (self), 1));
+}
+
+/* The page's box; with spread, the left page's, and geometry->spread_dx to
+ * the right one's. */
 static void
 compute_geometry (KiosReaderView *self,
+                  gboolean        spread,
                   Geometry       *geometry)
 {
   double area_x;
@@ -76,13 +122,21 @@ compute_geometry (KiosReaderView *self,
        * band, the page label in the bottom one, as in a printed book. */
       band = content_height < 420 ? 34 : content_height < 640 ? 48
                                                               : 60;
+      double page_width = spread ? width / 2 : width;
+      double gutter = 0;
+
       side = self->margin;
-      if (width < 720)
-        side = MAX (12.0, self->margin * width / 720.0);
-      column = MIN (width - 2 * side, MAX_LINE_EM * self->font_size);
+      if (page_width < 720)
+        side = MAX (12.0, self->margin * page_width / 720.0);
+      /* Two columns face each other across the fold, one margin apart
+       * (each page's own padding adds to it). */
+      if (spread)
+        gutter = MAX (side, 32.0);
+      column = MIN ((width - 2 * side - gutter) / (spread ? 2 : 1), MAX_LINE_EM * self->font_size);
       column = floor (MAX (column, 80.0));
       box_height = floor (MAX (content_height - 2 * band, 80.0));
-      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column) / 2), band, column, box_height);
+      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column * (spread ? 2 : 1) - gutter) / 2), band, column, box_height);
+      geometry->spread_dx = spread ? column + gutter : 0;
       geometry->header_y = round (band * 0.45);
       geometry->footer_y = band + box_height + round (band * 0.55);
     }
@@ -90,10 +144,13 @@ compute_geometry (KiosReaderView *self,
     {
       /* A PDF brings its own margins: give it as much of the view as possible. */
       band = 28;
+      double gutter = spread ? 8 : 0;
+
       side = MIN (16.0, self->margin);
-      column = floor (MAX (width - 2 * side, 80.0));
+      column = floor (MAX ((width - 2 * side - gutter) / (spread ? 2 : 1), 80.0));
       box_height = floor (MAX (content_height - 12 - band, 80.0));
-      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column) / 2), 12, column, box_height);
+      geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column * (spread ? 2 : 1) - gutter) / 2), 12, column, box_height);
+      geometry->spread_dx = spread ? column + gutter : 0;
       geometry->header_y = -1;
       geometry->footer_y = 12 + box_height + band / 2;
     }
@@ -165,13 +222,15 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
   guint32    foreground;
   guint32    background;
   gboolean   colors_changed;
+  gboolean   spread;
 
   g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
 
   if (self->document == NULL || width <= 0 || height <= 0)
     return;
 
-  compute_geometry (self, &geometry);
+  spread = !want_scrolled (self) && area_wants_spread (self);
+  compute_geometry (self, spread, &geometry);
   layout.width = geometry.box.size.width;
   layout.height = geometry.box.size.height;
   layout.font_size = self->font_size;
@@ -183,7 +242,8 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
   self->background = background;
 
   first = !self->have_geometry;
-  box_changed = !graphene_rect_equal (&geometry.box, &self->render_box) || scale != self->render_scale;
+  box_changed = !graphene_rect_equal (&geometry.box, &self->render_box) || scale != self->render_scale ||
+                spread != self->spread || want_scrolled (self) != self->scrolled;
   if (kios_reader_view_is_reflowable (self) && (!self->have_layout || !layout_equal (&layout, &self->layout)))
     layout_changed = TRUE;
 
@@ -192,6 +252,10 @@ kios_reader_view_apply_geometry (KiosReaderView *self)
 
   self->render_dirty = FALSE;
   self->have_geometry = TRUE;
+  self->spread = spread;
+  self->scrolled = want_scrolled (self);
+  if (!self->scrolled)
+    self->flow_offset = 0.0;
   self->render_box = geometry.box;
   self->render_scale = scale;
   if (layout_changed)
@@ -235,6 +299,7 @@ kios_reader_view_geometry_maybe_changed (KiosReaderView *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   Geometry   geometry;
+  gboolean   spread;
 
   if (self->document == NULL)
     return;
@@ -243,8 +308,10 @@ kios_reader_view_geometry_maybe_changed (KiosReaderView *self)
       kios_reader_view_apply_geometry (self);
       return;
     }
-  compute_geometry (self, &geometry);
-  if (graphene_rect_equal (&geometry.box, &self->render_box) &&
+  spread = !want_scrolled (self) && area_wants_spread (self);
+  compute_geometry (self, spread, &geometry);
+  if (graphene_rect_equal (&geometry.box, &self->render_box) && spread == self->spread &&
+      want_scrolled (self) == self->scrolled &&
       gtk_widget_get_scale_factor (widget) == self->render_scale)
     {
       g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
@@ -287,6 +354,74 @@ append_band_text (KiosReaderView *self,
   gtk_snapshot_restore (snapshot);
 }
 
+/* The right page of a spread, beside the left one from the fold on;
+ * scrolled: a tall PDF page scrolled with the left one. */
+static void
+snapshot_right_page (KiosReaderView *self,
+                     GtkSnapshot    *snapshot,
+                     const Geometry *geometry,
+                     gboolean        scrolled)
+{
+  const KiosPage *page;
+  double          scale;
+  double          page_width;
+  double          page_height;
+  double          x;
+  double          y;
+
+  if (self->next == NULL || self->next->texture == NULL)
+    return;
+  page = self->next->page;
+  scale = MAX (page->scale, 1.0);
+  page_width = page->width / scale;
+  page_height = page->height / scale;
+  x = round (geometry->box.origin.x + geometry->spread_dx);
+  if (scrolled && page_height > geometry->box.size.height)
+    y = geometry->box.origin.y - round (MIN (self->scroll_y, page_height - geometry->box.size.height));
+  else
+    y = round (geometry->box.origin.y + (geometry->box.size.height - page_height) / 2);
+
+  if (!kios_reader_view_is_reflowable (self))
+    {
+      GskRoundedRect outline;
+      GdkRGBA        shadow = { 0, 0, 0, self->background < 0x808080 ? 0.6 : 0.22 };
+
+      gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), 0);
+      gtk_snapshot_append_outset_shadow (snapshot, &outline, &shadow, 0, 1, 0, 5);
+    }
+  gtk_snapshot_append_texture (snapshot, self->next->texture,
+                               &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+}
+
+static void
+snapshot_right_bands (KiosReaderView *self,
+                      GtkSnapshot    *snapshot,
+                      const Geometry *geometry,
+                      const GdkRGBA  *color)
+{
+  const KiosPage  *page = self->next != NULL && self->current != NULL ? self->next->page : NULL;
+  int              n_pages = kios_document_get_n_pages (self->document);
+  g_autofree char *label = NULL;
+  double           x = geometry->box.origin.x + geometry->spread_dx;
+
+  if (page == NULL)
+    return;
+  if (geometry->header_y > 0 && page->position != NULL)
+    append_band_text (self, snapshot, page->position->chapter_title,
+                      x, geometry->box.size.width, geometry->header_y, color);
+  /* The same words as the left page's label. */
+  if (page->page_number >= 0 && n_pages > 0)
+    label = g_strdup_printf (_ ("Page %d of %d"), MIN (page->page_number + 1, n_pages), n_pages);
+  else if (page->chapter_pages > 0)
+    label = g_strdup_printf (_ ("Page %d of %d in this chapter"),
+                             MIN (page->location.page + 1, page->chapter_pages), page->chapter_pages);
+  else
+    label = g_strdup_printf (_ ("Page %d"), page->location.page + 1);
+  append_band_text (self, snapshot, label, x, geometry->box.size.width,
+                    geometry->footer_y - (self->time_left != NULL && kios_reader_view_is_reflowable (self) ? 8 : 0),
+                    color);
+}
+
 void
 kios_reader_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -306,7 +441,8 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   kios_reader_view_resolve_colors (self, &foreground, &background);
   kios_reader_view_rgba_from_hex (background, 1.0, &paper);
   kios_reader_view_rgba_from_hex (foreground, 0.55, &dim);
-  compute_geometry (self, &geometry);
+  /* The pages' own layout, not a resize's still waiting to be laid out. */
+  compute_geometry (self, self->spread, &geometry);
 
   gtk_snapshot_append_color (snapshot, &paper, &GRAPHENE_RECT_INIT (0, 0, width, height));
 
@@ -319,6 +455,11 @@ kios_reader_view_snapshot (GtkWidget   *widget,
       double          x = round (geometry.box.origin.x + (geometry.box.size.width - page_width) / 2);
       double          y;
       graphene_rect_t clip;
+      gboolean        scrolled = FALSE;
+
+      /* A spread's pages meet at the fold. */
+      if (self->spread)
+        x = round (geometry.box.origin.x + geometry.box.size.width - page_width);
 
       if (page_height > geometry.box.size.height && !kios_reader_view_is_reflowable (self))
         {
@@ -326,6 +467,15 @@ kios_reader_view_snapshot (GtkWidget   *widget,
 
           self->scroll_y = CLAMP (self->scroll_y, 0.0, range);
           y = geometry.box.origin.y - round (self->scroll_y);
+          scrolled = TRUE;
+          clip = geometry.box;
+          clip.origin.x = 0;
+          clip.size.width = width;
+        }
+      else if (self->scrolled)
+        {
+          /* The pages scroll through the text block, the bands stay. */
+          y = geometry.box.origin.y - round (self->flow_offset);
           clip = geometry.box;
           clip.origin.x = 0;
           clip.size.width = width;
@@ -350,8 +500,24 @@ kios_reader_view_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_texture (snapshot, self->current->texture,
                                    &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
       kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+      if (self->spread)
+        snapshot_right_page (self, snapshot, &geometry, scrolled);
+      if (self->scrolled && self->next != NULL && self->next->texture != NULL)
+        {
+          const KiosPage *below = self->next->page;
+          double          below_scale = MAX (below->scale, 1.0);
+
+          gtk_snapshot_append_texture (snapshot, self->next->texture,
+                                       &GRAPHENE_RECT_INIT (round (geometry.box.origin.x + (geometry.box.size.width - below->width / below_scale) / 2),
+                                                            y + self->render_box.size.height + FLOW_GAP,
+                                                            below->width / below_scale, below->height / below_scale));
+        }
       gtk_snapshot_pop (snapshot);
     }
+
+  /* A spread's right page has its own chapter title and page label. */
+  if (self->spread)
+    snapshot_right_bands (self, snapshot, &geometry, &dim);
 
   if (self->current != NULL && geometry.header_y > 0)
     append_band_text (self, snapshot, self->chapter_title,
@@ -489,4 +655,62 @@ kios_reader_view_size_allocate (GtkWidget *widget,
   kios_reader_view_nav_allocate (self, width, height, bar_height);
   kios_reader_selection_allocate (self);
   kios_reader_view_geometry_maybe_changed (self);
+}
+
+/* ---- two-page spreads and the scrolled mode ---- */
+
+void
+kios_reader_view_set_page_layout (KiosReaderView *self,
+                                  KiosPageLayout  layout)
+{
+  g_return_if_fail (KIOS_IS_READER_VIEW (self));
+  g_return_if_fail (layout <= KIOS_PAGE_LAYOUT_SCROLLED);
+
+  if (self->page_layout == layout)
+    return;
+  self->page_layout = layout;
+  /* A change of spread is a new page width: laid out again, the same words kept. */
+  kios_reader_view_queue_apply (self);
+}
+
+KiosPageLayout
+kios_reader_view_get_page_layout (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), KIOS_PAGE_LAYOUT_SINGLE);
+
+  return self->page_layout;
+}
+
+gboolean
+kios_reader_view_get_spread (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), FALSE);
+
+  return self->spread && self->have_geometry;
+}
+
+const KiosPage *
+kios_reader_view_get_right_page (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), NULL);
+
+  if (!self->spread || self->current == NULL || self->next == NULL)
+    return NULL;
+  return self->next->page;
+}
+
+gboolean
+kios_reader_view_get_scrolled (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), FALSE);
+
+  return self->scrolled && self->have_geometry;
+}
+
+double
+kios_reader_view_get_scroll_offset (KiosReaderView *self)
+{
+  g_return_val_if_fail (KIOS_IS_READER_VIEW (self), 0.0);
+
+  return self->flow_offset;
 }

@@ -656,12 +656,15 @@ kios_reader_view_nav_page_changed (KiosReaderView *self,
 
   if (page != NULL && reason != SHOW_RELAYOUT && reason != SHOW_REFRESH)
     {
-      /* Only a turn to the page right after the last one is a sample of the
-       * pace; anything else starts measuring again from here. */
+      /* Only a turn to the page right after the last one (in a two-page
+       * spread, the page after the right one) is a sample of the pace;
+       * anything else starts measuring again from here. */
+      int      step = self->spread ? 2 : 1;
       gboolean next = turned && !jumped && self->pace_location_valid &&
                       (page->location.chapter == self->pace_location.chapter
-                           ? page->location.page == self->pace_location.page + 1
-                           : page->location.chapter > self->pace_location.chapter && page->location.page == 0);
+                           ? page->location.page > self->pace_location.page &&
+                                 page->location.page <= self->pace_location.page + step
+                           : page->location.chapter > self->pace_location.chapter && page->location.page < step);
 
       kios_reading_pace_page_shown (self->pace, now_usec (self), self->progress, next);
       self->pace_location = page->location;

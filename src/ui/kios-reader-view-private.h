@@ -49,6 +49,9 @@ typedef enum {
   SLOT_SHOW = 0, /* the page to put on screen */
   SLOT_NEXT,     /* pre-rendering the page after it */
   SLOT_PREV,     /* pre-rendering the page before it */
+  SLOT_NEXT2,    /* two-page spreads: the two pages after the right one, */
+  SLOT_NEXT3,
+  SLOT_PREV2, /* ... and the one before the previous */
   N_SLOTS
 } Slot;
 
@@ -98,6 +101,7 @@ typedef struct
   double          header_y;       /* vertical centre of the chapter title */
   double          footer_y;       /* vertical centre of the page label */
   double          content_height; /* the widget minus the progress bar */
+  double          spread_dx;      /* a spread's right page box is box moved this far; 0 */
 } Geometry;
 
 struct _KiosReaderView
@@ -121,9 +125,12 @@ struct _KiosReaderView
   GCancellable *find_cancellable;
   GtkWidget    *popover_focus; /* weak: the popover the focus was last in */
 
-  Sheet        *current;
-  Sheet        *next;
+  Sheet        *current; /* the left page in a two-page spread */
+  Sheet        *next;    /* the right page in a two-page spread */
   Sheet        *prev;
+  Sheet        *next2; /* spreads only: the next spread's pages, */
+  Sheet        *next3;
+  Sheet        *prev2;    /* ... and the previous spread's left page */
   KiosPosition *position; /* of the page on screen */
   KiosPosition *anchor;   /* the words kept on screen across relayouts */
   char         *chapter_title;
@@ -141,6 +148,7 @@ struct _KiosReaderView
   gulong          n_pages_handler;
   gulong          marks_handler;
   gulong          dark_handler;
+  KiosPageLayout  page_layout; /* with the width, whether to show a spread */
 
   double      progress;
   double      font_size;
@@ -157,6 +165,7 @@ struct _KiosReaderView
   double      scroll_y;
   double      scroll_accum;
   gint64      last_scroll_time;
+  double      flow_offset; /* scrolled: how far the top page is scrolled up */
 
   guint have_geometry : 1;
   guint have_layout : 1;
@@ -167,6 +176,8 @@ struct _KiosReaderView
   guint find_visible : 1;
   guint find_match_valid : 1;
   guint press_on_page : 1; /* the click began on the page, not on a child */
+  guint spread : 1;        /* two pages side by side (-geometry.c decides) */
+  guint scrolled : 1;      /* the pages one under the other (reflowed books) */
 
   /* Moving freely (-nav.c): the jumps to go back and forward through, the
    * "Back to page N" pill, "Go to", and the reader's pace. */
@@ -211,8 +222,15 @@ struct _KiosReaderView
   guint         baked : 1;
 };
 
+/* Scrolled: the gap between two pages, one under the other (CSS px). */
+#define FLOW_GAP 24.0
+
 /* clang-format off */
 gboolean  kios_reader_view_is_reflowable (KiosReaderView *self);
+/* Scrolled mode: moves the pages by pixels (down > 0), across page
+ * boundaries; FALSE when not scrolled or already at that end. */
+gboolean  kios_reader_view_flow_scroll (KiosReaderView *self,
+                                        double pixels);
 void      kios_reader_view_rgba_from_hex (guint32 hex,
                                           double alpha,
                                           GdkRGBA *rgba);

@@ -79,13 +79,72 @@ slot_busy (KiosReaderView *self,
   return self->slot_cancellable[slot] != NULL;
 }
 
+/* The sheet offset pages from the one on screen (-2 … 3), as a field. */
+static Sheet **
+sheet_at (KiosReaderView *self,
+          int             offset)
+{
+  switch (offset)
+    {
+    case -2:
+      return &self->prev2;
+    case -1:
+      return &self->prev;
+    case 0:
+      return &self->current;
+    case 1:
+      return &self->next;
+    case 2:
+      return &self->next2;
+    case 3:
+      return &self->next3;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static int
+slot_offset (Slot slot)
+{
+  switch (slot)
+    {
+    case SLOT_PREV2:
+      return -2;
+    case SLOT_PREV:
+      return -1;
+    case SLOT_NEXT:
+      return 1;
+    case SLOT_NEXT2:
+      return 2;
+    case SLOT_NEXT3:
+      return 3;
+    case SLOT_SHOW:
+    case N_SLOTS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Pre-renders started from the old pages: they are not the new pages' neighbours. */
+static void
+cancel_spread_slots (KiosReaderView *self)
+{
+  kios_reader_view_cancel_slot (self, SLOT_NEXT2);
+  kios_reader_view_cancel_slot (self, SLOT_NEXT3);
+  kios_reader_view_cancel_slot (self, SLOT_PREV2);
+}
+
 void
 kios_reader_view_drop_neighbours (KiosReaderView *self)
 {
   kios_reader_view_cancel_slot (self, SLOT_NEXT);
   kios_reader_view_cancel_slot (self, SLOT_PREV);
+  cancel_spread_slots (self);
   g_clear_pointer (&self->next, kios_reader_view_sheet_free);
   g_clear_pointer (&self->prev, kios_reader_view_sheet_free);
+  g_clear_pointer (&self->next2, kios_reader_view_sheet_free);
+  g_clear_pointer (&self->next3, kios_reader_view_sheet_free);
+  g_clear_pointer (&self->prev2, kios_reader_view_sheet_free);
 }
 
 static void
@@ -151,6 +210,9 @@ kios_reader_view_request_show (KiosReaderView     *self,
                                const KiosPosition *save)
 {
   kios_reader_view_show_spec_clear (&self->show_spec);
+  /* A page asked for shows from its top; a refresh keeps the scroll. */
+  if (reason != SHOW_REFRESH)
+    self->flow_offset = 0.0;
   self->show_spec.valid = TRUE;
   self->show_spec.kind = kind;
   self->show_spec.location = location != NULL ? *location : (KiosLocation){ 0, 0 };
@@ -166,39 +228,66 @@ kios_reader_view_request_show (KiosReaderView     *self,
   kios_reader_view_issue_show (self);
 }
 
+/* Renders the page after (direction > 0) or before base into slot. */
 static void
-prefetch (KiosReaderView *self,
-          int             direction)
+prefetch_from (KiosReaderView *self,
+               Slot            slot,
+               const Sheet    *base,
+               int             direction)
 {
-  Slot            slot = direction > 0 ? SLOT_NEXT : SLOT_PREV;
   KiosPageRequest request;
   RenderCall     *call;
 
-  if (self->current == NULL || self->document == NULL)
+  if (base == NULL || self->document == NULL)
     return;
 
   fill_request (self, &request);
   request.kind = direction > 0 ? KIOS_PAGE_REQUEST_NEXT : KIOS_PAGE_REQUEST_PREVIOUS;
-  request.location = self->current->page->location;
+  request.location = base->page->location;
   call = start_call (self, slot);
   kios_document_render_async (self->document, &request,
                               self->slot_cancellable[slot],
                               render_cb, call);
 }
 
+static void
+prefetch (KiosReaderView *self,
+          int             direction)
+{
+  prefetch_from (self, direction > 0 ? SLOT_NEXT : SLOT_PREV, self->current, direction);
+}
+
+/* Asks for the neighbour at offset, from the one before it, when missing. */
+static void
+prefetch_offset (KiosReaderView *self,
+                 Slot            slot)
+{
+  int    offset = slot_offset (slot);
+  Sheet *base = *sheet_at (self, offset > 0 ? offset - 1 : offset + 1);
+
+  if (*sheet_at (self, offset) != NULL || base == NULL || slot_busy (self, slot))
+    return;
+  if (offset > 0 ? base->page->is_last : base->page->is_first)
+    return;
+  prefetch_from (self, slot, base, offset > 0 ? 1 : -1);
+}
+
 void
 kios_reader_view_prefetch_neighbours (KiosReaderView *self)
 {
-  const KiosPage *page;
-
   if (self->current == NULL)
     return;
-  page = self->current->page;
-  /* The page after comes first: reading forwards is the common case. */
-  if (self->next == NULL && !page->is_last && !slot_busy (self, SLOT_NEXT))
-    prefetch (self, 1);
-  if (self->prev == NULL && !page->is_first && !slot_busy (self, SLOT_PREV))
-    prefetch (self, -1);
+  /* The page after comes first: reading forwards is the common case (and
+   * in a spread it is the right page). */
+  prefetch_offset (self, SLOT_NEXT);
+  prefetch_offset (self, SLOT_PREV);
+  if (!self->spread)
+    return;
+  /* A spread turns by two: both pages of the next spread, and the left
+   * page of the one before. Each waits for the page it follows. */
+  prefetch_offset (self, SLOT_NEXT2);
+  prefetch_offset (self, SLOT_NEXT3);
+  prefetch_offset (self, SLOT_PREV2);
 }
 
 static void
@@ -243,8 +332,8 @@ render_cb (GObject      *source,
           self->queued_turn = 0;
           kios_reader_view_show_status (self, sentence);
         }
-      else if ((call->slot == SLOT_NEXT && self->queued_turn > 0) ||
-               (call->slot == SLOT_PREV && self->queued_turn < 0))
+      else if ((call->slot != SLOT_PREV && call->slot != SLOT_PREV2 && self->queued_turn > 0) ||
+               ((call->slot == SLOT_PREV || call->slot == SLOT_PREV2) && self->queued_turn < 0))
         {
           self->queued_turn = 0;
           kios_reader_view_show_status (self, sentence);
@@ -275,23 +364,27 @@ render_cb (GObject      *source,
       break;
 
     case SLOT_NEXT:
-      kios_reader_view_sheet_free (self->next);
-      self->next = sheet;
-      if (self->queued_turn > 0)
-        {
-          self->queued_turn = 0;
-          kios_reader_view_turn (self, 1);
-        }
-      break;
-
     case SLOT_PREV:
-      kios_reader_view_sheet_free (self->prev);
-      self->prev = sheet;
-      if (self->queued_turn < 0)
-        {
-          self->queued_turn = 0;
-          kios_reader_view_turn (self, -1);
-        }
+    case SLOT_NEXT2:
+    case SLOT_NEXT3:
+    case SLOT_PREV2:
+      {
+        Sheet **field = sheet_at (self, slot_offset (call->slot));
+        int     queued = self->queued_turn;
+
+        kios_reader_view_sheet_free (*field);
+        *field = sheet;
+        /* The right page of a spread is on screen as soon as it is here. */
+        if (call->slot == SLOT_NEXT && self->spread)
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+        if ((queued > 0 && slot_offset (call->slot) > 0) || (queued < 0 && slot_offset (call->slot) < 0))
+          {
+            self->queued_turn = 0;
+            kios_reader_view_turn (self, queued);
+          }
+        else
+          kios_reader_view_prefetch_neighbours (self);
+      }
       break;
 
     case N_SLOTS:
@@ -302,8 +395,102 @@ render_cb (GObject      *source,
   render_call_free (call);
 }
 
+/* Moves the sheets so that the one at offset k is on screen; the others keep
+ * their place relative to it, those out of reach are freed. Returns the new
+ * page on screen, for kios_reader_view_page_changed(). */
+static Sheet *
+shift_sheets (KiosReaderView *self,
+              int             k)
+{
+  Sheet *old[6];
+  Sheet *incoming;
+
+  for (int i = -2; i <= 3; i++)
+    old[i + 2] = g_steal_pointer (sheet_at (self, i));
+  incoming = g_steal_pointer (&old[k + 2]);
+  for (int i = -2; i <= 3; i++)
+    {
+      int j = i + k;
+
+      if (i != 0 && j >= -2 && j <= 3)
+        *sheet_at (self, i) = g_steal_pointer (&old[j + 2]);
+    }
+  for (int i = 0; i < 6; i++)
+    kios_reader_view_sheet_free (old[i]);
+  return incoming;
+}
+
+static void
+bell (KiosReaderView *self)
+{
+  self->queued_turn = 0;
+  self->show_bottom = FALSE;
+  gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+/*
+ * A spread turns by two pages: the next spread's left page is two after
+ * this one, the previous spread's two before (one when the page before is
+ * the book's first). Waits for the pages it needs, as a single turn does.
+ */
+static void
+turn_spread (KiosReaderView *self,
+             int             direction)
+{
+  int     k;
+  int     number = self->current->page->page_number;
+  Sheet **want;
+  Sheet  *sheet;
+
+  if (direction > 0)
+    {
+      /* The right page says whether there is a next spread. */
+      if (self->next == NULL)
+        {
+          self->queued_turn = direction;
+          kios_reader_view_prefetch_neighbours (self);
+          return;
+        }
+      if (self->next->page->is_last)
+        {
+          bell (self);
+          return;
+        }
+      k = 2;
+    }
+  else
+    {
+      if (self->prev == NULL)
+        {
+          self->queued_turn = direction;
+          kios_reader_view_prefetch_neighbours (self);
+          return;
+        }
+      k = self->prev->page->is_first ? -1 : -2;
+    }
+
+  want = sheet_at (self, k);
+  if (*want != NULL &&
+      (*want)->page->layout_serial != kios_document_get_layout_serial (self->document))
+    g_clear_pointer (want, kios_reader_view_sheet_free);
+  if (*want == NULL)
+    {
+      self->queued_turn = direction;
+      kios_reader_view_prefetch_neighbours (self);
+      return;
+    }
+
+  cancel_spread_slots (self);
+  sheet = shift_sheets (self, k);
+  /* Pre-rendered before the count finished: number it from this page. */
+  if (sheet->page->page_number < 0 && number >= 0)
+    sheet->page->page_number = number + k;
+  kios_reader_view_page_changed (self, sheet, SHOW_USER, NULL, TRUE);
+}
+
 /* One page forwards (direction > 0) or backwards: swaps in the pre-rendered
- * neighbour when it is there, else waits for exactly one. */
+ * neighbour when it is there, else waits for exactly one. In a two-page
+ * spread, two pages. */
 void
 kios_reader_view_turn (KiosReaderView *self,
                        int             direction)
@@ -327,6 +514,12 @@ kios_reader_view_turn (KiosReaderView *self,
       self->queued_turn = 0;
       self->show_bottom = FALSE;
       gtk_widget_error_bell (GTK_WIDGET (self));
+      return;
+    }
+
+  if (self->spread)
+    {
+      turn_spread (self, direction);
       return;
     }
 
@@ -406,4 +599,54 @@ kios_reader_view_request_position (KiosReaderView     *self,
                                    ShowReason          reason)
 {
   kios_reader_view_request_show (self, KIOS_PAGE_REQUEST_POSITION, NULL, position, -1, reason, position);
+}
+
+/* ---- scrolled: the pages one under the other ---- */
+
+static gboolean
+neighbour_ready (KiosReaderView *self,
+                 Sheet          *sheet)
+{
+  return sheet != NULL && sheet->page->layout_serial == kios_document_get_layout_serial (self->document);
+}
+
+gboolean
+kios_reader_view_flow_scroll (KiosReaderView *self,
+                              double          pixels)
+{
+  double pitch;
+  double offset;
+
+  if (!self->scrolled || self->document == NULL || self->current == NULL || self->show_spec.valid)
+    return FALSE;
+
+  pitch = self->render_box.size.height + FLOW_GAP;
+  offset = self->flow_offset + pixels;
+
+  /* The top page gone by: the one below it is the page on screen now (its
+   * position is the one saved), as after a page turn. */
+  while (offset >= pitch && !self->current->page->is_last && neighbour_ready (self, self->next))
+    {
+      offset -= pitch;
+      self->flow_offset = offset;
+      kios_reader_view_turn (self, 1);
+    }
+  while (offset < 0 && !self->current->page->is_first && neighbour_ready (self, self->prev))
+    {
+      offset += pitch;
+      self->flow_offset = offset;
+      kios_reader_view_turn (self, -1);
+    }
+
+  /* The book's ends, or a neighbour still on its way: stop at its edge. */
+  if (self->current->page->is_last)
+    offset = 0.0;
+  offset = CLAMP (offset, 0.0, pitch - 1.0);
+  if (offset == self->flow_offset && pixels != 0.0 &&
+      (pixels > 0 ? self->current->page->is_last : self->current->page->is_first))
+    return FALSE;
+  self->flow_offset = offset;
+  kios_reader_view_prefetch_neighbours (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
 }

@@ -473,6 +473,7 @@ detach_document (KiosReaderView *self)
   g_clear_pointer (&self->current, kios_reader_view_sheet_free);
   g_clear_pointer (&self->next, kios_reader_view_sheet_free);
   g_clear_pointer (&self->prev, kios_reader_view_sheet_free);
+  kios_reader_view_drop_neighbours (self);
   g_clear_pointer (&self->anchor, kios_position_free);
   g_clear_handle_id (&self->layout_timeout_id, g_source_remove);
   if (self->find_bar != NULL)

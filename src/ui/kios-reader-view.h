@@ -93,6 +93,15 @@ typedef enum {
   KIOS_JUMP_RECORD_BACK = 1 << 0, /* Back returns to the page left */
 } KiosJumpFlags;
 
+/* One page at a time, two side by side, two when the view is wide enough,
+ * or (reflowed books) the pages one under the other, scrolled. */
+typedef enum {
+  KIOS_PAGE_LAYOUT_SINGLE = 0,
+  KIOS_PAGE_LAYOUT_SPREAD,
+  KIOS_PAGE_LAYOUT_AUTO,
+  KIOS_PAGE_LAYOUT_SCROLLED,
+} KiosPageLayout;
+
 /* Monotonic time in µs, for the reading pace (tests inject one). */
 typedef gint64 (*KiosReaderViewClock) (gpointer user_data);
 
@@ -163,6 +172,19 @@ const char         *kios_reader_view_get_time_left  (KiosReaderView     *self);
 void                kios_reader_view_set_clock      (KiosReaderView     *self,
                                                      KiosReaderViewClock clock,
                                                      gpointer            user_data);
+/* Two-page spreads (-geometry.c): the left page is the page on screen (its
+ * position is the view's); the right one is the page after it; a turn moves
+ * by two. */
+void                kios_reader_view_set_page_layout (KiosReaderView  *self,
+                                                      KiosPageLayout   layout);
+KiosPageLayout      kios_reader_view_get_page_layout (KiosReaderView  *self);
+gboolean            kios_reader_view_get_spread     (KiosReaderView     *self);
+/* Scrolled (-slots.c): the page on screen is the top one, scrolled this far
+ * (CSS px) up out of view; the page after it follows below. */
+gboolean            kios_reader_view_get_scrolled   (KiosReaderView     *self);
+double              kios_reader_view_get_scroll_offset (KiosReaderView  *self);
+/* The right page of the spread on screen, or NULL (for tests and screenshots). */
+const KiosPage     *kios_reader_view_get_right_page (KiosReaderView     *self);
 /* clang-format on */
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "kios-kobo-library.h"
 #include "kios-redact.h"
 #include "kios-source-messages.h"
+#include "kios-sync-settings.h"
 
 #include <glib/gi18n.h>
 
@@ -42,6 +43,7 @@ struct _KiosSourceDialog
   AdwPreferencesGroup *signin_group;
   AdwPreferencesGroup *consent_group;
   GtkCheckButton      *consent_check;
+  GtkSwitch           *bridge_switch; /* bridging through this source (off by default) */
   KiosKoboFamily       family;        /* as the last Test or Save recognised it */
   gboolean             consent_shown; /* the question was on screen */
   gboolean             filling;       /* fields set by the dialog, not typed */
@@ -451,6 +453,16 @@ save_store (Call                       *call,
       spec->settings_json = kios_kobo_settings_merge (self->source != NULL ? self->source->settings_json : NULL,
                                                       settings);
     }
+  {
+    KiosSourceRecord settings = { 0 };
+
+    /* Bridging goes with the other settings, which are kept. */
+    settings.settings_json = spec->settings_json != NULL ? spec->settings_json
+                             : self->source != NULL      ? g_strdup (self->source->settings_json)
+                                                         : NULL;
+    kios_source_record_set_bridge (&settings, gtk_switch_get_active (self->bridge_switch));
+    spec->settings_json = settings.settings_json;
+  }
   if (self->source == NULL)
     kios_source_manager_add_async (self->manager, spec, call->op_cancellable, saved_cb, call);
   else
@@ -665,6 +677,26 @@ kios_source_dialog_init (KiosSourceDialog *self)
   adw_preferences_group_add (group, GTK_WIDGET (self->message_label));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
 
+  /* Bridging: opt-in, said in full. */
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _ ("Bridging"));
+  {
+    AdwActionRow *bridge_row = ADW_ACTION_ROW (adw_action_row_new ());
+
+    gtk_widget_set_name (GTK_WIDGET (bridge_row), "bridge-row");
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (bridge_row), _ ("Also Sync Over KOReader Sync"));
+    adw_action_row_set_subtitle (bridge_row,
+                                 _ ("Books from this source also keep their place on the KOReader sync account of the "
+                                    "same server, each in its own form, so a KOReader device sees where you are. When "
+                                    "a book opens, the furthest place ahead is offered; one behind is never applied."));
+    self->bridge_switch = GTK_SWITCH (gtk_switch_new ());
+    gtk_widget_set_valign (GTK_WIDGET (self->bridge_switch), GTK_ALIGN_CENTER);
+    adw_action_row_add_suffix (bridge_row, GTK_WIDGET (self->bridge_switch));
+    adw_action_row_set_activatable_widget (bridge_row, GTK_WIDGET (self->bridge_switch));
+    adw_preferences_group_add (group, GTK_WIDGET (bridge_row));
+  }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
+
   /* Asked before the first library sync on servers that deliver once per account. */
   self->consent_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->consent_group, _ ("Before Kios Lists This Library"));
@@ -732,6 +764,7 @@ kios_source_dialog_new_for_manager (GtkWindow              *parent,
       adw_combo_row_set_selected (self->kind_row, g_strcmp0 (source->kind, "kobo") == 0 ? KIND_KOBO : KIND_OPDS);
       self->filling = FALSE;
       gtk_widget_set_sensitive (GTK_WIDGET (self->kind_row), FALSE);
+      gtk_switch_set_active (self->bridge_switch, kios_source_record_get_bridge (source));
       if (g_strcmp0 (source->kind, "kobo") == 0)
         {
           g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (source->settings_json);

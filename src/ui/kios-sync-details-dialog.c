@@ -7,6 +7,7 @@
 
 #include "kios-sync-details-dialog.h"
 
+#include "kios-sync-pairing.h"
 #include "kios-sync-status-text.h"
 
 #include <glib/gi18n.h>
@@ -67,6 +68,7 @@ struct _KiosSyncDetailsDialog
   GCancellable    *cancellable;   /* the reads in flight */
   GPtrArray       *statuses;      /* KiosSyncStatus, the last read */
   GPtrArray       *log;           /* KiosSyncLogEntry, newest first */
+  GPtrArray       *pairings;      /* KiosSyncPairing: the book paired by hand */
   GListStore      *history;       /* KiosSyncLogItem */
   GPtrArray       *source_groups; /* borrowed: AdwPreferencesGroup in page */
   char            *report;
@@ -283,6 +285,27 @@ rebuild (KiosSyncDetailsDialog *self)
       adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (group));
       g_ptr_array_add (self->source_groups, group);
     }
+  /* The server entries the book was paired with by hand. */
+  if (self->pairings != NULL && self->pairings->len > 0)
+    {
+      GtkWidget *group = adw_preferences_group_new ();
+
+      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Paired by Hand"));
+      adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                             _ ("The server knows this book by another identity than its file’s; "
+                                                "its position syncs under that entry."));
+      for (guint i = 0; i < self->pairings->len; i++)
+        {
+          const KiosSyncPairing *pairing = self->pairings->pdata[i];
+          g_autofree char       *value = NULL;
+
+          /* Translators: the server's id of the book, "Entry 5d1c6f3e-…". */
+          value = g_strdup_printf (_ ("Entry %s"), pairing->id);
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), info_row (pairing->source, value, "pairing-row"));
+        }
+      adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (group));
+      g_ptr_array_add (self->source_groups, group);
+    }
   adw_preferences_page_add (self->page, self->history_group);
   g_object_unref (self->history_group);
 
@@ -351,6 +374,24 @@ log_cb (GObject      *source,
 }
 
 static void
+pairings_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GPtrArray)  pairings = NULL;
+  KiosSyncDetailsDialog *self;
+
+  pairings = kios_sync_pairing_list_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_SYNC_DETAILS_DIALOG (user_data);
+  g_clear_pointer (&self->pairings, g_ptr_array_unref);
+  self->pairings = g_steal_pointer (&pairings);
+  loaded (self);
+}
+
+static void
 reload (KiosSyncDetailsDialog *self)
 {
   if (self->service == NULL)
@@ -360,11 +401,13 @@ reload (KiosSyncDetailsDialog *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  self->n_loading = 2;
+  self->n_loading = 3;
   if (self->report == NULL)
     gtk_spinner_start (self->spinner);
   kios_sync_service_list_status_async (self->service, self->book_hash, self->cancellable, status_cb, self);
   kios_sync_service_list_log_async (self->service, self->book_hash, LOG_LIMIT, self->cancellable, log_cb, self);
+  kios_sync_pairing_list_async (kios_sync_service_get_store (self->service), self->book_hash, self->cancellable,
+                                pairings_cb, self);
 }
 
 static void
@@ -414,6 +457,7 @@ kios_sync_details_dialog_finalize (GObject *object)
   g_clear_pointer (&self->remote, kios_position_free);
   g_clear_pointer (&self->statuses, g_ptr_array_unref);
   g_clear_pointer (&self->log, g_ptr_array_unref);
+  g_clear_pointer (&self->pairings, g_ptr_array_unref);
   g_clear_pointer (&self->source_groups, g_ptr_array_unref);
   g_clear_object (&self->history);
 

@@ -10,6 +10,7 @@
 #include "kios-kosync-client.h"
 #include "kios-redact.h"
 #include "kios-source-messages.h"
+#include "kios-sync-settings.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -23,12 +24,16 @@ struct _KiosSyncPreferencesPage
   GCancellable      *op_cancellable; /* the test or save under way, or NULL */
   char              *account_name;   /* the stored account's name, NULL when none */
   char              *suggested_url;
+  char              *settings_json; /* the stored account's settings, kept on save */
   gboolean           account_enabled;
 
   AdwActionRow *enable_row;
   GtkSwitch    *enable_switch;
   AdwEntryRow  *url_row;
   AdwComboRow  *auth_row;
+  AdwComboRow  *match_row;
+  AdwActionRow *bridge_row;
+  GtkSwitch    *bridge_switch;
   AdwEntryRow  *username_row;
   AdwEntryRow  *password_row;
   GtkLabel     *hint_label;
@@ -230,6 +235,17 @@ spec_from_fields (KiosSyncPreferencesPage *self)
   spec->auth = g_strdup (kios_kosync_auth_to_string (adw_combo_row_get_selected (self->auth_row) == 1
                                                          ? KIOS_KOSYNC_AUTH_BASIC
                                                          : KIOS_KOSYNC_AUTH_HEADERS));
+  {
+    KiosSourceRecord settings = { 0 };
+
+    /* Every other stored setting (the on/off switch, …) is kept. */
+    settings.settings_json = g_strdup (self->settings_json);
+    kios_source_record_set_match (&settings, adw_combo_row_get_selected (self->match_row) == 1
+                                                 ? KIOS_KOSYNC_MATCH_FILENAME
+                                                 : KIOS_KOSYNC_MATCH_BINARY);
+    kios_source_record_set_bridge (&settings, gtk_switch_get_active (self->bridge_switch));
+    spec->settings_json = settings.settings_json;
+  }
   /* A secret typed here must never reach a log line. */
   kios_redact_register_secret (spec->password);
   if (kios_kosync_url_has_key (spec->url))
@@ -272,9 +288,19 @@ show_test_result (KiosSyncPreferencesPage    *self,
                   const KiosSourceTestResult *result,
                   gboolean                    after_save)
 {
-  g_autofree char *sentence = kios_source_test_describe ("kosync", typed_url (self), result);
+  g_autofree char *described = kios_source_test_describe ("kosync", typed_url (self), result);
+  g_autofree char *sentence = NULL;
   g_autofree char *text = NULL;
 
+  /* Which matching method the account uses, and what it means. */
+  if (result->ok)
+    /* Translators: %s says that the server accepted the account. */
+    sentence = g_strdup_printf (adw_combo_row_get_selected (self->match_row) == 1
+                                    ? _ ("%s Books are matched by file name.")
+                                    : _ ("%s Books are matched by their contents."),
+                                described);
+  else
+    sentence = g_steal_pointer (&described);
   if (!after_save)
     text = g_steal_pointer (&sentence);
   else if (result->ok)
@@ -503,6 +529,29 @@ fill_fields (KiosSyncPreferencesPage *self,
   gtk_editable_set_text (GTK_EDITABLE (self->password_row),
                          spec != NULL && spec->password != NULL ? spec->password : "");
   adw_combo_row_set_selected (self->auth_row, auth == KIOS_KOSYNC_AUTH_BASIC ? 1 : 0);
+  g_free (self->settings_json);
+  self->settings_json = spec != NULL ? g_strdup (spec->settings_json) : NULL;
+  {
+    KiosSourceRecord settings = { 0 };
+
+    settings.settings_json = self->settings_json;
+    adw_combo_row_set_selected (self->match_row,
+                                kios_source_record_get_match (&settings) == KIOS_KOSYNC_MATCH_FILENAME ? 1 : 0);
+    gtk_switch_set_active (self->bridge_switch, kios_source_record_get_bridge (&settings));
+  }
+}
+
+/* The subtitle says what the chosen method means. */
+static void
+on_match_changed (KiosSyncPreferencesPage *self)
+{
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->match_row),
+                               adw_combo_row_get_selected (self->match_row) == 1
+                                   ? _ ("As KOReader’s “Filename”: a book keeps its place with every copy that has "
+                                        "the same file name. Only the official sync server keeps positions this way.")
+                                   : _ ("As KOReader’s “Binary”: a book keeps its place with byte-identical copies, "
+                                        "such as the file the server’s catalog delivers. Library servers match this "
+                                        "way."));
 }
 
 static void
@@ -638,6 +687,7 @@ kios_sync_preferences_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->account_name);
   g_free (self->suggested_url);
+  g_free (self->settings_json);
 
   G_OBJECT_CLASS (kios_sync_preferences_page_parent_class)->finalize (object);
 }
@@ -773,6 +823,29 @@ kios_sync_preferences_page_init (KiosSyncPreferencesPage *self)
   adw_combo_row_set_model (self->auth_row, G_LIST_MODEL (methods));
   g_object_unref (methods);
   adw_preferences_group_add (group, GTK_WIDGET (self->auth_row));
+
+  methods = gtk_string_list_new ((const char *[]){ _ ("Contents (Binary)"), _ ("File Name"), NULL });
+  self->match_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->match_row), "match-row");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->match_row), _ ("Match Books By"));
+  adw_combo_row_set_model (self->match_row, G_LIST_MODEL (methods));
+  g_object_unref (methods);
+  g_signal_connect_swapped (self->match_row, "notify::selected", G_CALLBACK (on_match_changed), self);
+  on_match_changed (self);
+  adw_preferences_group_add (group, GTK_WIDGET (self->match_row));
+
+  self->bridge_row = ADW_ACTION_ROW (adw_action_row_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->bridge_row), "bridge-row");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->bridge_row), _ ("Bridge With Kobo Sync and Catalogs"));
+  adw_action_row_set_subtitle (self->bridge_row,
+                               _ ("Books from a Kobo sync source or a catalog with reading progress also keep their "
+                                  "place here, so a KOReader device sees where the Kobo or the web reader is. When a "
+                                  "book opens, the furthest place ahead is offered; one behind is never applied."));
+  self->bridge_switch = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_valign (GTK_WIDGET (self->bridge_switch), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (self->bridge_row, GTK_WIDGET (self->bridge_switch));
+  adw_action_row_set_activatable_widget (self->bridge_row, GTK_WIDGET (self->bridge_switch));
+  adw_preferences_group_add (group, GTK_WIDGET (self->bridge_row));
 
   self->username_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   gtk_widget_set_name (GTK_WIDGET (self->username_row), "username-row");

@@ -6,7 +6,9 @@
 #include "kios-banner.h"
 #include "kios-book-detail.h"
 #include "kios-catalog-view.h"
+#include "kios-document.h"
 #include "kios-library-sidebar.h"
+#include "kios-library-store.h"
 #include "kios-sync-service.h"
 #include "kios-sync-status-button.h"
 #include "kios-window.h"
@@ -14,11 +16,15 @@
 G_BEGIN_DECLS
 
 /*
- * KiosWindow is one class in two files: kios-window.c (the library, opening
- * books, menus and settings) and kios-window-sync.c (the window's sync
- * engine, given by the application's sync service: the status button, the
- * Continue / Stay here banner, and the events that make the engine push and
- * pull). This header shares the instance struct between them.
+ * KiosWindow is one class in several files: kios-window.c (opening books,
+ * the deferred start, the public API), -actions.c (the window's actions,
+ * dropped files, the reader following the settings), -cover.c (a
+ * book's cover for the library), -library.c (the
+ * library's sidebar, catalogs and book details), -chrome.c (dark style,
+ * fullscreen), -popover.c (the Text and Theme popover) and -sync.c (the window's
+ * sync engine, given by the application's sync service: the status button,
+ * the Continue / Stay here banner, and the events that make the engine push
+ * and pull). This header shares the instance struct between them.
  */
 
 struct _KiosWindow
@@ -53,15 +59,30 @@ struct _KiosWindow
   char                 *sync_toasted; /* the failure last shown as a toast */
   gboolean              sync_opening; /* a book was opened; its first page is on its way */
 
+  /* Fullscreen and the text popover (kios-window-chrome.c, -popover.c). */
+  GtkEventController *chrome_motion; /* the pointer reaching the top shows the header */
+  double              pointer_y;     /* in the window, while pointer_inside */
+  gboolean            pointer_inside;
+  gboolean            immersive; /* fullscreen: the header bar over the page, hidden */
+
   /* Template children. */
   AdwToastOverlay    *toast_overlay;
+  GtkOverlay         *chrome_overlay;
+  GtkBox             *content_box;
+  GtkRevealer        *header_revealer;
   AdwHeaderBar       *header_bar;
+  GtkWidget          *main_menu_button;
   GtkWidget          *library_button;
   GtkWidget          *contents_button;
   GtkWidget          *open_button;
   AdwWindowTitle     *window_title;
   GtkWidget          *text_menu_button;
+  GtkWidget          *font_controls;
   GtkWidget          *font_size_button;
+  GtkWidget          *pdf_controls;
+  GtkWidget          *zoom_level_button;
+  GtkWidget          *layout_controls;
+  GtkWidget          *scrolled_toggle;
   GtkAdjustment      *margin_adjustment;
   GtkAdjustment      *line_spacing_adjustment;
   GtkRevealer        *sync_banner_revealer;
@@ -80,6 +101,35 @@ struct _KiosWindow
 };
 
 /* clang-format off */
+/* kios-window-actions.c */
+void kios_window_actions_init      (KiosWindow *self);
+void kios_window_book_activated_cb (KiosWindow *self,
+                                    const char *path);
+
+/* kios-window-chrome.c: the whole window follows the reading theme's light
+ * or dark style; fullscreen hides the header bar until the pointer reaches
+ * the top edge. */
+void kios_window_chrome_init       (KiosWindow *self);
+/* Moves the header bar over the page, hidden (TRUE), or back above it. */
+void kios_window_set_immersive     (KiosWindow *self,
+                                    gboolean    immersive);
+gboolean kios_window_get_header_revealed (KiosWindow *self);
+
+/* kios-window-popover.c: the Text and Theme popover shows the controls of
+ * the open book's format (text size and layout, or zoom and fit). */
+void kios_window_popover_init      (KiosWindow *self);
+void kios_window_popover_update    (KiosWindow *self);
+
+/* kios-window-cover.c: renders and saves a cover for record's book. */
+void kios_window_make_cover        (KiosWindow           *self,
+                                    KiosDocument         *document,
+                                    const KiosBookRecord *record);
+
+/* kios-window-library.c */
+void kios_window_library_init      (KiosWindow *self);
+/* The library's views and sidebar list their books once they get the store. */
+void kios_window_library_set_store (KiosWindow *self);
+
 /* kios-window-sync.c */
 void kios_window_sync_init        (KiosWindow *self);
 void kios_window_sync_dispose     (KiosWindow *self);

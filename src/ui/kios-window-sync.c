@@ -81,7 +81,26 @@ static void
 prompt_cb (KiosWindow *self,
            const char *chapter_title)
 {
+  KiosSyncProtocol    protocol;
+  const KiosPosition *remote;
+
   kios_banner_show_prompt (self->sync_banner, chapter_title);
+  /* A bridged book: say which device and which protocol the place is from. */
+  remote = kios_sync_engine_get_remote (self->sync_engine);
+  if (kios_sync_engine_get_remote_protocol (self->sync_engine, &protocol) && remote != NULL)
+    {
+      const char      *over = protocol == KIOS_SYNC_PROTOCOL_KOBO      ? _ ("Kobo sync")
+                              : protocol == KIOS_SYNC_PROTOCOL_READIUM ? _ ("the catalog’s reading progress")
+                                                                       : _ ("KOReader sync");
+      g_autofree char *title = NULL;
+
+      /* Translators: a device name, a sync protocol, a chapter title. */
+      title = g_strdup_printf (_ ("%s, over %s, is in ‘%s’ — switch?"),
+                               remote->device != NULL && *remote->device != '\0' ? remote->device
+                                                                                 : _ ("Another device"),
+                               over, chapter_title != NULL ? chapter_title : _ ("another chapter"));
+      kios_banner_set_title (self->sync_banner, title);
+    }
 }
 
 static void

@@ -14,17 +14,10 @@
 #include "kios-error-messages.h"
 #include "kios-error.h"
 #include "kios-library-sidebar.h"
-#include "kios-paths.h"
-#include "kios-source-dialog.h"
 #include "kios-sync-details-dialog.h"
 
 #include <glib/gi18n.h>
 
-#define FONT_SIZE_STEP 2.0
-#define COVER_BOX_WIDTH 120.0
-#define COVER_BOX_HEIGHT 180.0
-/* Covers are rendered at twice their size so they stay sharp on HiDPI screens. */
-#define COVER_SCALE 2.0
 /* An open that has no page to show by then shows the book's name. */
 #define OPENING_PLACEHOLDER_DELAY_MS 300
 /* The deferred start happens by then even without a painted page. */
@@ -61,25 +54,6 @@ open_request_free (OpenRequest *request)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenRequest, open_request_free)
-
-/* A cover being rendered and saved for one book. */
-typedef struct
-{
-  KiosWindow     *self;   /* owned */
-  KiosBookRecord *record; /* the record to store with the new cover */
-  KiosPage       *page;
-} CoverRequest;
-
-static void
-cover_request_free (CoverRequest *request)
-{
-  g_clear_object (&request->self);
-  g_clear_pointer (&request->record, kios_book_record_free);
-  g_clear_pointer (&request->page, kios_page_free);
-  g_free (request);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CoverRequest, cover_request_free)
 
 /*
  * The subtitle names the chapter (unless it only repeats the book's title)
@@ -137,6 +111,7 @@ update_mode (KiosWindow *self)
   gtk_widget_set_visible (self->library_sidebar_button, !reading);
   set_action_enabled (self, "show-library", reading);
   set_action_enabled (self, "toggle-contents", reading);
+  kios_window_popover_update (self);
   kios_window_sync_update_mode (self);
 
   if (!reading)
@@ -188,173 +163,6 @@ show_open_error (KiosWindow   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* How far a pixel may be from white and still count as the page's margin. */
-#define COVER_MARGIN_TOLERANCE 24
-
-static gboolean
-is_margin_pixel (const guint8 *pixel)
-{
-  return pixel[0] >= 255 - COVER_MARGIN_TOLERANCE && pixel[1] >= 255 - COVER_MARGIN_TOLERANCE && pixel[2] >= 255 - COVER_MARGIN_TOLERANCE;
-}
-
-/*
- * The first page of a reflowed EPUB is the cover image inside the page's
- * white margins: crop to what is drawn so the thumbnail shows the cover
- * itself. Returns a page sharing the pixels, or NULL when there is nothing
- * worth cropping.
- */
-static KiosPage *
-crop_page_margins (const KiosPage *page)
-{
-  const guint8 *data;
-  gsize         len;
-  int           top = page->height;
-  int           bottom = -1;
-  int           left = page->width;
-  int           right = -1;
-  KiosPage     *cropped;
-
-  if (page->pixels == NULL)
-    return NULL;
-
-  data = g_bytes_get_data (page->pixels, &len);
-  if (page->width <= 0 || page->height <= 0 || len < (gsize) page->stride * page->height)
-    return NULL;
-
-  for (int y = 0; y < page->height; y++)
-    {
-      const guint8 *row = data + (gsize) y * page->stride;
-
-      for (int x = 0; x < page->width; x++)
-        {
-          if (is_margin_pixel (row + x * 3))
-            continue;
-          top = MIN (top, y);
-          bottom = MAX (bottom, y);
-          left = MIN (left, x);
-          right = MAX (right, x);
-        }
-    }
-
-  /* A blank page, or one drawn edge to edge, stays as it is. */
-  if (bottom < 0 || (top == 0 && left == 0 && bottom == page->height - 1 && right == page->width - 1))
-    return NULL;
-  /* Crumbs (a page number, a rule) are not a cover. */
-  if ((right - left + 1) * 4 < page->width || (bottom - top + 1) * 4 < page->height)
-    return NULL;
-
-  cropped = kios_page_copy (page);
-  g_bytes_unref (cropped->pixels);
-  cropped->pixels = g_bytes_new_from_bytes (page->pixels,
-                                            (gsize) top * page->stride + (gsize) left * 3,
-                                            (gsize) (bottom - top) * page->stride + (gsize) (right - left + 1) * 3);
-  cropped->width = right - left + 1;
-  cropped->height = bottom - top + 1;
-  return cropped;
-}
-
-static void
-save_cover_worker (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  CoverRequest        *request = task_data;
-  g_autoptr (KiosPage) cropped = NULL;
-  g_autofree char     *dir = NULL;
-  g_autofree char     *file_name = NULL;
-  g_autofree char     *path = NULL;
-  GError              *error = NULL;
-
-  dir = kios_paths_cache_subdir ("covers");
-  file_name = g_strconcat (request->record->hash, ".png", NULL);
-  path = g_build_filename (dir, file_name, NULL);
-  cropped = crop_page_margins (request->page);
-  if (!kios_page_save_png (cropped != NULL ? cropped : request->page, path, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&path), g_free);
-}
-
-static void
-save_cover_cb (GObject      *source_object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  CoverRequest      *request = g_task_get_task_data (G_TASK (result));
-  g_autofree char   *path = NULL;
-  g_autoptr (GError) error = NULL;
-
-  path = g_task_propagate_pointer (G_TASK (result), &error);
-  if (path == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not save the cover of %s: %s", request->record->path, error->message);
-      return;
-    }
-
-  if (request->self->store == NULL)
-    return;
-
-  g_free (request->record->cover_path);
-  request->record->cover_path = g_steal_pointer (&path);
-  kios_library_store_upsert_book (request->self->store, request->record);
-}
-
-static void
-render_cover_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr (CoverRequest) request = user_data;
-  g_autoptr (GTask)        task = NULL;
-  g_autoptr (GError)       error = NULL;
-
-  request->page = kios_document_render_finish (KIOS_DOCUMENT (source_object), result, &error);
-  if (request->page == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("Could not render the cover of %s: %s", request->record->path, error->message);
-      return;
-    }
-
-  /* Writing the PNG is disk I/O: a worker does it. */
-  task = g_task_new (NULL, request->self->cancellable, save_cover_cb, NULL);
-  g_task_set_source_tag (task, render_cover_cb);
-  g_task_set_task_data (task, g_steal_pointer (&request), (GDestroyNotify) cover_request_free);
-  g_task_run_in_thread (task, save_cover_worker);
-}
-
-static void
-make_cover (KiosWindow           *self,
-            KiosDocument         *document,
-            const KiosBookRecord *record)
-{
-  CoverRequest   *request;
-  KiosPageRequest page_request;
-
-  kios_page_request_init (&page_request);
-  page_request.kind = KIOS_PAGE_REQUEST_LOCATION;
-  page_request.location.chapter = 0;
-  page_request.location.page = 0;
-  page_request.box_width = COVER_BOX_WIDTH;
-  page_request.box_height = COVER_BOX_HEIGHT;
-  page_request.scale = COVER_SCALE;
-  page_request.fit = KIOS_FIT_PAGE;
-  page_request.zoom = 1.0;
-  page_request.foreground = 0x000000;
-  page_request.background = 0xffffff;
-
-  g_debug ("Rendering a cover for %s", record->path);
-  request = g_new0 (CoverRequest, 1);
-  request->self = g_object_ref (self);
-  request->record = kios_book_record_copy (record);
-  kios_document_render_async (document, &page_request, self->cancellable, render_cover_cb, request);
-}
-
 static char *
 join_authors (KiosDocument *document)
 {
@@ -404,6 +212,8 @@ present_document (KiosWindow  *self,
 
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  /* Every book opens fitted to the window, not at the last one's zoom. */
+  g_object_set (self->reader_view, "pdf-zoom", 1.0, NULL);
   kios_reader_view_open (self->reader_view, document, request->position);
   update_mode (self);
   update_subtitle (self);
@@ -418,7 +228,7 @@ present_document (KiosWindow  *self,
           self->deferred_cover = kios_book_record_copy (&record);
         }
       else
-        make_cover (self, document, &record);
+        kios_window_make_cover (self, document, &record);
     }
 }
 
@@ -528,384 +338,7 @@ close_book (KiosWindow *self)
   gtk_widget_set_visible (self->opening_placeholder, FALSE);
 }
 
-static void
-open_files (KiosWindow *self,
-            GFile     **files,
-            guint       n_files)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  if (n_files == 0)
-    return;
-
-  kios_window_open_file (self, files[0]);
-
-  /* One window per book: the others open beside this one. */
-  for (guint i = 1; i < n_files && KIOS_IS_APPLICATION (app); i++)
-    {
-      KiosWindow *window = kios_window_new (KIOS_APPLICATION (app));
-
-      kios_window_open_file (window, files[i]);
-      gtk_window_present (GTK_WINDOW (window));
-    }
-}
-
-static void
-file_chooser_response_cb (GtkNativeDialog *native,
-                          int              response,
-                          gpointer         user_data)
-{
-  g_autoptr (KiosWindow) self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GListModel) list = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
-      g_autoptr (GPtrArray)  files = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
-        g_ptr_array_add (files, g_list_model_get_item (list, i));
-
-      open_files (self, (GFile **) files->pdata, files->len);
-    }
-
-  g_object_unref (native);
-}
-
-static void
-open_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
-{
-  KiosWindow               *self = KIOS_WINDOW (user_data);
-  GtkFileChooserNative     *native;
-  g_autoptr (GtkFileFilter) books = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) epub = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) pdf = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (books, _ ("E-books"));
-  gtk_file_filter_add_mime_type (books, "application/epub+zip");
-  gtk_file_filter_add_mime_type (books, "application/pdf");
-  gtk_file_filter_add_suffix (books, "epub");
-  gtk_file_filter_add_suffix (books, "pdf");
-  gtk_file_filter_set_name (epub, _ ("EPUB books"));
-  gtk_file_filter_add_mime_type (epub, "application/epub+zip");
-  gtk_file_filter_add_suffix (epub, "epub");
-  gtk_file_filter_set_name (pdf, _ ("PDF documents"));
-  gtk_file_filter_add_mime_type (pdf, "application/pdf");
-  gtk_file_filter_add_suffix (pdf, "pdf");
-
-  native = gtk_file_chooser_native_new (_ ("Open a Book"), GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        _ ("_Open"), _ ("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), books);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), epub);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), pdf);
-  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (native), books);
-
-  g_signal_connect (native, "response", G_CALLBACK (file_chooser_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
-}
-
-static void
-close_activated (GSimpleAction *action,
-                 GVariant      *parameter,
-                 gpointer       user_data)
-{
-  gtk_window_close (GTK_WINDOW (user_data));
-}
-
-static void
-show_library_activated (GSimpleAction *action,
-                        GVariant      *parameter,
-                        gpointer       user_data)
-{
-  kios_window_show_library (KIOS_WINDOW (user_data));
-}
-
-static void
-toggle_contents_change_state (GSimpleAction *action,
-                              GVariant      *state,
-                              gpointer       user_data)
-{
-  KiosWindow *self = KIOS_WINDOW (user_data);
-
-  /* The reader view owns the sidebar; the action state follows it back. */
-  g_object_set (self->reader_view, "contents-visible", g_variant_get_boolean (state), NULL);
-}
-
-static void
-contents_visible_changed_cb (KiosWindow *self)
-{
-  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "toggle-contents");
-  gboolean visible = FALSE;
-
-  g_object_get (self->reader_view, "contents-visible", &visible, NULL);
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (visible));
-}
-
-static void
-fullscreen_activated (GSimpleAction *action,
-                      GVariant      *parameter,
-                      gpointer       user_data)
-{
-  GtkWindow *window = GTK_WINDOW (user_data);
-
-  if (gtk_window_is_fullscreen (window))
-    gtk_window_unfullscreen (window);
-  else
-    gtk_window_fullscreen (window);
-}
-
-static void
-change_font_size (KiosWindow *self,
-                  double      delta)
-{
-  double size = g_settings_get_double (self->settings, "font-size") + delta;
-
-  /* The schema's range; GSettings refuses values outside it. */
-  g_settings_set_double (self->settings, "font-size", CLAMP (size, 8.0, 48.0));
-}
-
-static void
-font_larger_activated (GSimpleAction *action,
-                       GVariant      *parameter,
-                       gpointer       user_data)
-{
-  change_font_size (KIOS_WINDOW (user_data), FONT_SIZE_STEP);
-}
-
-static void
-font_smaller_activated (GSimpleAction *action,
-                        GVariant      *parameter,
-                        gpointer       user_data)
-{
-  change_font_size (KIOS_WINDOW (user_data), -FONT_SIZE_STEP);
-}
-
-static void
-font_reset_activated (GSimpleAction *action,
-                      GVariant      *parameter,
-                      gpointer       user_data)
-{
-  g_settings_reset (KIOS_WINDOW (user_data)->settings, "font-size");
-}
-
-static const GActionEntry win_actions[] = {
-  { "open", open_activated },
-  { "close", close_activated },
-  { "show-library", show_library_activated },
-  { "toggle-contents", NULL, NULL, "false", toggle_contents_change_state },
-  { "fullscreen", fullscreen_activated },
-  { "font-larger", font_larger_activated },
-  { "font-smaller", font_smaller_activated },
-  { "font-reset", font_reset_activated },
-};
-
-static void
-font_size_changed_cb (KiosWindow *self,
-                      const char *key,
-                      GSettings  *settings)
-{
-  g_autoptr (GVariant) default_value = g_settings_get_default_value (settings, "font-size");
-  double               size = g_settings_get_double (settings, "font-size");
-  double               reference = g_variant_get_double (default_value);
-  g_autofree char     *label = NULL;
-
-  /* Translators: the text size relative to the default, e.g. "120%". */
-  label = g_strdup_printf (_ ("%d%%"), (int) (size / reference * 100.0 + 0.5));
-  gtk_button_set_label (GTK_BUTTON (self->font_size_button), label);
-}
-
-static void
-book_activated_cb (KiosWindow *self,
-                   const char *path)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-
-  kios_window_open_file (self, file);
-}
-
-static gboolean
-drop_cb (GtkDropTarget *target,
-         const GValue  *value,
-         double         x,
-         double         y,
-         gpointer       user_data)
-{
-  KiosWindow           *self = KIOS_WINDOW (user_data);
-  GSList               *list;
-  g_autoptr (GPtrArray) files = g_ptr_array_new ();
-
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-
-  list = gdk_file_list_get_files (g_value_get_boxed (value));
-  for (GSList *l = list; l != NULL; l = l->next)
-    g_ptr_array_add (files, l->data);
-  g_slist_free (list);
-
-  open_files (self, (GFile **) files->pdata, files->len);
-  return files->len > 0;
-}
-
-static void
-bind_reader_setting (KiosWindow *self,
-                     const char *key)
-{
-  /* The reader view follows the settings; a missing property is a contract
-   * break worth one warning, not a crash. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->reader_view), key) == NULL)
-    {
-      g_warning ("KiosReaderView has no “%s” property", key);
-      return;
-    }
-
-  g_settings_bind (self->settings, key, self->reader_view, key, G_SETTINGS_BIND_DEFAULT);
-}
-
-/* ---- the library: sidebar, catalogs, book details ---- */
-
-static void
-library_selected_cb (KiosWindow *self,
-                     const char *id)
-{
-  const KiosSourceRecord *source = kios_library_sidebar_get_source (self->library_sidebar, id);
-
-  /* Leaving a catalog stops its requests and any download in progress. */
-  kios_book_detail_clear (self->book_detail);
-  if (source != NULL)
-    {
-      kios_catalog_view_set_source (self->catalog_view, source);
-      gtk_stack_set_visible_child_name (self->library_stack, "catalog");
-    }
-  else
-    {
-      kios_catalog_view_set_source (self->catalog_view, NULL);
-      if (g_strcmp0 (id, "local") == 0)
-        {
-          kios_local_books_reload (self->local_books);
-          gtk_stack_set_visible_child_name (self->library_stack, "local");
-        }
-      else
-        {
-          kios_start_view_reload (self->start_view);
-          gtk_stack_set_visible_child_name (self->library_stack, "recent");
-        }
-    }
-
-  /* A folded sidebar gets out of the way once something is chosen. */
-  if (adw_flap_get_folded (self->library_flap))
-    adw_flap_set_reveal_flap (self->library_flap, FALSE);
-}
-
-static void
-source_saved_cb (KiosWindow *self,
-                 const char *name)
-{
-  g_autofree char *id = g_strconcat ("source:", name, NULL);
-
-  kios_library_sidebar_reload_and_select (self->library_sidebar, id);
-}
-
-static void
-add_source_cb (KiosWindow *self)
-{
-  KiosSourceDialog *dialog;
-
-  if (self->store == NULL)
-    return;
-  {
-    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-    /* The application's manager, so every window and the sync service see
-     * the new source; a window without one (tests) makes its own. */
-    if (KIOS_IS_APPLICATION (app) && kios_application_get_source_manager (KIOS_APPLICATION (app)) != NULL)
-      dialog = kios_source_dialog_new_for_manager (GTK_WINDOW (self),
-                                                   kios_application_get_source_manager (KIOS_APPLICATION (app)),
-                                                   NULL);
-    else
-      dialog = kios_source_dialog_new (GTK_WINDOW (self), self->store, NULL);
-  }
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (source_saved_cb), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-catalog_book_activated_cb (KiosWindow          *self,
-                           const KiosOpdsEntry *entry,
-                           GdkTexture          *cover)
-{
-  if (kios_catalog_view_get_source_name (self->catalog_view) == NULL)
-    return;
-  kios_book_detail_show (self->book_detail, self->catalog_view, entry, cover);
-  gtk_stack_set_visible_child_name (self->library_stack, "detail");
-}
-
-static void
-detail_back_cb (KiosWindow *self)
-{
-  gtk_stack_set_visible_child_name (self->library_stack, "catalog");
-}
-
-static void
-detail_read_cb (KiosWindow *self,
-                const char *path)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-
-  kios_window_open_file (self, file);
-}
-
-static void
-window_active_cb (KiosWindow *self)
-{
-  /* Sources may have changed in Settings meanwhile. */
-  if (gtk_window_is_active (GTK_WINDOW (self)) && self->store != NULL && (self->started || !self->deferring))
-    kios_library_sidebar_reload (self->library_sidebar);
-}
-
-static void
-setup_library (KiosWindow *self)
-{
-  g_object_bind_property (self->library_flap, "reveal-flap", self->library_sidebar_button, "active",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_signal_connect_object (self->library_sidebar, "selected", G_CALLBACK (library_selected_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->library_sidebar, "add-source", G_CALLBACK (add_source_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->local_books, "book-activated", G_CALLBACK (book_activated_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->catalog_view, "book-activated", G_CALLBACK (catalog_book_activated_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->book_detail, "back", G_CALLBACK (detail_back_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->book_detail, "read", G_CALLBACK (detail_read_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (window_active_cb), self, G_CONNECT_SWAPPED);
-}
-
 /* ---- the deferred start ---- */
-
-/* The library's views (but the start view) and the sidebar list their books
- * and sources when they get the store. */
-static void
-library_set_store (KiosWindow *self)
-{
-  GApplication *app = g_application_get_default ();
-
-  kios_start_view_set_store (self->start_view, self->store);
-  /* The application's library lists, searches and tidies the books; the
-   * folders are rescanned once the first window has shown its page. */
-  if (KIOS_IS_APPLICATION (app) && kios_application_get_library (KIOS_APPLICATION (app)) != NULL &&
-      kios_application_get_store (KIOS_APPLICATION (app)) == self->store)
-    {
-      kios_start_view_set_library (self->start_view, kios_application_get_library (KIOS_APPLICATION (app)));
-      kios_application_start_library (KIOS_APPLICATION (app));
-    }
-  kios_library_sidebar_set_store (self->library_sidebar, self->store);
-  kios_local_books_set_store (self->local_books, self->store);
-  kios_catalog_view_set_store (self->catalog_view, self->store);
-  kios_book_detail_set_store (self->book_detail, self->store);
-}
 
 static void
 disconnect_after_paint (KiosWindow *self)
@@ -931,12 +364,12 @@ start_deferred (KiosWindow *self)
   g_debug ("The first page is painted: starting the library and sync");
 
   if (self->store != NULL)
-    library_set_store (self);
+    kios_window_library_set_store (self);
   if (service != NULL)
     kios_window_sync_attach (self, service);
   if (cover != NULL && self->document != NULL && self->store != NULL &&
       g_strcmp0 (cover->hash, kios_document_get_hash (self->document)) == 0)
-    make_cover (self, self->document, cover);
+    kios_window_make_cover (self, self->document, cover);
 }
 
 static gboolean
@@ -1061,6 +494,7 @@ kios_window_dispose (GObject *object)
   /* The settings action outlives nothing: detach it from this window's group
    * so a later settings change cannot reach a disposed window. */
   g_action_map_remove_action (G_ACTION_MAP (self), "theme");
+  g_action_map_remove_action (G_ACTION_MAP (self), "page-layout");
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->start_idle_id, g_source_remove);
@@ -1074,6 +508,12 @@ kios_window_dispose (GObject *object)
   g_clear_object (&self->open_cancellable);
   g_clear_object (&self->document);
   g_clear_object (&self->store);
+
+  /* A window kept alive after this (a cover being saved) must not hear
+   * from the settings or the pointer: its children are gone. */
+  g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->chrome_motion != NULL)
+    g_signal_handlers_disconnect_by_data (self->chrome_motion, self);
 
   /* The reader view closes its book while the template goes away and
    * notifies its chapter and page: the header bar is gone by then. */
@@ -1113,13 +553,22 @@ kios_window_class_init (KiosWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, chrome_overlay);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_revealer);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, text_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_controls);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_size_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, pdf_controls);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, zoom_level_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, layout_controls);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, scrolled_toggle);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, margin_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, line_spacing_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, sync_banner_revealer);
@@ -1147,17 +596,10 @@ kios_window_class_init (KiosWindowClass *klass)
 static void
 kios_window_init (KiosWindow *self)
 {
-  g_autoptr (GAction) theme_action = NULL;
-  GtkDropTarget      *drop_target;
-
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
-  theme_action = g_settings_create_action (self->settings, "theme");
-  g_action_map_add_action (G_ACTION_MAP (self), theme_action);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -1165,27 +607,16 @@ kios_window_init (KiosWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  bind_reader_setting (self, "font-size");
-  bind_reader_setting (self, "theme");
-  bind_reader_setting (self, "margin");
-  bind_reader_setting (self, "line-spacing");
-  bind_reader_setting (self, "pdf-fit");
-  g_settings_bind (self->settings, "margin", self->margin_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "line-spacing", self->line_spacing_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_signal_connect_object (self->settings, "changed::font-size", G_CALLBACK (font_size_changed_cb), self, G_CONNECT_SWAPPED);
-  font_size_changed_cb (self, "font-size", self->settings);
+  kios_window_actions_init (self);
+  kios_window_popover_init (self);
+  kios_window_chrome_init (self);
 
   g_signal_connect_object (self->reader_view, "notify::chapter-title", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "notify::page-label", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "page-shown", G_CALLBACK (reader_page_shown_cb), self, G_CONNECT_SWAPPED);
 
-  g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (book_activated_cb), self, G_CONNECT_SWAPPED);
-  setup_library (self);
-
-  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+  g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (kios_window_book_activated_cb), self, G_CONNECT_SWAPPED);
+  kios_window_library_init (self);
 
   kios_window_sync_init (self);
   update_mode (self);
@@ -1280,7 +711,7 @@ kios_window_set_store (KiosWindow       *self,
         kios_start_view_set_store (self->start_view, store);
       return;
     }
-  library_set_store (self);
+  kios_window_library_set_store (self);
 }
 
 KiosStartView *

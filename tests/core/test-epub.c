@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-epub.h"
+#include "kios-limits.h"
 
 #include "kios-error.h"
 
@@ -1668,6 +1669,143 @@ test_mutations (void)
   g_assert_cmpint (failed, >, 0);
 }
 
+/* ---- package limits (kios-limits.h) ---------------------------------- */
+
+#define LIMITS_OPF_FMT                                                                          \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"                                                \
+  "<package version=\"2.0\" xmlns=\"http://www.idpf.org/2007/opf\" unique-identifier=\"id\">\n" \
+  " <metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"                                 \
+  "  <dc:identifier id=\"id\">urn:uuid:0d7f9d32-47a4-4a4b-8a36-123456789abc</dc:identifier>\n"  \
+  "  <dc:title>Limits</dc:title>\n"                                                             \
+  " </metadata>\n"                                                                              \
+  " <manifest><item id=\"ncx\" href=\"toc.ncx\" media-type=\"application/x-dtbncx+xml\"/>\n"    \
+  "  <item id=\"c\" href=\"c.xhtml\" media-type=\"application/xhtml+xml\"/></manifest>\n"       \
+  " <spine toc=\"ncx\"><itemref idref=\"c\"/></spine>\n"                                        \
+  "</package>\n"
+
+/* XML of exactly `size` bytes: `head`, a comment padding it, `tail`. */
+static char *
+padded (const char *head,
+        const char *tail,
+        gsize       size)
+{
+  GString *s = g_string_new (head);
+  gsize    fixed = strlen (head) + strlen (tail) + strlen ("<!---->");
+
+  g_assert_cmpuint (size, >, fixed);
+  g_string_append (s, "<!--");
+  for (gsize i = fixed; i < size; i++)
+    g_string_append_c (s, ' ');
+  g_string_append (s, "-->");
+  g_string_append (s, tail);
+  g_assert_cmpuint (s->len, ==, size);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+ncx_with (guint n_points)
+{
+  GString *s = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                             "<ncx xmlns=\"http://www.daisy.org/z3986/2005/ncx/\" version=\"2005-1\"><navMap>");
+
+  for (guint i = 0; i < n_points; i++)
+    g_string_append_printf (s, "<navPoint id=\"n%u\"><navLabel><text>%u</text></navLabel>"
+                               "<content src=\"c.xhtml\"/></navPoint>",
+                            i, i);
+  g_string_append (s, "</navMap></ncx>");
+  return g_string_free (s, FALSE);
+}
+
+/* Writes a book with these container.xml, OPF, NCX and encryption.xml
+ * (NULL: a small valid one; no encryption.xml) and opens it. */
+static KiosEpub *
+open_with (const char *name,
+           const char *container,
+           const char *opf,
+           const char *ncx,
+           const char *encryption,
+           GError    **error)
+{
+  g_autofree char      *path = scratch (name);
+  g_autofree char      *small_ncx = ncx_with (1);
+  g_autoptr (GPtrArray) m = skeleton ("OEBPS/content.opf", opf != NULL ? opf : LIMITS_OPF_FMT);
+
+  if (container != NULL)
+    replace_text (m, "META-INF/container.xml", container);
+  add_text (m, "OEBPS/toc.ncx", ncx != NULL ? ncx : small_ncx);
+  add_chapter (m, "OEBPS/c.xhtml", "Only");
+  if (encryption != NULL)
+    add_text (m, "META-INF/encryption.xml", encryption);
+  write_zip (path, m);
+  return kios_epub_open (path, error);
+}
+
+/* Each package file is read up to its limit and no further, and the
+ * contents keep their first KIOS_LIMIT_TOC_ENTRIES entries: each is tried at
+ * its limit (it is read) and one byte or entry past it. */
+static void
+test_package_limits (void)
+{
+  g_autofree char *container_head = g_strdup_printf (CONTAINER_FMT, "OEBPS/content.opf");
+  const char      *opf_tail = strstr (LIMITS_OPF_FMT, "</package>");
+  g_autofree char *opf_head = g_strndup (LIMITS_OPF_FMT, (gsize) (opf_tail - LIMITS_OPF_FMT));
+  const char      *encryption_head = "<?xml version=\"1.0\"?>\n"
+                                     "<encryption xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">";
+  const char      *ncx_head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                              "<ncx xmlns=\"http://www.daisy.org/z3986/2005/ncx/\" version=\"2005-1\"><navMap>"
+                              "<navPoint id=\"n\"><navLabel><text>One</text></navLabel>"
+                              "<content src=\"c.xhtml\"/></navPoint>";
+
+  for (gsize past = 0; past <= 1; past++)
+    {
+      g_autoptr (GError)   error = NULL;
+      g_autoptr (KiosEpub) epub = NULL;
+      g_autofree char     *container = padded (container_head, "", KIOS_LIMIT_CONTAINER_BYTES + past);
+      g_autofree char     *opf = padded (opf_head, opf_tail, KIOS_LIMIT_OPF_BYTES + past);
+      g_autofree char     *ncx = padded (ncx_head, "</navMap></ncx>", KIOS_LIMIT_TOC_BYTES + past);
+      g_autofree char     *encryption = padded (encryption_head, "</encryption>", KIOS_LIMIT_ENCRYPTION_BYTES + past);
+
+      epub = open_with ("container.epub", container, NULL, NULL, NULL, &error);
+      if (past)
+        g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX);
+      else
+        g_assert_no_error (error);
+      g_clear_error (&error);
+      g_clear_pointer (&epub, kios_epub_unref);
+
+      epub = open_with ("opf.epub", NULL, opf, NULL, NULL, &error);
+      if (past)
+        g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX);
+      else
+        g_assert_no_error (error);
+      g_clear_error (&error);
+      g_clear_pointer (&epub, kios_epub_unref);
+
+      /* Contents too large are left out; the book still opens. */
+      epub = open_with ("ncx.epub", NULL, NULL, ncx, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (kios_epub_get_toc (epub)->len, ==, past ? 0 : 1);
+      g_clear_pointer (&epub, kios_epub_unref);
+
+      /* What cannot be read cannot be promised unencrypted (read, it lists
+       * nothing, which is taken as fonts only). */
+      epub = open_with ("encryption.epub", NULL, NULL, NULL, encryption, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (kios_epub_get_encryption (epub), ==,
+                       (past ? KIOS_EPUB_ENCRYPTION_DRM : KIOS_EPUB_ENCRYPTION_FONTS_ONLY));
+      g_clear_pointer (&epub, kios_epub_unref);
+    }
+
+  {
+    g_autoptr (GError)   error = NULL;
+    g_autofree char     *ncx = ncx_with (KIOS_LIMIT_TOC_ENTRIES + 1);
+    g_autoptr (KiosEpub) epub = open_with ("entries.epub", NULL, NULL, ncx, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (kios_epub_get_toc (epub)->len, ==, KIOS_LIMIT_TOC_ENTRIES);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1688,6 +1826,7 @@ main (int    argc,
   g_test_add_func ("/kios/epub/encryption-kinds", test_encryption_kinds);
   g_test_add_func ("/kios/epub/rewrite-sample", test_rewrite_sample);
   g_test_add_func ("/kios/epub/mutations", test_mutations);
+  g_test_add_func ("/kios/epub/package-limits", test_package_limits);
 
   return g_test_run ();
 }

@@ -9,10 +9,15 @@
 
 #include "config.h"
 
+#include "kios-archive-limits.h"
 #include "kios-document.h"
+#include "kios-epub.h"
 #include "kios-error.h"
+#include "kios-flow-split.h"
+#include "kios-limits.h"
 #include "kios-test-epub.h"
 #include "kios-test-util.h"
+#include "kios-xml.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -253,6 +258,196 @@ test_random_pdf (void)
   }
 }
 
+/* ---- the work a page costs -------------------------------------------------
+ *
+ * MuPDF 1.21 draws a page by looking at every child block of each block the
+ * page touches, and at every node of each flow (run of inline content) it
+ * touches. So the work units of a page are bounded by the most block
+ * children of one element plus the largest flow, in bytes of text with each
+ * inline element counted as a node. Time is not measured: the machine may
+ * be busy.
+ */
+
+typedef struct
+{
+  gsize max_children;
+  gsize max_flow;
+} PageWork;
+
+static gboolean
+is_block_name (const xmlChar *name)
+{
+  static const char *const blocks[] = { "body", "div", "html", "p", "section" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    if (xmlStrcmp (name, (const xmlChar *) blocks[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Adds the inline content of node (text, inline elements) to *flow. */
+static void
+measure_inline (xmlNode *node,
+                gsize   *flow)
+{
+  for (xmlNode *c = node->children; c != NULL; c = c->next)
+    if (c->type == XML_TEXT_NODE)
+      *flow += (gsize) xmlStrlen (c->content);
+    else if (c->type == XML_ELEMENT_NODE)
+      {
+        *flow += 32;
+        measure_inline (c, flow);
+      }
+}
+
+static void
+measure_block (xmlNode  *block,
+               PageWork *work)
+{
+  gsize children = 0;
+  gsize flow = 0;
+
+  for (xmlNode *c = block->children; c != NULL; c = c->next)
+    {
+      if (c->type == XML_ELEMENT_NODE && is_block_name (c->name))
+        {
+          children++;
+          work->max_flow = MAX (work->max_flow, flow);
+          flow = 0;
+          measure_block (c, work);
+        }
+      else if (c->type == XML_TEXT_NODE)
+        flow += (gsize) xmlStrlen (c->content);
+      else if (c->type == XML_ELEMENT_NODE)
+        {
+          flow += 32;
+          measure_inline (c, &flow);
+        }
+    }
+  work->max_flow = MAX (work->max_flow, flow);
+  work->max_children = MAX (work->max_children, children);
+}
+
+static PageWork
+page_work (const char *xhtml,
+           gsize       len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (xmlDoc) doc = kios_xml_parse (xhtml, len, NULL, &error);
+  PageWork           work = { 0, 0 };
+
+  g_assert_no_error (error);
+  measure_block (xmlDocGetRootElement (doc), &work);
+  return work;
+}
+
+/* The most a page may cost: a page touches a few blocks at each level and
+ * a flow or two, each cut at a space after KIOS_LIMIT_FLOW_BYTES (or after
+ * twice that without one). */
+#define PAGE_WORK_BOUND (2 * KIOS_LIMIT_SIBLING_BLOCKS + 2 * KIOS_LIMIT_FLOW_BYTES + 64)
+
+/* The worst chapters under the chapter's layout cost limit: every page of
+ * them costs a bounded walk, and one far in is drawn. Each was a quadratic
+ * walk before (a page at half way took from 20 s to minutes). */
+static void
+test_worst_page_bounded (void)
+{
+  static const struct
+  {
+    const char *name;
+    const char *before;
+    const char *unit;
+    const char *after;
+  } cases[] = {
+    { "paragraph", "<p>", "lorem ipsum dolor sit amet consectetur adipiscing elit ", "</p>" },
+    { "paragraphs", "", "<p>a</p>", "" },
+    { "breaks", "<p>", "<br/>", "</p>" },
+    { "spans", "<p>", "<b>a</b> ", "</p>" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char            *path = tmp_path ("worst.epub");
+      g_autoptr (GString)         body = g_string_new (cases[i].before);
+      g_autoptr (GError)          error = NULL;
+      g_autoptr (KiosEpub)        epub = NULL;
+      g_autoptr (KiosArchiveScan) scan = NULL;
+      g_autofree char            *xhtml = NULL;
+      const char                 *chapters[1];
+      GBytes                     *copy;
+      const char                 *data;
+      gsize                       len = 0;
+      PageWork                    work;
+
+      /* Filled up to the layout cost limit, in steps of 64 units. */
+      do
+        {
+          for (guint k = 0; k < 64; k++)
+            g_string_append (body, cases[i].unit);
+          g_free (xhtml);
+          xhtml = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                   "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title></head>"
+                                   "<body>%s%s</body></html>",
+                                   body->str, cases[i].after);
+        }
+      while (kios_flow_layout_cost (xhtml, strlen (xhtml)) +
+                 64 * (strlen (cases[i].unit) + 2 * KIOS_LIMIT_ELEMENT_BYTES) <=
+             KIOS_LIMIT_CHAPTER_BYTES);
+      g_test_message ("%s: %zu bytes, layout cost %zu", cases[i].name, strlen (xhtml),
+                      kios_flow_layout_cost (xhtml, strlen (xhtml)));
+
+      /* As the book has it, a page would walk the whole chapter. */
+      work = page_work (xhtml, strlen (xhtml));
+      g_assert_cmpuint (work.max_children + work.max_flow, >, PAGE_WORK_BOUND);
+
+      chapters[0] = xhtml;
+      kios_test_epub_write (path, chapters, 1, NULL);
+      epub = kios_epub_open (path, &error);
+      g_assert_no_error (error);
+      scan = kios_archive_scan_new (epub, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_null (kios_archive_scan_get_refusal (scan, "OEBPS/c0.xhtml"));
+
+      /* As MuPDF gets it, a page walks a bounded part. */
+      copy = g_hash_table_lookup (kios_archive_scan_get_replacements (scan), "OEBPS/c0.xhtml");
+      g_assert_nonnull (copy);
+      data = g_bytes_get_data (copy, &len);
+      work = page_work (data, len);
+      g_test_message ("%s: %zu block children, flows of %zu", cases[i].name, work.max_children,
+                      work.max_flow);
+      g_assert_cmpuint (work.max_children, <=, 2 * KIOS_LIMIT_SIBLING_BLOCKS);
+      g_assert_cmpuint (work.max_flow, <=, 2 * KIOS_LIMIT_FLOW_BYTES + 64);
+    }
+
+  /* One chapter of tiny paragraphs, drawn far in. */
+  {
+    g_autofree char         *path = tmp_path ("worst-drawn.epub");
+    g_autoptr (GString)      body = g_string_new (NULL);
+    g_autoptr (GError)       error = NULL;
+    g_autoptr (KiosDocument) doc = NULL;
+    g_autoptr (KiosPage)     page = NULL;
+    g_autofree char         *xhtml = NULL;
+    const char              *chapters[1];
+    KiosLayout               layout = { 400, 600, 16, 0 };
+    KiosPageRequest          request;
+
+    for (guint k = 0; k < 40000; k++)
+      g_string_append (body, "<p>a</p>");
+    xhtml = kios_test_xhtml (body->str);
+    chapters[0] = xhtml;
+    kios_test_epub_write (path, chapters, 1, NULL);
+    doc = kios_document_open_sync (path, &error);
+    g_assert_no_error (error);
+    kios_document_set_layout (doc, &layout);
+    kios_page_request_init (&request);
+    request.location = (KiosLocation){ 0, 500 };
+    page = kios_document_render_sync (doc, &request, &error);
+    g_assert_no_error (error);
+    g_assert_null (page->error_message);
+    g_assert_cmpint (page->location.page, ==, 500);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -270,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/kios/hostile/font-obfuscation-opens", test_font_obfuscation_opens);
   g_test_add_func ("/kios/hostile/empty-spine", test_empty_spine);
   g_test_add_func ("/kios/hostile/garbled-pdf", test_random_pdf);
+  g_test_add_func ("/kios/hostile/worst-page-bounded", test_worst_page_bounded);
 
   status = g_test_run ();
 

@@ -9,6 +9,7 @@
 #include "kios-readium-client.h"
 #include "kios-sync-error.h"
 
+#include <math.h>
 #include <string.h>
 
 static char *
@@ -144,6 +145,21 @@ test_readers (void)
   g_assert_nonnull (progression);
 }
 
+/* Numbers from a server become integers without an undefined cast: values
+ * beyond the range are clamped (a fuzzer sent 1.1e60 as a timestamp), NaN
+ * gives the fallback. */
+static void
+test_number_to_int (void)
+{
+  g_assert_cmpint (kios_json_number_to_int (1.11111e60, G_MININT64, G_MAXINT64, -1), ==, G_MAXINT64);
+  g_assert_cmpint (kios_json_number_to_int (-1e300, G_MININT64, G_MAXINT64, -1), ==, G_MININT64);
+  g_assert_cmpint (kios_json_number_to_int (9223372036854775807.0, 0, G_MAXINT64, -1), ==, G_MAXINT64);
+  g_assert_cmpint (kios_json_number_to_int (INFINITY, 0, G_MAXINT, -1), ==, G_MAXINT);
+  g_assert_cmpint (kios_json_number_to_int (NAN, 0, G_MAXINT, -1), ==, -1);
+  g_assert_cmpint (kios_json_number_to_int (41.9, 0, G_MAXINT, -1), ==, 41);
+  g_assert_cmpint (kios_json_number_to_int (-3, 0, G_MAXINT, -1), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,5 +167,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/json/table", test_table);
   g_test_add_func ("/kios/json/size", test_size);
   g_test_add_func ("/kios/json/readers", test_readers);
+  g_test_add_func ("/kios/json/number-to-int", test_number_to_int);
   return g_test_run ();
 }

@@ -11,10 +11,12 @@
 #include "config.h"
 
 #include "kios-archive-limits.h"
+#include "kios-chapter-text.h"
 #include "kios-document.h"
 #include "kios-epub.h"
 #include "kios-error.h"
 #include "kios-flow-split.h"
+#include "kios-kosync-client-private.h"
 #include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
@@ -418,6 +420,57 @@ test_refusal_remembered (void)
   g_assert_nonnull (strstr (again->error_message, "unpacks to more than"));
 }
 
+/* A chapter small in bytes but past the layout cost limit in elements
+ * (KIOS_LIMIT_ELEMENT_BYTES each): refused before MuPDF or libxml2 sees it;
+ * one element fewer in the same bytes is laid out. */
+static void
+test_chapter_elements (void)
+{
+  g_autofree char            *path = tmp_path ("elements.epub");
+  g_autoptr (GString)         body = g_string_new (NULL);
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (KiosArchiveScan) scan = NULL;
+  g_autoptr (KiosDocument)    doc = NULL;
+  g_autoptr (KiosPage)        page = NULL;
+  g_autoptr (KiosChapterText) text = NULL;
+  g_autofree char            *xhtml = NULL;
+  g_autofree char            *under = NULL;
+  const char                 *chapters[2];
+  gsize                       n = KIOS_LIMIT_CHAPTER_BYTES / (KIOS_LIMIT_ELEMENT_BYTES + 8) + 10;
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append (body, "<p>a</p>");
+  xhtml = kios_test_xhtml (body->str);
+  /* Under a megabyte: the byte limit alone would let it through. */
+  g_assert_cmpuint (strlen (xhtml), <, KIOS_LIMIT_CHAPTER_BYTES / 8);
+  g_assert_cmpuint (kios_flow_layout_cost (xhtml, strlen (xhtml)), >, KIOS_LIMIT_CHAPTER_BYTES);
+  g_string_truncate (body, body->len - 20 * strlen ("<p>a</p>"));
+  under = kios_test_xhtml (body->str);
+  g_assert_cmpuint (kios_flow_layout_cost (under, strlen (under)), <=, KIOS_LIMIT_CHAPTER_BYTES);
+
+  text = kios_chapter_text_new (xhtml, strlen (xhtml), &error);
+  g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_TOO_COMPLEX);
+  g_assert_null (text);
+  g_clear_error (&error);
+  text = kios_chapter_text_new (under, strlen (under), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kios_chapter_text_get_length (text), >, 0);
+
+  chapters[0] = xhtml;
+  chapters[1] = under;
+  kios_test_epub_write (path, chapters, 2, NULL);
+  scan = scan_book (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (kios_archive_scan_get_refusal (scan, "OEBPS/c0.xhtml"), "too many elements"));
+  g_assert_null (kios_archive_scan_get_refusal (scan, "OEBPS/c1.xhtml"));
+
+  doc = kios_document_open_sync (path, &error);
+  g_assert_no_error (error);
+  page = render (doc, 0, -1);
+  g_assert_nonnull (page->error_message);
+  g_assert_nonnull (strstr (page->error_message, "too many elements"));
+}
+
 /* Members that each fit, but inflate past KIOS_LIMIT_BOOK_INFLATED together. */
 static void
 test_book_inflated (void)
@@ -757,6 +810,55 @@ test_long_paragraph (void)
   g_assert_cmpint (cpu_us () - start, <, 4 * G_USEC_PER_SEC);
 }
 
+/* ---- sync replies ------------------------------------------------------- */
+
+/* A KOReader sync reply of "document": "…" padded to exactly len bytes. */
+static GBytes *
+kosync_reply (gsize len)
+{
+  GString *s = g_string_new ("{\"document\": \"");
+
+  while (s->len + 2 < len)
+    g_string_append_c (s, 'x');
+  g_string_append (s, "\"}");
+  g_assert_cmpuint (s->len, ==, len);
+  return g_string_free_to_bytes (s);
+}
+
+/* KIOS_LIMIT_KOSYNC_JSON_BYTES and _DEPTH: a reply at each limit is read,
+ * one byte or one level past it is not. */
+static void
+test_kosync_json (void)
+{
+  for (gsize past = 0; past <= 1; past++)
+    {
+      g_autoptr (GBytes)   body = kosync_reply (KIOS_LIMIT_KOSYNC_JSON_BYTES + past);
+      g_autoptr (JsonNode) root = NULL;
+      g_autoptr (GString)  deep = g_string_new ("{\"a\": ");
+      g_autoptr (GBytes)   deep_body = NULL;
+      g_autoptr (JsonNode) deep_root = NULL;
+      JsonObject          *object = kios_kosync_parse_object (body, &root);
+
+      if (past)
+        g_assert_null (object);
+      else
+        g_assert_nonnull (kios_kosync_object_string (object, "document"));
+
+      /* The object is one level; the arrays make up the rest. */
+      for (gsize i = 1; i < KIOS_LIMIT_KOSYNC_JSON_DEPTH + past; i++)
+        g_string_append_c (deep, '[');
+      for (gsize i = 1; i < KIOS_LIMIT_KOSYNC_JSON_DEPTH + past; i++)
+        g_string_append_c (deep, ']');
+      g_string_append (deep, ", \"document\": \"d\"}");
+      deep_body = g_bytes_new (deep->str, deep->len);
+      object = kios_kosync_parse_object (deep_body, &deep_root);
+      if (past)
+        g_assert_null (object);
+      else
+        g_assert_cmpstr (kios_kosync_object_string (object, "document"), ==, "d");
+    }
+}
+
 /* ---- private files ------------------------------------------------------ */
 
 static void
@@ -840,6 +942,7 @@ main (int   argc,
   g_test_add_func ("/kios/limits/lying-header", test_lying_header);
   g_test_add_func ("/kios/limits/refusal-remembered", test_refusal_remembered);
   g_test_add_func ("/kios/limits/book-inflated", test_book_inflated);
+  g_test_add_func ("/kios/limits/chapter-elements", test_chapter_elements);
   g_test_add_func ("/kios/limits/members", test_members);
   g_test_add_func ("/kios/limits/spine", test_spine);
   g_test_add_func ("/kios/limits/css-and-svg", test_css_and_svg);
@@ -849,6 +952,7 @@ main (int   argc,
   g_test_add_func ("/kios/limits/flow-split", test_flow_split);
   g_test_add_func ("/kios/limits/long-paragraph", test_long_paragraph);
   g_test_add_func ("/kios/limits/private-files", test_private_files);
+  g_test_add_func ("/kios/limits/kosync-json", test_kosync_json);
 
   status = g_test_run ();
 

@@ -1605,3 +1605,11 @@ kios_fake_kobo_fail_sync_after (KiosFakeKobo *self,
   self->sync_budget = n;
   g_mutex_unlock (&self->lock);
 }
+
+void
+kios_fake_kobo_serve (KiosFakeKobo          *self,
+                      const KiosFakeRequest *request,
+                      KiosFakeResponse      *response)
+{
+  handle (self->server, request, response, self);
+}

@@ -100,6 +100,11 @@ void                  kios_fake_kobo_fail_sync_after    (KiosFakeKobo       *sel
                                                          int                 n);
 /* The body of the last PUT, or NULL. */
 char                 *kios_fake_kobo_get_last_put_body  (KiosFakeKobo       *self);
+/* Answers one request as this server would: for a test server that
+ * mounts several protocols on one origin, as real servers do. */
+void                  kios_fake_kobo_serve              (KiosFakeKobo          *self,
+                                                         const KiosFakeRequest *request,
+                                                         KiosFakeResponse      *response);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosFakeKobo, kios_fake_kobo_free)

@@ -1202,3 +1202,11 @@ kios_fake_kosync_get_stored_progress (KiosFakeKosync *self,
   g_mutex_unlock (&self->lock);
   return result;
 }
+
+void
+kios_fake_kosync_serve (KiosFakeKosync        *self,
+                        const KiosFakeRequest *request,
+                        KiosFakeResponse      *response)
+{
+  handle (self->server, request, response, self);
+}

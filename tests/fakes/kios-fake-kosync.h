@@ -78,6 +78,11 @@ guint           kios_fake_kosync_count_requests   (KiosFakeKosync       *self,
 /* What the server keeps as `progress` for hash (after its conversions), or NULL. */
 char           *kios_fake_kosync_get_stored_progress (KiosFakeKosync    *self,
                                                    const char           *hash);
+/* Answers one request as this server would: for a test server that
+ * mounts several protocols on one origin, as real servers do. */
+void            kios_fake_kosync_serve            (KiosFakeKosync        *self,
+                                                   const KiosFakeRequest *request,
+                                                   KiosFakeResponse      *response);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosFakeKosync, kios_fake_kosync_free)

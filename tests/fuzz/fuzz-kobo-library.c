@@ -6,11 +6,12 @@
  * (an array of NewEntitlement / ChangedEntitlement / ChangedProductMetadata /
  * ChangedReadingState items) applied to a catalog, then each catalog entry
  * read back as the library lists it; and the source settings parser. The
- * parser's steps are private to the module, so its source is built into
- * this harness (the module's own object file is then not linked).
+ * parser's steps come from the module's private header.
  */
 
-#include "../../src/core/sync/kios-kobo-library.c"
+#include "config.h"
+
+#include "kios-kobo-library-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data,
                             size_t        size);
@@ -43,7 +44,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       JsonNode *item = json_array_get_element (json_node_get_array (root), i);
 
       if (JSON_NODE_HOLDS_OBJECT (item))
-        apply_item (catalog, json_node_get_object (item), states, &stats);
+        kios_kobo_library_apply_item (catalog, json_node_get_object (item), states, &stats);
     }
 
   members = json_object_get_members (catalog);
@@ -53,7 +54,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
       if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
         {
-          KiosKoboEntry *entry = entry_from_json (l->data, json_node_get_object (node));
+          KiosKoboEntry *entry = kios_kobo_library_entry_from_json (l->data, json_node_get_object (node));
 
           if (entry != NULL)
             kios_kobo_entry_free (entry);

@@ -4,12 +4,13 @@
 /*
  * libFuzzer: the KOReader sync server's JSON replies as the client reads
  * them: the object parser with its size and depth guards, the fields a pull
- * reads, the timestamp forms, and the error classification of every status.
- * The reader's helpers are private to the client, so its source is built
- * into this harness (the client's own object file is then not linked).
+ * reads, the timestamp forms, and the error classification of every status,
+ * through the client's private header.
  */
 
-#include "../../src/core/sync/kios-kosync-client.c"
+#include "config.h"
+
+#include "kios-kosync-client-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data,
                             size_t        size);
@@ -22,18 +23,18 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr (GBytes)    body = g_bytes_new (data, size);
   g_autoptr (JsonNode)  root = NULL;
   g_autoptr (GPtrArray) headers = g_ptr_array_new ();
-  JsonObject           *object = parse_object (body, &root);
+  JsonObject           *object = kios_kosync_parse_object (body, &root);
   double                percentage = 0;
   KiosHttpResponse      response = { 0 };
 
   if (object != NULL)
     {
-      (void) object_string (object, "document");
-      (void) object_string (object, "progress");
-      (void) object_string (object, "device");
-      (void) object_string (object, "device_id");
-      (void) object_number (object, "percentage", &percentage);
-      (void) object_int (object, "code", 0);
+      (void) kios_kosync_object_string (object, "document");
+      (void) kios_kosync_object_string (object, "progress");
+      (void) kios_kosync_object_string (object, "device");
+      (void) kios_kosync_object_string (object, "device_id");
+      (void) kios_kosync_object_number (object, "percentage", &percentage);
+      (void) kios_kosync_object_int (object, "code", 0);
       (void) kios_kosync_parse_timestamp (json_object_get_member (object, "timestamp"));
     }
 
@@ -45,7 +46,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       GError *error = NULL;
 
       response.status = statuses[i];
-      classify_failure (&response, i % 2 == 0 ? ROUTE_PULL : ROUTE_AUTH, &error);
+      kios_kosync_classify_failure (&response, i % 2 == 0 ? KIOS_KOSYNC_ROUTE_PULL : KIOS_KOSYNC_ROUTE_AUTH, &error);
       g_clear_error (&error);
     }
   return 0;

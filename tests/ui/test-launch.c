@@ -36,7 +36,18 @@ typedef struct
   gboolean    page_before_start; /* the reader had its page when the start came */
   gboolean    engine_before_start;
   gboolean    sidebar_before_start;
+  gboolean    mapped;
+  gboolean    page_at_map; /* the reader had its page when the window mapped */
 } StartWatch;
+
+/* The window maps (and so can paint) only with its page ready. */
+static void
+window_mapped_cb (GtkWidget  *widget,
+                  StartWatch *watch)
+{
+  watch->mapped = TRUE;
+  watch->page_at_map = kios_reader_view_get_position (kios_window_get_reader_view (watch->window)) != NULL;
+}
 
 /* Called on every main loop turn: catches the moment of the start. */
 static gboolean
@@ -195,6 +206,8 @@ test_launch_book (void)
   watch.window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_true (KIOS_IS_WINDOW (watch.window));
   g_assert_false (kios_application_take_preopened (app, sample, NULL, NULL, NULL));
+  g_signal_connect (watch.window, "map", G_CALLBACK (window_mapped_cb), &watch);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (watch.window)));
 
   /* Before any frame: the reader's page is the one shown, named by the
    * file; nothing else has started. */
@@ -207,6 +220,8 @@ test_launch_book (void)
   /* The first frame painted is the reader, never the library. */
   g_assert_true (kios_test_wait_until (first_frame_painted, &watch, 20000));
   g_assert_cmpstr (kios_window_get_first_frame_page (watch.window), ==, "reader");
+  g_assert_true (watch.mapped);
+  g_assert_true (watch.page_at_map);
 
   /* The rest comes up only once the page is there. */
   g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
@@ -238,6 +253,54 @@ test_launch_book (void)
   g_application_quit (G_APPLICATION (app));
 }
 
+static void
+test_launch_broken (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  g_autoptr (GError)          error = NULL;
+  g_autofree char            *dir = NULL;
+  g_autofree char            *path = NULL;
+  g_autoptr (GFile)           file = NULL;
+  GtkWindow                  *window;
+  gint64                      start;
+
+  /* One application per process: this one runs in its own. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  /* In a test subprocess GTK cannot read the SVG icons the error dialog
+   * shows (Kios can): those warnings are not what this test is about.
+   * Criticals stay fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  app = kios_application_new ();
+  dir = g_dir_make_tmp ("kios-test-launch-XXXXXX", NULL);
+  path = g_build_filename (dir, "broken.epub", NULL);
+  file = g_file_new_for_path (path);
+  g_assert_true (g_file_set_contents (path, "not a book", -1, NULL));
+  /* The other test's process may still own the name on the bus. */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  /* A book that has no page to show still gets its window, soon. */
+  start = g_get_monotonic_time ();
+  kios_application_preopen (app, path);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (KIOS_IS_WINDOW (window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 10000));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_false (kios_window_is_reading (KIOS_WINDOW (window)));
+
+  g_application_quit (G_APPLICATION (app));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -257,6 +320,7 @@ main (int   argc,
   g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-launch", TRUE);
 
   g_test_add_func ("/kios/launch/book", test_launch_book);
+  g_test_add_func ("/kios/launch/broken", test_launch_broken);
 
   ret = g_test_run ();
   g_unlink (keyring);

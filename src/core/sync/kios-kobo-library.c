@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-kobo-library-private.h"
 #include "kios-kobo-library.h"
 
 #include "kios-book-importer.h"
@@ -824,4 +825,22 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
       return NULL;
     }
   return g_steal_pointer (&dest);
+}
+
+/* ---- kios-kobo-library-private.h --------------------------------------- */
+
+void
+kios_kobo_library_apply_item (JsonObject        *catalog,
+                              JsonObject        *item,
+                              GPtrArray         *states,
+                              KiosKoboSyncStats *stats)
+{
+  apply_item (catalog, item, states, stats);
+}
+
+KiosKoboEntry *
+kios_kobo_library_entry_from_json (const char *id,
+                                   JsonObject *object)
+{
+  return entry_from_json (id, object);
 }

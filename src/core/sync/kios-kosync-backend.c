@@ -9,6 +9,7 @@
 
 #include "kios-redact.h"
 #include "kios-sync-error.h"
+#include "kios-sync-source.h"
 
 struct _KiosKosyncBackend
 {
@@ -16,6 +17,10 @@ struct _KiosKosyncBackend
 
   KiosKosyncClient *client;
   char             *source_name;
+  KiosKosyncMatch   match;
+  KiosLibraryStore *store; /* nullable: book paths and pairings */
+  GMutex            lock;  /* paths: workers read it */
+  GHashTable       *paths; /* book hash → file path, told by the caller */
 };
 
 static void kios_kosync_backend_iface_init (KiosSyncBackendInterface *iface);
@@ -69,6 +74,48 @@ push_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+typedef struct
+{
+  char  *hash;
+  char  *progress;
+  double percentage;
+  int    format;
+} IdWork;
+
+static void
+id_work_free (IdWork *work)
+{
+  g_free (work->hash);
+  g_free (work->progress);
+  g_free (work);
+}
+
+/* The document id first (store, file name), then the exchange: a worker. */
+static void
+push_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  KiosKosyncBackend *self = source_object;
+  IdWork            *work = task_data;
+  g_autofree char   *document = NULL;
+  GError            *error = NULL;
+
+  document = kios_kosync_backend_document_id (self, work->hash, cancellable, &error);
+  if (document == NULL || !kios_kosync_client_push_sync (self->client, document, work->progress, work->percentage, cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Binary matching without a store: the book hash is the id, no worker needed. */
+static gboolean
+needs_lookup (KiosKosyncBackend *self)
+{
+  return self->match != KIOS_KOSYNC_MATCH_BINARY || self->store != NULL;
+}
+
 static void
 backend_push_async (KiosSyncBackend    *backend,
                     const char         *book_hash,
@@ -95,6 +142,17 @@ backend_push_async (KiosSyncBackend    *backend,
       return;
     }
 
+  if (needs_lookup (self))
+    {
+      IdWork *work = g_new0 (IdWork, 1);
+
+      work->hash = g_strdup (book_hash);
+      work->progress = g_steal_pointer (&progress);
+      work->percentage = position->total_progress;
+      g_task_set_task_data (task, work, (GDestroyNotify) id_work_free);
+      g_task_run_in_thread (task, push_thread);
+      return;
+    }
   kios_kosync_client_push_async (self->client, book_hash, progress, position->total_progress,
                                  cancellable, push_cb, g_steal_pointer (&task));
 }
@@ -128,9 +186,34 @@ backend_pull_remote (KiosSyncBackend *backend,
                      GError         **error)
 {
   KiosKosyncBackend  *self = KIOS_KOSYNC_BACKEND (backend);
-  KiosRemotePosition *remote = kios_kosync_client_pull_sync (self->client, book_hash, cancellable, error);
+  g_autofree char    *document = kios_kosync_backend_document_id (self, book_hash, cancellable, error);
+  KiosRemotePosition *remote;
 
+  if (document == NULL)
+    return NULL;
+  remote = kios_kosync_client_pull_sync (self->client, document, cancellable, error);
   return remote != NULL ? kios_sync_remote_new_kosync (remote) : NULL;
+}
+
+static void
+pull_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  KiosKosyncBackend         *self = source_object;
+  IdWork                    *work = task_data;
+  g_autoptr (KiosSyncRemote) remote = NULL;
+  GError                    *error = NULL;
+
+  remote = backend_pull_remote (KIOS_SYNC_BACKEND (self), work->hash, work->format, cancellable, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (remote == NULL)
+    g_task_return_pointer (task, NULL, NULL);
+  else
+    g_task_return_pointer (task, kios_sync_normalize_remote (remote, work->format),
+                           (GDestroyNotify) kios_position_free);
 }
 
 static void
@@ -171,6 +254,17 @@ backend_pull_async (KiosSyncBackend    *backend,
   GTask             *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, backend_pull_async);
+  if (needs_lookup (self))
+    {
+      IdWork *work = g_new0 (IdWork, 1);
+
+      work->hash = g_strdup (book_hash);
+      work->format = format;
+      g_task_set_task_data (task, work, (GDestroyNotify) id_work_free);
+      g_task_run_in_thread (task, pull_thread);
+      g_object_unref (task);
+      return;
+    }
   g_task_set_task_data (task, GINT_TO_POINTER (format), NULL);
   kios_kosync_client_pull_async (self->client, book_hash, cancellable, pull_cb, task);
 }
@@ -205,6 +299,9 @@ kios_kosync_backend_finalize (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->source_name, g_free);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->paths, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (kios_kosync_backend_parent_class)->finalize (object);
 }
@@ -218,6 +315,8 @@ kios_kosync_backend_class_init (KiosKosyncBackendClass *klass)
 static void
 kios_kosync_backend_init (KiosKosyncBackend *self)
 {
+  g_mutex_init (&self->lock);
+  self->paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 KiosKosyncBackend *
@@ -241,4 +340,103 @@ kios_kosync_backend_get_client (KiosKosyncBackend *self)
   g_return_val_if_fail (KIOS_IS_KOSYNC_BACKEND (self), NULL);
 
   return self->client;
+}
+
+void
+kios_kosync_backend_set_match (KiosKosyncBackend *self,
+                               KiosKosyncMatch    match,
+                               KiosLibraryStore  *store)
+{
+  g_return_if_fail (KIOS_IS_KOSYNC_BACKEND (self));
+  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
+
+  self->match = match;
+  g_set_object (&self->store, store);
+}
+
+KiosKosyncMatch
+kios_kosync_backend_get_match (KiosKosyncBackend *self)
+{
+  g_return_val_if_fail (KIOS_IS_KOSYNC_BACKEND (self), KIOS_KOSYNC_MATCH_BINARY);
+
+  return self->match;
+}
+
+void
+kios_kosync_backend_set_book_path (KiosKosyncBackend *self,
+                                   const char        *book_hash,
+                                   const char        *path)
+{
+  g_return_if_fail (KIOS_IS_KOSYNC_BACKEND (self));
+  g_return_if_fail (book_hash != NULL && path != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->paths, g_strdup (book_hash), g_strdup (path));
+  g_mutex_unlock (&self->lock);
+}
+
+char *
+kios_kosync_backend_document_id (KiosKosyncBackend *self,
+                                 const char        *book_hash,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  g_autofree char *path = NULL;
+  char            *digest;
+
+  g_return_val_if_fail (KIOS_IS_KOSYNC_BACKEND (self), NULL);
+  g_return_val_if_fail (book_hash != NULL, NULL);
+
+  /* A pairing made by hand with this account names the book for good. */
+  if (self->store != NULL)
+    {
+      g_autofree char *paired_source = kios_library_store_get_book_meta (self->store, book_hash,
+                                                                         KIOS_KOSYNC_META_SOURCE);
+
+      if (g_strcmp0 (paired_source, self->source_name) == 0)
+        {
+          char *paired = kios_library_store_get_book_meta (self->store, book_hash, KIOS_KOSYNC_META_DOCUMENT);
+
+          if (kios_kosync_document_id_is_valid (paired))
+            return paired;
+          g_free (paired);
+        }
+    }
+  if (self->match == KIOS_KOSYNC_MATCH_BINARY)
+    return g_strdup (book_hash);
+
+  g_mutex_lock (&self->lock);
+  path = g_strdup (g_hash_table_lookup (self->paths, book_hash));
+  g_mutex_unlock (&self->lock);
+  if (path == NULL && self->store != NULL)
+    {
+      g_autoptr (KiosBookRecord) book = kios_library_store_get_book (self->store, book_hash, NULL);
+
+      if (book != NULL)
+        path = g_strdup (book->path);
+    }
+  digest = path != NULL ? kios_kosync_filename_digest (path) : NULL;
+  if (digest == NULL)
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                 "The book's file name is not known, so it cannot be matched by file name");
+  return digest;
+}
+
+KiosKosyncBackend *
+kios_kosync_backend_open (const KiosSourceRecord *record,
+                          KiosLibraryStore       *store,
+                          GCancellable           *cancellable,
+                          GError                **error)
+{
+  g_autoptr (KiosKosyncClient) client = NULL;
+  KiosKosyncBackend           *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  client = kios_sync_source_open_kosync (record, cancellable, error);
+  if (client == NULL)
+    return NULL;
+  self = kios_kosync_backend_new (record->name, client);
+  kios_kosync_backend_set_match (self, kios_source_record_get_match (record), store);
+  return self;
 }

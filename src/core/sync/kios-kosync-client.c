@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-kosync-client-private.h"
 #include "kios-kosync-client.h"
 
 #include "kios-http.h"
@@ -47,11 +48,10 @@ struct _KiosKosyncClient
 
 G_DEFINE_FINAL_TYPE (KiosKosyncClient, kios_kosync_client, G_TYPE_OBJECT)
 
-typedef enum {
-  ROUTE_AUTH,
-  ROUTE_PUSH,
-  ROUTE_PULL,
-} Route;
+typedef KiosKosyncRoute Route;
+#define ROUTE_AUTH KIOS_KOSYNC_ROUTE_AUTH
+#define ROUTE_PUSH KIOS_KOSYNC_ROUTE_PUSH
+#define ROUTE_PULL KIOS_KOSYNC_ROUTE_PULL
 
 static void
 kios_kosync_client_finalize (GObject *object)
@@ -443,7 +443,7 @@ object_int (JsonObject *object,
 {
   double value;
 
-  return object_number (object, name, &value) ? (gint64) value : fallback;
+  return object_number (object, name, &value) ? kios_json_number_to_int (value, G_MININT64, G_MAXINT64, fallback) : fallback;
 }
 
 static gboolean
@@ -1075,4 +1075,44 @@ kios_kosync_client_pull_finish (KiosKosyncClient *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- kios-kosync-client-private.h -------------------------------------- */
+
+JsonObject *
+kios_kosync_parse_object (GBytes    *body,
+                          JsonNode **root_out)
+{
+  return parse_object (body, root_out);
+}
+
+const char *
+kios_kosync_object_string (JsonObject *object,
+                           const char *name)
+{
+  return object_string (object, name);
+}
+
+gboolean
+kios_kosync_object_number (JsonObject *object,
+                           const char *name,
+                           double     *out)
+{
+  return object_number (object, name, out);
+}
+
+gint64
+kios_kosync_object_int (JsonObject *object,
+                        const char *name,
+                        gint64      fallback)
+{
+  return object_int (object, name, fallback);
+}
+
+void
+kios_kosync_classify_failure (const KiosHttpResponse *response,
+                              KiosKosyncRoute         route,
+                              GError                **error)
+{
+  classify_failure (response, route, error);
 }

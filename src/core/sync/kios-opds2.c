@@ -248,7 +248,7 @@ json_parse_publication (JsonObject *pub,
               acq->type = kios_opds_clean_line (json_string (json_member (link, "type")), MAX_SHORT_TEXT);
               acq->rel = g_strdup (rel);
               acq->title = kios_opds_clean_line (json_string (json_member (link, "title")), MAX_SHORT_TEXT);
-              acq->length = length >= 0 ? (gint64) length : -1;
+              acq->length = length >= 0 ? kios_json_number_to_int (length, 0, G_MAXINT64, -1) : -1;
               acq->count = -1;
               g_ptr_array_add (entry->acquisitions, acq);
               break;
@@ -434,8 +434,8 @@ kios_opds2_parse (const char *data,
     double n = json_number (json_member (metadata, "numberOfItems"));
     double per = json_number (json_member (metadata, "itemsPerPage"));
 
-    feed->total_results = n >= 0 ? (gint64) n : -1;
-    feed->items_per_page = per >= 0 ? (gint64) per : -1;
+    feed->total_results = n >= 0 ? kios_json_number_to_int (n, 0, G_MAXINT64, -1) : -1;
+    feed->items_per_page = per >= 0 ? kios_json_number_to_int (per, 0, G_MAXINT64, -1) : -1;
   }
 
   links = json_arr (json_member (object, "links"));
@@ -512,7 +512,7 @@ kios_opds2_parse (const char *data,
           facet->facet_group = g_strdup (group_title);
           facet->active = rels_have (rels, "self");
           count = json_number (json_member (json_obj (json_member (link, "properties")), "numberOfItems"));
-          facet->count = count >= 0 ? (gint64) count : -1;
+          facet->count = count >= 0 ? kios_json_number_to_int (count, 0, G_MAXINT64, -1) : -1;
           facet->length = -1;
           g_ptr_array_add (feed->facets, facet);
         }

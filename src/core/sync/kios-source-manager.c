@@ -14,6 +14,7 @@
 #include "kios-secrets.h"
 #include "kios-source-manager-private.h"
 #include "kios-sync-error.h"
+#include "kios-sync-settings.h"
 #include "kios-sync-source.h"
 
 #include <string.h>
@@ -569,6 +570,29 @@ kios_source_manager_set_enabled (KiosSourceManager *self,
   if (kios_source_record_get_enabled (record) == !!enabled)
     return TRUE;
   kios_source_record_set_enabled (record, enabled);
+  if (!kios_library_store_update_source (self->store, record, error))
+    return FALSE;
+  kios_library_store_flush (self->store, FLUSH_TIMEOUT_MS);
+  notify_changed (self);
+  return TRUE;
+}
+
+gboolean
+kios_source_manager_set_bridge (KiosSourceManager *self,
+                                const char        *name,
+                                gboolean           bridge,
+                                GError           **error)
+{
+  g_autoptr (KiosSourceRecord) record = NULL;
+
+  g_return_val_if_fail (KIOS_IS_SOURCE_MANAGER (self), FALSE);
+
+  record = get_record (self, name, error);
+  if (record == NULL)
+    return FALSE;
+  if (kios_source_record_get_bridge (record) == !!bridge)
+    return TRUE;
+  kios_source_record_set_bridge (record, bridge);
   if (!kios_library_store_update_source (self->store, record, error))
     return FALSE;
   kios_library_store_flush (self->store, FLUSH_TIMEOUT_MS);

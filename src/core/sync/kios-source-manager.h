@@ -117,6 +117,12 @@ gboolean              kios_source_manager_set_enabled    (KiosSourceManager     
                                                           const char             *name,
                                                           gboolean                enabled,
                                                           GError                **error);
+/* Bridging through the source on or off (kios-sync-settings.h);
+ * name NULL = the KOReader sync account. */
+gboolean              kios_source_manager_set_bridge     (KiosSourceManager      *self,
+                                                          const char             *name,
+                                                          gboolean                bridge,
+                                                          GError                **error);
 /* Tests what was typed, saves nothing. NULL only with an error: cancelled. */
 KiosSourceTestResult *kios_source_manager_test           (KiosSourceManager      *self,
                                                           const KiosSourceSpec   *spec,

@@ -65,6 +65,7 @@ struct _KiosSyncEngine
   KiosPosition  *last_pushed; /* the last position the server took */
   KiosPosition  *remote;      /* resolved remote, while one is known */
   char          *remote_title;
+  int            remote_protocol; /* a bridged book's remote: its KiosSyncProtocol, else -1 */
   GCancellable  *book_cancellable;
   guint          book_serial;
 

@@ -11,6 +11,7 @@
 #include "kios-kosync-backend.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-error.h"
 #include "kios-sync-pipeline.h"
 #include "kios-sync-source.h"
@@ -96,7 +97,11 @@ pull_cb (GObject      *source,
   decision = outcome->decision;
   if (outcome->target != NULL && decision != KIOS_SYNC_DECISION_NONE &&
       (decision != KIOS_SYNC_DECISION_IGNORE_BEHIND || !kios_sync_engine_same_place (outcome->target, self->position)))
-    kios_sync_engine_set_remote (self, outcome->target, outcome->title);
+    {
+      kios_sync_engine_set_remote (self, outcome->target, outcome->title);
+      /* Which protocol a bridged book's remote came over, for the banner. */
+      self->remote_protocol = outcome->remotes != NULL && outcome->remotes->len > 1 ? (int) outcome->protocol : -1;
+    }
 
   /* The reader moved on before the answer came: no banner, no jump. */
   if (self->page_turned &&
@@ -182,6 +187,24 @@ load_data_free (LoadData *data)
   g_free (data);
 }
 
+/* own (transfer full), or a bridge over it when bridging applies to the book. */
+static KiosSyncBackend *
+bridged (KiosLibraryStore *store,
+         const char       *hash,
+         KiosSyncBackend  *own,
+         GCancellable     *cancellable)
+{
+  g_autoptr (KiosSyncBackend) owned = own;
+  g_autoptr (KiosBookRecord)  book = kios_library_store_get_book (store, hash, NULL);
+
+  KiosSyncBackend *backend;
+
+  backend = kios_sync_bridge_wrap_for_book (store, hash, book != NULL ? book->path : NULL, own, cancellable);
+  if (KIOS_IS_SYNC_BRIDGE (backend))
+    kios_sync_bridge_set_record_pulls (KIOS_SYNC_BRIDGE (backend), TRUE);
+  return backend;
+}
+
 /* The book's own protocol, when it has one (blocking: store and keyring):
  * a book downloaded from a Kobo sync source syncs over Kobo, one from an
  * OPDS catalog with a progression link over Readium; NULL = the global
@@ -199,7 +222,7 @@ kios_sync_engine_backend_for_book (KiosLibraryStore *store,
 
   kobo = kios_kobo_backend_open_for_book (store, hash, cancellable, &error);
   if (kobo != NULL)
-    return KIOS_SYNC_BACKEND (kobo);
+    return bridged (store, hash, KIOS_SYNC_BACKEND (kobo), cancellable);
   if (error != NULL)
     {
       g_autofree char *safe = kios_redact_text (error->message);
@@ -215,7 +238,7 @@ kios_sync_engine_backend_for_book (KiosLibraryStore *store,
 
       g_debug ("no progression backend for this book: %s", safe);
     }
-  return readium != NULL ? KIOS_SYNC_BACKEND (readium) : NULL;
+  return readium != NULL ? bridged (store, hash, KIOS_SYNC_BACKEND (readium), cancellable) : NULL;
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "kios-paths.h"
 #include "kios-readium-backend.h"
 #include "kios-redact.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-error.h"
 #include "kios-sync-source.h"
 
@@ -215,6 +216,8 @@ kios_sync_engine_set_remote (KiosSyncEngine     *self,
 
   g_clear_pointer (&self->remote, kios_position_free);
   self->remote = kios_position_copy (remote);
+  if (remote == NULL)
+    self->remote_protocol = -1;
   if (kios_sync_engine_set_string (&self->remote_title, remote != NULL ? title : NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_TITLE]);
   if (had != (self->remote != NULL))
@@ -261,7 +264,6 @@ account_thread (GTask        *task,
 {
   KiosLibraryStore            *store = task_data;
   g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (KiosKosyncClient) client = NULL;
   g_autoptr (AccountResult)    result = g_new0 (AccountResult, 1);
   GError                      *error = NULL;
 
@@ -281,8 +283,9 @@ account_thread (GTask        *task,
   result->status = kios_library_store_get_sync_status (store, record->name, NULL, NULL);
   if (result->enabled)
     {
-      client = kios_sync_source_open_kosync (record, cancellable, &error);
-      if (client == NULL)
+      KiosKosyncBackend *kosync = kios_kosync_backend_open (record, store, cancellable, &error);
+
+      if (kosync == NULL)
         {
           /* Configured but unusable (a locked or missing keyring). */
           if (result->status == NULL)
@@ -291,7 +294,7 @@ account_thread (GTask        *task,
           result->error = error;
         }
       else
-        result->backend = KIOS_SYNC_BACKEND (kios_kosync_backend_new (record->name, client));
+        result->backend = KIOS_SYNC_BACKEND (kosync);
     }
   g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) account_result_free);
 }
@@ -532,6 +535,7 @@ kios_sync_engine_class_init (KiosSyncEngineClass *klass)
 static void
 kios_sync_engine_init (KiosSyncEngine *self)
 {
+  self->remote_protocol = -1;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) kios_sync_engine_pending_free);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -637,6 +641,19 @@ kios_sync_engine_get_remote_title (KiosSyncEngine *self)
   return self->remote_title;
 }
 
+gboolean
+kios_sync_engine_get_remote_protocol (KiosSyncEngine   *self,
+                                      KiosSyncProtocol *protocol)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_ENGINE (self), FALSE);
+
+  if (self->remote == NULL || self->remote_protocol < 0)
+    return FALSE;
+  if (protocol != NULL)
+    *protocol = (KiosSyncProtocol) self->remote_protocol;
+  return TRUE;
+}
+
 const KiosPosition *
 kios_sync_engine_get_remote (KiosSyncEngine *self)
 {
@@ -684,6 +701,10 @@ kios_sync_engine_set_backend (KiosSyncEngine  *self,
         }
     }
   g_set_object (&self->backend, backend);
+  /* Filename matching needs the open book's file name. */
+  if (KIOS_IS_KOSYNC_BACKEND (backend) && self->document != NULL)
+    kios_kosync_backend_set_book_path (KIOS_KOSYNC_BACKEND (backend), self->hash,
+                                       kios_document_get_path (self->document));
   if (self->account_status != NULL &&
       (backend == NULL || g_strcmp0 (self->account_status->source, kios_sync_backend_get_source_name (backend)) != 0))
     g_clear_pointer (&self->account_status, kios_sync_status_free);
@@ -763,6 +784,9 @@ kios_sync_engine_open_book (KiosSyncEngine     *self,
   self->hash = g_strdup (kios_document_get_hash (document));
   self->format = kios_document_get_format (document);
   self->position = kios_position_copy (local);
+  if (KIOS_IS_KOSYNC_BACKEND (self->backend))
+    kios_kosync_backend_set_book_path (KIOS_KOSYNC_BACKEND (self->backend), self->hash,
+                                       kios_document_get_path (document));
   self->page_turned = FALSE;
   self->prompting = FALSE;
   self->book_cancellable = g_cancellable_new ();
@@ -919,7 +943,10 @@ kios_sync_engine_dismiss_remote (KiosSyncEngine *self)
   g_return_if_fail (KIOS_IS_SYNC_ENGINE (self));
 
   /* The remote stays reachable from the status menu; the local position is
-   * pushed as usual at the next background or close. */
+   * pushed as usual at the next background or close, to a bridged book's
+   * every protocol: the person chose it. */
+  if (self->prompting && KIOS_IS_SYNC_BRIDGE (self->book_backend) && self->hash != NULL)
+    kios_sync_bridge_keep_local (KIOS_SYNC_BRIDGE (self->book_backend), self->hash);
   self->prompting = FALSE;
   if (self->push_deferred)
     {

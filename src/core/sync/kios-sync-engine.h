@@ -109,6 +109,11 @@ gint64              kios_sync_engine_get_last_time      (KiosSyncEngine     *sel
 const char         *kios_sync_engine_get_server         (KiosSyncEngine     *self);
 gboolean            kios_sync_engine_get_has_remote     (KiosSyncEngine     *self);
 const char         *kios_sync_engine_get_remote_title   (KiosSyncEngine     *self);
+/* A bridged book's remote (kios-sync-bridge.h): the protocol it came over,
+ * for the banner to name it with the device (get_remote ()->device). FALSE
+ * when there is no remote or the book is not bridged. */
+gboolean            kios_sync_engine_get_remote_protocol (KiosSyncEngine   *self,
+                                                         KiosSyncProtocol *protocol);
 /* The other device's position resolved in the open book, or NULL. */
 const KiosPosition *kios_sync_engine_get_remote         (KiosSyncEngine     *self);
 /* TRUE while a request, a pull or a store read is in flight. */

@@ -9,6 +9,7 @@
 
 #include "kios-error.h"
 #include "kios-paths.h"
+#include "kios-sync-bridge.h"
 #include "kios-sync-error.h"
 
 #include <string.h>
@@ -34,7 +35,30 @@ kios_sync_outcome_free (KiosSyncOutcome *self)
   kios_position_free (self->target);
   g_free (self->reason);
   g_free (self->title);
+  g_clear_pointer (&self->remotes, g_ptr_array_unref);
   g_free (self);
+}
+
+KiosSyncOutcome *
+kios_sync_outcome_copy (const KiosSyncOutcome *self)
+{
+  KiosSyncOutcome *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (KiosSyncOutcome, 1);
+  copy->protocol = self->protocol;
+  copy->source = g_strdup (self->source);
+  copy->precision = self->precision;
+  copy->raw = self->raw != NULL ? kios_sync_remote_copy (self->raw) : NULL;
+  copy->remote = kios_position_copy (self->remote);
+  copy->target = kios_position_copy (self->target);
+  copy->decision = self->decision;
+  copy->reason = g_strdup (self->reason);
+  copy->title = g_strdup (self->title);
+  if (self->remotes != NULL)
+    copy->remotes = g_ptr_array_ref (self->remotes);
+  return copy;
 }
 
 /* ---- resolve ------------------------------------------------------------- */
@@ -302,6 +326,10 @@ kios_sync_pipeline_run (KiosSyncBackend               *backend,
   g_return_val_if_fail (KIOS_IS_SYNC_BACKEND (backend), NULL);
   g_return_val_if_fail (KIOS_IS_DOCUMENT (document), NULL);
   g_return_val_if_fail (book_hash != NULL, NULL);
+
+  /* A bridged book: every protocol that knows it, the furthest ahead wins. */
+  if (KIOS_IS_SYNC_BRIDGE (backend))
+    return kios_sync_bridge_run (KIOS_SYNC_BRIDGE (backend), document, book_hash, local, opts, cancellable, error);
 
   format = kios_document_get_format (document);
 

@@ -53,6 +53,9 @@ typedef struct
   KiosSyncDecision decision;
   char            *reason;
   char            *title; /* for the banner: the chapter, or "Page N" / "Chapter N" */
+  /* A bridged book (kios-sync-bridge.h): every protocol's outcome, the
+   * primary first, this one among them; NULL otherwise. */
+  GPtrArray *remotes; /* element-type KiosSyncOutcome */
 } KiosSyncOutcome;
 
 /* clang-format off */
@@ -95,6 +98,7 @@ KiosPosition    *kios_sync_resolve_position      (KiosDocument                  
                                                   const KiosPosition            *remote,
                                                   GError                       **error);
 
+KiosSyncOutcome *kios_sync_outcome_copy          (const KiosSyncOutcome         *self);
 void             kios_sync_outcome_free          (KiosSyncOutcome               *self);
 /* clang-format on */
 
