@@ -12,6 +12,9 @@
  *   - font-size change → the same words painted at the new size;
  *   - page turn in a two-page spread: the action → both pages of the next
  *     spread painted;
+ *   - page turns again with highlights on every page (the same turns,
+ *     the book reopened where it was with its highlights loaded);
+ *   - a selection drag: one drag update → the overlay painted;
  *   - the longest main-loop stall while the book's pages are counted;
  *   - peak RSS after the turns.
  *
@@ -21,6 +24,8 @@
 #include "config.h"
 
 #include "kios-book-hash.h"
+#include "kios-reader-annotations.h"
+#include "kios-reader-selection.h"
 #include "kios-reader-view.h"
 
 #include <glib/gstdio.h>
@@ -29,6 +34,8 @@
 
 #define N_TURNS 200
 #define READ_MS 120
+#define N_HIGHLIGHT_TURNS 100
+#define N_DRAG_UPDATES 60
 
 static gboolean        shown;
 static gboolean        painted;
@@ -86,6 +93,70 @@ after_paint_cb (GdkFrameClock *clock,
 {
   if (shown && (spread_view == NULL || kios_reader_view_get_right_page (spread_view) != NULL))
     painted = TRUE;
+}
+
+/* Iterates until a frame was painted after reset_wait () (no page needed). */
+static void
+wait_for_frame (void)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  shown = TRUE;
+  while (!painted)
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("No frame was painted within 10 s");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Highlights (60 characters every 300) from a position on, through its
+ * chapter and the next two, stored as the reader would: ranges of positions. */
+static guint
+add_highlights (KiosLibraryStore   *store,
+                const char         *hash,
+                const KiosPosition *from)
+{
+  const char    *colors[] = { "yellow", "green", "blue", "red" };
+  KiosBookFormat format = from->format;
+  guint          n = 0;
+
+  for (int chapter = from->chapter; chapter < from->chapter + 3; chapter++)
+    for (gint64 offset = chapter == from->chapter ? from->offset : 0; offset < 250000; offset += 300)
+      {
+        g_autoptr (KiosAnnotation) annotation = kios_annotation_new ();
+        g_autoptr (GError)         error = NULL;
+
+        annotation->hash = g_strdup (hash);
+        annotation->kind = KIOS_ANNOTATION_HIGHLIGHT;
+        annotation->color = g_strdup (colors[n % 4]);
+        annotation->start = kios_position_new ();
+        annotation->start->format = format;
+        annotation->start->chapter = chapter;
+        annotation->start->offset = offset;
+        annotation->end = kios_position_copy (annotation->start);
+        annotation->end->offset = offset + 60;
+        annotation->text = g_strdup ("bench");
+        if (!kios_library_store_add_annotation (store, annotation, &error))
+          g_error ("Cannot add a highlight: %s", error->message);
+        n++;
+      }
+  return n;
+}
+
+static GtkGesture *
+drag_gesture (GtkWidget *widget)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_DRAG (controller))
+        return GTK_GESTURE (controller);
+    }
+  return NULL;
 }
 
 /* Iterates until the view showed a page and a frame with it was painted. */
@@ -160,6 +231,10 @@ main (int   argc,
   GtkWidget                   *window;
   KiosReaderView              *view;
   double                       resume_ms, font_ms, start;
+  g_autoptr (GArray)           marked_turns = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray)           drags = g_array_new (FALSE, FALSE, sizeof (double));
+  guint                        n_highlights = 0;
+  int                          pages_with_highlights = 0;
   gint64                       count_stall = 0;
   struct rusage                usage;
 
@@ -268,6 +343,70 @@ main (int   argc,
     wait_for_painted_page ();
     font_ms = now_ms () - start;
 
+    /* The same turns with highlights on every page: the book reopened
+     * where it is, with its highlights loaded. */
+    {
+      g_autoptr (KiosPosition) middle = kios_position_new ();
+      g_autoptr (KiosPosition) here = NULL;
+
+      /* From the middle of the book: the first turns may have reached its end. */
+      middle->format = kios_document_get_format (doc);
+      middle->chapter = -1;
+      middle->total_progress = 0.5;
+      reset_wait ();
+      kios_reader_view_go_to_position (view, middle);
+      wait_for_painted_page ();
+      here = kios_position_copy (kios_reader_view_get_position (view));
+
+      n_highlights = add_highlights (store, kios_document_get_hash (doc), here);
+      reset_wait ();
+      kios_reader_view_open (view, doc, here);
+      wait_for_painted_page ();
+      pause_ms (500);
+    }
+    for (int i = 0; i < N_HIGHLIGHT_TURNS; i++)
+      {
+        double t0, dt;
+
+        pause_ms (READ_MS);
+        if (kios_reader_view_get_highlight_runs (view)->len > 0)
+          pages_with_highlights++;
+        reset_wait ();
+        t0 = now_ms ();
+        gtk_widget_activate_action (GTK_WIDGET (view), "reader.next-page", NULL);
+        wait_for_painted_page ();
+        dt = now_ms () - t0;
+        g_array_append_val (marked_turns, dt);
+      }
+
+    /* A drag over the page: each update selects further, and only the
+     * overlay is painted again. */
+    pause_ms (300);
+    {
+      GtkGesture         *drag = drag_gesture (GTK_WIDGET (view));
+      const KiosPageText *text = kios_reader_view_get_page_text (view);
+      graphene_rect_t     rect;
+
+      if (drag == NULL || text == NULL || text->chars->len < 200 || !kios_reader_view_get_page_rect (view, &rect))
+        g_error ("No page text to select on");
+      g_signal_emit_by_name (drag, "drag-begin", rect.origin.x + 2.0, rect.origin.y + 4.0);
+      for (int i = 0; i < N_DRAG_UPDATES; i++)
+        {
+          double t0, dt;
+
+          reset_wait ();
+          t0 = now_ms ();
+          g_signal_emit_by_name (drag, "drag-update", rect.size.width * ((i % 10) + 1) / 11.0,
+                                 rect.size.height * (i + 1) / (N_DRAG_UPDATES + 2.0));
+          wait_for_frame ();
+          dt = now_ms () - t0;
+          g_array_append_val (drags, dt);
+        }
+      g_signal_emit_by_name (drag, "drag-end", 0.0, 0.0);
+      if (!kios_reader_view_get_selection (view, NULL, NULL))
+        g_error ("The drag selected nothing");
+    }
+
     /* Two pages side by side, from the middle of the book: a turn shows
      * the next two. The first pass lays the pages out at the spread's new
      * width while the book's pages are counted again (cold); the second
@@ -319,6 +458,13 @@ main (int   argc,
   printf ("%-52s %9.2f ms   (target <= 16 ms)\n", "spread turn: action to both pages painted, p95",
           percentile (spread_turns, 0.95));
   printf ("%-52s %9.2f ms\n", "spread turn: worst", percentile (spread_turns, 1.0));
+  printf ("%-52s %9.2f ms\n", "page turn with highlights, p50", percentile (marked_turns, 0.5));
+  printf ("%-52s %9.2f ms   (target <= 16 ms)\n", "page turn with highlights, p95", percentile (marked_turns, 0.95));
+  printf ("%-52s %9d of %d (%u highlights stored)\n", "  pages that had highlights painted", pages_with_highlights,
+          N_HIGHLIGHT_TURNS, n_highlights);
+  printf ("%-52s %9.2f ms\n", "selection drag: update to overlay painted, p50", percentile (drags, 0.5));
+  printf ("%-52s %9.2f ms   (target <= 16 ms)\n", "selection drag: update to overlay painted, p95",
+          percentile (drags, 0.95));
   printf ("%-52s %9.1f ms   (target <= 16 ms)\n", "longest main-loop stall while counting pages",
           count_stall / 1000.0);
   printf ("%-52s %9.1f MB   (target <= 150 MB)\n", "peak RSS of the session (GTK, the book, 200 pages)",

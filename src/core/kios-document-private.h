@@ -52,6 +52,8 @@ typedef enum {
   JOB_NORMALIZE_POSITION,
   JOB_SEARCH,
   JOB_FIND_ON_PAGE,
+  JOB_PAGE_TEXT,
+  JOB_POSITION_AT_OFFSET,
   JOB_QUIT,
 } JobKind;
 
@@ -66,6 +68,7 @@ typedef struct
   char              *text;
   KiosSearchMatcher *matcher;   /* JOB_SEARCH, JOB_FIND_ON_PAGE */
   gboolean           first_hit; /* JOB_SEARCH: return at the first chapter with a hit */
+  gint64             offset;    /* JOB_POSITION_AT_OFFSET (the chapter is in serial) */
 } Job;
 
 typedef struct
@@ -225,6 +228,17 @@ KiosSearchBatch *kios_worker_search                 (Worker                 *w,
                                                      Job                    *job);
 GArray          *kios_worker_find_on_page           (Worker                 *w,
                                                      Job                    *job);
+
+/* kios-document.c: hands a job to the worker */
+void             kios_document_push_job             (KiosDocument           *self,
+                                                     Job                    *job);
+
+/* kios-document-text.c: page text with geometry */
+KiosPageText    *kios_worker_page_text              (Worker                 *w,
+                                                     KiosLocation            location);
+KiosPosition    *kios_worker_position_at_offset     (Worker                 *w,
+                                                     int                     chapter,
+                                                     gint64                  offset);
 /* clang-format on */
 
 G_END_DECLS

@@ -525,6 +525,19 @@ worker_run_job (Worker *w,
                                (GDestroyNotify) g_array_unref);
       break;
 
+    case JOB_PAGE_TEXT:
+    case JOB_POSITION_AT_OFFSET:
+      if (w->doc == NULL)
+        g_task_return_new_error (job->task, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
+                                 "The book is not open");
+      else if (job->kind == JOB_PAGE_TEXT)
+        g_task_return_pointer (job->task, kios_worker_page_text (w, job->request.location),
+                               (GDestroyNotify) kios_page_text_free);
+      else
+        g_task_return_pointer (job->task, kios_worker_position_at_offset (w, job->serial, job->offset),
+                               (GDestroyNotify) kios_position_free);
+      break;
+
     case JOB_QUIT:
     default:
       g_assert_not_reached ();

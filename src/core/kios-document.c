@@ -124,6 +124,13 @@ push_job (KiosDocument *self,
   g_async_queue_push (self->worker->queue, job);
 }
 
+void
+kios_document_push_job (KiosDocument *self,
+                        Job          *job)
+{
+  push_job (self, job);
+}
+
 /* ------------------------------------------------------------------------ */
 /* GObject.                                                                 */
 

@@ -100,6 +100,29 @@ typedef struct
   gboolean   complete;     /* the whole book has been searched */
 } KiosSearchBatch;
 
+/* One character of a page's text (kios_document_get_page_text_async). */
+typedef struct
+{
+  float x0, y0, x1, y1; /* its box, as fractions of the page's width and height
+                           (the KiosPage's pixels at any scale, and
+                           KiosSearchRect, use the same frame) */
+  gunichar c;
+  int      line;   /* the line on the page, 0-based, in reading order */
+  int      block;  /* the paragraph (text block) on the page, 0-based */
+  gint64   offset; /* where it is in the book, as KiosPosition.offset
+                      counts: EPUB the chapter's non-whitespace character
+                      index; PDF its index on the page. -1 for whitespace
+                      and the other characters positions skip */
+} KiosPageChar;
+
+/* The text of one page at one layout, for selection and screen readers. */
+typedef struct
+{
+  KiosLocation location;
+  int          layout_serial; /* the layout it was read at */
+  GArray      *chars;         /* KiosPageChar, in reading order */
+} KiosPageText;
+
 #define KIOS_TYPE_DOCUMENT (kios_document_get_type ())
 G_DECLARE_FINAL_TYPE (KiosDocument, kios_document, KIOS, DOCUMENT, GObject)
 
@@ -191,6 +214,51 @@ GArray          *kios_document_find_on_page_finish (KiosDocument     *self,
                                                    GError           **error);
 void             kios_search_batch_free           (KiosSearchBatch   *batch);
 
+/* The text of the page at location (at the current layout), one box per
+ * character, each with its canonical offset (kios-document-text.c). */
+void             kios_document_get_page_text_async (KiosDocument     *self,
+                                                   KiosLocation       location,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+KiosPageText    *kios_document_get_page_text_finish (KiosDocument    *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
+/* The canonical position (with its xpointer for EPUB) of the character at
+ * offset in chapter, as KiosPageChar.offset counts; an offset past the end
+ * is the position just after the chapter's last character. */
+void             kios_document_position_at_offset_async (KiosDocument *self,
+                                                   int                chapter,
+                                                   gint64             offset,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+KiosPosition    *kios_document_position_at_offset_finish (KiosDocument *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
+KiosPosition    *kios_document_position_at_offset_sync (KiosDocument *self,
+                                                   int                chapter,
+                                                   gint64             offset,
+                                                   GError           **error);
+void             kios_page_text_free              (KiosPageText      *text);
+/* The text of chars first..last (inclusive, clamped): lines of a paragraph
+ * joined by a space (a hyphen at a line end joins the word), paragraphs by
+ * a newline. */
+char            *kios_page_text_get_string        (const KiosPageText *text,
+                                                   int                first,
+                                                   int                last);
+/* The character at (x, y), in page fractions: the one whose box holds the
+ * point, else the nearest on the nearest line; -1 for a page without text. */
+int              kios_page_text_hit               (const KiosPageText *text,
+                                                   double             x,
+                                                   double             y);
+/* The first and last character of the word around char index; FALSE on
+ * whitespace or out of range. */
+gboolean         kios_page_text_word_at           (const KiosPageText *text,
+                                                   int                index,
+                                                   int               *first,
+                                                   int               *last);
+
 void             kios_page_request_init           (KiosPageRequest   *request);
 KiosPage        *kios_page_copy                   (const KiosPage    *page);
 void             kios_page_free                   (KiosPage          *page);
@@ -201,5 +269,6 @@ gboolean         kios_page_save_png               (const KiosPage    *page,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosPage, kios_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosSearchBatch, kios_search_batch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KiosPageText, kios_page_text_free)
 
 G_END_DECLS

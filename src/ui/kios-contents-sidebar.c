@@ -7,6 +7,7 @@
 
 #include "kios-contents-sidebar.h"
 
+#include "kios-annotations-sidebar.h"
 #include "kios-epub.h"
 
 #include <glib/gi18n.h>
@@ -21,6 +22,8 @@ struct _KiosContentsSidebar
 
   KiosReaderView     *view; /* weak */
   GtkWidget          *box;
+  GtkWidget          *pages; /* AdwViewStack: contents, annotations */
+  GtkWidget          *annotations;
   GtkWidget          *stack;
   GtkWidget          *list_view;
   GtkStringList      *titles;
@@ -187,6 +190,8 @@ kios_contents_sidebar_grab_focus (GtkWidget *widget)
 {
   KiosContentsSidebar *self = KIOS_CONTENTS_SIDEBAR (widget);
 
+  if (kios_contents_sidebar_get_annotations_visible (self))
+    return gtk_widget_grab_focus (self->annotations);
   return gtk_widget_grab_focus (self->list_view);
 }
 
@@ -253,8 +258,9 @@ kios_contents_sidebar_init (KiosContentsSidebar *self)
 {
   GtkListItemFactory *factory;
   GtkWidget          *scrolled;
-  GtkWidget          *heading;
+  GtkWidget          *switcher;
   GtkWidget          *empty;
+  AdwViewStackPage   *page;
 
   self->levels = g_array_new (FALSE, FALSE, sizeof (int));
   self->titles = gtk_string_list_new (NULL);
@@ -268,19 +274,23 @@ kios_contents_sidebar_init (KiosContentsSidebar *self)
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
 
-  heading = gtk_label_new (_ ("Contents"));
-  gtk_label_set_xalign (GTK_LABEL (heading), 0.0);
-  gtk_widget_set_margin_start (heading, 18);
-  gtk_widget_set_margin_end (heading, 18);
-  gtk_widget_set_margin_top (heading, 12);
-  gtk_widget_set_margin_bottom (heading, 6);
-  gtk_widget_add_css_class (heading, "heading");
-  gtk_widget_add_css_class (heading, "dim-label");
-  gtk_box_append (GTK_BOX (self->box), heading);
+  /* Contents and annotations share the sidebar, behind a switcher. */
+  self->pages = adw_view_stack_new ();
+  gtk_widget_set_vexpand (self->pages, TRUE);
+  switcher = adw_view_switcher_new ();
+  adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
+  adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_STACK (self->pages));
+  gtk_widget_set_margin_start (switcher, 6);
+  gtk_widget_set_margin_end (switcher, 6);
+  gtk_widget_set_margin_top (switcher, 6);
+  gtk_widget_set_margin_bottom (switcher, 6);
+  gtk_box_append (GTK_BOX (self->box), switcher);
+  gtk_box_append (GTK_BOX (self->box), self->pages);
 
   self->stack = gtk_stack_new ();
   gtk_widget_set_vexpand (self->stack, TRUE);
-  gtk_box_append (GTK_BOX (self->box), self->stack);
+  page = adw_view_stack_add_titled (ADW_VIEW_STACK (self->pages), self->stack, "contents", _ ("Contents"));
+  adw_view_stack_page_set_icon_name (page, "view-list-bullet-symbolic");
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
@@ -313,6 +323,14 @@ kios_contents_sidebar_new (KiosReaderView *view)
 
   self = g_object_new (KIOS_TYPE_CONTENTS_SIDEBAR, NULL);
   g_set_weak_pointer (&self->view, view);
+  {
+    AdwViewStackPage *page;
+
+    self->annotations = kios_annotations_sidebar_new (view);
+    page = adw_view_stack_add_titled (ADW_VIEW_STACK (self->pages), self->annotations, "annotations",
+                                      _ ("Annotations"));
+    adw_view_stack_page_set_icon_name (page, "user-bookmarks-symbolic");
+  }
   self->document_handler = g_signal_connect (view, "notify::document", G_CALLBACK (document_changed_cb), self);
   self->toc_index_handler = g_signal_connect (view, "notify::toc-index", G_CALLBACK (toc_index_changed_cb), self);
   reload (self);
@@ -356,4 +374,29 @@ kios_contents_sidebar_activate (KiosContentsSidebar *self,
     return;
   kios_reader_view_go_to_toc (self->view, index);
   g_signal_emit (self, signals[SIGNAL_ENTRY_ACTIVATED], 0, index);
+}
+
+GtkWidget *
+kios_contents_sidebar_get_annotations_sidebar (KiosContentsSidebar *self)
+{
+  g_return_val_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self), NULL);
+
+  return self->annotations;
+}
+
+gboolean
+kios_contents_sidebar_get_annotations_visible (KiosContentsSidebar *self)
+{
+  g_return_val_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self), FALSE);
+
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (self->pages)), "annotations") == 0;
+}
+
+void
+kios_contents_sidebar_set_annotations_visible (KiosContentsSidebar *self,
+                                               gboolean             visible)
+{
+  g_return_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self));
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (self->pages), visible ? "annotations" : "contents");
 }

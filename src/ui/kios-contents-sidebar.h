@@ -21,6 +21,9 @@ G_BEGIN_DECLS
  * kios_contents_sidebar_new() only to place it elsewhere, e.g. in an
  * AdwFlap; it holds only a weak reference to the view.
  *
+ * A switcher above the list shows the book's annotations instead
+ * (KiosAnnotationsSidebar).
+ *
  * Signals: "entry-activated" (int index) after the reader picked an entry.
  */
 
@@ -37,6 +40,12 @@ int             kios_contents_sidebar_get_selected (KiosContentsSidebar *self);
 /* Jumps to entry index, as a click on its row does. */
 void            kios_contents_sidebar_activate     (KiosContentsSidebar *self,
                                                     int                  index);
+/* The annotations beside the contents (a KiosAnnotationsSidebar), and
+ * which of the two is shown. */
+GtkWidget      *kios_contents_sidebar_get_annotations_sidebar (KiosContentsSidebar *self);
+gboolean        kios_contents_sidebar_get_annotations_visible (KiosContentsSidebar *self);
+void            kios_contents_sidebar_set_annotations_visible (KiosContentsSidebar *self,
+                                                               gboolean             visible);
 /* clang-format on */
 
 G_END_DECLS

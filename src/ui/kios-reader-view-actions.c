@@ -151,7 +151,17 @@ click_pressed_cb (GtkGestureClick *gesture,
   else if (button == 9)
     kios_reader_view_turn (self, 1);
   else if (button == GDK_BUTTON_PRIMARY)
-    gtk_widget_grab_focus (GTK_WIDGET (self));
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self));
+      /* A new press starts over: a click drops the selection. */
+      self->drag_selected = FALSE;
+      kios_reader_view_clear_selection (self);
+    }
+  else if (button == GDK_BUTTON_SECONDARY)
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self));
+      kios_reader_selection_context (self, x, y);
+    }
 }
 
 static void
@@ -171,6 +181,12 @@ click_released_cb (GtkGestureClick *gesture,
   if (!self->press_on_page)
     {
       self->press_on_page = TRUE;
+      return;
+    }
+  /* The press became a selection (a drag, a long press): no turn. */
+  if (self->drag_selected)
+    {
+      self->drag_selected = FALSE;
       return;
     }
 

@@ -99,6 +99,8 @@ kios_reader_view_snapshot_find (KiosReaderView        *self,
   GdkRGBA         match = { 0.98, 0.80, 0.10, dark ? 0.38 : 0.42 };
   GdkRGBA         chosen = { 1.0, 0.47, 0.0, dark ? 0.55 : 0.50 };
 
+  /* Highlights and the selection, under the find matches. */
+  kios_reader_selection_snapshot (self, snapshot, page_rect);
   if (self->find_rects == NULL || self->current == NULL)
     return;
   page = self->current->page;

@@ -653,6 +653,7 @@ kios_reader_view_size_allocate (GtkWidget *widget,
                            gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (area_x + floor ((area_width - find_width) / 2), 0)));
     }
   kios_reader_view_nav_allocate (self, width, height, bar_height);
+  kios_reader_selection_allocate (self);
   kios_reader_view_geometry_maybe_changed (self);
 }
 

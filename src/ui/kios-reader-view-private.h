@@ -6,6 +6,8 @@
 #include "kios-reader-view.h"
 
 #include "kios-find-bar.h"
+#include "kios-reader-annotations.h"
+#include "kios-reader-selection.h"
 #include "kios-reading-pace.h"
 
 /*
@@ -193,6 +195,31 @@ struct _KiosReaderView
   guint               nav_jump : 1;   /* the page coming is a jump */
   guint               nav_travel : 1; /* ... back or forward through the history */
   guint               pace_location_valid : 1;
+
+  /* Selection (-selection.c): the text of the page on screen, where the
+   * page was last drawn, and the selected characters of it. */
+  KiosPageText   *page_text;
+  GCancellable   *page_text_cancellable;
+  graphene_rect_t page_rect;
+  int             sel_anchor; /* -1: nothing selected */
+  int             sel_end;
+  double          drag_x;
+  double          drag_y;
+  GtkWidget      *selection_menu;
+  GPtrArray      *text_cache; /* KiosPageText of the pages beside it, read ahead */
+  GCancellable   *text_cache_cancellable;
+  guint           page_rect_valid : 1;
+  guint           selecting : 1;     /* a drag is selecting */
+  guint           drag_selected : 1; /* the last press ended as a selection, not a click */
+
+  /* Annotations (kios-reader-annotations.c). */
+  GPtrArray    *annotations;    /* KiosAnnotation of the book, or NULL */
+  GArray       *highlight_runs; /* KiosHighlightRun of the page on screen */
+  GCancellable *annotations_cancellable;
+  Sheet        *baked_sheet; /* compared only: the sheet whose texture has highlights */
+  guint         format_is_pdf : 1;
+  guint         page_bookmarked : 1;
+  guint         baked : 1;
 };
 
 /* Scrolled: the gap between two pages, one under the other (CSS px). */
@@ -300,6 +327,35 @@ char     *kios_reader_view_get_seek_preview (KiosReaderView *self);
 GArray   *kios_reader_view_match_chapters (KiosReaderView *self,
                                            const char *text,
                                            guint max);
+
+/* kios-reader-selection.c */
+void      kios_reader_selection_class_init (GtkWidgetClass *widget_class);
+void      kios_reader_selection_init (KiosReaderView *self);
+void      kios_reader_selection_dispose (KiosReaderView *self);
+void      kios_reader_selection_reset (KiosReaderView *self);
+/* The page on screen changed: read its text. */
+void      kios_reader_selection_page_changed (KiosReaderView *self);
+void      kios_reader_selection_snapshot (KiosReaderView *self,
+                                          GtkSnapshot *snapshot,
+                                          const graphene_rect_t *page_rect);
+void      kios_reader_selection_allocate (KiosReaderView *self);
+/* A right-click or a long press at (x, y) in the view. */
+void      kios_reader_selection_context (KiosReaderView *self,
+                                         double x,
+                                         double y);
+
+/* kios-reader-annotations.c */
+void      kios_reader_annotations_class_init (GtkWidgetClass *widget_class);
+void      kios_reader_annotations_open (KiosReaderView *self);
+void      kios_reader_annotations_close (KiosReaderView *self);
+void      kios_reader_annotations_dispose (KiosReaderView *self);
+/* The page's text or the list changed: the highlights on the page again. */
+void      kios_reader_annotations_refresh (KiosReaderView *self);
+/* The selection changed. */
+void      kios_reader_annotations_update_actions (KiosReaderView *self);
+void      kios_reader_annotations_snapshot (KiosReaderView *self,
+                                            GtkSnapshot *snapshot,
+                                            const graphene_rect_t *page_rect);
 /* clang-format on */
 
 G_END_DECLS

@@ -395,6 +395,8 @@ kios_reader_view_page_changed (KiosReaderView     *self,
   update_actions (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   kios_reader_view_prefetch_neighbours (self);
+  /* After the neighbours: their renders go first on the worker. */
+  kios_reader_selection_page_changed (self);
 
   g_signal_emit (self, signals[SIGNAL_PAGE_SHOWN], 0);
   if (reason == SHOW_USER || reason == SHOW_TOC)
@@ -481,6 +483,8 @@ detach_document (KiosReaderView *self)
     }
   hide_spinner (self);
   kios_reader_view_nav_reset (self);
+  kios_reader_selection_reset (self);
+  kios_reader_annotations_close (self);
   self->have_geometry = FALSE;
   self->have_layout = FALSE;
   self->queued_turn = 0;
@@ -522,6 +526,8 @@ kios_reader_view_dispose (GObject *object)
   g_clear_pointer (&self->sidebar, gtk_widget_unparent);
   g_clear_pointer (&self->find_bar, gtk_widget_unparent);
   kios_reader_view_nav_dispose (self);
+  kios_reader_selection_dispose (self);
+  kios_reader_annotations_dispose (self);
   if (self->find_cancellable != NULL)
     g_cancellable_cancel (self->find_cancellable);
   g_clear_object (&self->find_cancellable);
@@ -811,6 +817,8 @@ kios_reader_view_class_init (KiosReaderViewClass *klass)
 
   kios_reader_view_class_init_actions (widget_class);
   kios_reader_view_class_init_nav (widget_class);
+  kios_reader_selection_class_init (widget_class);
+  kios_reader_annotations_class_init (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "kiosreaderview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DOCUMENT);
@@ -863,6 +871,7 @@ kios_reader_view_init (KiosReaderView *self)
   kios_reader_view_nav_init (self);
   kios_reader_view_init_controllers (self);
   kios_reader_view_nav_init_shortcuts (self);
+  kios_reader_selection_init (self);
 
   g_signal_connect (widget, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
   self->dark_handler = g_signal_connect (adw_style_manager_get_default (), "notify::dark",
@@ -914,6 +923,7 @@ kios_reader_view_open (KiosReaderView     *self,
   self->marks_handler = g_signal_connect_swapped (document, "notify::chapter-marks", G_CALLBACK (update_marks), self);
   update_marks (self);
   update_actions (self);
+  kios_reader_annotations_open (self);
 
   if (start != NULL)
     {

@@ -15,6 +15,7 @@
 #include "kios-library-store.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef gboolean (*KiosTestCondition) (gpointer data);
 
@@ -229,4 +230,136 @@ kios_test_cover_shown (gpointer overlay)
   GtkWidget *placeholder = gtk_widget_get_last_child (GTK_WIDGET (overlay));
 
   return placeholder != NULL && !gtk_widget_get_visible (placeholder);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A reader view in a window, with a book open (the selection, annotation
+ * and accessibility tests share it).                                       */
+
+#include "kios-reader-view.h"
+
+typedef struct
+{
+  GtkWidget        *window;
+  KiosReaderView   *view;
+  KiosLibraryStore *store;
+  KiosDocument     *document;
+  guint             shown;
+} KiosReaderFixture;
+
+static inline void
+kios_test_reader_shown_cb (KiosReaderView    *view,
+                           KiosReaderFixture *f)
+{
+  f->shown++;
+}
+
+/* titlebar: NULL, or a header bar for the window (screenshots). */
+static inline void
+kios_test_reader_setup_full (KiosReaderFixture *f,
+                             const char        *book,
+                             int                width,
+                             int                height,
+                             GtkWidget         *titlebar)
+{
+  g_autofree char   *path = kios_test_sample_book (book);
+  g_autoptr (GError) error = NULL;
+
+  memset (f, 0, sizeof *f);
+  f->store = kios_test_new_store ();
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
+  if (titlebar != NULL)
+    gtk_window_set_titlebar (GTK_WINDOW (f->window), titlebar);
+  f->view = kios_reader_view_new ();
+  kios_reader_view_set_store (f->view, f->store);
+  g_signal_connect (f->view, "page-shown", G_CALLBACK (kios_test_reader_shown_cb), f);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f->window, 5000));
+
+  f->document = kios_document_open_sync (path, &error);
+  g_assert_no_error (error);
+  kios_reader_view_open (f->view, f->document, NULL);
+}
+
+static inline void
+kios_test_reader_setup (KiosReaderFixture *f,
+                        const char        *book,
+                        int                width,
+                        int                height)
+{
+  kios_test_reader_setup_full (f, book, width, height, NULL);
+}
+
+static inline void
+kios_test_reader_teardown (KiosReaderFixture *f)
+{
+  kios_reader_view_close (f->view);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  for (int i = 0; i < 50; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
+  g_clear_object (&f->document);
+  g_assert_true (kios_library_store_flush (f->store, 5000));
+  g_clear_object (&f->store);
+}
+
+typedef struct
+{
+  KiosReaderFixture *f;
+  guint              target;
+} KiosReaderShownWait;
+
+static inline gboolean
+kios_test_reader_shown_reached (gpointer data)
+{
+  KiosReaderShownWait *wait = data;
+
+  return wait->f->shown >= wait->target;
+}
+
+/* Waits for the page shown after `before` pages were. */
+static inline void
+kios_test_reader_wait_shown (KiosReaderFixture *f,
+                             guint              before)
+{
+  KiosReaderShownWait wait = { f, before + 1 };
+
+  g_assert_true (kios_test_wait_until (kios_test_reader_shown_reached, &wait, 10000));
+}
+
+/* Activates what a key press would, through the widget's own shortcut
+ * controllers (GTK 4 has no way to synthesize a key event). */
+static inline gboolean
+kios_test_press_key (GtkWidget      *widget,
+                     guint           keyval,
+                     GdkModifierType modifiers)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                                 widget,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  return FALSE;
 }
