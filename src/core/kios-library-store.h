@@ -256,6 +256,11 @@ gboolean          kios_library_store_remove_folder       (KiosLibraryStore  *sel
 GStrv             kios_library_store_list_excluded       (KiosLibraryStore  *self,
                                                           GError           **error);
 
+/* The form search and sort keys are kept in: lower case, accents and other
+ * combining marks removed, compatibility forms unified ("ﬁ" → "fi"), runs of
+ * space as one ("Émile  Zola" and "emile zola" fold alike). NULL for NULL. */
+char             *kios_library_store_fold                (const char        *text);
+
 KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
 void              kios_book_record_free                  (KiosBookRecord    *self);
 KiosSourceRecord *kios_source_record_copy                (const KiosSourceRecord *self);
