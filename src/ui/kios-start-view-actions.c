@@ -153,8 +153,11 @@ op_done_cb (GObject      *source_object,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      show_error (self, error);
+      /* It was loading since run_op: the list is read again all the same. */
+      kios_start_view_reload (self);
       return;
     }
 
@@ -220,6 +223,9 @@ run_op (KiosStartView *self,
   g_autoptr (GTask) task = NULL;
 
   op->library = g_object_ref (self->library);
+  /* Loading until the list that shows the result is in: shelves and
+   * searches filter the current list and never list again by themselves. */
+  self->loading = TRUE;
   task = g_task_new (self, self->ops_cancellable, op_done_cb, NULL);
   g_task_set_source_tag (task, run_op);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
