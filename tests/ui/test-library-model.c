@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include "kios-book-card.h"
+#include "kios-book-hash.h"
+#include "kios-cover-loader.h"
 #include "kios-library-model.h"
 #include "kios-start-view.h"
 #include "kios-ui-test-utils.h"
@@ -214,6 +217,82 @@ test_library_model_search_in_place (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+card_has_cover (gpointer data)
+{
+  return kios_test_cover_shown (gtk_widget_get_first_child (gtk_widget_get_first_child (data)));
+}
+
+static gboolean
+cover_recorded (gpointer data)
+{
+  KiosLibraryStore          *store = ((gpointer *) data)[0];
+  const char                *hash = ((gpointer *) data)[1];
+  g_autoptr (KiosBookRecord) book = kios_library_store_get_book (store, hash, NULL);
+
+  return book != NULL && book->cover_path != NULL;
+}
+
+/* A book added without being opened (kiosctl, a books folder) shows its
+ * real cover when its card appears: read from the EPUB, kept in the private
+ * cache and recorded in the library. */
+static void
+test_library_model_lazy_cover (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autoptr (KiosBookRecord)   book = g_new0 (KiosBookRecord, 1);
+  g_autoptr (KiosBookRecord)   stored = NULL;
+  g_autoptr (GError)           error = NULL;
+  g_autofree char             *cache = NULL;
+  g_autofree char             *dir = NULL;
+  GtkWidget                   *window = gtk_window_new ();
+  GtkWidget                   *card = kios_book_card_new ();
+  GStatBuf                     st;
+  gpointer                     args[2];
+
+  book->path = kios_test_sample_book ("emma.epub");
+  book->hash = kios_book_hash_file (book->path, &error);
+  g_assert_no_error (error);
+  book->format = g_strdup ("epub");
+  book->title = g_strdup ("Emma");
+  kios_library_store_upsert_book (store, book);
+  g_assert_true (kios_library_store_flush (store, 5000));
+  cache = kios_cover_loader_cache_path (book->hash);
+  g_assert_false (g_file_test (cache, G_FILE_TEST_EXISTS));
+
+  gtk_window_set_child (GTK_WINDOW (window), card);
+  gtk_window_present (GTK_WINDOW (window));
+  kios_book_card_set_store (KIOS_BOOK_CARD (card), store);
+  kios_book_card_set_book (KIOS_BOOK_CARD (card), book);
+  g_assert_true (kios_test_wait_until (card_has_cover, card, 10000));
+
+  /* Kept where only this user can read it. */
+  g_assert_cmpint (g_stat (cache, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  dir = g_path_get_dirname (cache);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  /* Recorded, so the next list knows it. */
+  args[0] = store;
+  args[1] = book->hash;
+  g_assert_true (kios_test_wait_until (cover_recorded, args, 5000));
+  stored = kios_library_store_get_book (store, book->hash, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->cover_path, ==, cache);
+  g_assert_cmpstr (stored->title, ==, "Emma");
+
+  /* Scaled to the card at twice its size, not kept at the picture's. */
+  {
+    g_autoptr (GdkTexture) texture = gdk_texture_new_from_filename (cache, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_height (texture), <=, 2 * 180);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -223,6 +302,7 @@ main (int   argc,
   g_test_add_func ("/kios/library-model/diff", test_library_model_diff);
   g_test_add_func ("/kios/library-model/keys", test_library_model_keys);
   g_test_add_func ("/kios/library-model/search-in-place", test_library_model_search_in_place);
+  g_test_add_func ("/kios/library-model/lazy-cover", test_library_model_lazy_cover);
 
   return g_test_run ();
 }
