@@ -187,6 +187,8 @@ remove_done_cb (GObject      *source_object,
   KiosStartView     *self = op->view;
   g_autoptr (GError) error = NULL;
   g_autofree char   *title = NULL;
+  g_autofree char   *dropped = NULL;
+  const char *const *unsent;
   AdwToast          *toast;
 
   op->removal = kios_library_remove_finish (KIOS_LIBRARY (source_object), result, &op->notice, &error);
@@ -203,15 +205,22 @@ remove_done_cb (GObject      *source_object,
   else
     /* Translators: a toast; %s is a book's title. */
     title = g_strdup_printf (_ ("“%s” removed from the library"), op->title);
+  unsent = kios_library_removal_get_unsent_sources (op->removal);
+  if (unsent != NULL)
+    {
+      g_autofree char *names = g_strjoinv (", ", (char **) unsent);
+
+      /* Translators: a toast; %s names sync accounts, e.g. "Home, Work". */
+      dropped = g_strdup_printf (_ ("Its reading position not yet sent to %s was not kept"), names);
+    }
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _ ("_Undo"));
   g_object_set_data_full (G_OBJECT (toast), "removal", g_steal_pointer (&op->removal),
                           (GDestroyNotify) kios_library_removal_free);
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), self, 0);
-  /* The library hands the notice (core English, naming the sources) out with
-   * this removal only: said once, in words for a person. */
-  if (op->notice != NULL)
-    kios_start_view_show_toast (self, adw_toast_new (_ ("Its reading position had not been synced yet and was not sent")));
+  /* Said once, naming the accounts; the core's notice is for kiosctl. */
+  if (dropped != NULL)
+    kios_start_view_show_toast (self, adw_toast_new (dropped));
   kios_start_view_show_toast (self, toast);
   kios_start_view_reload (self);
 }
