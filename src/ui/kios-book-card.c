@@ -223,8 +223,10 @@ kios_book_card_set_book (KiosBookCard         *self,
   if (state != KIOS_BOOK_STATE_MISSING || book->cover_path != NULL)
     {
       self->cancellable = g_cancellable_new ();
-      kios_cover_loader_load_async (self->store, book, COVER_WIDTH, COVER_HEIGHT, self->cancellable, load_cover_cb,
-                                    self);
+      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+      kios_cover_loader_load_async (self->store, book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable,
+                                    load_cover_cb, self);
     }
 }
 

@@ -18,15 +18,18 @@
 
 /* A cover picture bigger than this is not a cover: never read it whole. */
 #define COVER_MAX_BYTES ((gsize) 16 << 20)
-/* Covers are kept at twice the card's size, sharp on a 2× screen. */
-#define CACHE_SCALE 2
+/* Covers made from books are kept at twice a card's size (120 × 180). */
+#define COVER_CACHE_WIDTH 240
+#define COVER_CACHE_HEIGHT 360
 
 typedef struct
 {
   KiosLibraryStore *store; /* nullable */
   KiosBookRecord   *book;
-  int               width;
+  int               width; /* the slot, in pixels at the screen's scale */
   int               height;
+  int               box_width; /* what the decode in progress fills */
+  int               box_height;
 } LoadRequest;
 
 static void
@@ -55,8 +58,8 @@ size_prepared_cb (GdkPixbufLoader *loader,
                   gpointer         user_data)
 {
   LoadRequest *request = user_data;
-  int          box_width = request->width * CACHE_SCALE;
-  int          box_height = request->height * CACHE_SCALE;
+  int          box_width = request->box_width;
+  int          box_height = request->box_height;
   double       scale;
 
   if (width <= 0 || height <= 0 || (gint64) width * height > KIOS_LIMIT_IMAGE_PIXELS)
@@ -124,6 +127,24 @@ save_private_png (GdkPixbuf  *pixbuf,
   return TRUE;
 }
 
+/* pixbuf (taken) scaled down to fill the slot. */
+static GdkPixbuf *
+fit_slot (GdkPixbuf   *pixbuf,
+          LoadRequest *request)
+{
+  int        width = gdk_pixbuf_get_width (pixbuf);
+  int        height = gdk_pixbuf_get_height (pixbuf);
+  double     scale = MAX ((double) request->width / width, (double) request->height / height);
+  GdkPixbuf *scaled;
+
+  if (scale >= 1.0)
+    return pixbuf;
+  scaled = gdk_pixbuf_scale_simple (pixbuf, MAX (1, (int) (width * scale + 0.5)), MAX (1, (int) (height * scale + 0.5)),
+                                    GDK_INTERP_BILINEAR);
+  g_object_unref (pixbuf);
+  return scaled;
+}
+
 static GdkPixbuf *
 make_epub_cover (LoadRequest *request,
                  char       **made_path,
@@ -147,6 +168,10 @@ make_epub_cover (LoadRequest *request,
   if (bytes == NULL)
     return NULL;
 
+  /* Kept at twice a card's size (sharp on a 2× screen), shown at the slot's:
+   * a grid of full-size textures would cost megabytes per card. */
+  request->box_width = COVER_CACHE_WIDTH;
+  request->box_height = COVER_CACHE_HEIGHT;
   pixbuf = decode_scaled (bytes, request, error);
   if (pixbuf == NULL)
     return NULL;
@@ -154,7 +179,7 @@ make_epub_cover (LoadRequest *request,
   if (!save_private_png (pixbuf, path, error))
     return NULL;
   *made_path = g_steal_pointer (&path);
-  return g_steal_pointer (&pixbuf);
+  return fit_slot (g_steal_pointer (&pixbuf), request);
 }
 
 static GdkPixbuf *
@@ -174,6 +199,8 @@ load_file (const char  *path,
       return NULL;
     }
   bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  request->box_width = request->width;
+  request->box_height = request->height;
   return decode_scaled (bytes, request, error);
 }
 

@@ -16,12 +16,14 @@ G_BEGIN_DECLS
  *   the cache (covers/HASH.png, where opening a book puts its first page);
  * - else, for an EPUB, the cover picture its package names, read from the
  *   book (never more than KIOS_LIMIT_IMAGE_PIXELS decoded), scaled down to
- *   the card's size and kept in the cache (a private directory, the file
+ *   twice a card's size and kept in the cache (a private directory, the file
  *   0600), and recorded as the book's cover_path when a store is given: a
  *   book added by kiosctl or a books folder gets its real cover the first
  *   time its card appears, without being opened.
  *
- * Fails with G_IO_ERROR_NOT_FOUND when the book has no cover to show yet.
+ * The texture fills width × height (pixels: the slot times the screen's
+ * scale), never larger, so a grid of covers costs little memory. Fails with
+ * G_IO_ERROR_NOT_FOUND when the book has no cover to show yet.
  */
 
 /* clang-format off */

@@ -8,6 +8,7 @@
 #include "kios-book-card.h"
 #include "kios-book-hash.h"
 #include "kios-cover-loader.h"
+#include "kios-cover.h"
 #include "kios-library-model.h"
 #include "kios-start-view.h"
 #include "kios-ui-test-utils.h"
@@ -265,6 +266,15 @@ test_library_model_lazy_cover (void)
   kios_book_card_set_store (KIOS_BOOK_CARD (card), store);
   kios_book_card_set_book (KIOS_BOOK_CARD (card), book);
   g_assert_true (kios_test_wait_until (card_has_cover, card, 10000));
+
+  /* Shown at the slot's size, not the cached one's. */
+  {
+    GtkWidget  *overlay = gtk_widget_get_first_child (gtk_widget_get_first_child (card));
+    GdkTexture *shown = kios_cover_get_texture (KIOS_COVER (gtk_overlay_get_child (GTK_OVERLAY (overlay))));
+
+    g_assert_nonnull (shown);
+    g_assert_cmpint (gdk_texture_get_height (shown), <=, 180 * gtk_widget_get_scale_factor (card));
+  }
 
   /* Kept where only this user can read it. */
   g_assert_cmpint (g_stat (cache, &st), ==, 0);
