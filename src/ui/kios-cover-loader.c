@@ -18,6 +18,12 @@
 
 /* A cover picture bigger than this is not a cover: never read it whole. */
 #define COVER_MAX_BYTES ((gsize) 16 << 20)
+/* Covers decode on a small pool of their own: a grid binding hundreds of
+ * cards at once neither crowds the cores the main thread needs nor grows a
+ * malloc arena per thread, and a load cancelled while it waits (the card was
+ * bound to another book) costs nothing. */
+#define POOL_THREADS 2
+
 /* Covers made from books are kept at twice a card's size (120 × 180). */
 #define COVER_CACHE_WIDTH 240
 #define COVER_CACHE_HEIGHT 360
@@ -246,6 +252,27 @@ load_worker (GTask        *task,
   g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
+static void
+pool_func (gpointer data,
+           gpointer user_data)
+{
+  g_autoptr (GTask) task = data;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  load_worker (task, NULL, g_task_get_task_data (task), g_task_get_cancellable (task));
+}
+
+static GThreadPool *
+get_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (pool_func, NULL, POOL_THREADS, FALSE, NULL));
+  return pool;
+}
+
 void
 kios_cover_loader_load_async (KiosLibraryStore     *store,
                               const KiosBookRecord *book,
@@ -270,7 +297,7 @@ kios_cover_loader_load_async (KiosLibraryStore     *store,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kios_cover_loader_load_async);
   g_task_set_task_data (task, request, (GDestroyNotify) load_request_free);
-  g_task_run_in_thread (task, load_worker);
+  g_thread_pool_push (get_pool (), g_steal_pointer (&task), NULL);
 }
 
 GdkTexture *
