@@ -97,7 +97,6 @@ kios_book_card_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->book, kios_book_record_free);
-  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (kios_book_card_parent_class)->dispose (object);
 }
@@ -151,6 +150,7 @@ kios_book_card_set_book (KiosBookCard         *self,
   const char      *badge;
   double           progress;
   KiosBookState    state;
+  int              scale;
 
   g_return_if_fail (KIOS_IS_BOOK_CARD (self));
 
@@ -219,25 +219,11 @@ kios_book_card_set_book (KiosBookCard         *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 
   /* The cover as the card appears: a book never opened gets its own from
-   * the file (made once, then cached). */
-  if (state != KIOS_BOOK_STATE_MISSING || book->cover_path != NULL)
-    {
-      self->cancellable = g_cancellable_new ();
-      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-
-      kios_cover_loader_load_async (self->store, book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable,
-                                    load_cover_cb, self);
-    }
-}
-
-void
-kios_book_card_set_store (KiosBookCard     *self,
-                          KiosLibraryStore *store)
-{
-  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
-  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
-
-  g_set_object (&self->store, store);
+   * the file (made once, then cached; a missing book keeps a cached one). */
+  scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  kios_cover_loader_load_async (book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable, load_cover_cb,
+                                self);
 }
 
 const KiosBookRecord *

@@ -26,9 +26,6 @@ GtkWidget            *kios_book_card_new       (void);
  * cover load; what is shown stays until the next book. */
 void                  kios_book_card_set_book  (KiosBookCard         *self,
                                                 const KiosBookRecord *book);
-/* Where a cover made from the book's file is recorded (nullable). */
-void                  kios_book_card_set_store (KiosBookCard         *self,
-                                                KiosLibraryStore     *store);
 const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
 KiosBookState         kios_book_card_get_state (KiosBookCard         *self);
 /* The badge as shown ("42%", "Finished", "New", "Missing"). */

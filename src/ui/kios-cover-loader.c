@@ -30,18 +30,16 @@
 
 typedef struct
 {
-  KiosLibraryStore *store; /* nullable */
-  KiosBookRecord   *book;
-  int               width; /* the slot, in pixels at the screen's scale */
-  int               height;
-  int               box_width; /* what the decode in progress fills */
-  int               box_height;
+  KiosBookRecord *book;
+  int             width; /* the slot, in pixels at the screen's scale */
+  int             height;
+  int             box_width; /* what the decode in progress fills */
+  int             box_height;
 } LoadRequest;
 
 static void
 load_request_free (LoadRequest *request)
 {
-  g_clear_object (&request->store);
   g_clear_pointer (&request->book, kios_book_record_free);
   g_free (request);
 }
@@ -153,7 +151,6 @@ fit_slot (GdkPixbuf   *pixbuf,
 
 static GdkPixbuf *
 make_epub_cover (LoadRequest *request,
-                 char       **made_path,
                  GError     **error)
 {
   KiosEpub             *epub;
@@ -184,7 +181,6 @@ make_epub_cover (LoadRequest *request,
   path = kios_cover_loader_cache_path (request->book->hash);
   if (!save_private_png (pixbuf, path, error))
     return NULL;
-  *made_path = g_steal_pointer (&path);
   return fit_slot (g_steal_pointer (&pixbuf), request);
 }
 
@@ -220,19 +216,14 @@ load_worker (GTask        *task,
   KiosBookRecord       *book = request->book;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree char      *cached = NULL;
-  g_autofree char      *made = NULL;
   GError               *error = NULL;
 
   if (book->cover_path != NULL && g_file_test (book->cover_path, G_FILE_TEST_IS_REGULAR))
     pixbuf = load_file (book->cover_path, request, &error);
   else if (book->hash != NULL && g_file_test ((cached = kios_cover_loader_cache_path (book->hash)), G_FILE_TEST_IS_REGULAR))
-    {
-      pixbuf = load_file (cached, request, &error);
-      if (pixbuf != NULL)
-        made = g_steal_pointer (&cached);
-    }
+    pixbuf = load_file (cached, request, &error);
   else if (book->path != NULL && book->hash != NULL && g_strcmp0 (book->format, "epub") == 0 && !book->missing)
-    pixbuf = make_epub_cover (request, &made, &error);
+    pixbuf = make_epub_cover (request, &error);
   else
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No cover yet");
 
@@ -242,13 +233,6 @@ load_worker (GTask        *task,
       return;
     }
 
-  /* Recorded, so the next list (and kiosctl) knows the cover. */
-  if (made != NULL && request->store != NULL && g_strcmp0 (made, book->cover_path) != 0)
-    {
-      g_free (book->cover_path);
-      book->cover_path = g_steal_pointer (&made);
-      kios_library_store_upsert_book (request->store, book);
-    }
   g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
@@ -274,8 +258,7 @@ get_pool (void)
 }
 
 void
-kios_cover_loader_load_async (KiosLibraryStore     *store,
-                              const KiosBookRecord *book,
+kios_cover_loader_load_async (const KiosBookRecord *book,
                               int                   width,
                               int                   height,
                               GCancellable         *cancellable,
@@ -285,12 +268,10 @@ kios_cover_loader_load_async (KiosLibraryStore     *store,
   g_autoptr (GTask) task = NULL;
   LoadRequest      *request;
 
-  g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
   g_return_if_fail (book != NULL);
   g_return_if_fail (width > 0 && height > 0);
 
   request = g_new0 (LoadRequest, 1);
-  request->store = store != NULL ? g_object_ref (store) : NULL;
   request->book = kios_book_record_copy (book);
   request->width = width;
   request->height = height;

@@ -16,10 +16,11 @@ G_BEGIN_DECLS
  *   the cache (covers/HASH.png, where opening a book puts its first page);
  * - else, for an EPUB, the cover picture its package names, read from the
  *   book (never more than KIOS_LIMIT_IMAGE_PIXELS decoded), scaled down to
- *   twice a card's size and kept in the cache (a private directory, the file
- *   0600), and recorded as the book's cover_path when a store is given: a
- *   book added by kiosctl or a books folder gets its real cover the first
- *   time its card appears, without being opened.
+ *   twice a card's size and kept in the cache (a private directory, the
+ *   file 0600) under the book's hash, where the next load finds it: a book
+ *   added by kiosctl or a books folder gets its real cover the first time
+ *   its card appears, without being opened. The library's record is left
+ *   alone (a write from a stale copy could undo a removal or a move).
  *
  * The texture fills width × height (pixels: the slot times the screen's
  * scale), never larger, so a grid of covers costs little memory. Fails with
@@ -27,8 +28,7 @@ G_BEGIN_DECLS
  */
 
 /* clang-format off */
-void        kios_cover_loader_load_async  (KiosLibraryStore     *store,
-                                           const KiosBookRecord *book,
+void        kios_cover_loader_load_async  (const KiosBookRecord *book,
                                            int                   width,
                                            int                   height,
                                            GCancellable         *cancellable,

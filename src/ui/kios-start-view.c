@@ -254,14 +254,9 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
                  gpointer                  user_data)
 {
-  KiosStartView *self = KIOS_START_VIEW (user_data);
-  KiosBookItem  *book = gtk_list_item_get_item (item);
-  KiosBookCard  *card = KIOS_BOOK_CARD (gtk_list_item_get_child (item));
+  KiosBookItem *book = gtk_list_item_get_item (item);
 
-  kios_book_card_set_store (card, self->store != NULL     ? self->store
-                                  : self->library != NULL ? kios_library_get_store (self->library)
-                                                          : NULL);
-  kios_book_card_set_book (card, kios_book_item_get_record (book));
+  kios_book_card_set_book (KIOS_BOOK_CARD (gtk_list_item_get_child (item)), kios_book_item_get_record (book));
 }
 
 static void
