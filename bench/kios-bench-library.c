@@ -38,7 +38,8 @@
 static const char *const queries[] = { "zola", "harbour lights", "émile", "the 9", "brontë" };
 
 static gboolean searched;
-static double   cpu_ms; /* main-thread CPU time of the last keystroke */
+static double   cpu_ms;  /* main-thread CPU time of the last keystroke */
+static double   full_ms; /* the last keystroke → every result filtered and painted */
 static gboolean painted;
 static gint64   painted_at;
 static gint64   last_tick;
@@ -159,9 +160,11 @@ wait_listed (KiosStartView *view)
 
 /* One keystroke: the edit, then the first frame after the view searched. */
 static double
-keystroke (GtkEditable *entry,
-           const char  *insert)
+keystroke (KiosStartView *view,
+           GtkEditable   *entry,
+           const char    *insert)
 {
+  double first;
   gint64 start;
   double cpu_start;
   int    position = -1;
@@ -185,11 +188,23 @@ keystroke (GtkEditable *entry,
     }
   while (!painted && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
     g_main_context_iteration (NULL, TRUE);
+  first = painted ? (double) (painted_at - start) / 1000.0 : -1;
+  /* The filter runs top first, the rest in idles: until the last frame. */
+  if (kios_start_view_is_loading (view))
+    {
+      while (kios_start_view_is_loading (view))
+        g_main_context_iteration (NULL, TRUE);
+      painted = FALSE;
+      gtk_widget_queue_draw (GTK_WIDGET (view));
+      while (!painted)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  full_ms = (double) (painted_at - start) / 1000.0;
   cpu_ms = thread_cpu_ms () - cpu_start;
   if (g_getenv ("KIOS_BENCH_VERBOSE") != NULL)
-    printf ("  “%s”: %.1f ms, main-thread CPU %.1f ms\n", gtk_editable_get_text (entry),
-            painted ? (double) (painted_at - start) / 1000.0 : -1, cpu_ms);
-  return painted ? (double) (painted_at - start) / 1000.0 : -1;
+    printf ("  “%s”: %.1f ms, all %.1f ms, main-thread CPU %.1f ms\n", gtk_editable_get_text (entry), first, full_ms,
+            cpu_ms);
+  return first;
 }
 
 static GtkWidget *
@@ -237,6 +252,7 @@ bench_search (const char *db)
   g_autoptr (GArray)           typing = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray)           erasing = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray)           cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray)           full = g_array_new (FALSE, FALSE, sizeof (double));
   KiosStartView               *view = kios_start_view_new ();
   GtkWidget                   *window = new_window (view);
   GtkEditable                 *entry;
@@ -269,18 +285,20 @@ bench_search (const char *db)
           double ms;
 
           memcpy (one, p, g_utf8_next_char (p) - p);
-          ms = keystroke (entry, one);
+          ms = keystroke (view, entry, one);
           if (ms >= 0)
             g_array_append_val (typing, ms);
+          g_array_append_val (full, full_ms);
           g_array_append_val (cpu, cpu_ms);
           spin_for (PAUSE_MS);
         }
       while (*gtk_editable_get_text (entry) != '\0')
         {
-          double ms = keystroke (entry, NULL);
+          double ms = keystroke (view, entry, NULL);
 
           if (ms >= 0)
             g_array_append_val (erasing, ms);
+          g_array_append_val (full, full_ms);
           g_array_append_val (cpu, cpu_ms);
           spin_for (PAUSE_MS);
         }
@@ -291,6 +309,8 @@ bench_search (const char *db)
           label, typing->len, percentile (typing, 0.5), percentile (typing, 0.9), percentile (typing, 1.0));
   printf ("%-24s keystroke → painted, erasing (%3u keys): median %5.1f ms, p90 %5.1f ms, worst %5.1f ms\n",
           label, erasing->len, percentile (erasing, 0.5), percentile (erasing, 0.9), percentile (erasing, 1.0));
+  printf ("%-24s keystroke → every result painted      : median %5.1f ms, p90 %5.1f ms, worst %5.1f ms\n", label,
+          percentile (full, 0.5), percentile (full, 0.9), percentile (full, 1.0));
   /* What the machine's load cannot inflate: the main thread's own work. */
   printf ("%-24s main-thread CPU per keystroke (search, layout, paint): median %5.1f ms, p90 %5.1f ms, worst %5.1f ms\n",
           label, percentile (cpu, 0.5), percentile (cpu, 0.9), percentile (cpu, 1.0));

@@ -65,7 +65,10 @@ update_visible_page (KiosStartView *self)
 
   gtk_spinner_set_spinning (self->spinner, show_spinner);
   gtk_stack_set_visible_child_name (self->stack, name);
-  gtk_stack_set_visible_child_name (self->results_stack, n_books > 0 ? "grid" : "no-results");
+  /* While a search is still filtering, the grid stays: no "No Results" flash. */
+  gtk_stack_set_visible_child_name (self->results_stack,
+                                    n_books > 0 || gtk_filter_list_model_get_pending (self->filtered) > 0 ? "grid"
+                                                                                                          : "no-results");
 }
 
 static void
@@ -459,10 +462,15 @@ kios_start_view_init (KiosStartView *self)
 
   self->model = kios_library_model_new ();
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
-  /* Not incremental: a keystroke's results come in one frame, not spread
-   * over several (filtering 10,000 folded keys is about a millisecond). */
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
+  /* Incremental: the top of the list (what is on screen) is filtered first
+   * and painted at once, the rest in the next idles. Filtering is cheap;
+   * what costs is the grid binding the few hundred cards it keeps, and this
+   * spreads that over frames instead of stalling one. */
+  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
+  g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_visible_page), self,
+                           G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
   self->ops_cancellable = g_cancellable_new ();
   self->sort = KIOS_LIBRARY_SORT_RECENT;
@@ -582,7 +590,7 @@ kios_start_view_is_loading (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), FALSE);
 
-  return self->loading;
+  return self->loading || gtk_filter_list_model_get_pending (self->filtered) > 0;
 }
 
 void
