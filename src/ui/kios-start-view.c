@@ -114,6 +114,9 @@ show_items (KiosStartView *self,
 {
   self->loading = FALSE;
   self->library_empty = items->len == 0;
+  /* A new list is filtered whole, in one go: spread over idles, a launch
+   * onto 10,000 books would lay the grid out once per piece. */
+  gtk_filter_list_model_set_incremental (self->filtered, FALSE);
   kios_library_model_set_items (self->model, items);
   update_visible_page (self);
 }
@@ -464,11 +467,11 @@ kios_start_view_init (KiosStartView *self)
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
-  /* Incremental: the top of the list (what is on screen) is filtered first
-   * and painted at once, the rest in the next idles. Filtering is cheap;
-   * what costs is the grid binding the few hundred cards it keeps, and this
-   * spreads that over frames instead of stalling one. */
-  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
+  /* A search or shelf change filters incrementally (refilter_search): the
+   * top of the list, what is on screen, is filtered and painted at once,
+   * the rest in the next idles. Filtering is cheap; what costs is the grid
+   * binding the few hundred cards it keeps, and this spreads that over
+   * frames instead of stalling one. */
   g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_visible_page), self,
                            G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
@@ -677,6 +680,7 @@ refilter_search (KiosStartView *self)
     change = GTK_FILTER_CHANGE_LESS_STRICT;
   else
     change = GTK_FILTER_CHANGE_DIFFERENT;
+  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   gtk_filter_changed (GTK_FILTER (self->filter), change);
   update_visible_page (self);
 }
@@ -768,6 +772,7 @@ shelf_change_state_cb (GSimpleAction *action,
       {
         g_simple_action_set_state (action, value);
         self->shelf = i;
+        gtk_filter_list_model_set_incremental (self->filtered, TRUE);
         gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
         update_visible_page (self);
         return;
