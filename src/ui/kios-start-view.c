@@ -657,6 +657,22 @@ kios_start_view_get_model (KiosStartView *self)
   return G_LIST_MODEL (self->filtered);
 }
 
+static guint
+count_matches (KiosStartView *self)
+{
+  GListModel *model = G_LIST_MODEL (self->model);
+  guint       n = g_list_model_get_n_items (model);
+  guint       count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (KiosBookItem) item = g_list_model_get_item (model, i);
+
+      count += filter_cb (item, self) ? 1 : 0;
+    }
+  return count;
+}
+
 /* A query that only grew (a keystroke) can only drop books, one that only
  * shrank only bring some back: the filter model then re-tests just those. */
 static void
@@ -680,6 +696,14 @@ refilter_search (KiosStartView *self)
     change = GTK_FILTER_CHANGE_LESS_STRICT;
   else
     change = GTK_FILTER_CHANGE_DIFFERENT;
+  /* A query that only grew or shrank and still matches as many books
+   * matches the same books: nothing to tell the grid (a refilter, even of
+   * unchanged results, would have it bind its cards again). Counting is a
+   * pass over precomputed keys. */
+  if (change != GTK_FILTER_CHANGE_DIFFERENT && gtk_filter_list_model_get_pending (self->filtered) == 0 &&
+      count_matches (self) == g_list_model_get_n_items (G_LIST_MODEL (self->filtered)))
+    return;
+
   gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   gtk_filter_changed (GTK_FILTER (self->filter), change);
   update_visible_page (self);
