@@ -32,3 +32,10 @@ echo
 ./bench/hostile-bounds.sh
 echo
 CALIBRE=${KIOS_BENCH_CALIBRE:-1} ./bench/library-import.sh
+echo
+# The library's start view at scale: search keystrokes and an import in the
+# app's view (bench/library-ui.sh), launch onto 10,000 books against an empty
+# library (bench/library-launch.sh), and an OPDS catalog of 5,000 entries.
+./bench/library-ui.sh
+echo
+./bench/library-launch.sh "${KIOS_PROBE_ROUNDS:-5}"

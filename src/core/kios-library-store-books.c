@@ -21,11 +21,8 @@
 
 /* ---- folding ----------------------------------------------------------- */
 
-/* Lower case, accents and other combining marks removed, compatibility
- * forms unified ("ﬁ" → "fi"), runs of space as one: "Émile  Zola" and
- * "emile zola" fold alike. */
-static char *
-fold (const char *text)
+char *
+kios_library_store_fold (const char *text)
 {
   g_autofree char *valid = NULL;
   g_autofree char *decomposed = NULL;
@@ -78,7 +75,7 @@ sql_fold (sqlite3_context *context,
       sqlite3_result_null (context);
       return;
     }
-  folded = fold (text);
+  folded = kios_library_store_fold (text);
   sqlite3_result_text (context, folded, -1, g_free);
 }
 
@@ -96,7 +93,7 @@ sql_match (sqlite3_context *context,
   (void) argc;
   if (words == NULL)
     {
-      g_autofree char *query = fold ((const char *) sqlite3_value_text (argv[1]));
+      g_autofree char *query = kios_library_store_fold ((const char *) sqlite3_value_text (argv[1]));
 
       words = g_strsplit (query != NULL ? query : "", " ", -1);
       sqlite3_set_auxdata (context, 1, words, (void (*) (void *)) g_strfreev);

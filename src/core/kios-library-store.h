@@ -294,6 +294,10 @@ GPtrArray        *kios_library_store_list_annotations_finish (KiosLibraryStore *
                                                           GError           **error);
 int               kios_library_store_count_annotations   (KiosLibraryStore  *self,
                                                           const char        *hash);
+/* The form search and sort keys are kept in: lower case, accents and other
+ * combining marks removed, compatibility forms unified ("ﬁ" → "fi"), runs of
+ * space as one ("Émile  Zola" and "emile zola" fold alike). NULL for NULL. */
+char             *kios_library_store_fold                (const char        *text);
 
 KiosBookRecord   *kios_book_record_copy                  (const KiosBookRecord *self);
 void              kios_book_record_free                  (KiosBookRecord    *self);

@@ -22,8 +22,9 @@ struct _KiosLibraryRemoval
   KiosStoreBookRows *rows; /* NULL once undone */
   char              *hash;
   char              *title;
-  char              *path;  /* where the file was */
-  char              *trash; /* where it waits, or NULL when it was kept */
+  char              *path;   /* where the file was */
+  char              *trash;  /* where it waits, or NULL when it was kept */
+  GStrv              unsent; /* sources whose pending push went with the book */
 };
 
 /* Shared by the library and the idles that carry signals to its context:
@@ -482,6 +483,8 @@ kios_library_remove (KiosLibrary *self,
   removal->title = g_strdup (book->title);
   removal->path = g_strdup (book->path);
   removal->trash = g_steal_pointer (&trash);
+  if (pending != NULL && pending[0] != NULL)
+    removal->unsent = g_steal_pointer (&pending);
   kios_library_emit_changed (self);
   return removal;
 }
@@ -673,6 +676,13 @@ kios_library_removal_get_title (KiosLibraryRemoval *removal)
   return removal->title;
 }
 
+const char *const *
+kios_library_removal_get_unsent_sources (KiosLibraryRemoval *removal)
+{
+  g_return_val_if_fail (removal != NULL, NULL);
+  return (const char *const *) removal->unsent;
+}
+
 void
 kios_library_removal_free (KiosLibraryRemoval *removal)
 {
@@ -686,6 +696,7 @@ kios_library_removal_free (KiosLibraryRemoval *removal)
   g_free (removal->title);
   g_free (removal->path);
   g_free (removal->trash);
+  g_strfreev (removal->unsent);
   g_free (removal);
 }
 

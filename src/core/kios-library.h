@@ -131,6 +131,8 @@ gboolean            kios_library_undo_remove_finish    (KiosLibrary         *sel
                                                         GError             **error);
 const char         *kios_library_removal_get_hash      (KiosLibraryRemoval  *removal);
 const char         *kios_library_removal_get_title     (KiosLibraryRemoval  *removal);
+/* The sources (names) whose pending push went with the book, or NULL. */
+const char *const  *kios_library_removal_get_unsent_sources (KiosLibraryRemoval *removal);
 /* Ends the undo window: a file moved aside and not restored is deleted. */
 void                kios_library_removal_free          (KiosLibraryRemoval  *removal);
 

@@ -7,6 +7,7 @@
 
 #include "kios-book-card.h"
 
+#include "kios-cover-loader.h"
 #include "kios-cover.h"
 
 #include <glib/gi18n.h>
@@ -18,10 +19,11 @@ struct _KiosBookCard
 {
   AdwBin parent_instance;
 
-  KiosBookRecord *book;
-  KiosBookState   state;
-  gboolean        has_state;   /* state's style class is on the card */
-  GCancellable   *cancellable; /* the cover load of the book shown */
+  KiosBookRecord   *book;
+  KiosLibraryStore *store; /* nullable: where a cover made is recorded */
+  KiosBookState     state;
+  gboolean          has_state;   /* state's style class is on the card */
+  GCancellable     *cancellable; /* the cover load of the book shown */
 
   /* Template children. */
   GtkOverlay     *cover_overlay;
@@ -44,40 +46,25 @@ static const char *const state_classes[] = {
 };
 
 static void
-load_cover_worker (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  const char *path = task_data;
-  GError     *error = NULL;
-  GdkTexture *texture;
-
-  /* Decoding a PNG is file I/O plus CPU work: never on the main thread. */
-  texture = gdk_texture_new_from_filename (path, &error);
-  if (texture == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, texture, g_object_unref);
-}
-
-static void
 load_cover_cb (GObject      *source_object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  KiosBookCard          *self = KIOS_BOOK_CARD (source_object);
+  KiosBookCard          *self;
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError)     error = NULL;
 
-  texture = g_task_propagate_pointer (G_TASK (result), &error);
+  texture = kios_cover_loader_load_finish (result, &error);
   if (texture == NULL)
     {
-      /* A missing cover keeps the placeholder; the next open renders a new one. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* No cover yet keeps the placeholder; opening the book renders one. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         g_debug ("No cover: %s", error->message);
       return;
     }
+  /* Not cancelled, so the card (which cancels in dispose) is alive. */
+  self = KIOS_BOOK_CARD (user_data);
 
   kios_cover_set_texture (self->cover, texture);
   gtk_widget_set_visible (self->placeholder, FALSE);
@@ -163,6 +150,7 @@ kios_book_card_set_book (KiosBookCard         *self,
   const char      *badge;
   double           progress;
   KiosBookState    state;
+  int              scale;
 
   g_return_if_fail (KIOS_IS_BOOK_CARD (self));
 
@@ -230,16 +218,12 @@ kios_book_card_set_book (KiosBookCard         *self,
   accessible = g_strdup_printf (_ ("%s, %s"), title, badge);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 
-  if (book->cover_path != NULL && *book->cover_path != '\0')
-    {
-      g_autoptr (GTask) task = NULL;
-
-      self->cancellable = g_cancellable_new ();
-      task = g_task_new (self, self->cancellable, load_cover_cb, NULL);
-      g_task_set_source_tag (task, kios_book_card_set_book);
-      g_task_set_task_data (task, g_strdup (book->cover_path), g_free);
-      g_task_run_in_thread (task, load_cover_worker);
-    }
+  /* The cover as the card appears: a book never opened gets its own from
+   * the file (made once, then cached; a missing book keeps a cached one). */
+  scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  kios_cover_loader_load_async (book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable, load_cover_cb,
+                                self);
 }
 
 const KiosBookRecord *

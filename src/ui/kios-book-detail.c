@@ -11,6 +11,10 @@
 #include "kios-catalog-view.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+/* The source's settings_json key for the format chosen last. */
+#define FORMAT_SETTING "download-format"
 
 #define COVER_WIDTH 180
 #define COVER_HEIGHT 270
@@ -41,6 +45,8 @@ struct _KiosBookDetail
   GtkLabel  *series_label;
   GtkStack  *action_stack;
   GtkWidget *download_button;
+  GtkWidget *format_button; /* the other formats, when there are two */
+  char      *format;        /* what Download fetches; NULL = the first Kios opens */
   GtkWidget *progress_bar;
   GtkLabel  *progress_label;
   GtkLabel  *error_label;
@@ -127,7 +133,8 @@ typedef struct
 {
   KiosLibraryStore *store;
   char             *source_name;
-  KiosOpdsEntry    *entry;
+  KiosOpdsEntry    *entry;  /* lookup only */
+  char             *format; /* save only */
 } Lookup;
 
 static void
@@ -136,7 +143,35 @@ lookup_free (Lookup *lookup)
   g_clear_object (&lookup->store);
   g_free (lookup->source_name);
   g_clear_pointer (&lookup->entry, kios_opds_entry_free);
+  g_free (lookup->format);
   g_free (lookup);
+}
+
+typedef struct
+{
+  char *path;   /* the book downloaded earlier, or NULL */
+  char *format; /* the format chosen last for this source, or NULL */
+} Found;
+
+static void
+found_free (Found *found)
+{
+  g_free (found->path);
+  g_free (found->format);
+  g_free (found);
+}
+
+/* The source's settings_json as an object (a new one when unset). */
+static JsonObject *
+source_settings (const KiosSourceRecord *source)
+{
+  g_autoptr (JsonNode) node = NULL;
+
+  if (source->settings_json != NULL)
+    node = json_from_string (source->settings_json, NULL);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_ref (json_node_get_object (node));
+  return json_object_new ();
 }
 
 static void
@@ -145,11 +180,73 @@ lookup_worker (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  Lookup *lookup = task_data;
+  Lookup                      *lookup = task_data;
+  Found                       *found = g_new0 (Found, 1);
+  g_autoptr (KiosSourceRecord) source = NULL;
 
-  g_task_return_pointer (task,
-                         kios_opds_client_find_downloaded (lookup->store, lookup->source_name, lookup->entry, NULL),
-                         g_free);
+  found->path = kios_opds_client_find_downloaded (lookup->store, lookup->source_name, lookup->entry, NULL);
+  source = kios_library_store_get_source (lookup->store, lookup->source_name, NULL);
+  if (source != NULL)
+    {
+      g_autoptr (JsonObject) settings = source_settings (source);
+      const char            *format = json_object_get_string_member_with_default (settings, FORMAT_SETTING, NULL);
+
+      found->format = g_strdup (format);
+    }
+  g_task_return_pointer (task, found, (GDestroyNotify) found_free);
+}
+
+/* Remembers the format chosen for the source's next downloads. */
+static void
+save_format_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Lookup                      *lookup = task_data;
+  g_autoptr (KiosSourceRecord) source = NULL;
+  g_autoptr (JsonObject)       settings = NULL;
+  g_autoptr (JsonNode)         root = NULL;
+  g_autoptr (GError)           error = NULL;
+
+  source = kios_library_store_get_source (lookup->store, lookup->source_name, &error);
+  if (source == NULL)
+    {
+      g_debug ("Cannot remember the format: %s", error->message);
+      return;
+    }
+  settings = source_settings (source);
+  /* Every other setting is kept as it is. */
+  json_object_set_string_member (settings, FORMAT_SETTING, lookup->format);
+  root = json_node_init_object (json_node_alloc (), settings);
+  g_free (source->settings_json);
+  source->settings_json = json_to_string (root, FALSE);
+  if (!kios_library_store_update_source (lookup->store, source, &error))
+    g_debug ("Cannot remember the format: %s", error->message);
+}
+
+/* Whether the entry offers both formats Kios opens: then Download offers the choice. */
+static gboolean
+offers_choice (const KiosOpdsEntry *entry)
+{
+  return kios_opds_entry_pick_acquisition (entry, "epub") != NULL &&
+         kios_opds_entry_pick_acquisition (entry, "pdf") != NULL;
+}
+
+static void
+update_download_button (KiosBookDetail *self)
+{
+  gboolean choice = self->entry != NULL && offers_choice (self->entry);
+
+  gtk_widget_set_visible (self->format_button, choice);
+  if (!choice)
+    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
+  else if (g_strcmp0 (self->format, "pdf") == 0)
+    /* Translators: the download button when a book comes as EPUB and PDF. */
+    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download PDF"));
+  else
+    /* Translators: the download button when a book comes as EPUB and PDF. */
+    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download EPUB"));
 }
 
 static void
@@ -158,17 +255,25 @@ lookup_cb (GObject      *source_object,
            gpointer      user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char   *path = NULL;
+  Found             *found;
   KiosBookDetail    *self;
 
-  path = g_task_propagate_pointer (G_TASK (result), &error);
+  found = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self = KIOS_BOOK_DETAIL (source_object);
   g_clear_object (&self->cancellable);
   g_free (self->path);
-  self->path = g_steal_pointer (&path);
+  self->path = g_steal_pointer (&found->path);
+  /* The format chosen last for this source, when this book has it. */
+  if (found->format != NULL && kios_opds_entry_pick_acquisition (self->entry, found->format) != NULL)
+    {
+      g_free (self->format);
+      self->format = g_steal_pointer (&found->format);
+    }
+  found_free (found);
+  update_download_button (self);
   set_state (self, self->path != NULL ? "read" : "download");
 }
 
@@ -303,8 +408,17 @@ kios_book_detail_finalize (GObject *object)
   g_free (self->source_name);
   g_free (self->path);
   g_free (self->error);
+  g_free (self->format);
 
   G_OBJECT_CLASS (kios_book_detail_parent_class)->finalize (object);
+}
+
+static void
+download_format_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  kios_book_detail_download_format (KIOS_BOOK_DETAIL (widget), g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -323,6 +437,7 @@ kios_book_detail_class_init (KiosBookDetailClass *klass)
 
   gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Left, GDK_ALT_MASK, "back", NULL);
   gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Back, 0, "back", NULL);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "detail.download-format", "s", download_format_action);
 }
 
 static GtkWidget *
@@ -357,6 +472,8 @@ kios_book_detail_init (KiosBookDetail *self)
   GtkWidget *overlay = gtk_overlay_new ();
   GtkWidget *info = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *downloading;
+  GtkWidget *download_box;
+  GMenu     *formats_menu;
   GtkWidget *progress_row;
   GtkWidget *cancel;
   GtkWidget *read;
@@ -425,7 +542,22 @@ kios_book_detail_init (KiosBookDetail *self)
   gtk_stack_add_named (self->action_stack, gtk_spinner_new (), "checking");
   self->download_button = pill_button (_ ("_Download"));
   g_signal_connect_swapped (self->download_button, "clicked", G_CALLBACK (download_clicked_cb), self);
-  gtk_stack_add_named (self->action_stack, self->download_button, "download");
+  formats_menu = g_menu_new ();
+  g_menu_append (formats_menu, _ ("Download _EPUB"), "detail.download-format::epub");
+  g_menu_append (formats_menu, _ ("Download _PDF"), "detail.download-format::pdf");
+  self->format_button = gtk_menu_button_new ();
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->format_button), G_MENU_MODEL (formats_menu));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->format_button), "pan-down-symbolic");
+  gtk_widget_set_tooltip_text (self->format_button, _ ("Choose the Format"));
+  gtk_widget_set_valign (self->format_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->format_button, "circular");
+  gtk_widget_set_visible (self->format_button, FALSE);
+  g_object_unref (formats_menu);
+  download_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (download_box, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (download_box), self->download_button);
+  gtk_box_append (GTK_BOX (download_box), self->format_button);
+  gtk_stack_add_named (self->action_stack, download_box, "download");
   downloading = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   progress_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->progress_bar = gtk_progress_bar_new ();
@@ -555,7 +687,8 @@ kios_book_detail_show (KiosBookDetail      *self,
   g_clear_pointer (&self->path, g_free);
   self->fraction = 0.0;
   show_error (self, NULL);
-  gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
+  g_clear_pointer (&self->format, g_free);
+  update_download_button (self);
 
   kios_cover_set_texture (KIOS_COVER (self->cover), cover);
   gtk_widget_set_visible (self->placeholder, cover == NULL);
@@ -648,8 +781,55 @@ kios_book_detail_download (KiosBookDetail *self)
   gtk_label_set_label (self->progress_label, _ ("Starting…"));
   set_state (self, "downloading");
   self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, progress_timeout_cb, self);
-  kios_opds_client_download_book_async (self->client, self->store, self->source_name, self->entry, NULL, progress_cb,
+  kios_opds_client_download_book_async (self->client, self->store, self->source_name, self->entry, self->format,
+                                        progress_cb,
                                         self, self->cancellable, download_cb, self);
+}
+
+void
+kios_book_detail_download_format (KiosBookDetail *self,
+                                  const char     *format)
+{
+  g_autoptr (GTask) task = NULL;
+  Lookup           *save;
+
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+  g_return_if_fail (format != NULL);
+
+  if (self->entry == NULL || self->downloading || kios_opds_entry_pick_acquisition (self->entry, format) == NULL)
+    return;
+
+  g_free (self->format);
+  self->format = g_strdup (format);
+  update_download_button (self);
+  if (self->store != NULL && self->source_name != NULL)
+    {
+      save = g_new0 (Lookup, 1);
+      save->store = g_object_ref (self->store);
+      save->source_name = g_strdup (self->source_name);
+      save->format = g_strdup (format);
+      task = g_task_new (NULL, NULL, NULL, NULL);
+      g_task_set_source_tag (task, kios_book_detail_download_format);
+      g_task_set_task_data (task, save, (GDestroyNotify) lookup_free);
+      g_task_run_in_thread (task, save_format_worker);
+    }
+  kios_book_detail_download (self);
+}
+
+const char *
+kios_book_detail_get_format (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), NULL);
+
+  return self->format;
+}
+
+gboolean
+kios_book_detail_offers_formats (KiosBookDetail *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), FALSE);
+
+  return gtk_widget_get_visible (self->format_button);
 }
 
 void

@@ -38,6 +38,14 @@ void            kios_book_detail_show         (KiosBookDetail      *self,
 /* Stops a download in progress and forgets the book. */
 void            kios_book_detail_clear        (KiosBookDetail      *self);
 void            kios_book_detail_download     (KiosBookDetail      *self);
+/* What the format menu does, when a book comes as EPUB and PDF: downloads
+ * that format and remembers it as the source's default. */
+void            kios_book_detail_download_format (KiosBookDetail   *self,
+                                               const char          *format);
+/* The format Download fetches ("epub", "pdf"), or NULL for the first Kios opens. */
+const char     *kios_book_detail_get_format   (KiosBookDetail      *self);
+/* TRUE when Download offers a choice of formats. */
+gboolean        kios_book_detail_offers_formats (KiosBookDetail    *self);
 void            kios_book_detail_cancel       (KiosBookDetail      *self);
 /* As the Read button: emits "read" once the book is downloaded. */
 void            kios_book_detail_read         (KiosBookDetail      *self);

@@ -7,11 +7,14 @@
 
 #include "kios-library-model.h"
 
+#include <string.h>
+
 struct _KiosBookItem
 {
   GObject parent_instance;
 
   KiosBookRecord *record;
+  char           *key; /* folded title, authors and series */
 };
 
 G_DEFINE_FINAL_TYPE (KiosBookItem, kios_book_item, G_TYPE_OBJECT)
@@ -22,6 +25,7 @@ kios_book_item_finalize (GObject *object)
   KiosBookItem *self = KIOS_BOOK_ITEM (object);
 
   g_clear_pointer (&self->record, kios_book_record_free);
+  g_clear_pointer (&self->key, g_free);
 
   G_OBJECT_CLASS (kios_book_item_parent_class)->finalize (object);
 }
@@ -43,6 +47,77 @@ kios_book_item_get_record (KiosBookItem *self)
   g_return_val_if_fail (KIOS_IS_BOOK_ITEM (self), NULL);
 
   return self->record;
+}
+
+const char *
+kios_book_item_get_key (KiosBookItem *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_ITEM (self), NULL);
+
+  return self->key;
+}
+
+gboolean
+kios_book_item_matches (KiosBookItem      *self,
+                        const char *const *words)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_ITEM (self), FALSE);
+
+  if (words == NULL)
+    return TRUE;
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0' && strstr (self->key, words[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static KiosBookItem *
+book_item_new (KiosBookRecord *record)
+{
+  KiosBookItem    *item = g_object_new (KIOS_TYPE_BOOK_ITEM, NULL);
+  g_autofree char *joined = NULL;
+
+  item->record = record;
+  joined = g_strjoin (" ", record->title != NULL ? record->title : "", record->authors != NULL ? record->authors : "",
+                      record->series != NULL ? record->series : "", NULL);
+  item->key = kios_library_store_fold (joined);
+  return item;
+}
+
+GPtrArray *
+kios_book_items_new (GPtrArray *books)
+{
+  g_autofree KiosBookRecord **records = NULL;
+  gsize                       n_records = 0;
+  GPtrArray                  *items;
+
+  g_return_val_if_fail (books != NULL, NULL);
+
+  /* Taken, not copied: 10,000 records are not duplicated per list. */
+  records = (KiosBookRecord **) g_ptr_array_steal (books, &n_records);
+  items = g_ptr_array_new_full (n_records, g_object_unref);
+  for (gsize i = 0; i < n_records; i++)
+    g_ptr_array_add (items, book_item_new (records[i]));
+  return items;
+}
+
+static gboolean
+records_equal (const KiosBookRecord *a,
+               const KiosBookRecord *b)
+{
+  return g_strcmp0 (a->hash, b->hash) == 0 && g_strcmp0 (a->path, b->path) == 0 && a->size == b->size &&
+         g_strcmp0 (a->format, b->format) == 0 && g_strcmp0 (a->title, b->title) == 0 &&
+         g_strcmp0 (a->authors, b->authors) == 0 && g_strcmp0 (a->cover_path, b->cover_path) == 0 &&
+         a->added_at == b->added_at && a->last_opened_at == b->last_opened_at && a->progress == b->progress &&
+         g_strcmp0 (a->series, b->series) == 0 && a->finished_at == b->finished_at &&
+         !a->missing == !b->missing && !a->downloaded == !b->downloaded;
+}
+
+static gboolean
+items_equal (gconstpointer a,
+             gconstpointer b)
+{
+  return records_equal (((const KiosBookItem *) a)->record, ((const KiosBookItem *) b)->record);
 }
 
 struct _KiosLibraryModel
@@ -120,27 +195,47 @@ void
 kios_library_model_set_books (KiosLibraryModel *self,
                               GPtrArray        *books)
 {
-  g_autofree KiosBookRecord **records = NULL;
-  gsize                       n_records = 0;
-  guint                       removed;
+  g_autoptr (GPtrArray) items = NULL;
 
   g_return_if_fail (KIOS_IS_LIBRARY_MODEL (self));
   g_return_if_fail (books != NULL);
 
-  removed = self->items->len;
-  g_ptr_array_set_size (self->items, 0);
-  /* Taken, not copied: 10,000 records are not duplicated per keystroke. */
-  records = (KiosBookRecord **) g_ptr_array_steal (books, &n_records);
-  for (gsize i = 0; i < n_records; i++)
-    {
-      KiosBookItem *item = g_object_new (KIOS_TYPE_BOOK_ITEM, NULL);
+  items = kios_book_items_new (books);
+  kios_library_model_set_items (self, items);
+}
 
-      item->record = records[i];
-      g_ptr_array_add (self->items, item);
-    }
+void
+kios_library_model_set_items (KiosLibraryModel *self,
+                              GPtrArray        *items)
+{
+  GPtrArray *merged;
+  guint      n_old, n_new, head = 0, tail = 0;
 
-  if (removed > 0 || self->items->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->items->len);
+  g_return_if_fail (KIOS_IS_LIBRARY_MODEL (self));
+  g_return_if_fail (items != NULL);
+
+  /* The same books in the same order at both ends stay as they are (their
+   * items, and so their cards); only the span between is replaced. */
+  n_old = self->items->len;
+  n_new = items->len;
+  while (head < n_old && head < n_new && items_equal (self->items->pdata[head], items->pdata[head]))
+    head++;
+  while (tail < n_old - head && tail < n_new - head &&
+         items_equal (self->items->pdata[n_old - 1 - tail], items->pdata[n_new - 1 - tail]))
+    tail++;
+  if (head == n_old && head == n_new)
+    return;
+
+  merged = g_ptr_array_new_full (n_new, g_object_unref);
+  for (guint i = 0; i < head; i++)
+    g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
+  for (guint i = head; i < n_new - tail; i++)
+    g_ptr_array_add (merged, g_object_ref (items->pdata[i]));
+  for (guint i = n_old - tail; i < n_old; i++)
+    g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
+  g_ptr_array_unref (self->items);
+  self->items = merged;
+  g_list_model_items_changed (G_LIST_MODEL (self), head, n_old - head - tail, n_new - head - tail);
 }
 
 const KiosBookRecord *

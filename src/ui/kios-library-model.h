@@ -10,10 +10,14 @@
 G_BEGIN_DECLS
 
 /*
- * KiosBookItem: one book record as a GObject, for list models.
- * KiosLibraryModel: a GListModel of KiosBookItem in display order; the start
- * view fills it from the library's (sorted, searched) list, so a GtkGridView
- * creates cards only for the books on screen.
+ * KiosBookItem: one book record as a GObject, for list models, with its
+ * search key (title, authors and series, folded once when the item is made).
+ * KiosLibraryModel: a GListModel of KiosBookItem in display order, the
+ * stable base the start view filters (search, shelf) with a
+ * GtkFilterListModel, so a keystroke re-tests folded keys and never
+ * rebuilds items or cards. Replacing its contents diffs old against new and
+ * reports only the range that changed, so a GtkGridView keeps the cards of
+ * unchanged books.
  */
 
 #define KIOS_TYPE_BOOK_ITEM (kios_book_item_get_type ())
@@ -23,13 +27,29 @@ G_DECLARE_FINAL_TYPE (KiosBookItem, kios_book_item, KIOS, BOOK_ITEM, GObject)
 G_DECLARE_FINAL_TYPE (KiosLibraryModel, kios_library_model, KIOS, LIBRARY_MODEL, GObject)
 
 /* clang-format off */
+/* Items for books (element-type KiosBookRecord; the records are taken, the
+ * array is left empty); element-type KiosBookItem. Folds the keys: call it
+ * on a worker for a large list (any thread will do). */
+GPtrArray            *kios_book_items_new            (GPtrArray        *books);
 const KiosBookRecord *kios_book_item_get_record      (KiosBookItem     *self);
+const char           *kios_book_item_get_key         (KiosBookItem     *self);
+/* Whether every word (folded, as kios_library_store_fold gives; empty
+ * words ignored) is in the item's key. words: nullable (matches). */
+gboolean              kios_book_item_matches         (KiosBookItem     *self,
+                                                      const char *const *words);
 
 KiosLibraryModel     *kios_library_model_new         (void);
 /* Replaces the contents with books (element-type KiosBookRecord; the
- * records are taken from the array, which is left empty). */
+ * records are taken from the array, which is left empty). Folds on the
+ * calling thread: for many books, make the items on a worker and use
+ * set_items. */
 void                  kios_library_model_set_books   (KiosLibraryModel *self,
                                                       GPtrArray        *books);
+/* Replaces the contents with items (element-type KiosBookItem, from
+ * kios_book_items_new): an item equal to the one at its place is kept, and
+ * items-changed covers only the span from the first to the last difference. */
+void                  kios_library_model_set_items   (KiosLibraryModel *self,
+                                                      GPtrArray        *items);
 /* The record at position, or NULL. */
 const KiosBookRecord *kios_library_model_get_book    (KiosLibraryModel *self,
                                                       guint             position);

@@ -153,8 +153,11 @@ op_done_cb (GObject      *source_object,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      show_error (self, error);
+      /* It was loading since run_op: the list is read again all the same. */
+      kios_start_view_reload (self);
       return;
     }
 
@@ -184,6 +187,8 @@ remove_done_cb (GObject      *source_object,
   KiosStartView     *self = op->view;
   g_autoptr (GError) error = NULL;
   g_autofree char   *title = NULL;
+  g_autofree char   *dropped = NULL;
+  const char *const *unsent;
   AdwToast          *toast;
 
   op->removal = kios_library_remove_finish (KIOS_LIBRARY (source_object), result, &op->notice, &error);
@@ -200,15 +205,22 @@ remove_done_cb (GObject      *source_object,
   else
     /* Translators: a toast; %s is a book's title. */
     title = g_strdup_printf (_ ("“%s” removed from the library"), op->title);
+  unsent = kios_library_removal_get_unsent_sources (op->removal);
+  if (unsent != NULL)
+    {
+      g_autofree char *names = g_strjoinv (", ", (char **) unsent);
+
+      /* Translators: a toast; %s names sync accounts, e.g. "Home, Work". */
+      dropped = g_strdup_printf (_ ("Its reading position not yet sent to %s was not kept"), names);
+    }
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _ ("_Undo"));
   g_object_set_data_full (G_OBJECT (toast), "removal", g_steal_pointer (&op->removal),
                           (GDestroyNotify) kios_library_removal_free);
   g_signal_connect_object (toast, "button-clicked", G_CALLBACK (undo_clicked_cb), self, 0);
-  /* The library hands the notice (core English, naming the sources) out with
-   * this removal only: said once, in words for a person. */
-  if (op->notice != NULL)
-    kios_start_view_show_toast (self, adw_toast_new (_ ("Its reading position had not been synced yet and was not sent")));
+  /* Said once, naming the accounts; the core's notice is for kiosctl. */
+  if (dropped != NULL)
+    kios_start_view_show_toast (self, adw_toast_new (dropped));
   kios_start_view_show_toast (self, toast);
   kios_start_view_reload (self);
 }
@@ -220,6 +232,9 @@ run_op (KiosStartView *self,
   g_autoptr (GTask) task = NULL;
 
   op->library = g_object_ref (self->library);
+  /* Loading until the list that shows the result is in: shelves and
+   * searches filter the current list and never list again by themselves. */
+  self->loading = TRUE;
   task = g_task_new (self, self->ops_cancellable, op_done_cb, NULL);
   g_task_set_source_tag (task, run_op);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);

@@ -17,7 +17,9 @@ struct _KiosStartView
   KiosLibrary        *library;
   GCancellable       *cancellable;     /* the current list */
   GCancellable       *ops_cancellable; /* remove, undo, locate, mark: until dispose */
-  KiosLibraryModel   *model;
+  KiosLibraryModel   *model;           /* every listed book, in the sort order */
+  GtkCustomFilter    *filter;          /* shelf and search */
+  GtkFilterListModel *filtered;        /* what the grid shows */
   GSimpleActionGroup *actions;
   GtkWidget          *context_menu; /* the open book menu, parented to its card */
   AdwToast           *last_toast;
@@ -25,6 +27,8 @@ struct _KiosStartView
   KiosLibrarySort sort;
   KiosStartShelf  shelf;
   char           *search;
+  char           *search_folded; /* NULL when not searching */
+  GStrv           search_words;  /* its words */
 
   /* Template children. */
   AdwToastOverlay *toast_overlay;
@@ -41,7 +45,7 @@ struct _KiosStartView
   guint  loading : 1;
   guint  opening : 1;
   guint  setting_search : 1;
-  guint  library_empty : 1; /* the last unsearched list had no book at all */
+  guint  library_empty : 1; /* the last list had no book at all */
 };
 
 /* clang-format off */

@@ -38,7 +38,7 @@ update_visible_page (KiosStartView *self)
 {
   const char *name;
   gboolean    show_spinner = self->opening && self->opening_timeout_id == 0;
-  guint       n_books = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint       n_books = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
 
   if (show_spinner)
     name = "opening";
@@ -65,7 +65,10 @@ update_visible_page (KiosStartView *self)
 
   gtk_spinner_set_spinning (self->spinner, show_spinner);
   gtk_stack_set_visible_child_name (self->stack, name);
-  gtk_stack_set_visible_child_name (self->results_stack, n_books > 0 ? "grid" : "no-results");
+  /* While a search is still filtering, the grid stays: no "No Results" flash. */
+  gtk_stack_set_visible_child_name (self->results_stack,
+                                    n_books > 0 || gtk_filter_list_model_get_pending (self->filtered) > 0 ? "grid"
+                                                                                                          : "no-results");
 }
 
 static void
@@ -93,49 +96,61 @@ on_shelf (KiosStartShelf        shelf,
     }
 }
 
-/* Without a library the search is done here, on the few recent books. */
+/* Every book of the shelf whose folded title, authors and series hold every
+ * word of the search: a keystroke re-tests precomputed keys, nothing else. */
 static gboolean
-matches_search (const KiosBookRecord *book,
-                const char           *folded)
+filter_cb (gpointer item,
+           gpointer user_data)
 {
-  const char *fields[] = { book->title, book->authors, book->series };
+  KiosStartView *self = KIOS_START_VIEW (user_data);
 
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      g_autofree char *field = fields[i] != NULL ? g_utf8_casefold (fields[i], -1) : NULL;
-
-      if (field != NULL && strstr (field, folded) != NULL)
-        return TRUE;
-    }
-
-  return FALSE;
+  return on_shelf (self->shelf, kios_book_item_get_record (item)) &&
+         kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
 static void
-show_books (KiosStartView *self,
-            GPtrArray     *books,
-            gboolean       searched_here)
+show_items (KiosStartView *self,
+            GPtrArray     *items)
 {
-  g_autoptr (GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_book_record_free);
-  g_autofree char      *folded = NULL;
-  gboolean              searching = self->search != NULL && *self->search != '\0';
-
   self->loading = FALSE;
-  if (!searching)
-    self->library_empty = books->len == 0;
-  if (searching && searched_here)
-    folded = g_utf8_casefold (self->search, -1);
-
-  for (guint i = 0; i < books->len; i++)
-    {
-      KiosBookRecord *book = g_ptr_array_index (books, i);
-
-      if (on_shelf (self->shelf, book) && (folded == NULL || matches_search (book, folded)))
-        g_ptr_array_add (shown, g_steal_pointer (&books->pdata[i]));
-    }
-
-  kios_library_model_set_books (self->model, shown);
+  self->library_empty = items->len == 0;
+  /* A new list is filtered whole, in one go: spread over idles, a launch
+   * onto 10,000 books would lay the grid out once per piece. */
+  gtk_filter_list_model_set_incremental (self->filtered, FALSE);
+  kios_library_model_set_items (self->model, items);
   update_visible_page (self);
+}
+
+typedef struct
+{
+  KiosLibrary    *library;
+  KiosLibrarySort sort;
+} ListRequest;
+
+static void
+list_request_free (ListRequest *request)
+{
+  g_clear_object (&request->library);
+  g_free (request);
+}
+
+/* Listing and folding the keys of 10,000 books is tens of milliseconds:
+ * both happen here, off the main thread. */
+static void
+list_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  ListRequest          *request = task_data;
+  g_autoptr (GPtrArray) books = NULL;
+  GError               *error = NULL;
+
+  books = kios_library_list (request->library, request->sort, NULL, &error);
+  if (books == NULL)
+    g_task_return_error (task, error);
+  else if (!g_task_return_error_if_cancelled (task))
+    g_task_return_pointer (task, kios_book_items_new (books), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -143,25 +158,47 @@ list_cb (GObject      *source_object,
          GAsyncResult *result,
          gpointer      user_data)
 {
+  KiosStartView        *self = KIOS_START_VIEW (source_object);
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GError)    error = NULL;
+
+  items = g_task_propagate_pointer (G_TASK (result), &error);
+  if (items == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (items == NULL)
+    {
+      /* The empty state still lets the reader open a book; the store logs details. */
+      g_warning ("Could not list the books: %s", error->message);
+      items = g_ptr_array_new ();
+    }
+
+  show_items (self, items);
+}
+
+static void
+list_recent_cb (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
   g_autoptr (KiosStartView) self = user_data;
   g_autoptr (GPtrArray)     books = NULL;
+  g_autoptr (GPtrArray)     items = NULL;
   g_autoptr (GError)        error = NULL;
 
-  if (KIOS_IS_LIBRARY (source_object))
-    books = kios_library_list_finish (KIOS_LIBRARY (source_object), result, &error);
-  else
-    books = kios_library_store_list_recent_finish (KIOS_LIBRARY_STORE (source_object), result, &error);
+  books = kios_library_store_list_recent_finish (KIOS_LIBRARY_STORE (source_object), result, &error);
   if (books == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   if (books == NULL)
     {
-      /* The empty state still lets the reader open a book; the store logs details. */
       g_warning ("Could not list the books: %s", error->message);
       books = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_book_record_free);
     }
 
-  show_books (self, books, !KIOS_IS_LIBRARY (source_object));
+  /* A screenful of recent books: folded here. */
+  items = kios_book_items_new (books);
+  show_items (self, items);
 }
 
 static void
@@ -240,10 +277,12 @@ static void
 grid_activate_cb (KiosStartView *self,
                   guint          position)
 {
-  const KiosBookRecord *book = kios_library_model_get_book (self->model, position);
+  g_autoptr (KiosBookItem) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  const KiosBookRecord    *book;
 
-  if (book == NULL)
+  if (item == NULL)
     return;
+  book = kios_book_item_get_record (item);
 
   if (kios_book_record_get_state (book) == KIOS_BOOK_STATE_MISSING && self->library != NULL)
     kios_start_view_offer_missing (self, book);
@@ -315,8 +354,12 @@ kios_start_view_finalize (GObject *object)
 {
   KiosStartView *self = KIOS_START_VIEW (object);
 
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
   g_clear_object (&self->model);
   g_clear_pointer (&self->search, g_free);
+  g_clear_pointer (&self->search_folded, g_free);
+  g_clear_pointer (&self->search_words, g_strfreev);
 
   G_OBJECT_CLASS (kios_start_view_parent_class)->finalize (object);
 }
@@ -421,6 +464,16 @@ kios_start_view_init (KiosStartView *self)
   GtkSelectionModel  *selection;
 
   self->model = kios_library_model_new ();
+  self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  /* A search or shelf change filters incrementally (refilter_search): the
+   * top of the list, what is on screen, is filtered and painted at once,
+   * the rest in the next idles. Filtering is cheap; what costs is the grid
+   * binding the few hundred cards it keeps, and this spreads that over
+   * frames instead of stalling one. */
+  g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_visible_page), self,
+                           G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
   self->ops_cancellable = g_cancellable_new ();
   self->sort = KIOS_LIBRARY_SORT_RECENT;
@@ -435,7 +488,7 @@ kios_start_view_init (KiosStartView *self)
   g_signal_connect_object (factory, "unbind", G_CALLBACK (factory_unbind_cb), self, 0);
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model))));
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered))));
   gtk_grid_view_set_model (self->grid_view, selection);
   g_object_unref (selection);
 
@@ -511,21 +564,27 @@ kios_start_view_reload (KiosStartView *self)
 
   if (self->library != NULL)
     {
+      g_autoptr (GTask) task = g_task_new (self, self->cancellable, list_cb, NULL);
+      ListRequest      *request = g_new0 (ListRequest, 1);
+
+      request->library = g_object_ref (self->library);
+      request->sort = self->sort;
       self->loading = TRUE;
-      kios_library_list_async (self->library, self->sort, self->search, self->cancellable,
-                               list_cb, g_object_ref (self));
+      g_task_set_source_tag (task, kios_start_view_reload);
+      g_task_set_task_data (task, request, (GDestroyNotify) list_request_free);
+      g_task_run_in_thread (task, list_worker);
     }
   else if (self->store != NULL)
     {
       self->loading = TRUE;
       kios_library_store_list_recent_async (self->store, RECENT_LIMIT, self->cancellable,
-                                            list_cb, g_object_ref (self));
+                                            list_recent_cb, g_object_ref (self));
     }
   else
     {
       g_autoptr (GPtrArray) none = g_ptr_array_new ();
 
-      show_books (self, none, TRUE);
+      show_items (self, none);
     }
 }
 
@@ -534,7 +593,7 @@ kios_start_view_is_loading (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), FALSE);
 
-  return self->loading;
+  return self->loading || gtk_filter_list_model_get_pending (self->filtered) > 0;
 }
 
 void
@@ -574,16 +633,20 @@ kios_start_view_get_n_books (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), 0);
 
-  return g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
 }
 
 const KiosBookRecord *
 kios_start_view_get_book (KiosStartView *self,
                           guint          index)
 {
+  g_autoptr (KiosBookItem) item = NULL;
+
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), NULL);
 
-  return kios_library_model_get_book (self->model, index);
+  /* The base model holds its own reference: the record outlives this one. */
+  item = g_list_model_get_item (G_LIST_MODEL (self->filtered), index);
+  return item != NULL ? kios_book_item_get_record (item) : NULL;
 }
 
 GListModel *
@@ -591,7 +654,59 @@ kios_start_view_get_model (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), NULL);
 
-  return G_LIST_MODEL (self->model);
+  return G_LIST_MODEL (self->filtered);
+}
+
+static guint
+count_matches (KiosStartView *self)
+{
+  GListModel *model = G_LIST_MODEL (self->model);
+  guint       n = g_list_model_get_n_items (model);
+  guint       count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (KiosBookItem) item = g_list_model_get_item (model, i);
+
+      count += filter_cb (item, self) ? 1 : 0;
+    }
+  return count;
+}
+
+/* A query that only grew (a keystroke) can only drop books, one that only
+ * shrank only bring some back: the filter model then re-tests just those. */
+static void
+refilter_search (KiosStartView *self)
+{
+  g_autofree char *old = g_steal_pointer (&self->search_folded);
+  GtkFilterChange  change;
+
+  g_clear_pointer (&self->search_words, g_strfreev);
+  if (self->search != NULL)
+    {
+      self->search_folded = kios_library_store_fold (self->search);
+      self->search_words = g_strsplit (self->search_folded, " ", -1);
+    }
+  if (g_strcmp0 (old, self->search_folded) == 0)
+    return;
+
+  if (old == NULL || (self->search_folded != NULL && g_str_has_prefix (self->search_folded, old)))
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else if (self->search_folded == NULL || g_str_has_prefix (old, self->search_folded))
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+  else
+    change = GTK_FILTER_CHANGE_DIFFERENT;
+  /* A query that only grew or shrank and still matches as many books
+   * matches the same books: nothing to tell the grid (a refilter, even of
+   * unchanged results, would have it bind its cards again). Counting is a
+   * pass over precomputed keys. */
+  if (change != GTK_FILTER_CHANGE_DIFFERENT && gtk_filter_list_model_get_pending (self->filtered) == 0 &&
+      count_matches (self) == g_list_model_get_n_items (G_LIST_MODEL (self->filtered)))
+    return;
+
+  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
+  gtk_filter_changed (GTK_FILTER (self->filter), change);
+  update_visible_page (self);
 }
 
 void
@@ -613,7 +728,7 @@ kios_start_view_set_search (KiosStartView *self,
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
       self->setting_search = FALSE;
     }
-  kios_start_view_reload (self);
+  refilter_search (self);
 }
 
 static const char *const sort_names[] = {
@@ -681,7 +796,9 @@ shelf_change_state_cb (GSimpleAction *action,
       {
         g_simple_action_set_state (action, value);
         self->shelf = i;
-        kios_start_view_reload (self);
+        gtk_filter_list_model_set_incremental (self->filtered, TRUE);
+        gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+        update_visible_page (self);
         return;
       }
 }

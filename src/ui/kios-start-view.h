@@ -45,6 +45,8 @@ void              kios_start_view_set_library      (KiosStartView    *self,
                                                     KiosLibrary      *library);
 /* Reads the books again (in the background). */
 void              kios_start_view_reload           (KiosStartView    *self);
+/* TRUE while the books are read, a book operation's result is awaited, or
+ * a search or shelf is still filtering (top first, the rest in idles). */
 gboolean          kios_start_view_is_loading       (KiosStartView    *self);
 /* Shows "Opening…" and file_name with a spinner once opening takes longer
  * than a moment; NULL returns to the books. */

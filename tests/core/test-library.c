@@ -372,6 +372,9 @@ test_remove_undo (void)
   /* The pending push went with the book, and the person is told. */
   g_assert_nonnull (notice);
   g_assert_nonnull (strstr (notice, "Home"));
+  g_assert_nonnull (kios_library_removal_get_unsent_sources (removal));
+  g_assert_cmpstr (kios_library_removal_get_unsent_sources (removal)[0], ==, "Home");
+  g_assert_null (kios_library_removal_get_unsent_sources (removal)[1]);
 
   book = kios_library_store_get_book (store, HASH_B, &error);
   g_assert_error (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND);

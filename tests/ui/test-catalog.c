@@ -961,6 +961,79 @@ test_cancel_loading (void)
   ui_close (&ui);
 }
 
+/* One book as EPUB and as PDF: Download offers the choice, and the format
+ * chosen is the source's default from then on. */
+#define TWO_FORMATS_FEED                                                                                         \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"                                                                   \
+  "<feed xmlns=\"http://www.w3.org/2005/Atom\">"                                                                 \
+  "<id>two</id><title>Two Formats</title><updated>2026-12-01T00:00:00Z</updated>"                                \
+  "<entry><title>Persuasion</title><id>urn:two:persuasion</id>"                                                  \
+  "<updated>2026-12-01T00:00:00Z</updated><author><name>Jane Austen</name></author>"                             \
+  "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" href=\"/get/persuasion.epub\"/>" \
+  "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/pdf\" href=\"/get/persuasion.pdf\"/>"       \
+  "</entry></feed>"
+
+static GBytes *
+sample_bytes (const char *name)
+{
+  g_autofree char *path = kios_test_sample_book (name);
+  g_autofree char *contents = NULL;
+  gsize            len = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+static void
+test_download_format (void)
+{
+  g_autoptr (KiosFakeOpds)     fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (GBytes)           epub = sample_bytes ("persuasion.epub");
+  g_autoptr (GBytes)           pdf = sample_bytes ("persuasion.pdf");
+  g_autoptr (KiosSourceRecord) source = NULL;
+  g_autofree char             *url = NULL;
+  g_autofree char             *first = NULL;
+  Ui                           ui = { 0 };
+
+  kios_fake_opds_add (fake, "/feed", 200, ATOM, TWO_FORMATS_FEED);
+  kios_fake_opds_add_bytes (fake, "/get/persuasion.epub", "application/epub+zip", epub, FALSE);
+  kios_fake_opds_add_bytes (fake, "/get/persuasion.pdf", "application/pdf", pdf, FALSE);
+  url = g_strconcat (kios_fake_opds_get_url (fake), "/feed", NULL);
+
+  ui_open (&ui);
+  add_source_through_dialog (&ui, "Two", url, NULL, NULL);
+  wait_catalog (ui.catalog, "entries");
+  kios_catalog_view_activate_entry (ui.catalog, 0);
+  g_assert_true (kios_test_wait_until (detail_settled, ui.detail, WAIT_MS));
+  g_assert_cmpstr (kios_book_detail_get_state (ui.detail), ==, "download");
+  g_assert_true (kios_book_detail_offers_formats (ui.detail));
+  g_assert_null (kios_book_detail_get_format (ui.detail));
+
+  /* The menu's PDF: the PDF comes, and the source remembers the choice. */
+  gtk_widget_activate_action (GTK_WIDGET (ui.detail), "detail.download-format", "s", "pdf");
+  g_assert_true (kios_test_wait_until (detail_settled, ui.detail, 60000));
+  g_assert_null (kios_book_detail_get_error (ui.detail));
+  g_assert_cmpstr (kios_book_detail_get_state (ui.detail), ==, "read");
+  g_assert_true (g_str_has_suffix (kios_book_detail_get_path (ui.detail), ".pdf"));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/get/persuasion.pdf"), ==, 1);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/get/persuasion.epub"), ==, 0);
+  first = g_strdup (kios_book_detail_get_path (ui.detail));
+  g_assert_true (kios_library_store_flush (ui.store, 5000));
+  source = kios_library_store_get_source (ui.store, "Two", NULL);
+  g_assert_nonnull (source);
+  g_assert_nonnull (strstr (source->settings_json, "\"download-format\":\"pdf\""));
+
+  /* The PDF gone, the book shows again with PDF as Download's default. */
+  g_assert_cmpint (g_unlink (first), ==, 0);
+  kios_book_detail_clear (ui.detail);
+  kios_catalog_view_activate_entry (ui.catalog, 0);
+  g_assert_true (kios_test_wait_until (detail_settled, ui.detail, WAIT_MS));
+  g_assert_cmpstr (kios_book_detail_get_state (ui.detail), ==, "download");
+  g_assert_cmpstr (kios_book_detail_get_format (ui.detail), ==, "pdf");
+
+  ui_close (&ui);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -981,6 +1054,7 @@ main (int    argc,
 
   g_test_add_func ("/kios/catalog/browse-and-download", test_browse_and_download);
   g_test_add_func ("/kios/catalog/cancel-download", test_cancel_download);
+  g_test_add_func ("/kios/catalog/download-format", test_download_format);
   g_test_add_func ("/kios/catalog/not-a-catalog-hint", test_not_a_catalog_hint);
   g_test_add_func ("/kios/catalog/cancel-loading", test_cancel_loading);
   g_test_add_func ("/kios/catalog/errors-and-credentials", test_errors_and_credentials);
