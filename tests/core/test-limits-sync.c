@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "test-limits-sync"
+
+#include "config.h"
+
+#include "kios-fake-server.h"
+#include "kios-http.h"
+#include "kios-limits.h"
+#include "kios-opds-feed.h"
+#include "kios-readium-client.h"
+#include "kios-redact.h"
+
+#include <string.h>
+
+/*
+ * The limits of the sync side (kios-limits.h), each crossed: the value at
+ * the limit is taken whole, one past it is refused or cut as documented.
+ * Real parts only: HTTP over loopback with the fake server, the real OPDS
+ * and Readium parsers, the real redaction registry.
+ */
+
+/* ---- HTTP header lines -------------------------------------------------- */
+
+/* Answers /headers/N with N "X-Line-i" headers; the fake server adds
+ * Content-Length and Connection, so the reply has N + 2 header lines. */
+static void
+header_lines_handler (KiosFakeServer        *server,
+                      const KiosFakeRequest *request,
+                      KiosFakeResponse      *response,
+                      gpointer               user_data)
+{
+  guint n;
+
+  if (!g_str_has_prefix (request->path, "/headers/"))
+    {
+      kios_fake_response_set_text (response, 404, "text/plain", "no");
+      return;
+    }
+  n = (guint) g_ascii_strtoull (request->path + strlen ("/headers/"), NULL, 10);
+  response->status = 200;
+  response->body = g_bytes_new_static ("ok", 2);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("X-Line-%u", i);
+
+      kios_fake_response_add_header (response, name, "v");
+    }
+}
+
+static KiosHttpResponse *
+get_header_lines (KiosFakeServer *server,
+                  guint           n_lines)
+{
+  g_autofree char            *url = g_strdup_printf ("%s/headers/%u", kios_fake_server_get_url (server), n_lines - 2);
+  g_autoptr (KiosHttpRequest) request = kios_http_request_new ("GET", url);
+  g_autoptr (GError)          error = NULL;
+  KiosHttpResponse           *response;
+
+  response = kios_http_send_sync (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (response);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body), "ok", 2);
+  return response;
+}
+
+static void
+test_http_header_lines (void)
+{
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (header_lines_handler, NULL);
+  g_autoptr (KiosHttpResponse) at = NULL;
+  g_autoptr (KiosHttpResponse) past = NULL;
+
+  /* At the limit: every line is kept, the last one too. */
+  at = get_header_lines (server, KIOS_LIMIT_HTTP_HEADER_LINES);
+  g_assert_cmpuint (at->headers->len, ==, KIOS_LIMIT_HTTP_HEADER_LINES);
+  g_assert_cmpstr (kios_http_response_get_header (at, "X-Line-0"), ==, "v");
+  g_assert_cmpstr (kios_http_response_get_header (at, "Connection"), ==, "close");
+
+  /* One past: the reply still succeeds, the lines past the limit are
+   * dropped as they arrive (the first ones are kept). */
+  past = get_header_lines (server, KIOS_LIMIT_HTTP_HEADER_LINES + 1);
+  g_assert_cmpuint (past->headers->len, ==, KIOS_LIMIT_HTTP_HEADER_LINES);
+  g_assert_cmpstr (kios_http_response_get_header (past, "X-Line-0"), ==, "v");
+  g_assert_nonnull (kios_http_response_get_header (past, "Content-Length"));
+  g_assert_null (kios_http_response_get_header (past, "Connection"));
+}
+
+/* ---- Redaction's secrets ------------------------------------------------ */
+
+static char *
+nth_secret (guint n)
+{
+  /* Lengths differ, so sorting longest first cannot hide which one is the
+   * oldest: the oldest is the shortest but not the first registered long one. */
+  return g_strdup_printf ("sekret%0*u", (int) (4 + n % 7), n);
+}
+
+static gboolean
+is_redacted (guint n)
+{
+  g_autofree char *secret = nth_secret (n);
+  g_autofree char *text = g_strdup_printf ("token %s here", secret);
+  g_autofree char *out = kios_redact_text (text);
+
+  return g_str_equal (out, "token " KIOS_REDACTED " here");
+}
+
+static void
+test_redact_secrets (void)
+{
+  /* Plain ASCII secrets: each one's URI-escaped form is itself, so each
+   * takes one of the remembered strings. This process registered none yet. */
+  for (guint i = 0; i < KIOS_LIMIT_REDACT_SECRETS; i++)
+    {
+      g_autofree char *secret = nth_secret (i);
+
+      kios_redact_register_secret (secret);
+    }
+  /* At the limit: every one is still redacted. */
+  for (guint i = 0; i < KIOS_LIMIT_REDACT_SECRETS; i++)
+    g_assert_true (is_redacted (i));
+
+  /* One past: the oldest is forgotten, every newer one (the longest too)
+   * is still redacted. */
+  {
+    g_autofree char *secret = nth_secret (KIOS_LIMIT_REDACT_SECRETS);
+
+    kios_redact_register_secret (secret);
+  }
+  g_assert_false (is_redacted (0));
+  for (guint i = 1; i <= KIOS_LIMIT_REDACT_SECRETS; i++)
+    g_assert_true (is_redacted (i));
+}
+
+/* ---- OPDS entries per feed ---------------------------------------------- */
+
+static GString *
+atom_feed (guint n_entries)
+{
+  GString *feed = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                                "<id>urn:kios:limits</id><title>Many</title>\n");
+
+  for (guint i = 0; i < n_entries; i++)
+    g_string_append_printf (feed,
+                            "<entry><title>Book %u</title><id>urn:kios:book:%u</id>"
+                            "<link rel=\"http://opds-spec.org/acquisition\" href=\"/b/%u.epub\""
+                            " type=\"application/epub+zip\"/></entry>\n",
+                            i, i, i);
+  g_string_append (feed, "</feed>\n");
+  return feed;
+}
+
+static GString *
+json_feed (guint n_entries)
+{
+  GString *feed = g_string_new ("{\"metadata\":{\"title\":\"Many\"},\"links\":[],\"publications\":[");
+
+  for (guint i = 0; i < n_entries; i++)
+    g_string_append_printf (feed,
+                            "%s{\"metadata\":{\"title\":\"Book %u\",\"identifier\":\"urn:kios:book:%u\"},"
+                            "\"links\":[{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/b/%u.epub\","
+                            "\"type\":\"application/epub+zip\"}]}",
+                            i > 0 ? "," : "", i, i, i);
+  g_string_append (feed, "]}");
+  return feed;
+}
+
+static void
+check_feed (GString    *text,
+            const char *content_type,
+            guint       expected,
+            gboolean    truncated)
+{
+  g_autoptr (GError) error = NULL;
+  KiosOpdsFeed      *feed;
+  KiosOpdsEntry     *last;
+  g_autofree char   *title = NULL;
+
+  feed = kios_opds_feed_parse (text->str, text->len, content_type, "http://127.0.0.1/opds", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (feed);
+  g_assert_cmpuint (feed->entries->len, ==, expected);
+  g_assert_cmpint (feed->truncated, ==, truncated);
+  /* The first entries are the ones kept, in order. */
+  last = feed->entries->pdata[feed->entries->len - 1];
+  title = g_strdup_printf ("Book %u", expected - 1);
+  g_assert_cmpstr (last->title, ==, title);
+  kios_opds_feed_free (feed);
+}
+
+static void
+test_opds_entries (void)
+{
+  g_autoptr (GString) atom_at = atom_feed (KIOS_LIMIT_OPDS_ENTRIES);
+  g_autoptr (GString) atom_past = atom_feed (KIOS_LIMIT_OPDS_ENTRIES + 1);
+  g_autoptr (GString) json_at = json_feed (KIOS_LIMIT_OPDS_ENTRIES);
+  g_autoptr (GString) json_past = json_feed (KIOS_LIMIT_OPDS_ENTRIES + 1);
+
+  /* Atom (OPDS 1) and JSON (OPDS 2) alike: at the limit whole, one past
+   * it cut to the limit and marked truncated. */
+  check_feed (atom_at, "application/atom+xml;profile=opds-catalog", KIOS_LIMIT_OPDS_ENTRIES, FALSE);
+  check_feed (atom_past, "application/atom+xml;profile=opds-catalog", KIOS_LIMIT_OPDS_ENTRIES, TRUE);
+  check_feed (json_at, "application/opds+json", KIOS_LIMIT_OPDS_ENTRIES, FALSE);
+  check_feed (json_past, "application/opds+json", KIOS_LIMIT_OPDS_ENTRIES, TRUE);
+}
+
+/* ---- Readium text ------------------------------------------------------- */
+
+static KiosReadiumProgression *
+progression_titled (const char *title)
+{
+  g_autoptr (GError)      error = NULL;
+  g_autofree char        *doc = NULL;
+  KiosReadiumProgression *p;
+
+  doc = g_strdup_printf ("{\"modified\":\"2026-03-14T09:26:53Z\",\"device\":{\"id\":\"urn:x\",\"name\":\"n\"},"
+                         "\"locator\":{\"href\":\"OEBPS/ch1.xhtml\",\"type\":\"application/xhtml+xml\","
+                         "\"title\":\"%s\",\"locations\":{\"progression\":0.5,\"totalProgression\":0.25}}}",
+                         title);
+  p = kios_readium_progression_parse (doc, strlen (doc), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  return p;
+}
+
+static void
+test_readium_text_chars (void)
+{
+  g_autoptr (GString)                at = g_string_new (NULL);
+  g_autoptr (GString)                past = NULL;
+  g_autoptr (KiosReadiumProgression) p_at = NULL;
+  g_autoptr (KiosReadiumProgression) p_past = NULL;
+
+  /* Two-byte characters: the limit counts characters, and a cut must not
+   * split one (no U+FFFD at the end). */
+  for (guint i = 0; i < KIOS_LIMIT_READIUM_TEXT_CHARS; i++)
+    g_string_append (at, "é");
+  past = g_string_new (at->str);
+  g_string_append (past, "ü");
+
+  p_at = progression_titled (at->str);
+  g_assert_cmpuint (strlen (p_at->title), ==, at->len);
+  g_assert_true (g_str_equal (p_at->title, at->str));
+
+  p_past = progression_titled (past->str);
+  g_assert_cmpuint (g_utf8_strlen (p_past->title, -1), ==, KIOS_LIMIT_READIUM_TEXT_CHARS);
+  g_assert_true (g_str_equal (p_past->title, at->str));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/kios/limits-sync/http-header-lines", test_http_header_lines);
+  g_test_add_func ("/kios/limits-sync/redact-secrets", test_redact_secrets);
+  g_test_add_func ("/kios/limits-sync/opds-entries", test_opds_entries);
+  g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
+
+  return g_test_run ();
+}
