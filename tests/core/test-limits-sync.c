@@ -5,12 +5,19 @@
 
 #include "config.h"
 
+#include "kios-fake-kobo.h"
 #include "kios-fake-server.h"
 #include "kios-http.h"
+#include "kios-kobo-library.h"
+#include "kios-library-store.h"
 #include "kios-limits.h"
 #include "kios-opds-feed.h"
 #include "kios-readium-client.h"
 #include "kios-redact.h"
+#include "kios-sync-error.h"
+#include "kios-test-util.h"
+
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -251,6 +258,132 @@ test_readium_text_chars (void)
   g_assert_true (g_str_equal (p_past->title, at->str));
 }
 
+/* ---- Kobo library sync -------------------------------------------------- */
+
+static KiosLibraryStore *
+open_store (void)
+{
+  g_autofree char   *dir = g_build_filename (g_get_user_data_dir (), "kios", NULL);
+  g_autofree char   *path = g_build_filename (dir, "library.db", NULL);
+  g_autoptr (GError) error = NULL;
+  KiosLibraryStore  *store;
+
+  g_mkdir_with_parents (dir, 0700);
+  store = kios_library_store_new (path, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+/* A Komga fake (no consent needed) with n_books books, page_size a page. */
+static KiosFakeKobo *
+kobo_with_books (guint n_books,
+                 guint page_size)
+{
+  g_autofree char *book = kios_test_book ("persuasion.epub");
+  KiosFakeKobo    *fake = kios_fake_kobo_new (KIOS_FAKE_KOBO_KOMGA);
+
+  kios_fake_kobo_set_page_size (fake, page_size);
+  for (guint i = 0; i < n_books; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("0KOMGA%06u", i);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      kios_fake_kobo_add_book (fake, id, title, "Author", "EPUB3", book);
+    }
+  return fake;
+}
+
+static gboolean
+kobo_sync (KiosFakeKobo      *fake,
+           KiosLibraryStore  *store,
+           const char        *source,
+           KiosKoboSyncStats *stats,
+           GError           **error)
+{
+  g_autofree char           *base = kios_fake_kobo_get_base_url (fake);
+  g_autoptr (GError)         local = NULL;
+  g_autoptr (KiosKoboClient) client = kios_kobo_client_new (base, &local);
+  KiosSourceRecord           record = { 0 };
+
+  g_assert_no_error (local);
+  kios_kobo_client_set_family (client, KIOS_KOBO_FAMILY_KOMGA);
+  record.name = (char *) source;
+  record.kind = (char *) "kobo";
+  return kios_kobo_library_sync (client, store, &record, stats, NULL, error);
+}
+
+static void
+test_kobo_sync_pages (void)
+{
+  g_autoptr (KiosLibraryStore) store = open_store ();
+  KiosFakeKobo                *at = kobo_with_books (KIOS_LIMIT_KOBO_SYNC_PAGES, 1);
+  KiosFakeKobo                *past = kobo_with_books (KIOS_LIMIT_KOBO_SYNC_PAGES + 1, 1);
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (GPtrArray)        entries = NULL;
+  g_autofree char             *token_at = NULL;
+  g_autofree char             *token_past = NULL;
+  KiosKoboSyncStats            stats = { 0 };
+
+  /* At the limit: the loop ends on the server's last page, and the
+   * catalog and the sync token are stored. */
+  g_assert_true (kobo_sync (at, store, "At", &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.pages, ==, KIOS_LIMIT_KOBO_SYNC_PAGES);
+  g_assert_cmpuint (stats.added, ==, KIOS_LIMIT_KOBO_SYNC_PAGES);
+  g_assert_true (kios_library_store_flush (store, 10000));
+  entries = kios_kobo_catalog_list (store, "At");
+  g_assert_cmpuint (entries->len, ==, KIOS_LIMIT_KOBO_SYNC_PAGES);
+  token_at = kios_kobo_catalog_get_sync_token (store, "At");
+  g_assert_nonnull (token_at);
+
+  /* One page more: refused after the limit, nothing stored (the next
+   * sync starts over). */
+  memset (&stats, 0, sizeof stats);
+  g_assert_false (kobo_sync (past, store, "Past", &stats, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_cmpuint (stats.pages, ==, KIOS_LIMIT_KOBO_SYNC_PAGES);
+  g_assert_true (kios_library_store_flush (store, 10000));
+  token_past = kios_kobo_catalog_get_sync_token (store, "Past");
+  g_assert_null (token_past);
+
+  kios_fake_kobo_free (at);
+  kios_fake_kobo_free (past);
+}
+
+static void
+test_kobo_catalog (void)
+{
+  g_autoptr (KiosLibraryStore) store = open_store ();
+  KiosFakeKobo                *fake = kobo_with_books (2, 100);
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (GString)          seed = g_string_new ("{");
+  g_autoptr (KiosKoboEntry)    first = NULL;
+  g_autoptr (KiosKoboEntry)    second = NULL;
+  KiosKoboSyncStats            stats = { 0 };
+
+  /* A catalog one short of the limit, stored as a past sync left it. */
+  for (guint i = 0; i < KIOS_LIMIT_KOBO_CATALOG - 1; i++)
+    g_string_append_printf (seed, "%s\"SEED%06u\":{\"title\":\"Seed\"}", i > 0 ? "," : "", i);
+  g_string_append_c (seed, '}');
+  kios_library_store_set_book_meta (store, "kobo-source:Full", "kobo.catalog", seed->str);
+  g_assert_true (kios_library_store_flush (store, 10000));
+
+  /* The first new book reaches the limit and is kept; the second would
+   * pass it and is skipped. */
+  g_assert_true (kobo_sync (fake, store, "Full", &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.added, ==, 1);
+  g_assert_cmpuint (stats.skipped, ==, 1);
+  g_assert_true (kios_library_store_flush (store, 10000));
+  first = kios_kobo_catalog_get (store, "Full", "0KOMGA000000");
+  second = kios_kobo_catalog_get (store, "Full", "0KOMGA000001");
+  g_assert_nonnull (first);
+  g_assert_cmpstr (first->title, ==, "Book 0");
+  g_assert_null (second);
+
+  kios_fake_kobo_free (fake);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -260,6 +393,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/limits-sync/redact-secrets", test_redact_secrets);
   g_test_add_func ("/kios/limits-sync/opds-entries", test_opds_entries);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
+  g_test_add_func ("/kios/limits-sync/kobo-sync-pages", test_kobo_sync_pages);
+  g_test_add_func ("/kios/limits-sync/kobo-catalog", test_kobo_catalog);
 
   return g_test_run ();
 }
