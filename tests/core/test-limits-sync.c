@@ -40,9 +40,20 @@ header_lines_handler (KiosFakeServer        *server,
 {
   guint n;
 
-  if (!g_str_has_prefix (request->path, "/headers/"))
+  if (!g_str_has_prefix (request->path, "/headers/") && !g_str_has_prefix (request->path, "/error-page/"))
     {
       kios_fake_response_set_text (response, 404, "text/plain", "no");
+      return;
+    }
+  if (g_str_has_prefix (request->path, "/error-page/"))
+    {
+      gsize len = g_ascii_strtoull (request->path + strlen ("/error-page/"), NULL, 10);
+      char *page = g_malloc (len);
+
+      for (gsize i = 0; i < len; i++)
+        page[i] = 'a' + i % 26;
+      response->status = 403;
+      response->body = g_bytes_new_take (page, len);
       return;
     }
   n = (guint) g_ascii_strtoull (request->path + strlen ("/headers/"), NULL, 10);
@@ -93,6 +104,43 @@ test_http_header_lines (void)
   g_assert_cmpstr (kios_http_response_get_header (past, "X-Line-0"), ==, "v");
   g_assert_nonnull (kios_http_response_get_header (past, "Content-Length"));
   g_assert_null (kios_http_response_get_header (past, "Connection"));
+}
+
+/* A download (a sink) answered by an error page of len bytes: the page
+ * kept in the response, the sink untouched. */
+static GBytes *
+error_page (KiosFakeServer *server,
+            gsize           len)
+{
+  g_autofree char             *url = g_strdup_printf ("%s/error-page/%zu", kios_fake_server_get_url (server), len);
+  g_autoptr (KiosHttpRequest)  request = kios_http_request_new ("GET", url);
+  g_autoptr (GOutputStream)    sink = g_memory_output_stream_new_resizable ();
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (GError)           error = NULL;
+
+  kios_http_request_set_sink (request, sink);
+  response = kios_http_send_sync (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->status, ==, 403);
+  g_assert_cmpuint (response->received, ==, len);
+  g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (sink)), ==, 0);
+  return g_bytes_ref (response->body);
+}
+
+static void
+test_http_side_body (void)
+{
+  g_autoptr (KiosFakeServer) server = kios_fake_server_new (header_lines_handler, NULL);
+  g_autoptr (GBytes)         at = error_page (server, KIOS_LIMIT_HTTP_SIDE_BODY_BYTES);
+  g_autoptr (GBytes)         past = error_page (server, KIOS_LIMIT_HTTP_SIDE_BODY_BYTES + 1);
+  const char                *data;
+
+  /* At the limit the page is kept whole; one byte past, its first bytes. */
+  g_assert_cmpuint (g_bytes_get_size (at), ==, KIOS_LIMIT_HTTP_SIDE_BODY_BYTES);
+  g_assert_cmpuint (g_bytes_get_size (past), ==, KIOS_LIMIT_HTTP_SIDE_BODY_BYTES);
+  data = g_bytes_get_data (past, NULL);
+  g_assert_cmpint (data[0], ==, 'a');
+  g_assert_cmpint (data[KIOS_LIMIT_HTTP_SIDE_BODY_BYTES - 1], ==, 'a' + (KIOS_LIMIT_HTTP_SIDE_BODY_BYTES - 1) % 26);
 }
 
 /* ---- Redaction's secrets ------------------------------------------------ */
@@ -390,6 +438,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/kios/limits-sync/http-header-lines", test_http_header_lines);
+  g_test_add_func ("/kios/limits-sync/http-side-body", test_http_side_body);
   g_test_add_func ("/kios/limits-sync/redact-secrets", test_redact_secrets);
   g_test_add_func ("/kios/limits-sync/opds-entries", test_opds_entries);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
