@@ -185,6 +185,13 @@
 #define KIOS_LIMIT_OPDS_TIMEOUT_MS 30000
 #define KIOS_LIMIT_OPDS_DOWNLOAD_MS 120000
 
+/* sync/kios-opds-atom.c and kios-opds2.c: authors kept per entry (an
+ * anthology names tens; the ones past it are dropped, never one cut in
+ * two) and facet links kept per feed (Calibre-Web's author and tag facets
+ * reach a few hundred; the ones past it are dropped). */
+#define KIOS_LIMIT_OPDS_AUTHORS 64
+#define KIOS_LIMIT_OPDS_FACETS 500
+
 /* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
  * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half
  * the catalog cap (a server with more pages fails the sync, nothing is

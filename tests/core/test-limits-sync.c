@@ -263,6 +263,97 @@ test_opds_entries (void)
   check_feed (json_past, "application/opds+json", KIOS_LIMIT_OPDS_ENTRIES, TRUE);
 }
 
+/* A one-entry Atom feed whose entry names n_authors authors, as separate
+ * <author> elements or joined with "|" as Calibre-Web does, and n_facets
+ * facet links. */
+static GString *
+atom_authors_facets (guint    n_authors,
+                     guint    n_facets,
+                     gboolean joined)
+{
+  GString *feed = g_string_new ("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\""
+                                " xmlns:opds=\"http://opds-spec.org/2010/catalog\"><id>urn:f</id><title>F</title>\n");
+
+  for (guint i = 0; i < n_facets; i++)
+    g_string_append_printf (feed, "<link rel=\"http://opds-spec.org/facet\" href=\"/f/%u\" title=\"Facet %u\""
+                                  " opds:facetGroup=\"G\"/>\n",
+                            i, i);
+  g_string_append (feed, "<entry><title>Anthology</title><id>urn:a</id>");
+  if (joined)
+    {
+      g_string_append (feed, "<author><name>");
+      for (guint i = 0; i < n_authors; i++)
+        g_string_append_printf (feed, "%sAuthor %u", i > 0 ? "|" : "", i);
+      g_string_append (feed, "</name></author>");
+    }
+  else
+    for (guint i = 0; i < n_authors; i++)
+      g_string_append_printf (feed, "<author><name>Author %u</name></author>", i);
+  g_string_append (feed, "<link rel=\"http://opds-spec.org/acquisition\" href=\"/b/a.epub\""
+                         " type=\"application/epub+zip\"/></entry></feed>\n");
+  return feed;
+}
+
+static GString *
+json_authors_facets (guint n_authors,
+                     guint n_facets)
+{
+  GString *feed = g_string_new ("{\"metadata\":{\"title\":\"F\"},\"links\":[],"
+                                "\"facets\":[{\"metadata\":{\"title\":\"G\"},\"links\":[");
+
+  for (guint i = 0; i < n_facets; i++)
+    g_string_append_printf (feed, "%s{\"href\":\"/f/%u\",\"title\":\"Facet %u\",\"type\":\"application/opds+json\"}",
+                            i > 0 ? "," : "", i, i);
+  g_string_append (feed, "]}],\"publications\":[{\"metadata\":{\"title\":\"Anthology\",\"author\":[");
+  for (guint i = 0; i < n_authors; i++)
+    g_string_append_printf (feed, "%s{\"name\":\"Author %u\"}", i > 0 ? "," : "", i);
+  g_string_append (feed, "]},\"links\":[{\"rel\":\"http://opds-spec.org/acquisition\",\"href\":\"/b/a.epub\","
+                         "\"type\":\"application/epub+zip\"}]}]}");
+  return feed;
+}
+
+/* The feed keeps the first KIOS_LIMIT_OPDS_AUTHORS authors and the first
+ * KIOS_LIMIT_OPDS_FACETS facets, each whole. */
+static void
+check_authors_facets (GString    *text,
+                      const char *content_type)
+{
+  g_autoptr (GError) error = NULL;
+  KiosOpdsFeed      *feed = kios_opds_feed_parse (text->str, text->len, content_type, "http://127.0.0.1/opds", &error);
+  KiosOpdsEntry     *entry;
+  g_autofree char   *last_author = g_strdup_printf ("Author %u", KIOS_LIMIT_OPDS_AUTHORS - 1);
+  g_autofree char   *last_facet = g_strdup_printf ("Facet %u", KIOS_LIMIT_OPDS_FACETS - 1);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (feed->entries->len, ==, 1);
+  entry = feed->entries->pdata[0];
+  g_assert_cmpuint (entry->authors->len, ==, KIOS_LIMIT_OPDS_AUTHORS);
+  g_assert_cmpstr (entry->authors->pdata[0], ==, "Author 0");
+  g_assert_cmpstr (entry->authors->pdata[KIOS_LIMIT_OPDS_AUTHORS - 1], ==, last_author);
+  g_assert_cmpuint (feed->facets->len, ==, KIOS_LIMIT_OPDS_FACETS);
+  g_assert_cmpstr (((KiosOpdsLink *) feed->facets->pdata[KIOS_LIMIT_OPDS_FACETS - 1])->title, ==, last_facet);
+  kios_opds_feed_free (feed);
+}
+
+static void
+test_opds_authors_facets (void)
+{
+  /* At the limit all are kept; one past it, the first ones (a joined
+   * author list is never cut inside a name). */
+  for (guint past = 0; past <= 1; past++)
+    {
+      guint               n_authors = KIOS_LIMIT_OPDS_AUTHORS + past;
+      guint               n_facets = KIOS_LIMIT_OPDS_FACETS + past;
+      g_autoptr (GString) separate = atom_authors_facets (n_authors, n_facets, FALSE);
+      g_autoptr (GString) joined = atom_authors_facets (n_authors, n_facets, TRUE);
+      g_autoptr (GString) json = json_authors_facets (n_authors, n_facets);
+
+      check_authors_facets (separate, "application/atom+xml;profile=opds-catalog");
+      check_authors_facets (joined, "application/atom+xml;profile=opds-catalog");
+      check_authors_facets (json, "application/opds+json");
+    }
+}
+
 /* ---- Readium text ------------------------------------------------------- */
 
 static KiosReadiumProgression *
@@ -441,6 +532,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/limits-sync/http-side-body", test_http_side_body);
   g_test_add_func ("/kios/limits-sync/redact-secrets", test_redact_secrets);
   g_test_add_func ("/kios/limits-sync/opds-entries", test_opds_entries);
+  g_test_add_func ("/kios/limits-sync/opds-authors-facets", test_opds_authors_facets);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
   g_test_add_func ("/kios/limits-sync/kobo-sync-pages", test_kobo_sync_pages);
   g_test_add_func ("/kios/limits-sync/kobo-catalog", test_kobo_catalog);
