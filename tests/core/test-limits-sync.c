@@ -40,6 +40,29 @@ header_lines_handler (KiosFakeServer        *server,
 {
   guint n;
 
+  if (g_str_has_prefix (request->path, "/hop/"))
+    {
+      guint hops = (guint) g_ascii_strtoull (request->path + strlen ("/hop/"), NULL, 10);
+
+      if (hops == 0)
+        kios_fake_response_set_text (response, 200, "text/plain", "arrived");
+      else
+        {
+          g_autofree char *next = g_strdup_printf ("/hop/%u", hops - 1);
+
+          response->status = 302;
+          kios_fake_response_add_header (response, "Location", next);
+        }
+      return;
+    }
+  if (g_str_has_prefix (request->path, "/bytes/"))
+    {
+      gsize len = g_ascii_strtoull (request->path + strlen ("/bytes/"), NULL, 10);
+
+      response->status = 200;
+      response->body = g_bytes_new_take (g_malloc0 (len), len);
+      return;
+    }
   if (!g_str_has_prefix (request->path, "/headers/") && !g_str_has_prefix (request->path, "/error-page/"))
     {
       kios_fake_response_set_text (response, 404, "text/plain", "no");
@@ -141,6 +164,59 @@ test_http_side_body (void)
   data = g_bytes_get_data (past, NULL);
   g_assert_cmpint (data[0], ==, 'a');
   g_assert_cmpint (data[KIOS_LIMIT_HTTP_SIDE_BODY_BYTES - 1], ==, 'a' + (KIOS_LIMIT_HTTP_SIDE_BODY_BYTES - 1) % 26);
+}
+
+static KiosHttpResponse *
+get_path (KiosFakeServer *server,
+          const char     *path,
+          GError        **error)
+{
+  g_autofree char            *url = g_strconcat (kios_fake_server_get_url (server), path, NULL);
+  g_autoptr (KiosHttpRequest) request = kios_http_request_new ("GET", url);
+
+  return kios_http_send_sync (request, NULL, error);
+}
+
+static void
+test_http_redirects (void)
+{
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (header_lines_handler, NULL);
+  g_autofree char             *at = g_strdup_printf ("/hop/%u", KIOS_LIMIT_HTTP_REDIRECTS);
+  g_autofree char             *past = g_strdup_printf ("/hop/%u", KIOS_LIMIT_HTTP_REDIRECTS + 1);
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (KiosHttpResponse) refused = NULL;
+  g_autoptr (GError)           error = NULL;
+
+  /* A request follows as many redirects as the limit by default. */
+  response = get_path (server, at, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (response->n_redirects, ==, KIOS_LIMIT_HTTP_REDIRECTS);
+
+  refused = get_path (server, past, &error);
+  g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_MANY_REDIRECTS);
+  g_assert_null (refused);
+}
+
+static void
+test_http_response_bytes (void)
+{
+  g_autoptr (KiosFakeServer)   server = kios_fake_server_new (header_lines_handler, NULL);
+  g_autofree char             *at = g_strdup_printf ("/bytes/%d", KIOS_LIMIT_HTTP_RESPONSE_BYTES);
+  g_autofree char             *past = g_strdup_printf ("/bytes/%d", KIOS_LIMIT_HTTP_RESPONSE_BYTES + 1);
+  g_autoptr (KiosHttpResponse) response = NULL;
+  g_autoptr (KiosHttpResponse) refused = NULL;
+  g_autoptr (GError)           error = NULL;
+
+  /* The default cap of a request: at it the body is whole, one byte past
+   * it the request fails while reading. */
+  response = get_path (server, at, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (response->body), ==, KIOS_LIMIT_HTTP_RESPONSE_BYTES);
+
+  refused = get_path (server, past, &error);
+  g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_TOO_LARGE);
+  g_assert_null (refused);
 }
 
 /* ---- Redaction's secrets ------------------------------------------------ */
@@ -354,6 +430,78 @@ test_opds_authors_facets (void)
     }
 }
 
+/* An Atom feed of one entry whose acquisition href is href, padded with
+ * white space to exactly len bytes (0: no padding). */
+static GString *
+atom_one_entry (const char *href,
+                gsize       len)
+{
+  GString *feed = g_string_new ("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>urn:f</id>"
+                                "<title>F</title><entry><title>Only</title><id>urn:only</id>"
+                                "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" href=\"");
+
+  g_string_append (feed, href);
+  g_string_append (feed, "\"/></entry>");
+  while (feed->len + strlen ("</feed>\n") < len)
+    g_string_append_c (feed, ' ');
+  g_string_append (feed, "</feed>\n");
+  g_assert_true (len == 0 || feed->len == len);
+  return feed;
+}
+
+static void
+test_opds_feed_bytes (void)
+{
+  g_autoptr (GString) at = atom_one_entry ("http://127.0.0.1/b/1.epub", KIOS_LIMIT_OPDS_FEED_BYTES);
+  g_autoptr (GString) past = atom_one_entry ("http://127.0.0.1/b/1.epub", KIOS_LIMIT_OPDS_FEED_BYTES + 1);
+  g_autoptr (GError)  error = NULL;
+  KiosOpdsFeed       *feed;
+
+  feed = kios_opds_feed_parse (at->str, at->len, "application/atom+xml", "http://127.0.0.1/opds", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (feed->entries->len, ==, 1);
+  kios_opds_feed_free (feed);
+
+  feed = kios_opds_feed_parse (past->str, past->len, "application/atom+xml", "http://127.0.0.1/opds", &error);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_null (feed);
+}
+
+/* The acquisition hrefs the feed kept for its one entry. */
+static guint
+n_acquisitions (GString *text)
+{
+  g_autoptr (GError) error = NULL;
+  KiosOpdsFeed      *feed = kios_opds_feed_parse (text->str, text->len, "application/atom+xml", "http://127.0.0.1/opds", &error);
+  guint              n = 0;
+
+  g_assert_no_error (error);
+  if (feed->entries->len > 0)
+    n = ((KiosOpdsEntry *) feed->entries->pdata[0])->acquisitions->len;
+  kios_opds_feed_free (feed);
+  return n;
+}
+
+static void
+test_opds_href_bytes (void)
+{
+  g_autoptr (GString) href = g_string_new ("http://127.0.0.1/b/");
+  g_autoptr (GString) at = NULL;
+  g_autoptr (GString) past = NULL;
+
+  while (href->len < KIOS_LIMIT_OPDS_HREF_BYTES - strlen (".epub"))
+    g_string_append_c (href, 'x');
+  g_string_append (href, ".epub");
+  g_assert_cmpuint (href->len, ==, KIOS_LIMIT_OPDS_HREF_BYTES);
+  at = atom_one_entry (href->str, 0);
+  g_string_insert_c (href, strlen ("http://127.0.0.1/b/"), 'y');
+  past = atom_one_entry (href->str, 0);
+
+  /* At the limit the link is kept; one byte past it is not a link. */
+  g_assert_cmpuint (n_acquisitions (at), ==, 1);
+  g_assert_cmpuint (n_acquisitions (past), ==, 0);
+}
+
 /* ---- Readium text ------------------------------------------------------- */
 
 static KiosReadiumProgression *
@@ -395,6 +543,40 @@ test_readium_text_chars (void)
   p_past = progression_titled (past->str);
   g_assert_cmpuint (g_utf8_strlen (p_past->title, -1), ==, KIOS_LIMIT_READIUM_TEXT_CHARS);
   g_assert_true (g_str_equal (p_past->title, at->str));
+}
+
+/* A Readium progression document padded with white space to len bytes. */
+static GString *
+readium_document (gsize len)
+{
+  GString *doc = g_string_new ("{\"modified\":\"2026-03-14T09:26:53Z\",\"device\":{\"id\":\"urn:x\",\"name\":\"n\"},"
+                               "\"locator\":{\"href\":\"OEBPS/ch1.xhtml\",\"type\":\"application/xhtml+xml\","
+                               "\"locations\":{\"progression\":0.5,\"totalProgression\":0.25}}");
+
+  while (doc->len + 1 < len)
+    g_string_append_c (doc, ' ');
+  g_string_append_c (doc, '}');
+  g_assert_cmpuint (doc->len, ==, len);
+  return doc;
+}
+
+static void
+test_readium_document_bytes (void)
+{
+  g_autoptr (GString)                at = readium_document (KIOS_LIMIT_READIUM_DOCUMENT_BYTES);
+  g_autoptr (GString)                past = readium_document (KIOS_LIMIT_READIUM_DOCUMENT_BYTES + 1);
+  g_autoptr (KiosReadiumProgression) p_at = NULL;
+  g_autoptr (KiosReadiumProgression) p_past = NULL;
+  g_autoptr (GError)                 error = NULL;
+
+  p_at = kios_readium_progression_parse (at->str, at->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p_at);
+  g_assert_cmpstr (p_at->href, ==, "OEBPS/ch1.xhtml");
+
+  p_past = kios_readium_progression_parse (past->str, past->len, NULL, &error);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_null (p_past);
 }
 
 /* ---- Kobo library sync -------------------------------------------------- */
@@ -530,10 +712,15 @@ main (int argc, char **argv)
 
   g_test_add_func ("/kios/limits-sync/http-header-lines", test_http_header_lines);
   g_test_add_func ("/kios/limits-sync/http-side-body", test_http_side_body);
+  g_test_add_func ("/kios/limits-sync/http-redirects", test_http_redirects);
+  g_test_add_func ("/kios/limits-sync/http-response-bytes", test_http_response_bytes);
   g_test_add_func ("/kios/limits-sync/redact-secrets", test_redact_secrets);
   g_test_add_func ("/kios/limits-sync/opds-entries", test_opds_entries);
   g_test_add_func ("/kios/limits-sync/opds-authors-facets", test_opds_authors_facets);
+  g_test_add_func ("/kios/limits-sync/opds-feed-bytes", test_opds_feed_bytes);
+  g_test_add_func ("/kios/limits-sync/opds-href-bytes", test_opds_href_bytes);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
+  g_test_add_func ("/kios/limits-sync/readium-document-bytes", test_readium_document_bytes);
   g_test_add_func ("/kios/limits-sync/kobo-sync-pages", test_kobo_sync_pages);
   g_test_add_func ("/kios/limits-sync/kobo-catalog", test_kobo_catalog);
 
