@@ -502,6 +502,78 @@ test_opds_href_bytes (void)
   g_assert_cmpuint (n_acquisitions (past), ==, 0);
 }
 
+/* The title and summary the feed kept for an entry with these. */
+static void
+parse_texts (const char *title,
+             const char *summary,
+             char      **title_out,
+             char      **summary_out)
+{
+  g_autoptr (GString) text = g_string_new ("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                                           "<id>urn:f</id><title>F</title><entry><title>");
+  g_autoptr (GError)  error = NULL;
+  KiosOpdsFeed       *feed;
+  KiosOpdsEntry      *entry;
+
+  g_string_append_printf (text, "%s</title><id>urn:t</id><summary>%s</summary>"
+                                "<link rel=\"http://opds-spec.org/acquisition\" href=\"/b/t.epub\""
+                                " type=\"application/epub+zip\"/></entry></feed>\n",
+                          title, summary);
+  feed = kios_opds_feed_parse (text->str, text->len, "application/atom+xml", "http://127.0.0.1/opds", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (feed->entries->len, ==, 1);
+  entry = feed->entries->pdata[0];
+  *title_out = g_strdup (entry->title);
+  *summary_out = g_strdup (entry->summary);
+  kios_opds_feed_free (feed);
+}
+
+static GString *
+letters (gsize       n,
+         const char *tail)
+{
+  GString *s = g_string_new (NULL);
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append_c (s, 'a' + i % 26);
+  g_string_append (s, tail);
+  return s;
+}
+
+static void
+test_opds_text_bytes (void)
+{
+  g_autoptr (GString) title_at = letters (KIOS_LIMIT_OPDS_SHORT_TEXT, "");
+  g_autoptr (GString) title_past = letters (KIOS_LIMIT_OPDS_SHORT_TEXT + 1, "");
+  g_autoptr (GString) title_wide = letters (KIOS_LIMIT_OPDS_SHORT_TEXT - 1, "é");
+  g_autoptr (GString) summary_at = letters (KIOS_LIMIT_OPDS_SUMMARY_TEXT, "");
+  g_autoptr (GString) summary_past = letters (KIOS_LIMIT_OPDS_SUMMARY_TEXT + 1, "");
+  g_autoptr (GString) summary_wide = letters (KIOS_LIMIT_OPDS_SUMMARY_TEXT - 1, "é");
+  g_autofree char    *title = NULL;
+  g_autofree char    *summary = NULL;
+
+  /* At the limit (bytes) whole. */
+  parse_texts (title_at->str, summary_at->str, &title, &summary);
+  g_assert_true (g_str_equal (title, title_at->str));
+  g_assert_true (g_str_equal (summary, summary_at->str));
+  g_clear_pointer (&title, g_free);
+  g_clear_pointer (&summary, g_free);
+
+  /* One byte past: cut to the limit. */
+  parse_texts (title_past->str, summary_past->str, &title, &summary);
+  g_assert_true (g_str_equal (title, title_at->str));
+  g_assert_true (g_str_equal (summary, summary_at->str));
+  g_clear_pointer (&title, g_free);
+  g_clear_pointer (&summary, g_free);
+
+  /* A two-byte character across the limit is left out whole. */
+  parse_texts (title_wide->str, summary_wide->str, &title, &summary);
+  g_assert_cmpuint (strlen (title), ==, KIOS_LIMIT_OPDS_SHORT_TEXT - 1);
+  g_assert_cmpuint (strlen (summary), ==, KIOS_LIMIT_OPDS_SUMMARY_TEXT - 1);
+  g_assert_true (g_utf8_validate (title, -1, NULL));
+  g_assert_true (g_utf8_validate (summary, -1, NULL));
+}
+
 /* ---- Readium text ------------------------------------------------------- */
 
 static KiosReadiumProgression *
@@ -719,6 +791,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/limits-sync/opds-authors-facets", test_opds_authors_facets);
   g_test_add_func ("/kios/limits-sync/opds-feed-bytes", test_opds_feed_bytes);
   g_test_add_func ("/kios/limits-sync/opds-href-bytes", test_opds_href_bytes);
+  g_test_add_func ("/kios/limits-sync/opds-text-bytes", test_opds_text_bytes);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
   g_test_add_func ("/kios/limits-sync/readium-document-bytes", test_readium_document_bytes);
   g_test_add_func ("/kios/limits-sync/kobo-sync-pages", test_kobo_sync_pages);
