@@ -651,6 +651,62 @@ test_readium_document_bytes (void)
   g_assert_null (p_past);
 }
 
+/* ---- JSON nesting ------------------------------------------------------- */
+
+/* head, then a member "x" nested depth levels deep in all (the root object
+ * is the first level), then tail. */
+static GString *
+nested_json (const char *head,
+             guint       depth,
+             const char *tail)
+{
+  GString *doc = g_string_new (head);
+
+  g_string_append (doc, ",\"x\":");
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (doc, '[');
+  g_string_append_c (doc, '1');
+  for (guint i = 1; i < depth; i++)
+    g_string_append_c (doc, ']');
+  g_string_append (doc, tail);
+  return doc;
+}
+
+static void
+test_json_depth (void)
+{
+  const char             *opds_head = "{\"metadata\":{\"title\":\"F\"},\"links\":[],\"publications\":[]";
+  const char             *readium_head = "{\"modified\":\"2026-03-14T09:26:53Z\",\"locator\":{\"href\":\"OEBPS/ch1.xhtml\","
+                                         "\"locations\":{\"progression\":0.5}}";
+  g_autoptr (GString)     opds_at = nested_json (opds_head, KIOS_LIMIT_OPDS_JSON_DEPTH, "}");
+  g_autoptr (GString)     opds_past = nested_json (opds_head, KIOS_LIMIT_OPDS_JSON_DEPTH + 1, "}");
+  g_autoptr (GString)     readium_at = nested_json (readium_head, KIOS_LIMIT_READIUM_JSON_DEPTH, "}");
+  g_autoptr (GString)     readium_past = nested_json (readium_head, KIOS_LIMIT_READIUM_JSON_DEPTH + 1, "}");
+  g_autoptr (GError)      error = NULL;
+  KiosOpdsFeed           *feed;
+  KiosReadiumProgression *p;
+
+  /* OPDS 2 feeds: at the limit parsed, one level deeper refused. */
+  feed = kios_opds_feed_parse (opds_at->str, opds_at->len, "application/opds+json", "http://127.0.0.1/opds", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (feed->title, ==, "F");
+  kios_opds_feed_free (feed);
+  feed = kios_opds_feed_parse (opds_past->str, opds_past->len, "application/opds+json", "http://127.0.0.1/opds", &error);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_null (feed);
+  g_clear_error (&error);
+
+  /* Readium progressions alike. */
+  p = kios_readium_progression_parse (readium_at->str, readium_at->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->href, ==, "OEBPS/ch1.xhtml");
+  kios_readium_progression_free (p);
+  p = kios_readium_progression_parse (readium_past->str, readium_past->len, NULL, &error);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_null (p);
+}
+
 /* ---- Kobo library sync -------------------------------------------------- */
 
 static KiosLibraryStore *
@@ -794,6 +850,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/limits-sync/opds-text-bytes", test_opds_text_bytes);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
   g_test_add_func ("/kios/limits-sync/readium-document-bytes", test_readium_document_bytes);
+  g_test_add_func ("/kios/limits-sync/json-depth", test_json_depth);
   g_test_add_func ("/kios/limits-sync/kobo-sync-pages", test_kobo_sync_pages);
   g_test_add_func ("/kios/limits-sync/kobo-catalog", test_kobo_catalog);
 
