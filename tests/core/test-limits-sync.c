@@ -11,6 +11,7 @@
 #include "kios-kobo-library.h"
 #include "kios-library-store.h"
 #include "kios-limits.h"
+#include "kios-opds-client.h"
 #include "kios-opds-feed.h"
 #include "kios-readium-client.h"
 #include "kios-redact.h"
@@ -574,6 +575,88 @@ test_opds_text_bytes (void)
   g_assert_true (g_utf8_validate (summary, -1, NULL));
 }
 
+/* Serves /osd/N, an OpenSearch description padded to N bytes, and
+ * /search, an Atom feed of one entry. */
+static void
+opensearch_handler (KiosFakeServer        *server,
+                    const KiosFakeRequest *request,
+                    KiosFakeResponse      *response,
+                    gpointer               user_data)
+{
+  if (g_str_has_prefix (request->path, "/osd/"))
+    {
+      gsize       len = g_ascii_strtoull (request->path + strlen ("/osd/"), NULL, 10);
+      GString    *doc = g_string_new ("<?xml version=\"1.0\"?>\n<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">"
+                                         "<Url type=\"application/atom+xml\" template=\"/search?q={searchTerms}\"/>");
+      const char *end = "</OpenSearchDescription>\n";
+
+      while (doc->len + strlen (end) < len)
+        g_string_append_c (doc, ' ');
+      g_string_append (doc, end);
+      response->status = 200;
+      kios_fake_response_add_header (response, "Content-Type", "application/opensearchdescription+xml");
+      response->body = g_string_free_to_bytes (doc);
+    }
+  else if (g_str_has_prefix (request->path, "/search"))
+    {
+      g_autoptr (GString) feed = atom_one_entry ("/b/found.epub", 0);
+
+      kios_fake_response_set_text (response, 200, "application/atom+xml;profile=opds-catalog", feed->str);
+    }
+  else
+    kios_fake_response_set_text (response, 404, "text/plain", "no");
+}
+
+/* Searches through a feed whose search link is an OpenSearch description
+ * of len bytes. */
+static KiosOpdsFeed *
+search_through_description (KiosFakeServer *server,
+                            gsize           len,
+                            GError        **error)
+{
+  const char                *base = kios_fake_server_get_url (server);
+  g_autofree char           *root_url = g_strdup_printf ("%s/opds", base);
+  g_autofree char           *feed_text = g_strdup_printf ("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                                                                    "<id>urn:f</id><title>F</title><link rel=\"search\""
+                                                                    " type=\"application/opensearchdescription+xml\" href=\"%s/osd/%zu\"/>"
+                                                                    "</feed>\n",
+                                                          base, len);
+  g_autoptr (KiosOpdsClient) client = kios_opds_client_new (root_url, NULL, NULL);
+  KiosOpdsFeed              *from = kios_opds_feed_parse (feed_text, strlen (feed_text), "application/atom+xml", root_url, NULL);
+  KiosOpdsFeed              *found;
+
+  g_assert_nonnull (from);
+  g_assert_nonnull (from->opensearch_href);
+  found = kios_opds_client_search (client, from, "austen", NULL, error);
+  kios_opds_feed_free (from);
+  return found;
+}
+
+static void
+test_opds_small_document (void)
+{
+  g_autoptr (KiosFakeServer)  server = kios_fake_server_new (opensearch_handler, NULL);
+  g_autoptr (GError)          error = NULL;
+  KiosOpdsFeed               *found;
+  g_autoptr (KiosFakeRequest) last = NULL;
+
+  /* At the limit the description is read and the search made. */
+  found = search_through_description (server, KIOS_LIMIT_OPDS_SMALL_DOCUMENT, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpuint (found->entries->len, ==, 1);
+  kios_opds_feed_free (found);
+  last = kios_fake_server_get_request (server, kios_fake_server_get_n_requests (server) - 1);
+  g_assert_true (g_str_has_prefix (last->path, "/search?q=austen"));
+
+  /* One byte past: refused while it arrives, no search is made. */
+  kios_fake_server_clear_log (server);
+  found = search_through_description (server, KIOS_LIMIT_OPDS_SMALL_DOCUMENT + 1, &error);
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL);
+  g_assert_null (found);
+  g_assert_cmpuint (kios_fake_server_get_n_requests (server), ==, 1);
+}
+
 /* ---- Readium text ------------------------------------------------------- */
 
 static KiosReadiumProgression *
@@ -848,6 +931,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/limits-sync/opds-feed-bytes", test_opds_feed_bytes);
   g_test_add_func ("/kios/limits-sync/opds-href-bytes", test_opds_href_bytes);
   g_test_add_func ("/kios/limits-sync/opds-text-bytes", test_opds_text_bytes);
+  g_test_add_func ("/kios/limits-sync/opds-small-document", test_opds_small_document);
   g_test_add_func ("/kios/limits-sync/readium-text-chars", test_readium_text_chars);
   g_test_add_func ("/kios/limits-sync/readium-document-bytes", test_readium_document_bytes);
   g_test_add_func ("/kios/limits-sync/json-depth", test_json_depth);
