@@ -8,7 +8,7 @@
  * or server must never make Kios use gigabytes of memory or minutes of CPU,
  * so each limit is enforced while reading, not after. Each value says why it
  * was chosen; each has a test that crosses it (tests/core/test-limits.c for
- * the book side).
+ * the book side, test-limits-sync.c and test-limits-store.c for the rest).
  *
  * The figures below come from MUPDF.md (measured on the 2-core test VM) and
  * from the largest real books the tests carry (tests/books).
@@ -137,16 +137,22 @@
  * as these, so a value changes here only.
  */
 
-/* sync/kios-http.h (and kios-http.c for the header lines): a server that
- * does not connect in 5 s is down for a reader waiting on it, 15 s covers a
- * slow API answer; a reply larger than 8 MiB is not an API answer (callers
- * raise it for books); 5 redirects is what browsers' loops need at most;
- * 256 header lines is far beyond any real server. */
+/* sync/kios-http.h (and kios-http.c for the header lines and side
+ * bodies): a server that does not connect in 5 s is down for a reader
+ * waiting on it, 15 s covers a slow API answer; a reply larger than 8 MiB
+ * is not an API answer (callers raise it for books); 5 redirects is what
+ * browsers' loops need at most; 256 header lines is far beyond any real
+ * server (real ones send 10-30): the lines past it are dropped as they
+ * arrive, the reply still counts. With a sink (a download), the body of an
+ * answer that is not 2xx (an error page, a login form) is kept to its first
+ * 64 KiB, enough to tell what the server sent; the rest is read and
+ * dropped. */
 #define KIOS_LIMIT_HTTP_CONNECT_TIMEOUT_MS 5000
 #define KIOS_LIMIT_HTTP_TIMEOUT_MS 15000
 #define KIOS_LIMIT_HTTP_RESPONSE_BYTES (8 * 1024 * 1024)
 #define KIOS_LIMIT_HTTP_REDIRECTS 5
 #define KIOS_LIMIT_HTTP_HEADER_LINES 256
+#define KIOS_LIMIT_HTTP_SIDE_BODY_BYTES (64 * 1024)
 
 /* sync/kios-kosync-client.c: a progress document is a few hundred bytes and
  * three levels deep; a probe of a candidate mount must fail fast. */
@@ -155,7 +161,8 @@
 #define KIOS_LIMIT_KOSYNC_PROBE_MS 5000
 
 /* sync/kios-readium-client.h, .c and kios-readium-backend.c: a progression
- * document is under 2 KB; labels are shown, not stored whole. The chapter
+ * document is under 2 KB; its strings (labels, device names) are shown, not
+ * stored whole: cut after 1,024 characters, between two of them. The chapter
  * read to map a position is bounded by KIOS_LIMIT_CHAPTER_BYTES: a chapter
  * larger than that is refused for reading anyway. */
 #define KIOS_LIMIT_READIUM_DOCUMENT_BYTES (256 * 1024)
@@ -164,7 +171,9 @@
 #define KIOS_LIMIT_READIUM_TIMEOUT_MS 15000
 
 /* sync/kios-opds-feed.h, .c and kios-opds-client.h, .c: a feed page of
- * 5,000 entries is ~10 MB; books up to 1 GiB; downloads get 2 minutes. */
+ * 5,000 entries is ~10 MB (entries past it are dropped and the feed marked
+ * truncated, Atom and OPDS 2 alike); books up to 1 GiB; downloads get 2
+ * minutes. */
 #define KIOS_LIMIT_OPDS_FEED_BYTES (16 * 1024 * 1024)
 #define KIOS_LIMIT_OPDS_ENTRIES 5000
 #define KIOS_LIMIT_OPDS_JSON_DEPTH 64
@@ -176,20 +185,34 @@
 #define KIOS_LIMIT_OPDS_TIMEOUT_MS 30000
 #define KIOS_LIMIT_OPDS_DOWNLOAD_MS 120000
 
+/* sync/kios-opds-atom.c and kios-opds2.c: authors kept per entry (an
+ * anthology names tens; the ones past it are dropped, never one cut in
+ * two) and facet links kept per feed (Calibre-Web's author and tag facets
+ * reach a few hundred; the ones past it are dropped). */
+#define KIOS_LIMIT_OPDS_AUTHORS 64
+#define KIOS_LIMIT_OPDS_FACETS 500
+
 /* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
  * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half
- * the catalog cap; 512 MiB is past any real KEPUB (enforced while the
- * download streams). */
+ * the catalog cap (a server with more pages fails the sync, nothing is
+ * stored); 512 MiB is past any real KEPUB (enforced while the download
+ * streams); books new to a full catalog are skipped. */
 #define KIOS_LIMIT_KOBO_TIMEOUT_MS 90000
 #define KIOS_LIMIT_KOBO_SYNC_PAGES 500
 #define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
 #define KIOS_LIMIT_KOBO_CATALOG 100000
 
-/* sync/kios-redact.c: secrets remembered for redaction. */
+/* sync/kios-redact.c: strings remembered for redaction (a secret and its
+ * URI-escaped form count apart when they differ). A session registers a
+ * handful (one password or token per source); past the limit the oldest is
+ * forgotten, so a process that keeps registering new ones cannot grow
+ * without end or make each redaction slower than 256 replacements. */
 #define KIOS_LIMIT_REDACT_SECRETS 256
 
 /* kios-library-store.c: 5 s waiting on SQLite's lock covers a sync commit
- * by kiosctl; the sync log keeps the last 1,000 events of 4 KB at most. */
+ * by kiosctl; the sync log keeps the last 1,000 events (months of syncing,
+ * under 10 MB with every text full), each detail cut to 4,096 bytes at a
+ * character boundary (an error with its redacted URL is under 1 KB). */
 #define KIOS_LIMIT_STORE_BUSY_MS 5000
 #define KIOS_LIMIT_STORE_SYNC_LOG_ROWS 1000
 #define KIOS_LIMIT_STORE_SYNC_LOG_DETAIL 4096

@@ -20,9 +20,7 @@
 /* Extra time the poll loop allows past libcurl's own timeout before it gives
  * up by itself: libcurl should always report first, this only bounds the loop. */
 #define LOOP_GRACE_US (2 * G_USEC_PER_SEC)
-/* With a sink, what is kept of a body that does not go to it (an error
- * page, a login form): enough to tell what the server sent. */
-#define SIDE_BODY_CAP (64 * 1024)
+#define SIDE_BODY_CAP KIOS_LIMIT_HTTP_SIDE_BODY_BYTES
 #define PROGRESS_INTERVAL_US (100 * 1000)
 
 typedef struct

@@ -325,13 +325,14 @@ kios_opds_entry_add_author (KiosOpdsEntry *entry,
 
   if (name == NULL)
     return;
-  /* Calibre-Web joins several authors with "|" in one name. */
-  parts = g_strsplit (name, "|", 64);
-  for (guint i = 0; parts[i] != NULL; i++)
+  /* Calibre-Web joins several authors with "|" in one name. The last
+   * piece holds the rest of the string past MAX_AUTHORS: never an author. */
+  parts = g_strsplit (name, "|", MAX_AUTHORS + 1);
+  for (guint i = 0; parts[i] != NULL && i < MAX_AUTHORS; i++)
     {
       char *author = kios_opds_clean_line (parts[i], MAX_SHORT_TEXT);
 
-      if (author != NULL && *author != '\0' && entry->authors->len < 64)
+      if (author != NULL && *author != '\0' && entry->authors->len < MAX_AUTHORS)
         g_ptr_array_add (entry->authors, author);
       else
         g_free (author);
@@ -548,7 +549,7 @@ atom_feed_link (KiosOpdsFeed *feed,
       facet->facet_group = kios_opds_clean_line (group, MAX_SHORT_TEXT);
       facet->active = g_strcmp0 (active, "true") == 0;
       facet->count = parse_int (count);
-      if (feed->facets->len < 500)
+      if (feed->facets->len < MAX_FACETS)
         g_ptr_array_add (feed->facets, facet);
       else
         kios_opds_link_free (facet);

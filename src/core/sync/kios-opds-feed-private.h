@@ -21,6 +21,8 @@ G_BEGIN_DECLS
 /* What the UI shows is capped: a hostile feed cannot make one label huge. */
 #define MAX_SHORT_TEXT KIOS_LIMIT_OPDS_SHORT_TEXT
 #define MAX_SUMMARY_TEXT KIOS_LIMIT_OPDS_SUMMARY_TEXT
+#define MAX_AUTHORS KIOS_LIMIT_OPDS_AUTHORS
+#define MAX_FACETS KIOS_LIMIT_OPDS_FACETS
 
 /* clang-format off */
 KiosOpdsEntry  *kios_opds_entry_new            (void);

@@ -186,12 +186,13 @@ kios_opds_clean_text (const char *text,
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (out->len >= max)
-        break;
       if (c == '\r')
         continue;
       if (c < 0x20 && c != '\n' && c != '\t')
         c = ' ';
+      /* At most max bytes, and never half a character. */
+      if (out->len + g_unichar_to_utf8 (c, NULL) > max)
+        break;
       g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);

@@ -153,7 +153,7 @@ json_add_authors (KiosOpdsEntry *entry,
 
   if (array != NULL)
     {
-      for (guint i = 0; i < json_array_get_length (array) && i < 64; i++)
+      for (guint i = 0; i < json_array_get_length (array) && entry->authors->len < MAX_AUTHORS; i++)
         json_add_authors (entry, json_array_get_element (array, i));
       return;
     }
@@ -493,7 +493,7 @@ kios_opds2_parse (const char *data,
         continue;
       group_title = kios_opds_clean_line (json_text (json_member (json_obj (json_member (facet_group, "metadata")), "title")),
                                           MAX_SHORT_TEXT);
-      for (guint j = 0; facet_links != NULL && j < json_array_get_length (facet_links) && feed->facets->len < 500; j++)
+      for (guint j = 0; facet_links != NULL && j < json_array_get_length (facet_links) && feed->facets->len < MAX_FACETS; j++)
         {
           JsonObject           *link = json_obj (json_array_get_element (facet_links, j));
           g_autoptr (GPtrArray) rels = NULL;

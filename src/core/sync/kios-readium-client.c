@@ -92,6 +92,8 @@ string_member (JsonObject *object,
 {
   JsonNode   *node;
   const char *value;
+  char       *valid;
+  char       *end;
 
   if (object == NULL || !json_object_has_member (object, name))
     return NULL;
@@ -101,7 +103,14 @@ string_member (JsonObject *object,
   value = json_node_get_string (node);
   if (value == NULL || *value == '\0')
     return NULL;
-  return g_utf8_make_valid (value, MIN (strlen (value), MAX_TEXT));
+  /* MAX_TEXT characters, cut between two of them (the document itself is
+   * bounded by KIOS_READIUM_MAX_DOCUMENT). */
+  valid = g_utf8_make_valid (value, -1);
+  end = valid;
+  for (guint i = 0; i < MAX_TEXT && *end != '\0'; i++)
+    end = g_utf8_next_char (end);
+  *end = '\0';
+  return valid;
 }
 
 /* A number member (int or double) in 0..1, or -1. */

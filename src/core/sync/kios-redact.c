@@ -15,7 +15,8 @@
 #define MAX_SECRETS KIOS_LIMIT_REDACT_SECRETS
 
 static GMutex     secrets_lock;
-static GPtrArray *secrets; /* owned strings, longest first */
+static GPtrArray *secrets; /* the strings of `order`, longest first */
+static GPtrArray *order;   /* owned strings, oldest first */
 
 /* Path segments after which the next segment is a credential. */
 static const char *const token_markers[] = { "kobo", "koreader", NULL };
@@ -58,15 +59,23 @@ compare_longest_first (gconstpointer a,
 static void
 add_secret_locked (const char *secret)
 {
+  char *copy;
+
   if (secret == NULL || strlen (secret) < MIN_SECRET_LEN)
     return;
   for (guint i = 0; i < secrets->len; i++)
     if (g_str_equal (secrets->pdata[i], secret))
       return;
-  /* A bounded registry: drop the oldest entries rather than grow forever. */
-  if (secrets->len >= MAX_SECRETS)
-    g_ptr_array_remove_index (secrets, 0);
-  g_ptr_array_add (secrets, g_strdup (secret));
+  /* A bounded registry: drop the oldest entries rather than grow forever
+   * (`secrets` is sorted by length, so the oldest is found in `order`). */
+  if (order->len >= MAX_SECRETS)
+    {
+      g_ptr_array_remove_fast (secrets, order->pdata[0]);
+      g_ptr_array_remove_index (order, 0);
+    }
+  copy = g_strdup (secret);
+  g_ptr_array_add (order, copy);
+  g_ptr_array_add (secrets, copy);
 }
 
 void
@@ -81,7 +90,10 @@ kios_redact_register_secret (const char *secret)
 
   g_mutex_lock (&secrets_lock);
   if (secrets == NULL)
-    secrets = g_ptr_array_new_with_free_func (g_free);
+    {
+      secrets = g_ptr_array_new ();
+      order = g_ptr_array_new_with_free_func (g_free);
+    }
   add_secret_locked (secret);
   add_secret_locked (escaped);
   g_ptr_array_sort (secrets, compare_longest_first);
