@@ -571,6 +571,75 @@ test_position_at_typed (void)
   }
 }
 
+/* Every page's first position leads back to that page, whatever was read
+ * of the chapter before: a fresh book asked for the page directly agrees
+ * with one that walked to it page by page. */
+static void
+test_page_position_round_trip (void)
+{
+  g_autoptr (KiosDocument) walked = open_book ("emma.epub");
+  KiosPageRequest          request;
+  const int                chapters[] = { 2, 3 };
+
+  set_layout (walked, 18);
+  kios_page_request_init (&request);
+  request.position_only = TRUE;
+
+  for (gsize c = 0; c < G_N_ELEMENTS (chapters); c++)
+    {
+      int n_pages;
+
+      request.kind = KIOS_PAGE_REQUEST_LOCATION;
+      request.location = (KiosLocation){ chapters[c], 0 };
+      {
+        g_autoptr (KiosPage) first = render (walked, &request);
+
+        n_pages = first->chapter_pages;
+      }
+      g_assert_cmpint (n_pages, >, 5);
+
+      for (int p = 0; p < n_pages; p++)
+        {
+          g_autoptr (KiosPage) page = NULL;
+          g_autoptr (KiosPage) back = NULL;
+
+          request.kind = KIOS_PAGE_REQUEST_LOCATION;
+          request.location = (KiosLocation){ chapters[c], p };
+          page = render (walked, &request);
+          g_assert_cmpint (page->location.page, ==, p);
+
+          request.kind = KIOS_PAGE_REQUEST_POSITION;
+          request.position = page->position;
+          back = render (walked, &request);
+          request.position = NULL;
+          g_assert_cmpint (back->location.chapter, ==, chapters[c]);
+          g_assert_cmpint (back->location.page, ==, p);
+          g_assert_cmpint (back->position->offset, ==, page->position->offset);
+
+          /* Pages deep in the chapter, asked for first thing. */
+          if (p == n_pages / 2 || p == n_pages - 1)
+            {
+              g_autoptr (KiosDocument) fresh = open_book ("emma.epub");
+              g_autoptr (KiosPage)     direct = NULL;
+              g_autoptr (KiosPage)     located = NULL;
+
+              set_layout (fresh, 18);
+              request.kind = KIOS_PAGE_REQUEST_POSITION;
+              request.position = page->position;
+              located = render (fresh, &request);
+              request.position = NULL;
+              g_assert_cmpint (located->location.page, ==, p);
+
+              request.kind = KIOS_PAGE_REQUEST_LOCATION;
+              request.location = (KiosLocation){ chapters[c], p };
+              direct = render (fresh, &request);
+              g_assert_cmpint (direct->position->offset, ==, page->position->offset);
+              g_assert_cmpstr (direct->position->xpointer, ==, page->position->xpointer);
+            }
+        }
+    }
+}
+
 /* Closing a book while work is queued answers every caller and never crashes. */
 static void
 test_close_with_pending_work (void)
@@ -613,6 +682,7 @@ main (int   argc,
   g_test_add_func ("/kios/document/toc-jump", test_toc_jump);
   g_test_add_func ("/kios/document/parse-position", test_parse_position);
   g_test_add_func ("/kios/document/position-at-typed", test_position_at_typed);
+  g_test_add_func ("/kios/document/page-position-round-trip", test_page_position_round_trip);
   g_test_add_func ("/kios/document/close-with-pending-work", test_close_with_pending_work);
 
   return g_test_run ();
