@@ -70,11 +70,16 @@ kios_worker_position_for (Worker           *w,
       break;
 
     case POSITION_AT_PAGE:
-      if (w->format != KIOS_BOOK_FORMAT_PDF || at->index < 0 || at->index >= w->n_chapters)
+      if (w->format != KIOS_BOOK_FORMAT_PDF)
+        {
+          g_set_error_literal (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                               "Only a PDF has fixed pages: give a chapter or a percentage");
+          return NULL;
+        }
+      if (at->index < 0 || at->index >= w->n_chapters)
         {
           g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
-                       "Page %d is not a page of this book (PDF pages 1 to %d)",
-                       at->index + 1, w->format == KIOS_BOOK_FORMAT_PDF ? w->n_chapters : 0);
+                       "Page %d is not a page of this book (pages 1 to %d)", at->index + 1, w->n_chapters);
           return NULL;
         }
       partial->chapter = at->index;
