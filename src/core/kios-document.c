@@ -730,9 +730,11 @@ kios_document_parse_position (KiosDocument *self,
     {
       gint64 page = 0;
 
-      if (!g_ascii_string_to_signed (pos + 5, 10, 1, G_MAXINT, &page, NULL))
-        page = 0;
-      position = kios_document_position_at_page (self, (int) page - 1, &local_error);
+      if (g_ascii_string_to_signed (pos + 5, 10, G_MININT + 1, G_MAXINT, &page, NULL))
+        position = kios_document_position_at_page (self, (int) page - 1, &local_error);
+      else
+        g_set_error (&local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                     "Not page:N with N from 1");
     }
   else if (g_str_has_prefix (pos, "chapter:"))
     {
