@@ -19,9 +19,9 @@ G_BEGIN_DECLS
  * delivery of background results and the public API),
  * kios-document-worker.c (jobs, the worker thread and opening),
  * kios-document-index.c (the disk caches, chapter text and page counts),
- * kios-document-render.c (positions, navigation, layout, rendering and
- * kiosctl's position forms) and kios-document-find.c (find in book). This
- * header shares their types; nothing outside the document includes it.
+ * kios-document-render.c (positions, navigation, layout and rendering) and
+ * kios-document-find.c (find in book). This header shares their types;
+ * nothing outside the document includes it.
  */
 
 /* MuPDF's box generation recurses per nesting level; 8 MiB is not enough for
@@ -48,7 +48,7 @@ typedef enum {
   JOB_OPEN,
   JOB_LAYOUT,
   JOB_RENDER,
-  JOB_PARSE_POSITION,
+  JOB_POSITION_AT,
   JOB_NORMALIZE_POSITION,
   JOB_SEARCH,
   JOB_FIND_ON_PAGE,
@@ -56,6 +56,21 @@ typedef enum {
   JOB_POSITION_AT_OFFSET,
   JOB_QUIT,
 } JobKind;
+
+/* JOB_POSITION_AT: which position is asked for, as typed values. */
+typedef enum {
+  POSITION_AT_PROGRESS, /* fraction of the whole book */
+  POSITION_AT_CHAPTER,  /* fraction of chapter `index` */
+  POSITION_AT_PAGE,     /* PDF page `index`, 0-based */
+  POSITION_AT_XPOINTER, /* the job's text */
+} PositionAtKind;
+
+typedef struct
+{
+  PositionAtKind kind;
+  int            index;
+  double         fraction;
+} PositionAt;
 
 typedef struct
 {
@@ -69,6 +84,7 @@ typedef struct
   KiosSearchMatcher *matcher;   /* JOB_SEARCH, JOB_FIND_ON_PAGE */
   gboolean           first_hit; /* JOB_SEARCH: return at the first chapter with a hit */
   gint64             offset;    /* JOB_POSITION_AT_OFFSET (the chapter is in serial) */
+  PositionAt         at;        /* JOB_POSITION_AT */
 } Job;
 
 typedef struct
@@ -178,6 +194,10 @@ gboolean         kios_worker_open_mupdf             (Worker                 *w,
                                                      GError                **error);
 gboolean         kios_worker_start                  (Worker                 *w,
                                                      GError                **error);
+KiosPosition    *kios_worker_position_for           (Worker                 *w,
+                                                     const PositionAt       *at,
+                                                     const char             *xpointer,
+                                                     GError                **error);
 
 /* kios-document-index.c: disk caches, chapter text, page counts */
 void             kios_worker_finish_index           (Worker                 *w);
@@ -202,7 +222,7 @@ gboolean         kios_worker_rstream_complete       (Worker                 *w,
 gboolean         kios_worker_has_idle_work          (Worker                 *w);
 void             kios_worker_idle_step              (Worker                 *w);
 
-/* kios-document-render.c: positions, navigation, layout, rendering, kiosctl forms */
+/* kios-document-render.c: positions, navigation, layout, rendering */
 const char      *kios_worker_chapter_title          (Worker                 *w,
                                                      int                     chapter,
                                                      gint64                  offset);
@@ -218,9 +238,6 @@ void             kios_worker_apply_layout           (Worker                 *w,
 KiosPage        *kios_worker_render                 (Worker                 *w,
                                                      const KiosPageRequest  *request,
                                                      const KiosPosition     *position,
-                                                     GError                **error);
-KiosPosition    *kios_worker_parse_position         (Worker                 *w,
-                                                     const char             *text,
                                                      GError                **error);
 
 /* kios-document-find.c: find in book */

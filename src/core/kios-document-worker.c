@@ -40,6 +40,86 @@ kios_document_open_result_free (OpenResult *result)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Positions asked for by kind (kios_document_position_at_*).               */
+
+KiosPosition *
+kios_worker_position_for (Worker           *w,
+                          const PositionAt *at,
+                          const char       *xpointer,
+                          GError          **error)
+{
+  g_autoptr (KiosPosition) partial = kios_position_new ();
+  int                      fragment = 0;
+
+  partial->format = w->format;
+  partial->chapter = -1;
+
+  switch (at->kind)
+    {
+    case POSITION_AT_XPOINTER:
+      if (w->format != KIOS_BOOK_FORMAT_EPUB || xpointer == NULL ||
+          !g_str_has_prefix (xpointer, "/body/DocFragment[") ||
+          !kios_xpointer_get_doc_fragment (xpointer, &fragment) ||
+          fragment < 1 || fragment > w->n_chapters)
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                       "“%s” does not point into this book", xpointer != NULL ? xpointer : "");
+          return NULL;
+        }
+      partial->xpointer = g_strdup (xpointer);
+      break;
+
+    case POSITION_AT_PAGE:
+      if (w->format != KIOS_BOOK_FORMAT_PDF)
+        {
+          g_set_error_literal (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                               "Only a PDF has fixed pages: give a chapter or a percentage");
+          return NULL;
+        }
+      if (at->index < 0 || at->index >= w->n_chapters)
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                       "Page %d is not a page of this book (pages 1 to %d)", at->index + 1, w->n_chapters);
+          return NULL;
+        }
+      partial->chapter = at->index;
+      break;
+
+    case POSITION_AT_CHAPTER:
+      if (at->index < 0 || at->index >= w->n_chapters || !(at->fraction >= 0.0 && at->fraction <= 1.0))
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                       "Chapter %d at %g is not in this book (chapters 0 to %d, fractions 0 to 1)",
+                       at->index, at->fraction, w->n_chapters - 1);
+          return NULL;
+        }
+      partial->chapter = at->index;
+      partial->chapter_progress = at->fraction;
+      break;
+
+    case POSITION_AT_PROGRESS:
+    default:
+      if (!(at->fraction >= 0.0 && at->fraction <= 1.0))
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                       "Progress %g is not from 0 to 1", at->fraction);
+          return NULL;
+        }
+      partial->total_progress = at->fraction;
+      break;
+    }
+
+  if (w->format == KIOS_BOOK_FORMAT_EPUB && !w->has_layout)
+    {
+      KiosLayout layout = { 600, 800, 18, 0 };
+
+      kios_worker_apply_layout (w, &layout, w->serial);
+    }
+
+  return kios_worker_position_at (w, kios_worker_location_for_position (w, partial));
+}
+
+/* ------------------------------------------------------------------------ */
 /* The worker: owns the fz_context clone and the fz_document.               */
 
 Worker *
@@ -466,7 +546,7 @@ worker_run_job (Worker *w,
       break;
 
     case JOB_RENDER:
-    case JOB_PARSE_POSITION:
+    case JOB_POSITION_AT:
     case JOB_NORMALIZE_POSITION:
       if (w->doc == NULL)
         {
@@ -492,8 +572,8 @@ worker_run_job (Worker *w,
         {
           KiosPosition *position;
 
-          if (job->kind == JOB_PARSE_POSITION)
-            position = kios_worker_parse_position (w, job->text, &error);
+          if (job->kind == JOB_POSITION_AT)
+            position = kios_worker_position_for (w, &job->at, job->text, &error);
           else
             {
               if (w->format == KIOS_BOOK_FORMAT_EPUB && !w->has_layout)

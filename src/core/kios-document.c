@@ -635,6 +635,7 @@ kios_document_render_sync (KiosDocument          *self,
 static KiosPosition *
 run_position_job (KiosDocument       *self,
                   JobKind             kind,
+                  const PositionAt   *at,
                   const char         *text,
                   const KiosPosition *position,
                   GError            **error)
@@ -644,6 +645,8 @@ run_position_job (KiosDocument       *self,
   Job          *job = g_new0 (Job, 1);
 
   job->kind = kind;
+  if (at != NULL)
+    job->at = *at;
   job->text = g_strdup (text);
   job->position = kios_position_copy (position);
 
@@ -657,14 +660,123 @@ run_position_job (KiosDocument       *self,
 }
 
 KiosPosition *
+kios_document_position_at_progress (KiosDocument *self,
+                                    double        total_progress,
+                                    GError      **error)
+{
+  PositionAt at = { POSITION_AT_PROGRESS, 0, total_progress };
+
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+
+  return run_position_job (self, JOB_POSITION_AT, &at, NULL, NULL, error);
+}
+
+KiosPosition *
+kios_document_position_at_chapter (KiosDocument *self,
+                                   int           chapter,
+                                   double        fraction,
+                                   GError      **error)
+{
+  PositionAt at = { POSITION_AT_CHAPTER, chapter, fraction };
+
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+
+  return run_position_job (self, JOB_POSITION_AT, &at, NULL, NULL, error);
+}
+
+KiosPosition *
+kios_document_position_at_page (KiosDocument *self,
+                                int           page,
+                                GError      **error)
+{
+  PositionAt at = { POSITION_AT_PAGE, page, 0 };
+
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+
+  return run_position_job (self, JOB_POSITION_AT, &at, NULL, NULL, error);
+}
+
+KiosPosition *
+kios_document_position_at_xpointer (KiosDocument *self,
+                                    const char   *xpointer,
+                                    GError      **error)
+{
+  PositionAt at = { POSITION_AT_XPOINTER, 0, 0 };
+
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
+  g_return_val_if_fail (xpointer != NULL, NULL);
+
+  return run_position_job (self, JOB_POSITION_AT, &at, xpointer, NULL, error);
+}
+
+/* A number that is the whole of text, or FALSE. */
+static gboolean
+parse_double (const char *text,
+              double     *value)
+{
+  char *end = NULL;
+
+  *value = g_ascii_strtod (text, &end);
+  return end != text && *end == '\0';
+}
+
+KiosPosition *
 kios_document_parse_position (KiosDocument *self,
                               const char   *pos,
                               GError      **error)
 {
+  KiosPosition *position = NULL;
+  GError       *local_error = NULL;
+
   g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
   g_return_val_if_fail (pos != NULL, NULL);
 
-  return run_position_job (self, JOB_PARSE_POSITION, pos, NULL, error);
+  if (g_str_has_prefix (pos, "/body/DocFragment["))
+    position = kios_document_position_at_xpointer (self, pos, &local_error);
+  else if (g_str_has_prefix (pos, "page:"))
+    {
+      gint64 page = 0;
+
+      if (g_ascii_string_to_signed (pos + 5, 10, G_MININT + 1, G_MAXINT, &page, NULL))
+        position = kios_document_position_at_page (self, (int) page - 1, &local_error);
+      else
+        g_set_error (&local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                     "Not page:N with N from 1");
+    }
+  else if (g_str_has_prefix (pos, "chapter:"))
+    {
+      g_auto (GStrv) parts = g_strsplit (pos + 8, ":", 2);
+      gint64         index = -1;
+      double         fraction = 0;
+
+      if (g_strv_length (parts) == 2 &&
+          g_ascii_string_to_signed (parts[0], 10, 0, G_MAXINT, &index, NULL) &&
+          parse_double (parts[1], &fraction))
+        position = kios_document_position_at_chapter (self, (int) index, fraction, &local_error);
+      else
+        g_set_error (&local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                     "Not chapter:INDEX:FRACTION");
+    }
+  else if (g_str_has_prefix (pos, "percent:"))
+    {
+      double percent = 0;
+
+      if (parse_double (pos + 8, &percent))
+        position = kios_document_position_at_progress (self, percent / 100.0, &local_error);
+      else
+        g_set_error (&local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                     "Not percent:P with P from 0 to 100");
+    }
+  else
+    g_set_error (&local_error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID,
+                 "Not a position: use an xpointer, page:N, chapter:I:FRACTION or percent:P");
+
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, local_error, "“%s”: ", pos);
+      return NULL;
+    }
+  return position;
 }
 
 KiosPosition *
@@ -675,7 +787,7 @@ kios_document_normalize_position (KiosDocument       *self,
   g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
   g_return_val_if_fail (position != NULL, NULL);
 
-  return run_position_job (self, JOB_NORMALIZE_POSITION, NULL, position, error);
+  return run_position_job (self, JOB_NORMALIZE_POSITION, NULL, NULL, position, error);
 }
 
 void

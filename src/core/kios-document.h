@@ -187,6 +187,23 @@ KiosPage        *kios_document_render_sync        (KiosDocument      *self,
 KiosPosition    *kios_document_parse_position     (KiosDocument      *self,
                                                    const char        *pos,
                                                    GError           **error);
+/* The canonical position of the page holding a point given by kind, at the
+ * current layout (blocking). Out-of-range input is KIOS_DOCUMENT_ERROR_INVALID.
+ * total_progress and fraction are 0..1; page is a PDF's page, 0-based;
+ * xpointer is a CREngine xpointer into an EPUB's spine. */
+KiosPosition    *kios_document_position_at_progress (KiosDocument    *self,
+                                                   double             total_progress,
+                                                   GError           **error);
+KiosPosition    *kios_document_position_at_chapter (KiosDocument     *self,
+                                                   int                chapter,
+                                                   double             fraction,
+                                                   GError           **error);
+KiosPosition    *kios_document_position_at_page   (KiosDocument      *self,
+                                                   int                page,
+                                                   GError           **error);
+KiosPosition    *kios_document_position_at_xpointer (KiosDocument    *self,
+                                                   const char        *xpointer,
+                                                   GError           **error);
 /* Resolves a position to the canonical one of its page at the current layout (blocking). */
 KiosPosition    *kios_document_normalize_position (KiosDocument      *self,
                                                    const KiosPosition *position,

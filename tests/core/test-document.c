@@ -8,6 +8,7 @@
 #include "kios-test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 static KiosDocument *
@@ -474,6 +475,171 @@ test_parse_position (void)
     }
 }
 
+/* Each typed lookup answers what its kiosctl string form answers. */
+static void
+assert_same_position (const KiosPosition *a,
+                      const KiosPosition *b)
+{
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (a->chapter, ==, b->chapter);
+  g_assert_cmpint (a->offset, ==, b->offset);
+  g_assert_cmpstr (a->xpointer, ==, b->xpointer);
+  g_assert_cmpfloat (a->total_progress, ==, b->total_progress);
+}
+
+static void
+test_position_at_typed (void)
+{
+  g_autoptr (KiosDocument) doc = open_book ("pride-and-prejudice.epub");
+  g_autoptr (KiosDocument) pdf = open_book ("persuasion.pdf");
+  int                      n_pages = kios_document_get_n_chapters (pdf);
+  const double             fractions[] = { 0, 0.25, 0.5, 0.999, 1 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fractions); i++)
+    {
+      g_autofree char         *percent = g_strdup_printf ("percent:%g", fractions[i] * 100);
+      g_autofree char         *chapter = g_strdup_printf ("chapter:10:%g", fractions[i]);
+      g_autoptr (KiosPosition) by_text = kios_document_parse_position (doc, percent, NULL);
+      g_autoptr (KiosPosition) typed = kios_document_position_at_progress (doc, fractions[i], NULL);
+      g_autoptr (KiosPosition) chapter_text = kios_document_parse_position (doc, chapter, NULL);
+      g_autoptr (KiosPosition) chapter_typed = kios_document_position_at_chapter (doc, 10, fractions[i], NULL);
+      g_autoptr (KiosPosition) xp = kios_document_position_at_xpointer (doc, chapter_typed->xpointer, NULL);
+      g_autoptr (KiosPosition) xp_text = kios_document_parse_position (doc, chapter_typed->xpointer, NULL);
+
+      assert_same_position (by_text, typed);
+      assert_same_position (chapter_text, chapter_typed);
+      g_assert_cmpint (chapter_typed->chapter, ==, 10);
+      assert_same_position (xp, chapter_typed);
+      assert_same_position (xp_text, xp);
+    }
+
+  for (int page = 0; page < n_pages; page += MAX (n_pages / 7, 1))
+    {
+      g_autofree char         *text = g_strdup_printf ("page:%d", page + 1);
+      g_autoptr (KiosPosition) by_text = kios_document_parse_position (pdf, text, NULL);
+      g_autoptr (KiosPosition) typed = kios_document_position_at_page (pdf, page, NULL);
+      g_autoptr (KiosPosition) chapter = kios_document_position_at_chapter (pdf, page, 0, NULL);
+
+      assert_same_position (by_text, typed);
+      assert_same_position (chapter, typed);
+      g_assert_cmpint (typed->chapter, ==, page);
+    }
+
+  /* Out of range: a clear error, never a clamped position. */
+  {
+    struct
+    {
+      KiosDocument *doc;
+      int           kind;
+      int           index;
+      double        value;
+      const char   *xpointer;
+    } bad[] = {
+      { doc, 0, 0, -0.01, NULL },
+      { doc, 0, 0, 1.01, NULL },
+      { doc, 0, 0, NAN, NULL },
+      { doc, 1, -1, 0.5, NULL },
+      { doc, 1, 9999, 0.5, NULL },
+      { doc, 1, 2, 1.5, NULL },
+      { pdf, 2, -1, 0, NULL },
+      { pdf, 2, n_pages, 0, NULL },
+      { doc, 2, 0, 0, NULL }, /* pages are a PDF's */
+      { doc, 3, 0, 0, "/body/DocFragment[9999]/body/p" },
+      { doc, 3, 0, 0, "/body/DocFragment[0]/body/p" },
+      { doc, 3, 0, 0, "banana" },
+      { pdf, 3, 0, 0, "/body/DocFragment[2]/body/p" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (GError)       error = NULL;
+        g_autoptr (KiosPosition) none = NULL;
+
+        if (bad[i].kind == 0)
+          none = kios_document_position_at_progress (bad[i].doc, bad[i].value, &error);
+        else if (bad[i].kind == 1)
+          none = kios_document_position_at_chapter (bad[i].doc, bad[i].index, bad[i].value, &error);
+        else if (bad[i].kind == 2)
+          none = kios_document_position_at_page (bad[i].doc, bad[i].index, &error);
+        else
+          none = kios_document_position_at_xpointer (bad[i].doc, bad[i].xpointer, &error);
+        g_assert_null (none);
+        g_assert_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_INVALID);
+        g_assert_cmpstr (error->message, !=, "");
+      }
+  }
+}
+
+/* Every page's first position leads back to that page, whatever was read
+ * of the chapter before: a fresh book asked for the page directly agrees
+ * with one that walked to it page by page. */
+static void
+test_page_position_round_trip (void)
+{
+  g_autoptr (KiosDocument) walked = open_book ("emma.epub");
+  KiosPageRequest          request;
+  const int                chapters[] = { 2, 3 };
+
+  set_layout (walked, 18);
+  kios_page_request_init (&request);
+  request.position_only = TRUE;
+
+  for (gsize c = 0; c < G_N_ELEMENTS (chapters); c++)
+    {
+      int n_pages;
+
+      request.kind = KIOS_PAGE_REQUEST_LOCATION;
+      request.location = (KiosLocation){ chapters[c], 0 };
+      {
+        g_autoptr (KiosPage) first = render (walked, &request);
+
+        n_pages = first->chapter_pages;
+      }
+      g_assert_cmpint (n_pages, >, 5);
+
+      for (int p = 0; p < n_pages; p++)
+        {
+          g_autoptr (KiosPage) page = NULL;
+          g_autoptr (KiosPage) back = NULL;
+
+          request.kind = KIOS_PAGE_REQUEST_LOCATION;
+          request.location = (KiosLocation){ chapters[c], p };
+          page = render (walked, &request);
+          g_assert_cmpint (page->location.page, ==, p);
+
+          request.kind = KIOS_PAGE_REQUEST_POSITION;
+          request.position = page->position;
+          back = render (walked, &request);
+          request.position = NULL;
+          g_assert_cmpint (back->location.chapter, ==, chapters[c]);
+          g_assert_cmpint (back->location.page, ==, p);
+          g_assert_cmpint (back->position->offset, ==, page->position->offset);
+
+          /* Pages deep in the chapter, asked for first thing. */
+          if (p == n_pages / 2 || p == n_pages - 1)
+            {
+              g_autoptr (KiosDocument) fresh = open_book ("emma.epub");
+              g_autoptr (KiosPage)     direct = NULL;
+              g_autoptr (KiosPage)     located = NULL;
+
+              set_layout (fresh, 18);
+              request.kind = KIOS_PAGE_REQUEST_POSITION;
+              request.position = page->position;
+              located = render (fresh, &request);
+              request.position = NULL;
+              g_assert_cmpint (located->location.page, ==, p);
+
+              request.kind = KIOS_PAGE_REQUEST_LOCATION;
+              request.location = (KiosLocation){ chapters[c], p };
+              direct = render (fresh, &request);
+              g_assert_cmpint (direct->position->offset, ==, page->position->offset);
+              g_assert_cmpstr (direct->position->xpointer, ==, page->position->xpointer);
+            }
+        }
+    }
+}
+
 /* Closing a book while work is queued answers every caller and never crashes. */
 static void
 test_close_with_pending_work (void)
@@ -515,6 +681,8 @@ main (int   argc,
   g_test_add_func ("/kios/document/dark-keeps-pictures", test_dark_keeps_pictures);
   g_test_add_func ("/kios/document/toc-jump", test_toc_jump);
   g_test_add_func ("/kios/document/parse-position", test_parse_position);
+  g_test_add_func ("/kios/document/position-at-typed", test_position_at_typed);
+  g_test_add_func ("/kios/document/page-position-round-trip", test_page_position_round_trip);
   g_test_add_func ("/kios/document/close-with-pending-work", test_close_with_pending_work);
 
   return g_test_run ();

@@ -63,16 +63,55 @@ kios_sync_outcome_copy (const KiosSyncOutcome *self)
 
 /* ---- resolve ------------------------------------------------------------- */
 
+/* The typed lookups answer NULL and log why: another strategy may resolve. */
 static KiosPosition *
-parse (KiosDocument *document,
-       const char   *text)
+resolved (KiosPosition *position,
+          const GError *error)
 {
-  g_autoptr (GError) error = NULL;
-  KiosPosition      *position = kios_document_parse_position (document, text, &error);
-
   if (position == NULL)
     g_debug ("cannot resolve a remote position here: %s", error->message);
   return position;
+}
+
+static KiosPosition *
+at_progress (KiosDocument       *document,
+             const KiosPosition *remote)
+{
+  g_autoptr (GError) error = NULL;
+  KiosPosition      *position;
+
+  position = kios_document_position_at_progress (document, CLAMP (remote->total_progress, 0.0, 1.0), &error);
+  return resolved (position, error);
+}
+
+static KiosPosition *
+at_xpointer (KiosDocument *document,
+             const char   *xpointer)
+{
+  g_autoptr (GError) error = NULL;
+  KiosPosition      *position = kios_document_position_at_xpointer (document, xpointer, &error);
+
+  return resolved (position, error);
+}
+
+static KiosPosition *
+at_chapter_start (KiosDocument *document,
+                  int           chapter)
+{
+  g_autoptr (GError) error = NULL;
+  KiosPosition      *position = kios_document_position_at_chapter (document, chapter, 0, &error);
+
+  return resolved (position, error);
+}
+
+static KiosPosition *
+at_page (KiosDocument *document,
+         int           page)
+{
+  g_autoptr (GError) error = NULL;
+  KiosPosition      *position = kios_document_position_at_page (document, page, &error);
+
+  return resolved (position, error);
 }
 
 static gboolean
@@ -98,26 +137,24 @@ is_chapter_start (const char *xpointer)
 
 static KiosPosition *
 resolve_xpointer (KiosDocument       *document,
-                  const KiosPosition *remote,
-                  const char         *percent)
+                  const KiosPosition *remote)
 {
-  g_autoptr (KiosPosition) exact = parse (document, remote->xpointer);
+  g_autoptr (KiosPosition) exact = at_xpointer (document, remote->xpointer);
   g_autoptr (KiosPosition) by_percent = NULL;
   int                      fragment = 0;
 
   if (!fragment_index (remote->xpointer, &fragment) || (exact != NULL && !is_chapter_start (remote->xpointer)))
-    return exact != NULL ? g_steal_pointer (&exact) : parse (document, percent);
+    return exact != NULL ? g_steal_pointer (&exact) : at_progress (document, remote);
 
   /* A coarse or unresolvable xpointer still names its chapter: the
    * percentage refines it when it lands in that same chapter. */
-  by_percent = parse (document, percent);
+  by_percent = at_progress (document, remote);
   if (by_percent != NULL && by_percent->chapter == fragment - 1 && remote->total_progress > 0)
     return g_steal_pointer (&by_percent);
   if (exact != NULL)
     return g_steal_pointer (&exact);
   {
-    g_autofree char *start = g_strdup_printf ("chapter:%d:0", fragment - 1);
-    KiosPosition    *position = parse (document, start);
+    KiosPosition *position = at_chapter_start (document, fragment - 1);
 
     return position != NULL ? position : g_steal_pointer (&by_percent);
   }
@@ -140,29 +177,22 @@ kios_sync_resolve_position (KiosDocument       *document,
                             const KiosPosition *remote,
                             GError            **error)
 {
-  g_autofree char *percent = NULL;
-  char             buf[G_ASCII_DTOSTR_BUF_SIZE];
-  KiosPosition    *result = NULL;
+  KiosPosition *result = NULL;
 
   g_return_val_if_fail (KIOS_IS_DOCUMENT (document), NULL);
   g_return_val_if_fail (remote != NULL, NULL);
 
-  percent = g_strconcat ("percent:", g_ascii_dtostr (buf, sizeof buf, CLAMP (remote->total_progress, 0.0, 1.0) * 100), NULL);
-
   if (kios_document_get_format (document) == KIOS_BOOK_FORMAT_PDF)
     {
       if (remote->chapter >= 0)
-        {
-          g_autofree char *page = g_strdup_printf ("page:%d", remote->chapter + 1);
-          result = parse (document, page);
-        }
+        result = at_page (document, remote->chapter);
     }
   else if (remote->xpointer != NULL)
-    result = resolve_xpointer (document, remote, percent);
+    result = resolve_xpointer (document, remote);
   else if (remote->chapter_href != NULL)
     result = resolve_href (document, remote);
   if (result == NULL)
-    result = parse (document, percent);
+    result = at_progress (document, remote);
 
   if (result == NULL)
     {
