@@ -462,7 +462,10 @@ kios_chapter_text_resolve (KiosChapterText *self,
 
       if (*p == '/')
         continue; /* tolerate "//" (Kavita's scroll ids) */
-      if (!is_name_char (*p, TRUE))
+      /* A leading digit too: the HTML parser's recovery can name an element
+       * "4", and get_xpointer() writes the names it was given, so a path it
+       * made must read back. */
+      if (!is_name_char (*p, TRUE) && !g_ascii_isdigit (*p))
         return invalid (error, xpointer);
       p = name_end (p);
       name_len = p - name;
