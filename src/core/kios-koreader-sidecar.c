@@ -645,11 +645,14 @@ entry_place (const KiosLuaValue *entry)
 
   if (pos0 != NULL)
     {
-      if (kios_lua_value_get_type (pos0) == KIOS_LUA_STRING && kios_lua_value_get_type (pos1) == KIOS_LUA_STRING)
+      if (pos1 != NULL && kios_lua_value_get_type (pos0) == KIOS_LUA_STRING &&
+          kios_lua_value_get_type (pos1) == KIOS_LUA_STRING)
         return g_strconcat ("h:", kios_lua_value_get_string (pos0, NULL), "\t", kios_lua_value_get_string (pos1, NULL),
                             NULL);
       return NULL;
     }
+  if (page == NULL)
+    return NULL;
   if (kios_lua_value_get_type (page) == KIOS_LUA_STRING)
     return g_strconcat ("b:", kios_lua_value_get_string (page, NULL), NULL);
   if (kios_lua_value_get_type (page) == KIOS_LUA_NUMBER)
@@ -669,7 +672,7 @@ kios_koreader_sidecar_remove (KiosKoreaderSidecar *self,
   g_return_val_if_fail (places != NULL, 0);
 
   list = kios_lua_table_get (self->root, "annotations");
-  if (kios_lua_value_get_type (list) != KIOS_LUA_TABLE || g_hash_table_size (places) == 0)
+  if (list == NULL || kios_lua_value_get_type (list) != KIOS_LUA_TABLE || g_hash_table_size (places) == 0)
     return 0;
   n = kios_lua_table_get_length (list);
   /* The kept ones move down over the removed ones, in their order. */
