@@ -698,6 +698,7 @@ int
 kios_koreader_sidecar_write_back (KiosKoreaderSidecar *self,
                                   GPtrArray           *list,
                                   GHashTable          *seen,
+                                  int                 *n_removed,
                                   GError             **error)
 {
   g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -725,6 +726,8 @@ kios_koreader_sidecar_write_back (KiosKoreaderSidecar *self,
           g_hash_table_add (gone, key);
       removed = kios_koreader_sidecar_remove (self, gone);
     }
+  if (n_removed != NULL)
+    *n_removed = removed;
   written = kios_koreader_sidecar_merge (self, list, error);
   if (written < 0)
     return -1;
@@ -849,6 +852,7 @@ int
 kios_koreader_sidecar_export_to_book (GPtrArray  *list,
                                       const char *book_path,
                                       GHashTable *seen,
+                                      int        *n_removed,
                                       GError    **error)
 {
   g_autofree char                *path = NULL;
@@ -867,7 +871,7 @@ kios_koreader_sidecar_export_to_book (GPtrArray  *list,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return -1;
     }
-  n = kios_koreader_sidecar_write_back (sidecar, list, seen, error);
+  n = kios_koreader_sidecar_write_back (sidecar, list, seen, n_removed, error);
   if (n < 0 || !kios_koreader_sidecar_save (sidecar, error))
     return -1;
   return n;

@@ -94,12 +94,13 @@ int                  kios_koreader_sidecar_remove        (KiosKoreaderSidecar *s
  * longer in list were deleted in Kios and are removed; an entry whose
  * place is not in seen (KOReader added it, Kios never saw it) is never
  * touched. Then Kios's own are merged. seen becomes the places still both
- * seen and in list, plus those written. The number removed and written, -1
- * with error as merge.
+ * seen and in list, plus those written. The number removed and written
+ * (n_removed, may be NULL: those removed), -1 with error as merge.
  */
 int                  kios_koreader_sidecar_write_back    (KiosKoreaderSidecar *self,
                                                           GPtrArray          *list,
                                                           GHashTable         *seen,
+                                                          int                *n_removed,
                                                           GError            **error);
 /* The store keeps seen as the book meta KIOS_KOREADER_SIDECAR_SEEN_KEY:
  * places one a line. from_string never returns NULL. */
@@ -114,7 +115,8 @@ char                *kios_koreader_sidecar_places_to_string (GHashTable      *pl
  * but refused (list is then only sorted); TRUE when there is none.
  * export_to_book writes list back into that sidecar (made when there is
  * none) as write_back does (seen NULL: nothing is removed) and saves it;
- * the number removed and written, -1 with error. */
+ * the number removed and written (n_removed: those removed), -1 with
+ * error. */
 gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *list,
                                                           const char         *book_path,
                                                           const char         *hash,
@@ -122,6 +124,7 @@ gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *li
 int                  kios_koreader_sidecar_export_to_book (GPtrArray         *list,
                                                           const char         *book_path,
                                                           GHashTable         *seen,
+                                                          int                *n_removed,
                                                           GError            **error);
 /* clang-format on */
 

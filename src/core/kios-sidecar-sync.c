@@ -486,7 +486,7 @@ write_worker (GTask        *task,
       sidecar = kios_koreader_sidecar_new (job->sidecar);
     }
   if (sidecar != NULL)
-    n = kios_koreader_sidecar_write_back (sidecar, job->annotations, job->seen, &error);
+    n = kios_koreader_sidecar_write_back (sidecar, job->annotations, job->seen, NULL, &error);
   if (n == 0)
     {
       /* Nothing of Kios's is new there, nothing to remove: the file stays

@@ -468,7 +468,8 @@ export_koreader (KiosLibraryStore *store,
   g_autofree char       *seen_text = kios_library_store_get_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY);
   g_autoptr (GHashTable) seen = kios_koreader_sidecar_places_from_string (seen_text);
   g_autofree char       *now = NULL;
-  int                    n = kios_koreader_sidecar_export_to_book (list, file, seen, &error);
+  int                    removed = 0;
+  int                    n = kios_koreader_sidecar_export_to_book (list, file, seen, &removed, &error);
 
   if (n < 0)
     {
@@ -479,7 +480,10 @@ export_koreader (KiosLibraryStore *store,
   kios_library_store_set_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY, *now != '\0' ? now : NULL);
   if (!kios_library_store_flush_checked (store, 10000, &error))
     return kiosctl_fail_error_in (error, NULL, "cannot write the library");
+  n -= removed;
   printf ("Wrote %d annotation%s to %s\n", n, n == 1 ? "" : "s", path);
+  if (removed > 0)
+    printf ("Removed %d annotation%s deleted in Kios from %s\n", removed, removed == 1 ? "" : "s", path);
   return KIOSCTL_EXIT_OK;
 }
 

@@ -423,6 +423,7 @@ test_write_back_removes (void)
   g_autofree char                *theirs_place = NULL;
   KiosLuaValue                   *annotations;
   KiosLuaValue                   *unseen;
+  int                             removed = -1;
 
   g_assert_no_error (error);
   /* What the store holds after an import: KOReader's three, and Kios's. */
@@ -433,7 +434,7 @@ test_write_back_removes (void)
   g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
   g_ptr_array_add (store, kios_highlight (text, 4, 0, 20, "mine"));
   mine_place = kios_koreader_sidecar_place_of (g_ptr_array_index (store, 3));
-  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &error), ==, 1);
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, NULL, &error), ==, 1);
   g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (seen), ==, 4);
   g_assert_true (g_hash_table_contains (seen, mine_place));
@@ -462,7 +463,8 @@ test_write_back_removes (void)
   g_ptr_array_remove_index (store, 3);
   g_ptr_array_remove_index (store, 0);
 
-  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &error), ==, 2);
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &removed, &error), ==, 2);
+  g_assert_cmpint (removed, ==, 2);
   g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (seen), ==, 2);
   g_assert_false (g_hash_table_contains (seen, mine_place));
@@ -499,7 +501,8 @@ test_write_back_removes (void)
   /* Nothing seen: nothing removed. */
   g_hash_table_remove_all (seen);
   g_ptr_array_set_size (store, 0);
-  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &error), ==, 0);
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &removed, &error), ==, 0);
+  g_assert_cmpint (removed, ==, 0);
   g_assert_cmpint (kios_lua_table_get_length (annotations), ==, 3);
 }
 
@@ -662,7 +665,8 @@ test_kiosctl (void)
     g_assert_cmpint (run.status, ==, 0);
     kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
     g_assert_cmpint (run.status, ==, 0);
-    g_assert_nonnull (strstr (run.out, "Wrote 1 annotation to"));
+    g_assert_nonnull (strstr (run.out, "Wrote 0 annotations to"));
+    g_assert_nonnull (strstr (run.out, "Removed 1 annotation deleted in Kios from"));
     data = read_file (path);
     g_assert_null (strstr (data, "\"mine\""));
     g_assert_nonnull (strstr (data, "Sir Walter Elliot, of Kellynch Hall"));
