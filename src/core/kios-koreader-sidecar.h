@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * file that is not a plain table, or over the parser's limits, is refused
  * (and so never written). Writing merges: Kios's annotations are put in as
  * KOReader entries (an entry at the same place is updated, the others
- * appended), every other entry and key is kept, the previous file is kept
+ * appended; write_back also removes what was deleted in Kios), every
+ * other entry and key is kept, the previous file is kept
  * as "<file>.old", and the new one replaces it atomically, private to the
  * person (0600). A file that changed on disk since it was read is not
  * overwritten (KIOS_DOCUMENT_ERROR_INVALID, "changed"): read it again.
