@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct _KiosKoreaderSidecar
@@ -606,6 +607,186 @@ kios_koreader_sidecar_save (KiosKoreaderSidecar *self,
   return TRUE;
 }
 
+/* ---- removing ------------------------------------------------------------ */
+
+char *
+kios_koreader_sidecar_place_of (const KiosAnnotation *annotation)
+{
+  const KiosAnnotation *a = annotation;
+  char                 *place = NULL;
+
+  g_return_val_if_fail (a != NULL, NULL);
+
+  if (a->start == NULL)
+    return NULL;
+  if (a->kind == KIOS_ANNOTATION_HIGHLIGHT)
+    {
+      if (a->end != NULL && a->start->xpointer != NULL && a->end->xpointer != NULL)
+        place = g_strconcat ("h:", a->start->xpointer, "\t", a->end->xpointer, NULL);
+    }
+  else if (a->start->format == KIOS_BOOK_FORMAT_PDF)
+    place = g_strdup_printf ("b:#%d", a->start->chapter + 1);
+  else if (a->start->xpointer != NULL)
+    place = g_strconcat ("b:", a->start->xpointer, NULL);
+  /* One a line where they are kept. */
+  if (place != NULL && strchr (place, '\n') != NULL)
+    g_clear_pointer (&place, g_free);
+  return place;
+}
+
+/* The place of an entry of "annotations", as kios_koreader_sidecar_place_of
+ * gives it for the annotation read from it. */
+static char *
+entry_place (const KiosLuaValue *entry)
+{
+  KiosLuaValue *pos0 = kios_lua_table_get (entry, "pos0");
+  KiosLuaValue *pos1 = kios_lua_table_get (entry, "pos1");
+  KiosLuaValue *page = kios_lua_table_get (entry, "page");
+
+  if (pos0 != NULL)
+    {
+      if (pos1 != NULL && kios_lua_value_get_type (pos0) == KIOS_LUA_STRING &&
+          kios_lua_value_get_type (pos1) == KIOS_LUA_STRING)
+        return g_strconcat ("h:", kios_lua_value_get_string (pos0, NULL), "\t", kios_lua_value_get_string (pos1, NULL),
+                            NULL);
+      return NULL;
+    }
+  if (page == NULL)
+    return NULL;
+  if (kios_lua_value_get_type (page) == KIOS_LUA_STRING)
+    return g_strconcat ("b:", kios_lua_value_get_string (page, NULL), NULL);
+  if (kios_lua_value_get_type (page) == KIOS_LUA_NUMBER)
+    return g_strdup_printf ("b:#%d", (int) kios_lua_value_get_number (page));
+  return NULL;
+}
+
+int
+kios_koreader_sidecar_remove (KiosKoreaderSidecar *self,
+                              GHashTable          *places)
+{
+  KiosLuaValue *list;
+  gint64        n;
+  gint64        kept = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (places != NULL, 0);
+
+  list = kios_lua_table_get (self->root, "annotations");
+  if (list == NULL || kios_lua_value_get_type (list) != KIOS_LUA_TABLE || g_hash_table_size (places) == 0)
+    return 0;
+  n = kios_lua_table_get_length (list);
+  /* The kept ones move down over the removed ones, in their order. */
+  for (gint64 i = 1; i <= n; i++)
+    {
+      KiosLuaValue    *entry = kios_lua_table_get_index (list, i);
+      g_autofree char *place = entry_place (entry);
+
+      if (place != NULL && g_hash_table_contains (places, place))
+        continue;
+      kept++;
+      if (kept != i)
+        kios_lua_table_set_index (list, kept, kios_lua_value_copy (entry));
+    }
+  for (gint64 i = n; i > kept; i--)
+    kios_lua_table_set_index (list, i, NULL);
+  if (kept < n)
+    kios_lua_table_set (self->root, "annotations_externally_modified", kios_lua_value_new_boolean (TRUE));
+  return (int) (n - kept);
+}
+
+int
+kios_koreader_sidecar_write_back (KiosKoreaderSidecar *self,
+                                  GPtrArray           *list,
+                                  GHashTable          *seen,
+                                  int                 *n_removed,
+                                  GError             **error)
+{
+  g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) gone = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter         iter;
+  gpointer               key;
+  int                    removed = 0;
+  int                    written;
+
+  g_return_val_if_fail (self != NULL, -1);
+  g_return_val_if_fail (list != NULL, -1);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      char *place = kios_koreader_sidecar_place_of (g_ptr_array_index (list, i));
+
+      if (place != NULL)
+        g_hash_table_add (present, place);
+    }
+  if (seen != NULL)
+    {
+      g_hash_table_iter_init (&iter, seen);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (present, key))
+          g_hash_table_add (gone, key);
+      removed = kios_koreader_sidecar_remove (self, gone);
+    }
+  if (n_removed != NULL)
+    *n_removed = removed;
+  written = kios_koreader_sidecar_merge (self, list, error);
+  if (written < 0)
+    return -1;
+
+  if (seen != NULL)
+    {
+      g_hash_table_iter_init (&iter, seen);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (g_hash_table_contains (gone, key))
+          g_hash_table_iter_remove (&iter);
+      /* What merge wrote: Kios's own with a place KOReader keeps. */
+      for (guint i = 0; i < list->len; i++)
+        {
+          const KiosAnnotation *a = g_ptr_array_index (list, i);
+          char                 *place;
+
+          if (g_strcmp0 (a->origin, "koreader") == 0 || a->start == NULL ||
+              (a->kind == KIOS_ANNOTATION_HIGHLIGHT && a->start->format == KIOS_BOOK_FORMAT_PDF))
+            continue;
+          place = kios_koreader_sidecar_place_of (a);
+          if (place != NULL)
+            g_hash_table_add (seen, place);
+        }
+    }
+  return removed + written;
+}
+
+GHashTable *
+kios_koreader_sidecar_places_from_string (const char *text)
+{
+  GHashTable    *places = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) lines = NULL;
+
+  if (text == NULL)
+    return places;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_hash_table_add (places, g_strdup (lines[i]));
+  return places;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+char *
+kios_koreader_sidecar_places_to_string (GHashTable *places)
+{
+  guint             n = 0;
+  g_autofree char **sorted = (char **) g_hash_table_get_keys_as_array (places, &n);
+
+  qsort (sorted, n, sizeof (char *), compare_strings);
+  return g_strjoinv ("\n", sorted);
+}
+
 /* ---- for the app and kiosctl --------------------------------------------- */
 
 /* Whether list has an annotation at a's place. */
@@ -670,6 +851,8 @@ kios_koreader_sidecar_add_from_book (GPtrArray  *list,
 int
 kios_koreader_sidecar_export_to_book (GPtrArray  *list,
                                       const char *book_path,
+                                      GHashTable *seen,
+                                      int        *n_removed,
                                       GError    **error)
 {
   g_autofree char                *path = NULL;
@@ -688,7 +871,7 @@ kios_koreader_sidecar_export_to_book (GPtrArray  *list,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return -1;
     }
-  n = kios_koreader_sidecar_merge (sidecar, list, error);
+  n = kios_koreader_sidecar_write_back (sidecar, list, seen, n_removed, error);
   if (n < 0 || !kios_koreader_sidecar_save (sidecar, error))
     return -1;
   return n;

@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * file that is not a plain table, or over the parser's limits, is refused
  * (and so never written). Writing merges: Kios's annotations are put in as
  * KOReader entries (an entry at the same place is updated, the others
- * appended), every other entry and key is kept, the previous file is kept
+ * appended; write_back also removes what was deleted in Kios), every
+ * other entry and key is kept, the previous file is kept
  * as "<file>.old", and the new one replaces it atomically, private to the
  * person (0600). A file that changed on disk since it was read is not
  * overwritten (KIOS_DOCUMENT_ERROR_INVALID, "changed"): read it again.
@@ -31,6 +32,8 @@ G_BEGIN_DECLS
  * Blocking file I/O: call from a worker or kiosctl.
  */
 typedef struct _KiosKoreaderSidecar KiosKoreaderSidecar;
+
+#define KIOS_KOREADER_SIDECAR_SEEN_KEY "koreader.sidecar-seen"
 
 /* clang-format off */
 /* Where KOReader keeps the sidecar of the book at book_path, next to it. */
@@ -74,20 +77,55 @@ int                  kios_koreader_sidecar_merge         (KiosKoreaderSidecar *s
 gboolean             kios_koreader_sidecar_save          (KiosKoreaderSidecar *self,
                                                           GError            **error);
 
+/* Places: what tells KOReader's entries apart, as Kios matches them
+ * ("h:" pos0 TAB pos1 for an EPUB highlight, "b:" the page for a
+ * bookmark: an xpointer, or "#" and the number for a PDF). NULL for an
+ * annotation or entry Kios does not match by place (a PDF highlight). */
+char                *kios_koreader_sidecar_place_of      (const KiosAnnotation *annotation);
+/* Removes the entries of "annotations" at one of places (a set of
+ * places), keeping the others in order and every other key; "annotations_
+ * externally_modified" is set when one is removed. The number removed. */
+int                  kios_koreader_sidecar_remove        (KiosKoreaderSidecar *self,
+                                                          GHashTable         *places);
+/*
+ * Writing back what the store holds of a book (list, element-type
+ * KiosAnnotation, every origin), so that what a person deleted in Kios
+ * leaves the sidecar too. seen is the set of places Kios last saw in the
+ * sidecar (imported into the store) or wrote there: those of them no
+ * longer in list were deleted in Kios and are removed; an entry whose
+ * place is not in seen (KOReader added it, Kios never saw it) is never
+ * touched. Then Kios's own are merged. seen becomes the places still both
+ * seen and in list, plus those written. The number removed and written
+ * (n_removed, may be NULL: those removed), -1 with error as merge.
+ */
+int                  kios_koreader_sidecar_write_back    (KiosKoreaderSidecar *self,
+                                                          GPtrArray          *list,
+                                                          GHashTable         *seen,
+                                                          int                *n_removed,
+                                                          GError            **error);
+/* The store keeps seen as the book meta KIOS_KOREADER_SIDECAR_SEEN_KEY:
+ * places one a line. from_string never returns NULL. */
+GHashTable          *kios_koreader_sidecar_places_from_string (const char    *text);
+char                *kios_koreader_sidecar_places_to_string (GHashTable      *places);
+
 /* What the app and kiosctl both do with the sidecar next to a book.
  * add_from_book adds KOReader's annotations of the book at book_path to
  * list (element-type KiosAnnotation: the store's), leaving out those at
  * the place of one already in it (Kios's own, written there earlier), and
  * sorts list into reading order. FALSE with error when a sidecar is there
  * but refused (list is then only sorted); TRUE when there is none.
- * export_to_book merges list into that sidecar (made when there is none)
- * and saves it; the number written, -1 with error. */
+ * export_to_book writes list back into that sidecar (made when there is
+ * none) as write_back does (seen NULL: nothing is removed) and saves it;
+ * the number removed and written (n_removed: those removed), -1 with
+ * error. */
 gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *list,
                                                           const char         *book_path,
                                                           const char         *hash,
                                                           GError            **error);
 int                  kios_koreader_sidecar_export_to_book (GPtrArray         *list,
                                                           const char         *book_path,
+                                                          GHashTable         *seen,
+                                                          int                *n_removed,
                                                           GError            **error);
 /* clang-format on */
 

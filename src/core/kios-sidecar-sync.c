@@ -45,6 +45,9 @@ typedef struct
   gboolean         importing; /* store changes now are the import's own */
   gboolean         refused;   /* the sidecar was refused: never written */
   gboolean         closed;
+  /* The places Kios last saw in the sidecar or wrote there (set of
+   * strings): those no longer in the store were deleted in Kios. */
+  GHashTable *seen;
   /* The file as Kios last wrote it: a change event for it is ours. */
   gint64 written_mtime;
   gint64 written_size;
@@ -60,6 +63,7 @@ struct _KiosSidecarSync
   char             *docsettings;
   guint             delay_ms;
   GHashTable       *books; /* hash → Book (owned) */
+  GHashTable       *seen;  /* hash → the places last kept in the store */
 };
 
 G_DEFINE_FINAL_TYPE (KiosSidecarSync, kios_sidecar_sync, G_TYPE_OBJECT)
@@ -80,6 +84,7 @@ book_clear (Book *book)
   g_free (book->hash);
   g_clear_pointer (&book->candidates, g_ptr_array_unref);
   g_free (book->sidecar);
+  g_clear_pointer (&book->seen, g_hash_table_unref);
   g_clear_object (&book->monitor);
   g_clear_object (&book->cancellable);
 }
@@ -119,6 +124,33 @@ stat_file (const char *path,
   *mtime = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
   *size = (gint64) st.st_size;
   return TRUE;
+}
+
+/* Keeps book->seen in the store, so that a deletion made just before Kios
+ * quit still leaves the sidecar the next time. */
+static void
+save_seen (KiosSidecarSync *self,
+           Book            *book)
+{
+  g_autofree char *text = kios_koreader_sidecar_places_to_string (book->seen);
+  char            *value = *text != '\0' ? g_steal_pointer (&text) : NULL;
+
+  kios_library_store_set_book_meta (self->store, book->hash, KIOS_KOREADER_SIDECAR_SEEN_KEY, value);
+  g_hash_table_insert (self->seen, g_strdup (book->hash), value != NULL ? value : g_strdup (""));
+}
+
+static GHashTable *
+load_seen (KiosSidecarSync *self,
+           const char      *hash)
+{
+  g_autofree char *text = NULL;
+  const char      *cached = g_hash_table_lookup (self->seen, hash);
+
+  /* The store's writes are queued: what this sync set last is newer. */
+  if (cached != NULL)
+    return kios_koreader_sidecar_places_from_string (cached);
+  text = kios_library_store_get_book_meta (self->store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY);
+  return kios_koreader_sidecar_places_from_string (text);
 }
 
 /* ---- reading the sidecar ------------------------------------------------- */
@@ -214,15 +246,18 @@ same_place (const KiosAnnotation *a,
          (a->end == NULL || g_strcmp0 (a->end->xpointer, b->end->xpointer) == 0);
 }
 
-/* Makes the store's "koreader" entries of the book those of the sidecar. */
+/* Makes the store's "koreader" entries of the book those of the sidecar,
+ * but for those deleted in Kios (seen there before, no longer in the
+ * store): they are left out, and a write removes them from the sidecar. */
 static void
 import_annotations (KiosSidecarSync *self,
                     Book            *book,
                     GPtrArray       *theirs)
 {
-  g_autoptr (GPtrArray) ours = NULL;
-  g_autoptr (GError)    error = NULL;
-  g_autofree gboolean  *kept = NULL;
+  g_autoptr (GPtrArray)  ours = NULL;
+  g_autoptr (GError)     error = NULL;
+  g_autofree gboolean   *kept = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   ours = kios_library_store_list_annotations (self->store, book->hash, &error);
   if (ours == NULL)
@@ -237,11 +272,19 @@ import_annotations (KiosSidecarSync *self,
     {
       KiosAnnotation *a = g_ptr_array_index (theirs, i);
       KiosAnnotation *match = NULL;
+      char           *place = kios_koreader_sidecar_place_of (a);
       guint           j;
 
       for (j = 0; j < ours->len && match == NULL; j++)
         if (same_place (g_ptr_array_index (ours, j), a))
           match = g_ptr_array_index (ours, j);
+      if (place != NULL)
+        g_hash_table_add (seen, place);
+      if (match == NULL && place != NULL && g_hash_table_contains (book->seen, place))
+        {
+          book->want_write = TRUE;
+          continue;
+        }
       if (match != NULL)
         {
           kept[j - 1] = TRUE;
@@ -304,6 +347,10 @@ import_annotations (KiosSidecarSync *self,
         }
     }
   book->importing = FALSE;
+
+  g_hash_table_unref (book->seen);
+  book->seen = g_steal_pointer (&seen);
+  save_seen (self, book);
 }
 
 static void monitor_changed_cb (GFileMonitor     *monitor,
@@ -398,10 +445,12 @@ start_read (KiosSidecarSync *self,
 
 typedef struct
 {
-  char      *sidecar;
-  GPtrArray *annotations; /* Kios's own */
-  gint64     mtime;       /* the file as written */
-  gint64     size;
+  char       *sidecar;
+  GPtrArray  *annotations; /* all the store holds of the book */
+  GHashTable *seen;        /* a copy of the book's, as it becomes */
+  gboolean    ours;        /* whether annotations has Kios's own */
+  gint64      mtime;       /* the file as written */
+  gint64      size;
 } WriteJob;
 
 static void
@@ -409,6 +458,7 @@ write_job_free (WriteJob *job)
 {
   g_free (job->sidecar);
   g_clear_pointer (&job->annotations, g_ptr_array_unref);
+  g_clear_pointer (&job->seen, g_hash_table_unref);
   g_free (job);
 }
 
@@ -427,7 +477,7 @@ write_worker (GTask        *task,
   if (sidecar == NULL && g_error_matches (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_NOT_FOUND))
     {
       g_clear_error (&error);
-      if (job->annotations->len == 0)
+      if (!job->ours)
         {
           /* Nothing of Kios's and no file: none is made. */
           g_task_return_boolean (task, TRUE);
@@ -436,10 +486,11 @@ write_worker (GTask        *task,
       sidecar = kios_koreader_sidecar_new (job->sidecar);
     }
   if (sidecar != NULL)
-    n = kios_koreader_sidecar_merge (sidecar, job->annotations, &error);
+    n = kios_koreader_sidecar_write_back (sidecar, job->annotations, job->seen, NULL, &error);
   if (n == 0)
     {
-      /* Nothing of Kios's is new there: the file stays as it is. */
+      /* Nothing of Kios's is new there, nothing to remove: the file stays
+       * as it is. */
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -478,10 +529,16 @@ write_done_cb (GObject      *source,
           strstr (error->message, "changed") != NULL)
         book->want_write = TRUE;
     }
-  else if (job->size > 0)
+  else
     {
-      book->written_mtime = job->mtime;
-      book->written_size = job->size;
+      if (job->size > 0)
+        {
+          book->written_mtime = job->mtime;
+          book->written_size = job->size;
+        }
+      g_hash_table_unref (book->seen);
+      book->seen = g_steal_pointer (&job->seen);
+      save_seen (self, book);
     }
   watch (book);
   start_next (self, book);
@@ -508,14 +565,18 @@ start_write (KiosSidecarSync *self,
     }
   job = g_new0 (WriteJob, 1);
   job->sidecar = g_strdup (book->sidecar);
-  job->annotations = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
-  for (guint i = 0; i < all->len; i++)
-    {
-      KiosAnnotation *a = g_ptr_array_index (all, i);
+  job->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  {
+    GHashTableIter iter;
+    gpointer       place;
 
-      if (g_strcmp0 (a->origin, "koreader") != 0)
-        g_ptr_array_add (job->annotations, kios_annotation_copy (a));
-    }
+    g_hash_table_iter_init (&iter, book->seen);
+    while (g_hash_table_iter_next (&iter, &place, NULL))
+      g_hash_table_add (job->seen, g_strdup (place));
+  }
+  for (guint i = 0; i < all->len && !job->ours; i++)
+    job->ours = g_strcmp0 (((KiosAnnotation *) g_ptr_array_index (all, i))->origin, "koreader") != 0;
+  job->annotations = g_steal_pointer (&all);
 
   book->busy = TRUE;
   task = g_task_new (self, book->cancellable, write_done_cb, book_ref (book));
@@ -628,6 +689,7 @@ kios_sidecar_sync_finalize (GObject *object)
 
   g_strfreev (self->folders);
   g_free (self->docsettings);
+  g_hash_table_unref (self->seen);
 
   G_OBJECT_CLASS (kios_sidecar_sync_parent_class)->finalize (object);
 }
@@ -657,6 +719,7 @@ kios_sidecar_sync_init (KiosSidecarSync *self)
 {
   self->delay_ms = 500;
   self->books = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) book_close);
+  self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 KiosSidecarSync *
@@ -756,6 +819,7 @@ kios_sidecar_sync_book_opened (KiosSidecarSync *self,
   book->path = g_strdup (path);
   book->hash = g_strdup (hash);
   book->cancellable = g_cancellable_new ();
+  book->seen = load_seen (self, hash);
   book->candidates = g_ptr_array_new_with_free_func (g_free);
   if (in_shared_folder (self, path))
     g_ptr_array_add (book->candidates, kios_koreader_sidecar_path_for_book (path));

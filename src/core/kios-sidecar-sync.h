@@ -23,7 +23,13 @@ G_BEGIN_DECLS
  * the sidecar is watched and read again when it changes (debounced), and
  * when the store says the book's annotations changed, Kios's own are
  * merged into the sidecar off the main thread (debounced; the changes the
- * import makes are not written back). A sidecar the reader refuses
+ * import makes are not written back). What the person deleted in Kios —
+ * Kios's own or KOReader's — is removed from the sidecar then: the
+ * places Kios last saw there or wrote there are kept per book in the
+ * store (book meta KIOS_KOREADER_SIDECAR_SEEN_KEY), and those no longer
+ * in the store are removed, also after a restart (the import leaves them
+ * out and asks for a write). An entry Kios never saw is never removed. A
+ * sidecar the reader refuses
  * (malformed, over the limits, code) is left alone: never written, and
  * reported once per opening with KiosSidecarSync::message.
  *

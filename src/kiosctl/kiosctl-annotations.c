@@ -454,21 +454,36 @@ kiosctl_cmd_annotate (int    argc,
   return KIOSCTL_EXIT_OK;
 }
 
-/* Writes Kios's annotations into KOReader's sidecar next to the book. */
+/* Writes Kios's annotations into KOReader's sidecar next to the book, and
+ * removes from it those deleted in Kios since Kios last saw or wrote them
+ * there (as the app does: the places seen are the book's meta). */
 static int
-export_koreader (const char *file,
-                 GPtrArray  *list)
+export_koreader (KiosLibraryStore *store,
+                 const char       *file,
+                 const char       *hash,
+                 GPtrArray        *list)
 {
-  g_autofree char   *path = kios_koreader_sidecar_path_for_book (file);
-  g_autoptr (GError) error = NULL;
-  int                n = kios_koreader_sidecar_export_to_book (list, file, &error);
+  g_autofree char       *path = kios_koreader_sidecar_path_for_book (file);
+  g_autoptr (GError)     error = NULL;
+  g_autofree char       *seen_text = kios_library_store_get_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY);
+  g_autoptr (GHashTable) seen = kios_koreader_sidecar_places_from_string (seen_text);
+  g_autofree char       *now = NULL;
+  int                    removed = 0;
+  int                    n = kios_koreader_sidecar_export_to_book (list, file, seen, &removed, &error);
 
   if (n < 0)
     {
       warn_sidecar (path, error);
       return KIOSCTL_EXIT_ERROR;
     }
+  now = kios_koreader_sidecar_places_to_string (seen);
+  kios_library_store_set_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY, *now != '\0' ? now : NULL);
+  if (!kios_library_store_flush_checked (store, 10000, &error))
+    return kiosctl_fail_error_in (error, NULL, "cannot write the library");
+  n -= removed;
   printf ("Wrote %d annotation%s to %s\n", n, n == 1 ? "" : "s", path);
+  if (removed > 0)
+    printf ("Removed %d annotation%s deleted in Kios from %s\n", removed, removed == 1 ? "" : "s", path);
   return KIOSCTL_EXIT_OK;
 }
 
@@ -510,7 +525,7 @@ kiosctl_cmd_export (int    argc,
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
   if (koreader)
-    return export_koreader (file, list);
+    return export_koreader (store, file, hash, list);
 
   book = kios_library_store_get_book (store, hash, NULL);
   if (book != NULL && book->title != NULL)

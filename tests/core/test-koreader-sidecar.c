@@ -403,6 +403,109 @@ test_new_sidecar (void)
   g_assert_cmpstr (((KiosAnnotation *) g_ptr_array_index (list, 0))->text, ==, "Sir Walter Elliot, of Kellynch Hall");
 }
 
+/* Write-back removes what was deleted in Kios (its own and KOReader's it
+ * had seen), never an entry Kios never saw, and keeps everything else. */
+static void
+test_write_back_removes (void)
+{
+  g_autofree char                *book = make_library ("metadata.epub.lua");
+  g_autofree char                *path = kios_koreader_sidecar_path_for_book (book);
+  g_autofree char                *old_path = g_strconcat (path, ".old", NULL);
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (path, &error);
+  g_autoptr (KiosAnnotationText)  text = open_text (book);
+  g_autoptr (GPtrArray)           store = NULL;
+  g_autoptr (GHashTable)          seen = kios_koreader_sidecar_places_from_string (NULL);
+  g_autoptr (GHashTable)          again = NULL;
+  g_autofree char                *seen_text = NULL;
+  g_autofree char                *mine_place = NULL;
+  g_autofree char                *first_place = NULL;
+  g_autofree char                *theirs_place = NULL;
+  KiosLuaValue                   *annotations;
+  KiosLuaValue                   *unseen;
+  int                             removed = -1;
+
+  g_assert_no_error (error);
+  /* What the store holds after an import: KOReader's three, and Kios's. */
+  store = kios_koreader_sidecar_get_annotations (sidecar, HASH, text);
+  g_assert_cmpuint (store->len, ==, 3);
+  for (guint i = 0; i < store->len; i++)
+    g_hash_table_add (seen, kios_koreader_sidecar_place_of (g_ptr_array_index (store, i)));
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
+  g_ptr_array_add (store, kios_highlight (text, 4, 0, 20, "mine"));
+  mine_place = kios_koreader_sidecar_place_of (g_ptr_array_index (store, 3));
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 4);
+  g_assert_true (g_hash_table_contains (seen, mine_place));
+  g_assert_true (kios_koreader_sidecar_save (sidecar, &error));
+  g_assert_no_error (error);
+
+  /* Kept as book meta: one a line, read back the same. */
+  seen_text = kios_koreader_sidecar_places_to_string (seen);
+  again = kios_koreader_sidecar_places_from_string (seen_text);
+  g_assert_cmpuint (g_hash_table_size (again), ==, 4);
+  g_assert_true (g_hash_table_contains (again, mine_place));
+
+  /* KOReader adds an entry Kios has not seen; the person deletes Kios's
+   * highlight and KOReader's first one in Kios. */
+  g_clear_pointer (&sidecar, kios_koreader_sidecar_free);
+  sidecar = kios_koreader_sidecar_load (path, &error);
+  g_assert_no_error (error);
+  annotations = kios_lua_table_get (kios_koreader_sidecar_get_root (sidecar), "annotations");
+  unseen = kios_lua_value_copy (kios_lua_table_get_index (annotations, 1));
+  kios_lua_table_set (unseen, "pos1", kios_lua_value_new_string ("/body/DocFragment[3]/body/section/p[1]/text().10"));
+  kios_lua_table_set (unseen, "text", kios_lua_value_new_string ("Sir Walter"));
+  kios_lua_table_set_index (annotations, kios_lua_table_get_length (annotations) + 1, unseen);
+  theirs_place = g_strdup ("h:/body/DocFragment[3]/body/section/p[1]/text().0\t"
+                           "/body/DocFragment[3]/body/section/p[1]/text().10");
+  first_place = kios_koreader_sidecar_place_of (g_ptr_array_index (store, 0));
+  g_ptr_array_remove_index (store, 3);
+  g_ptr_array_remove_index (store, 0);
+
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &removed, &error), ==, 2);
+  g_assert_cmpint (removed, ==, 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 2);
+  g_assert_false (g_hash_table_contains (seen, mine_place));
+  g_assert_false (g_hash_table_contains (seen, first_place));
+  g_assert_false (g_hash_table_contains (seen, theirs_place));
+  g_assert_cmpint (kios_lua_table_get_length (annotations), ==, 3);
+  g_assert_null (kios_lua_table_get_index (annotations, 4));
+  g_assert_true (kios_lua_value_get_boolean (
+      kios_lua_table_get (kios_koreader_sidecar_get_root (sidecar), "annotations_externally_modified")));
+  g_assert_true (kios_koreader_sidecar_save (sidecar, &error));
+  g_assert_no_error (error);
+
+  /* On disk: KOReader's second, its bookmark and the unseen one, in that
+   * order; the other keys as they were; the previous file as .old. */
+  {
+    g_autoptr (KiosKoreaderSidecar) after = kios_koreader_sidecar_load (path, &error);
+    g_autofree char                *old = read_file (old_path);
+    KiosLuaValue                   *root;
+    KiosLuaValue                   *list;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (old, "\"mine\""));
+    root = kios_koreader_sidecar_get_root (after);
+    list = kios_lua_table_get (root, "annotations");
+    g_assert_cmpint (kios_lua_table_get_length (list), ==, 3);
+    g_assert_cmpstr (kios_lua_table_get_string (kios_lua_table_get_index (list, 1), "text"), ==,
+                     "Mr Shepherd, a civil, cautious lawyer, who, whatever might");
+    g_assert_cmpstr (kios_lua_table_get_string (kios_lua_table_get_index (list, 2), "text"), ==, "in Chapter 9");
+    g_assert_cmpstr (kios_lua_table_get_string (kios_lua_table_get_index (list, 3), "text"), ==, "Sir Walter");
+    g_assert_cmpstr (kios_lua_table_get_string (kios_lua_table_get (root, "doc_props"), "title"), ==, "Persuasion");
+    g_assert_cmpint (kios_lua_table_get_number (root, "doc_pages", 0), ==, 312);
+  }
+
+  /* Nothing seen: nothing removed. */
+  g_hash_table_remove_all (seen);
+  g_ptr_array_set_size (store, 0);
+  g_assert_cmpint (kios_koreader_sidecar_write_back (sidecar, store, seen, &removed, &error), ==, 0);
+  g_assert_cmpint (removed, ==, 0);
+  g_assert_cmpint (kios_lua_table_get_length (annotations), ==, 3);
+}
+
 static char *
 deep_table (guint depth)
 {
@@ -548,6 +651,33 @@ test_kiosctl (void)
   g_assert_no_error (error);
   list = json_object_get_array_member (json_node_get_object (root), "annotations");
   g_assert_cmpuint (json_array_get_length (list), ==, 4);
+
+  /* Deleted in Kios: the next export removes it from the sidecar, and it
+   * is not listed again as KOReader's. */
+  {
+    g_autofree char *id = g_strdup_printf (
+        "%" G_GINT64_FORMAT,
+        json_object_get_int_member (json_array_get_object_element (list, 2), "id"));
+    g_autofree char *data = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 2), "origin"), ==, "kios");
+    kios_test_kiosctl (&run, NULL, "annotate", book, "--delete", id, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Wrote 0 annotations to"));
+    g_assert_nonnull (strstr (run.out, "Removed 1 annotation deleted in Kios from"));
+    data = read_file (path);
+    g_assert_null (strstr (data, "\"mine\""));
+    g_assert_nonnull (strstr (data, "Sir Walter Elliot, of Kellynch Hall"));
+    g_assert_nonnull (strstr (data, "in Chapter 9"));
+  }
+  kios_test_kiosctl (&run, NULL, "annotations", "--json", book, NULL);
+  g_clear_pointer (&root, json_node_unref);
+  root = json_from_string (run.out, &error);
+  g_assert_no_error (error);
+  list = json_object_get_array_member (json_node_get_object (root), "annotations");
+  g_assert_cmpuint (json_array_get_length (list), ==, 3);
 }
 
 int
@@ -561,6 +691,7 @@ main (int   argc,
   g_test_add_func ("/kios/koreader-sidecar/read-old-format", test_read_old_format);
   g_test_add_func ("/kios/koreader-sidecar/round-trip", test_round_trip);
   g_test_add_func ("/kios/koreader-sidecar/changed-on-disk", test_changed_on_disk);
+  g_test_add_func ("/kios/koreader-sidecar/write-back-removes", test_write_back_removes);
   g_test_add_func ("/kios/koreader-sidecar/new-sidecar", test_new_sidecar);
   g_test_add_func ("/kios/koreader-sidecar/hostile", test_hostile);
   g_test_add_func ("/kios/koreader-sidecar/kiosctl", test_kiosctl);

@@ -471,6 +471,154 @@ test_new_sidecar (Fixture      *f,
   g_assert_nonnull (strstr (lua, "\"mine\""));
 }
 
+/* The sidecar's entries, read as the app reads them. */
+static GPtrArray *
+sidecar_entries (Fixture *f)
+{
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (KiosKoreaderSidecar) sidecar = kios_koreader_sidecar_load (f->sidecar, &error);
+  g_autoptr (KiosAnnotationText)  text = kios_annotation_text_new (f->book, &error);
+
+  g_assert_no_error (error);
+  return kios_koreader_sidecar_get_annotations (sidecar, HASH, text);
+}
+
+static KiosAnnotation *
+find_text (GPtrArray  *annotations,
+           const char *text)
+{
+  for (guint i = 0; i < annotations->len; i++)
+    if (g_strcmp0 (((KiosAnnotation *) g_ptr_array_index (annotations, i))->text, text) == 0)
+      return g_ptr_array_index (annotations, i);
+  return NULL;
+}
+
+#define FIRST_TEXT "Sir Walter Elliot, of Kellynch Hall"
+
+/* Deleted in Kios, Kios's own or KOReader's: gone from the sidecar, and
+ * not brought back by the next opening. */
+static void
+test_delete (Fixture      *f,
+             gconstpointer data)
+{
+  g_autoptr (KiosAnnotation) a = kios_highlight (f->book);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (GPtrArray)      entries = NULL;
+  g_autoptr (GPtrArray)      annotations = NULL;
+  KiosAnnotation            *first;
+
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 0);
+  g_assert_true (kios_library_store_add_annotation (f->store, a, &error));
+  g_assert_no_error (error);
+  settle (f, 300);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 4);
+
+  /* Kios's own. */
+  g_assert_true (kios_library_store_delete_annotation (f->store, a->id, &error));
+  settle (f, 300);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_null (find_text (entries, a->text));
+
+  /* KOReader's, seen at the import. */
+  annotations = list (f);
+  first = find_text (annotations, FIRST_TEXT);
+  g_assert_nonnull (first);
+  g_assert_cmpstr (first->origin, ==, "koreader");
+  g_assert_true (kios_library_store_delete_annotation (f->store, first->id, &error));
+  settle (f, 300);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_assert_null (find_text (entries, FIRST_TEXT));
+
+  /* Opened again: neither comes back. */
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 300);
+  g_clear_pointer (&annotations, g_ptr_array_unref);
+  annotations = list (f);
+  g_assert_cmpuint (annotations->len, ==, 2);
+  g_assert_null (find_text (annotations, FIRST_TEXT));
+  g_assert_null (find_text (annotations, a->text));
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+/* Deleted while the book is closed (or just before Kios quit): a new sync
+ * on the same library still removes it from the sidecar on the next
+ * opening, and keeps what KOReader added meanwhile. */
+static void
+test_delete_across_restart (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autoptr (KiosAnnotation) a = kios_highlight (f->book);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (GPtrArray)      entries = NULL;
+  g_autoptr (GPtrArray)      annotations = NULL;
+  g_autofree char           *lua = NULL;
+  g_autoptr (GString)        added = NULL;
+  KiosAnnotation            *first;
+  char                      *end;
+
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 0);
+  g_assert_true (kios_library_store_add_annotation (f->store, a, &error));
+  settle (f, 300);
+  kios_sidecar_sync_book_closed (f->sync, HASH);
+
+  annotations = list (f);
+  first = find_text (annotations, FIRST_TEXT);
+  g_assert_true (kios_library_store_delete_annotation (f->store, first->id, &error));
+  g_assert_true (kios_library_store_delete_annotation (f->store, a->id, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_flush (f->store, 5000));
+  g_clear_object (&f->sync);
+
+  /* KOReader adds a highlight meanwhile. */
+  lua = read_file (f->sidecar);
+  g_assert_nonnull (strstr (lua, "\"mine\""));
+  added = g_string_new (lua);
+  end = strstr (added->str, "\n    },\n    [\"annotations_externally_modified\"]");
+  if (end == NULL)
+    end = strstr (added->str, "\n    },\n    [\"bookmarks_sorted");
+  g_assert_nonnull (end);
+  g_string_insert (added, end - added->str + 1,
+                   "        [5] = {\n"
+                   "            [\"datetime\"] = \"2026-12-06 13:00:00\",\n"
+                   "            [\"page\"] = \"/body/DocFragment[3]/body/section/p[1]/text().0\",\n"
+                   "            [\"pos0\"] = \"/body/DocFragment[3]/body/section/p[1]/text().0\",\n"
+                   "            [\"pos1\"] = \"/body/DocFragment[3]/body/section/p[1]/text().10\",\n"
+                   "            [\"text\"] = \"Sir Walter\",\n"
+                   "        },\n");
+  write_file (f->sidecar, added->str);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 5);
+
+  f->sync = kios_sidecar_sync_new (f->store, NULL);
+  kios_sidecar_sync_set_delay (f->sync, 50);
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 300);
+
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_null (find_text (entries, FIRST_TEXT));
+  g_assert_null (find_text (entries, a->text));
+  g_assert_nonnull (find_text (entries, "Sir Walter"));
+  g_clear_pointer (&annotations, g_ptr_array_unref);
+  annotations = list (f);
+  g_assert_cmpuint (annotations->len, ==, 3);
+  g_assert_null (find_text (annotations, FIRST_TEXT));
+  g_assert_null (find_text (annotations, a->text));
+  g_assert_nonnull (find_text (annotations, "Sir Walter"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -483,6 +631,8 @@ main (int   argc,
   ADD ("import-on-open", "metadata.epub.lua", test_import_on_open);
   ADD ("reimport-on-change", "metadata.epub.lua", test_reimport_on_change);
   ADD ("write-back", "metadata.epub.lua", test_write_back);
+  ADD ("delete", "metadata.epub.lua", test_delete);
+  ADD ("delete-across-restart", "metadata.epub.lua", test_delete_across_restart);
   ADD ("not-shared", "metadata.epub.lua", test_not_shared);
   ADD ("hostile", NULL, test_hostile);
   ADD ("new-sidecar", NULL, test_new_sidecar);
