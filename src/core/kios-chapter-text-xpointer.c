@@ -408,6 +408,7 @@ kios_chapter_text_resolve (KiosChapterText *self,
                            GError         **error)
 {
   const char *p;
+  const char *first_step;
   int         cur = 0; /* the root: DocFragment */
   int         text_node = -1;
   gboolean    have_offset = FALSE;
@@ -453,6 +454,7 @@ kios_chapter_text_resolve (KiosChapterText *self,
   if (p == NULL)
     return invalid (error, xpointer);
 
+  first_step = p;
   while (*p == '/')
     {
       const char *name = ++p;
@@ -462,10 +464,10 @@ kios_chapter_text_resolve (KiosChapterText *self,
 
       if (*p == '/')
         continue; /* tolerate "//" (Kavita's scroll ids) */
-      /* A leading digit too: the HTML parser's recovery can name an element
-       * "4", and get_xpointer() writes the names it was given, so a path it
-       * made must read back. */
-      if (!is_name_char (*p, TRUE) && !g_ascii_isdigit (*p))
+      /* Below the first step, a leading digit too: the HTML parser's
+       * recovery can name an element "4", and get_xpointer() writes the
+       * names it was given, so a path it made must read back. */
+      if (!is_name_char (*p, TRUE) && !(g_ascii_isdigit (*p) && name - 1 > first_step))
         return invalid (error, xpointer);
       p = name_end (p);
       name_len = p - name;
