@@ -14,7 +14,7 @@
  *       main-loop stall meanwhile (a 1 ms heartbeat), the view re-listing as
  *       the library changes, as in the app.
  *   kios-bench-library screenshot DB OUT.png   the view of that library once
- *       its covers are in (data/screenshots/library-10k.png).
+ *       its covers are in.
  *
  * A keystroke is the text going into the search field (what a key press
  * commits); painted is the frame clock's after-paint of the first frame after
