@@ -756,6 +756,44 @@ kios_koreader_sidecar_write_back (KiosKoreaderSidecar *self,
 }
 
 GHashTable *
+kios_koreader_sidecar_get_places (KiosKoreaderSidecar *self)
+{
+  GHashTable   *places = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  KiosLuaValue *list;
+  gint64        n;
+
+  g_return_val_if_fail (self != NULL, places);
+
+  list = kios_lua_table_get (self->root, "annotations");
+  if (list == NULL || kios_lua_value_get_type (list) != KIOS_LUA_TABLE)
+    return places;
+  n = kios_lua_table_get_length (list);
+  for (gint64 i = 1; i <= n; i++)
+    {
+      char *place = entry_place (kios_lua_table_get_index (list, i));
+
+      if (place != NULL)
+        g_hash_table_add (places, place);
+    }
+  return places;
+}
+
+gboolean
+kios_koreader_sidecar_deleted_there (const KiosAnnotation *annotation,
+                                     GHashTable           *seen,
+                                     GHashTable           *places)
+{
+  g_autofree char *place = NULL;
+
+  g_return_val_if_fail (annotation != NULL && seen != NULL && places != NULL, FALSE);
+
+  if (g_strcmp0 (annotation->origin, "koreader") == 0)
+    return FALSE;
+  place = kios_koreader_sidecar_place_of (annotation);
+  return place != NULL && g_hash_table_contains (seen, place) && !g_hash_table_contains (places, place);
+}
+
+GHashTable *
 kios_koreader_sidecar_places_from_string (const char *text)
 {
   GHashTable    *places = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -806,10 +844,46 @@ has_same_place (GPtrArray            *list,
   return FALSE;
 }
 
+/* Moves Kios's own that KOReader deleted out of list into deleted (or
+ * frees them), and their places out of seen. */
+static void
+take_deleted (KiosKoreaderSidecar *sidecar,
+              GPtrArray           *list,
+              GHashTable          *seen,
+              GPtrArray           *deleted)
+{
+  g_autoptr (GHashTable) places = NULL;
+
+  if (seen == NULL || g_hash_table_size (seen) == 0)
+    return;
+  places = kios_koreader_sidecar_get_places (sidecar);
+  for (guint i = 0; i < list->len;)
+    {
+      KiosAnnotation *a = g_ptr_array_index (list, i);
+
+      if (!kios_koreader_sidecar_deleted_there (a, seen, places))
+        {
+          i++;
+          continue;
+        }
+      {
+        g_autofree char *place = kios_koreader_sidecar_place_of (a);
+
+        g_hash_table_remove (seen, place);
+      }
+      if (deleted != NULL)
+        g_ptr_array_add (deleted, g_ptr_array_steal_index (list, i));
+      else
+        g_ptr_array_remove_index (list, i);
+    }
+}
+
 gboolean
 kios_koreader_sidecar_add_from_book (GPtrArray  *list,
                                      const char *book_path,
                                      const char *hash,
+                                     GHashTable *seen,
+                                     GPtrArray  *deleted,
                                      GError    **error)
 {
   g_autofree char                *path = NULL;
@@ -836,6 +910,7 @@ kios_koreader_sidecar_add_from_book (GPtrArray  *list,
       if (text == NULL)
         g_debug ("Cannot read the words of %s: %s", book_path, local_error->message);
     }
+  take_deleted (sidecar, list, seen, deleted);
   theirs = kios_koreader_sidecar_get_annotations (sidecar, hash, text);
   for (guint i = 0; i < theirs->len; i++)
     {
@@ -852,6 +927,7 @@ int
 kios_koreader_sidecar_export_to_book (GPtrArray  *list,
                                       const char *book_path,
                                       GHashTable *seen,
+                                      GPtrArray  *deleted,
                                       int        *n_removed,
                                       GError    **error)
 {
@@ -871,6 +947,8 @@ kios_koreader_sidecar_export_to_book (GPtrArray  *list,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return -1;
     }
+  else
+    take_deleted (sidecar, list, seen, deleted);
   n = kios_koreader_sidecar_write_back (sidecar, list, seen, n_removed, error);
   if (n < 0 || !kios_koreader_sidecar_save (sidecar, error))
     return -1;

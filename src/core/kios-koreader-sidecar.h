@@ -103,6 +103,16 @@ int                  kios_koreader_sidecar_write_back    (KiosKoreaderSidecar *s
                                                           GHashTable         *seen,
                                                           int                *n_removed,
                                                           GError            **error);
+/* The places of the entries of "annotations" now in the sidecar (a set
+ * of strings). */
+GHashTable          *kios_koreader_sidecar_get_places    (KiosKoreaderSidecar *self);
+/* Whether KOReader deleted annotation, one of Kios's own (origin not
+ * "koreader"): its place is in seen (Kios wrote it there or saw it) but
+ * no longer in places (those of the sidecar now). Such an annotation is
+ * deleted from the store, not written back. */
+gboolean             kios_koreader_sidecar_deleted_there (const KiosAnnotation *annotation,
+                                                          GHashTable         *seen,
+                                                          GHashTable         *places);
 /* The store keeps seen as the book meta KIOS_KOREADER_SIDECAR_SEEN_KEY:
  * places one a line. from_string never returns NULL. */
 GHashTable          *kios_koreader_sidecar_places_from_string (const char    *text);
@@ -112,19 +122,28 @@ char                *kios_koreader_sidecar_places_to_string (GHashTable      *pl
  * add_from_book adds KOReader's annotations of the book at book_path to
  * list (element-type KiosAnnotation: the store's), leaving out those at
  * the place of one already in it (Kios's own, written there earlier), and
- * sorts list into reading order. FALSE with error when a sidecar is there
- * but refused (list is then only sorted); TRUE when there is none.
+ * sorts list into reading order. With seen (may be NULL), Kios's own that
+ * KOReader deleted (deleted_there) are moved from list to deleted
+ * (element-type KiosAnnotation, may be NULL: dropped) and their places
+ * out of seen; the caller deletes them from the store. Only when the
+ * sidecar is there: a missing file deletes nothing. FALSE with error when
+ * a sidecar is there but refused (list is then only sorted); TRUE when
+ * there is none.
  * export_to_book writes list back into that sidecar (made when there is
- * none) as write_back does (seen NULL: nothing is removed) and saves it;
- * the number removed and written (n_removed: those removed), -1 with
- * error. */
+ * none) as write_back does (seen NULL: nothing is removed) and saves it,
+ * after moving out of list to deleted, as add_from_book does, Kios's own
+ * that KOReader deleted; the number removed and written (n_removed:
+ * those removed), -1 with error. */
 gboolean             kios_koreader_sidecar_add_from_book (GPtrArray          *list,
                                                           const char         *book_path,
                                                           const char         *hash,
+                                                          GHashTable         *seen,
+                                                          GPtrArray          *deleted,
                                                           GError            **error);
 int                  kios_koreader_sidecar_export_to_book (GPtrArray         *list,
                                                           const char         *book_path,
                                                           GHashTable         *seen,
+                                                          GPtrArray          *deleted,
                                                           int                *n_removed,
                                                           GError            **error);
 /* clang-format on */

@@ -27,7 +27,8 @@
  *
  * KOReader's own highlights and bookmarks, in the sidecar it keeps next to
  * the book, are listed with the book's (origin "koreader"); export
- * --koreader writes Kios's into that sidecar.
+ * --koreader writes Kios's into that sidecar. Both delete from the library
+ * Kios's own that KOReader deleted there, as the app does.
  */
 
 #define ANNOTATE_USAGE                                                         \
@@ -173,6 +174,52 @@ warn_sidecar (const char   *path,
   fprintf (stderr, "kiosctl: leaving KOReader's notes in %s alone: %s\n", path, why);
 }
 
+/* Deletes from the store Kios's own that KOReader deleted from the
+ * sidecar (deleted, element-type KiosAnnotation), and keeps seen without
+ * their places. FALSE, said, when the store cannot. */
+static gboolean
+forget_deleted (KiosLibraryStore *store,
+                const char       *hash,
+                GHashTable       *seen,
+                GPtrArray        *deleted)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *now = NULL;
+
+  if (deleted->len == 0)
+    return TRUE;
+  for (guint i = 0; i < deleted->len; i++)
+    {
+      KiosAnnotation *a = g_ptr_array_index (deleted, i);
+
+      if (!kios_library_store_delete_annotation (store, a->id, &error) &&
+          !g_error_matches (error, KIOS_STORE_ERROR, KIOS_STORE_ERROR_NOT_FOUND))
+        {
+          kiosctl_fail_error_in (error, NULL, "cannot delete an annotation");
+          return FALSE;
+        }
+      g_clear_error (&error);
+    }
+  now = kios_koreader_sidecar_places_to_string (seen);
+  kios_library_store_set_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY, *now != '\0' ? now : NULL);
+  if (!kios_library_store_flush_checked (store, 10000, &error))
+    {
+      kiosctl_fail_error_in (error, NULL, "cannot write the library");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The places of the book Kios last saw in its sidecar or wrote there. */
+static GHashTable *
+load_seen (KiosLibraryStore *store,
+           const char       *hash)
+{
+  g_autofree char *text = kios_library_store_get_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY);
+
+  return kios_koreader_sidecar_places_from_string (text);
+}
+
 int
 kiosctl_cmd_annotations (int    argc,
                          char **argv)
@@ -183,6 +230,8 @@ kiosctl_cmd_annotations (int    argc,
   g_autoptr (KiosLibraryStore) store = NULL;
   g_autoptr (GPtrArray)        list = NULL;
   g_autofree char             *hash = NULL;
+  g_autoptr (GHashTable)       seen = NULL;
+  g_autoptr (GPtrArray)        deleted = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
 
   for (int i = 1; i < argc; i++)
     {
@@ -204,12 +253,15 @@ kiosctl_cmd_annotations (int    argc,
   list = list_for_file (store, file, &hash);
   if (list == NULL)
     return KIOSCTL_EXIT_ERROR;
-  if (!kios_koreader_sidecar_add_from_book (list, file, hash, &error))
+  seen = load_seen (store, hash);
+  if (!kios_koreader_sidecar_add_from_book (list, file, hash, seen, deleted, &error))
     {
       g_autofree char *path = kios_koreader_sidecar_path_for_book (file);
 
       warn_sidecar (path, error);
     }
+  if (!forget_deleted (store, hash, seen, deleted))
+    return KIOSCTL_EXIT_ERROR;
 
   if (json)
     {
@@ -465,17 +517,19 @@ export_koreader (KiosLibraryStore *store,
 {
   g_autofree char       *path = kios_koreader_sidecar_path_for_book (file);
   g_autoptr (GError)     error = NULL;
-  g_autofree char       *seen_text = kios_library_store_get_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY);
-  g_autoptr (GHashTable) seen = kios_koreader_sidecar_places_from_string (seen_text);
+  g_autoptr (GHashTable) seen = load_seen (store, hash);
+  g_autoptr (GPtrArray)  deleted = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
   g_autofree char       *now = NULL;
   int                    removed = 0;
-  int                    n = kios_koreader_sidecar_export_to_book (list, file, seen, &removed, &error);
+  int                    n = kios_koreader_sidecar_export_to_book (list, file, seen, deleted, &removed, &error);
 
   if (n < 0)
     {
       warn_sidecar (path, error);
       return KIOSCTL_EXIT_ERROR;
     }
+  if (!forget_deleted (store, hash, seen, deleted))
+    return KIOSCTL_EXIT_ERROR;
   now = kios_koreader_sidecar_places_to_string (seen);
   kios_library_store_set_book_meta (store, hash, KIOS_KOREADER_SIDECAR_SEEN_KEY, *now != '\0' ? now : NULL);
   if (!kios_library_store_flush_checked (store, 10000, &error))
@@ -484,6 +538,9 @@ export_koreader (KiosLibraryStore *store,
   printf ("Wrote %d annotation%s to %s\n", n, n == 1 ? "" : "s", path);
   if (removed > 0)
     printf ("Removed %d annotation%s deleted in Kios from %s\n", removed, removed == 1 ? "" : "s", path);
+  if (deleted->len > 0)
+    printf ("Deleted %u annotation%s deleted in KOReader from the library\n", deleted->len,
+            deleted->len == 1 ? "" : "s");
   return KIOSCTL_EXIT_OK;
 }
 

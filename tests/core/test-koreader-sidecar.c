@@ -680,6 +680,125 @@ test_kiosctl (void)
   g_assert_cmpuint (json_array_get_length (list), ==, 3);
 }
 
+/* Removes by hand, as KOReader does, the last entry of the sidecar at
+ * path, the one holding needle (the last: nothing to renumber). */
+static void
+remove_last_entry (const char *path,
+                   const char *needle)
+{
+  g_autofree char    *lua = read_file (path);
+  g_autoptr (GString) edited = g_string_new (lua);
+  g_autoptr (GError)  error = NULL;
+  char               *hit = strstr (edited->str, needle);
+  char               *start;
+  char               *end;
+
+  g_assert_nonnull (hit);
+  start = g_strrstr_len (edited->str, hit - edited->str, "\n        [");
+  end = strstr (hit, "\n        },\n");
+  g_assert_nonnull (start);
+  g_assert_nonnull (end);
+  g_assert_true (g_str_has_prefix (end + strlen ("\n        },"), "\n    },"));
+  g_string_erase (edited, start - edited->str, end + strlen ("\n        },") - start);
+  g_assert_null (strstr (edited->str, needle));
+  g_assert_true (g_file_set_contents (path, edited->str, -1, &error));
+  g_assert_no_error (error);
+}
+
+static JsonArray *
+kiosctl_list (KiosctlRun *run,
+              const char *book,
+              JsonNode  **root)
+{
+  g_autoptr (GError) error = NULL;
+
+  kios_test_kiosctl (run, NULL, "annotations", "--json", book, NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_clear_pointer (root, json_node_unref);
+  *root = json_from_string (run->out, &error);
+  g_assert_no_error (error);
+  return json_object_get_array_member (json_node_get_object (*root), "annotations");
+}
+
+static gboolean
+has_note (JsonArray  *list,
+          const char *note)
+{
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *a = json_array_get_object_element (list, i);
+
+      if (json_object_has_member (a, "note") && !json_object_get_null_member (a, "note") &&
+          g_strcmp0 (json_object_get_string_member (a, "note"), note) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* kiosctl: a Kios highlight KOReader deleted from the sidecar is deleted
+ * from the library by export --koreader and by annotations, not written
+ * back; one never written there is written. */
+static void
+test_kiosctl_deleted_in_koreader (void)
+{
+  g_autofree char     *book = make_library ("metadata.epub.lua");
+  g_autofree char     *path = kios_koreader_sidecar_path_for_book (book);
+  g_auto (KiosctlRun)  run = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray           *list;
+
+#define ANNOTATE(p, from, to, note)                                                                                                                                                                   \
+  kios_test_kiosctl (&run, NULL, "annotate", book, "--highlight", "/body/DocFragment[5]/body/section/p[" p "]/text()." from, "/body/DocFragment[5]/body/section/p[" p "]/text()." to, "--note", note, \
+                     NULL);                                                                                                                                                                           \
+  g_assert_cmpint (run.status, ==, 0)
+
+  ANNOTATE ("2", "0", "40", "mine");
+  kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Wrote 1 annotation to"));
+
+  /* export --koreader: deleted there, and one new in Kios. */
+  remove_last_entry (path, "\"mine\"");
+  ANNOTATE ("3", "0", "20", "later");
+  kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Wrote 1 annotation to"));
+  g_assert_nonnull (strstr (run.out, "Deleted 1 annotation deleted in KOReader from the library"));
+  {
+    g_autofree char *data = read_file (path);
+
+    g_assert_null (strstr (data, "\"mine\""));
+    g_assert_nonnull (strstr (data, "\"later\""));
+  }
+  list = kiosctl_list (&run, book, &root);
+  g_assert_cmpuint (json_array_get_length (list), ==, 4);
+  g_assert_false (has_note (list, "mine"));
+  g_assert_true (has_note (list, "later"));
+
+  /* annotations: deleted there, gone from the library, and the next
+   * export does not bring it back. */
+  ANNOTATE ("4", "0", "20", "third");
+  kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  remove_last_entry (path, "\"third\"");
+  list = kiosctl_list (&run, book, &root);
+  g_assert_cmpuint (json_array_get_length (list), ==, 4);
+  g_assert_false (has_note (list, "third"));
+  g_assert_true (has_note (list, "later"));
+  kios_test_kiosctl (&run, NULL, "export", "--koreader", book, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.out, "Deleted"));
+  {
+    g_autofree char *data = read_file (path);
+
+    g_assert_null (strstr (data, "\"third\""));
+    g_assert_nonnull (strstr (data, "\"later\""));
+  }
+  list = kiosctl_list (&run, book, &root);
+  g_assert_cmpuint (json_array_get_length (list), ==, 4);
+#undef ANNOTATE
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -695,6 +814,7 @@ main (int   argc,
   g_test_add_func ("/kios/koreader-sidecar/new-sidecar", test_new_sidecar);
   g_test_add_func ("/kios/koreader-sidecar/hostile", test_hostile);
   g_test_add_func ("/kios/koreader-sidecar/kiosctl", test_kiosctl);
+  g_test_add_func ("/kios/koreader-sidecar/kiosctl-deleted-in-koreader", test_kiosctl_deleted_in_koreader);
 
   return g_test_run ();
 }
