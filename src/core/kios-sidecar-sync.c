@@ -165,6 +165,7 @@ typedef struct
   /* results */
   char      *sidecar;
   GPtrArray *annotations; /* NULL: nothing to import (no file, or ours) */
+  gboolean   missing;     /* there is no file: nothing was deleted there */
   gboolean   unchanged;
 } ReadJob;
 
@@ -203,6 +204,7 @@ read_worker (GTask        *task,
       /* None yet: Kios makes the first one when it has something to write. */
       job->sidecar = g_strdup (g_ptr_array_index (job->candidates, 0));
       job->annotations = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
+      job->missing = TRUE;
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -220,6 +222,7 @@ read_worker (GTask        *task,
         {
           /* Gone since the test above: KOReader's entries are gone too. */
           job->annotations = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_annotation_free);
+          job->missing = TRUE;
           g_task_return_boolean (task, TRUE);
         }
       else
@@ -248,11 +251,15 @@ same_place (const KiosAnnotation *a,
 
 /* Makes the store's "koreader" entries of the book those of the sidecar,
  * but for those deleted in Kios (seen there before, no longer in the
- * store): they are left out, and a write removes them from the sidecar. */
+ * store): they are left out, and a write removes them from the sidecar.
+ * Kios's own that were seen there and no longer are were deleted in
+ * KOReader: they are deleted from the store too (unless missing: there
+ * is no file at all). Kios's own never written there ask for a write. */
 static void
 import_annotations (KiosSidecarSync *self,
                     Book            *book,
-                    GPtrArray       *theirs)
+                    GPtrArray       *theirs,
+                    gboolean         missing)
 {
   g_autoptr (GPtrArray)  ours = NULL;
   g_autoptr (GError)     error = NULL;
@@ -338,8 +345,21 @@ import_annotations (KiosSidecarSync *self,
     {
       KiosAnnotation *b = g_ptr_array_index (ours, j);
 
-      if (kept[j] || g_strcmp0 (b->origin, "koreader") != 0)
+      if (kept[j])
         continue;
+      if (g_strcmp0 (b->origin, "koreader") != 0)
+        {
+          g_autofree char *place = kios_koreader_sidecar_place_of (b);
+
+          if (missing || !kios_koreader_sidecar_deleted_there (b, book->seen, seen))
+            {
+              /* Not there yet (a PDF highlight never is). */
+              if (place != NULL && !(b->kind == KIOS_ANNOTATION_HIGHLIGHT && b->start != NULL &&
+                                     b->start->format == KIOS_BOOK_FORMAT_PDF))
+                book->want_write = TRUE;
+              continue;
+            }
+        }
       if (!kios_library_store_delete_annotation (self->store, b->id, &error))
         {
           g_warning ("Cannot delete an annotation of %s: %s", book->hash, error->message);
@@ -408,7 +428,7 @@ read_done_cb (GObject      *source,
         book->sidecar = g_strdup (job->sidecar);
       book->refused = FALSE;
       if (job->annotations != NULL)
-        import_annotations (self, book, job->annotations);
+        import_annotations (self, book, job->annotations, job->missing);
     }
   watch (book);
   start_next (self, book);

@@ -28,7 +28,12 @@ G_BEGIN_DECLS
  * places Kios last saw there or wrote there are kept per book in the
  * store (book meta KIOS_KOREADER_SIDECAR_SEEN_KEY), and those no longer
  * in the store are removed, also after a restart (the import leaves them
- * out and asks for a write). An entry Kios never saw is never removed. A
+ * out and asks for a write). An entry Kios never saw is never removed.
+ * The other way round, Kios's own that Kios wrote there (or saw there) and
+ * that are no longer in the sidecar were deleted in KOReader: the import
+ * deletes them from the store, and they are not written back (a sidecar
+ * that is gone altogether deletes nothing of Kios's). Kios's own never
+ * written there yet are written after the import. A
  * sidecar the reader refuses
  * (malformed, over the limits, code) is left alone: never written, and
  * reported once per opening with KiosSidecarSync::message.

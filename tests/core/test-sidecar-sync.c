@@ -619,6 +619,158 @@ test_delete_across_restart (Fixture      *f,
   g_assert_nonnull (find_text (annotations, "Sir Walter"));
 }
 
+/* Removes by hand, as KOReader does, the last entry of the sidecar, the
+ * one holding needle (the last: nothing to renumber). */
+static void
+remove_last_entry (Fixture    *f,
+                   const char *needle)
+{
+  g_autofree char    *lua = read_file (f->sidecar);
+  g_autoptr (GString) edited = g_string_new (lua);
+  char               *hit = strstr (edited->str, needle);
+  char               *start;
+  char               *end;
+
+  g_assert_nonnull (hit);
+  start = g_strrstr_len (edited->str, hit - edited->str, "\n        [");
+  end = strstr (hit, "\n        },\n");
+  g_assert_nonnull (start);
+  g_assert_nonnull (end);
+  g_assert_true (g_str_has_prefix (end + strlen ("\n        },"), "\n    },"));
+  g_string_erase (edited, start - edited->str, end + strlen ("\n        },") - start);
+  write_file (f->sidecar, edited->str);
+  g_assert_null (strstr (edited->str, needle));
+}
+
+static gboolean
+seen_has (Fixture              *f,
+          const KiosAnnotation *a)
+{
+  g_autofree char       *text = kios_library_store_get_book_meta (f->store, HASH, KIOS_KOREADER_SIDECAR_SEEN_KEY);
+  g_autoptr (GHashTable) seen = kios_koreader_sidecar_places_from_string (text);
+  g_autofree char       *place = kios_koreader_sidecar_place_of (a);
+
+  return g_hash_table_contains (seen, place);
+}
+
+/* A Kios highlight KOReader deleted from the sidecar while the book is
+ * open: deleted from the store at the re-read, not written back; a Kios
+ * highlight made while the book was closed is written at the next
+ * opening, not deleted. */
+static void
+test_deleted_in_koreader (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr (KiosAnnotation) a = kios_highlight (f->book);
+  g_autoptr (KiosAnnotation) b = NULL;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (GPtrArray)      entries = NULL;
+  g_autoptr (GPtrArray)      annotations = NULL;
+  g_autofree char           *before = NULL;
+  g_autofree char           *after = NULL;
+
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 0);
+  g_assert_true (kios_library_store_add_annotation (f->store, a, &error));
+  g_assert_no_error (error);
+  settle (f, 300);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 4);
+  g_assert_nonnull (find_text (entries, a->text));
+
+  remove_last_entry (f, "\"mine\"");
+  settle (f, 500);
+  annotations = list (f);
+  g_assert_cmpuint (annotations->len, ==, 3);
+  g_assert_null (find_text (annotations, a->text));
+  g_assert_cmpuint (count_origin (annotations, "kios"), ==, 0);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 3);
+  g_assert_null (find_text (entries, a->text));
+  g_assert_false (seen_has (f, a));
+  /* No write follows the import's deletion. */
+  before = read_file (f->sidecar);
+  settle (f, 300);
+  after = read_file (f->sidecar);
+  g_assert_cmpstr (after, ==, before);
+
+  /* Made while the book is closed: never written, so written now. */
+  kios_sidecar_sync_book_closed (f->sync, HASH);
+  b = kios_highlight (f->book);
+  g_assert_true (kios_library_store_add_annotation (f->store, b, &error));
+  g_assert_no_error (error);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 300);
+  g_clear_pointer (&annotations, g_ptr_array_unref);
+  annotations = list (f);
+  g_assert_cmpuint (annotations->len, ==, 4);
+  g_assert_cmpuint (count_origin (annotations, "kios"), ==, 1);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 4);
+  g_assert_nonnull (find_text (entries, b->text));
+  g_assert_true (seen_has (f, b));
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+/* The same across a restart: KOReader deleted Kios's highlight while
+ * Kios was not running, and a new one was made in Kios while the book was
+ * closed: a new sync on the same library deletes the first from the store
+ * and writes the second. */
+static void
+test_deleted_in_koreader_across_restart (Fixture      *f,
+                                         gconstpointer data)
+{
+  g_autoptr (KiosAnnotation)     a = kios_highlight (f->book);
+  g_autoptr (KiosAnnotation)     b = kios_highlight (f->book);
+  g_autoptr (GError)             error = NULL;
+  g_autoptr (GPtrArray)          entries = NULL;
+  g_autoptr (GPtrArray)          annotations = NULL;
+  g_autoptr (KiosAnnotationText) text = kios_annotation_text_new (f->book, &error);
+
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 0);
+  g_assert_true (kios_library_store_add_annotation (f->store, a, &error));
+  g_assert_no_error (error);
+  settle (f, 300);
+  kios_sidecar_sync_book_closed (f->sync, HASH);
+  g_clear_object (&f->sync);
+  g_assert_true (seen_has (f, a));
+
+  remove_last_entry (f, "\"mine\"");
+  b->start->offset = 50;
+  b->end->offset = 60;
+  g_clear_pointer (&b->start->xpointer, g_free);
+  g_clear_pointer (&b->end->xpointer, g_free);
+  g_clear_pointer (&b->text, g_free);
+  g_clear_pointer (&b->note, g_free);
+  b->note = g_strdup ("later");
+  g_assert_true (kios_annotation_text_fill (text, b, &error));
+  g_assert_true (kios_library_store_add_annotation (f->store, b, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_flush (f->store, 5000));
+
+  f->sync = kios_sidecar_sync_new (f->store, NULL);
+  kios_sidecar_sync_set_delay (f->sync, 50);
+  share (f);
+  kios_sidecar_sync_book_opened (f->sync, f->book, HASH);
+  settle (f, 300);
+
+  annotations = list (f);
+  g_assert_cmpuint (annotations->len, ==, 4);
+  g_assert_null (find_text (annotations, a->text));
+  g_assert_nonnull (find_text (annotations, b->text));
+  entries = sidecar_entries (f);
+  g_assert_cmpuint (entries->len, ==, 4);
+  g_assert_null (find_text (entries, a->text));
+  g_assert_nonnull (find_text (entries, b->text));
+  g_assert_false (seen_has (f, a));
+  g_assert_true (seen_has (f, b));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -633,6 +785,8 @@ main (int   argc,
   ADD ("write-back", "metadata.epub.lua", test_write_back);
   ADD ("delete", "metadata.epub.lua", test_delete);
   ADD ("delete-across-restart", "metadata.epub.lua", test_delete_across_restart);
+  ADD ("deleted-in-koreader", "metadata.epub.lua", test_deleted_in_koreader);
+  ADD ("deleted-in-koreader-across-restart", "metadata.epub.lua", test_deleted_in_koreader_across_restart);
   ADD ("not-shared", "metadata.epub.lua", test_not_shared);
   ADD ("hostile", NULL, test_hostile);
   ADD ("new-sidecar", NULL, test_new_sidecar);
