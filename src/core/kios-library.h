@@ -133,7 +133,23 @@ const char         *kios_library_removal_get_hash      (KiosLibraryRemoval  *rem
 const char         *kios_library_removal_get_title     (KiosLibraryRemoval  *removal);
 /* The sources (names) whose pending push went with the book, or NULL. */
 const char *const  *kios_library_removal_get_unsent_sources (KiosLibraryRemoval *removal);
-/* Ends the undo window: a file moved aside and not restored is deleted. */
+/* How many annotations the book had when it was removed. They stay in the
+ * store, keyed by hash (a re-added book gets them back), unless
+ * set_drop_annotations (TRUE): then they are deleted when the removal is
+ * freed without an undo. */
+int                 kios_library_removal_get_n_annotations (KiosLibraryRemoval *removal);
+void                kios_library_removal_set_drop_annotations (KiosLibraryRemoval *removal,
+                                                        gboolean             drop);
+/* A book's annotations by kind (a highlight with a note counts as a note).
+ * One indexed query: fine on the main thread. */
+gboolean            kios_library_count_annotations     (KiosLibrary         *self,
+                                                        const char          *hash,
+                                                        guint               *n_highlights,
+                                                        guint               *n_notes,
+                                                        guint               *n_bookmarks,
+                                                        GError             **error);
+/* Ends the undo window: a file moved aside and not restored is deleted,
+ * and so are annotations set to be dropped. */
 void                kios_library_removal_free          (KiosLibraryRemoval  *removal);
 
 /* finished TRUE: FINISHED whatever the progress. FALSE ("mark unread"): not
