@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Copyright 2026 The Kios authors */
 
-#define G_LOG_DOMAIN "test-library-remove"
+#define G_LOG_DOMAIN "test-library-remove-core"
 
 #include "config.h"
 
@@ -235,10 +235,10 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/library-remove/count-by-kind", test_count_by_kind);
-  g_test_add_func ("/kios/library-remove/keep-annotations", test_keep_annotations);
-  g_test_add_func ("/kios/library-remove/drop-annotations", test_drop_annotations);
-  g_test_add_func ("/kios/library-remove/kiosctl", test_kiosctl);
+  g_test_add_func ("/kios/library-remove-core/count-by-kind", test_count_by_kind);
+  g_test_add_func ("/kios/library-remove-core/keep-annotations", test_keep_annotations);
+  g_test_add_func ("/kios/library-remove-core/drop-annotations", test_drop_annotations);
+  g_test_add_func ("/kios/library-remove-core/kiosctl", test_kiosctl);
 
   return g_test_run ();
 }
