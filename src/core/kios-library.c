@@ -446,9 +446,12 @@ kios_library_remove (KiosLibrary *self,
       return NULL;
     }
 
-  /* The sync service has no per-book push outside an open book, so a
-   * pending push goes with the book; the person is told which. */
-  pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
+  /* A pending push is sent first, briefly; what could not go (offline, an
+   * error, no time left) goes with the book and the person is told which. */
+  if (self->sync_service != NULL)
+    pending = kios_sync_service_flush_book (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL);
+  else
+    pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
 
   if (delete_file && book->path != NULL && g_file_test (book->path, G_FILE_TEST_EXISTS))
     {

@@ -74,9 +74,10 @@ gboolean            kios_library_sort_from_string      (const char          *tex
 
 KiosLibrary        *kios_library_new                   (KiosLibraryStore    *store) G_GNUC_WARN_UNUSED_RESULT;
 KiosLibraryStore   *kios_library_get_store             (KiosLibrary         *self);
-/* Optional (nullable): the app's sync service. Kept for sending a removed
- * book's pending push first; the service cannot yet push for a book that
- * is not open, so today such a push is dropped with a notice (remove). */
+/* Optional (nullable): the app's sync service. With it, remove sends the
+ * book's pending push first (a few seconds at most) and drops, with a
+ * notice, only what could not be sent; without it, a pending push is
+ * dropped with a notice. */
 void                kios_library_set_sync_service      (KiosLibrary         *self,
                                                         KiosSyncService     *sync_service);
 
@@ -97,7 +98,8 @@ GPtrArray          *kios_library_list_finish           (KiosLibrary         *sel
 
 /* Removes a book (KIOS_STORE_ERROR_NOT_FOUND when it is not in the
  * library). delete_file is refused (KIOS_LIBRARY_ERROR_NOT_DOWNLOADED) for
- * a book Kios did not download. A pending sync push is dropped and *notice
+ * a book Kios did not download. A pending sync push is sent first when a
+ * sync service is set; one that could not be sent is dropped and *notice
  * (nullable, transfer full, untranslated) names its sources; NULL when there
  * was none. Returns the undo token (free it when the undo window ends).
  * Blocking. */

@@ -164,6 +164,7 @@ static int
 cmd_remove (int    argc,
             char **argv)
 {
+  g_autoptr (KiosSyncService)    service = NULL;
   g_autoptr (KiosLibrary)        library = NULL;
   g_autoptr (KiosLibraryRemoval) removal = NULL;
   g_autoptr (GError)             error = NULL;
@@ -196,6 +197,9 @@ cmd_remove (int    argc,
   hash = find_book (library, target);
   if (hash == NULL)
     return kiosctl_fail ("%s is not in the library", target);
+  /* A pending sync push is sent before the book goes, as in the app. */
+  service = kios_sync_service_new (kios_library_get_store (library));
+  kios_library_set_sync_service (library, service);
 
   removal = kios_library_remove (library, hash, delete_file, &notice, &error);
   if (removal == NULL)
