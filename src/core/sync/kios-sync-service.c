@@ -880,23 +880,11 @@ flush_open_backend (KiosLibraryStore *store,
   return KIOS_SYNC_BACKEND (kosync);
 }
 
-GStrv
-kios_sync_service_flush_book (KiosSyncService *self,
-                              const char      *hash,
-                              guint            timeout_ms,
-                              GCancellable    *cancellable)
-{
-  g_return_val_if_fail (KIOS_IS_SYNC_SERVICE (self), NULL);
-  g_return_val_if_fail (hash != NULL, NULL);
-
-  return kios_sync_service_flush_book_in_store (self->store, hash, timeout_ms, cancellable);
-}
-
-GStrv
-kios_sync_service_flush_book_in_store (KiosLibraryStore *store,
-                                       const char       *hash,
-                                       guint             timeout_ms,
-                                       GCancellable     *cancellable)
+static GStrv
+flush_book (KiosLibraryStore *store,
+            const char       *hash,
+            guint             timeout_ms,
+            GCancellable     *cancellable)
 {
   g_auto (GStrv)           sources = NULL;
   g_autoptr (GStrvBuilder) unsent = g_strv_builder_new ();
@@ -927,6 +915,18 @@ kios_sync_service_flush_book_in_store (KiosLibraryStore *store,
   return any ? g_strv_builder_end (unsent) : NULL;
 }
 
+GStrv
+kios_sync_service_flush_book (KiosSyncService *self,
+                              const char      *hash,
+                              guint            timeout_ms,
+                              GCancellable    *cancellable)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_SERVICE (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+
+  return flush_book (self->store, hash, timeout_ms, cancellable);
+}
+
 static void
 flush_worker (GTask        *task,
               gpointer      source_object,
@@ -936,8 +936,8 @@ flush_worker (GTask        *task,
   FlushRequest *request = task_data;
 
   g_task_return_pointer (task,
-                         kios_sync_service_flush_book_in_store (request->store, request->hash, request->timeout_ms,
-                                                                cancellable),
+                         flush_book (request->store, request->hash, request->timeout_ms,
+                                     cancellable),
                          (GDestroyNotify) g_strfreev);
 }
 

@@ -115,13 +115,9 @@ gboolean          kios_sync_service_shutdown           (KiosSyncService     *sel
  * the sources whose push could not be sent (offline, an error, out of time,
  * or a source that can only be pushed to from an open book: Kobo and OPDS
  * progression for now), NULL when none is left; what was sent is no longer
- * pending. The blocking forms are for workers and kiosctl (the store's
- * only: no engine or signal is touched). */
+ * pending. The blocking form is for workers and kiosctl; both touch the
+ * store only (no engine, no signal), so a worker may call them. */
 GStrv             kios_sync_service_flush_book         (KiosSyncService     *self,
-                                                        const char          *hash,
-                                                        guint                timeout_ms,
-                                                        GCancellable        *cancellable);
-GStrv             kios_sync_service_flush_book_in_store (KiosLibraryStore   *store,
                                                         const char          *hash,
                                                         guint                timeout_ms,
                                                         GCancellable        *cancellable);
