@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 /* Below the data directory: files of removed books during the undo window. */
 #define KIOS_LIBRARY_TRASH_DIR "removed"
 
+/* How long a removal waits for the book's pending sync push to go out. */
+#define KIOS_LIBRARY_FLUSH_TIMEOUT_MS 3000
+
 struct _KiosLibrary
 {
   GObject parent_instance;

@@ -22,9 +22,11 @@ struct _KiosLibraryRemoval
   KiosStoreBookRows *rows; /* NULL once undone */
   char              *hash;
   char              *title;
-  char              *path;   /* where the file was */
-  char              *trash;  /* where it waits, or NULL when it was kept */
-  GStrv              unsent; /* sources whose pending push went with the book */
+  char              *path;             /* where the file was */
+  char              *trash;            /* where it waits, or NULL when it was kept */
+  GStrv              unsent;           /* sources whose pending push went with the book */
+  int                n_annotations;    /* the book's, at removal */
+  gboolean           drop_annotations; /* delete them when the undo window ends */
 };
 
 /* Shared by the library and the idles that carry signals to its context:
@@ -444,9 +446,12 @@ kios_library_remove (KiosLibrary *self,
       return NULL;
     }
 
-  /* The sync service has no per-book push outside an open book, so a
-   * pending push goes with the book; the person is told which. */
-  pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
+  /* A pending push is sent first, briefly; what could not go (offline, an
+   * error, no time left) goes with the book and the person is told which. */
+  if (self->sync_service != NULL)
+    pending = kios_sync_service_flush_book (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL);
+  else
+    pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
 
   if (delete_file && book->path != NULL && g_file_test (book->path, G_FILE_TEST_EXISTS))
     {
@@ -483,6 +488,7 @@ kios_library_remove (KiosLibrary *self,
   removal->title = g_strdup (book->title);
   removal->path = g_strdup (book->path);
   removal->trash = g_steal_pointer (&trash);
+  removal->n_annotations = kios_library_store_count_annotations (self->store, hash);
   if (pending != NULL && pending[0] != NULL)
     removal->unsent = g_steal_pointer (&pending);
   kios_library_emit_changed (self);
@@ -683,11 +689,71 @@ kios_library_removal_get_unsent_sources (KiosLibraryRemoval *removal)
   return (const char *const *) removal->unsent;
 }
 
+int
+kios_library_removal_get_n_annotations (KiosLibraryRemoval *removal)
+{
+  g_return_val_if_fail (removal != NULL, 0);
+  return removal->n_annotations;
+}
+
+void
+kios_library_removal_set_drop_annotations (KiosLibraryRemoval *removal,
+                                           gboolean            drop)
+{
+  g_return_if_fail (removal != NULL);
+  removal->drop_annotations = drop;
+}
+
+gboolean
+kios_library_count_annotations (KiosLibrary *self,
+                                const char  *hash,
+                                guint       *n_highlights,
+                                guint       *n_notes,
+                                guint       *n_bookmarks,
+                                GError     **error)
+{
+  g_autoptr (GPtrArray) annotations = NULL;
+  guint                 highlights = 0, notes = 0, bookmarks = 0;
+
+  g_return_val_if_fail (KIOS_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  annotations = kios_library_store_list_annotations (self->store, hash, error);
+  if (annotations == NULL)
+    return FALSE;
+  for (guint i = 0; i < annotations->len; i++)
+    {
+      const KiosAnnotation *a = g_ptr_array_index (annotations, i);
+
+      if (a->kind == KIOS_ANNOTATION_BOOKMARK)
+        bookmarks++;
+      else if (a->note != NULL && *a->note != '\0')
+        notes++;
+      else
+        highlights++;
+    }
+  if (n_highlights != NULL)
+    *n_highlights = highlights;
+  if (n_notes != NULL)
+    *n_notes = notes;
+  if (n_bookmarks != NULL)
+    *n_bookmarks = bookmarks;
+  return TRUE;
+}
+
 void
 kios_library_removal_free (KiosLibraryRemoval *removal)
 {
   if (removal == NULL)
     return;
+  /* Not undone: the annotations the person chose to remove go now. */
+  if (removal->rows != NULL && removal->drop_annotations && removal->n_annotations > 0)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!kios_library_store_delete_book_annotations (removal->store, removal->hash, &error))
+        g_warning ("Cannot delete the annotations of a removed book: %s", error->message);
+    }
   if (removal->trash != NULL && g_unlink (removal->trash) != 0 && errno != ENOENT)
     g_warning ("Cannot delete the removed book %s: %s", removal->trash, g_strerror (errno));
   g_clear_pointer (&removal->rows, kios_store_book_rows_free);

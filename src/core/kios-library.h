@@ -74,9 +74,10 @@ gboolean            kios_library_sort_from_string      (const char          *tex
 
 KiosLibrary        *kios_library_new                   (KiosLibraryStore    *store) G_GNUC_WARN_UNUSED_RESULT;
 KiosLibraryStore   *kios_library_get_store             (KiosLibrary         *self);
-/* Optional (nullable): the app's sync service. Kept for sending a removed
- * book's pending push first; the service cannot yet push for a book that
- * is not open, so today such a push is dropped with a notice (remove). */
+/* Optional (nullable): the app's sync service. With it, remove sends the
+ * book's pending push first (a few seconds at most) and drops, with a
+ * notice, only what could not be sent; without it, a pending push is
+ * dropped with a notice. */
 void                kios_library_set_sync_service      (KiosLibrary         *self,
                                                         KiosSyncService     *sync_service);
 
@@ -97,7 +98,8 @@ GPtrArray          *kios_library_list_finish           (KiosLibrary         *sel
 
 /* Removes a book (KIOS_STORE_ERROR_NOT_FOUND when it is not in the
  * library). delete_file is refused (KIOS_LIBRARY_ERROR_NOT_DOWNLOADED) for
- * a book Kios did not download. A pending sync push is dropped and *notice
+ * a book Kios did not download. A pending sync push is sent first when a
+ * sync service is set; one that could not be sent is dropped and *notice
  * (nullable, transfer full, untranslated) names its sources; NULL when there
  * was none. Returns the undo token (free it when the undo window ends).
  * Blocking. */
@@ -133,7 +135,23 @@ const char         *kios_library_removal_get_hash      (KiosLibraryRemoval  *rem
 const char         *kios_library_removal_get_title     (KiosLibraryRemoval  *removal);
 /* The sources (names) whose pending push went with the book, or NULL. */
 const char *const  *kios_library_removal_get_unsent_sources (KiosLibraryRemoval *removal);
-/* Ends the undo window: a file moved aside and not restored is deleted. */
+/* How many annotations the book had when it was removed. They stay in the
+ * store, keyed by hash (a re-added book gets them back), unless
+ * set_drop_annotations (TRUE): then they are deleted when the removal is
+ * freed without an undo. */
+int                 kios_library_removal_get_n_annotations (KiosLibraryRemoval *removal);
+void                kios_library_removal_set_drop_annotations (KiosLibraryRemoval *removal,
+                                                        gboolean             drop);
+/* A book's annotations by kind (a highlight with a note counts as a note).
+ * One indexed query: fine on the main thread. */
+gboolean            kios_library_count_annotations     (KiosLibrary         *self,
+                                                        const char          *hash,
+                                                        guint               *n_highlights,
+                                                        guint               *n_notes,
+                                                        guint               *n_bookmarks,
+                                                        GError             **error);
+/* Ends the undo window: a file moved aside and not restored is deleted,
+ * and so are annotations set to be dropped. */
 void                kios_library_removal_free          (KiosLibraryRemoval  *removal);
 
 /* finished TRUE: FINISHED whatever the progress. FALSE ("mark unread"): not

@@ -164,6 +164,7 @@ static int
 cmd_remove (int    argc,
             char **argv)
 {
+  g_autoptr (KiosSyncService)    service = NULL;
   g_autoptr (KiosLibrary)        library = NULL;
   g_autoptr (KiosLibraryRemoval) removal = NULL;
   g_autoptr (GError)             error = NULL;
@@ -171,20 +172,24 @@ cmd_remove (int    argc,
   g_autofree char               *hash = NULL;
   const char                    *target = NULL;
   gboolean                       delete_file = FALSE;
+  gboolean                       annotations = FALSE;
+  int                            n_annotations;
 
   for (int i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--delete-file") == 0)
         delete_file = TRUE;
+      else if (strcmp (argv[i], "--annotations") == 0)
+        annotations = TRUE;
       else if (argv[i][0] == '-' && argv[i][1] != '\0')
-        return kiosctl_usage ("usage: kiosctl library remove [--delete-file] FILE|HASH");
+        return kiosctl_usage ("usage: kiosctl library remove [--delete-file] [--annotations] FILE|HASH");
       else if (target == NULL)
         target = argv[i];
       else
-        return kiosctl_usage ("usage: kiosctl library remove [--delete-file] FILE|HASH");
+        return kiosctl_usage ("usage: kiosctl library remove [--delete-file] [--annotations] FILE|HASH");
     }
   if (target == NULL)
-    return kiosctl_usage ("usage: kiosctl library remove [--delete-file] FILE|HASH");
+    return kiosctl_usage ("usage: kiosctl library remove [--delete-file] [--annotations] FILE|HASH");
 
   library = open_library ();
   if (library == NULL)
@@ -192,6 +197,9 @@ cmd_remove (int    argc,
   hash = find_book (library, target);
   if (hash == NULL)
     return kiosctl_fail ("%s is not in the library", target);
+  /* A pending sync push is sent before the book goes, as in the app. */
+  service = kios_sync_service_new (kios_library_get_store (library));
+  kios_library_set_sync_service (library, service);
 
   removal = kios_library_remove (library, hash, delete_file, &notice, &error);
   if (removal == NULL)
@@ -206,6 +214,16 @@ cmd_remove (int    argc,
     fprintf (stderr, "kiosctl: %s\n", notice);
   printf ("Removed “%s”%s\n", kios_library_removal_get_title (removal) != NULL ? kios_library_removal_get_title (removal) : hash,
           delete_file ? " and deleted its file" : "");
+  /* Annotations stay keyed by hash unless asked for: the book added again
+   * gets them back. */
+  n_annotations = kios_library_removal_get_n_annotations (removal);
+  kios_library_removal_set_drop_annotations (removal, annotations);
+  if (n_annotations > 0 && annotations)
+    printf ("Removed its %d annotation%s\n", n_annotations, n_annotations == 1 ? "" : "s");
+  else if (n_annotations > 0)
+    printf ("Kept its %d annotation%s (they come back if the book is added again; "
+            "remove them with --annotations)\n",
+            n_annotations, n_annotations == 1 ? "" : "s");
   /* Freeing the removal ends its undo window: a deleted file goes now. */
   return KIOSCTL_EXIT_OK;
 }

@@ -32,7 +32,8 @@ typedef struct
   char               *hash;
   char               *path;
   char               *title;
-  gboolean            flag; /* delete_file, finished */
+  gboolean            flag;             /* delete_file, finished */
+  gboolean            drop_annotations; /* remove only */
   KiosLibraryRemoval *removal;
   char               *notice;
   KiosStartView      *view; /* remove and undo only: the main thread's */
@@ -198,6 +199,8 @@ remove_done_cb (GObject      *source_object,
         show_error (self, error);
       return;
     }
+  /* Annotations chosen to go wait out the toast: Undo keeps them. */
+  kios_library_removal_set_drop_annotations (op->removal, op->drop_annotations);
 
   if (op->flag)
     /* Translators: a toast; %s is a book's title. */
@@ -255,18 +258,115 @@ find_book (KiosStartView *self,
 }
 
 static void
-remove_book (KiosStartView        *self,
-             const KiosBookRecord *book,
-             gboolean              delete_file)
+start_remove (KiosStartView *self,
+              const char    *hash,
+              const char    *title,
+              gboolean       delete_file,
+              gboolean       drop_annotations)
 {
   Op *op = g_new0 (Op, 1);
 
   op->kind = OP_REMOVE;
-  op->hash = g_strdup (book->hash);
-  op->title = g_strdup (book_title (book));
+  op->hash = g_strdup (hash);
+  op->title = g_strdup (title);
   op->flag = delete_file;
+  op->drop_annotations = drop_annotations;
   op->view = g_object_ref (self);
   kios_library_remove_async (self->library, op->hash, delete_file, self->ops_cancellable, remove_done_cb, op);
+}
+
+static void
+annotations_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  KiosStartView *self = KIOS_START_VIEW (user_data);
+  const char    *hash = g_object_get_data (G_OBJECT (dialog), "hash");
+  const char    *title = g_object_get_data (G_OBJECT (dialog), "title");
+  gboolean       delete_file = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "delete-file"));
+
+  if (self->library == NULL)
+    return;
+  if (g_str_equal (response, "keep"))
+    start_remove (self, hash, title, delete_file, FALSE);
+  else if (g_str_equal (response, "remove"))
+    start_remove (self, hash, title, delete_file, TRUE);
+}
+
+/* "2 highlights, 1 note and 3 bookmarks" */
+static char *
+describe_annotations (guint n_highlights,
+                      guint n_notes,
+                      guint n_bookmarks)
+{
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  if (n_highlights > 0)
+    /* Translators: part of a list of a book's annotations. */
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u highlight", "%u highlights", n_highlights), n_highlights));
+  if (n_notes > 0)
+    /* Translators: part of a list of a book's annotations. */
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u note", "%u notes", n_notes), n_notes));
+  if (n_bookmarks > 0)
+    /* Translators: part of a list of a book's annotations. */
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u bookmark", "%u bookmarks", n_bookmarks), n_bookmarks));
+
+  if (parts->len == 1)
+    return g_strdup (g_ptr_array_index (parts, 0));
+  if (parts->len == 2)
+    /* Translators: a list of two parts, e.g. "2 highlights and 1 note". */
+    return g_strdup_printf (_ ("%s and %s"), (char *) g_ptr_array_index (parts, 0),
+                            (char *) g_ptr_array_index (parts, 1));
+  /* Translators: a list of three parts, e.g. "2 highlights, 1 note and 3 bookmarks". */
+  return g_strdup_printf (_ ("%s, %s and %s"), (char *) g_ptr_array_index (parts, 0),
+                          (char *) g_ptr_array_index (parts, 1), (char *) g_ptr_array_index (parts, 2));
+}
+
+/* Removes the book, asking first what becomes of its annotations when it
+ * has some. Counting them is one indexed query (the store allows it on the
+ * main thread). */
+static void
+remove_book (KiosStartView        *self,
+             const KiosBookRecord *book,
+             gboolean              delete_file)
+{
+  GtkRoot           *root;
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *heading = NULL;
+  g_autofree char   *what = NULL;
+  g_autofree char   *body = NULL;
+  AdwMessageDialog  *dialog;
+  guint              n_highlights = 0, n_notes = 0, n_bookmarks = 0;
+
+  if (!kios_library_count_annotations (self->library, book->hash, &n_highlights, &n_notes, &n_bookmarks, &error))
+    g_debug ("Cannot count the annotations of %s: %s", book->hash, error->message);
+  if (n_highlights + n_notes + n_bookmarks == 0)
+    {
+      start_remove (self, book->hash, book_title (book), delete_file, FALSE);
+      return;
+    }
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  /* Translators: %s is a book's title. */
+  heading = g_strdup_printf (_ ("Remove “%s”?"), book_title (book));
+  what = describe_annotations (n_highlights, n_notes, n_bookmarks);
+  /* Translators: %s lists annotations, e.g. "2 highlights and 1 note". */
+  body = g_strdup_printf (_ ("This book has %s. Kept annotations stay on this computer and come back if the book is added again."),
+                          what);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _ ("_Cancel"),
+                                    "keep", _ ("_Keep Annotations"),
+                                    "remove", _ ("_Remove Annotations Too"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "hash", g_strdup (book->hash), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "title", g_strdup (book_title (book)), g_free);
+  g_object_set_data (G_OBJECT (dialog), "delete-file", GINT_TO_POINTER (delete_file));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (annotations_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -600,7 +700,8 @@ delete_key_cb (GtkWidget *widget,
   if (book == NULL || self->library == NULL)
     return FALSE;
 
-  /* Like Files: Delete removes at once, and the toast offers Undo. */
+  /* Like Files: Delete removes at once (asking first only about
+   * annotations), and the toast offers Undo. */
   remove_book (self, book, FALSE);
   return TRUE;
 }

@@ -9,6 +9,7 @@
 
 #include "kios-error.h"
 #include "kios-kobo-library.h"
+#include "kios-kosync-backend.h"
 #include "kios-redact.h"
 #include "kios-sync-engine-private.h"
 #include "kios-sync-source.h"
@@ -755,4 +756,223 @@ kios_sync_service_shutdown (KiosSyncService *self,
                                  (guint) CLAMP ((end - g_get_monotonic_time ()) / 1000, 50, 500)))
     done = FALSE;
   return done;
+}
+
+/* ---- sending one book's pending push (a removal) ------------------------- */
+
+typedef struct
+{
+  KiosLibraryStore *store;
+  char             *hash;
+  guint             timeout_ms;
+} FlushRequest;
+
+static void
+flush_request_free (FlushRequest *request)
+{
+  g_clear_object (&request->store);
+  g_free (request->hash);
+  g_free (request);
+}
+
+static void
+flush_push_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError **error = user_data;
+  GError  *local = NULL;
+
+  if (!kios_sync_backend_push_finish (KIOS_SYNC_BACKEND (source), result, &local))
+    *error = local;
+  else
+    *error = NULL;
+  /* error now points somewhere else than the sentinel: done. */
+}
+
+static void
+flush_cancel_cb (GCancellable *cancellable,
+                 gpointer      other)
+{
+  g_cancellable_cancel (other);
+}
+
+static gboolean
+flush_timeout_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* One push through the backend on a context of this thread's own, given up
+ * (cancelled) at deadline. */
+static gboolean
+flush_push (KiosSyncBackend    *backend,
+            const char         *hash,
+            const KiosPosition *position,
+            gint64              deadline,
+            GCancellable       *cancellable,
+            GError            **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GCancellable) timeout = g_cancellable_new ();
+  g_autoptr (GSource)      timer = NULL;
+  GError                   sentinel = { 0 };
+  GError                  *outcome = &sentinel;
+  gulong                   link = 0;
+  gint64                   left = (deadline - g_get_monotonic_time ()) / 1000;
+
+  if (left <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No time left to send the position");
+      return FALSE;
+    }
+  if (cancellable != NULL)
+    link = g_cancellable_connect (cancellable, G_CALLBACK (flush_cancel_cb), g_object_ref (timeout), g_object_unref);
+  g_main_context_push_thread_default (context);
+  timer = g_timeout_source_new ((guint) left);
+  g_source_set_callback (timer, flush_timeout_cb, timeout, NULL);
+  g_source_attach (timer, context);
+  kios_sync_backend_push_async (backend, hash, position, timeout, flush_push_cb, &outcome);
+  while (outcome == &sentinel)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  g_main_context_pop_thread_default (context);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, link);
+
+  if (outcome != NULL)
+    {
+      g_propagate_error (error, outcome);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The backend that takes the book's pushes for source, or NULL when the
+ * service cannot open one outside a window (only the KOReader sync account
+ * for now). */
+static KiosSyncBackend *
+flush_open_backend (KiosLibraryStore *store,
+                    const char       *hash,
+                    const char       *source,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  g_autoptr (KiosSourceRecord) record = NULL;
+  g_autoptr (KiosBookRecord)   book = NULL;
+  KiosKosyncBackend           *kosync;
+
+  record = kios_sync_source_find_kosync (store, error);
+  if (record == NULL || g_strcmp0 (record->name, source) != 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "No way to send a position to %s outside a window",
+                     source);
+      return NULL;
+    }
+  kosync = kios_kosync_backend_open (record, store, cancellable, error);
+  if (kosync == NULL)
+    return NULL;
+  book = kios_library_store_get_book (store, hash, NULL);
+  if (book != NULL && book->path != NULL)
+    kios_kosync_backend_set_book_path (kosync, hash, book->path);
+  return KIOS_SYNC_BACKEND (kosync);
+}
+
+static GStrv
+flush_book (KiosLibraryStore *store,
+            const char       *hash,
+            guint             timeout_ms,
+            GCancellable     *cancellable)
+{
+  g_auto (GStrv)           sources = NULL;
+  g_autoptr (GStrvBuilder) unsent = g_strv_builder_new ();
+  gint64                   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean                 any = FALSE;
+
+  sources = kios_library_store_list_pending_sources (store, hash, NULL);
+  for (guint i = 0; sources != NULL && sources[i] != NULL; i++)
+    {
+      g_autoptr (KiosPosition)    position = NULL;
+      g_autoptr (KiosSyncBackend) backend = NULL;
+      g_autoptr (GError)          error = NULL;
+
+      position = kios_library_store_get_pending_push (store, hash, sources[i], NULL);
+      if (position != NULL)
+        backend = flush_open_backend (store, hash, sources[i], cancellable, &error);
+      if (backend != NULL && flush_push (backend, hash, position, deadline, cancellable, &error))
+        {
+          kios_library_store_clear_pending_push (store, hash, sources[i], position->updated_at);
+          kios_library_store_set_last_pushed (store, hash, sources[i], position);
+          continue;
+        }
+      if (error != NULL)
+        g_debug ("The pending position for %s was not sent: %s", sources[i], error->message);
+      g_strv_builder_add (unsent, sources[i]);
+      any = TRUE;
+    }
+  return any ? g_strv_builder_end (unsent) : NULL;
+}
+
+GStrv
+kios_sync_service_flush_book (KiosSyncService *self,
+                              const char      *hash,
+                              guint            timeout_ms,
+                              GCancellable    *cancellable)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_SERVICE (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+
+  return flush_book (self->store, hash, timeout_ms, cancellable);
+}
+
+static void
+flush_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  FlushRequest *request = task_data;
+
+  g_task_return_pointer (task,
+                         flush_book (request->store, request->hash, request->timeout_ms,
+                                     cancellable),
+                         (GDestroyNotify) g_strfreev);
+}
+
+void
+kios_sync_service_flush_book_async (KiosSyncService    *self,
+                                    const char         *hash,
+                                    guint               timeout_ms,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  FlushRequest     *request;
+
+  g_return_if_fail (KIOS_IS_SYNC_SERVICE (self));
+  g_return_if_fail (hash != NULL);
+
+  request = g_new0 (FlushRequest, 1);
+  request->store = g_object_ref (self->store);
+  request->hash = g_strdup (hash);
+  request->timeout_ms = timeout_ms;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kios_sync_service_flush_book_async);
+  g_task_set_task_data (task, request, (GDestroyNotify) flush_request_free);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, flush_worker);
+}
+
+GStrv
+kios_sync_service_flush_book_finish (KiosSyncService *self,
+                                     GAsyncResult    *result)
+{
+  g_return_val_if_fail (KIOS_IS_SYNC_SERVICE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_sync_service_flush_book_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
 }
