@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "kios-find-bar.h"
 #include "kios-reader-annotations.h"
 #include "kios-reader-selection.h"
 #include "kios-reader-view-private.h"
@@ -258,6 +259,80 @@ test_spread_right_page (void)
   g_assert_cmpint (kios_reader_view_get_page_text (f.view)->location.chapter, ==, left_location.chapter);
   /* The right page keeps its highlight. */
   g_assert_true (f.view->next->baked);
+  g_free (kios_test_save_screenshot (GTK_WIDGET (f.view), "spread-highlight-right-page"));
+
+  kios_test_reader_teardown (&f);
+}
+
+static gboolean
+search_complete (gpointer data)
+{
+  KiosBookSearch *search = kios_find_bar_get_search (KIOS_FIND_BAR (data));
+
+  return search != NULL && kios_book_search_is_complete (search);
+}
+
+static gboolean
+other_rects_found (gpointer data)
+{
+  KiosReaderView *view = data;
+
+  return view->find_rects_other != NULL && view->find_rects_other->len > 0 && view->find_rects != NULL;
+}
+
+/* A word of the right page found nowhere on the left one. */
+static char *
+right_only_word (const char *left,
+                 const char *right)
+{
+  g_autofree char *left_fold = g_utf8_casefold (left, -1);
+  g_auto (GStrv)   words = g_regex_split_simple ("[^A-Za-z]+", right, 0, 0);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_autofree char *fold = g_utf8_casefold (words[i], -1);
+
+      if (strlen (words[i]) >= 7 && strstr (left_fold, fold) == NULL)
+        return g_strdup (words[i]);
+    }
+  return NULL;
+}
+
+/* Find matches on the right page are looked up and drawn there. */
+static void
+test_spread_find (void)
+{
+  KiosReaderFixture   f;
+  const KiosPageText *left_text;
+  const KiosPageText *right_text;
+  g_autofree char    *left = NULL;
+  g_autofree char    *right = NULL;
+  g_autofree char    *word = NULL;
+  KiosFindBar        *bar;
+  GtkWidget          *entry;
+  g_autofree char    *shot = NULL;
+
+  open_spread (&f);
+  left_text = kios_reader_view_get_page_text (f.view);
+  right_text = kios_reader_selection_peek_text (f.view, f.view->next->page);
+  left = kios_page_text_get_string (left_text, 0, (int) left_text->chars->len - 1);
+  right = kios_page_text_get_string (right_text, 0, (int) right_text->chars->len - 1);
+  word = right_only_word (left, right);
+  g_assert_nonnull (word);
+
+  bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
+  entry = kios_find_bar_get_entry (bar);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, bar, 5000));
+  gtk_editable_set_text (GTK_EDITABLE (entry), word);
+  g_signal_emit_by_name (entry, "search-changed");
+  g_assert_true (kios_test_wait_until (search_complete, bar, 20000));
+  g_assert_true (kios_test_wait_until (other_rects_found, f.view, 10000));
+  /* On the right page, not on the left one. */
+  g_assert_cmpuint (f.view->find_rects->len, ==, 0);
+  g_assert_cmpint (f.view->find_rects_other_location.page, ==, f.view->next->page->location.page);
+  g_assert_cmpint (f.view->find_rects_other_location.chapter, ==, f.view->next->page->location.chapter);
+  shot = kios_test_save_screenshot (GTK_WIDGET (f.view), "spread-find-right-page");
 
   kios_test_reader_teardown (&f);
 }
@@ -269,6 +344,7 @@ main (int   argc,
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/reader-spread/right-page", test_spread_right_page);
+  g_test_add_func ("/kios/reader-spread/find", test_spread_find);
 
   return g_test_run ();
 }
