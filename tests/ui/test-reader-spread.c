@@ -337,6 +337,66 @@ test_spread_find (void)
   kios_test_reader_teardown (&f);
 }
 
+static gboolean
+scrolled_ready (gpointer data)
+{
+  KiosReaderView *view = data;
+
+  return kios_reader_view_get_scrolled (view) && view->next != NULL && view->other_rect_valid &&
+         kios_reader_view_get_page_text (view) != NULL &&
+         kios_reader_selection_peek_text (view, view->next->page) != NULL;
+}
+
+/* The scrolled mode: a drag on the page below selects its words. */
+static void
+test_scrolled_lower_page (void)
+{
+  KiosReaderFixture        f;
+  g_autoptr (KiosPosition) position = NULL;
+  const KiosPageText      *below_text;
+  graphene_rect_t          below_rect;
+  KiosLocation             below_location;
+  g_autofree char         *expected = NULL;
+  g_autofree char         *copied = NULL;
+  int                      from, to, first, last;
+  guint                    before;
+
+  kios_test_reader_setup (&f, "pride-and-prejudice.epub", 900, 760);
+  kios_reader_view_set_page_layout (f.view, KIOS_PAGE_LAYOUT_SCROLLED);
+  kios_test_reader_wait_shown (&f, 0);
+  before = f.shown;
+  position = kios_document_position_at_offset_sync (f.document, 8, 2000, NULL);
+  kios_reader_view_go_to_position (f.view, position);
+  kios_test_reader_wait_shown (&f, before);
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (kios_test_wait_until (scrolled_ready, f.view, 20000));
+  /* Half a page down: the page below shows its first lines. */
+  g_assert_true (kios_reader_view_flow_scroll (f.view, f.view->other_rect.origin.y / 2));
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (kios_test_wait_until (scrolled_ready, f.view, 10000));
+
+  below_location = f.view->next->page->location;
+  below_text = kios_reader_selection_peek_text (f.view, f.view->next->page);
+  below_rect = f.view->other_rect;
+  g_assert_cmpfloat (below_rect.origin.y, <, gtk_widget_get_height (GTK_WIDGET (f.view)) - 100);
+  from = letter_on_line (below_text, 0, 0);
+  to = letter_on_line (below_text, 1, 3);
+  g_assert_cmpint (to, >, from);
+  expected = kios_page_text_get_string (below_text, from, to);
+  drag (f.view, &below_rect, below_text, from, to);
+
+  g_assert_true (kios_reader_view_get_selection (f.view, &first, &last));
+  g_assert_cmpint (first, ==, from);
+  g_assert_cmpint (last, ==, to);
+  g_assert_cmpint (kios_reader_view_get_page_text (f.view)->location.page, ==, below_location.page);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.copy", NULL));
+  copied = clipboard_text (GTK_WIDGET (f.view));
+  g_assert_cmpstr (copied, ==, expected);
+  g_free (kios_test_save_screenshot (GTK_WIDGET (f.view), "scrolled-select-lower-page"));
+
+  kios_test_reader_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -345,6 +405,7 @@ main (int   argc,
 
   g_test_add_func ("/kios/reader-spread/right-page", test_spread_right_page);
   g_test_add_func ("/kios/reader-spread/find", test_spread_find);
+  g_test_add_func ("/kios/reader-spread/scrolled", test_scrolled_lower_page);
 
   return g_test_run ();
 }
