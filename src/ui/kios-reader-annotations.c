@@ -92,7 +92,11 @@ compute_runs (KiosReaderView     *self,
                       lo = chars[i].offset;
                     hi = chars[i].offset;
                   }
-              bookmarked |= lo >= 0 && annotation->start->offset >= lo && annotation->start->offset <= hi;
+              /* A page without words (a cover): its first position. */
+              if (lo < 0)
+                bookmarked |= page->position != NULL && annotation->start->offset == page->position->offset;
+              else
+                bookmarked |= annotation->start->offset >= lo && annotation->start->offset <= hi;
             }
           continue;
         }
@@ -571,6 +575,7 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
 {
   g_autoptr (KiosAnnotation) annotation = NULL;
   const KiosPage            *page;
+  const KiosPageText        *text;
 
   g_return_val_if_fail (KIOS_IS_READER_VIEW (self), FALSE);
 
@@ -578,6 +583,8 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
       self->current->page->position == NULL)
     return FALSE;
   page = self->current->page;
+  /* The left (top) page's words, whichever page the selection is on. */
+  text = self->sel_on_other ? kios_reader_selection_peek_text (self, page) : self->page_text;
 
   if (self->page_bookmarked)
     {
@@ -591,18 +598,21 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
             continue;
           if (self->format_is_pdf)
             here = TRUE;
-          else if (self->page_text != NULL)
+          else if (text != NULL)
             {
-              const KiosPageChar *chars = (const KiosPageChar *) self->page_text->chars->data;
+              const KiosPageChar *chars = (const KiosPageChar *) text->chars->data;
               gint64              lo = -1, hi = -1;
 
-              for (guint i = 0; i < self->page_text->chars->len; i++)
+              for (guint i = 0; i < text->chars->len; i++)
                 if (chars[i].offset >= 0)
                   {
                     lo = lo < 0 ? chars[i].offset : lo;
                     hi = chars[i].offset;
                   }
-              here = bookmark->start->offset >= lo && bookmark->start->offset <= hi;
+              if (lo < 0)
+                here = bookmark->start->offset == page->position->offset;
+              else
+                here = bookmark->start->offset >= lo && bookmark->start->offset <= hi;
             }
           else
             here = bookmark->start->offset == page->position->offset;
@@ -617,9 +627,9 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
   annotation->kind = KIOS_ANNOTATION_BOOKMARK;
   annotation->start = kios_position_copy (page->position);
   annotation->chapter_title = g_strdup (page->position->chapter_title);
-  if (self->page_text != NULL)
+  if (text != NULL)
     {
-      g_autofree char *words = kios_page_text_get_string (self->page_text, 0, G_MAXINT);
+      g_autofree char *words = kios_page_text_get_string (text, 0, G_MAXINT);
       g_auto (GStrv)   split = g_strsplit_set (words, " \n", BOOKMARK_WORDS + 1);
 
       gboolean         more = g_strv_length (split) > BOOKMARK_WORDS;
