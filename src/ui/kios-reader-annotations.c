@@ -17,6 +17,7 @@
 #define BOOKMARK_WORDS 12
 
 static guint changed_signal;
+static guint bookmark_signal;
 
 static void bake_highlights (KiosReaderView *self);
 
@@ -34,24 +35,37 @@ compare_point (int                 chapter,
   return offset < p->offset ? -1 : (offset > p->offset ? 1 : 0);
 }
 
+/* The header's bookmark button follows this. */
 static void
-update_runs (KiosReaderView *self)
+set_page_bookmarked (KiosReaderView *self,
+                     gboolean        bookmarked)
+{
+  if (self->page_bookmarked == !!bookmarked)
+    return;
+  self->page_bookmarked = !!bookmarked;
+  g_signal_emit (self, bookmark_signal, 0);
+}
+
+/* The highlights of one page on screen, from its text (or NULL), into
+ * runs; bookmarked: whether a bookmark is on it. */
+static void
+compute_runs (KiosReaderView     *self,
+              const KiosPage     *page,
+              const KiosPageText *text,
+              GArray             *runs,
+              gboolean           *bookmarked_out)
 {
   const KiosPageChar *chars;
   int                 chapter;
   gboolean            bookmarked = FALSE;
 
-  if (self->highlight_runs == NULL)
-    self->highlight_runs = g_array_new (FALSE, FALSE, sizeof (KiosHighlightRun));
-  g_array_set_size (self->highlight_runs, 0);
-  if (self->annotations == NULL || self->current == NULL)
-    {
-      self->page_bookmarked = FALSE;
-      return;
-    }
+  g_array_set_size (runs, 0);
+  *bookmarked_out = FALSE;
+  if (self->annotations == NULL || page == NULL)
+    return;
 
-  chapter = self->current->page->location.chapter;
-  chars = self->page_text != NULL ? (const KiosPageChar *) self->page_text->chars->data : NULL;
+  chapter = page->location.chapter;
+  chars = text != NULL ? (const KiosPageChar *) text->chars->data : NULL;
   for (guint a = 0; a < self->annotations->len; a++)
     {
       const KiosAnnotation *annotation = g_ptr_array_index (self->annotations, a);
@@ -65,20 +79,24 @@ update_runs (KiosReaderView *self)
           if (annotation->start->chapter != chapter)
             continue;
           if (self->format_is_pdf || chars == NULL)
-            bookmarked |= self->current->page->position != NULL &&
-                          (self->format_is_pdf || annotation->start->offset == self->current->page->position->offset);
+            bookmarked |= page->position != NULL &&
+                          (self->format_is_pdf || annotation->start->offset == page->position->offset);
           else
             {
               gint64 lo = -1, hi = -1;
 
-              for (guint i = 0; i < self->page_text->chars->len; i++)
+              for (guint i = 0; i < text->chars->len; i++)
                 if (chars[i].offset >= 0)
                   {
                     if (lo < 0)
                       lo = chars[i].offset;
                     hi = chars[i].offset;
                   }
-              bookmarked |= lo >= 0 && annotation->start->offset >= lo && annotation->start->offset <= hi;
+              /* A page without words (a cover): its first position. */
+              if (lo < 0)
+                bookmarked |= page->position != NULL && annotation->start->offset == page->position->offset;
+              else
+                bookmarked |= annotation->start->offset >= lo && annotation->start->offset <= hi;
             }
           continue;
         }
@@ -86,7 +104,7 @@ update_runs (KiosReaderView *self)
       if (chars == NULL || annotation->end == NULL || annotation->start->chapter > chapter ||
           annotation->end->chapter < chapter)
         continue;
-      for (guint i = 0; i < self->page_text->chars->len; i++)
+      for (guint i = 0; i < text->chars->len; i++)
         {
           if (chars[i].offset < 0)
             continue;
@@ -102,9 +120,32 @@ update_runs (KiosReaderView *self)
         continue;
       g_strlcpy (run.color, annotation->color != NULL ? annotation->color : KIOS_ANNOTATION_COLOR_DEFAULT,
                  sizeof run.color);
-      g_array_append_val (self->highlight_runs, run);
+      g_array_append_val (runs, run);
     }
-  self->page_bookmarked = bookmarked;
+  *bookmarked_out = bookmarked;
+}
+
+/* The sheet whose text is self->page_text: the page the selection is on. */
+static Sheet *
+text_sheet (KiosReaderView *self)
+{
+  return self->sel_on_other ? kios_reader_view_other_sheet (self) : self->current;
+}
+
+static void
+update_runs (KiosReaderView *self)
+{
+  Sheet   *sheet = text_sheet (self);
+  gboolean bookmarked = FALSE;
+
+  if (self->highlight_runs == NULL)
+    self->highlight_runs = g_array_new (FALSE, FALSE, sizeof (KiosHighlightRun));
+  compute_runs (self, sheet != NULL ? sheet->page : NULL, self->page_text, self->highlight_runs, &bookmarked);
+  /* The bookmark is the left (top) page's, whichever page the text is of. */
+  if (!self->sel_on_other)
+    set_page_bookmarked (self, bookmarked);
+  else if (self->current == NULL || self->annotations == NULL)
+    set_page_bookmarked (self, FALSE);
 }
 
 static void
@@ -200,7 +241,7 @@ kios_reader_annotations_close (KiosReaderView *self)
   g_clear_pointer (&self->annotations, g_ptr_array_unref);
   if (self->highlight_runs != NULL)
     g_array_set_size (self->highlight_runs, 0);
-  self->page_bookmarked = FALSE;
+  set_page_bookmarked (self, FALSE);
   update_bookmark_action (self);
   if (had)
     g_signal_emit (self, changed_signal, 0);
@@ -267,26 +308,29 @@ color_rgba (const char *color,
  * dark as it was (a marker under the words); on dark paper the colour is
  * a thin wash over both. */
 static void
-bake_highlights (KiosReaderView *self)
+bake_sheet (KiosReaderView     *self,
+            Sheet              *sheet,
+            const KiosPageText *text,
+            GArray             *runs)
 {
-  const KiosPage     *page = self->current != NULL ? self->current->page : NULL;
+  const KiosPage     *page = sheet != NULL ? sheet->page : NULL;
   const KiosPageChar *chars;
   gboolean            dark = self->background < 0x808080;
   guint8             *data;
   gsize               size;
   g_autoptr (GBytes)  bytes = NULL;
 
-  if (page == NULL || page->pixels == NULL || self->current->texture == NULL)
+  if (page == NULL || page->pixels == NULL || sheet->texture == NULL)
     return;
-  if (self->highlight_runs->len == 0 && !(self->baked && self->baked_sheet == self->current))
+  if (runs->len == 0 && !sheet->baked)
     return;
 
   size = g_bytes_get_size (page->pixels);
   data = g_memdup2 (g_bytes_get_data (page->pixels, NULL), size);
-  chars = self->page_text != NULL ? (const KiosPageChar *) self->page_text->chars->data : NULL;
-  for (guint r = 0; chars != NULL && r < self->highlight_runs->len; r++)
+  chars = text != NULL ? (const KiosPageChar *) text->chars->data : NULL;
+  for (guint r = 0; chars != NULL && r < runs->len; r++)
     {
-      const KiosHighlightRun *run = &g_array_index (self->highlight_runs, KiosHighlightRun, r);
+      const KiosHighlightRun *run = &g_array_index (runs, KiosHighlightRun, r);
       GdkRGBA                 rgba;
       int                     i = run->first;
 
@@ -325,11 +369,29 @@ bake_highlights (KiosReaderView *self)
     }
 
   bytes = g_bytes_new_take (data, size);
-  g_object_unref (self->current->texture);
-  self->current->texture = gdk_memory_texture_new (page->width, page->height, GDK_MEMORY_R8G8B8,
-                                                   bytes, page->stride);
-  self->baked_sheet = self->current;
-  self->baked = self->highlight_runs->len > 0;
+  g_object_unref (sheet->texture);
+  sheet->texture = gdk_memory_texture_new (page->width, page->height, GDK_MEMORY_R8G8B8, bytes, page->stride);
+  sheet->baked = chars != NULL && runs->len > 0;
+}
+
+/* The highlights into the pixels of both pages on screen: the one the
+ * text (and the selection) is of, and the other one when its text was read. */
+static void
+bake_highlights (KiosReaderView *self)
+{
+  Sheet              *other = self->sel_on_other ? self->current : kios_reader_view_other_sheet (self);
+  const KiosPageText *other_text;
+  g_autoptr (GArray)  runs = NULL;
+  gboolean            bookmarked;
+
+  bake_sheet (self, text_sheet (self), self->page_text, self->highlight_runs);
+  if (other == NULL || other == text_sheet (self))
+    return;
+  other_text = kios_reader_selection_peek_text (self, other->page);
+  runs = g_array_new (FALSE, FALSE, sizeof (KiosHighlightRun));
+  compute_runs (self, other->page, other_text, runs, &bookmarked);
+  if (other_text != NULL)
+    bake_sheet (self, other, other_text, runs);
 }
 
 void
@@ -434,15 +496,16 @@ point_position (KiosReaderView *self,
                 gint64          offset)
 {
   KiosPosition *p = kios_position_new ();
+  Sheet        *sheet = text_sheet (self);
 
   p->format = kios_document_get_format (self->document);
   p->chapter = chapter;
   p->offset = offset;
-  if (self->current != NULL && self->current->page->position != NULL)
+  if (sheet != NULL && sheet->page->position != NULL)
     {
-      p->chapter_title = g_strdup (self->current->page->position->chapter_title);
-      p->chapter_href = g_strdup (self->current->page->position->chapter_href);
-      p->total_progress = self->current->page->position->total_progress;
+      p->chapter_title = g_strdup (sheet->page->position->chapter_title);
+      p->chapter_href = g_strdup (sheet->page->position->chapter_href);
+      p->total_progress = sheet->page->position->total_progress;
     }
   return p;
 }
@@ -512,6 +575,7 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
 {
   g_autoptr (KiosAnnotation) annotation = NULL;
   const KiosPage            *page;
+  const KiosPageText        *text;
 
   g_return_val_if_fail (KIOS_IS_READER_VIEW (self), FALSE);
 
@@ -519,6 +583,8 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
       self->current->page->position == NULL)
     return FALSE;
   page = self->current->page;
+  /* The left (top) page's words, whichever page the selection is on. */
+  text = self->sel_on_other ? kios_reader_selection_peek_text (self, page) : self->page_text;
 
   if (self->page_bookmarked)
     {
@@ -532,18 +598,21 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
             continue;
           if (self->format_is_pdf)
             here = TRUE;
-          else if (self->page_text != NULL)
+          else if (text != NULL)
             {
-              const KiosPageChar *chars = (const KiosPageChar *) self->page_text->chars->data;
+              const KiosPageChar *chars = (const KiosPageChar *) text->chars->data;
               gint64              lo = -1, hi = -1;
 
-              for (guint i = 0; i < self->page_text->chars->len; i++)
+              for (guint i = 0; i < text->chars->len; i++)
                 if (chars[i].offset >= 0)
                   {
                     lo = lo < 0 ? chars[i].offset : lo;
                     hi = chars[i].offset;
                   }
-              here = bookmark->start->offset >= lo && bookmark->start->offset <= hi;
+              if (lo < 0)
+                here = bookmark->start->offset == page->position->offset;
+              else
+                here = bookmark->start->offset >= lo && bookmark->start->offset <= hi;
             }
           else
             here = bookmark->start->offset == page->position->offset;
@@ -558,9 +627,9 @@ kios_reader_view_toggle_bookmark (KiosReaderView *self)
   annotation->kind = KIOS_ANNOTATION_BOOKMARK;
   annotation->start = kios_position_copy (page->position);
   annotation->chapter_title = g_strdup (page->position->chapter_title);
-  if (self->page_text != NULL)
+  if (text != NULL)
     {
-      g_autofree char *words = kios_page_text_get_string (self->page_text, 0, G_MAXINT);
+      g_autofree char *words = kios_page_text_get_string (text, 0, G_MAXINT);
       g_auto (GStrv)   split = g_strsplit_set (words, " \n", BOOKMARK_WORDS + 1);
 
       gboolean         more = g_strv_length (split) > BOOKMARK_WORDS;
@@ -795,6 +864,16 @@ kios_reader_annotations_class_init (GtkWidgetClass *widget_class)
                                  G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL,
                                  G_TYPE_NONE, 0);
+  /**
+   * KiosReaderView::bookmark-changed:
+   *
+   * Whether the page on screen is bookmarked changed.
+   */
+  bookmark_signal = g_signal_new ("bookmark-changed",
+                                  G_TYPE_FROM_CLASS (widget_class),
+                                  G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "reader.highlight", "s", annotation_action_cb);
   gtk_widget_class_install_action (widget_class, "reader.add-note", NULL, annotation_action_cb);

@@ -76,6 +76,30 @@ take_cached_text (KiosReaderView *self,
   return NULL;
 }
 
+const KiosPageText *
+kios_reader_selection_peek_text (KiosReaderView *self,
+                                 const KiosPage *page)
+{
+  for (guint i = 0; page != NULL && self->text_cache != NULL && i < self->text_cache->len; i++)
+    {
+      KiosPageText *text = g_ptr_array_index (self->text_cache, i);
+
+      if (text->location.chapter == page->location.chapter && text->location.page == page->location.page &&
+          text->layout_serial == page->layout_serial)
+        return text;
+    }
+  return NULL;
+}
+
+static void
+cache_text (KiosReaderView *self,
+            KiosPageText   *text)
+{
+  if (self->text_cache->len >= TEXT_CACHE_SIZE)
+    g_ptr_array_remove_index (self->text_cache, 0);
+  g_ptr_array_add (self->text_cache, text);
+}
+
 static void
 cache_text_cb (GObject      *source,
                GAsyncResult *result,
@@ -84,11 +108,15 @@ cache_text_cb (GObject      *source,
   g_autoptr (KiosReaderView) self = user_data;
   g_autoptr (KiosPageText)   text = kios_document_get_page_text_finish (KIOS_DOCUMENT (source), result, NULL);
 
+  Sheet *other;
+
   if (text == NULL || (gpointer) source != (gpointer) self->document || self->text_cache == NULL)
     return;
-  if (self->text_cache->len >= TEXT_CACHE_SIZE)
-    g_ptr_array_remove_index (self->text_cache, 0);
-  g_ptr_array_add (self->text_cache, g_steal_pointer (&text));
+  other = kios_reader_view_other_sheet (self);
+  cache_text (self, g_steal_pointer (&text));
+  /* The other page on screen gets its highlights once its words are known. */
+  if (other != NULL && !self->sel_on_other && kios_reader_selection_peek_text (self, other->page) != NULL)
+    kios_reader_annotations_refresh (self);
 }
 
 static void
@@ -155,6 +183,13 @@ page_text_cb (GObject      *source,
       text->layout_serial != page->layout_serial)
     return;
 
+  /* The reader moved to the other page meanwhile: this one waits beside it. */
+  if (self->sel_on_other)
+    {
+      if (self->text_cache != NULL)
+        cache_text (self, g_steal_pointer (&text));
+      return;
+    }
   g_clear_pointer (&self->page_text, kios_page_text_free);
   self->page_text = g_steal_pointer (&text);
   update_accessible (self);
@@ -175,12 +210,16 @@ drop_page (KiosReaderView *self)
       g_clear_object (&self->page_text_cancellable);
     }
   if (self->page_text != NULL && self->text_cache != NULL)
-    {
-      if (self->text_cache->len >= TEXT_CACHE_SIZE)
-        g_ptr_array_remove_index (self->text_cache, 0);
-      g_ptr_array_add (self->text_cache, g_steal_pointer (&self->page_text));
-    }
+    cache_text (self, g_steal_pointer (&self->page_text));
   g_clear_pointer (&self->page_text, kios_page_text_free);
+  if (self->sel_on_other)
+    {
+      graphene_rect_t rect = self->page_rect;
+
+      self->page_rect = self->other_rect;
+      self->other_rect = rect;
+      self->sel_on_other = FALSE;
+    }
   self->sel_anchor = -1;
   self->sel_end = -1;
   self->selecting = FALSE;
@@ -316,18 +355,62 @@ kios_reader_view_get_selected_text (KiosReaderView *self)
   return kios_page_text_get_string (self->page_text, first, last);
 }
 
-/* The character under (x, y) in the view, or -1. */
+/* The character under (x, y) in the view, or -1. A point on the other
+ * page on screen is none of this page's characters. */
 static int
 char_at (KiosReaderView *self,
          double          x,
          double          y)
 {
+  if (self->other_rect_valid && graphene_rect_contains_point (&self->other_rect, &GRAPHENE_POINT_INIT (x, y)))
+    return -1;
   if (self->page_text == NULL || !self->page_rect_valid || self->page_rect.size.width <= 0 ||
       self->page_rect.size.height <= 0)
     return -1;
   return kios_page_text_hit (self->page_text,
                              (x - self->page_rect.origin.x) / self->page_rect.size.width,
                              (y - self->page_rect.origin.y) / self->page_rect.size.height);
+}
+
+/* A press on the other page on screen (a spread's right page, the page
+ * below in the scrolled mode) moves the text and the selection to it, once
+ * its words are read; until then nothing on it is selectable. */
+static void
+focus_page_at (KiosReaderView *self,
+               double          x,
+               double          y)
+{
+  Sheet          *target;
+  KiosPageText   *text;
+  graphene_rect_t rect;
+
+  if (!self->other_rect_valid || !graphene_rect_contains_point (&self->other_rect, &GRAPHENE_POINT_INIT (x, y)))
+    return;
+  target = self->sel_on_other ? self->current : kios_reader_view_other_sheet (self);
+  if (target == NULL || self->document == NULL || self->text_cache == NULL)
+    return;
+  text = take_cached_text (self, target->page);
+  if (text == NULL)
+    {
+      if (self->text_cache_cancellable == NULL)
+        self->text_cache_cancellable = g_cancellable_new ();
+      kios_document_get_page_text_async (self->document, target->page->location, self->text_cache_cancellable,
+                                         cache_text_cb, g_object_ref (self));
+      return;
+    }
+
+  kios_reader_view_clear_selection (self);
+  if (self->page_text != NULL)
+    cache_text (self, g_steal_pointer (&self->page_text));
+  self->page_text = text;
+  self->sel_on_other = !self->sel_on_other;
+  rect = self->page_rect;
+  self->page_rect = self->other_rect;
+  self->page_rect_valid = TRUE;
+  self->other_rect = rect;
+  update_accessible (self);
+  update_selection_actions (self);
+  kios_reader_annotations_refresh (self);
 }
 
 static gboolean
@@ -390,16 +473,27 @@ append_line_boxes (KiosReaderView        *self,
 void
 kios_reader_selection_snapshot (KiosReaderView        *self,
                                 GtkSnapshot           *snapshot,
-                                const graphene_rect_t *page_rect)
+                                const graphene_rect_t *page_rect,
+                                gboolean               other)
 {
   gboolean dark = self->background < 0x808080;
   /* The desktop's accent blue, as text selections are everywhere else. */
   GdkRGBA selection = dark ? (GdkRGBA){ 0.47, 0.68, 0.93, 0.40 } : (GdkRGBA){ 0.21, 0.52, 0.89, 0.30 };
   int     first, last;
 
+  /* page_rect is where the page of page_text is; other_rect the other one's. */
+  if (other != self->sel_on_other)
+    {
+      self->other_rect = *page_rect;
+      self->other_rect_valid = TRUE;
+      if (!other)
+        kios_reader_annotations_snapshot (self, snapshot, page_rect);
+      return;
+    }
   self->page_rect = *page_rect;
   self->page_rect_valid = TRUE;
-  kios_reader_annotations_snapshot (self, snapshot, page_rect);
+  if (!other)
+    kios_reader_annotations_snapshot (self, snapshot, page_rect);
 
   if (!kios_reader_view_get_selection (self, &first, &last))
     return;
@@ -422,6 +516,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
 
   self->drag_selected = FALSE;
   self->selecting = FALSE;
+  focus_page_at (self, x, y);
   /* Touch swipes turn pages (a long press selects); a press on a child is its own. */
   if ((device != NULL && gdk_device_get_source (device) == GDK_SOURCE_TOUCHSCREEN) ||
       (picked != NULL && picked != GTK_WIDGET (self)) || self->page_text == NULL)
@@ -482,9 +577,11 @@ kios_reader_selection_context (KiosReaderView *self,
                                double          x,
                                double          y)
 {
-  int index = char_at (self, x, y);
+  int index;
   int first, last;
 
+  focus_page_at (self, x, y);
+  index = char_at (self, x, y);
   if (self->page_text == NULL)
     return;
   /* Outside the selection, the menu is for the word under the pointer. */
@@ -840,4 +937,9 @@ kios_reader_selection_dispose (KiosReaderView *self)
 {
   kios_reader_selection_reset (self);
   g_clear_pointer (&self->selection_menu, gtk_widget_unparent);
+  /* The other page's find matches (kios-reader-view-find.c) go with its text. */
+  if (self->find_other_cancellable != NULL)
+    g_cancellable_cancel (self->find_other_cancellable);
+  g_clear_object (&self->find_other_cancellable);
+  g_clear_pointer (&self->find_rects_other, g_array_unref);
 }

@@ -26,6 +26,29 @@ find_rects_cb (GObject      *source,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+static void
+find_rects_other_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (KiosReaderView) self = user_data;
+  g_autoptr (GArray)         rects = kios_document_find_on_page_finish (KIOS_DOCUMENT (source), result, NULL);
+
+  if (rects == NULL || (gpointer) source != (gpointer) self->document)
+    return;
+  g_clear_pointer (&self->find_rects_other, g_array_unref);
+  self->find_rects_other = g_steal_pointer (&rects);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+Sheet *
+kios_reader_view_other_sheet (KiosReaderView *self)
+{
+  if ((!self->spread && !self->scrolled) || self->current == NULL || self->next == NULL)
+    return NULL;
+  return self->next;
+}
+
 /* Asks the worker where the matches are on the page on screen. */
 void
 kios_reader_view_update_find_highlights (KiosReaderView *self)
@@ -37,9 +60,15 @@ kios_reader_view_update_find_highlights (KiosReaderView *self)
       g_cancellable_cancel (self->find_cancellable);
       g_clear_object (&self->find_cancellable);
     }
-  if (self->find_rects != NULL)
+  if (self->find_other_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->find_other_cancellable);
+      g_clear_object (&self->find_other_cancellable);
+    }
+  if (self->find_rects != NULL || self->find_rects_other != NULL)
     {
       g_clear_pointer (&self->find_rects, g_array_unref);
+      g_clear_pointer (&self->find_rects_other, g_array_unref);
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
 
@@ -51,23 +80,30 @@ kios_reader_view_update_find_highlights (KiosReaderView *self)
   self->find_rects_location = self->current->page->location;
   kios_document_find_on_page_async (self->document, matcher, self->find_rects_location,
                                     self->find_cancellable, find_rects_cb, g_object_ref (self));
+  /* A spread's right page, or the page below in the scrolled mode, too. */
+  if (kios_reader_view_other_sheet (self) != NULL)
+    {
+      self->find_other_cancellable = g_cancellable_new ();
+      self->find_rects_other_location = kios_reader_view_other_sheet (self)->page->location;
+      kios_document_find_on_page_async (self->document, matcher, self->find_rects_other_location,
+                                        self->find_other_cancellable, find_rects_other_cb, g_object_ref (self));
+    }
 }
 
 /* The rank on the page on screen of the match last gone to, or -1. */
 static int
-find_current_rank (KiosReaderView *self)
+find_current_rank (KiosReaderView *self,
+                   const KiosPage *page)
 {
   KiosFindBar         *bar = KIOS_FIND_BAR (self->find_bar);
   KiosBookSearch      *search = kios_find_bar_get_search (bar);
   int                  current = kios_find_bar_get_current (bar);
   const KiosSearchHit *hit;
-  const KiosPage      *page;
   gint64               page_start = 0;
   int                  rank = 0;
 
-  if (search == NULL || current < 0 || self->current == NULL || !self->find_match_valid)
+  if (search == NULL || current < 0 || page == NULL || !self->find_match_valid)
     return -1;
-  page = self->current->page;
   if (page->location.chapter != self->find_match_location.chapter ||
       page->location.page != self->find_match_location.page)
     return -1;
@@ -91,8 +127,12 @@ find_current_rank (KiosReaderView *self)
 void
 kios_reader_view_snapshot_find (KiosReaderView        *self,
                                 GtkSnapshot           *snapshot,
-                                const graphene_rect_t *page_rect)
+                                const graphene_rect_t *page_rect,
+                                gboolean               other)
 {
+  Sheet          *sheet = other ? kios_reader_view_other_sheet (self) : self->current;
+  GArray         *rects = other ? self->find_rects_other : self->find_rects;
+  KiosLocation   *location = other ? &self->find_rects_other_location : &self->find_rects_location;
   const KiosPage *page;
   int             current;
   gboolean        dark = self->background < 0x808080;
@@ -100,18 +140,17 @@ kios_reader_view_snapshot_find (KiosReaderView        *self,
   GdkRGBA         chosen = { 1.0, 0.47, 0.0, dark ? 0.55 : 0.50 };
 
   /* Highlights and the selection, under the find matches. */
-  kios_reader_selection_snapshot (self, snapshot, page_rect);
-  if (self->find_rects == NULL || self->current == NULL)
+  kios_reader_selection_snapshot (self, snapshot, page_rect, other);
+  if (rects == NULL || sheet == NULL)
     return;
-  page = self->current->page;
-  if (page->location.chapter != self->find_rects_location.chapter ||
-      page->location.page != self->find_rects_location.page)
+  page = sheet->page;
+  if (page->location.chapter != location->chapter || page->location.page != location->page)
     return;
 
-  current = find_current_rank (self);
-  for (guint i = 0; i < self->find_rects->len; i++)
+  current = find_current_rank (self, page);
+  for (guint i = 0; i < rects->len; i++)
     {
-      const KiosSearchRect *r = &g_array_index (self->find_rects, KiosSearchRect, i);
+      const KiosSearchRect *r = &g_array_index (rects, KiosSearchRect, i);
       double                pad = 1.5;
       graphene_rect_t       box = GRAPHENE_RECT_INIT (page_rect->origin.x + r->x0 * page_rect->size.width - pad,
                                                       page_rect->origin.y + r->y0 * page_rect->size.height - pad,
@@ -235,7 +274,7 @@ kios_reader_view_get_n_find_highlights (KiosReaderView *self,
   g_return_val_if_fail (KIOS_IS_READER_VIEW (self), 0);
 
   if (current != NULL)
-    *current = self->find_rects != NULL ? find_current_rank (self) : -1;
+    *current = self->find_rects != NULL ? find_current_rank (self, self->current != NULL ? self->current->page : NULL) : -1;
   return self->find_rects != NULL ? self->find_rects->len : 0;
 }
 

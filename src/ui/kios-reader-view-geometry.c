@@ -391,6 +391,8 @@ snapshot_right_page (KiosReaderView *self,
     }
   gtk_snapshot_append_texture (snapshot, self->next->texture,
                                &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+  /* Its selection, highlights and find matches, where it was drawn. */
+  kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), TRUE);
 }
 
 static void
@@ -435,6 +437,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   guint32         foreground;
   guint32         background;
 
+  self->other_rect_valid = FALSE;
   if (width <= 0 || height <= 0)
     return;
 
@@ -499,18 +502,19 @@ kios_reader_view_snapshot (GtkWidget   *widget,
         }
       gtk_snapshot_append_texture (snapshot, self->current->texture,
                                    &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
-      kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+      kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), FALSE);
       if (self->spread)
         snapshot_right_page (self, snapshot, &geometry, scrolled);
       if (self->scrolled && self->next != NULL && self->next->texture != NULL)
         {
           const KiosPage *below = self->next->page;
           double          below_scale = MAX (below->scale, 1.0);
+          graphene_rect_t below_rect = GRAPHENE_RECT_INIT (round (geometry.box.origin.x + (geometry.box.size.width - below->width / below_scale) / 2),
+                                                           y + self->render_box.size.height + FLOW_GAP,
+                                                           below->width / below_scale, below->height / below_scale);
 
-          gtk_snapshot_append_texture (snapshot, self->next->texture,
-                                       &GRAPHENE_RECT_INIT (round (geometry.box.origin.x + (geometry.box.size.width - below->width / below_scale) / 2),
-                                                            y + self->render_box.size.height + FLOW_GAP,
-                                                            below->width / below_scale, below->height / below_scale));
+          gtk_snapshot_append_texture (snapshot, self->next->texture, &below_rect);
+          kios_reader_view_snapshot_find (self, snapshot, &below_rect, TRUE);
         }
       gtk_snapshot_pop (snapshot);
     }

@@ -70,6 +70,7 @@ typedef struct
 {
   KiosPage   *page;
   GdkTexture *texture; /* NULL when the pixels were unusable */
+  gboolean    baked;   /* the texture has highlights painted in */
 } Sheet;
 
 /* What the SHOW slot was asked for, kept so it can be asked again with new
@@ -120,6 +121,9 @@ struct _KiosReaderView
   /* Find in book: the highlights of the page on screen, as page fractions. */
   GArray       *find_rects; /* KiosSearchRect, or NULL */
   KiosLocation  find_rects_location;
+  GArray       *find_rects_other; /* the same for the other page on screen */
+  KiosLocation  find_rects_other_location;
+  GCancellable *find_other_cancellable;
   KiosLocation  find_match_location; /* the page the last match jump landed on */
   KiosPosition *find_origin;         /* where Escape goes back to */
   GCancellable *find_cancellable;
@@ -208,7 +212,10 @@ struct _KiosReaderView
   GtkWidget      *selection_menu;
   GPtrArray      *text_cache; /* KiosPageText of the pages beside it, read ahead */
   GCancellable   *text_cache_cancellable;
+  graphene_rect_t other_rect; /* where the other page (a spread's right, scrolled: the one below) was drawn */
   guint           page_rect_valid : 1;
+  guint           other_rect_valid : 1;
+  guint           sel_on_other : 1;  /* page_text and the selection are the other page's */
   guint           selecting : 1;     /* a drag is selecting */
   guint           drag_selected : 1; /* the last press ended as a selection, not a click */
 
@@ -216,10 +223,8 @@ struct _KiosReaderView
   GPtrArray    *annotations;    /* KiosAnnotation of the book, or NULL */
   GArray       *highlight_runs; /* KiosHighlightRun of the page on screen */
   GCancellable *annotations_cancellable;
-  Sheet        *baked_sheet; /* compared only: the sheet whose texture has highlights */
   guint         format_is_pdf : 1;
   guint         page_bookmarked : 1;
-  guint         baked : 1;
 };
 
 /* Scrolled: the gap between two pages, one under the other (CSS px). */
@@ -296,9 +301,13 @@ void      kios_reader_view_init_controllers (KiosReaderView *self);
 void      kios_reader_view_request_position (KiosReaderView *self,
                                              const KiosPosition *position,
                                              ShowReason reason);
+/* other: the page drawn is the other one on screen (self->next), not self->current. */
 void      kios_reader_view_snapshot_find (KiosReaderView *self,
                                           GtkSnapshot *snapshot,
-                                          const graphene_rect_t *page_rect);
+                                          const graphene_rect_t *page_rect,
+                                          gboolean other);
+/* The other page on screen: self->next in a spread or the scrolled mode, or NULL. */
+Sheet    *kios_reader_view_other_sheet (KiosReaderView *self);
 void      kios_reader_view_track_root_focus (KiosReaderView *self,
                                              gboolean track);
 void      kios_reader_view_emit_user_turned_page (KiosReaderView *self);
@@ -337,7 +346,11 @@ void      kios_reader_selection_reset (KiosReaderView *self);
 void      kios_reader_selection_page_changed (KiosReaderView *self);
 void      kios_reader_selection_snapshot (KiosReaderView *self,
                                           GtkSnapshot *snapshot,
-                                          const graphene_rect_t *page_rect);
+                                          const graphene_rect_t *page_rect,
+                                          gboolean other);
+/* The read-ahead text of a page, or NULL (not removed from the cache). */
+const KiosPageText *kios_reader_selection_peek_text (KiosReaderView *self,
+                                                     const KiosPage *page);
 void      kios_reader_selection_allocate (KiosReaderView *self);
 /* A right-click or a long press at (x, y) in the view. */
 void      kios_reader_selection_context (KiosReaderView *self,

@@ -374,9 +374,15 @@ render_cb (GObject      *source,
 
         kios_reader_view_sheet_free (*field);
         *field = sheet;
-        /* The right page of a spread is on screen as soon as it is here. */
-        if (call->slot == SLOT_NEXT && self->spread)
-          gtk_widget_queue_draw (GTK_WIDGET (self));
+        /* The right page of a spread is on screen as soon as it is here,
+         * with its highlights and find matches. */
+        if (call->slot == SLOT_NEXT && (self->spread || self->scrolled))
+          {
+            kios_reader_annotations_refresh (self);
+            if (self->find_visible)
+              kios_reader_view_update_find_highlights (self);
+            gtk_widget_queue_draw (GTK_WIDGET (self));
+          }
         if ((queued > 0 && slot_offset (call->slot) > 0) || (queued < 0 && slot_offset (call->slot) < 0))
           {
             self->queued_turn = 0;

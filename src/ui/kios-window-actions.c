@@ -7,6 +7,8 @@
 
 #include "kios-window-private.h"
 
+#include "kios-reader-annotations.h"
+
 #include <glib/gi18n.h>
 
 #define FONT_SIZE_STEP 2.0
@@ -111,6 +113,24 @@ show_library_activated (GSimpleAction *action,
 }
 
 static void
+bookmark_changed_cb (KiosWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "toggle-bookmark");
+  gboolean bookmarked = kios_reader_view_get_page_bookmarked (self->reader_view);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (bookmarked));
+  /* "Add a bookmark" while there is none; the bookmark itself once there is. */
+  gtk_button_set_icon_name (GTK_BUTTON (self->bookmark_button),
+                            bookmarked ? "user-bookmarks-symbolic" : "bookmark-new-symbolic");
+  gtk_widget_set_tooltip_text (self->bookmark_button,
+                               bookmarked ? _ ("Remove Bookmark (Ctrl+D)") : _ ("Bookmark This Page (Ctrl+D)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->bookmark_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  bookmarked ? _ ("Remove Bookmark") : _ ("Bookmark This Page"),
+                                  -1);
+}
+
+static void
 toggle_contents_change_state (GSimpleAction *action,
                               GVariant      *state,
                               gpointer       user_data)
@@ -129,6 +149,28 @@ contents_visible_changed_cb (KiosWindow *self)
 
   g_object_get (self->reader_view, "contents-visible", &visible, NULL);
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (visible));
+}
+
+static void
+toggle_bookmark_change_state (GSimpleAction *action,
+                              GVariant      *state,
+                              gpointer       user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  /* The state follows the view's "bookmark-changed" once it is stored. */
+  kios_reader_view_toggle_bookmark (self->reader_view);
+  bookmark_changed_cb (self);
+}
+
+static void
+show_annotations_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->reader_view), "reader.show-annotations", NULL);
 }
 
 static void
@@ -183,6 +225,8 @@ static const GActionEntry win_actions[] = {
   { "close", close_activated },
   { "show-library", show_library_activated },
   { "toggle-contents", NULL, NULL, "false", toggle_contents_change_state },
+  { "toggle-bookmark", NULL, NULL, "false", toggle_bookmark_change_state },
+  { "show-annotations", show_annotations_activated },
   { "fullscreen", fullscreen_activated },
   { "font-larger", font_larger_activated },
   { "font-smaller", font_smaller_activated },
@@ -272,6 +316,7 @@ kios_window_actions_init (KiosWindow *self)
   font_size_changed_cb (self, "font-size", self->settings);
 
   g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->reader_view, "bookmark-changed", G_CALLBACK (bookmark_changed_cb), self, G_CONNECT_SWAPPED);
 
   drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, 0);

@@ -74,6 +74,7 @@ struct _KiosWindow
   GtkWidget          *main_menu_button;
   GtkWidget          *library_button;
   GtkWidget          *contents_button;
+  GtkWidget          *bookmark_button;
   GtkWidget          *open_button;
   AdwWindowTitle     *window_title;
   GtkWidget          *text_menu_button;

@@ -107,10 +107,13 @@ update_mode (KiosWindow *self)
   gtk_widget_set_visible (self->library_button, reading);
   gtk_widget_set_visible (self->contents_button, reading);
   gtk_widget_set_visible (self->text_menu_button, reading);
+  gtk_widget_set_visible (self->bookmark_button, reading);
   gtk_widget_set_visible (self->open_button, !reading);
   gtk_widget_set_visible (self->library_sidebar_button, !reading);
   set_action_enabled (self, "show-library", reading);
   set_action_enabled (self, "toggle-contents", reading);
+  set_action_enabled (self, "toggle-bookmark", reading);
+  set_action_enabled (self, "show-annotations", reading);
   kios_window_popover_update (self);
   kios_window_sync_update_mode (self);
 
@@ -568,6 +571,7 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, main_menu_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, bookmark_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, text_menu_button);
