@@ -1029,59 +1029,46 @@ write_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
-/* tostring() of a key, for comparing keys of different types. */
-static char *
-key_text (const KiosLuaValue *key)
+/* A key that is not a number, as tostring() would give it. */
+static void
+key_bytes (const KiosLuaValue *key,
+           const char        **bytes,
+           gsize              *len)
 {
-  switch (key->type)
-    {
-    case KIOS_LUA_BOOLEAN:
-      return g_strdup (key->boolean ? "true" : "false");
-    case KIOS_LUA_NUMBER:
-      {
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-        return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.14g", key->number));
-      }
-    case KIOS_LUA_STRING:
-    case KIOS_LUA_TABLE:
-    default:
-      return g_strndup (key->string, key->string_len);
-    }
+  if (key->type == KIOS_LUA_BOOLEAN)
+    *bytes = key->boolean ? "true" : "false", *len = strlen (*bytes);
+  else if (key->type == KIOS_LUA_STRING)
+    *bytes = key->string, *len = key->string_len;
+  else
+    *bytes = "", *len = 0;
 }
 
+/* Numbers first, in numeric order; every other key by its text, then by
+ * its type. A total order: comparing a number with a string by their text
+ * is not one (2 < 12 but "12" < "1x" < "2"), and the sort would then
+ * depend on the order the entries were read in. */
 static int
 compare_keys (gconstpointer pa,
               gconstpointer pb)
 {
   const KiosLuaValue *a = ((const Entry *) pa)->key;
   const KiosLuaValue *b = ((const Entry *) pb)->key;
+  const char         *ta, *tb;
+  gsize               la, lb;
+  int                 cmp;
 
-  if (a->type == b->type)
-    switch (a->type)
-      {
-      case KIOS_LUA_NUMBER:
-        return a->number < b->number ? -1 : a->number > b->number;
-      case KIOS_LUA_STRING:
-        {
-          int cmp = memcmp (a->string, b->string, MIN (a->string_len, b->string_len));
-
-          if (cmp != 0)
-            return cmp;
-          return a->string_len < b->string_len ? -1 : a->string_len > b->string_len;
-        }
-      case KIOS_LUA_BOOLEAN:
-        return (int) a->boolean - (int) b->boolean;
-      case KIOS_LUA_TABLE:
-      default:
-        return 0;
-      }
-  {
-    g_autofree char *ta = key_text (a);
-    g_autofree char *tb = key_text (b);
-
-    return strcmp (ta, tb);
-  }
+  if (a->type == KIOS_LUA_NUMBER && b->type == KIOS_LUA_NUMBER)
+    return a->number < b->number ? -1 : a->number > b->number;
+  if (a->type == KIOS_LUA_NUMBER || b->type == KIOS_LUA_NUMBER)
+    return a->type == KIOS_LUA_NUMBER ? -1 : 1;
+  key_bytes (a, &ta, &la);
+  key_bytes (b, &tb, &lb);
+  cmp = memcmp (ta, tb, MIN (la, lb));
+  if (cmp != 0)
+    return cmp;
+  if (la != lb)
+    return la < lb ? -1 : 1;
+  return (int) a->type - (int) b->type;
 }
 
 static void
