@@ -7,6 +7,7 @@
 
 #include "kios-sync-details-dialog.h"
 
+#include "kios-error-messages.h"
 #include "kios-sync-pairing.h"
 #include "kios-sync-status-text.h"
 
@@ -86,8 +87,6 @@ struct _KiosSyncDetailsDialog
 };
 
 G_DEFINE_FINAL_TYPE (KiosSyncDetailsDialog, kios_sync_details_dialog, ADW_TYPE_WINDOW)
-
-static void reload (KiosSyncDetailsDialog *self);
 
 static GtkWidget *
 info_row (const char *title,
@@ -254,6 +253,92 @@ history_row_cb (gpointer item,
   return row;
 }
 
+/* The id the book is paired with on source, or NULL. */
+static const char *
+paired_id (KiosSyncDetailsDialog *self,
+           const char            *source)
+{
+  for (guint i = 0; self->pairings != NULL && i < self->pairings->len; i++)
+    {
+      const KiosSyncPairing *pairing = self->pairings->pdata[i];
+
+      if (g_strcmp0 (pairing->source, source) == 0)
+        return pairing->id;
+    }
+  return NULL;
+}
+
+/* Apply in a source's row: the typed id pairs the book with that entry,
+ * an empty one forgets the pairing. A refused id says why in a toast. */
+static void
+pairing_apply_cb (AdwEntryRow           *row,
+                  KiosSyncDetailsDialog *self)
+{
+  KiosLibraryStore            *store = kios_sync_service_get_store (self->service);
+  const char                  *name = g_object_get_data (G_OBJECT (row), "kios-source");
+  g_autofree char             *id = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+  g_autoptr (KiosSourceRecord) source = kios_library_store_get_source (store, name, NULL);
+  g_autoptr (GError)           error = NULL;
+
+  if (source == NULL)
+    return;
+  if (*id == '\0')
+    kios_sync_pairing_clear (store, self->book_hash, source);
+  else if (!kios_sync_pairing_set (store, self->book_hash, source, id, &error))
+    {
+      g_autofree char *message = kios_error_describe (error, NULL, NULL, NULL);
+
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+      return;
+    }
+  /* The row already shows the id; a write that fails later reaches the
+   * person through the store's write-failed toast. */
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (*id == '\0' ? _ ("Pairing removed") : _ ("Book paired")));
+}
+
+/* One row per source of the book that can be paired by hand (KOReader
+ * sync by document id, Kobo by entitlement id), or NULL when none can. */
+static GtkWidget *
+pairing_group (KiosSyncDetailsDialog *self)
+{
+  KiosLibraryStore *store = kios_sync_service_get_store (self->service);
+  GtkWidget        *group = NULL;
+
+  for (guint i = 0; self->statuses != NULL && i < self->statuses->len; i++)
+    {
+      const KiosSyncStatus        *status = self->statuses->pdata[i];
+      g_autoptr (KiosSourceRecord) source = kios_library_store_get_source (store, status->source, NULL);
+      GtkWidget                   *row;
+      const char                  *id;
+
+      if (source == NULL || (g_strcmp0 (source->kind, "kosync") != 0 && g_strcmp0 (source->kind, "kobo") != 0))
+        continue;
+      if (group == NULL)
+        {
+          group = adw_preferences_group_new ();
+          adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Paired by Hand"));
+          adw_preferences_group_set_description (
+              ADW_PREFERENCES_GROUP (group),
+              _ ("When the server rewrote the file, it knows this book by another identity: type the "
+                 "server’s id of the book and its position syncs under that entry. Leave it empty to "
+                 "sync by the file."));
+        }
+      row = adw_entry_row_new ();
+      gtk_widget_set_name (row, "pairing-row");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), status->source);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
+      id = paired_id (self, status->source);
+      if (id != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (row), id);
+      g_object_set_data_full (G_OBJECT (row), "kios-source", g_strdup (status->source), g_free);
+      g_signal_connect (row, "apply", G_CALLBACK (pairing_apply_cb), self);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    }
+  return group;
+}
+
 static void
 rebuild (KiosSyncDetailsDialog *self)
 {
@@ -285,26 +370,16 @@ rebuild (KiosSyncDetailsDialog *self)
       adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (group));
       g_ptr_array_add (self->source_groups, group);
     }
-  /* The server entries the book was paired with by hand. */
-  if (self->pairings != NULL && self->pairings->len > 0)
+  /* Pairing by hand, for the book's KOReader-sync and Kobo sources. */
+  if (self->book_hash != NULL)
     {
-      GtkWidget *group = adw_preferences_group_new ();
+      GtkWidget *group = pairing_group (self);
 
-      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Paired by Hand"));
-      adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
-                                             _ ("The server knows this book by another identity than its file’s; "
-                                                "its position syncs under that entry."));
-      for (guint i = 0; i < self->pairings->len; i++)
+      if (group != NULL)
         {
-          const KiosSyncPairing *pairing = self->pairings->pdata[i];
-          g_autofree char       *value = NULL;
-
-          /* Translators: the server's id of the book, "Entry 5d1c6f3e-…". */
-          value = g_strdup_printf (_ ("Entry %s"), pairing->id);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), info_row (pairing->source, value, "pairing-row"));
+          adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (group));
+          g_ptr_array_add (self->source_groups, group);
         }
-      adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (group));
-      g_ptr_array_add (self->source_groups, group);
     }
   adw_preferences_page_add (self->page, self->history_group);
   g_object_unref (self->history_group);

@@ -169,7 +169,8 @@ details_loaded (gpointer data)
   return !kios_sync_details_dialog_is_loading (data);
 }
 
-/* A book paired by hand shows the entry in its sync details. */
+/* A book paired by hand shows the entry in its sync details, and a person
+ * pairs it, changes the entry or forgets it there. */
 static void
 test_details_pairing (void)
 {
@@ -181,6 +182,7 @@ test_details_pairing (void)
   g_autoptr (KiosSourceRecord)  record = NULL;
   g_autoptr (KiosSyncService)   service = kios_sync_service_new (store);
   g_autoptr (GError)            error = NULL;
+  g_autoptr (GPtrArray)         pairings = NULL;
   KiosSyncDetailsDialog        *dialog;
   GtkWidget                    *row;
   const char                   *hash = "00112233445566778899aabbccddeeff";
@@ -194,16 +196,34 @@ test_details_pairing (void)
   gtk_window_present (GTK_WINDOW (dialog));
   g_assert_true (kios_test_wait_until (details_loaded, dialog, WAIT_MS));
   row = find_named (GTK_WIDGET (dialog), "pairing-row");
+  g_assert_true (ADW_IS_ENTRY_ROW (row));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "KOReader sync");
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "0badc0ffee0badc0ffee0badc0ffee00"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "0badc0ffee0badc0ffee0badc0ffee00");
+
+  /* Another entry, typed and applied, replaces the pairing. */
+  gtk_editable_set_text (GTK_EDITABLE (row), " 5d1c6f3e5d1c6f3e5d1c6f3e5d1c6f3e ");
+  g_signal_emit_by_name (row, "apply");
+  kios_library_store_flush (store, 2000);
+  pairings = kios_sync_pairing_list (store, hash);
+  g_assert_cmpuint (pairings->len, ==, 1);
+  g_assert_cmpstr (((KiosSyncPairing *) pairings->pdata[0])->id, ==, "5d1c6f3e5d1c6f3e5d1c6f3e5d1c6f3e");
+  g_clear_pointer (&pairings, g_ptr_array_unref);
+
+  /* An empty entry forgets it. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+  g_signal_emit_by_name (row, "apply");
+  kios_library_store_flush (store, 2000);
+  pairings = kios_sync_pairing_list (store, hash);
+  g_assert_cmpuint (pairings->len, ==, 0);
+  g_clear_pointer (&pairings, g_ptr_array_unref);
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  /* Unpaired: no such row. */
-  kios_sync_pairing_clear (store, hash, record);
+  /* Unpaired: the row is there, empty, for the person to pair. */
   dialog = kios_sync_details_dialog_new (NULL, service, hash, "Pride and Prejudice");
   gtk_window_present (GTK_WINDOW (dialog));
   g_assert_true (kios_test_wait_until (details_loaded, dialog, WAIT_MS));
-  g_assert_null (kios_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_WIDGET, "pairing-row"));
+  row = find_named (GTK_WIDGET (dialog), "pairing-row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
