@@ -176,6 +176,32 @@ typedef struct
 /* Serialises MuPDF's opening and layout across documents. */
 extern GMutex kios_document_open_lock;
 
+/* Running one async call to completion on a private main context, for the
+ * _sync calls (kiosctl and tests): pass kios_document_sync_cb with a
+ * KiosDocumentSyncData as its user data, then finish with data.result
+ * (owned: unref it). */
+typedef struct
+{
+  GAsyncResult *result;
+} KiosDocumentSyncData;
+
+void kios_document_sync_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+#define KIOS_DOCUMENT_RUN_SYNC(data, call)              \
+  G_STMT_START                                          \
+  {                                                     \
+    GMainContext *sync_context = g_main_context_new (); \
+    g_main_context_push_thread_default (sync_context);  \
+    call;                                               \
+    while ((data).result == NULL)                       \
+      g_main_context_iteration (sync_context, TRUE);    \
+    g_main_context_pop_thread_default (sync_context);   \
+    g_main_context_unref (sync_context);                \
+  }                                                     \
+  G_STMT_END
+
 /* clang-format off */
 /* kios-document.c: GObject, delivery to the owner and the public API */
 void             kios_document_delivery_free        (Delivery               *delivery);

@@ -299,14 +299,6 @@ kios_document_position_at_offset_finish (KiosDocument *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-position_sync_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Blocks until the worker answers (kiosctl and tests). */
 KiosPosition *
 kios_document_position_at_offset_sync (KiosDocument *self,
@@ -314,20 +306,15 @@ kios_document_position_at_offset_sync (KiosDocument *self,
                                        gint64        offset,
                                        GError      **error)
 {
-  GMainContext *context = g_main_context_new ();
-  GAsyncResult *result = NULL;
-  KiosPosition *position;
+  KiosDocumentSyncData data = { NULL };
+  KiosPosition        *position;
 
   g_return_val_if_fail (KIOS_IS_DOCUMENT (self), NULL);
 
-  g_main_context_push_thread_default (context);
-  kios_document_position_at_offset_async (self, chapter, offset, NULL, position_sync_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);
-  position = kios_document_position_at_offset_finish (self, result, error);
-  g_object_unref (result);
+  KIOS_DOCUMENT_RUN_SYNC (data, kios_document_position_at_offset_async (self, chapter, offset, NULL,
+                                                                        kios_document_sync_cb, &data));
+  position = kios_document_position_at_offset_finish (self, data.result, error);
+  g_object_unref (data.result);
   return position;
 }
 

@@ -337,46 +337,28 @@ kios_document_open_finish (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-typedef struct
+/* Stores the result for KIOS_DOCUMENT_RUN_SYNC (kios-document-private.h). */
+void
+kios_document_sync_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
-  GAsyncResult *result;
-} SyncData;
-
-static void
-sync_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  SyncData *data = user_data;
+  KiosDocumentSyncData *data = user_data;
 
   data->result = g_object_ref (result);
 }
-
-/* Runs one async call to completion on a private main context. */
-#define RUN_SYNC(data, call)                            \
-  G_STMT_START                                          \
-  {                                                     \
-    GMainContext *sync_context = g_main_context_new (); \
-    g_main_context_push_thread_default (sync_context);  \
-    call;                                               \
-    while ((data).result == NULL)                       \
-      g_main_context_iteration (sync_context, TRUE);    \
-    g_main_context_pop_thread_default (sync_context);   \
-    g_main_context_unref (sync_context);                \
-  }                                                     \
-  G_STMT_END
 
 KiosDocument *
 kios_document_open_sync (const char *path,
                          GError    **error)
 {
-  SyncData                 data = { NULL };
+  KiosDocumentSyncData     data = { NULL };
   g_autoptr (GMainContext) owner = g_main_context_ref_thread_default ();
   KiosDocument            *self;
 
   /* Only the open itself waits on a private context; the background work
    * that follows reports to the caller's own context. */
-  RUN_SYNC (data, open_internal (path, owner, NULL, sync_cb, &data));
+  KIOS_DOCUMENT_RUN_SYNC (data, open_internal (path, owner, NULL, kios_document_sync_cb, &data));
   self = kios_document_open_finish (data.result, error);
   g_object_unref (data.result);
   return self;
@@ -623,10 +605,10 @@ kios_document_render_sync (KiosDocument          *self,
                            const KiosPageRequest *request,
                            GError               **error)
 {
-  SyncData  data = { NULL };
-  KiosPage *page;
+  KiosDocumentSyncData data = { NULL };
+  KiosPage            *page;
 
-  RUN_SYNC (data, kios_document_render_async (self, request, NULL, sync_cb, &data));
+  KIOS_DOCUMENT_RUN_SYNC (data, kios_document_render_async (self, request, NULL, kios_document_sync_cb, &data));
   page = kios_document_render_finish (self, data.result, error);
   g_object_unref (data.result);
   return page;
@@ -640,9 +622,9 @@ run_position_job (KiosDocument       *self,
                   const KiosPosition *position,
                   GError            **error)
 {
-  SyncData      data = { NULL };
-  KiosPosition *result;
-  Job          *job = g_new0 (Job, 1);
+  KiosDocumentSyncData data = { NULL };
+  KiosPosition        *result;
+  Job                 *job = g_new0 (Job, 1);
 
   job->kind = kind;
   if (at != NULL)
@@ -650,8 +632,8 @@ run_position_job (KiosDocument       *self,
   job->text = g_strdup (text);
   job->position = kios_position_copy (position);
 
-  RUN_SYNC (data, {
-    job->task = g_task_new (self, NULL, sync_cb, &data);
+  KIOS_DOCUMENT_RUN_SYNC (data, {
+    job->task = g_task_new (self, NULL, kios_document_sync_cb, &data);
     push_job (self, job);
   });
   result = g_task_propagate_pointer (G_TASK (data.result), error);
