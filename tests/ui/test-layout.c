@@ -14,38 +14,6 @@
 #include "kios-window-private.h"
 #include "kios-window.h"
 
-/* Activates what a key press would, through the widget's own shortcut controllers. */
-static gboolean
-press_key (GtkWidget      *widget,
-           guint           keyval,
-           GdkModifierType modifiers)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
-              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
-              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers &&
-              gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                            GTK_SHORTCUT_ACTION_EXCLUSIVE,
-                                            widget,
-                                            gtk_shortcut_get_arguments (shortcut)))
-            return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 static void
 iterate (void)
 {
@@ -217,9 +185,9 @@ test_layout_popover_pdf (void)
   /* Ctrl+plus on the page, and from the window's header. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "reader.font-larger", NULL));
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.5625, 1e-9);
-  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_minus, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_minus, GDK_CONTROL_MASK));
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.25, 1e-9);
-  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.5625, 1e-9);
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "font-size"), font_size, 1e-9);
 
@@ -231,8 +199,8 @@ test_layout_popover_pdf (void)
     g_assert_cmpstr (fit, ==, "width");
   }
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
-  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
-  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_0, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_0, GDK_CONTROL_MASK));
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
 
   {
@@ -258,7 +226,7 @@ test_layout_popover_pdf (void)
   g_assert_false (gtk_widget_get_visible (find_named (window, "pdf-controls")));
   g_assert_true (action_enabled (window, "font-larger"));
   g_assert_false (action_enabled (window, "zoom-in"));
-  g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_plus, GDK_CONTROL_MASK));
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "font-size"), font_size + 2, 1e-9);
 
   /* A PDF opened next shows its pages fitted, not at the zoom of the one before. */
@@ -312,7 +280,7 @@ test_layout_popover_escape (void)
   g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == GTK_WIDGET (view));
   /* The arrows turn pages again. */
   before = kios_reader_view_get_page (view)->location;
-  g_assert_true (press_key (GTK_WIDGET (view), GDK_KEY_Right, 0));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (view), GDK_KEY_Right, 0));
   for (int i = 0; i < 5000 && memcmp (&kios_reader_view_get_page (view)->location, &before, sizeof before) == 0; i++)
     {
       iterate ();
@@ -408,14 +376,14 @@ test_layout_fullscreen (void)
   g_assert_true (kios_window_get_header_revealed (window));
 
   /* Escape is not taken outside fullscreen. */
-  g_assert_false (press_key (GTK_WIDGET (window), GDK_KEY_Escape, 0));
+  g_assert_false (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_Escape, 0));
 
   /* The real thing, where a window manager grants it (Xvfb has none). */
   g_action_group_activate_action (G_ACTION_GROUP (window), "fullscreen", NULL);
   if (kios_test_wait_until (is_fullscreen, window, 1000))
     {
       g_assert_false (kios_window_get_header_revealed (window));
-      g_assert_true (press_key (GTK_WIDGET (window), GDK_KEY_Escape, 0));
+      g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_Escape, 0));
       g_assert_true (kios_test_wait_until (kios_test_widget_mapped, window, 1000));
     }
   else

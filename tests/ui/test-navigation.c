@@ -189,37 +189,6 @@ find_controller (GtkWidget *widget,
   return NULL;
 }
 
-/* Activates what a key press would, through the widget's shortcut controllers. */
-static gboolean
-press_key (GtkWidget      *widget,
-           guint           keyval,
-           GdkModifierType modifiers)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
-              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
-              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
-            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
-                                                 widget,
-                                                 gtk_shortcut_get_arguments (shortcut));
-        }
-    }
-  return FALSE;
-}
-
 static void
 press_and_wait (Fixture        *f,
                 guint           keyval,
@@ -227,7 +196,7 @@ press_and_wait (Fixture        *f,
 {
   guint before = f->shown;
 
-  g_assert_true (press_key (GTK_WIDGET (f->view), keyval, modifiers));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f->view), keyval, modifiers));
   wait_shown (f, before);
   wait_settled (f);
 }
@@ -335,7 +304,7 @@ test_navigation_seek (void)
   g_assert_cmpint (kios_reader_view_get_position (f.view)->offset, ==, start->offset);
   g_assert_cmpuint (kios_reader_view_get_n_back (f.view), ==, 0);
   g_assert_cmpuint (kios_reader_view_get_n_forward (f.view), ==, 2);
-  g_assert_false (press_key (GTK_WIDGET (f.view), GDK_KEY_Left, GDK_ALT_MASK) &&
+  g_assert_false (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Left, GDK_ALT_MASK) &&
                   kios_reader_view_get_n_back (f.view) > 0);
   press_and_wait (&f, GDK_KEY_Right, GDK_ALT_MASK);
   g_assert_cmpfloat (fabs (kios_reader_view_get_progress (f.view) - x / width), <, 0.005);
@@ -477,7 +446,7 @@ test_navigation_go_to (void)
   assert_go_to_fails (&f, "   ", "Type a page number");
 
   /* Through Ctrl+G: the popover, its list of chapters, its message. */
-  g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
   popover = KIOS_GO_TO_POPOVER (kios_reader_view_get_go_to_popover (f.view));
   g_assert_nonnull (popover);
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
@@ -509,7 +478,7 @@ test_navigation_go_to (void)
   {
     guint before = f.shown;
 
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
     gtk_editable_set_text (GTK_EDITABLE (entry), lower);
     kios_go_to_popover_pick (popover, 0);
     wait_shown (&f, before);
@@ -793,7 +762,7 @@ test_navigation_screenshots (void)
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_test_message ("screenshot: %s", tooltip_png);
 
-  g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
   popover = KIOS_GO_TO_POPOVER (kios_reader_view_get_go_to_popover (f.view));
   gtk_editable_set_text (GTK_EDITABLE (kios_go_to_popover_get_entry (popover)), "chapter 1");
   spin (800);

@@ -196,37 +196,6 @@ fixture_open (Fixture            *f,
   g_assert_nonnull (kios_reader_view_get_position (f->view));
 }
 
-/* Activates what a key press would, through the view's own shortcut controllers. */
-static gboolean
-press_key (GtkWidget      *widget,
-           guint           keyval,
-           GdkModifierType modifiers)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
-              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
-              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers)
-            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE,
-                                                 widget,
-                                                 gtk_shortcut_get_arguments (shortcut));
-        }
-    }
-  return FALSE;
-}
-
 /* Reading order of two pages: <0, 0, >0. */
 static int
 compare_locations (const KiosLocation *a,
@@ -349,31 +318,31 @@ test_reader_turn_pages (void)
     guint        before = f.shown;
     KiosLocation here = kios_reader_view_get_page (f.view)->location;
 
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
     wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
     before = f.shown;
     here = kios_reader_view_get_page (f.view)->location;
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_space, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_space, 0));
     wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
     before = f.shown;
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
     wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), ==, 0);
 
     before = f.shown;
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Page_Up, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Page_Up, 0));
     wait_shown (&f, before);
     before = f.shown;
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
     wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &location), ==, 0);
     g_assert_cmpint (compare_positions (kios_reader_view_get_position (f.view), first), ==, 0);
   }
-  g_assert_false (press_key (GTK_WIDGET (f.view), GDK_KEY_F11, 0));
+  g_assert_false (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_F11, 0));
 
   /* Once the background count is done the label gives the whole book. */
   g_assert_true (kios_test_wait_until (book_pages_counted, f.view, 20000));
@@ -458,7 +427,7 @@ test_reader_turn_latency (void)
       wait.painted = FALSE;
       id = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &wait);
       start = g_get_monotonic_time ();
-      g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
+      g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
       /* Pre-rendered neighbours are swapped in before the key handler returns. */
       if (f.shown < wait.target)
         waited++;
@@ -478,7 +447,7 @@ test_reader_turn_latency (void)
   before_burst = kios_reader_view_get_page (f.view)->location;
   shown_before = f.shown;
   for (int i = 0; i < 10; i++)
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
   wait_shown (&f, shown_before);
   for (int k = 0; k < 300; k++)
     {
@@ -575,7 +544,7 @@ test_reader_font_size (void)
 
   /* Ctrl+plus is font-larger. */
   before = f.shown;
-  g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_plus, GDK_CONTROL_MASK));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_plus, GDK_CONTROL_MASK));
   g_object_get (f.view, "font-size", &size, NULL);
   g_assert_cmpfloat (size, ==, 20.0);
   wait_shown (&f, before);
@@ -880,11 +849,11 @@ test_reader_pdf (void)
   page = kios_reader_view_get_page (f.view);
   g_assert_cmpint (page->location.chapter, ==, 2);
   before = f.shown;
-  g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Down, 0));
+  g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Down, 0));
   g_assert_cmpuint (f.shown, ==, before);
   g_free (kios_test_save_screenshot (f.window, "reader-pdf-width"));
   for (int i = 0; i < 40 && f.shown == before; i++)
-    g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Down, 0));
+    g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Down, 0));
   wait_shown (&f, before);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, 3);
 
@@ -1241,7 +1210,7 @@ test_reader_popover_focus (void)
 
       /* The arrows are the page's again. */
       before = f.shown;
-      g_assert_true (press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
+      g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
       wait_shown (&f, before);
 
       /* Focus moved on purpose (a click, Tab) stays where it went. */
