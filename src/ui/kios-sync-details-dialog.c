@@ -302,17 +302,16 @@ pairing_apply_cb (AdwEntryRow           *row,
 static GtkWidget *
 pairing_group (KiosSyncDetailsDialog *self)
 {
-  KiosLibraryStore *store = kios_sync_service_get_store (self->service);
-  GtkWidget        *group = NULL;
+  GtkWidget *group = NULL;
 
   for (guint i = 0; self->statuses != NULL && i < self->statuses->len; i++)
     {
-      const KiosSyncStatus        *status = self->statuses->pdata[i];
-      g_autoptr (KiosSourceRecord) source = kios_library_store_get_source (store, status->source, NULL);
-      GtkWidget                   *row;
-      const char                  *id;
+      const KiosSyncStatus *status = self->statuses->pdata[i];
+      GtkWidget            *row;
+      const char           *id;
 
-      if (source == NULL || (g_strcmp0 (source->kind, "kosync") != 0 && g_strcmp0 (source->kind, "kobo") != 0))
+      /* The status says the protocol: no store read on the main thread. */
+      if (g_strcmp0 (status->protocol, "kosync") != 0 && g_strcmp0 (status->protocol, "kobo") != 0)
         continue;
       if (group == NULL)
         {
