@@ -78,6 +78,20 @@ struct _KiosSyncBackendInterface
                                   GError         **error);
 };
 
+/* The blocking halves of a push and a pull, for kios_sync_backend_run_push
+ * and _run_pull: called in a worker with the backend as self. A pull
+ * returns NULL without error when the server has no position. */
+typedef gboolean (*KiosSyncBackendPushFunc) (KiosSyncBackend    *self,
+                                             const char         *book_hash,
+                                             const KiosPosition *position,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
+typedef KiosPosition *(*KiosSyncBackendPullFunc) (KiosSyncBackend *self,
+                                                  const char      *book_hash,
+                                                  KiosBookFormat   format,
+                                                  GCancellable    *cancellable,
+                                                  GError         **error);
+
 /* clang-format off */
 /* "exact", "page", "chapter" or "percent". */
 const char        *kios_sync_precision_to_string      (KiosSyncPrecision    precision);
@@ -110,6 +124,31 @@ void               kios_sync_backend_pull_async       (KiosSyncBackend     *self
 KiosPosition      *kios_sync_backend_pull_finish      (KiosSyncBackend     *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+
+/* For implementations: the one runner of push_async/pull_async. It copies
+ * book_hash and position, runs func in a GTask worker with self as the
+ * source object, and the _finish functions (usable as the interface's
+ * push_finish and pull_finish) return its outcome. */
+void               kios_sync_backend_run_push         (KiosSyncBackend         *self,
+                                                       KiosSyncBackendPushFunc  func,
+                                                       const char              *book_hash,
+                                                       const KiosPosition      *position,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+gboolean           kios_sync_backend_run_push_finish  (KiosSyncBackend         *self,
+                                                       GAsyncResult            *result,
+                                                       GError                 **error);
+void               kios_sync_backend_run_pull         (KiosSyncBackend         *self,
+                                                       KiosSyncBackendPullFunc  func,
+                                                       const char              *book_hash,
+                                                       KiosBookFormat           format,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+KiosPosition      *kios_sync_backend_run_pull_finish  (KiosSyncBackend         *self,
+                                                       GAsyncResult            *result,
+                                                       GError                 **error);
 /* clang-format on */
 
 G_END_DECLS
