@@ -59,6 +59,7 @@ struct _KiosFakeKobo
   guint              bad_attempts;
   int                sync_budget; /* sync answers left before 503s; -1 = no limit */
   char              *last_put;
+  gboolean           hang; /* every request waits until the server stops */
 };
 
 static void
@@ -1144,6 +1145,11 @@ handle (KiosFakeServer        *server,
   guint                    n;
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
+  if (self->hang)
+    {
+      response->hang = TRUE;
+      return;
+    }
   if (!g_str_has_prefix (path, prefix (self)) || (cw && self->mode == KIOS_FAKE_KOBO_SYNC_DISABLED))
     {
       /* Outside the Kobo mount, or the whole blueprint unregistered. */
@@ -1612,4 +1618,13 @@ kios_fake_kobo_serve (KiosFakeKobo          *self,
                       KiosFakeResponse      *response)
 {
   handle (self->server, request, response, self);
+}
+
+void
+kios_fake_kobo_set_hang (KiosFakeKobo *self,
+                         gboolean      hang)
+{
+  g_mutex_lock (&self->lock);
+  self->hang = hang;
+  g_mutex_unlock (&self->lock);
 }

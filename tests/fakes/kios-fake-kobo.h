@@ -98,6 +98,9 @@ char                 *kios_fake_kobo_find_forbidden_header (KiosFakeKobo    *sel
 /* After n more sync answers, answer 503 to sync (n < 0: never). */
 void                  kios_fake_kobo_fail_sync_after    (KiosFakeKobo       *self,
                                                          int                 n);
+/* hang: every request is taken and never answered (until the server stops). */
+void                  kios_fake_kobo_set_hang           (KiosFakeKobo       *self,
+                                                         gboolean            hang);
 /* The body of the last PUT, or NULL. */
 char                 *kios_fake_kobo_get_last_put_body  (KiosFakeKobo       *self);
 /* Answers one request as this server would: for a test server that
