@@ -1628,3 +1628,19 @@ kios_fake_kobo_set_hang (KiosFakeKobo *self,
   self->hang = hang;
   g_mutex_unlock (&self->lock);
 }
+
+void
+kios_fake_kobo_add_generated (KiosFakeKobo *self,
+                              guint         n,
+                              const char   *epub_path)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      /* Entitlement ids shaped as the servers' UUIDs; one file shared. */
+      g_autofree char *id = g_strdup_printf ("6b1c0000-0000-4000-8000-%012u", i);
+      g_autofree char *title = g_strdup_printf ("Generated Book %05u", i);
+      g_autofree char *author = g_strdup_printf ("Author %03u", i % 997);
+
+      kios_fake_kobo_add_book (self, id, title, author, "EPUB3", epub_path);
+    }
+}

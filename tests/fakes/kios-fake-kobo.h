@@ -68,6 +68,10 @@ void                  kios_fake_kobo_add_book           (KiosFakeKobo       *sel
                                                          const char         *author,
                                                          const char         *format,
                                                          const char         *epub_path);
+/* n books for a library at scale, all served from the one EPUB. */
+void                  kios_fake_kobo_add_generated      (KiosFakeKobo       *self,
+                                                         guint               n,
+                                                         const char         *epub_path);
 void                  kios_fake_kobo_change_book        (KiosFakeKobo       *self,
                                                          const char         *id,
                                                          const char         *title);
