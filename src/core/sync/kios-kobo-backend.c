@@ -9,6 +9,7 @@
 
 #include "kios-epub.h"
 #include "kios-kobo-library.h"
+#include "kios-limits.h"
 #include "kios-redact.h"
 
 #include <math.h>
@@ -111,7 +112,9 @@ entitlement_for (KiosKoboBackend *self,
   return g_steal_pointer (&id);
 }
 
-/* The chapter file's size in the downloaded book, 0 when unknown. */
+/* The chapter file's size in the downloaded book, 0 when unknown (a
+ * chapter past KIOS_LIMIT_CHAPTER_BYTES is not read to learn it: it is
+ * refused for reading anyway). */
 static gsize
 chapter_size (KiosKoboBackend *self,
               const char      *book_hash,
@@ -129,7 +132,7 @@ chapter_size (KiosKoboBackend *self,
   epub = kios_epub_open (book->path, NULL);
   if (epub == NULL)
     return 0;
-  member = kios_epub_read_member (epub, href, 64 * 1024 * 1024, NULL);
+  member = kios_epub_read_member (epub, href, KIOS_LIMIT_CHAPTER_BYTES, NULL);
   return member != NULL ? g_bytes_get_size (member) : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "kios-book-importer.h"
 #include "kios-json.h"
 #include "kios-kobo-backend.h"
+#include "kios-limits.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-source.h"
@@ -377,7 +378,7 @@ entry_from_metadata (JsonObject *metadata,
   json_object_set_string_member (e, "title", title != NULL && *title != '\0' ? title : id);
   if (revision != NULL)
     json_object_set_string_member (e, "revision_id", revision);
-  for (guint i = 0; contributors != NULL && i < json_array_get_length (contributors) && i < 50; i++)
+  for (guint i = 0; contributors != NULL && i < json_array_get_length (contributors) && i < KIOS_LIMIT_KOBO_CONTRIBUTORS; i++)
     {
       JsonNode *n = json_array_get_element (contributors, i);
 
@@ -390,7 +391,7 @@ entry_from_metadata (JsonObject *metadata,
     json_object_set_string_member (e, "series", get_string (series, "Name"));
   if (get_string (metadata, "CoverImageId") != NULL && *get_string (metadata, "CoverImageId") != '\0')
     json_object_set_string_member (e, "cover_image_id", get_string (metadata, "CoverImageId"));
-  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < 20; i++)
+  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < KIOS_LIMIT_KOBO_DOWNLOAD_URLS; i++)
     {
       JsonNode   *n = json_array_get_element (downloads, i);
       JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
@@ -417,7 +418,7 @@ entitlement_id (JsonObject *entitlement,
 
   if (id == NULL)
     id = get_string (metadata, "EntitlementId");
-  if (id == NULL || *id == '\0' || strlen (id) > 256)
+  if (id == NULL || *id == '\0' || strlen (id) > KIOS_LIMIT_KOBO_ID_BYTES)
     return NULL;
   return id;
 }
