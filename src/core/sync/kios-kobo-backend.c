@@ -278,17 +278,6 @@ push_blocking (KiosSyncBackend    *backend,
   return kios_kobo_backend_push_sync (KIOS_KOBO_BACKEND (backend), book_hash, position, NULL, cancellable, error);
 }
 
-static void
-backend_push_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    const KiosPosition *position,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  kios_sync_backend_run_push (backend, push_blocking, book_hash, position, cancellable, callback, user_data);
-}
-
 static KiosPosition *
 pull_blocking (KiosSyncBackend *backend,
                const char      *book_hash,
@@ -303,17 +292,6 @@ pull_blocking (KiosSyncBackend *backend,
 }
 
 static void
-backend_pull_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    KiosBookFormat      format,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  kios_sync_backend_run_pull (backend, pull_blocking, book_hash, format, cancellable, callback, user_data);
-}
-
-static void
 kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
@@ -321,10 +299,8 @@ kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface)
   iface->get_precision = backend_get_precision;
   iface->get_protocol = backend_get_protocol;
   iface->pull_remote = backend_pull_remote;
-  iface->push_async = backend_push_async;
-  iface->push_finish = kios_sync_backend_run_push_finish;
-  iface->pull_async = backend_pull_async;
-  iface->pull_finish = kios_sync_backend_run_pull_finish;
+  iface->push_sync = push_blocking;
+  iface->pull_sync = pull_blocking;
 }
 
 static void

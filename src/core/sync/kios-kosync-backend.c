@@ -101,17 +101,6 @@ push_blocking (KiosSyncBackend    *backend,
   return kios_kosync_backend_push_sync (KIOS_KOSYNC_BACKEND (backend), book_hash, position, cancellable, error);
 }
 
-static void
-backend_push_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    const KiosPosition *position,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  kios_sync_backend_run_push (backend, push_blocking, book_hash, position, cancellable, callback, user_data);
-}
-
 KiosPosition *
 kios_kosync_remote_to_position (const KiosRemotePosition *remote,
                                 KiosBookFormat            format)
@@ -153,27 +142,14 @@ pull_blocking (KiosSyncBackend *backend,
 }
 
 static void
-backend_pull_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    KiosBookFormat      format,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  kios_sync_backend_run_pull (backend, pull_blocking, book_hash, format, cancellable, callback, user_data);
-}
-
-static void
 kios_kosync_backend_iface_init (KiosSyncBackendInterface *iface)
 {
   iface->get_source_name = backend_get_source_name;
   iface->get_server_label = backend_get_server_label;
   iface->get_precision = backend_get_precision;
   iface->pull_remote = backend_pull_remote;
-  iface->push_async = backend_push_async;
-  iface->push_finish = kios_sync_backend_run_push_finish;
-  iface->pull_async = backend_pull_async;
-  iface->pull_finish = kios_sync_backend_run_pull_finish;
+  iface->push_sync = push_blocking;
+  iface->pull_sync = pull_blocking;
 }
 
 static void

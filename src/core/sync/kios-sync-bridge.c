@@ -184,17 +184,6 @@ bridge_push_blocking (KiosSyncBackend    *backend,
 }
 
 static void
-bridge_push_async (KiosSyncBackend    *backend,
-                   const char         *book_hash,
-                   const KiosPosition *position,
-                   GCancellable       *cancellable,
-                   GAsyncReadyCallback callback,
-                   gpointer            user_data)
-{
-  kios_sync_backend_run_push (backend, bridge_push_blocking, book_hash, position, cancellable, callback, user_data);
-}
-
-static void
 bridge_pull_async (KiosSyncBackend    *backend,
                    const char         *book_hash,
                    KiosBookFormat      format,
@@ -222,8 +211,7 @@ kios_sync_bridge_iface_init (KiosSyncBackendInterface *iface)
   iface->get_protocol = bridge_get_protocol;
   iface->get_precision = bridge_get_precision;
   iface->pull_remote = bridge_pull_remote;
-  iface->push_async = bridge_push_async;
-  iface->push_finish = kios_sync_backend_run_push_finish;
+  iface->push_sync = bridge_push_blocking;
   iface->pull_async = bridge_pull_async;
   iface->pull_finish = bridge_pull_finish;
 }
