@@ -13,6 +13,7 @@
 #include "kios-paths.h"
 #include "kios-sync-source.h"
 #include "kios-test-kiosctl.h"
+#include "kios-test-library-remove.h"
 #include "kios-test-util.h"
 
 #include <gio/gio.h>
@@ -39,36 +40,6 @@
 /* How long a removal may take when the server hangs: the 3 s bound and
  * room for a loaded machine. */
 #define HANG_BOUND_MS 8000
-
-static KiosLibraryStore *
-open_store (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *path = kios_paths_library_db ();
-  KiosLibraryStore  *store = kios_library_store_new (path, &error);
-
-  g_assert_no_error (error);
-  return store;
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
-}
-
-static void
-close_store (KiosLibraryStore *store)
-{
-  g_assert_true (kios_library_store_flush (store, 10000));
-  drain ();
-  g_assert_finalize_object (store);
-}
 
 static JsonObject *
 parse_object (const char *text)
@@ -107,7 +78,7 @@ queue_pending (const char *hash,
 {
   g_autofree char         *href = chapter_href (file, index);
   g_autoptr (KiosPosition) pos = NULL;
-  KiosLibraryStore        *store = open_store ();
+  KiosLibraryStore        *store = kios_test_remove_open_store ();
 
   pos = kios_library_store_get_position (store, hash, NULL);
   g_assert_nonnull (pos);
@@ -115,7 +86,7 @@ queue_pending (const char *hash,
   g_assert_nonnull (pos->xpointer);
   pos->updated_at = g_get_real_time () / G_USEC_PER_SEC;
   kios_library_store_set_pending_push (store, hash, source, pos);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 /* kiosctl keeps its secrets in a keyring of its own: the same secrets in
@@ -126,14 +97,14 @@ mirror_secrets (const char *name,
                 const char *user,
                 const char *password)
 {
-  KiosLibraryStore            *store = open_store ();
+  KiosLibraryStore            *store = kios_test_remove_open_store ();
   g_autoptr (KiosSourceRecord) record = kios_library_store_get_source (store, name, NULL);
   g_autoptr (GError)           error = NULL;
 
   g_assert_nonnull (record);
   g_assert_true (kios_sync_source_save_secrets (record, url, user, password, NULL, &error));
   g_assert_no_error (error);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
@@ -190,7 +161,7 @@ remove_book (const char *hash,
              gboolean    async,
              Removed    *r)
 {
-  KiosLibraryStore  *store = open_store ();
+  KiosLibraryStore  *store = kios_test_remove_open_store ();
   KiosLibrary       *library = kios_library_new (store);
   KiosSyncService   *service = kios_sync_service_new (store);
   g_autoptr (GError) error = NULL;
@@ -216,10 +187,10 @@ remove_book (const char *hash,
   g_clear_pointer (&r->removal, kios_library_removal_free);
   r->log = kios_library_store_list_sync_log (store, hash, 0, &error);
   g_assert_no_error (error);
-  drain ();
+  kios_test_remove_drain ();
   g_assert_finalize_object (library);
   g_object_unref (service);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 /* The log entry of the flush to source, or NULL. */
@@ -325,11 +296,11 @@ test_kobo_sent (void)
 
   /* Not pending any more. */
   {
-    KiosLibraryStore *store = open_store ();
+    KiosLibraryStore *store = kios_test_remove_open_store ();
     g_auto (GStrv)    pending = kios_library_store_list_pending_sources (store, k.hash, NULL);
 
     g_assert_true (pending == NULL || pending[0] == NULL);
-    close_store (store);
+    kios_test_remove_close_store (store);
   }
 }
 
@@ -384,11 +355,11 @@ readium_book_set_up (KiosFakeProgression *fake,
   href = chapter_href (file, 1);
   hash = kios_book_hash_file (file, &error);
   g_assert_no_error (error);
-  store = open_store ();
+  store = kios_test_remove_open_store ();
   kios_library_store_set_book_meta (store, hash, "opds.progression",
                                     link != NULL ? link : kios_fake_progression_get_url (fake));
   kios_library_store_set_book_meta (store, hash, "opds.source", OPDS_SOURCE);
-  close_store (store);
+  kios_test_remove_close_store (store);
   return hash;
 }
 
