@@ -39,3 +39,6 @@ echo
 ./bench/library-ui.sh
 echo
 ./bench/library-launch.sh "${KIOS_PROBE_ROUNDS:-5}"
+echo
+# A Kobo library sync of 10,000 books against 100 (time and kiosctl's peak RSS).
+./bench/kobo-sync.sh

@@ -417,22 +417,21 @@ move_file (const char *from,
   return TRUE;
 }
 
-KiosLibraryRemoval *
-kios_library_remove (KiosLibrary *self,
-                     const char  *hash,
-                     gboolean     delete_file,
-                     char       **notice,
-                     GError     **error)
+/* The removal once the book's pending pushes were sent or not: pending
+ * (transfer full, nullable) names the sources whose push was not sent. */
+static KiosLibraryRemoval *
+remove_flushed (KiosLibrary *self,
+                const char  *hash,
+                gboolean     delete_file,
+                GStrv        pending,
+                char       **notice,
+                GError     **error)
 {
+  g_auto (GStrv)             unsent = pending;
   g_autoptr (KiosBookRecord) book = NULL;
-  g_auto (GStrv)             pending = NULL;
   g_autofree char           *trash = NULL;
   KiosStoreBookRows         *rows;
   KiosLibraryRemoval        *removal;
-
-  g_return_val_if_fail (KIOS_IS_LIBRARY (self), NULL);
-  g_return_val_if_fail (hash != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (notice != NULL)
     *notice = NULL;
@@ -445,13 +444,6 @@ kios_library_remove (KiosLibrary *self,
                    "“%s” was not downloaded by Kios: its file is not Kios's to delete", hash);
       return NULL;
     }
-
-  /* A pending push is sent first, briefly; what could not go (offline, an
-   * error, no time left) goes with the book and the person is told which. */
-  if (self->sync_service != NULL)
-    pending = kios_sync_service_flush_book (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL);
-  else
-    pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
 
   if (delete_file && book->path != NULL && g_file_test (book->path, G_FILE_TEST_EXISTS))
     {
@@ -474,9 +466,9 @@ kios_library_remove (KiosLibrary *self,
       return NULL;
     }
 
-  if (notice != NULL && pending != NULL && pending[0] != NULL)
+  if (notice != NULL && unsent != NULL && unsent[0] != NULL)
     {
-      g_autofree char *names = g_strjoinv (", ", pending);
+      g_autofree char *names = g_strjoinv (", ", unsent);
 
       *notice = g_strdup_printf ("The reading position not yet sent to %s was dropped", names);
     }
@@ -489,17 +481,41 @@ kios_library_remove (KiosLibrary *self,
   removal->path = g_strdup (book->path);
   removal->trash = g_steal_pointer (&trash);
   removal->n_annotations = kios_library_store_count_annotations (self->store, hash);
-  if (pending != NULL && pending[0] != NULL)
-    removal->unsent = g_steal_pointer (&pending);
+  if (unsent != NULL && unsent[0] != NULL)
+    removal->unsent = g_steal_pointer (&unsent);
   kios_library_emit_changed (self);
   return removal;
+}
+
+KiosLibraryRemoval *
+kios_library_remove (KiosLibrary *self,
+                     const char  *hash,
+                     gboolean     delete_file,
+                     char       **notice,
+                     GError     **error)
+{
+  GStrv pending;
+
+  g_return_val_if_fail (KIOS_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* A pending push is sent first, briefly, through the sync service; what
+   * could not go (offline, an error, no time left) goes with the book and
+   * the person is told which. */
+  if (self->sync_service != NULL)
+    pending = kios_sync_service_flush_book (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL);
+  else
+    pending = kios_library_store_list_pending_sources (self->store, hash, NULL);
+  return remove_flushed (self, hash, delete_file, pending, notice, error);
 }
 
 typedef struct
 {
   char    *hash;
   gboolean delete_file;
-  char    *notice;
+  gboolean flushed; /* pending is the flush's outcome */
+  GStrv    pending;
 } RemoveRequest;
 
 typedef struct
@@ -512,6 +528,7 @@ static void
 remove_request_free (RemoveRequest *request)
 {
   g_free (request->hash);
+  g_strfreev (request->pending);
   g_free (request);
 }
 
@@ -534,8 +551,12 @@ remove_worker (GTask        *task,
   GError        *error = NULL;
 
   (void) cancellable;
-  result->removal = kios_library_remove (source_object, request->hash, request->delete_file,
-                                         &result->notice, &error);
+  if (request->flushed)
+    result->removal = remove_flushed (source_object, request->hash, request->delete_file,
+                                      g_steal_pointer (&request->pending), &result->notice, &error);
+  else
+    result->removal = kios_library_remove (source_object, request->hash, request->delete_file,
+                                           &result->notice, &error);
   if (result->removal == NULL)
     {
       remove_result_free (result);
@@ -543,6 +564,19 @@ remove_worker (GTask        *task,
       return;
     }
   g_task_return_pointer (task, result, (GDestroyNotify) remove_result_free);
+}
+
+static void
+remove_flushed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  RemoveRequest    *request = g_task_get_task_data (task);
+
+  request->pending = kios_sync_service_flush_book_finish (KIOS_SYNC_SERVICE (source), result);
+  request->flushed = TRUE;
+  g_task_run_in_thread (task, remove_worker);
 }
 
 void
@@ -567,6 +601,13 @@ kios_library_remove_async (KiosLibrary        *self,
   g_task_set_task_data (task, request, (GDestroyNotify) remove_request_free);
   /* A removal, once started, runs to its end: undo is how it is taken back. */
   g_task_set_check_cancellable (task, FALSE);
+  if (self->sync_service != NULL)
+    {
+      /* The sync service's own flush first, then the rows on a worker. */
+      kios_sync_service_flush_book_async (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL,
+                                          remove_flushed_cb, g_steal_pointer (&task));
+      return;
+    }
   g_task_run_in_thread (task, remove_worker);
 }
 

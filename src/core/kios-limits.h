@@ -202,6 +202,30 @@
 #define KIOS_LIMIT_KOBO_BOOK_BYTES (512 * 1024 * 1024)
 #define KIOS_LIMIT_KOBO_CATALOG 100000
 
+/* sync/kios-kobo-library.c: what one BookMetadata brings into the catalog.
+ * A book names a few contributors (an anthology tens): 50 are kept, the
+ * ones past it dropped. Servers list one to four download formats (EPUB,
+ * EPUB3, KEPUB, PDF): 20 leaves room, the ones past it are dropped. An
+ * entitlement id is a UUID or a number (36 characters at most); one longer
+ * than 256 bytes is no id, and the item is skipped. */
+#define KIOS_LIMIT_KOBO_CONTRIBUTORS 50
+#define KIOS_LIMIT_KOBO_DOWNLOAD_URLS 20
+#define KIOS_LIMIT_KOBO_ID_BYTES 256
+
+/* sync/kios-kobo-client.c: a sync token is base64 of a small JSON (CW's is
+ * under 1 KB, Komga's a short id); one of 64 KiB or more is not kept, and
+ * the next sync starts over from the stored one. */
+#define KIOS_LIMIT_KOBO_SYNC_TOKEN_BYTES (64 * 1024)
+
+/* sync/kios-sync-normalize.c: a KOReader progress string longer than any
+ * xpointer a book produces (CWA refuses more than 255 characters) is not
+ * looked at: 4,096 bytes. A fragment id names a spine item, and no book
+ * has 100,000 of them. A page number of more than 12 digits is past any
+ * PDF (and past an int). */
+#define KIOS_LIMIT_SYNC_PROGRESS_BYTES 4096
+#define KIOS_LIMIT_SYNC_FRAGMENTS 100000
+#define KIOS_LIMIT_SYNC_PAGE_DIGITS 12
+
 /* sync/kios-redact.c: strings remembered for redaction (a secret and its
  * URI-escaped form count apart when they differ). A session registers a
  * handful (one password or token per source); past the limit the oldest is

@@ -39,7 +39,7 @@ static const Command commands[] = {
   { "render", kiosctl_cmd_render,
     "render FILE --at POS --size WxH [--font-size PX] -o OUT.png  draw the page holding POS" },
   { "source", kiosctl_cmd_source, "source add|list|remove|test|rename|enable|disable|bridge …  library and sync sources" },
-  { "sync", kiosctl_cmd_sync, "sync push|pull|status|log|pair|unpair …  push, pull and inspect a book's sync" },
+  { "sync", kiosctl_cmd_sync, "sync push|pull|status|log|enable|disable|pair|unpair …  push, pull and inspect a book's sync" },
   { "browse", kiosctl_cmd_browse, "browse NAME [HREF] [--json]  list a catalog page" },
   { "search", kiosctl_cmd_search, "search NAME QUERY [--json]  search a catalog" },
   { "download", kiosctl_cmd_download, "download NAME ID [--format F] [--json]  download a book" },

@@ -767,6 +767,57 @@ test_large_catalog (void)
   g_assert_cmpstr (((KiosKoboEntry *) entries->pdata[0])->title, ==, "Book 0000");
 }
 
+/* A sync's changes are staged in the store as they come, in batches, so
+ * memory stays flat; they reach the catalog only when the loop completes:
+ * a sync that fails after a batch was staged stores nothing, and the next
+ * one starts over without the leftovers. */
+static void
+test_staged_sync (void)
+{
+  g_auto (Fixture)          f = { 0 };
+  g_autoptr (GError)        error = NULL;
+  g_autoptr (GPtrArray)     entries = NULL;
+  g_autoptr (KiosKoboEntry) entry = NULL;
+  g_autofree char          *book = kios_test_book ("persuasion.epub");
+  g_autofree char          *token = NULL;
+  KiosKoboSyncStats         stats = { 0 };
+
+  fixture_init (&f, KIOS_FAKE_KOBO_KOMGA, 0, FALSE, "EPUB3");
+  kios_fake_kobo_add_generated (f.fake, 1200, book);
+  /* 800 changes (past one staged batch), then the server fails. */
+  kios_fake_kobo_fail_sync_after (f.fake, 8);
+  g_assert_false (kios_kobo_library_sync (f.client, f.store, f.record, &stats, NULL, &error));
+  g_assert_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER);
+  g_clear_error (&error);
+  g_assert_cmpuint (stats.added, ==, 800);
+  g_assert_true (kios_library_store_flush (f.store, 10000));
+  entries = kios_kobo_catalog_list (f.store, f.record->name);
+  g_assert_cmpuint (entries->len, ==, 0);
+  token = kios_kobo_catalog_get_sync_token (f.store, f.record->name);
+  g_assert_null (token);
+
+  kios_fake_kobo_fail_sync_after (f.fake, -1);
+  g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.added, ==, 1200);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = kios_kobo_catalog_list (f.store, f.record->name);
+  g_assert_cmpuint (entries->len, ==, 1200);
+  g_assert_cmpstr (((KiosKoboEntry *) entries->pdata[0])->title, ==, "Generated Book 00000");
+  g_assert_cmpstr (((KiosKoboEntry *) entries->pdata[1199])->title, ==, "Generated Book 01199");
+  entry = kios_kobo_catalog_get (f.store, f.record->name, "6b1c0000-0000-4000-8000-000000000777");
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (entry->title, ==, "Generated Book 00777");
+
+  /* Nothing new: nothing changes. */
+  g_assert_true (kios_kobo_library_sync (f.client, f.store, f.record, &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.added + stats.changed + stats.removed, ==, 0);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = kios_kobo_catalog_list (f.store, f.record->name);
+  g_assert_cmpuint (entries->len, ==, 1200);
+}
+
 /* ---- through the sync engine ---------------------------------------------- */
 
 typedef struct
@@ -1281,6 +1332,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kios/kobo-library/deep-json", test_deep_json);
   g_test_add_func ("/kios/kobo-library/paging-is-bounded", test_paging_is_bounded);
   g_test_add_func ("/kios/kobo-library/large-catalog", test_large_catalog);
+  g_test_add_func ("/kios/kobo-library/staged-sync", test_staged_sync);
   g_test_add_func ("/kios/kobo-library/backend-round-trip", test_backend_round_trip);
   g_test_add_func ("/kios/kobo-library/backend-async", test_backend_async);
   g_test_add_func ("/kios/kobo-library/explain-percentages", test_explain_percentages);

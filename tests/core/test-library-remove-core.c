@@ -12,6 +12,7 @@
 #include "kios-paths.h"
 #include "kios-sync-source.h"
 #include "kios-test-kiosctl.h"
+#include "kios-test-library-remove.h"
 #include "kios-test-util.h"
 
 #include <gio/gio.h>
@@ -26,36 +27,6 @@
 #define USER "alice"
 #define PASSWORD "correct-horse-battery"
 #define XPOINTER "/body/DocFragment[3]/body/p[7]/text().12"
-
-static KiosLibraryStore *
-open_store (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *path = kios_paths_library_db ();
-  KiosLibraryStore  *store = kios_library_store_new (path, &error);
-
-  g_assert_no_error (error);
-  return store;
-}
-
-static void
-drain (void)
-{
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
-}
-
-static void
-close_store (KiosLibraryStore *store)
-{
-  g_assert_true (kios_library_store_flush (store, 10000));
-  drain ();
-  g_assert_finalize_object (store);
-}
 
 static void
 add_book (KiosLibraryStore *store,
@@ -114,7 +85,7 @@ fill (KiosLibraryStore *store)
 static void
 test_count_by_kind (void)
 {
-  KiosLibraryStore  *store = open_store ();
+  KiosLibraryStore  *store = kios_test_remove_open_store ();
   KiosLibrary       *library = kios_library_new (store);
   g_autoptr (GError) error = NULL;
   guint              highlights = 99, notes = 99, bookmarks = 99;
@@ -129,15 +100,15 @@ test_count_by_kind (void)
                                                  &notes, &bookmarks, &error));
   g_assert_cmpuint (highlights + notes + bookmarks, ==, 0);
 
-  drain ();
+  kios_test_remove_drain ();
   g_assert_finalize_object (library);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
 test_keep_annotations (void)
 {
-  KiosLibraryStore   *store = open_store ();
+  KiosLibraryStore   *store = kios_test_remove_open_store ();
   KiosLibrary        *library = kios_library_new (store);
   g_autoptr (GError)  error = NULL;
   KiosLibraryRemoval *removal;
@@ -155,15 +126,15 @@ test_keep_annotations (void)
   add_book (store, HASH_A, "/nonexistent/a.epub", "Germinal");
   g_assert_cmpint (kios_library_store_count_annotations (store, HASH_A), ==, 3);
 
-  drain ();
+  kios_test_remove_drain ();
   g_assert_finalize_object (library);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
 test_drop_annotations (void)
 {
-  KiosLibraryStore   *store = open_store ();
+  KiosLibraryStore   *store = kios_test_remove_open_store ();
   KiosLibrary        *library = kios_library_new (store);
   g_autoptr (GError)  error = NULL;
   KiosLibraryRemoval *removal;
@@ -187,9 +158,9 @@ test_drop_annotations (void)
   kios_library_removal_free (removal);
   g_assert_cmpint (kios_library_store_count_annotations (store, HASH_A), ==, 0);
 
-  drain ();
+  kios_test_remove_drain ();
   g_assert_finalize_object (library);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
@@ -210,28 +181,28 @@ test_kiosctl (void)
   hash = kios_book_hash_file (emma, NULL);
   g_assert_nonnull (hash);
 
-  store = open_store ();
+  store = kios_test_remove_open_store ();
   add_book (store, hash, emma, "Emma");
   add_annotation (store, hash, KIOS_ANNOTATION_HIGHLIGHT, 1, NULL);
   add_annotation (store, hash, KIOS_ANNOTATION_BOOKMARK, 2, NULL);
-  close_store (store);
+  kios_test_remove_close_store (store);
 
   /* By default the annotations stay, and kiosctl says so. */
   kios_test_kiosctl (&run, NULL, "library", "remove", emma, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Kept its 2 annotations"));
-  store = open_store ();
+  store = kios_test_remove_open_store ();
   g_assert_cmpint (kios_library_store_count_annotations (store, hash), ==, 2);
   add_book (store, hash, emma, "Emma");
-  close_store (store);
+  kios_test_remove_close_store (store);
 
   /* --annotations removes them with the book. */
   kios_test_kiosctl (&run, NULL, "library", "remove", "--annotations", hash, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Removed its 2 annotations"));
-  store = open_store ();
+  store = kios_test_remove_open_store ();
   g_assert_cmpint (kios_library_store_count_annotations (store, hash), ==, 0);
-  close_store (store);
+  kios_test_remove_close_store (store);
   g_assert_true (g_file_test (emma, G_FILE_TEST_EXISTS));
 }
 
@@ -295,7 +266,7 @@ remove_with_service (KiosLibraryStore *store,
   else
     g_assert_null (kios_library_removal_get_unsent_sources (removal));
   g_clear_pointer (&removal, kios_library_removal_free);
-  drain ();
+  kios_test_remove_drain ();
   g_assert_finalize_object (library);
   g_object_unref (service);
   return notice;
@@ -308,7 +279,7 @@ test_pending_push_sent (void)
   g_autofree char           *url = NULL;
   g_autofree char           *notice = NULL;
   g_autofree char           *stored = NULL;
-  KiosLibraryStore          *store = open_store ();
+  KiosLibraryStore          *store = kios_test_remove_open_store ();
   gint64                     elapsed;
 
   kios_fake_kosync_add_user (fake, USER, PASSWORD);
@@ -323,7 +294,7 @@ test_pending_push_sent (void)
   stored = kios_fake_kosync_get_stored_progress (fake, HASH_A);
   g_assert_cmpstr (stored, ==, XPOINTER);
   g_assert_cmpuint (kios_fake_kosync_count_requests (fake, "PUT", "/syncs/progress"), ==, 1);
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
@@ -332,7 +303,7 @@ test_pending_push_server_down (void)
   KiosFakeKosync   *fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
   g_autofree char  *url = kios_fake_kosync_get_base_url (fake);
   g_autofree char  *notice = NULL;
-  KiosLibraryStore *store = open_store ();
+  KiosLibraryStore *store = kios_test_remove_open_store ();
   gint64            elapsed;
 
   kios_fake_kosync_add_user (fake, USER, PASSWORD);
@@ -346,7 +317,7 @@ test_pending_push_server_down (void)
   g_assert_nonnull (notice);
   g_assert_nonnull (strstr (notice, SOURCE));
   g_assert_nonnull (strstr (notice, "dropped"));
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 static void
@@ -355,7 +326,7 @@ test_pending_push_server_hangs (void)
   g_autoptr (KiosFakeKosync) fake = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
   g_autofree char           *url = NULL;
   g_autofree char           *notice = NULL;
-  KiosLibraryStore          *store = open_store ();
+  KiosLibraryStore          *store = kios_test_remove_open_store ();
   gint64                     elapsed;
 
   kios_fake_kosync_add_user (fake, USER, PASSWORD);
@@ -370,7 +341,7 @@ test_pending_push_server_hangs (void)
   g_assert_cmpint (elapsed, <, 8000);
   g_assert_nonnull (notice);
   g_assert_nonnull (strstr (notice, SOURCE));
-  close_store (store);
+  kios_test_remove_close_store (store);
 }
 
 int

@@ -59,6 +59,7 @@ struct _KiosFakeKobo
   guint              bad_attempts;
   int                sync_budget; /* sync answers left before 503s; -1 = no limit */
   char              *last_put;
+  gboolean           hang; /* every request waits until the server stops */
 };
 
 static void
@@ -1144,6 +1145,11 @@ handle (KiosFakeServer        *server,
   guint                    n;
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
+  if (self->hang)
+    {
+      response->hang = TRUE;
+      return;
+    }
   if (!g_str_has_prefix (path, prefix (self)) || (cw && self->mode == KIOS_FAKE_KOBO_SYNC_DISABLED))
     {
       /* Outside the Kobo mount, or the whole blueprint unregistered. */
@@ -1612,4 +1618,29 @@ kios_fake_kobo_serve (KiosFakeKobo          *self,
                       KiosFakeResponse      *response)
 {
   handle (self->server, request, response, self);
+}
+
+void
+kios_fake_kobo_set_hang (KiosFakeKobo *self,
+                         gboolean      hang)
+{
+  g_mutex_lock (&self->lock);
+  self->hang = hang;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+kios_fake_kobo_add_generated (KiosFakeKobo *self,
+                              guint         n,
+                              const char   *epub_path)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      /* Entitlement ids shaped as the servers' UUIDs; one file shared. */
+      g_autofree char *id = g_strdup_printf ("6b1c0000-0000-4000-8000-%012u", i);
+      g_autofree char *title = g_strdup_printf ("Generated Book %05u", i);
+      g_autofree char *author = g_strdup_printf ("Author %03u", i % 997);
+
+      kios_fake_kobo_add_book (self, id, title, author, "EPUB3", epub_path);
+    }
 }

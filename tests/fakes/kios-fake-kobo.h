@@ -68,6 +68,10 @@ void                  kios_fake_kobo_add_book           (KiosFakeKobo       *sel
                                                          const char         *author,
                                                          const char         *format,
                                                          const char         *epub_path);
+/* n books for a library at scale, all served from the one EPUB. */
+void                  kios_fake_kobo_add_generated      (KiosFakeKobo       *self,
+                                                         guint               n,
+                                                         const char         *epub_path);
 void                  kios_fake_kobo_change_book        (KiosFakeKobo       *self,
                                                          const char         *id,
                                                          const char         *title);
@@ -98,6 +102,9 @@ char                 *kios_fake_kobo_find_forbidden_header (KiosFakeKobo    *sel
 /* After n more sync answers, answer 503 to sync (n < 0: never). */
 void                  kios_fake_kobo_fail_sync_after    (KiosFakeKobo       *self,
                                                          int                 n);
+/* hang: every request is taken and never answered (until the server stops). */
+void                  kios_fake_kobo_set_hang           (KiosFakeKobo       *self,
+                                                         gboolean            hang);
 /* The body of the last PUT, or NULL. */
 char                 *kios_fake_kobo_get_last_put_body  (KiosFakeKobo       *self);
 /* Answers one request as this server would: for a test server that

@@ -9,86 +9,6 @@
 
 #include <string.h>
 
-typedef struct
-{
-  GtkWidget        *window;
-  KiosReaderView   *view;
-  KiosLibraryStore *store;
-  KiosDocument     *document;
-  guint             shown;
-} Fixture;
-
-static void
-page_shown_cb (KiosReaderView *view,
-               Fixture        *f)
-{
-  f->shown++;
-}
-
-static void
-fixture_setup (Fixture    *f,
-               const char *book,
-               int         width,
-               int         height)
-{
-  g_autofree char   *path = kios_test_sample_book (book);
-  g_autoptr (GError) error = NULL;
-
-  memset (f, 0, sizeof *f);
-  f->store = kios_test_new_store ();
-  f->window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
-  f->view = kios_reader_view_new ();
-  kios_reader_view_set_store (f->view, f->store);
-  g_signal_connect (f->view, "page-shown", G_CALLBACK (page_shown_cb), f);
-  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
-  gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f->window, 5000));
-
-  f->document = kios_document_open_sync (path, &error);
-  g_assert_no_error (error);
-  kios_reader_view_open (f->view, f->document, NULL);
-}
-
-static void
-fixture_teardown (Fixture *f)
-{
-  kios_reader_view_close (f->view);
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
-  g_clear_object (&f->document);
-  g_assert_true (kios_library_store_flush (f->store, 5000));
-  g_clear_object (&f->store);
-}
-
-typedef struct
-{
-  Fixture *f;
-  guint    target;
-} ShownWait;
-
-static gboolean
-shown_reached (gpointer data)
-{
-  ShownWait *wait = data;
-
-  return wait->f->shown >= wait->target;
-}
-
-static void
-wait_shown (Fixture *f,
-            guint    before)
-{
-  ShownWait wait = { f, before + 1 };
-
-  g_assert_true (kios_test_wait_until (shown_reached, &wait, 10000));
-}
-
 static gboolean
 search_complete (gpointer data)
 {
@@ -114,8 +34,8 @@ highlights_gone (gpointer data)
 /* Types a query the way the entry reports it (search-changed after the delay).
  * The entry's own search-changed comes later for the same text: a no-op. */
 static KiosFindBar *
-open_and_type (Fixture    *f,
-               const char *query)
+open_and_type (KiosReaderFixture *f,
+               const char        *query)
 {
   KiosFindBar *bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f->view));
   GtkWidget   *entry = kios_find_bar_get_entry (bar);
@@ -132,20 +52,20 @@ open_and_type (Fixture    *f,
 }
 
 static void
-press_enter (Fixture     *f,
-             KiosFindBar *bar)
+press_enter (KiosReaderFixture *f,
+             KiosFindBar       *bar)
 {
   guint before = f->shown;
 
   g_signal_emit_by_name (kios_find_bar_get_entry (bar), "activate");
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
   g_assert_true (kios_test_wait_until (highlighted, f->view, 10000));
 }
 
 static void
 test_find_epub (void)
 {
-  Fixture                  f;
+  KiosReaderFixture        f;
   KiosFindBar             *bar;
   KiosBookSearch          *search;
   const KiosSearchHit     *hit;
@@ -153,12 +73,12 @@ test_find_epub (void)
   KiosLocation             origin_location;
   guint                    n, before;
 
-  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
-  wait_shown (&f, 0);
+  kios_test_reader_setup (&f, "pride-and-prejudice.epub", 900, 700);
+  kios_test_reader_wait_shown (&f, 0);
   /* Start a little into the book: Enter finds forwards from here. */
   before = f.shown;
   kios_reader_view_go_to_toc (f.view, 9);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   origin = kios_position_copy (kios_reader_view_get_position (f.view));
   origin_location = kios_reader_view_get_page (f.view)->location;
 
@@ -218,13 +138,13 @@ test_find_epub (void)
   before = f.shown;
   g_signal_emit_by_name (kios_find_bar_get_entry (bar), "stop-search");
   g_assert_false (kios_reader_view_get_find_visible (f.view));
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, origin_location.chapter);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, origin_location.page);
   g_assert_true (kios_test_wait_until (highlights_gone, f.view, 5000));
   g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == GTK_WIDGET (f.view));
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 static void
@@ -246,16 +166,16 @@ count_reached (gpointer data)
 static void
 test_find_enter_right_after_typing (void)
 {
-  Fixture         f;
-  KiosFindBar    *bar;
-  GtkWidget      *entry;
-  GtkWidget      *toggle;
-  KiosBookSearch *search;
-  guint           changed = 0;
-  int             current;
+  KiosReaderFixture f;
+  KiosFindBar      *bar;
+  GtkWidget        *entry;
+  GtkWidget        *toggle;
+  KiosBookSearch   *search;
+  guint             changed = 0;
+  int               current;
 
-  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
-  wait_shown (&f, 0);
+  kios_test_reader_setup (&f, "pride-and-prejudice.epub", 900, 700);
+  kios_test_reader_wait_shown (&f, 0);
   bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
   entry = kios_find_bar_get_entry (bar);
   toggle = kios_test_find_widget (GTK_WIDGET (bar), GTK_TYPE_TOGGLE_BUTTON, NULL);
@@ -282,7 +202,7 @@ test_find_enter_right_after_typing (void)
   g_assert_cmpint (kios_find_bar_get_current (bar), ==, current);
   g_assert_true (kios_test_wait_until (highlighted, f.view, 10000));
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 /* Closed before the whole book was searched: opening the bar again searches
@@ -290,12 +210,12 @@ test_find_enter_right_after_typing (void)
 static void
 test_find_reopen_after_stop (void)
 {
-  Fixture      f;
-  KiosFindBar *bar;
-  GtkWidget   *entry;
+  KiosReaderFixture f;
+  KiosFindBar      *bar;
+  GtkWidget        *entry;
 
-  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
-  wait_shown (&f, 0);
+  kios_test_reader_setup (&f, "pride-and-prejudice.epub", 900, 700);
+  kios_test_reader_wait_shown (&f, 0);
   bar = KIOS_FIND_BAR (kios_reader_view_get_find_bar (f.view));
   entry = kios_find_bar_get_entry (bar);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.find", NULL));
@@ -314,18 +234,18 @@ test_find_reopen_after_stop (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (kios_find_bar_get_search (bar))), ==, 116);
   g_assert_cmpstr (kios_find_bar_get_count_label (bar), ==, "116 matches");
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 static void
 test_find_pdf (void)
 {
-  Fixture      f;
-  KiosFindBar *bar;
-  KiosLocation here;
+  KiosReaderFixture f;
+  KiosFindBar      *bar;
+  KiosLocation      here;
 
-  fixture_setup (&f, "persuasion.pdf", 900, 800);
-  wait_shown (&f, 0);
+  kios_test_reader_setup (&f, "persuasion.pdf", 900, 800);
+  kios_test_reader_wait_shown (&f, 0);
   bar = open_and_type (&f, "kellynch");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (kios_find_bar_get_search (bar))), >, 5);
   press_enter (&f, bar);
@@ -340,7 +260,7 @@ test_find_pdf (void)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, here.chapter);
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 int

@@ -27,85 +27,15 @@
  * reader tests do: GTK 4 has no public way to synthesize input.
  */
 
-typedef struct
-{
-  GtkWidget        *window;
-  KiosReaderView   *view;
-  KiosLibraryStore *store;
-  KiosDocument     *document;
-  guint             shown;
-  gint64            now;
-} Fixture;
+typedef KiosReaderFixture Fixture;
 
-static void
-page_shown_cb (KiosReaderView *view,
-               Fixture        *f)
-{
-  f->shown++;
-}
+/* The reading pace's clock, moved by hand (one test runs at a time). */
+static gint64 fixture_now;
 
 static gint64
 fixture_clock (gpointer user_data)
 {
-  return ((Fixture *) user_data)->now;
-}
-
-static void
-fixture_setup (Fixture *f,
-               int      width,
-               int      height)
-{
-  memset (f, 0, sizeof *f);
-  f->store = kios_test_new_store ();
-  f->now = 1000 * G_TIME_SPAN_SECOND;
-  f->window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
-  f->view = kios_reader_view_new ();
-  kios_reader_view_set_store (f->view, f->store);
-  kios_reader_view_set_clock (f->view, fixture_clock, f);
-  g_signal_connect (f->view, "page-shown", G_CALLBACK (page_shown_cb), f);
-  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
-  gtk_window_present (GTK_WINDOW (f->window));
-  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f->window, 5000));
-}
-
-static void
-fixture_teardown (Fixture *f)
-{
-  kios_reader_view_close (f->view);
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
-  g_clear_object (&f->document);
-  g_assert_true (kios_library_store_flush (f->store, 5000));
-  g_clear_object (&f->store);
-}
-
-typedef struct
-{
-  Fixture *f;
-  guint    target;
-} ShownWait;
-
-static gboolean
-shown_reached (gpointer data)
-{
-  ShownWait *wait = data;
-
-  return wait->f->shown >= wait->target;
-}
-
-static void
-wait_shown (Fixture *f,
-            guint    before)
-{
-  ShownWait wait = { f, before + 1 };
-
-  g_assert_true (kios_test_wait_until (shown_reached, &wait, 10000));
+  return fixture_now;
 }
 
 /* Waits until the page on screen has the document's current layout and no
@@ -132,18 +62,18 @@ wait_settled (Fixture *f)
     }
 }
 
+/* The shared reader fixture with the book open, the clock injected before
+ * the first page is shown (and measured). */
 static void
-fixture_open (Fixture    *f,
-              const char *name)
+fixture_setup (Fixture    *f,
+               const char *name,
+               int         width,
+               int         height)
 {
-  g_autofree char   *path = kios_test_sample_book (name);
-  g_autoptr (GError) error = NULL;
-  guint              before = f->shown;
-
-  f->document = kios_document_open_sync (path, &error);
-  g_assert_no_error (error);
-  kios_reader_view_open (f->view, f->document, NULL);
-  wait_shown (f, before);
+  fixture_now = 1000 * G_TIME_SPAN_SECOND;
+  kios_test_reader_setup (f, name, width, height);
+  kios_reader_view_set_clock (f->view, fixture_clock, NULL);
+  kios_test_reader_wait_shown (f, 0);
   wait_settled (f);
 }
 
@@ -197,7 +127,7 @@ press_and_wait (Fixture        *f,
   guint before = f->shown;
 
   g_assert_true (kios_test_press_key (GTK_WIDGET (f->view), keyval, modifiers));
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
   wait_settled (f);
 }
 
@@ -207,7 +137,7 @@ turn_and_wait (Fixture *f)
   guint before = f->shown;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "reader.next-page", NULL));
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
 }
 
 static KiosProgressBar *
@@ -246,8 +176,7 @@ test_navigation_seek (void)
   double                   x;
   guint                    before;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
   start = kios_position_copy (kios_reader_view_get_position (f.view));
   bar = progress_bar (&f);
   width = gtk_widget_get_width (GTK_WIDGET (bar));
@@ -273,7 +202,7 @@ test_navigation_seek (void)
   g_assert_cmpfloat_with_epsilon (kios_progress_bar_get_preview (bar), x / width, 1e-9);
   g_signal_emit_by_name (drag, "drag-end", 0.0, 0.0);
   g_assert_cmpfloat (kios_progress_bar_get_preview (bar), <, 0.0);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   wait_settled (&f);
   g_test_message ("clicked at %.3f: %s; landed at %.4f in “%s”", x / width, tooltip,
                   kios_reader_view_get_progress (f.view), kios_reader_view_get_chapter_title (f.view));
@@ -290,7 +219,7 @@ test_navigation_seek (void)
   g_assert_cmpfloat_with_epsilon (kios_progress_bar_get_preview (bar), 0.7, 1e-9);
   g_assert_cmpuint (f.shown, ==, before); /* nothing moves until the release */
   g_signal_emit_by_name (drag, "drag-end", width * 0.5, 0.0);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   wait_settled (&f);
   g_assert_cmpfloat (kios_reader_view_get_progress (f.view), <=, 0.7 + 1e-6);
   g_assert_cmpfloat (kios_reader_view_get_progress (f.view), >, 0.695);
@@ -310,7 +239,7 @@ test_navigation_seek (void)
   g_assert_cmpfloat (fabs (kios_reader_view_get_progress (f.view) - x / width), <, 0.005);
   g_assert_cmpuint (kios_reader_view_get_n_forward (f.view), ==, 1);
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 /* The tooltip's chapter is the contents entry starting last before the point. */
@@ -365,7 +294,7 @@ go_to_and_wait (Fixture    *f,
 
   g_assert_true (kios_reader_view_go_to_text (f->view, text, &message));
   g_assert_null (message);
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
   wait_settled (f);
 }
 
@@ -408,8 +337,7 @@ test_navigation_go_to (void)
   g_autofree char *page_text = NULL;
   g_autofree char *too_far = NULL;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
   wait_counted (&f);
   n_pages = kios_document_get_n_pages (f.document);
   g_test_message ("%d pages", n_pages);
@@ -481,13 +409,13 @@ test_navigation_go_to (void)
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_g, GDK_CONTROL_MASK));
     gtk_editable_set_text (GTK_EDITABLE (entry), lower);
     kios_go_to_popover_pick (popover, 0);
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     wait_settled (&f);
   }
   g_assert_cmpint (kios_reader_view_get_toc_index (f.view), ==, index);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 /* A PDF's pages are its pages. */
@@ -496,14 +424,13 @@ test_navigation_go_to_pdf (void)
 {
   Fixture f;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "persuasion.pdf");
+  fixture_setup (&f, "persuasion.pdf", 900, 700);
   go_to_and_wait (&f, "p. 7");
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, 6);
   go_to_and_wait (&f, "50%");
   g_assert_cmpfloat (fabs (kios_reader_view_get_progress (f.view) - 0.5), <, 0.02);
   assert_go_to_fails (&f, "page 100000", "pages 1 to");
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 /* Back returns from a contents jump, past the turns made since; turns alone
@@ -519,8 +446,7 @@ test_navigation_back_forward (void)
   const char  *label;
   guint        before;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
   wait_counted (&f);
   for (int i = 0; i < 3; i++)
     turn_and_wait (&f);
@@ -531,7 +457,7 @@ test_navigation_back_forward (void)
   index = unique_title_entry (&f, 10);
   before = f.shown;
   kios_reader_view_go_to_toc (f.view, index);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   wait_settled (&f);
   landed = kios_reader_view_get_page (f.view)->location;
   g_assert_cmpuint (kios_reader_view_get_n_back (f.view), ==, 1);
@@ -548,7 +474,7 @@ test_navigation_back_forward (void)
   /* The pill goes back, as Alt+Left does. */
   before = f.shown;
   g_signal_emit_by_name (pill, "clicked");
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   wait_settled (&f);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, first.chapter);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, first.page);
@@ -571,7 +497,7 @@ test_navigation_back_forward (void)
     target->total_progress = 0.8;
     before = f.shown;
     kios_reader_view_jump_to (f.view, target, KIOS_JUMP_RECORD_BACK);
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     wait_settled (&f);
     g_assert_cmpuint (kios_reader_view_get_n_back (f.view), ==, 2);
     press_and_wait (&f, GDK_KEY_Left, GDK_ALT_MASK);
@@ -579,7 +505,7 @@ test_navigation_back_forward (void)
     g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, landed.page + 2);
   }
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 static gboolean
@@ -600,8 +526,7 @@ test_navigation_back_from_find (void)
   KiosLocation origin;
   guint        before;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
   for (int i = 0; i < 2; i++)
     turn_and_wait (&f);
   origin = kios_reader_view_get_page (f.view)->location;
@@ -614,7 +539,7 @@ test_navigation_back_from_find (void)
   g_assert_true (kios_test_wait_until (search_complete, bar, 20000));
   before = f.shown;
   g_signal_emit_by_name (entry, "activate");
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   wait_settled (&f);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, >, origin.chapter);
   kios_reader_view_set_find_visible (f.view, FALSE, FALSE);
@@ -624,7 +549,7 @@ test_navigation_back_from_find (void)
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, origin.chapter);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, origin.page);
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 static void
@@ -671,14 +596,13 @@ test_navigation_time_left (void)
   double           progress;
   g_autofree char *book = NULL;
 
-  fixture_setup (&f, 900, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 900, 700);
   g_assert_null (kios_reader_view_get_time_left (f.view));
 
   /* Skimming does not count. */
   for (int i = 0; i < 6; i++)
     {
-      f.now += G_TIME_SPAN_SECOND;
+      fixture_now += G_TIME_SPAN_SECOND;
       turn_and_wait (&f);
     }
   g_assert_null (kios_reader_view_get_time_left (f.view));
@@ -686,7 +610,7 @@ test_navigation_time_left (void)
   start = kios_reader_view_get_progress (f.view);
   for (int i = 0; i < 5; i++)
     {
-      f.now += 40 * G_TIME_SPAN_SECOND;
+      fixture_now += 40 * G_TIME_SPAN_SECOND;
       turn_and_wait (&f);
       if (i < 4)
         g_assert_null (kios_reader_view_get_time_left (f.view));
@@ -703,7 +627,7 @@ test_navigation_time_left (void)
   if (g_getenv ("KIOS_SCREENSHOT_DIR") != NULL)
     g_free (kios_test_save_screenshot (f.window, "time-left"));
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 static void
@@ -743,8 +667,7 @@ test_navigation_screenshots (void)
       g_test_skip ("set KIOS_SCREENSHOT_DIR");
       return;
     }
-  fixture_setup (&f, 1000, 700);
-  fixture_open (&f, "pride-and-prejudice.epub");
+  fixture_setup (&f, "pride-and-prejudice.epub", 1000, 700);
   wait_counted (&f);
   go_to_and_wait (&f, "page 40");
   bar = progress_bar (&f);
@@ -777,7 +700,7 @@ test_navigation_screenshots (void)
   g_free (kios_test_save_screenshot (GTK_WIDGET (popover), "go-to-popover"));
   gtk_popover_popdown (GTK_POPOVER (popover));
 
-  fixture_teardown (&f);
+  kios_test_reader_teardown (&f);
 }
 
 int

@@ -26,42 +26,16 @@
  * action and arguments, and that the action turns the page.
  */
 
-typedef struct
-{
-  GtkWidget        *window;
-  KiosReaderView   *view;
-  KiosLibraryStore *store;
-  KiosDocument     *document;
-  guint             shown;
-  guint             user_turns;
-} Fixture;
+typedef KiosReaderFixture Fixture;
 
-static void
-page_shown_cb (KiosReaderView *view,
-               Fixture        *f)
-{
-  f->shown++;
-}
+/* "user-turned-page" emissions in the running test (one runs at a time). */
+static guint user_turns;
 
 static void
 user_turned_cb (KiosReaderView *view,
                 Fixture        *f)
 {
-  f->user_turns++;
-}
-
-static KiosLibraryStore *
-new_store (void)
-{
-  g_autofree char   *path = g_build_filename (g_get_user_data_dir (), "library.db", NULL);
-  g_autoptr (GError) error = NULL;
-  KiosLibraryStore  *store;
-
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  store = kios_library_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (store);
-  return store;
+  user_turns++;
 }
 
 static void
@@ -73,7 +47,7 @@ fixture_window (Fixture *f,
   gtk_window_set_default_size (GTK_WINDOW (f->window), width, height);
   f->view = kios_reader_view_new ();
   kios_reader_view_set_store (f->view, f->store);
-  g_signal_connect (f->view, "page-shown", G_CALLBACK (page_shown_cb), f);
+  g_signal_connect (f->view, "page-shown", G_CALLBACK (kios_test_reader_shown_cb), f);
   g_signal_connect (f->view, "user-turned-page", G_CALLBACK (user_turned_cb), f);
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
   gtk_window_present (GTK_WINDOW (f->window));
@@ -86,7 +60,8 @@ fixture_setup (Fixture *f,
                int      height)
 {
   memset (f, 0, sizeof *f);
-  f->store = new_store ();
+  user_turns = 0;
+  f->store = kios_test_new_store ();
   fixture_window (f, width, height);
 }
 
@@ -133,30 +108,6 @@ open_document (const char *name)
 typedef struct
 {
   Fixture *f;
-  guint    target;
-} ShownWait;
-
-static gboolean
-shown_reached (gpointer data)
-{
-  ShownWait *wait = data;
-
-  return wait->f->shown >= wait->target;
-}
-
-/* Waits for the page-shown count to pass `before`. */
-static void
-wait_shown (Fixture *f,
-            guint    before)
-{
-  ShownWait wait = { f, before + 1 };
-
-  g_assert_true (kios_test_wait_until (shown_reached, &wait, 10000));
-}
-
-typedef struct
-{
-  Fixture *f;
   int      old_serial;
 } RelayoutWait;
 
@@ -191,7 +142,7 @@ fixture_open (Fixture            *f,
   if (f->document == NULL)
     f->document = open_document (name);
   kios_reader_view_open (f->view, f->document, start);
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
   g_assert_nonnull (kios_reader_view_get_page (f->view));
   g_assert_nonnull (kios_reader_view_get_position (f->view));
 }
@@ -222,7 +173,7 @@ turn_and_wait (Fixture    *f,
   guint before = f->shown;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), action, NULL));
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
 }
 
 /* The first TOC entry at or after chapter min_chapter, at level 0. */
@@ -249,7 +200,7 @@ go_to_toc_and_wait (Fixture *f,
   guint before = f->shown;
 
   kios_reader_view_go_to_toc (f->view, index);
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
 }
 
 static double
@@ -292,11 +243,11 @@ test_reader_turn_pages (void)
   fixture_setup (&f, 1000, 760);
   kios_reader_view_set_contents_visible (f.view, FALSE);
   fixture_open (&f, "pride-and-prejudice.epub", NULL);
-  g_assert_cmpint (f.user_turns, ==, 0);
+  g_assert_cmpint (user_turns, ==, 0);
 
   /* Into the text proper, then page by page. */
   go_to_toc_and_wait (&f, find_toc_entry (f.document, 2));
-  g_assert_cmpint (f.user_turns, ==, 1);
+  g_assert_cmpint (user_turns, ==, 1);
   g_object_set (f.view, "theme", "light", NULL);
   shot = kios_test_save_screenshot (f.window, "reader-light");
 
@@ -307,11 +258,11 @@ test_reader_turn_pages (void)
   g_assert_cmpint (kios_reader_view_get_toc_index (f.view), >=, 0);
 
   /* By action. */
-  turns = f.user_turns;
+  turns = user_turns;
   turn_and_wait (&f, "reader.next-page");
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &location), >, 0);
   g_assert_cmpint (compare_positions (kios_reader_view_get_position (f.view), first), >, 0);
-  g_assert_cmpint (f.user_turns, ==, turns + 1);
+  g_assert_cmpint (user_turns, ==, turns + 1);
 
   /* By key: Right, then space, then Left and Page_Up back. */
   {
@@ -319,26 +270,26 @@ test_reader_turn_pages (void)
     KiosLocation here = kios_reader_view_get_page (f.view)->location;
 
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
     before = f.shown;
     here = kios_reader_view_get_page (f.view)->location;
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_space, 0));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
     before = f.shown;
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), ==, 0);
 
     before = f.shown;
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Page_Up, 0));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     before = f.shown;
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Left, 0));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &location), ==, 0);
     g_assert_cmpint (compare_positions (kios_reader_view_get_position (f.view), first), ==, 0);
   }
@@ -448,7 +399,7 @@ test_reader_turn_latency (void)
   shown_before = f.shown;
   for (int i = 0; i < 10; i++)
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
-  wait_shown (&f, shown_before);
+  kios_test_reader_wait_shown (&f, shown_before);
   for (int k = 0; k < 300; k++)
     {
       while (g_main_context_iteration (NULL, FALSE))
@@ -485,7 +436,7 @@ test_reader_resume_large (void)
   start->offset = 2000;
   before = f.shown;
   kios_reader_view_open (f.view, f.document, start);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_test_message ("kjv: open %.1f ms, then the page at chapter %d on screen %.1f ms after the view's open",
                   (t1 - t0) / 1000.0, start->chapter, (g_get_monotonic_time () - t1) / 1000.0);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, start->chapter);
@@ -515,7 +466,7 @@ test_reader_font_size (void)
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
       const KiosPosition *now;
-      guint               turns = f.user_turns;
+      guint               turns = user_turns;
 
       g_clear_pointer (&old, kios_position_free);
       old = kios_position_copy (kios_reader_view_get_position (f.view));
@@ -530,7 +481,7 @@ test_reader_font_size (void)
       g_assert_cmpint (kios_reader_view_get_page (f.view)->layout_serial, ==,
                        kios_document_get_layout_serial (f.document));
       /* A relayout is not a turn. */
-      g_assert_cmpint (f.user_turns, ==, turns);
+      g_assert_cmpint (user_turns, ==, turns);
 
       /* The word that began the old page is on the new one. */
       now = kios_reader_view_get_position (f.view);
@@ -547,7 +498,7 @@ test_reader_font_size (void)
   g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_plus, GDK_CONTROL_MASK));
   g_object_get (f.view, "font-size", &size, NULL);
   g_assert_cmpfloat (size, ==, 20.0);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
 
   fixture_teardown (&f);
 }
@@ -607,7 +558,7 @@ test_reader_contents (void)
 
   before = f.shown;
   kios_contents_sidebar_activate (KIOS_CONTENTS_SIDEBAR (sidebar), index);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   /* Docked beside the page, the relayout for the narrower page may follow. */
   for (int k = 0; k < 300 && kios_reader_view_get_page (f.view)->layout_serial != kios_document_get_layout_serial (f.document); k++)
     {
@@ -641,7 +592,7 @@ test_reader_contents (void)
   before = f.shown;
   kios_contents_sidebar_activate (KIOS_CONTENTS_SIDEBAR (sidebar), index);
   g_assert_false (kios_reader_view_get_contents_visible (f.view));
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, entry->chapter);
 
   fixture_teardown (&f);
@@ -672,7 +623,7 @@ test_reader_restore (void)
     guint before = f.shown;
 
     kios_reader_view_open (f.view, kios_reader_view_get_document (f.view), kios_reader_view_get_position (f.view));
-    wait_shown (&f, before);
+    kios_test_reader_wait_shown (&f, before);
     g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &location), ==, 0);
   }
   fixture_close_window (&f);
@@ -687,9 +638,9 @@ test_reader_restore (void)
 
   /* Reopened in a new window of the same size: the same page. */
   fixture_window (&f, 900, 700);
-  turns = f.user_turns;
+  turns = user_turns;
   fixture_open (&f, "pride-and-prejudice.epub", saved);
-  g_assert_cmpint (f.user_turns, ==, turns);
+  g_assert_cmpint (user_turns, ==, turns);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, location.chapter);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.page, ==, location.page);
   g_assert_cmpint (kios_reader_view_get_position (f.view)->chapter, ==, left->chapter);
@@ -745,23 +696,23 @@ test_reader_pointer (void)
   g_assert_cmpuint (f.shown, ==, before);
 
   g_signal_emit_by_name (click, "released", 1, width * 0.9, 300.0);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
   before = f.shown;
   g_signal_emit_by_name (click, "released", 1, width * 0.1, 300.0);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), ==, 0);
 
   /* One wheel notch down, one up. */
   before = f.shown;
   g_signal_emit_by_name (scroll, "scroll", 0.0, 1.0, &handled);
   g_assert_true (handled);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
   before = f.shown;
   g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), ==, 0);
 
   /* Half a notch is not a turn; the second half is. */
@@ -769,7 +720,7 @@ test_reader_pointer (void)
   g_signal_emit_by_name (scroll, "scroll", 0.0, 0.5, &handled);
   g_assert_cmpuint (f.shown, ==, before);
   g_signal_emit_by_name (scroll, "scroll", 0.0, 0.5, &handled);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (compare_locations (&kios_reader_view_get_page (f.view)->location, &here), >, 0);
 
   fixture_teardown (&f);
@@ -798,11 +749,11 @@ test_reader_go_to_position (void)
   target->device = g_strdup ("Kobo Libra");
   turn_and_wait (&f, "reader.first-page");
 
-  turns = f.user_turns;
+  turns = user_turns;
   before = f.shown;
   kios_reader_view_go_to_position (f.view, target);
-  wait_shown (&f, before);
-  g_assert_cmpint (f.user_turns, ==, turns);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_cmpint (user_turns, ==, turns);
   g_assert_cmpint (kios_reader_view_get_position (f.view)->chapter, ==, target->chapter);
   g_assert_cmpint (kios_reader_view_get_position (f.view)->offset, <=, target->offset);
 
@@ -845,7 +796,7 @@ test_reader_pdf (void)
   /* Fit width: the page is taller than the view and scrolls before it turns. */
   before = f.shown;
   g_object_set (f.view, "pdf-fit", "width", NULL);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   page = kios_reader_view_get_page (f.view);
   g_assert_cmpint (page->location.chapter, ==, 2);
   before = f.shown;
@@ -854,7 +805,7 @@ test_reader_pdf (void)
   g_free (kios_test_save_screenshot (f.window, "reader-pdf-width"));
   for (int i = 0; i < 40 && f.shown == before; i++)
     g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Down, 0));
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_assert_cmpint (kios_reader_view_get_page (f.view)->location.chapter, ==, 3);
 
   turn_and_wait (&f, "reader.last-page");
@@ -870,7 +821,7 @@ test_reader_pdf (void)
   /* A text page, for the screenshot; it must not look like the cover. */
   before = f.shown;
   g_object_set (f.view, "pdf-fit", "page", NULL);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   cover = g_bytes_ref (kios_reader_view_get_page (f.view)->pixels);
   for (int i = 0; i < 12; i++)
     turn_and_wait (&f, "reader.next-page");
@@ -897,12 +848,12 @@ test_reader_themes (void)
 
   before = f.shown;
   g_object_set (f.view, "theme", "sepia", NULL);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   g_free (kios_test_save_screenshot (f.window, "reader-sepia"));
 
   before = f.shown;
   g_object_set (f.view, "theme", "dark", NULL);
-  wait_shown (&f, before);
+  kios_test_reader_wait_shown (&f, before);
   dark = mean_luminance (kios_reader_view_get_page (f.view));
   g_test_message ("mean luminance: light %.0f, dark %.0f", light, dark);
   g_assert_cmpfloat (dark, <, 60.0);
@@ -1052,7 +1003,7 @@ click_contents_row (Fixture *f,
   g_signal_emit_by_name (click, "pressed", 1, x, 200.0);
   kios_contents_sidebar_activate (KIOS_CONTENTS_SIDEBAR (sidebar), index);
   g_signal_emit_by_name (click, "released", 1, x, 200.0);
-  wait_shown (f, before);
+  kios_test_reader_wait_shown (f, before);
   wait_settled (f);
 }
 
@@ -1168,22 +1119,13 @@ test_reader_popover_focus (void)
       GtkWidget *other = gtk_button_new_with_label ("Other");
       guint      before;
 
-      memset (&f, 0, sizeof f);
-      f.store = new_store ();
-      f.window = gtk_window_new ();
-      gtk_window_set_default_size (GTK_WINDOW (f.window), sizes[i][0], sizes[i][1]);
       gtk_popover_set_child (GTK_POPOVER (popover), spin);
       gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
       gtk_header_bar_pack_end (GTK_HEADER_BAR (header), button);
       gtk_header_bar_pack_end (GTK_HEADER_BAR (header), other);
-      gtk_window_set_titlebar (GTK_WINDOW (f.window), header);
-      f.view = kios_reader_view_new ();
-      kios_reader_view_set_store (f.view, f.store);
-      g_signal_connect (f.view, "page-shown", G_CALLBACK (page_shown_cb), &f);
-      gtk_window_set_child (GTK_WINDOW (f.window), GTK_WIDGET (f.view));
-      gtk_window_present (GTK_WINDOW (f.window));
-      g_assert_true (kios_test_wait_until (kios_test_widget_mapped, f.window, 5000));
-      fixture_open (&f, "pride-and-prejudice.epub", NULL);
+      kios_test_reader_setup_full (&f, "pride-and-prejudice.epub", sizes[i][0], sizes[i][1], header);
+      kios_test_reader_wait_shown (&f, 0);
+      g_assert_nonnull (kios_reader_view_get_page (f.view));
       gtk_widget_grab_focus (GTK_WIDGET (f.view));
 
       gtk_menu_button_popup (GTK_MENU_BUTTON (button));
@@ -1211,7 +1153,7 @@ test_reader_popover_focus (void)
       /* The arrows are the page's again. */
       before = f.shown;
       g_assert_true (kios_test_press_key (GTK_WIDGET (f.view), GDK_KEY_Right, 0));
-      wait_shown (&f, before);
+      kios_test_reader_wait_shown (&f, before);
 
       /* Focus moved on purpose (a click, Tab) stays where it went. */
       gtk_widget_grab_focus (other);

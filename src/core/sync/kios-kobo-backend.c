@@ -9,6 +9,7 @@
 
 #include "kios-epub.h"
 #include "kios-kobo-library.h"
+#include "kios-limits.h"
 #include "kios-redact.h"
 
 #include <math.h>
@@ -111,7 +112,9 @@ entitlement_for (KiosKoboBackend *self,
   return g_steal_pointer (&id);
 }
 
-/* The chapter file's size in the downloaded book, 0 when unknown. */
+/* The chapter file's size in the downloaded book, 0 when unknown (a
+ * chapter past KIOS_LIMIT_CHAPTER_BYTES is not read to learn it: it is
+ * refused for reading anyway). */
 static gsize
 chapter_size (KiosKoboBackend *self,
               const char      *book_hash,
@@ -129,7 +132,7 @@ chapter_size (KiosKoboBackend *self,
   epub = kios_epub_open (book->path, NULL);
   if (epub == NULL)
     return 0;
-  member = kios_epub_read_member (epub, href, 64 * 1024 * 1024, NULL);
+  member = kios_epub_read_member (epub, href, KIOS_LIMIT_CHAPTER_BYTES, NULL);
   return member != NULL ? g_bytes_get_size (member) : 0;
 }
 
@@ -222,20 +225,6 @@ kios_kobo_backend_pull_sync (KiosKoboBackend       *self,
 /* ------------------------------------------------------------------------ */
 /* KiosSyncBackend.                                                         */
 
-typedef struct
-{
-  char         *hash;
-  KiosPosition *position;
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->hash);
-  g_clear_pointer (&job->position, kios_position_free);
-  g_free (job);
-}
-
 static const char *
 backend_get_source_name (KiosSyncBackend *backend)
 {
@@ -279,96 +268,27 @@ backend_pull_remote (KiosSyncBackend *backend,
   return raw != NULL ? kios_sync_remote_new_kobo (raw) : NULL;
 }
 
-static void
-push_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Job    *job = task_data;
-  GError *error = NULL;
-
-  if (kios_kobo_backend_push_sync (source_object, job->hash, job->position, NULL, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-backend_push_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    const KiosPosition *position,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  g_autoptr (GTask) task = g_task_new (backend, cancellable, callback, user_data);
-  Job              *job = g_new0 (Job, 1);
-
-  job->hash = g_strdup (book_hash);
-  job->position = kios_position_copy (position);
-  g_task_set_source_tag (task, backend_push_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, push_thread);
-}
-
 static gboolean
-backend_push_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
+push_blocking (KiosSyncBackend    *backend,
+               const char         *book_hash,
+               const KiosPosition *position,
+               GCancellable       *cancellable,
+               GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-pull_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Job          *job = task_data;
-  GError       *error = NULL;
-  KiosPosition *position = kios_kobo_backend_pull_sync (source_object, job->hash, NULL, cancellable, &error);
-
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, position, (GDestroyNotify) kios_position_free);
-}
-
-static void
-backend_pull_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    KiosBookFormat      format,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  g_autoptr (GTask) task = g_task_new (backend, cancellable, callback, user_data);
-  Job              *job = g_new0 (Job, 1);
-
-  job->hash = g_strdup (book_hash);
-  g_task_set_source_tag (task, backend_pull_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  if (format == KIOS_BOOK_FORMAT_PDF)
-    {
-      /* Kobo sync serves EPUBs only. */
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-  g_task_run_in_thread (task, pull_thread);
+  return kios_kobo_backend_push_sync (KIOS_KOBO_BACKEND (backend), book_hash, position, NULL, cancellable, error);
 }
 
 static KiosPosition *
-backend_pull_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
+pull_blocking (KiosSyncBackend *backend,
+               const char      *book_hash,
+               KiosBookFormat   format,
+               GCancellable    *cancellable,
+               GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  /* Kobo sync serves EPUBs only. */
+  if (format == KIOS_BOOK_FORMAT_PDF)
+    return NULL;
+  return kios_kobo_backend_pull_sync (KIOS_KOBO_BACKEND (backend), book_hash, NULL, cancellable, error);
 }
 
 static void
@@ -379,10 +299,8 @@ kios_kobo_backend_iface_init (KiosSyncBackendInterface *iface)
   iface->get_precision = backend_get_precision;
   iface->get_protocol = backend_get_protocol;
   iface->pull_remote = backend_pull_remote;
-  iface->push_async = backend_push_async;
-  iface->push_finish = backend_push_finish;
-  iface->pull_async = backend_pull_async;
-  iface->pull_finish = backend_pull_finish;
+  iface->push_sync = push_blocking;
+  iface->pull_sync = pull_blocking;
 }
 
 static void

@@ -672,7 +672,7 @@ kios_kobo_client_sync_page (KiosKoboClient *self,
         json_array_add_element (page->items, json_node_copy (element));
     }
   token = kios_http_response_get_header (response, "x-kobo-synctoken");
-  if (token != NULL && *token != '\0' && strlen (token) < 64 * 1024)
+  if (token != NULL && *token != '\0' && strlen (token) < KIOS_LIMIT_KOBO_SYNC_TOKEN_BYTES)
     page->token = g_strdup (token);
   more = kios_http_response_get_header (response, "x-kobo-sync");
   if (more != NULL)

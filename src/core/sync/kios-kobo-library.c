@@ -11,6 +11,7 @@
 #include "kios-book-importer.h"
 #include "kios-json.h"
 #include "kios-kobo-backend.h"
+#include "kios-limits.h"
 #include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-source.h"
@@ -18,8 +19,22 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+/* The catalog, in book meta of its pseudo-hash: CATALOG_BUCKETS objects
+ * (entitlement id → entry), each id in the bucket its hash names, so that a
+ * sync or a listing holds one bucket at a time, whatever the library's
+ * size. CATALOG_KEY is the whole catalog as it was stored before, split on
+ * first use. */
 #define CATALOG_KEY "kobo.catalog"
+#define CATALOG_BUCKETS 64
+#define BUCKET_KEY "kobo.catalog.%02u"
 #define TOKEN_KEY "kobo.sync_token"
+/* A sync's changes wait in chunks (bucket, chunk number) until the sync
+ * completes, so that a failed sync stores nothing in the catalog;
+ * STAGED_KEY counts the chunks written (left by a failed sync until the
+ * next one clears them). STAGE_BATCH changes are held in memory at most. */
+#define CHUNK_KEY "kobo.staged.%02u.%u"
+#define STAGED_KEY "kobo.staged"
+#define STAGE_BATCH 500
 
 static char *cover_cache_path (const char *cover_image_id);
 
@@ -238,15 +253,119 @@ pseudo_hash (KiosLibraryStore *store,
   return g_strconcat ("kobo-source:", source_name, NULL);
 }
 
-static JsonObject *
-catalog_load (KiosLibraryStore *store,
-              const char       *source_name)
+/* The bucket of an entitlement id: FNV-1a, stable across runs and builds. */
+static guint
+bucket_of (const char *id)
 {
-  g_autofree char *key = pseudo_hash (store, source_name);
-  g_autofree char *json = kios_library_store_get_book_meta (store, key, CATALOG_KEY);
+  guint32 h = 2166136261u;
+
+  for (const guchar *p = (const guchar *) id; *p != '\0'; p++)
+    h = (h ^ *p) * 16777619u;
+  return h % CATALOG_BUCKETS;
+}
+
+/* The object stored under name, or a new empty one. */
+static JsonObject *
+meta_object (KiosLibraryStore *store,
+             const char       *key,
+             const char       *name)
+{
+  g_autofree char *json = kios_library_store_get_book_meta (store, key, name);
   JsonObject      *o = parse_object (json);
 
   return o != NULL ? o : json_object_new ();
+}
+
+/* Stores o under name; an empty one removes the row. */
+static void
+meta_set_object (KiosLibraryStore *store,
+                 const char       *key,
+                 const char       *name,
+                 JsonObject       *o)
+{
+  g_autofree char *json = json_object_get_size (o) > 0 ? object_to_string (o) : NULL;
+
+  kios_library_store_set_book_meta (store, key, name, json);
+}
+
+static JsonObject *
+bucket_load (KiosLibraryStore *store,
+             const char       *key,
+             guint             bucket)
+{
+  g_autofree char *name = g_strdup_printf (BUCKET_KEY, bucket);
+
+  return meta_object (store, key, name);
+}
+
+static void
+bucket_save (KiosLibraryStore *store,
+             const char       *key,
+             guint             bucket,
+             JsonObject       *o)
+{
+  g_autofree char *name = g_strdup_printf (BUCKET_KEY, bucket);
+
+  meta_set_object (store, key, name, o);
+}
+
+/* A catalog stored whole, before buckets, is split into them once. */
+static void
+catalog_split (KiosLibraryStore *store,
+               const char       *key)
+{
+  g_autofree char       *json = kios_library_store_get_book_meta (store, key, CATALOG_KEY);
+  g_autoptr (JsonObject) whole = NULL;
+  g_autoptr (GList)      members = NULL;
+  JsonObject            *buckets[CATALOG_BUCKETS];
+
+  if (json == NULL)
+    return;
+  whole = parse_object (json);
+  g_clear_pointer (&json, g_free);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    buckets[b] = bucket_load (store, key, b);
+  members = whole != NULL ? json_object_get_members (whole) : NULL;
+  for (GList *it = members; it != NULL; it = it->next)
+    json_object_set_member (buckets[bucket_of (it->data)], it->data,
+                            json_node_copy (json_object_get_member (whole, it->data)));
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    {
+      bucket_save (store, key, b, buckets[b]);
+      json_object_unref (buckets[b]);
+    }
+  kios_library_store_set_book_meta (store, key, CATALOG_KEY, NULL);
+  kios_library_store_flush (store, 10000);
+}
+
+/* The bucket that holds (or would hold) entitlement_id. */
+static JsonObject *
+catalog_bucket (KiosLibraryStore *store,
+                const char       *key,
+                const char       *entitlement_id)
+{
+  catalog_split (store, key);
+  return bucket_load (store, key, bucket_of (entitlement_id));
+}
+
+/* Removes the chunks a failed sync left (all of them: which were written
+ * is not known). */
+static void
+staged_clear (KiosLibraryStore *store,
+              const char       *key)
+{
+  g_autofree char *count = kios_library_store_get_book_meta (store, key, STAGED_KEY);
+  guint64          n = count != NULL ? g_ascii_strtoull (count, NULL, 10) : 0;
+
+  for (guint64 k = 0; k < MIN (n, (guint64) KIOS_KOBO_MAX_CATALOG); k++)
+    for (guint b = 0; b < CATALOG_BUCKETS; b++)
+      {
+        g_autofree char *name = g_strdup_printf (CHUNK_KEY, b, (guint) k);
+
+        kios_library_store_set_book_meta (store, key, name, NULL);
+      }
+  if (count != NULL)
+    kios_library_store_set_book_meta (store, key, STAGED_KEY, NULL);
 }
 
 char *
@@ -265,6 +384,13 @@ kios_kobo_catalog_clear (KiosLibraryStore *store,
   g_autofree char *key = pseudo_hash (store, source_name);
 
   kios_library_store_set_book_meta (store, key, CATALOG_KEY, NULL);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    {
+      g_autofree char *name = g_strdup_printf (BUCKET_KEY, b);
+
+      kios_library_store_set_book_meta (store, key, name, NULL);
+    }
+  staged_clear (store, key);
   kios_library_store_set_book_meta (store, key, TOKEN_KEY, NULL);
 }
 
@@ -333,16 +459,22 @@ GPtrArray *
 kios_kobo_catalog_list (KiosLibraryStore *store,
                         const char       *source_name)
 {
-  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
-  g_autoptr (GList)      members = json_object_get_members (catalog);
-  GPtrArray             *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
+  g_autofree char *key = pseudo_hash (store, source_name);
+  GPtrArray       *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
 
-  for (GList *it = members; it != NULL; it = it->next)
+  catalog_split (store, key);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
     {
-      JsonObject *o = get_object (catalog, it->data);
+      g_autoptr (JsonObject) bucket = bucket_load (store, key, b);
+      g_autoptr (GList)      members = json_object_get_members (bucket);
 
-      if (o != NULL)
-        g_ptr_array_add (out, entry_from_json (it->data, o));
+      for (GList *it = members; it != NULL; it = it->next)
+        {
+          JsonObject *o = get_object (bucket, it->data);
+
+          if (o != NULL)
+            g_ptr_array_add (out, entry_from_json (it->data, o));
+        }
     }
   g_ptr_array_sort (out, compare_entries);
   return out;
@@ -353,8 +485,9 @@ kios_kobo_catalog_get (KiosLibraryStore *store,
                        const char       *source_name,
                        const char       *entitlement_id)
 {
-  g_autoptr (JsonObject) catalog = catalog_load (store, source_name);
-  JsonObject            *o = get_object (catalog, entitlement_id);
+  g_autofree char       *key = pseudo_hash (store, source_name);
+  g_autoptr (JsonObject) bucket = catalog_bucket (store, key, entitlement_id);
+  JsonObject            *o = get_object (bucket, entitlement_id);
 
   return o != NULL ? entry_from_json (entitlement_id, o) : NULL;
 }
@@ -377,7 +510,7 @@ entry_from_metadata (JsonObject *metadata,
   json_object_set_string_member (e, "title", title != NULL && *title != '\0' ? title : id);
   if (revision != NULL)
     json_object_set_string_member (e, "revision_id", revision);
-  for (guint i = 0; contributors != NULL && i < json_array_get_length (contributors) && i < 50; i++)
+  for (guint i = 0; contributors != NULL && i < json_array_get_length (contributors) && i < KIOS_LIMIT_KOBO_CONTRIBUTORS; i++)
     {
       JsonNode *n = json_array_get_element (contributors, i);
 
@@ -390,7 +523,7 @@ entry_from_metadata (JsonObject *metadata,
     json_object_set_string_member (e, "series", get_string (series, "Name"));
   if (get_string (metadata, "CoverImageId") != NULL && *get_string (metadata, "CoverImageId") != '\0')
     json_object_set_string_member (e, "cover_image_id", get_string (metadata, "CoverImageId"));
-  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < 20; i++)
+  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < KIOS_LIMIT_KOBO_DOWNLOAD_URLS; i++)
     {
       JsonNode   *n = json_array_get_element (downloads, i);
       JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
@@ -417,9 +550,103 @@ entitlement_id (JsonObject *entitlement,
 
   if (id == NULL)
     id = get_string (metadata, "EntitlementId");
-  if (id == NULL || *id == '\0' || strlen (id) > 256)
+  if (id == NULL || *id == '\0' || strlen (id) > KIOS_LIMIT_KOBO_ID_BYTES)
     return NULL;
   return id;
+}
+
+/* What one entitlement item does to the catalog. */
+typedef enum {
+  CHANGE_NONE, /* a removal of a book the catalog does not have */
+  CHANGE_SKIP, /* no usable id or metadata, or the catalog is full */
+  CHANGE_REMOVE,
+  CHANGE_ADD,
+  CHANGE_UPDATE,
+} Change;
+
+/* An entitlement item (new, changed, metadata changed): its id (NULL when
+ * unusable), metadata and removal flag; FALSE for any other item. */
+static gboolean
+entitlement_item (JsonObject  *item,
+                  const char **id,
+                  JsonObject **metadata,
+                  gboolean    *removed)
+{
+  JsonObject *wrapper;
+  JsonObject *entitlement;
+
+  if ((wrapper = get_object (item, "NewEntitlement")) == NULL && (wrapper = get_object (item, "ChangedEntitlement")) == NULL && (wrapper = get_object (item, "ChangedProductMetadata")) == NULL)
+    return FALSE;
+  entitlement = get_object (wrapper, "BookEntitlement");
+  /* Komga's ChangedProductMetadata is the BookMetadata itself. */
+  *metadata = json_object_has_member (wrapper, "BookMetadata") ? get_object (wrapper, "BookMetadata") : wrapper;
+  *id = entitlement_id (entitlement, *metadata);
+  *removed = get_bool (entitlement, "IsRemoved");
+  return TRUE;
+}
+
+/* known: the catalog has id; size: how many books it has. */
+static Change
+decide (const char        *id,
+        JsonObject        *metadata,
+        gboolean           removed,
+        gboolean           known,
+        guint              size,
+        KiosKoboSyncStats *stats)
+{
+  if (id == NULL || metadata == NULL)
+    {
+      stats->skipped++;
+      return CHANGE_SKIP;
+    }
+  if (removed)
+    {
+      if (!known)
+        return CHANGE_NONE;
+      stats->removed++;
+      return CHANGE_REMOVE;
+    }
+  if (!known && size >= KIOS_KOBO_MAX_CATALOG)
+    {
+      stats->skipped++;
+      return CHANGE_SKIP;
+    }
+  if (known)
+    stats->changed++;
+  else
+    stats->added++;
+  return known ? CHANGE_UPDATE : CHANGE_ADD;
+}
+
+/* A ChangedReadingState: a candidate remote position for a downloaded
+ * book (the book's own GET on open still decides). FALSE for any other. */
+static gboolean
+state_item (JsonObject        *item,
+            GPtrArray         *states,
+            KiosKoboSyncStats *stats)
+{
+  JsonObject *wrapper = get_object (item, "ChangedReadingState");
+  JsonObject *state = get_object (wrapper, "ReadingState");
+
+  if (wrapper == NULL)
+    return FALSE;
+  if (state != NULL)
+    {
+      KiosKoboReadingState *parsed = kios_kobo_reading_state_from_json (state);
+
+      stats->reading_states++;
+      if (parsed->entitlement_id != NULL && states->len < KIOS_KOBO_MAX_CATALOG)
+        g_ptr_array_add (states, parsed);
+      else
+        kios_kobo_reading_state_free (parsed);
+    }
+  return TRUE;
+}
+
+static gboolean
+tag_item (JsonObject *item)
+{
+  return get_object (item, "NewTag") != NULL || get_object (item, "ChangedTag") != NULL || get_object (item, "DeletedTag") != NULL;
 }
 
 static void
@@ -428,64 +655,186 @@ apply_item (JsonObject        *catalog,
             GPtrArray         *states,
             KiosKoboSyncStats *stats)
 {
-  JsonObject *wrapper;
+  const char *id = NULL;
+  JsonObject *metadata = NULL;
+  gboolean    removed = FALSE;
 
-  if ((wrapper = get_object (item, "NewEntitlement")) != NULL || (wrapper = get_object (item, "ChangedEntitlement")) != NULL || (wrapper = get_object (item, "ChangedProductMetadata")) != NULL)
+  if (entitlement_item (item, &id, &metadata, &removed))
     {
-      JsonObject *entitlement = get_object (wrapper, "BookEntitlement");
-      /* Komga's ChangedProductMetadata is the BookMetadata itself. */
-      JsonObject *metadata = json_object_has_member (wrapper, "BookMetadata") ? get_object (wrapper, "BookMetadata")
-                                                                              : wrapper;
-      const char *id = entitlement_id (entitlement, metadata);
-      JsonObject *previous;
+      JsonObject *previous = id != NULL ? get_object (catalog, id) : NULL;
 
-      if (id == NULL || metadata == NULL)
+      switch (decide (id, metadata, removed, previous != NULL, json_object_get_size (catalog), stats))
         {
-          stats->skipped++;
-          return;
-        }
-      previous = get_object (catalog, id);
-      if (get_bool (entitlement, "IsRemoved"))
-        {
-          if (previous != NULL)
-            {
-              json_object_remove_member (catalog, id);
-              stats->removed++;
-            }
-          return;
-        }
-      if (previous == NULL && json_object_get_size (catalog) >= KIOS_KOBO_MAX_CATALOG)
-        {
-          stats->skipped++;
-          return;
-        }
-      if (previous != NULL)
-        stats->changed++;
-      else
-        stats->added++;
-      json_object_set_object_member (catalog, id, entry_from_metadata (metadata, id, previous));
-      return;
-    }
-  if ((wrapper = get_object (item, "ChangedReadingState")) != NULL)
-    {
-      /* A candidate remote position for a downloaded book; the book's own
-       * GET on open still decides. */
-      JsonObject *state = get_object (wrapper, "ReadingState");
-
-      if (state != NULL)
-        {
-          KiosKoboReadingState *parsed = kios_kobo_reading_state_from_json (state);
-
-          stats->reading_states++;
-          if (parsed->entitlement_id != NULL && states->len < KIOS_KOBO_MAX_CATALOG)
-            g_ptr_array_add (states, parsed);
-          else
-            kios_kobo_reading_state_free (parsed);
+        case CHANGE_REMOVE:
+          json_object_remove_member (catalog, id);
+          break;
+        case CHANGE_ADD:
+        case CHANGE_UPDATE:
+          json_object_set_object_member (catalog, id, entry_from_metadata (metadata, id, previous));
+          break;
+        default:
+          break;
         }
       return;
     }
-  if (get_object (item, "NewTag") == NULL && get_object (item, "ChangedTag") == NULL && get_object (item, "DeletedTag") == NULL)
+  if (!state_item (item, states, stats) && !tag_item (item))
     stats->skipped++;
+}
+
+/* One library sync: the ids the catalog has (with this sync's changes) and
+ * the changes not yet staged, per bucket (id → entry, or null: removed). */
+typedef struct
+{
+  KiosLibraryStore *store;
+  const char       *key;
+  GHashTable       *ids;
+  JsonObject       *batch[CATALOG_BUCKETS];
+  guint             n_batch;
+  GArray           *chunks; /* guint64 per chunk: the buckets it has */
+} Sync;
+
+static void
+sync_clear (Sync *sync)
+{
+  g_clear_pointer (&sync->ids, g_hash_table_unref);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    g_clear_pointer (&sync->batch[b], json_object_unref);
+  g_clear_pointer (&sync->chunks, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sync, sync_clear)
+
+/* The changes held so far go to the store as one chunk. */
+static void
+sync_stage (Sync *sync)
+{
+  guint64          mask = 0;
+  guint            k = sync->chunks->len;
+  g_autofree char *count = g_strdup_printf ("%u", k + 1);
+
+  if (sync->n_batch == 0)
+    return;
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    {
+      g_autofree char *name = NULL;
+
+      if (json_object_get_size (sync->batch[b]) == 0)
+        continue;
+      name = g_strdup_printf (CHUNK_KEY, b, k);
+      meta_set_object (sync->store, sync->key, name, sync->batch[b]);
+      json_object_unref (sync->batch[b]);
+      sync->batch[b] = json_object_new ();
+      mask |= G_GUINT64_CONSTANT (1) << b;
+    }
+  g_array_append_val (sync->chunks, mask);
+  kios_library_store_set_book_meta (sync->store, sync->key, STAGED_KEY, count);
+  sync->n_batch = 0;
+  /* What waits for the disk stays one batch. */
+  kios_library_store_flush (sync->store, 10000);
+}
+
+static void
+sync_item (Sync              *sync,
+           JsonObject        *item,
+           GPtrArray         *states,
+           KiosKoboSyncStats *stats)
+{
+  const char *id = NULL;
+  JsonObject *metadata = NULL;
+  gboolean    removed = FALSE;
+  JsonObject *batch;
+
+  if (!entitlement_item (item, &id, &metadata, &removed))
+    {
+      if (!state_item (item, states, stats) && !tag_item (item))
+        stats->skipped++;
+      return;
+    }
+  switch (decide (id, metadata, removed, id != NULL && g_hash_table_contains (sync->ids, id),
+                  g_hash_table_size (sync->ids), stats))
+    {
+    case CHANGE_REMOVE:
+      g_hash_table_remove (sync->ids, id);
+      batch = sync->batch[bucket_of (id)];
+      json_object_set_null_member (batch, id);
+      break;
+    case CHANGE_ADD:
+      g_hash_table_add (sync->ids, g_strdup (id));
+      G_GNUC_FALLTHROUGH;
+    case CHANGE_UPDATE:
+      /* Kios's own additions (the hash) are kept when it is applied. */
+      batch = sync->batch[bucket_of (id)];
+      json_object_set_object_member (batch, id, entry_from_metadata (metadata, id, NULL));
+      break;
+    default:
+      return;
+    }
+  if (++sync->n_batch >= STAGE_BATCH)
+    sync_stage (sync);
+}
+
+/* The staged changes into the catalog, bucket by bucket, and the reading
+ * states of the books Kios downloaded as their last remote positions. */
+static void
+sync_commit (Sync                   *sync,
+             const KiosSourceRecord *record,
+             GPtrArray              *states)
+{
+  sync_stage (sync);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    {
+      g_autoptr (JsonObject) bucket = bucket_load (sync->store, sync->key, b);
+      gboolean               changed = FALSE;
+
+      for (guint k = 0; k < sync->chunks->len; k++)
+        {
+          g_autofree char       *name = NULL;
+          g_autoptr (JsonObject) chunk = NULL;
+          g_autoptr (GList)      members = NULL;
+
+          if ((g_array_index (sync->chunks, guint64, k) & (G_GUINT64_CONSTANT (1) << b)) == 0)
+            continue;
+          changed = TRUE;
+          name = g_strdup_printf (CHUNK_KEY, b, k);
+          chunk = meta_object (sync->store, sync->key, name);
+          members = json_object_get_members (chunk);
+          for (GList *it = members; it != NULL; it = it->next)
+            {
+              JsonObject *entry = get_object (chunk, it->data);
+              JsonObject *previous = get_object (bucket, it->data);
+
+              if (entry == NULL)
+                {
+                  json_object_remove_member (bucket, it->data);
+                  continue;
+                }
+              if (previous != NULL && get_string (previous, "hash") != NULL)
+                json_object_set_string_member (entry, "hash", get_string (previous, "hash"));
+              json_object_set_object_member (bucket, it->data, json_object_ref (entry));
+            }
+          kios_library_store_set_book_meta (sync->store, sync->key, name, NULL);
+        }
+      for (guint i = 0; i < states->len; i++)
+        {
+          KiosKoboReadingState *state = states->pdata[i];
+          const char           *hash;
+
+          if (bucket_of (state->entitlement_id) != b)
+            continue;
+          hash = get_string (get_object (bucket, state->entitlement_id), "hash");
+          if (hash != NULL && (state->source != NULL || state->progress_percent >= 0))
+            {
+              g_autoptr (KiosPosition) position = kios_kobo_state_to_position (state);
+              g_autoptr (JsonNode)     node = kios_position_to_json (position);
+              g_autofree char         *remote = json_to_string (node, FALSE);
+
+              kios_library_store_set_last_remote (sync->store, hash, record->name, remote);
+            }
+        }
+      if (changed)
+        bucket_save (sync->store, sync->key, b, bucket);
+    }
+  kios_library_store_set_book_meta (sync->store, sync->key, STAGED_KEY, NULL);
 }
 
 gboolean
@@ -497,11 +846,10 @@ kios_kobo_library_sync (KiosKoboClient         *client,
                         GError                **error)
 {
   g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record->settings_json);
-  g_autoptr (JsonObject)       catalog = NULL;
   g_autofree char             *token = NULL;
   g_autofree char             *key = pseudo_hash (store, record->name);
-  g_autofree char             *json = NULL;
   g_autoptr (GPtrArray)        states = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_reading_state_free);
+  g_auto (Sync)                sync = { 0 };
   KiosKoboSyncStats            local = { 0 };
   gboolean                     complete = FALSE;
 
@@ -511,7 +859,24 @@ kios_kobo_library_sync (KiosKoboClient         *client,
   if (!kios_kobo_library_check_consent (kios_kobo_client_get_family (client), settings->library_sync, error))
     return FALSE;
 
-  catalog = catalog_load (store, record->name);
+  sync.store = store;
+  sync.key = key;
+  sync.ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sync.chunks = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    sync.batch[b] = json_object_new ();
+  catalog_split (store, key);
+  staged_clear (store, key);
+  kios_library_store_flush (store, 10000);
+  for (guint b = 0; b < CATALOG_BUCKETS; b++)
+    {
+      g_autoptr (JsonObject) bucket = bucket_load (store, key, b);
+      g_autoptr (GList)      members = json_object_get_members (bucket);
+
+      for (GList *it = members; it != NULL; it = it->next)
+        g_hash_table_add (sync.ids, g_strdup (it->data));
+    }
+
   token = kios_kobo_catalog_get_sync_token (store, record->name);
   for (guint page_no = 0; page_no < KIOS_KOBO_MAX_SYNC_PAGES; page_no++)
     {
@@ -521,7 +886,7 @@ kios_kobo_library_sync (KiosKoboClient         *client,
         return FALSE; /* the stored token stays: the next loop starts over from it */
       stats->pages++;
       for (guint i = 0; i < json_array_get_length (page->items); i++)
-        apply_item (catalog, json_array_get_object_element (page->items, i), states, stats);
+        sync_item (&sync, json_array_get_object_element (page->items, i), states, stats);
       if (page->token != NULL)
         {
           g_free (token);
@@ -543,25 +908,9 @@ kios_kobo_library_sync (KiosKoboClient         *client,
 
   /* Catalog first, token second: a crash in between re-delivers (idempotent
    * upserts), the other order could lose a page. */
-  json = object_to_string (catalog);
-  kios_library_store_set_book_meta (store, key, CATALOG_KEY, json);
+  sync_commit (&sync, record, states);
   if (token != NULL)
     kios_library_store_set_book_meta (store, key, TOKEN_KEY, token);
-  for (guint i = 0; i < states->len; i++)
-    {
-      KiosKoboReadingState *state = states->pdata[i];
-      JsonObject           *entry = get_object (catalog, state->entitlement_id);
-      const char           *hash = get_string (entry, "hash");
-
-      if (hash != NULL && (state->source != NULL || state->progress_percent >= 0))
-        {
-          g_autoptr (KiosPosition) position = kios_kobo_state_to_position (state);
-          g_autoptr (JsonNode)     node = kios_position_to_json (position);
-          g_autofree char         *remote = json_to_string (node, FALSE);
-
-          kios_library_store_set_last_remote (store, hash, record->name, remote);
-        }
-    }
   if (!kios_library_store_flush (store, 10000))
     {
       g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SERVER, "The library did not save the catalog in time");
@@ -659,7 +1008,8 @@ kios_kobo_library_download (KiosKoboClient   *client,
                             GCancellable     *cancellable,
                             GError          **error)
 {
-  g_autoptr (JsonObject)     catalog = catalog_load (store, source_name);
+  g_autofree char           *catalog_key = pseudo_hash (store, source_name);
+  g_autoptr (JsonObject)     catalog = catalog_bucket (store, catalog_key, entitlement_id_);
   JsonObject                *entry = get_object (catalog, entitlement_id_);
   g_autofree char           *url = NULL;
   g_autofree char           *format = NULL;
@@ -671,8 +1021,6 @@ kios_kobo_library_download (KiosKoboClient   *client,
   g_autofree char           *found = NULL;
   g_autofree char           *path = NULL;
   g_autofree char           *hash = NULL;
-  g_autofree char           *catalog_key = pseudo_hash (store, source_name);
-  g_autofree char           *json = NULL;
   g_autofree char           *cover = NULL;
   g_autoptr (KiosBookImport) import = NULL;
   g_autoptr (GString)        authors = g_string_new (NULL);
@@ -777,8 +1125,7 @@ kios_kobo_library_download (KiosKoboClient   *client,
   if (path == NULL)
     return NULL;
   json_object_set_string_member (entry, "hash", hash);
-  json = object_to_string (catalog);
-  kios_library_store_set_book_meta (store, catalog_key, CATALOG_KEY, json);
+  bucket_save (store, catalog_key, bucket_of (entitlement_id_), catalog);
   if (!kios_library_store_flush (store, 5000))
     g_warning ("the library did not confirm the download in time");
   return g_steal_pointer (&path);

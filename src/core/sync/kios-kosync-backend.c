@@ -60,111 +60,45 @@ backend_get_precision (KiosSyncBackend *backend,
   return KIOS_SYNC_PRECISION_EXACT;
 }
 
-static void
-push_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* The document id first (store, file name), then the exchange: blocking. */
+gboolean
+kios_kosync_backend_push_sync (KiosKosyncBackend  *self,
+                               const char         *book_hash,
+                               const KiosPosition *position,
+                               GCancellable       *cancellable,
+                               GError            **error)
 {
-  g_autoptr (GTask) task = user_data;
-  GError           *error = NULL;
+  g_autofree char *progress = NULL;
+  g_autofree char *document = NULL;
 
-  if (!kios_kosync_client_push_finish (KIOS_KOSYNC_CLIENT (source), result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-typedef struct
-{
-  char  *hash;
-  char  *progress;
-  double percentage;
-  int    format;
-} IdWork;
-
-static void
-id_work_free (IdWork *work)
-{
-  g_free (work->hash);
-  g_free (work->progress);
-  g_free (work);
-}
-
-/* The document id first (store, file name), then the exchange: a worker. */
-static void
-push_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  KiosKosyncBackend *self = source_object;
-  IdWork            *work = task_data;
-  g_autofree char   *document = NULL;
-  GError            *error = NULL;
-
-  document = kios_kosync_backend_document_id (self, work->hash, cancellable, &error);
-  if (document == NULL || !kios_kosync_client_push_sync (self->client, document, work->progress, work->percentage, cancellable, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-/* Binary matching without a store: the book hash is the id, no worker needed. */
-static gboolean
-needs_lookup (KiosKosyncBackend *self)
-{
-  return self->match != KIOS_KOSYNC_MATCH_BINARY || self->store != NULL;
-}
-
-static void
-backend_push_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    const KiosPosition *position,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  KiosKosyncBackend *self = KIOS_KOSYNC_BACKEND (backend);
-  g_autoptr (GTask)  task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char   *progress = NULL;
-
-  g_task_set_source_tag (task, backend_push_async);
+  g_return_val_if_fail (KIOS_IS_KOSYNC_BACKEND (self), FALSE);
+  g_return_val_if_fail (book_hash != NULL && position != NULL, FALSE);
 
   if (position->format == KIOS_BOOK_FORMAT_PDF)
     progress = g_strdup_printf ("%d", position->chapter + 1);
   else
     progress = g_strdup (position->xpointer);
-
   if (progress == NULL)
     {
-      g_task_return_new_error (task, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                               "This position has no KOReader form to send");
-      return;
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "This position has no KOReader form to send");
+      return FALSE;
     }
-
-  if (needs_lookup (self))
-    {
-      IdWork *work = g_new0 (IdWork, 1);
-
-      work->hash = g_strdup (book_hash);
-      work->progress = g_steal_pointer (&progress);
-      work->percentage = position->total_progress;
-      g_task_set_task_data (task, work, (GDestroyNotify) id_work_free);
-      g_task_run_in_thread (task, push_thread);
-      return;
-    }
-  kios_kosync_client_push_async (self->client, book_hash, progress, position->total_progress,
-                                 cancellable, push_cb, g_steal_pointer (&task));
+  document = kios_kosync_backend_document_id (self, book_hash, cancellable, error);
+  if (document == NULL)
+    return FALSE;
+  return kios_kosync_client_push_sync (self->client, document, progress, position->total_progress, cancellable,
+                                       error);
 }
 
 static gboolean
-backend_push_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
+push_blocking (KiosSyncBackend    *backend,
+               const char         *book_hash,
+               const KiosPosition *position,
+               GCancellable       *cancellable,
+               GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return kios_kosync_backend_push_sync (KIOS_KOSYNC_BACKEND (backend), book_hash, position, cancellable, error);
 }
 
 KiosPosition *
@@ -195,88 +129,16 @@ backend_pull_remote (KiosSyncBackend *backend,
   return remote != NULL ? kios_sync_remote_new_kosync (remote) : NULL;
 }
 
-static void
-pull_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  KiosKosyncBackend         *self = source_object;
-  IdWork                    *work = task_data;
-  g_autoptr (KiosSyncRemote) remote = NULL;
-  GError                    *error = NULL;
-
-  remote = backend_pull_remote (KIOS_SYNC_BACKEND (self), work->hash, work->format, cancellable, &error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else if (remote == NULL)
-    g_task_return_pointer (task, NULL, NULL);
-  else
-    g_task_return_pointer (task, kios_sync_normalize_remote (remote, work->format),
-                           (GDestroyNotify) kios_position_free);
-}
-
-static void
-pull_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr (GTask)              task = user_data;
-  g_autoptr (KiosRemotePosition) remote = NULL;
-  GError                        *error = NULL;
-
-  remote = kios_kosync_client_pull_finish (KIOS_KOSYNC_CLIENT (source), result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (remote == NULL)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-  g_task_return_pointer (task,
-                         kios_kosync_remote_to_position (remote,
-                                                         GPOINTER_TO_INT (g_task_get_task_data (task))),
-                         (GDestroyNotify) kios_position_free);
-}
-
-static void
-backend_pull_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    KiosBookFormat      format,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  KiosKosyncBackend *self = KIOS_KOSYNC_BACKEND (backend);
-  GTask             *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, backend_pull_async);
-  if (needs_lookup (self))
-    {
-      IdWork *work = g_new0 (IdWork, 1);
-
-      work->hash = g_strdup (book_hash);
-      work->format = format;
-      g_task_set_task_data (task, work, (GDestroyNotify) id_work_free);
-      g_task_run_in_thread (task, pull_thread);
-      g_object_unref (task);
-      return;
-    }
-  g_task_set_task_data (task, GINT_TO_POINTER (format), NULL);
-  kios_kosync_client_pull_async (self->client, book_hash, cancellable, pull_cb, task);
-}
-
 static KiosPosition *
-backend_pull_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
+pull_blocking (KiosSyncBackend *backend,
+               const char      *book_hash,
+               KiosBookFormat   format,
+               GCancellable    *cancellable,
+               GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
+  g_autoptr (KiosSyncRemote) remote = backend_pull_remote (backend, book_hash, format, cancellable, error);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return remote != NULL ? kios_sync_normalize_remote (remote, format) : NULL;
 }
 
 static void
@@ -286,10 +148,8 @@ kios_kosync_backend_iface_init (KiosSyncBackendInterface *iface)
   iface->get_server_label = backend_get_server_label;
   iface->get_precision = backend_get_precision;
   iface->pull_remote = backend_pull_remote;
-  iface->push_async = backend_push_async;
-  iface->push_finish = backend_push_finish;
-  iface->pull_async = backend_pull_async;
-  iface->pull_finish = backend_pull_finish;
+  iface->push_sync = push_blocking;
+  iface->pull_sync = pull_blocking;
 }
 
 static void

@@ -50,6 +50,13 @@ char              *kios_kosync_backend_document_id   (KiosKosyncBackend        *
                                                       const char               *book_hash,
                                                       GCancellable             *cancellable,
                                                       GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Sends position as KOReader sync has it (the xpointer, or the PDF page
+ * counted from 1) under the book's document id. Blocking. */
+gboolean           kios_kosync_backend_push_sync     (KiosKosyncBackend        *self,
+                                                      const char               *book_hash,
+                                                      const KiosPosition       *position,
+                                                      GCancellable             *cancellable,
+                                                      GError                  **error);
 /* The remote position as the engine wants it (see KiosSyncBackend.pull_async). */
 KiosPosition      *kios_kosync_remote_to_position    (const KiosRemotePosition *remote,
                                                       KiosBookFormat            format) G_GNUC_WARN_UNUSED_RESULT;

@@ -273,6 +273,21 @@ backend_get_protocol (KiosSyncBackend *backend)
   return KIOS_SYNC_PROTOCOL_READIUM;
 }
 
+/* The catalog's progression link is the book's own: no other book's. */
+static gboolean
+check_book (KiosReadiumBackend *self,
+            const char         *book_hash,
+            GError            **error)
+{
+  if (book_hash != NULL && g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
+    {
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                   "This catalog's progression link belongs to another book");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static KiosSyncRemote *
 backend_pull_remote (KiosSyncBackend *backend,
                      const char      *book_hash,
@@ -284,107 +299,37 @@ backend_pull_remote (KiosSyncBackend *backend,
   g_autoptr (KiosPosition) position = NULL;
   KiosReadiumProgression  *raw = NULL;
 
-  if (g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                   "This catalog's progression link belongs to another book");
-      return NULL;
-    }
+  if (!check_book (self, book_hash, error))
+    return NULL;
   position = kios_readium_backend_pull_sync (self, format, &raw, cancellable, error);
   return raw != NULL ? kios_sync_remote_new_readium (raw) : NULL;
 }
 
-static void
-push_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (kios_readium_backend_push_sync (KIOS_READIUM_BACKEND (source_object), task_data, NULL, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-backend_push_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    const KiosPosition *position,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
-  g_autoptr (GTask)   task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, backend_push_async);
-  if (book_hash != NULL && g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
-    {
-      g_task_return_new_error (task, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                               "This catalog's progression link belongs to another book");
-      return;
-    }
-  g_task_set_task_data (task, kios_position_copy (position), (GDestroyNotify) kios_position_free);
-  g_task_run_in_thread (task, push_worker);
-}
-
 static gboolean
-backend_push_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-pull_worker (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  GError       *error = NULL;
-  KiosPosition *position;
-
-  position = kios_readium_backend_pull_sync (KIOS_READIUM_BACKEND (source_object),
-                                             GPOINTER_TO_INT (task_data), NULL, cancellable, &error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, position, (GDestroyNotify) kios_position_free);
-}
-
-static void
-backend_pull_async (KiosSyncBackend    *backend,
-                    const char         *book_hash,
-                    KiosBookFormat      format,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
+push_blocking (KiosSyncBackend    *backend,
+               const char         *book_hash,
+               const KiosPosition *position,
+               GCancellable       *cancellable,
+               GError            **error)
 {
   KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
-  g_autoptr (GTask)   task = g_task_new (self, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, backend_pull_async);
-  if (book_hash != NULL && g_ascii_strcasecmp (book_hash, self->book_hash) != 0)
-    {
-      g_task_return_new_error (task, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                               "This catalog's progression link belongs to another book");
-      return;
-    }
-  g_task_set_task_data (task, GINT_TO_POINTER (format), NULL);
-  g_task_run_in_thread (task, pull_worker);
+  return check_book (self, book_hash, error) &&
+         kios_readium_backend_push_sync (self, position, NULL, cancellable, error);
 }
 
 static KiosPosition *
-backend_pull_finish (KiosSyncBackend *backend,
-                     GAsyncResult    *result,
-                     GError         **error)
+pull_blocking (KiosSyncBackend *backend,
+               const char      *book_hash,
+               KiosBookFormat   format,
+               GCancellable    *cancellable,
+               GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, backend), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  KiosReadiumBackend *self = KIOS_READIUM_BACKEND (backend);
+
+  if (!check_book (self, book_hash, error))
+    return NULL;
+  return kios_readium_backend_pull_sync (self, format, NULL, cancellable, error);
 }
 
 static void
@@ -395,10 +340,8 @@ kios_readium_backend_iface_init (KiosSyncBackendInterface *iface)
   iface->get_precision = backend_get_precision;
   iface->get_protocol = backend_get_protocol;
   iface->pull_remote = backend_pull_remote;
-  iface->push_async = backend_push_async;
-  iface->push_finish = backend_push_finish;
-  iface->pull_async = backend_pull_async;
-  iface->pull_finish = backend_pull_finish;
+  iface->push_sync = push_blocking;
+  iface->pull_sync = pull_blocking;
 }
 
 static void

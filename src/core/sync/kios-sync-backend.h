@@ -29,6 +29,21 @@ typedef enum {
   KIOS_SYNC_PRECISION_PERCENT, /* the percentage of the book only */
 } KiosSyncPrecision;
 
+/* The blocking halves of a push and a pull (see push_sync and pull_sync
+ * below): called in a worker with the backend as self. A pull returns NULL
+ * without error when the server has no position. */
+typedef struct _KiosSyncBackend KiosSyncBackend;
+typedef gboolean (*KiosSyncBackendPushFunc) (KiosSyncBackend    *self,
+                                             const char         *book_hash,
+                                             const KiosPosition *position,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
+typedef KiosPosition *(*KiosSyncBackendPullFunc) (KiosSyncBackend *self,
+                                                  const char      *book_hash,
+                                                  KiosBookFormat   format,
+                                                  GCancellable    *cancellable,
+                                                  GError         **error);
+
 #define KIOS_TYPE_SYNC_BACKEND (kios_sync_backend_get_type ())
 G_DECLARE_INTERFACE (KiosSyncBackend, kios_sync_backend, KIOS, SYNC_BACKEND, GObject)
 
@@ -76,6 +91,12 @@ struct _KiosSyncBackendInterface
                                   KiosBookFormat   format,
                                   GCancellable    *cancellable,
                                   GError         **error);
+
+  /* A backend that gives its blocking push and pull here may leave
+   * push_async, push_finish, pull_async and pull_finish NULL: the interface
+   * runs these in a GTask worker (the one runner of every backend). */
+  KiosSyncBackendPushFunc push_sync;
+  KiosSyncBackendPullFunc pull_sync;
 };
 
 /* clang-format off */
@@ -110,6 +131,7 @@ void               kios_sync_backend_pull_async       (KiosSyncBackend     *self
 KiosPosition      *kios_sync_backend_pull_finish      (KiosSyncBackend     *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+
 /* clang-format on */
 
 G_END_DECLS

@@ -141,42 +141,24 @@ kios_sync_bridge_set_record_pulls (KiosSyncBridge *self,
   self->record_pulls = record;
 }
 
-typedef struct
+static gboolean
+bridge_push_blocking (KiosSyncBackend    *backend,
+                      const char         *book_hash,
+                      const KiosPosition *position,
+                      GCancellable       *cancellable,
+                      GError            **error)
 {
-  char         *hash;
-  KiosPosition *position;
-} PushData;
-
-static void
-push_data_free (PushData *data)
-{
-  g_free (data->hash);
-  kios_position_free (data->position);
-  g_free (data);
-}
-
-static void
-push_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  KiosSyncBridge *self = source_object;
-  PushData       *data = task_data;
-  GError         *error = NULL;
+  KiosSyncBridge *self = KIOS_SYNC_BRIDGE (backend);
   gboolean        chosen;
 
   /* The primary's outcome is the push's (the engine records it). */
-  if (!kios_sync_bridge_push_member (kios_sync_bridge_get_primary (self), data->hash, data->position, NULL,
-                                     cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  if (!kios_sync_bridge_push_member (kios_sync_bridge_get_primary (self), book_hash, position, NULL, cancellable,
+                                     error))
+    return FALSE;
   /* "Stay here" was the person's choice: this push may go over positions
    * further on, once. */
   g_mutex_lock (&self->lock);
-  chosen = g_hash_table_remove (self->chosen, data->hash);
+  chosen = g_hash_table_remove (self->chosen, book_hash);
   g_mutex_unlock (&self->lock);
   for (guint i = 1; i < self->members->len; i++)
     {
@@ -184,55 +166,21 @@ push_thread (GTask        *task,
       g_autoptr (GError) partner_error = NULL;
       g_autofree char   *detail = NULL;
 
-      if (!chosen && !kios_sync_bridge_may_push (partner, data->hash, data->position, &detail, cancellable,
-                                                 &partner_error))
+      if (!chosen && !kios_sync_bridge_may_push (partner, book_hash, position, &detail, cancellable, &partner_error))
         {
-          if (partner_error == NULL)
-            {
-              record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, NULL,
-                              detail);
-              continue;
-            }
-          /* Could not ask: the push would be blind, so it waits. */
-          record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, partner_error,
-                          NULL);
+          /* Kept (the server is ahead), or could not ask: the push would
+           * be blind, so it waits. */
+          record_partner (self, partner, book_hash, position->format, "push", NULL, NULL, partner_error,
+                          partner_error == NULL ? detail : NULL);
           continue;
         }
-      if (!kios_sync_bridge_push_member (partner, data->hash, data->position, &detail, cancellable, &partner_error))
-        record_partner (self, partner, data->hash, data->position->format, "push", NULL, NULL, partner_error, NULL);
+      if (!kios_sync_bridge_push_member (partner, book_hash, position, &detail, cancellable, &partner_error))
+        record_partner (self, partner, book_hash, position->format, "push", NULL, NULL, partner_error, NULL);
       else
-        record_partner (self, partner, data->hash, data->position->format, "push", data->position, NULL, NULL,
+        record_partner (self, partner, book_hash, position->format, "push", position, NULL, NULL,
                         detail != NULL ? detail : "bridged");
     }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-bridge_push_async (KiosSyncBackend    *backend,
-                   const char         *book_hash,
-                   const KiosPosition *position,
-                   GCancellable       *cancellable,
-                   GAsyncReadyCallback callback,
-                   gpointer            user_data)
-{
-  g_autoptr (GTask) task = g_task_new (backend, cancellable, callback, user_data);
-  PushData         *data = g_new0 (PushData, 1);
-
-  data->hash = g_strdup (book_hash);
-  data->position = kios_position_copy (position);
-  g_task_set_source_tag (task, bridge_push_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) push_data_free);
-  g_task_run_in_thread (task, push_thread);
-}
-
-static gboolean
-bridge_push_finish (KiosSyncBackend *backend,
-                    GAsyncResult    *result,
-                    GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, backend), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return TRUE;
 }
 
 static void
@@ -263,8 +211,7 @@ kios_sync_bridge_iface_init (KiosSyncBackendInterface *iface)
   iface->get_protocol = bridge_get_protocol;
   iface->get_precision = bridge_get_precision;
   iface->pull_remote = bridge_pull_remote;
-  iface->push_async = bridge_push_async;
-  iface->push_finish = bridge_push_finish;
+  iface->push_sync = bridge_push_blocking;
   iface->pull_async = bridge_pull_async;
   iface->pull_finish = bridge_pull_finish;
 }
@@ -440,28 +387,7 @@ kios_sync_bridge_push_member (KiosSyncBackend    *backend,
       return TRUE;
     }
   if (KIOS_IS_KOSYNC_BACKEND (backend))
-    {
-      KiosKosyncBackend *kosync = KIOS_KOSYNC_BACKEND (backend);
-      g_autofree char   *document = NULL;
-      g_autofree char   *progress = NULL;
-
-      if (position->format == KIOS_BOOK_FORMAT_PDF)
-        progress = g_strdup_printf ("%d", position->chapter + 1);
-      else
-        progress = g_strdup (position->xpointer);
-      if (progress == NULL)
-        {
-          g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                       "This position has no KOReader form to send");
-          return FALSE;
-        }
-      document = kios_kosync_backend_document_id (kosync, book_hash, cancellable, error);
-      if (document == NULL)
-        return FALSE;
-      return kios_kosync_client_push_sync (kios_kosync_backend_get_client (kosync), document, progress,
-                                           kios_kosync_floor_percentage (position->total_progress), cancellable,
-                                           error);
-    }
+    return kios_kosync_backend_push_sync (KIOS_KOSYNC_BACKEND (backend), book_hash, position, cancellable, error);
   g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED, "This sync protocol cannot be bridged");
   return FALSE;
 }

@@ -8,14 +8,9 @@
 #include "kios-sync-remote.h"
 
 #include "kios-kobo-backend.h"
+#include "kios-limits.h"
 
 #include <string.h>
-
-/* Longer than any xpointer a book produces (CWA refuses > 255 characters):
- * a hostile server's megabyte string is not looked at. */
-#define MAX_PROGRESS_LENGTH 4096
-/* More spine items than any book has. */
-#define MAX_FRAGMENT 100000
 
 const char *
 kios_sync_protocol_to_string (KiosSyncProtocol protocol)
@@ -100,7 +95,7 @@ kios_sync_normalize_page (const char *progress)
   char  *end = NULL;
   gint64 page;
 
-  if (progress == NULL || !g_ascii_isdigit (progress[0]) || strlen (progress) > 12)
+  if (progress == NULL || !g_ascii_isdigit (progress[0]) || strlen (progress) > KIOS_LIMIT_SYNC_PAGE_DIGITS)
     return -1;
   page = g_ascii_strtoll (progress, &end, 10);
   /* Only a whole page number in range of an int counts. */
@@ -122,7 +117,7 @@ from_fragment_id (const char *progress)
   if (!g_ascii_isdigit (*p))
     return NULL;
   index = g_ascii_strtoll (p, NULL, 10);
-  if (index < 0 || index >= MAX_FRAGMENT)
+  if (index < 0 || index >= KIOS_LIMIT_SYNC_FRAGMENTS)
     return NULL;
   return g_strdup_printf ("/body/DocFragment[%" G_GINT64_FORMAT "].0", index + 1);
 }
@@ -132,7 +127,7 @@ kios_sync_normalize_xpointer (const char *progress)
 {
   g_autoptr (GString) out = NULL;
 
-  if (progress == NULL || *progress == '\0' || strlen (progress) > MAX_PROGRESS_LENGTH)
+  if (progress == NULL || *progress == '\0' || strlen (progress) > KIOS_LIMIT_SYNC_PROGRESS_BYTES)
     return NULL;
   if (!g_utf8_validate (progress, -1, NULL))
     return NULL;
@@ -156,7 +151,7 @@ kios_sync_normalize_xpointer (const char *progress)
     gint64 index = g_ascii_strtoll (out->str + strlen ("/body/DocFragment["), NULL, 10);
     char  *inner = strstr (out->str, "]/body[1]");
 
-    if (index < 1 || index > MAX_FRAGMENT)
+    if (index < 1 || index > KIOS_LIMIT_SYNC_FRAGMENTS)
       return NULL;
     /* "…DocFragment[N]/body[1]/…" → "…/body/…" for the inner body too. */
     if (inner != NULL && inner == strchr (out->str, ']'))
@@ -224,7 +219,7 @@ kios_sync_normalize_remote (const KiosSyncRemote *remote,
     }
   position->total_progress = fraction (position->total_progress);
   position->chapter_progress = position->chapter_progress >= 0 ? MIN (position->chapter_progress, 1.0) : 0.0;
-  if (position->chapter_href != NULL && (strlen (position->chapter_href) > MAX_PROGRESS_LENGTH || !g_utf8_validate (position->chapter_href, -1, NULL)))
+  if (position->chapter_href != NULL && (strlen (position->chapter_href) > KIOS_LIMIT_SYNC_PROGRESS_BYTES || !g_utf8_validate (position->chapter_href, -1, NULL)))
     g_clear_pointer (&position->chapter_href, g_free);
   return position;
 }

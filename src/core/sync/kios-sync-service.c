@@ -620,24 +620,51 @@ kios_sync_service_set_enabled (KiosSyncService *self,
   return TRUE;
 }
 
+/* The stored status of the book (book_hash) or the source (NULL) after an
+ * exchange; touches the store only (any thread). */
 static void
-record_status (KiosSyncService *self,
-               const char      *protocol,
-               const char      *source,
-               const char      *book_hash,
-               const GError    *error,
-               const char      *server)
+store_status (KiosLibraryStore *store,
+              const char       *protocol,
+              const char       *source,
+              const char       *book_hash,
+              const GError     *error,
+              const char       *server)
 {
   g_autoptr (KiosSyncStatus) status = NULL;
 
-  status = kios_library_store_get_sync_status (self->store, source, book_hash, NULL);
+  status = kios_library_store_get_sync_status (store, source, book_hash, NULL);
   if (status == NULL)
     status = kios_sync_status_new (protocol, source, book_hash);
   if (status->protocol == NULL)
     status->protocol = g_strdup (protocol);
   kios_sync_status_apply (status, error, server);
-  kios_library_store_set_sync_status (self->store, status);
-  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, source, book_hash);
+  kios_library_store_set_sync_status (store, status);
+}
+
+/* An exchange in the sync log and the statuses it changes (see
+ * kios_sync_service_record); touches the store only (any thread). Returns
+ * whether the source's own status was written too. */
+static gboolean
+store_record (KiosLibraryStore       *store,
+              const KiosSyncLogEntry *entry,
+              const GError           *error,
+              const char             *server)
+{
+  g_autoptr (KiosSyncLogEntry) copy = kios_sync_log_entry_copy (entry);
+  gboolean                     source_wide = error == NULL || kios_sync_status_error_is_source_wide (error);
+
+  g_free (copy->result);
+  copy->result = g_strdup (kios_sync_status_state_to_string (
+      error != NULL ? kios_sync_status_state_for_error (error) : KIOS_SYNC_STATUS_SYNCED));
+  if (error != NULL && copy->detail == NULL)
+    copy->detail = g_strdup (error->message);
+  kios_library_store_add_sync_log (store, copy);
+
+  if (entry->book_hash != NULL)
+    store_status (store, entry->protocol, entry->source, entry->book_hash, error, server);
+  if (source_wide)
+    store_status (store, entry->protocol, entry->source, NULL, error, server);
+  return source_wide;
 }
 
 void
@@ -646,25 +673,18 @@ kios_sync_service_record (KiosSyncService        *self,
                           const GError           *error,
                           const char             *server)
 {
-  g_autoptr (KiosSyncLogEntry) copy = NULL;
+  gboolean source_wide;
 
   g_return_if_fail (KIOS_IS_SYNC_SERVICE (self));
   g_return_if_fail (entry != NULL && entry->source != NULL && entry->direction != NULL);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  copy = kios_sync_log_entry_copy (entry);
-  g_free (copy->result);
-  copy->result = g_strdup (kios_sync_status_state_to_string (
-      error != NULL ? kios_sync_status_state_for_error (error) : KIOS_SYNC_STATUS_SYNCED));
-  if (error != NULL && copy->detail == NULL)
-    copy->detail = g_strdup (error->message);
-  kios_library_store_add_sync_log (self->store, copy);
-
+  source_wide = store_record (self->store, entry, error, server);
   if (entry->book_hash != NULL)
-    record_status (self, entry->protocol, entry->source, entry->book_hash, error, server);
-  if (error == NULL || kios_sync_status_error_is_source_wide (error))
-    record_status (self, entry->protocol, entry->source, NULL, error, server);
+    g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, entry->source, entry->book_hash);
+  if (source_wide)
+    g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0, entry->source, NULL);
 }
 
 void
@@ -775,19 +795,59 @@ flush_request_free (FlushRequest *request)
   g_free (request);
 }
 
-static void
-flush_push_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* Cancels a flush at its deadline from a thread of its own: its blocking
+ * steps (opening a backend reads the keyring, a Kobo source may ask its
+ * server) run no main loop a timer could fire on. */
+typedef struct
 {
-  GError **error = user_data;
-  GError  *local = NULL;
+  GMutex        lock;
+  GCond         cond;
+  gboolean      done;
+  gboolean      fired;
+  gint64        deadline; /* monotonic */
+  GCancellable *cancellable;
+  GThread      *thread;
+} Deadline;
 
-  if (!kios_sync_backend_push_finish (KIOS_SYNC_BACKEND (source), result, &local))
-    *error = local;
-  else
-    *error = NULL;
-  /* error now points somewhere else than the sentinel: done. */
+static gpointer
+deadline_thread (gpointer user_data)
+{
+  Deadline *d = user_data;
+
+  g_mutex_lock (&d->lock);
+  while (!d->done && g_cond_wait_until (&d->cond, &d->lock, d->deadline))
+    ;
+  if (!d->done)
+    {
+      d->fired = TRUE;
+      g_cancellable_cancel (d->cancellable);
+    }
+  g_mutex_unlock (&d->lock);
+  return NULL;
+}
+
+static void
+deadline_start (Deadline *d,
+                guint     timeout_ms)
+{
+  g_mutex_init (&d->lock);
+  g_cond_init (&d->cond);
+  d->deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  d->cancellable = g_cancellable_new ();
+  d->thread = g_thread_new ("kios-flush-deadline", deadline_thread, d);
+}
+
+static void
+deadline_stop (Deadline *d)
+{
+  g_mutex_lock (&d->lock);
+  d->done = TRUE;
+  g_cond_signal (&d->cond);
+  g_mutex_unlock (&d->lock);
+  g_thread_join (d->thread);
+  g_clear_object (&d->cancellable);
+  g_cond_clear (&d->cond);
+  g_mutex_clear (&d->lock);
 }
 
 static void
@@ -797,49 +857,37 @@ flush_cancel_cb (GCancellable *cancellable,
   g_cancellable_cancel (other);
 }
 
-static gboolean
-flush_timeout_cb (gpointer user_data)
+static void
+flush_push_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
+  GError **outcome = user_data;
+  GError  *local = NULL;
+
+  kios_sync_backend_push_finish (KIOS_SYNC_BACKEND (source), result, &local);
+  /* outcome now points somewhere else than the sentinel: done. */
+  *outcome = local;
 }
 
-/* One push through the backend on a context of this thread's own, given up
- * (cancelled) at deadline. */
+/* One push through the backend's own push_async (a bridge sends to its
+ * partners too), its callback on a context of this thread's own. */
 static gboolean
 flush_push (KiosSyncBackend    *backend,
             const char         *hash,
             const KiosPosition *position,
-            gint64              deadline,
             GCancellable       *cancellable,
             GError            **error)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
-  g_autoptr (GCancellable) timeout = g_cancellable_new ();
-  g_autoptr (GSource)      timer = NULL;
   GError                   sentinel = { 0 };
   GError                  *outcome = &sentinel;
-  gulong                   link = 0;
-  gint64                   left = (deadline - g_get_monotonic_time ()) / 1000;
 
-  if (left <= 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No time left to send the position");
-      return FALSE;
-    }
-  if (cancellable != NULL)
-    link = g_cancellable_connect (cancellable, G_CALLBACK (flush_cancel_cb), g_object_ref (timeout), g_object_unref);
   g_main_context_push_thread_default (context);
-  timer = g_timeout_source_new ((guint) left);
-  g_source_set_callback (timer, flush_timeout_cb, timeout, NULL);
-  g_source_attach (timer, context);
-  kios_sync_backend_push_async (backend, hash, position, timeout, flush_push_cb, &outcome);
+  kios_sync_backend_push_async (backend, hash, position, cancellable, flush_push_cb, &outcome);
   while (outcome == &sentinel)
     g_main_context_iteration (context, TRUE);
-  g_source_destroy (timer);
   g_main_context_pop_thread_default (context);
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, link);
 
   if (outcome != NULL)
     {
@@ -849,9 +897,9 @@ flush_push (KiosSyncBackend    *backend,
   return TRUE;
 }
 
-/* The backend that takes the book's pushes for source, or NULL when the
- * service cannot open one outside a window (only the KOReader sync account
- * for now). */
+/* The backend that takes the book's pushes for source, as an engine would
+ * open it for the book (its Kobo or OPDS progression source, bridged to
+ * the KOReader sync account when bridging applies; or that account). */
 static KiosSyncBackend *
 flush_open_backend (KiosLibraryStore *store,
                     const char       *hash,
@@ -860,24 +908,70 @@ flush_open_backend (KiosLibraryStore *store,
                     GError          **error)
 {
   g_autoptr (KiosSourceRecord) record = NULL;
-  g_autoptr (KiosBookRecord)   book = NULL;
-  KiosKosyncBackend           *kosync;
+  g_autoptr (KiosSyncBackend)  own = NULL;
+  g_autoptr (GError)           local_error = NULL;
 
-  record = kios_sync_source_find_kosync (store, error);
-  if (record == NULL || g_strcmp0 (record->name, source) != 0)
+  own = kios_sync_engine_backend_for_book (store, hash, cancellable, NULL);
+  if (own != NULL && g_strcmp0 (kios_sync_backend_get_source_name (own), source) == 0)
+    return g_steal_pointer (&own);
+
+  record = kios_sync_source_find_kosync (store, &local_error);
+  if (record != NULL && g_strcmp0 (record->name, source) == 0)
     {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "No way to send a position to %s outside a window",
-                     source);
-      return NULL;
+      g_autoptr (KiosBookRecord) book = NULL;
+      KiosKosyncBackend         *kosync = kios_kosync_backend_open (record, store, cancellable, error);
+
+      if (kosync == NULL)
+        return NULL;
+      book = kios_library_store_get_book (store, hash, NULL);
+      if (book != NULL && book->path != NULL)
+        kios_kosync_backend_set_book_path (kosync, hash, book->path);
+      return KIOS_SYNC_BACKEND (kosync);
     }
-  kosync = kios_kosync_backend_open (record, store, cancellable, error);
-  if (kosync == NULL)
-    return NULL;
-  book = kios_library_store_get_book (store, hash, NULL);
-  if (book != NULL && book->path != NULL)
-    kios_kosync_backend_set_book_path (kosync, hash, book->path);
-  return KIOS_SYNC_BACKEND (kosync);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else
+    g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
+                 "The book no longer syncs through “%s”", source);
+  return NULL;
+}
+
+/* The flush in the book's sync log, as an engine records a push. */
+static void
+flush_record (KiosLibraryStore *store,
+              KiosSyncBackend  *backend,
+              const char       *source,
+              const char       *hash,
+              KiosBookFormat    format,
+              const GError     *error)
+{
+  g_autoptr (KiosSyncLogEntry) entry = NULL;
+  g_autoptr (KiosSourceRecord) record = NULL;
+  g_autofree char             *server = NULL;
+  g_autofree char             *detail = NULL;
+  const char                  *protocol;
+
+  if (backend != NULL)
+    {
+      protocol = kios_sync_protocol_to_string (kios_sync_backend_get_protocol (backend));
+      server = kios_sync_backend_get_server_label (backend);
+    }
+  else
+    {
+      record = kios_library_store_get_source (store, source, NULL);
+      protocol = protocol_of_kind (record != NULL ? record->kind : "kosync");
+    }
+  if (error != NULL)
+    {
+      g_autofree char *safe = kios_redact_text (error->message);
+
+      detail = g_strdup_printf ("Dropped with the book: %s", safe);
+    }
+  entry = kios_sync_log_entry_new (protocol, source, hash, "push", NULL,
+                                   error != NULL ? detail : "Position sent before the book was removed");
+  if (backend != NULL)
+    entry->precision = g_strdup (kios_sync_precision_to_string (kios_sync_backend_get_precision (backend, format)));
+  store_record (store, entry, error, server);
 }
 
 static GStrv
@@ -888,30 +982,49 @@ flush_book (KiosLibraryStore *store,
 {
   g_auto (GStrv)           sources = NULL;
   g_autoptr (GStrvBuilder) unsent = g_strv_builder_new ();
-  gint64                   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  Deadline                 deadline = { 0 };
+  gulong                   link = 0;
   gboolean                 any = FALSE;
 
   sources = kios_library_store_list_pending_sources (store, hash, NULL);
-  for (guint i = 0; sources != NULL && sources[i] != NULL; i++)
+  if (sources == NULL || sources[0] == NULL)
+    return NULL;
+  deadline_start (&deadline, timeout_ms);
+  if (cancellable != NULL)
+    link = g_cancellable_connect (cancellable, G_CALLBACK (flush_cancel_cb), g_object_ref (deadline.cancellable),
+                                  g_object_unref);
+  for (guint i = 0; sources[i] != NULL; i++)
     {
       g_autoptr (KiosPosition)    position = NULL;
       g_autoptr (KiosSyncBackend) backend = NULL;
       g_autoptr (GError)          error = NULL;
 
       position = kios_library_store_get_pending_push (store, hash, sources[i], NULL);
-      if (position != NULL)
-        backend = flush_open_backend (store, hash, sources[i], cancellable, &error);
-      if (backend != NULL && flush_push (backend, hash, position, deadline, cancellable, &error))
+      if (position == NULL)
+        continue;
+      if (!g_cancellable_set_error_if_cancelled (deadline.cancellable, &error))
+        backend = flush_open_backend (store, hash, sources[i], deadline.cancellable, &error);
+      if (backend != NULL && flush_push (backend, hash, position, deadline.cancellable, &error))
         {
           kios_library_store_clear_pending_push (store, hash, sources[i], position->updated_at);
           kios_library_store_set_last_pushed (store, hash, sources[i], position);
+          flush_record (store, backend, sources[i], hash, position->format, NULL);
           continue;
         }
-      if (error != NULL)
-        g_debug ("The pending position for %s was not sent: %s", sources[i], error->message);
+      if (deadline.fired && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&error);
+          g_set_error (&error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_TIMEOUT,
+                       "The server did not take the position within %u ms", timeout_ms);
+        }
+      g_debug ("The pending position for %s was not sent: %s", sources[i], error->message);
+      flush_record (store, backend, sources[i], hash, position->format, error);
       g_strv_builder_add (unsent, sources[i]);
       any = TRUE;
     }
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, link);
+  deadline_stop (&deadline);
   return any ? g_strv_builder_end (unsent) : NULL;
 }
 

@@ -111,12 +111,14 @@ void              kios_sync_service_record_test        (KiosSyncService     *sel
 gboolean          kios_sync_service_shutdown           (KiosSyncService     *self,
                                                         guint                timeout_ms);
 /* A book leaves the library: its pending pushes (every source with one in
- * the store) are sent now, within timeout_ms overall. Returns the names of
- * the sources whose push could not be sent (offline, an error, out of time,
- * or a source that can only be pushed to from an open book: Kobo and OPDS
- * progression for now), NULL when none is left; what was sent is no longer
- * pending. The blocking form is for workers and kiosctl; both touch the
- * store only (no engine, no signal), so a worker may call them. */
+ * the store) are sent now, through the backend an engine would open for
+ * the book (KOReader sync, Kobo, OPDS progression, and a bridge's
+ * partners), within timeout_ms overall. Each is written to the book's sync
+ * log (sent, or dropped and why). Returns the names of the sources whose
+ * push could not be sent (offline, an error, out of time), NULL when none
+ * is left; what was sent is no longer pending. The blocking form is for
+ * workers and kiosctl; both touch the store only (no engine, no signal),
+ * so a worker may call them. */
 GStrv             kios_sync_service_flush_book         (KiosSyncService     *self,
                                                         const char          *hash,
                                                         guint                timeout_ms,
