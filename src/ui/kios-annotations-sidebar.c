@@ -24,6 +24,7 @@ struct _KiosAnnotationsSidebar
   GtkWidget       *export_button;
   GtkNativeDialog *chooser;
   gulong           changed_handler;
+  gboolean         rows_stale; /* the list changed while the sidebar was not on screen */
 };
 
 G_DEFINE_FINAL_TYPE (KiosAnnotationsSidebar, kios_annotations_sidebar, GTK_TYPE_WIDGET)
@@ -79,18 +80,22 @@ row_action_cb (GSimpleAction *action,
     }
 }
 
-static GtkWidget *
-row_menu_button (const KiosAnnotation *annotation)
+/* A row's menu is built when it is first opened: a popover menu for each
+ * of thousands of rows would hold hundreds of megabytes nobody looks at. */
+static void
+create_menu_cb (GtkMenuButton *button,
+                gpointer       user_data)
 {
-  g_autoptr (GMenu) menu = g_menu_new ();
-  g_autoptr (GMenu) edit = g_menu_new ();
-  GtkWidget        *button;
+  g_autoptr (GMenu)  menu = g_menu_new ();
+  g_autoptr (GMenu)  edit = g_menu_new ();
+  KiosAnnotationKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "annotation-kind"));
+  gboolean           has_note = g_object_get_data (G_OBJECT (button), "annotation-has-note") != NULL;
 
-  if (annotation->kind == KIOS_ANNOTATION_HIGHLIGHT)
+  if (kind == KIOS_ANNOTATION_HIGHLIGHT)
     {
       g_autoptr (GMenu) palette = g_menu_new ();
 
-      g_menu_append (edit, annotation->note != NULL ? _ ("_Edit Note…") : _ ("Add _Note…"), "row.edit-note");
+      g_menu_append (edit, has_note ? _ ("_Edit Note…") : _ ("Add _Note…"), "row.edit-note");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
       for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
         {
@@ -107,10 +112,18 @@ row_menu_button (const KiosAnnotation *annotation)
     g_menu_append (danger, _ ("_Delete"), "row.delete");
     g_menu_append_section (menu, NULL, G_MENU_MODEL (danger));
   }
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
 
-  button = gtk_menu_button_new ();
+static GtkWidget *
+row_menu_button (const KiosAnnotation *annotation)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+
+  g_object_set_data (G_OBJECT (button), "annotation-kind", GINT_TO_POINTER (annotation->kind));
+  g_object_set_data (G_OBJECT (button), "annotation-has-note", GINT_TO_POINTER (annotation->note != NULL));
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), create_menu_cb, NULL, NULL);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_START);
   gtk_widget_set_tooltip_text (button, _ ("Annotation Menu"));
@@ -233,15 +246,35 @@ header_cb (GtkListBoxRow *row,
 }
 
 static void
-reload (KiosAnnotationsSidebar *self)
+reload_rows (KiosAnnotationsSidebar *self)
 {
   GPtrArray *annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
   GtkWidget *child;
 
+  self->rows_stale = FALSE;
   while ((child = gtk_widget_get_first_child (self->list)) != NULL)
     gtk_list_box_remove (GTK_LIST_BOX (self->list), child);
   for (guint i = 0; annotations != NULL && i < annotations->len; i++)
     gtk_list_box_append (GTK_LIST_BOX (self->list), make_row (g_ptr_array_index (annotations, i)));
+}
+
+/* The rows are built only while the sidebar is on screen (or asked for):
+ * a book with thousands of highlights costs nothing while it is closed. */
+static void
+ensure_rows (KiosAnnotationsSidebar *self)
+{
+  if (self->rows_stale)
+    reload_rows (self);
+}
+
+static void
+reload (KiosAnnotationsSidebar *self)
+{
+  GPtrArray *annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
+
+  self->rows_stale = TRUE;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    reload_rows (self);
 
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack),
                                     annotations != NULL && annotations->len > 0 ? "list" : "empty");
@@ -334,11 +367,22 @@ export_clicked_cb (GtkButton              *button,
 
 /* ------------------------------------------------------------------------ */
 
+static void
+kios_annotations_sidebar_map (GtkWidget *widget)
+{
+  /* Before the children are mapped: the new rows are mapped with them. */
+  ensure_rows (KIOS_ANNOTATIONS_SIDEBAR (widget));
+  GTK_WIDGET_CLASS (kios_annotations_sidebar_parent_class)->map (widget);
+}
+
 static gboolean
 kios_annotations_sidebar_grab_focus (GtkWidget *widget)
 {
   KiosAnnotationsSidebar *self = KIOS_ANNOTATIONS_SIDEBAR (widget);
-  GtkListBoxRow          *first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), 0);
+  GtkListBoxRow          *first;
+
+  ensure_rows (self);
+  first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), 0);
 
   if (first != NULL)
     return gtk_widget_grab_focus (GTK_WIDGET (first));
@@ -369,6 +413,7 @@ kios_annotations_sidebar_class_init (KiosAnnotationsSidebarClass *klass)
 
   object_class->dispose = kios_annotations_sidebar_dispose;
   widget_class->grab_focus = kios_annotations_sidebar_grab_focus;
+  widget_class->map = kios_annotations_sidebar_map;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "kiosannotationssidebar");
@@ -442,6 +487,7 @@ kios_annotations_sidebar_get_n_rows (KiosAnnotationsSidebar *self)
 
   g_return_val_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self), 0);
 
+  ensure_rows (self);
   while (gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) n) != NULL)
     n++;
   return n;
@@ -453,6 +499,7 @@ kios_annotations_sidebar_get_row (KiosAnnotationsSidebar *self,
 {
   g_return_val_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self), NULL);
 
+  ensure_rows (self);
   return GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) index));
 }
 
@@ -464,6 +511,7 @@ kios_annotations_sidebar_activate (KiosAnnotationsSidebar *self,
 
   g_return_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self));
 
+  ensure_rows (self);
   row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) index);
   if (row != NULL)
     row_activated_cb (GTK_LIST_BOX (self->list), row, self);

@@ -422,6 +422,68 @@ test_sidebar (void)
   kios_test_reader_teardown (&f);
 }
 
+/* The sidebar builds its rows only once it is on screen, and a row's menu
+ * only once it is opened: a closed sidebar costs nothing for a book with
+ * thousands of highlights. */
+static void
+test_sidebar_lazy (void)
+{
+  KiosReaderFixture       f;
+  guint                   changes = 0, before;
+  GtkWidget              *contents;
+  KiosAnnotationsSidebar *sidebar;
+  GtkWidget              *list;
+  GtkWidget              *button;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  sidebar = KIOS_ANNOTATIONS_SIDEBAR (kios_contents_sidebar_get_annotations_sidebar (KIOS_CONTENTS_SIDEBAR (contents)));
+  list = kios_test_find_widget (GTK_WIDGET (sidebar), GTK_TYPE_LIST_BOX, "annotations-list");
+  g_assert_nonnull (list);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_true (kios_reader_view_select (f.view, i * 20, i * 20 + 10));
+      before = changes;
+      g_assert_true (kios_reader_view_highlight_selection (f.view, "yellow", NULL));
+      wait_changed (&changes, before);
+    }
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (sidebar)));
+  g_assert_null (gtk_widget_get_first_child (list));
+
+  /* On screen: the rows are there, their menus not yet. */
+  before = f.shown;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.show-annotations", NULL));
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, sidebar, 5000));
+  g_assert_nonnull (gtk_widget_get_first_child (list));
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 3);
+  button = kios_test_find_widget (kios_annotations_sidebar_get_row (sidebar, 0), GTK_TYPE_MENU_BUTTON, NULL);
+  g_assert_nonnull (button);
+  g_assert_null (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  g_assert_true (GTK_IS_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))));
+  g_assert_nonnull (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)))));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* A change while it is on screen shows at once. */
+  g_assert_true (kios_test_wait_until (page_text_ready, f.view, 10000));
+  g_assert_true (kios_reader_view_select (f.view, 100, 110));
+  before = changes;
+  g_assert_true (kios_reader_view_highlight_selection (f.view, "green", NULL));
+  wait_changed (&changes, before);
+  {
+    guint rows = 0;
+
+    /* The chapter's heading is a child too. */
+    for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
+      rows += GTK_IS_LIST_BOX_ROW (child);
+    g_assert_cmpuint (rows, ==, 4);
+  }
+
+  kios_test_reader_teardown (&f);
+}
+
 static void
 spin (int ms)
 {
@@ -587,6 +649,7 @@ main (int    argc,
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
+  g_test_add_func ("/kios/reader-annotations/sidebar-lazy", test_sidebar_lazy);
   g_test_add_func ("/kios/reader-annotations/read-ahead", test_read_ahead);
   g_test_add_func ("/kios/reader-annotations/screenshots", test_screenshots);
 
