@@ -250,7 +250,7 @@ kios_reader_selection_page_changed (KiosReaderView *self)
       self->page_text->location.chapter == page->location.chapter &&
       self->page_text->location.page == page->location.page)
     {
-      /* A new sheet (new colours): its pixels get the highlights again. */
+      /* A new sheet (new colours): its highlights again. */
       kios_reader_annotations_refresh (self);
       update_accessible (self);
       return;
@@ -481,6 +481,8 @@ kios_reader_selection_snapshot (KiosReaderView        *self,
   GdkRGBA selection = dark ? (GdkRGBA){ 0.47, 0.68, 0.93, 0.40 } : (GdkRGBA){ 0.21, 0.52, 0.89, 0.30 };
   int     first, last;
 
+  /* The highlights first, the selection over them. */
+  kios_reader_annotations_snapshot_page (self, snapshot, page_rect, other);
   /* page_rect is where the page of page_text is; other_rect the other one's. */
   if (other != self->sel_on_other)
     {

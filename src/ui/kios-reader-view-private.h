@@ -65,12 +65,19 @@ typedef enum {
   SHOW_FIND,     /* a find match, or back from find: nothing saved yet */
 } ShowReason;
 
+/* One line of a highlight on a page. */
+typedef struct
+{
+  graphene_rect_t rect; /* fractions of the page */
+  guint           tone; /* yellow, green, blue, red */
+} HighlightBox;
+
 /* A rendered page and its texture. */
 typedef struct
 {
   KiosPage   *page;
-  GdkTexture *texture; /* NULL when the pixels were unusable */
-  gboolean    baked;   /* the texture has highlights painted in */
+  GdkTexture *texture;    /* NULL when the pixels were unusable */
+  GArray     *highlights; /* HighlightBox drawn over the texture, or NULL */
 } Sheet;
 
 /* What the SHOW slot was asked for, kept so it can be asked again with new
@@ -369,6 +376,11 @@ void      kios_reader_annotations_update_actions (KiosReaderView *self);
 void      kios_reader_annotations_snapshot (KiosReaderView *self,
                                             GtkSnapshot *snapshot,
                                             const graphene_rect_t *page_rect);
+/* The highlights over a page drawn at page_rect (other: the other page on screen). */
+void      kios_reader_annotations_snapshot_page (KiosReaderView *self,
+                                                 GtkSnapshot *snapshot,
+                                                 const graphene_rect_t *page_rect,
+                                                 gboolean other);
 /* clang-format on */
 
 G_END_DECLS

@@ -20,6 +20,7 @@ kios_reader_view_sheet_free (Sheet *sheet)
     return;
   g_clear_pointer (&sheet->page, kios_page_free);
   g_clear_object (&sheet->texture);
+  g_clear_pointer (&sheet->highlights, g_array_unref);
   g_free (sheet);
 }
 

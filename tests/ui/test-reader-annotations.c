@@ -103,27 +103,17 @@ runs_text (KiosReaderView *view)
 static double
 green_share (KiosReaderView *view)
 {
-  GArray                   *runs = kios_reader_view_get_highlight_runs (view);
-  const KiosPageText       *text = kios_reader_view_get_page_text (view);
-  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (GTK_WIDGET (view));
-  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture)    texture = NULL;
-  g_autofree guchar        *pixels = NULL;
-  const KiosPageChar       *pc;
-  graphene_rect_t           rect;
-  int                       width = gtk_widget_get_width (GTK_WIDGET (view));
-  int                       height = gtk_widget_get_height (GTK_WIDGET (view));
-  int                       x0, x1, y0, y1, green = 0, all = 0;
+  GArray             *runs = kios_reader_view_get_highlight_runs (view);
+  const KiosPageText *text = kios_reader_view_get_page_text (view);
+  g_autofree guchar  *pixels = NULL;
+  const KiosPageChar *pc;
+  graphene_rect_t     rect;
+  int                 width, height;
+  int                 x0, x1, y0, y1, green = 0, all = 0;
 
   g_assert_cmpuint (runs->len, >, 0);
   kios_test_wait_for_paint (GTK_WIDGET (view));
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (view))), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  pixels = kios_test_render_pixels (GTK_WIDGET (view), &width, &height);
 
   g_assert_true (kios_reader_view_get_page_rect (view, &rect));
   pc = &g_array_index (text->chars, KiosPageChar, g_array_index (runs, KiosHighlightRun, 0).first);
