@@ -412,6 +412,104 @@ test_sidebar (void)
   kios_test_reader_teardown (&f);
 }
 
+/* Runs the shortcuts of widget's controllers for a key: of global scope
+ * only, or of the others only. */
+static gboolean
+run_shortcuts (GtkWidget      *widget,
+               guint           keyval,
+               GdkModifierType modifiers,
+               gboolean        global)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      /* The window's own list of the global ones: those run below, each
+       * on its widget. */
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller) ||
+          g_str_has_prefix (gtk_event_controller_get_name (GTK_EVENT_CONTROLLER (controller)) ?: "", "gtk-shortcut-manager") ||
+          (gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (controller)) == GTK_SHORTCUT_SCOPE_GLOBAL) != global)
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers &&
+              gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
+                                            gtk_shortcut_get_arguments (shortcut)))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+run_global_shortcuts (GtkWidget      *widget,
+                      guint           keyval,
+                      GdkModifierType modifiers)
+{
+  if (run_shortcuts (widget, keyval, modifiers, TRUE))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (run_global_shortcuts (child, keyval, modifiers))
+      return TRUE;
+  return FALSE;
+}
+
+/* A key pressed where the focus is, as GTK hands it on (it cannot
+ * synthesize the event): the shortcuts of the focus widget and of its
+ * ancestors, then those of global scope anywhere in the window. */
+static gboolean
+press_key_at_focus (GtkWidget      *window,
+                    guint           keyval,
+                    GdkModifierType modifiers)
+{
+  for (GtkWidget *widget = gtk_root_get_focus (GTK_ROOT (window)); widget != NULL; widget = gtk_widget_get_parent (widget))
+    if (run_shortcuts (widget, keyval, modifiers, FALSE))
+      return TRUE;
+  return run_global_shortcuts (window, keyval, modifiers);
+}
+
+/* Ctrl+B (the annotations) and Ctrl+D (a bookmark) work wherever the
+ * focus is in the window, a header button too. */
+static void
+test_shortcuts_anywhere (void)
+{
+  KiosReaderFixture f;
+  GtkWidget        *header = gtk_header_bar_new ();
+  GtkWidget        *button = gtk_button_new_from_icon_name ("open-menu-symbolic");
+  GtkWidget        *contents;
+  guint             before;
+
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), button);
+  open_at_text_full (&f, "pride-and-prejudice.epub", 8, 2000, header);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == button);
+
+  before = f.shown;
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_b, GDK_CONTROL_MASK));
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_reader_view_get_contents_visible (f.view));
+  g_assert_true (kios_contents_sidebar_get_annotations_visible (KIOS_CONTENTS_SIDEBAR (contents)));
+
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_false (kios_reader_view_get_page_bookmarked (f.view));
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_d, GDK_CONTROL_MASK));
+  g_assert_true (kios_reader_view_get_page_bookmarked (f.view));
+
+  /* A second Ctrl+B closes the sidebar again. */
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_b, GDK_CONTROL_MASK));
+  g_assert_false (kios_reader_view_get_contents_visible (f.view));
+
+  kios_test_reader_teardown (&f);
+}
+
 /* The sidebar builds its rows only once it is on screen, and a row's menu
  * only once it is opened: a closed sidebar costs nothing for a book with
  * thousands of highlights. */
@@ -640,6 +738,7 @@ main (int    argc,
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
   g_test_add_func ("/kios/reader-annotations/sidebar-lazy", test_sidebar_lazy);
+  g_test_add_func ("/kios/reader-annotations/shortcuts-anywhere", test_shortcuts_anywhere);
   g_test_add_func ("/kios/reader-annotations/read-ahead", test_read_ahead);
   g_test_add_func ("/kios/reader-annotations/screenshots", test_screenshots);
 
