@@ -355,6 +355,8 @@ void      kios_reader_selection_snapshot (KiosReaderView *self,
                                           GtkSnapshot *snapshot,
                                           const graphene_rect_t *page_rect,
                                           gboolean other);
+/* The words of the pages on screen changed (a spread's right page came). */
+void      kios_reader_selection_update_accessible (KiosReaderView *self);
 /* The read-ahead text of a page, or NULL (not removed from the cache). */
 const KiosPageText *kios_reader_selection_peek_text (KiosReaderView *self,
                                                      const KiosPage *page);

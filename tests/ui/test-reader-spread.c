@@ -265,6 +265,44 @@ test_spread_right_page (void)
   kios_test_reader_teardown (&f);
 }
 
+/* Both pages' words as the description a screen reader gets. */
+static char *
+spread_words (KiosReaderView *view)
+{
+  g_autofree char *left = kios_page_text_get_string (kios_reader_view_get_page_text (view), 0, G_MAXINT);
+  g_autofree char *right = kios_page_text_get_string (kios_reader_selection_peek_text (view, view->next->page), 0,
+                                                      G_MAXINT);
+
+  g_assert_cmpuint (strlen (left), >, 100);
+  g_assert_cmpuint (strlen (right), >, 100);
+  return g_strconcat (left, "\n\n", right, NULL);
+}
+
+/* Screen readers get the words of both pages of a spread, left page
+ * first, as the view's description, and both pages' after a turn. */
+static void
+test_spread_accessible (void)
+{
+  KiosReaderFixture f;
+  g_autofree char  *words = NULL;
+  g_autofree char  *next_words = NULL;
+  guint             before;
+
+  open_spread (&f);
+  words = spread_words (f.view);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f.view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, words);
+
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.next-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (spread_ready, f.view, 20000));
+  next_words = spread_words (f.view);
+  g_assert_cmpstr (next_words, !=, words);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f.view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, next_words);
+
+  kios_test_reader_teardown (&f);
+}
+
 static gboolean
 search_complete (gpointer data)
 {
@@ -402,9 +440,13 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* GTK's accessibility test backend: the pages' description is checked
+   * here (the suite's default, none, keeps no properties). */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/reader-spread/right-page", test_spread_right_page);
+  g_test_add_func ("/kios/reader-spread/accessible", test_spread_accessible);
   g_test_add_func ("/kios/reader-spread/find", test_spread_find);
   g_test_add_func ("/kios/reader-spread/scrolled", test_scrolled_lower_page);
 
