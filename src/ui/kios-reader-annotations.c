@@ -307,9 +307,8 @@ tone_index (const char *color)
 
 /* The line boxes of a page's highlights, as fractions of the page, kept
  * with its sheet: worked out once per change of the page's text or of the
- * list, and drawn as translucent rectangles over the page's texture, which
- * stays as it was rendered. A turn or a selection drag neither copies nor
- * uploads pixels. */
+ * list, and drawn with the page's texture, which stays as it was
+ * rendered. A turn or a selection drag neither copies nor uploads pixels. */
 static void
 set_sheet_boxes (Sheet              *sheet,
                  const KiosPageText *text,
@@ -369,34 +368,67 @@ update_boxes (KiosReaderView *self)
   set_sheet_boxes (other, other_text, runs);
 }
 
-void
-kios_reader_annotations_snapshot_page (KiosReaderView        *self,
-                                       GtkSnapshot           *snapshot,
-                                       const graphene_rect_t *page_rect,
-                                       gboolean               other)
+static void
+append_boxes (GtkSnapshot           *snapshot,
+              const Sheet           *sheet,
+              const graphene_rect_t *rect,
+              double                 alpha)
 {
-  Sheet   *sheet = other ? kios_reader_view_other_sheet (self) : self->current;
-  gboolean dark = self->background < 0x808080;
-  GdkRGBA  colors[G_N_ELEMENTS (tones)];
+  GdkRGBA colors[G_N_ELEMENTS (tones)];
 
-  if (sheet == NULL || sheet->highlights == NULL)
-    return;
   for (guint i = 0; i < G_N_ELEMENTS (tones); i++)
     {
       colors[i] = tones[i].rgba;
-      /* On dark paper the light text is drawn over a thinner wash. */
-      colors[i].alpha = dark ? 0.38 : 0.45;
+      colors[i].alpha = alpha;
     }
   for (guint b = 0; b < sheet->highlights->len; b++)
     {
       const HighlightBox *box = &g_array_index (sheet->highlights, HighlightBox, b);
 
       gtk_snapshot_append_color (snapshot, &colors[MIN (box->tone, G_N_ELEMENTS (tones) - 1)],
-                                 &GRAPHENE_RECT_INIT (page_rect->origin.x + box->rect.origin.x * page_rect->size.width,
-                                                      page_rect->origin.y + box->rect.origin.y * page_rect->size.height,
-                                                      box->rect.size.width * page_rect->size.width,
-                                                      box->rect.size.height * page_rect->size.height));
+                                 &GRAPHENE_RECT_INIT (rect->origin.x + box->rect.origin.x * rect->size.width,
+                                                      rect->origin.y + box->rect.origin.y * rect->size.height,
+                                                      box->rect.size.width * rect->size.width,
+                                                      box->rect.size.height * rect->size.height));
     }
+}
+
+static gboolean
+renderer_blends (KiosReaderView *self)
+{
+  GtkNative   *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+
+  return renderer != NULL && !GSK_IS_CAIRO_RENDERER (renderer);
+}
+
+void
+kios_reader_annotations_append_page (KiosReaderView        *self,
+                                     GtkSnapshot           *snapshot,
+                                     const Sheet           *sheet,
+                                     const graphene_rect_t *rect)
+{
+  if (sheet->highlights == NULL || sheet->highlights->len == 0)
+    {
+      gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+      return;
+    }
+  /* On dark paper the light text is drawn over a thin wash; so it is on
+   * light paper with the software renderer, which would take tens of
+   * milliseconds a frame to blend the whole page. */
+  if (self->background < 0x808080 || !renderer_blends (self))
+    {
+      gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+      append_boxes (snapshot, sheet, rect, self->background < 0x808080 ? 0.38 : 0.45);
+      return;
+    }
+  /* On light paper the page is multiplied by the colours: the ink stays
+   * as dark as it was, a marker under the words. */
+  gtk_snapshot_push_blend (snapshot, GSK_BLEND_MODE_MULTIPLY);
+  gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+  gtk_snapshot_pop (snapshot);
+  append_boxes (snapshot, sheet, rect, 1.0);
+  gtk_snapshot_pop (snapshot);
 }
 
 void

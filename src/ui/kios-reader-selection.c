@@ -531,8 +531,6 @@ kios_reader_selection_snapshot (KiosReaderView        *self,
   GdkRGBA selection = dark ? (GdkRGBA){ 0.47, 0.68, 0.93, 0.40 } : (GdkRGBA){ 0.21, 0.52, 0.89, 0.30 };
   int     first, last;
 
-  /* The highlights first, the selection over them. */
-  kios_reader_annotations_snapshot_page (self, snapshot, page_rect, other);
   /* page_rect is where the page of page_text is; other_rect the other one's. */
   if (other != self->sel_on_other)
     {

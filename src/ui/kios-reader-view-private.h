@@ -378,11 +378,11 @@ void      kios_reader_annotations_update_actions (KiosReaderView *self);
 void      kios_reader_annotations_snapshot (KiosReaderView *self,
                                             GtkSnapshot *snapshot,
                                             const graphene_rect_t *page_rect);
-/* The highlights over a page drawn at page_rect (other: the other page on screen). */
-void      kios_reader_annotations_snapshot_page (KiosReaderView *self,
-                                                 GtkSnapshot *snapshot,
-                                                 const graphene_rect_t *page_rect,
-                                                 gboolean other);
+/* A page's texture at rect, with its highlights. */
+void      kios_reader_annotations_append_page (KiosReaderView *self,
+                                               GtkSnapshot *snapshot,
+                                               const Sheet *sheet,
+                                               const graphene_rect_t *rect);
 /* clang-format on */
 
 G_END_DECLS

@@ -210,6 +210,71 @@ test_highlight_survives_font_change (void)
   kios_test_reader_teardown (&f);
 }
 
+/* With a renderer that blends (GL), a highlight on light paper is a
+ * marker under the words: the page is multiplied by its colour, so the
+ * ink stays as dark as it was and the paper around it takes the colour. */
+static void
+test_highlight_keeps_ink (void)
+{
+  KiosReaderFixture   f;
+  guint               changes = 0, before;
+  const KiosPageText *text;
+  GArray             *runs;
+  g_autofree guchar  *pixels = NULL;
+  graphene_rect_t     rect;
+  int                 width, height, darkest = 255, yellow = 0, all = 0;
+  GskRenderer        *renderer;
+
+  /* GTK reads GSK_RENDERER once, for the first window: in a process of
+   * its own, before any window. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (f.view)));
+  if (GSK_IS_CAIRO_RENDERER (renderer))
+    {
+      kios_test_reader_teardown (&f);
+      g_test_message ("No GL renderer on this display: not checked");
+      return;
+    }
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  g_assert_true (kios_reader_view_select (f.view, 0, 60));
+  before = changes;
+  g_assert_true (kios_reader_view_highlight_selection (f.view, "yellow", NULL));
+  wait_changed (&changes, before);
+  runs = kios_reader_view_get_highlight_runs (f.view);
+  g_assert_cmpuint (runs->len, ==, 1);
+  kios_test_wait_for_paint (f.window);
+  pixels = kios_test_render_pixels (GTK_WIDGET (f.view), &width, &height);
+  text = kios_reader_view_get_page_text (f.view);
+  g_assert_true (kios_reader_view_get_page_rect (f.view, &rect));
+  for (int i = g_array_index (runs, KiosHighlightRun, 0).first; i <= g_array_index (runs, KiosHighlightRun, 0).last; i++)
+    {
+      const KiosPageChar *pc = &g_array_index (text->chars, KiosPageChar, i);
+
+      for (int y = (int) (rect.origin.y + pc->y0 * rect.size.height) + 1; y < (int) (rect.origin.y + pc->y1 * rect.size.height); y++)
+        for (int x = (int) (rect.origin.x + pc->x0 * rect.size.width) + 1; x < (int) (rect.origin.x + pc->x1 * rect.size.width); x++)
+          {
+            const guchar *p = pixels + ((gsize) y * width + x) * 4; /* B, G, R, A */
+
+            all++;
+            darkest = MIN (darkest, MAX (p[0], MAX (p[1], p[2])));
+            yellow += p[2] > 200 && p[1] > 170 && p[0] < 110;
+          }
+    }
+  g_assert_cmpint (all, >, 100);
+  /* Black ink (a wash over it would leave it no darker than about 100). */
+  g_assert_cmpint (darkest, <, 60);
+  g_assert_cmpfloat ((double) yellow / all, >, 0.3);
+
+  kios_test_reader_teardown (&f);
+}
+
 /* Ctrl+D marks the page, only that page, and takes the mark off again. */
 static void
 test_bookmark_toggle (void)
@@ -777,6 +842,7 @@ main (int    argc,
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
+  g_test_add_func ("/kios/reader-annotations/highlight-keeps-ink", test_highlight_keeps_ink);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
   g_test_add_func ("/kios/reader-annotations/sidebar-in-sight", test_sidebar_in_sight);
