@@ -21,12 +21,55 @@ struct _KiosAnnotationsSidebar
   GtkWidget       *box;
   GtkWidget       *stack;
   GtkWidget       *list;
+  GListStore      *items;       /* KiosAnnotationsSidebarItem, in reading order */
+  gboolean         items_stale; /* the view's list changed while the sidebar was closed */
   GtkWidget       *export_button;
   GtkNativeDialog *chooser;
   gulong           changed_handler;
 };
 
 G_DEFINE_FINAL_TYPE (KiosAnnotationsSidebar, kios_annotations_sidebar, GTK_TYPE_WIDGET)
+
+/* One annotation of the list, a copy of the view's: the list makes rows
+ * only for those in sight, so a book with thousands of highlights opens
+ * the sidebar at once and holds a few dozen rows. */
+#define KIOS_TYPE_ANNOTATIONS_SIDEBAR_ITEM (kios_annotations_sidebar_item_get_type ())
+G_DECLARE_FINAL_TYPE (KiosAnnotationsSidebarItem, kios_annotations_sidebar_item, KIOS, ANNOTATIONS_SIDEBAR_ITEM, GObject)
+
+struct _KiosAnnotationsSidebarItem
+{
+  GObject         parent_instance;
+  KiosAnnotation *annotation;
+};
+
+G_DEFINE_FINAL_TYPE (KiosAnnotationsSidebarItem, kios_annotations_sidebar_item, G_TYPE_OBJECT)
+
+static void
+kios_annotations_sidebar_item_finalize (GObject *object)
+{
+  g_clear_pointer (&KIOS_ANNOTATIONS_SIDEBAR_ITEM (object)->annotation, kios_annotation_free);
+  G_OBJECT_CLASS (kios_annotations_sidebar_item_parent_class)->finalize (object);
+}
+
+static void
+kios_annotations_sidebar_item_class_init (KiosAnnotationsSidebarItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = kios_annotations_sidebar_item_finalize;
+}
+
+static void
+kios_annotations_sidebar_item_init (KiosAnnotationsSidebarItem *self)
+{
+}
+
+static KiosAnnotationsSidebarItem *
+item_new (const KiosAnnotation *annotation)
+{
+  KiosAnnotationsSidebarItem *item = g_object_new (KIOS_TYPE_ANNOTATIONS_SIDEBAR_ITEM, NULL);
+
+  item->annotation = kios_annotation_copy (annotation);
+  return item;
+}
 
 static const struct
 {
@@ -39,18 +82,28 @@ static const struct
   { "red", N_ ("Red") },
 };
 
-/* The stored annotation a row shows, by its id. */
+/* The stored annotation of an id. */
 static const KiosAnnotation *
-row_annotation (KiosAnnotationsSidebar *self,
-                GtkWidget              *row)
+find_annotation (KiosAnnotationsSidebar *self,
+                 gint64                  id)
 {
   GPtrArray *annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
-  gint64     id = row != NULL ? *(gint64 *) g_object_get_data (G_OBJECT (row), "annotation-id") : -1;
 
   for (guint i = 0; annotations != NULL && i < annotations->len; i++)
     if (((KiosAnnotation *) g_ptr_array_index (annotations, i))->id == id)
       return g_ptr_array_index (annotations, i);
   return NULL;
+}
+
+/* The stored annotation a row shows now. */
+static const KiosAnnotation *
+row_annotation (KiosAnnotationsSidebar *self,
+                GtkWidget              *row)
+{
+  GtkListItem                *list_item = row != NULL ? g_object_get_data (G_OBJECT (row), "list-item") : NULL;
+  KiosAnnotationsSidebarItem *item = list_item != NULL ? gtk_list_item_get_item (list_item) : NULL;
+
+  return item != NULL ? find_annotation (self, item->annotation->id) : NULL;
 }
 
 static void
@@ -79,18 +132,22 @@ row_action_cb (GSimpleAction *action,
     }
 }
 
-static GtkWidget *
-row_menu_button (const KiosAnnotation *annotation)
+/* A row's menu is built when it is first opened, for the annotation the
+ * row shows then. */
+static void
+create_menu_cb (GtkMenuButton *button,
+                gpointer       user_data)
 {
-  g_autoptr (GMenu) menu = g_menu_new ();
-  g_autoptr (GMenu) edit = g_menu_new ();
-  GtkWidget        *button;
+  g_autoptr (GMenu)  menu = g_menu_new ();
+  g_autoptr (GMenu)  edit = g_menu_new ();
+  KiosAnnotationKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "annotation-kind"));
+  gboolean           has_note = g_object_get_data (G_OBJECT (button), "annotation-has-note") != NULL;
 
-  if (annotation->kind == KIOS_ANNOTATION_HIGHLIGHT)
+  if (kind == KIOS_ANNOTATION_HIGHLIGHT)
     {
       g_autoptr (GMenu) palette = g_menu_new ();
 
-      g_menu_append (edit, annotation->note != NULL ? _ ("_Edit Note…") : _ ("Add _Note…"), "row.edit-note");
+      g_menu_append (edit, has_note ? _ ("_Edit Note…") : _ ("Add _Note…"), "row.edit-note");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (edit));
       for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
         {
@@ -107,153 +164,237 @@ row_menu_button (const KiosAnnotation *annotation)
     g_menu_append (danger, _ ("_Delete"), "row.delete");
     g_menu_append_section (menu, NULL, G_MENU_MODEL (danger));
   }
-
-  button = gtk_menu_button_new ();
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_valign (button, GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (button, _ ("Annotation Menu"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Annotation Menu"), -1);
-  return button;
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
 static GtkWidget *
-make_row (const KiosAnnotation *annotation)
+wrapped_label (int lines)
 {
-  GtkWidget         *row = gtk_list_box_row_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (label), lines);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  return label;
+}
+
+/* A row: its chapter's title when it is the chapter's first, the colour
+ * (or the bookmark), the quoted words, the note, and the menu button. */
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          KiosAnnotationsSidebar   *self)
+{
+  GtkWidget         *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget         *header = gtk_label_new (NULL);
   GtkWidget         *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
   GtkWidget         *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget         *mark;
-  GtkWidget         *quote;
+  GtkWidget         *icon = gtk_image_new_from_icon_name ("user-bookmarks-symbolic");
+  GtkWidget         *swatch = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget         *quote = wrapped_label (4);
+  GtkWidget         *note = wrapped_label (3);
+  GtkWidget         *menu = gtk_menu_button_new ();
   const GActionEntry entries[] = {
     { "edit-note", row_action_cb, NULL, NULL, NULL, { 0 } },
     { "delete", row_action_cb, NULL, NULL, NULL, { 0 } },
     { "color", row_action_cb, "s", NULL, NULL, { 0 } },
   };
-  GSimpleActionGroup *group = g_simple_action_group_new ();
-  g_autofree char    *accessible = NULL;
-  gint64             *id = g_new (gint64, 1);
+  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
 
-  *id = annotation->id;
-  g_object_set_data_full (G_OBJECT (row), "annotation-id", id, g_free);
-  g_object_set_data_full (G_OBJECT (row), "chapter-title", g_strdup (annotation->chapter_title), g_free);
+  gtk_widget_set_name (row, "annotation-row");
+  gtk_label_set_xalign (GTK_LABEL (header), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (header), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (header, "heading");
+  gtk_widget_add_css_class (header, "dim-label");
+  gtk_widget_set_margin_bottom (header, 10);
+  gtk_box_append (GTK_BOX (row), header);
 
-  if (annotation->kind == KIOS_ANNOTATION_BOOKMARK)
-    {
-      mark = gtk_image_new_from_icon_name ("user-bookmarks-symbolic");
-      gtk_widget_add_css_class (mark, "error");
-    }
-  else
-    {
-      g_autofree char *css = g_strconcat ("highlight-", annotation->color != NULL ? annotation->color : "yellow", NULL);
+  gtk_widget_add_css_class (icon, "error");
+  gtk_widget_add_css_class (swatch, "highlight-mark");
+  /* In the same 16 px column as the bookmark icon. */
+  gtk_widget_set_margin_start (swatch, 2);
+  gtk_widget_set_margin_end (swatch, 2);
+  gtk_widget_set_valign (icon, GTK_ALIGN_START);
+  gtk_widget_set_valign (swatch, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (icon, 2);
+  gtk_widget_set_margin_top (swatch, 2);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), swatch);
 
-      mark = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-      gtk_widget_add_css_class (mark, "highlight-mark");
-      gtk_widget_add_css_class (mark, css);
-      /* In the same 16 px column as the bookmark icon. */
-      gtk_widget_set_margin_start (mark, 2);
-      gtk_widget_set_margin_end (mark, 2);
-    }
-  gtk_widget_set_valign (mark, GTK_ALIGN_START);
-  gtk_widget_set_margin_top (mark, 2);
-  gtk_box_append (GTK_BOX (box), mark);
-
-  quote = gtk_label_new (annotation->text != NULL && *annotation->text != '\0'
-                             ? annotation->text
-                             : (annotation->kind == KIOS_ANNOTATION_BOOKMARK ? _ ("Bookmark") : ""));
-  gtk_label_set_xalign (GTK_LABEL (quote), 0.0);
-  gtk_label_set_wrap (GTK_LABEL (quote), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (quote), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (quote), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (quote), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_name (quote, "annotation-quote");
   gtk_widget_set_hexpand (quote, TRUE);
   gtk_box_append (GTK_BOX (texts), quote);
-  if (annotation->note != NULL && *annotation->note != '\0')
-    {
-      GtkWidget *note = gtk_label_new (annotation->note);
-
-      gtk_label_set_xalign (GTK_LABEL (note), 0.0);
-      gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-      gtk_label_set_wrap_mode (GTK_LABEL (note), PANGO_WRAP_WORD_CHAR);
-      gtk_label_set_lines (GTK_LABEL (note), 3);
-      gtk_label_set_ellipsize (GTK_LABEL (note), PANGO_ELLIPSIZE_END);
-      gtk_widget_add_css_class (note, "dim-label");
-      gtk_widget_add_css_class (note, "caption");
-      gtk_widget_set_name (note, "annotation-note");
-      gtk_box_append (GTK_BOX (texts), note);
-    }
+  gtk_widget_add_css_class (note, "dim-label");
+  gtk_widget_add_css_class (note, "caption");
+  gtk_widget_set_name (note, "annotation-note");
+  gtk_box_append (GTK_BOX (texts), note);
   gtk_box_append (GTK_BOX (box), texts);
-  gtk_box_append (GTK_BOX (box), row_menu_button (annotation));
 
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (menu), create_menu_cb, NULL, NULL);
+  gtk_widget_add_css_class (menu, "flat");
+  gtk_widget_set_valign (menu, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (menu, _ ("Annotation Menu"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Annotation Menu"), -1);
+  gtk_box_append (GTK_BOX (box), menu);
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_box_append (GTK_BOX (row), box);
 
+  g_object_set_data (G_OBJECT (row), "list-item", list_item);
+  g_object_set_data (G_OBJECT (row), "header", header);
+  g_object_set_data (G_OBJECT (row), "icon", icon);
+  g_object_set_data (G_OBJECT (row), "swatch", swatch);
+  g_object_set_data (G_OBJECT (row), "quote", quote);
+  g_object_set_data (G_OBJECT (row), "note", note);
+  g_object_set_data (G_OBJECT (row), "menu", menu);
   g_action_map_add_action_entries (G_ACTION_MAP (group), entries, G_N_ELEMENTS (entries), row);
   gtk_widget_insert_action_group (row, "row", G_ACTION_GROUP (group));
-  g_object_unref (group);
+  gtk_list_item_set_child (list_item, row);
+}
 
-  if (annotation->kind == KIOS_ANNOTATION_BOOKMARK)
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *list_item,
+         KiosAnnotationsSidebar   *self)
+{
+  GtkWidget                             *row = gtk_list_item_get_child (list_item);
+  KiosAnnotationsSidebarItem            *item = gtk_list_item_get_item (list_item);
+  const KiosAnnotation                  *annotation = item->annotation;
+  guint                                  position = gtk_list_item_get_position (list_item);
+  g_autoptr (KiosAnnotationsSidebarItem) before = position > 0 ? g_list_model_get_item (G_LIST_MODEL (self->items), position - 1)
+                                                               : NULL;
+  GtkWidget                             *header = g_object_get_data (G_OBJECT (row), "header");
+  GtkWidget                             *swatch = g_object_get_data (G_OBJECT (row), "swatch");
+  GtkWidget                             *note = g_object_get_data (G_OBJECT (row), "note");
+  GtkWidget                             *menu = g_object_get_data (G_OBJECT (row), "menu");
+  gboolean                               bookmark = annotation->kind == KIOS_ANNOTATION_BOOKMARK;
+  gboolean                               has_note = annotation->note != NULL && *annotation->note != '\0';
+  g_autofree char                       *css = g_strconcat ("highlight-", annotation->color != NULL ? annotation->color : "yellow", NULL);
+  g_autofree char                       *accessible = NULL;
+
+  /* The chapter's title above its first annotation. */
+  gtk_widget_set_visible (header, before == NULL ||
+                                      g_strcmp0 (before->annotation->chapter_title, annotation->chapter_title) != 0);
+  gtk_label_set_text (GTK_LABEL (header), annotation->chapter_title != NULL && *annotation->chapter_title != '\0'
+                                              ? annotation->chapter_title
+                                              : _ ("Untitled"));
+  gtk_widget_set_margin_top (header, before != NULL ? 12 : 6);
+
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (row), "icon"), bookmark);
+  gtk_widget_set_visible (swatch, !bookmark);
+  for (guint i = 0; i < G_N_ELEMENTS (colors); i++)
+    {
+      g_autofree char *other = g_strconcat ("highlight-", colors[i].color, NULL);
+
+      gtk_widget_remove_css_class (swatch, other);
+    }
+  gtk_widget_add_css_class (swatch, css);
+
+  gtk_label_set_text (GTK_LABEL (g_object_get_data (G_OBJECT (row), "quote")),
+                      annotation->text != NULL && *annotation->text != '\0' ? annotation->text
+                                                                            : (bookmark ? _ ("Bookmark") : ""));
+  gtk_widget_set_visible (note, has_note);
+  gtk_label_set_text (GTK_LABEL (note), has_note ? annotation->note : "");
+
+  /* A menu built for another annotation is built again when opened. */
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (menu), "annotation-kind")) != (int) annotation->kind ||
+      (g_object_get_data (G_OBJECT (menu), "annotation-has-note") != NULL) != has_note)
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), NULL);
+  g_object_set_data (G_OBJECT (menu), "annotation-kind", GINT_TO_POINTER (annotation->kind));
+  g_object_set_data (G_OBJECT (menu), "annotation-has-note", GINT_TO_POINTER (has_note));
+
+  if (bookmark)
     accessible = g_strdup_printf (_ ("Bookmark: %s"), annotation->text != NULL ? annotation->text : "");
-  else if (annotation->note != NULL)
+  else if (has_note)
     accessible = g_strdup_printf (_ ("Highlight: %s. Note: %s"), annotation->text != NULL ? annotation->text : "",
                                   annotation->note);
   else
     accessible = g_strdup_printf (_ ("Highlight: %s"), annotation->text != NULL ? annotation->text : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-  return row;
 }
 
-/* A chapter's title above its first annotation. */
-static void
-header_cb (GtkListBoxRow *row,
-           GtkListBoxRow *before,
-           gpointer       user_data)
+static gboolean
+same_annotation (const KiosAnnotation *a,
+                 const KiosAnnotation *b)
 {
-  const char *title = g_object_get_data (G_OBJECT (row), "chapter-title");
-  const char *previous = before != NULL ? g_object_get_data (G_OBJECT (before), "chapter-title") : NULL;
-  GtkWidget  *label;
-
-  if (before != NULL && g_strcmp0 (title, previous) == 0)
-    {
-      gtk_list_box_row_set_header (row, NULL);
-      return;
-    }
-  label = gtk_label_new (title != NULL && *title != '\0' ? title : _ ("Untitled"));
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_widget_set_margin_start (label, 12);
-  gtk_widget_set_margin_end (label, 12);
-  gtk_widget_set_margin_top (label, before != NULL ? 12 : 6);
-  gtk_widget_set_margin_bottom (label, 4);
-  gtk_list_box_row_set_header (row, label);
+  return a->id == b->id && a->kind == b->kind && g_strcmp0 (a->color, b->color) == 0 &&
+         g_strcmp0 (a->note, b->note) == 0 && g_strcmp0 (a->text, b->text) == 0 &&
+         g_strcmp0 (a->chapter_title, b->chapter_title) == 0;
 }
 
+/* The list follows the view's: only the items between the first and the
+ * last that changed are replaced (and the one after them, whose chapter
+ * title may come or go), so the rows in sight keep their place. */
+static void
+sync_items (KiosAnnotationsSidebar *self)
+{
+  GPtrArray *annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
+  guint      n_new = annotations != NULL ? annotations->len : 0;
+  guint      n_old = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint      head = 0, tail = 0;
+  GPtrArray *added;
+
+  while (head < n_old && head < n_new)
+    {
+      g_autoptr (KiosAnnotationsSidebarItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), head);
+
+      if (!same_annotation (item->annotation, g_ptr_array_index (annotations, head)))
+        break;
+      head++;
+    }
+  while (tail < n_old - head && tail < n_new - head)
+    {
+      g_autoptr (KiosAnnotationsSidebarItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), n_old - 1 - tail);
+
+      if (!same_annotation (item->annotation, g_ptr_array_index (annotations, n_new - 1 - tail)))
+        break;
+      tail++;
+    }
+  if (head < n_old || head < n_new)
+    {
+      tail = tail > 0 ? tail - 1 : 0;
+      added = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = head; i < n_new - tail; i++)
+        g_ptr_array_add (added, item_new (g_ptr_array_index (annotations, i)));
+      g_list_store_splice (self->items, head, n_old - tail - head, added->pdata, added->len);
+      g_ptr_array_unref (added);
+    }
+  self->items_stale = FALSE;
+}
+
+static void
+ensure_items (KiosAnnotationsSidebar *self)
+{
+  if (self->items_stale)
+    sync_items (self);
+}
+
+/* GTK 4.8's list makes rows for up to about two hundred items around the
+ * first in sight, in sight or not: while the sidebar is closed its list
+ * is left as it was, and follows the view's once it opens. */
 static void
 reload (KiosAnnotationsSidebar *self)
 {
   GPtrArray *annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
-  GtkWidget *child;
+  guint      n = annotations != NULL ? annotations->len : 0;
 
-  while ((child = gtk_widget_get_first_child (self->list)) != NULL)
-    gtk_list_box_remove (GTK_LIST_BOX (self->list), child);
-  for (guint i = 0; annotations != NULL && i < annotations->len; i++)
-    gtk_list_box_append (GTK_LIST_BOX (self->list), make_row (g_ptr_array_index (annotations, i)));
-
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack),
-                                    annotations != NULL && annotations->len > 0 ? "list" : "empty");
-  gtk_widget_set_sensitive (self->export_button, annotations != NULL && annotations->len > 0);
+  self->items_stale = TRUE;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    sync_items (self);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), n > 0 ? "list" : "empty");
+  gtk_widget_set_sensitive (self->export_button, n > 0);
 }
 
 static void
-row_activated_cb (GtkListBox             *list,
-                  GtkListBoxRow          *row,
-                  KiosAnnotationsSidebar *self)
+activate_cb (GtkListView            *list,
+             guint                   position,
+             KiosAnnotationsSidebar *self)
 {
-  const KiosAnnotation *annotation = row_annotation (self, GTK_WIDGET (row));
+  g_autoptr (KiosAnnotationsSidebarItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), position);
+  const KiosAnnotation                  *annotation = item != NULL ? find_annotation (self, item->annotation->id) : NULL;
 
   if (annotation != NULL && self->view != NULL)
     kios_reader_view_go_to_annotation (self->view, annotation);
@@ -334,14 +475,25 @@ export_clicked_cb (GtkButton              *button,
 
 /* ------------------------------------------------------------------------ */
 
+static void
+kios_annotations_sidebar_map (GtkWidget *widget)
+{
+  /* Before the children are mapped: the list is up to date when shown. */
+  ensure_items (KIOS_ANNOTATIONS_SIDEBAR (widget));
+  GTK_WIDGET_CLASS (kios_annotations_sidebar_parent_class)->map (widget);
+}
+
 static gboolean
 kios_annotations_sidebar_grab_focus (GtkWidget *widget)
 {
   KiosAnnotationsSidebar *self = KIOS_ANNOTATIONS_SIDEBAR (widget);
-  GtkListBoxRow          *first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), 0);
 
-  if (first != NULL)
-    return gtk_widget_grab_focus (GTK_WIDGET (first));
+  ensure_items (self);
+
+  /* The first row, else the export button. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->items)) > 0 &&
+      gtk_widget_child_focus (self->list, GTK_DIR_TAB_FORWARD))
+    return TRUE;
   return gtk_widget_grab_focus (self->export_button);
 }
 
@@ -357,6 +509,7 @@ kios_annotations_sidebar_dispose (GObject *object)
     gtk_native_dialog_destroy (self->chooser);
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_object (&self->items);
 
   G_OBJECT_CLASS (kios_annotations_sidebar_parent_class)->dispose (object);
 }
@@ -369,6 +522,7 @@ kios_annotations_sidebar_class_init (KiosAnnotationsSidebarClass *klass)
 
   object_class->dispose = kios_annotations_sidebar_dispose;
   widget_class->grab_focus = kios_annotations_sidebar_grab_focus;
+  widget_class->map = kios_annotations_sidebar_map;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "kiosannotationssidebar");
@@ -377,8 +531,9 @@ kios_annotations_sidebar_class_init (KiosAnnotationsSidebarClass *klass)
 static void
 kios_annotations_sidebar_init (KiosAnnotationsSidebar *self)
 {
-  GtkWidget *scrolled;
-  GtkWidget *empty;
+  GtkWidget          *scrolled;
+  GtkWidget          *empty;
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
@@ -387,13 +542,17 @@ kios_annotations_sidebar_init (KiosAnnotationsSidebar *self)
   gtk_widget_set_vexpand (self->stack, TRUE);
   gtk_box_append (GTK_BOX (self->box), self->stack);
 
-  self->list = gtk_list_box_new ();
+  self->items = g_list_store_new (KIOS_TYPE_ANNOTATIONS_SIDEBAR_ITEM);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
+  self->list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->items)))),
+                                  factory);
   gtk_widget_set_name (self->list, "annotations-list");
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->list), GTK_SELECTION_NONE);
-  gtk_list_box_set_header_func (GTK_LIST_BOX (self->list), header_cb, NULL, NULL);
+  /* A click (or Enter) on a row jumps to it, as in the contents. */
+  gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (self->list), TRUE);
   gtk_widget_add_css_class (self->list, "navigation-sidebar");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Annotations"), -1);
-  g_signal_connect (self->list, "row-activated", G_CALLBACK (row_activated_cb), self);
+  g_signal_connect (self->list, "activate", G_CALLBACK (activate_cb), self);
 
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
@@ -438,13 +597,33 @@ kios_annotations_sidebar_new (KiosReaderView *view)
 guint
 kios_annotations_sidebar_get_n_rows (KiosAnnotationsSidebar *self)
 {
-  guint n = 0;
+  GPtrArray *annotations;
 
   g_return_val_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self), 0);
 
-  while (gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) n) != NULL)
-    n++;
-  return n;
+  if (!self->items_stale)
+    return g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  annotations = self->view != NULL ? kios_reader_view_get_annotations (self->view) : NULL;
+  return annotations != NULL ? annotations->len : 0;
+}
+
+/* The row the list made for an item in sight at position, under widget. */
+static GtkWidget *
+row_at (GtkWidget *widget,
+        guint      position)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (widget), "list-item");
+
+  if (list_item != NULL && gtk_list_item_get_item (list_item) != NULL && gtk_list_item_get_position (list_item) == position)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = row_at (child, position);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
 }
 
 GtkWidget *
@@ -453,18 +632,17 @@ kios_annotations_sidebar_get_row (KiosAnnotationsSidebar *self,
 {
   g_return_val_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self), NULL);
 
-  return GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) index));
+  ensure_items (self);
+  return row_at (self->list, index);
 }
 
 void
 kios_annotations_sidebar_activate (KiosAnnotationsSidebar *self,
                                    guint                   index)
 {
-  GtkListBoxRow *row;
-
   g_return_if_fail (KIOS_IS_ANNOTATIONS_SIDEBAR (self));
 
-  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list), (int) index);
-  if (row != NULL)
-    row_activated_cb (GTK_LIST_BOX (self->list), row, self);
+  ensure_items (self);
+  if (index < g_list_model_get_n_items (G_LIST_MODEL (self->items)))
+    activate_cb (GTK_LIST_VIEW (self->list), index, self);
 }

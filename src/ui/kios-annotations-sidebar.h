@@ -26,7 +26,8 @@ G_DECLARE_FINAL_TYPE (KiosAnnotationsSidebar, kios_annotations_sidebar, KIOS, AN
 GtkWidget *kios_annotations_sidebar_new          (KiosReaderView         *view);
 /* Rows listed (annotations, not chapter headings). */
 guint      kios_annotations_sidebar_get_n_rows   (KiosAnnotationsSidebar *self);
-/* The row of annotation index (reading order), for tests. */
+/* The row of annotation index (reading order), for tests; NULL while it
+ * is not in sight (rows are made only for those). */
 GtkWidget *kios_annotations_sidebar_get_row      (KiosAnnotationsSidebar *self,
                                                   guint                   index);
 /* Activates row index, as a click on it does. */

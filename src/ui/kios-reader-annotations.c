@@ -19,7 +19,7 @@
 static guint changed_signal;
 static guint bookmark_signal;
 
-static void bake_highlights (KiosReaderView *self);
+static void update_boxes (KiosReaderView *self);
 
 /* ------------------------------------------------------------------------ */
 /* The book's annotations, and the highlights of the page on screen.       */
@@ -47,7 +47,9 @@ set_page_bookmarked (KiosReaderView *self,
 }
 
 /* The highlights of one page on screen, from its text (or NULL), into
- * runs; bookmarked: whether a bookmark is on it. */
+ * runs; bookmarked: whether a bookmark is on it. Most of a book's
+ * annotations are elsewhere in it: only those overlapping the page's first
+ * and last offsets are looked for among its characters. */
 static void
 compute_runs (KiosReaderView     *self,
               const KiosPage     *page,
@@ -58,6 +60,7 @@ compute_runs (KiosReaderView     *self,
   const KiosPageChar *chars;
   int                 chapter;
   gboolean            bookmarked = FALSE;
+  gint64              lo = -1, hi = -1;
 
   g_array_set_size (runs, 0);
   *bookmarked_out = FALSE;
@@ -66,6 +69,13 @@ compute_runs (KiosReaderView     *self,
 
   chapter = page->location.chapter;
   chars = text != NULL ? (const KiosPageChar *) text->chars->data : NULL;
+  for (guint i = 0; chars != NULL && i < text->chars->len; i++)
+    if (chars[i].offset >= 0)
+      {
+        lo = lo < 0 ? chars[i].offset : MIN (lo, chars[i].offset);
+        hi = MAX (hi, chars[i].offset);
+      }
+
   for (guint a = 0; a < self->annotations->len; a++)
     {
       const KiosAnnotation *annotation = g_ptr_array_index (self->annotations, a);
@@ -81,28 +91,19 @@ compute_runs (KiosReaderView     *self,
           if (self->format_is_pdf || chars == NULL)
             bookmarked |= page->position != NULL &&
                           (self->format_is_pdf || annotation->start->offset == page->position->offset);
+          /* A page without words (a cover): its first position. */
+          else if (lo < 0)
+            bookmarked |= page->position != NULL && annotation->start->offset == page->position->offset;
           else
-            {
-              gint64 lo = -1, hi = -1;
-
-              for (guint i = 0; i < text->chars->len; i++)
-                if (chars[i].offset >= 0)
-                  {
-                    if (lo < 0)
-                      lo = chars[i].offset;
-                    hi = chars[i].offset;
-                  }
-              /* A page without words (a cover): its first position. */
-              if (lo < 0)
-                bookmarked |= page->position != NULL && annotation->start->offset == page->position->offset;
-              else
-                bookmarked |= annotation->start->offset >= lo && annotation->start->offset <= hi;
-            }
+            bookmarked |= annotation->start->offset >= lo && annotation->start->offset <= hi;
           continue;
         }
 
-      if (chars == NULL || annotation->end == NULL || annotation->start->chapter > chapter ||
+      if (chars == NULL || lo < 0 || annotation->end == NULL || annotation->start->chapter > chapter ||
           annotation->end->chapter < chapter)
+        continue;
+      /* Wholly after the page's last word, or ended before its first. */
+      if (compare_point (chapter, hi, annotation->start) < 0 || compare_point (chapter, lo, annotation->end) >= 0)
         continue;
       for (guint i = 0; i < text->chars->len; i++)
         {
@@ -170,7 +171,7 @@ void
 kios_reader_annotations_refresh (KiosReaderView *self)
 {
   update_runs (self);
-  bake_highlights (self);
+  update_boxes (self);
   update_bookmark_action (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -283,115 +284,151 @@ kios_reader_view_get_page_bookmarked (KiosReaderView *self)
 /* ------------------------------------------------------------------------ */
 /* Drawing.                                                                 */
 
-static void
-color_rgba (const char *color,
-            gboolean    dark,
-            GdkRGBA    *rgba)
+/* The GNOME palette's light tones: text stays readable over them. */
+static const struct
 {
-  /* The GNOME palette's light tones: text stays readable over them. */
-  if (g_strcmp0 (color, "green") == 0)
-    *rgba = (GdkRGBA){ 0.56, 0.94, 0.64, 1 };
-  else if (g_strcmp0 (color, "blue") == 0)
-    *rgba = (GdkRGBA){ 0.60, 0.76, 0.95, 1 };
-  else if (g_strcmp0 (color, "red") == 0)
-    *rgba = (GdkRGBA){ 0.96, 0.38, 0.32, 1 };
-  else
-    *rgba = (GdkRGBA){ 0.96, 0.83, 0.18, 1 };
-  /* On dark paper the light text is drawn over a thinner wash. */
-  rgba->alpha = dark ? 0.38 : 1.0;
+  const char *name;
+  GdkRGBA     rgba;
+} tones[] = {
+  { "yellow", { 0.96, 0.83, 0.18, 1 } },
+  { "green", { 0.56, 0.94, 0.64, 1 } },
+  { "blue", { 0.60, 0.76, 0.95, 1 } },
+  { "red", { 0.96, 0.38, 0.32, 1 } },
+};
+
+static guint
+tone_index (const char *color)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (tones); i++)
+    if (g_strcmp0 (color, tones[i].name) == 0)
+      return i;
+  return 0;
 }
 
-/* Paints the page's highlights into its pixels, once per change of the
- * page's text or of the list: a frame then draws one texture, whatever
- * the number of highlights, and a selection drag repaints no more. On
- * light paper the page is multiplied by the colour, so the ink stays as
- * dark as it was (a marker under the words); on dark paper the colour is
- * a thin wash over both. */
+/* The line boxes of a page's highlights, as fractions of the page, kept
+ * with its sheet: worked out once per change of the page's text or of the
+ * list, and drawn with the page's texture, which stays as it was
+ * rendered. A turn or a selection drag neither copies nor uploads pixels. */
 static void
-bake_sheet (KiosReaderView     *self,
-            Sheet              *sheet,
-            const KiosPageText *text,
-            GArray             *runs)
+set_sheet_boxes (Sheet              *sheet,
+                 const KiosPageText *text,
+                 GArray             *runs)
 {
-  const KiosPage     *page = sheet != NULL ? sheet->page : NULL;
   const KiosPageChar *chars;
-  gboolean            dark = self->background < 0x808080;
-  guint8             *data;
-  gsize               size;
-  g_autoptr (GBytes)  bytes = NULL;
 
-  if (page == NULL || page->pixels == NULL || sheet->texture == NULL)
+  if (sheet == NULL)
     return;
-  if (runs->len == 0 && !sheet->baked)
+  g_clear_pointer (&sheet->highlights, g_array_unref);
+  if (text == NULL || runs->len == 0)
     return;
-
-  size = g_bytes_get_size (page->pixels);
-  data = g_memdup2 (g_bytes_get_data (page->pixels, NULL), size);
-  chars = text != NULL ? (const KiosPageChar *) text->chars->data : NULL;
-  for (guint r = 0; chars != NULL && r < runs->len; r++)
+  sheet->highlights = g_array_new (FALSE, FALSE, sizeof (HighlightBox));
+  chars = (const KiosPageChar *) text->chars->data;
+  for (guint r = 0; r < runs->len; r++)
     {
       const KiosHighlightRun *run = &g_array_index (runs, KiosHighlightRun, r);
-      GdkRGBA                 rgba;
-      int                     i = run->first;
+      int                     i = MAX (run->first, 0);
+      int                     last = MIN (run->last, (int) text->chars->len - 1);
 
-      color_rgba (run->color, dark, &rgba);
-      while (i <= run->last)
+      while (i <= last)
         {
-          int   line = chars[i].line;
-          float x0 = chars[i].x0, y0 = chars[i].y0, x1 = chars[i].x1, y1 = chars[i].y1;
-          int   px0, px1, py0, py1;
+          int          line = chars[i].line;
+          float        x0 = chars[i].x0, y0 = chars[i].y0, x1 = chars[i].x1, y1 = chars[i].y1;
+          HighlightBox box;
 
-          for (i++; i <= run->last && chars[i].line == line; i++)
+          for (i++; i <= last && chars[i].line == line; i++)
             {
               x0 = MIN (x0, chars[i].x0);
               y0 = MIN (y0, chars[i].y0);
               x1 = MAX (x1, chars[i].x1);
               y1 = MAX (y1, chars[i].y1);
             }
-          px0 = CLAMP ((int) (x0 * page->width), 0, page->width);
-          px1 = CLAMP ((int) (x1 * page->width + 0.5), 0, page->width);
-          py0 = CLAMP ((int) (y0 * page->height), 0, page->height);
-          py1 = CLAMP ((int) (y1 * page->height + 0.5), 0, page->height);
-          for (int y = py0; y < py1; y++)
-            {
-              guint8 *p = data + (gsize) y * (gsize) page->stride + (gsize) px0 * 3;
-
-              for (int x = px0; x < px1; x++, p += 3)
-                {
-                  const double c[3] = { rgba.red, rgba.green, rgba.blue };
-
-                  for (int k = 0; k < 3; k++)
-                    p[k] = dark ? (guint8) (p[k] * (1.0 - rgba.alpha) + 255.0 * c[k] * rgba.alpha)
-                                : (guint8) (p[k] * c[k]);
-                }
-            }
+          box.rect = GRAPHENE_RECT_INIT (x0, y0, x1 - x0, y1 - y0);
+          box.tone = tone_index (run->color);
+          g_array_append_val (sheet->highlights, box);
         }
     }
-
-  bytes = g_bytes_new_take (data, size);
-  g_object_unref (sheet->texture);
-  sheet->texture = gdk_memory_texture_new (page->width, page->height, GDK_MEMORY_R8G8B8, bytes, page->stride);
-  sheet->baked = chars != NULL && runs->len > 0;
 }
 
-/* The highlights into the pixels of both pages on screen: the one the
- * text (and the selection) is of, and the other one when its text was read. */
+/* The highlights of both pages on screen: the one the text (and the
+ * selection) is of, and the other one when its text was read. */
 static void
-bake_highlights (KiosReaderView *self)
+update_boxes (KiosReaderView *self)
 {
   Sheet              *other = self->sel_on_other ? self->current : kios_reader_view_other_sheet (self);
   const KiosPageText *other_text;
   g_autoptr (GArray)  runs = NULL;
   gboolean            bookmarked;
 
-  bake_sheet (self, text_sheet (self), self->page_text, self->highlight_runs);
+  set_sheet_boxes (text_sheet (self), self->page_text, self->highlight_runs);
   if (other == NULL || other == text_sheet (self))
     return;
   other_text = kios_reader_selection_peek_text (self, other->page);
   runs = g_array_new (FALSE, FALSE, sizeof (KiosHighlightRun));
   compute_runs (self, other->page, other_text, runs, &bookmarked);
-  if (other_text != NULL)
-    bake_sheet (self, other, other_text, runs);
+  set_sheet_boxes (other, other_text, runs);
+}
+
+static void
+append_boxes (GtkSnapshot           *snapshot,
+              const Sheet           *sheet,
+              const graphene_rect_t *rect,
+              double                 alpha)
+{
+  GdkRGBA colors[G_N_ELEMENTS (tones)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (tones); i++)
+    {
+      colors[i] = tones[i].rgba;
+      colors[i].alpha = alpha;
+    }
+  for (guint b = 0; b < sheet->highlights->len; b++)
+    {
+      const HighlightBox *box = &g_array_index (sheet->highlights, HighlightBox, b);
+
+      gtk_snapshot_append_color (snapshot, &colors[MIN (box->tone, G_N_ELEMENTS (tones) - 1)],
+                                 &GRAPHENE_RECT_INIT (rect->origin.x + box->rect.origin.x * rect->size.width,
+                                                      rect->origin.y + box->rect.origin.y * rect->size.height,
+                                                      box->rect.size.width * rect->size.width,
+                                                      box->rect.size.height * rect->size.height));
+    }
+}
+
+static gboolean
+renderer_blends (KiosReaderView *self)
+{
+  GtkNative   *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+
+  return renderer != NULL && !GSK_IS_CAIRO_RENDERER (renderer);
+}
+
+void
+kios_reader_annotations_append_page (KiosReaderView        *self,
+                                     GtkSnapshot           *snapshot,
+                                     const Sheet           *sheet,
+                                     const graphene_rect_t *rect)
+{
+  if (sheet->highlights == NULL || sheet->highlights->len == 0)
+    {
+      gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+      return;
+    }
+  /* On dark paper the light text is drawn over a thin wash; so it is on
+   * light paper with the software renderer, which would take tens of
+   * milliseconds a frame to blend the whole page. */
+  if (self->background < 0x808080 || !renderer_blends (self))
+    {
+      gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+      append_boxes (snapshot, sheet, rect, self->background < 0x808080 ? 0.38 : 0.45);
+      return;
+    }
+  /* On light paper the page is multiplied by the colours: the ink stays
+   * as dark as it was, a marker under the words. */
+  gtk_snapshot_push_blend (snapshot, GSK_BLEND_MODE_MULTIPLY);
+  gtk_snapshot_append_texture (snapshot, sheet->texture, rect);
+  gtk_snapshot_pop (snapshot);
+  append_boxes (snapshot, sheet, rect, 1.0);
+  gtk_snapshot_pop (snapshot);
 }
 
 void

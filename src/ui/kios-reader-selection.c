@@ -19,22 +19,44 @@
 /* ------------------------------------------------------------------------ */
 /* The page's text.                                                         */
 
+static const KiosPageText *peek_text (KiosReaderView *self,
+                                      const KiosPage *page);
+
+/* The words of a page on screen, as far as they are known, cut for a
+ * description; NULL when not read yet. */
+static char *
+sheet_words (KiosReaderView *self,
+             Sheet          *sheet)
+{
+  const KiosPageText *text;
+  char               *words;
+
+  if (sheet == NULL)
+    return NULL;
+  text = peek_text (self, sheet->page);
+  if (text == NULL)
+    return NULL;
+  words = kios_page_text_get_string (text, 0, G_MAXINT);
+  if (g_utf8_strlen (words, -1) > MAX_DESCRIPTION_CHARS)
+    *g_utf8_offset_to_pointer (words, MAX_DESCRIPTION_CHARS) = '\0';
+  return words;
+}
+
+/* The pages on screen, for screen readers: their label as the name, the
+ * words of both pages of a spread (or the page and the one below it,
+ * scrolled) as the description, left (upper) page first. */
 static void
 update_accessible (KiosReaderView *self)
 {
+  g_autofree char *left = sheet_words (self, self->current);
+  g_autofree char *right = sheet_words (self, kios_reader_view_other_sheet (self));
   g_autofree char *text = NULL;
   const char      *label = kios_reader_view_get_page_label (self);
 
-  if (self->page_text != NULL)
-    {
-      text = kios_page_text_get_string (self->page_text, 0, G_MAXINT);
-      if (g_utf8_strlen (text, -1) > MAX_DESCRIPTION_CHARS)
-        {
-          char *end = g_utf8_offset_to_pointer (text, MAX_DESCRIPTION_CHARS);
-
-          *end = '\0';
-        }
-    }
+  if (left != NULL && right != NULL)
+    text = g_strconcat (left, "\n\n", right, NULL);
+  else
+    text = g_strdup (left != NULL ? left : right);
   /* GTK 4.8 has no announcement call: a screen reader speaks the focused
    * page's new name and description when a turn changes them. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -42,6 +64,12 @@ update_accessible (KiosReaderView *self)
                                   label != NULL && *label != '\0' ? label : _ ("Page"),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "",
                                   -1);
+}
+
+void
+kios_reader_selection_update_accessible (KiosReaderView *self)
+{
+  update_accessible (self);
 }
 
 static void
@@ -74,6 +102,24 @@ take_cached_text (KiosReaderView *self,
         return g_ptr_array_steal_index (self->text_cache, i);
     }
   return NULL;
+}
+
+static gboolean
+text_is_of (const KiosPageText *text,
+            const KiosPage     *page)
+{
+  return text != NULL && page != NULL && text->location.chapter == page->location.chapter &&
+         text->location.page == page->location.page && text->layout_serial == page->layout_serial;
+}
+
+/* A page's text: the one selections are on, or one read ahead. */
+static const KiosPageText *
+peek_text (KiosReaderView *self,
+           const KiosPage *page)
+{
+  if (text_is_of (self->page_text, page))
+    return self->page_text;
+  return kios_reader_selection_peek_text (self, page);
 }
 
 const KiosPageText *
@@ -114,9 +160,13 @@ cache_text_cb (GObject      *source,
     return;
   other = kios_reader_view_other_sheet (self);
   cache_text (self, g_steal_pointer (&text));
-  /* The other page on screen gets its highlights once its words are known. */
+  /* The other page on screen gets its highlights and is read out once its
+   * words are known. */
   if (other != NULL && !self->sel_on_other && kios_reader_selection_peek_text (self, other->page) != NULL)
-    kios_reader_annotations_refresh (self);
+    {
+      kios_reader_annotations_refresh (self);
+      update_accessible (self);
+    }
 }
 
 static void
@@ -250,7 +300,7 @@ kios_reader_selection_page_changed (KiosReaderView *self)
       self->page_text->location.chapter == page->location.chapter &&
       self->page_text->location.page == page->location.page)
     {
-      /* A new sheet (new colours): its pixels get the highlights again. */
+      /* A new sheet (new colours): its highlights again. */
       kios_reader_annotations_refresh (self);
       update_accessible (self);
       return;

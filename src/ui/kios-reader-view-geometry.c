@@ -389,9 +389,8 @@ snapshot_right_page (KiosReaderView *self,
       gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), 0);
       gtk_snapshot_append_outset_shadow (snapshot, &outline, &shadow, 0, 1, 0, 5);
     }
-  gtk_snapshot_append_texture (snapshot, self->next->texture,
-                               &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
-  /* Its selection, highlights and find matches, where it was drawn. */
+  kios_reader_annotations_append_page (self, snapshot, self->next, &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+  /* Its selection and find matches, where it was drawn. */
   kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), TRUE);
 }
 
@@ -500,8 +499,8 @@ kios_reader_view_snapshot (GtkWidget   *widget,
           gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), 0);
           gtk_snapshot_append_outset_shadow (snapshot, &outline, &shadow, 0, 1, 0, 5);
         }
-      gtk_snapshot_append_texture (snapshot, self->current->texture,
-                                   &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
+      kios_reader_annotations_append_page (self, snapshot, self->current,
+                                           &GRAPHENE_RECT_INIT (x, y, page_width, page_height));
       kios_reader_view_snapshot_find (self, snapshot, &GRAPHENE_RECT_INIT (x, y, page_width, page_height), FALSE);
       if (self->spread)
         snapshot_right_page (self, snapshot, &geometry, scrolled);
@@ -513,7 +512,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
                                                            y + self->render_box.size.height + FLOW_GAP,
                                                            below->width / below_scale, below->height / below_scale);
 
-          gtk_snapshot_append_texture (snapshot, self->next->texture, &below_rect);
+          kios_reader_annotations_append_page (self, snapshot, self->next, &below_rect);
           kios_reader_view_snapshot_find (self, snapshot, &below_rect, TRUE);
         }
       gtk_snapshot_pop (snapshot);

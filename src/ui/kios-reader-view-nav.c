@@ -825,6 +825,8 @@ kios_reader_view_nav_init_shortcuts (KiosReaderView *self)
     { GDK_KEY_g, GDK_CONTROL_MASK, "reader.go-to" },
     { GDK_KEY_Left, GDK_ALT_MASK, "reader.back" },
     { GDK_KEY_Right, GDK_ALT_MASK, "reader.forward" },
+    { GDK_KEY_b, GDK_CONTROL_MASK, "reader.show-annotations" },
+    { GDK_KEY_d, GDK_CONTROL_MASK, "reader.toggle-bookmark" },
   };
   GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 

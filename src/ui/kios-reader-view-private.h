@@ -65,12 +65,19 @@ typedef enum {
   SHOW_FIND,     /* a find match, or back from find: nothing saved yet */
 } ShowReason;
 
+/* One line of a highlight on a page. */
+typedef struct
+{
+  graphene_rect_t rect; /* fractions of the page */
+  guint           tone; /* yellow, green, blue, red */
+} HighlightBox;
+
 /* A rendered page and its texture. */
 typedef struct
 {
   KiosPage   *page;
-  GdkTexture *texture; /* NULL when the pixels were unusable */
-  gboolean    baked;   /* the texture has highlights painted in */
+  GdkTexture *texture;    /* NULL when the pixels were unusable */
+  GArray     *highlights; /* HighlightBox drawn over the texture, or NULL */
 } Sheet;
 
 /* What the SHOW slot was asked for, kept so it can be asked again with new
@@ -348,6 +355,8 @@ void      kios_reader_selection_snapshot (KiosReaderView *self,
                                           GtkSnapshot *snapshot,
                                           const graphene_rect_t *page_rect,
                                           gboolean other);
+/* The words of the pages on screen changed (a spread's right page came). */
+void      kios_reader_selection_update_accessible (KiosReaderView *self);
 /* The read-ahead text of a page, or NULL (not removed from the cache). */
 const KiosPageText *kios_reader_selection_peek_text (KiosReaderView *self,
                                                      const KiosPage *page);
@@ -369,6 +378,11 @@ void      kios_reader_annotations_update_actions (KiosReaderView *self);
 void      kios_reader_annotations_snapshot (KiosReaderView *self,
                                             GtkSnapshot *snapshot,
                                             const graphene_rect_t *page_rect);
+/* A page's texture at rect, with its highlights. */
+void      kios_reader_annotations_append_page (KiosReaderView *self,
+                                               GtkSnapshot *snapshot,
+                                               const Sheet *sheet,
+                                               const graphene_rect_t *rect);
 /* clang-format on */
 
 G_END_DECLS

@@ -20,6 +20,7 @@ kios_reader_view_sheet_free (Sheet *sheet)
     return;
   g_clear_pointer (&sheet->page, kios_page_free);
   g_clear_object (&sheet->texture);
+  g_clear_pointer (&sheet->highlights, g_array_unref);
   g_free (sheet);
 }
 
@@ -379,6 +380,7 @@ render_cb (GObject      *source,
         if (call->slot == SLOT_NEXT && (self->spread || self->scrolled))
           {
             kios_reader_annotations_refresh (self);
+            kios_reader_selection_update_accessible (self);
             if (self->find_visible)
               kios_reader_view_update_find_highlights (self);
             gtk_widget_queue_draw (GTK_WIDGET (self));

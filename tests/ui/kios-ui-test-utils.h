@@ -172,6 +172,31 @@ kios_test_save_screenshot (GtkWidget  *widget,
   return path;
 }
 
+/* The widget as it paints now, as native-endian premultiplied ARGB
+ * (B, G, R, A bytes on little-endian machines), width * 4 bytes a row. */
+static inline guchar *
+kios_test_render_pixels (GtkWidget *widget,
+                         int       *width,
+                         int       *height)
+{
+  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture)    texture = NULL;
+  guchar                   *pixels;
+
+  *width = gtk_widget_get_width (widget);
+  *height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), *width, *height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  return pixels;
+}
+
 /* Depth-first search for a descendant of a type (and name, if given). */
 static inline GtkWidget *
 kios_test_find_widget (GtkWidget  *root,

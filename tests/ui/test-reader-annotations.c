@@ -103,27 +103,17 @@ runs_text (KiosReaderView *view)
 static double
 green_share (KiosReaderView *view)
 {
-  GArray                   *runs = kios_reader_view_get_highlight_runs (view);
-  const KiosPageText       *text = kios_reader_view_get_page_text (view);
-  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (GTK_WIDGET (view));
-  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture)    texture = NULL;
-  g_autofree guchar        *pixels = NULL;
-  const KiosPageChar       *pc;
-  graphene_rect_t           rect;
-  int                       width = gtk_widget_get_width (GTK_WIDGET (view));
-  int                       height = gtk_widget_get_height (GTK_WIDGET (view));
-  int                       x0, x1, y0, y1, green = 0, all = 0;
+  GArray             *runs = kios_reader_view_get_highlight_runs (view);
+  const KiosPageText *text = kios_reader_view_get_page_text (view);
+  g_autofree guchar  *pixels = NULL;
+  const KiosPageChar *pc;
+  graphene_rect_t     rect;
+  int                 width, height;
+  int                 x0, x1, y0, y1, green = 0, all = 0;
 
   g_assert_cmpuint (runs->len, >, 0);
   kios_test_wait_for_paint (GTK_WIDGET (view));
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (view))), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  pixels = kios_test_render_pixels (GTK_WIDGET (view), &width, &height);
 
   g_assert_true (kios_reader_view_get_page_rect (view, &rect));
   pc = &g_array_index (text->chars, KiosPageChar, g_array_index (runs, KiosHighlightRun, 0).first);
@@ -216,6 +206,71 @@ test_highlight_survives_font_change (void)
   painted_again = runs_text (f.view);
   g_assert_cmpstr (painted_again, ==, words);
   g_assert_cmpfloat (green_share (f.view), >, 0.4);
+
+  kios_test_reader_teardown (&f);
+}
+
+/* With a renderer that blends (GL), a highlight on light paper is a
+ * marker under the words: the page is multiplied by its colour, so the
+ * ink stays as dark as it was and the paper around it takes the colour. */
+static void
+test_highlight_keeps_ink (void)
+{
+  KiosReaderFixture   f;
+  guint               changes = 0, before;
+  const KiosPageText *text;
+  GArray             *runs;
+  g_autofree guchar  *pixels = NULL;
+  graphene_rect_t     rect;
+  int                 width, height, darkest = 255, yellow = 0, all = 0;
+  GskRenderer        *renderer;
+
+  /* GTK reads GSK_RENDERER once, for the first window: in a process of
+   * its own, before any window. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (GTK_WIDGET (f.view)));
+  if (GSK_IS_CAIRO_RENDERER (renderer))
+    {
+      kios_test_reader_teardown (&f);
+      g_test_message ("No GL renderer on this display: not checked");
+      return;
+    }
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  g_assert_true (kios_reader_view_select (f.view, 0, 60));
+  before = changes;
+  g_assert_true (kios_reader_view_highlight_selection (f.view, "yellow", NULL));
+  wait_changed (&changes, before);
+  runs = kios_reader_view_get_highlight_runs (f.view);
+  g_assert_cmpuint (runs->len, ==, 1);
+  kios_test_wait_for_paint (f.window);
+  pixels = kios_test_render_pixels (GTK_WIDGET (f.view), &width, &height);
+  text = kios_reader_view_get_page_text (f.view);
+  g_assert_true (kios_reader_view_get_page_rect (f.view, &rect));
+  for (int i = g_array_index (runs, KiosHighlightRun, 0).first; i <= g_array_index (runs, KiosHighlightRun, 0).last; i++)
+    {
+      const KiosPageChar *pc = &g_array_index (text->chars, KiosPageChar, i);
+
+      for (int y = (int) (rect.origin.y + pc->y0 * rect.size.height) + 1; y < (int) (rect.origin.y + pc->y1 * rect.size.height); y++)
+        for (int x = (int) (rect.origin.x + pc->x0 * rect.size.width) + 1; x < (int) (rect.origin.x + pc->x1 * rect.size.width); x++)
+          {
+            const guchar *p = pixels + ((gsize) y * width + x) * 4; /* B, G, R, A */
+
+            all++;
+            darkest = MIN (darkest, MAX (p[0], MAX (p[1], p[2])));
+            yellow += p[2] > 200 && p[1] > 170 && p[0] < 110;
+          }
+    }
+  g_assert_cmpint (all, >, 100);
+  /* Black ink (a wash over it would leave it no darker than about 100). */
+  g_assert_cmpint (darkest, <, 60);
+  g_assert_cmpfloat ((double) yellow / all, >, 0.3);
 
   kios_test_reader_teardown (&f);
 }
@@ -422,6 +477,208 @@ test_sidebar (void)
   kios_test_reader_teardown (&f);
 }
 
+/* Runs the shortcuts of widget's controllers for a key: of global scope
+ * only, or of the others only. */
+static gboolean
+run_shortcuts (GtkWidget      *widget,
+               guint           keyval,
+               GdkModifierType modifiers,
+               gboolean        global)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      /* The window's own list of the global ones: those run below, each
+       * on its widget. */
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller) ||
+          g_str_has_prefix (gtk_event_controller_get_name (GTK_EVENT_CONTROLLER (controller)) ?: "", "gtk-shortcut-manager") ||
+          (gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (controller)) == GTK_SHORTCUT_SCOPE_GLOBAL) != global)
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger     *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers &&
+              gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
+                                            gtk_shortcut_get_arguments (shortcut)))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+run_global_shortcuts (GtkWidget      *widget,
+                      guint           keyval,
+                      GdkModifierType modifiers)
+{
+  if (run_shortcuts (widget, keyval, modifiers, TRUE))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (run_global_shortcuts (child, keyval, modifiers))
+      return TRUE;
+  return FALSE;
+}
+
+/* A key pressed where the focus is, as GTK hands it on (it cannot
+ * synthesize the event): the shortcuts of the focus widget and of its
+ * ancestors, then those of global scope anywhere in the window. */
+static gboolean
+press_key_at_focus (GtkWidget      *window,
+                    guint           keyval,
+                    GdkModifierType modifiers)
+{
+  for (GtkWidget *widget = gtk_root_get_focus (GTK_ROOT (window)); widget != NULL; widget = gtk_widget_get_parent (widget))
+    if (run_shortcuts (widget, keyval, modifiers, FALSE))
+      return TRUE;
+  return run_global_shortcuts (window, keyval, modifiers);
+}
+
+/* Ctrl+B (the annotations) and Ctrl+D (a bookmark) work wherever the
+ * focus is in the window, a header button too. */
+static void
+test_shortcuts_anywhere (void)
+{
+  KiosReaderFixture f;
+  GtkWidget        *header = gtk_header_bar_new ();
+  GtkWidget        *button = gtk_button_new_from_icon_name ("open-menu-symbolic");
+  GtkWidget        *contents;
+  guint             before;
+
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), button);
+  open_at_text_full (&f, "pride-and-prejudice.epub", 8, 2000, header);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (f.window)) == button);
+
+  before = f.shown;
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_b, GDK_CONTROL_MASK));
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_reader_view_get_contents_visible (f.view));
+  g_assert_true (kios_contents_sidebar_get_annotations_visible (KIOS_CONTENTS_SIDEBAR (contents)));
+
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_false (kios_reader_view_get_page_bookmarked (f.view));
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_d, GDK_CONTROL_MASK));
+  g_assert_true (kios_reader_view_get_page_bookmarked (f.view));
+
+  /* A second Ctrl+B closes the sidebar again. */
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (press_key_at_focus (f.window, GDK_KEY_b, GDK_CONTROL_MASK));
+  g_assert_false (kios_reader_view_get_contents_visible (f.view));
+
+  kios_test_reader_teardown (&f);
+}
+
+static GtkWidget *
+with_class (GtkWidget  *widget,
+            const char *css_class)
+{
+  if (widget == NULL || gtk_widget_has_css_class (widget, css_class))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = with_class (child, css_class);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+all_listed (gpointer data)
+{
+  return kios_annotations_sidebar_get_n_rows (data) == 300;
+}
+
+static guint
+count_rows (GtkWidget *widget)
+{
+  guint n = g_strcmp0 (gtk_widget_get_name (widget), "annotation-row") == 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    n += count_rows (child);
+  return n;
+}
+
+/* The sidebar makes rows for the annotations near those in sight only,
+ * none while it is closed, and a row's menu only once it is opened. */
+static void
+test_sidebar_in_sight (void)
+{
+  KiosReaderFixture        f;
+  guint                    changes = 0, before;
+  GtkWidget               *contents;
+  KiosAnnotationsSidebar  *sidebar;
+  GtkWidget               *button;
+  g_autoptr (KiosPosition) here = NULL;
+
+  open_at_text (&f, "pride-and-prejudice.epub", 8, 2000);
+  g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
+  contents = kios_reader_view_get_contents_sidebar (f.view);
+  sidebar = KIOS_ANNOTATIONS_SIDEBAR (kios_contents_sidebar_get_annotations_sidebar (KIOS_CONTENTS_SIDEBAR (contents)));
+  for (int i = 0; i < 300; i++)
+    {
+      g_autoptr (KiosAnnotation) annotation = kios_annotation_new ();
+      g_autoptr (GError)         error = NULL;
+
+      annotation->hash = g_strdup (kios_document_get_hash (f.document));
+      annotation->kind = KIOS_ANNOTATION_HIGHLIGHT;
+      annotation->color = g_strdup ("yellow");
+      annotation->start = kios_position_new ();
+      annotation->start->format = KIOS_BOOK_FORMAT_EPUB;
+      annotation->start->chapter = 8 + i / 100;
+      annotation->start->offset = (i % 100) * 50;
+      annotation->end = kios_position_copy (annotation->start);
+      annotation->end->offset += 20;
+      annotation->text = g_strdup_printf ("Words %d", i);
+      annotation->chapter_title = g_strdup_printf ("Chapter %d", 8 + i / 100);
+      g_assert_true (kios_library_store_add_annotation (f.store, annotation, &error));
+    }
+  /* The book opened again where it is, with them. */
+  here = kios_position_copy (kios_reader_view_get_position (f.view));
+  kios_reader_view_open (f.view, f.document, here);
+  g_assert_true (kios_test_wait_until (all_listed, sidebar, 10000));
+  kios_test_wait_for_paint (f.window);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (sidebar)));
+  g_assert_cmpuint (count_rows (GTK_WIDGET (sidebar)), ==, 0);
+
+  /* On screen: the rows in sight, their menus not yet. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.show-annotations", NULL));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, sidebar, 5000));
+  kios_test_wait_for_paint (f.window);
+  g_assert_cmpuint (count_rows (GTK_WIDGET (sidebar)), >, 3);
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 300);
+  /* GTK 4.8 makes rows for up to about 200 items around the one in sight. */
+  g_assert_cmpuint (count_rows (GTK_WIDGET (sidebar)), <=, 210);
+  g_assert_nonnull (kios_annotations_sidebar_get_row (sidebar, 0));
+  g_assert_null (kios_annotations_sidebar_get_row (sidebar, 299));
+  button = kios_test_find_widget (kios_annotations_sidebar_get_row (sidebar, 0), GTK_TYPE_MENU_BUTTON, NULL);
+  g_assert_nonnull (button);
+  g_assert_null (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  g_assert_true (GTK_IS_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))));
+  g_assert_nonnull (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)))));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* A change keeps the list and shows at once. */
+  before = changes;
+  g_assert_true (gtk_widget_activate_action (kios_annotations_sidebar_get_row (sidebar, 0), "row.color", "s", "green"));
+  g_assert_cmpuint (changes, >, before);
+  g_assert_cmpuint (kios_annotations_sidebar_get_n_rows (sidebar), ==, 300);
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (gtk_widget_has_css_class (with_class (kios_annotations_sidebar_get_row (sidebar, 0), "highlight-mark"),
+                                           "highlight-green"));
+
+  kios_test_reader_teardown (&f);
+}
+
 static void
 spin (int ms)
 {
@@ -585,8 +842,11 @@ main (int    argc,
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/reader-annotations/highlight-survives-font-change", test_highlight_survives_font_change);
+  g_test_add_func ("/kios/reader-annotations/highlight-keeps-ink", test_highlight_keeps_ink);
   g_test_add_func ("/kios/reader-annotations/bookmark-toggle", test_bookmark_toggle);
   g_test_add_func ("/kios/reader-annotations/sidebar", test_sidebar);
+  g_test_add_func ("/kios/reader-annotations/sidebar-in-sight", test_sidebar_in_sight);
+  g_test_add_func ("/kios/reader-annotations/shortcuts-anywhere", test_shortcuts_anywhere);
   g_test_add_func ("/kios/reader-annotations/read-ahead", test_read_ahead);
   g_test_add_func ("/kios/reader-annotations/screenshots", test_screenshots);
 

@@ -126,41 +126,38 @@ drag (KiosReaderView        *view,
   g_signal_emit_by_name (gesture, "drag-end", x1 - x0, y1 - y0);
 }
 
-/* How many pixels of the sheet's texture differ from its page's own pixels
- * in the box of characters first..last. */
+/* How many pixels in the box of characters first..last of a page drawn
+ * at rect are a green tone (more green than red or blue), in the view as
+ * it paints now. */
 static guint
-painted_pixels (Sheet              *sheet,
-                const KiosPageText *text,
-                int                 first,
-                int                 last)
+green_pixels (KiosReaderView        *view,
+              const graphene_rect_t *rect,
+              const KiosPageText    *text,
+              int                    first,
+              int                    last)
 {
-  const KiosPage    *page = sheet->page;
-  gsize              stride = (gsize) page->width * 4;
-  g_autofree guchar *shown = g_malloc (stride * (gsize) page->height);
-  const guchar      *own = g_bytes_get_data (page->pixels, NULL);
-  guint              differ = 0;
+  int                width, height;
+  g_autofree guchar *pixels = kios_test_render_pixels (GTK_WIDGET (view), &width, &height);
+  guint              green = 0;
 
-  gdk_texture_download (sheet->texture, shown, stride);
   for (int i = first; i <= last; i++)
     {
       const KiosPageChar *pc = &g_array_index (text->chars, KiosPageChar, i);
-      int                 px0 = CLAMP ((int) (pc->x0 * page->width), 0, page->width - 1);
-      int                 px1 = CLAMP ((int) (pc->x1 * page->width), 0, page->width - 1);
-      int                 py0 = CLAMP ((int) (pc->y0 * page->height), 0, page->height - 1);
-      int                 py1 = CLAMP ((int) (pc->y1 * page->height), 0, page->height - 1);
+      int                 x0 = CLAMP ((int) (rect->origin.x + pc->x0 * rect->size.width) + 1, 0, width - 1);
+      int                 x1 = CLAMP ((int) (rect->origin.x + pc->x1 * rect->size.width) - 1, 0, width - 1);
+      int                 y0 = CLAMP ((int) (rect->origin.y + pc->y0 * rect->size.height) + 1, 0, height - 1);
+      int                 y1 = CLAMP ((int) (rect->origin.y + pc->y1 * rect->size.height) - 1, 0, height - 1);
 
-      for (int y = py0; y <= py1; y++)
-        for (int x = px0; x <= px1; x++)
+      for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
           {
-            const guchar *a = shown + (gsize) y * stride + (gsize) x * 4;
-            const guchar *b = own + (gsize) y * (gsize) page->stride + (gsize) x * 3;
+            const guchar *p = pixels + ((gsize) y * width + x) * 4; /* B, G, R, A (little endian ARGB) */
 
-            /* gdk_texture_download gives premultiplied BGRA in native order. */
-            if (ABS (a[2] - b[0]) > 2 || ABS (a[1] - b[1]) > 2 || ABS (a[0] - b[2]) > 2)
-              differ++;
+            if (p[1] > p[2] + 20 && p[1] > p[0] + 20)
+              green++;
           }
     }
-  return differ;
+  return green;
 }
 
 static void
@@ -229,16 +226,18 @@ test_spread_right_page (void)
   g_assert_cmpuint (strlen (copied), >, 20);
   g_assert_null (strstr (left_words, copied));
 
-  /* A highlight there is painted into the right page's pixels only. */
+  /* A highlight there is drawn over the right page only; the pages' own
+   * pixels stay as they were rendered. */
   g_signal_connect (f.view, "annotations-changed", G_CALLBACK (changed_cb), &changes);
   g_assert_true (kios_reader_view_highlight_selection (f.view, "green", NULL));
   g_assert_true (kios_test_wait_until (count_positive, &changes, 10000));
   kios_test_wait_for_paint (f.window);
   g_assert_cmpuint (kios_reader_view_get_highlight_runs (f.view)->len, ==, 1);
   g_assert_cmpint (g_array_index (kios_reader_view_get_highlight_runs (f.view), KiosHighlightRun, 0).first, ==, from);
-  g_assert_true (f.view->next->baked);
-  g_assert_false (f.view->current->baked);
-  g_assert_cmpuint (painted_pixels (f.view->next, kios_reader_view_get_page_text (f.view), from, to), >, 100);
+  g_assert_true (f.view->next->highlights != NULL && f.view->next->highlights->len > 0);
+  g_assert_true (f.view->current->highlights == NULL || f.view->current->highlights->len == 0);
+  g_assert_true (f.view->next->texture != NULL && f.view->current->texture != NULL);
+  g_assert_cmpuint (green_pixels (f.view, &right_rect, kios_reader_view_get_page_text (f.view), from, to), >, 100);
   {
     KiosAnnotation *stored = g_ptr_array_index (kios_reader_view_get_annotations (f.view), 0);
 
@@ -257,9 +256,49 @@ test_spread_right_page (void)
   g_assert_cmpint (last, ==, to);
   g_assert_cmpint (kios_reader_view_get_page_text (f.view)->location.page, ==, left_location.page);
   g_assert_cmpint (kios_reader_view_get_page_text (f.view)->location.chapter, ==, left_location.chapter);
-  /* The right page keeps its highlight. */
-  g_assert_true (f.view->next->baked);
+  /* The right page keeps its highlight, the left page has none. */
+  kios_test_wait_for_paint (f.window);
+  g_assert_true (f.view->next->highlights != NULL && f.view->next->highlights->len > 0);
+  g_assert_cmpuint (green_pixels (f.view, &left_rect, left_text, 0, (int) left_text->chars->len - 1), ==, 0);
   g_free (kios_test_save_screenshot (GTK_WIDGET (f.view), "spread-highlight-right-page"));
+
+  kios_test_reader_teardown (&f);
+}
+
+/* Both pages' words as the description a screen reader gets. */
+static char *
+spread_words (KiosReaderView *view)
+{
+  g_autofree char *left = kios_page_text_get_string (kios_reader_view_get_page_text (view), 0, G_MAXINT);
+  g_autofree char *right = kios_page_text_get_string (kios_reader_selection_peek_text (view, view->next->page), 0,
+                                                      G_MAXINT);
+
+  g_assert_cmpuint (strlen (left), >, 100);
+  g_assert_cmpuint (strlen (right), >, 100);
+  return g_strconcat (left, "\n\n", right, NULL);
+}
+
+/* Screen readers get the words of both pages of a spread, left page
+ * first, as the view's description, and both pages' after a turn. */
+static void
+test_spread_accessible (void)
+{
+  KiosReaderFixture f;
+  g_autofree char  *words = NULL;
+  g_autofree char  *next_words = NULL;
+  guint             before;
+
+  open_spread (&f);
+  words = spread_words (f.view);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f.view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, words);
+
+  before = f.shown;
+  gtk_widget_activate_action (GTK_WIDGET (f.view), "reader.next-page", NULL);
+  kios_test_reader_wait_shown (&f, before);
+  g_assert_true (kios_test_wait_until (spread_ready, f.view, 20000));
+  next_words = spread_words (f.view);
+  g_assert_cmpstr (next_words, !=, words);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (f.view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, next_words);
 
   kios_test_reader_teardown (&f);
 }
@@ -401,9 +440,13 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* GTK's accessibility test backend: the pages' description is checked
+   * here (the suite's default, none, keeps no properties). */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   kios_ui_test_init (&argc, &argv);
 
   g_test_add_func ("/kios/reader-spread/right-page", test_spread_right_page);
+  g_test_add_func ("/kios/reader-spread/accessible", test_spread_accessible);
   g_test_add_func ("/kios/reader-spread/find", test_spread_find);
   g_test_add_func ("/kios/reader-spread/scrolled", test_scrolled_lower_page);
 
