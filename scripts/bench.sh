@@ -39,3 +39,5 @@ echo
 ./bench/library-ui.sh
 echo
 ./bench/library-launch.sh "${KIOS_PROBE_ROUNDS:-5}"
+echo
+./bench/catalog-ui.sh
