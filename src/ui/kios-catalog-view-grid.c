@@ -9,6 +9,7 @@
 #include "kios-catalog-view-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 /* How far before the end of the grid the next page starts loading. */
 #define PRELOAD_DISTANCE 600.0
@@ -286,4 +287,128 @@ kios_catalog_view_build_entries (KiosCatalogView *self)
   g_signal_connect_swapped (self->scrolled, "map", G_CALLBACK (schedule_more), self);
   update_layout (self);
   return box;
+}
+
+/* ---- public: the entries and their covers -------------------------------- */
+
+const char *
+kios_catalog_entry_cover_href (const KiosOpdsEntry *entry,
+                               gboolean             thumbnail)
+{
+  const char *first = thumbnail ? entry->thumbnail_href : entry->cover_href;
+  const char *second = thumbnail ? entry->cover_href : entry->thumbnail_href;
+  const char *href = first != NULL ? first : second;
+
+  /* A page-streaming (PSE) link is a template for a comic's pages: never a cover. */
+  if (href != NULL && strstr (href, "{pageNumber}") != NULL)
+    return NULL;
+  return href;
+}
+
+void
+kios_catalog_view_activate_entry (KiosCatalogView *self,
+                                  guint            index)
+{
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+
+  kios_catalog_view_activate_index (self, index);
+}
+
+guint
+kios_catalog_view_get_n_covers_shown (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), 0);
+
+  return kios_catalog_grid_count_covers (self->grid, FALSE);
+}
+
+guint
+kios_catalog_view_get_n_full_covers_shown (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), 0);
+
+  return kios_catalog_grid_count_covers (self->grid, TRUE);
+}
+
+guint
+kios_catalog_view_get_n_cards (KiosCatalogView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), 0);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->grid));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+GListModel *
+kios_catalog_view_get_books (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return G_LIST_MODEL (self->books);
+}
+
+GtkScrolledWindow *
+kios_catalog_view_get_books_scrolled (KiosCatalogView *self)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  return self->scrolled;
+}
+
+static void
+cover_loaded_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError           *error = NULL;
+  GdkTexture       *texture = kios_catalog_cover_load_finish (result, &error);
+
+  if (texture == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, texture, g_object_unref);
+}
+
+void
+kios_catalog_view_load_cover_async (KiosCatalogView    *self,
+                                    const char         *href,
+                                    int                 height,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
+  g_return_if_fail (href != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kios_catalog_view_load_cover_async);
+  if (self->client == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "No catalog is open");
+      return;
+    }
+  /* The cards' path: the disk cache, then the one cover loader (a 2:3 slot). */
+  height = MAX (height, 1);
+  kios_catalog_cover_load_async (self->client, href, MAX (height * 2 / 3, 1), height, cancellable, cover_loaded_cb,
+                                 g_steal_pointer (&task));
+}
+
+GdkTexture *
+kios_catalog_view_load_cover_finish (KiosCatalogView *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_catalog_view_load_cover_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
