@@ -9,6 +9,7 @@
 #include "kios-error-messages.h"
 
 #include "kios-catalog-view.h"
+#include "kios-kobo-session.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -28,6 +29,11 @@ struct _KiosBookDetail
   char             *source_name;
   KiosOpdsClient   *client; /* the catalog's, a reference */
   KiosOpdsEntry    *entry;
+  KiosSourceRecord *kobo_source; /* a Kobo shelf's book: its source */
+  char             *kobo_id;     /* … and its entitlement id */
+  char             *title;
+  KiosCatalogItem  *item; /* the book's card, nullable: it follows the download */
+  gboolean          read_after_download;
   char             *path;
   char             *error;
   GCancellable     *cancellable; /* the lookup or download of this book */
@@ -67,11 +73,21 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* The action shown, and the same as a typed state on the book's card. */
 static void
 set_state (KiosBookDetail *self,
            const char     *state)
 {
   gtk_stack_set_visible_child_name (self->action_stack, state);
+  if (self->item == NULL || g_str_equal (state, "checking"))
+    return;
+  if (g_str_equal (state, "downloading"))
+    kios_catalog_item_set_state (self->item, KIOS_CARD_STATE_DOWNLOADING, -1.0);
+  else if (g_str_equal (state, "read"))
+    kios_catalog_item_set_state (self->item, KIOS_CARD_STATE_DOWNLOADED, 0.0);
+  else
+    kios_catalog_item_set_state (self->item, self->error != NULL ? KIOS_CARD_STATE_ERROR : KIOS_CARD_STATE_DOWNLOADABLE,
+                                 0.0);
 }
 
 static void
@@ -312,6 +328,8 @@ progress_timeout_cb (gpointer user_data)
 
       self->fraction = MIN ((double) received / (double) total, 1.0);
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), self->fraction);
+      if (self->item != NULL)
+        kios_catalog_item_set_state (self->item, KIOS_CARD_STATE_DOWNLOADING, self->fraction);
       /* Translators: download progress, e.g. "1.2 MB of 3.4 MB". */
       text = g_strdup_printf (_ ("%s of %s"), size, total_size);
       gtk_label_set_label (self->progress_label, text);
@@ -345,7 +363,7 @@ download_cb (GObject      *source_object,
       g_autofree char *host = kios_error_host_from_url (kios_opds_client_get_catalog_url (self->client));
       g_autofree char *text = kios_error_describe (error, host, NULL, NULL);
 
-      g_debug ("Download of %s failed: %s", self->entry->title, error->message);
+      g_debug ("Download of %s failed: %s", self->title, error->message);
       /* The one table's sentence (what the server sent, too large, …). */
       show_error (self, text);
       gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));
@@ -372,10 +390,53 @@ cancel_clicked_cb (KiosBookDetail *self)
 }
 
 static void
+kobo_download_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *path = kios_kobo_source_download_finish (result, NULL, NULL, &error);
+  KiosBookDetail    *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = KIOS_BOOK_DETAIL (user_data);
+  stop (self);
+  if (path == NULL)
+    {
+      g_autofree char *text = kios_error_describe (error, self->kobo_source->url, NULL, NULL);
+
+      g_debug ("Download of %s failed: %s", self->title, error->message);
+      show_error (self, text);
+      gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));
+      self->read_after_download = FALSE;
+      set_state (self, "download");
+      return;
+    }
+
+  self->fraction = 1.0;
+  g_free (self->path);
+  self->path = g_steal_pointer (&path);
+  set_state (self, "read");
+  if (self->read_after_download)
+    {
+      self->read_after_download = FALSE;
+      g_signal_emit (self, signals[SIGNAL_READ], 0, self->path);
+    }
+}
+
+static void
 read_clicked_cb (KiosBookDetail *self)
 {
   if (self->path != NULL)
     g_signal_emit (self, signals[SIGNAL_READ], 0, self->path);
+  else if (self->kobo_source != NULL)
+    {
+      /* Downloaded before: the download finds the file, then it opens. */
+      self->read_after_download = TRUE;
+      kios_book_detail_download (self);
+    }
 }
 
 static void
@@ -396,6 +457,8 @@ kios_book_detail_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->client, kios_opds_client_free);
   g_clear_pointer (&self->entry, kios_opds_entry_free);
+  g_clear_pointer (&self->kobo_source, kios_source_record_free);
+  g_clear_object (&self->item);
 
   G_OBJECT_CLASS (kios_book_detail_parent_class)->dispose (object);
 }
@@ -409,6 +472,8 @@ kios_book_detail_finalize (GObject *object)
   g_free (self->path);
   g_free (self->error);
   g_free (self->format);
+  g_free (self->kobo_id);
+  g_free (self->title);
 
   G_OBJECT_CLASS (kios_book_detail_parent_class)->finalize (object);
 }
@@ -654,6 +719,102 @@ set_value (GtkWidget  *row,
   gtk_widget_set_visible (row, value != NULL && *value != '\0');
 }
 
+/* Stops everything of the book shown and forgets it. */
+static void
+forget (KiosBookDetail *self)
+{
+  stop (self);
+  stop_cover (self);
+  g_clear_pointer (&self->client, kios_opds_client_free);
+  g_clear_pointer (&self->entry, kios_opds_entry_free);
+  g_clear_pointer (&self->kobo_source, kios_source_record_free);
+  g_clear_pointer (&self->kobo_id, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_object (&self->item);
+  self->read_after_download = FALSE;
+}
+
+static void
+item_cover_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GdkTexture) texture = kios_catalog_item_load_cover_finish (result, &error);
+  KiosBookDetail        *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_BOOK_DETAIL (user_data);
+  g_clear_object (&self->cover_cancellable);
+  if (texture == NULL)
+    return;
+  kios_cover_set_texture (KIOS_COVER (self->cover), texture);
+  gtk_widget_set_visible (self->placeholder, FALSE);
+}
+
+void
+kios_book_detail_show_kobo (KiosBookDetail         *self,
+                            const KiosSourceRecord *source,
+                            const KiosKoboEntry    *entry,
+                            gboolean                downloaded,
+                            KiosCatalogItem        *item,
+                            GdkTexture             *cover)
+{
+  g_autoptr (GString) authors = g_string_new (NULL);
+  g_autofree char    *formats = NULL;
+
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+  g_return_if_fail (source != NULL);
+  g_return_if_fail (entry != NULL);
+
+  forget (self);
+  self->kobo_source = kios_source_record_copy (source);
+  self->kobo_id = g_strdup (entry->id);
+  self->title = g_strdup (entry->title);
+  self->item = item != NULL ? g_object_ref (item) : NULL;
+  self->fraction = 0.0;
+  show_error (self, NULL);
+  g_clear_pointer (&self->format, g_free);
+  /* The Kobo sync service picks the format: no choice to offer. */
+  gtk_widget_set_visible (self->format_button, FALSE);
+  gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
+  gtk_widget_set_sensitive (self->download_button, self->store != NULL);
+
+  /* The card's cover at once, then the detail's own size from the cache. */
+  kios_cover_set_texture (KIOS_COVER (self->cover), cover);
+  gtk_widget_set_visible (self->placeholder, cover == NULL);
+  if (item != NULL && kios_catalog_item_has_cover (item))
+    {
+      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+      self->cover_cancellable = g_cancellable_new ();
+      kios_catalog_item_load_cover_async (item, TRUE, FALSE, COVER_WIDTH * scale, COVER_HEIGHT * scale,
+                                          self->cover_cancellable, item_cover_cb, self);
+    }
+
+  gtk_label_set_label (self->title_label, entry->title);
+  for (guint i = 0; entry->authors != NULL && i < entry->authors->len; i++)
+    g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  gtk_label_set_label (self->authors_label, authors->len > 0 ? authors->str : _ ("Unknown author"));
+  gtk_label_set_label (self->series_label, entry->series);
+  gtk_widget_set_visible (GTK_WIDGET (self->series_label), entry->series != NULL);
+  gtk_label_set_label (self->summary_label, NULL);
+  gtk_widget_set_visible (self->summary_box, FALSE);
+  set_value (self->language_row, NULL);
+  if (entry->formats != NULL && entry->formats->len > 0)
+    {
+      g_ptr_array_add (entry->formats, NULL);
+      formats = g_strjoinv (", ", (char **) entry->formats->pdata);
+      g_ptr_array_remove_index (entry->formats, entry->formats->len - 1);
+    }
+  set_value (self->formats_row, formats);
+
+  /* A book downloaded before reads at once (the download finds it). */
+  set_state (self, downloaded ? "read" : "download");
+}
+
 void
 kios_book_detail_show (KiosBookDetail      *self,
                        KiosCatalogView     *catalog,
@@ -676,12 +837,11 @@ kios_book_detail_show (KiosBookDetail      *self,
   source_name = kios_catalog_view_get_source_name (catalog);
   g_return_if_fail (source_name != NULL);
 
-  stop (self);
-  stop_cover (self);
-  g_clear_pointer (&self->client, kios_opds_client_free);
+  forget (self);
   self->client = kios_catalog_view_new_client (catalog);
-  g_clear_pointer (&self->entry, kios_opds_entry_free);
   self->entry = kios_opds_entry_copy (entry);
+  self->title = g_strdup (entry->title);
+  self->item = kios_catalog_view_find_item (catalog, entry);
   g_free (self->source_name);
   self->source_name = g_strdup (source_name);
   g_clear_pointer (&self->path, g_free);
@@ -755,11 +915,7 @@ kios_book_detail_clear (KiosBookDetail *self)
 {
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
 
-  stop (self);
-  stop_cover (self);
-  g_clear_pointer (&self->client, kios_opds_client_free);
-  g_clear_pointer (&self->entry, kios_opds_entry_free);
-  g_clear_pointer (&self->path, g_free);
+  forget (self);
 }
 
 void
@@ -767,6 +923,23 @@ kios_book_detail_download (KiosBookDetail *self)
 {
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
 
+  if (self->kobo_source != NULL && self->store != NULL && !self->downloading)
+    {
+      /* The Kobo sync service knows no size ahead: the bar pulses. */
+      stop (self);
+      show_error (self, NULL);
+      self->downloading = TRUE;
+      self->received = 0;
+      self->total = 0;
+      self->fraction = 0.0;
+      self->cancellable = g_cancellable_new ();
+      gtk_label_set_label (self->progress_label, _ ("Starting…"));
+      set_state (self, "downloading");
+      self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, progress_timeout_cb, self);
+      kios_kobo_source_download_async (self->store, self->kobo_source, self->kobo_id, self->cancellable,
+                                       kobo_download_cb, self);
+      return;
+    }
   if (self->entry == NULL || self->client == NULL || self->store == NULL || self->downloading)
     return;
 
@@ -842,6 +1015,7 @@ kios_book_detail_cancel (KiosBookDetail *self)
 
   /* The worker stops at its next chunk and removes its temporary file. */
   stop (self);
+  self->read_after_download = FALSE;
   set_state (self, "download");
 }
 

@@ -266,6 +266,7 @@ cover_job_free (CoverJob *job)
 /* The fetches waiting for a slot (GTask*, owned), main context only. */
 static GQueue waiting = G_QUEUE_INIT;
 static guint  n_fetching;
+static guint  pump_id;
 
 static void
 decoded_cb (GObject      *source_object,
@@ -337,6 +338,24 @@ pump (void)
     }
 }
 
+/* Fetches start from the main loop, not in the call that asked: a card bound
+ * and unbound in the same frame (scrolled past) asks the server nothing. */
+static gboolean
+pump_idle_cb (gpointer user_data)
+{
+  pump_id = 0;
+  pump ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_fetch (GTask *task)
+{
+  g_queue_push_tail (&waiting, task);
+  if (pump_id == 0)
+    pump_id = g_idle_add (pump_idle_cb, NULL);
+}
+
 static GTask *
 cover_task_new (KiosOpdsClient     *client,
                 const char         *href,
@@ -370,8 +389,7 @@ kios_catalog_cover_load_async (KiosOpdsClient     *client,
   g_return_if_fail (client != NULL);
   g_return_if_fail (href != NULL);
 
-  g_queue_push_tail (&waiting, cover_task_new (client, href, width, height, cancellable, callback, user_data));
-  pump ();
+  queue_fetch (cover_task_new (client, href, width, height, cancellable, callback, user_data));
 }
 
 GdkTexture *
@@ -416,8 +434,7 @@ kios_catalog_item_load_cover_async (KiosCatalogItem    *self,
     }
   else
     {
-      g_queue_push_tail (&waiting, task);
-      pump ();
+      queue_fetch (task);
     }
 }
 

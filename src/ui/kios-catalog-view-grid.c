@@ -412,3 +412,21 @@ kios_catalog_view_load_cover_finish (KiosCatalogView *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+KiosCatalogItem *
+kios_catalog_view_find_item (KiosCatalogView     *self,
+                             const KiosOpdsEntry *entry)
+{
+  Page *page;
+  guint position;
+
+  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
+
+  page = kios_catalog_view_current_page (self);
+  if (page == NULL || entry == NULL)
+    return NULL;
+  for (guint i = 0; i < page->feed->entries->len; i++)
+    if (g_ptr_array_index (page->feed->entries, i) == entry)
+      return find_position (self, i, &position) ? g_list_model_get_item (G_LIST_MODEL (self->books), position) : NULL;
+  return NULL;
+}

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kios-catalog-item.h"
 #include "kios-cover.h"
 
 #include "kios-library-store.h"
@@ -75,6 +76,9 @@ guint             kios_catalog_view_get_n_cards       (KiosCatalogView  *self);
  * and the scrolled window of their grid. */
 GListModel       *kios_catalog_view_get_books         (KiosCatalogView  *self);
 GtkScrolledWindow *kios_catalog_view_get_books_scrolled (KiosCatalogView *self);
+/* The card model of entry (one of the page on screen's), or NULL. */
+KiosCatalogItem  *kios_catalog_view_find_item         (KiosCatalogView  *self,
+                                                       const KiosOpdsEntry *entry);
 /* A cover through the source's client and the disk cache, decoded at most
  * height pixels high. */
 void              kios_catalog_view_load_cover_async  (KiosCatalogView  *self,

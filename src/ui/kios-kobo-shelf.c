@@ -7,6 +7,7 @@
 
 #include "kios-kobo-shelf.h"
 
+#include "kios-book-detail.h"
 #include "kios-catalog-grid.h"
 #include "kios-catalog-view.h"
 #include "kios-error-messages.h"
@@ -16,30 +17,21 @@
 
 #include <glib/gi18n.h>
 
-#define DETAIL_COVER_WIDTH 200
-#define DETAIL_COVER_HEIGHT 300
-
 struct _KiosKoboShelf
 {
   AdwBin parent_instance;
 
   KiosLibraryStore *store;
   KiosSourceRecord *source;
-  GCancellable     *cancellable;          /* this source's work */
-  GCancellable     *download_cancellable; /* the detail page's download */
+  GCancellable     *cancellable; /* this source's work */
   gboolean          busy;
-  GCancellable     *detail_cover_cancellable;
   gboolean          covers_fetching;
-  char             *downloading_id;
   guint             n_covers_fetched;
   char             *message;
   GPtrArray        *entries; /* KiosKoboEntry */
   GListStore       *items;   /* KiosCatalogItem, one per entry, in the same order */
 
-  int           detail_index; /* -1: no book shown */
-  KiosCardState detail_state;
-  char         *book_path;
-  gboolean      read_after_download;
+  int detail_index; /* -1: no book shown */
 
   GtkLabel      *title_label;
   GtkLabel      *subtitle_label;
@@ -51,15 +43,7 @@ struct _KiosKoboShelf
   AdwStatusPage *error_page;
   AdwStatusPage *empty_page;
 
-  GtkWidget *detail_cover;
-  GtkWidget *detail_placeholder;
-  GtkLabel  *detail_title;
-  GtkLabel  *detail_authors;
-  GtkLabel  *detail_series;
-  GtkLabel  *detail_formats;
-  GtkWidget *detail_button;
-  GtkWidget *detail_spinner;
-  GtkLabel  *detail_error;
+  KiosBookDetail *detail; /* the one book detail, as in catalogs */
 };
 
 G_DEFINE_FINAL_TYPE (KiosKoboShelf, kios_kobo_shelf, ADW_TYPE_BIN)
@@ -70,9 +54,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-static void show_detail_state (KiosKoboShelf *self,
-                               KiosCardState  state);
 
 static char *
 join_authors (const KiosKoboEntry *entry)
@@ -159,31 +140,6 @@ start_covers (KiosKoboShelf *self)
 }
 
 /* ---- the grid ------------------------------------------------------------- */
-
-/* The detail page's stand-in for a cover: the title on the app's icon. */
-static GtkWidget *
-create_placeholder (void)
-{
-  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (placeholder, "book-cover");
-  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_widget_set_opacity (icon, 0.7);
-  gtk_widget_set_margin_top (icon, 24);
-  gtk_box_append (GTK_BOX (placeholder), icon);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
-  gtk_box_append (GTK_BOX (placeholder), label);
-  return placeholder;
-}
 
 /* An entry as its card shows it. */
 static KiosCatalogItem *
@@ -282,148 +238,41 @@ refresh_cb (GObject      *source_object,
 }
 
 static void
-stop_detail_cover (KiosKoboShelf *self)
-{
-  if (self->detail_cover_cancellable != NULL)
-    g_cancellable_cancel (self->detail_cover_cancellable);
-  g_clear_object (&self->detail_cover_cancellable);
-}
-
-static void
 stop_everything (KiosKoboShelf *self)
 {
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  stop_detail_cover (self);
+  kios_book_detail_clear (self->detail);
   self->covers_fetching = FALSE;
   self->n_covers_fetched = 0;
   self->detail_index = -1;
-  g_clear_pointer (&self->book_path, g_free);
   g_clear_pointer (&self->message, g_free);
   set_busy (self, FALSE);
 }
 
 /* ---- the detail page ------------------------------------------------------ */
 
-static KiosKoboEntry *
-detail_entry (KiosKoboShelf *self)
-{
-  if (self->detail_index < 0 || (guint) self->detail_index >= self->entries->len)
-    return NULL;
-  return g_ptr_array_index (self->entries, self->detail_index);
-}
-
-/* The book of the detail page in the grid's model, or NULL. */
-static KiosCatalogItem *
-detail_item (KiosKoboShelf *self)
-{
-  if (self->detail_index < 0)
-    return NULL;
-  return g_list_model_get_item (G_LIST_MODEL (self->items), (guint) self->detail_index);
-}
-
-/* The detail page and the book's card say the same. */
+/* The detail's Read: the shelf says so, and opens the book in its window. */
 static void
-show_detail_state (KiosKoboShelf *self,
-                   KiosCardState  state)
-{
-  g_autoptr (KiosCatalogItem) item = detail_item (self);
-
-  self->detail_state = state;
-  if (item != NULL)
-    kios_catalog_item_set_state (item, state, -1.0);
-  gtk_widget_set_visible (self->detail_spinner, state == KIOS_CARD_STATE_DOWNLOADING);
-  /* A download can take minutes: the button cancels it meanwhile. */
-  gtk_button_set_label (GTK_BUTTON (self->detail_button), state == KIOS_CARD_STATE_DOWNLOADING  ? _ ("_Cancel")
-                                                          : state == KIOS_CARD_STATE_DOWNLOADED ? _ ("_Read")
-                                                                                                : _ ("_Download"));
-}
-
-static void
-open_book (KiosKoboShelf *self)
+detail_read_cb (KiosKoboShelf *self,
+                const char    *path)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  g_signal_emit (self, signals[SIGNAL_READ], 0, self->book_path);
+  g_signal_emit (self, signals[SIGNAL_READ], 0, path);
   if (KIOS_IS_WINDOW (root))
     {
-      g_autoptr (GFile) file = g_file_new_for_path (self->book_path);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
 
       kios_window_open_file (KIOS_WINDOW (root), file);
     }
 }
 
 static void
-download_cb (GObject      *source_object,
-             GAsyncResult *result,
-             gpointer      user_data)
+detail_back_cb (KiosKoboShelf *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *hash = NULL;
-  g_autofree char   *path = kios_kobo_source_download_finish (result, &hash, NULL, &error);
-  KiosKoboShelf     *self;
-  KiosKoboEntry     *entry;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_KOBO_SHELF (user_data);
-  g_clear_object (&self->download_cancellable);
-  if (path == NULL)
-    {
-      g_autofree char *shown = kios_error_describe (error, self->source->url, NULL, NULL);
-
-      gtk_label_set_label (self->detail_error, shown);
-      gtk_widget_set_visible (GTK_WIDGET (self->detail_error), TRUE);
-      show_detail_state (self, KIOS_CARD_STATE_ERROR);
-      self->read_after_download = FALSE;
-      return;
-    }
-
-  g_free (self->book_path);
-  self->book_path = g_steal_pointer (&path);
-  show_detail_state (self, KIOS_CARD_STATE_DOWNLOADED);
-  entry = detail_entry (self);
-  if (entry != NULL && entry->hash == NULL && hash != NULL && g_strcmp0 (entry->id, self->downloading_id) == 0)
-    entry->hash = g_strdup (hash);
-  if (self->read_after_download)
-    {
-      self->read_after_download = FALSE;
-      open_book (self);
-    }
-}
-
-static void
-cancel_download (KiosKoboShelf *self)
-{
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  self->read_after_download = FALSE;
-  if (self->detail_state == KIOS_CARD_STATE_DOWNLOADING)
-    show_detail_state (self, KIOS_CARD_STATE_DOWNLOADABLE);
-}
-
-static void
-detail_button_clicked_cb (KiosKoboShelf *self)
-{
-  if (self->detail_state == KIOS_CARD_STATE_DOWNLOADING)
-    kios_kobo_shelf_cancel (self);
-  else if (self->detail_state == KIOS_CARD_STATE_DOWNLOADED)
-    kios_kobo_shelf_read (self);
-  else
-    kios_kobo_shelf_download (self);
-}
-
-static void
-back_clicked_cb (KiosKoboShelf *self)
-{
-  cancel_download (self);
-  stop_detail_cover (self);
+  kios_book_detail_clear (self->detail);
   self->detail_index = -1;
   gtk_stack_set_visible_child_name (self->stack, self->entries->len > 0 ? "books" : "empty");
 }
@@ -463,8 +312,6 @@ kios_kobo_shelf_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_free (self->message);
-  g_free (self->book_path);
-  g_free (self->downloading_id);
 
   G_OBJECT_CLASS (kios_kobo_shelf_parent_class)->finalize (object);
 }
@@ -503,81 +350,6 @@ clamped (GtkWidget *child)
   return clamp;
 }
 
-static GtkWidget *
-build_detail (KiosKoboShelf *self)
-{
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 24);
-  GtkWidget *overlay = gtk_overlay_new ();
-  GtkWidget *info = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_margin_top (content, 12);
-  gtk_widget_set_margin_bottom (content, 30);
-  gtk_widget_set_margin_start (content, 18);
-  gtk_widget_set_margin_end (content, 18);
-
-  gtk_widget_set_tooltip_text (back, _ ("Back"));
-  gtk_widget_set_halign (back, GTK_ALIGN_START);
-  gtk_widget_add_css_class (back, "flat");
-  gtk_widget_add_css_class (back, "circular");
-  g_signal_connect_swapped (back, "clicked", G_CALLBACK (back_clicked_cb), self);
-  gtk_box_append (GTK_BOX (content), back);
-
-  self->detail_cover = kios_cover_new (DETAIL_COVER_WIDTH, DETAIL_COVER_HEIGHT);
-  self->detail_placeholder = create_placeholder ();
-  gtk_widget_set_valign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), self->detail_cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->detail_placeholder);
-  gtk_box_append (GTK_BOX (row), overlay);
-
-  self->detail_title = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->detail_title, TRUE);
-  gtk_label_set_xalign (self->detail_title, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_title), "title-1");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_title));
-  self->detail_authors = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_authors, 0.0);
-  gtk_label_set_wrap (self->detail_authors, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_authors), "title-4");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_authors));
-  self->detail_series = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_series, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_series), "dim-label");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_series));
-  self->detail_formats = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_formats, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_formats), "dim-label");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_formats));
-
-  self->detail_button = gtk_button_new_with_mnemonic (_ ("_Download"));
-  gtk_widget_add_css_class (self->detail_button, "pill");
-  gtk_widget_add_css_class (self->detail_button, "suggested-action");
-  g_signal_connect_swapped (self->detail_button, "clicked", G_CALLBACK (detail_button_clicked_cb), self);
-  gtk_box_append (GTK_BOX (actions), self->detail_button);
-  self->detail_spinner = gtk_spinner_new ();
-  gtk_spinner_start (GTK_SPINNER (self->detail_spinner));
-  gtk_widget_set_visible (self->detail_spinner, FALSE);
-  gtk_box_append (GTK_BOX (actions), self->detail_spinner);
-  gtk_widget_set_margin_top (actions, 18);
-  gtk_box_append (GTK_BOX (info), actions);
-  self->detail_error = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->detail_error, TRUE);
-  gtk_label_set_xalign (self->detail_error, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_error), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_error));
-  gtk_widget_set_hexpand (info, TRUE);
-  gtk_box_append (GTK_BOX (row), info);
-  gtk_box_append (GTK_BOX (content), row);
-
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamped (content));
-  return scrolled;
-}
-
 static void
 kios_kobo_shelf_init (KiosKoboShelf *self)
 {
@@ -594,7 +366,6 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
   self->items = g_list_store_new (KIOS_TYPE_CATALOG_ITEM);
   self->detail_index = -1;
-  self->detail_state = KIOS_CARD_STATE_DOWNLOADABLE;
 
   /* The header: the source's name, the server it is, reload. */
   gtk_widget_set_margin_top (header, 18);
@@ -682,7 +453,10 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   self->error_page = ADW_STATUS_PAGE (status_page ("dialog-warning-symbolic", _ ("Could Not Load the Kobo Shelf")));
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->error_page), "error");
 
-  gtk_stack_add_named (self->stack, build_detail (self), "detail");
+  self->detail = kios_book_detail_new ();
+  g_signal_connect_swapped (self->detail, "read", G_CALLBACK (detail_read_cb), self);
+  g_signal_connect_swapped (self->detail, "back", G_CALLBACK (detail_back_cb), self);
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->detail), "detail");
 
   gtk_stack_set_visible_child_name (self->stack, "none");
   adw_bin_set_child (ADW_BIN (self), box);
@@ -705,6 +479,7 @@ kios_kobo_shelf_set_store (KiosKoboShelf    *self,
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
   g_set_object (&self->store, store);
+  kios_book_detail_set_store (self->detail, store);
 }
 
 void
@@ -798,9 +573,9 @@ kios_kobo_shelf_cancel (KiosKoboShelf *self)
 {
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (self->download_cancellable != NULL)
+  if (self->detail_index >= 0 && g_strcmp0 (kios_book_detail_get_state (self->detail), "downloading") == 0)
     {
-      cancel_download (self);
+      kios_book_detail_cancel (self->detail);
       return;
     }
   if (!self->busy)
@@ -871,102 +646,37 @@ kios_kobo_shelf_get_message (KiosKoboShelf *self)
   return self->message;
 }
 
-static void
-detail_cover_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr (GError)     error = NULL;
-  g_autoptr (GdkTexture) texture = kios_catalog_item_load_cover_finish (result, &error);
-  KiosKoboShelf         *self;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = KIOS_KOBO_SHELF (user_data);
-  g_clear_object (&self->detail_cover_cancellable);
-  if (texture == NULL)
-    return;
-  kios_cover_set_texture (KIOS_COVER (self->detail_cover), texture);
-  gtk_widget_set_visible (self->detail_placeholder, FALSE);
-}
-
 void
 kios_kobo_shelf_activate_book (KiosKoboShelf *self,
                                guint          index)
 {
-  KiosKoboEntry              *entry;
-  GdkTexture                 *texture;
-  KiosBookCard               *card;
   g_autoptr (KiosCatalogItem) item = NULL;
-  g_autofree char            *authors = NULL;
-  g_autofree char            *formats = NULL;
+  KiosKoboEntry              *entry;
+  KiosBookCard               *card;
+  gboolean                    downloaded;
 
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (index >= self->entries->len)
+  if (index >= self->entries->len || self->source == NULL)
     return;
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  g_clear_pointer (&self->book_path, g_free);
-  self->read_after_download = FALSE;
   self->detail_index = (int) index;
   entry = g_ptr_array_index (self->entries, index);
-
-  authors = join_authors (entry);
-  gtk_label_set_label (self->detail_title, entry->title);
-  gtk_label_set_label (self->detail_authors, authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_label (self->detail_series, entry->series != NULL ? entry->series : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_series), entry->series != NULL);
-  if (entry->formats != NULL && entry->formats->len > 0)
-    {
-      g_ptr_array_add (entry->formats, NULL);
-      formats = g_strjoinv (", ", (char **) entry->formats->pdata);
-      g_ptr_array_remove_index (entry->formats, entry->formats->len - 1);
-    }
-  gtk_label_set_label (self->detail_formats, formats != NULL ? formats : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_formats), formats != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-
-  /* The card's cover at once, then the detail's own size through the loader. */
-  card = kios_catalog_grid_get_card (self->grid, index);
-  texture = card != NULL ? kios_book_card_get_cover (card) : NULL;
-  kios_cover_set_texture (KIOS_COVER (self->detail_cover), texture);
-  gtk_widget_set_visible (self->detail_placeholder, texture == NULL);
-  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (self->detail_placeholder)), entry->title);
-  stop_detail_cover (self);
   item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
-  if (item != NULL && kios_catalog_item_get_cover_path (item) != NULL)
-    {
-      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-
-      self->detail_cover_cancellable = g_cancellable_new ();
-      kios_catalog_item_load_cover_async (item, TRUE, FALSE, DETAIL_COVER_WIDTH * scale, DETAIL_COVER_HEIGHT * scale,
-                                          self->detail_cover_cancellable, detail_cover_cb, self);
-    }
-
-  /* A book downloaded before reads at once (the download finds it). */
-  show_detail_state (self, entry->hash != NULL ? KIOS_CARD_STATE_DOWNLOADED : KIOS_CARD_STATE_DOWNLOADABLE);
+  card = kios_catalog_grid_get_card (self->grid, index);
+  /* Downloaded before this sync, or since (the card says so). */
+  downloaded = entry->hash != NULL || (item != NULL && kios_catalog_item_get_state (item) == KIOS_CARD_STATE_DOWNLOADED);
+  kios_book_detail_show_kobo (self->detail, self->source, entry, downloaded, item,
+                              card != NULL ? kios_book_card_get_cover (card) : NULL);
   gtk_stack_set_visible_child_name (self->stack, "detail");
 }
 
 void
 kios_kobo_shelf_download (KiosKoboShelf *self)
 {
-  KiosKoboEntry *entry;
-
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  entry = detail_entry (self);
-  if (entry == NULL || self->download_cancellable != NULL || self->source == NULL)
-    return;
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-  show_detail_state (self, KIOS_CARD_STATE_DOWNLOADING);
-  self->download_cancellable = g_cancellable_new ();
-  g_free (self->downloading_id);
-  self->downloading_id = g_strdup (entry->id);
-  kios_kobo_source_download_async (self->store, self->source, entry->id, self->download_cancellable, download_cb,
-                                   self);
+  if (self->detail_index >= 0)
+    kios_book_detail_download (self->detail);
 }
 
 void
@@ -974,15 +684,8 @@ kios_kobo_shelf_read (KiosKoboShelf *self)
 {
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (detail_entry (self) == NULL)
-    return;
-  if (self->book_path != NULL)
-    {
-      open_book (self);
-      return;
-    }
-  self->read_after_download = TRUE;
-  kios_kobo_shelf_download (self);
+  if (self->detail_index >= 0)
+    kios_book_detail_read (self->detail);
 }
 
 const char *
@@ -990,17 +693,15 @@ kios_kobo_shelf_get_detail_state (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), NULL);
 
-  /* The detail page's button, by name (what the tests and kiosctl-like
-   * callers compare); the state itself is the typed one of the card. */
-  switch (self->detail_state)
-    {
-    case KIOS_CARD_STATE_DOWNLOADING:
-      return "downloading";
-    case KIOS_CARD_STATE_DOWNLOADED:
-      return "read";
-    default:
-      return "download";
-    }
+  return self->detail_index >= 0 ? kios_book_detail_get_state (self->detail) : "download";
+}
+
+const char *
+kios_kobo_shelf_get_book_path (KiosKoboShelf *self)
+{
+  g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), NULL);
+
+  return kios_book_detail_get_path (self->detail);
 }
 
 KiosCardState
@@ -1013,12 +714,4 @@ kios_kobo_shelf_get_card_state (KiosKoboShelf *self,
 
   item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
   return item != NULL ? kios_catalog_item_get_state (item) : KIOS_CARD_STATE_DOWNLOADABLE;
-}
-
-const char *
-kios_kobo_shelf_get_book_path (KiosKoboShelf *self)
-{
-  g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), NULL);
-
-  return self->book_path;
 }
