@@ -81,6 +81,16 @@ cards_have_full_covers (gpointer data)
   return cards > 0 && kios_catalog_view_get_n_full_covers_shown (view) >= cards;
 }
 
+static void
+book_activated_cb (KiosCatalogView     *view,
+                   const KiosOpdsEntry *entry,
+                   GdkTexture          *cover,
+                   char               **title)
+{
+  g_free (*title);
+  *title = g_strdup (entry->title);
+}
+
 static KiosCatalogView *
 open_catalog (KiosLibraryStore *store,
               KiosFakeOpds     *fake,
@@ -132,6 +142,22 @@ test_lazy_covers (void)
   thumbs = kios_fake_opds_count (fake, "/thumb/");
   g_assert_cmpuint (thumbs, ==, cards);
   g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/"), ==, cards);
+
+  /* The keyboard: Return on a card opens its book, as a click does. */
+  {
+    GtkWidget *grid = gtk_scrolled_window_get_child (kios_catalog_view_get_books_scrolled (view));
+    GtkWidget *first = gtk_widget_get_first_child (grid);
+    char      *activated = NULL;
+    gulong     id = g_signal_connect (view, "book-activated", G_CALLBACK (book_activated_cb), &activated);
+
+    g_assert_nonnull (first);
+    g_assert_true (KIOS_IS_BOOK_CARD (gtk_widget_get_first_child (first)));
+    g_assert_true (kios_test_press_key (first, GDK_KEY_Return, 0));
+    g_assert_nonnull (activated);
+    g_assert_cmpstr (activated, ==, kios_catalog_item_get_title (kios_book_card_get_item (KIOS_BOOK_CARD (gtk_widget_get_first_child (first)))));
+    g_free (activated);
+    g_signal_handler_disconnect (view, id);
+  }
 
   /* To the end: the last cards are bound, and ask for theirs then. */
   adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
