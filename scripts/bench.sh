@@ -42,3 +42,5 @@ echo
 echo
 # A Kobo library sync of 10,000 books against 100 (time and kiosctl's peak RSS).
 ./bench/kobo-sync.sh
+echo
+./bench/catalog-ui.sh

@@ -20,10 +20,14 @@ struct _KiosBookCard
   AdwBin parent_instance;
 
   KiosBookRecord   *book;
+  KiosCatalogItem  *item;
   KiosLibraryStore *store; /* nullable: where a cover made is recorded */
   KiosBookState     state;
-  gboolean          has_state;   /* state's style class is on the card */
-  GCancellable     *cancellable; /* the cover load of the book shown */
+  const char       *state_class;         /* the state's style class on the card, or NULL */
+  GCancellable     *cancellable;         /* the cover load of the book shown */
+  gboolean          full_cover;          /* the catalog's full cover shows */
+  gboolean          loading_full;        /* the item's cover load in flight: full cover */
+  gboolean          loading_cached_only; /* … and only if it is in the cache */
 
   /* Template children. */
   GtkOverlay     *cover_overlay;
@@ -31,6 +35,8 @@ struct _KiosBookCard
   GtkLabel       *placeholder_title;
   GtkLabel       *title_label;
   GtkLabel       *author_label;
+  GtkLabel       *caption_label;
+  GtkWidget      *state_box;
   GtkProgressBar *progress_bar;
   GtkLabel       *badge;
   KiosCover      *cover;
@@ -44,6 +50,66 @@ static const char *const state_classes[] = {
   [KIOS_BOOK_STATE_FINISHED] = "book-finished",
   [KIOS_BOOK_STATE_MISSING] = "book-missing",
 };
+
+static const char *const card_state_classes[] = {
+  [KIOS_CARD_STATE_LOCAL] = NULL,
+  [KIOS_CARD_STATE_DOWNLOADABLE] = "book-downloadable",
+  [KIOS_CARD_STATE_DOWNLOADING] = "book-downloading",
+  [KIOS_CARD_STATE_DOWNLOADED] = "book-downloaded",
+  [KIOS_CARD_STATE_MISSING] = "book-missing",
+  [KIOS_CARD_STATE_ERROR] = "book-error",
+};
+
+static void
+set_state_class (KiosBookCard *self,
+                 const char   *name)
+{
+  if (self->state_class == name)
+    return;
+  if (self->state_class != NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (self), self->state_class);
+  if (name != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self), name);
+  self->state_class = name;
+}
+
+static void
+show_texture (KiosBookCard *self,
+              GdkTexture   *texture)
+{
+  kios_cover_set_texture (self->cover, texture);
+  gtk_widget_set_visible (self->placeholder, texture == NULL);
+}
+
+/* Forgets the cover shown and stops the one loading. */
+static void
+reset_cover (KiosBookCard *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->full_cover = FALSE;
+  if (kios_cover_get_texture (self->cover) != NULL)
+    show_texture (self, NULL);
+}
+
+/* The accessible label: the card as one sentence rather than its pieces. */
+static void
+update_accessible (KiosBookCard *self,
+                   const char   *title,
+                   const char   *badge)
+{
+  g_autofree char *accessible = NULL;
+
+  if (badge == NULL || *badge == '\0')
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      return;
+    }
+  /* Translators: a book for screen readers: its title, then its state,
+   * e.g. "Emma, 42%" or "Emma, Missing". */
+  accessible = g_strdup_printf (_ ("%s, %s"), title, badge);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+}
 
 static void
 load_cover_cb (GObject      *source_object,
@@ -66,8 +132,7 @@ load_cover_cb (GObject      *source_object,
   /* Not cancelled, so the card (which cancels in dispose) is alive. */
   self = KIOS_BOOK_CARD (user_data);
 
-  kios_cover_set_texture (self->cover, texture);
-  gtk_widget_set_visible (self->placeholder, FALSE);
+  show_texture (self, texture);
 }
 
 /* The path as a tooltip, asked for when shown: setting tooltip text on every
@@ -94,6 +159,7 @@ kios_book_card_dispose (GObject *object)
 {
   KiosBookCard *self = KIOS_BOOK_CARD (object);
 
+  kios_book_card_set_item (self, NULL);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->book, kios_book_record_free);
@@ -116,6 +182,8 @@ kios_book_card_class_init (KiosBookCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, placeholder_title);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, title_label);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, author_label);
+  gtk_widget_class_bind_template_child (widget_class, KiosBookCard, caption_label);
+  gtk_widget_class_bind_template_child (widget_class, KiosBookCard, state_box);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, badge);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -145,11 +213,9 @@ kios_book_card_set_book (KiosBookCard         *self,
                          const KiosBookRecord *book)
 {
   g_autofree char *percent = NULL;
-  g_autofree char *accessible = NULL;
   const char      *title;
   const char      *badge;
   double           progress;
-  KiosBookState    state;
   int              scale;
 
   g_return_if_fail (KIOS_IS_BOOK_CARD (self));
@@ -157,27 +223,18 @@ kios_book_card_set_book (KiosBookCard         *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->book, kios_book_record_free);
+  if (self->item != NULL)
+    kios_book_card_set_item (self, NULL);
 
   /* Unbinding only stops the cover load: the grid binds the card again
    * right after, and every widget change costs a style or size update. */
   if (book == NULL)
     return;
 
-  if (kios_cover_get_texture (self->cover) != NULL)
-    {
-      kios_cover_set_texture (self->cover, NULL);
-      gtk_widget_set_visible (self->placeholder, TRUE);
-    }
+  reset_cover (self);
   self->book = kios_book_record_copy (book);
-  state = kios_book_record_get_state (book);
-  if (!self->has_state || state != self->state)
-    {
-      if (self->has_state)
-        gtk_widget_remove_css_class (GTK_WIDGET (self), state_classes[self->state]);
-      gtk_widget_add_css_class (GTK_WIDGET (self), state_classes[state]);
-      self->state = state;
-      self->has_state = TRUE;
-    }
+  self->state = kios_book_record_get_state (book);
+  set_state_class (self, state_classes[self->state]);
   title = book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled");
   progress = CLAMP (book->progress, 0.0, 1.0);
 
@@ -185,6 +242,10 @@ kios_book_card_set_book (KiosBookCard         *self,
   gtk_label_set_label (self->title_label, title);
   gtk_label_set_label (self->author_label,
                        book->authors != NULL && *book->authors != '\0' ? book->authors : _ ("Unknown author"));
+  if (gtk_widget_get_visible (GTK_WIDGET (self->caption_label)))
+    gtk_widget_set_visible (GTK_WIDGET (self->caption_label), FALSE);
+  if (!gtk_widget_get_visible (self->state_box))
+    gtk_widget_set_visible (self->state_box, TRUE);
 
   /* Translators: how much of a book has been read, e.g. "42%". */
   percent = g_strdup_printf (_ ("%d%%"), (int) (progress * 100.0 + 0.5));
@@ -211,12 +272,7 @@ kios_book_card_set_book (KiosBookCard         *self,
   gtk_progress_bar_set_fraction (self->progress_bar, self->state == KIOS_BOOK_STATE_FINISHED ? 1.0 : progress);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
                           self->state == KIOS_BOOK_STATE_READING || self->state == KIOS_BOOK_STATE_FINISHED);
-
-  /* Screen readers get the card as one sentence rather than its pieces.
-   * Translators: a book for screen readers: its title, then its state,
-   * e.g. "Emma, 42%" or "Emma, Missing". */
-  accessible = g_strdup_printf (_ ("%s, %s"), title, badge);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  update_accessible (self, title, badge);
 
   /* The cover as the card appears: a book never opened gets its own from
    * the file (made once, then cached; a missing book keeps a cached one). */
@@ -224,6 +280,183 @@ kios_book_card_set_book (KiosBookCard         *self,
   self->cancellable = g_cancellable_new ();
   kios_cover_loader_load_async (book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable, load_cover_cb,
                                 self);
+}
+
+/* ---- a catalog's book ----------------------------------------------------- */
+
+static void start_item_cover (KiosBookCard *self,
+                              gboolean      full,
+                              gboolean      cached_only);
+
+static void
+item_cover_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError)     error = NULL;
+  KiosBookCard          *self;
+  gboolean               full;
+  gboolean               cached_only;
+
+  texture = kios_catalog_item_load_cover_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* Not cancelled, so the card (which cancels in unbind and dispose) is alive
+   * and still shows the item the load was for. */
+  self = KIOS_BOOK_CARD (user_data);
+  full = self->loading_full;
+  cached_only = self->loading_cached_only;
+  if (texture != NULL)
+    {
+      show_texture (self, texture);
+      self->full_cover = full;
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_debug ("No cover: %s", error->message);
+
+  /* Not cached yet: the thumbnail first, then the full cover behind it. */
+  if (full && cached_only && texture == NULL)
+    start_item_cover (self, FALSE, FALSE);
+  else if (!full)
+    start_item_cover (self, TRUE, FALSE);
+}
+
+static void
+start_item_cover (KiosBookCard *self,
+                  gboolean      full,
+                  gboolean      cached_only)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  /* Each step cancels the one before: a result not cancelled is this one's. */
+  self->loading_full = full;
+  self->loading_cached_only = cached_only;
+  kios_catalog_item_load_cover_async (self->item, full, cached_only, COVER_WIDTH * scale, COVER_HEIGHT * scale,
+                                      self->cancellable, item_cover_cb, self);
+}
+
+static void
+item_state_changed_cb (KiosBookCard *self)
+{
+  KiosCardState    state = kios_catalog_item_get_state (self->item);
+  double           progress = kios_catalog_item_get_progress (self->item);
+  g_autofree char *percent = NULL;
+  const char      *badge;
+
+  switch (state)
+    {
+    case KIOS_CARD_STATE_DOWNLOADING:
+      /* Translators: how much of a download has arrived, e.g. "42%". */
+      percent = progress >= 0.0 ? g_strdup_printf (_ ("%d%%"), (int) (progress * 100.0 + 0.5)) : NULL;
+      /* Translators: a catalog book's state on its card. */
+      badge = percent != NULL ? percent : _ ("Downloading");
+      break;
+    case KIOS_CARD_STATE_DOWNLOADED:
+      /* Translators: a catalog book's state on its card: it is on this computer. */
+      badge = _ ("Downloaded");
+      break;
+    case KIOS_CARD_STATE_MISSING:
+      badge = _ ("Missing");
+      break;
+    case KIOS_CARD_STATE_ERROR:
+      /* Translators: a catalog book's state on its card. */
+      badge = _ ("Download failed");
+      break;
+    case KIOS_CARD_STATE_DOWNLOADABLE:
+    case KIOS_CARD_STATE_LOCAL:
+    default:
+      badge = "";
+      break;
+    }
+  set_state_class (self, card_state_classes[state]);
+  gtk_label_set_label (self->badge, badge);
+  gtk_widget_set_visible (self->state_box, *badge != '\0');
+  gtk_progress_bar_set_fraction (self->progress_bar, MAX (progress, 0.0));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), state == KIOS_CARD_STATE_DOWNLOADING);
+  update_accessible (self, kios_catalog_item_get_title (self->item), badge);
+}
+
+static void
+item_cover_path_cb (KiosBookCard *self)
+{
+  /* A Kobo shelf's cover landed in the cache while the card showed. */
+  if (!self->full_cover && kios_catalog_item_get_cover_path (self->item) != NULL)
+    start_item_cover (self, TRUE, FALSE);
+}
+
+void
+kios_book_card_set_item (KiosBookCard    *self,
+                         KiosCatalogItem *item)
+{
+  const char *title;
+  const char *authors;
+  const char *caption;
+
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+  g_return_if_fail (item == NULL || KIOS_IS_CATALOG_ITEM (item));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->item != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->item, self);
+      g_clear_object (&self->item);
+    }
+  if (item == NULL)
+    return;
+  g_clear_pointer (&self->book, kios_book_record_free);
+
+  reset_cover (self);
+  self->item = g_object_ref (item);
+  title = kios_catalog_item_get_title (item);
+  authors = kios_catalog_item_get_authors (item);
+  caption = kios_catalog_item_get_caption (item);
+  gtk_label_set_label (self->placeholder_title, title);
+  gtk_label_set_label (self->title_label, title);
+  gtk_label_set_label (self->author_label, authors != NULL ? authors : _ ("Unknown author"));
+  gtk_label_set_label (self->caption_label, caption != NULL ? caption : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->caption_label), caption != NULL);
+  item_state_changed_cb (self);
+  g_signal_connect_swapped (item, "notify::state", G_CALLBACK (item_state_changed_cb), self);
+  g_signal_connect_swapped (item, "notify::progress", G_CALLBACK (item_state_changed_cb), self);
+  g_signal_connect_swapped (item, "notify::cover-path", G_CALLBACK (item_cover_path_cb), self);
+
+  if (kios_catalog_item_has_thumbnail (item))
+    start_item_cover (self, TRUE, TRUE);
+  else if (kios_catalog_item_has_cover (item))
+    start_item_cover (self, TRUE, FALSE);
+}
+
+KiosCatalogItem *
+kios_book_card_get_item (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), NULL);
+
+  return self->item;
+}
+
+KiosCardState
+kios_book_card_get_card_state (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), KIOS_CARD_STATE_LOCAL);
+
+  if (self->item != NULL)
+    return kios_catalog_item_get_state (self->item);
+  return self->book != NULL && self->state == KIOS_BOOK_STATE_MISSING ? KIOS_CARD_STATE_MISSING
+                                                                      : KIOS_CARD_STATE_LOCAL;
+}
+
+gboolean
+kios_book_card_has_cover (KiosBookCard *self,
+                          gboolean      full)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), FALSE);
+
+  return kios_cover_get_texture (self->cover) != NULL && (!full || self->item == NULL || self->full_cover);
 }
 
 const KiosBookRecord *
@@ -248,4 +481,12 @@ kios_book_card_get_badge (KiosBookCard *self)
   g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), NULL);
 
   return gtk_label_get_label (self->badge);
+}
+
+GdkTexture *
+kios_book_card_get_cover (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), NULL);
+
+  return kios_cover_get_texture (self->cover);
 }

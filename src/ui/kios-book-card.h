@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kios-catalog-item.h"
 #include "kios-library.h"
 
 G_BEGIN_DECLS
@@ -13,8 +14,13 @@ G_BEGIN_DECLS
  * KiosBookCard: one book in a grid: its cover (loaded in the background, the
  * title on a placeholder until then), title, author and a badge for its
  * state: how far it was read, finished, new, or missing (then the whole card
- * is dimmed). One template for every grid of books; a list item factory binds
- * and unbinds records as the grid scrolls, so only visible cards exist.
+ * is dimmed); for a catalog's or a Kobo shelf's book (a KiosCatalogItem),
+ * downloadable, downloading (with a progress bar), downloaded or failed.
+ * One template for every grid of books (the start view, catalogs, the Kobo
+ * shelf); a list item factory binds and unbinds records or items as the grid
+ * scrolls, so only visible cards exist and covers load as cards appear: a
+ * catalog's thumbnail first, then its full cover, each load cancelled when
+ * the card is unbound.
  */
 
 #define KIOS_TYPE_BOOK_CARD (kios_book_card_get_type ())
@@ -27,9 +33,23 @@ GtkWidget            *kios_book_card_new       (void);
 void                  kios_book_card_set_book  (KiosBookCard         *self,
                                                 const KiosBookRecord *book);
 const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
+/* Shows a catalog's book and follows its state; NULL (unbinding) lets go
+ * of it and stops its cover load. */
+void                  kios_book_card_set_item  (KiosBookCard         *self,
+                                                KiosCatalogItem      *item);
+KiosCatalogItem      *kios_book_card_get_item  (KiosBookCard         *self);
+/* A book on this computer: the library's reading state. */
 KiosBookState         kios_book_card_get_state (KiosBookCard         *self);
-/* The badge as shown ("42%", "Finished", "New", "Missing"). */
+/* LOCAL or MISSING for a book on this computer, else the item's state. */
+KiosCardState         kios_book_card_get_card_state (KiosBookCard    *self);
+/* The badge as shown ("42%", "Finished", "New", "Missing", "Downloaded"…). */
 const char           *kios_book_card_get_badge (KiosBookCard         *self);
+/* TRUE once a cover picture shows (not the placeholder); full: the
+ * catalog's full cover, not its thumbnail. */
+gboolean              kios_book_card_has_cover (KiosBookCard         *self,
+                                                gboolean              full);
+/* The cover shown, or NULL. */
+GdkTexture           *kios_book_card_get_cover (KiosBookCard         *self);
 /* clang-format on */
 
 G_END_DECLS

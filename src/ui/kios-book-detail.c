@@ -5,73 +5,31 @@
 
 #include "config.h"
 
-#include "kios-book-detail.h"
-#include "kios-error-messages.h"
+#include "kios-book-detail-private.h"
 
 #include "kios-catalog-view.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
-
-/* The source's settings_json key for the format chosen last. */
-#define FORMAT_SETTING "download-format"
-
-#define COVER_WIDTH 180
-#define COVER_HEIGHT 270
-#define PROGRESS_INTERVAL_MS 100
-
-struct _KiosBookDetail
-{
-  AdwBin parent_instance;
-
-  KiosLibraryStore *store;
-  char             *source_name;
-  KiosOpdsClient   *client; /* the catalog's, a reference */
-  KiosOpdsEntry    *entry;
-  char             *path;
-  char             *error;
-  GCancellable     *cancellable; /* the lookup or download of this book */
-  GCancellable     *cover_cancellable;
-  gboolean          downloading;
-  guint64           received; /* the download's progress, in the main context */
-  guint64           total;
-  guint             progress_id;
-  double            fraction;
-
-  GtkWidget *cover;
-  GtkWidget *placeholder;
-  GtkLabel  *title_label;
-  GtkLabel  *authors_label;
-  GtkLabel  *series_label;
-  GtkStack  *action_stack;
-  GtkWidget *download_button;
-  GtkWidget *format_button; /* the other formats, when there are two */
-  char      *format;        /* what Download fetches; NULL = the first Kios opens */
-  GtkWidget *progress_bar;
-  GtkLabel  *progress_label;
-  GtkLabel  *error_label;
-  GtkWidget *details_list;
-  GtkWidget *language_row;
-  GtkWidget *formats_row;
-  GtkWidget *summary_box;
-  GtkLabel  *summary_label;
-};
 
 G_DEFINE_FINAL_TYPE (KiosBookDetail, kios_book_detail, ADW_TYPE_BIN)
 
-enum {
-  SIGNAL_READ,
-  SIGNAL_BACK,
-  N_SIGNALS
-};
+guint kios_book_detail_signals[N_SIGNALS];
 
-static guint signals[N_SIGNALS];
-
-static void
-set_state (KiosBookDetail *self,
-           const char     *state)
+/* The action shown, and the same as a typed state on the book's card. */
+void
+kios_book_detail_set_state (KiosBookDetail *self,
+                            const char     *state)
 {
   gtk_stack_set_visible_child_name (self->action_stack, state);
+  if (self->item == NULL || g_str_equal (state, "checking"))
+    return;
+  if (g_str_equal (state, "downloading"))
+    kios_catalog_item_set_state (self->item, KIOS_CARD_STATE_DOWNLOADING, -1.0);
+  else if (g_str_equal (state, "read"))
+    kios_catalog_item_set_state (self->item, KIOS_CARD_STATE_DOWNLOADED, 0.0);
+  else
+    kios_catalog_item_set_state (self->item, self->error != NULL ? KIOS_CARD_STATE_ERROR : KIOS_CARD_STATE_DOWNLOADABLE,
+                                 0.0);
 }
 
 static void
@@ -107,8 +65,8 @@ cover_cb (GObject      *source_object,
   gtk_widget_set_visible (self->placeholder, FALSE);
 }
 
-static void
-stop (KiosBookDetail *self)
+void
+kios_book_detail_stop (KiosBookDetail *self)
 {
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -117,9 +75,9 @@ stop (KiosBookDetail *self)
   self->downloading = FALSE;
 }
 
-static void
-show_error (KiosBookDetail *self,
-            const char     *message)
+void
+kios_book_detail_show_error (KiosBookDetail *self,
+                             const char     *message)
 {
   g_free (self->error);
   self->error = g_strdup (message);
@@ -127,261 +85,10 @@ show_error (KiosBookDetail *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
-/* ---- already downloaded? -------------------------------------------------- */
-
-typedef struct
-{
-  KiosLibraryStore *store;
-  char             *source_name;
-  KiosOpdsEntry    *entry;  /* lookup only */
-  char             *format; /* save only */
-} Lookup;
-
-static void
-lookup_free (Lookup *lookup)
-{
-  g_clear_object (&lookup->store);
-  g_free (lookup->source_name);
-  g_clear_pointer (&lookup->entry, kios_opds_entry_free);
-  g_free (lookup->format);
-  g_free (lookup);
-}
-
-typedef struct
-{
-  char *path;   /* the book downloaded earlier, or NULL */
-  char *format; /* the format chosen last for this source, or NULL */
-} Found;
-
-static void
-found_free (Found *found)
-{
-  g_free (found->path);
-  g_free (found->format);
-  g_free (found);
-}
-
-/* The source's settings_json as an object (a new one when unset). */
-static JsonObject *
-source_settings (const KiosSourceRecord *source)
-{
-  g_autoptr (JsonNode) node = NULL;
-
-  if (source->settings_json != NULL)
-    node = json_from_string (source->settings_json, NULL);
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_object_ref (json_node_get_object (node));
-  return json_object_new ();
-}
-
-static void
-lookup_worker (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Lookup                      *lookup = task_data;
-  Found                       *found = g_new0 (Found, 1);
-  g_autoptr (KiosSourceRecord) source = NULL;
-
-  found->path = kios_opds_client_find_downloaded (lookup->store, lookup->source_name, lookup->entry, NULL);
-  source = kios_library_store_get_source (lookup->store, lookup->source_name, NULL);
-  if (source != NULL)
-    {
-      g_autoptr (JsonObject) settings = source_settings (source);
-      const char            *format = json_object_get_string_member_with_default (settings, FORMAT_SETTING, NULL);
-
-      found->format = g_strdup (format);
-    }
-  g_task_return_pointer (task, found, (GDestroyNotify) found_free);
-}
-
-/* Remembers the format chosen for the source's next downloads. */
-static void
-save_format_worker (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  Lookup                      *lookup = task_data;
-  g_autoptr (KiosSourceRecord) source = NULL;
-  g_autoptr (JsonObject)       settings = NULL;
-  g_autoptr (JsonNode)         root = NULL;
-  g_autoptr (GError)           error = NULL;
-
-  source = kios_library_store_get_source (lookup->store, lookup->source_name, &error);
-  if (source == NULL)
-    {
-      g_debug ("Cannot remember the format: %s", error->message);
-      return;
-    }
-  settings = source_settings (source);
-  /* Every other setting is kept as it is. */
-  json_object_set_string_member (settings, FORMAT_SETTING, lookup->format);
-  root = json_node_init_object (json_node_alloc (), settings);
-  g_free (source->settings_json);
-  source->settings_json = json_to_string (root, FALSE);
-  if (!kios_library_store_update_source (lookup->store, source, &error))
-    g_debug ("Cannot remember the format: %s", error->message);
-}
-
-/* Whether the entry offers both formats Kios opens: then Download offers the choice. */
-static gboolean
-offers_choice (const KiosOpdsEntry *entry)
-{
-  return kios_opds_entry_pick_acquisition (entry, "epub") != NULL &&
-         kios_opds_entry_pick_acquisition (entry, "pdf") != NULL;
-}
-
-static void
-update_download_button (KiosBookDetail *self)
-{
-  gboolean choice = self->entry != NULL && offers_choice (self->entry);
-
-  gtk_widget_set_visible (self->format_button, choice);
-  if (!choice)
-    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
-  else if (g_strcmp0 (self->format, "pdf") == 0)
-    /* Translators: the download button when a book comes as EPUB and PDF. */
-    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download PDF"));
-  else
-    /* Translators: the download button when a book comes as EPUB and PDF. */
-    gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download EPUB"));
-}
-
-static void
-lookup_cb (GObject      *source_object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-  Found             *found;
-  KiosBookDetail    *self;
-
-  found = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_BOOK_DETAIL (source_object);
-  g_clear_object (&self->cancellable);
-  g_free (self->path);
-  self->path = g_steal_pointer (&found->path);
-  /* The format chosen last for this source, when this book has it. */
-  if (found->format != NULL && kios_opds_entry_pick_acquisition (self->entry, found->format) != NULL)
-    {
-      g_free (self->format);
-      self->format = g_steal_pointer (&found->format);
-    }
-  found_free (found);
-  update_download_button (self);
-  set_state (self, self->path != NULL ? "read" : "download");
-}
-
-/* ---- download ------------------------------------------------------------- */
-
-static void
-progress_cb (guint64  received,
-             guint64  total,
-             gpointer user_data)
-{
-  KiosBookDetail *self = user_data; /* never called once the download is cancelled */
-
-  self->received = received;
-  self->total = total;
-}
-
-static gboolean
-progress_timeout_cb (gpointer user_data)
-{
-  KiosBookDetail  *self = user_data;
-  guint64          received = self->received;
-  guint64          total = self->total;
-  g_autofree char *size = NULL;
-
-  if (!self->downloading)
-    {
-      self->progress_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  size = g_format_size (received);
-  if (total > 0)
-    {
-      g_autofree char *total_size = g_format_size (total);
-      g_autofree char *text = NULL;
-
-      self->fraction = MIN ((double) received / (double) total, 1.0);
-      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), self->fraction);
-      /* Translators: download progress, e.g. "1.2 MB of 3.4 MB". */
-      text = g_strdup_printf (_ ("%s of %s"), size, total_size);
-      gtk_label_set_label (self->progress_label, text);
-    }
-  else
-    {
-      gtk_progress_bar_pulse (GTK_PROGRESS_BAR (self->progress_bar));
-      gtk_label_set_label (self->progress_label, size);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-download_cb (GObject      *source_object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *path = kios_opds_client_download_book_finish (NULL, result, NULL, &error);
-  KiosBookDetail    *self;
-
-  /* Cancelled (another book, Cancel, or the view going away): touch nothing. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_BOOK_DETAIL (user_data);
-  stop (self);
-
-  if (path == NULL)
-    {
-      g_autofree char *host = kios_error_host_from_url (kios_opds_client_get_catalog_url (self->client));
-      g_autofree char *text = kios_error_describe (error, host, NULL, NULL);
-
-      g_debug ("Download of %s failed: %s", self->entry->title, error->message);
-      /* The one table's sentence (what the server sent, too large, …). */
-      show_error (self, text);
-      gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Try Again"));
-      set_state (self, "download");
-      return;
-    }
-
-  self->fraction = 1.0;
-  g_free (self->path);
-  self->path = g_steal_pointer (&path);
-  set_state (self, "read");
-}
-
-static void
-download_clicked_cb (KiosBookDetail *self)
-{
-  kios_book_detail_download (self);
-}
-
-static void
-cancel_clicked_cb (KiosBookDetail *self)
-{
-  kios_book_detail_cancel (self);
-}
-
-static void
-read_clicked_cb (KiosBookDetail *self)
-{
-  if (self->path != NULL)
-    g_signal_emit (self, signals[SIGNAL_READ], 0, self->path);
-}
-
 static void
 back_clicked_cb (KiosBookDetail *self)
 {
-  g_signal_emit (self, signals[SIGNAL_BACK], 0);
+  g_signal_emit (self, kios_book_detail_signals[SIGNAL_BACK], 0);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -391,11 +98,13 @@ kios_book_detail_dispose (GObject *object)
 {
   KiosBookDetail *self = KIOS_BOOK_DETAIL (object);
 
-  stop (self);
+  kios_book_detail_stop (self);
   stop_cover (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->client, kios_opds_client_free);
   g_clear_pointer (&self->entry, kios_opds_entry_free);
+  g_clear_pointer (&self->kobo_source, kios_source_record_free);
+  g_clear_object (&self->item);
 
   G_OBJECT_CLASS (kios_book_detail_parent_class)->dispose (object);
 }
@@ -409,16 +118,10 @@ kios_book_detail_finalize (GObject *object)
   g_free (self->path);
   g_free (self->error);
   g_free (self->format);
+  g_free (self->kobo_id);
+  g_free (self->title);
 
   G_OBJECT_CLASS (kios_book_detail_parent_class)->finalize (object);
-}
-
-static void
-download_format_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  kios_book_detail_download_format (KIOS_BOOK_DETAIL (widget), g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -429,15 +132,15 @@ kios_book_detail_class_init (KiosBookDetailClass *klass)
   object_class->dispose = kios_book_detail_dispose;
   object_class->finalize = kios_book_detail_finalize;
 
-  signals[SIGNAL_READ] = g_signal_new ("read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+  kios_book_detail_signals[SIGNAL_READ] = g_signal_new ("read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                        G_TYPE_NONE, 1, G_TYPE_STRING);
   /* An action signal: Alt+Left and the Back key emit it. */
-  signals[SIGNAL_BACK] = g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+  kios_book_detail_signals[SIGNAL_BACK] = g_signal_new ("back", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, 0,
+                                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Left, GDK_ALT_MASK, "back", NULL);
   gtk_widget_class_add_binding_signal (GTK_WIDGET_CLASS (klass), GDK_KEY_Back, 0, "back", NULL);
-  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "detail.download-format", "s", download_format_action);
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "detail.download-format", "s", kios_book_detail_download_format_action);
 }
 
 static GtkWidget *
@@ -541,7 +244,7 @@ kios_book_detail_init (KiosBookDetail *self)
   gtk_widget_set_halign (GTK_WIDGET (self->action_stack), GTK_ALIGN_FILL);
   gtk_stack_add_named (self->action_stack, gtk_spinner_new (), "checking");
   self->download_button = pill_button (_ ("_Download"));
-  g_signal_connect_swapped (self->download_button, "clicked", G_CALLBACK (download_clicked_cb), self);
+  g_signal_connect_swapped (self->download_button, "clicked", G_CALLBACK (kios_book_detail_download_clicked_cb), self);
   formats_menu = g_menu_new ();
   g_menu_append (formats_menu, _ ("Download _EPUB"), "detail.download-format::epub");
   g_menu_append (formats_menu, _ ("Download _PDF"), "detail.download-format::pdf");
@@ -568,7 +271,7 @@ kios_book_detail_init (KiosBookDetail *self)
   gtk_widget_set_tooltip_text (cancel, _ ("Cancel the Download"));
   gtk_widget_add_css_class (cancel, "circular");
   gtk_widget_add_css_class (cancel, "flat");
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (kios_book_detail_cancel_clicked_cb), self);
   gtk_box_append (GTK_BOX (progress_row), cancel);
   gtk_box_append (GTK_BOX (downloading), progress_row);
   self->progress_label = GTK_LABEL (gtk_label_new (_ ("Starting…")));
@@ -579,7 +282,7 @@ kios_book_detail_init (KiosBookDetail *self)
   gtk_box_append (GTK_BOX (downloading), GTK_WIDGET (self->progress_label));
   gtk_stack_add_named (self->action_stack, downloading, "downloading");
   read = pill_button (_ ("_Read"));
-  g_signal_connect_swapped (read, "clicked", G_CALLBACK (read_clicked_cb), self);
+  g_signal_connect_swapped (read, "clicked", G_CALLBACK (kios_book_detail_read_clicked_cb), self);
   gtk_stack_add_named (self->action_stack, read, "read");
   gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->action_stack));
   self->error_label = GTK_LABEL (gtk_label_new (NULL));
@@ -654,6 +357,102 @@ set_value (GtkWidget  *row,
   gtk_widget_set_visible (row, value != NULL && *value != '\0');
 }
 
+/* Stops everything of the book shown and forgets it. */
+static void
+forget (KiosBookDetail *self)
+{
+  kios_book_detail_stop (self);
+  stop_cover (self);
+  g_clear_pointer (&self->client, kios_opds_client_free);
+  g_clear_pointer (&self->entry, kios_opds_entry_free);
+  g_clear_pointer (&self->kobo_source, kios_source_record_free);
+  g_clear_pointer (&self->kobo_id, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_object (&self->item);
+  self->read_after_download = FALSE;
+}
+
+static void
+item_cover_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GdkTexture) texture = kios_catalog_item_load_cover_finish (result, &error);
+  KiosBookDetail        *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KIOS_BOOK_DETAIL (user_data);
+  g_clear_object (&self->cover_cancellable);
+  if (texture == NULL)
+    return;
+  kios_cover_set_texture (KIOS_COVER (self->cover), texture);
+  gtk_widget_set_visible (self->placeholder, FALSE);
+}
+
+void
+kios_book_detail_show_kobo (KiosBookDetail         *self,
+                            const KiosSourceRecord *source,
+                            const KiosKoboEntry    *entry,
+                            gboolean                downloaded,
+                            KiosCatalogItem        *item,
+                            GdkTexture             *cover)
+{
+  g_autoptr (GString) authors = g_string_new (NULL);
+  g_autofree char    *formats = NULL;
+
+  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
+  g_return_if_fail (source != NULL);
+  g_return_if_fail (entry != NULL);
+
+  forget (self);
+  self->kobo_source = kios_source_record_copy (source);
+  self->kobo_id = g_strdup (entry->id);
+  self->title = g_strdup (entry->title);
+  self->item = item != NULL ? g_object_ref (item) : NULL;
+  self->fraction = 0.0;
+  kios_book_detail_show_error (self, NULL);
+  g_clear_pointer (&self->format, g_free);
+  /* The Kobo sync service picks the format: no choice to offer. */
+  gtk_widget_set_visible (self->format_button, FALSE);
+  gtk_button_set_label (GTK_BUTTON (self->download_button), _ ("_Download"));
+  gtk_widget_set_sensitive (self->download_button, self->store != NULL);
+
+  /* The card's cover at once, then the detail's own size from the cache. */
+  kios_cover_set_texture (KIOS_COVER (self->cover), cover);
+  gtk_widget_set_visible (self->placeholder, cover == NULL);
+  if (item != NULL && kios_catalog_item_has_cover (item))
+    {
+      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+      self->cover_cancellable = g_cancellable_new ();
+      kios_catalog_item_load_cover_async (item, TRUE, FALSE, COVER_WIDTH * scale, COVER_HEIGHT * scale,
+                                          self->cover_cancellable, item_cover_cb, self);
+    }
+
+  gtk_label_set_label (self->title_label, entry->title);
+  for (guint i = 0; entry->authors != NULL && i < entry->authors->len; i++)
+    g_string_append_printf (authors, "%s%s", i > 0 ? ", " : "", (const char *) entry->authors->pdata[i]);
+  gtk_label_set_label (self->authors_label, authors->len > 0 ? authors->str : _ ("Unknown author"));
+  gtk_label_set_label (self->series_label, entry->series);
+  gtk_widget_set_visible (GTK_WIDGET (self->series_label), entry->series != NULL);
+  gtk_label_set_label (self->summary_label, NULL);
+  gtk_widget_set_visible (self->summary_box, FALSE);
+  set_value (self->language_row, NULL);
+  if (entry->formats != NULL && entry->formats->len > 0)
+    {
+      g_ptr_array_add (entry->formats, NULL);
+      formats = g_strjoinv (", ", (char **) entry->formats->pdata);
+      g_ptr_array_remove_index (entry->formats, entry->formats->len - 1);
+    }
+  set_value (self->formats_row, formats);
+
+  /* A book downloaded before reads at once (the download finds it). */
+  kios_book_detail_set_state (self, downloaded ? "read" : "download");
+}
+
 void
 kios_book_detail_show (KiosBookDetail      *self,
                        KiosCatalogView     *catalog,
@@ -666,8 +465,6 @@ kios_book_detail_show (KiosBookDetail      *self,
   g_autoptr (GPtrArray) formats = NULL;
   g_autofree char      *formats_text = NULL;
   g_autofree char      *series = NULL;
-  g_autoptr (GTask)     task = NULL;
-  Lookup               *lookup;
 
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
   g_return_if_fail (KIOS_IS_CATALOG_VIEW (catalog));
@@ -676,19 +473,18 @@ kios_book_detail_show (KiosBookDetail      *self,
   source_name = kios_catalog_view_get_source_name (catalog);
   g_return_if_fail (source_name != NULL);
 
-  stop (self);
-  stop_cover (self);
-  g_clear_pointer (&self->client, kios_opds_client_free);
+  forget (self);
   self->client = kios_catalog_view_new_client (catalog);
-  g_clear_pointer (&self->entry, kios_opds_entry_free);
   self->entry = kios_opds_entry_copy (entry);
+  self->title = g_strdup (entry->title);
+  self->item = kios_catalog_view_find_item (catalog, entry);
   g_free (self->source_name);
   self->source_name = g_strdup (source_name);
   g_clear_pointer (&self->path, g_free);
   self->fraction = 0.0;
-  show_error (self, NULL);
+  kios_book_detail_show_error (self, NULL);
   g_clear_pointer (&self->format, g_free);
-  update_download_button (self);
+  kios_book_detail_update_download_button (self);
 
   kios_cover_set_texture (KIOS_COVER (self->cover), cover);
   gtk_widget_set_visible (self->placeholder, cover == NULL);
@@ -726,28 +522,19 @@ kios_book_detail_show (KiosBookDetail      *self,
   if (kios_opds_entry_pick_acquisition (entry, NULL) == NULL)
     {
       gtk_widget_set_sensitive (self->download_button, FALSE);
-      show_error (self, _ ("This book has no EPUB or PDF download."));
-      set_state (self, "download");
+      kios_book_detail_show_error (self, _ ("This book has no EPUB or PDF download."));
+      kios_book_detail_set_state (self, "download");
       return;
     }
   gtk_widget_set_sensitive (self->download_button, self->client != NULL && self->store != NULL);
 
   if (self->store == NULL)
     {
-      set_state (self, "download");
+      kios_book_detail_set_state (self, "download");
       return;
     }
 
-  set_state (self, "checking");
-  self->cancellable = g_cancellable_new ();
-  lookup = g_new0 (Lookup, 1);
-  lookup->store = g_object_ref (self->store);
-  lookup->source_name = g_strdup (source_name);
-  lookup->entry = kios_opds_entry_copy (entry);
-  task = g_task_new (self, self->cancellable, lookup_cb, NULL);
-  g_task_set_source_tag (task, kios_book_detail_show);
-  g_task_set_task_data (task, lookup, (GDestroyNotify) lookup_free);
-  g_task_run_in_thread (task, lookup_worker);
+  kios_book_detail_start_lookup (self);
 }
 
 void
@@ -755,102 +542,7 @@ kios_book_detail_clear (KiosBookDetail *self)
 {
   g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
 
-  stop (self);
-  stop_cover (self);
-  g_clear_pointer (&self->client, kios_opds_client_free);
-  g_clear_pointer (&self->entry, kios_opds_entry_free);
-  g_clear_pointer (&self->path, g_free);
-}
-
-void
-kios_book_detail_download (KiosBookDetail *self)
-{
-  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
-
-  if (self->entry == NULL || self->client == NULL || self->store == NULL || self->downloading)
-    return;
-
-  stop (self);
-  show_error (self, NULL);
-  self->downloading = TRUE;
-  self->received = 0;
-  self->total = 0;
-  self->cancellable = g_cancellable_new ();
-  self->fraction = 0.0;
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
-  gtk_label_set_label (self->progress_label, _ ("Starting…"));
-  set_state (self, "downloading");
-  self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, progress_timeout_cb, self);
-  kios_opds_client_download_book_async (self->client, self->store, self->source_name, self->entry, self->format,
-                                        progress_cb,
-                                        self, self->cancellable, download_cb, self);
-}
-
-void
-kios_book_detail_download_format (KiosBookDetail *self,
-                                  const char     *format)
-{
-  g_autoptr (GTask) task = NULL;
-  Lookup           *save;
-
-  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
-  g_return_if_fail (format != NULL);
-
-  if (self->entry == NULL || self->downloading || kios_opds_entry_pick_acquisition (self->entry, format) == NULL)
-    return;
-
-  g_free (self->format);
-  self->format = g_strdup (format);
-  update_download_button (self);
-  if (self->store != NULL && self->source_name != NULL)
-    {
-      save = g_new0 (Lookup, 1);
-      save->store = g_object_ref (self->store);
-      save->source_name = g_strdup (self->source_name);
-      save->format = g_strdup (format);
-      task = g_task_new (NULL, NULL, NULL, NULL);
-      g_task_set_source_tag (task, kios_book_detail_download_format);
-      g_task_set_task_data (task, save, (GDestroyNotify) lookup_free);
-      g_task_run_in_thread (task, save_format_worker);
-    }
-  kios_book_detail_download (self);
-}
-
-const char *
-kios_book_detail_get_format (KiosBookDetail *self)
-{
-  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), NULL);
-
-  return self->format;
-}
-
-gboolean
-kios_book_detail_offers_formats (KiosBookDetail *self)
-{
-  g_return_val_if_fail (KIOS_IS_BOOK_DETAIL (self), FALSE);
-
-  return gtk_widget_get_visible (self->format_button);
-}
-
-void
-kios_book_detail_cancel (KiosBookDetail *self)
-{
-  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
-
-  if (!self->downloading)
-    return;
-
-  /* The worker stops at its next chunk and removes its temporary file. */
-  stop (self);
-  set_state (self, "download");
-}
-
-void
-kios_book_detail_read (KiosBookDetail *self)
-{
-  g_return_if_fail (KIOS_IS_BOOK_DETAIL (self));
-
-  read_clicked_cb (self);
+  forget (self);
 }
 
 const char *

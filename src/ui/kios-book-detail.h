@@ -5,18 +5,21 @@
 
 #include <adwaita.h>
 
+#include "kios-catalog-item.h"
 #include "kios-catalog-view.h"
+#include "kios-kobo-library.h"
 #include "kios-library-store.h"
 #include "kios-opds-client.h"
 
 G_BEGIN_DECLS
 
 /*
- * KiosBookDetail: one catalog book: cover, title, authors, series, summary,
- * language and formats, with a Download button (a progress bar and Cancel
+ * KiosBookDetail: one book of an OPDS catalog or a Kobo shelf: cover, title,
+ * authors, series, summary, language and formats, with a Download button (a progress bar and Cancel
  * while it runs) that becomes "Read" once the book is in the library. A book
  * downloaded before shows "Read" at once. The download runs in a worker and
- * is cancelled when the view shows another book or goes away.
+ * is cancelled when the view shows another book or goes away. The book's
+ * card (its KiosCatalogItem) follows: downloading, downloaded, failed.
  *
  * Signals: "read" (const char *path): open this file in the reader;
  * "back": the reader wants the catalog again.
@@ -35,6 +38,15 @@ void            kios_book_detail_show         (KiosBookDetail      *self,
                                                KiosCatalogView     *catalog,
                                                const KiosOpdsEntry *entry,
                                                GdkTexture          *cover);
+/* A book of a Kobo shelf: Download fetches it through the Kobo sync
+ * service (downloaded: it was before, Read finds it); item (nullable) is its
+ * card, whose cover the detail shows too. */
+void            kios_book_detail_show_kobo    (KiosBookDetail      *self,
+                                               const KiosSourceRecord *source,
+                                               const KiosKoboEntry *entry,
+                                               gboolean             downloaded,
+                                               KiosCatalogItem     *item,
+                                               GdkTexture          *cover);
 /* Stops a download in progress and forgets the book. */
 void            kios_book_detail_clear        (KiosBookDetail      *self);
 void            kios_book_detail_download     (KiosBookDetail      *self);
@@ -47,7 +59,8 @@ const char     *kios_book_detail_get_format   (KiosBookDetail      *self);
 /* TRUE when Download offers a choice of formats. */
 gboolean        kios_book_detail_offers_formats (KiosBookDetail    *self);
 void            kios_book_detail_cancel       (KiosBookDetail      *self);
-/* As the Read button: emits "read" once the book is downloaded. */
+/* As the Read button: emits "read" once the book is downloaded (a Kobo
+ * book downloaded before is fetched from the library first). */
 void            kios_book_detail_read         (KiosBookDetail      *self);
 /* "checking", "download", "downloading", "read". */
 const char     *kios_book_detail_get_state    (KiosBookDetail      *self);

@@ -7,12 +7,10 @@
 
 #include "kios-catalog-view-private.h"
 
-#include "kios-cover.h"
-
 #include <glib/gi18n.h>
 #include <string.h>
 
-/* ---- the widgets of one entry --------------------------------------------- */
+/* ---- what one entry shows --------------------------------------------------- */
 
 static char *
 join_authors (const KiosOpdsEntry *entry)
@@ -35,94 +33,19 @@ series_text (const KiosOpdsEntry *entry)
   return g_strdup (entry->series);
 }
 
-static GtkWidget *
-create_placeholder (const char *title)
+/* An entry as its card shows it: a catalog's book in the grid's model. */
+KiosCatalogItem *
+kios_catalog_item_new_for_entry (const KiosOpdsEntry *entry,
+                                 guint                index,
+                                 KiosOpdsClient      *client)
 {
-  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *icon;
-  GtkWidget *label;
-
-  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (placeholder, "book-cover");
-  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
-  icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_widget_set_opacity (icon, 0.7);
-  gtk_widget_set_margin_top (icon, 24);
-  gtk_box_append (GTK_BOX (placeholder), icon);
-  label = gtk_label_new (title);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
-  gtk_box_append (GTK_BOX (placeholder), label);
-  return placeholder;
-}
-
-GtkWidget *
-kios_catalog_create_book_card (const KiosOpdsEntry *entry,
-                               guint                index)
-{
-  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
-  GtkWidget       *placeholder = create_placeholder (entry->title);
-  GtkWidget       *title;
-  GtkWidget       *label;
   g_autofree char *authors = join_authors (entry);
   g_autofree char *series = series_text (entry);
-  const char      *cover_href = kios_catalog_entry_cover_href (entry, TRUE);
+  KiosCatalogItem *item = kios_catalog_item_new (index, entry->title, authors, series);
 
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  gtk_widget_set_size_request (box, COVER_WIDTH, -1);
-
-  gtk_widget_set_halign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), placeholder);
-  gtk_widget_set_margin_bottom (overlay, 6);
-  gtk_box_append (GTK_BOX (box), overlay);
-
-  title = gtk_label_new (entry->title);
-  gtk_widget_set_name (title, "title");
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (title), 2);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 12);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_box_append (GTK_BOX (box), title);
-
-  label = gtk_label_new (authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-  gtk_widget_add_css_class (label, "caption");
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (box), label);
-
-  if (series != NULL)
-    {
-      label = gtk_label_new (series);
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, entry->title, -1);
-  gtk_widget_set_tooltip_text (box, entry->title);
-  g_object_set_data (G_OBJECT (box), "entry-index", GUINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (box), "cover", cover);
-  g_object_set_data (G_OBJECT (box), "placeholder", placeholder);
-  if (cover_href != NULL)
-    g_object_set_data_full (G_OBJECT (box), "cover-href", g_strdup (cover_href), g_free);
-  return box;
+  kios_catalog_item_set_remote_cover (item, client, kios_catalog_entry_cover_href (entry, TRUE),
+                                      kios_catalog_entry_cover_href (entry, FALSE));
+  return item;
 }
 
 GtkWidget *

@@ -3,6 +3,7 @@
 
 #pragma once
 
+#include "kios-catalog-item.h"
 #include "kios-catalog-view.h"
 #include "kios-kobo-shelf.h"
 #include "kios-source-manager.h"
@@ -11,12 +12,11 @@ G_BEGIN_DECLS
 
 /*
  * What the catalog view's files share: kios-catalog-view.c (requests,
- * covers, pages), kios-catalog-cards.c (the widgets of one entry) and
+ * errors, the way back), kios-catalog-view-grid.c (the entries of the page
+ * on screen: navigation rows and the grid of books, the next page, covers),
+ * kios-catalog-cards.c (what one entry shows) and
  * kios-catalog-credentials.c (asking for an account after a 401).
  */
-
-#define COVER_WIDTH 120
-#define COVER_HEIGHT 180
 
 typedef enum {
   OP_OPEN,   /* load the secrets, then the root */
@@ -55,19 +55,19 @@ struct _KiosCatalogView
   char              *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
   char              *next_title; /* the navigation entry being opened */
 
-  GQueue   cover_queue; /* cards (owned refs) waiting for their cover */
-  gboolean cover_running;
-  guint    covers_idle_id;
+  guint more_idle_id; /* the next page's check, after a scroll */
 
   GtkWidget         *header;
   GtkWidget         *back_button;
   GtkLabel          *title_label;
   GtkSearchEntry    *search_entry;
   GtkStack          *stack;
-  GtkScrolledWindow *scrolled;
+  GtkScrolledWindow *nav_scrolled; /* the navigation entries */
   GtkWidget         *nav_list;
   GtkWidget         *books_label;
-  GtkWidget         *flow_box;
+  GListStore        *books;    /* KiosCatalogItem: the page's books, in order */
+  GtkScrolledWindow *scrolled; /* the grid of books */
+  GtkGridView       *grid;
   GtkWidget         *more_spinner;
   AdwStatusPage     *error_page;
   AdwStatusPage     *empty_page;
@@ -84,8 +84,20 @@ void       kios_catalog_view_show_error        (KiosCatalogView     *self,
                                                 const GError        *error);
 void       kios_catalog_view_ask_credentials   (KiosCatalogView     *self,
                                                 const char          *realm);
-GtkWidget *kios_catalog_create_book_card       (const KiosOpdsEntry *entry,
+/* kios-catalog-view.c */
+Page      *kios_catalog_view_current_page      (KiosCatalogView     *self);
+/* kios-catalog-view-grid.c */
+GtkWidget *kios_catalog_view_build_entries     (KiosCatalogView     *self);
+void       kios_catalog_view_show_page         (KiosCatalogView     *self);
+void       kios_catalog_view_append_entries    (KiosCatalogView     *self,
+                                                guint                first);
+void       kios_catalog_view_activate_index    (KiosCatalogView     *self,
                                                 guint                index);
+void       kios_catalog_view_stop_entries      (KiosCatalogView     *self);
+/* kios-catalog-cards.c */
+KiosCatalogItem *kios_catalog_item_new_for_entry (const KiosOpdsEntry *entry,
+                                                guint                index,
+                                                KiosOpdsClient      *client);
 GtkWidget *kios_catalog_create_navigation_row  (const KiosOpdsEntry *entry,
                                                 guint                index);
 /* clang-format on */

@@ -9,19 +9,11 @@
 #include "kios-error-messages.h"
 #include "kios-kobo-shelf.h"
 
-#include "kios-paths.h"
 #include "kios-sync-error.h"
 #include "kios-sync-source.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <string.h>
 
-/* Covers are decoded at twice their slot so they stay sharp on HiDPI screens. */
-#define COVER_DECODE_HEIGHT (COVER_HEIGHT * 2)
-#define MAX_COVER_SIZE ((gsize) 8 * 1024 * 1024)
-/* How far beyond the visible area covers and next pages start loading. */
-#define PRELOAD_DISTANCE 600.0
 #define MAX_PAGES_DEEP 64
 
 /* ---- the view ------------------------------------------------------------- */
@@ -43,289 +35,13 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void queue_visible_covers (KiosCatalogView *self);
-
-static Page *
-current_page (KiosCatalogView *self)
+Page *
+kios_catalog_view_current_page (KiosCatalogView *self)
 {
   return self->pages->len > 0 ? g_ptr_array_index (self->pages, self->pages->len - 1) : NULL;
 }
 
-/* ---- covers ----------------------------------------------------------------- */
-
-typedef struct
-{
-  char *path;
-  int   decode_height;
-} CoverJob;
-
-static void
-cover_job_free (CoverJob *job)
-{
-  g_free (job->path);
-  g_free (job);
-}
-
-/* Decodes the cached file: local work, off the main thread. */
-static void
-decode_worker (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  CoverJob             *job = task_data;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  GError               *error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  /* Scaled while decoding: a 3000-pixel cover never sits in memory whole. */
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (job->path, -1, job->decode_height, TRUE, &error);
-  if (pixbuf == NULL)
-    {
-      /* Only what decodes as an image stays in the cache. */
-      g_unlink (job->path);
-      g_task_return_error (task, error);
-      return;
-    }
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-}
-
-static void
-cover_fetched_cb (GObject      *source_object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError           *error = NULL;
-  CoverJob         *job = g_task_get_task_data (task);
-
-  job->path = kios_opds_client_fetch_cover_finish (NULL, result, &error);
-  if (job->path == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_run_in_thread (task, decode_worker);
-}
-
-static void run_next_cover (KiosCatalogView *self);
-
-static void
-cover_cb (GObject      *source_object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr (GtkWidget)  card = user_data;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GError)     error = NULL;
-  KiosCatalogView       *self;
-  GtkWidget             *cover;
-  GtkWidget             *placeholder;
-
-  texture = g_task_propagate_pointer (G_TASK (result), &error);
-  if (texture == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_CATALOG_VIEW (source_object);
-  self->cover_running = FALSE;
-
-  if (texture == NULL)
-    g_debug ("No cover: %s", error->message);
-  else
-    {
-      cover = g_object_get_data (G_OBJECT (card), "cover");
-      placeholder = g_object_get_data (G_OBJECT (card), "placeholder");
-      kios_cover_set_texture (KIOS_COVER (cover), texture);
-      gtk_widget_set_visible (placeholder, FALSE);
-    }
-
-  run_next_cover (self);
-}
-
-static void
-run_next_cover (KiosCatalogView *self)
-{
-  GtkWidget *card;
-
-  if (self->cover_running || self->client == NULL)
-    return;
-
-  card = g_queue_pop_head (&self->cover_queue);
-  if (card == NULL)
-    return;
-
-  self->cover_running = TRUE;
-  kios_catalog_view_load_cover_async (self, g_object_get_data (G_OBJECT (card), "cover-href"), COVER_DECODE_HEIGHT,
-                                      self->source_cancellable, cover_cb, card);
-}
-
-static void
-queue_visible_covers (KiosCatalogView *self)
-{
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
-  double         visible_height = gtk_adjustment_get_page_size (adjustment);
-
-  if (self->client == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->scrolled)))
-    return;
-
-  /* Only the cards on screen or close to it ask for their cover. */
-  for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget      *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
-      graphene_rect_t bounds;
-
-      if (card == NULL || g_object_get_data (G_OBJECT (card), "cover-href") == NULL || g_object_get_data (G_OBJECT (card), "cover-requested") != NULL)
-        continue;
-      if (!gtk_widget_compute_bounds (card, GTK_WIDGET (self->scrolled), &bounds))
-        continue;
-      if (bounds.origin.y + bounds.size.height < -PRELOAD_DISTANCE || bounds.origin.y > visible_height + PRELOAD_DISTANCE)
-        continue;
-
-      g_object_set_data (G_OBJECT (card), "cover-requested", GINT_TO_POINTER (TRUE));
-      g_queue_push_tail (&self->cover_queue, g_object_ref (card));
-    }
-
-  run_next_cover (self);
-}
-
-static void
-clear_cover_queue (KiosCatalogView *self)
-{
-  GtkWidget *card;
-
-  while ((card = g_queue_pop_head (&self->cover_queue)) != NULL)
-    g_object_unref (card);
-}
-
-static void maybe_load_more (KiosCatalogView *self);
-
-/* Scrolling and resizing land here a moment later, outside size allocation
- * (the adjustments change during it, and widgets must not change then). */
-static gboolean
-covers_idle_cb (gpointer user_data)
-{
-  KiosCatalogView *self = user_data;
-
-  self->covers_idle_id = 0;
-  if (self->scrolled == NULL)
-    return G_SOURCE_REMOVE;
-  queue_visible_covers (self);
-  maybe_load_more (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_covers (KiosCatalogView *self)
-{
-  if (self->covers_idle_id == 0 && self->scrolled != NULL)
-    self->covers_idle_id = g_timeout_add (50, covers_idle_cb, self);
-}
-
 /* ---- showing a page ------------------------------------------------------- */
-
-const char *
-kios_catalog_entry_cover_href (const KiosOpdsEntry *entry,
-                               gboolean             thumbnail)
-{
-  const char *first = thumbnail ? entry->thumbnail_href : entry->cover_href;
-  const char *second = thumbnail ? entry->cover_href : entry->thumbnail_href;
-  const char *href = first != NULL ? first : second;
-
-  /* A page-streaming (PSE) link is a template for a comic's pages: never a cover. */
-  if (href != NULL && strstr (href, "{pageNumber}") != NULL)
-    return NULL;
-  return href;
-}
-
-static void
-clear_container (GtkWidget *container)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (container)) != NULL)
-    {
-      if (GTK_IS_LIST_BOX (container))
-        gtk_list_box_remove (GTK_LIST_BOX (container), child);
-      else
-        gtk_flow_box_remove (GTK_FLOW_BOX (container), child);
-    }
-}
-
-/* Adds the entries from index first of the page on screen. */
-static void
-append_entries (KiosCatalogView *self,
-                guint            first)
-{
-  Page    *page = current_page (self);
-  gboolean any_nav = gtk_widget_get_first_child (self->nav_list) != NULL;
-  gboolean any_book = gtk_widget_get_first_child (self->flow_box) != NULL;
-
-  for (guint i = first; i < page->feed->entries->len; i++)
-    {
-      const KiosOpdsEntry *entry = g_ptr_array_index (page->feed->entries, i);
-
-      /* Navigation or book is decided per entry, not by the feed's kind. */
-      if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
-        {
-          gtk_list_box_append (GTK_LIST_BOX (self->nav_list), kios_catalog_create_navigation_row (entry, i));
-          any_nav = TRUE;
-        }
-      else
-        {
-          gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), kios_catalog_create_book_card (entry, i));
-          any_book = TRUE;
-        }
-    }
-
-  gtk_widget_set_visible (self->nav_list, any_nav);
-  gtk_widget_set_visible (self->flow_box, any_book);
-  gtk_widget_set_visible (self->books_label, any_nav && any_book);
-  schedule_covers (self);
-}
-
-static void
-show_current_page (KiosCatalogView *self)
-{
-  Page *page = current_page (self);
-
-  clear_cover_queue (self);
-  clear_container (self->nav_list);
-  clear_container (self->flow_box);
-  gtk_widget_set_visible (self->more_spinner, FALSE);
-  gtk_widget_set_visible (self->back_button, self->pages->len > 1);
-
-  if (page == NULL)
-    {
-      gtk_label_set_label (self->title_label, self->source != NULL ? self->source->name : "");
-      return;
-    }
-
-  gtk_label_set_label (self->title_label, page->title);
-  /* Search where the page or the catalog's root offers it. */
-  {
-    const KiosOpdsFeed *root = ((Page *) g_ptr_array_index (self->pages, 0))->feed;
-
-    gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
-                            page->feed->search_template != NULL || page->feed->opensearch_href != NULL || root->search_template != NULL || root->opensearch_href != NULL);
-  }
-  if (page->feed->entries->len == 0)
-    {
-      adw_status_page_set_description (self->empty_page, page->is_search
-                                                             ? _ ("Try other words, or browse the catalog")
-                                                             : _ ("This part of the catalog is empty"));
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      return;
-    }
-
-  append_entries (self, 0);
-  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scrolled), 0.0);
-  gtk_stack_set_visible_child_name (self->stack, "entries");
-}
 
 void
 kios_catalog_view_show_error (KiosCatalogView *self,
@@ -446,7 +162,7 @@ op_done (Request      *request,
 
   if (request->op == OP_MORE)
     {
-      Page *page = current_page (self);
+      Page *page = kios_catalog_view_current_page (self);
       guint first;
 
       if (page == NULL)
@@ -459,7 +175,7 @@ op_done (Request      *request,
       page->feed->next_href = feed->entries->len > 0 && g_strcmp0 (feed->next_href, request->href) != 0
                                   ? g_strdup (feed->next_href)
                                   : NULL;
-      append_entries (self, first);
+      kios_catalog_view_append_entries (self, first);
       return;
     }
 
@@ -486,7 +202,7 @@ op_done (Request      *request,
       g_ptr_array_remove_index (self->pages, 1);
     g_ptr_array_add (self->pages, page);
   }
-  show_current_page (self);
+  kios_catalog_view_show_page (self);
 }
 
 static void
@@ -578,92 +294,13 @@ kios_catalog_view_start_op (KiosCatalogView *self,
   if (op == OP_OPEN)
     kios_opds_source_open_async (self->source, self->cancellable, open_cb, request);
   else if (op == OP_SEARCH)
-    kios_opds_client_search_async (self->client, current_page (self) != NULL ? current_page (self)->feed : NULL,
+    kios_opds_client_search_async (self->client, kios_catalog_view_current_page (self) != NULL ? kios_catalog_view_current_page (self)->feed : NULL,
                                    query, self->cancellable, feed_cb, request);
   else
     kios_opds_client_fetch_async (self->client, href, self->cancellable, feed_cb, request);
 }
 
-static void
-maybe_load_more (KiosCatalogView *self)
-{
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
-  Page          *page = current_page (self);
-
-  if (page == NULL || page->feed->next_href == NULL || self->busy || page->feed->entries->len >= KIOS_OPDS_MAX_ENTRIES || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "entries") != 0)
-    return;
-
-  /* Near the end (or a first page too short to scroll): the next page. */
-  if (gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >= gtk_adjustment_get_upper (adjustment) - PRELOAD_DISTANCE)
-    kios_catalog_view_start_op (self, OP_MORE, page->feed->next_href, NULL);
-}
-
-static void
-adjustment_changed_cb (KiosCatalogView *self)
-{
-  schedule_covers (self);
-}
-
 /* ---- signals from the widgets ---------------------------------------------- */
-
-static void
-activate_index (KiosCatalogView *self,
-                guint            index)
-{
-  Page                *page = current_page (self);
-  const KiosOpdsEntry *entry;
-
-  if (page == NULL || index >= page->feed->entries->len)
-    return;
-
-  entry = g_ptr_array_index (page->feed->entries, index);
-  if (entry->kind == KIOS_OPDS_ENTRY_NAVIGATION)
-    {
-      if (entry->navigation_href != NULL)
-        {
-          /* The page is called what the reader clicked ("By Title"), not the
-           * server's feed title ("calibre Library :: By Title"). */
-          g_free (self->next_title);
-          self->next_title = g_strdup (entry->title);
-          kios_catalog_view_start_op (self, OP_FETCH, entry->navigation_href, NULL);
-        }
-      return;
-    }
-
-  {
-    GdkTexture *texture = NULL;
-
-    for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
-         child != NULL;
-         child = gtk_widget_get_next_sibling (child))
-      {
-        GtkWidget *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
-
-        if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), "entry-index")) == index)
-          {
-            texture = kios_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover"));
-            break;
-          }
-      }
-    g_signal_emit (self, signals[SIGNAL_BOOK_ACTIVATED], 0, entry, texture);
-  }
-}
-
-static void
-row_activated_cb (KiosCatalogView *self,
-                  GtkListBoxRow   *row)
-{
-  activate_index (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "entry-index")));
-}
-
-static void
-child_activated_cb (KiosCatalogView *self,
-                    GtkFlowBoxChild *child)
-{
-  GtkWidget *card = gtk_flow_box_child_get_child (child);
-
-  activate_index (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), "entry-index")));
-}
 
 static void
 search_activate_cb (KiosCatalogView *self)
@@ -719,8 +356,6 @@ stop_everything (KiosCatalogView *self)
   if (self->source_cancellable != NULL)
     g_cancellable_cancel (self->source_cancellable);
   g_clear_object (&self->source_cancellable);
-  clear_cover_queue (self);
-  self->cover_running = FALSE;
   self->busy = FALSE;
   self->loading_more = FALSE;
   g_clear_pointer (&self->client, kios_opds_client_free);
@@ -739,11 +374,12 @@ kios_catalog_view_dispose (GObject *object)
       self->scrolled = NULL;
     }
   stop_everything (self);
-  g_clear_handle_id (&self->covers_idle_id, g_source_remove);
+  kios_catalog_view_stop_entries (self);
   g_clear_object (&self->store);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->source, kios_source_record_free);
   g_clear_pointer (&self->pages, g_ptr_array_unref);
+  g_clear_object (&self->books);
 
   G_OBJECT_CLASS (kios_catalog_view_parent_class)->dispose (object);
 }
@@ -795,17 +431,13 @@ status_page_new (const char *icon,
 static void
 kios_catalog_view_init (KiosCatalogView *self)
 {
-  GtkWidget     *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget     *header_clamp = adw_clamp_new ();
-  GtkWidget     *clamp;
-  GtkWidget     *content;
-  GtkWidget     *retry;
-  GtkWidget     *cancel;
-  GtkWidget     *loading;
-  GtkAdjustment *adjustment;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header_clamp = adw_clamp_new ();
+  GtkWidget *retry;
+  GtkWidget *cancel;
+  GtkWidget *loading;
 
   self->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) page_free);
-  g_queue_init (&self->cover_queue);
 
   /* The header: back, the page's title, search. */
   self->header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -862,51 +494,7 @@ kios_catalog_view_init (KiosCatalogView *self)
   gtk_stack_add_named (self->stack, loading, "loading");
 
   /* The entries: navigation as a boxed list, books as a grid. */
-  self->scrolled = GTK_SCROLLED_WINDOW (gtk_scrolled_window_new ());
-  gtk_scrolled_window_set_policy (self->scrolled, GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  clamp = adw_clamp_new ();
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 1040);
-  adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 600);
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  gtk_widget_set_margin_top (content, 12);
-  gtk_widget_set_margin_bottom (content, 30);
-  gtk_widget_set_margin_start (content, 18);
-  gtk_widget_set_margin_end (content, 18);
-  self->nav_list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->nav_list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (self->nav_list, "boxed-list");
-  g_signal_connect_swapped (self->nav_list, "row-activated", G_CALLBACK (row_activated_cb), self);
-  gtk_box_append (GTK_BOX (content), self->nav_list);
-  self->books_label = gtk_label_new (_ ("Books"));
-  gtk_label_set_xalign (GTK_LABEL (self->books_label), 0.0);
-  gtk_widget_add_css_class (self->books_label, "heading");
-  gtk_box_append (GTK_BOX (content), self->books_label);
-  self->flow_box = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow_box), GTK_SELECTION_NONE);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow_box), TRUE);
-  gtk_flow_box_set_activate_on_single_click (GTK_FLOW_BOX (self->flow_box), TRUE);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow_box), 18);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow_box), 24);
-  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->flow_box), 2);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow_box), 8);
-  gtk_widget_set_halign (self->flow_box, GTK_ALIGN_START);
-  gtk_widget_set_valign (self->flow_box, GTK_ALIGN_START);
-  gtk_widget_add_css_class (self->flow_box, "book-grid");
-  g_signal_connect_swapped (self->flow_box, "child-activated", G_CALLBACK (child_activated_cb), self);
-  gtk_box_append (GTK_BOX (content), self->flow_box);
-  self->more_spinner = gtk_spinner_new ();
-  gtk_spinner_start (GTK_SPINNER (self->more_spinner));
-  gtk_widget_set_size_request (self->more_spinner, 24, 24);
-  gtk_widget_set_halign (self->more_spinner, GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (self->more_spinner, FALSE);
-  gtk_box_append (GTK_BOX (content), self->more_spinner);
-  adw_clamp_set_child (ADW_CLAMP (clamp), content);
-  gtk_scrolled_window_set_child (self->scrolled, clamp);
-  gtk_stack_add_named (self->stack, GTK_WIDGET (self->scrolled), "entries");
-  adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
-  g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb), self);
-  g_signal_connect_swapped (adjustment, "changed", G_CALLBACK (adjustment_changed_cb), self);
-  g_signal_connect_swapped (self->scrolled, "map", G_CALLBACK (schedule_covers), self);
+  gtk_stack_add_named (self->stack, kios_catalog_view_build_entries (self), "entries");
 
   self->empty_page = ADW_STATUS_PAGE (status_page_new ("system-search-symbolic", _ ("No Books Found")));
   adw_status_page_set_description (self->empty_page, _ ("Try other words, or browse the catalog"));
@@ -977,7 +565,7 @@ kios_catalog_view_set_source (KiosCatalogView        *self,
   g_clear_pointer (&self->suggestion, g_free);
   self->asked_credentials = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  show_current_page (self);
+  kios_catalog_view_show_page (self);
   kios_kobo_shelf_set_source (self->kobo_shelf, NULL);
   gtk_widget_set_visible (self->header, TRUE);
 
@@ -1041,9 +629,9 @@ kios_catalog_view_go_back (KiosCatalogView *self)
       g_clear_object (&self->cancellable);
       self->busy = FALSE;
       self->loading_more = FALSE;
-      if (current_page (self) != NULL)
+      if (kios_catalog_view_current_page (self) != NULL)
         {
-          show_current_page (self);
+          kios_catalog_view_show_page (self);
           return TRUE;
         }
       return FALSE;
@@ -1053,7 +641,7 @@ kios_catalog_view_go_back (KiosCatalogView *self)
     return FALSE;
 
   g_ptr_array_remove_index (self->pages, self->pages->len - 1);
-  show_current_page (self);
+  kios_catalog_view_show_page (self);
   return TRUE;
 }
 
@@ -1103,78 +691,8 @@ kios_catalog_view_get_feed (KiosCatalogView *self)
 
   g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
 
-  page = current_page (self);
+  page = kios_catalog_view_current_page (self);
   return page != NULL ? page->feed : NULL;
-}
-
-void
-kios_catalog_view_activate_entry (KiosCatalogView *self,
-                                  guint            index)
-{
-  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
-
-  activate_index (self, index);
-}
-
-guint
-kios_catalog_view_get_n_covers_shown (KiosCatalogView *self)
-{
-  guint n = 0;
-
-  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), 0);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (self->flow_box);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *card = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
-
-      if (kios_cover_get_texture (g_object_get_data (G_OBJECT (card), "cover")) != NULL)
-        n++;
-    }
-  return n;
-}
-
-void
-kios_catalog_view_load_cover_async (KiosCatalogView    *self,
-                                    const char         *href,
-                                    int                 height,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  CoverJob         *job;
-
-  g_return_if_fail (KIOS_IS_CATALOG_VIEW (self));
-  g_return_if_fail (href != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, kios_catalog_view_load_cover_async);
-  if (self->client == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "No catalog is open");
-      return;
-    }
-
-  /* The same cache as the grid: fetched by the core, decoded here. */
-  job = g_new0 (CoverJob, 1);
-  job->decode_height = MAX (height, 1);
-  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  kios_opds_client_fetch_cover_async (self->client, href, MAX_COVER_SIZE, cancellable, cover_fetched_cb,
-                                      g_steal_pointer (&task));
-}
-
-GdkTexture *
-kios_catalog_view_load_cover_finish (KiosCatalogView *self,
-                                     GAsyncResult    *result,
-                                     GError         **error)
-{
-  g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == kios_catalog_view_load_cover_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
@@ -1191,9 +709,9 @@ kios_catalog_view_cancel (KiosCatalogView *self)
   self->loading_more = FALSE;
   gtk_widget_set_visible (self->more_spinner, FALSE);
   gtk_spinner_stop (GTK_SPINNER (self->loading_spinner));
-  if (current_page (self) != NULL)
+  if (kios_catalog_view_current_page (self) != NULL)
     {
-      show_current_page (self);
+      kios_catalog_view_show_page (self);
       return;
     }
   /* Nothing loaded yet: say so, with Retry. */

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kios-catalog-item.h"
 #include "kios-cover.h"
 
 #include "kios-library-store.h"
@@ -15,9 +16,11 @@ G_BEGIN_DECLS
 
 /*
  * KiosCatalogView: one OPDS source's catalog. Navigation entries show as a
- * boxed list, books as a grid of covers (loaded lazily off the main thread,
- * cached in kios_paths_cache_subdir ("covers") by URL hash); the next page
- * loads when the reader scrolls to the end; a search entry uses the feed's
+ * boxed list, books as a GtkGridView of book cards over a GListStore that
+ * each next page is appended to (only the cards in view exist; each loads
+ * its cover as it is bound, off the main thread, cached in
+ * kios_paths_cache_subdir ("covers") by URL hash); the next page loads when
+ * the reader scrolls near the end; a search entry uses the feed's
  * search. Every request runs in a worker through the OPDS client and is
  * cancelled when the view moves elsewhere.
  *
@@ -63,8 +66,19 @@ const KiosOpdsFeed *kios_catalog_view_get_feed        (KiosCatalogView  *self);
 /* Opens a navigation entry or a book of the page on screen, as a click does. */
 void              kios_catalog_view_activate_entry    (KiosCatalogView  *self,
                                                        guint             index);
-/* Cards of the page on screen that show their cover. */
+/* Cards of the page on screen that show their cover (full: the full
+ * cover, not the thumbnail); the cards that exist (the grid makes only
+ * those in view). */
 guint             kios_catalog_view_get_n_covers_shown (KiosCatalogView *self);
+guint             kios_catalog_view_get_n_full_covers_shown (KiosCatalogView *self);
+guint             kios_catalog_view_get_n_cards       (KiosCatalogView  *self);
+/* The books of the page on screen (KiosCatalogItem), in the grid's order,
+ * and the scrolled window of their grid. */
+GListModel       *kios_catalog_view_get_books         (KiosCatalogView  *self);
+GtkScrolledWindow *kios_catalog_view_get_books_scrolled (KiosCatalogView *self);
+/* The card model of entry (one of the page on screen's), or NULL. */
+KiosCatalogItem  *kios_catalog_view_find_item         (KiosCatalogView  *self,
+                                                       const KiosOpdsEntry *entry);
 /* A cover through the source's client and the disk cache, decoded at most
  * height pixels high. */
 void              kios_catalog_view_load_cover_async  (KiosCatalogView  *self,

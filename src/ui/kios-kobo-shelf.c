@@ -7,6 +7,8 @@
 
 #include "kios-kobo-shelf.h"
 
+#include "kios-book-detail.h"
+#include "kios-catalog-grid.h"
 #include "kios-catalog-view.h"
 #include "kios-error-messages.h"
 #include "kios-kobo-session.h"
@@ -15,56 +17,33 @@
 
 #include <glib/gi18n.h>
 
-#define COVER_WIDTH 120
-#define COVER_HEIGHT 180
-#define DETAIL_COVER_WIDTH 200
-#define DETAIL_COVER_HEIGHT 300
-#define COVER_DECODE_HEIGHT 450
-
 struct _KiosKoboShelf
 {
   AdwBin parent_instance;
 
   KiosLibraryStore *store;
   KiosSourceRecord *source;
-  GCancellable     *cancellable;          /* this source's work */
-  GCancellable     *download_cancellable; /* the detail page's download */
+  GCancellable     *cancellable; /* this source's work */
   gboolean          busy;
-  gboolean          covers_running;
   gboolean          covers_fetching;
-  guint             covers_decoding;
-  char             *downloading_id;
   guint             n_covers_fetched;
-  guint             n_covers_shown;
   char             *message;
-  GPtrArray        *entries;  /* KiosKoboEntry */
-  GPtrArray        *cards;    /* GtkWidget (the flow box's boxes), unowned */
-  GHashTable       *textures; /* cover image id → GdkTexture, for every source */
+  GPtrArray        *entries; /* KiosKoboEntry */
+  GListStore       *items;   /* KiosCatalogItem, one per entry, in the same order */
 
-  int         detail_index; /* -1: no book shown */
-  const char *detail_state;
-  char       *book_path;
-  gboolean    read_after_download;
+  int detail_index; /* -1: no book shown */
 
   GtkLabel      *title_label;
   GtkLabel      *subtitle_label;
   GtkWidget     *reload_button;
   GtkStack      *stack;
-  GtkWidget     *flow_box;
+  GtkGridView   *grid;
   GtkLabel      *warning_label;
   AdwStatusPage *consent_page;
   AdwStatusPage *error_page;
   AdwStatusPage *empty_page;
 
-  GtkWidget *detail_cover;
-  GtkWidget *detail_placeholder;
-  GtkLabel  *detail_title;
-  GtkLabel  *detail_authors;
-  GtkLabel  *detail_series;
-  GtkLabel  *detail_formats;
-  GtkWidget *detail_button;
-  GtkWidget *detail_spinner;
-  GtkLabel  *detail_error;
+  KiosBookDetail *detail; /* the one book detail, as in catalogs */
 };
 
 G_DEFINE_FINAL_TYPE (KiosKoboShelf, kios_kobo_shelf, ADW_TYPE_BIN)
@@ -75,9 +54,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-static void show_detail_state (KiosKoboShelf *self,
-                               const char    *state);
 
 static char *
 join_authors (const KiosKoboEntry *entry)
@@ -109,94 +85,20 @@ consent_text (KiosKoboFamily family)
 
 /* ---- covers --------------------------------------------------------------- */
 
-typedef struct
-{
-  guint index;
-  char *cover_id;
-  char *path;
-} CoverJob;
-
-static void
-cover_job_free (CoverJob *job)
-{
-  g_free (job->cover_id);
-  g_free (job->path);
-  g_free (job);
-}
-
-static void
-set_card_texture (GtkWidget  *card,
-                  GdkTexture *texture)
-{
-  kios_cover_set_texture (g_object_get_data (G_OBJECT (card), "cover"), texture);
-  gtk_widget_set_visible (g_object_get_data (G_OBJECT (card), "placeholder"), FALSE);
-}
-
-static void
-update_covers_running (KiosKoboShelf *self)
-{
-  self->covers_running = self->covers_fetching || self->covers_decoding > 0;
-}
-
-/* Decoding a cached file: local work, off the main thread all the same. */
-static void
-decode_worker (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  CoverJob             *job = task_data;
-  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file_at_scale (job->path, -1, COVER_DECODE_HEIGHT, TRUE, NULL);
-
-  if (pixbuf == NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not an image");
-  else
-    g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
-}
-
-static void
-decode_cb (GObject      *source_object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr (GError)     error = NULL;
-  g_autoptr (GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
-  KiosKoboShelf         *self;
-  CoverJob              *job;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = KIOS_KOBO_SHELF (source_object);
-  job = g_task_get_task_data (G_TASK (result));
-  self->covers_decoding--;
-  if (texture != NULL && job->index < self->cards->len)
-    {
-      g_hash_table_replace (self->textures, g_strdup (job->cover_id), g_object_ref (texture));
-      set_card_texture (g_ptr_array_index (self->cards, job->index), texture);
-      self->n_covers_shown++;
-    }
-  update_covers_running (self);
-}
-
-/* A cover landed in the cache (in the main context, never after a cancel). */
+/* A cover landed in the disk cache (in the main context, never after a
+ * cancel): its card, if one shows it, decodes it through the cover loader. */
 static void
 cover_fetched_cb (guint       index,
                   const char *cover_id,
                   const char *path,
                   gpointer    user_data)
 {
-  KiosKoboShelf    *self = user_data;
-  g_autoptr (GTask) task = g_task_new (self, self->cancellable, decode_cb, NULL);
-  CoverJob         *job = g_new0 (CoverJob, 1);
+  KiosKoboShelf              *self = user_data;
+  g_autoptr (KiosCatalogItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
 
   self->n_covers_fetched++;
-  self->covers_decoding++;
-  job->index = index;
-  job->cover_id = g_strdup (cover_id);
-  job->path = g_strdup (path);
-  g_task_set_source_tag (task, cover_fetched_cb);
-  g_task_set_task_data (task, job, (GDestroyNotify) cover_job_free);
-  g_task_run_in_thread (task, decode_worker);
+  if (item != NULL)
+    kios_catalog_item_set_cover_path (item, path);
 }
 
 static void
@@ -212,7 +114,6 @@ covers_cb (GObject      *source_object,
     return;
   self = KIOS_KOBO_SHELF (user_data);
   self->covers_fetching = FALSE;
-  update_covers_running (self);
 }
 
 static void
@@ -221,117 +122,42 @@ start_covers (KiosKoboShelf *self)
   g_autoptr (GPtrArray) cover_ids = g_ptr_array_new_with_free_func (g_free);
   gboolean              wanted = FALSE;
 
+  /* Into the disk cache (a cover there is not asked for again); decoded
+   * only for the cards in view. */
   for (guint i = 0; i < self->entries->len; i++)
     {
       KiosKoboEntry *entry = g_ptr_array_index (self->entries, i);
-      GdkTexture    *known = entry->cover_image_id != NULL ? g_hash_table_lookup (self->textures, entry->cover_image_id)
-                                                           : NULL;
 
-      if (known != NULL)
-        {
-          set_card_texture (g_ptr_array_index (self->cards, i), known);
-          self->n_covers_fetched++;
-          self->n_covers_shown++;
-        }
-      wanted |= known == NULL && entry->cover_image_id != NULL;
-      g_ptr_array_add (cover_ids, known == NULL ? g_strdup (entry->cover_image_id) : NULL);
+      wanted |= entry->cover_image_id != NULL;
+      g_ptr_array_add (cover_ids, g_strdup (entry->cover_image_id));
     }
   if (!wanted)
     return;
 
   self->covers_fetching = TRUE;
-  update_covers_running (self);
   kios_kobo_source_fetch_covers_async (self->source, cover_ids, cover_fetched_cb, self, self->cancellable,
                                        covers_cb, self);
 }
 
 /* ---- the grid ------------------------------------------------------------- */
 
-static GtkWidget *
-create_placeholder (const char *title)
+/* An entry as its card shows it. */
+static KiosCatalogItem *
+item_new (const KiosKoboEntry *entry,
+          guint                index)
 {
-  GtkWidget *placeholder = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *icon = gtk_image_new_from_icon_name ("app.kios.Kios-symbolic");
-  GtkWidget *label = gtk_label_new (title);
-
-  gtk_widget_set_overflow (placeholder, GTK_OVERFLOW_HIDDEN);
-  gtk_widget_add_css_class (placeholder, "book-cover");
-  gtk_widget_add_css_class (placeholder, "book-cover-placeholder");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_widget_set_opacity (icon, 0.7);
-  gtk_widget_set_margin_top (icon, 24);
-  gtk_box_append (GTK_BOX (placeholder), icon);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), 4);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 8);
-  gtk_box_append (GTK_BOX (placeholder), label);
-  return placeholder;
-}
-
-static GtkWidget *
-small_label (const char *text,
-             gboolean    heading)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
-  if (heading)
-    {
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-      gtk_label_set_lines (GTK_LABEL (label), 2);
-      gtk_widget_add_css_class (label, "heading");
-    }
-  else
-    {
-      gtk_widget_add_css_class (label, "caption");
-      gtk_widget_add_css_class (label, "dim-label");
-    }
-  return label;
-}
-
-static GtkWidget *
-create_card (const KiosKoboEntry *entry)
-{
-  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget       *overlay = gtk_overlay_new ();
-  GtkWidget       *cover = kios_cover_new (COVER_WIDTH, COVER_HEIGHT);
-  GtkWidget       *placeholder = create_placeholder (entry->title);
   g_autofree char *authors = join_authors (entry);
+  KiosCatalogItem *item = kios_catalog_item_new (index, entry->title, authors, entry->series);
 
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  gtk_widget_set_size_request (box, COVER_WIDTH, -1);
-  gtk_widget_set_halign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), placeholder);
-  gtk_widget_set_margin_bottom (overlay, 6);
-  gtk_box_append (GTK_BOX (box), overlay);
-  gtk_box_append (GTK_BOX (box), small_label (entry->title, TRUE));
-  gtk_box_append (GTK_BOX (box), small_label (authors != NULL ? authors : _ ("Unknown author"), FALSE));
-  if (entry->hash != NULL)
-    gtk_box_append (GTK_BOX (box), small_label (_ ("Downloaded"), FALSE));
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, entry->title, -1);
-  gtk_widget_set_tooltip_text (box, entry->title);
-  g_object_set_data (G_OBJECT (box), "cover", cover);
-  g_object_set_data (G_OBJECT (box), "placeholder", placeholder);
-  return box;
+  kios_catalog_item_set_state (item, entry->hash != NULL ? KIOS_CARD_STATE_DOWNLOADED : KIOS_CARD_STATE_DOWNLOADABLE,
+                               0.0);
+  return item;
 }
 
 static void
 clear_grid (KiosKoboShelf *self)
 {
-  GtkWidget *child;
-
-  g_ptr_array_set_size (self->cards, 0);
-  while ((child = gtk_widget_get_first_child (self->flow_box)) != NULL)
-    gtk_flow_box_remove (GTK_FLOW_BOX (self->flow_box), child);
+  g_list_store_remove_all (self->items);
 }
 
 static void
@@ -388,13 +214,14 @@ refresh_cb (GObject      *source_object,
   if (self->entries == NULL)
     self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
   clear_grid (self);
-  for (guint i = 0; i < self->entries->len; i++)
-    {
-      GtkWidget *card = create_card (g_ptr_array_index (self->entries, i));
+  {
+    g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
 
-      gtk_flow_box_append (GTK_FLOW_BOX (self->flow_box), card);
-      g_ptr_array_add (self->cards, card);
-    }
+    for (guint i = 0; i < self->entries->len; i++)
+      g_ptr_array_add (items, item_new (g_ptr_array_index (self->entries, i), i));
+    /* One change for the whole shelf: the grid lays out once. */
+    g_list_store_splice (self->items, 0, 0, items->pdata, items->len);
+  }
   if (result->failure != NULL)
     {
       /* The last sync failed: the books shown are the ones stored. */
@@ -416,134 +243,45 @@ stop_everything (KiosKoboShelf *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  self->covers_running = FALSE;
+  kios_book_detail_clear (self->detail);
   self->covers_fetching = FALSE;
-  self->covers_decoding = 0;
   self->n_covers_fetched = 0;
-  self->n_covers_shown = 0;
   self->detail_index = -1;
-  g_clear_pointer (&self->book_path, g_free);
   g_clear_pointer (&self->message, g_free);
   set_busy (self, FALSE);
 }
 
 /* ---- the detail page ------------------------------------------------------ */
 
-static KiosKoboEntry *
-detail_entry (KiosKoboShelf *self)
-{
-  if (self->detail_index < 0 || (guint) self->detail_index >= self->entries->len)
-    return NULL;
-  return g_ptr_array_index (self->entries, self->detail_index);
-}
-
+/* The detail's Read: the shelf says so, and opens the book in its window. */
 static void
-show_detail_state (KiosKoboShelf *self,
-                   const char    *state)
-{
-  self->detail_state = state;
-  gtk_widget_set_visible (self->detail_spinner, g_str_equal (state, "downloading"));
-  /* A download can take minutes: the button cancels it meanwhile. */
-  gtk_button_set_label (GTK_BUTTON (self->detail_button), g_str_equal (state, "downloading") ? _ ("_Cancel")
-                                                          : g_str_equal (state, "read")      ? _ ("_Read")
-                                                                                             : _ ("_Download"));
-}
-
-static void
-open_book (KiosKoboShelf *self)
+detail_read_cb (KiosKoboShelf *self,
+                const char    *path)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  g_signal_emit (self, signals[SIGNAL_READ], 0, self->book_path);
+  g_signal_emit (self, signals[SIGNAL_READ], 0, path);
   if (KIOS_IS_WINDOW (root))
     {
-      g_autoptr (GFile) file = g_file_new_for_path (self->book_path);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
 
       kios_window_open_file (KIOS_WINDOW (root), file);
     }
 }
 
 static void
-download_cb (GObject      *source_object,
-             GAsyncResult *result,
-             gpointer      user_data)
+detail_back_cb (KiosKoboShelf *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char   *hash = NULL;
-  g_autofree char   *path = kios_kobo_source_download_finish (result, &hash, NULL, &error);
-  KiosKoboShelf     *self;
-  KiosKoboEntry     *entry;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = KIOS_KOBO_SHELF (user_data);
-  g_clear_object (&self->download_cancellable);
-  if (path == NULL)
-    {
-      g_autofree char *shown = kios_error_describe (error, self->source->url, NULL, NULL);
-
-      gtk_label_set_label (self->detail_error, shown);
-      gtk_widget_set_visible (GTK_WIDGET (self->detail_error), TRUE);
-      show_detail_state (self, "download");
-      self->read_after_download = FALSE;
-      return;
-    }
-
-  g_free (self->book_path);
-  self->book_path = g_steal_pointer (&path);
-  show_detail_state (self, "read");
-  entry = detail_entry (self);
-  if (entry != NULL && entry->hash == NULL && hash != NULL && g_strcmp0 (entry->id, self->downloading_id) == 0)
-    {
-      entry->hash = g_strdup (hash);
-      gtk_box_append (GTK_BOX (g_ptr_array_index (self->cards, self->detail_index)), small_label (_ ("Downloaded"), FALSE));
-    }
-  if (self->read_after_download)
-    {
-      self->read_after_download = FALSE;
-      open_book (self);
-    }
-}
-
-static void
-cancel_download (KiosKoboShelf *self)
-{
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  self->read_after_download = FALSE;
-  if (self->detail_state != NULL && g_str_equal (self->detail_state, "downloading"))
-    show_detail_state (self, "download");
-}
-
-static void
-detail_button_clicked_cb (KiosKoboShelf *self)
-{
-  if (g_strcmp0 (self->detail_state, "downloading") == 0)
-    kios_kobo_shelf_cancel (self);
-  else if (g_strcmp0 (self->detail_state, "read") == 0)
-    kios_kobo_shelf_read (self);
-  else
-    kios_kobo_shelf_download (self);
-}
-
-static void
-back_clicked_cb (KiosKoboShelf *self)
-{
-  cancel_download (self);
+  kios_book_detail_clear (self->detail);
   self->detail_index = -1;
   gtk_stack_set_visible_child_name (self->stack, self->entries->len > 0 ? "books" : "empty");
 }
 
 static void
-child_activated_cb (KiosKoboShelf   *self,
-                    GtkFlowBoxChild *child)
+grid_activate_cb (KiosKoboShelf *self,
+                  guint          position)
 {
-  kios_kobo_shelf_activate_book (self, (guint) gtk_flow_box_child_get_index (child));
+  kios_kobo_shelf_activate_book (self, position);
 }
 
 static void
@@ -562,7 +300,7 @@ kios_kobo_shelf_dispose (GObject *object)
   stop_everything (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->source, kios_source_record_free);
-  g_clear_pointer (&self->textures, g_hash_table_unref);
+  g_clear_object (&self->items);
 
   G_OBJECT_CLASS (kios_kobo_shelf_parent_class)->dispose (object);
 }
@@ -573,10 +311,7 @@ kios_kobo_shelf_finalize (GObject *object)
   KiosKoboShelf *self = KIOS_KOBO_SHELF (object);
 
   g_clear_pointer (&self->entries, g_ptr_array_unref);
-  g_clear_pointer (&self->cards, g_ptr_array_unref);
   g_free (self->message);
-  g_free (self->book_path);
-  g_free (self->downloading_id);
 
   G_OBJECT_CLASS (kios_kobo_shelf_parent_class)->finalize (object);
 }
@@ -615,81 +350,6 @@ clamped (GtkWidget *child)
   return clamp;
 }
 
-static GtkWidget *
-build_detail (KiosKoboShelf *self)
-{
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 24);
-  GtkWidget *overlay = gtk_overlay_new ();
-  GtkWidget *info = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_margin_top (content, 12);
-  gtk_widget_set_margin_bottom (content, 30);
-  gtk_widget_set_margin_start (content, 18);
-  gtk_widget_set_margin_end (content, 18);
-
-  gtk_widget_set_tooltip_text (back, _ ("Back"));
-  gtk_widget_set_halign (back, GTK_ALIGN_START);
-  gtk_widget_add_css_class (back, "flat");
-  gtk_widget_add_css_class (back, "circular");
-  g_signal_connect_swapped (back, "clicked", G_CALLBACK (back_clicked_cb), self);
-  gtk_box_append (GTK_BOX (content), back);
-
-  self->detail_cover = kios_cover_new (DETAIL_COVER_WIDTH, DETAIL_COVER_HEIGHT);
-  self->detail_placeholder = create_placeholder ("");
-  gtk_widget_set_valign (overlay, GTK_ALIGN_START);
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), self->detail_cover);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->detail_placeholder);
-  gtk_box_append (GTK_BOX (row), overlay);
-
-  self->detail_title = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->detail_title, TRUE);
-  gtk_label_set_xalign (self->detail_title, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_title), "title-1");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_title));
-  self->detail_authors = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_authors, 0.0);
-  gtk_label_set_wrap (self->detail_authors, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_authors), "title-4");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_authors));
-  self->detail_series = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_series, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_series), "dim-label");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_series));
-  self->detail_formats = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->detail_formats, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_formats), "dim-label");
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_formats));
-
-  self->detail_button = gtk_button_new_with_mnemonic (_ ("_Download"));
-  gtk_widget_add_css_class (self->detail_button, "pill");
-  gtk_widget_add_css_class (self->detail_button, "suggested-action");
-  g_signal_connect_swapped (self->detail_button, "clicked", G_CALLBACK (detail_button_clicked_cb), self);
-  gtk_box_append (GTK_BOX (actions), self->detail_button);
-  self->detail_spinner = gtk_spinner_new ();
-  gtk_spinner_start (GTK_SPINNER (self->detail_spinner));
-  gtk_widget_set_visible (self->detail_spinner, FALSE);
-  gtk_box_append (GTK_BOX (actions), self->detail_spinner);
-  gtk_widget_set_margin_top (actions, 18);
-  gtk_box_append (GTK_BOX (info), actions);
-  self->detail_error = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->detail_error, TRUE);
-  gtk_label_set_xalign (self->detail_error, 0.0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->detail_error), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-  gtk_box_append (GTK_BOX (info), GTK_WIDGET (self->detail_error));
-  gtk_widget_set_hexpand (info, TRUE);
-  gtk_box_append (GTK_BOX (row), info);
-  gtk_box_append (GTK_BOX (content), row);
-
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamped (content));
-  return scrolled;
-}
-
 static void
 kios_kobo_shelf_init (KiosKoboShelf *self)
 {
@@ -704,10 +364,8 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   GtkWidget *allow;
 
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
-  self->cards = g_ptr_array_new ();
-  self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->items = g_list_store_new (KIOS_TYPE_CATALOG_ITEM);
   self->detail_index = -1;
-  self->detail_state = "download";
 
   /* The header: the source's name, the server it is, reload. */
   gtk_widget_set_margin_top (header, 18);
@@ -756,34 +414,25 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   gtk_box_append (GTK_BOX (loading), cancel);
   gtk_stack_add_named (self->stack, loading, "loading");
 
-  scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  gtk_widget_set_margin_top (content, 12);
-  gtk_widget_set_margin_bottom (content, 30);
-  gtk_widget_set_margin_start (content, 18);
-  gtk_widget_set_margin_end (content, 18);
+  /* The warning above the grid; the grid straight in its scrolled window,
+   * so only the cards in view exist. */
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->warning_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->warning_label, TRUE);
   gtk_label_set_xalign (self->warning_label, 0.0);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->warning_label), 18);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->warning_label), 18);
   gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "warning");
   gtk_widget_set_visible (GTK_WIDGET (self->warning_label), FALSE);
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->warning_label));
-  self->flow_box = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow_box), GTK_SELECTION_NONE);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow_box), TRUE);
-  gtk_flow_box_set_activate_on_single_click (GTK_FLOW_BOX (self->flow_box), TRUE);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow_box), 18);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow_box), 24);
-  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->flow_box), 2);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow_box), 8);
-  gtk_widget_set_halign (self->flow_box, GTK_ALIGN_START);
-  gtk_widget_set_valign (self->flow_box, GTK_ALIGN_START);
-  gtk_widget_add_css_class (self->flow_box, "book-grid");
-  g_signal_connect_swapped (self->flow_box, "child-activated", G_CALLBACK (child_activated_cb), self);
-  gtk_box_append (GTK_BOX (content), self->flow_box);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamped (content));
-  gtk_stack_add_named (self->stack, scrolled, "books");
+  gtk_box_append (GTK_BOX (content), clamped (GTK_WIDGET (self->warning_label)));
+  self->grid = GTK_GRID_VIEW (kios_catalog_grid_new (G_LIST_MODEL (self->items)));
+  g_signal_connect_swapped (self->grid, "activate", G_CALLBACK (grid_activate_cb), self);
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->grid));
+  gtk_box_append (GTK_BOX (content), scrolled);
+  gtk_stack_add_named (self->stack, content, "books");
 
   self->empty_page = ADW_STATUS_PAGE (status_page ("folder-remote-symbolic", _ ("No Books on the Kobo Shelf")));
   adw_status_page_set_description (self->empty_page,
@@ -804,7 +453,10 @@ kios_kobo_shelf_init (KiosKoboShelf *self)
   self->error_page = ADW_STATUS_PAGE (status_page ("dialog-warning-symbolic", _ ("Could Not Load the Kobo Shelf")));
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->error_page), "error");
 
-  gtk_stack_add_named (self->stack, build_detail (self), "detail");
+  self->detail = kios_book_detail_new ();
+  g_signal_connect_swapped (self->detail, "read", G_CALLBACK (detail_read_cb), self);
+  g_signal_connect_swapped (self->detail, "back", G_CALLBACK (detail_back_cb), self);
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->detail), "detail");
 
   gtk_stack_set_visible_child_name (self->stack, "none");
   adw_bin_set_child (ADW_BIN (self), box);
@@ -827,6 +479,7 @@ kios_kobo_shelf_set_store (KiosKoboShelf    *self,
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
   g_set_object (&self->store, store);
+  kios_book_detail_set_store (self->detail, store);
 }
 
 void
@@ -871,11 +524,8 @@ kios_kobo_shelf_reload (KiosKoboShelf *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  self->covers_running = FALSE;
   self->covers_fetching = FALSE;
-  self->covers_decoding = 0;
   self->n_covers_fetched = 0;
-  self->n_covers_shown = 0;
   self->detail_index = -1;
   set_busy (self, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -923,9 +573,9 @@ kios_kobo_shelf_cancel (KiosKoboShelf *self)
 {
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (self->download_cancellable != NULL)
+  if (self->detail_index >= 0 && g_strcmp0 (kios_book_detail_get_state (self->detail), "downloading") == 0)
     {
-      cancel_download (self);
+      kios_book_detail_cancel (self->detail);
       return;
     }
   if (!self->busy)
@@ -961,7 +611,7 @@ kios_kobo_shelf_get_n_books (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), 0);
 
-  return self->cards->len;
+  return g_list_model_get_n_items (G_LIST_MODEL (self->items));
 }
 
 guint
@@ -977,7 +627,7 @@ kios_kobo_shelf_get_n_covers_shown (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), 0);
 
-  return self->n_covers_shown;
+  return kios_catalog_grid_count_covers (self->grid, FALSE);
 }
 
 gboolean
@@ -985,7 +635,7 @@ kios_kobo_shelf_covers_loading (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), FALSE);
 
-  return self->covers_running;
+  return self->covers_fetching;
 }
 
 const char *
@@ -1000,65 +650,33 @@ void
 kios_kobo_shelf_activate_book (KiosKoboShelf *self,
                                guint          index)
 {
-  KiosKoboEntry   *entry;
-  GdkTexture      *texture;
-  g_autofree char *authors = NULL;
-  g_autofree char *formats = NULL;
+  g_autoptr (KiosCatalogItem) item = NULL;
+  KiosKoboEntry              *entry;
+  KiosBookCard               *card;
+  gboolean                    downloaded;
 
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (index >= self->entries->len)
+  if (index >= self->entries->len || self->source == NULL)
     return;
-  if (self->download_cancellable != NULL)
-    g_cancellable_cancel (self->download_cancellable);
-  g_clear_object (&self->download_cancellable);
-  g_clear_pointer (&self->book_path, g_free);
-  self->read_after_download = FALSE;
   self->detail_index = (int) index;
   entry = g_ptr_array_index (self->entries, index);
-
-  authors = join_authors (entry);
-  gtk_label_set_label (self->detail_title, entry->title);
-  gtk_label_set_label (self->detail_authors, authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_label (self->detail_series, entry->series != NULL ? entry->series : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_series), entry->series != NULL);
-  if (entry->formats != NULL && entry->formats->len > 0)
-    {
-      g_ptr_array_add (entry->formats, NULL);
-      formats = g_strjoinv (", ", (char **) entry->formats->pdata);
-      g_ptr_array_remove_index (entry->formats, entry->formats->len - 1);
-    }
-  gtk_label_set_label (self->detail_formats, formats != NULL ? formats : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_formats), formats != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-
-  texture = entry->cover_image_id != NULL ? g_hash_table_lookup (self->textures, entry->cover_image_id) : NULL;
-  kios_cover_set_texture (KIOS_COVER (self->detail_cover), texture);
-  gtk_widget_set_visible (self->detail_placeholder, texture == NULL);
-  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (self->detail_placeholder)), entry->title);
-
-  /* A book downloaded before reads at once (the download finds it). */
-  show_detail_state (self, entry->hash != NULL ? "read" : "download");
+  item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
+  card = kios_catalog_grid_get_card (self->grid, index);
+  /* Downloaded before this sync, or since (the card says so). */
+  downloaded = entry->hash != NULL || (item != NULL && kios_catalog_item_get_state (item) == KIOS_CARD_STATE_DOWNLOADED);
+  kios_book_detail_show_kobo (self->detail, self->source, entry, downloaded, item,
+                              card != NULL ? kios_book_card_get_cover (card) : NULL);
   gtk_stack_set_visible_child_name (self->stack, "detail");
 }
 
 void
 kios_kobo_shelf_download (KiosKoboShelf *self)
 {
-  KiosKoboEntry *entry;
-
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  entry = detail_entry (self);
-  if (entry == NULL || self->download_cancellable != NULL || self->source == NULL)
-    return;
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_error), FALSE);
-  show_detail_state (self, "downloading");
-  self->download_cancellable = g_cancellable_new ();
-  g_free (self->downloading_id);
-  self->downloading_id = g_strdup (entry->id);
-  kios_kobo_source_download_async (self->store, self->source, entry->id, self->download_cancellable, download_cb,
-                                   self);
+  if (self->detail_index >= 0)
+    kios_book_detail_download (self->detail);
 }
 
 void
@@ -1066,15 +684,8 @@ kios_kobo_shelf_read (KiosKoboShelf *self)
 {
   g_return_if_fail (KIOS_IS_KOBO_SHELF (self));
 
-  if (detail_entry (self) == NULL)
-    return;
-  if (self->book_path != NULL)
-    {
-      open_book (self);
-      return;
-    }
-  self->read_after_download = TRUE;
-  kios_kobo_shelf_download (self);
+  if (self->detail_index >= 0)
+    kios_book_detail_read (self->detail);
 }
 
 const char *
@@ -1082,7 +693,7 @@ kios_kobo_shelf_get_detail_state (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), NULL);
 
-  return self->detail_state;
+  return self->detail_index >= 0 ? kios_book_detail_get_state (self->detail) : "download";
 }
 
 const char *
@@ -1090,5 +701,17 @@ kios_kobo_shelf_get_book_path (KiosKoboShelf *self)
 {
   g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), NULL);
 
-  return self->book_path;
+  return kios_book_detail_get_path (self->detail);
+}
+
+KiosCardState
+kios_kobo_shelf_get_card_state (KiosKoboShelf *self,
+                                guint          index)
+{
+  g_autoptr (KiosCatalogItem) item = NULL;
+
+  g_return_val_if_fail (KIOS_IS_KOBO_SHELF (self), KIOS_CARD_STATE_DOWNLOADABLE);
+
+  item = g_list_model_get_item (G_LIST_MODEL (self->items), index);
+  return item != NULL ? kios_catalog_item_get_state (item) : KIOS_CARD_STATE_DOWNLOADABLE;
 }

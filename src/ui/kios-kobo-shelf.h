@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "kios-catalog-item.h"
 #include "kios-library-store.h"
 
 G_BEGIN_DECLS
@@ -13,8 +14,9 @@ G_BEGIN_DECLS
  * KiosKoboShelf: the books of one Kobo sync source. Opening the source
  * connects (v1/initialization), runs the library sync only where the consent
  * rule allows it (kios-kobo-library.h), and shows the catalog as a grid of
- * covers (fetched one by one off the main thread, cached on disk and in
- * memory). A book opens a detail page with Download, then Read. Without
+ * covers: a GtkGridView of book cards over a GListStore (covers fetched one
+ * by one off the main thread into the disk cache, decoded only for the
+ * cards in view). A book opens a detail page with Download, then Read. Without
  * consent on a Calibre-Web/CWA or Grimmory/BookLore server the shelf says why
  * and never asks for the library. Every request runs in a worker and is
  * cancelled when the shelf shows another source.
@@ -58,6 +60,9 @@ void           kios_kobo_shelf_read              (KiosKoboShelf          *self);
 /* "download", "downloading", "read" on the detail page. */
 const char    *kios_kobo_shelf_get_detail_state  (KiosKoboShelf          *self);
 const char    *kios_kobo_shelf_get_book_path     (KiosKoboShelf          *self);
+/* The state the index-th book's card shows. */
+KiosCardState  kios_kobo_shelf_get_card_state    (KiosKoboShelf          *self,
+                                                  guint                   index);
 /* clang-format on */
 
 G_END_DECLS

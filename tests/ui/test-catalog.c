@@ -8,6 +8,7 @@
 #include "kios-book-detail.h"
 #include "kios-catalog-view.h"
 #include "kios-fake-opds.h"
+#include "kios-kobo-shelf.h"
 #include "kios-library-sidebar.h"
 #include "kios-library-sync-page.h"
 #include "kios-paths.h"
@@ -108,6 +109,25 @@ calibre_fake (KiosFakeOpdsAuth auth)
   return fake;
 }
 
+/* The window's book detail, not the Kobo shelf's (the same widget, inside it). */
+static GtkWidget *
+find_catalog_detail (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (KIOS_IS_BOOK_DETAIL (child))
+        return child;
+      if (KIOS_IS_KOBO_SHELF (child))
+        continue;
+      found = find_catalog_detail (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   KiosWindow         *window;
@@ -127,7 +147,7 @@ ui_open (Ui *ui)
   gtk_window_present (GTK_WINDOW (ui->window));
   ui->sidebar = KIOS_LIBRARY_SIDEBAR (kios_test_find_widget (GTK_WIDGET (ui->window), KIOS_TYPE_LIBRARY_SIDEBAR, NULL));
   ui->catalog = KIOS_CATALOG_VIEW (kios_test_find_widget (GTK_WIDGET (ui->window), KIOS_TYPE_CATALOG_VIEW, NULL));
-  ui->detail = KIOS_BOOK_DETAIL (kios_test_find_widget (GTK_WIDGET (ui->window), KIOS_TYPE_BOOK_DETAIL, NULL));
+  ui->detail = KIOS_BOOK_DETAIL (find_catalog_detail (GTK_WIDGET (ui->window)));
   g_assert_nonnull (ui->sidebar);
   g_assert_nonnull (ui->catalog);
   g_assert_nonnull (ui->detail);
@@ -386,6 +406,19 @@ test_browse_and_download (void)
   g_assert_cmpstr (kios_book_detail_get_state (ui.detail), ==, "read");
   path = g_strdup (kios_book_detail_get_path (ui.detail));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  /* The book's card in the catalog says so too; the others do not. */
+  {
+    GListModel *books = kios_catalog_view_get_books (ui.catalog);
+
+    for (guint i = 0; i < g_list_model_get_n_items (books); i++)
+      {
+        g_autoptr (KiosCatalogItem) item = g_list_model_get_item (books, i);
+        gboolean                    bible = g_str_has_prefix (kios_catalog_item_get_title (item), "The Holy Bible");
+
+        g_assert_cmpint (kios_catalog_item_get_state (item), ==,
+                         bible ? KIOS_CARD_STATE_DOWNLOADED : KIOS_CARD_STATE_DOWNLOADABLE);
+      }
+  }
   g_assert_cmpfloat (kios_book_detail_get_fraction (ui.detail), ==, 1.0);
   {
     /* Registered with the cover the catalog showed (from the cache). */

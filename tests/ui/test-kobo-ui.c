@@ -319,9 +319,14 @@ test_consent_shelf_read (void)
   g_assert_cmpstr (kios_kobo_shelf_get_detail_state (ui.shelf), ==, "download");
   shot = kios_test_save_screenshot (GTK_WIDGET (ui.window), "kobo-shelf-detail");
   g_clear_pointer (&shot, g_free);
+  /* The card follows the detail page: downloadable, downloading, downloaded. */
+  g_assert_cmpint (kios_kobo_shelf_get_card_state (ui.shelf, 1), ==, KIOS_CARD_STATE_DOWNLOADABLE);
   kios_kobo_shelf_download (ui.shelf);
+  g_assert_cmpint (kios_kobo_shelf_get_card_state (ui.shelf, 1), ==, KIOS_CARD_STATE_DOWNLOADING);
   g_assert_true (kios_test_wait_until (download_settled, ui.shelf, WAIT_MS));
   g_assert_cmpstr (kios_kobo_shelf_get_detail_state (ui.shelf), ==, "read");
+  g_assert_cmpint (kios_kobo_shelf_get_card_state (ui.shelf, 1), ==, KIOS_CARD_STATE_DOWNLOADED);
+  g_assert_cmpint (kios_kobo_shelf_get_card_state (ui.shelf, 0), ==, KIOS_CARD_STATE_DOWNLOADABLE);
   g_assert_nonnull (kios_kobo_shelf_get_book_path (ui.shelf));
   g_assert_true (g_file_test (kios_kobo_shelf_get_book_path (ui.shelf), G_FILE_TEST_IS_REGULAR));
   book = kios_library_store_get_book_by_path (ui.store, kios_kobo_shelf_get_book_path (ui.shelf), NULL);

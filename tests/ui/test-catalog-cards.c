@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+#define G_LOG_DOMAIN "test-catalog-cards"
+
+#include "config.h"
+
+#include "kios-book-card.h"
+#include "kios-catalog-item.h"
+#include "kios-catalog-view.h"
+#include "kios-fake-opds.h"
+#include "kios-sync-source.h"
+#include "kios-ui-test-utils.h"
+
+#include <string.h>
+
+#define FEED "/opds/long"
+#define ATOM "application/atom+xml;type=feed;profile=opds-catalog"
+#define WAIT_MS 20000
+#define N_BOOKS 400
+
+/* A JPEG of one colour, as a server sends a cover. */
+static GBytes *
+make_picture (int width,
+              int height)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autofree char      *buffer = NULL;
+  gsize                 size = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366aaff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "jpeg", NULL, NULL));
+  return g_bytes_new_take (g_steal_pointer (&buffer), size);
+}
+
+/* One feed of n books, each with a thumbnail and a full cover. */
+static KiosFakeOpds *
+serve_books (guint n)
+{
+  KiosFakeOpds       *fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  g_autoptr (GString) xml = g_string_new ("<?xml version='1.0' encoding='utf-8'?>"
+                                          "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Long</title>"
+                                          "<id>long</id><updated>2026-12-06T12:00:00Z</updated>");
+  g_autoptr (GBytes)  cover = make_picture (400, 600);
+  g_autoptr (GBytes)  thumb = make_picture (60, 90);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *cover_target = g_strdup_printf ("/cover/%u.jpg", i);
+      g_autofree char *thumb_target = g_strdup_printf ("/thumb/%u.jpg", i);
+
+      g_string_append_printf (xml,
+                              "<entry><title>Book %u</title><id>urn:book:%u</id>"
+                              "<updated>2026-12-06T12:00:00Z</updated><author><name>Author</name></author>"
+                              "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" "
+                              "href=\"/book/%u.epub\"/>"
+                              "<link rel=\"http://opds-spec.org/image\" type=\"image/jpeg\" href=\"%s\"/>"
+                              "<link rel=\"http://opds-spec.org/image/thumbnail\" type=\"image/jpeg\" href=\"%s\"/>"
+                              "</entry>",
+                              i, i, i, cover_target, thumb_target);
+      kios_fake_opds_add_bytes (fake, cover_target, "image/jpeg", cover, FALSE);
+      kios_fake_opds_add_bytes (fake, thumb_target, "image/jpeg", thumb, FALSE);
+    }
+  g_string_append (xml, "</feed>");
+  kios_fake_opds_add (fake, FEED, 200, ATOM, xml->str);
+  return fake;
+}
+
+static gboolean
+entries_shown (gpointer data)
+{
+  return g_strcmp0 (kios_catalog_view_get_visible_page (data), "entries") == 0;
+}
+
+static gboolean
+cards_have_full_covers (gpointer data)
+{
+  KiosCatalogView *view = data;
+  guint            cards = kios_catalog_view_get_n_cards (view);
+
+  return cards > 0 && kios_catalog_view_get_n_full_covers_shown (view) >= cards;
+}
+
+static void
+book_activated_cb (KiosCatalogView     *view,
+                   const KiosOpdsEntry *entry,
+                   GdkTexture          *cover,
+                   char               **title)
+{
+  g_free (*title);
+  *title = g_strdup (entry->title);
+}
+
+static KiosCatalogView *
+open_catalog (KiosLibraryStore *store,
+              KiosFakeOpds     *fake,
+              GtkWidget       **window)
+{
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autofree char             *url = g_strconcat (kios_fake_opds_get_url (fake), FEED, NULL);
+  KiosCatalogView             *view = kios_catalog_view_new ();
+
+  record->name = g_strdup ("Long");
+  record->kind = g_strdup ("opds");
+  record->auth = g_strdup ("none");
+  g_assert_true (kios_sync_source_save_secrets (record, url, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, record, &error));
+  g_assert_no_error (error);
+
+  *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (*window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (*window), GTK_WIDGET (view));
+  kios_catalog_view_set_store (view, store);
+  gtk_window_present (GTK_WINDOW (*window));
+  kios_catalog_view_set_source (view, record);
+  g_assert_true (kios_test_wait_until (entries_shown, view, WAIT_MS));
+  return view;
+}
+
+/* A long feed: only the cards in view exist, only they ask for covers (the
+ * thumbnail, then the full cover); scrolling binds others, which ask then. */
+static void
+test_lazy_covers (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (N_BOOKS);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  GtkAdjustment               *adjustment;
+  guint                        cards;
+  guint                        thumbs;
+
+  g_assert_cmpuint (g_list_model_get_n_items (kios_catalog_view_get_books (view)), ==, N_BOOKS);
+  kios_test_wait_for_paint (window);
+  g_assert_true (kios_test_wait_until (cards_have_full_covers, view, WAIT_MS));
+  cards = kios_catalog_view_get_n_cards (view);
+  g_assert_cmpuint (cards, >, 0);
+  g_assert_cmpuint (cards, <, N_BOOKS);
+  /* A thumbnail and a full cover for each card made, none for the rest. */
+  thumbs = kios_fake_opds_count (fake, "/thumb/");
+  g_assert_cmpuint (thumbs, ==, cards);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/"), ==, cards);
+
+  /* The keyboard: Return on a card opens its book, as a click does. */
+  {
+    GtkWidget *grid = gtk_scrolled_window_get_child (kios_catalog_view_get_books_scrolled (view));
+    GtkWidget *first = gtk_widget_get_first_child (grid);
+    char      *activated = NULL;
+    gulong     id = g_signal_connect (view, "book-activated", G_CALLBACK (book_activated_cb), &activated);
+
+    g_assert_nonnull (first);
+    g_assert_true (KIOS_IS_BOOK_CARD (gtk_widget_get_first_child (first)));
+    g_assert_true (kios_test_press_key (first, GDK_KEY_Return, 0));
+    g_assert_nonnull (activated);
+    g_assert_cmpstr (activated, ==, kios_catalog_item_get_title (kios_book_card_get_item (KIOS_BOOK_CARD (gtk_widget_get_first_child (first)))));
+    g_free (activated);
+    g_signal_handler_disconnect (view, id);
+  }
+
+  /* To the end: the last cards are bound, and ask for theirs then. */
+  adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
+  for (int i = 0; i < 50; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+      kios_test_wait_for_paint (window);
+    }
+  g_assert_true (kios_test_wait_until (cards_have_full_covers, view, WAIT_MS));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/"), >, thumbs);
+  g_assert_cmpuint (kios_catalog_view_get_n_cards (view), <, N_BOOKS);
+  {
+    g_autofree char *target = g_strdup_printf ("/cover/%u.jpg", N_BOOKS - 1);
+
+    g_assert_cmpuint (kios_fake_opds_count (fake, target), ==, 1);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
+static gboolean
+card_has_full_cover (gpointer data)
+{
+  return kios_book_card_has_cover (data, TRUE);
+}
+
+static gboolean
+spun (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* One card bound and unbound by hand: the thumbnail shows first, then the
+ * full cover; the next bind finds the full cover in the disk cache; a card
+ * unbound at once asks the server for nothing. */
+static void
+test_card_cover_steps (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (3);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  g_autoptr (KiosOpdsClient)   client = kios_catalog_view_new_client (view);
+  g_autofree char             *base = g_strdup (kios_fake_opds_get_url (fake));
+  g_autofree char             *thumb = g_strconcat (base, "/thumb/9.jpg", NULL);
+  g_autofree char             *cover = g_strconcat (base, "/cover/9.jpg", NULL);
+  g_autoptr (GBytes)           picture = make_picture (400, 600);
+  g_autoptr (KiosCatalogItem)  item = NULL;
+  g_autoptr (KiosCatalogItem)  other = NULL;
+  KiosBookCard                *card = KIOS_BOOK_CARD (kios_book_card_new ());
+  GtkWidget                   *second = gtk_window_new ();
+  gint64                       until;
+
+  g_assert_nonnull (client);
+  kios_fake_opds_add_bytes (fake, "/thumb/9.jpg", "image/jpeg", picture, FALSE);
+  kios_fake_opds_add_bytes (fake, "/cover/9.jpg", "image/jpeg", picture, FALSE);
+  kios_fake_opds_add_bytes (fake, "/thumb/10.jpg", "image/jpeg", picture, FALSE);
+  gtk_window_set_child (GTK_WINDOW (second), GTK_WIDGET (card));
+  gtk_window_present (GTK_WINDOW (second));
+
+  /* Unbound at once: the load stops before any request. */
+  other = kios_catalog_item_new (1, "Elsewhere", NULL, NULL);
+  {
+    g_autofree char *other_thumb = g_strconcat (base, "/thumb/10.jpg", NULL);
+
+    kios_catalog_item_set_remote_cover (other, client, other_thumb, NULL);
+  }
+  kios_book_card_set_item (card, other);
+  kios_book_card_set_item (card, NULL);
+  until = g_get_monotonic_time () + 500 * 1000;
+  kios_test_wait_until (spun, &until, 2000);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/10.jpg"), ==, 0);
+  g_assert_false (kios_book_card_has_cover (card, FALSE));
+  g_assert_null (kios_book_card_get_item (card));
+
+  /* The thumbnail, then the full cover. */
+  item = kios_catalog_item_new (0, "Nine", "Someone", "A Series · 2");
+  kios_catalog_item_set_remote_cover (item, client, thumb, cover);
+  g_assert_true (kios_catalog_item_has_thumbnail (item));
+  kios_book_card_set_item (card, item);
+  g_assert_true (kios_test_wait_until (card_has_full_cover, card, WAIT_MS));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/9.jpg"), ==, 1);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/9.jpg"), ==, 1);
+
+  /* Bound again (scrolled away and back): from the cache, no request. */
+  kios_book_card_set_item (card, NULL);
+  kios_book_card_set_item (card, item);
+  g_assert_false (kios_book_card_has_cover (card, FALSE));
+  g_assert_true (kios_test_wait_until (card_has_full_cover, card, WAIT_MS));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/9.jpg"), ==, 1);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/9.jpg"), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (second));
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
+/* The card follows its item's typed state: badge, progress bar, style. */
+static void
+test_card_states (void)
+{
+  g_autoptr (KiosCatalogItem) item = kios_catalog_item_new (0, "Emma", "Jane Austen", NULL);
+  KiosBookCard               *card = KIOS_BOOK_CARD (g_object_ref_sink (kios_book_card_new ()));
+  GtkWidget                  *bar = kios_test_find_widget (GTK_WIDGET (card), GTK_TYPE_PROGRESS_BAR, NULL);
+  static const struct
+  {
+    KiosCardState state;
+    double        progress;
+    const char   *badge;
+    const char   *style;
+    gboolean      bar;
+  } steps[] = {
+    { KIOS_CARD_STATE_DOWNLOADABLE, 0.0, "", "book-downloadable", FALSE },
+    { KIOS_CARD_STATE_DOWNLOADING, -1.0, "Downloading", "book-downloading", TRUE },
+    { KIOS_CARD_STATE_DOWNLOADING, 0.42, "42%", "book-downloading", TRUE },
+    { KIOS_CARD_STATE_DOWNLOADED, 1.0, "Downloaded", "book-downloaded", FALSE },
+    { KIOS_CARD_STATE_ERROR, 0.0, "Download failed", "book-error", FALSE },
+    { KIOS_CARD_STATE_MISSING, 0.0, "Missing", "book-missing", FALSE },
+  };
+
+  g_assert_nonnull (bar);
+  g_assert_cmpint (kios_catalog_item_get_state (item), ==, KIOS_CARD_STATE_DOWNLOADABLE);
+  kios_book_card_set_item (card, item);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      kios_catalog_item_set_state (item, steps[i].state, steps[i].progress);
+      g_assert_cmpint (kios_book_card_get_card_state (card), ==, steps[i].state);
+      g_assert_cmpstr (kios_book_card_get_badge (card), ==, steps[i].badge);
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (card), steps[i].style));
+      /* One state's style at a time. */
+      for (guint j = 0; j < G_N_ELEMENTS (steps); j++)
+        if (g_strcmp0 (steps[j].style, steps[i].style) != 0)
+          g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (card), steps[j].style));
+      g_assert_cmpint (gtk_widget_get_visible (bar), ==, steps[i].bar);
+    }
+  g_assert_cmpfloat (kios_catalog_item_get_progress (item), ==, 0.0);
+
+  /* Unbound, the card no longer follows the item. */
+  kios_book_card_set_item (card, NULL);
+  kios_catalog_item_set_state (item, KIOS_CARD_STATE_DOWNLOADED, 0.0);
+  g_assert_cmpstr (kios_book_card_get_badge (card), ==, "Missing");
+
+  /* A book on this computer after a catalog's: the library's states again. */
+  {
+    KiosBookRecord record = { 0 };
+
+    record.title = (char *) "Persuasion";
+    record.path = (char *) "/nowhere/persuasion.epub";
+    record.progress = 0.5;
+    kios_book_card_set_book (card, &record);
+    g_assert_cmpint (kios_book_card_get_card_state (card), ==, KIOS_CARD_STATE_LOCAL);
+    g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (card), "book-missing"));
+    record.missing = TRUE;
+    kios_book_card_set_book (card, &record);
+    g_assert_cmpint (kios_book_card_get_card_state (card), ==, KIOS_CARD_STATE_MISSING);
+    kios_book_card_set_book (card, NULL);
+  }
+  g_object_unref (card);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+
+  kios_ui_test_init (&argc, &argv);
+
+  /* The file backend of libsecret: a real keyring file, no D-Bus. */
+  keyring_dir = g_dir_make_tmp ("kios-test-catalog-cards-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-catalog-cards", TRUE);
+
+  g_test_add_func ("/kios/catalog-cards/states", test_card_states);
+  g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
+  g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
+  return g_test_run ();
+}
