@@ -156,6 +156,7 @@ worker_release (Worker *w)
 {
   CachedText *cached;
 
+  kios_worker_drop_prerender (w);
   while ((cached = g_queue_pop_head (&w->texts)) != NULL)
     {
       kios_chapter_text_free (cached->text);
@@ -536,6 +537,7 @@ worker_run_job (Worker *w,
             w->first_render_pending = TRUE;
             w->idle_pause_until = g_get_monotonic_time () + FIRST_RENDER_IDLE_HOLD_USEC;
             g_task_return_pointer (job->task, result, (GDestroyNotify) kios_document_open_result_free);
+            kios_worker_prerender (w);
           }
       }
       break;

@@ -153,6 +153,209 @@ test_first_page_before_index (void)
   kios_test_wait_for (&indexed, 30000);
 }
 
+/* ---- the first page made ahead ---- */
+
+typedef struct
+{
+  KiosPosition *position;
+  char         *hash;
+  GThread      *thread;
+  int           calls;
+  gboolean      freed;
+} StartLookup;
+
+/* Stands in for the library's saved position. */
+static KiosPosition *
+start_lookup (const char *hash,
+              gpointer    user_data)
+{
+  StartLookup *lookup = user_data;
+
+  lookup->calls++;
+  lookup->hash = g_strdup (hash);
+  lookup->thread = g_thread_self ();
+  return kios_position_copy (lookup->position);
+}
+
+static void
+start_lookup_done (gpointer user_data)
+{
+  ((StartLookup *) user_data)->freed = TRUE;
+}
+
+static void
+opened_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static KiosDocument *
+open_at (const char            *path,
+         const KiosPageRequest *request,
+         const KiosLayout      *layout,
+         StartLookup           *lookup)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError)       error = NULL;
+  KiosDocument            *doc;
+
+  kios_document_open_at_async (path, request, layout, start_lookup, lookup, start_lookup_done, NULL,
+                               opened_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  doc = kios_document_open_finish (result, &error);
+  g_assert_no_error (error);
+  return doc;
+}
+
+/* Where a resume deep in the KJV opens, and that page rendered the usual way. */
+static KiosPage *
+usual_page (const char            *path,
+            const KiosPageRequest *base,
+            const KiosLayout      *layout,
+            KiosPosition         **position)
+{
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) doc = kios_document_open_sync (path, &error);
+  g_autoptr (KiosPage)     located = NULL;
+  KiosPageRequest          request = *base;
+  KiosPage                *page;
+
+  g_assert_no_error (error);
+  kios_document_set_layout (doc, layout);
+  request.kind = KIOS_PAGE_REQUEST_LOCATION;
+  request.location = (KiosLocation){ kios_document_get_n_chapters (doc) * 95 / 100, 2 };
+  request.position_only = TRUE;
+  located = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  *position = kios_position_copy (located->position);
+
+  request = *base;
+  request.kind = KIOS_PAGE_REQUEST_POSITION;
+  request.position = *position;
+  page = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  g_assert_false (page->made_ahead);
+  return page;
+}
+
+static void
+n_pages_cb (GObject    *object,
+            GParamSpec *pspec,
+            gpointer    user_data)
+{
+  if (kios_document_get_n_pages (KIOS_DOCUMENT (object)) > 0)
+    *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_first_page_made_ahead (void)
+{
+  g_autofree char         *path = kios_test_book ("kjv-bible.epub");
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) doc = NULL;
+  g_autoptr (KiosPage)     usual = NULL;
+  g_autoptr (KiosPage)     page = NULL;
+  g_autoptr (KiosPage)     next = NULL;
+  g_autoptr (KiosPosition) position = NULL;
+  KiosLayout               layout = { 560, 700, 18, 1.4 };
+  KiosPageRequest          request;
+  KiosPageRequest          first;
+  KiosLayout               first_layout;
+  gboolean                 has_layout = FALSE;
+  gboolean                 counted = FALSE;
+  StartLookup              lookup = { 0 };
+
+  kios_page_request_init (&request);
+  request.box_width = 560;
+  request.box_height = 700;
+  request.foreground = 0x1e1e1e;
+  request.background = 0xffffff;
+  usual = usual_page (path, &request, &layout, &position);
+
+  /* Opened knowing how its first page will be asked for: the page at the
+   * saved position is made on the document's thread, before anyone asks. */
+  lookup.position = position;
+  doc = open_at (path, &request, &layout, &lookup);
+  g_assert_false (kios_document_get_first_request (doc, &first, &first_layout, &has_layout));
+  kios_document_set_layout (doc, &layout);
+  g_signal_connect (doc, "notify::n-pages", G_CALLBACK (n_pages_cb), &counted);
+  request.kind = KIOS_PAGE_REQUEST_POSITION;
+  request.position = position;
+  page = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+
+  /* Asked once, off the main thread, with the book's identity. */
+  g_assert_cmpint (lookup.calls, ==, 1);
+  g_assert_cmpstr (lookup.hash, ==, kios_document_get_hash (doc));
+  g_assert_true (lookup.thread != g_thread_self ());
+  g_assert_true (lookup.freed);
+
+  /* The page made ahead is the page, pixel for pixel, at the layout now in force. */
+  g_assert_true (page->made_ahead);
+  g_assert_cmpint (page->layout_serial, ==, kios_document_get_layout_serial (doc));
+  g_assert_true (kios_position_equal (page->position, usual->position));
+  g_assert_cmpint (page->location.chapter, ==, usual->location.chapter);
+  g_assert_cmpint (page->location.page, ==, usual->location.page);
+  g_assert_true (g_bytes_equal (page->pixels, usual->pixels));
+
+  /* The request is remembered for the next start. */
+  g_assert_true (kios_document_get_first_request (doc, &first, &first_layout, &has_layout));
+  g_assert_true (has_layout);
+  g_assert_cmpfloat (first.box_width, ==, 560);
+  g_assert_cmpfloat (first_layout.line_spacing, ==, 1.4);
+
+  /* Taken once: the pages after it are rendered as usual, and the page count
+   * still arrives under the layout the owner set. */
+  request.kind = KIOS_PAGE_REQUEST_NEXT;
+  request.location = page->location;
+  next = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  g_assert_false (next->made_ahead);
+  kios_test_wait_for (&counted, 120000);
+  g_free (lookup.hash);
+}
+
+static void
+test_first_page_made_ahead_other_size (void)
+{
+  g_autofree char         *path = kios_test_book ("kjv-bible.epub");
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) doc = NULL;
+  g_autoptr (KiosPage)     usual = NULL;
+  g_autoptr (KiosPage)     page = NULL;
+  g_autoptr (KiosPosition) position = NULL;
+  KiosLayout               layout = { 560, 700, 18, 1.4 };
+  KiosLayout               guessed = { 600, 700, 18, 1.4 };
+  KiosPageRequest          request;
+  StartLookup              lookup = { 0 };
+
+  kios_page_request_init (&request);
+  request.box_width = 560;
+  request.box_height = 700;
+  usual = usual_page (path, &request, &layout, &position);
+
+  /* Made ahead for a window of another size: the page asked for is rendered
+   * at the size asked for. */
+  lookup.position = position;
+  doc = open_at (path, &(KiosPageRequest){ .box_width = 600, .box_height = 700, .scale = 1, .zoom = 1 },
+                 &guessed, &lookup);
+  kios_document_set_layout (doc, &layout);
+  request.kind = KIOS_PAGE_REQUEST_POSITION;
+  request.position = position;
+  page = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  g_assert_false (page->made_ahead);
+  g_assert_cmpint (page->width, ==, usual->width);
+  g_assert_true (kios_position_equal (page->position, usual->position));
+  g_assert_true (g_bytes_equal (page->pixels, usual->pixels));
+  g_free (lookup.hash);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -161,6 +364,8 @@ main (int   argc,
 
   g_test_add_func ("/kios/launch-core/first-page-before-index", test_first_page_before_index);
   g_test_add_func ("/kios/launch-core/count-memory", test_count_memory);
+  g_test_add_func ("/kios/launch-core/first-page-made-ahead", test_first_page_made_ahead);
+  g_test_add_func ("/kios/launch-core/first-page-made-ahead-other-size", test_first_page_made_ahead_other_size);
 
   return g_test_run ();
 }
