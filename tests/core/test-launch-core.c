@@ -12,8 +12,14 @@
 
 #include "config.h"
 
+#include "kios-archive-limits.h"
 #include "kios-document.h"
+#include "kios-paths.h"
+#include "kios-test-epub.h"
 #include "kios-test-util.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -356,6 +362,91 @@ test_first_page_made_ahead_other_size (void)
   g_free (lookup.hash);
 }
 
+/* ---- the archive scan's verdict, kept per file ---- */
+
+static KiosArchiveScan *
+scan_book (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  KiosEpub          *epub = kios_epub_open (path, &error);
+  KiosArchiveScan   *scan;
+
+  g_assert_no_error (error);
+  scan = kios_archive_scan_new (epub, NULL, &error);
+  g_assert_no_error (error);
+  kios_epub_unref (epub);
+  return scan;
+}
+
+static void
+test_scan_verdict (void)
+{
+  g_autofree char            *dir = g_dir_make_tmp ("kios-test-scan-XXXXXX", NULL);
+  g_autofree char            *path = g_build_filename (dir, "book.epub", NULL);
+  g_autofree char            *cache_dir = kios_paths_cache_subdir ("archive-scans");
+  g_autofree char            *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char            *name = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+  g_autofree char            *cache = g_build_filename (cache_dir, name, NULL);
+  g_autofree char            *verdict = NULL;
+  g_autofree char            *big_css = g_strnfill (KIOS_LIMIT_CSS_BYTES + 1, 'a');
+  const char                 *chapters[] = { "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>One</p></body></html>",
+                                             "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>Two</p></body></html>" };
+  const char                 *hostile[] = { "OEBPS/big.css", big_css, NULL };
+  g_autoptr (KiosArchiveScan) first = NULL;
+  g_autoptr (KiosArchiveScan) second = NULL;
+  g_autoptr (KiosArchiveScan) changed = NULL;
+  g_autoptr (KiosArchiveScan) forged = NULL;
+  g_autoptr (KiosArchiveScan) garbage = NULL;
+  g_auto (GStrv)              lines = NULL;
+  GStatBuf                    st;
+
+  /* A clean book is scanned once; the unchanged file is not inflated again. */
+  kios_test_epub_write (path, chapters, G_N_ELEMENTS (chapters), NULL);
+  first = scan_book (path);
+  g_assert_false (kios_archive_scan_is_from_cache (first));
+  second = scan_book (path);
+  g_assert_true (kios_archive_scan_is_from_cache (second));
+  g_assert_cmpint (kios_archive_scan_get_inflated (second), ==, kios_archive_scan_get_inflated (first));
+  g_assert_cmpuint (kios_archive_scan_get_n_members (second), ==, kios_archive_scan_get_n_members (first));
+  /* Private to the reader. */
+  g_assert_cmpint (g_stat (cache, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* The same path, another file, over a limit: scanned, and refused. */
+  kios_test_epub_write (path, chapters, G_N_ELEMENTS (chapters), hostile);
+  changed = scan_book (path);
+  g_assert_false (kios_archive_scan_is_from_cache (changed));
+  g_assert_nonnull (kios_archive_scan_get_refusal (changed, "OEBPS/big.css"));
+  g_clear_pointer (&changed, kios_archive_scan_free);
+  /* And it stays scanned at every open. */
+  changed = scan_book (path);
+  g_assert_false (kios_archive_scan_is_from_cache (changed));
+  g_assert_nonnull (kios_archive_scan_get_refusal (changed, "OEBPS/big.css"));
+
+  /* A verdict is hostile until checked: one past the whole-book limits, or
+   * not a verdict at all, is scanned again. */
+  kios_test_epub_write (path, chapters, G_N_ELEMENTS (chapters), NULL);
+  g_clear_pointer (&first, kios_archive_scan_free);
+  first = scan_book (path);
+  g_assert_true (g_file_get_contents (cache, &verdict, NULL, NULL));
+  lines = g_strsplit (verdict, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 6);
+  g_free (lines[3]);
+  lines[3] = g_strdup_printf ("%" G_GINT64_FORMAT, KIOS_LIMIT_BOOK_INFLATED + 1);
+  g_free (verdict);
+  verdict = g_strjoinv ("\n", lines);
+  g_assert_true (g_file_set_contents (cache, verdict, -1, NULL));
+  forged = scan_book (path);
+  g_assert_false (kios_archive_scan_is_from_cache (forged));
+  g_assert_true (g_file_set_contents (cache, "\x01\xff not a verdict", -1, NULL));
+  garbage = scan_book (path);
+  g_assert_false (kios_archive_scan_is_from_cache (garbage));
+
+  g_unlink (cache);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +457,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch-core/count-memory", test_count_memory);
   g_test_add_func ("/kios/launch-core/first-page-made-ahead", test_first_page_made_ahead);
   g_test_add_func ("/kios/launch-core/first-page-made-ahead-other-size", test_first_page_made_ahead_other_size);
+  g_test_add_func ("/kios/launch-core/scan-verdict", test_scan_verdict);
 
   return g_test_run ();
 }
