@@ -68,6 +68,7 @@ typedef enum {
   JOB_FIND_ON_PAGE,
   JOB_PAGE_TEXT,
   JOB_POSITION_AT_OFFSET,
+  JOB_HOLD_BACKGROUND, /* serial: TRUE holds the background work, FALSE lets it run */
   JOB_QUIT,
 } JobKind;
 
@@ -174,6 +175,7 @@ struct _Worker
   gint64     idle_pause_until;     /* a search is streaming: no idle work before this */
   gboolean   first_render_pending; /* opened, the first page not yet rendered */
   Prerender *prerender;            /* the first page made ahead, or NULL */
+  gboolean   background_held;      /* the owner has not painted its first page yet */
 };
 
 /* A background result on its way to the owner's thread. */

@@ -560,7 +560,7 @@ worker_run_job (Worker *w,
         {
           KiosPage *page = kios_worker_render (w, &job->request, job->position, &error);
 
-          if (w->first_render_pending)
+          if (w->first_render_pending && !w->background_held)
             {
               w->first_render_pending = FALSE;
               w->idle_pause_until = 0;
@@ -620,6 +620,15 @@ worker_run_job (Worker *w,
                                (GDestroyNotify) kios_position_free);
       break;
 
+    case JOB_HOLD_BACKGROUND:
+      w->background_held = job->serial;
+      if (!w->background_held)
+        {
+          w->first_render_pending = FALSE;
+          w->idle_pause_until = 0;
+        }
+      break;
+
     case JOB_QUIT:
     default:
       g_assert_not_reached ();
@@ -637,7 +646,7 @@ worker_main (void *data)
     {
       Job *job;
 
-      if (kios_worker_has_idle_work (w))
+      if (kios_worker_has_idle_work (w) && !w->background_held)
         {
           gint64 pause = w->idle_pause_until - g_get_monotonic_time ();
 

@@ -658,6 +658,28 @@ kios_document_render_async (KiosDocument          *self,
   push_job (self, job);
 }
 
+/**
+ * kios_document_hold_background:
+ * @held: TRUE until the owner has painted its first page
+ *
+ * Holds the background work (the book index, the page count, the next
+ * chapter's layout) while @held, however long the first page takes to
+ * reach the screen; FALSE lets it start at once.
+ */
+void
+kios_document_hold_background (KiosDocument *self,
+                               gboolean      held)
+{
+  Job *job;
+
+  g_return_if_fail (KIOS_IS_DOCUMENT (self));
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_HOLD_BACKGROUND;
+  job->serial = held != FALSE;
+  push_job (self, job);
+}
+
 gboolean
 kios_document_get_first_request (KiosDocument    *self,
                                  KiosPageRequest *request,

@@ -155,6 +155,10 @@ void             kios_document_open_at_async      (const char        *path,
                                                    GCancellable      *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer           user_data);
+/* The index, page count and next chapter wait while held (from the first
+ * frame's render to its paint), whatever the first render does. */
+void             kios_document_hold_background    (KiosDocument      *self,
+                                                   gboolean           held);
 /* The request and layout (EPUB: FALSE without one) the first page on
  * screen was rendered with, for the next kios_document_open_at_async();
  * FALSE before any page was asked for. */

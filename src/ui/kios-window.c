@@ -217,6 +217,10 @@ present_document (KiosWindow  *self,
 
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  /* A window not yet painted: the book's index, page count and next
+   * chapter wait for its first frame. */
+  if (self->deferring && !self->started)
+    kios_document_hold_background (document, TRUE);
   /* Every book opens fitted to the window, not at the last one's zoom. */
   g_object_set (self->reader_view, "pdf-zoom", 1.0, NULL);
   kios_reader_view_open (self->reader_view, document, request->position);
@@ -374,6 +378,8 @@ start_deferred (KiosWindow *self)
     disconnect_after_paint (self);
   g_debug ("The first page is painted: starting the library and sync");
 
+  if (self->document != NULL)
+    kios_document_hold_background (self->document, FALSE);
   if (self->store != NULL)
     kios_window_library_set_store (self);
   if (service != NULL)

@@ -362,6 +362,49 @@ test_first_page_made_ahead_other_size (void)
   g_free (lookup.hash);
 }
 
+static void
+test_background_held (void)
+{
+  g_autofree char         *dir = g_dir_make_tmp ("kios-test-hold-XXXXXX", NULL);
+  g_autofree char         *path = g_build_filename (dir, "book.epub", NULL);
+  const char              *chapters[] = { "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>One</p></body></html>",
+                                          "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>Two</p></body></html>" };
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (KiosDocument) doc = NULL;
+  g_autoptr (KiosPage)     page = NULL;
+  KiosLayout               layout = { 600, 800, 18, 0 };
+  KiosPageRequest          request;
+  gboolean                 counted = FALSE;
+  gint64                   until;
+
+  kios_test_epub_write (path, chapters, G_N_ELEMENTS (chapters), NULL);
+  doc = kios_document_open_sync (path, &error);
+  g_assert_no_error (error);
+  g_signal_connect (doc, "notify::n-pages", G_CALLBACK (n_pages_cb), &counted);
+
+  /* Held from before the first render: the page comes, the count does not,
+   * however long the first frame takes. */
+  kios_document_hold_background (doc, TRUE);
+  kios_document_set_layout (doc, &layout);
+  kios_page_request_init (&request);
+  page = kios_document_render_sync (doc, &request, &error);
+  g_assert_no_error (error);
+  until = g_get_monotonic_time () + 1500 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (counted);
+  g_assert_cmpint (kios_document_get_n_pages (doc), ==, -1);
+
+  /* Let go once the page is painted: the two chapters are counted. */
+  kios_document_hold_background (doc, FALSE);
+  kios_test_wait_for (&counted, 30000);
+  g_assert_cmpint (kios_document_get_n_pages (doc), >=, 2);
+
+  g_clear_object (&doc);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* ---- the archive scan's verdict, kept per file ---- */
 
 static KiosArchiveScan *
@@ -458,6 +501,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch-core/first-page-made-ahead", test_first_page_made_ahead);
   g_test_add_func ("/kios/launch-core/first-page-made-ahead-other-size", test_first_page_made_ahead_other_size);
   g_test_add_func ("/kios/launch-core/scan-verdict", test_scan_verdict);
+  g_test_add_func ("/kios/launch-core/background-held", test_background_held);
 
   return g_test_run ();
 }
