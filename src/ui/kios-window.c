@@ -103,7 +103,14 @@ update_mode (KiosWindow *self)
    * never what shows while a book is on its way. */
   gboolean reading = self->document != NULL || self->open_cancellable != NULL;
 
+  /* The library is hidden while reading: its widgets are not styled, so a
+   * window started on a book loads none of their icons (nor the SVG
+   * renderer most of them need) before its first frame. */
+  if (!reading)
+    gtk_widget_set_visible (GTK_WIDGET (self->library_flap), TRUE);
   gtk_stack_set_visible_child_name (self->stack, reading ? "reader" : "library");
+  if (reading)
+    gtk_widget_set_visible (GTK_WIDGET (self->library_flap), FALSE);
   gtk_widget_set_visible (self->library_button, reading);
   gtk_widget_set_visible (self->contents_button, reading);
   gtk_widget_set_visible (self->text_menu_button, reading);

@@ -24,6 +24,7 @@
 #include "kios-window-private.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #define BOOK "pride-and-prejudice.epub"
 #define USER "alice"
@@ -178,6 +179,16 @@ prepare_library (KiosLibraryStore *store,
   return g_strdup (kios_document_get_hash (document));
 }
 
+/* Whether the process has the SVG renderer mapped. */
+static gboolean
+svg_renderer_loaded (void)
+{
+  g_autofree char *maps = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, "librsvg") != NULL;
+}
+
 typedef struct
 {
   const char *book;
@@ -263,6 +274,12 @@ test_launch_book (void)
   g_assert_true (watch.page_before_start);
   g_assert_false (watch.engine_before_start);
   g_assert_false (watch.sidebar_before_start);
+
+  /* The library's widgets are not styled while the book is read: none of
+   * their icons, nor the SVG renderer they need, is loaded. */
+  g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (watch.window->library_flap)));
+  g_assert_false (svg_renderer_loaded ());
 
   /* The sidebar lists the catalog, and choosing it opens the catalog. */
   g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
