@@ -179,6 +179,22 @@ prepare_library (KiosLibraryStore *store,
   return g_strdup (kios_document_get_hash (document));
 }
 
+/* The contents list's entries as the list view has them. */
+static guint
+listed_entries (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_VIEW (widget))
+    return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (widget))));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      guint n = listed_entries (child);
+
+      if (n > 0)
+        return n;
+    }
+  return 0;
+}
+
 /* Whether the process has the SVG renderer mapped. */
 static gboolean
 svg_renderer_loaded (void)
@@ -274,6 +290,19 @@ test_launch_book (void)
   g_assert_true (watch.page_before_start);
   g_assert_false (watch.engine_before_start);
   g_assert_false (watch.sidebar_before_start);
+
+  /* The hidden contents list is built when it is shown, not before the
+   * first page. */
+  {
+    KiosReaderView *view = kios_window_get_reader_view (watch.window);
+    GtkWidget      *contents = kios_reader_view_get_contents_sidebar (view);
+
+    g_assert_cmpuint (listed_entries (contents), ==, 0);
+    kios_reader_view_set_contents_visible (view, TRUE);
+    g_assert_cmpuint (listed_entries (contents), >, 0);
+    g_assert_cmpuint (listed_entries (contents), ==, kios_document_get_toc (kios_reader_view_get_document (view))->len);
+    kios_reader_view_set_contents_visible (view, FALSE);
+  }
 
   /* The library's widgets are not styled while the book is read: none of
    * their icons, nor the SVG renderer they need, is loaded. */
