@@ -11,10 +11,14 @@
 #include "kios-flow-split.h"
 #include "kios-limits.h"
 #include "kios-mupdf.h"
+#include "kios-paths.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The first bytes of a picture kept to find its size: JPEG's size comes
  * after its APP segments (EXIF, ICC profiles), which are rarely above 1 MB. */
@@ -33,6 +37,7 @@ struct _KiosArchiveScan
   GHashTable *replacements; /* name -> GBytes */
   gint64      inflated;
   guint       n_members;
+  gboolean    from_cache; /* a clean verdict read back for the unchanged file */
 };
 
 void
@@ -655,6 +660,118 @@ scan_member (KiosArchiveScan      *self,
   return TRUE;
 }
 
+/* ---- clean verdicts, kept per file ------------------------------------ */
+
+/* Bumped when what the scan checks changes; with the limits and the
+ * version in every verdict, any change there rescans every book. */
+#define SCAN_CACHE_VERSION 1
+/* A verdict is a few lines: anything larger is not one. */
+#define SCAN_CACHE_MAX_BYTES 1024
+
+/* Everything the scan's verdict depends on besides the file itself. */
+static char *
+scan_cache_rules (void)
+{
+  return g_strdup_printf ("%d %s %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT
+                          " %" G_GINT64_FORMAT " %d %" G_GINT64_FORMAT " %d %d %d %d",
+                          SCAN_CACHE_VERSION, PACKAGE_VERSION, KIOS_LIMIT_CHAPTER_BYTES, KIOS_LIMIT_CSS_BYTES,
+                          KIOS_LIMIT_SVG_BYTES, KIOS_LIMIT_MEMBER_BYTES, KIOS_LIMIT_BOOK_INFLATED,
+                          KIOS_LIMIT_ZIP_MEMBERS, KIOS_LIMIT_IMAGE_PIXELS, KIOS_LIMIT_IMAGE_SIDE,
+                          KIOS_LIMIT_FLOW_BYTES, KIOS_LIMIT_ELEMENT_BYTES, KIOS_LIMIT_SIBLING_BLOCKS);
+}
+
+/* The file as it is now: any write changes its ctime, which no one can set back. */
+static char *
+scan_cache_identity (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return NULL;
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+                          " %ld %" G_GINT64_FORMAT " %ld",
+                          (guint64) st.st_dev, (guint64) st.st_ino, (gint64) st.st_size,
+                          (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec,
+                          (gint64) st.st_ctim.tv_sec, (long) st.st_ctim.tv_nsec);
+}
+
+static char *
+scan_cache_path (const char *path)
+{
+  g_autofree char *dir = kios_paths_cache_subdir ("archive-scans");
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *name = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+/* A verdict is hostile until checked: read back only when it is small, names
+ * this file, this file unchanged and these rules, and stays within the
+ * whole-book limits. */
+static gboolean
+scan_cache_read (const char *path,
+                 gint64     *inflated,
+                 guint      *n_members)
+{
+  g_autofree char *cache = scan_cache_path (path);
+  g_autofree char *contents = NULL;
+  g_autofree char *identity = scan_cache_identity (path);
+  g_autofree char *rules = scan_cache_rules ();
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_auto (GStrv)   lines = NULL;
+  gsize            length = 0;
+  guint64          total;
+  guint64          members;
+
+  if (identity == NULL || !g_file_get_contents (cache, &contents, &length, NULL) ||
+      length > SCAN_CACHE_MAX_BYTES || memchr (contents, '\0', length) != NULL)
+    return FALSE;
+  lines = g_strsplit (contents, "\n", 6);
+  if (g_strv_length (lines) != 6 || g_strcmp0 (lines[0], rules) != 0 || g_strcmp0 (lines[1], canonical) != 0 ||
+      g_strcmp0 (lines[2], identity) != 0 || *lines[5] != '\0' ||
+      !g_ascii_string_to_unsigned (lines[3], 10, 0, (guint64) KIOS_LIMIT_BOOK_INFLATED, &total, NULL) ||
+      !g_ascii_string_to_unsigned (lines[4], 10, 0, KIOS_LIMIT_ZIP_MEMBERS, &members, NULL))
+    return FALSE;
+  *inflated = (gint64) total;
+  *n_members = (guint) members;
+  return TRUE;
+}
+
+/* Only a book with nothing refused or replaced is remembered: all the
+ * others are scanned at every open. */
+static void
+scan_cache_write (const char      *path,
+                  const char      *identity,
+                  KiosArchiveScan *self)
+{
+  g_autofree char   *cache = scan_cache_path (path);
+  g_autofree char   *dir = g_path_get_dirname (cache);
+  g_autofree char   *rules = scan_cache_rules ();
+  g_autofree char   *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char   *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* A name with a line break cannot be told apart from the next field. */
+  if (strchr (canonical, '\n') != NULL)
+    return;
+  text = g_strdup_printf ("%s\n%s\n%s\n%" G_GINT64_FORMAT "\n%u\n", rules, canonical, identity,
+                          self->inflated, self->n_members);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_debug ("Cannot create %s: %s", dir, g_strerror (errno));
+      return;
+    }
+  if (!g_file_set_contents_full (cache, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_debug ("Cannot write %s: %s", cache, error->message);
+}
+
+gboolean
+kios_archive_scan_is_from_cache (KiosArchiveScan *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->from_cache;
+}
+
 /**
  * kios_archive_scan_new:
  * @epub: the opened container (its spine names the chapters)
@@ -671,6 +788,7 @@ kios_archive_scan_new (KiosEpub   *epub,
   struct archive             *a;
   struct archive_entry       *entry;
   gboolean                    ok = TRUE;
+  g_autofree char            *identity = NULL;
 
   g_return_val_if_fail (epub != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -678,6 +796,15 @@ kios_archive_scan_new (KiosEpub   *epub,
   self->refusals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->replacements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_bytes_unref);
+
+  /* The same file, found within every limit before: nothing to inflate. */
+  if (scan_cache_read (kios_epub_get_path (epub), &self->inflated, &self->n_members))
+    {
+      self->from_cache = TRUE;
+      return g_steal_pointer (&self);
+    }
+  /* Taken before the scan: a file written during it is not vouched for. */
+  identity = scan_cache_identity (kios_epub_get_path (epub));
 
   for (guint i = 0; i < kios_epub_get_n_spine_items (epub); i++)
     g_hash_table_add (spine, kios_epub_get_spine_item (epub, i)->href);
@@ -721,5 +848,7 @@ kios_archive_scan_new (KiosEpub   *epub,
   archive_read_free (a);
   if (!ok)
     return NULL;
+  if (identity != NULL && g_hash_table_size (self->refusals) == 0 && g_hash_table_size (self->replacements) == 0)
+    scan_cache_write (kios_epub_get_path (epub), identity, self);
   return g_steal_pointer (&self);
 }

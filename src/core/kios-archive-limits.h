@@ -49,6 +49,9 @@ GStrv            kios_archive_scan_get_refusals    (KiosArchiveScan *self);
 GHashTable      *kios_archive_scan_get_replacements (KiosArchiveScan *self);
 gint64           kios_archive_scan_get_inflated    (KiosArchiveScan *self);
 guint            kios_archive_scan_get_n_members   (KiosArchiveScan *self);
+/* The unchanged file was found within every limit before (a verdict kept
+ * in the cache directory): nothing was inflated this time. */
+gboolean         kios_archive_scan_is_from_cache   (KiosArchiveScan *self);
 
 /* Reads a picture's pixel size from its first bytes (PNG, JPEG, GIF, BMP,
  * TIFF, PSD, PNM, JPEG 2000). */

@@ -42,6 +42,20 @@ G_BEGIN_DECLS
 
 typedef struct _Worker Worker;
 
+/* A first page rendered right after the open, before anyone asked for it
+ * (kios_document_open_at_async()); belongs to the worker thread. */
+typedef struct
+{
+  KiosPageRequest       request; /* what it was rendered with (position: NULL) */
+  KiosLayout            layout;  /* EPUB */
+  gboolean              has_layout;
+  KiosDocumentStartFunc start_func;
+  gpointer              start_data;
+  GDestroyNotify        start_destroy;
+  KiosPosition         *position; /* where it opened, NULL for the first page */
+  KiosPage             *page;     /* NULL once taken, or when it failed */
+} Prerender;
+
 /* Jobs: everything the worker is asked to do. */
 
 typedef enum {
@@ -54,6 +68,7 @@ typedef enum {
   JOB_FIND_ON_PAGE,
   JOB_PAGE_TEXT,
   JOB_POSITION_AT_OFFSET,
+  JOB_HOLD_BACKGROUND, /* serial: TRUE holds the background work, FALSE lets it run */
   JOB_QUIT,
 } JobKind;
 
@@ -159,6 +174,8 @@ struct _Worker
   int        prelayout;            /* a chapter to lay out while idle, or -1 */
   gint64     idle_pause_until;     /* a search is streaming: no idle work before this */
   gboolean   first_render_pending; /* opened, the first page not yet rendered */
+  Prerender *prerender;            /* the first page made ahead, or NULL */
+  gboolean   background_held;      /* the owner has not painted its first page yet */
 };
 
 /* A background result on its way to the owner's thread. */
@@ -249,6 +266,8 @@ gboolean         kios_worker_has_idle_work          (Worker                 *w);
 void             kios_worker_idle_step              (Worker                 *w);
 
 /* kios-document-render.c: positions, navigation, layout, rendering */
+void             kios_worker_prerender              (Worker                 *w);
+void             kios_worker_drop_prerender         (Worker                 *w);
 const char      *kios_worker_chapter_title          (Worker                 *w,
                                                      int                     chapter,
                                                      gint64                  offset);

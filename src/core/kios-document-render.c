@@ -334,15 +334,28 @@ kios_worker_apply_layout (Worker           *w,
                           int               serial)
 {
   fz_context *ctx = w->ctx;
+  KiosLayout  wanted = *layout;
 
   w->serial = serial;
   if (w->format != KIOS_BOOK_FORMAT_EPUB)
     return;
 
-  w->layout = *layout;
-  w->layout.width = MAX (layout->width, 64);
-  w->layout.height = MAX (layout->height, 64);
-  w->layout.font_size = CLAMP (layout->font_size, 4, 96);
+  wanted.width = MAX (layout->width, 64);
+  wanted.height = MAX (layout->height, 64);
+  wanted.font_size = CLAMP (layout->font_size, 4, 96);
+  /* The layout the book already has (made ahead for the first page): what
+   * is laid out and counted stays valid under the new serial. */
+  if (w->has_layout && memcmp (&wanted, &w->layout, sizeof wanted) == 0)
+    {
+      /* A finished count is told again, under the serial the owner now has. */
+      if (w->counts_complete)
+        {
+          w->counts_complete = FALSE;
+          w->count_next = w->n_chapters;
+        }
+      return;
+    }
+  w->layout = wanted;
 
   if (layout->line_spacing != w->css_line_spacing && layout->line_spacing > 0)
     {
@@ -588,6 +601,110 @@ worker_render_pixmap (Worker                *w,
   return pixmap;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The first page, made ahead.                                              */
+
+void
+kios_worker_drop_prerender (Worker *w)
+{
+  Prerender *prerender = g_steal_pointer (&w->prerender);
+
+  if (prerender == NULL)
+    return;
+  if (prerender->start_destroy != NULL)
+    prerender->start_destroy (prerender->start_data);
+  kios_position_free (prerender->position);
+  kios_page_free (prerender->page);
+  g_free (prerender);
+}
+
+/* Right after the open: the page the reader will ask for first. */
+void
+kios_worker_prerender (Worker *w)
+{
+  Prerender         *prerender = w->prerender;
+  KiosPageRequest    request;
+  g_autoptr (GError) error = NULL;
+
+  if (prerender == NULL)
+    return;
+  if (w->doc == NULL || w->hash == NULL)
+    {
+      kios_worker_drop_prerender (w);
+      return;
+    }
+
+  if (prerender->start_func != NULL)
+    prerender->position = prerender->start_func (w->hash, prerender->start_data);
+  if (prerender->start_destroy != NULL)
+    prerender->start_destroy (prerender->start_data);
+  prerender->start_func = NULL;
+  prerender->start_destroy = NULL;
+  prerender->start_data = NULL;
+
+  if (w->format == KIOS_BOOK_FORMAT_EPUB)
+    {
+      if (!prerender->has_layout)
+        {
+          kios_worker_drop_prerender (w);
+          return;
+        }
+      kios_worker_apply_layout (w, &prerender->layout, w->serial);
+      prerender->layout = w->layout;
+    }
+
+  request = prerender->request;
+  request.kind = prerender->position != NULL ? KIOS_PAGE_REQUEST_POSITION : KIOS_PAGE_REQUEST_LOCATION;
+  request.location = (KiosLocation){ 0, 0 };
+  request.position = prerender->position;
+  /* Not through kios_worker_render's matching: nothing is made yet. */
+  w->prerender = NULL;
+  prerender->page = kios_worker_render (w, &request, prerender->position, &error);
+  w->prerender = prerender;
+  if (prerender->page == NULL)
+    {
+      g_debug ("The first page of %s could not be made ahead: %s", w->path,
+               error != NULL ? error->message : "no page");
+      kios_worker_drop_prerender (w);
+    }
+}
+
+/* The page made ahead when request asks for it at the layout it was made
+ * at; the first render asked for takes it or drops it. */
+static KiosPage *
+take_prerendered (Worker                *w,
+                  const KiosPageRequest *request,
+                  const KiosPosition    *position)
+{
+  Prerender             *prerender = w->prerender;
+  const KiosPageRequest *made = &prerender->request;
+  KiosPage              *page = NULL;
+  gboolean               same;
+
+  same = request->kind == (prerender->position != NULL ? KIOS_PAGE_REQUEST_POSITION : KIOS_PAGE_REQUEST_LOCATION) &&
+         !request->position_only &&
+         request->box_width == made->box_width && request->box_height == made->box_height &&
+         request->scale == made->scale && request->fit == made->fit && request->zoom == made->zoom &&
+         request->foreground == made->foreground && request->background == made->background;
+  if (same && request->kind == KIOS_PAGE_REQUEST_POSITION)
+    same = position != NULL && kios_position_equal (position, prerender->position);
+  else if (same)
+    same = request->location.chapter == 0 && request->location.page == 0;
+  if (same && w->format == KIOS_BOOK_FORMAT_EPUB)
+    same = w->has_layout && memcmp (&w->layout, &prerender->layout, sizeof w->layout) == 0;
+
+  if (same)
+    {
+      page = g_steal_pointer (&prerender->page);
+      page->layout_serial = w->serial;
+      page->page_number = worker_page_number (w, page->location);
+      page->made_ahead = TRUE;
+    }
+  g_debug ("The first page made ahead %s", same ? "is taken" : "does not fit: rendering again");
+  kios_worker_drop_prerender (w);
+  return page;
+}
+
 KiosPage *
 kios_worker_render (Worker                *w,
                     const KiosPageRequest *request,
@@ -598,6 +715,14 @@ kios_worker_render (Worker                *w,
   g_autoptr (KiosPage) page = g_new0 (KiosPage, 1);
   g_autoptr (GError)   local_error = NULL;
   fz_pixmap           *pixmap;
+
+  if (w->prerender != NULL)
+    {
+      KiosPage *made = take_prerendered (w, request, position);
+
+      if (made != NULL)
+        return made;
+    }
 
   if (w->format == KIOS_BOOK_FORMAT_EPUB && !w->has_layout)
     {

@@ -156,6 +156,7 @@ worker_release (Worker *w)
 {
   CachedText *cached;
 
+  kios_worker_drop_prerender (w);
   while ((cached = g_queue_pop_head (&w->texts)) != NULL)
     {
       kios_chapter_text_free (cached->text);
@@ -536,6 +537,7 @@ worker_run_job (Worker *w,
             w->first_render_pending = TRUE;
             w->idle_pause_until = g_get_monotonic_time () + FIRST_RENDER_IDLE_HOLD_USEC;
             g_task_return_pointer (job->task, result, (GDestroyNotify) kios_document_open_result_free);
+            kios_worker_prerender (w);
           }
       }
       break;
@@ -558,7 +560,7 @@ worker_run_job (Worker *w,
         {
           KiosPage *page = kios_worker_render (w, &job->request, job->position, &error);
 
-          if (w->first_render_pending)
+          if (w->first_render_pending && !w->background_held)
             {
               w->first_render_pending = FALSE;
               w->idle_pause_until = 0;
@@ -618,6 +620,15 @@ worker_run_job (Worker *w,
                                (GDestroyNotify) kios_position_free);
       break;
 
+    case JOB_HOLD_BACKGROUND:
+      w->background_held = job->serial;
+      if (!w->background_held)
+        {
+          w->first_render_pending = FALSE;
+          w->idle_pause_until = 0;
+        }
+      break;
+
     case JOB_QUIT:
     default:
       g_assert_not_reached ();
@@ -635,7 +646,7 @@ worker_main (void *data)
     {
       Job *job;
 
-      if (kios_worker_has_idle_work (w))
+      if (kios_worker_has_idle_work (w) && !w->background_held)
         {
           gint64 pause = w->idle_pause_until - g_get_monotonic_time ();
 

@@ -35,6 +35,12 @@ struct _KiosDocument
   int            n_pages;
   int            layout_serial;
   KiosLayout     layout;
+
+  /* The first page asked for, for the next open (kios_document_get_first_request). */
+  gboolean        have_first_request;
+  gboolean        first_has_layout;
+  KiosPageRequest first_request;
+  KiosLayout      first_layout;
 };
 
 G_DEFINE_FINAL_TYPE (KiosDocument, kios_document, G_TYPE_OBJECT)
@@ -266,6 +272,7 @@ open_cb (GObject      *source,
 static void
 open_internal (const char         *path,
                GMainContext       *owner_context,
+               Prerender          *prerender,
                GCancellable       *cancellable,
                GAsyncReadyCallback callback,
                gpointer            user_data)
@@ -294,10 +301,13 @@ open_internal (const char         *path,
   w->css_line_spacing = 0;
   w->prelayout = -1;
   g_weak_ref_init (&w->owner, self);
+  /* Before the thread starts, which then owns it. */
+  w->prerender = prerender;
   self->worker = w;
 
   if (!kios_worker_start (w, &error))
     {
+      kios_worker_drop_prerender (w);
       g_task_return_error (outer, g_steal_pointer (&error));
       return;
     }
@@ -325,7 +335,55 @@ kios_document_open_async (const char         *path,
 {
   g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
 
-  open_internal (path, context, cancellable, callback, user_data);
+  open_internal (path, context, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * kios_document_open_at_async:
+ * @path: the book's file
+ * @first_page: how the first page will be asked for: its box, scale, fit,
+ *   zoom and colours
+ * @layout: (nullable): the EPUB layout it will be asked at
+ * @start_func: (nullable): where the book opens, asked on the document's
+ *   thread once its hash is known
+ * @start_data: for @start_func
+ * @start_destroy: (nullable): frees @start_data (on any thread)
+ *
+ * Opens a book as kios_document_open_async() does, then renders the page a
+ * reader will ask for first, before any other job: a program starting on a
+ * book overlaps that page with its own start-up. The first render asked for
+ * takes the page when its request is the same (position, box, scale, zoom,
+ * colours and layout), and drops it otherwise.
+ */
+void
+kios_document_open_at_async (const char            *path,
+                             const KiosPageRequest *first_page,
+                             const KiosLayout      *layout,
+                             KiosDocumentStartFunc  start_func,
+                             gpointer               start_data,
+                             GDestroyNotify         start_destroy,
+                             GCancellable          *cancellable,
+                             GAsyncReadyCallback    callback,
+                             gpointer               user_data)
+{
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+  Prerender               *prerender;
+
+  g_return_if_fail (first_page != NULL);
+
+  prerender = g_new0 (Prerender, 1);
+  prerender->request = *first_page;
+  prerender->request.position = NULL;
+  prerender->request.position_only = FALSE;
+  if (layout != NULL)
+    {
+      prerender->layout = *layout;
+      prerender->has_layout = TRUE;
+    }
+  prerender->start_func = start_func;
+  prerender->start_data = start_data;
+  prerender->start_destroy = start_destroy;
+  open_internal (path, context, prerender, cancellable, callback, user_data);
 }
 
 KiosDocument *
@@ -358,7 +416,7 @@ kios_document_open_sync (const char *path,
 
   /* Only the open itself waits on a private context; the background work
    * that follows reports to the caller's own context. */
-  KIOS_DOCUMENT_RUN_SYNC (data, open_internal (path, owner, NULL, kios_document_sync_cb, &data));
+  KIOS_DOCUMENT_RUN_SYNC (data, open_internal (path, owner, NULL, NULL, kios_document_sync_cb, &data));
   self = kios_document_open_finish (data.result, error);
   g_object_unref (data.result);
   return self;
@@ -578,6 +636,16 @@ kios_document_render_async (KiosDocument          *self,
   g_return_if_fail (KIOS_IS_DOCUMENT (self));
   g_return_if_fail (request != NULL);
 
+  if (!self->have_first_request && !request->position_only &&
+      request->kind != KIOS_PAGE_REQUEST_NEXT && request->kind != KIOS_PAGE_REQUEST_PREVIOUS)
+    {
+      self->have_first_request = TRUE;
+      self->first_request = *request;
+      self->first_request.position = NULL;
+      self->first_has_layout = self->layout_serial > 0;
+      self->first_layout = self->layout;
+    }
+
   job = g_new0 (Job, 1);
   job->kind = JOB_RENDER;
   job->request = *request;
@@ -588,6 +656,45 @@ kios_document_render_async (KiosDocument          *self,
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, kios_document_render_async);
   push_job (self, job);
+}
+
+/**
+ * kios_document_hold_background:
+ * @held: TRUE until the owner has painted its first page
+ *
+ * Holds the background work (the book index, the page count, the next
+ * chapter's layout) while @held, however long the first page takes to
+ * reach the screen; FALSE lets it start at once.
+ */
+void
+kios_document_hold_background (KiosDocument *self,
+                               gboolean      held)
+{
+  Job *job;
+
+  g_return_if_fail (KIOS_IS_DOCUMENT (self));
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_HOLD_BACKGROUND;
+  job->serial = held != FALSE;
+  push_job (self, job);
+}
+
+gboolean
+kios_document_get_first_request (KiosDocument    *self,
+                                 KiosPageRequest *request,
+                                 KiosLayout      *layout,
+                                 gboolean        *has_layout)
+{
+  g_return_val_if_fail (KIOS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (request != NULL && layout != NULL && has_layout != NULL, FALSE);
+
+  if (!self->have_first_request)
+    return FALSE;
+  *request = self->first_request;
+  *layout = self->first_layout;
+  *has_layout = self->first_has_layout;
+  return TRUE;
 }
 
 KiosPage *

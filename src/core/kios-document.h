@@ -90,6 +90,7 @@ typedef struct
   gboolean is_last;
   char    *error_message; /* set when the chapter could not be laid out:
                              the pixels then show an error page */
+  gboolean made_ahead;    /* rendered right after the open (kios_document_open_at_async) */
 } KiosPage;
 
 /* One batch of find-in-book results (kios_document_search_async). */
@@ -123,6 +124,12 @@ typedef struct
   GArray      *chars;         /* KiosPageChar, in reading order */
 } KiosPageText;
 
+/* Where a book opens, looked up by its identity hash on the document's own
+ * thread (kios_document_open_at_async()): (transfer full) (nullable), NULL
+ * for its first page. */
+typedef KiosPosition *(*KiosDocumentStartFunc) (const char *hash,
+                                                gpointer    user_data);
+
 #define KIOS_TYPE_DOCUMENT (kios_document_get_type ())
 G_DECLARE_FINAL_TYPE (KiosDocument, kios_document, KIOS, DOCUMENT, GObject)
 
@@ -135,6 +142,30 @@ KiosDocument    *kios_document_open_finish        (GAsyncResult      *result,
                                                    GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 KiosDocument    *kios_document_open_sync          (const char        *path,
                                                    GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* As kios_document_open_async(), and then, before anything asked of it,
+ * renders the page start_func names as first_page would (its kind and
+ * location are ignored), at layout (EPUB, nullable): a first render asked
+ * for later with the same request takes that page at once. */
+void             kios_document_open_at_async      (const char        *path,
+                                                   const KiosPageRequest *first_page,
+                                                   const KiosLayout  *layout,
+                                                   KiosDocumentStartFunc start_func,
+                                                   gpointer           start_data,
+                                                   GDestroyNotify     start_destroy,
+                                                   GCancellable      *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer           user_data);
+/* The index, page count and next chapter wait while held (from the first
+ * frame's render to its paint), whatever the first render does. */
+void             kios_document_hold_background    (KiosDocument      *self,
+                                                   gboolean           held);
+/* The request and layout (EPUB: FALSE without one) the first page on
+ * screen was rendered with, for the next kios_document_open_at_async();
+ * FALSE before any page was asked for. */
+gboolean         kios_document_get_first_request  (KiosDocument      *self,
+                                                   KiosPageRequest   *request,
+                                                   KiosLayout        *layout,
+                                                   gboolean          *has_layout);
 
 const char      *kios_document_get_path           (KiosDocument      *self);
 const char      *kios_document_get_hash           (KiosDocument      *self);

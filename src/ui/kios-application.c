@@ -10,6 +10,7 @@
 #include "kios-document.h"
 
 #include "kios-error-messages.h"
+#include "kios-launch-hint.h"
 #include "kios-library.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
@@ -38,6 +39,8 @@ struct _KiosApplication
   gboolean           library_started; /* folders rescanned and watched this run */
   GPtrArray         *preopens;        /* of Preopen: books opening since main() */
   KiosSidecarSync   *sidecar_sync;    /* over store, from start_library on */
+  KiosLaunchHint     launch_hint;     /* how the first page was asked for last time */
+  gboolean           have_launch_hint;
 };
 
 /* A book named on the command line, opening while GTK starts up; the
@@ -220,12 +223,30 @@ static const GActionEntry app_actions[] = {
   { "shortcuts", shortcuts_activated },
 };
 
+/* The store opens its database once per process, at startup or earlier for
+ * a book named on the command line; a failure leaves the app usable for
+ * reading and is shown in the first window. */
+static void
+open_store (KiosApplication *self)
+{
+  g_autofree char *db_path = NULL;
+  GError          *error = NULL;
+
+  if (self->store != NULL || self->store_error != NULL)
+    return;
+  db_path = kios_paths_library_db ();
+  self->store = kios_library_store_new (db_path, &error);
+  if (self->store == NULL)
+    {
+      g_warning ("Could not open the library %s: %s", db_path, error->message);
+      self->store_error = error;
+    }
+}
+
 static void
 kios_application_startup (GApplication *application)
 {
   KiosApplication *self = KIOS_APPLICATION (application);
-  g_autofree char *db_path = NULL;
-  GError          *error = NULL;
 
   G_APPLICATION_CLASS (kios_application_parent_class)->startup (application);
 
@@ -241,16 +262,9 @@ kios_application_startup (GApplication *application)
   /* Ctrl+plus/minus/0 are the reader view's own keys (font size for EPUB,
    * zoom for PDF): application accelerators would take them first. */
 
-  /* The store opens its database once per process; a failure leaves the app
-   * usable for reading and is shown in the first window. */
-  db_path = kios_paths_library_db ();
-  self->store = kios_library_store_new (db_path, &error);
+  open_store (self);
   if (self->store == NULL)
-    {
-      g_warning ("Could not open the library %s: %s", db_path, error->message);
-      self->store_error = error;
-      return;
-    }
+    return;
 
   /* Sync is one service for the whole app: every window asks it for its
    * engine, and quitting waits for it. */
@@ -327,7 +341,16 @@ present_pending (GtkWindow *window)
 static void
 first_page_shown_cb (GtkWindow *window)
 {
+  KiosApplication *self = KIOS_APPLICATION (gtk_window_get_application (window));
+  KiosDocument    *document = kios_reader_view_get_document (kios_window_get_reader_view (KIOS_WINDOW (window)));
+  int              width;
+  int              height;
+
   g_debug ("The first page is ready: showing the window");
+  /* The next start in a window of this size makes this page ahead. */
+  gtk_window_get_default_size (window, &width, &height);
+  if (document != NULL && self != NULL && !gtk_window_is_maximized (window))
+    kios_launch_hint_save_async (document, width, height, self->have_launch_hint ? &self->launch_hint : NULL);
   present_pending (window);
 }
 
@@ -568,6 +591,14 @@ kios_application_get_source_manager (KiosApplication *self)
   return self->source_manager;
 }
 
+/* On the document's thread: where the book was left. */
+static KiosPosition *
+start_position (const char *hash,
+                gpointer    user_data)
+{
+  return kios_library_store_get_position (KIOS_LIBRARY_STORE (user_data), hash, NULL);
+}
+
 /**
  * kios_application_preopen:
  * @self: the application
@@ -596,7 +627,32 @@ kios_application_preopen (KiosApplication *self,
   preopen = g_new0 (Preopen, 1);
   preopen->path = g_steal_pointer (&path);
   g_ptr_array_add (self->preopens, preopen);
-  kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
+
+  /* The first book, in a window the size it was last time: its page is
+   * made as the first window would ask for it, while GTK starts. */
+  if (self->preopens->len == 1)
+    {
+      g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+
+      self->have_launch_hint = !g_settings_get_boolean (settings, "window-maximized") &&
+                               kios_launch_hint_load (preopen->path,
+                                                      g_settings_get_int (settings, "window-width"),
+                                                      g_settings_get_int (settings, "window-height"),
+                                                      &self->launch_hint);
+    }
+  if (self->preopens->len == 1 && self->have_launch_hint)
+    {
+      const KiosLaunchHint *hint = &self->launch_hint;
+
+      open_store (self);
+      kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
+                                   self->store != NULL ? start_position : NULL,
+                                   self->store != NULL ? g_object_ref (self->store) : NULL,
+                                   self->store != NULL ? g_object_unref : NULL,
+                                   NULL, preopen_cb, preopen);
+    }
+  else
+    kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
 }
 
 /**

@@ -34,6 +34,7 @@ struct _KiosContentsSidebar
   guint               scroll_idle_id;
   int                 scroll_target;
   gboolean            updating;
+  gboolean            stale; /* the book changed while hidden: reloaded when needed */
 };
 
 G_DEFINE_FINAL_TYPE (KiosContentsSidebar, kios_contents_sidebar, GTK_TYPE_WIDGET)
@@ -138,12 +139,33 @@ reload (KiosContentsSidebar *self)
   sync_selection (self);
 }
 
+/* A long contents list costs tens of milliseconds: a hidden sidebar builds
+ * it when it is shown or asked about, not while the book's first page
+ * waits to be painted. */
+static void
+ensure_fresh (KiosContentsSidebar *self)
+{
+  if (!self->stale)
+    return;
+  self->stale = FALSE;
+  reload (self);
+}
+
 static void
 document_changed_cb (KiosReaderView      *view,
                      GParamSpec          *pspec,
                      KiosContentsSidebar *self)
 {
-  reload (self);
+  self->stale = TRUE;
+  if (gtk_widget_get_visible (GTK_WIDGET (self)))
+    ensure_fresh (self);
+}
+
+static void
+visible_cb (KiosContentsSidebar *self)
+{
+  if (gtk_widget_get_visible (GTK_WIDGET (self)))
+    ensure_fresh (self);
 }
 
 static void
@@ -151,7 +173,8 @@ toc_index_changed_cb (KiosReaderView      *view,
                       GParamSpec          *pspec,
                       KiosContentsSidebar *self)
 {
-  sync_selection (self);
+  if (!self->stale)
+    sync_selection (self);
 }
 
 static void
@@ -333,6 +356,7 @@ kios_contents_sidebar_new (KiosReaderView *view)
   }
   self->document_handler = g_signal_connect (view, "notify::document", G_CALLBACK (document_changed_cb), self);
   self->toc_index_handler = g_signal_connect (view, "notify::toc-index", G_CALLBACK (toc_index_changed_cb), self);
+  g_signal_connect (self, "notify::visible", G_CALLBACK (visible_cb), NULL);
   reload (self);
   return GTK_WIDGET (self);
 }
@@ -350,6 +374,7 @@ kios_contents_sidebar_get_n_entries (KiosContentsSidebar *self)
 {
   g_return_val_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self), 0);
 
+  ensure_fresh (self);
   return self->levels->len;
 }
 
@@ -360,6 +385,7 @@ kios_contents_sidebar_get_selected (KiosContentsSidebar *self)
 
   g_return_val_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self), -1);
 
+  ensure_fresh (self);
   selected = gtk_single_selection_get_selected (self->selection);
   return selected == GTK_INVALID_LIST_POSITION ? -1 : (int) selected;
 }
@@ -370,6 +396,7 @@ kios_contents_sidebar_activate (KiosContentsSidebar *self,
 {
   g_return_if_fail (KIOS_IS_CONTENTS_SIDEBAR (self));
 
+  ensure_fresh (self);
   if (self->view == NULL || index < 0 || (guint) index >= self->levels->len)
     return;
   kios_reader_view_go_to_toc (self->view, index);

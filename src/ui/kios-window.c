@@ -103,7 +103,14 @@ update_mode (KiosWindow *self)
    * never what shows while a book is on its way. */
   gboolean reading = self->document != NULL || self->open_cancellable != NULL;
 
+  /* The library is hidden while reading: its widgets are not styled, so a
+   * window started on a book loads none of their icons (nor the SVG
+   * renderer most of them need) before its first frame. */
+  if (!reading)
+    gtk_widget_set_visible (GTK_WIDGET (self->library_flap), TRUE);
   gtk_stack_set_visible_child_name (self->stack, reading ? "reader" : "library");
+  if (reading)
+    gtk_widget_set_visible (GTK_WIDGET (self->library_flap), FALSE);
   gtk_widget_set_visible (self->library_button, reading);
   gtk_widget_set_visible (self->contents_button, reading);
   gtk_widget_set_visible (self->text_menu_button, reading);
@@ -217,6 +224,10 @@ present_document (KiosWindow  *self,
 
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  /* A window not yet painted: the book's index, page count and next
+   * chapter wait for its first frame. */
+  if (self->deferring && !self->started)
+    kios_document_hold_background (document, TRUE);
   /* Every book opens fitted to the window, not at the last one's zoom. */
   g_object_set (self->reader_view, "pdf-zoom", 1.0, NULL);
   kios_reader_view_open (self->reader_view, document, request->position);
@@ -374,6 +385,8 @@ start_deferred (KiosWindow *self)
     disconnect_after_paint (self);
   g_debug ("The first page is painted: starting the library and sync");
 
+  if (self->document != NULL)
+    kios_document_hold_background (self->document, FALSE);
   if (self->store != NULL)
     kios_window_library_set_store (self);
   if (service != NULL)

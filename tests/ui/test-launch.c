@@ -15,13 +15,16 @@
 #include "kios-application.h"
 #include "kios-document.h"
 #include "kios-fake-kosync.h"
+#include "kios-launch-hint.h"
 #include "kios-library-store.h"
-#include "kios-reader-view.h"
+#include "kios-paths.h"
+#include "kios-reader-view-private.h"
 #include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window-private.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #define BOOK "pride-and-prejudice.epub"
 #define USER "alice"
@@ -176,6 +179,48 @@ prepare_library (KiosLibraryStore *store,
   return g_strdup (kios_document_get_hash (document));
 }
 
+/* The contents list's entries as the list view has them. */
+static guint
+listed_entries (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_VIEW (widget))
+    return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (widget))));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      guint n = listed_entries (child);
+
+      if (n > 0)
+        return n;
+    }
+  return 0;
+}
+
+/* Whether the process has the SVG renderer mapped. */
+static gboolean
+svg_renderer_loaded (void)
+{
+  g_autofree char *maps = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, "librsvg") != NULL;
+}
+
+typedef struct
+{
+  const char *book;
+  int         width;
+  int         height;
+} HintWait;
+
+static gboolean
+hint_saved (gpointer data)
+{
+  HintWait      *wait = data;
+  KiosLaunchHint hint;
+
+  return kios_launch_hint_load (wait->book, wait->width, wait->height, &hint);
+}
+
 static void
 test_launch_book (void)
 {
@@ -223,11 +268,47 @@ test_launch_book (void)
   g_assert_true (watch.mapped);
   g_assert_true (watch.page_at_map);
 
+  /* How the page was asked for is kept for the next start in a window of
+   * this size, which then makes the page while GTK starts. */
+  {
+    HintWait       wait = { sample, 0, 0 };
+    KiosLaunchHint hint;
+    KiosPage      *shown;
+
+    gtk_window_get_default_size (GTK_WINDOW (watch.window), &wait.width, &wait.height);
+    g_assert_true (kios_test_wait_until (hint_saved, &wait, 10000));
+    g_assert_true (kios_launch_hint_load (sample, wait.width, wait.height, &hint));
+    g_assert_true (hint.has_layout);
+    shown = watch.window->reader_view->current->page;
+    g_assert_false (shown->made_ahead);
+    g_assert_cmpint ((int) (hint.request.box_width * hint.request.scale), ==, shown->width);
+    g_assert_false (kios_launch_hint_load (sample, wait.width + 1, wait.height, &hint));
+  }
+
   /* The rest comes up only once the page is there. */
   g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
   g_assert_true (watch.page_before_start);
   g_assert_false (watch.engine_before_start);
   g_assert_false (watch.sidebar_before_start);
+
+  /* The hidden contents list is built when it is shown, not before the
+   * first page. */
+  {
+    KiosReaderView *view = kios_window_get_reader_view (watch.window);
+    GtkWidget      *contents = kios_reader_view_get_contents_sidebar (view);
+
+    g_assert_cmpuint (listed_entries (contents), ==, 0);
+    kios_reader_view_set_contents_visible (view, TRUE);
+    g_assert_cmpuint (listed_entries (contents), >, 0);
+    g_assert_cmpuint (listed_entries (contents), ==, kios_document_get_toc (kios_reader_view_get_document (view))->len);
+    kios_reader_view_set_contents_visible (view, FALSE);
+  }
+
+  /* The library's widgets are not styled while the book is read: none of
+   * their icons, nor the SVG renderer they need, is loaded. */
+  g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (watch.window->library_flap)));
+  g_assert_false (svg_renderer_loaded ());
 
   /* The sidebar lists the catalog, and choosing it opens the catalog. */
   g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
@@ -251,6 +332,53 @@ test_launch_book (void)
   g_assert_true (kios_test_wait_until (pending_cleared, &(PendingWait){ store, hash }, 10000));
 
   g_application_quit (G_APPLICATION (app));
+}
+
+/* The hint file is read back as hostile: a value out of its range, or a
+ * file too large to be one, is no hint. */
+static void
+test_launch_hint_hostile (void)
+{
+  g_autofree char *dir = kios_paths_cache_dir ();
+  g_autofree char *path = g_build_filename (dir, "launch-hint.ini", NULL);
+  const char      *good = "[epub]\nwindow-width=1000\nwindow-height=720\nbox-width=720\nbox-height=529\n"
+                          "scale=1\nzoom=1\nfit=1\nforeground=1973790\nbackground=16777215\n"
+                          "layout-width=720\nlayout-height=529\nfont-size=18\nline-spacing=1.4\n";
+  const char      *bad[] = {
+         "box-width=1e9\n",
+         "box-width=nan\n",
+         "scale=0\n",
+         "foreground=16777216\n",
+         "font-size=-3\n",
+         "zoom=\n",
+  };
+  KiosLaunchHint   hint;
+  g_autofree char *big = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, good, -1, NULL));
+  g_assert_true (kios_launch_hint_load ("/books/a.epub", 1000, 720, &hint));
+  g_assert_cmpfloat (hint.request.box_width, ==, 720);
+  g_assert_cmphex (hint.request.foreground, ==, 0x1e1e1e);
+  g_assert_cmpfloat (hint.layout.line_spacing, ==, 1.4);
+  /* Another window size, or a PDF (its own group): no hint. */
+  g_assert_false (kios_launch_hint_load ("/books/a.epub", 1000, 721, &hint));
+  g_assert_false (kios_launch_hint_load ("/books/a.pdf", 1000, 720, &hint));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (good, bad[i], NULL);
+
+      /* A key given twice: the last one counts. */
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      g_assert_false (kios_launch_hint_load ("/books/a.epub", 1000, 720, &hint));
+    }
+
+  big = g_strnfill (8192, '#');
+  big = g_strconcat (good, big, NULL);
+  g_assert_true (g_file_set_contents (path, big, -1, NULL));
+  g_assert_false (kios_launch_hint_load ("/books/a.epub", 1000, 720, &hint));
+  g_unlink (path);
 }
 
 static void
@@ -321,6 +449,7 @@ main (int   argc,
 
   g_test_add_func ("/kios/launch/book", test_launch_book);
   g_test_add_func ("/kios/launch/broken", test_launch_broken);
+  g_test_add_func ("/kios/launch/hint-hostile", test_launch_hint_hostile);
 
   ret = g_test_run ();
   g_unlink (keyring);
