@@ -42,10 +42,15 @@ struct _KiosStartView
 
   gulong changed_id;
   guint  opening_timeout_id;
+  guint  step_id;         /* the list still going in, a piece at a time */
+  guint  step_size;       /* the next piece, in books */
+  gulong step_painted_id; /* on the frame clock while pieces go in */
+  gint64 step_started;    /* the frame of the last piece; 0 when painted */
   guint  loading : 1;
   guint  opening : 1;
   guint  setting_search : 1;
   guint  library_empty : 1; /* the last list had no book at all */
+  guint  step_skip : 1;     /* the next frame shows the grid: no piece in it */
 };
 
 /* clang-format off */

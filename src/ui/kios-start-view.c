@@ -8,12 +8,19 @@
 #include "kios-start-view-private.h"
 
 #include <glib/gi18n.h>
+#include <time.h>
 
 /* Without a library, the store's recent books: enough to fill a screen. */
 #define RECENT_LIMIT 48
 /* Most books open faster than this: only slower ones show the spinner, so a
  * quick open does not flash it. */
 #define OPENING_DELAY_MS 250
+/* A list goes into the grid a piece per frame, each piece sized so that
+ * the frame (the cards it makes, binds, lays out and paints) stays near
+ * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
+#define STEP_FIRST 4
+#define STEP_MIN 2
+#define STEP_FRAME_US 8000
 
 G_DEFINE_FINAL_TYPE (KiosStartView, kios_start_view, ADW_TYPE_BIN)
 
@@ -66,9 +73,11 @@ update_visible_page (KiosStartView *self)
   gtk_spinner_set_spinning (self->spinner, show_spinner);
   gtk_stack_set_visible_child_name (self->stack, name);
   /* While a search is still filtering, the grid stays: no "No Results" flash. */
-  gtk_stack_set_visible_child_name (self->results_stack,
-                                    n_books > 0 || gtk_filter_list_model_get_pending (self->filtered) > 0 ? "grid"
-                                                                                                          : "no-results");
+  gtk_stack_set_visible_child_name (self->results_stack, n_books > 0 ||
+                                                                 gtk_filter_list_model_get_pending (self->filtered) > 0 ||
+                                                                 kios_library_model_get_pending (self->model) > 0
+                                                             ? "grid"
+                                                             : "no-results");
 }
 
 static void
@@ -108,17 +117,121 @@ filter_cb (gpointer item,
          kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
+/* The main thread's own time, which the machine's load does not stretch:
+ * a busy machine must not shrink the pieces into many more frames. */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return g_get_monotonic_time ();
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
+/* Inserts the next piece of a list going in, in the frame about to be
+ * laid out (so the cards it makes are measured and painted in that frame,
+ * not piled up for a later one). */
+static gboolean
+step_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  /* The frame that shows the grid in place of the empty page paints the
+   * whole view: it gets no cards to make on top. */
+  if (self->step_skip)
+    {
+      self->step_skip = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+  self->step_started = thread_cpu_us ();
+  if (kios_library_model_step (self->model, self->step_size))
+    return G_SOURCE_CONTINUE;
+  self->step_id = 0;
+  update_visible_page (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The frame with a piece is painted: the next piece grows while frames are
+ * cheap (past the few hundred cards the grid keeps, an insert makes none)
+ * and shrinks when one was not, so frames stay near STEP_FRAME_US of the
+ * main thread's time. */
+static void
+step_painted_cb (GdkFrameClock *clock,
+                 KiosStartView *self)
+{
+  if (self->step_started != 0)
+    {
+      gint64 spent = thread_cpu_us () - self->step_started;
+
+      self->step_started = 0;
+      if (spent < STEP_FRAME_US / 2)
+        self->step_size = MIN (self->step_size * 2, G_MAXUINT / 2);
+      else if (spent > STEP_FRAME_US)
+        self->step_size = MAX (self->step_size / 2, STEP_MIN);
+    }
+  if (self->step_id == 0)
+    g_clear_signal_handler (&self->step_painted_id, clock);
+}
+
+/* The rest of a list going in, at once: a view not shown makes no frames. */
+static void
+finish_steps (KiosStartView *self)
+{
+  if (self->step_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+  self->step_id = 0;
+  kios_library_model_step (self->model, G_MAXUINT);
+  update_visible_page (self);
+}
+
 static void
 show_items (KiosStartView *self,
             GPtrArray     *items)
 {
+  gboolean was_books;
+
   self->loading = FALSE;
   self->library_empty = items->len == 0;
-  /* A new list is filtered whole, in one go: spread over idles, a launch
-   * onto 10,000 books would lay the grid out once per piece. */
+  /* A new list is filtered as it goes in, each piece whole: shown, the
+   * model takes it a piece a frame (step_tick_cb), a screenful first. */
   gtk_filter_list_model_set_incremental (self->filtered, FALSE);
-  kios_library_model_set_items (self->model, items);
+  self->step_size = STEP_FIRST;
+  was_books = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+  if (!kios_library_model_stage_items (self->model, items, 0))
+    {
+      if (self->step_id != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+      self->step_id = 0;
+    }
+  else if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    finish_steps (self);
+  else if (self->step_id == 0)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+      self->step_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), step_tick_cb, NULL, NULL);
+      self->step_started = 0;
+      if (self->step_painted_id == 0)
+        self->step_painted_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (step_painted_cb), self, 0);
+    }
   update_visible_page (self);
+  self->step_skip = self->step_id != 0 && !was_books &&
+                    g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+}
+
+static void
+kios_start_view_unmap (GtkWidget *widget)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  if (self->step_painted_id != 0)
+    g_clear_signal_handler (&self->step_painted_id, gtk_widget_get_frame_clock (widget));
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->unmap (widget);
+  if (kios_library_model_get_pending (self->model) > 0)
+    finish_steps (self);
 }
 
 typedef struct
@@ -416,6 +529,7 @@ kios_start_view_class_init (KiosStartViewClass *klass)
   object_class->finalize = kios_start_view_finalize;
   object_class->get_property = kios_start_view_get_property;
   object_class->set_property = kios_start_view_set_property;
+  widget_class->unmap = kios_start_view_unmap;
 
   properties[PROP_STORE] =
       g_param_spec_object ("store", NULL, NULL,
@@ -593,7 +707,8 @@ kios_start_view_is_loading (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), FALSE);
 
-  return self->loading || gtk_filter_list_model_get_pending (self->filtered) > 0;
+  return self->loading || kios_library_model_get_pending (self->model) > 0 ||
+         gtk_filter_list_model_get_pending (self->filtered) > 0;
 }
 
 void
