@@ -9,6 +9,7 @@
 
 #include "kios-book-hash.h"
 #include "kios-error.h"
+#include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-xml.h"
@@ -21,9 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Past these, a package document or container is not read for a listing. */
-#define MAX_CONTAINER_SIZE (64 * 1024)
-#define MAX_OPF_SIZE (4 * 1024 * 1024)
 /* New books are written in batches, one transaction each. */
 #define UPSERT_BATCH 512
 /* Progress is reported at most this often. */
@@ -146,6 +144,7 @@ read_epub_metadata (const char *path,
   struct archive        *a = archive_read_new ();
   struct archive_entry  *entry;
   GBytes                *opf = NULL;
+  gsize                  opf_bytes = 0; /* kept in opfs */
   int                    rc;
 
   archive_read_support_format_zip_seekable (a);
@@ -164,16 +163,22 @@ read_epub_metadata (const char *path,
         continue;
       if (container == NULL && g_ascii_strcasecmp (name, "META-INF/container.xml") == 0)
         {
-          container = read_entry (a, archive_entry_size (entry), MAX_CONTAINER_SIZE);
+          container = read_entry (a, archive_entry_size (entry), KIOS_LIMIT_LIBRARY_CONTAINER_BYTES);
           if (container != NULL)
             opf_path = opf_path_from_container (container);
         }
-      else if (g_str_has_suffix (name, ".opf") || g_str_has_suffix (name, ".OPF"))
+      else if ((g_str_has_suffix (name, ".opf") || g_str_has_suffix (name, ".OPF")) &&
+               (opf_path == NULL || g_str_equal (name, opf_path)))
         {
-          GBytes *bytes = read_entry (a, archive_entry_size (entry), MAX_OPF_SIZE);
+          /* Every package document before the container is kept (one of
+           * them is the book's), all of them within one budget. */
+          GBytes *bytes = read_entry (a, archive_entry_size (entry), KIOS_LIMIT_LIBRARY_OPF_BYTES - opf_bytes);
 
           if (bytes != NULL)
-            g_hash_table_replace (opfs, g_strdup (name), bytes);
+            {
+              opf_bytes += g_bytes_get_size (bytes);
+              g_hash_table_replace (opfs, g_strdup (name), bytes);
+            }
         }
       if (opf_path != NULL && g_hash_table_contains (opfs, opf_path))
         break;
@@ -329,7 +334,7 @@ walk (const char *dir,
   DIR           *d;
   struct dirent *entry;
 
-  if (depth > 64)
+  if (depth > KIOS_LIMIT_LIBRARY_FOLDER_DEPTH)
     return;
   d = opendir (dir);
   if (d == NULL)
