@@ -21,6 +21,8 @@
 #define STEP_FIRST 4
 #define STEP_MIN 2
 #define STEP_FRAME_US 8000
+/* The most columns of cards, however wide the window. */
+#define GRID_MAX_COLUMNS 8
 
 G_DEFINE_FINAL_TYPE (KiosStartView, kios_start_view, ADW_TYPE_BIN)
 
@@ -117,6 +119,8 @@ filter_cb (gpointer item,
          kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
+static void fit_columns (KiosStartView *self);
+
 /* The main thread's own time, which the machine's load does not stretch:
  * a busy machine must not shrink the pieces into many more frames. */
 static gint64
@@ -146,6 +150,7 @@ step_tick_cb (GtkWidget     *widget,
       self->step_skip = FALSE;
       return G_SOURCE_CONTINUE;
     }
+  fit_columns (self);
   self->step_started = thread_cpu_us ();
   if (kios_library_model_step (self->model, self->step_size))
     return G_SOURCE_CONTINUE;
@@ -220,6 +225,41 @@ show_items (KiosStartView *self,
   update_visible_page (self);
   self->step_skip = self->step_id != 0 && !was_books &&
                     g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+}
+
+/* The grid keeps cards for 30 rows of max-columns each, whatever it shows:
+ * with room for 5 columns and max-columns at 8, 240 cards made, bound and
+ * given covers for the 10 on screen. Once a card tells the width of a
+ * column, max-columns follows the columns that fit (as many as the grid
+ * shows anyway), so the cards kept follow what is shown. Called as the
+ * view is allocated (a new width) and as a list goes in (the first cards). */
+static void
+fit_columns (KiosStartView *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->grid_view);
+  GtkWidget *cell = gtk_widget_get_first_child (grid);
+  int        cell_width = 0;
+  guint      fit;
+
+  if (cell == NULL || gtk_widget_get_width (grid) <= 0)
+    return;
+  gtk_widget_measure (cell, GTK_ORIENTATION_HORIZONTAL, -1, &cell_width, NULL, NULL, NULL);
+  if (cell_width <= 0)
+    return;
+  fit = CLAMP ((guint) (gtk_widget_get_width (grid) / cell_width), gtk_grid_view_get_min_columns (self->grid_view),
+               GRID_MAX_COLUMNS);
+  if (fit != gtk_grid_view_get_max_columns (self->grid_view))
+    gtk_grid_view_set_max_columns (self->grid_view, fit);
+}
+
+static void
+kios_start_view_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->size_allocate (widget, width, height, baseline);
+  fit_columns (KIOS_START_VIEW (widget));
 }
 
 static void
@@ -530,6 +570,7 @@ kios_start_view_class_init (KiosStartViewClass *klass)
   object_class->get_property = kios_start_view_get_property;
   object_class->set_property = kios_start_view_set_property;
   widget_class->unmap = kios_start_view_unmap;
+  widget_class->size_allocate = kios_start_view_size_allocate;
 
   properties[PROP_STORE] =
       g_param_spec_object ("store", NULL, NULL,

@@ -201,7 +201,7 @@ test_library_scale_view_pieces (void)
   Watch                        watch = { .view = view };
   gulong                       id;
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1180, 860);
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 860);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, view, 5000));
@@ -217,6 +217,20 @@ test_library_scale_view_pieces (void)
   g_assert_cmpuint (watch.frames, >, 1);
   g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 2000);
   g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "books");
+
+  /* The grid keeps cards for 30 rows of max-columns: max-columns is the
+   * columns that fit (four or so here), not the eight a wide window gets. */
+  {
+    GtkWidget *grid = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL);
+    guint      columns = gtk_grid_view_get_max_columns (GTK_GRID_VIEW (grid));
+    guint      cells = 0;
+
+    for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+      cells++;
+    g_assert_cmpuint (columns, >=, 2);
+    g_assert_cmpuint (columns, <, 8);
+    g_assert_cmpuint (cells, <=, columns * 32 + 1);
+  }
 
   /* Unshown, the rest goes in at once. */
   kios_start_view_set_library (view, NULL);
