@@ -260,12 +260,29 @@ kios_start_view_size_allocate (GtkWidget *widget,
 {
   GTK_WIDGET_CLASS (kios_start_view_parent_class)->size_allocate (widget, width, height, baseline);
   fit_columns (KIOS_START_VIEW (widget));
+  KIOS_START_VIEW (widget)->covers_dirty = TRUE;
+}
+
+static void covers_painted_cb (GdkFrameClock *clock,
+                               KiosStartView *self);
+
+static void
+kios_start_view_map (GtkWidget *widget)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->map (widget);
+  self->covers_painted_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                                                     G_CALLBACK (covers_painted_cb), self, 0);
+  self->covers_dirty = TRUE;
 }
 
 static void
 kios_start_view_unmap (GtkWidget *widget)
 {
   KiosStartView *self = KIOS_START_VIEW (widget);
+
+  g_clear_signal_handler (&self->covers_painted_id, gtk_widget_get_frame_clock (widget));
 
   if (self->step_painted_id != 0)
     g_clear_signal_handler (&self->step_painted_id, gtk_widget_get_frame_clock (widget));
@@ -408,14 +425,60 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, card);
 }
 
+/* The grid keeps cards for many rows off screen: only those on screen (and
+ * a row past it) load their covers, after the frame that placed them, so
+ * a launch decodes the covers it shows and no more. */
+static void
+load_shown_covers (KiosStartView *self)
+{
+  GtkWidget     *grid = GTK_WIDGET (self->grid_view);
+  int            height = gtk_widget_get_height (grid);
+  GHashTableIter iter;
+  gpointer       card;
+
+  self->covers_dirty = FALSE;
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, NULL))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
+        {
+          /* Bound, not placed yet: the next frame places it. */
+          self->covers_dirty = TRUE;
+          continue;
+        }
+      if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+        kios_book_card_load_cover (card);
+    }
+}
+
+static void
+covers_painted_cb (GdkFrameClock *clock,
+                   KiosStartView *self)
+{
+  if (self->covers_dirty)
+    load_shown_covers (self);
+}
+
+static void
+covers_dirty_cb (KiosStartView *self)
+{
+  self->covers_dirty = TRUE;
+}
+
 static void
 factory_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
                  gpointer                  user_data)
 {
-  KiosBookItem *book = gtk_list_item_get_item (item);
+  KiosStartView *self = KIOS_START_VIEW (user_data);
+  KiosBookItem  *book = gtk_list_item_get_item (item);
+  GtkWidget     *card = gtk_list_item_get_child (item);
 
-  kios_book_card_set_book (KIOS_BOOK_CARD (gtk_list_item_get_child (item)), kios_book_item_get_record (book));
+  kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  g_hash_table_add (self->bound, card);
+  self->covers_dirty = TRUE;
 }
 
 static void
@@ -423,7 +486,11 @@ factory_unbind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
                    gpointer                  user_data)
 {
-  kios_book_card_set_book (KIOS_BOOK_CARD (gtk_list_item_get_child (item)), NULL);
+  KiosStartView *self = KIOS_START_VIEW (user_data);
+  GtkWidget     *card = gtk_list_item_get_child (item);
+
+  kios_book_card_set_book (KIOS_BOOK_CARD (card), NULL);
+  g_hash_table_remove (self->bound, card);
 }
 
 static void
@@ -513,6 +580,7 @@ kios_start_view_finalize (GObject *object)
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->search_folded, g_free);
   g_clear_pointer (&self->search_words, g_strfreev);
+  g_clear_pointer (&self->bound, g_hash_table_unref);
 
   G_OBJECT_CLASS (kios_start_view_parent_class)->finalize (object);
 }
@@ -569,6 +637,7 @@ kios_start_view_class_init (KiosStartViewClass *klass)
   object_class->finalize = kios_start_view_finalize;
   object_class->get_property = kios_start_view_get_property;
   object_class->set_property = kios_start_view_set_property;
+  widget_class->map = kios_start_view_map;
   widget_class->unmap = kios_start_view_unmap;
   widget_class->size_allocate = kios_start_view_size_allocate;
 
@@ -643,6 +712,9 @@ kios_start_view_init (KiosStartView *self)
   g_signal_connect_object (factory, "unbind", G_CALLBACK (factory_unbind_cb), self, 0);
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
+  self->bound = g_hash_table_new (NULL, NULL);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)), "value-changed",
+                           G_CALLBACK (covers_dirty_cb), self, G_CONNECT_SWAPPED);
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered))));
   gtk_grid_view_set_model (self->grid_view, selection);
   g_object_unref (selection);

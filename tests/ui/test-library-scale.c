@@ -37,11 +37,14 @@ items_changed_cb (GListModel *model,
   change->added = added;
 }
 
+static char *cover_path; /* when set, every book's cover */
+
 static KiosBookRecord *
 record_new (guint n)
 {
   KiosBookRecord *book = g_new0 (KiosBookRecord, 1);
 
+  book->cover_path = g_strdup (cover_path);
   book->hash = g_strdup_printf ("%032x", n);
   book->title = g_strdup_printf ("Book %05u", n);
   book->authors = g_strdup ("Émile Zola");
@@ -189,17 +192,52 @@ has_books (gpointer data)
   return kios_start_view_get_n_books (data) > 0;
 }
 
+static guint
+count_covers (GtkWidget *grid,
+              guint     *n_cards)
+{
+  guint shown = 0;
+
+  *n_cards = 0;
+  for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget *overlay = kios_test_find_widget (cell, GTK_TYPE_OVERLAY, NULL);
+
+      if (overlay == NULL)
+        continue;
+      (*n_cards)++;
+      shown += kios_test_cover_shown (overlay) ? 1 : 0;
+    }
+  return shown;
+}
+
+static gboolean
+some_cover_shown (gpointer grid)
+{
+  guint n_cards;
+
+  return count_covers (grid, &n_cards) > 0;
+}
+
 /* Shown, a library of 2,000 books goes into the grid over several frames,
  * a few books in the first; all of it, in order, in the end. */
 static void
 test_library_scale_view_pieces (void)
 {
   g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
-  g_autoptr (KiosLibrary)      library = library_of (store, 2000);
+  g_autoptr (KiosLibrary)      library = NULL;
   KiosStartView               *view = kios_start_view_new ();
   GtkWidget                   *window = gtk_window_new ();
   Watch                        watch = { .view = view };
   gulong                       id;
+  g_autoptr (GdkPixbuf)        cover = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 240, 360);
+
+  cover_path = g_build_filename (g_get_user_cache_dir (), "cover.png", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_cache_dir (), 0700), ==, 0);
+  gdk_pixbuf_fill (cover, 0x3366aaff);
+  g_assert_true (gdk_pixbuf_save (cover, cover_path, "png", NULL, NULL));
+  g_clear_object (&library);
+  library = library_of (store, 2000);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 700, 860);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
@@ -224,12 +262,23 @@ test_library_scale_view_pieces (void)
     GtkWidget *grid = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL);
     guint      columns = gtk_grid_view_get_max_columns (GTK_GRID_VIEW (grid));
     guint      cells = 0;
+    guint      shown, cards;
 
     for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
       cells++;
     g_assert_cmpuint (columns, >=, 2);
     g_assert_cmpuint (columns, <, 8);
     g_assert_cmpuint (cells, <=, columns * 32 + 1);
+
+    /* Of the cards kept, only those on screen (and a row past it) load
+     * their covers: a few rows of the 30 kept. */
+    g_assert_true (kios_test_wait_until (some_cover_shown, grid, 10000));
+    for (guint i = 0; i < 10; i++)
+      kios_test_wait_for_paint (grid);
+    shown = count_covers (grid, &cards);
+    g_assert_cmpuint (shown, >=, columns);
+    g_assert_cmpuint (shown, <=, columns * 6);
+    g_assert_cmpuint (cards, >, columns * 20);
   }
 
   /* Unshown, the rest goes in at once. */
@@ -241,6 +290,7 @@ test_library_scale_view_pieces (void)
   g_assert_false (kios_start_view_is_loading (view));
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_pointer (&cover_path, g_free);
 }
 
 static gboolean
