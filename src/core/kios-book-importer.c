@@ -11,6 +11,7 @@
 #include "kios-book-hash.h"
 #include "kios-epub.h"
 #include "kios-error.h"
+#include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-sync-error.h"
@@ -22,7 +23,7 @@
 #include <unistd.h>
 
 /* How much of a download's start decides whether it may be a book. */
-#define SNIFF_SIZE 1024
+#define SNIFF_SIZE KIOS_LIMIT_SNIFF_BYTES
 
 static const char *sniff_non_book (const guint8 *data,
                                    gsize         len);
@@ -30,7 +31,7 @@ static gboolean    not_a_book (const char *what,
                                GError    **error);
 
 /* What reading the first chapter may cost while checking a download. */
-#define MAX_FIRST_CHAPTER ((gsize) 32 * 1024 * 1024)
+#define MAX_FIRST_CHAPTER KIOS_LIMIT_IMPORT_FIRST_CHAPTER_BYTES
 
 G_DEFINE_QUARK (kios - import - error - quark, kios_import_error)
 
@@ -489,7 +490,7 @@ kios_book_import_validate (const char  *path,
                            const char **format_out,
                            GError     **error)
 {
-  guint8             head[512];
+  guint8             head[SNIFF_SIZE + 1];
   gssize             len;
   int                fd;
   KiosBookFormat     format;

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "kios-library-store.h"
+#include "kios-limits.h"
 
 G_BEGIN_DECLS
 
@@ -32,9 +33,8 @@ G_BEGIN_DECLS
  * call it from a worker thread or kiosctl.
  */
 
-/* The largest book Kios downloads: bigger than any real EPUB or PDF of
- * text, small enough that a server sending without end is stopped early. */
-#define KIOS_BOOK_IMPORT_MAX_SIZE ((guint64) 1024 * 1024 * 1024)
+/* The largest book Kios downloads (kios-limits.h says why). */
+#define KIOS_BOOK_IMPORT_MAX_SIZE KIOS_LIMIT_IMPORT_BOOK_BYTES
 
 #define KIOS_IMPORT_ERROR (kios_import_error_quark ())
 

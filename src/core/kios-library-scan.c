@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Copyright 2026 The Kios authors */
 
+#define _GNU_SOURCE 1 /* gettid */
 #define G_LOG_DOMAIN "kios-library"
 
 #include "config.h"
@@ -9,6 +10,7 @@
 
 #include "kios-book-hash.h"
 #include "kios-error.h"
+#include "kios-limits.h"
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-xml.h"
@@ -19,11 +21,10 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-/* Past these, a package document or container is not read for a listing. */
-#define MAX_CONTAINER_SIZE (64 * 1024)
-#define MAX_OPF_SIZE (4 * 1024 * 1024)
 /* New books are written in batches, one transaction each. */
 #define UPSERT_BATCH 512
 /* Progress is reported at most this often. */
@@ -31,6 +32,9 @@
 /* Changes under a folder are gathered this long before a rescan. */
 #define MONITOR_DELAY_MS 500
 #define MAX_WORKERS 2
+/* The priority (nice) of a background rescan's threads: the window's
+ * thread gets a core first, the import still uses what is idle. */
+#define BACKGROUND_NICE 10
 
 /* ---- metadata ------------------------------------------------------------ */
 
@@ -146,6 +150,7 @@ read_epub_metadata (const char *path,
   struct archive        *a = archive_read_new ();
   struct archive_entry  *entry;
   GBytes                *opf = NULL;
+  gsize                  opf_bytes = 0; /* kept in opfs */
   int                    rc;
 
   archive_read_support_format_zip_seekable (a);
@@ -164,16 +169,22 @@ read_epub_metadata (const char *path,
         continue;
       if (container == NULL && g_ascii_strcasecmp (name, "META-INF/container.xml") == 0)
         {
-          container = read_entry (a, archive_entry_size (entry), MAX_CONTAINER_SIZE);
+          container = read_entry (a, archive_entry_size (entry), KIOS_LIMIT_LIBRARY_CONTAINER_BYTES);
           if (container != NULL)
             opf_path = opf_path_from_container (container);
         }
-      else if (g_str_has_suffix (name, ".opf") || g_str_has_suffix (name, ".OPF"))
+      else if ((g_str_has_suffix (name, ".opf") || g_str_has_suffix (name, ".OPF")) &&
+               (opf_path == NULL || g_str_equal (name, opf_path)))
         {
-          GBytes *bytes = read_entry (a, archive_entry_size (entry), MAX_OPF_SIZE);
+          /* Every package document before the container is kept (one of
+           * them is the book's), all of them within one budget. */
+          GBytes *bytes = read_entry (a, archive_entry_size (entry), KIOS_LIMIT_LIBRARY_OPF_BYTES - opf_bytes);
 
           if (bytes != NULL)
-            g_hash_table_replace (opfs, g_strdup (name), bytes);
+            {
+              opf_bytes += g_bytes_get_size (bytes);
+              g_hash_table_replace (opfs, g_strdup (name), bytes);
+            }
         }
       if (opf_path != NULL && g_hash_table_contains (opfs, opf_path))
         break;
@@ -319,7 +330,8 @@ found_clear (Found *found)
 }
 
 /* Every EPUB and PDF below dir (hidden entries skipped: partial downloads,
- * trash folders), and, when dirs is given, every folder for the monitors. */
+ * trash folders) when files is given, and, when dirs is given, every folder
+ * for the monitors. */
 static void
 walk (const char *dir,
       GArray     *files,
@@ -329,7 +341,7 @@ walk (const char *dir,
   DIR           *d;
   struct dirent *entry;
 
-  if (depth > 64)
+  if (depth > KIOS_LIMIT_LIBRARY_FOLDER_DEPTH)
     return;
   d = opendir (dir);
   if (d == NULL)
@@ -343,6 +355,9 @@ walk (const char *dir,
       struct stat      st;
 
       if (entry->d_name[0] == '.')
+        continue;
+      /* Folders only (for the monitors): a file needs no stat. */
+      if (files == NULL && entry->d_type == DT_REG)
         continue;
       path = g_build_filename (dir, entry->d_name, NULL);
       if (entry->d_type == DT_DIR)
@@ -363,7 +378,7 @@ walk (const char *dir,
             walk (path, files, dirs, depth + 1);
           continue;
         }
-      if (!S_ISREG (st.st_mode) || !has_book_extension (entry->d_name, &format))
+      if (files == NULL || !S_ISREG (st.st_mode) || !has_book_extension (entry->d_name, &format))
         continue;
       {
         Found found = { 0 };
@@ -648,6 +663,32 @@ typedef struct
   guint n_missing;
 } RescanResult;
 
+/* A rescan in the background (at start, on a folder change) gives way to
+ * the window: the calling thread runs it at a lower priority (Linux gives
+ * each thread its own), restored after, as the thread goes back to the
+ * pool other work shares. Returns the priority to restore. */
+static int
+background_begin (void)
+{
+  pid_t tid = gettid ();
+  int   was;
+
+  errno = 0;
+  was = getpriority (PRIO_PROCESS, (id_t) tid);
+  if (errno != 0)
+    return G_MININT;
+  if (setpriority (PRIO_PROCESS, (id_t) tid, MAX (was, BACKGROUND_NICE)) != 0)
+    return G_MININT;
+  return was;
+}
+
+static void
+background_end (int was)
+{
+  if (was != G_MININT)
+    setpriority (PRIO_PROCESS, (id_t) gettid (), was);
+}
+
 static void
 rescan_worker (GTask        *task,
                gpointer      source_object,
@@ -656,9 +697,13 @@ rescan_worker (GTask        *task,
 {
   RescanResult *result = g_new0 (RescanResult, 1);
   GError       *error = NULL;
+  int           nice_was = background_begin ();
+  gboolean      ok;
 
   (void) task_data;
-  if (!kios_library_rescan (source_object, &result->n_added, &result->n_missing, cancellable, &error))
+  ok = kios_library_rescan (source_object, &result->n_added, &result->n_missing, cancellable, &error);
+  background_end (nice_was);
+  if (!ok)
     {
       g_free (result);
       g_task_return_error (task, error);
@@ -827,13 +872,11 @@ list_dirs_worker (GTask        *task,
   KiosLibrary          *self = source_object;
   g_auto (GStrv)        folders = kios_library_list_folders (self);
   g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray)    files = g_array_new (FALSE, TRUE, sizeof (Found));
 
   (void) task_data;
   (void) cancellable;
-  g_array_set_clear_func (files, (GDestroyNotify) found_clear);
   for (guint i = 0; folders[i] != NULL; i++)
-    walk (folders[i], files, dirs, 0);
+    walk (folders[i], NULL, dirs, 0);
   g_ptr_array_add (dirs, NULL);
   g_task_return_pointer (task, g_ptr_array_free (g_steal_pointer (&dirs), FALSE),
                          (GDestroyNotify) g_strfreev);

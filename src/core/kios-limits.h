@@ -252,3 +252,26 @@
 #define KIOS_LIMIT_LUA_BYTES ((gsize) 16 << 20)
 #define KIOS_LIMIT_LUA_DEPTH 32
 #define KIOS_LIMIT_LUA_VALUES 500000
+
+/* kios-library-scan.c: a books folder's EPUBs read for their listing (title,
+ * authors, series), thousands at a time on two workers. container.xml is a
+ * few hundred bytes in real books: 64 KiB is far past any. The package
+ * documents of one book are read within 4 MiB together (a 10,000-item
+ * book's is ~2 MB; a zip listing many .opf members before its container
+ * cannot make a worker hold more). Folders below a books folder are walked
+ * 64 levels deep: real collections nest a few (author, series), and the
+ * walk recurses once per level, so a deeper tree (or a loop of bind
+ * mounts) is not followed further. */
+#define KIOS_LIMIT_LIBRARY_CONTAINER_BYTES (64 * 1024)
+#define KIOS_LIMIT_LIBRARY_OPF_BYTES ((gsize) 4 << 20)
+#define KIOS_LIMIT_LIBRARY_FOLDER_DEPTH 64
+
+/* kios-book-importer.h, .c: a downloaded book is at most 1 GiB, past any
+ * real EPUB or PDF of text, so a server sending without end is stopped
+ * there (the sink refuses the write that would cross it). Checking an EPUB
+ * reads its first chapter whole, up to 32 MiB inflated: 4 times the
+ * largest chapter Kios lays out (KIOS_LIMIT_CHAPTER_BYTES), so a book whose
+ * chapters are refused for reading still imports and says so when opened,
+ * while a zip bomb in the first chapter costs at most that. */
+#define KIOS_LIMIT_IMPORT_BOOK_BYTES ((guint64) 1024 * 1024 * 1024)
+#define KIOS_LIMIT_IMPORT_FIRST_CHAPTER_BYTES ((gsize) 32 << 20)

@@ -208,17 +208,54 @@ kios_book_card_new (void)
   return g_object_new (KIOS_TYPE_BOOK_CARD, NULL);
 }
 
+static void set_book (KiosBookCard         *self,
+                      const KiosBookRecord *book,
+                      gboolean              load_cover);
+
 void
 kios_book_card_set_book (KiosBookCard         *self,
                          const KiosBookRecord *book)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+
+  set_book (self, book, TRUE);
+}
+
+void
+kios_book_card_set_book_lazily (KiosBookCard         *self,
+                                const KiosBookRecord *book)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+
+  set_book (self, book, FALSE);
+}
+
+void
+kios_book_card_load_cover (KiosBookCard *self)
+{
+  int scale;
+
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+
+  if (self->book == NULL || self->cancellable != NULL)
+    return;
+  /* The cover as the card appears: a book never opened gets its own from
+   * the file (made once, then cached; a missing book keeps a cached one). */
+  scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  kios_cover_loader_load_async (self->book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable,
+                                load_cover_cb, self);
+}
+
+static void
+set_book (KiosBookCard         *self,
+          const KiosBookRecord *book,
+          gboolean              load_cover)
 {
   g_autofree char *percent = NULL;
   const char      *title;
   const char      *badge;
   double           progress;
-  int              scale;
-
-  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -274,12 +311,8 @@ kios_book_card_set_book (KiosBookCard         *self,
                           self->state == KIOS_BOOK_STATE_READING || self->state == KIOS_BOOK_STATE_FINISHED);
   update_accessible (self, title, badge);
 
-  /* The cover as the card appears: a book never opened gets its own from
-   * the file (made once, then cached; a missing book keeps a cached one). */
-  scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
-  kios_cover_loader_load_async (book, COVER_WIDTH * scale, COVER_HEIGHT * scale, self->cancellable, load_cover_cb,
-                                self);
+  if (load_cover)
+    kios_book_card_load_cover (self);
 }
 
 /* ---- a catalog's book ----------------------------------------------------- */

@@ -32,6 +32,12 @@ GtkWidget            *kios_book_card_new       (void);
  * cover load; what is shown stays until the next book. */
 void                  kios_book_card_set_book  (KiosBookCard         *self,
                                                 const KiosBookRecord *book);
+/* As set_book, but the cover is loaded only by load_cover: a grid keeping
+ * many cards off screen loads the covers of those shown. */
+void                  kios_book_card_set_book_lazily (KiosBookCard         *self,
+                                                      const KiosBookRecord *book);
+/* Loads the book's cover unless it is loaded or loading. */
+void                  kios_book_card_load_cover      (KiosBookCard         *self);
 const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
 /* Shows a catalog's book and follows its state; NULL (unbinding) lets go
  * of it and stops its cover load. */

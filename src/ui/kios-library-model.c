@@ -124,7 +124,9 @@ struct _KiosLibraryModel
 {
   GObject parent_instance;
 
-  GPtrArray *items; /* element-type KiosBookItem */
+  GPtrArray *items;      /* element-type KiosBookItem: what the model holds */
+  GPtrArray *pending;    /* element-type KiosBookItem: still to go in, nullable */
+  guint      pending_at; /* where they go, in items */
 };
 
 static void kios_library_model_list_model_init (GListModelInterface *iface);
@@ -169,6 +171,7 @@ kios_library_model_finalize (GObject *object)
   KiosLibraryModel *self = KIOS_LIBRARY_MODEL (object);
 
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kios_library_model_parent_class)->finalize (object);
 }
@@ -208,11 +211,55 @@ void
 kios_library_model_set_items (KiosLibraryModel *self,
                               GPtrArray        *items)
 {
-  GPtrArray *merged;
-  guint      n_old, n_new, head = 0, tail = 0;
-
   g_return_if_fail (KIOS_IS_LIBRARY_MODEL (self));
   g_return_if_fail (items != NULL);
+
+  kios_library_model_stage_items (self, items, G_MAXUINT);
+}
+
+/* Inserts the first n pending items at their place. */
+static void
+insert_pending (KiosLibraryModel *self,
+                guint             n)
+{
+  guint at = self->pending_at;
+
+  n = MIN (n, self->pending->len);
+  /* A GPtrArray grows by moving its tail once per insert: build the new
+   * array in one pass instead. */
+  {
+    GPtrArray *merged = g_ptr_array_new_full (self->items->len + n, g_object_unref);
+
+    for (guint i = 0; i < at; i++)
+      g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
+    for (guint i = 0; i < n; i++)
+      g_ptr_array_add (merged, g_object_ref (self->pending->pdata[i]));
+    for (guint i = at; i < self->items->len; i++)
+      g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
+    g_ptr_array_unref (self->items);
+    self->items = merged;
+  }
+  g_ptr_array_remove_range (self->pending, 0, n);
+  self->pending_at += n;
+  if (self->pending->len == 0)
+    g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_list_model_items_changed (G_LIST_MODEL (self), at, 0, n);
+}
+
+gboolean
+kios_library_model_stage_items (KiosLibraryModel *self,
+                                GPtrArray        *items,
+                                guint             max_added)
+{
+  GPtrArray *merged;
+  guint      n_old, n_new, head = 0, tail = 0, now;
+
+  g_return_val_if_fail (KIOS_IS_LIBRARY_MODEL (self), FALSE);
+  g_return_val_if_fail (items != NULL, FALSE);
+
+  /* A list still going in is replaced by this one: what is in stays the
+   * base the new list is compared with. */
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
 
   /* The same books in the same order at both ends stay as they are (their
    * items, and so their cards); only the span between is replaced. */
@@ -224,18 +271,50 @@ kios_library_model_set_items (KiosLibraryModel *self,
          items_equal (self->items->pdata[n_old - 1 - tail], items->pdata[n_new - 1 - tail]))
     tail++;
   if (head == n_old && head == n_new)
-    return;
+    return FALSE;
 
-  merged = g_ptr_array_new_full (n_new, g_object_unref);
+  /* The old span is replaced by as much of the new one (a grid rebinds the
+   * cards it had rather than making new ones), or max_added if more; the
+   * rest waits for kios_library_model_step. */
+  now = MIN (MAX (max_added, n_old - head - tail), n_new - head - tail);
+  merged = g_ptr_array_new_full (head + now + tail, g_object_unref);
   for (guint i = 0; i < head; i++)
     g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
-  for (guint i = head; i < n_new - tail; i++)
+  for (guint i = head; i < head + now; i++)
     g_ptr_array_add (merged, g_object_ref (items->pdata[i]));
   for (guint i = n_old - tail; i < n_old; i++)
     g_ptr_array_add (merged, g_object_ref (self->items->pdata[i]));
   g_ptr_array_unref (self->items);
   self->items = merged;
-  g_list_model_items_changed (G_LIST_MODEL (self), head, n_old - head - tail, n_new - head - tail);
+  if (head + now < n_new - tail)
+    {
+      self->pending = g_ptr_array_new_full (n_new - tail - head - now, g_object_unref);
+      for (guint i = head + now; i < n_new - tail; i++)
+        g_ptr_array_add (self->pending, g_object_ref (items->pdata[i]));
+      self->pending_at = head + now;
+    }
+  if (n_old - head - tail > 0 || now > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), head, n_old - head - tail, now);
+  return self->pending != NULL;
+}
+
+gboolean
+kios_library_model_step (KiosLibraryModel *self,
+                         guint             max_added)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY_MODEL (self), FALSE);
+
+  if (self->pending != NULL && max_added > 0)
+    insert_pending (self, max_added);
+  return self->pending != NULL;
+}
+
+guint
+kios_library_model_get_pending (KiosLibraryModel *self)
+{
+  g_return_val_if_fail (KIOS_IS_LIBRARY_MODEL (self), 0);
+
+  return self->pending != NULL ? self->pending->len : 0;
 }
 
 const KiosBookRecord *

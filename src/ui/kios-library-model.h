@@ -50,6 +50,23 @@ void                  kios_library_model_set_books   (KiosLibraryModel *self,
  * items-changed covers only the span from the first to the last difference. */
 void                  kios_library_model_set_items   (KiosLibraryModel *self,
                                                       GPtrArray        *items);
+/* As set_items, but of the span that changed only as many items as it
+ * replaces, or max_added if more, go in now (one items-changed), the rest
+ * by steps: a grid makes and binds a card for each item inserted near what
+ * it shows, in the same call, so a large list goes in over several
+ * main-loop iterations instead of one long one. Until the last step, the
+ * model holds the unchanged ends and the start of the new span; set_items
+ * or stage_items drops what is still pending. Returns whether items are
+ * pending. */
+gboolean              kios_library_model_stage_items (KiosLibraryModel *self,
+                                                      GPtrArray        *items,
+                                                      guint             max_added);
+/* Inserts up to max_added pending items after those already in; returns
+ * whether more are pending. */
+gboolean              kios_library_model_step        (KiosLibraryModel *self,
+                                                      guint             max_added);
+/* How many items are still to go in. */
+guint                 kios_library_model_get_pending (KiosLibraryModel *self);
 /* The record at position, or NULL. */
 const KiosBookRecord *kios_library_model_get_book    (KiosLibraryModel *self,
                                                       guint             position);

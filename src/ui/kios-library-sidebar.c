@@ -412,6 +412,7 @@ struct _KiosLocalBooks
 
   GtkStack   *stack;
   GtkListBox *list;
+  gboolean    stale; /* the store changed while hidden: list when shown */
 };
 
 G_DEFINE_FINAL_TYPE (KiosLocalBooks, kios_local_books, ADW_TYPE_BIN)
@@ -512,10 +513,24 @@ kios_local_books_dispose (GObject *object)
   G_OBJECT_CLASS (kios_local_books_parent_class)->dispose (object);
 }
 
+/* Listed when first shown, not when the window gets its store: a launch
+ * onto a large library must not read and build every book's row for a page
+ * nobody looks at. */
+static void
+kios_local_books_map (GtkWidget *widget)
+{
+  KiosLocalBooks *self = KIOS_LOCAL_BOOKS (widget);
+
+  GTK_WIDGET_CLASS (kios_local_books_parent_class)->map (widget);
+  if (self->stale)
+    kios_local_books_reload (self);
+}
+
 static void
 kios_local_books_class_init (KiosLocalBooksClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = kios_local_books_dispose;
+  GTK_WIDGET_CLASS (klass)->map = kios_local_books_map;
 
   local_signals[LOCAL_SIGNAL_BOOK_ACTIVATED] = g_signal_new ("book-activated", G_TYPE_FROM_CLASS (klass),
                                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
@@ -573,8 +588,12 @@ kios_local_books_set_store (KiosLocalBooks   *self,
   g_return_if_fail (KIOS_IS_LOCAL_BOOKS (self));
   g_return_if_fail (store == NULL || KIOS_IS_LIBRARY_STORE (store));
 
-  if (g_set_object (&self->store, store))
+  if (!g_set_object (&self->store, store))
+    return;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     kios_local_books_reload (self);
+  else
+    self->stale = TRUE;
 }
 
 void
@@ -585,6 +604,7 @@ kios_local_books_reload (KiosLocalBooks *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  self->stale = FALSE;
   if (self->store == NULL)
     return;
 

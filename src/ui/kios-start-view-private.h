@@ -40,12 +40,20 @@ struct _KiosStartView
   AdwStatusPage   *no_results_page;
   GtkSpinner      *spinner;
 
-  gulong changed_id;
-  guint  opening_timeout_id;
-  guint  loading : 1;
-  guint  opening : 1;
-  guint  setting_search : 1;
-  guint  library_empty : 1; /* the last list had no book at all */
+  gulong      changed_id;
+  guint       opening_timeout_id;
+  guint       step_id;           /* the list still going in, a piece at a time */
+  guint       step_size;         /* the next piece, in books */
+  gulong      step_painted_id;   /* on the frame clock while pieces go in */
+  gint64      step_started;      /* the frame of the last piece; 0 when painted */
+  gulong      covers_painted_id; /* on the frame clock while mapped */
+  GHashTable *bound;             /* the cards bound to a book */
+  guint       loading : 1;
+  guint       opening : 1;
+  guint       setting_search : 1;
+  guint       library_empty : 1; /* the last list had no book at all */
+  guint       step_skip : 1;     /* the next frame shows the grid: no piece in it */
+  guint       covers_dirty : 1;  /* cards moved or were bound: which show? */
 };
 
 /* clang-format off */

@@ -8,12 +8,21 @@
 #include "kios-start-view-private.h"
 
 #include <glib/gi18n.h>
+#include <time.h>
 
 /* Without a library, the store's recent books: enough to fill a screen. */
 #define RECENT_LIMIT 48
 /* Most books open faster than this: only slower ones show the spinner, so a
  * quick open does not flash it. */
 #define OPENING_DELAY_MS 250
+/* A list goes into the grid a piece per frame, each piece sized so that
+ * the frame (the cards it makes, binds, lays out and paints) stays near
+ * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
+#define STEP_FIRST 4
+#define STEP_MIN 2
+#define STEP_FRAME_US 8000
+/* The most columns of cards, however wide the window. */
+#define GRID_MAX_COLUMNS 8
 
 G_DEFINE_FINAL_TYPE (KiosStartView, kios_start_view, ADW_TYPE_BIN)
 
@@ -66,9 +75,11 @@ update_visible_page (KiosStartView *self)
   gtk_spinner_set_spinning (self->spinner, show_spinner);
   gtk_stack_set_visible_child_name (self->stack, name);
   /* While a search is still filtering, the grid stays: no "No Results" flash. */
-  gtk_stack_set_visible_child_name (self->results_stack,
-                                    n_books > 0 || gtk_filter_list_model_get_pending (self->filtered) > 0 ? "grid"
-                                                                                                          : "no-results");
+  gtk_stack_set_visible_child_name (self->results_stack, n_books > 0 ||
+                                                                 gtk_filter_list_model_get_pending (self->filtered) > 0 ||
+                                                                 kios_library_model_get_pending (self->model) > 0
+                                                             ? "grid"
+                                                             : "no-results");
 }
 
 static void
@@ -108,17 +119,176 @@ filter_cb (gpointer item,
          kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
+static void fit_columns (KiosStartView *self);
+
+/* The main thread's own time, which the machine's load does not stretch:
+ * a busy machine must not shrink the pieces into many more frames. */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return g_get_monotonic_time ();
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
+/* Inserts the next piece of a list going in, in the frame about to be
+ * laid out (so the cards it makes are measured and painted in that frame,
+ * not piled up for a later one). */
+static gboolean
+step_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  /* The frame that shows the grid in place of the empty page paints the
+   * whole view: it gets no cards to make on top. */
+  if (self->step_skip)
+    {
+      self->step_skip = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+  fit_columns (self);
+  self->step_started = thread_cpu_us ();
+  if (kios_library_model_step (self->model, self->step_size))
+    return G_SOURCE_CONTINUE;
+  self->step_id = 0;
+  update_visible_page (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The frame with a piece is painted: the next piece grows while frames are
+ * cheap (past the few hundred cards the grid keeps, an insert makes none)
+ * and shrinks when one was not, so frames stay near STEP_FRAME_US of the
+ * main thread's time. */
+static void
+step_painted_cb (GdkFrameClock *clock,
+                 KiosStartView *self)
+{
+  if (self->step_started != 0)
+    {
+      gint64 spent = thread_cpu_us () - self->step_started;
+
+      self->step_started = 0;
+      if (spent < STEP_FRAME_US / 2)
+        self->step_size = MIN (self->step_size * 2, G_MAXUINT / 2);
+      else if (spent > STEP_FRAME_US)
+        self->step_size = MAX (self->step_size / 2, STEP_MIN);
+    }
+  if (self->step_id == 0)
+    g_clear_signal_handler (&self->step_painted_id, clock);
+}
+
+/* The rest of a list going in, at once: a view not shown makes no frames. */
+static void
+finish_steps (KiosStartView *self)
+{
+  if (self->step_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+  self->step_id = 0;
+  kios_library_model_step (self->model, G_MAXUINT);
+  update_visible_page (self);
+}
+
 static void
 show_items (KiosStartView *self,
             GPtrArray     *items)
 {
+  gboolean was_books;
+
   self->loading = FALSE;
   self->library_empty = items->len == 0;
-  /* A new list is filtered whole, in one go: spread over idles, a launch
-   * onto 10,000 books would lay the grid out once per piece. */
+  /* A new list is filtered as it goes in, each piece whole: shown, the
+   * model takes it a piece a frame (step_tick_cb), a screenful first. */
   gtk_filter_list_model_set_incremental (self->filtered, FALSE);
-  kios_library_model_set_items (self->model, items);
+  self->step_size = STEP_FIRST;
+  was_books = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+  if (!kios_library_model_stage_items (self->model, items, 0))
+    {
+      if (self->step_id != 0)
+        gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+      self->step_id = 0;
+    }
+  else if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    finish_steps (self);
+  else if (self->step_id == 0)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+      self->step_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), step_tick_cb, NULL, NULL);
+      self->step_started = 0;
+      if (self->step_painted_id == 0)
+        self->step_painted_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (step_painted_cb), self, 0);
+    }
   update_visible_page (self);
+  self->step_skip = self->step_id != 0 && !was_books &&
+                    g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+}
+
+/* The grid keeps cards for 30 rows of max-columns each, whatever it shows:
+ * with room for 5 columns and max-columns at 8, 240 cards made, bound and
+ * given covers for the 10 on screen. Once a card tells the width of a
+ * column, max-columns follows the columns that fit (as many as the grid
+ * shows anyway), so the cards kept follow what is shown. Called as the
+ * view is allocated (a new width) and as a list goes in (the first cards). */
+static void
+fit_columns (KiosStartView *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->grid_view);
+  GtkWidget *cell = gtk_widget_get_first_child (grid);
+  int        cell_width = 0;
+  guint      fit;
+
+  if (cell == NULL || gtk_widget_get_width (grid) <= 0)
+    return;
+  gtk_widget_measure (cell, GTK_ORIENTATION_HORIZONTAL, -1, &cell_width, NULL, NULL, NULL);
+  if (cell_width <= 0)
+    return;
+  fit = CLAMP ((guint) (gtk_widget_get_width (grid) / cell_width), gtk_grid_view_get_min_columns (self->grid_view),
+               GRID_MAX_COLUMNS);
+  if (fit != gtk_grid_view_get_max_columns (self->grid_view))
+    gtk_grid_view_set_max_columns (self->grid_view, fit);
+}
+
+static void
+kios_start_view_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->size_allocate (widget, width, height, baseline);
+  fit_columns (KIOS_START_VIEW (widget));
+  KIOS_START_VIEW (widget)->covers_dirty = TRUE;
+}
+
+static void covers_painted_cb (GdkFrameClock *clock,
+                               KiosStartView *self);
+
+static void
+kios_start_view_map (GtkWidget *widget)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->map (widget);
+  self->covers_painted_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                                                     G_CALLBACK (covers_painted_cb), self, 0);
+  self->covers_dirty = TRUE;
+}
+
+static void
+kios_start_view_unmap (GtkWidget *widget)
+{
+  KiosStartView *self = KIOS_START_VIEW (widget);
+
+  g_clear_signal_handler (&self->covers_painted_id, gtk_widget_get_frame_clock (widget));
+
+  if (self->step_painted_id != 0)
+    g_clear_signal_handler (&self->step_painted_id, gtk_widget_get_frame_clock (widget));
+  GTK_WIDGET_CLASS (kios_start_view_parent_class)->unmap (widget);
+  if (kios_library_model_get_pending (self->model) > 0)
+    finish_steps (self);
 }
 
 typedef struct
@@ -255,14 +425,60 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, card);
 }
 
+/* The grid keeps cards for many rows off screen: only those on screen (and
+ * a row past it) load their covers, after the frame that placed them, so
+ * a launch decodes the covers it shows and no more. */
+static void
+load_shown_covers (KiosStartView *self)
+{
+  GtkWidget     *grid = GTK_WIDGET (self->grid_view);
+  int            height = gtk_widget_get_height (grid);
+  GHashTableIter iter;
+  gpointer       card;
+
+  self->covers_dirty = FALSE;
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, NULL))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
+        {
+          /* Bound, not placed yet: the next frame places it. */
+          self->covers_dirty = TRUE;
+          continue;
+        }
+      if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+        kios_book_card_load_cover (card);
+    }
+}
+
+static void
+covers_painted_cb (GdkFrameClock *clock,
+                   KiosStartView *self)
+{
+  if (self->covers_dirty)
+    load_shown_covers (self);
+}
+
+static void
+covers_dirty_cb (KiosStartView *self)
+{
+  self->covers_dirty = TRUE;
+}
+
 static void
 factory_bind_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
                  gpointer                  user_data)
 {
-  KiosBookItem *book = gtk_list_item_get_item (item);
+  KiosStartView *self = KIOS_START_VIEW (user_data);
+  KiosBookItem  *book = gtk_list_item_get_item (item);
+  GtkWidget     *card = gtk_list_item_get_child (item);
 
-  kios_book_card_set_book (KIOS_BOOK_CARD (gtk_list_item_get_child (item)), kios_book_item_get_record (book));
+  kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  g_hash_table_add (self->bound, card);
+  self->covers_dirty = TRUE;
 }
 
 static void
@@ -270,7 +486,11 @@ factory_unbind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
                    gpointer                  user_data)
 {
-  kios_book_card_set_book (KIOS_BOOK_CARD (gtk_list_item_get_child (item)), NULL);
+  KiosStartView *self = KIOS_START_VIEW (user_data);
+  GtkWidget     *card = gtk_list_item_get_child (item);
+
+  kios_book_card_set_book (KIOS_BOOK_CARD (card), NULL);
+  g_hash_table_remove (self->bound, card);
 }
 
 static void
@@ -360,6 +580,7 @@ kios_start_view_finalize (GObject *object)
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->search_folded, g_free);
   g_clear_pointer (&self->search_words, g_strfreev);
+  g_clear_pointer (&self->bound, g_hash_table_unref);
 
   G_OBJECT_CLASS (kios_start_view_parent_class)->finalize (object);
 }
@@ -416,6 +637,9 @@ kios_start_view_class_init (KiosStartViewClass *klass)
   object_class->finalize = kios_start_view_finalize;
   object_class->get_property = kios_start_view_get_property;
   object_class->set_property = kios_start_view_set_property;
+  widget_class->map = kios_start_view_map;
+  widget_class->unmap = kios_start_view_unmap;
+  widget_class->size_allocate = kios_start_view_size_allocate;
 
   properties[PROP_STORE] =
       g_param_spec_object ("store", NULL, NULL,
@@ -488,6 +712,9 @@ kios_start_view_init (KiosStartView *self)
   g_signal_connect_object (factory, "unbind", G_CALLBACK (factory_unbind_cb), self, 0);
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
+  self->bound = g_hash_table_new (NULL, NULL);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)), "value-changed",
+                           G_CALLBACK (covers_dirty_cb), self, G_CONNECT_SWAPPED);
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered))));
   gtk_grid_view_set_model (self->grid_view, selection);
   g_object_unref (selection);
@@ -593,7 +820,8 @@ kios_start_view_is_loading (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), FALSE);
 
-  return self->loading || gtk_filter_list_model_get_pending (self->filtered) > 0;
+  return self->loading || kios_library_model_get_pending (self->model) > 0 ||
+         gtk_filter_list_model_get_pending (self->filtered) > 0;
 }
 
 void
