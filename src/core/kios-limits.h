@@ -113,6 +113,14 @@
  * ~5,000 words, a few pages, well under a millisecond a walk. */
 #define KIOS_LIMIT_FLOW_BYTES (32 * 1024)
 
+/* Markup a cut of a long flow copies to reopen the inline elements open
+ * there (kios_flow_split): past it they are reopened without their
+ * attributes, and past it in names alone the flow is left whole. Real
+ * books nest a few inline elements (~100 bytes of start tags); 4 KiB keeps
+ * a hostile nesting of long tags from multiplying the chapter at every
+ * cut. */
+#define KIOS_LIMIT_FLOW_REOPEN_BYTES 4096
+
 /* Block children of one element that MuPDF sees. MuPDF draws a page by
  * looking at every child block of each block the page touches: 80,000
  * sibling paragraphs cost 80,000 looks per page, and reading the text of
