@@ -148,6 +148,11 @@ kios_document_chapter_clear_layout (Chapter *chapter)
   chapter->laid_out = FALSE;
   g_clear_pointer (&chapter->rstream, g_array_unref);
   g_clear_pointer (&chapter->page_start, g_array_unref);
+  chapter->anchor = -1;
+  chapter->first_page = 0;
+  chapter->rbase = 0;
+  for (int k = 0; k < chapter->n_pieces; k++)
+    chapter->piece_pages[k] = -1;
 }
 
 /* Frees what the worker thread owns; runs on the worker thread. */
@@ -168,6 +173,9 @@ worker_release (Worker *w)
         {
           kios_document_chapter_clear_layout (&w->chapters[i]);
           g_free (w->chapters[i].error);
+          g_free (w->chapters[i].piece_chars);
+          g_free (w->chapters[i].piece_pages);
+          g_free (w->chapters[i].piece_y);
         }
       g_clear_pointer (&w->chapters, g_free);
     }
