@@ -118,7 +118,7 @@
  * attributes, and past it in names alone the flow is left whole. Real
  * books nest a few inline elements (~100 bytes of start tags); 4 KiB keeps
  * a hostile nesting of long tags from multiplying the chapter at every
- * cut. */
+ * cut (crossed in tests/core/test-document-pieces.c). */
 #define KIOS_LIMIT_FLOW_REOPEN_BYTES 4096
 
 /* Block children of one element that MuPDF sees. MuPDF draws a page by
