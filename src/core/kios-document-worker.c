@@ -234,7 +234,7 @@ pdf_outline_to_toc (Worker     *w,
       entry->level = level;
       entry->chapter = page >= 0 && page < w->n_chapters ? page : -1;
       g_ptr_array_add (toc, entry);
-      if (outline->down != NULL && level < 32)
+      if (outline->down != NULL && level < KIOS_LIMIT_PDF_OUTLINE_DEPTH)
         pdf_outline_to_toc (w, outline->down, level + 1, toc);
     }
   return toc;
@@ -244,8 +244,9 @@ static char *
 pdf_metadata (Worker     *w,
               const char *key)
 {
-  char buffer[1024];
-  int  len = -1;
+  char        buffer[KIOS_LIMIT_PDF_METADATA_BYTES];
+  int         len = -1;
+  const char *end = NULL;
 
   fz_var (len);
   fz_try (w->ctx)
@@ -257,8 +258,15 @@ pdf_metadata (Worker     *w,
     len = -1;
   }
 
-  if (len <= 0 || buffer[0] == '\0' || !g_utf8_validate (buffer, -1, NULL))
+  if (len <= 0 || buffer[0] == '\0')
     return NULL;
+  /* Cut at the buffer's end, maybe inside a character: keep the ones before. */
+  if (!g_utf8_validate (buffer, -1, &end))
+    {
+      if ((gsize) len <= sizeof buffer || end == buffer)
+        return NULL;
+      return g_strstrip (g_strndup (buffer, (gsize) (end - buffer)));
+    }
   return g_strstrip (g_strdup (buffer));
 }
 

@@ -96,6 +96,15 @@
  * milliseconds on the worker's 64 MiB stack. */
 #define KIOS_LIMIT_XML_DEPTH 1000
 
+/* A PDF's outline (its table of contents) is read this many levels deep:
+ * real ones nest 3-5 (part, chapter, section); deeper entries are left out,
+ * so a hostile outline cannot make the reading recurse without end. */
+#define KIOS_LIMIT_PDF_OUTLINE_DEPTH 32
+
+/* Bytes of a PDF's title or author read (with the terminating NUL): a
+ * title is a line; a longer one is cut at a character, never dropped. */
+#define KIOS_LIMIT_PDF_METADATA_BYTES 1024
+
 /* The first bytes read to tell a book's format. */
 #define KIOS_LIMIT_SNIFF_BYTES 1024
 
