@@ -8,6 +8,7 @@
 #include "kios-document-private.h"
 
 #include "kios-error.h"
+#include "kios-flow-split.h"
 #include "kios-paths.h"
 #include "kios-text-anchor.h"
 
@@ -15,6 +16,7 @@
 #include <malloc.h>
 #endif
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 static void worker_count_step (Worker *w);
 
@@ -479,29 +481,236 @@ kios_worker_chapter_pages (Worker *w,
   return worker_count_chapter (w, chapter);
 }
 
-static void
-append_stext (fz_stext_page *stext,
-              GArray        *out)
+/* Pages whose text was read into a chapter's rendered stream, by every
+ * document: what finding a page deep in a chapter costs (read by tests). */
+static gint pages_read;
+
+gboolean kios_document_read_from_pieces = TRUE;
+
+guint64
+kios_document_pages_read (void)
 {
+  return (guint64) (guint) g_atomic_int_get (&pages_read);
+}
+
+/* Appends the page's kept characters; returns how many of them are on
+ * lines whose baseline is above `y` (page coordinates): MuPDF places a
+ * link target at the baseline of its first line. */
+static gsize
+append_stext (fz_stext_page *stext,
+              GArray        *out,
+              float          y)
+{
+  gsize before = 0;
+
   for (fz_stext_block *block = stext->first_block; block != NULL; block = block->next)
     {
       if (block->type != FZ_STEXT_BLOCK_TEXT)
         continue;
       for (fz_stext_line *line = block->u.t.first_line; line != NULL; line = line->next)
-        for (fz_stext_char *ch = line->first_char; ch != NULL; ch = ch->next)
-          {
-            gunichar c = (gunichar) ch->c;
+        {
+          gboolean above = line->first_char != NULL && line->first_char->origin.y < y - 1.0f;
 
-            if (!kios_text_anchor_is_skipped (c))
+          for (fz_stext_char *ch = line->first_char; ch != NULL; ch = ch->next)
+            {
+              gunichar c = (gunichar) ch->c;
+
+              if (kios_text_anchor_is_skipped (c))
+                continue;
               g_array_append_val (out, c);
-          }
+              before += above;
+            }
+        }
     }
+  return before;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pieces: where each piece of a chapter cut by kios_flow_split starts.     */
+
+/* Reads the pieces' names from the copy MuPDF lays out: their order and
+ * the DOM text stream's characters before each (kios-flow-split.h). */
+static void
+chapter_read_pieces (Worker *w,
+                     int     chapter)
+{
+  Chapter             *ch = &w->chapters[chapter];
+  const KiosSpineItem *item;
+  GBytes              *split;
+  const char          *data, *end, *p;
+  gsize                len = 0;
+  g_autoptr (GArray)   chars = NULL;
+  const char          *prefix = "id=\"" KIOS_FLOW_PIECE_PREFIX;
+  gsize                prefix_len = strlen (prefix);
+
+  if (ch->pieces_read)
+    return;
+  ch->pieces_read = TRUE;
+  if (!kios_document_read_from_pieces || w->format != KIOS_BOOK_FORMAT_EPUB || w->scan == NULL ||
+      (item = kios_epub_get_spine_item (w->epub, (guint) chapter)) == NULL ||
+      (split = g_hash_table_lookup (kios_archive_scan_get_replacements (w->scan), item->href)) == NULL)
+    return;
+
+  data = g_bytes_get_data (split, &len);
+  end = data + len;
+  chars = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (p = data; p != NULL && p < end; p += prefix_len)
+    {
+      guint64 n = 0, c = 0;
+      char   *after;
+
+      /* A NUL byte ends the search: the pieces before it still hold. */
+      p = g_strstr_len (p, end - p, prefix);
+      if (p == NULL)
+        break;
+      /* Numbered in order, characters never going back: anything else is
+       * the book's own markup, and the pieces are not used. */
+      n = g_ascii_strtoull (p + prefix_len, &after, 10);
+      if (after < end && *after == '-')
+        c = g_ascii_strtoull (after + 1, NULL, 10);
+      if (n != chars->len || after >= end || *after != '-' || c > G_MAXINT64 ||
+          (chars->len > 0 && (gint64) c < g_array_index (chars, gint64, chars->len - 1)))
+        return;
+      g_array_append_val (chars, c);
+    }
+  if (chars->len == 0)
+    return;
+
+  ch->n_pieces = (int) chars->len;
+  ch->piece_chars = (gint64 *) (void *) g_array_free (g_steal_pointer (&chars), FALSE);
+  ch->piece_pages = g_new (int, ch->n_pieces);
+  ch->piece_y = g_new0 (float, ch->n_pieces);
+  for (int k = 0; k < ch->n_pieces; k++)
+    ch->piece_pages[k] = -1;
+}
+
+/* Stops using the pieces of a chapter (MuPDF cannot find one). */
+static void
+chapter_drop_pieces (Chapter *ch)
+{
+  g_clear_pointer (&ch->piece_chars, g_free);
+  g_clear_pointer (&ch->piece_pages, g_free);
+  g_clear_pointer (&ch->piece_y, g_free);
+  ch->n_pieces = 0;
+}
+
+/* The page piece k starts on, asking MuPDF where its id is; -1 when it
+ * cannot tell (the pieces are then dropped). */
+static int
+piece_page (Worker *w,
+            int     chapter,
+            int     k)
+{
+  Chapter             *ch = &w->chapters[chapter];
+  const KiosSpineItem *item = kios_epub_get_spine_item (w->epub, (guint) chapter);
+  g_autofree char     *uri = NULL;
+  fz_location          loc = { -1, -1 };
+  float                x = 0, y = 0;
+
+  if (ch->piece_pages[k] >= 0)
+    return ch->piece_pages[k];
+
+  uri = g_strdup_printf ("%s#" KIOS_FLOW_PIECE_PREFIX "%d-%" G_GINT64_FORMAT, item->href, k, ch->piece_chars[k]);
+  fz_var (loc);
+  fz_try (w->ctx)
+  {
+    loc = fz_resolve_link (w->ctx, w->doc, uri, &x, &y);
+  }
+  fz_catch (w->ctx)
+  {
+    loc.chapter = -1;
+  }
+  if (loc.chapter != chapter || loc.page < 0 || (k > 0 && ch->piece_pages[k - 1] > loc.page))
+    {
+      g_debug ("Chapter %d: piece %d not found, reading it from its start", chapter, k);
+      chapter_drop_pieces (ch);
+      return -1;
+    }
+  ch->piece_y[k] = y;
+  return ch->piece_pages[k] = loc.page;
+}
+
+/* The last piece starting on or before `page`, or -1. */
+static int
+piece_for_page (Worker *w,
+                int     chapter,
+                int     page)
+{
+  Chapter *ch = &w->chapters[chapter];
+  int      lo = -1, hi;
+
+  chapter_read_pieces (w, chapter);
+  hi = ch->n_pieces - 1;
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+      int at = piece_page (w, chapter, mid);
+
+      if (at < 0)
+        return -1;
+      if (at <= page)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  return lo;
+}
+
+/* The last piece starting at or before DOM stream index `offset`, or -1. */
+static int
+piece_for_offset (Worker *w,
+                  int     chapter,
+                  gint64  offset)
+{
+  Chapter *ch = &w->chapters[chapter];
+  int      lo = -1, hi;
+
+  chapter_read_pieces (w, chapter);
+  hi = ch->n_pieces - 1;
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+
+      if (ch->piece_chars[mid] <= offset)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  if (lo >= 0 && piece_page (w, chapter, lo) < 0)
+    return -1;
+  return lo;
+}
+
+/* Makes the rendered stream start at the page of piece `anchor` (-1: the
+ * chapter's first page), unless it already does. */
+static void
+window_start (Worker *w,
+              int     chapter,
+              int     anchor)
+{
+  Chapter *ch = &w->chapters[chapter];
+
+  if (anchor >= ch->n_pieces)
+    anchor = -1;
+  if (ch->rstream != NULL && ch->anchor == anchor)
+    return;
+  g_clear_pointer (&ch->rstream, g_array_unref);
+  g_clear_pointer (&ch->page_start, g_array_unref);
+  ch->rstream = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  ch->page_start = g_array_new (FALSE, FALSE, sizeof (int));
+  ch->anchor = anchor;
+  ch->first_page = anchor >= 0 ? ch->piece_pages[anchor] : 0;
+  ch->rbase = anchor >= 0 ? ch->piece_chars[anchor] : 0;
 }
 
 /*
  * Extends the chapter's rendered text through page `last` (clamped), reading
- * pages in order: a position on page p needs only the text of pages 0..p,
- * so entering a long chapter does not extract all of it.
+ * pages in order from the first page it holds: a position on page p needs
+ * only the text of the pages before it, so entering a long chapter does not
+ * extract all of it. In a chapter cut into pieces the stream starts at the
+ * page of a piece near the one asked for (kios_worker_rstream_page), and
+ * rbase says where: the piece's own place in the DOM text, less the
+ * characters its first page draws above it.
  */
 void
 kios_worker_extend_rstream (Worker *w,
@@ -514,16 +723,14 @@ kios_worker_extend_rstream (Worker *w,
 
   fz_var (last);
   if (ch->rstream == NULL)
-    {
-      ch->rstream = g_array_new (FALSE, FALSE, sizeof (gunichar));
-      ch->page_start = g_array_new (FALSE, FALSE, sizeof (int));
-    }
+    window_start (w, chapter, -1);
 
   last = MIN (last, count - 1);
-  while ((int) ch->page_start->len <= last)
+  while (ch->first_page + (int) ch->page_start->len <= last)
     {
-      int            p = (int) ch->page_start->len;
+      int            p = ch->first_page + (int) ch->page_start->len;
       int            start = (int) ch->rstream->len;
+      float          y = p == ch->first_page && ch->anchor >= 0 ? ch->piece_y[ch->anchor] : -G_MAXFLOAT;
       fz_page       *page = NULL;
       fz_stext_page *stext = NULL;
 
@@ -535,9 +742,14 @@ kios_worker_extend_rstream (Worker *w,
       fz_var (stext);
       fz_try (ctx)
       {
+        gsize above;
+
         page = fz_load_chapter_page (ctx, w->doc, chapter, p);
         stext = fz_new_stext_page_from_page (ctx, page, NULL);
-        append_stext (stext, ch->rstream);
+        above = append_stext (stext, ch->rstream, y);
+        if (p == ch->first_page && ch->anchor >= 0)
+          ch->rbase = ch->piece_chars[ch->anchor] - (gint64) above;
+        g_atomic_int_inc (&pages_read);
       }
       fz_always (ctx)
       {
@@ -559,7 +771,134 @@ kios_worker_rstream_complete (Worker *w,
 {
   Chapter *ch = &w->chapters[chapter];
 
-  return ch->page_start != NULL && (int) ch->page_start->len >= kios_worker_chapter_pages (w, chapter);
+  return ch->page_start != NULL &&
+         ch->first_page + (int) ch->page_start->len >= kios_worker_chapter_pages (w, chapter);
+}
+
+/*
+ * Makes the rendered stream hold page `page` (from the nearest piece at or
+ * before it in a chapter cut into pieces, else from the first page) and
+ * returns the index in ch->rstream of its first character, or -1 when the
+ * chapter has no such page.
+ */
+gssize
+kios_worker_rstream_page (Worker *w,
+                          int     chapter,
+                          int     page)
+{
+  Chapter *ch = &w->chapters[chapter];
+
+  window_start (w, chapter, piece_for_page (w, chapter, page));
+  kios_worker_extend_rstream (w, chapter, page);
+  if (page < ch->first_page || page - ch->first_page >= (int) ch->page_start->len)
+    return -1;
+  return g_array_index (ch->page_start, int, page - ch->first_page);
+}
+
+/* Reads pages until the stream holds `chars` characters from `from` or the
+ * chapter's end; `last` is the last page asked for so far. */
+static void
+extend_past (Worker *w,
+             int     chapter,
+             gsize   from,
+             gsize   chars,
+             int     last)
+{
+  Chapter *ch = &w->chapters[chapter];
+
+  while (ch->rstream->len < from + chars && !kios_worker_rstream_complete (w, chapter))
+    kios_worker_extend_rstream (w, chapter, ++last);
+}
+
+/*
+ * Where page `page` (> 0) of the chapter starts in its DOM text `text`: the
+ * first characters the page draws, found in the DOM text nearest to where
+ * the rendered stream says they are.
+ */
+gint64
+kios_worker_page_offset (Worker          *w,
+                         int              chapter,
+                         int              page,
+                         KiosChapterText *text)
+{
+  Chapter *ch = &w->chapters[chapter];
+  gsize    dlen = kios_chapter_text_get_length (text);
+  gssize   rstart;
+  gsize    rlen;
+  gint64   expected;
+
+  if (dlen == 0)
+    return 0;
+  rstart = kios_worker_rstream_page (w, chapter, page);
+  if (rstart < 0)
+    return (gint64) dlen;
+  kios_worker_extend_rstream (w, chapter, page + 1);
+  /* Enough text after the page start for the anchor window, so the answer
+   * does not depend on how much of the chapter was read. */
+  extend_past (w, chapter, (gsize) rstart, ANCHOR_SLACK, page + 1);
+
+  rlen = ch->rstream->len;
+  if ((gsize) rstart >= rlen)
+    return (gint64) dlen;
+  expected = CLAMP (ch->rbase + rstart, 0, (gint64) dlen - 1);
+  return (gint64) kios_text_anchor_map ((const gunichar *) ch->rstream->data, rlen, (gsize) rstart,
+                                        kios_chapter_text_get_chars (text), dlen, (gsize) expected);
+}
+
+/* The page of the chapter holding DOM stream index `offset`. */
+int
+kios_worker_page_for_offset (Worker *w,
+                             int     chapter,
+                             gint64  offset)
+{
+  Chapter         *ch = &w->chapters[chapter];
+  KiosChapterText *text;
+  gsize            dlen, rlen, rindex;
+  gint64           local;
+  int              lo, hi;
+
+  text = kios_worker_get_text (w, chapter, NULL);
+  if (offset <= 0 || text == NULL)
+    return 0;
+
+  dlen = kios_chapter_text_get_length (text);
+  if (dlen == 0)
+    return 0;
+  if ((gsize) offset >= dlen)
+    return MAX (kios_worker_chapter_pages (w, chapter) - 1, 0);
+
+  /* Read pages until the rendered text reaches well past the offset: both
+   * streams hold the same words, so their indices stay close. */
+  window_start (w, chapter, piece_for_offset (w, chapter, offset));
+  kios_worker_extend_rstream (w, chapter, ch->first_page);
+  local = MAX (offset - ch->rbase, 0);
+  extend_past (w, chapter, 0, (gsize) local + ANCHOR_SLACK, ch->first_page);
+  rlen = ch->rstream->len;
+  if (rlen == 0)
+    return ch->first_page;
+
+  rindex = kios_text_anchor_map (kios_chapter_text_get_chars (text), dlen, (gsize) offset,
+                                 (const gunichar *) ch->rstream->data, rlen,
+                                 MIN ((gsize) local, rlen - 1));
+
+  /* Know where the page after rindex starts, so the search below can stop. */
+  while (!kios_worker_rstream_complete (w, chapter) &&
+         (gsize) g_array_index (ch->page_start, int, ch->page_start->len - 1) <= rindex)
+    kios_worker_extend_rstream (w, chapter, ch->first_page + (int) ch->page_start->len);
+
+  /* The last page whose first character is at or before rindex. */
+  lo = 0;
+  hi = (int) ch->page_start->len - 1;
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+
+      if ((gsize) g_array_index (ch->page_start, int, mid) <= rindex)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  return ch->first_page + lo;
 }
 
 /* How many chapters the background count lays out between two trims of the

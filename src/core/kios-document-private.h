@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 #define TEXT_CACHE_SIZE 4
 #define MAX_CHAPTER_BYTES KIOS_LIMIT_CHAPTER_BYTES
 /* Bumped when the stand-ins the archive scan gives MuPDF change. */
-#define BOUNDED_COPY_VERSION 1
+#define BOUNDED_COPY_VERSION 2
 #define INDEX_VERSION 1
 #define COUNTS_VERSION 1
 /* Rendered text read beyond a point before anchoring there (characters). */
@@ -119,12 +119,24 @@ typedef struct
 
 typedef struct
 {
-  int     count;        /* pages at the current layout (maybe from the cache), -1 unknown */
-  GArray *rstream;      /* gunichar: the rendered text of the pages read so far, or NULL */
-  GArray *page_start;   /* int per page read so far: its first char in rstream */
-  char   *error;        /* why the chapter cannot be shown, or NULL */
-  guint   checked : 1;  /* the safety check ran */
-  guint   laid_out : 1; /* MuPDF laid it out at the current layout: count is exact */
+  int     count;      /* pages at the current layout (maybe from the cache), -1 unknown */
+  GArray *rstream;    /* gunichar: the rendered text of the pages read so far, or NULL */
+  GArray *page_start; /* int per page read so far, from first_page: its first char in rstream */
+  char   *error;      /* why the chapter cannot be shown, or NULL */
+
+  /* A chapter MuPDF got cut into pieces (kios_flow_split) is read from the
+   * piece nearest to the page asked for, never from its first page. */
+  gint64 *piece_chars; /* per piece: the DOM text stream's characters before it */
+  int    *piece_pages; /* per piece: the page it starts on at this layout, -1 unknown */
+  float  *piece_y;     /* per piece: where on that page it starts */
+  int     n_pieces;
+  int     anchor;     /* the piece rstream starts on the page of, or -1: page 0 */
+  int     first_page; /* the page rstream starts with */
+  gint64  rbase;      /* the DOM stream index rstream[0] stands for */
+
+  guint checked : 1;     /* the safety check ran */
+  guint laid_out : 1;    /* MuPDF laid it out at the current layout: count is exact */
+  guint pieces_read : 1; /* piece_chars was read from the cut copy */
 } Chapter;
 
 typedef struct
@@ -193,6 +205,11 @@ typedef struct
 /* Serialises MuPDF's opening and layout across documents. */
 extern GMutex kios_document_open_lock;
 
+/* Whether a chapter cut into pieces is read from the piece nearest to a
+ * page (TRUE, always, but for tests comparing with reading it whole);
+ * set before opening a document. */
+extern gboolean kios_document_read_from_pieces;
+
 /* Running one async call to completion on a private main context, for the
  * _sync calls (kiosctl and tests): pass kios_document_sync_cb with a
  * KiosDocumentSyncData as its user data, then finish with data.result
@@ -260,6 +277,17 @@ int              kios_worker_chapter_pages          (Worker                 *w,
 void             kios_worker_extend_rstream         (Worker                 *w,
                                                      int                     chapter,
                                                      int                     last);
+gssize           kios_worker_rstream_page           (Worker                 *w,
+                                                     int                     chapter,
+                                                     int                     page);
+gint64           kios_worker_page_offset            (Worker                 *w,
+                                                     int                     chapter,
+                                                     int                     page,
+                                                     KiosChapterText        *text);
+int              kios_worker_page_for_offset        (Worker                 *w,
+                                                     int                     chapter,
+                                                     gint64                  offset);
+guint64          kios_document_pages_read           (void);
 gboolean         kios_worker_rstream_complete       (Worker                 *w,
                                                      int                     chapter);
 gboolean         kios_worker_has_idle_work          (Worker                 *w);

@@ -58,7 +58,6 @@ kios_worker_position_at (Worker      *w,
   else
     {
       const KiosSpineItem *item = kios_epub_get_spine_item (w->epub, (guint) loc.chapter);
-      Chapter             *ch = &w->chapters[loc.chapter];
       KiosChapterText     *text;
       gsize                dlen = 0;
       gint64               offset = 0;
@@ -70,26 +69,7 @@ kios_worker_position_at (Worker      *w,
       /* The first page of a chapter starts at its first character, whatever
        * MuPDF draws before it; later pages are anchored in the DOM text. */
       if (text != NULL && loc.page > 0 && dlen > 0)
-        {
-          gsize rstart, rlen;
-          int   last = loc.page + 1;
-
-          kios_worker_extend_rstream (w, loc.chapter, last);
-          rstart = (gsize) g_array_index (ch->page_start, int, loc.page);
-          /* Enough text after the page start for the anchor window, so the
-           * answer does not depend on how much of the chapter was read. */
-          while (ch->rstream->len < rstart + ANCHOR_SLACK && !kios_worker_rstream_complete (w, loc.chapter))
-            kios_worker_extend_rstream (w, loc.chapter, ++last);
-
-          rlen = ch->rstream->len;
-          if (rstart >= rlen)
-            offset = (gint64) dlen;
-          else
-            offset = (gint64) kios_text_anchor_map ((const gunichar *) ch->rstream->data, rlen,
-                                                    rstart,
-                                                    kios_chapter_text_get_chars (text), dlen,
-                                                    MIN (rstart, dlen - 1));
-        }
+        offset = kios_worker_page_offset (w, loc.chapter, loc.page, text);
 
       offset = CLAMP (offset, 0, (gint64) dlen);
       pos->offset = offset;
@@ -113,59 +93,6 @@ kios_worker_position_at (Worker      *w,
     }
 
   return pos;
-}
-
-static int
-worker_page_for_offset (Worker *w,
-                        int     chapter,
-                        gint64  offset)
-{
-  Chapter         *ch = &w->chapters[chapter];
-  KiosChapterText *text;
-  gsize            dlen, rlen, rindex;
-  int              lo, hi, last = 0;
-
-  text = kios_worker_get_text (w, chapter, NULL);
-  if (offset <= 0 || text == NULL)
-    return 0;
-
-  dlen = kios_chapter_text_get_length (text);
-  if (dlen == 0)
-    return 0;
-  if ((gsize) offset >= dlen)
-    return MAX (kios_worker_chapter_pages (w, chapter) - 1, 0);
-
-  /* Read pages until the rendered text reaches well past the offset: both
-   * streams hold the same words, so their indices stay close. */
-  kios_worker_extend_rstream (w, chapter, 0);
-  while (ch->rstream->len < (gsize) offset + ANCHOR_SLACK && !kios_worker_rstream_complete (w, chapter))
-    kios_worker_extend_rstream (w, chapter, ++last);
-  rlen = ch->rstream->len;
-  if (rlen == 0)
-    return 0;
-
-  rindex = kios_text_anchor_map (kios_chapter_text_get_chars (text), dlen, (gsize) offset,
-                                 (const gunichar *) ch->rstream->data, rlen,
-                                 MIN ((gsize) offset, rlen - 1));
-
-  /* Know where the page after rindex starts, so the search below can stop. */
-  while (!kios_worker_rstream_complete (w, chapter) &&
-         (gsize) g_array_index (ch->page_start, int, ch->page_start->len - 1) <= rindex)
-    kios_worker_extend_rstream (w, chapter, (int) ch->page_start->len);
-
-  /* The last page whose first character is at or before rindex. */
-  lo = 0;
-  hi = (int) ch->page_start->len - 1;
-  while (lo < hi)
-    {
-      int mid = (lo + hi + 1) / 2;
-
-      if ((gsize) g_array_index (ch->page_start, int, mid) <= rindex)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
-  return lo;
 }
 
 KiosLocation
@@ -234,7 +161,7 @@ kios_worker_location_for_position (Worker             *w,
     }
 
   loc.chapter = CLAMP (chapter, 0, w->n_chapters - 1);
-  loc.page = worker_page_for_offset (w, loc.chapter, offset);
+  loc.page = kios_worker_page_for_offset (w, loc.chapter, offset);
   return loc;
 }
 
@@ -441,8 +368,8 @@ worker_resolve_request (Worker                *w,
           if (w->format == KIOS_BOOK_FORMAT_EPUB)
             {
               kios_worker_check_chapter (w, entry->chapter);
-              loc.page = worker_page_for_offset (w, entry->chapter,
-                                                 MAX (w->toc_offsets[request->toc_index], 0));
+              loc.page = kios_worker_page_for_offset (w, entry->chapter,
+                                                      MAX (w->toc_offsets[request->toc_index], 0));
             }
           return kios_worker_clamp (w, loc);
         }

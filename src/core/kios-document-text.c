@@ -31,7 +31,8 @@ anchor_epub_chars (Worker      *w,
   Chapter         *ch = &w->chapters[loc.chapter];
   KiosChapterText *text = kios_worker_get_text (w, loc.chapter, NULL);
   const gunichar  *dchars;
-  gsize            dlen, rstart, rlen;
+  gsize            dlen, rlen;
+  gssize           rstart;
   gint64           next = 0;
   gsize            k = 0;
   int              last = loc.page + 1;
@@ -47,12 +48,12 @@ anchor_epub_chars (Worker      *w,
     }
   dchars = kios_chapter_text_get_chars (text);
 
-  kios_worker_extend_rstream (w, loc.chapter, last);
-  if ((int) ch->page_start->len <= loc.page)
+  rstart = kios_worker_rstream_page (w, loc.chapter, loc.page);
+  if (rstart < 0)
     return;
-  rstart = (gsize) g_array_index (ch->page_start, int, loc.page);
+  kios_worker_extend_rstream (w, loc.chapter, last);
   /* The page's own text and enough after it for the anchor window. */
-  while (ch->rstream->len < rstart + (gsize) chars->len + ANCHOR_SLACK &&
+  while (ch->rstream->len < (gsize) rstart + (gsize) chars->len + ANCHOR_SLACK &&
          !kios_worker_rstream_complete (w, loc.chapter))
     kios_worker_extend_rstream (w, loc.chapter, ++last);
   rlen = ch->rstream->len;
@@ -60,7 +61,7 @@ anchor_epub_chars (Worker      *w,
   for (guint i = 0; i < chars->len; i++)
     {
       KiosPageChar *pc = &g_array_index (chars, KiosPageChar, i);
-      gsize         rindex = rstart + k;
+      gsize         rindex = (gsize) rstart + k;
 
       if (kios_text_anchor_is_skipped (pc->c))
         {

@@ -148,6 +148,11 @@ kios_document_chapter_clear_layout (Chapter *chapter)
   chapter->laid_out = FALSE;
   g_clear_pointer (&chapter->rstream, g_array_unref);
   g_clear_pointer (&chapter->page_start, g_array_unref);
+  chapter->anchor = -1;
+  chapter->first_page = 0;
+  chapter->rbase = 0;
+  for (int k = 0; k < chapter->n_pieces; k++)
+    chapter->piece_pages[k] = -1;
 }
 
 /* Frees what the worker thread owns; runs on the worker thread. */
@@ -169,6 +174,9 @@ worker_release (Worker *w)
         {
           kios_document_chapter_clear_layout (&w->chapters[i]);
           g_free (w->chapters[i].error);
+          g_free (w->chapters[i].piece_chars);
+          g_free (w->chapters[i].piece_pages);
+          g_free (w->chapters[i].piece_y);
         }
       g_clear_pointer (&w->chapters, g_free);
     }
@@ -227,7 +235,7 @@ pdf_outline_to_toc (Worker     *w,
       entry->level = level;
       entry->chapter = page >= 0 && page < w->n_chapters ? page : -1;
       g_ptr_array_add (toc, entry);
-      if (outline->down != NULL && level < 32)
+      if (outline->down != NULL && level < KIOS_LIMIT_PDF_OUTLINE_DEPTH)
         pdf_outline_to_toc (w, outline->down, level + 1, toc);
     }
   return toc;
@@ -237,8 +245,9 @@ static char *
 pdf_metadata (Worker     *w,
               const char *key)
 {
-  char buffer[1024];
-  int  len = -1;
+  char        buffer[KIOS_LIMIT_PDF_METADATA_BYTES];
+  int         len = -1;
+  const char *end = NULL;
 
   fz_var (len);
   fz_try (w->ctx)
@@ -250,8 +259,15 @@ pdf_metadata (Worker     *w,
     len = -1;
   }
 
-  if (len <= 0 || buffer[0] == '\0' || !g_utf8_validate (buffer, -1, NULL))
+  if (len <= 0 || buffer[0] == '\0')
     return NULL;
+  /* Cut at the buffer's end, maybe inside a character: keep the ones before. */
+  if (!g_utf8_validate (buffer, -1, &end))
+    {
+      if ((gsize) len <= sizeof buffer || end == buffer)
+        return NULL;
+      return g_strstrip (g_strndup (buffer, (gsize) (end - buffer)));
+    }
   return g_strstrip (g_strdup (buffer));
 }
 

@@ -8,12 +8,12 @@
 #include "kios-flow-split.h"
 
 #include "kios-limits.h"
+#include "kios-text-anchor.h"
 
 #include <string.h>
 
-/* Reopened start tags longer than this in all are reopened without their
- * attributes, so a cut never copies more than this much markup. */
-#define MAX_REOPEN_BYTES 4096
+/* See KIOS_LIMIT_FLOW_REOPEN_BYTES. */
+#define MAX_REOPEN_BYTES KIOS_LIMIT_FLOW_REOPEN_BYTES
 
 /* What a start tag inside a flow counts for, in bytes of text: an element is
  * a node MuPDF walks (a line break is a whole line), so a flow of markup
@@ -35,9 +35,110 @@ typedef struct
   guint    children; /* block children (in a group: since it opened) */
 } OpenElement;
 
-#define WRAPPER_START "<div class=\"kios-flow\">"
 #define WRAPPER_END "</div>"
-#define GROUP_START "<div class=\"kios-group\">"
+
+/* What the split has read so far: the pieces it opened and the characters
+ * of the chapter's text stream before the current byte. */
+typedef struct
+{
+  guint  pieces;
+  gint64 chars;
+  gsize  skip_until; /* the rest of an entity reference counted at its '&' */
+} Progress;
+
+/* The character an entity reference stands for; a named one other than
+ * XML's five and the spaces is some visible character. */
+static gunichar
+entity_char (const char *name,
+             gsize       n)
+{
+  static const struct
+  {
+    const char *name;
+    gunichar    c;
+  } named[] = {
+    { "amp", '&' },
+    { "lt", '<' },
+    { "gt", '>' },
+    { "quot", '"' },
+    { "apos", '\'' },
+    { "nbsp", 0x00A0 },
+    { "shy", 0x00AD },
+    { "ensp", 0x2002 },
+    { "emsp", 0x2003 },
+    { "thinsp", 0x2009 },
+    { "zwnj", 0x200C },
+    { "zwj", 0x200D },
+  };
+
+  if (n >= 2 && name[0] == '#')
+    {
+      gboolean hex = name[1] == 'x' || name[1] == 'X';
+      guint64  value = 0;
+
+      for (gsize k = hex ? 2 : 1; k < n; k++)
+        {
+          int digit = hex ? g_ascii_xdigit_value (name[k]) : g_ascii_digit_value (name[k]);
+
+          if (digit < 0 || value > 0x10FFFF)
+            return 0xFFFD;
+          value = value * (hex ? 16 : 10) + (guint64) digit;
+        }
+      return value <= 0x10FFFF ? (gunichar) value : 0xFFFD;
+    }
+  for (gsize k = 0; k < G_N_ELEMENTS (named); k++)
+    if (strlen (named[k].name) == n && memcmp (named[k].name, name, n) == 0)
+      return named[k].c;
+  return 0xFFFD;
+}
+
+/*
+ * Counts the character starting at byte i of text content the way the
+ * chapter's text stream does (kios_chapter_text_get_chars): whitespace and
+ * the other characters kios_text_anchor_is_skipped() names are not in it,
+ * an entity reference is one character, an invalid byte is U+FFFD.
+ */
+static void
+count_char (const char *x,
+            gsize       len,
+            gsize       i,
+            gboolean    entities,
+            Progress   *progress)
+{
+  guchar   b = (guchar) x[i];
+  gunichar c = b;
+
+  if (i < progress->skip_until || (b & 0xc0) == 0x80)
+    return;
+  if (b == '&' && entities)
+    {
+      const char *semi = memchr (x + i + 1, ';', MIN (len - i - 1, 32));
+
+      if (semi != NULL)
+        {
+          c = entity_char (x + i + 1, (gsize) (semi - x - i - 1));
+          progress->skip_until = (gsize) (semi - x) + 1;
+        }
+    }
+  else if (b >= 0x80)
+    {
+      c = g_utf8_get_char_validated (x + i, (gssize) (len - i));
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        c = 0xFFFD;
+    }
+  if (!kios_text_anchor_is_skipped (c))
+    progress->chars++;
+}
+
+/* Opens a wrapper, named for the place in the text stream it starts at. */
+static void
+open_wrapper (GString        *out,
+              const Progress *progress,
+              gboolean        group)
+{
+  g_string_append_printf (out, "<div class=\"%s\" id=\"" KIOS_FLOW_PIECE_PREFIX "%u-%" G_GINT64_FORMAT "\">",
+                          group ? "kios-group" : "kios-flow", progress->pieces, progress->chars);
+}
 
 /* Elements whose block children may be grouped: a wrapper changes nothing
  * of their layout. Lists and tables number or align their children. */
@@ -97,6 +198,10 @@ static const char *const block_names[] = {
   "tr",
   "ul",
 };
+
+/* Elements whose text is not in the chapter's text (script and style are
+ * skipped whole). */
+static const char *const hidden_names[] = { "head", "template" };
 
 /* Elements that never have content, even when written without "/>". */
 static const char *const void_names[] = {
@@ -245,7 +350,8 @@ static gboolean
 cut (GString    *out,
      const char *x,
      GArray     *stack,
-     guint       block)
+     guint       block,
+     Progress   *progress)
 {
   gsize       reopen = 0;
   gsize       names = 0;
@@ -276,7 +382,8 @@ cut (GString    *out,
       g_array_insert_val (stack, block + 1, wrapper);
       block++;
     }
-  g_string_append (out, WRAPPER_START);
+  open_wrapper (out, progress, FALSE);
+  progress->pieces++;
   for (guint k = block + 1; k < stack->len; k++)
     {
       OpenElement *e = &g_array_index (stack, OpenElement, k);
@@ -326,7 +433,8 @@ cut_at (GString   **out,
         gsize       max_flow,
         GArray     *stack,
         gsize      *copied,
-        gsize       split)
+        gsize       split,
+        Progress   *progress)
 {
   guint    block = innermost_block (stack);
   gboolean fresh = *out == NULL;
@@ -336,7 +444,7 @@ cut_at (GString   **out,
   if (block == G_MAXUINT)
     return;
   output (out, x, len, max_flow, copied, split);
-  if (cut (*out, x, stack, block))
+  if (cut (*out, x, stack, block, progress))
     return;
 
   /* Left whole: as if nothing had been copied. */
@@ -358,7 +466,8 @@ count_block (GString   **out,
              gsize       max_flow,
              GArray     *stack,
              gsize      *copied,
-             gsize       i)
+             gsize       i,
+             Progress   *progress)
 {
   OpenElement *parent;
 
@@ -369,7 +478,9 @@ count_block (GString   **out,
     {
       if (++parent->children > GROUP_SIZE)
         {
-          g_string_append (output (out, x, len, max_flow, copied, i), WRAPPER_END GROUP_START);
+          g_string_append (output (out, x, len, max_flow, copied, i), WRAPPER_END);
+          open_wrapper (*out, progress, TRUE);
+          progress->pieces++;
           parent->children = 1;
         }
     }
@@ -385,7 +496,8 @@ count_block (GString   **out,
           group.wrapper = TRUE;
           group.group = TRUE;
           group.children = 1;
-          g_string_append (output (out, x, len, max_flow, copied, i), GROUP_START);
+          open_wrapper (output (out, x, len, max_flow, copied, i), progress, TRUE);
+          progress->pieces++;
           g_array_append_val (stack, group);
         }
     }
@@ -402,6 +514,8 @@ kios_flow_split (const char *x,
   gsize              run = 0;
   gboolean           in_entity = FALSE;
   gsize              i = 0;
+  Progress           progress = { 0 };
+  int                hidden = 0; /* inside <head> or <template>: not in the text */
 
   g_return_val_if_fail (x != NULL || len == 0, NULL);
   max_flow = MAX (max_flow, 64);
@@ -415,9 +529,16 @@ kios_flow_split (const char *x,
           gsize end = markup_end (x, len, i);
 
           in_entity = FALSE;
+          /* A CDATA section is text. */
+          if (hidden == 0 && len - i >= 9 && memcmp (x + i, "<![CDATA[", 9) == 0)
+            for (gsize k = i + 9; k + 3 < end; k++)
+              count_char (x, end - 3, k, FALSE, &progress);
           if (i + 1 < len && x[i + 1] == '/')
             {
               gsize n = name_length (x, len, i + 2);
+
+              if (hidden > 0 && name_in (x + i + 2, n, hidden_names, G_N_ELEMENTS (hidden_names)))
+                hidden--;
 
               if (is_block (x + i + 2, n))
                 run = 0;
@@ -447,7 +568,7 @@ kios_flow_split (const char *x,
               if (e.block)
                 {
                   run = 0;
-                  count_block (&out, x, len, max_flow, stack, &copied, i);
+                  count_block (&out, x, len, max_flow, stack, &copied, i, &progress);
                 }
               else
                 {
@@ -455,18 +576,20 @@ kios_flow_split (const char *x,
                    * after one without content (a line break). */
                   if (run >= max_flow && !empty)
                     {
-                      cut_at (&out, x, len, max_flow, stack, &copied, i);
+                      cut_at (&out, x, len, max_flow, stack, &copied, i, &progress);
                       run = 0;
                     }
                   run += TAG_WEIGHT;
                   if (run >= max_flow && empty)
                     {
-                      cut_at (&out, x, len, max_flow, stack, &copied, end);
+                      cut_at (&out, x, len, max_flow, stack, &copied, end, &progress);
                       run = 0;
                     }
                 }
               if (!empty)
                 {
+                  if (name_in (x + i + 1, n, hidden_names, G_N_ELEMENTS (hidden_names)))
+                    hidden++;
                   if (stack->len < KIOS_LIMIT_XML_DEPTH)
                     g_array_append_val (stack, e);
                   if (name_in (x + i + 1, n, (const char *const[]){ "script", "style" }, 2))
@@ -486,9 +609,12 @@ kios_flow_split (const char *x,
       if (run >= max_flow &&
           (g_ascii_isspace (c) || (run >= 2 * max_flow && !in_entity && ((guchar) c & 0xc0) != 0x80)))
         {
-          cut_at (&out, x, len, max_flow, stack, &copied, g_ascii_isspace (c) ? i + 1 : i);
+          cut_at (&out, x, len, max_flow, stack, &copied, g_ascii_isspace (c) ? i + 1 : i, &progress);
           run = 0;
         }
+      /* After any cut before it: the character starts the next piece. */
+      if (hidden == 0)
+        count_char (x, len, i, TRUE, &progress);
       i++;
     }
 

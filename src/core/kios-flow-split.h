@@ -29,6 +29,12 @@ G_BEGIN_DECLS
  * wrapped in groups, <div class="kios-group">, so a page skips a whole group
  * at once (see KIOS_LIMIT_SIBLING_BLOCKS).
  *
+ * Each wrapper is named id="kios-piece-N-C": N counts the wrappers from 0,
+ * C is how many characters of the chapter's text stream (as
+ * kios_chapter_text_get_chars() holds it) come before it. A page deep in
+ * such a chapter is then found from the nearest piece (fz_resolve_link to
+ * the id) instead of reading the text of every page before it.
+ *
  * Returns NULL when nothing was cut or grouped.
  *
  * kios_flow_layout_cost() is what laying out a chapter costs MuPDF, in
@@ -36,6 +42,8 @@ G_BEGIN_DECLS
  * start tag (counted without parsing). Past KIOS_LIMIT_CHAPTER_BYTES a
  * chapter is refused.
  */
+
+#define KIOS_FLOW_PIECE_PREFIX "kios-piece-"
 
 /* clang-format off */
 GBytes *kios_flow_split (const char *xhtml,

@@ -96,6 +96,15 @@
  * milliseconds on the worker's 64 MiB stack. */
 #define KIOS_LIMIT_XML_DEPTH 1000
 
+/* A PDF's outline (its table of contents) is read this many levels deep:
+ * real ones nest 3-5 (part, chapter, section); deeper entries are left out,
+ * so a hostile outline cannot make the reading recurse without end. */
+#define KIOS_LIMIT_PDF_OUTLINE_DEPTH 32
+
+/* Bytes of a PDF's title or author read (with the terminating NUL): a
+ * title is a line; a longer one is cut at a character, never dropped. */
+#define KIOS_LIMIT_PDF_METADATA_BYTES 1024
+
 /* The first bytes read to tell a book's format. */
 #define KIOS_LIMIT_SNIFF_BYTES 1024
 
@@ -112,6 +121,14 @@
  * half way). Longer flows are cut at a space into pieces of this size:
  * ~5,000 words, a few pages, well under a millisecond a walk. */
 #define KIOS_LIMIT_FLOW_BYTES (32 * 1024)
+
+/* Markup a cut of a long flow copies to reopen the inline elements open
+ * there (kios_flow_split): past it they are reopened without their
+ * attributes, and past it in names alone the flow is left whole. Real
+ * books nest a few inline elements (~100 bytes of start tags); 4 KiB keeps
+ * a hostile nesting of long tags from multiplying the chapter at every
+ * cut (crossed in tests/core/test-document-pieces.c). */
+#define KIOS_LIMIT_FLOW_REOPEN_BYTES 4096
 
 /* Block children of one element that MuPDF sees. MuPDF draws a page by
  * looking at every child block of each block the page touches: 80,000
@@ -191,6 +208,40 @@
  * reach a few hundred; the ones past it are dropped). */
 #define KIOS_LIMIT_OPDS_AUTHORS 64
 #define KIOS_LIMIT_OPDS_FACETS 500
+
+/* sync/kios-opds2.c and kios-opds-atom.c: what one OPDS document may list,
+ * read in order and the rest ignored. Real feeds give an entry 2-10 links
+ * (one per format, a cover, a thumbnail, progression) and a feed page
+ * 5-20 navigation links; 256 of each is far past them, and an entry whose
+ * JSON or XML holds a million links costs one count, not a million
+ * resolved URLs. A link names 1-3 rels (16). An entry's pictures are a
+ * cover and a thumbnail, at most one per size (64). Komga and Kavita answer
+ * searches in a few groups (256); facet groups are sort orders and
+ * filters, a handful (64); a sign-in document offers 1-3 methods (64).
+ * These and the three below are crossed in tests/core/test-limits-opds.c. */
+#define KIOS_LIMIT_OPDS_LINKS 256
+#define KIOS_LIMIT_OPDS_LINK_RELS 16
+#define KIOS_LIMIT_OPDS_IMAGES 64
+#define KIOS_LIMIT_OPDS_GROUPS 256
+#define KIOS_LIMIT_OPDS_FACET_GROUPS 64
+#define KIOS_LIMIT_OPDS_AUTH_METHODS 64
+
+/* sync/kios-opds2.c and kios-opds-atom.c: a language tag (BCP 47) is a few
+ * bytes ("en", "pt-BR", "zh-Hant-TW"); the longest valid ones are ~35, so
+ * 64 bytes keeps every real tag whole. */
+#define KIOS_LIMIT_OPDS_LANGUAGE_BYTES 64
+
+/* sync/kios-opds-atom.c: the parser's own words quoted in the message a
+ * person sees when a feed is not well-formed XML: libxml2's messages are
+ * under 100 bytes but quote the element names, which a server chooses; 200
+ * bytes keeps the message one readable line. */
+#define KIOS_LIMIT_OPDS_ERROR_DETAIL_BYTES 200
+
+/* sync/kios-opds-atom.c: the bytes looked at to tell that a server sent an
+ * HTML page (a login form) instead of a catalog. "<!DOCTYPE html>" or
+ * "<html" is within the first few hundred bytes of every real page, after
+ * at most a BOM, comments and white space. */
+#define KIOS_LIMIT_OPDS_SNIFF_BYTES 1024
 
 /* sync/kios-kobo-client.h and kios-kobo-library.h: Kobo servers answer the
  * library sync slowly (90 s); 500 pages of 100 items is 50,000 books, half

@@ -351,6 +351,7 @@ atom_parse_entry (xmlDoc     *doc,
   g_autofree char          *progression_cantook_type = NULL;
   char                     *nav_fallback = NULL;
   gboolean                  has_acquisition = FALSE;
+  guint                     n_links = 0;
 
   for (xmlNode *child = node->children; child != NULL; child = child->next)
     {
@@ -382,7 +383,7 @@ atom_parse_entry (xmlDoc     *doc,
       else if ((xml_is (child, NS_DCTERMS, "language") || xml_is (child, NS_DC, "language")) && entry->language == NULL)
         {
           g_autofree char *t = xml_text (child);
-          entry->language = kios_opds_clean_line (t, 64);
+          entry->language = kios_opds_clean_line (t, KIOS_LIMIT_OPDS_LANGUAGE_BYTES);
         }
       else if (xml_is (child, NS_ATOM, "meta"))
         {
@@ -403,7 +404,8 @@ atom_parse_entry (xmlDoc     *doc,
         {
           AtomLink link;
 
-          if (!atom_link_read (doc, child, base_url, &link))
+          /* The first links only, like an OPDS 2 entry's. */
+          if (++n_links > KIOS_LIMIT_OPDS_LINKS || !atom_link_read (doc, child, base_url, &link))
             continue;
           if (kios_opds_rel_is_acquisition (link.rel))
             {
@@ -607,7 +609,7 @@ kios_opds_xml_read (const char *data,
       g_autofree char *detail = NULL;
 
       if (err != NULL && err->message != NULL)
-        detail = kios_opds_clean_line (err->message, 200);
+        detail = kios_opds_clean_line (err->message, KIOS_LIMIT_OPDS_ERROR_DETAIL_BYTES);
       if (err != NULL && (err->code == XML_ERR_INVALID_CHAR || err->code == XML_ERR_INVALID_ENCODING || err->code == XML_ERR_UNSUPPORTED_ENCODING))
         g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_PROTOCOL,
                      "The %s is not valid UTF-8 text (or its declared encoding is wrong)", what);
@@ -644,7 +646,7 @@ gboolean
 kios_opds_looks_like_html (const char *data,
                            gsize       len)
 {
-  gsize            n = MIN (len, 1024);
+  gsize            n = MIN (len, KIOS_LIMIT_OPDS_SNIFF_BYTES);
   g_autofree char *head = g_ascii_strdown (data, n);
 
   return strstr (head, "<!doctype html") != NULL || strstr (head, "<html") != NULL;

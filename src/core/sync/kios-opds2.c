@@ -115,7 +115,7 @@ json_link_rels (JsonObject *link)
 
   if (array != NULL)
     {
-      for (guint i = 0; i < json_array_get_length (array) && i < 16; i++)
+      for (guint i = 0; i < json_array_get_length (array) && i < KIOS_LIMIT_OPDS_LINK_RELS; i++)
         {
           const char *rel = json_string (json_array_get_element (array, i));
 
@@ -217,7 +217,7 @@ json_parse_publication (JsonObject *pub,
   language = json_member (metadata, "language");
   if (json_arr (language) != NULL && json_array_get_length (json_arr (language)) > 0)
     language = json_array_get_element (json_arr (language), 0);
-  entry->language = kios_opds_clean_line (json_string (language), 64);
+  entry->language = kios_opds_clean_line (json_string (language), KIOS_LIMIT_OPDS_LANGUAGE_BYTES);
   {
     JsonObject *belongs = json_obj (json_member (metadata, "belongsTo"));
 
@@ -226,7 +226,7 @@ json_parse_publication (JsonObject *pub,
   }
   entry->group = g_strdup (group);
 
-  for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < 256; i++)
+  for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < KIOS_LIMIT_OPDS_LINKS; i++)
     {
       JsonObject           *link = json_obj (json_array_get_element (links, i));
       g_autoptr (GPtrArray) rels = NULL;
@@ -275,7 +275,7 @@ json_parse_publication (JsonObject *pub,
       entry->progression_type = g_steal_pointer (&cantook_type);
     }
 
-  for (guint i = 0; images != NULL && i < json_array_get_length (images) && i < 64; i++)
+  for (guint i = 0; images != NULL && i < json_array_get_length (images) && i < KIOS_LIMIT_OPDS_IMAGES; i++)
     {
       JsonObject *image = json_obj (json_array_get_element (images, i));
       char       *href = image != NULL ? json_link_href (image, base_url) : NULL;
@@ -439,7 +439,7 @@ kios_opds2_parse (const char *data,
   }
 
   links = json_arr (json_member (object, "links"));
-  for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < 256; i++)
+  for (guint i = 0; links != NULL && i < json_array_get_length (links) && i < KIOS_LIMIT_OPDS_LINKS; i++)
     {
       JsonObject           *link = json_obj (json_array_get_element (links, i));
       g_autoptr (GPtrArray) rels = NULL;
@@ -470,7 +470,7 @@ kios_opds2_parse (const char *data,
 
   json_add_items (feed, object, NULL);
   groups = json_arr (json_member (object, "groups"));
-  for (guint i = 0; groups != NULL && i < json_array_get_length (groups) && i < 256; i++)
+  for (guint i = 0; groups != NULL && i < json_array_get_length (groups) && i < KIOS_LIMIT_OPDS_GROUPS; i++)
     {
       JsonObject      *group = json_obj (json_array_get_element (groups, i));
       g_autofree char *title = NULL;
@@ -483,7 +483,7 @@ kios_opds2_parse (const char *data,
     }
 
   facets = json_arr (json_member (object, "facets"));
-  for (guint i = 0; facets != NULL && i < json_array_get_length (facets) && i < 64; i++)
+  for (guint i = 0; facets != NULL && i < json_array_get_length (facets) && i < KIOS_LIMIT_OPDS_FACET_GROUPS; i++)
     {
       JsonObject      *facet_group = json_obj (json_array_get_element (facets, i));
       JsonArray       *facet_links = json_arr (json_member (facet_group, "links"));
@@ -542,7 +542,7 @@ kios_opds_auth_document_parse (const char *data,
     }
   doc = g_new0 (KiosOpdsAuthDocument, 1);
   doc->title = kios_opds_clean_line (json_text (json_member (object, "title")), MAX_SHORT_TEXT);
-  for (guint i = 0; i < json_array_get_length (methods) && i < 64; i++)
+  for (guint i = 0; i < json_array_get_length (methods) && i < KIOS_LIMIT_OPDS_AUTH_METHODS; i++)
     {
       JsonObject *method = json_obj (json_array_get_element (methods, i));
 
