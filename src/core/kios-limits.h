@@ -263,6 +263,19 @@
 #define KIOS_LIMIT_KOBO_DOWNLOAD_URLS 20
 #define KIOS_LIMIT_KOBO_ID_BYTES 256
 
+/* sync/kios-kobo-library.c and kios-kobo-client.c: a cover asked for at
+ * 300×450 is a JPEG of tens of kilobytes; 8 MiB leaves room for a server
+ * that ignores the size and sends its full scan, and refuses anything
+ * larger while it streams. A book download may take long on a slow link
+ * (30 minutes for 512 MiB is 300 kB/s) but never sits silent for a minute:
+ * a server that stops sending is given up after 60 s. The catalog key is a
+ * random UUID (36 characters) Kios draws at first connect; one over 64 bytes
+ * in the stored settings was not written by Kios and is drawn again. */
+#define KIOS_LIMIT_KOBO_COVER_BYTES (8 * 1024 * 1024)
+#define KIOS_LIMIT_KOBO_DOWNLOAD_MS (30 * 60 * 1000)
+#define KIOS_LIMIT_KOBO_DOWNLOAD_STALL_MS 60000
+#define KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES 64
+
 /* sync/kios-kobo-client.c: a sync token is base64 of a small JSON (CW's is
  * under 1 KB, Komga's a short id); one of 64 KiB or more is not kept, and
  * the next sync starts over from the stored one. */

@@ -231,6 +231,81 @@ test_page_digits (void)
   g_assert_cmpint (kios_sync_normalize_page (past), ==, -1);
 }
 
+/* ---- covers and the stored settings -------------------------------------- */
+
+/* Answers every request with a body of the size the test sets. */
+static void
+sized_body_handler (KiosFakeServer        *server,
+                    const KiosFakeRequest *request,
+                    KiosFakeResponse      *response,
+                    gpointer               user_data)
+{
+  gsize *size = user_data;
+
+  response->status = 200;
+  response->body = g_bytes_new_take (g_malloc0 (*size), *size);
+  kios_fake_response_add_header (response, "Content-Type", "image/jpeg");
+}
+
+/* The cover of a book whose cover id is image_id, or NULL with error set. */
+static char *
+fetch_cover (KiosKoboClient *client,
+             const char     *image_id,
+             GError        **error)
+{
+  KiosKoboEntry entry = { 0 };
+
+  entry.id = (char *) image_id;
+  entry.cover_image_id = (char *) image_id;
+  return kios_kobo_library_fetch_cover (client, &entry, NULL, error);
+}
+
+static void
+test_cover_bytes (void)
+{
+  gsize                      size = KIOS_LIMIT_KOBO_COVER_BYTES;
+  g_autoptr (KiosFakeServer) server = kios_fake_server_new (sized_body_handler, &size);
+  g_autofree char           *base = g_strconcat (kios_fake_server_get_url (server), "/kobo/0f1e2d3c4b5a69788796a5b4c3d2e1f0", NULL);
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (KiosKoboClient) client = kios_kobo_client_new (base, &error);
+  g_autofree char           *kept = NULL;
+  g_autofree char           *refused = NULL;
+  g_autofree char           *contents = NULL;
+  gsize                      length = 0;
+
+  g_assert_no_error (error);
+  kios_kobo_client_set_image_template (client, "/{ImageId}/{Width}/{Height}/false/image.jpg");
+  /* A cover at the limit lands in the cache whole... */
+  kept = fetch_cover (client, "at-the-limit", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (kept, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, KIOS_LIMIT_KOBO_COVER_BYTES);
+  /* ... one byte more is refused, and nothing is cached for it. */
+  size = KIOS_LIMIT_KOBO_COVER_BYTES + 1;
+  refused = fetch_cover (client, "past-the-limit", &error);
+  g_assert_null (refused);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_pointer (&refused, g_free);
+  refused = fetch_cover (client, "past-the-limit", &error);
+  g_assert_null (refused);
+  g_assert_nonnull (error);
+}
+
+static void
+test_catalog_key_bytes (void)
+{
+  g_autofree char             *at = g_strnfill (KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES, 'k');
+  g_autofree char             *past = g_strnfill (KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES + 1, 'k');
+  g_autofree char             *json_at = g_strdup_printf ("{\"catalog_key\":\"%s\"}", at);
+  g_autofree char             *json_past = g_strdup_printf ("{\"catalog_key\":\"%s\"}", past);
+  g_autoptr (KiosKoboSettings) kept = kios_kobo_settings_parse (json_at);
+  g_autoptr (KiosKoboSettings) dropped = kios_kobo_settings_parse (json_past);
+
+  g_assert_cmpstr (kept->catalog_key, ==, at);
+  g_assert_null (dropped->catalog_key);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -243,6 +318,8 @@ main (int    argc,
   g_test_add_func ("/kios/limits-kobo/progress-bytes", test_progress_bytes);
   g_test_add_func ("/kios/limits-kobo/fragments", test_fragments);
   g_test_add_func ("/kios/limits-kobo/page-digits", test_page_digits);
+  g_test_add_func ("/kios/limits-kobo/cover-bytes", test_cover_bytes);
+  g_test_add_func ("/kios/limits-kobo/catalog-key-bytes", test_catalog_key_bytes);
 
   return g_test_run ();
 }

@@ -705,7 +705,7 @@ kios_kobo_client_fetch (KiosKoboClient *self,
   request = new_request (self, "GET", target);
   g_ptr_array_set_size (request->headers, 0);
   request->max_response_size = max_size > 0 ? max_size : KIOS_KOBO_MAX_BOOK_SIZE;
-  request->timeout_ms = 30 * 60 * 1000;
+  request->timeout_ms = KIOS_LIMIT_KOBO_DOWNLOAD_MS;
   response = send (request, cancellable, error);
   if (response == NULL || !check_status (self, response, ROUTE_DOWNLOAD, error))
     return NULL;
@@ -735,7 +735,7 @@ kios_kobo_client_download (KiosKoboClient *self,
   request->max_response_size = max_size > 0 ? (gsize) max_size : KIOS_KOBO_MAX_BOOK_SIZE;
   /* Streamed: a big book may take long, only a stalled transfer fails. */
   request->timeout_ms = 0;
-  request->stall_timeout_ms = 60000;
+  request->stall_timeout_ms = KIOS_LIMIT_KOBO_DOWNLOAD_STALL_MS;
   kios_http_request_set_sink (request, sink);
   response = send (request, cancellable, error);
   return response != NULL && check_status (self, response, ROUTE_DOWNLOAD, error);

@@ -114,7 +114,7 @@ kios_kobo_settings_parse (const char *settings_json)
   if (tmpl != NULL && tmpl[0] == '/' && strstr (tmpl, "://") == NULL)
     self->image_template = g_strdup (tmpl);
   self->library_sync = get_bool (o, "library_sync");
-  if (get_string (o, "catalog_key") != NULL && strlen (get_string (o, "catalog_key")) <= 64)
+  if (get_string (o, "catalog_key") != NULL && strlen (get_string (o, "catalog_key")) <= KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES)
     self->catalog_key = g_strdup (get_string (o, "catalog_key"));
   return self;
 }
@@ -1162,7 +1162,7 @@ kios_kobo_library_fetch_cover (KiosKoboClient      *client,
   dir = g_path_get_dirname (dest);
   if (g_file_test (dest, G_FILE_TEST_IS_REGULAR))
     return g_steal_pointer (&dest);
-  bytes = kios_kobo_client_fetch (client, url, 8 * 1024 * 1024, cancellable, error);
+  bytes = kios_kobo_client_fetch (client, url, KIOS_LIMIT_KOBO_COVER_BYTES, cancellable, error);
   if (bytes == NULL)
     return NULL;
   if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents_full (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
