@@ -429,6 +429,82 @@ test_launch_broken (void)
   g_rmdir (dir);
 }
 
+static const char *test_program;
+
+/* A name of their own on the bus: the other tests' applications keep
+ * theirs. */
+static KiosApplication *
+second_instance_app_new (void)
+{
+  return g_object_new (KIOS_TYPE_APPLICATION,
+                       "application-id", "app.kios.KiosSecondInstanceTest",
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       NULL);
+}
+
+static void
+subprocess_waited_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_assert_true (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The second "kios BOOK", in a process of its own on the same bus. */
+static void
+run_second_instance (const char *sample)
+{
+  /* Registered until the process exits, as a GApplication not run is. */
+  KiosApplication   *second = second_instance_app_new ();
+  g_autoptr (GError) error = NULL;
+
+  kios_application_preopen (second, sample);
+  g_assert_false (kios_application_is_preopening (second));
+  g_assert_true (g_application_register (G_APPLICATION (second), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_get_is_remote (G_APPLICATION (second)));
+  g_assert_false (kios_application_is_preopening (second));
+  g_assert_null (kios_application_get_store (second));
+}
+
+/* "kios BOOK" while Kios runs: the second process hands the book to the
+ * first and exits, without opening it or the library itself. The first
+ * opens a book named before it registered as soon as it is the primary. */
+static void
+test_launch_second_instance (void)
+{
+  g_autofree char   *sample = kios_test_sample_book (BOOK);
+  g_autoptr (GError) error = NULL;
+  /* Registered until the process exits. */
+  KiosApplication                *first = second_instance_app_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess)         second = NULL;
+  gboolean                        exited = FALSE;
+
+  if (g_getenv ("KIOS_TEST_SECOND_INSTANCE") != NULL)
+    {
+      run_second_instance (sample);
+      return;
+    }
+
+  kios_application_preopen (first, sample);
+  g_assert_false (kios_application_is_preopening (first));
+  g_assert_true (g_application_register (G_APPLICATION (first), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (first)));
+  g_assert_true (kios_application_is_preopening (first));
+
+  /* The second asks the first for its actions: the first answers while it
+   * waits. */
+  g_subprocess_launcher_setenv (launcher, "KIOS_TEST_SECOND_INSTANCE", "1", TRUE);
+  second = g_subprocess_launcher_spawn (launcher, &error, test_program, "-p", "/kios/launch/second-instance", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (second, NULL, subprocess_waited_cb, &exited);
+  g_assert_true (kios_test_wait_until (kios_test_flag_set, &exited, 20000));
+  g_assert_true (g_subprocess_get_successful (second));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -437,6 +513,7 @@ main (int   argc,
   g_autofree char *keyring = NULL;
   int              ret;
 
+  test_program = argv[0];
   kios_ui_test_init (&argc, &argv);
 
   /* The file backend of libsecret: a real keyring file, no D-Bus. */
@@ -450,6 +527,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch/book", test_launch_book);
   g_test_add_func ("/kios/launch/broken", test_launch_broken);
   g_test_add_func ("/kios/launch/hint-hostile", test_launch_hint_hostile);
+  g_test_add_func ("/kios/launch/second-instance", test_launch_second_instance);
 
   ret = g_test_run ();
   g_unlink (keyring);
