@@ -38,7 +38,8 @@ typedef struct
   gboolean    seen_started;
   gboolean    page_before_start; /* the reader had its page when the start came */
   gboolean    engine_before_start;
-  gboolean    sidebar_before_start;
+  gboolean    library_before_start;   /* the library's widgets were made */
+  gboolean    neighbour_before_start; /* the page after was asked for */
   gboolean    mapped;
   gboolean    page_at_map; /* the reader had its page when the window mapped */
 } StartWatch;
@@ -61,7 +62,9 @@ window_started (gpointer data)
   if (!kios_window_is_started (watch->window))
     {
       watch->engine_before_start |= kios_window_get_sync_engine (watch->window) != NULL;
-      watch->sidebar_before_start |= kios_library_sidebar_get_n_sources (watch->window->library_sidebar) > 0;
+      watch->library_before_start |= watch->window->library_flap != NULL;
+      watch->neighbour_before_start |= watch->window->reader_view->next != NULL ||
+                                       watch->window->reader_view->slot_cancellable[SLOT_NEXT] != NULL;
       return FALSE;
     }
   if (!watch->seen_started)
@@ -79,6 +82,12 @@ first_frame_painted (gpointer data)
 
   window_started (watch);
   return kios_window_get_first_frame_page (watch->window) != NULL;
+}
+
+static gboolean
+next_page_ready (gpointer data)
+{
+  return KIOS_READER_VIEW (data)->next != NULL;
 }
 
 static gboolean
@@ -289,7 +298,10 @@ test_launch_book (void)
   g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
   g_assert_true (watch.page_before_start);
   g_assert_false (watch.engine_before_start);
-  g_assert_false (watch.sidebar_before_start);
+  g_assert_false (watch.library_before_start);
+  /* The page after is made only once the first one is painted. */
+  g_assert_false (watch.neighbour_before_start);
+  g_assert_true (kios_test_wait_until (next_page_ready, watch.window->reader_view, 10000));
 
   /* The hidden contents list is built when it is shown, not before the
    * first page. */
@@ -304,10 +316,17 @@ test_launch_book (void)
     kios_reader_view_set_contents_visible (view, FALSE);
   }
 
-  /* The library's widgets are not styled while the book is read: none of
-   * their icons, nor the SVG renderer they need, is loaded. */
+  /* The library's widgets are made only when the library is needed, and
+   * are not styled while the book is read: none of their icons, nor the
+   * SVG renderer they need, is loaded. */
+  g_assert_null (watch.window->library_flap);
+  g_assert_null (watch.window->library_sidebar);
+  g_assert_false (svg_renderer_loaded ());
+  g_assert_nonnull (kios_window_get_start_view (watch.window));
+  g_assert_nonnull (watch.window->library_sidebar);
   g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (watch.window->library_flap)));
+  g_assert_cmpstr (kios_window_get_visible_page (watch.window), ==, "reader");
   g_assert_false (svg_renderer_loaded ());
 
   /* The sidebar lists the catalog, and choosing it opens the catalog. */
