@@ -27,7 +27,8 @@ main (int   argc,
     curl_global_init (CURL_GLOBAL_DEFAULT);
 
   app = kios_application_new ();
-  /* Books to open start opening now, beside GTK's own start-up. */
+  /* Books to open start opening at startup, beside GTK's own start-up,
+   * and only in the primary instance: a second one hands them over. */
   for (int i = 1; i < argc; i++)
     if (argv[i][0] != '-')
       kios_application_preopen (app, argv[i]);

@@ -37,7 +37,8 @@ struct _KiosApplication
   KiosLibrary       *library;         /* over store; NULL without a library */
   GError            *store_error;     /* why the store could not be opened, shown once */
   gboolean           library_started; /* folders rescanned and watched this run */
-  GPtrArray         *preopens;        /* of Preopen: books opening since main() */
+  GPtrArray         *preopens;        /* of Preopen: books named to main() */
+  gboolean           primary;         /* startup ran: this process opens the books */
   KiosSidecarSync   *sidecar_sync;    /* over store, from start_library on */
   KiosLaunchHint     launch_hint;     /* how the first page was asked for last time */
   gboolean           have_launch_hint;
@@ -50,6 +51,7 @@ typedef struct
   char         *path;
   KiosDocument *document;
   GError       *error;
+  gboolean      started; /* opening: only ever in the primary instance */
   gboolean      done;
   gboolean      orphaned; /* the application went away first */
   GTask        *waiting;  /* the window's open, once it asked */
@@ -243,10 +245,18 @@ open_store (KiosApplication *self)
     }
 }
 
+static void start_preopens (KiosApplication *self);
+
 static void
 kios_application_startup (GApplication *application)
 {
   KiosApplication *self = KIOS_APPLICATION (application);
+
+  /* Only the primary instance gets here: a second "kios BOOK" hands the
+   * book over and exits without opening anything. Before GTK's own
+   * start-up, so that the book opens beside it. */
+  self->primary = TRUE;
+  start_preopens (self);
 
   G_APPLICATION_CLASS (kios_application_parent_class)->startup (application);
 
@@ -485,7 +495,7 @@ kios_application_dispose (GObject *object)
         {
           Preopen *preopen = self->preopens->pdata[i];
 
-          if (preopen->done)
+          if (preopen->done || !preopen->started)
             preopen_free (preopen);
           else
             preopen->orphaned = TRUE;
@@ -599,14 +609,62 @@ start_position (const char *hash,
   return kios_library_store_get_position (KIOS_LIBRARY_STORE (user_data), hash, NULL);
 }
 
+static void
+start_preopen (KiosApplication *self,
+               Preopen         *preopen,
+               gboolean         first)
+{
+  preopen->started = TRUE;
+
+  /* The first book, in a window the size it was last time: its page is
+   * made as the first window would ask for it, while GTK starts. */
+  if (first)
+    {
+      g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+
+      self->have_launch_hint = !g_settings_get_boolean (settings, "window-maximized") &&
+                               kios_launch_hint_load (preopen->path,
+                                                      g_settings_get_int (settings, "window-width"),
+                                                      g_settings_get_int (settings, "window-height"),
+                                                      &self->launch_hint);
+    }
+  if (first && self->have_launch_hint)
+    {
+      const KiosLaunchHint *hint = &self->launch_hint;
+
+      open_store (self);
+      kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
+                                   self->store != NULL ? start_position : NULL,
+                                   self->store != NULL ? g_object_ref (self->store) : NULL,
+                                   self->store != NULL ? g_object_unref : NULL,
+                                   NULL, preopen_cb, preopen);
+    }
+  else
+    kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
+}
+
+static void
+start_preopens (KiosApplication *self)
+{
+  for (guint i = 0; i < self->preopens->len; i++)
+    {
+      Preopen *preopen = self->preopens->pdata[i];
+
+      if (!preopen->started)
+        start_preopen (self, preopen, i == 0);
+    }
+}
+
 /**
  * kios_application_preopen:
  * @self: the application
  * @arg: a command-line argument naming a book
  *
- * Starts opening the book before the application runs, so that reading the
- * file and MuPDF's parse overlap GTK's start-up. Anything but a regular
- * file is left to the normal open.
+ * Starts opening the book before the window asks for it, so that reading
+ * the file and MuPDF's parse overlap GTK's start-up: at once in the primary
+ * instance, else at its startup (which a second instance, handing its books
+ * to the first, never reaches). Anything but a regular file is left to the
+ * normal open.
  */
 void
 kios_application_preopen (KiosApplication *self,
@@ -627,32 +685,26 @@ kios_application_preopen (KiosApplication *self,
   preopen = g_new0 (Preopen, 1);
   preopen->path = g_steal_pointer (&path);
   g_ptr_array_add (self->preopens, preopen);
+  if (self->primary)
+    start_preopen (self, preopen, self->preopens->len == 1);
+}
 
-  /* The first book, in a window the size it was last time: its page is
-   * made as the first window would ask for it, while GTK starts. */
-  if (self->preopens->len == 1)
-    {
-      g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+/**
+ * kios_application_is_preopening:
+ * @self: the application
+ *
+ * Returns: whether a book named to kios_application_preopen() started
+ *   opening in this process.
+ */
+gboolean
+kios_application_is_preopening (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), FALSE);
 
-      self->have_launch_hint = !g_settings_get_boolean (settings, "window-maximized") &&
-                               kios_launch_hint_load (preopen->path,
-                                                      g_settings_get_int (settings, "window-width"),
-                                                      g_settings_get_int (settings, "window-height"),
-                                                      &self->launch_hint);
-    }
-  if (self->preopens->len == 1 && self->have_launch_hint)
-    {
-      const KiosLaunchHint *hint = &self->launch_hint;
-
-      open_store (self);
-      kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
-                                   self->store != NULL ? start_position : NULL,
-                                   self->store != NULL ? g_object_ref (self->store) : NULL,
-                                   self->store != NULL ? g_object_unref : NULL,
-                                   NULL, preopen_cb, preopen);
-    }
-  else
-    kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
+  for (guint i = 0; i < self->preopens->len; i++)
+    if (((Preopen *) self->preopens->pdata[i])->started)
+      return TRUE;
+  return FALSE;
 }
 
 /**
@@ -681,7 +733,8 @@ kios_application_take_preopened (KiosApplication    *self,
   g_return_val_if_fail (path != NULL, FALSE);
 
   for (guint i = 0; i < self->preopens->len && preopen == NULL; i++)
-    if (g_strcmp0 (((Preopen *) self->preopens->pdata[i])->path, path) == 0)
+    if (((Preopen *) self->preopens->pdata[i])->started &&
+        g_strcmp0 (((Preopen *) self->preopens->pdata[i])->path, path) == 0)
       preopen = g_ptr_array_steal_index (self->preopens, i);
   if (preopen == NULL)
     return FALSE;

@@ -40,9 +40,11 @@ void               kios_application_start_library      (KiosApplication *self);
  * start_library; NULL until then or without a store). */
 KiosSidecarSync   *kios_application_get_sidecar_sync   (KiosApplication *self);
 /* Opens a book named on the command line while GTK starts (call before
- * running); a window opening the same path takes it over. */
+ * running); a window opening the same path takes it over. Only the primary
+ * instance opens it: a second one hands it over without opening it. */
 void               kios_application_preopen            (KiosApplication    *self,
                                                         const char         *arg);
+gboolean           kios_application_is_preopening      (KiosApplication    *self);
 gboolean           kios_application_take_preopened     (KiosApplication    *self,
                                                         const char         *path,
                                                         GCancellable       *cancellable,

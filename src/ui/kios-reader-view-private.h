@@ -186,9 +186,10 @@ struct _KiosReaderView
   guint contents_visible : 1;
   guint find_visible : 1;
   guint find_match_valid : 1;
-  guint press_on_page : 1; /* the click began on the page, not on a child */
-  guint spread : 1;        /* two pages side by side (-geometry.c decides) */
-  guint scrolled : 1;      /* the pages one under the other (reflowed books) */
+  guint press_on_page : 1;   /* the click began on the page, not on a child */
+  guint spread : 1;          /* two pages side by side (-geometry.c decides) */
+  guint neighbours_held : 1; /* no pre-renders until the first page is painted */
+  guint scrolled : 1;        /* the pages one under the other (reflowed books) */
 
   /* Moving freely (-nav.c): the jumps to go back and forward through, the
    * "Back to page N" pill, "Go to", and the reader's pace. */
@@ -265,6 +266,9 @@ void      kios_reader_view_drop_neighbours (KiosReaderView *self);
 void      kios_reader_view_turn (KiosReaderView *self,
                                  int direction);
 void      kios_reader_view_prefetch_neighbours (KiosReaderView *self);
+/* The window holds the pre-renders until its first frame is painted. */
+void      kios_reader_view_hold_neighbours (KiosReaderView *self,
+                                            gboolean held);
 void      kios_reader_view_request_show (KiosReaderView *self,
                                          KiosPageRequestKind kind,
                                          const KiosLocation *location,

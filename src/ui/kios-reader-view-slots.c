@@ -276,11 +276,19 @@ prefetch_offset (KiosReaderView *self,
 void
 kios_reader_view_prefetch_neighbours (KiosReaderView *self)
 {
+  /* Held, only what is on screen (a spread's right page, the page below
+   * in a scrolled view) and what a turn waits for are made. */
+  gboolean held;
+
   if (self->current == NULL)
     return;
+  held = self->neighbours_held && self->queued_turn == 0;
   /* The page after comes first: reading forwards is the common case (and
    * in a spread it is the right page). */
-  prefetch_offset (self, SLOT_NEXT);
+  if (!held || self->spread || self->scrolled)
+    prefetch_offset (self, SLOT_NEXT);
+  if (held)
+    return;
   prefetch_offset (self, SLOT_PREV);
   if (!self->spread)
     return;
@@ -289,6 +297,19 @@ kios_reader_view_prefetch_neighbours (KiosReaderView *self)
   prefetch_offset (self, SLOT_NEXT2);
   prefetch_offset (self, SLOT_NEXT3);
   prefetch_offset (self, SLOT_PREV2);
+}
+
+/* A window not yet painted: the page after and before would share the
+ * document's thread and the main loop with the first page, and wait for it. */
+void
+kios_reader_view_hold_neighbours (KiosReaderView *self,
+                                  gboolean        held)
+{
+  gboolean was_held = self->neighbours_held;
+
+  self->neighbours_held = held != FALSE;
+  if (was_held && !held)
+    kios_reader_view_prefetch_neighbours (self);
 }
 
 static void

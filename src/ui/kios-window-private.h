@@ -66,34 +66,35 @@ struct _KiosWindow
   gboolean            immersive; /* fullscreen: the header bar over the page, hidden */
 
   /* Template children. */
-  AdwToastOverlay    *toast_overlay;
-  GtkOverlay         *chrome_overlay;
-  GtkBox             *content_box;
-  GtkRevealer        *header_revealer;
-  AdwHeaderBar       *header_bar;
-  GtkWidget          *main_menu_button;
-  GtkWidget          *library_button;
-  GtkWidget          *contents_button;
-  GtkWidget          *bookmark_button;
-  GtkWidget          *open_button;
-  AdwWindowTitle     *window_title;
-  GtkWidget          *text_menu_button;
-  GtkWidget          *font_controls;
-  GtkWidget          *font_size_button;
-  GtkWidget          *pdf_controls;
-  GtkWidget          *zoom_level_button;
-  GtkWidget          *layout_controls;
-  GtkWidget          *scrolled_toggle;
-  GtkAdjustment      *margin_adjustment;
-  GtkAdjustment      *line_spacing_adjustment;
-  GtkRevealer        *sync_banner_revealer;
-  GtkStack           *stack;
-  GtkWidget          *opening_placeholder;
-  GtkLabel           *opening_title;
+  AdwToastOverlay *toast_overlay;
+  GtkOverlay      *chrome_overlay;
+  GtkBox          *content_box;
+  GtkRevealer     *header_revealer;
+  AdwHeaderBar    *header_bar;
+  GtkWidget       *main_menu_button;
+  GtkWidget       *library_button;
+  GtkWidget       *contents_button;
+  GtkWidget       *bookmark_button;
+  GtkWidget       *open_button;
+  AdwWindowTitle  *window_title;
+  GtkWidget       *text_menu_button;
+  GtkWidget       *font_controls;
+  GtkWidget       *font_size_button;
+  GtkWidget       *pdf_controls;
+  GtkWidget       *zoom_level_button;
+  GtkWidget       *layout_controls;
+  GtkWidget       *scrolled_toggle;
+  GtkAdjustment   *margin_adjustment;
+  GtkAdjustment   *line_spacing_adjustment;
+  GtkRevealer     *sync_banner_revealer;
+  GtkStack        *stack;
+  GtkWidget       *opening_placeholder;
+  GtkLabel        *opening_title;
+  KiosReaderView  *reader_view;
+  GtkWidget       *library_sidebar_button;
+  /* The library: NULL until kios_window_library_ensure(). */
   KiosStartView      *start_view;
-  KiosReaderView     *reader_view;
   AdwFlap            *library_flap;
-  GtkWidget          *library_sidebar_button;
   KiosLibrarySidebar *library_sidebar;
   GtkStack           *library_stack;
   KiosLocalBooks     *local_books;
@@ -127,9 +128,14 @@ void kios_window_make_cover        (KiosWindow           *self,
                                     const KiosBookRecord *record);
 
 /* kios-window-library.c */
-void kios_window_library_init      (KiosWindow *self);
-/* The library's views and sidebar list their books once they get the store. */
-void kios_window_library_set_store (KiosWindow *self);
+/* Makes the library's widgets the first time they are needed (the fields
+ * from start_view to book_detail are NULL until then). */
+void kios_window_library_ensure            (KiosWindow *self);
+void kios_window_library_active_cb         (KiosWindow *self);
+/* The library's views and sidebar list their books once they get the store;
+ * the application's library starts. */
+void kios_window_library_set_store         (KiosWindow *self);
+void kios_window_library_set_widgets_store (KiosWindow *self);
 
 /* kios-window-sync.c */
 void kios_window_sync_init        (KiosWindow *self);

@@ -14,6 +14,7 @@
 #include "kios-error-messages.h"
 #include "kios-error.h"
 #include "kios-library-sidebar.h"
+#include "kios-reader-view-private.h"
 #include "kios-sync-details-dialog.h"
 
 #include <glib/gi18n.h>
@@ -96,20 +97,27 @@ set_action_enabled (KiosWindow *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
+/* build_library: FALSE while the window is made, before it knows whether
+ * it opens a book. */
 static void
-update_mode (KiosWindow *self)
+update_mode_full (KiosWindow *self,
+                  gboolean    build_library)
 {
   /* A book being opened already has the reader's page: the library is
    * never what shows while a book is on its way. */
   gboolean reading = self->document != NULL || self->open_cancellable != NULL;
+  gboolean library = !reading && (build_library || self->library_flap != NULL);
 
-  /* The library is hidden while reading: its widgets are not styled, so a
-   * window started on a book loads none of their icons (nor the SVG
-   * renderer most of them need) before its first frame. */
-  if (!reading)
-    gtk_widget_set_visible (GTK_WIDGET (self->library_flap), TRUE);
-  gtk_stack_set_visible_child_name (self->stack, reading ? "reader" : "library");
-  if (reading)
+  /* The library is made the first time it is shown, and hidden while
+   * reading: its widgets are not styled, so a window started on a book
+   * loads none of their icons (nor the SVG renderer most of them need). */
+  if (library)
+    {
+      kios_window_library_ensure (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->library_flap), TRUE);
+    }
+  gtk_stack_set_visible_child_name (self->stack, library ? "library" : "reader");
+  if (reading && self->library_flap != NULL)
     gtk_widget_set_visible (GTK_WIDGET (self->library_flap), FALSE);
   gtk_widget_set_visible (self->library_button, reading);
   gtk_widget_set_visible (self->contents_button, reading);
@@ -127,12 +135,18 @@ update_mode (KiosWindow *self)
   if (!reading)
     {
       /* A window that was opening a book shows the library after all. */
-      if (self->store != NULL)
+      if (self->store != NULL && self->start_view != NULL)
         kios_start_view_set_store (self->start_view, self->store);
       adw_window_title_set_title (self->window_title, _ ("Kios"));
       adw_window_title_set_subtitle (self->window_title, NULL);
       gtk_window_set_title (GTK_WINDOW (self), _ ("Kios"));
     }
+}
+
+static void
+update_mode (KiosWindow *self)
+{
+  update_mode_full (self, TRUE);
 }
 
 static void
@@ -196,7 +210,8 @@ present_document (KiosWindow  *self,
 
   g_clear_object (&self->open_cancellable);
   g_set_object (&self->document, document);
-  kios_start_view_set_opening (self->start_view, NULL);
+  if (self->start_view != NULL)
+    kios_start_view_set_opening (self->start_view, NULL);
   g_clear_handle_id (&self->placeholder_id, g_source_remove);
   gtk_widget_set_visible (self->opening_placeholder, FALSE);
 
@@ -225,9 +240,12 @@ present_document (KiosWindow  *self,
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
   /* A window not yet painted: the book's index, page count and next
-   * chapter wait for its first frame. */
+   * chapter, and the pages either side, wait for its first frame. */
   if (self->deferring && !self->started)
-    kios_document_hold_background (document, TRUE);
+    {
+      kios_document_hold_background (document, TRUE);
+      kios_reader_view_hold_neighbours (self->reader_view, TRUE);
+    }
   /* Every book opens fitted to the window, not at the last one's zoom. */
   g_object_set (self->reader_view, "pdf-zoom", 1.0, NULL);
   kios_reader_view_open (self->reader_view, document, request->position);
@@ -307,8 +325,11 @@ open_cb (GObject      *source_object,
       g_clear_object (&self->open_cancellable);
       g_clear_handle_id (&self->placeholder_id, g_source_remove);
       gtk_widget_set_visible (self->opening_placeholder, FALSE);
-      kios_start_view_set_opening (self->start_view, NULL);
-      kios_start_view_reload (self->start_view);
+      if (self->start_view != NULL)
+        {
+          kios_start_view_set_opening (self->start_view, NULL);
+          kios_start_view_reload (self->start_view);
+        }
       update_mode (self);
       show_open_error (self, request->display_name, error);
       return;
@@ -355,7 +376,8 @@ close_book (KiosWindow *self)
       g_clear_object (&self->document);
     }
 
-  kios_start_view_set_opening (self->start_view, NULL);
+  if (self->start_view != NULL)
+    kios_start_view_set_opening (self->start_view, NULL);
   g_clear_handle_id (&self->placeholder_id, g_source_remove);
   gtk_widget_set_visible (self->opening_placeholder, FALSE);
 }
@@ -387,6 +409,7 @@ start_deferred (KiosWindow *self)
 
   if (self->document != NULL)
     kios_document_hold_background (self->document, FALSE);
+  kios_reader_view_hold_neighbours (self->reader_view, FALSE);
   if (self->store != NULL)
     kios_window_library_set_store (self);
   if (service != NULL)
@@ -463,6 +486,8 @@ kios_window_realize (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (kios_window_parent_class)->realize (widget);
 
+  if (self->library_flap == NULL && !kios_window_is_reading (self))
+    update_mode (self);
   disconnect_after_paint (self);
   self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
   self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint", G_CALLBACK (after_paint_cb), self);
@@ -600,22 +625,10 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, opening_placeholder);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, opening_title);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, start_view);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, reader_view);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_flap);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_sidebar_button);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_sidebar);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_stack);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, local_books);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, catalog_view);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, book_detail);
 
-  g_type_ensure (KIOS_TYPE_START_VIEW);
   g_type_ensure (KIOS_TYPE_READER_VIEW);
-  g_type_ensure (KIOS_TYPE_LIBRARY_SIDEBAR);
-  g_type_ensure (KIOS_TYPE_LOCAL_BOOKS);
-  g_type_ensure (KIOS_TYPE_CATALOG_VIEW);
-  g_type_ensure (KIOS_TYPE_BOOK_DETAIL);
 }
 
 static void
@@ -640,11 +653,13 @@ kios_window_init (KiosWindow *self)
   g_signal_connect_object (self->reader_view, "notify::page-label", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "page-shown", G_CALLBACK (reader_page_shown_cb), self, G_CONNECT_SWAPPED);
 
-  g_signal_connect_object (self->start_view, "book-activated", G_CALLBACK (kios_window_book_activated_cb), self, G_CONNECT_SWAPPED);
-  kios_window_library_init (self);
+  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (kios_window_library_active_cb), self,
+                           G_CONNECT_SWAPPED);
 
   kios_window_sync_init (self);
-  update_mode (self);
+  /* The library is made once the window shows it: not for a window that
+   * opens a book. */
+  update_mode_full (self, FALSE);
 }
 
 KiosWindow *
@@ -657,6 +672,7 @@ kios_window_new (KiosApplication *application)
   self = g_object_new (KIOS_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  update_mode (self);
   /* GtkWindow:application is not a construct property: set the store here. */
   if (application != NULL)
     {
@@ -683,6 +699,8 @@ kios_window_new_deferred (KiosApplication *application,
   /* Opening first: the store then goes to the reader only. */
   if (file != NULL)
     kios_window_open_file (self, file);
+  else
+    update_mode (self);
   if (application != NULL)
     {
       kios_window_set_store (self, kios_application_get_store (application));
@@ -732,7 +750,7 @@ kios_window_set_store (KiosWindow       *self,
     {
       /* Only a window showing the library lists its books at once; the
        * rest waits for the first frame. */
-      if (!kios_window_is_reading (self))
+      if (!kios_window_is_reading (self) && self->start_view != NULL)
         kios_start_view_set_store (self->start_view, store);
       return;
     }
@@ -744,6 +762,7 @@ kios_window_get_start_view (KiosWindow *self)
 {
   g_return_val_if_fail (KIOS_IS_WINDOW (self), NULL);
 
+  kios_window_library_ensure (self);
   return self->start_view;
 }
 
@@ -821,7 +840,8 @@ kios_window_open_file (KiosWindow *self,
   gtk_window_set_title (GTK_WINDOW (self), request->display_name);
   gtk_label_set_text (self->opening_title, request->display_name);
   self->placeholder_id = g_timeout_add (OPENING_PLACEHOLDER_DELAY_MS, placeholder_cb, self);
-  kios_start_view_set_opening (self->start_view, request->display_name);
+  if (self->start_view != NULL)
+    kios_start_view_set_opening (self->start_view, request->display_name);
   /* A book named on the command line may be opening already. */
   app = gtk_window_get_application (GTK_WINDOW (self));
   if (!KIOS_IS_APPLICATION (app) ||
@@ -835,7 +855,8 @@ kios_window_show_library (KiosWindow *self)
   g_return_if_fail (KIOS_IS_WINDOW (self));
 
   close_book (self);
-  kios_start_view_reload (self->start_view);
+  if (self->start_view != NULL)
+    kios_start_view_reload (self->start_view);
   update_mode (self);
 }
 

@@ -38,7 +38,8 @@ typedef struct
   gboolean    seen_started;
   gboolean    page_before_start; /* the reader had its page when the start came */
   gboolean    engine_before_start;
-  gboolean    sidebar_before_start;
+  gboolean    library_before_start;   /* the library's widgets were made */
+  gboolean    neighbour_before_start; /* the page after was asked for */
   gboolean    mapped;
   gboolean    page_at_map; /* the reader had its page when the window mapped */
 } StartWatch;
@@ -61,7 +62,9 @@ window_started (gpointer data)
   if (!kios_window_is_started (watch->window))
     {
       watch->engine_before_start |= kios_window_get_sync_engine (watch->window) != NULL;
-      watch->sidebar_before_start |= kios_library_sidebar_get_n_sources (watch->window->library_sidebar) > 0;
+      watch->library_before_start |= watch->window->library_flap != NULL;
+      watch->neighbour_before_start |= watch->window->reader_view->next != NULL ||
+                                       watch->window->reader_view->slot_cancellable[SLOT_NEXT] != NULL;
       return FALSE;
     }
   if (!watch->seen_started)
@@ -79,6 +82,12 @@ first_frame_painted (gpointer data)
 
   window_started (watch);
   return kios_window_get_first_frame_page (watch->window) != NULL;
+}
+
+static gboolean
+next_page_ready (gpointer data)
+{
+  return KIOS_READER_VIEW (data)->next != NULL;
 }
 
 static gboolean
@@ -289,7 +298,10 @@ test_launch_book (void)
   g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
   g_assert_true (watch.page_before_start);
   g_assert_false (watch.engine_before_start);
-  g_assert_false (watch.sidebar_before_start);
+  g_assert_false (watch.library_before_start);
+  /* The page after is made only once the first one is painted. */
+  g_assert_false (watch.neighbour_before_start);
+  g_assert_true (kios_test_wait_until (next_page_ready, watch.window->reader_view, 10000));
 
   /* The hidden contents list is built when it is shown, not before the
    * first page. */
@@ -304,10 +316,17 @@ test_launch_book (void)
     kios_reader_view_set_contents_visible (view, FALSE);
   }
 
-  /* The library's widgets are not styled while the book is read: none of
-   * their icons, nor the SVG renderer they need, is loaded. */
+  /* The library's widgets are made only when the library is needed, and
+   * are not styled while the book is read: none of their icons, nor the
+   * SVG renderer they need, is loaded. */
+  g_assert_null (watch.window->library_flap);
+  g_assert_null (watch.window->library_sidebar);
+  g_assert_false (svg_renderer_loaded ());
+  g_assert_nonnull (kios_window_get_start_view (watch.window));
+  g_assert_nonnull (watch.window->library_sidebar);
   g_assert_true (kios_test_wait_until (sidebar_listed, watch.window, 10000));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (watch.window->library_flap)));
+  g_assert_cmpstr (kios_window_get_visible_page (watch.window), ==, "reader");
   g_assert_false (svg_renderer_loaded ());
 
   /* The sidebar lists the catalog, and choosing it opens the catalog. */
@@ -429,6 +448,82 @@ test_launch_broken (void)
   g_rmdir (dir);
 }
 
+static const char *test_program;
+
+/* A name of their own on the bus: the other tests' applications keep
+ * theirs. */
+static KiosApplication *
+second_instance_app_new (void)
+{
+  return g_object_new (KIOS_TYPE_APPLICATION,
+                       "application-id", "app.kios.KiosSecondInstanceTest",
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       NULL);
+}
+
+static void
+subprocess_waited_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_assert_true (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The second "kios BOOK", in a process of its own on the same bus. */
+static void
+run_second_instance (const char *sample)
+{
+  /* Registered until the process exits, as a GApplication not run is. */
+  KiosApplication   *second = second_instance_app_new ();
+  g_autoptr (GError) error = NULL;
+
+  kios_application_preopen (second, sample);
+  g_assert_false (kios_application_is_preopening (second));
+  g_assert_true (g_application_register (G_APPLICATION (second), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_application_get_is_remote (G_APPLICATION (second)));
+  g_assert_false (kios_application_is_preopening (second));
+  g_assert_null (kios_application_get_store (second));
+}
+
+/* "kios BOOK" while Kios runs: the second process hands the book to the
+ * first and exits, without opening it or the library itself. The first
+ * opens a book named before it registered as soon as it is the primary. */
+static void
+test_launch_second_instance (void)
+{
+  g_autofree char   *sample = kios_test_sample_book (BOOK);
+  g_autoptr (GError) error = NULL;
+  /* Registered until the process exits. */
+  KiosApplication                *first = second_instance_app_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess)         second = NULL;
+  gboolean                        exited = FALSE;
+
+  if (g_getenv ("KIOS_TEST_SECOND_INSTANCE") != NULL)
+    {
+      run_second_instance (sample);
+      return;
+    }
+
+  kios_application_preopen (first, sample);
+  g_assert_false (kios_application_is_preopening (first));
+  g_assert_true (g_application_register (G_APPLICATION (first), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (first)));
+  g_assert_true (kios_application_is_preopening (first));
+
+  /* The second asks the first for its actions: the first answers while it
+   * waits. */
+  g_subprocess_launcher_setenv (launcher, "KIOS_TEST_SECOND_INSTANCE", "1", TRUE);
+  second = g_subprocess_launcher_spawn (launcher, &error, test_program, "-p", "/kios/launch/second-instance", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (second, NULL, subprocess_waited_cb, &exited);
+  g_assert_true (kios_test_wait_until (kios_test_flag_set, &exited, 20000));
+  g_assert_true (g_subprocess_get_successful (second));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -437,6 +532,7 @@ main (int   argc,
   g_autofree char *keyring = NULL;
   int              ret;
 
+  test_program = argv[0];
   kios_ui_test_init (&argc, &argv);
 
   /* The file backend of libsecret: a real keyring file, no D-Bus. */
@@ -450,6 +546,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch/book", test_launch_book);
   g_test_add_func ("/kios/launch/broken", test_launch_broken);
   g_test_add_func ("/kios/launch/hint-hostile", test_launch_hint_hostile);
+  g_test_add_func ("/kios/launch/second-instance", test_launch_second_instance);
 
   ret = g_test_run ();
   g_unlink (keyring);
