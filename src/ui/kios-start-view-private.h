@@ -54,6 +54,7 @@ struct _KiosStartView
   guint       library_empty : 1; /* the last list had no book at all */
   guint       step_skip : 1;     /* the next frame shows the grid: no piece in it */
   guint       covers_dirty : 1;  /* cards moved or were bound: which show? */
+  guint       listed : 1;        /* a list came in: until then, no page says "empty" */
 };
 
 /* clang-format off */

@@ -19,6 +19,10 @@
  * the frame (the cards it makes, binds, lays out and paints) stays near
  * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
 #define STEP_FIRST 4
+/* The first list a window shows replaces a blank page: its first piece is
+ * a screenful (three rows of the widest grid), so the first frame a person
+ * sees is the library, not a row growing card by card. */
+#define STEP_FIRST_SCREEN 24
 #define STEP_MIN 2
 #define STEP_FRAME_US 8000
 /* The most columns of cards, however wide the window. */
@@ -51,6 +55,8 @@ update_visible_page (KiosStartView *self)
 
   if (show_spinner)
     name = "opening";
+  else if (!self->listed)
+    name = "loading";
   else if (n_books > 0 || !self->library_empty)
     name = "books";
   else
@@ -73,7 +79,12 @@ update_visible_page (KiosStartView *self)
     }
 
   gtk_spinner_set_spinning (self->spinner, show_spinner);
-  gtk_stack_set_visible_child_name (self->stack, name);
+  /* The first list replaces the blank page at once: a fade would hold the
+   * window's first real frame back by the animation's length. */
+  gtk_stack_set_visible_child_full (self->stack, name,
+                                    g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0
+                                        ? GTK_STACK_TRANSITION_TYPE_NONE
+                                        : GTK_STACK_TRANSITION_TYPE_CROSSFADE);
   /* While a search is still filtering, the grid stays: no "No Results" flash. */
   gtk_stack_set_visible_child_name (self->results_stack, n_books > 0 ||
                                                                  gtk_filter_list_model_get_pending (self->filtered) > 0 ||
@@ -198,13 +209,16 @@ show_items (KiosStartView *self,
 {
   gboolean was_books;
 
+  self->step_size = self->listed ? STEP_FIRST : STEP_FIRST_SCREEN;
   self->loading = FALSE;
+  self->listed = TRUE;
   self->library_empty = items->len == 0;
   /* A new list is filtered as it goes in, each piece whole: shown, the
    * model takes it a piece a frame (step_tick_cb), a screenful first. */
   gtk_filter_list_model_set_incremental (self->filtered, FALSE);
-  self->step_size = STEP_FIRST;
-  was_books = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
+  /* Coming from the blank page the grid shows at once, cards and all. */
+  was_books = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0 ||
+              g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0;
   if (!kios_library_model_stage_items (self->model, items, 0))
     {
       if (self->step_id != 0)

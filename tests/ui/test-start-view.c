@@ -227,6 +227,49 @@ test_start_view_opening (void)
   gtk_window_destroy (window);
 }
 
+static void
+count_empty_cb (GtkStack   *stack,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "empty") == 0)
+    (*(guint *) user_data)++;
+}
+
+static void
+test_start_view_first_list (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosStartView               *view;
+  GtkWindow                   *window;
+  GtkWidget                   *stack;
+  guint                        empty_shown = 0;
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, NULL);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  /* Until its first list is read, a library of thirty books is neither
+   * said to be empty nor faded in from "No Books Yet". */
+  view = kios_start_view_new ();
+  stack = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_STACK, NULL);
+  g_assert_nonnull (stack);
+  g_signal_connect (stack, "notify::visible-child-name", G_CALLBACK (count_empty_cb), &empty_shown);
+  kios_start_view_set_store (view, store);
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "loading");
+  window = show_view (view);
+
+  g_assert_cmpstr (kios_start_view_get_visible_page (view), ==, "books");
+  g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 30);
+  g_assert_cmpuint (empty_shown, ==, 0);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -235,6 +278,7 @@ main (int   argc,
 
   g_test_add_func ("/kios/start-view/empty", test_start_view_empty);
   g_test_add_func ("/kios/start-view/recent-order", test_start_view_recent_order);
+  g_test_add_func ("/kios/start-view/first-list", test_start_view_first_list);
   g_test_add_func ("/kios/start-view/opening", test_start_view_opening);
 
   return g_test_run ();
