@@ -28,6 +28,12 @@ struct _KiosBookCard
   gboolean          full_cover;          /* the catalog's full cover shows */
   gboolean          loading_full;        /* the item's cover load in flight: full cover */
   gboolean          loading_cached_only; /* … and only if it is in the cache */
+  gboolean          lazy_cover;          /* an item's cover waits until the card is on screen */
+  gboolean          on_screen;           /* lazy_cover: the grid saw the card in view */
+  gboolean          cover_pending;       /* lazy_cover: the item's cover load is still to start */
+  gboolean          loading;             /* an item's cover load is in flight */
+  gboolean          at_rest;             /* lazy_cover: … and its grid is not scrolling */
+  gboolean          full_pending;        /* lazy_cover: the full cover is still to ask for */
 
   /* Template children. */
   GtkOverlay     *cover_overlay;
@@ -338,6 +344,7 @@ item_cover_cb (GObject      *source_object,
   /* Not cancelled, so the card (which cancels in unbind and dispose) is alive
    * and still shows the item the load was for. */
   self = KIOS_BOOK_CARD (user_data);
+  self->loading = FALSE;
   full = self->loading_full;
   cached_only = self->loading_cached_only;
   if (texture != NULL)
@@ -351,6 +358,8 @@ item_cover_cb (GObject      *source_object,
   /* Not cached yet: the thumbnail first, then the full cover behind it. */
   if (full && cached_only && texture == NULL)
     start_item_cover (self, FALSE, FALSE);
+  else if (!full && self->lazy_cover && !self->at_rest)
+    self->full_pending = TRUE;
   else if (!full)
     start_item_cover (self, TRUE, FALSE);
 }
@@ -368,8 +377,22 @@ start_item_cover (KiosBookCard *self,
   /* Each step cancels the one before: a result not cancelled is this one's. */
   self->loading_full = full;
   self->loading_cached_only = cached_only;
+  self->loading = TRUE;
+  self->cover_pending = FALSE;
+  self->full_pending = FALSE;
   kios_catalog_item_load_cover_async (self->item, full, cached_only, COVER_WIDTH * scale, COVER_HEIGHT * scale,
                                       self->cancellable, item_cover_cb, self);
+}
+
+/* The first step of an item's cover: the full cover if it is cached, else
+ * the thumbnail, then the full cover behind it. */
+static void
+start_item_covers (KiosBookCard *self)
+{
+  if (kios_catalog_item_has_thumbnail (self->item))
+    start_item_cover (self, TRUE, TRUE);
+  else if (kios_catalog_item_has_cover (self->item))
+    start_item_cover (self, TRUE, FALSE);
 }
 
 static void
@@ -417,7 +440,11 @@ static void
 item_cover_path_cb (KiosBookCard *self)
 {
   /* A Kobo shelf's cover landed in the cache while the card showed. */
-  if (!self->full_cover && kios_catalog_item_get_cover_path (self->item) != NULL)
+  if (self->full_cover || kios_catalog_item_get_cover_path (self->item) == NULL)
+    return;
+  if (self->lazy_cover && !self->on_screen)
+    self->cover_pending = TRUE;
+  else
     start_item_cover (self, TRUE, FALSE);
 }
 
@@ -434,6 +461,11 @@ kios_book_card_set_item (KiosBookCard    *self,
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  self->loading = FALSE;
+  self->cover_pending = FALSE;
+  self->full_pending = FALSE;
+  /* Where the card now sits is for the grid to say after its layout. */
+  self->on_screen = FALSE;
   if (self->item != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->item, self);
@@ -458,10 +490,68 @@ kios_book_card_set_item (KiosBookCard    *self,
   g_signal_connect_swapped (item, "notify::progress", G_CALLBACK (item_state_changed_cb), self);
   g_signal_connect_swapped (item, "notify::cover-path", G_CALLBACK (item_cover_path_cb), self);
 
-  if (kios_catalog_item_has_thumbnail (item))
-    start_item_cover (self, TRUE, TRUE);
-  else if (kios_catalog_item_has_cover (item))
-    start_item_cover (self, TRUE, FALSE);
+  if (self->lazy_cover)
+    self->cover_pending = TRUE;
+  else
+    start_item_covers (self);
+}
+
+void
+kios_book_card_set_lazy_cover (KiosBookCard *self,
+                               gboolean      lazy)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+
+  self->lazy_cover = lazy;
+}
+
+void
+kios_book_card_set_on_screen (KiosBookCard *self,
+                              gboolean      on_screen,
+                              gboolean      at_rest)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+
+  if (!self->lazy_cover)
+    return;
+  self->at_rest = on_screen && at_rest;
+  if (self->on_screen == on_screen)
+    {
+      if (self->at_rest && self->full_pending)
+        start_item_cover (self, TRUE, FALSE);
+      return;
+    }
+  self->on_screen = on_screen;
+  if (self->item == NULL)
+    return;
+  if (on_screen)
+    {
+      if (self->cover_pending)
+        start_item_covers (self);
+      else if (self->at_rest && self->full_pending)
+        start_item_cover (self, TRUE, FALSE);
+      return;
+    }
+  /* Scrolled past before its cover came: the load stops (a fetch still
+   * queued asks the server nothing) and goes on if the card comes back. */
+  if (self->loading)
+    {
+      if (self->loading_full && !self->loading_cached_only && kios_cover_get_texture (self->cover) != NULL)
+        self->full_pending = TRUE;
+      else
+        self->cover_pending = TRUE;
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->loading = FALSE;
+    }
+}
+
+gboolean
+kios_book_card_get_on_screen (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), FALSE);
+
+  return self->on_screen;
 }
 
 KiosCatalogItem *

@@ -44,6 +44,17 @@ const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
 void                  kios_book_card_set_item  (KiosBookCard         *self,
                                                 KiosCatalogItem      *item);
 KiosCatalogItem      *kios_book_card_get_item  (KiosBookCard         *self);
+/* lazy: an item's cover loads only while the card is on screen (as its grid
+ * says through set_on_screen), not as soon as it is bound. */
+void                  kios_book_card_set_lazy_cover (KiosBookCard    *self,
+                                                     gboolean         lazy);
+/* For a lazy card: on screen starts its cover (the thumbnail; the full
+ * cover once at_rest, the grid no longer scrolling); off screen stops a
+ * cover still loading. Binding the card sets it off screen. */
+void                  kios_book_card_set_on_screen  (KiosBookCard    *self,
+                                                     gboolean         on_screen,
+                                                     gboolean         at_rest);
+gboolean              kios_book_card_get_on_screen  (KiosBookCard    *self);
 /* A book on this computer: the library's reading state. */
 KiosBookState         kios_book_card_get_state (KiosBookCard         *self);
 /* LOCAL or MISSING for a book on this computer, else the item's state. */

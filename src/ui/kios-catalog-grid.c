@@ -7,12 +7,102 @@
 
 #include "kios-catalog-grid.h"
 
+/* The grid keeps far more cards bound than it shows (GTK binds whole rows
+ * above and below the view): a card asks for its cover only once it is seen,
+ * so scrolling past thousands of books neither fetches nor decodes theirs. */
+#define ON_SCREEN_IDLE_KEY "kios-catalog-grid-on-screen-idle"
+/* The full covers wait until the grid has not scrolled for this long: while
+ * it moves, cards show the catalog's thumbnails only. */
+#define SETTLE_KEY "kios-catalog-grid-settle"
+#define SETTLE_MS 250
+
+static KiosBookCard *card_of (GtkWidget *child);
+
+static gboolean
+card_in_view (GtkWidget *grid,
+              GtkWidget *child)
+{
+  graphene_rect_t bounds;
+  int             height = gtk_widget_get_height (grid);
+
+  if (!gtk_widget_get_mapped (child) || !gtk_widget_compute_bounds (child, grid, &bounds))
+    return FALSE;
+  return bounds.origin.y + bounds.size.height > 0.0 && bounds.origin.y < height;
+}
+
+static gboolean
+update_on_screen_cb (gpointer user_data)
+{
+  GtkWidget *grid = user_data;
+  gboolean   at_rest = g_object_get_data (G_OBJECT (grid), SETTLE_KEY) == NULL;
+
+  g_object_steal_data (G_OBJECT (grid), ON_SCREEN_IDLE_KEY);
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      KiosBookCard *card = card_of (child);
+
+      if (card != NULL)
+        kios_book_card_set_on_screen (card, card_in_view (grid, child), at_rest);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* After the layout that follows a scroll or a bind, when the cards are where
+ * they show: the idle runs once the frame is drawn. */
+static void
+schedule_on_screen (GtkWidget *grid)
+{
+  guint id;
+
+  if (g_object_get_data (G_OBJECT (grid), ON_SCREEN_IDLE_KEY) != NULL)
+    return;
+  id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, update_on_screen_cb, grid, NULL);
+  g_object_set_data_full (G_OBJECT (grid), ON_SCREEN_IDLE_KEY, GUINT_TO_POINTER (id),
+                          (GDestroyNotify) g_source_remove);
+}
+
+static gboolean
+settled_cb (gpointer user_data)
+{
+  GtkWidget *grid = user_data;
+
+  g_object_steal_data (G_OBJECT (grid), SETTLE_KEY);
+  schedule_on_screen (grid);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scrolled_cb (GtkWidget *grid)
+{
+  guint id = g_timeout_add (SETTLE_MS, settled_cb, grid);
+
+  g_object_set_data_full (G_OBJECT (grid), SETTLE_KEY, GUINT_TO_POINTER (id), (GDestroyNotify) g_source_remove);
+  schedule_on_screen (grid);
+}
+
+static void
+vadjustment_cb (GtkWidget *grid)
+{
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (grid));
+
+  if (adjustment == NULL)
+    return;
+  /* Connected once: the grid's adjustment is the scrolled window's. */
+  g_signal_handlers_disconnect_by_func (adjustment, schedule_on_screen, grid);
+  g_signal_handlers_disconnect_by_func (adjustment, scrolled_cb, grid);
+  g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (scrolled_cb), grid, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (schedule_on_screen), grid, G_CONNECT_SWAPPED);
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *list_item,
           gpointer                  user_data)
 {
-  gtk_list_item_set_child (list_item, kios_book_card_new ());
+  GtkWidget *card = kios_book_card_new ();
+
+  kios_book_card_set_lazy_cover (KIOS_BOOK_CARD (card), TRUE);
+  gtk_list_item_set_child (list_item, card);
 }
 
 static void
@@ -21,6 +111,7 @@ bind_cb (GtkSignalListItemFactory *factory,
          gpointer                  user_data)
 {
   kios_book_card_set_item (KIOS_BOOK_CARD (gtk_list_item_get_child (list_item)), gtk_list_item_get_item (list_item));
+  schedule_on_screen (user_data);
 }
 
 static void
@@ -41,11 +132,14 @@ kios_catalog_grid_new (GListModel *model)
 
   g_return_val_if_fail (G_IS_LIST_MODEL (model), NULL);
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), NULL);
   selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (model)));
   grid = gtk_grid_view_new (selection, g_object_ref (factory));
+  /* The factory lives as long as the grid, which owns it. */
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), grid);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), NULL);
+  g_signal_connect (grid, "notify::vadjustment", G_CALLBACK (vadjustment_cb), NULL);
+  g_signal_connect (grid, "map", G_CALLBACK (schedule_on_screen), NULL);
   gtk_grid_view_set_min_columns (GTK_GRID_VIEW (grid), 2);
   gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 8);
   gtk_grid_view_set_single_click_activate (GTK_GRID_VIEW (grid), TRUE);
@@ -77,6 +171,25 @@ kios_catalog_grid_count_covers (GtkGridView *grid,
       KiosBookCard *card = card_of (child);
 
       if (card != NULL && kios_book_card_get_item (card) != NULL && kios_book_card_has_cover (card, full))
+        n++;
+    }
+  return n;
+}
+
+guint
+kios_catalog_grid_count_on_screen (GtkGridView *grid)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (GTK_IS_GRID_VIEW (grid), 0);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (grid));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      KiosBookCard *card = card_of (child);
+
+      if (card != NULL && kios_book_card_get_item (card) != NULL && kios_book_card_get_on_screen (card))
         n++;
     }
   return n;

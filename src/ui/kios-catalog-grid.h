@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * The grid of a catalog's or a Kobo shelf's books: a GtkGridView of
  * KiosBookCards over a GListModel of KiosCatalogItems, the same grid as the
  * start view's (single-click activation, arrow keys, 2 to 8 columns). Only
- * the cards in view exist; each loads its cover as it is bound.
+ * the cards near the view exist; each loads its cover once it is on screen.
  */
 
 /* clang-format off */
@@ -23,6 +23,8 @@ GtkWidget    *kios_catalog_grid_new          (GListModel  *model);
 /* The cards bound now that show a cover (full: the full cover). */
 guint         kios_catalog_grid_count_covers (GtkGridView *grid,
                                               gboolean     full);
+/* The bound cards the grid saw on screen: the ones that load covers. */
+guint         kios_catalog_grid_count_on_screen (GtkGridView *grid);
 /* The bound card of the item at position, or NULL when it is not in view. */
 KiosBookCard *kios_catalog_grid_get_card     (GtkGridView *grid,
                                               guint        position);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "kios-book-card.h"
+#include "kios-catalog-grid.h"
 #include "kios-catalog-item.h"
 #include "kios-catalog-view.h"
 #include "kios-fake-opds.h"
@@ -72,13 +73,20 @@ entries_shown (gpointer data)
   return g_strcmp0 (kios_catalog_view_get_visible_page (data), "entries") == 0;
 }
 
+static GtkGridView *
+grid_of (KiosCatalogView *view)
+{
+  return GTK_GRID_VIEW (gtk_scrolled_window_get_child (kios_catalog_view_get_books_scrolled (view)));
+}
+
+/* Every card on screen shows its full cover. */
 static gboolean
 cards_have_full_covers (gpointer data)
 {
   KiosCatalogView *view = data;
-  guint            cards = kios_catalog_view_get_n_cards (view);
+  guint            shown = kios_catalog_grid_count_on_screen (grid_of (view));
 
-  return cards > 0 && kios_catalog_view_get_n_full_covers_shown (view) >= cards;
+  return shown > 0 && kios_catalog_view_get_n_full_covers_shown (view) >= shown;
 }
 
 static void
@@ -119,8 +127,9 @@ open_catalog (KiosLibraryStore *store,
   return view;
 }
 
-/* A long feed: only the cards in view exist, only they ask for covers (the
- * thumbnail, then the full cover); scrolling binds others, which ask then. */
+/* A long feed: only the cards near the view exist, and of them only the ones
+ * on screen ask for covers (the thumbnail, then the full cover): a card bound
+ * off screen never does; scrolling brings others on screen, which ask then. */
 static void
 test_lazy_covers (void)
 {
@@ -130,18 +139,23 @@ test_lazy_covers (void)
   KiosCatalogView             *view = open_catalog (store, fake, &window);
   GtkAdjustment               *adjustment;
   guint                        cards;
+  guint                        on_screen;
   guint                        thumbs;
 
   g_assert_cmpuint (g_list_model_get_n_items (kios_catalog_view_get_books (view)), ==, N_BOOKS);
   kios_test_wait_for_paint (window);
   g_assert_true (kios_test_wait_until (cards_have_full_covers, view, WAIT_MS));
   cards = kios_catalog_view_get_n_cards (view);
-  g_assert_cmpuint (cards, >, 0);
+  on_screen = kios_catalog_grid_count_on_screen (grid_of (view));
   g_assert_cmpuint (cards, <, N_BOOKS);
-  /* A thumbnail and a full cover for each card made, none for the rest. */
+  g_assert_cmpuint (on_screen, >, 0);
+  g_assert_cmpuint (on_screen, <, cards);
+  /* A thumbnail and a full cover for each card on screen, none for the rest
+   * (bound below the view, or not made at all). */
   thumbs = kios_fake_opds_count (fake, "/thumb/");
-  g_assert_cmpuint (thumbs, ==, cards);
-  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/"), ==, cards);
+  g_assert_cmpuint (thumbs, ==, on_screen);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/"), ==, on_screen);
+  g_assert_cmpuint (kios_catalog_view_get_n_full_covers_shown (view), ==, on_screen);
 
   /* The keyboard: Return on a card opens its book, as a click does. */
   {
@@ -321,6 +335,75 @@ test_card_states (void)
   g_object_unref (card);
 }
 
+static gboolean
+card_has_thumbnail (gpointer data)
+{
+  return kios_book_card_has_cover (data, FALSE);
+}
+
+/* A card the grid keeps bound off screen asks for nothing; on screen while
+ * the grid scrolls it shows the thumbnail only; the full cover comes once
+ * the grid is at rest. */
+static void
+test_card_on_screen (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (3);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  g_autoptr (KiosOpdsClient)   client = kios_catalog_view_new_client (view);
+  g_autofree char             *base = g_strdup (kios_fake_opds_get_url (fake));
+  g_autofree char             *thumb = g_strconcat (base, "/thumb/20.jpg", NULL);
+  g_autofree char             *cover = g_strconcat (base, "/cover/20.jpg", NULL);
+  g_autoptr (GBytes)           picture = make_picture (400, 600);
+  g_autoptr (KiosCatalogItem)  item = kios_catalog_item_new (0, "Twenty", NULL, NULL);
+  KiosBookCard                *card = KIOS_BOOK_CARD (kios_book_card_new ());
+  GtkWidget                   *second = gtk_window_new ();
+  gint64                       until;
+
+  g_assert_nonnull (client);
+  kios_fake_opds_add_bytes (fake, "/thumb/20.jpg", "image/jpeg", picture, FALSE);
+  kios_fake_opds_add_bytes (fake, "/cover/20.jpg", "image/jpeg", picture, FALSE);
+  kios_catalog_item_set_remote_cover (item, client, thumb, cover);
+  kios_book_card_set_lazy_cover (card, TRUE);
+  gtk_window_set_child (GTK_WINDOW (second), GTK_WIDGET (card));
+  gtk_window_present (GTK_WINDOW (second));
+
+  /* Bound off screen: nothing is asked for. */
+  kios_book_card_set_item (card, item);
+  until = g_get_monotonic_time () + 500 * 1000;
+  kios_test_wait_until (spun, &until, 2000);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/20.jpg"), ==, 0);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/20.jpg"), ==, 0);
+
+  /* On screen while scrolling: the thumbnail only. */
+  kios_book_card_set_on_screen (card, TRUE, FALSE);
+  g_assert_true (kios_test_wait_until (card_has_thumbnail, card, WAIT_MS));
+  until = g_get_monotonic_time () + 500 * 1000;
+  kios_test_wait_until (spun, &until, 2000);
+  g_assert_false (kios_book_card_has_cover (card, TRUE));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/20.jpg"), ==, 1);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/20.jpg"), ==, 0);
+
+  /* Scrolled away and back, then at rest: the full cover. */
+  kios_book_card_set_on_screen (card, FALSE, FALSE);
+  kios_book_card_set_on_screen (card, TRUE, TRUE);
+  g_assert_true (kios_test_wait_until (card_has_full_cover, card, WAIT_MS));
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/thumb/20.jpg"), ==, 1);
+  g_assert_cmpuint (kios_fake_opds_count (fake, "/cover/20.jpg"), ==, 1);
+
+  /* Bound again: off screen until the grid says otherwise. */
+  kios_book_card_set_item (card, NULL);
+  kios_book_card_set_item (card, item);
+  g_assert_false (kios_book_card_get_on_screen (card));
+  g_assert_false (kios_book_card_has_cover (card, FALSE));
+
+  gtk_window_destroy (GTK_WINDOW (second));
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -341,5 +424,6 @@ main (int    argc,
   g_test_add_func ("/kios/catalog-cards/states", test_card_states);
   g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
   g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
+  g_test_add_func ("/kios/catalog-cards/on-screen", test_card_on_screen);
   return g_test_run ();
 }
