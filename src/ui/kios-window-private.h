@@ -78,20 +78,21 @@ struct _KiosWindow
   GtkWidget       *open_button;
   AdwWindowTitle  *window_title;
   GtkWidget       *text_menu_button;
-  GtkWidget       *font_controls;
-  GtkWidget       *font_size_button;
-  GtkWidget       *pdf_controls;
-  GtkWidget       *zoom_level_button;
-  GtkWidget       *layout_controls;
-  GtkWidget       *scrolled_toggle;
-  GtkAdjustment   *margin_adjustment;
-  GtkAdjustment   *line_spacing_adjustment;
-  GtkRevealer     *sync_banner_revealer;
-  GtkStack        *stack;
-  GtkWidget       *opening_placeholder;
-  GtkLabel        *opening_title;
-  KiosReaderView  *reader_view;
-  GtkWidget       *library_sidebar_button;
+  /* The Text and Theme popover's parts: NULL until it first opens. */
+  GtkWidget      *font_controls;
+  GtkWidget      *font_size_button;
+  GtkWidget      *pdf_controls;
+  GtkWidget      *zoom_level_button;
+  GtkWidget      *layout_controls;
+  GtkWidget      *scrolled_toggle;
+  GtkAdjustment  *margin_adjustment;
+  GtkAdjustment  *line_spacing_adjustment;
+  GtkRevealer    *sync_banner_revealer;
+  GtkStack       *stack;
+  GtkWidget      *opening_placeholder;
+  GtkLabel       *opening_title;
+  KiosReaderView *reader_view;
+  GtkWidget      *library_sidebar_button;
   /* The library: NULL until kios_window_library_ensure(). */
   KiosStartView      *start_view;
   AdwFlap            *library_flap;
@@ -116,11 +117,16 @@ void kios_window_chrome_init       (KiosWindow *self);
 void kios_window_set_immersive     (KiosWindow *self,
                                     gboolean    immersive);
 gboolean kios_window_get_header_revealed (KiosWindow *self);
+/* A menu of the header bar closing may hide it (for one made later). */
+void kios_window_chrome_watch_popover (KiosWindow *self,
+                                       GtkPopover *popover);
 
 /* kios-window-popover.c: the Text and Theme popover shows the controls of
- * the open book's format (text size and layout, or zoom and fit). */
+ * the open book's format (text size and layout, or zoom and fit). Its
+ * widgets are made the first time its button opens, or by _ensure(). */
 void kios_window_popover_init      (KiosWindow *self);
 void kios_window_popover_update    (KiosWindow *self);
+void kios_window_popover_ensure    (KiosWindow *self);
 
 /* kios-window-cover.c: renders and saves a cover for record's book. */
 void kios_window_make_cover        (KiosWindow           *self,
