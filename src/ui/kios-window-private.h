@@ -78,21 +78,20 @@ struct _KiosWindow
   GtkWidget       *open_button;
   AdwWindowTitle  *window_title;
   GtkWidget       *text_menu_button;
-  /* The Text and Theme popover's parts: NULL until it first opens. */
-  GtkWidget      *font_controls;
-  GtkWidget      *font_size_button;
-  GtkWidget      *pdf_controls;
-  GtkWidget      *zoom_level_button;
-  GtkWidget      *layout_controls;
-  GtkWidget      *scrolled_toggle;
-  GtkAdjustment  *margin_adjustment;
-  GtkAdjustment  *line_spacing_adjustment;
-  GtkRevealer    *sync_banner_revealer;
-  GtkStack       *stack;
-  GtkWidget      *opening_placeholder;
-  GtkLabel       *opening_title;
-  KiosReaderView *reader_view;
-  GtkWidget      *library_sidebar_button;
+  GtkWidget       *font_controls;
+  GtkWidget       *font_size_button;
+  GtkWidget       *pdf_controls;
+  GtkWidget       *zoom_level_button;
+  GtkWidget       *layout_controls;
+  GtkWidget       *scrolled_toggle;
+  GtkAdjustment   *margin_adjustment;
+  GtkAdjustment   *line_spacing_adjustment;
+  GtkRevealer     *sync_banner_revealer;
+  GtkStack        *stack;
+  GtkWidget       *opening_placeholder;
+  GtkLabel        *opening_title;
+  KiosReaderView  *reader_view;
+  GtkWidget       *library_sidebar_button;
   /* The library: NULL until kios_window_library_ensure(). */
   KiosStartView      *start_view;
   AdwFlap            *library_flap;
@@ -123,7 +122,8 @@ void kios_window_chrome_watch_popover (KiosWindow *self,
 
 /* kios-window-popover.c: the Text and Theme popover shows the controls of
  * the open book's format (text size and layout, or zoom and fit). Its
- * widgets are made the first time its button opens, or by _ensure(). */
+ * widgets (font_controls to line_spacing_adjustment above) stay NULL until
+ * its button first opens, or _ensure() makes them. */
 void kios_window_popover_init      (KiosWindow *self);
 void kios_window_popover_update    (KiosWindow *self);
 void kios_window_popover_ensure    (KiosWindow *self);
