@@ -233,21 +233,6 @@ static const GActionEntry win_actions[] = {
   { "font-reset", font_reset_activated },
 };
 
-static void
-font_size_changed_cb (KiosWindow *self,
-                      const char *key,
-                      GSettings  *settings)
-{
-  g_autoptr (GVariant) default_value = g_settings_get_default_value (settings, "font-size");
-  double               size = g_settings_get_double (settings, "font-size");
-  double               reference = g_variant_get_double (default_value);
-  g_autofree char     *label = NULL;
-
-  /* Translators: the text size relative to the default, e.g. "120%". */
-  label = g_strdup_printf (_ ("%d%%"), (int) (size / reference * 100.0 + 0.5));
-  gtk_button_set_label (GTK_BUTTON (self->font_size_button), label);
-}
-
 void
 kios_window_book_activated_cb (KiosWindow *self,
                                const char *path)
@@ -310,10 +295,6 @@ kios_window_actions_init (KiosWindow *self)
   bind_reader_setting (self, "margin");
   bind_reader_setting (self, "line-spacing");
   bind_reader_setting (self, "pdf-fit");
-  g_settings_bind (self->settings, "margin", self->margin_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "line-spacing", self->line_spacing_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
-  g_signal_connect_object (self->settings, "changed::font-size", G_CALLBACK (font_size_changed_cb), self, G_CONNECT_SWAPPED);
-  font_size_changed_cb (self, "font-size", self->settings);
 
   g_signal_connect_object (self->reader_view, "notify::contents-visible", G_CALLBACK (contents_visible_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->reader_view, "bookmark-changed", G_CALLBACK (bookmark_changed_cb), self, G_CONNECT_SWAPPED);

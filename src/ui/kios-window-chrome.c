@@ -160,6 +160,13 @@ kios_window_get_header_revealed (KiosWindow *self)
 }
 
 void
+kios_window_chrome_watch_popover (KiosWindow *self,
+                                  GtkPopover *popover)
+{
+  g_signal_connect_object (popover, "closed", G_CALLBACK (popover_closed_cb), self, G_CONNECT_SWAPPED);
+}
+
+void
 kios_window_chrome_init (KiosWindow *self)
 {
   GtkEventController *shortcuts;
@@ -182,7 +189,7 @@ kios_window_chrome_init (KiosWindow *self)
       GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (buttons[i]));
 
       if (popover != NULL)
-        g_signal_connect_object (popover, "closed", G_CALLBACK (popover_closed_cb), self, G_CONNECT_SWAPPED);
+        kios_window_chrome_watch_popover (self, popover);
     }
 
   shortcuts = gtk_shortcut_controller_new ();

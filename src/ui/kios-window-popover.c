@@ -101,6 +101,9 @@ zoom_changed_cb (KiosWindow *self)
 {
   g_autofree char *label = NULL;
 
+  if (self->zoom_level_button == NULL)
+    return;
+
   /* Translators: the zoom of a PDF page, e.g. "125%". */
   label = g_strdup_printf (_ ("%d%%"), (int) (get_zoom (self) * 100.0 + 0.5));
   gtk_button_set_label (GTK_BUTTON (self->zoom_level_button), label);
@@ -163,16 +166,33 @@ add_size_shortcut (GtkShortcutController *controller,
                                                           gtk_callback_action_new (size_shortcut_cb, (gpointer) what, NULL)));
 }
 
+static void
+font_size_changed_cb (KiosWindow *self)
+{
+  g_autoptr (GVariant) default_value = g_settings_get_default_value (self->settings, "font-size");
+  double               size = g_settings_get_double (self->settings, "font-size");
+  double               reference = g_variant_get_double (default_value);
+  g_autofree char     *label = NULL;
+
+  /* Translators: the text size relative to the default, e.g. "120%". */
+  label = g_strdup_printf (_ ("%d%%"), (int) (size / reference * 100.0 + 0.5));
+  gtk_button_set_label (GTK_BUTTON (self->font_size_button), label);
+}
+
 void
 kios_window_popover_update (KiosWindow *self)
 {
   gboolean pdf = is_pdf (self);
 
-  gtk_widget_set_visible (self->font_controls, !pdf);
-  gtk_widget_set_visible (self->layout_controls, !pdf);
-  gtk_widget_set_visible (self->pdf_controls, pdf);
-  /* A PDF keeps its pages apart: the scrolled mode is for reflowed books. */
-  gtk_widget_set_visible (self->scrolled_toggle, !pdf);
+  /* The popover's widgets follow once they exist (built on first open). */
+  if (self->font_controls != NULL)
+    {
+      gtk_widget_set_visible (self->font_controls, !pdf);
+      gtk_widget_set_visible (self->layout_controls, !pdf);
+      gtk_widget_set_visible (self->pdf_controls, pdf);
+      /* A PDF keeps its pages apart: the scrolled mode is for reflowed books. */
+      gtk_widget_set_visible (self->scrolled_toggle, !pdf);
+    }
   /* A PDF's "+" zooms its page, never the text size of reflowed books. */
   set_enabled (self, "font-larger", !pdf);
   set_enabled (self, "font-smaller", !pdf);
@@ -181,6 +201,50 @@ kios_window_popover_update (KiosWindow *self)
   set_enabled (self, "zoom-out", pdf);
   set_enabled (self, "zoom-reset", pdf);
   set_enabled (self, "pdf-fit", pdf);
+}
+
+/*
+ * The popover's widgets cost a good part of the window's template, and a
+ * window started on a book paints its first page before anyone reaches for
+ * them: they are made the first time the button opens. The actions, the
+ * keys and the settings they stand for exist from the start.
+ */
+void
+kios_window_popover_ensure (KiosWindow *self)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+  GtkPopover            *popover;
+
+  if (self->font_controls != NULL)
+    return;
+
+  builder = gtk_builder_new_from_resource ("/app/kios/Kios/ui/kios-window-popover.ui");
+  self->font_controls = GTK_WIDGET (gtk_builder_get_object (builder, "font_controls"));
+  self->font_size_button = GTK_WIDGET (gtk_builder_get_object (builder, "font_size_button"));
+  self->pdf_controls = GTK_WIDGET (gtk_builder_get_object (builder, "pdf_controls"));
+  self->zoom_level_button = GTK_WIDGET (gtk_builder_get_object (builder, "zoom_level_button"));
+  self->layout_controls = GTK_WIDGET (gtk_builder_get_object (builder, "layout_controls"));
+  self->scrolled_toggle = GTK_WIDGET (gtk_builder_get_object (builder, "scrolled_toggle"));
+  self->margin_adjustment = GTK_ADJUSTMENT (gtk_builder_get_object (builder, "margin_adjustment"));
+  self->line_spacing_adjustment = GTK_ADJUSTMENT (gtk_builder_get_object (builder, "line_spacing_adjustment"));
+  /* The button owns the popover, and with it every part above. */
+  popover = GTK_POPOVER (gtk_builder_get_object (builder, "text_popover"));
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->text_menu_button), GTK_WIDGET (popover));
+  kios_window_chrome_watch_popover (self, popover);
+
+  g_settings_bind (self->settings, "margin", self->margin_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "line-spacing", self->line_spacing_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::font-size", G_CALLBACK (font_size_changed_cb), self, G_CONNECT_SWAPPED);
+  font_size_changed_cb (self);
+  zoom_changed_cb (self);
+  kios_window_popover_update (self);
+}
+
+static void
+create_popup_cb (GtkMenuButton *button,
+                 gpointer       user_data)
+{
+  kios_window_popover_ensure (KIOS_WINDOW (user_data));
 }
 
 void
@@ -210,5 +274,6 @@ kios_window_popover_init (KiosWindow *self)
   add_size_shortcut (shortcuts, GDK_KEY_KP_0, "reset");
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (shortcuts));
 
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->text_menu_button), create_popup_cb, self, NULL);
   kios_window_popover_update (self);
 }

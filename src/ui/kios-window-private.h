@@ -116,11 +116,17 @@ void kios_window_chrome_init       (KiosWindow *self);
 void kios_window_set_immersive     (KiosWindow *self,
                                     gboolean    immersive);
 gboolean kios_window_get_header_revealed (KiosWindow *self);
+/* A menu of the header bar closing may hide it (for one made later). */
+void kios_window_chrome_watch_popover (KiosWindow *self,
+                                       GtkPopover *popover);
 
 /* kios-window-popover.c: the Text and Theme popover shows the controls of
- * the open book's format (text size and layout, or zoom and fit). */
+ * the open book's format (text size and layout, or zoom and fit). Its
+ * widgets (font_controls to line_spacing_adjustment above) stay NULL until
+ * its button first opens, or _ensure() makes them. */
 void kios_window_popover_init      (KiosWindow *self);
 void kios_window_popover_update    (KiosWindow *self);
+void kios_window_popover_ensure    (KiosWindow *self);
 
 /* kios-window-cover.c: renders and saves a cover for record's book. */
 void kios_window_make_cover        (KiosWindow           *self,

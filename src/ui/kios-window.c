@@ -613,14 +613,6 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, open_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, text_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_controls);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, font_size_button);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, pdf_controls);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, zoom_level_button);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, layout_controls);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, scrolled_toggle);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, margin_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, KiosWindow, line_spacing_adjustment);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, sync_banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, opening_placeholder);

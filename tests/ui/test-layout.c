@@ -48,6 +48,18 @@ open_window (const char *book,
   return window;
 }
 
+/* Opens another sample book in the window and waits for its page. */
+static void
+open_in (KiosWindow *window,
+         const char *name)
+{
+  g_autofree char  *path = kios_test_sample_book (name);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  kios_window_open_file (window, file);
+  g_assert_true (kios_test_wait_until (page_shown, window, 30000));
+}
+
 static gboolean
 pages_counted (gpointer data)
 {
@@ -78,6 +90,20 @@ find_named (KiosWindow *window,
 
   g_assert_nonnull (widget);
   return widget;
+}
+
+/* The Text and Theme popover is made the first time its button opens: opens
+ * it once and closes it again, leaving its widgets in the window. */
+static GtkMenuButton *
+open_text_menu (KiosWindow *window)
+{
+  GtkMenuButton *menu = GTK_MENU_BUTTON (find_named (window, "text-menu-button"));
+
+  gtk_menu_button_popup (menu);
+  g_assert_nonnull (gtk_menu_button_get_popover (menu));
+  g_assert_true (kios_test_wait_until (kios_test_widget_mapped, gtk_menu_button_get_popover (menu), 5000));
+  gtk_menu_button_popdown (menu);
+  return menu;
 }
 
 static gboolean
@@ -169,6 +195,7 @@ test_layout_popover_pdf (void)
   view = kios_window_get_reader_view (window);
 
   /* Zoom and fit, not text size, margins or line spacing. */
+  open_text_menu (window);
   g_assert_false (gtk_widget_get_visible (find_named (window, "font-controls")));
   g_assert_false (gtk_widget_get_visible (find_named (window, "layout-controls")));
   g_assert_true (gtk_widget_get_visible (find_named (window, "pdf-controls")));
@@ -214,13 +241,7 @@ test_layout_popover_pdf (void)
 
   /* An EPUB in the same window: the text controls again, and Ctrl+plus is text size. */
   g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-in", NULL);
-  {
-    g_autofree char  *path = kios_test_sample_book ("persuasion.epub");
-    g_autoptr (GFile) file = g_file_new_for_path (path);
-
-    kios_window_open_file (window, file);
-    g_assert_true (kios_test_wait_until (page_shown, window, 30000));
-  }
+  open_in (window, "persuasion.epub");
   g_assert_true (gtk_widget_get_visible (find_named (window, "font-controls")));
   g_assert_true (gtk_widget_get_visible (find_named (window, "layout-controls")));
   g_assert_false (gtk_widget_get_visible (find_named (window, "pdf-controls")));
@@ -231,18 +252,71 @@ test_layout_popover_pdf (void)
 
   /* A PDF opened next shows its pages fitted, not at the zoom of the one before. */
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
-  {
-    g_autofree char  *path = kios_test_sample_book ("northanger-abbey.pdf");
-    g_autoptr (GFile) file = g_file_new_for_path (path);
-
-    kios_window_open_file (window, file);
-    g_assert_true (kios_test_wait_until (page_shown, window, 30000));
-  }
+  open_in (window, "northanger-abbey.pdf");
   g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_named (window, "zoom-level-button"))), ==, "100%");
 
   g_settings_reset (settings, "font-size");
   g_settings_reset (settings, "pdf-fit");
+  close_window (window);
+}
+
+/* A window started on a book makes none of the popover's widgets until its
+ * button first opens; what changed meanwhile shows when it does. */
+static void
+test_layout_popover_lazy (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+  KiosWindow           *window;
+  GtkMenuButton        *menu;
+  GtkWidget            *zoom_label;
+
+  g_settings_reset (settings, "font-size");
+  g_settings_reset (settings, "margin");
+  window = open_window ("persuasion.pdf", 900, 700);
+  menu = GTK_MENU_BUTTON (find_named (window, "text-menu-button"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (menu)));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (menu)));
+  g_assert_null (gtk_menu_button_get_popover (menu));
+  g_assert_null (window->font_controls);
+  g_assert_null (kios_test_find_widget (GTK_WIDGET (window), GTK_TYPE_WIDGET, "pdf-controls"));
+  g_assert_null (kios_test_find_widget (GTK_WIDGET (window), GTK_TYPE_WIDGET, "zoom-level-button"));
+
+  /* The actions and keys work without it. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "zoom-in", NULL);
+  g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.25, 1e-9);
+
+  /* Opened: the PDF's controls, showing the zoom set before. */
+  open_text_menu (window);
+  g_assert_true (gtk_widget_get_visible (find_named (window, "pdf-controls")));
+  g_assert_false (gtk_widget_get_visible (find_named (window, "font-controls")));
+  g_assert_false (gtk_widget_get_visible (find_named (window, "scrolled-toggle")));
+  zoom_label = find_named (window, "zoom-level-button");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (zoom_label)), ==, "125%");
+  /* Its buttons act: the label resets the zoom. */
+  g_signal_emit_by_name (zoom_label, "clicked");
+  g_assert_cmpfloat_with_epsilon (view_zoom (window), 1.0, 1e-9);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (zoom_label)), ==, "100%");
+
+  /* An EPUB: the text controls, bound to the settings both ways. */
+  open_in (window, "persuasion.epub");
+  g_assert_true (gtk_widget_get_visible (find_named (window, "font-controls")));
+  g_assert_false (gtk_widget_get_visible (find_named (window, "pdf-controls")));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->font_size_button)), ==, "100%");
+  g_signal_emit_by_name (gtk_widget_get_last_child (window->font_controls), "clicked");
+  {
+    g_autoptr (GVariant) default_size = g_settings_get_default_value (settings, "font-size");
+
+    g_assert_cmpfloat (g_settings_get_double (settings, "font-size"), >, g_variant_get_double (default_size));
+  }
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->font_size_button)), !=, "100%");
+  gtk_adjustment_set_value (window->margin_adjustment, 64.0);
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "margin"), 64.0, 1e-9);
+  g_settings_set_double (settings, "margin", 32.0);
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (window->margin_adjustment), 32.0, 1e-9);
+
+  g_settings_reset (settings, "font-size");
+  g_settings_reset (settings, "margin");
   close_window (window);
 }
 
@@ -259,12 +333,13 @@ test_layout_popover_escape (void)
   KiosWindow     *window = open_window ("persuasion.epub", 900, 700);
   KiosReaderView *view = kios_window_get_reader_view (window);
   GtkMenuButton  *menu = GTK_MENU_BUTTON (find_named (window, "text-menu-button"));
-  GtkWidget      *popover = GTK_WIDGET (gtk_menu_button_get_popover (menu));
+  GtkWidget      *popover;
   GtkWidget      *focus;
   KiosLocation    before;
 
   gtk_widget_grab_focus (GTK_WIDGET (view));
   gtk_menu_button_popup (menu);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (menu));
   g_assert_true (kios_test_wait_until (kios_test_widget_mapped, popover, 5000));
   /* The focus in the popover, on "Smaller Text". */
   gtk_widget_grab_focus (gtk_widget_get_first_child (find_named (window, "font-controls")));
@@ -319,7 +394,7 @@ test_layout_fullscreen (void)
 {
   KiosWindow      *window = open_window ("persuasion.epub", 900, 700);
   GtkRevealer     *revealer = GTK_REVEALER (find_named (window, "header-revealer"));
-  GtkMenuButton   *menu = GTK_MENU_BUTTON (find_named (window, "text-menu-button"));
+  GtkMenuButton   *menu = open_text_menu (window);
   GtkWidget       *popover = GTK_WIDGET (gtk_menu_button_get_popover (menu));
   int              page_height = gtk_widget_get_height (GTK_WIDGET (kios_window_get_reader_view (window)));
   g_autofree char *shot = NULL;
@@ -615,6 +690,7 @@ test_layout_scrolled (void)
   g_assert_true (kios_test_wait_until (page_shown, window, 30000));
   g_assert_true (kios_reader_view_get_scrolled (view));
   g_assert_false (kios_reader_view_get_spread (view));
+  open_text_menu (window);
   g_assert_true (gtk_widget_get_visible (find_named (window, "scrolled-toggle")));
 
   /* Down a little: the same page on top, moved up. */
@@ -725,6 +801,7 @@ main (int   argc,
 
   g_test_add_func ("/kios/layout/dark-window", test_layout_dark_window);
   g_test_add_func ("/kios/layout/popover-pdf", test_layout_popover_pdf);
+  g_test_add_func ("/kios/layout/popover-lazy", test_layout_popover_lazy);
   g_test_add_func ("/kios/layout/popover-escape", test_layout_popover_escape);
   g_test_add_func ("/kios/layout/fullscreen", test_layout_fullscreen);
   g_test_add_func ("/kios/layout/spread", test_layout_spread);
