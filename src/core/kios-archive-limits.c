@@ -710,12 +710,12 @@ scan_cache_path (const char *path)
  * whole-book limits. */
 static gboolean
 scan_cache_read (const char *path,
+                 const char *identity,
                  gint64     *inflated,
                  guint      *n_members)
 {
   g_autofree char *cache = scan_cache_path (path);
   g_autofree char *contents = NULL;
-  g_autofree char *identity = scan_cache_identity (path);
   g_autofree char *rules = scan_cache_rules ();
   g_autofree char *canonical = g_canonicalize_filename (path, NULL);
   g_auto (GStrv)   lines = NULL;
@@ -723,7 +723,7 @@ scan_cache_read (const char *path,
   guint64          total;
   guint64          members;
 
-  if (identity == NULL || !g_file_get_contents (cache, &contents, &length, NULL) ||
+  if (!g_file_get_contents (cache, &contents, &length, NULL) ||
       length > SCAN_CACHE_MAX_BYTES || memchr (contents, '\0', length) != NULL)
     return FALSE;
   lines = g_strsplit (contents, "\n", 6);
@@ -797,14 +797,14 @@ kios_archive_scan_new (KiosEpub   *epub,
   self->replacements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_bytes_unref);
 
+  /* Taken before the scan: a file written during it is not vouched for. */
+  identity = scan_cache_identity (kios_epub_get_path (epub));
   /* The same file, found within every limit before: nothing to inflate. */
-  if (scan_cache_read (kios_epub_get_path (epub), &self->inflated, &self->n_members))
+  if (identity != NULL && scan_cache_read (kios_epub_get_path (epub), identity, &self->inflated, &self->n_members))
     {
       self->from_cache = TRUE;
       return g_steal_pointer (&self);
     }
-  /* Taken before the scan: a file written during it is not vouched for. */
-  identity = scan_cache_identity (kios_epub_get_path (epub));
 
   for (guint i = 0; i < kios_epub_get_n_spine_items (epub); i++)
     g_hash_table_add (spine, kios_epub_get_spine_item (epub, i)->href);
