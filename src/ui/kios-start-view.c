@@ -207,7 +207,10 @@ static void
 show_items (KiosStartView *self,
             GPtrArray     *items)
 {
-  gboolean was_books;
+  const char *before = gtk_stack_get_visible_child_name (self->stack);
+  /* Over the empty page the grid fades in; from the blank page (the first
+   * list) or over itself it shows at once, cards and all. */
+  gboolean fades_in = g_strcmp0 (before, "books") != 0 && g_strcmp0 (before, "loading") != 0;
 
   self->step_size = self->listed ? STEP_FIRST : STEP_FIRST_SCREEN;
   self->loading = FALSE;
@@ -216,9 +219,6 @@ show_items (KiosStartView *self,
   /* A new list is filtered as it goes in, each piece whole: shown, the
    * model takes it a piece a frame (step_tick_cb), a screenful first. */
   gtk_filter_list_model_set_incremental (self->filtered, FALSE);
-  /* Coming from the blank page the grid shows at once, cards and all. */
-  was_books = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0 ||
-              g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0;
   if (!kios_library_model_stage_items (self->model, items, 0))
     {
       if (self->step_id != 0)
@@ -237,7 +237,7 @@ show_items (KiosStartView *self,
         self->step_painted_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (step_painted_cb), self, 0);
     }
   update_visible_page (self);
-  self->step_skip = self->step_id != 0 && !was_books &&
+  self->step_skip = self->step_id != 0 && fades_in &&
                     g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "books") == 0;
 }
 
