@@ -417,6 +417,28 @@ move_file (const char *from,
   return TRUE;
 }
 
+/* The book, when removing it as asked may go ahead: it is in the library,
+ * and delete_file only for a book Kios downloaded. Checked before the
+ * book's pending push is sent, so a refused removal sends nothing. */
+static KiosBookRecord *
+check_removal (KiosLibrary *self,
+               const char  *hash,
+               gboolean     delete_file,
+               GError     **error)
+{
+  g_autoptr (KiosBookRecord) book = kios_library_store_get_book (self->store, hash, error);
+
+  if (book == NULL)
+    return NULL;
+  if (delete_file && !book->downloaded)
+    {
+      g_set_error (error, KIOS_LIBRARY_ERROR, KIOS_LIBRARY_ERROR_NOT_DOWNLOADED,
+                   "“%s” was not downloaded by Kios: its file is not Kios's to delete", hash);
+      return NULL;
+    }
+  return g_steal_pointer (&book);
+}
+
 /* The removal once the book's pending pushes were sent or not: pending
  * (transfer full, nullable) names the sources whose push was not sent. */
 static KiosLibraryRemoval *
@@ -435,15 +457,10 @@ remove_flushed (KiosLibrary *self,
 
   if (notice != NULL)
     *notice = NULL;
-  book = kios_library_store_get_book (self->store, hash, error);
+  /* Checked again: the book may have changed while its push went out. */
+  book = check_removal (self, hash, delete_file, error);
   if (book == NULL)
     return NULL;
-  if (delete_file && !book->downloaded)
-    {
-      g_set_error (error, KIOS_LIBRARY_ERROR, KIOS_LIBRARY_ERROR_NOT_DOWNLOADED,
-                   "“%s” was not downloaded by Kios: its file is not Kios's to delete", hash);
-      return NULL;
-    }
 
   if (delete_file && book->path != NULL && g_file_test (book->path, G_FILE_TEST_EXISTS))
     {
@@ -494,11 +511,18 @@ kios_library_remove (KiosLibrary *self,
                      char       **notice,
                      GError     **error)
 {
-  GStrv pending;
+  g_autoptr (KiosBookRecord) book = NULL;
+  GStrv                      pending;
 
   g_return_val_if_fail (KIOS_IS_LIBRARY (self), NULL);
   g_return_val_if_fail (hash != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (notice != NULL)
+    *notice = NULL;
+  book = check_removal (self, hash, delete_file, error);
+  if (book == NULL)
+    return NULL;
 
   /* A pending push is sent first, briefly, through the sync service; what
    * could not go (offline, an error, no time left) goes with the book and
@@ -566,6 +590,26 @@ remove_worker (GTask        *task,
   g_task_return_pointer (task, result, (GDestroyNotify) remove_result_free);
 }
 
+/* The first step with a sync service: the request checked on a worker
+ * (it reads the store), before any push is sent. */
+static void
+check_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  RemoveRequest             *request = task_data;
+  g_autoptr (KiosBookRecord) book = NULL;
+  GError                    *error = NULL;
+
+  (void) cancellable;
+  book = check_removal (source_object, request->hash, request->delete_file, &error);
+  if (book == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 remove_flushed_cb (GObject      *source,
                    GAsyncResult *result,
@@ -577,6 +621,26 @@ remove_flushed_cb (GObject      *source,
   request->pending = kios_sync_service_flush_book_finish (KIOS_SYNC_SERVICE (source), result);
   request->flushed = TRUE;
   g_task_run_in_thread (task, remove_worker);
+}
+
+static void
+checked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  KiosLibrary      *self = KIOS_LIBRARY (source);
+  RemoveRequest    *request = g_task_get_task_data (task);
+  GError           *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The sync service's own flush, then the rows on a worker. */
+  kios_sync_service_flush_book_async (self->sync_service, request->hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL,
+                                      remove_flushed_cb, g_steal_pointer (&task));
 }
 
 void
@@ -603,9 +667,14 @@ kios_library_remove_async (KiosLibrary        *self,
   g_task_set_check_cancellable (task, FALSE);
   if (self->sync_service != NULL)
     {
-      /* The sync service's own flush first, then the rows on a worker. */
-      kios_sync_service_flush_book_async (self->sync_service, hash, KIOS_LIBRARY_FLUSH_TIMEOUT_MS, NULL,
-                                          remove_flushed_cb, g_steal_pointer (&task));
+      g_autoptr (GTask) check = g_task_new (self, NULL, checked_cb, g_steal_pointer (&task));
+
+      /* The request checked first, then the sync service's flush, then the
+       * rows: a refused removal sends nothing. The request belongs to the
+       * removal's task, which the check's callback holds. */
+      g_task_set_source_tag (check, check_worker);
+      g_task_set_task_data (check, request, NULL);
+      g_task_run_in_thread (check, check_worker);
       return;
     }
   g_task_run_in_thread (task, remove_worker);

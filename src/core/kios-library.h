@@ -98,7 +98,8 @@ GPtrArray          *kios_library_list_finish           (KiosLibrary         *sel
 
 /* Removes a book (KIOS_STORE_ERROR_NOT_FOUND when it is not in the
  * library). delete_file is refused (KIOS_LIBRARY_ERROR_NOT_DOWNLOADED) for
- * a book Kios did not download. A pending sync push is sent first when a
+ * a book Kios did not download. Both are checked before anything else (a
+ * refused removal sends nothing). A pending sync push is then sent when a
  * sync service is set; one that could not be sent is dropped and *notice
  * (nullable, transfer full, untranslated) names its sources; NULL when there
  * was none. Returns the undo token (free it when the undo window ends).

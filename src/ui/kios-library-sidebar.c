@@ -7,6 +7,8 @@
 
 #include "kios-library-sidebar.h"
 
+#include "kios-library-model.h"
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -402,17 +404,25 @@ kios_library_sidebar_get_source (KiosLibrarySidebar *self,
 
 /* ---- KiosLocalBooks ------------------------------------------------------- */
 
+/*
+ * A GtkListView over a KiosLibraryModel: rows exist for the books on screen
+ * (and a few past it) however many the library holds, and a list read again
+ * replaces only the books that changed, so the rows of the others stay.
+ */
+
 struct _KiosLocalBooks
 {
   AdwBin parent_instance;
 
   KiosLibraryStore *store;
+  KiosLibrary      *library; /* nullable: its "changed" lists again */
+  gulong            changed_id;
   GCancellable     *cancellable;
-  GPtrArray        *books; /* KiosBookRecord* */
+  KiosLibraryModel *model;
 
-  GtkStack   *stack;
-  GtkListBox *list;
-  gboolean    stale; /* the store changed while hidden: list when shown */
+  GtkStack    *stack;
+  GtkListView *list;
+  gboolean     stale; /* the store changed while hidden: list when shown */
 };
 
 G_DEFINE_FINAL_TYPE (KiosLocalBooks, kios_local_books, ADW_TYPE_BIN)
@@ -425,38 +435,120 @@ enum {
 static guint local_signals[N_LOCAL_SIGNALS];
 
 static GtkWidget *
-create_book_row (const KiosBookRecord *book)
+row_label_new (GtkWidget  *row,
+               const char *part)
 {
-  GtkWidget       *row = adw_action_row_new ();
-  GtkWidget       *format = gtk_label_new (NULL);
-  GtkWidget       *percent;
-  g_autofree char *format_text = g_ascii_strup (book->format != NULL ? book->format : "", -1);
-  g_autofree char *percent_text = NULL;
+  GtkWidget *label = gtk_label_new (NULL);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               book->authors != NULL && *book->authors != '\0' ? book->authors
-                                                                               : _ ("Unknown author"));
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 1);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("x-office-document-symbolic"));
-  /* Translators: how much of a book has been read, e.g. "42%". */
-  percent_text = g_strdup_printf (_ ("%d%%"), (int) (CLAMP (book->progress, 0.0, 1.0) * 100.0 + 0.5));
-  percent = gtk_label_new (percent_text);
-  gtk_widget_add_css_class (percent, "dim-label");
-  gtk_widget_add_css_class (percent, "numeric");
-  gtk_label_set_label (GTK_LABEL (format), format_text);
+  g_object_set_data (G_OBJECT (row), part, label);
+  return label;
+}
+
+static void
+local_setup_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = row_label_new (row, "title");
+  GtkWidget *subtitle = row_label_new (row, "subtitle");
+  GtkWidget *format = row_label_new (row, "format");
+  GtkWidget *percent = row_label_new (row, "percent");
+  GtkWidget *icon = gtk_image_new_from_icon_name ("x-office-document-symbolic");
+
+  /* The labels say it all to a screen reader: the row's label and
+   * description are set when it is bound. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_box_append (GTK_BOX (texts), title);
+  gtk_box_append (GTK_BOX (texts), subtitle);
   gtk_widget_add_css_class (format, "caption");
   gtk_widget_add_css_class (format, "dim-label");
   gtk_widget_set_margin_end (format, 6);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), format);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), percent);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  if (book->path != NULL)
-    gtk_widget_set_tooltip_text (row, book->path);
-  g_object_set_data_full (G_OBJECT (row), "path", g_strdup (book->path), g_free);
-  return row;
+  gtk_widget_add_css_class (percent, "dim-label");
+  gtk_widget_add_css_class (percent, "numeric");
+  gtk_box_append (GTK_BOX (row), icon);
+  gtk_box_append (GTK_BOX (row), texts);
+  gtk_box_append (GTK_BOX (row), format);
+  gtk_box_append (GTK_BOX (row), percent);
+  gtk_list_item_set_child (item, row);
+}
+
+static void
+set_row_label (GtkWidget  *row,
+               const char *part,
+               const char *text)
+{
+  gtk_label_set_label (GTK_LABEL (g_object_get_data (G_OBJECT (row), part)), text);
+}
+
+static void
+local_bind_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  const KiosBookRecord *book = kios_book_item_get_record (gtk_list_item_get_item (item));
+  GtkWidget            *row = gtk_list_item_get_child (item);
+  g_autofree char      *format = g_ascii_strup (book->format != NULL ? book->format : "", -1);
+  g_autofree char      *percent = NULL;
+  g_autofree char      *description = NULL;
+  const char           *title = book->title != NULL && *book->title != '\0' ? book->title : _ ("Untitled");
+  const char           *authors = book->authors != NULL && *book->authors != '\0' ? book->authors : _ ("Unknown author");
+
+  /* Translators: how much of a book has been read, e.g. "42%". */
+  percent = g_strdup_printf (_ ("%d%%"), (int) (CLAMP (book->progress, 0.0, 1.0) * 100.0 + 0.5));
+  set_row_label (row, "title", title);
+  set_row_label (row, "subtitle", authors);
+  set_row_label (row, "format", format);
+  set_row_label (row, "percent", percent);
+  gtk_widget_set_tooltip_text (row, book->path);
+  /* Translators: a book in a list, for screen readers: its authors, its
+   * format and how much has been read, e.g. "Jane Austen, EPUB, 42%". */
+  description = *format != '\0' ? g_strdup_printf (_ ("%s, %s, %s"), authors, format, percent)
+                                : g_strdup_printf (_ ("%s, %s"), authors, percent);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+  /* The list's own row widget takes the focus: it says the same. */
+  if (gtk_widget_get_parent (row) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    title, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+}
+
+static void
+local_activate_cb (KiosLocalBooks *self,
+                   guint           position)
+{
+  const KiosBookRecord *book = kios_library_model_get_book (self->model, position);
+
+  if (book != NULL && book->path != NULL)
+    g_signal_emit (self, local_signals[LOCAL_SIGNAL_BOOK_ACTIVATED], 0, book->path);
+}
+
+/* Reading 10,000 books and folding their keys is tens of milliseconds:
+ * both happen here, off the main thread. */
+static void
+local_list_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError               *error = NULL;
+  g_autoptr (GPtrArray) books = NULL;
+
+  /* 0: every book, most recently read first. */
+  books = kios_library_store_list_recent (KIOS_LIBRARY_STORE (task_data), 0, &error);
+  if (books == NULL)
+    g_task_return_error (task, error);
+  else if (!g_task_return_error_if_cancelled (task))
+    g_task_return_pointer (task, kios_book_items_new (books), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -464,39 +556,34 @@ local_list_cb (GObject      *source_object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr (KiosLocalBooks) self = user_data; /* the reference taken for the call */
-  g_autoptr (GError)         error = NULL;
-  g_autoptr (GPtrArray)      books = NULL;
-  GtkWidget                 *child;
+  KiosLocalBooks       *self = KIOS_LOCAL_BOOKS (source_object);
+  g_autoptr (GError)    error = NULL;
+  g_autoptr (GPtrArray) items = NULL;
 
-  books = kios_library_store_list_recent_finish (KIOS_LIBRARY_STORE (source_object), result, &error);
+  items = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   g_clear_object (&self->cancellable);
-  if (books == NULL)
+  if (items == NULL)
     {
       g_warning ("Could not read the library: %s", error->message);
       return;
     }
 
-  g_ptr_array_unref (self->books);
-  self->books = g_steal_pointer (&books);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
-  for (guint i = 0; i < self->books->len; i++)
-    gtk_list_box_append (self->list, create_book_row (g_ptr_array_index (self->books, i)));
-  gtk_stack_set_visible_child_name (self->stack, self->books->len > 0 ? "books" : "empty");
+  /* Unchanged books keep their items, and their rows. */
+  kios_library_model_set_items (self->model, items);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0 ? "books" : "empty");
 }
 
 static void
-local_row_activated_cb (KiosLocalBooks *self,
-                        GtkListBoxRow  *row)
+local_library_changed_cb (KiosLocalBooks *self)
 {
-  const char *path = g_object_get_data (G_OBJECT (row), "path");
-
-  if (path != NULL)
-    g_signal_emit (self, local_signals[LOCAL_SIGNAL_BOOK_ACTIVATED], 0, path);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    kios_local_books_reload (self);
+  else
+    self->stale = TRUE;
 }
 
 static void
@@ -507,15 +594,26 @@ kios_local_books_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_signal_handler (&self->changed_id, self->library);
+  g_clear_object (&self->library);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->books, g_ptr_array_unref);
 
   G_OBJECT_CLASS (kios_local_books_parent_class)->dispose (object);
 }
 
+static void
+kios_local_books_finalize (GObject *object)
+{
+  KiosLocalBooks *self = KIOS_LOCAL_BOOKS (object);
+
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (kios_local_books_parent_class)->finalize (object);
+}
+
 /* Listed when first shown, not when the window gets its store: a launch
- * onto a large library must not read and build every book's row for a page
- * nobody looks at. */
+ * onto a large library must not read every book for a page nobody looks
+ * at. */
 static void
 kios_local_books_map (GtkWidget *widget)
 {
@@ -530,6 +628,7 @@ static void
 kios_local_books_class_init (KiosLocalBooksClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = kios_local_books_dispose;
+  G_OBJECT_CLASS (klass)->finalize = kios_local_books_finalize;
   GTK_WIDGET_CLASS (klass)->map = kios_local_books_map;
 
   local_signals[LOCAL_SIGNAL_BOOK_ACTIVATED] = g_signal_new ("book-activated", G_TYPE_FROM_CLASS (klass),
@@ -540,13 +639,15 @@ kios_local_books_class_init (KiosLocalBooksClass *klass)
 static void
 kios_local_books_init (KiosLocalBooks *self)
 {
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *clamp = adw_clamp_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *title = gtk_label_new (_ ("On This Computer"));
-  GtkWidget *empty = adw_status_page_new ();
+  GtkWidget          *scrolled = gtk_scrolled_window_new ();
+  GtkWidget          *clamp = adw_clamp_scrollable_new ();
+  GtkWidget          *title_clamp = adw_clamp_new ();
+  GtkWidget          *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  GtkWidget          *title = gtk_label_new (_ ("On This Computer"));
+  GtkWidget          *empty = adw_status_page_new ();
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
-  self->books = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_book_record_free);
+  self->model = kios_library_model_new ();
   self->stack = GTK_STACK (gtk_stack_new ());
   gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
 
@@ -558,24 +659,35 @@ kios_local_books_init (KiosLocalBooks *self)
   /* Blank while the first read runs: "no books" only once it is true. */
   gtk_stack_add_named (self->stack, adw_bin_new (), "loading");
 
-  gtk_widget_set_margin_top (box, 30);
-  gtk_widget_set_margin_bottom (box, 30);
-  gtk_widget_set_margin_start (box, 18);
-  gtk_widget_set_margin_end (box, 18);
+  /* The heading stays; the list scrolls below it. */
+  gtk_widget_set_margin_top (title, 30);
+  /* In line with the rows' icons. */
+  gtk_widget_set_margin_start (title, 12);
+  gtk_widget_set_margin_end (title, 12);
   gtk_label_set_xalign (GTK_LABEL (title), 0.0);
   gtk_widget_add_css_class (title, "title-2");
-  gtk_box_append (GTK_BOX (box), title);
-  self->list = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->list), "boxed-list");
-  gtk_widget_set_valign (GTK_WIDGET (self->list), GTK_ALIGN_START);
-  g_signal_connect_swapped (self->list, "row-activated", G_CALLBACK (local_row_activated_cb), self);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->list));
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 800);
-  adw_clamp_set_child (ADW_CLAMP (clamp), box);
+  adw_clamp_set_maximum_size (ADW_CLAMP (title_clamp), 800);
+  adw_clamp_set_child (ADW_CLAMP (title_clamp), title);
+  gtk_box_append (GTK_BOX (box), title_clamp);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (local_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (local_bind_cb), NULL);
+  self->list = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (
+                                                     G_LIST_MODEL (g_object_ref (self->model)))),
+                                                 factory));
+  gtk_list_view_set_single_click_activate (self->list, TRUE);
+  gtk_list_view_set_show_separators (self->list, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->list), "rich-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Books on this computer"), -1);
+  g_signal_connect_swapped (self->list, "activate", G_CALLBACK (local_activate_cb), self);
+  adw_clamp_scrollable_set_maximum_size (ADW_CLAMP_SCROLLABLE (clamp), 800);
+  adw_clamp_scrollable_set_child (ADW_CLAMP_SCROLLABLE (clamp), GTK_WIDGET (self->list));
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
-  gtk_stack_add_named (self->stack, scrolled, "books");
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  gtk_stack_add_named (self->stack, box, "books");
   gtk_stack_set_visible_child_name (self->stack, "loading");
 
   adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->stack));
@@ -597,8 +709,26 @@ kios_local_books_set_store (KiosLocalBooks   *self,
 }
 
 void
+kios_local_books_set_library (KiosLocalBooks *self,
+                              KiosLibrary    *library)
+{
+  g_return_if_fail (KIOS_IS_LOCAL_BOOKS (self));
+  g_return_if_fail (library == NULL || KIOS_IS_LIBRARY (library));
+
+  if (library == self->library)
+    return;
+  g_clear_signal_handler (&self->changed_id, self->library);
+  g_set_object (&self->library, library);
+  if (library != NULL)
+    self->changed_id = g_signal_connect_object (library, "changed", G_CALLBACK (local_library_changed_cb), self,
+                                                G_CONNECT_SWAPPED);
+}
+
+void
 kios_local_books_reload (KiosLocalBooks *self)
 {
+  g_autoptr (GTask) task = NULL;
+
   g_return_if_fail (KIOS_IS_LOCAL_BOOKS (self));
 
   if (self->cancellable != NULL)
@@ -609,8 +739,10 @@ kios_local_books_reload (KiosLocalBooks *self)
     return;
 
   self->cancellable = g_cancellable_new ();
-  /* 0: every book, most recently read first. */
-  kios_library_store_list_recent_async (self->store, 0, self->cancellable, local_list_cb, g_object_ref (self));
+  task = g_task_new (self, self->cancellable, local_list_cb, NULL);
+  g_task_set_source_tag (task, kios_local_books_reload);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_task_run_in_thread (task, local_list_worker);
 }
 
 gboolean
@@ -626,5 +758,5 @@ kios_local_books_get_n_books (KiosLocalBooks *self)
 {
   g_return_val_if_fail (KIOS_IS_LOCAL_BOOKS (self), 0);
 
-  return self->books->len;
+  return g_list_model_get_n_items (G_LIST_MODEL (self->model));
 }

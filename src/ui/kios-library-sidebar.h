@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "kios-library-store.h"
+#include "kios-library.h"
 
 G_BEGIN_DECLS
 
@@ -44,7 +45,11 @@ const KiosSourceRecord *kios_library_sidebar_get_source   (KiosLibrarySidebar *s
 
 /*
  * KiosLocalBooks: "On This Computer", every book in the library as a list
- * (title, authors, format, how far read), read from the store in a worker.
+ * (title, authors, format, how far read), most recently read first, read
+ * from the store in a worker when the page is shown. A GtkListView: only
+ * the rows on screen exist, however many books there are. With a library,
+ * its "changed" lists the books again (at once when shown, else when next
+ * shown).
  * Signals: "book-activated" (const char *path).
  */
 #define KIOS_TYPE_LOCAL_BOOKS (kios_local_books_get_type ())
@@ -53,6 +58,9 @@ G_DECLARE_FINAL_TYPE (KiosLocalBooks, kios_local_books, KIOS, LOCAL_BOOKS, AdwBi
 /* clang-format off */
 void                    kios_local_books_set_store        (KiosLocalBooks     *self,
                                                            KiosLibraryStore   *store);
+/* Nullable: the library over the store, whose "changed" lists again. */
+void                    kios_local_books_set_library      (KiosLocalBooks     *self,
+                                                           KiosLibrary        *library);
 void                    kios_local_books_reload           (KiosLocalBooks     *self);
 gboolean                kios_local_books_is_loading       (KiosLocalBooks     *self);
 guint                   kios_local_books_get_n_books      (KiosLocalBooks     *self);

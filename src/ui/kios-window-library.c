@@ -196,6 +196,8 @@ kios_window_library_set_widgets_store (KiosWindow *self)
     kios_start_view_set_library (self->start_view, kios_application_get_library (KIOS_APPLICATION (app)));
   kios_library_sidebar_set_store (self->library_sidebar, self->store);
   kios_local_books_set_store (self->local_books, self->store);
+  /* Books imported or removed while "On This Computer" is shown go in. */
+  kios_local_books_set_library (self->local_books, kios_start_view_get_library (self->start_view));
   kios_catalog_view_set_store (self->catalog_view, self->store);
   kios_book_detail_set_store (self->book_detail, self->store);
 }

@@ -442,6 +442,97 @@ test_readium_hangs (void)
   g_socket_listener_close (hole);
 }
 
+/* ---- a refused removal ---------------------------------------------------- */
+
+typedef struct
+{
+  GError  *error;
+  gboolean done;
+} Refused;
+
+static void
+refused_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Refused         *refused = user_data;
+  g_autofree char *notice = NULL;
+
+  g_assert_null (kios_library_remove_finish (KIOS_LIBRARY (source), result, &notice, &refused->error));
+  g_assert_null (notice);
+  refused->done = TRUE;
+}
+
+/* "Delete File" for a book Kios did not download is refused before
+ * anything else: its pending push is not sent (nor logged as sent before a
+ * removal), it stays pending, and the book stays. Both forms. */
+static void
+test_refused_delete_sends_nothing (void)
+{
+  g_autofree char           *file = copy_sample ();
+  g_autoptr (KiosFakeKosync) kosync = kios_fake_kosync_new (KIOS_FAKE_KOSYNC_OFFICIAL);
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *hash = kios_book_hash_file (file, &error);
+
+  g_assert_no_error (error);
+  add_kosync (kosync);
+  queue_pending (hash, file, KOSYNC, 3);
+
+  for (guint async = 0; async < 2; async++)
+    {
+      KiosLibraryStore          *store = kios_test_remove_open_store ();
+      KiosLibrary               *library = kios_library_new (store);
+      KiosSyncService           *service = kios_sync_service_new (store);
+      g_autoptr (KiosBookRecord) book = NULL;
+      g_autoptr (GPtrArray)      log = NULL;
+      g_auto (GStrv)             pending = NULL;
+      g_autofree char           *notice = NULL;
+
+      kios_library_set_sync_service (library, service);
+      if (async)
+        {
+          Refused refused = { 0 };
+
+          kios_library_remove_async (library, hash, TRUE, NULL, refused_done_cb, &refused);
+          while (!refused.done)
+            g_main_context_iteration (NULL, TRUE);
+          error = refused.error;
+        }
+      else
+        g_assert_null (kios_library_remove (library, hash, TRUE, &notice, &error));
+      g_assert_error (error, KIOS_LIBRARY_ERROR, KIOS_LIBRARY_ERROR_NOT_DOWNLOADED);
+      g_clear_error (&error);
+      g_assert_null (notice);
+
+      g_assert_cmpuint (kios_fake_kosync_count_requests (kosync, "PUT", NULL), ==, 0);
+      g_assert_null (kios_fake_kosync_get_stored_progress (kosync, hash));
+      book = kios_library_store_get_book (store, hash, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (book);
+      pending = kios_library_store_list_pending_sources (store, hash, NULL);
+      g_assert_nonnull (pending);
+      g_assert_true (g_strv_contains ((const char *const *) pending, KOSYNC));
+      log = kios_library_store_list_sync_log (store, hash, 0, &error);
+      g_assert_no_error (error);
+      g_assert_null (flush_entry (log, KOSYNC));
+
+      kios_test_remove_drain ();
+      g_assert_finalize_object (library);
+      g_object_unref (service);
+      kios_test_remove_close_store (store);
+    }
+
+  /* The same book removed without its file: the push goes first. */
+  {
+    g_auto (Removed) r = { 0 };
+
+    remove_book (hash, TRUE, &r);
+    g_assert_null (r.notice);
+    g_assert_nonnull (flush_entry (r.log, KOSYNC));
+    g_assert_cmpuint (kios_fake_kosync_count_requests (kosync, "PUT", NULL), >, 0);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -462,6 +553,7 @@ main (int    argc,
   g_test_add_func ("/kios/library-remove-sync/kobo-hangs", test_kobo_hangs);
   g_test_add_func ("/kios/library-remove-sync/readium-sent", test_readium_sent);
   g_test_add_func ("/kios/library-remove-sync/readium-hangs", test_readium_hangs);
+  g_test_add_func ("/kios/library-remove-sync/refused-delete-sends-nothing", test_refused_delete_sends_nothing);
 
   return g_test_run ();
 }

@@ -8,11 +8,9 @@
 #include "kios-kobo-library-private.h"
 #include "kios-kobo-library.h"
 
-#include "kios-book-importer.h"
 #include "kios-json.h"
 #include "kios-kobo-backend.h"
 #include "kios-limits.h"
-#include "kios-paths.h"
 #include "kios-redact.h"
 #include "kios-sync-source.h"
 
@@ -36,8 +34,6 @@
 #define STAGED_KEY "kobo.staged"
 #define STAGE_BATCH 500
 
-static char *cover_cache_path (const char *cover_image_id);
-
 /* ------------------------------------------------------------------------ */
 /* Settings.                                                                */
 
@@ -55,9 +51,9 @@ parse_object (const char *json)
   return json_object_ref (json_node_get_object (root));
 }
 
-static const char *
-get_string (JsonObject *o,
-            const char *name)
+const char *
+kios_kobo_json_get_string (JsonObject *o,
+                           const char *name)
 {
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
@@ -66,18 +62,18 @@ get_string (JsonObject *o,
   return json_node_get_string (n);
 }
 
-static JsonObject *
-get_object (JsonObject *o,
-            const char *name)
+JsonObject *
+kios_kobo_json_get_object (JsonObject *o,
+                           const char *name)
 {
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
   return n != NULL && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 }
 
-static JsonArray *
-get_array (JsonObject *o,
-           const char *name)
+JsonArray *
+kios_kobo_json_get_array (JsonObject *o,
+                          const char *name)
 {
   JsonNode *n = o != NULL ? json_object_get_member (o, name) : NULL;
 
@@ -107,15 +103,15 @@ kios_kobo_settings_parse (const char *settings_json)
 {
   g_autoptr (JsonObject) o = parse_object (settings_json);
   KiosKoboSettings      *self = g_new0 (KiosKoboSettings, 1);
-  const char            *tmpl = get_string (o, "image_template");
+  const char            *tmpl = kios_kobo_json_get_string (o, "image_template");
 
-  self->family = kios_kobo_family_from_string (get_string (o, "family"));
+  self->family = kios_kobo_family_from_string (kios_kobo_json_get_string (o, "family"));
   /* Only a relative template: nothing here may point elsewhere. */
   if (tmpl != NULL && tmpl[0] == '/' && strstr (tmpl, "://") == NULL)
     self->image_template = g_strdup (tmpl);
   self->library_sync = get_bool (o, "library_sync");
-  if (get_string (o, "catalog_key") != NULL && strlen (get_string (o, "catalog_key")) <= KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES)
-    self->catalog_key = g_strdup (get_string (o, "catalog_key"));
+  if (kios_kobo_json_get_string (o, "catalog_key") != NULL && strlen (kios_kobo_json_get_string (o, "catalog_key")) <= KIOS_LIMIT_KOBO_CATALOG_KEY_BYTES)
+    self->catalog_key = g_strdup (kios_kobo_json_get_string (o, "catalog_key"));
   return self;
 }
 
@@ -241,9 +237,9 @@ kios_kobo_library_check_consent (KiosKoboFamily family,
 /* Where the source's catalog lives in book meta. A key drawn when the
  * source first connects keeps a removed and re-added source (same name,
  * maybe another server) from inheriting the old catalog and sync token. */
-static char *
-pseudo_hash (KiosLibraryStore *store,
-             const char       *source_name)
+char *
+kios_kobo_catalog_key (KiosLibraryStore *store,
+                       const char       *source_name)
 {
   g_autoptr (KiosSourceRecord) record = kios_library_store_get_source (store, source_name, NULL);
   g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record != NULL ? record->settings_json : NULL);
@@ -339,13 +335,22 @@ catalog_split (KiosLibraryStore *store,
 }
 
 /* The bucket that holds (or would hold) entitlement_id. */
-static JsonObject *
-catalog_bucket (KiosLibraryStore *store,
-                const char       *key,
-                const char       *entitlement_id)
+JsonObject *
+kios_kobo_catalog_bucket (KiosLibraryStore *store,
+                          const char       *key,
+                          const char       *entitlement_id)
 {
   catalog_split (store, key);
   return bucket_load (store, key, bucket_of (entitlement_id));
+}
+
+void
+kios_kobo_catalog_save_bucket (KiosLibraryStore *store,
+                               const char       *key,
+                               const char       *entitlement_id,
+                               JsonObject       *bucket)
+{
+  bucket_save (store, key, bucket_of (entitlement_id), bucket);
 }
 
 /* Removes the chunks a failed sync left (all of them: which were written
@@ -372,7 +377,7 @@ char *
 kios_kobo_catalog_get_sync_token (KiosLibraryStore *store,
                                   const char       *source_name)
 {
-  g_autofree char *key = pseudo_hash (store, source_name);
+  g_autofree char *key = kios_kobo_catalog_key (store, source_name);
 
   return kios_library_store_get_book_meta (store, key, TOKEN_KEY);
 }
@@ -381,7 +386,7 @@ void
 kios_kobo_catalog_clear (KiosLibraryStore *store,
                          const char       *source_name)
 {
-  g_autofree char *key = pseudo_hash (store, source_name);
+  g_autofree char *key = kios_kobo_catalog_key (store, source_name);
 
   kios_library_store_set_book_meta (store, key, CATALOG_KEY, NULL);
   for (guint b = 0; b < CATALOG_BUCKETS; b++)
@@ -415,15 +420,15 @@ entry_from_json (const char *id,
                  JsonObject *o)
 {
   KiosKoboEntry *e = g_new0 (KiosKoboEntry, 1);
-  JsonArray     *authors = get_array (o, "authors");
-  JsonArray     *downloads = get_array (o, "downloads");
+  JsonArray     *authors = kios_kobo_json_get_array (o, "authors");
+  JsonArray     *downloads = kios_kobo_json_get_array (o, "downloads");
 
   e->id = g_strdup (id);
-  e->revision_id = g_strdup (get_string (o, "revision_id"));
-  e->title = g_strdup (get_string (o, "title") != NULL ? get_string (o, "title") : id);
-  e->series = g_strdup (get_string (o, "series"));
-  e->cover_image_id = g_strdup (get_string (o, "cover_image_id"));
-  e->hash = g_strdup (get_string (o, "hash"));
+  e->revision_id = g_strdup (kios_kobo_json_get_string (o, "revision_id"));
+  e->title = g_strdup (kios_kobo_json_get_string (o, "title") != NULL ? kios_kobo_json_get_string (o, "title") : id);
+  e->series = g_strdup (kios_kobo_json_get_string (o, "series"));
+  e->cover_image_id = g_strdup (kios_kobo_json_get_string (o, "cover_image_id"));
+  e->hash = g_strdup (kios_kobo_json_get_string (o, "hash"));
   e->authors = g_ptr_array_new_with_free_func (g_free);
   e->formats = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; authors != NULL && i < json_array_get_length (authors); i++)
@@ -436,7 +441,7 @@ entry_from_json (const char *id,
   for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
     {
       JsonNode   *n = json_array_get_element (downloads, i);
-      const char *format = JSON_NODE_HOLDS_OBJECT (n) ? get_string (json_node_get_object (n), "format") : NULL;
+      const char *format = JSON_NODE_HOLDS_OBJECT (n) ? kios_kobo_json_get_string (json_node_get_object (n), "format") : NULL;
 
       if (format != NULL)
         g_ptr_array_add (e->formats, g_strdup (format));
@@ -459,7 +464,7 @@ GPtrArray *
 kios_kobo_catalog_list (KiosLibraryStore *store,
                         const char       *source_name)
 {
-  g_autofree char *key = pseudo_hash (store, source_name);
+  g_autofree char *key = kios_kobo_catalog_key (store, source_name);
   GPtrArray       *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_entry_free);
 
   catalog_split (store, key);
@@ -470,7 +475,7 @@ kios_kobo_catalog_list (KiosLibraryStore *store,
 
       for (GList *it = members; it != NULL; it = it->next)
         {
-          JsonObject *o = get_object (bucket, it->data);
+          JsonObject *o = kios_kobo_json_get_object (bucket, it->data);
 
           if (o != NULL)
             g_ptr_array_add (out, entry_from_json (it->data, o));
@@ -485,9 +490,9 @@ kios_kobo_catalog_get (KiosLibraryStore *store,
                        const char       *source_name,
                        const char       *entitlement_id)
 {
-  g_autofree char       *key = pseudo_hash (store, source_name);
-  g_autoptr (JsonObject) bucket = catalog_bucket (store, key, entitlement_id);
-  JsonObject            *o = get_object (bucket, entitlement_id);
+  g_autofree char       *key = kios_kobo_catalog_key (store, source_name);
+  g_autoptr (JsonObject) bucket = kios_kobo_catalog_bucket (store, key, entitlement_id);
+  JsonObject            *o = kios_kobo_json_get_object (bucket, entitlement_id);
 
   return o != NULL ? entry_from_json (entitlement_id, o) : NULL;
 }
@@ -499,13 +504,13 @@ entry_from_metadata (JsonObject *metadata,
                      JsonObject *previous)
 {
   JsonObject *e = json_object_new ();
-  JsonArray  *contributors = get_array (metadata, "Contributors");
-  JsonArray  *downloads = get_array (metadata, "DownloadUrls");
-  JsonObject *series = get_object (metadata, "Series");
+  JsonArray  *contributors = kios_kobo_json_get_array (metadata, "Contributors");
+  JsonArray  *downloads = kios_kobo_json_get_array (metadata, "DownloadUrls");
+  JsonObject *series = kios_kobo_json_get_object (metadata, "Series");
   JsonArray  *authors = json_array_new ();
   JsonArray  *links = json_array_new ();
-  const char *title = get_string (metadata, "Title");
-  const char *revision = get_string (metadata, "RevisionId");
+  const char *title = kios_kobo_json_get_string (metadata, "Title");
+  const char *revision = kios_kobo_json_get_string (metadata, "RevisionId");
 
   json_object_set_string_member (e, "title", title != NULL && *title != '\0' ? title : id);
   if (revision != NULL)
@@ -519,26 +524,26 @@ entry_from_metadata (JsonObject *metadata,
     }
   json_object_set_array_member (e, "authors", authors);
   /* Grimmory always sends a Series, with empty strings when there is none. */
-  if (get_string (series, "Name") != NULL && *get_string (series, "Name") != '\0')
-    json_object_set_string_member (e, "series", get_string (series, "Name"));
-  if (get_string (metadata, "CoverImageId") != NULL && *get_string (metadata, "CoverImageId") != '\0')
-    json_object_set_string_member (e, "cover_image_id", get_string (metadata, "CoverImageId"));
+  if (kios_kobo_json_get_string (series, "Name") != NULL && *kios_kobo_json_get_string (series, "Name") != '\0')
+    json_object_set_string_member (e, "series", kios_kobo_json_get_string (series, "Name"));
+  if (kios_kobo_json_get_string (metadata, "CoverImageId") != NULL && *kios_kobo_json_get_string (metadata, "CoverImageId") != '\0')
+    json_object_set_string_member (e, "cover_image_id", kios_kobo_json_get_string (metadata, "CoverImageId"));
   for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads) && i < KIOS_LIMIT_KOBO_DOWNLOAD_URLS; i++)
     {
       JsonNode   *n = json_array_get_element (downloads, i);
       JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
       JsonObject *link;
 
-      if (get_string (d, "Format") == NULL || get_string (d, "Url") == NULL)
+      if (kios_kobo_json_get_string (d, "Format") == NULL || kios_kobo_json_get_string (d, "Url") == NULL)
         continue;
       link = json_object_new ();
-      json_object_set_string_member (link, "format", get_string (d, "Format"));
-      json_object_set_string_member (link, "url", get_string (d, "Url"));
+      json_object_set_string_member (link, "format", kios_kobo_json_get_string (d, "Format"));
+      json_object_set_string_member (link, "url", kios_kobo_json_get_string (d, "Url"));
       json_array_add_object_element (links, link);
     }
   json_object_set_array_member (e, "downloads", links);
-  if (previous != NULL && get_string (previous, "hash") != NULL)
-    json_object_set_string_member (e, "hash", get_string (previous, "hash"));
+  if (previous != NULL && kios_kobo_json_get_string (previous, "hash") != NULL)
+    json_object_set_string_member (e, "hash", kios_kobo_json_get_string (previous, "hash"));
   return e;
 }
 
@@ -546,10 +551,10 @@ static const char *
 entitlement_id (JsonObject *entitlement,
                 JsonObject *metadata)
 {
-  const char *id = get_string (entitlement, "Id");
+  const char *id = kios_kobo_json_get_string (entitlement, "Id");
 
   if (id == NULL)
-    id = get_string (metadata, "EntitlementId");
+    id = kios_kobo_json_get_string (metadata, "EntitlementId");
   if (id == NULL || *id == '\0' || strlen (id) > KIOS_LIMIT_KOBO_ID_BYTES)
     return NULL;
   return id;
@@ -575,11 +580,11 @@ entitlement_item (JsonObject  *item,
   JsonObject *wrapper;
   JsonObject *entitlement;
 
-  if ((wrapper = get_object (item, "NewEntitlement")) == NULL && (wrapper = get_object (item, "ChangedEntitlement")) == NULL && (wrapper = get_object (item, "ChangedProductMetadata")) == NULL)
+  if ((wrapper = kios_kobo_json_get_object (item, "NewEntitlement")) == NULL && (wrapper = kios_kobo_json_get_object (item, "ChangedEntitlement")) == NULL && (wrapper = kios_kobo_json_get_object (item, "ChangedProductMetadata")) == NULL)
     return FALSE;
-  entitlement = get_object (wrapper, "BookEntitlement");
+  entitlement = kios_kobo_json_get_object (wrapper, "BookEntitlement");
   /* Komga's ChangedProductMetadata is the BookMetadata itself. */
-  *metadata = json_object_has_member (wrapper, "BookMetadata") ? get_object (wrapper, "BookMetadata") : wrapper;
+  *metadata = json_object_has_member (wrapper, "BookMetadata") ? kios_kobo_json_get_object (wrapper, "BookMetadata") : wrapper;
   *id = entitlement_id (entitlement, *metadata);
   *removed = get_bool (entitlement, "IsRemoved");
   return TRUE;
@@ -625,8 +630,8 @@ state_item (JsonObject        *item,
             GPtrArray         *states,
             KiosKoboSyncStats *stats)
 {
-  JsonObject *wrapper = get_object (item, "ChangedReadingState");
-  JsonObject *state = get_object (wrapper, "ReadingState");
+  JsonObject *wrapper = kios_kobo_json_get_object (item, "ChangedReadingState");
+  JsonObject *state = kios_kobo_json_get_object (wrapper, "ReadingState");
 
   if (wrapper == NULL)
     return FALSE;
@@ -646,7 +651,7 @@ state_item (JsonObject        *item,
 static gboolean
 tag_item (JsonObject *item)
 {
-  return get_object (item, "NewTag") != NULL || get_object (item, "ChangedTag") != NULL || get_object (item, "DeletedTag") != NULL;
+  return kios_kobo_json_get_object (item, "NewTag") != NULL || kios_kobo_json_get_object (item, "ChangedTag") != NULL || kios_kobo_json_get_object (item, "DeletedTag") != NULL;
 }
 
 static void
@@ -661,7 +666,7 @@ apply_item (JsonObject        *catalog,
 
   if (entitlement_item (item, &id, &metadata, &removed))
     {
-      JsonObject *previous = id != NULL ? get_object (catalog, id) : NULL;
+      JsonObject *previous = id != NULL ? kios_kobo_json_get_object (catalog, id) : NULL;
 
       switch (decide (id, metadata, removed, previous != NULL, json_object_get_size (catalog), stats))
         {
@@ -800,16 +805,16 @@ sync_commit (Sync                   *sync,
           members = json_object_get_members (chunk);
           for (GList *it = members; it != NULL; it = it->next)
             {
-              JsonObject *entry = get_object (chunk, it->data);
-              JsonObject *previous = get_object (bucket, it->data);
+              JsonObject *entry = kios_kobo_json_get_object (chunk, it->data);
+              JsonObject *previous = kios_kobo_json_get_object (bucket, it->data);
 
               if (entry == NULL)
                 {
                   json_object_remove_member (bucket, it->data);
                   continue;
                 }
-              if (previous != NULL && get_string (previous, "hash") != NULL)
-                json_object_set_string_member (entry, "hash", get_string (previous, "hash"));
+              if (previous != NULL && kios_kobo_json_get_string (previous, "hash") != NULL)
+                json_object_set_string_member (entry, "hash", kios_kobo_json_get_string (previous, "hash"));
               json_object_set_object_member (bucket, it->data, json_object_ref (entry));
             }
           kios_library_store_set_book_meta (sync->store, sync->key, name, NULL);
@@ -821,7 +826,7 @@ sync_commit (Sync                   *sync,
 
           if (bucket_of (state->entitlement_id) != b)
             continue;
-          hash = get_string (get_object (bucket, state->entitlement_id), "hash");
+          hash = kios_kobo_json_get_string (kios_kobo_json_get_object (bucket, state->entitlement_id), "hash");
           if (hash != NULL && (state->source != NULL || state->progress_percent >= 0))
             {
               g_autoptr (KiosPosition) position = kios_kobo_state_to_position (state);
@@ -847,7 +852,7 @@ kios_kobo_library_sync (KiosKoboClient         *client,
 {
   g_autoptr (KiosKoboSettings) settings = kios_kobo_settings_parse (record->settings_json);
   g_autofree char             *token = NULL;
-  g_autofree char             *key = pseudo_hash (store, record->name);
+  g_autofree char             *key = kios_kobo_catalog_key (store, record->name);
   g_autoptr (GPtrArray)        states = g_ptr_array_new_with_free_func ((GDestroyNotify) kios_kobo_reading_state_free);
   g_auto (Sync)                sync = { 0 };
   KiosKoboSyncStats            local = { 0 };
@@ -923,255 +928,6 @@ kios_kobo_library_sync (KiosKoboClient         *client,
     kios_library_store_log_sync (store, NULL, record->name, "kobo-library-sync", detail);
   }
   return TRUE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Downloads and covers.                                                    */
-
-static int
-format_rank (const char *format)
-{
-  if (g_ascii_strcasecmp (format, "EPUB3") == 0 || g_ascii_strcasecmp (format, "EPUB") == 0)
-    return 3;
-  if (g_ascii_strcasecmp (format, "KEPUB") == 0)
-    return 2;
-  if (g_ascii_strcasecmp (format, "EPUB3FL") == 0)
-    return 1;
-  return 0;
-}
-
-/* The best download: EPUB, else KEPUB (on Komga the original file instead
- * of a kepubify conversion), else fixed-layout EPUB. */
-static char *
-pick_download (JsonObject *entry,
-               char      **format,
-               char      **listed)
-{
-  JsonArray       *downloads = get_array (entry, "downloads");
-  JsonObject      *best = NULL;
-  int              best_rank = 0;
-  g_autofree char *url = NULL;
-  char            *p;
-
-  for (guint i = 0; downloads != NULL && i < json_array_get_length (downloads); i++)
-    {
-      JsonNode   *n = json_array_get_element (downloads, i);
-      JsonObject *d = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-      int         rank = get_string (d, "format") != NULL ? format_rank (get_string (d, "format")) : 0;
-
-      if (rank > best_rank && get_string (d, "url") != NULL)
-        {
-          best = d;
-          best_rank = rank;
-        }
-    }
-  if (best == NULL)
-    return NULL;
-  url = g_strdup (get_string (best, "url"));
-  *format = g_strdup (best_rank == 2 ? "KEPUB" : "EPUB");
-  *listed = g_strdup (get_string (best, "format"));
-  if (best_rank == 2 && (p = strstr (url, "convert_kepub=true")) != NULL)
-    {
-      /* Komga's KEPUB link converts on the fly; false gives the original. */
-      GString *s = g_string_new_len (url, p - url);
-
-      g_string_append (s, "convert_kepub=false");
-      g_string_append (s, p + strlen ("convert_kepub=true"));
-      g_free (*format);
-      *format = g_strdup ("EPUB");
-      return g_string_free (s, FALSE);
-    }
-  return g_steal_pointer (&url);
-}
-
-static void
-remember_book (KiosBookImport *import,
-               const char     *source_name,
-               const char     *id,
-               JsonObject     *entry,
-               const char     *format,
-               const char     *listed)
-{
-  kios_book_import_add_meta (import, KIOS_KOBO_META_LISTED_FORMAT, listed);
-  kios_book_import_add_meta (import, KIOS_KOBO_META_SOURCE, source_name);
-  kios_book_import_add_meta (import, KIOS_KOBO_META_ENTITLEMENT_ID, id);
-  kios_book_import_add_meta (import, KIOS_KOBO_META_REVISION_ID, get_string (entry, "revision_id"));
-  kios_book_import_add_meta (import, KIOS_KOBO_META_FORMAT, format);
-}
-
-char *
-kios_kobo_library_download (KiosKoboClient   *client,
-                            KiosLibraryStore *store,
-                            const char       *source_name,
-                            const char       *entitlement_id_,
-                            gboolean         *existing,
-                            GCancellable     *cancellable,
-                            GError          **error)
-{
-  g_autofree char           *catalog_key = pseudo_hash (store, source_name);
-  g_autoptr (JsonObject)     catalog = catalog_bucket (store, catalog_key, entitlement_id_);
-  JsonObject                *entry = get_object (catalog, entitlement_id_);
-  g_autofree char           *url = NULL;
-  g_autofree char           *format = NULL;
-  g_autofree char           *listed = NULL;
-  g_autofree char           *key_source = NULL;
-  g_autofree char           *key = NULL;
-  g_autofree char           *stem = NULL;
-  g_autofree char           *name = NULL;
-  g_autofree char           *found = NULL;
-  g_autofree char           *path = NULL;
-  g_autofree char           *hash = NULL;
-  g_autofree char           *cover = NULL;
-  g_autoptr (KiosBookImport) import = NULL;
-  g_autoptr (GString)        authors = g_string_new (NULL);
-  JsonArray                 *list = get_array (entry, "authors");
-  gboolean                   fetched = FALSE;
-  const char                *title;
-
-  if (existing != NULL)
-    *existing = FALSE;
-  if (entry == NULL)
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND,
-                   "No book “%s” in the catalog of “%s”: list it with kiosctl browse first",
-                   entitlement_id_, source_name);
-      return NULL;
-    }
-  url = pick_download (entry, &format, &listed);
-  if (url == NULL)
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_UNSUPPORTED,
-                   "The server offers no EPUB or KEPUB of this book");
-      return NULL;
-    }
-  title = get_string (entry, "title");
-
-  key_source = g_strdup_printf ("kobo\n%s\n%s", source_name, entitlement_id_);
-  key = g_compute_checksum_for_string (G_CHECKSUM_SHA1, key_source, -1);
-  key[12] = '\0';
-  stem = kios_book_import_file_stem (title);
-  name = g_strdup_printf ("%s-%s.epub", stem, key);
-
-  found = kios_book_import_find (store, name);
-  if (found != NULL)
-    {
-      g_autoptr (KiosBookRecord) known = kios_library_store_get_book_by_path (store, found, NULL);
-      g_autofree char           *had = kios_library_store_get_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT);
-
-      if (existing != NULL)
-        *existing = TRUE;
-      /* What was fetched then, not what the listing says now. */
-      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_LISTED_FORMAT, listed);
-      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_SOURCE, source_name);
-      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_ENTITLEMENT_ID, entitlement_id_);
-      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_REVISION_ID,
-                                        get_string (entry, "revision_id"));
-      kios_library_store_set_book_meta (store, known->hash, KIOS_KOBO_META_FORMAT, had != NULL ? had : format);
-      kios_library_store_flush (store, 5000);
-      return g_steal_pointer (&found);
-    }
-
-  import = kios_book_import_new (store, name, KIOS_KOBO_MAX_BOOK_SIZE, error);
-  if (import == NULL)
-    return NULL;
-
-  if (g_strcmp0 (format, "KEPUB") == 0 && kios_kobo_client_get_family (client) == KIOS_KOBO_FAMILY_CALIBRE_WEB && g_str_has_suffix (url, "/kepub"))
-    {
-      /* CW lists only the KEPUB when one is stored, and CWA converts on
-       * demand (storing the result in the library): ask for the plain
-       * EPUB first and take the KEPUB only when there is none. */
-      g_autofree char   *epub_url = g_strdup (url);
-      g_autoptr (GError) local = NULL;
-
-      strcpy (epub_url + strlen (epub_url) - strlen ("kepub"), "epub");
-      if (kios_kobo_client_download (client, epub_url, kios_book_import_get_sink (import), KIOS_KOBO_MAX_BOOK_SIZE,
-                                     cancellable, &local))
-        {
-          g_free (format);
-          format = g_strdup ("EPUB");
-          fetched = TRUE;
-        }
-      else if (!g_error_matches (local, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-      else if (!kios_book_import_restart (import, error))
-        return NULL;
-    }
-  if (!fetched && !kios_kobo_client_download (client, url, kios_book_import_get_sink (import), KIOS_KOBO_MAX_BOOK_SIZE,
-                                              cancellable, error))
-    return NULL;
-
-  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
-    {
-      JsonNode *n = json_array_get_element (list, i);
-
-      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
-        g_string_append_printf (authors, "%s%s", authors->len > 0 ? ", " : "", json_node_get_string (n));
-    }
-  {
-    /* The cover, when it is already in the cache (the shelf fetched it). */
-    g_autoptr (KiosKoboEntry) e = entry_from_json (entitlement_id_, entry);
-
-    if (e->cover_image_id != NULL)
-      cover = cover_cache_path (e->cover_image_id);
-    if (cover != NULL && !g_file_test (cover, G_FILE_TEST_IS_REGULAR))
-      g_clear_pointer (&cover, g_free);
-  }
-  kios_book_import_set_details (import, title, authors->str, cover);
-  remember_book (import, source_name, entitlement_id_, entry, format, listed);
-  path = kios_book_import_commit (import, &hash, existing, cancellable, error);
-  if (path == NULL)
-    return NULL;
-  json_object_set_string_member (entry, "hash", hash);
-  bucket_save (store, catalog_key, bucket_of (entitlement_id_), catalog);
-  if (!kios_library_store_flush (store, 5000))
-    g_warning ("the library did not confirm the download in time");
-  return g_steal_pointer (&path);
-}
-
-/* The cover id changes with the cover: it names the cached file. */
-static char *
-cover_cache_path (const char *cover_image_id)
-{
-  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, cover_image_id, -1);
-  g_autofree char *dir = kios_paths_cache_subdir ("covers");
-  g_autofree char *name = g_strdup_printf ("kobo-%s.jpg", digest);
-
-  return g_build_filename (dir, name, NULL);
-}
-
-char *
-kios_kobo_library_fetch_cover (KiosKoboClient      *client,
-                               const KiosKoboEntry *entry,
-                               GCancellable        *cancellable,
-                               GError             **error)
-{
-  g_autofree char   *url = kios_kobo_client_cover_url (client, entry->cover_image_id, 300, 450);
-  g_autofree char   *dir = NULL;
-  g_autofree char   *dest = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-
-  if (url == NULL)
-    {
-      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_NOT_FOUND, "This book has no cover on the server");
-      return NULL;
-    }
-  dest = cover_cache_path (entry->cover_image_id);
-  dir = g_path_get_dirname (dest);
-  if (g_file_test (dest, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&dest);
-  bytes = kios_kobo_client_fetch (client, url, KIOS_LIMIT_KOBO_COVER_BYTES, cancellable, error);
-  if (bytes == NULL)
-    return NULL;
-  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents_full (dest, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create the cover cache");
-      return NULL;
-    }
-  return g_steal_pointer (&dest);
 }
 
 /* ---- kios-kobo-library-private.h --------------------------------------- */
