@@ -7,6 +7,7 @@
 
 #include "kios-launch-hint.h"
 
+#include "kios-book-format.h"
 #include "kios-paths.h"
 
 #include <errno.h>
@@ -25,10 +26,12 @@ hint_path (void)
   return g_build_filename (dir, HINT_FILE, NULL);
 }
 
+/* By the book's content, as kios_launch_hint_save_async() files it: a PDF
+ * named without ".pdf" finds its hint too. */
 static const char *
 group_for (const char *book_path)
 {
-  return g_str_has_suffix (book_path, ".pdf") || g_str_has_suffix (book_path, ".PDF") ? "pdf" : "epub";
+  return kios_book_format_detect (book_path, NULL) == KIOS_BOOK_FORMAT_PDF ? "pdf" : "epub";
 }
 
 static gboolean
@@ -58,7 +61,7 @@ kios_launch_hint_load (const char     *book_path,
   g_autofree char     *contents = NULL;
   gsize                length = 0;
   g_autoptr (GKeyFile) file = g_key_file_new ();
-  const char          *group = group_for (book_path);
+  const char          *group;
   double               width, height, fit, foreground, background;
   gboolean             ok;
 
@@ -67,6 +70,7 @@ kios_launch_hint_load (const char     *book_path,
   if (!g_file_get_contents (path, &contents, &length, NULL) || length > HINT_MAX_BYTES ||
       !g_key_file_load_from_data (file, contents, length, G_KEY_FILE_NONE, NULL))
     return FALSE;
+  group = group_for (book_path);
 
   memset (hint, 0, sizeof *hint);
   kios_page_request_init (&hint->request);

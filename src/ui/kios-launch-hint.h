@@ -26,8 +26,9 @@ typedef struct
 } KiosLaunchHint;
 
 /* clang-format off */
-/* The hint for a book of format (by its name: ".pdf" or not) in a window of
- * width × height; FALSE when there is none that fits. */
+/* The hint for a book of book_path's format (by its content: reads its
+ * first bytes) in a window of width × height; FALSE when there is none
+ * that fits. */
 gboolean kios_launch_hint_load       (const char           *book_path,
                                       int                   window_width,
                                       int                   window_height,
