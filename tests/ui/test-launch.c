@@ -269,6 +269,7 @@ test_launch_book (void)
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (watch.window)), ==, BOOK);
   g_assert_false (kios_window_is_started (watch.window));
   g_assert_null (kios_window_get_sync_engine (watch.window));
+  g_assert_false (kios_application_has_services (app));
   g_assert_cmpuint (kios_fake_kosync_count_requests (fake, NULL, NULL), ==, 0);
 
   /* The first frame painted is the reader, never the library. */
