@@ -647,23 +647,31 @@ start_preopen (KiosApplication *self,
                Preopen         *preopen,
                gboolean         first)
 {
+  KiosLaunchHint guess;
+  gboolean       have_guess = FALSE;
+
   preopen->started = TRUE;
 
   /* The first book, in a window the size it was last time: its page is
-   * made as the first window would ask for it, while GTK starts. */
+   * made as the first window would ask for it, while GTK starts. Without a
+   * hint for that size (a first start), as a window of that size most
+   * likely will. */
   if (first)
     {
       g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+      int                   width = g_settings_get_int (settings, "window-width");
+      int                   height = g_settings_get_int (settings, "window-height");
 
-      self->have_launch_hint = !g_settings_get_boolean (settings, "window-maximized") &&
-                               kios_launch_hint_load (preopen->path,
-                                                      g_settings_get_int (settings, "window-width"),
-                                                      g_settings_get_int (settings, "window-height"),
-                                                      &self->launch_hint);
+      if (!g_settings_get_boolean (settings, "window-maximized"))
+        {
+          self->have_launch_hint = kios_launch_hint_load (preopen->path, width, height, &self->launch_hint);
+          have_guess = !self->have_launch_hint &&
+                       kios_launch_hint_guess (preopen->path, width, height, settings, &guess);
+        }
     }
-  if (first && self->have_launch_hint)
+  if (first && (self->have_launch_hint || have_guess))
     {
-      const KiosLaunchHint *hint = &self->launch_hint;
+      const KiosLaunchHint *hint = self->have_launch_hint ? &self->launch_hint : &guess;
 
       open_store (self);
       kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,

@@ -9,6 +9,7 @@
 
 #include "kios-book-format.h"
 #include "kios-paths.h"
+#include "kios-reader-view.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -97,6 +98,33 @@ kios_launch_hint_load (const char     *book_path,
         read_double (file, group, "line-spacing", 0, 10, &hint->layout.line_spacing)))
     return FALSE;
   return TRUE;
+}
+
+/* Around the reader view in a window of its default size: the frame GTK
+ * draws around a window it decorates itself (X11, nothing compositing) and
+ * the header bar. */
+#define WINDOW_FRAME 10
+#define HEADER_BAR_HEIGHT 47
+
+gboolean
+kios_launch_hint_guess (const char     *book_path,
+                        int             window_width,
+                        int             window_height,
+                        GSettings      *settings,
+                        KiosLaunchHint *hint)
+{
+  KiosBookFormat format;
+
+  g_return_val_if_fail (book_path != NULL && G_IS_SETTINGS (settings) && hint != NULL, FALSE);
+
+  format = kios_book_format_detect (book_path, NULL);
+  if (format == KIOS_BOOK_FORMAT_UNKNOWN)
+    return FALSE;
+  memset (hint, 0, sizeof *hint);
+  hint->has_layout = format == KIOS_BOOK_FORMAT_EPUB;
+  return kios_reader_view_first_request_for_size (window_width - WINDOW_FRAME,
+                                                  window_height - WINDOW_FRAME - HEADER_BAR_HEIGHT,
+                                                  hint->has_layout, settings, &hint->request, &hint->layout);
 }
 
 static gboolean

@@ -5,7 +5,8 @@
  * The application's side of a start: the sync service, the library and the
  * source manager are made only after the first window's first frame (and
  * still come up), anything asking for them earlier gets them at once, and a
- * launch hint is found by the book's content, not its name.
+ * launch hint is found by the book's content, not its name; with no hint
+ * yet, the first page is still made while GTK starts.
  */
 
 #define G_LOG_DOMAIN "test-launch-app"
@@ -15,6 +16,7 @@
 #include "kios-application.h"
 #include "kios-launch-hint.h"
 #include "kios-preferences-window.h"
+#include "kios-reader-view-private.h"
 #include "kios-start-view.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window-private.h"
@@ -181,6 +183,9 @@ test_hint_by_content (void)
   g_assert_true (kios_launch_hint_load (path, wait.width, wait.height, &hint));
   /* A PDF's hint: no EPUB layout. */
   g_assert_false (hint.has_layout);
+  /* A first start, yet its page was made while GTK started: as a window
+   * of the default size asks for a PDF's page. */
+  g_assert_true (KIOS_WINDOW (window)->reader_view->current->page->made_ahead);
 
   g_application_quit (G_APPLICATION (app));
   g_unlink (path);

@@ -290,7 +290,9 @@ test_launch_book (void)
     g_assert_true (kios_launch_hint_load (sample, wait.width, wait.height, &hint));
     g_assert_true (hint.has_layout);
     shown = watch.window->reader_view->current->page;
-    g_assert_false (shown->made_ahead);
+    /* No hint yet: the page was made while GTK started all the same, as a
+     * window of the default size asks for it. */
+    g_assert_true (shown->made_ahead);
     g_assert_cmpint ((int) (hint.request.box_width * hint.request.scale), ==, shown->width);
     g_assert_false (kios_launch_hint_load (sample, wait.width + 1, wait.height, &hint));
   }
