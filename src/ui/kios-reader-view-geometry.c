@@ -658,7 +658,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   if (gtk_widget_get_visible (self->status_page))
     gtk_widget_snapshot_child (widget, self->status_page, snapshot);
   kios_reader_view_nav_snapshot (self, snapshot);
-  if (gtk_widget_get_visible (self->find_bar))
+  if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     gtk_widget_snapshot_child (widget, self->find_bar, snapshot);
   if (gtk_widget_get_visible (self->sidebar))
     {
@@ -734,7 +734,7 @@ kios_reader_view_size_allocate (GtkWidget *widget,
     }
   if (gtk_widget_get_visible (self->sidebar))
     gtk_widget_allocate (self->sidebar, kios_reader_view_sidebar_width (self), MAX (height - bar_height, 0), -1, NULL);
-  if (gtk_widget_get_visible (self->find_bar))
+  if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     {
       double area_x, area_width;
       int    bar_min = 0, find_width, find_height = 0;

@@ -325,7 +325,6 @@ Sheet    *kios_reader_view_other_sheet (KiosReaderView *self);
 void      kios_reader_view_track_root_focus (KiosReaderView *self,
                                              gboolean track);
 void      kios_reader_view_emit_user_turned_page (KiosReaderView *self);
-void      kios_reader_view_find_init (KiosReaderView *self);
 void      kios_reader_view_nav_init (KiosReaderView *self);
 void      kios_reader_view_nav_init_shortcuts (KiosReaderView *self);
 void      kios_reader_view_nav_dispose (KiosReaderView *self);

@@ -6,7 +6,8 @@
  * source manager are made only after the first window's first frame (and
  * still come up), anything asking for them earlier gets them at once, and a
  * launch hint is found by the book's content, not its name; with no hint
- * yet, the first page is still made while GTK starts.
+ * yet, the first page is still made while GTK starts; what find needs is
+ * not built for it.
  */
 
 #define G_LOG_DOMAIN "test-launch-app"
@@ -186,6 +187,9 @@ test_hint_by_content (void)
   /* A first start, yet its page was made while GTK started: as a window
    * of the default size asks for a PDF's page. */
   g_assert_true (KIOS_WINDOW (window)->reader_view->current->page->made_ahead);
+  /* The find bar is made when find is first used, not for the first page. */
+  g_assert_null (KIOS_WINDOW (window)->reader_view->find_bar);
+  g_assert_nonnull (kios_reader_view_get_find_bar (KIOS_WINDOW (window)->reader_view));
 
   g_application_quit (G_APPLICATION (app));
   g_unlink (path);
