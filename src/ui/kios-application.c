@@ -672,13 +672,19 @@ start_preopen (KiosApplication *self,
   if (first && (self->have_launch_hint || have_guess))
     {
       const KiosLaunchHint *hint = self->have_launch_hint ? &self->launch_hint : &guess;
+      g_autofree char      *db_path = kios_paths_library_db ();
+      /* A library not made yet has no position: the book starts opening
+       * while the library is made. */
+      gboolean new_library = !g_file_test (db_path, G_FILE_TEST_EXISTS);
 
-      open_store (self);
+      if (!new_library)
+        open_store (self);
       kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
                                    self->store != NULL ? start_position : NULL,
                                    self->store != NULL ? g_object_ref (self->store) : NULL,
                                    self->store != NULL ? g_object_unref : NULL,
                                    NULL, preopen_cb, preopen);
+      open_store (self);
     }
   else
     kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);
