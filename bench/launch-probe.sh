@@ -15,7 +15,8 @@
 # same rounds, for a before/after under the same load. --frames starts Kios
 # once on the KJV at its saved page and keeps every frame that changed as
 # DIR/NNNNN-<ms>.png (the screen is polled every few milliseconds), then
-# says whether the first frame that is not the empty screen is the page.
+# once on a first open of it (DIR/first/), and says each time whether the
+# first frame that is not the empty screen is the page.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -88,16 +89,12 @@ for r in $(seq "$rounds"); do
   fi
 done
 
-if [ -n "$frames" ]; then
-  # A resume that has shown its page once (the caches are warm), then the
-  # start that is kept frame by frame.
-  mkdir -p "$frames"
-  run warm env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
-    XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub"
-  line=$(tests/headless.sh "$probe" --settle 1500 --frames "$work/ppm" -- env XDG_DATA_HOME="$resume/data" \
-    XDG_CACHE_HOME="$resume/cache" XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub" 2>/dev/null | tail -n 1)
-  echo "$line"
-  python3 - "$work/ppm" "$frames" "$line" <<'PY'
+# Converts the probe's frames in $1 to PNGs in $2 and says whether the
+# first frame that is not the empty screen is the final one ($3: the
+# probe's line).
+keep_frames () {
+  mkdir -p "$2"
+  python3 - "$1" "$2" "$3" <<'PY'
 import os, struct, sys, zlib
 
 def read_ppm(path):
@@ -135,6 +132,24 @@ if len(line) >= 4 and line[0] == "first-paint-ms":
     print("the first frame that is not the empty screen is the page" if same
           else f"the page comes at {line[3]} ms, after a first frame at {line[1]} ms")
 PY
+}
+
+if [ -n "$frames" ]; then
+  # A resume that has shown its page once (the caches are warm), then the
+  # start that is kept frame by frame.
+  run warm env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+    XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub"
+  line=$(tests/headless.sh "$probe" --settle 1500 --frames "$work/ppm" -- env XDG_DATA_HOME="$resume/data" \
+    XDG_CACHE_HOME="$resume/cache" XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub" 2>/dev/null | tail -n 1)
+  echo "resume: $line"
+  keep_frames "$work/ppm" "$frames" "$line"
+  # A first open (nothing in the cache, a new library) into DIR/first.
+  fresh="$work/fresh-frames"
+  mkdir -p "$fresh/data" "$fresh/cache" "$fresh/config"
+  line=$(tests/headless.sh "$probe" --settle 1500 --frames "$work/ppm-first" -- env XDG_DATA_HOME="$fresh/data" \
+    XDG_CACHE_HOME="$fresh/cache" XDG_CONFIG_HOME="$fresh/config" build/src/kios "$epub" 2>/dev/null | tail -n 1)
+  echo "first open: $line"
+  keep_frames "$work/ppm-first" "$frames/first" "$line"
   exit 0
 fi
 

@@ -32,15 +32,16 @@ struct _KiosApplication
   AdwApplication parent_instance;
 
   KiosLibraryStore  *store;
-  KiosSyncService   *sync_service;    /* over store; NULL without a library */
-  KiosSourceManager *source_manager;  /* over store; NULL without a library */
-  KiosLibrary       *library;         /* over store; NULL without a library */
-  GError            *store_error;     /* why the store could not be opened, shown once */
-  gboolean           library_started; /* folders rescanned and watched this run */
-  GPtrArray         *preopens;        /* of Preopen: books named to main() */
-  gboolean           primary;         /* startup ran: this process opens the books */
-  KiosSidecarSync   *sidecar_sync;    /* over store, from start_library on */
-  KiosLaunchHint     launch_hint;     /* how the first page was asked for last time */
+  KiosSyncService   *sync_service;     /* over store; NULL without a library */
+  KiosSourceManager *source_manager;   /* over store; NULL without a library */
+  KiosLibrary       *library;          /* over store; NULL without a library */
+  gboolean           services_started; /* the three above, after the first frame */
+  GError            *store_error;      /* why the store could not be opened, shown once */
+  gboolean           library_started;  /* folders rescanned and watched this run */
+  GPtrArray         *preopens;         /* of Preopen: books named to main() */
+  gboolean           primary;          /* startup ran: this process opens the books */
+  KiosSidecarSync   *sidecar_sync;     /* over store, from start_library on */
+  KiosLaunchHint     launch_hint;      /* how the first page was asked for last time */
   gboolean           have_launch_hint;
 };
 
@@ -165,8 +166,8 @@ preferences_activated (GSimpleAction *action,
   KiosPreferencesWindow *window;
 
   window = kios_preferences_window_new_with_manager (gtk_application_get_active_window (app),
-                                                     KIOS_APPLICATION (app)->source_manager);
-  if (KIOS_APPLICATION (app)->library != NULL)
+                                                     kios_application_get_source_manager (KIOS_APPLICATION (app)));
+  if (kios_application_get_library (KIOS_APPLICATION (app)) != NULL)
     kios_preferences_window_set_library (window, KIOS_APPLICATION (app)->library);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -272,20 +273,9 @@ kios_application_startup (GApplication *application)
   /* Ctrl+plus/minus/0 are the reader view's own keys (font size for EPUB,
    * zoom for PDF): application accelerators would take them first. */
 
+  /* Only the store: the sync service, the library and the source manager
+   * come after the first window's first frame (kios_application_start_services). */
   open_store (self);
-  if (self->store == NULL)
-    return;
-
-  /* Sync is one service for the whole app: every window asks it for its
-   * engine, and quitting waits for it. */
-  self->sync_service = kios_sync_service_new (self->store);
-  g_signal_connect_object (self->sync_service, "store-error", G_CALLBACK (store_error_cb), self, 0);
-  /* Sources change only through the manager; every engine follows. */
-  self->library = kios_library_new (self->store);
-  kios_library_set_sync_service (self->library, self->sync_service);
-  self->source_manager = kios_source_manager_new (self->store);
-  g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
-                           self->sync_service, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -545,11 +535,51 @@ kios_application_get_store (KiosApplication *self)
   return self->store;
 }
 
+/**
+ * kios_application_start_services:
+ * @self: the application
+ *
+ * Makes the sync service, the library and the source manager over the
+ * store, once (nothing without a store, nor before startup opened it).
+ * Windows call it once their first frame is painted; the getters call it
+ * too, so that anything asking earlier gets them at once.
+ */
+void
+kios_application_start_services (KiosApplication *self)
+{
+  g_return_if_fail (KIOS_IS_APPLICATION (self));
+
+  if (self->services_started || self->store == NULL)
+    return;
+  self->services_started = TRUE;
+  g_debug ("Starting the sync service, the library and the sources");
+
+  /* Sync is one service for the whole app: every window asks it for its
+   * engine, and quitting waits for it. */
+  self->sync_service = kios_sync_service_new (self->store);
+  g_signal_connect_object (self->sync_service, "store-error", G_CALLBACK (store_error_cb), self, 0);
+  self->library = kios_library_new (self->store);
+  kios_library_set_sync_service (self->library, self->sync_service);
+  /* Sources change only through the manager; every engine follows. */
+  self->source_manager = kios_source_manager_new (self->store);
+  g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
+                           self->sync_service, G_CONNECT_SWAPPED);
+}
+
+gboolean
+kios_application_has_services (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), FALSE);
+
+  return self->services_started;
+}
+
 KiosSyncService *
 kios_application_get_sync_service (KiosApplication *self)
 {
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
+  kios_application_start_services (self);
   return self->sync_service;
 }
 
@@ -558,6 +588,7 @@ kios_application_get_library (KiosApplication *self)
 {
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
+  kios_application_start_services (self);
   return self->library;
 }
 
@@ -568,6 +599,7 @@ kios_application_start_library (KiosApplication *self)
 {
   g_return_if_fail (KIOS_IS_APPLICATION (self));
 
+  kios_application_start_services (self);
   if (self->library == NULL || self->library_started)
     return;
   self->library_started = TRUE;
@@ -598,6 +630,7 @@ kios_application_get_source_manager (KiosApplication *self)
 {
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
+  kios_application_start_services (self);
   return self->source_manager;
 }
 
@@ -614,30 +647,44 @@ start_preopen (KiosApplication *self,
                Preopen         *preopen,
                gboolean         first)
 {
+  KiosLaunchHint guess;
+  gboolean       have_guess = FALSE;
+
   preopen->started = TRUE;
 
   /* The first book, in a window the size it was last time: its page is
-   * made as the first window would ask for it, while GTK starts. */
+   * made as the first window would ask for it, while GTK starts. Without a
+   * hint for that size (a first start), as a window of that size most
+   * likely will. */
   if (first)
     {
       g_autoptr (GSettings) settings = g_settings_new (KIOS_SETTINGS_SCHEMA);
+      int                   width = g_settings_get_int (settings, "window-width");
+      int                   height = g_settings_get_int (settings, "window-height");
 
-      self->have_launch_hint = !g_settings_get_boolean (settings, "window-maximized") &&
-                               kios_launch_hint_load (preopen->path,
-                                                      g_settings_get_int (settings, "window-width"),
-                                                      g_settings_get_int (settings, "window-height"),
-                                                      &self->launch_hint);
+      if (!g_settings_get_boolean (settings, "window-maximized"))
+        {
+          self->have_launch_hint = kios_launch_hint_load (preopen->path, width, height, &self->launch_hint);
+          have_guess = !self->have_launch_hint &&
+                       kios_launch_hint_guess (preopen->path, width, height, settings, &guess);
+        }
     }
-  if (first && self->have_launch_hint)
+  if (first && (self->have_launch_hint || have_guess))
     {
-      const KiosLaunchHint *hint = &self->launch_hint;
+      const KiosLaunchHint *hint = self->have_launch_hint ? &self->launch_hint : &guess;
+      g_autofree char      *db_path = kios_paths_library_db ();
+      /* A library not made yet has no position: the book starts opening
+       * while the library is made. */
+      gboolean new_library = !g_file_test (db_path, G_FILE_TEST_EXISTS);
 
-      open_store (self);
+      if (!new_library)
+        open_store (self);
       kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
                                    self->store != NULL ? start_position : NULL,
                                    self->store != NULL ? g_object_ref (self->store) : NULL,
                                    self->store != NULL ? g_object_unref : NULL,
                                    NULL, preopen_cb, preopen);
+      open_store (self);
     }
   else
     kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);

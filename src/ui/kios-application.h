@@ -23,9 +23,14 @@ G_DECLARE_FINAL_TYPE (KiosApplication, kios_application, KIOS, APPLICATION, AdwA
 KiosApplication   *kios_application_new                (void);
 /* The library store, opened at startup; NULL when it could not be opened. */
 KiosLibraryStore  *kios_application_get_store          (KiosApplication *self);
-/* The sync service over that store (created with it at startup; NULL
- * without a library). Windows get their engines from it; it reloads the
- * accounts whenever the source manager changed a source. */
+/* Makes the sync service, the library and the source manager over the
+ * store, once: windows call it after their first frame, the getters below
+ * on their first call. has_services: whether that happened. */
+void               kios_application_start_services     (KiosApplication *self);
+gboolean           kios_application_has_services       (KiosApplication *self);
+/* The sync service over that store (NULL without a library). Windows get
+ * their engines from it; it reloads the accounts whenever the source
+ * manager changed a source. */
 KiosSyncService   *kios_application_get_sync_service   (KiosApplication *self);
 /* The one source manager over that store (NULL without a library): the
  * settings and the window's Add Source change sources through it, and the

@@ -7,7 +7,9 @@
 
 #include "kios-launch-hint.h"
 
+#include "kios-book-format.h"
 #include "kios-paths.h"
+#include "kios-reader-view.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -25,10 +27,12 @@ hint_path (void)
   return g_build_filename (dir, HINT_FILE, NULL);
 }
 
+/* By the book's content, as kios_launch_hint_save_async() files it: a PDF
+ * named without ".pdf" finds its hint too. */
 static const char *
 group_for (const char *book_path)
 {
-  return g_str_has_suffix (book_path, ".pdf") || g_str_has_suffix (book_path, ".PDF") ? "pdf" : "epub";
+  return kios_book_format_detect (book_path, NULL) == KIOS_BOOK_FORMAT_PDF ? "pdf" : "epub";
 }
 
 static gboolean
@@ -58,7 +62,7 @@ kios_launch_hint_load (const char     *book_path,
   g_autofree char     *contents = NULL;
   gsize                length = 0;
   g_autoptr (GKeyFile) file = g_key_file_new ();
-  const char          *group = group_for (book_path);
+  const char          *group;
   double               width, height, fit, foreground, background;
   gboolean             ok;
 
@@ -67,6 +71,7 @@ kios_launch_hint_load (const char     *book_path,
   if (!g_file_get_contents (path, &contents, &length, NULL) || length > HINT_MAX_BYTES ||
       !g_key_file_load_from_data (file, contents, length, G_KEY_FILE_NONE, NULL))
     return FALSE;
+  group = group_for (book_path);
 
   memset (hint, 0, sizeof *hint);
   kios_page_request_init (&hint->request);
@@ -93,6 +98,33 @@ kios_launch_hint_load (const char     *book_path,
         read_double (file, group, "line-spacing", 0, 10, &hint->layout.line_spacing)))
     return FALSE;
   return TRUE;
+}
+
+/* Around the reader view in a window of its default size: the frame GTK
+ * draws around a window it decorates itself (X11, nothing compositing) and
+ * the header bar. */
+#define WINDOW_FRAME 10
+#define HEADER_BAR_HEIGHT 47
+
+gboolean
+kios_launch_hint_guess (const char     *book_path,
+                        int             window_width,
+                        int             window_height,
+                        GSettings      *settings,
+                        KiosLaunchHint *hint)
+{
+  KiosBookFormat format;
+
+  g_return_val_if_fail (book_path != NULL && G_IS_SETTINGS (settings) && hint != NULL, FALSE);
+
+  format = kios_book_format_detect (book_path, NULL);
+  if (format == KIOS_BOOK_FORMAT_UNKNOWN)
+    return FALSE;
+  memset (hint, 0, sizeof *hint);
+  hint->has_layout = format == KIOS_BOOK_FORMAT_EPUB;
+  return kios_reader_view_first_request_for_size (window_width - WINDOW_FRAME,
+                                                  window_height - WINDOW_FRAME - HEADER_BAR_HEIGHT,
+                                                  hint->has_layout, settings, &hint->request, &hint->layout);
 }
 
 static gboolean

@@ -3,7 +3,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "kios-document.h"
 
@@ -26,11 +26,20 @@ typedef struct
 } KiosLaunchHint;
 
 /* clang-format off */
-/* The hint for a book of format (by its name: ".pdf" or not) in a window of
- * width × height; FALSE when there is none that fits. */
+/* The hint for a book of book_path's format (by its content: reads its
+ * first bytes) in a window of width × height; FALSE when there is none
+ * that fits. */
 gboolean kios_launch_hint_load       (const char           *book_path,
                                       int                   window_width,
                                       int                   window_height,
+                                      KiosLaunchHint       *hint);
+/* Without a hint: how a window of width × height with the reader settings
+ * in settings will most likely ask for the book's first page (worked out
+ * from the default window's chrome); FALSE when that cannot be told. */
+gboolean kios_launch_hint_guess      (const char           *book_path,
+                                      int                   window_width,
+                                      int                   window_height,
+                                      GSettings            *settings,
                                       KiosLaunchHint       *hint);
 /* Remembers how document's first page was asked for in a window of
  * width × height, in the background, unless known (same as known). */

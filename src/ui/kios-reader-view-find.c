@@ -196,6 +196,21 @@ find_closed_cb (KiosFindBar    *bar,
   kios_reader_view_set_find_visible (self, FALSE, restore);
 }
 
+/* The find bar is made the first time find is used: a start does not
+ * build it. */
+static void
+ensure_find_bar (KiosReaderView *self)
+{
+  if (self->find_bar != NULL)
+    return;
+  self->find_bar = kios_find_bar_new ();
+  gtk_widget_set_visible (self->find_bar, FALSE);
+  gtk_widget_set_parent (self->find_bar, GTK_WIDGET (self));
+  g_signal_connect (self->find_bar, "go-to-match", G_CALLBACK (find_go_to_match_cb), self);
+  g_signal_connect (self->find_bar, "query-changed", G_CALLBACK (find_query_changed_cb), self);
+  g_signal_connect (self->find_bar, "closed", G_CALLBACK (find_closed_cb), self);
+}
+
 void
 kios_reader_view_set_find_visible (KiosReaderView *self,
                                    gboolean        visible,
@@ -214,6 +229,7 @@ kios_reader_view_set_find_visible (KiosReaderView *self,
           if (self->position != NULL)
             self->find_origin = kios_position_copy (self->position);
         }
+      ensure_find_bar (self);
       self->find_visible = TRUE;
       gtk_widget_set_visible (self->find_bar, TRUE);
       kios_find_bar_begin (KIOS_FIND_BAR (self->find_bar), self->document, self->find_origin);
@@ -264,6 +280,7 @@ GtkWidget *
 kios_reader_view_get_find_bar (KiosReaderView *self)
 {
   g_return_val_if_fail (KIOS_IS_READER_VIEW (self), NULL);
+  ensure_find_bar (self);
   return self->find_bar;
 }
 
@@ -354,15 +371,4 @@ kios_reader_view_track_root_focus (KiosReaderView *self,
   if (self->popover_focus != NULL)
     g_signal_handlers_disconnect_by_func (self->popover_focus, popover_closed_cb, self);
   g_clear_weak_pointer (&self->popover_focus);
-}
-
-void
-kios_reader_view_find_init (KiosReaderView *self)
-{
-  self->find_bar = kios_find_bar_new ();
-  gtk_widget_set_visible (self->find_bar, FALSE);
-  gtk_widget_set_parent (self->find_bar, GTK_WIDGET (self));
-  g_signal_connect (self->find_bar, "go-to-match", G_CALLBACK (find_go_to_match_cb), self);
-  g_signal_connect (self->find_bar, "query-changed", G_CALLBACK (find_query_changed_cb), self);
-  g_signal_connect (self->find_bar, "closed", G_CALLBACK (find_closed_cb), self);
 }

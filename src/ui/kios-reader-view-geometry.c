@@ -98,25 +98,34 @@ area_wants_spread (KiosReaderView *self)
   return want_spread (self, width, MAX (height - progress_bar_height (self), 1));
 }
 
+/* What the page's box depends on. */
+typedef struct
+{
+  double   area_x; /* the page area, beside a docked sidebar */
+  double   width;
+  double   height;     /* the whole view */
+  double   bar_height; /* the progress bar's */
+  gboolean reflowable;
+  double   margin;
+  double   font_size;
+} GeometryInput;
+
 /* The page's box; with spread, the left page's, and geometry->spread_dx to
  * the right one's. */
 static void
-compute_geometry (KiosReaderView *self,
-                  gboolean        spread,
-                  Geometry       *geometry)
+geometry_for (const GeometryInput *in,
+              gboolean             spread,
+              Geometry            *geometry)
 {
-  double area_x;
-  double width;
-  double height = gtk_widget_get_height (GTK_WIDGET (self));
-  double content_height = MAX (height - progress_bar_height (self), 1);
+  double area_x = in->area_x;
+  double width = in->width;
+  double content_height = MAX (in->height - in->bar_height, 1);
   double band;
   double side;
   double column;
   double box_height;
 
-  kios_reader_view_page_area (self, &area_x, &width);
-
-  if (kios_reader_view_is_reflowable (self))
+  if (in->reflowable)
     {
       /* A page with room around the text: the chapter title sits in the top
        * band, the page label in the bottom one, as in a printed book. */
@@ -125,14 +134,14 @@ compute_geometry (KiosReaderView *self,
       double page_width = spread ? width / 2 : width;
       double gutter = 0;
 
-      side = self->margin;
+      side = in->margin;
       if (page_width < 720)
-        side = MAX (12.0, self->margin * page_width / 720.0);
+        side = MAX (12.0, in->margin * page_width / 720.0);
       /* Two columns face each other across the fold, one margin apart
        * (each page's own padding adds to it). */
       if (spread)
         gutter = MAX (side, 32.0);
-      column = MIN ((width - 2 * side - gutter) / (spread ? 2 : 1), MAX_LINE_EM * self->font_size);
+      column = MIN ((width - 2 * side - gutter) / (spread ? 2 : 1), MAX_LINE_EM * in->font_size);
       column = floor (MAX (column, 80.0));
       box_height = floor (MAX (content_height - 2 * band, 80.0));
       geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column * (spread ? 2 : 1) - gutter) / 2), band, column, box_height);
@@ -146,7 +155,7 @@ compute_geometry (KiosReaderView *self,
       band = 28;
       double gutter = spread ? 8 : 0;
 
-      side = MIN (16.0, self->margin);
+      side = MIN (16.0, in->margin);
       column = floor (MAX ((width - 2 * side - gutter) / (spread ? 2 : 1), 80.0));
       box_height = floor (MAX (content_height - 12 - band, 80.0));
       geometry->box = GRAPHENE_RECT_INIT (area_x + floor ((width - column * (spread ? 2 : 1) - gutter) / 2), 12, column, box_height);
@@ -157,15 +166,32 @@ compute_geometry (KiosReaderView *self,
   geometry->content_height = content_height;
 }
 
-void
-kios_reader_view_resolve_colors (KiosReaderView *self,
-                                 guint32        *foreground,
-                                 guint32        *background)
+static void
+compute_geometry (KiosReaderView *self,
+                  gboolean        spread,
+                  Geometry       *geometry)
 {
-  const char *theme = self->theme != NULL ? self->theme : "auto";
+  GeometryInput in = {
+    .height = gtk_widget_get_height (GTK_WIDGET (self)),
+    .bar_height = progress_bar_height (self),
+    .reflowable = kios_reader_view_is_reflowable (self),
+    .margin = self->margin,
+    .font_size = self->font_size,
+  };
 
+  kios_reader_view_page_area (self, &in.area_x, &in.width);
+  geometry_for (&in, spread, geometry);
+}
+
+/* The reading colours of theme ("auto" as dark says). */
+static void
+colors_for_theme (const char *theme,
+                  gboolean    dark,
+                  guint32    *foreground,
+                  guint32    *background)
+{
   if (g_str_equal (theme, "auto"))
-    theme = adw_style_manager_get_dark (adw_style_manager_get_default ()) ? "dark" : "light";
+    theme = dark ? "dark" : "light";
 
   if (g_str_equal (theme, "sepia"))
     {
@@ -182,6 +208,73 @@ kios_reader_view_resolve_colors (KiosReaderView *self,
       *foreground = 0x1e1e1e;
       *background = 0xffffff;
     }
+}
+
+/**
+ * kios_reader_view_first_request_for_size:
+ * @view_width: the reader view's width, as it will be allocated
+ * @view_height: its height
+ * @reflowable: an EPUB (else a PDF)
+ * @settings: the reader's settings (KIOS_SETTINGS_SCHEMA)
+ * @request: (out): the first page's request, as the view will make it
+ * @layout: (out): an EPUB's layout
+ *
+ * What a reader view of that size asks for first, worked out before any
+ * widget exists (before GTK starts): one page, the contents hidden, at the
+ * scale GDK_SCALE names (1 without), "auto" colours as a light style.
+ *
+ * Returns: FALSE when the view would show a spread or scroll: no guess.
+ */
+gboolean
+kios_reader_view_first_request_for_size (double           view_width,
+                                         double           view_height,
+                                         gboolean         reflowable,
+                                         GSettings       *settings,
+                                         KiosPageRequest *request,
+                                         KiosLayout      *layout)
+{
+  g_autofree char *page_layout = g_settings_get_string (settings, "page-layout");
+  g_autofree char *theme = g_settings_get_string (settings, "theme");
+  g_autofree char *fit = g_settings_get_string (settings, "pdf-fit");
+  const char      *scale = g_getenv ("GDK_SCALE");
+  GeometryInput    in = {
+       .width = view_width,
+       .height = view_height,
+       .bar_height = READER_BAR_HEIGHT,
+       .reflowable = reflowable,
+       .margin = g_settings_get_double (settings, "margin"),
+       .font_size = g_settings_get_double (settings, "font-size"),
+  };
+  Geometry geometry;
+
+  if (view_width <= 0 || view_height <= 0 || g_str_equal (page_layout, "spread") ||
+      (reflowable && g_str_equal (page_layout, "scrolled")) ||
+      (g_str_equal (page_layout, "auto") && view_width >= SPREAD_AUTO_MIN_WIDTH &&
+       view_width >= SPREAD_AUTO_MIN_ASPECT * MAX (view_height - READER_BAR_HEIGHT, 1)))
+    return FALSE;
+
+  geometry_for (&in, FALSE, &geometry);
+  kios_page_request_init (request);
+  request->box_width = geometry.box.size.width;
+  request->box_height = geometry.box.size.height;
+  request->scale = scale != NULL && g_ascii_strtoll (scale, NULL, 10) > 1 ? (double) g_ascii_strtoll (scale, NULL, 10) : 1.0;
+  request->fit = g_str_equal (fit, "width") ? KIOS_FIT_WIDTH : KIOS_FIT_PAGE;
+  request->zoom = 1.0;
+  colors_for_theme (theme, FALSE, &request->foreground, &request->background);
+  layout->width = geometry.box.size.width;
+  layout->height = geometry.box.size.height;
+  layout->font_size = in.font_size;
+  layout->line_spacing = g_settings_get_double (settings, "line-spacing");
+  return TRUE;
+}
+
+void
+kios_reader_view_resolve_colors (KiosReaderView *self,
+                                 guint32        *foreground,
+                                 guint32        *background)
+{
+  colors_for_theme (self->theme != NULL ? self->theme : "auto",
+                    adw_style_manager_get_dark (adw_style_manager_get_default ()), foreground, background);
 }
 
 void
@@ -565,7 +658,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   if (gtk_widget_get_visible (self->status_page))
     gtk_widget_snapshot_child (widget, self->status_page, snapshot);
   kios_reader_view_nav_snapshot (self, snapshot);
-  if (gtk_widget_get_visible (self->find_bar))
+  if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     gtk_widget_snapshot_child (widget, self->find_bar, snapshot);
   if (gtk_widget_get_visible (self->sidebar))
     {
@@ -641,7 +734,7 @@ kios_reader_view_size_allocate (GtkWidget *widget,
     }
   if (gtk_widget_get_visible (self->sidebar))
     gtk_widget_allocate (self->sidebar, kios_reader_view_sidebar_width (self), MAX (height - bar_height, 0), -1, NULL);
-  if (gtk_widget_get_visible (self->find_bar))
+  if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     {
       double area_x, area_width;
       int    bar_min = 0, find_width, find_height = 0;

@@ -42,6 +42,9 @@ G_BEGIN_DECLS
  * the page in (narrower views show it over the page). */
 #define SIDEBAR_WIDTH 300
 #define SIDEBAR_DOCK_MIN 760
+/* The progress bar's height (kios-progress-bar.c asks for this much), for
+ * a first request worked out before the widgets exist. */
+#define READER_BAR_HEIGHT 14
 /* A first page slower than this gets a spinner (a huge chapter being laid out). */
 #define SPINNER_DELAY_MS 250
 
@@ -322,7 +325,6 @@ Sheet    *kios_reader_view_other_sheet (KiosReaderView *self);
 void      kios_reader_view_track_root_focus (KiosReaderView *self,
                                              gboolean track);
 void      kios_reader_view_emit_user_turned_page (KiosReaderView *self);
-void      kios_reader_view_find_init (KiosReaderView *self);
 void      kios_reader_view_nav_init (KiosReaderView *self);
 void      kios_reader_view_nav_init_shortcuts (KiosReaderView *self);
 void      kios_reader_view_nav_dispose (KiosReaderView *self);

@@ -867,7 +867,6 @@ kios_reader_view_init (KiosReaderView *self)
   gtk_widget_set_parent (self->sidebar, widget);
   g_signal_connect_swapped (self->sidebar, "entry-activated", G_CALLBACK (entry_activated_cb), self);
 
-  kios_reader_view_find_init (self);
   kios_reader_view_nav_init (self);
   kios_reader_view_init_controllers (self);
   kios_reader_view_nav_init_shortcuts (self);

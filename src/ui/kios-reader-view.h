@@ -107,6 +107,15 @@ typedef gint64 (*KiosReaderViewClock) (gpointer user_data);
 
 /* clang-format off */
 KiosReaderView     *kios_reader_view_new            (void);
+/* The first page's request (and an EPUB's layout) a reader view of that
+ * size will ask for, with the reader settings in settings, worked out
+ * before GTK starts; FALSE for a spread or scrolled view. */
+gboolean            kios_reader_view_first_request_for_size (double           view_width,
+                                                             double           view_height,
+                                                             gboolean         reflowable,
+                                                             GSettings       *settings,
+                                                             KiosPageRequest *request,
+                                                             KiosLayout      *layout);
 void                kios_reader_view_set_store      (KiosReaderView     *self,
                                                      KiosLibraryStore   *store);
 /* Shows the document at start (or its first page when NULL). */

@@ -48,6 +48,7 @@ struct _KiosWindow
   guint            start_fallback_id; /* starts them if no page comes (hidden, stuck) */
   guint            placeholder_id;    /* shows the opening placeholder after a while */
   KiosSyncService *deferred_service;  /* the service to attach at the start */
+  gboolean         service_from_app;  /* or the application's, made at the start */
   KiosBookRecord  *deferred_cover;    /* a cover to render at the start */
   char            *first_frame_page;  /* the stack page at the first painted frame */
 

@@ -397,6 +397,7 @@ start_deferred (KiosWindow *self)
 {
   g_autoptr (KiosSyncService) service = g_steal_pointer (&self->deferred_service);
   g_autoptr (KiosBookRecord)  cover = g_steal_pointer (&self->deferred_cover);
+  GtkApplication             *app = gtk_window_get_application (GTK_WINDOW (self));
 
   if (self->started)
     return;
@@ -410,6 +411,15 @@ start_deferred (KiosWindow *self)
   if (self->document != NULL)
     kios_document_hold_background (self->document, FALSE);
   kios_reader_view_hold_neighbours (self->reader_view, FALSE);
+  /* The application's sync service, library and sources come up with its
+   * first window's start. */
+  if (self->service_from_app && KIOS_IS_APPLICATION (app))
+    {
+      kios_application_start_services (KIOS_APPLICATION (app));
+      if (service == NULL && kios_application_get_store (KIOS_APPLICATION (app)) == self->store &&
+          kios_application_get_sync_service (KIOS_APPLICATION (app)) != NULL)
+        service = g_object_ref (kios_application_get_sync_service (KIOS_APPLICATION (app)));
+    }
   if (self->store != NULL)
     kios_window_library_set_store (self);
   if (service != NULL)
@@ -693,10 +703,11 @@ kios_window_new_deferred (KiosApplication *application,
     kios_window_open_file (self, file);
   else
     update_mode (self);
+  /* The application's sync service is made at the start. */
   if (application != NULL)
     {
       kios_window_set_store (self, kios_application_get_store (application));
-      kios_window_set_sync_service (self, kios_application_get_sync_service (application));
+      self->service_from_app = TRUE;
     }
   self->start_fallback_id = g_timeout_add (START_FALLBACK_MS, start_fallback_cb, self);
 

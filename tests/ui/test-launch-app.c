@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Copyright 2026 The Kios authors */
+
+/*
+ * The application's side of a start: the sync service, the library and the
+ * source manager are made only after the first window's first frame (and
+ * still come up), anything asking for them earlier gets them at once, and a
+ * launch hint is found by the book's content, not its name; with no hint
+ * yet, the first page is still made while GTK starts; what find needs is
+ * not built for it.
+ */
+
+#define G_LOG_DOMAIN "test-launch-app"
+
+#include "config.h"
+
+#include "kios-application.h"
+#include "kios-launch-hint.h"
+#include "kios-preferences-window.h"
+#include "kios-reader-view-private.h"
+#include "kios-start-view.h"
+#include "kios-ui-test-utils.h"
+#include "kios-window-private.h"
+
+#include <glib/gstdio.h>
+
+/* One application per process: each case runs in its own and registers
+ * an application there (TRUE in that process). */
+static gboolean
+app_in_own_process (KiosApplication **app)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return FALSE;
+    }
+  /* A test subprocess cannot read the SVG icons (Kios can): warnings about
+   * them are not what these tests are about. Criticals stay fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  *app = kios_application_new ();
+  /* The case before may still own the name on the bus. */
+  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (*app), NULL, &error));
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+typedef struct
+{
+  KiosApplication *app;
+  KiosWindow      *window;
+  gboolean         services_before_start; /* made before the window started */
+  gboolean         painted_before_start;  /* a frame was painted first */
+} ServicesWatch;
+
+/* Called on every main loop turn until the window has started. */
+static gboolean
+window_started (gpointer data)
+{
+  ServicesWatch *watch = data;
+
+  if (watch->window == NULL)
+    watch->window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (watch->app)));
+  if (watch->window == NULL || !kios_window_is_started (watch->window))
+    {
+      watch->services_before_start |= kios_application_has_services (watch->app);
+      return FALSE;
+    }
+  watch->painted_before_start = kios_window_get_first_frame_page (watch->window) != NULL;
+  return TRUE;
+}
+
+/* Kios started without a book: the library window paints first, then the
+ * services come up and the library lists through the application's. */
+static void
+test_services_after_first_frame (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  ServicesWatch               watch = { NULL, NULL, FALSE, FALSE };
+
+  if (!app_in_own_process (&app))
+    return;
+  watch.app = app;
+  /* Startup opened the store, and only the store. */
+  g_assert_nonnull (kios_application_get_store (app));
+  g_assert_false (kios_application_has_services (app));
+
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (kios_test_wait_until (window_started, &watch, 30000));
+  g_assert_false (watch.services_before_start);
+  g_assert_true (watch.painted_before_start);
+
+  /* And they are up: one library, the start view's. */
+  g_assert_true (kios_application_has_services (app));
+  g_assert_nonnull (kios_application_get_sync_service (app));
+  g_assert_nonnull (kios_application_get_source_manager (app));
+  g_assert_true (kios_start_view_get_library (kios_window_get_start_view (watch.window)) ==
+                 kios_application_get_library (app));
+
+  g_application_quit (G_APPLICATION (app));
+}
+
+/* Settings opened before any window started gets the source manager (and
+ * the services with it) at once. */
+static void
+test_services_on_demand (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  g_autoptr (GList)           toplevels = NULL;
+  gboolean                    shown = FALSE;
+
+  if (!app_in_own_process (&app))
+    return;
+  g_assert_false (kios_application_has_services (app));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (kios_application_has_services (app));
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    shown |= KIOS_IS_PREFERENCES_WINDOW (l->data);
+  g_assert_true (shown);
+
+  /* Once only: the getters hand out the same objects. */
+  {
+    KiosSyncService *service = kios_application_get_sync_service (app);
+
+    kios_application_start_services (app);
+    g_assert_true (kios_application_get_sync_service (app) == service);
+  }
+
+  g_application_quit (G_APPLICATION (app));
+}
+
+typedef struct
+{
+  const char *book;
+  int         width;
+  int         height;
+} HintWait;
+
+static gboolean
+hint_saved (gpointer data)
+{
+  HintWait      *wait = data;
+  KiosLaunchHint hint;
+
+  return kios_launch_hint_load (wait->book, wait->width, wait->height, &hint);
+}
+
+/* A PDF named without ".pdf": its hint is saved as a PDF's and found
+ * again by its content. */
+static void
+test_hint_by_content (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  g_autofree char            *sample = kios_test_sample_book ("persuasion.pdf");
+  g_autofree char            *dir = NULL;
+  g_autofree char            *path = NULL;
+  g_autofree char            *contents = NULL;
+  gsize                       length = 0;
+  g_autoptr (GFile)           file = NULL;
+  GtkWindow                  *window;
+  HintWait                    wait = { NULL, 0, 0 };
+  KiosLaunchHint              hint;
+
+  if (!app_in_own_process (&app))
+    return;
+  dir = g_dir_make_tmp ("kios-launch-app-XXXXXX", NULL);
+  path = g_build_filename (dir, "persuasion", NULL);
+  file = g_file_new_for_path (path);
+  wait.book = path;
+  g_assert_true (g_file_get_contents (sample, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (path, contents, (gssize) length, NULL));
+  kios_application_preopen (app, path);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (KIOS_IS_WINDOW (window));
+
+  gtk_window_get_default_size (window, &wait.width, &wait.height);
+  g_assert_true (kios_test_wait_until (hint_saved, &wait, 20000));
+  g_assert_true (kios_launch_hint_load (path, wait.width, wait.height, &hint));
+  /* A PDF's hint: no EPUB layout. */
+  g_assert_false (hint.has_layout);
+  /* A first start, yet its page was made while GTK started: as a window
+   * of the default size asks for a PDF's page. */
+  g_assert_true (KIOS_WINDOW (window)->reader_view->current->page->made_ahead);
+  /* The find bar is made when find is first used, not for the first page. */
+  g_assert_null (KIOS_WINDOW (window)->reader_view->find_bar);
+  g_assert_nonnull (kios_reader_view_get_find_bar (KIOS_WINDOW (window)->reader_view));
+
+  g_application_quit (G_APPLICATION (app));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  kios_ui_test_init (&argc, &argv);
+
+  g_test_add_func ("/kios/launch-app/services-after-first-frame", test_services_after_first_frame);
+  g_test_add_func ("/kios/launch-app/services-on-demand", test_services_on_demand);
+  g_test_add_func ("/kios/launch-app/hint-by-content", test_hint_by_content);
+
+  return g_test_run ();
+}
