@@ -92,6 +92,22 @@ entity_char (const char *name,
   return 0xFFFD;
 }
 
+/* kios_text_anchor_is_skipped() of each ASCII character, asked once. */
+static const gboolean *
+ascii_skipped (void)
+{
+  static gboolean table[128];
+  static gsize    ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      for (gunichar c = 0; c < G_N_ELEMENTS (table); c++)
+        table[c] = kios_text_anchor_is_skipped (c);
+      g_once_init_leave (&ready, 1);
+    }
+  return table;
+}
+
 /*
  * Counts the character starting at byte i of text content the way the
  * chapter's text stream does (kios_chapter_text_get_chars): whitespace and
@@ -110,6 +126,13 @@ count_char (const char *x,
 
   if (i < progress->skip_until || (b & 0xc0) == 0x80)
     return;
+  /* Most of a chapter is ASCII text: no call per byte. */
+  if (b < 0x80 && b != '&')
+    {
+      if (!ascii_skipped ()[b])
+        progress->chars++;
+      return;
+    }
   if (b == '&' && entities)
     {
       const char *semi = memchr (x + i + 1, ';', MIN (len - i - 1, 32));
@@ -227,6 +250,8 @@ name_in (const char        *name,
          const char *const *names,
          gsize              n_names)
 {
+  char first;
+
   /* The local name: after any namespace prefix. */
   for (gsize i = len; i > 0; i--)
     if (name[i - 1] == ':')
@@ -235,8 +260,14 @@ name_in (const char        *name,
         len -= i;
         break;
       }
+  /* Called for every tag of a chapter: the first letter rules out most
+   * names without a call, and no name is measured. */
+  if (len == 0)
+    return FALSE;
+  first = name[0] >= 'A' && name[0] <= 'Z' ? (char) (name[0] - 'A' + 'a') : name[0];
   for (gsize i = 0; i < n_names; i++)
-    if (strlen (names[i]) == len && g_ascii_strncasecmp (names[i], name, len) == 0)
+    if (names[i][0] == first && g_ascii_strncasecmp (names[i], name, len) == 0 &&
+        names[i][len] == '\0')
       return TRUE;
   return FALSE;
 }
@@ -516,6 +547,7 @@ kios_flow_split (const char *x,
   gsize              i = 0;
   Progress           progress = { 0 };
   int                hidden = 0; /* inside <head> or <template>: not in the text */
+  const gboolean    *skipped = ascii_skipped ();
 
   g_return_val_if_fail (x != NULL || len == 0, NULL);
   max_flow = MAX (max_flow, 64);
@@ -597,6 +629,26 @@ kios_flow_split (const char *x,
                 }
             }
           i = end;
+          continue;
+        }
+
+      /* A run of plain ASCII text with no cut due: what the steps below
+       * do for it, without asking anything per byte. */
+      if ((guchar) c < 0x80 && c != '&' && run + 1 < max_flow && i >= progress.skip_until)
+        {
+          while (i < len && run + 1 < max_flow)
+            {
+              guchar b = (guchar) x[i];
+
+              if (b >= 0x80 || b == '<' || b == '&')
+                break;
+              if (b == ';' || g_ascii_isspace (b))
+                in_entity = FALSE;
+              run++;
+              if (hidden == 0 && !skipped[b])
+                progress.chars++;
+              i++;
+            }
           continue;
         }
 
