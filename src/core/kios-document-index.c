@@ -410,7 +410,10 @@ worker_index_step (Worker *w)
     }
 
   if (w->index_next >= w->n_chapters && !w->index_complete)
-    kios_worker_finish_index (w);
+    {
+      kios_worker_finish_index (w);
+      kios_worker_let_go (w);
+    }
 }
 
 void
@@ -936,14 +939,62 @@ worker_count_step (Worker *w)
         }
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
         worker_save_counts (w);
-      /* Counting laid out every chapter: let go of what MuPDF and the
-       * allocator keep of them, so the reader's memory settles back. */
-      fz_shrink_store (w->ctx, 25);
-#ifdef __GLIBC__
-      malloc_trim (0);
-#endif
+      kios_worker_let_go (w);
       kios_worker_deliver (w, total, NULL, counts);
     }
+}
+
+/*
+ * The index and the count read and lay out every chapter, and would leave
+ * the last ones behind: their texts in the text cache, and the book's last
+ * chapter laid out, which MuPDF keeps as its most recent one whatever its
+ * store holds. Once either is done, only the chapter on screen is kept, as
+ * a resume of the book would have it, and the rest is given back.
+ */
+void
+kios_worker_let_go (Worker *w)
+{
+  int shown = w->shown_chapter;
+  for (GList *l = w->texts.head; l != NULL;)
+    {
+      GList      *next = l->next;
+      CachedText *cached = l->data;
+
+      if (cached->chapter != shown)
+        {
+          g_queue_delete_link (&w->texts, l);
+          kios_chapter_text_free (cached->text);
+          g_free (cached);
+        }
+      l = next;
+    }
+
+  /* Loading a page of the shown chapter makes it MuPDF's most recent one
+   * again (a look-up while its layout is stored; counting its pages would
+   * not, it is answered from the counts), so the last one is let go. */
+  if (w->format == KIOS_BOOK_FORMAT_EPUB && w->doc != NULL && w->has_layout && shown >= 0 &&
+      shown < w->n_chapters && w->chapters[shown].checked && w->chapters[shown].error == NULL)
+    {
+      fz_page *page = NULL;
+
+      fz_var (page);
+      fz_try (w->ctx)
+      {
+        page = fz_load_chapter_page (w->ctx, w->doc, shown, 0);
+      }
+      fz_always (w->ctx)
+      {
+        fz_drop_page (w->ctx, page);
+      }
+      fz_catch (w->ctx)
+      {
+        g_debug ("Chapter %d cannot be laid out again: %s", shown, fz_caught_message (w->ctx));
+      }
+    }
+  fz_shrink_store (w->ctx, 25);
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 gboolean
