@@ -108,6 +108,36 @@ ascii_skipped (void)
   return table;
 }
 
+/* What the walk needs of a byte of plain text (byte_classes). */
+enum {
+  BYTE_STOP = 1 << 0,       /* markup, an entity or UTF-8: the careful path */
+  BYTE_COUNTED = 1 << 1,    /* a character of the text stream */
+  BYTE_ENDS_ENTITY = 1 << 2 /* ';' or whitespace */
+};
+
+static const guint8 *
+byte_classes (void)
+{
+  static guint8 table[256];
+  static gsize  ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      const gboolean *skipped = ascii_skipped ();
+
+      for (guint b = 0; b < G_N_ELEMENTS (table); b++)
+        {
+          if (b >= 0x80 || b == '<' || b == '&')
+            table[b] = BYTE_STOP;
+          else
+            table[b] = (skipped[b] ? 0 : BYTE_COUNTED) |
+                       (b == ';' || g_ascii_isspace (b) ? BYTE_ENDS_ENTITY : 0);
+        }
+      g_once_init_leave (&ready, 1);
+    }
+  return table;
+}
+
 /*
  * Counts the character starting at byte i of text content the way the
  * chapter's text stream does (kios_chapter_text_get_chars): whitespace and
@@ -547,7 +577,7 @@ kios_flow_split (const char *x,
   gsize              i = 0;
   Progress           progress = { 0 };
   int                hidden = 0; /* inside <head> or <template>: not in the text */
-  const gboolean    *skipped = ascii_skipped ();
+  const guint8      *classes = byte_classes ();
 
   g_return_val_if_fail (x != NULL || len == 0, NULL);
   max_flow = MAX (max_flow, 64);
@@ -636,19 +666,26 @@ kios_flow_split (const char *x,
        * do for it, without asking anything per byte. */
       if ((guchar) c < 0x80 && c != '&' && run + 1 < max_flow && i >= progress.skip_until)
         {
-          while (i < len && run + 1 < max_flow)
-            {
-              guchar b = (guchar) x[i];
+          gsize  from = i;
+          gsize  stop = i + MIN (len - i, max_flow - 1 - run);
+          gint64 counted = 0;
+          guint8 seen = 0;
 
-              if (b >= 0x80 || b == '<' || b == '&')
+          while (i < stop)
+            {
+              guint8 k = classes[(guchar) x[i]];
+
+              if (k & BYTE_STOP)
                 break;
-              if (b == ';' || g_ascii_isspace (b))
-                in_entity = FALSE;
-              run++;
-              if (hidden == 0 && !skipped[b])
-                progress.chars++;
+              counted += (k & BYTE_COUNTED) != 0;
+              seen |= k;
               i++;
             }
+          run += i - from;
+          if (hidden == 0)
+            progress.chars += counted;
+          if (seen & BYTE_ENDS_ENTITY)
+            in_entity = FALSE;
           continue;
         }
 
