@@ -274,13 +274,19 @@ static const char *const void_names[] = {
   "wbr",
 };
 
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
 static gboolean
 name_in (const char        *name,
          gsize              len,
          const char *const *names,
          gsize              n_names)
 {
-  char first;
+  char first, second;
 
   /* The local name: after any namespace prefix. */
   for (gsize i = len; i > 0; i--)
@@ -290,13 +296,15 @@ name_in (const char        *name,
         len -= i;
         break;
       }
-  /* Called for every tag of a chapter: the first letter rules out most
-   * names without a call, and no name is measured. */
+  /* Called for every tag of a chapter: the first two letters rule out
+   * most names without a call, and no name is measured. */
   if (len == 0)
     return FALSE;
-  first = name[0] >= 'A' && name[0] <= 'Z' ? (char) (name[0] - 'A' + 'a') : name[0];
+  first = ascii_lower (name[0]);
+  second = len > 1 ? ascii_lower (name[1]) : '\0';
+  /* A name of one letter ends where the second would be. */
   for (gsize i = 0; i < n_names; i++)
-    if (names[i][0] == first && g_ascii_strncasecmp (names[i], name, len) == 0 &&
+    if (names[i][0] == first && names[i][1] == second && g_ascii_strncasecmp (names[i], name, len) == 0 &&
         names[i][len] == '\0')
       return TRUE;
   return FALSE;
