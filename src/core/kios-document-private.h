@@ -189,6 +189,7 @@ struct _Worker
   Prerender *prerender;            /* the first page made ahead, or NULL */
   gboolean   background_held;      /* the owner has not painted its first page yet */
   int        shown_chapter;        /* the chapter of the last page rendered, or -1 */
+  gboolean   let_go_pending;       /* the index or count is done: drop what they left */
 };
 
 /* A background result on its way to the owner's thread. */
@@ -293,7 +294,6 @@ gboolean         kios_worker_rstream_complete       (Worker                 *w,
                                                      int                     chapter);
 gboolean         kios_worker_has_idle_work          (Worker                 *w);
 void             kios_worker_idle_step              (Worker                 *w);
-void             kios_worker_let_go                 (Worker                 *w);
 
 /* kios-document-render.c: positions, navigation, layout, rendering */
 void             kios_worker_prerender              (Worker                 *w);
