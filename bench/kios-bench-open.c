@@ -5,7 +5,7 @@
  * kios-bench-open: what a first open of a book costs inside the process,
  * stage by stage, next to a resume of the same book in the same run.
  *
- *   kios-bench-open [BOOK] [--rounds N]
+ *   kios-bench-open [EPUB] [--rounds N]    (the KJV sample by default)
  *
  * Each round times, with a cache directory of its own:
  *   - the stages a first open runs on the document thread (format, hash,
