@@ -564,15 +564,15 @@ scan_member (KiosArchiveScan      *self,
              struct archive_entry *entry,
              const char           *name,
              MemberKind            kind,
+             GByteArray           *kept,
              GError              **error)
 {
-  gsize                  limit = kind_limit (kind);
-  g_autofree char       *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
-  g_autoptr (GByteArray) kept = g_byte_array_new ();
-  gsize                  keep = kind == KIND_CHAPTER ? limit : IMAGE_HEAD_BYTES;
-  gint64                 declared = archive_entry_size_is_set (entry) ? archive_entry_size (entry) : -1;
-  gint64                 inflated;
-  gint64                 width, height;
+  gsize            limit = kind_limit (kind);
+  g_autofree char *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
+  gsize            keep = kind == KIND_CHAPTER ? limit : IMAGE_HEAD_BYTES;
+  gint64           declared = archive_entry_size_is_set (entry) ? archive_entry_size (entry) : -1;
+  gint64           inflated;
+  gint64           width, height;
 
   /* The header's word first: nothing is inflated for a member that says it is too big. */
   if (declared > (gint64) limit)
@@ -586,6 +586,7 @@ scan_member (KiosArchiveScan      *self,
     }
 
   /* Then while inflating: a header may lie. */
+  g_byte_array_set_size (kept, 0);
   inflated = inflate_member (a, limit, keep, kept);
   if (inflated < 0)
     {
@@ -789,6 +790,8 @@ kios_archive_scan_new (KiosEpub   *epub,
   struct archive_entry       *entry;
   gboolean                    ok = TRUE;
   g_autofree char            *identity = NULL;
+  /* One buffer for every member: no fresh pages to fault in for each. */
+  g_autoptr (GByteArray) kept = NULL;
 
   g_return_val_if_fail (epub != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -812,6 +815,7 @@ kios_archive_scan_new (KiosEpub   *epub,
   a = open_zip (kios_epub_get_path (epub), error);
   if (a == NULL)
     return NULL;
+  kept = g_byte_array_new ();
 
   while (ok)
     {
@@ -842,7 +846,7 @@ kios_archive_scan_new (KiosEpub   *epub,
         name = archive_entry_pathname (entry);
       if (name == NULL)
         continue;
-      ok = scan_member (self, ctx, a, entry, name, member_kind (spine, name), error);
+      ok = scan_member (self, ctx, a, entry, name, member_kind (spine, name), kept, error);
     }
 
   archive_read_free (a);

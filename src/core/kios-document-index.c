@@ -18,7 +18,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-static void worker_count_step (Worker *w);
+static void worker_count_step (Worker  *w,
+                               gboolean idle);
+static void worker_let_go (Worker *w);
 
 /* ------------------------------------------------------------------------ */
 /* Disk caches: the book index and the page counts of a layout.             */
@@ -219,7 +221,7 @@ kios_worker_load_counts (Worker *w)
   for (int c = 0; c < w->n_chapters; c++)
     w->chapters[c].count = (int) CLAMP (counts[c], 0, G_MAXINT);
   w->count_next = w->n_chapters;
-  worker_count_step (w);
+  worker_count_step (w, FALSE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -400,8 +402,10 @@ kios_worker_check_chapter (Worker *w,
   worker_index_text (w, chapter, text);
 }
 
+/* idle: run as an idle step, between two jobs (not inside one). */
 static void
-worker_index_step (Worker *w)
+worker_index_step (Worker  *w,
+                   gboolean idle)
 {
   if (w->index_next < w->n_chapters)
     {
@@ -410,14 +414,20 @@ worker_index_step (Worker *w)
     }
 
   if (w->index_next >= w->n_chapters && !w->index_complete)
-    kios_worker_finish_index (w);
+    {
+      kios_worker_finish_index (w);
+      if (idle)
+        worker_let_go (w);
+      else
+        w->let_go_pending = TRUE;
+    }
 }
 
 void
 kios_worker_ensure_index (Worker *w)
 {
   while (!w->index_complete)
-    worker_index_step (w);
+    worker_index_step (w, FALSE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -462,7 +472,7 @@ worker_count_chapter (Worker *w,
       /* The cached count was stale: publish the corrected total. */
       w->counts_complete = FALSE;
       w->count_next = w->n_chapters;
-      worker_count_step (w);
+      worker_count_step (w, FALSE);
     }
   return ch->count;
 }
@@ -905,8 +915,10 @@ kios_worker_page_for_offset (Worker *w,
  * allocator's free memory. */
 #define COUNT_TRIM_EVERY 16
 
+/* idle: as for worker_index_step(). */
 static void
-worker_count_step (Worker *w)
+worker_count_step (Worker  *w,
+                   gboolean idle)
 {
   if (w->count_next < w->n_chapters)
     {
@@ -936,14 +948,67 @@ worker_count_step (Worker *w)
         }
       if (w->format == KIOS_BOOK_FORMAT_EPUB)
         worker_save_counts (w);
-      /* Counting laid out every chapter: let go of what MuPDF and the
-       * allocator keep of them, so the reader's memory settles back. */
-      fz_shrink_store (w->ctx, 25);
-#ifdef __GLIBC__
-      malloc_trim (0);
-#endif
+      if (idle)
+        worker_let_go (w);
+      else
+        w->let_go_pending = TRUE;
       kios_worker_deliver (w, total, NULL, counts);
     }
+}
+
+/*
+ * The index and the count read and lay out every chapter, and would leave
+ * the last ones behind: their texts in the text cache, and the book's last
+ * chapter laid out, which MuPDF keeps as its most recent one whatever its
+ * store holds. Once either is done, only the chapter on screen is kept, as
+ * a resume of the book would have it, and the rest is given back. Run as
+ * an idle step, between two jobs: no caller holds a text it drops.
+ */
+static void
+worker_let_go (Worker *w)
+{
+  int shown = w->shown_chapter;
+
+  for (GList *l = w->texts.head; l != NULL;)
+    {
+      GList      *next = l->next;
+      CachedText *cached = l->data;
+
+      if (cached->chapter != shown)
+        {
+          g_queue_delete_link (&w->texts, l);
+          kios_chapter_text_free (cached->text);
+          g_free (cached);
+        }
+      l = next;
+    }
+
+  /* Loading a page of the shown chapter makes it MuPDF's most recent one
+   * again (a look-up while its layout is stored; counting its pages would
+   * not, it is answered from the counts), so the last one is let go. */
+  if (w->format == KIOS_BOOK_FORMAT_EPUB && w->doc != NULL && w->has_layout && shown >= 0 &&
+      shown < w->n_chapters && w->chapters[shown].checked && w->chapters[shown].error == NULL)
+    {
+      fz_page *page = NULL;
+
+      fz_var (page);
+      fz_try (w->ctx)
+      {
+        page = fz_load_chapter_page (w->ctx, w->doc, shown, 0);
+      }
+      fz_always (w->ctx)
+      {
+        fz_drop_page (w->ctx, page);
+      }
+      fz_catch (w->ctx)
+      {
+        g_debug ("Chapter %d cannot be laid out again: %s", shown, fz_caught_message (w->ctx));
+      }
+    }
+  fz_shrink_store (w->ctx, 25);
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 gboolean
@@ -951,7 +1016,7 @@ kios_worker_has_idle_work (Worker *w)
 {
   if (w->doc == NULL)
     return FALSE;
-  if (w->prelayout >= 0)
+  if (w->prelayout >= 0 || w->let_go_pending)
     return TRUE;
   if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
     return TRUE;
@@ -971,8 +1036,13 @@ kios_worker_idle_step (Worker *w)
       if (chapter < w->n_chapters)
         kios_worker_chapter_pages (w, chapter);
     }
+  else if (w->let_go_pending)
+    {
+      w->let_go_pending = FALSE;
+      worker_let_go (w);
+    }
   else if (!w->index_complete && w->format == KIOS_BOOK_FORMAT_EPUB)
-    worker_index_step (w);
+    worker_index_step (w, TRUE);
   else if (w->has_layout && !w->counts_complete)
-    worker_count_step (w);
+    worker_count_step (w, TRUE);
 }

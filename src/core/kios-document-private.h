@@ -188,6 +188,8 @@ struct _Worker
   gboolean   first_render_pending; /* opened, the first page not yet rendered */
   Prerender *prerender;            /* the first page made ahead, or NULL */
   gboolean   background_held;      /* the owner has not painted its first page yet */
+  int        shown_chapter;        /* the chapter of the last page rendered, or -1 */
+  gboolean   let_go_pending;       /* the index or count is done: drop what they left */
 };
 
 /* A background result on its way to the owner's thread. */

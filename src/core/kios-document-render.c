@@ -667,6 +667,7 @@ kios_worker_render (Worker                *w,
     }
 
   page->location = loc;
+  w->shown_chapter = loc.chapter;
   page->position = kios_worker_position_at (w, loc);
   page->chapter_pages = kios_worker_chapter_pages (w, loc.chapter);
   if (w->format == KIOS_BOOK_FORMAT_EPUB && loc.page + 3 >= page->chapter_pages &&

@@ -300,6 +300,7 @@ open_internal (const char         *path,
   w->path = g_strdup (self->path);
   w->css_line_spacing = 0;
   w->prelayout = -1;
+  w->shown_chapter = -1;
   g_weak_ref_init (&w->owner, self);
   /* Before the thread starts, which then owns it. */
   w->prerender = prerender;

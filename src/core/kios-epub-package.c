@@ -701,16 +701,6 @@ kios_epub_parse_opf (KiosEpub *self,
   return TRUE;
 }
 
-static gboolean
-has_member (const char *path,
-            const char *zip_path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = kios_epub_read_member_from (path, zip_path, 64 * 1024, &error);
-
-  return bytes != NULL || !kios_epub_is_not_found (error);
-}
-
 /*
  * Classifies META-INF/encryption.xml. MuPDF 1.21 refuses any book that has
  * META-INF/encryption.xml or META-INF/rights.xml ("EPUB is locked by DRM"),
@@ -722,16 +712,29 @@ has_member (const char *path,
 void
 kios_epub_parse_encryption (KiosEpub *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (xmlDoc) doc = NULL;
-  gboolean           drm = FALSE;
-  xmlNode           *root;
+  static const char *const names[] = { "META-INF/rights.xml", "META-INF/encryption.xml" };
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (xmlDoc)       doc = NULL;
+  gboolean                 drm = FALSE;
+  gboolean                 present[G_N_ELEMENTS (names)];
+  xmlNode                 *root;
 
-  if (has_member (self->path, "META-INF/rights.xml"))
+  /* Both looked for in one walk: most books have neither, and a member a
+   * book lacks costs a walk of all its entries. A directory that cannot
+   * be walked hides whether either is there. */
+  if (!kios_epub_find_members (self->path, names, G_N_ELEMENTS (names), present, &error))
+    {
+      g_debug ("Cannot tell whether the book is encrypted: %s", error->message);
+      self->encryption = KIOS_EPUB_ENCRYPTION_DRM;
+      return;
+    }
+  if (present[0])
     {
       self->encryption = KIOS_EPUB_ENCRYPTION_DRM;
       return;
     }
+  if (!present[1])
+    return;
 
   doc = kios_epub_parse_member (self->path, "META-INF/encryption.xml", MAX_ENCRYPTION_SIZE, &error);
   if (doc == NULL)

@@ -90,6 +90,11 @@ xmlDoc          *kios_epub_parse_member      (const char           *path,
                                               gsize                 max_size,
                                               GError              **error);
 gboolean         kios_epub_is_not_found      (const GError         *error);
+gboolean         kios_epub_find_members      (const char           *path,
+                                              const char *const    *names,
+                                              guint                 n_names,
+                                              gboolean             *present,
+                                              GError              **error);
 
 /* the package (kios-epub-package.c) */
 char            *kios_epub_find_opf_path     (const char           *path,

@@ -194,6 +194,55 @@ kios_epub_read_member_from (const char *path,
   return NULL;
 }
 
+/*
+ * Which of the members (full paths) the book has, found as
+ * kios_epub_read_member_from() finds them (exact or case-insensitive name,
+ * within the first MAX_ZIP_ENTRIES entries), in one walk of the directory
+ * however many are asked for: a member a book lacks costs a walk of all
+ * its entries. Fails (DAMAGED, or the open's error) when the directory
+ * cannot be read to its end.
+ */
+gboolean
+kios_epub_find_members (const char        *path,
+                        const char *const *names,
+                        guint              n_names,
+                        gboolean          *present,
+                        GError           **error)
+{
+  struct archive       *a;
+  struct archive_entry *entry;
+
+  for (guint k = 0; k < n_names; k++)
+    present[k] = FALSE;
+  a = kios_epub_open_archive (path, error);
+  if (a == NULL)
+    return FALSE;
+
+  for (int i = 0; i < MAX_ZIP_ENTRIES; i++)
+    {
+      const char *name;
+      int         r = archive_read_next_header (a, &entry);
+
+      if (r == ARCHIVE_EOF)
+        break;
+      if (r == ARCHIVE_FATAL)
+        {
+          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
+                       "The zip directory of “%s” is damaged: %s", path, kios_epub_archive_message (a));
+          archive_read_free (a);
+          return FALSE;
+        }
+      name = kios_epub_entry_name (entry);
+      if (name == NULL)
+        continue;
+      for (guint k = 0; k < n_names; k++)
+        if (g_ascii_strcasecmp (name, names[k]) == 0)
+          present[k] = TRUE;
+    }
+  archive_read_free (a);
+  return TRUE;
+}
+
 /* Whether the bytes declare an entity (in a DOCTYPE internal subset). */
 static gboolean
 declares_entities (const char *data,

@@ -92,6 +92,52 @@ entity_char (const char *name,
   return 0xFFFD;
 }
 
+/* kios_text_anchor_is_skipped() of each ASCII character, asked once. */
+static const gboolean *
+ascii_skipped (void)
+{
+  static gboolean table[128];
+  static gsize    ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      for (gunichar c = 0; c < G_N_ELEMENTS (table); c++)
+        table[c] = kios_text_anchor_is_skipped (c);
+      g_once_init_leave (&ready, 1);
+    }
+  return table;
+}
+
+/* What the walk needs of a byte of plain text (byte_classes). */
+enum {
+  BYTE_STOP = 1 << 0,       /* markup, an entity or UTF-8: the careful path */
+  BYTE_COUNTED = 1 << 1,    /* a character of the text stream */
+  BYTE_ENDS_ENTITY = 1 << 2 /* ';' or whitespace */
+};
+
+static const guint8 *
+byte_classes (void)
+{
+  static guint8 table[256];
+  static gsize  ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      const gboolean *skipped = ascii_skipped ();
+
+      for (guint b = 0; b < G_N_ELEMENTS (table); b++)
+        {
+          if (b >= 0x80 || b == '<' || b == '&')
+            table[b] = BYTE_STOP;
+          else
+            table[b] = (skipped[b] ? 0 : BYTE_COUNTED) |
+                       (b == ';' || g_ascii_isspace (b) ? BYTE_ENDS_ENTITY : 0);
+        }
+      g_once_init_leave (&ready, 1);
+    }
+  return table;
+}
+
 /*
  * Counts the character starting at byte i of text content the way the
  * chapter's text stream does (kios_chapter_text_get_chars): whitespace and
@@ -110,6 +156,13 @@ count_char (const char *x,
 
   if (i < progress->skip_until || (b & 0xc0) == 0x80)
     return;
+  /* Most of a chapter is ASCII text: no call per byte. */
+  if (b < 0x80 && b != '&')
+    {
+      if (!ascii_skipped ()[b])
+        progress->chars++;
+      return;
+    }
   if (b == '&' && entities)
     {
       const char *semi = memchr (x + i + 1, ';', MIN (len - i - 1, 32));
@@ -221,12 +274,20 @@ static const char *const void_names[] = {
   "wbr",
 };
 
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
 static gboolean
 name_in (const char        *name,
          gsize              len,
          const char *const *names,
          gsize              n_names)
 {
+  char first, second;
+
   /* The local name: after any namespace prefix. */
   for (gsize i = len; i > 0; i--)
     if (name[i - 1] == ':')
@@ -235,8 +296,16 @@ name_in (const char        *name,
         len -= i;
         break;
       }
+  /* Called for every tag of a chapter: the first two letters rule out
+   * most names without a call, and no name is measured. */
+  if (len == 0)
+    return FALSE;
+  first = ascii_lower (name[0]);
+  second = len > 1 ? ascii_lower (name[1]) : '\0';
+  /* A name of one letter ends where the second would be. */
   for (gsize i = 0; i < n_names; i++)
-    if (strlen (names[i]) == len && g_ascii_strncasecmp (names[i], name, len) == 0)
+    if (names[i][0] == first && names[i][1] == second && g_ascii_strncasecmp (names[i], name, len) == 0 &&
+        names[i][len] == '\0')
       return TRUE;
   return FALSE;
 }
@@ -516,6 +585,7 @@ kios_flow_split (const char *x,
   gsize              i = 0;
   Progress           progress = { 0 };
   int                hidden = 0; /* inside <head> or <template>: not in the text */
+  const guint8      *classes = byte_classes ();
 
   g_return_val_if_fail (x != NULL || len == 0, NULL);
   max_flow = MAX (max_flow, 64);
@@ -597,6 +667,33 @@ kios_flow_split (const char *x,
                 }
             }
           i = end;
+          continue;
+        }
+
+      /* A run of plain ASCII text with no cut due: what the steps below
+       * do for it, without asking anything per byte. */
+      if ((guchar) c < 0x80 && c != '&' && run + 1 < max_flow && i >= progress.skip_until)
+        {
+          gsize  from = i;
+          gsize  stop = i + MIN (len - i, max_flow - 1 - run);
+          gint64 counted = 0;
+          guint8 seen = 0;
+
+          while (i < stop)
+            {
+              guint8 k = classes[(guchar) x[i]];
+
+              if (k & BYTE_STOP)
+                break;
+              counted += (k & BYTE_COUNTED) != 0;
+              seen |= k;
+              i++;
+            }
+          run += i - from;
+          if (hidden == 0)
+            progress.chars += counted;
+          if (seen & BYTE_ENDS_ENTITY)
+            in_entity = FALSE;
           continue;
         }
 
