@@ -47,6 +47,8 @@ struct _KiosStartView
   gulong      step_painted_id;   /* on the frame clock while pieces go in */
   gint64      step_started;      /* the frame of the last piece; 0 when painted */
   gulong      covers_painted_id; /* on the frame clock while mapped */
+  gulong      layout_id;         /* on the frame clock while mapped */
+  gint64      covers_wait_until; /* no piece until the covers shown are in, or then */
   GHashTable *bound;             /* the cards bound to a book */
   guint       loading : 1;
   guint       opening : 1;
@@ -54,6 +56,8 @@ struct _KiosStartView
   guint       library_empty : 1; /* the last list had no book at all */
   guint       step_skip : 1;     /* the next frame shows the grid: no piece in it */
   guint       covers_dirty : 1;  /* cards moved or were bound: which show? */
+  guint       covers_eager : 1;  /* the first screenful: covers load as cards are bound */
+  guint       fit_first : 1;     /* the first screenful: one card, then as many as show */
   guint       listed : 1;        /* a list came in: until then, no page says "empty" */
 };
 

@@ -8,6 +8,7 @@
 #include "kios-start-view-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <time.h>
 
 /* Without a library, the store's recent books: enough to fill a screen. */
@@ -20,11 +21,20 @@
  * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
 #define STEP_FIRST 4
 /* The first list a window shows replaces a blank page: its first piece is
- * a screenful (three rows of the widest grid), so the first frame a person
- * sees is the library, not a row growing card by card. */
+ * a screenful, so the first frame a person sees is the library, not a row
+ * growing card by card. One card goes in first; once it is laid out, its
+ * size tells how many show, and those go in before the frame is painted
+ * (the frame clock lays out again). Without a size, three rows of the
+ * widest grid; never more than STEP_FIRST_SCREEN_MAX. */
 #define STEP_FIRST_SCREEN 24
+#define STEP_FIRST_SCREEN_MAX 64
 #define STEP_MIN 2
 #define STEP_FRAME_US 8000
+/* After the first screenful, the next pieces wait for its covers (they
+ * come from the cover loader's threads a frame or two later), so the frame
+ * that shows them is not held back by cards made off screen; a book without
+ * a cover waits no longer than this. */
+#define COVERS_WAIT_US (250 * 1000)
 /* The most columns of cards, however wide the window. */
 #define GRID_MAX_COLUMNS 8
 
@@ -130,7 +140,8 @@ filter_cb (gpointer item,
          kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
-static void fit_columns (KiosStartView *self);
+static void     fit_columns (KiosStartView *self);
+static gboolean shown_covers_pending (KiosStartView *self);
 
 /* The main thread's own time, which the machine's load does not stretch:
  * a busy machine must not shrink the pieces into many more frames. */
@@ -162,9 +173,22 @@ step_tick_cb (GtkWidget     *widget,
       return G_SOURCE_CONTINUE;
     }
   fit_columns (self);
+  /* The frame that paints the covers gets no piece either. */
+  if (self->covers_wait_until != 0)
+    {
+      if (g_get_monotonic_time () < self->covers_wait_until && shown_covers_pending (self))
+        return G_SOURCE_CONTINUE;
+      self->covers_wait_until = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  /* The first screenful's covers start loading as its cards are bound, while
+   * this frame lays them out and paints them, not after. */
+  if (self->covers_eager)
+    self->covers_wait_until = g_get_monotonic_time () + COVERS_WAIT_US;
   self->step_started = thread_cpu_us ();
-  if (kios_library_model_step (self->model, self->step_size))
+  if (kios_library_model_step (self->model, self->fit_first ? 1 : self->step_size))
     return G_SOURCE_CONTINUE;
+  self->fit_first = FALSE;
   self->step_id = 0;
   update_visible_page (self);
   return G_SOURCE_REMOVE;
@@ -183,6 +207,7 @@ step_painted_cb (GdkFrameClock *clock,
       gint64 spent = thread_cpu_us () - self->step_started;
 
       self->step_started = 0;
+      self->covers_eager = FALSE;
       if (spent < STEP_FRAME_US / 2)
         self->step_size = MIN (self->step_size * 2, G_MAXUINT / 2);
       else if (spent > STEP_FRAME_US)
@@ -199,6 +224,9 @@ finish_steps (KiosStartView *self)
   if (self->step_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
   self->step_id = 0;
+  self->covers_eager = FALSE;
+  self->fit_first = FALSE;
+  self->covers_wait_until = 0;
   kios_library_model_step (self->model, G_MAXUINT);
   update_visible_page (self);
 }
@@ -213,6 +241,8 @@ show_items (KiosStartView *self,
   gboolean fades_in = g_strcmp0 (before, "books") != 0 && g_strcmp0 (before, "loading") != 0;
 
   self->step_size = self->listed ? STEP_FIRST : STEP_FIRST_SCREEN;
+  self->covers_eager = !self->listed && items->len > 0;
+  self->fit_first = self->covers_eager;
   self->loading = FALSE;
   self->listed = TRUE;
   self->library_empty = items->len == 0;
@@ -266,6 +296,57 @@ fit_columns (KiosStartView *self)
     gtk_grid_view_set_max_columns (self->grid_view, fit);
 }
 
+/* How many cards fill the grid's height from where the first one's
+ * content starts (a row cut at the bottom counts), measured on it; 0
+ * before it is laid out. */
+static guint
+first_screen_size (KiosStartView *self)
+{
+  GtkWidget      *grid = GTK_WIDGET (self->grid_view);
+  GtkWidget      *cell = gtk_widget_get_first_child (grid);
+  int             cell_width = 0;
+  int             cell_height = 0;
+  graphene_rect_t bounds;
+  float           room;
+  guint           rows;
+
+  if (cell == NULL || gtk_widget_get_first_child (cell) == NULL || gtk_widget_get_width (grid) <= 0 ||
+      !gtk_widget_compute_bounds (gtk_widget_get_first_child (cell), grid, &bounds))
+    return 0;
+  room = gtk_widget_get_height (grid) - MAX (bounds.origin.y, 0);
+  fit_columns (self);
+  gtk_widget_measure (cell, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &cell_width, NULL, NULL);
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, cell_width, NULL, &cell_height, NULL, NULL);
+  if (cell_height <= 0 || room <= 0)
+    return 0;
+  rows = (guint) ceilf (room / cell_height);
+  return MIN (rows * gtk_grid_view_get_max_columns (self->grid_view), STEP_FIRST_SCREEN_MAX);
+}
+
+/* The first screenful's first card is laid out: the rest of the screenful
+ * goes in now, and the frame clock lays the frame out again with them. */
+static void
+first_screen_layout_cb (GdkFrameClock *clock,
+                        KiosStartView *self)
+{
+  guint n_shown;
+  guint n_in;
+
+  if (!self->fit_first || self->step_started == 0)
+    return;
+  self->fit_first = FALSE;
+  n_shown = first_screen_size (self);
+  if (n_shown == 0)
+    n_shown = STEP_FIRST_SCREEN;
+  n_in = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  if (n_shown > n_in && !kios_library_model_step (self->model, n_shown - n_in) && self->step_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+      self->step_id = 0;
+      update_visible_page (self);
+    }
+}
+
 static void
 kios_start_view_size_allocate (GtkWidget *widget,
                                int        width,
@@ -288,6 +369,9 @@ kios_start_view_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (kios_start_view_parent_class)->map (widget);
   self->covers_painted_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
                                                      G_CALLBACK (covers_painted_cb), self, 0);
+  /* After the window's own layout handler, connected as it was realized. */
+  self->layout_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout",
+                                             G_CALLBACK (first_screen_layout_cb), self, 0);
   self->covers_dirty = TRUE;
 }
 
@@ -297,6 +381,7 @@ kios_start_view_unmap (GtkWidget *widget)
   KiosStartView *self = KIOS_START_VIEW (widget);
 
   g_clear_signal_handler (&self->covers_painted_id, gtk_widget_get_frame_clock (widget));
+  g_clear_signal_handler (&self->layout_id, gtk_widget_get_frame_clock (widget));
 
   if (self->step_painted_id != 0)
     g_clear_signal_handler (&self->step_painted_id, gtk_widget_get_frame_clock (widget));
@@ -439,32 +524,76 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, card);
 }
 
+typedef enum {
+  CARD_UNPLACED, /* bound, not laid out yet */
+  CARD_HIDDEN,
+  CARD_NEAR, /* within a row of the screen */
+  CARD_SHOWN,
+} CardPlace;
+
+static CardPlace
+card_place (KiosStartView *self,
+            GtkWidget     *card)
+{
+  GtkWidget      *grid = GTK_WIDGET (self->grid_view);
+  int             height = gtk_widget_get_height (grid);
+  graphene_rect_t bounds;
+
+  if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
+    return CARD_UNPLACED;
+  if (bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < height)
+    return CARD_SHOWN;
+  if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+    return CARD_NEAR;
+  return CARD_HIDDEN;
+}
+
 /* The grid keeps cards for many rows off screen: only those on screen (and
  * a row past it) load their covers, after the frame that placed them, so
- * a launch decodes the covers it shows and no more. */
+ * a launch decodes the covers it shows and no more. Those on screen are
+ * asked for first: the loader takes them in turn. */
 static void
 load_shown_covers (KiosStartView *self)
 {
-  GtkWidget     *grid = GTK_WIDGET (self->grid_view);
-  int            height = gtk_widget_get_height (grid);
-  GHashTableIter iter;
-  gpointer       card;
+  g_autoptr (GPtrArray) near = g_ptr_array_new ();
+  GHashTableIter        iter;
+  gpointer              card;
 
   self->covers_dirty = FALSE;
   g_hash_table_iter_init (&iter, self->bound);
   while (g_hash_table_iter_next (&iter, &card, NULL))
-    {
-      graphene_rect_t bounds;
-
-      if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
-        {
-          /* Bound, not placed yet: the next frame places it. */
-          self->covers_dirty = TRUE;
-          continue;
-        }
-      if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+    switch (card_place (self, card))
+      {
+      case CARD_UNPLACED:
+        /* The next frame places it. */
+        self->covers_dirty = TRUE;
+        break;
+      case CARD_SHOWN:
         kios_book_card_load_cover (card);
-    }
+        break;
+      case CARD_NEAR:
+        g_ptr_array_add (near, card);
+        break;
+      case CARD_HIDDEN:
+      default:
+        break;
+      }
+  for (guint i = 0; i < near->len; i++)
+    kios_book_card_load_cover (near->pdata[i]);
+}
+
+/* A card on screen still without its cover (loading, or the book has none). */
+static gboolean
+shown_covers_pending (KiosStartView *self)
+{
+  GHashTableIter iter;
+  gpointer       card;
+
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, NULL))
+    if (card_place (self, card) == CARD_SHOWN && !kios_book_card_has_cover (card, FALSE))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -490,7 +619,10 @@ factory_bind_cb (GtkSignalListItemFactory *factory,
   KiosBookItem  *book = gtk_list_item_get_item (item);
   GtkWidget     *card = gtk_list_item_get_child (item);
 
-  kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  if (self->covers_eager)
+    kios_book_card_set_book (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  else
+    kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
   g_hash_table_add (self->bound, card);
   self->covers_dirty = TRUE;
 }

@@ -270,6 +270,117 @@ test_start_view_first_list (void)
   gtk_window_destroy (window);
 }
 
+typedef struct
+{
+  KiosStartView *view;
+  GtkWidget     *grid;
+  guint          first_n;     /* books in at the first frame showing them */
+  guint          first_shown; /* cards on screen then */
+  gint64         first_at;
+  guint          covers_n; /* books in at the first frame with every cover */
+  gint64         covers_at;
+} Screenful;
+
+static void
+count_shown (Screenful *s,
+             guint     *shown,
+             guint     *with_cover)
+{
+  int height = gtk_widget_get_height (s->grid);
+
+  *shown = *with_cover = 0;
+  for (GtkWidget *cell = gtk_widget_get_first_child (s->grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget      *card = gtk_widget_get_first_child (cell);
+      graphene_rect_t bounds;
+
+      if (card == NULL || !KIOS_IS_BOOK_CARD (card) || kios_book_card_get_book (KIOS_BOOK_CARD (card)) == NULL ||
+          gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, s->grid, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+      (*shown)++;
+      if (kios_book_card_has_cover (KIOS_BOOK_CARD (card), FALSE))
+        (*with_cover)++;
+    }
+}
+
+static void
+screenful_painted_cb (GdkFrameClock *clock,
+                      Screenful     *s)
+{
+  guint shown, with_cover;
+
+  if (g_strcmp0 (kios_start_view_get_visible_page (s->view), "books") != 0)
+    return;
+  count_shown (s, &shown, &with_cover);
+  if (s->first_at == 0)
+    {
+      s->first_at = g_get_monotonic_time ();
+      s->first_n = kios_start_view_get_n_books (s->view);
+      s->first_shown = shown;
+    }
+  if (s->covers_at == 0 && shown > 0 && with_cover == shown)
+    {
+      s->covers_at = g_get_monotonic_time ();
+      s->covers_n = kios_start_view_get_n_books (s->view);
+    }
+}
+
+static void
+screenful_mapped_cb (GtkWidget *view,
+                     Screenful *s)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (view), "after-paint", G_CALLBACK (screenful_painted_cb), s);
+}
+
+static gboolean
+screenful_covered (gpointer data)
+{
+  return ((Screenful *) data)->covers_at != 0;
+}
+
+/* The first frame of a library holds the cards that show and no more, and
+ * their covers load as they are made: no further cards go in before the
+ * frame that paints the covers. */
+static void
+test_start_view_first_screenful (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autofree char             *cover = write_cover_png ();
+  Screenful                    s = { 0 };
+  GtkWindow                   *window;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, cover);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  s.view = kios_start_view_new ();
+  s.grid = kios_test_find_widget (GTK_WIDGET (s.view), GTK_TYPE_GRID_VIEW, NULL);
+  g_signal_connect (s.view, "map", G_CALLBACK (screenful_mapped_cb), &s);
+  kios_start_view_set_store (s.view, store);
+  window = show_view (s.view);
+  g_assert_true (kios_test_wait_until (screenful_covered, &s, 10000));
+
+  /* Two rows of cards fit 640 pixels: the first frame is not the three
+   * rows of the widest grid it would be without a card to measure. */
+  g_assert_cmpuint (s.first_shown, >, 0);
+  g_assert_cmpuint (s.first_n, ==, s.first_shown);
+  g_assert_cmpuint (s.first_n, <, 24);
+  /* The rest of the list waits for the covers (a book without one, no
+   * longer than a quarter of a second). */
+  if (s.covers_at - s.first_at < 250 * 1000)
+    g_assert_cmpuint (s.covers_n, ==, s.first_n);
+  /* Without a library, the store's 48 most recent books. */
+  g_assert_cmpuint (kios_start_view_get_n_books (s.view), ==, 48);
+  g_signal_handlers_disconnect_by_data (gtk_widget_get_frame_clock (GTK_WIDGET (window)), &s);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -279,6 +390,7 @@ main (int   argc,
   g_test_add_func ("/kios/start-view/empty", test_start_view_empty);
   g_test_add_func ("/kios/start-view/recent-order", test_start_view_recent_order);
   g_test_add_func ("/kios/start-view/first-list", test_start_view_first_list);
+  g_test_add_func ("/kios/start-view/first-screenful", test_start_view_first_screenful);
   g_test_add_func ("/kios/start-view/opening", test_start_view_opening);
 
   return g_test_run ();
