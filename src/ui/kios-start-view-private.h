@@ -20,6 +20,7 @@ struct _KiosStartView
   KiosLibraryModel   *model;           /* every listed book, in the sort order */
   GtkCustomFilter    *filter;          /* shelf and search */
   GtkFilterListModel *filtered;        /* what the grid shows */
+  KiosSlotModel      *slots;           /* the grid's model: a slot per book filtered */
   GSimpleActionGroup *actions;
   GtkWidget          *context_menu; /* the open book menu, parented to its card */
   AdwToast           *last_toast;
@@ -48,8 +49,12 @@ struct _KiosStartView
   gint64      step_started;      /* the frame of the last piece; 0 when painted */
   gulong      covers_painted_id; /* on the frame clock while mapped */
   gulong      layout_id;         /* on the frame clock while mapped */
+  guint       near_first;        /* the positions of the cards near the screen, */
+  guint       near_last;         /* as last laid out */
   gint64      covers_wait_until; /* no piece until the covers shown are in, or then */
-  GHashTable *bound;             /* the cards bound to a book */
+  GHashTable *bound;             /* card → its GtkListItem, for the cards bound to a slot */
+  GHashTable *shown;             /* card → the KiosBookItem it shows (a reference) */
+  GHashTable *stale;             /* the bound cards to show their slot's book once near the screen */
   guint       loading : 1;
   guint       opening : 1;
   guint       setting_search : 1;

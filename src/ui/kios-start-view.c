@@ -248,7 +248,6 @@ show_items (KiosStartView *self,
   self->library_empty = items->len == 0;
   /* A new list is filtered as it goes in, each piece whole: shown, the
    * model takes it a piece a frame (step_tick_cb), a screenful first. */
-  gtk_filter_list_model_set_incremental (self->filtered, FALSE);
   if (!kios_library_model_stage_items (self->model, items, 0))
     {
       if (self->step_id != 0)
@@ -323,15 +322,20 @@ first_screen_size (KiosStartView *self)
   return MIN (rows * gtk_grid_view_get_max_columns (self->grid_view), STEP_FIRST_SCREEN_MAX);
 }
 
-/* The first screenful's first card is laid out: the rest of the screenful
- * goes in now, and the frame clock lays the frame out again with them. */
+static void show_near_cards (KiosStartView *self);
+
+/* The frame is laid out. The first screenful's first card tells how many
+ * show: the rest of the screenful goes in now. Cards bound while off screen
+ * that came near it show their books. Either lays the frame out again (the
+ * frame clock does, before painting it). */
 static void
-first_screen_layout_cb (GdkFrameClock *clock,
-                        KiosStartView *self)
+layout_cb (GdkFrameClock *clock,
+           KiosStartView *self)
 {
   guint n_shown;
   guint n_in;
 
+  show_near_cards (self);
   if (!self->fit_first || self->step_started == 0)
     return;
   self->fit_first = FALSE;
@@ -370,8 +374,8 @@ kios_start_view_map (GtkWidget *widget)
   self->covers_painted_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
                                                      G_CALLBACK (covers_painted_cb), self, 0);
   /* After the window's own layout handler, connected as it was realized. */
-  self->layout_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout",
-                                             G_CALLBACK (first_screen_layout_cb), self, 0);
+  self->layout_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout", G_CALLBACK (layout_cb),
+                                             self, 0);
   self->covers_dirty = TRUE;
 }
 
@@ -562,7 +566,7 @@ load_shown_covers (KiosStartView *self)
   self->covers_dirty = FALSE;
   g_hash_table_iter_init (&iter, self->bound);
   while (g_hash_table_iter_next (&iter, &card, NULL))
-    switch (card_place (self, card))
+    switch (g_hash_table_contains (self->stale, card) ? CARD_HIDDEN : card_place (self, card))
       {
       case CARD_UNPLACED:
         /* The next frame places it. */
@@ -596,6 +600,109 @@ shown_covers_pending (KiosStartView *self)
   return FALSE;
 }
 
+/* The book the card's slot stands for now. */
+static KiosBookItem *
+slot_book (KiosStartView *self,
+           GtkListItem   *slot)
+{
+  guint                    position = gtk_list_item_get_position (slot);
+  g_autoptr (KiosBookItem) book = NULL;
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  /* The filter model holds its own reference. */
+  book = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  return book;
+}
+
+/* The card shows its slot's book (unless it does already). */
+static void
+show_card (KiosStartView *self,
+           GtkWidget     *card,
+           GtkListItem   *slot)
+{
+  KiosBookItem *book = slot_book (self, slot);
+
+  g_hash_table_remove (self->stale, card);
+  if (book == NULL || g_hash_table_lookup (self->shown, card) == book)
+    return;
+  g_hash_table_insert (self->shown, card, g_object_ref (book));
+  if (self->covers_eager)
+    kios_book_card_set_book (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  else
+    kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  self->covers_dirty = TRUE;
+}
+
+/* A card bound, or whose slot's book changed: shown at once on screen or
+ * near it (or where cards were near it, as last laid out: the grid is
+ * about to place it), else once it comes near (show_near_cards). */
+static void
+update_card (KiosStartView *self,
+             GtkWidget     *card,
+             GtkListItem   *slot)
+{
+  CardPlace place = card_place (self, card);
+  guint     position = gtk_list_item_get_position (slot);
+  guint     columns = gtk_grid_view_get_max_columns (self->grid_view);
+
+  if (self->covers_eager || place == CARD_SHOWN || place == CARD_NEAR ||
+      (position != GTK_INVALID_LIST_POSITION && position + columns >= self->near_first &&
+       position <= self->near_last + columns))
+    show_card (self, card, slot);
+  else if (g_hash_table_lookup (self->shown, card) != slot_book (self, slot))
+    g_hash_table_add (self->stale, card);
+  else
+    g_hash_table_remove (self->stale, card);
+}
+
+/* The grid keeps cards for 30 rows; those off screen take their book (its
+ * labels, a new size) only once they come within a row of the screen, as
+ * the frame they come near in is laid out. */
+static void
+show_near_cards (KiosStartView *self)
+{
+  GHashTableIter iter;
+  gpointer       card, slot;
+
+  self->near_first = G_MAXUINT;
+  self->near_last = 0;
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, &slot))
+    {
+      CardPlace place = card_place (self, card);
+      guint     position = gtk_list_item_get_position (slot);
+
+      if (place != CARD_SHOWN && place != CARD_NEAR)
+        continue;
+      if (position != GTK_INVALID_LIST_POSITION)
+        {
+          self->near_first = MIN (self->near_first, position);
+          self->near_last = MAX (self->near_last, position);
+        }
+      if (g_hash_table_contains (self->stale, card))
+        show_card (self, card, slot);
+    }
+}
+
+/* Books filtered in or out from position on: slots are added or removed at
+ * the end, and the cards of the slots from position show their new books. */
+static void
+filtered_changed_cb (KiosStartView *self,
+                     guint          position,
+                     guint          removed,
+                     guint          added)
+{
+  GHashTableIter iter;
+  gpointer       card, slot;
+
+  kios_slot_model_set_n_items (self->slots, g_list_model_get_n_items (G_LIST_MODEL (self->filtered)));
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, &slot))
+    if (gtk_list_item_get_position (slot) >= position)
+      update_card (self, card, slot);
+}
+
 static void
 covers_painted_cb (GdkFrameClock *clock,
                    KiosStartView *self)
@@ -612,31 +719,28 @@ covers_dirty_cb (KiosStartView *self)
 
 static void
 factory_bind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
+                 GtkListItem              *slot,
                  gpointer                  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
-  KiosBookItem  *book = gtk_list_item_get_item (item);
-  GtkWidget     *card = gtk_list_item_get_child (item);
+  GtkWidget     *card = gtk_list_item_get_child (slot);
 
-  if (self->covers_eager)
-    kios_book_card_set_book (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
-  else
-    kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
-  g_hash_table_add (self->bound, card);
-  self->covers_dirty = TRUE;
+  g_hash_table_insert (self->bound, card, slot);
+  update_card (self, card, slot);
 }
 
 static void
 factory_unbind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *item,
+                   GtkListItem              *slot,
                    gpointer                  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
-  GtkWidget     *card = gtk_list_item_get_child (item);
+  GtkWidget     *card = gtk_list_item_get_child (slot);
 
   kios_book_card_set_book (KIOS_BOOK_CARD (card), NULL);
   g_hash_table_remove (self->bound, card);
+  g_hash_table_remove (self->shown, card);
+  g_hash_table_remove (self->stale, card);
 }
 
 static void
@@ -727,6 +831,9 @@ kios_start_view_finalize (GObject *object)
   g_clear_pointer (&self->search_folded, g_free);
   g_clear_pointer (&self->search_words, g_strfreev);
   g_clear_pointer (&self->bound, g_hash_table_unref);
+  g_clear_pointer (&self->stale, g_hash_table_unref);
+  g_clear_pointer (&self->shown, g_hash_table_unref);
+  g_clear_object (&self->slots);
 
   G_OBJECT_CLASS (kios_start_view_parent_class)->finalize (object);
 }
@@ -837,11 +944,12 @@ kios_start_view_init (KiosStartView *self)
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
-  /* A search or shelf change filters incrementally (refilter_search): the
-   * top of the list, what is on screen, is filtered and painted at once,
-   * the rest in the next idles. Filtering is cheap; what costs is the grid
-   * binding the few hundred cards it keeps, and this spreads that over
-   * frames instead of stalling one. */
+  /* A search or shelf change filters every book at once (a few
+   * milliseconds over precomputed keys, one items-changed): the grid keeps
+   * its cards (it shows slots) and only those near the screen show their
+   * new books, so there is nothing to spread over frames. Filtering in
+   * pieces would have the filter model drop every book first and the grid
+   * its cards with them. */
   g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_visible_page), self,
                            G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
@@ -859,9 +967,15 @@ kios_start_view_init (KiosStartView *self)
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
   self->bound = g_hash_table_new (NULL, NULL);
+  self->stale = g_hash_table_new (NULL, NULL);
+  self->shown = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)), "value-changed",
                            G_CALLBACK (covers_dirty_cb), self, G_CONNECT_SWAPPED);
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered))));
+  /* The grid shows slots: it keeps its cards whatever books they show. */
+  self->slots = kios_slot_model_new ();
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (filtered_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->slots))));
   gtk_grid_view_set_model (self->grid_view, selection);
   g_object_unref (selection);
 
@@ -1078,7 +1192,6 @@ refilter_search (KiosStartView *self)
       count_matches (self) == g_list_model_get_n_items (G_LIST_MODEL (self->filtered)))
     return;
 
-  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   gtk_filter_changed (GTK_FILTER (self->filter), change);
   update_visible_page (self);
 }
@@ -1170,7 +1283,6 @@ shelf_change_state_cb (GSimpleAction *action,
       {
         g_simple_action_set_state (action, value);
         self->shelf = i;
-        gtk_filter_list_model_set_incremental (self->filtered, TRUE);
         gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
         update_visible_page (self);
         return;
