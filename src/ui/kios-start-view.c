@@ -18,7 +18,9 @@
 #define OPENING_DELAY_MS 250
 /* A list goes into the grid a piece per frame, each piece sized so that
  * the frame (the cards it makes, binds, lays out and paints) stays near
- * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
+ * STEP_FRAME_US of the main thread's time: a quarter of a 60 Hz frame, so
+ * that on a busy machine (the import of a folder running beside it) the
+ * frame still ends within one. */
 #define STEP_FIRST 4
 /* The first list a window shows replaces a blank page: its first piece is
  * a screenful, so the first frame a person sees is the library, not a row
@@ -28,8 +30,8 @@
  * widest grid; never more than STEP_FIRST_SCREEN_MAX. */
 #define STEP_FIRST_SCREEN 24
 #define STEP_FIRST_SCREEN_MAX 64
-#define STEP_MIN 2
-#define STEP_FRAME_US 8000
+#define STEP_MIN 1
+#define STEP_FRAME_US 4000
 /* After the first screenful, the next pieces wait for its covers (they
  * come from the cover loader's threads a frame or two later), so the frame
  * that shows them is not held back by cards made off screen; a book without
@@ -240,7 +242,14 @@ show_items (KiosStartView *self,
    * list) or over itself it shows at once, cards and all. */
   gboolean fades_in = g_strcmp0 (before, "books") != 0 && g_strcmp0 (before, "loading") != 0;
 
-  self->step_size = self->listed ? STEP_FIRST : STEP_FIRST_SCREEN;
+  /* The first card a view makes costs the most (its styles and fonts are
+   * looked up then): after the empty page, it goes in alone. */
+  if (!self->listed)
+    self->step_size = STEP_FIRST_SCREEN;
+  else if (gtk_widget_get_first_child (GTK_WIDGET (self->grid_view)) == NULL)
+    self->step_size = 1;
+  else
+    self->step_size = STEP_FIRST;
   self->covers_eager = !self->listed && items->len > 0;
   self->fit_first = self->covers_eager;
   self->loading = FALSE;

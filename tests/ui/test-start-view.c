@@ -516,6 +516,55 @@ test_start_view_search_keeps_cards (void)
   gtk_window_destroy (window);
 }
 
+static void
+first_piece_painted_cb (GdkFrameClock *clock,
+                        gpointer       user_data)
+{
+  Screenful *s = user_data;
+
+  if (s->first_at == 0 && kios_start_view_get_n_books (s->view) > 0)
+    {
+      s->first_at = g_get_monotonic_time ();
+      s->first_n = kios_start_view_get_n_books (s->view);
+    }
+}
+
+/* Books arriving in a shown, empty library (a folder being imported) go
+ * in one card first: the first card a view makes is the dearest frame. */
+static void
+test_start_view_first_card_alone (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  Screenful                    s = { 0 };
+  GtkWindow                   *window;
+  gulong                       id;
+
+  s.view = kios_start_view_new ();
+  kios_start_view_set_store (s.view, store);
+  window = show_view (s.view);
+  g_assert_cmpstr (kios_start_view_get_visible_page (s.view), ==, "empty");
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, NULL);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+  id = g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (s.view)), "after-paint",
+                         G_CALLBACK (first_piece_painted_cb), &s);
+  kios_start_view_reload (s.view);
+  g_assert_true (kios_test_wait_until (view_loaded, s.view, 10000));
+  kios_test_wait_for_paint (GTK_WIDGET (s.view));
+
+  g_assert_cmpuint (s.first_n, ==, 1);
+  g_assert_cmpuint (kios_start_view_get_n_books (s.view), ==, 20);
+  g_assert_cmpstr (kios_start_view_get_visible_page (s.view), ==, "books");
+  g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (s.view)), id);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/kios/start-view/first-list", test_start_view_first_list);
   g_test_add_func ("/kios/start-view/first-screenful", test_start_view_first_screenful);
   g_test_add_func ("/kios/start-view/search-keeps-cards", test_start_view_search_keeps_cards);
+  g_test_add_func ("/kios/start-view/first-card-alone", test_start_view_first_card_alone);
   g_test_add_func ("/kios/start-view/opening", test_start_view_opening);
 
   return g_test_run ();
