@@ -18,9 +18,9 @@
 #define OPENING_DELAY_MS 250
 /* A list goes into the grid a piece per frame, each piece sized so that
  * the frame (the cards it makes, binds, lays out and paints) stays near
- * STEP_FRAME_US of the main thread's time: a quarter of a 60 Hz frame, so
- * that on a busy machine (the import of a folder running beside it) the
- * frame still ends within one. */
+ * STEP_FRAME_US of the main thread's time: under a third of a 60 Hz
+ * frame, so that on a busy machine (the import of a folder running beside
+ * it) the frame still ends within one. */
 #define STEP_FIRST 4
 /* The first list a window shows replaces a blank page: its first piece is
  * a screenful, so the first frame a person sees is the library, not a row
@@ -31,7 +31,7 @@
 #define STEP_FIRST_SCREEN 24
 #define STEP_FIRST_SCREEN_MAX 64
 #define STEP_MIN 1
-#define STEP_FRAME_US 4000
+#define STEP_FRAME_US 5000
 /* After the first screenful, the next pieces wait for its covers (they
  * come from the cover loader's threads a frame or two later), so the frame
  * that shows them is not held back by cards made off screen; a book without
@@ -197,9 +197,9 @@ step_tick_cb (GtkWidget     *widget,
 }
 
 /* The frame with a piece is painted: the next piece grows while frames are
- * cheap (past the few hundred cards the grid keeps, an insert makes none)
- * and shrinks when one was not, so frames stay near STEP_FRAME_US of the
- * main thread's time. */
+ * under budget (past the few hundred cards the grid keeps, an insert makes
+ * none) and halves when one was over, so frames stay near STEP_FRAME_US of
+ * the main thread's time. */
 static void
 step_painted_cb (GdkFrameClock *clock,
                  KiosStartView *self)
@@ -210,8 +210,10 @@ step_painted_cb (GdkFrameClock *clock,
 
       self->step_started = 0;
       self->covers_eager = FALSE;
-      if (spent < STEP_FRAME_US / 2)
-        self->step_size = MIN (self->step_size * 2, G_MAXUINT / 2);
+      /* A frame costs a few milliseconds of its own (layout and paint):
+       * grown by half while under, pieces settle just below the budget. */
+      if (spent < STEP_FRAME_US)
+        self->step_size = MIN (self->step_size + MAX (self->step_size / 2, 1), G_MAXUINT / 2);
       else if (spent > STEP_FRAME_US)
         self->step_size = MAX (self->step_size / 2, STEP_MIN);
     }
