@@ -198,7 +198,7 @@ step_tick_cb (GtkWidget     *widget,
 
 /* The frame with a piece is painted: the next piece grows while frames are
  * under budget (past the few hundred cards the grid keeps, an insert makes
- * none) and halves when one was over, so frames stay near STEP_FRAME_US of
+ * none) and shrinks when one was over, so frames stay near STEP_FRAME_US of
  * the main thread's time. */
 static void
 step_painted_cb (GdkFrameClock *clock,
@@ -210,12 +210,14 @@ step_painted_cb (GdkFrameClock *clock,
 
       self->step_started = 0;
       self->covers_eager = FALSE;
-      /* A frame costs a few milliseconds of its own (layout and paint):
-       * grown by half while under, pieces settle just below the budget. */
-      if (spent < STEP_FRAME_US)
-        self->step_size = MIN (self->step_size + MAX (self->step_size / 2, 1), G_MAXUINT / 2);
-      else if (spent > STEP_FRAME_US)
-        self->step_size = MAX (self->step_size / 2, STEP_MIN);
+      /* In proportion to how far the frame was from the budget, at most
+       * halved or doubled: a frame costs a few milliseconds of its own
+       * (layout and paint), so pieces grown only well under the budget
+       * would stay at one card. */
+      guint64 size = (guint64) self->step_size * STEP_FRAME_US / MAX (spent, 1);
+
+      size = CLAMP (size, self->step_size / 2, (guint64) self->step_size * 2);
+      self->step_size = (guint) CLAMP (size, STEP_MIN, G_MAXUINT / 2);
     }
   if (self->step_id == 0)
     g_clear_signal_handler (&self->step_painted_id, clock);
