@@ -350,3 +350,104 @@ kios_library_model_find (KiosLibraryModel *self,
 
   return FALSE;
 }
+
+struct _KiosSlotModel
+{
+  GObject parent_instance;
+
+  GPtrArray *slots;   /* element-type GObject: made as first asked for, kept */
+  guint      n_items; /* how many of them the model holds */
+};
+
+static void kios_slot_model_list_model_init (GListModelInterface *iface);
+
+static void
+slot_free (gpointer slot)
+{
+  if (slot != NULL)
+    g_object_unref (slot);
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KiosSlotModel, kios_slot_model, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, kios_slot_model_list_model_init))
+
+static GType
+kios_slot_model_get_item_type (GListModel *model)
+{
+  return G_TYPE_OBJECT;
+}
+
+static guint
+kios_slot_model_get_n_items (GListModel *model)
+{
+  return KIOS_SLOT_MODEL (model)->n_items;
+}
+
+static gpointer
+kios_slot_model_get_item (GListModel *model,
+                          guint       position)
+{
+  KiosSlotModel *self = KIOS_SLOT_MODEL (model);
+
+  if (position >= self->n_items)
+    return NULL;
+  /* Slots are made as a grid asks for them: a grid asks for those it shows. */
+  if (position >= self->slots->len)
+    g_ptr_array_set_size (self->slots, position + 1);
+  if (self->slots->pdata[position] == NULL)
+    self->slots->pdata[position] = g_object_new (G_TYPE_OBJECT, NULL);
+  return g_object_ref (self->slots->pdata[position]);
+}
+
+static void
+kios_slot_model_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = kios_slot_model_get_item_type;
+  iface->get_n_items = kios_slot_model_get_n_items;
+  iface->get_item = kios_slot_model_get_item;
+}
+
+static void
+kios_slot_model_finalize (GObject *object)
+{
+  KiosSlotModel *self = KIOS_SLOT_MODEL (object);
+
+  g_clear_pointer (&self->slots, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (kios_slot_model_parent_class)->finalize (object);
+}
+
+static void
+kios_slot_model_class_init (KiosSlotModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = kios_slot_model_finalize;
+}
+
+static void
+kios_slot_model_init (KiosSlotModel *self)
+{
+  self->slots = g_ptr_array_new_with_free_func (slot_free);
+}
+
+KiosSlotModel *
+kios_slot_model_new (void)
+{
+  return g_object_new (KIOS_TYPE_SLOT_MODEL, NULL);
+}
+
+void
+kios_slot_model_set_n_items (KiosSlotModel *self,
+                             guint          n_items)
+{
+  guint old;
+
+  g_return_if_fail (KIOS_IS_SLOT_MODEL (self));
+
+  old = self->n_items;
+  if (n_items == old)
+    return;
+  self->n_items = n_items;
+  if (n_items > old)
+    g_list_model_items_changed (G_LIST_MODEL (self), old, 0, n_items - old);
+  else
+    g_list_model_items_changed (G_LIST_MODEL (self), n_items, old - n_items, 0);
+}

@@ -26,6 +26,18 @@ G_DECLARE_FINAL_TYPE (KiosBookItem, kios_book_item, KIOS, BOOK_ITEM, GObject)
 #define KIOS_TYPE_LIBRARY_MODEL (kios_library_model_get_type ())
 G_DECLARE_FINAL_TYPE (KiosLibraryModel, kios_library_model, KIOS, LIBRARY_MODEL, GObject)
 
+/*
+ * KiosSlotModel: n places, each the same object for as long as the model
+ * holds it, whatever it shows. A GtkGridView keeps the widget made for an
+ * item only while that very item stays in its model: given the books, a
+ * search replacing most of them has it destroy and make again every card
+ * it keeps (hundreds). Given slots, it keeps its cards; the view shows the
+ * book at each slot's position in them. Changing the count adds or removes
+ * slots at the end only.
+ */
+#define KIOS_TYPE_SLOT_MODEL (kios_slot_model_get_type ())
+G_DECLARE_FINAL_TYPE (KiosSlotModel, kios_slot_model, KIOS, SLOT_MODEL, GObject)
+
 /* clang-format off */
 /* Items for books (element-type KiosBookRecord; the records are taken, the
  * array is left empty); element-type KiosBookItem. Folds the keys: call it
@@ -74,6 +86,11 @@ const KiosBookRecord *kios_library_model_get_book    (KiosLibraryModel *self,
 gboolean              kios_library_model_find        (KiosLibraryModel *self,
                                                       const char       *hash,
                                                       guint            *position);
+
+KiosSlotModel        *kios_slot_model_new            (void);
+/* Adds or removes slots at the end (one items-changed) to hold n_items. */
+void                  kios_slot_model_set_n_items    (KiosSlotModel    *self,
+                                                      guint             n_items);
 /* clang-format on */
 
 G_END_DECLS

@@ -20,6 +20,7 @@ struct _KiosStartView
   KiosLibraryModel   *model;           /* every listed book, in the sort order */
   GtkCustomFilter    *filter;          /* shelf and search */
   GtkFilterListModel *filtered;        /* what the grid shows */
+  KiosSlotModel      *slots;           /* the grid's model: a slot per book filtered */
   GSimpleActionGroup *actions;
   GtkWidget          *context_menu; /* the open book menu, parented to its card */
   AdwToast           *last_toast;
@@ -47,13 +48,21 @@ struct _KiosStartView
   gulong      step_painted_id;   /* on the frame clock while pieces go in */
   gint64      step_started;      /* the frame of the last piece; 0 when painted */
   gulong      covers_painted_id; /* on the frame clock while mapped */
-  GHashTable *bound;             /* the cards bound to a book */
+  gulong      layout_id;         /* on the frame clock while mapped */
+  guint       near_first;        /* the positions of the cards near the screen, */
+  guint       near_last;         /* as last laid out */
+  gint64      covers_wait_until; /* no piece until the covers shown are in, or then */
+  GHashTable *bound;             /* card → its GtkListItem, for the cards bound to a slot */
+  GHashTable *shown;             /* card → the KiosBookItem it shows (a reference) */
+  GHashTable *stale;             /* the bound cards to show their slot's book once near the screen */
   guint       loading : 1;
   guint       opening : 1;
   guint       setting_search : 1;
   guint       library_empty : 1; /* the last list had no book at all */
   guint       step_skip : 1;     /* the next frame shows the grid: no piece in it */
   guint       covers_dirty : 1;  /* cards moved or were bound: which show? */
+  guint       covers_eager : 1;  /* the first screenful: covers load as cards are bound */
+  guint       fit_first : 1;     /* the first screenful: one card, then as many as show */
   guint       listed : 1;        /* a list came in: until then, no page says "empty" */
 };
 

@@ -8,6 +8,7 @@
 #include "kios-start-view-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <time.h>
 
 /* Without a library, the store's recent books: enough to fill a screen. */
@@ -17,14 +18,25 @@
 #define OPENING_DELAY_MS 250
 /* A list goes into the grid a piece per frame, each piece sized so that
  * the frame (the cards it makes, binds, lays out and paints) stays near
- * STEP_FRAME_US, under a 60 Hz frame with room for the rest of the loop. */
+ * STEP_FRAME_US of the main thread's time: under a third of a 60 Hz
+ * frame, so that on a busy machine (the import of a folder running beside
+ * it) the frame still ends within one. */
 #define STEP_FIRST 4
 /* The first list a window shows replaces a blank page: its first piece is
- * a screenful (three rows of the widest grid), so the first frame a person
- * sees is the library, not a row growing card by card. */
+ * a screenful, so the first frame a person sees is the library, not a row
+ * growing card by card. One card goes in first; once it is laid out, its
+ * size tells how many show, and those go in before the frame is painted
+ * (the frame clock lays out again). Without a size, three rows of the
+ * widest grid; never more than STEP_FIRST_SCREEN_MAX. */
 #define STEP_FIRST_SCREEN 24
-#define STEP_MIN 2
-#define STEP_FRAME_US 8000
+#define STEP_FIRST_SCREEN_MAX 64
+#define STEP_MIN 1
+#define STEP_FRAME_US 5000
+/* After the first screenful, the next pieces wait for its covers (they
+ * come from the cover loader's threads a frame or two later), so the frame
+ * that shows them is not held back by cards made off screen; a book without
+ * a cover waits no longer than this. */
+#define COVERS_WAIT_US (250 * 1000)
 /* The most columns of cards, however wide the window. */
 #define GRID_MAX_COLUMNS 8
 
@@ -130,7 +142,8 @@ filter_cb (gpointer item,
          kios_book_item_matches (item, (const char *const *) self->search_words);
 }
 
-static void fit_columns (KiosStartView *self);
+static void     fit_columns (KiosStartView *self);
+static gboolean shown_covers_pending (KiosStartView *self);
 
 /* The main thread's own time, which the machine's load does not stretch:
  * a busy machine must not shrink the pieces into many more frames. */
@@ -162,18 +175,31 @@ step_tick_cb (GtkWidget     *widget,
       return G_SOURCE_CONTINUE;
     }
   fit_columns (self);
+  /* The frame that paints the covers gets no piece either. */
+  if (self->covers_wait_until != 0)
+    {
+      if (g_get_monotonic_time () < self->covers_wait_until && shown_covers_pending (self))
+        return G_SOURCE_CONTINUE;
+      self->covers_wait_until = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  /* The first screenful's covers start loading as its cards are bound, while
+   * this frame lays them out and paints them, not after. */
+  if (self->covers_eager)
+    self->covers_wait_until = g_get_monotonic_time () + COVERS_WAIT_US;
   self->step_started = thread_cpu_us ();
-  if (kios_library_model_step (self->model, self->step_size))
+  if (kios_library_model_step (self->model, self->fit_first ? 1 : self->step_size))
     return G_SOURCE_CONTINUE;
+  self->fit_first = FALSE;
   self->step_id = 0;
   update_visible_page (self);
   return G_SOURCE_REMOVE;
 }
 
 /* The frame with a piece is painted: the next piece grows while frames are
- * cheap (past the few hundred cards the grid keeps, an insert makes none)
- * and shrinks when one was not, so frames stay near STEP_FRAME_US of the
- * main thread's time. */
+ * under budget (past the few hundred cards the grid keeps, an insert makes
+ * none) and shrinks when one was over, so frames stay near STEP_FRAME_US of
+ * the main thread's time. */
 static void
 step_painted_cb (GdkFrameClock *clock,
                  KiosStartView *self)
@@ -183,10 +209,15 @@ step_painted_cb (GdkFrameClock *clock,
       gint64 spent = thread_cpu_us () - self->step_started;
 
       self->step_started = 0;
-      if (spent < STEP_FRAME_US / 2)
-        self->step_size = MIN (self->step_size * 2, G_MAXUINT / 2);
-      else if (spent > STEP_FRAME_US)
-        self->step_size = MAX (self->step_size / 2, STEP_MIN);
+      self->covers_eager = FALSE;
+      /* In proportion to how far the frame was from the budget, at most
+       * halved or doubled: a frame costs a few milliseconds of its own
+       * (layout and paint), so pieces grown only well under the budget
+       * would stay at one card. */
+      guint64 size = (guint64) self->step_size * STEP_FRAME_US / MAX (spent, 1);
+
+      size = CLAMP (size, self->step_size / 2, (guint64) self->step_size * 2);
+      self->step_size = (guint) CLAMP (size, STEP_MIN, G_MAXUINT / 2);
     }
   if (self->step_id == 0)
     g_clear_signal_handler (&self->step_painted_id, clock);
@@ -199,6 +230,9 @@ finish_steps (KiosStartView *self)
   if (self->step_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
   self->step_id = 0;
+  self->covers_eager = FALSE;
+  self->fit_first = FALSE;
+  self->covers_wait_until = 0;
   kios_library_model_step (self->model, G_MAXUINT);
   update_visible_page (self);
 }
@@ -212,13 +246,21 @@ show_items (KiosStartView *self,
    * list) or over itself it shows at once, cards and all. */
   gboolean fades_in = g_strcmp0 (before, "books") != 0 && g_strcmp0 (before, "loading") != 0;
 
-  self->step_size = self->listed ? STEP_FIRST : STEP_FIRST_SCREEN;
+  /* The first card a view makes costs the most (its styles and fonts are
+   * looked up then): after the empty page, it goes in alone. */
+  if (!self->listed)
+    self->step_size = STEP_FIRST_SCREEN;
+  else if (gtk_widget_get_first_child (GTK_WIDGET (self->grid_view)) == NULL)
+    self->step_size = 1;
+  else
+    self->step_size = STEP_FIRST;
+  self->covers_eager = !self->listed && items->len > 0;
+  self->fit_first = self->covers_eager;
   self->loading = FALSE;
   self->listed = TRUE;
   self->library_empty = items->len == 0;
   /* A new list is filtered as it goes in, each piece whole: shown, the
    * model takes it a piece a frame (step_tick_cb), a screenful first. */
-  gtk_filter_list_model_set_incremental (self->filtered, FALSE);
   if (!kios_library_model_stage_items (self->model, items, 0))
     {
       if (self->step_id != 0)
@@ -266,6 +308,62 @@ fit_columns (KiosStartView *self)
     gtk_grid_view_set_max_columns (self->grid_view, fit);
 }
 
+/* How many cards fill the grid's height from where the first one's
+ * content starts (a row cut at the bottom counts), measured on it; 0
+ * before it is laid out. */
+static guint
+first_screen_size (KiosStartView *self)
+{
+  GtkWidget      *grid = GTK_WIDGET (self->grid_view);
+  GtkWidget      *cell = gtk_widget_get_first_child (grid);
+  int             cell_width = 0;
+  int             cell_height = 0;
+  graphene_rect_t bounds;
+  float           room;
+  guint           rows;
+
+  if (cell == NULL || gtk_widget_get_first_child (cell) == NULL || gtk_widget_get_width (grid) <= 0 ||
+      !gtk_widget_compute_bounds (gtk_widget_get_first_child (cell), grid, &bounds))
+    return 0;
+  room = gtk_widget_get_height (grid) - MAX (bounds.origin.y, 0);
+  fit_columns (self);
+  gtk_widget_measure (cell, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &cell_width, NULL, NULL);
+  gtk_widget_measure (cell, GTK_ORIENTATION_VERTICAL, cell_width, NULL, &cell_height, NULL, NULL);
+  if (cell_height <= 0 || room <= 0)
+    return 0;
+  rows = (guint) ceilf (room / cell_height);
+  return MIN (rows * gtk_grid_view_get_max_columns (self->grid_view), STEP_FIRST_SCREEN_MAX);
+}
+
+static void show_near_cards (KiosStartView *self);
+
+/* The frame is laid out. The first screenful's first card tells how many
+ * show: the rest of the screenful goes in now. Cards bound while off screen
+ * that came near it show their books. Either lays the frame out again (the
+ * frame clock does, before painting it). */
+static void
+layout_cb (GdkFrameClock *clock,
+           KiosStartView *self)
+{
+  guint n_shown;
+  guint n_in;
+
+  show_near_cards (self);
+  if (!self->fit_first || self->step_started == 0)
+    return;
+  self->fit_first = FALSE;
+  n_shown = first_screen_size (self);
+  if (n_shown == 0)
+    n_shown = STEP_FIRST_SCREEN;
+  n_in = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  if (n_shown > n_in && !kios_library_model_step (self->model, n_shown - n_in) && self->step_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->step_id);
+      self->step_id = 0;
+      update_visible_page (self);
+    }
+}
+
 static void
 kios_start_view_size_allocate (GtkWidget *widget,
                                int        width,
@@ -288,6 +386,9 @@ kios_start_view_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (kios_start_view_parent_class)->map (widget);
   self->covers_painted_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
                                                      G_CALLBACK (covers_painted_cb), self, 0);
+  /* After the window's own layout handler, connected as it was realized. */
+  self->layout_id = g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout", G_CALLBACK (layout_cb),
+                                             self, 0);
   self->covers_dirty = TRUE;
 }
 
@@ -297,6 +398,7 @@ kios_start_view_unmap (GtkWidget *widget)
   KiosStartView *self = KIOS_START_VIEW (widget);
 
   g_clear_signal_handler (&self->covers_painted_id, gtk_widget_get_frame_clock (widget));
+  g_clear_signal_handler (&self->layout_id, gtk_widget_get_frame_clock (widget));
 
   if (self->step_painted_id != 0)
     g_clear_signal_handler (&self->step_painted_id, gtk_widget_get_frame_clock (widget));
@@ -439,32 +541,179 @@ factory_setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, card);
 }
 
+typedef enum {
+  CARD_UNPLACED, /* bound, not laid out yet */
+  CARD_HIDDEN,
+  CARD_NEAR, /* within a row of the screen */
+  CARD_SHOWN,
+} CardPlace;
+
+static CardPlace
+card_place (KiosStartView *self,
+            GtkWidget     *card)
+{
+  GtkWidget      *grid = GTK_WIDGET (self->grid_view);
+  int             height = gtk_widget_get_height (grid);
+  graphene_rect_t bounds;
+
+  if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
+    return CARD_UNPLACED;
+  if (bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < height)
+    return CARD_SHOWN;
+  if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+    return CARD_NEAR;
+  return CARD_HIDDEN;
+}
+
 /* The grid keeps cards for many rows off screen: only those on screen (and
  * a row past it) load their covers, after the frame that placed them, so
- * a launch decodes the covers it shows and no more. */
+ * a launch decodes the covers it shows and no more. Those on screen are
+ * asked for first: the loader takes them in turn. */
 static void
 load_shown_covers (KiosStartView *self)
 {
-  GtkWidget     *grid = GTK_WIDGET (self->grid_view);
-  int            height = gtk_widget_get_height (grid);
-  GHashTableIter iter;
-  gpointer       card;
+  g_autoptr (GPtrArray) near = g_ptr_array_new ();
+  GHashTableIter        iter;
+  gpointer              card;
 
   self->covers_dirty = FALSE;
   g_hash_table_iter_init (&iter, self->bound);
   while (g_hash_table_iter_next (&iter, &card, NULL))
-    {
-      graphene_rect_t bounds;
-
-      if (gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &bounds))
-        {
-          /* Bound, not placed yet: the next frame places it. */
-          self->covers_dirty = TRUE;
-          continue;
-        }
-      if (bounds.origin.y + 2 * bounds.size.height >= 0 && bounds.origin.y - bounds.size.height < height)
+    switch (g_hash_table_contains (self->stale, card) ? CARD_HIDDEN : card_place (self, card))
+      {
+      case CARD_UNPLACED:
+        /* The next frame places it. */
+        self->covers_dirty = TRUE;
+        break;
+      case CARD_SHOWN:
         kios_book_card_load_cover (card);
+        break;
+      case CARD_NEAR:
+        g_ptr_array_add (near, card);
+        break;
+      case CARD_HIDDEN:
+      default:
+        break;
+      }
+  for (guint i = 0; i < near->len; i++)
+    kios_book_card_load_cover (near->pdata[i]);
+}
+
+/* A card on screen still without its cover (loading, or the book has none). */
+static gboolean
+shown_covers_pending (KiosStartView *self)
+{
+  GHashTableIter iter;
+  gpointer       card;
+
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, NULL))
+    if (card_place (self, card) == CARD_SHOWN && !kios_book_card_has_cover (card, FALSE))
+      return TRUE;
+  return FALSE;
+}
+
+/* The book the card's slot stands for now. */
+static KiosBookItem *
+slot_book (KiosStartView *self,
+           GtkListItem   *slot)
+{
+  guint                    position = gtk_list_item_get_position (slot);
+  g_autoptr (KiosBookItem) book = NULL;
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  /* The filter model holds its own reference. */
+  book = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  return book;
+}
+
+/* The card shows its slot's book (unless it does already). */
+static void
+show_card (KiosStartView *self,
+           GtkWidget     *card,
+           GtkListItem   *slot)
+{
+  KiosBookItem *book = slot_book (self, slot);
+
+  g_hash_table_remove (self->stale, card);
+  if (book == NULL || g_hash_table_lookup (self->shown, card) == book)
+    return;
+  g_hash_table_insert (self->shown, card, g_object_ref (book));
+  if (self->covers_eager)
+    kios_book_card_set_book (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  else
+    kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
+  self->covers_dirty = TRUE;
+}
+
+/* A card bound, or whose slot's book changed: shown at once on screen or
+ * near it (or where cards were near it, as last laid out: the grid is
+ * about to place it), else once it comes near (show_near_cards). */
+static void
+update_card (KiosStartView *self,
+             GtkWidget     *card,
+             GtkListItem   *slot)
+{
+  CardPlace place = card_place (self, card);
+  guint     position = gtk_list_item_get_position (slot);
+  guint     columns = gtk_grid_view_get_max_columns (self->grid_view);
+
+  if (self->covers_eager || place == CARD_SHOWN || place == CARD_NEAR ||
+      (position != GTK_INVALID_LIST_POSITION && position + columns >= self->near_first &&
+       position <= self->near_last + columns))
+    show_card (self, card, slot);
+  else if (g_hash_table_lookup (self->shown, card) != slot_book (self, slot))
+    g_hash_table_add (self->stale, card);
+  else
+    g_hash_table_remove (self->stale, card);
+}
+
+/* The grid keeps cards for 30 rows; those off screen take their book (its
+ * labels, a new size) only once they come within a row of the screen, as
+ * the frame they come near in is laid out. */
+static void
+show_near_cards (KiosStartView *self)
+{
+  GHashTableIter iter;
+  gpointer       card, slot;
+
+  self->near_first = G_MAXUINT;
+  self->near_last = 0;
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, &slot))
+    {
+      CardPlace place = card_place (self, card);
+      guint     position = gtk_list_item_get_position (slot);
+
+      if (place != CARD_SHOWN && place != CARD_NEAR)
+        continue;
+      if (position != GTK_INVALID_LIST_POSITION)
+        {
+          self->near_first = MIN (self->near_first, position);
+          self->near_last = MAX (self->near_last, position);
+        }
+      if (g_hash_table_contains (self->stale, card))
+        show_card (self, card, slot);
     }
+}
+
+/* Books filtered in or out from position on: slots are added or removed at
+ * the end, and the cards of the slots from position show their new books. */
+static void
+filtered_changed_cb (KiosStartView *self,
+                     guint          position,
+                     guint          removed,
+                     guint          added)
+{
+  GHashTableIter iter;
+  gpointer       card, slot;
+
+  kios_slot_model_set_n_items (self->slots, g_list_model_get_n_items (G_LIST_MODEL (self->filtered)));
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &card, &slot))
+    if (gtk_list_item_get_position (slot) >= position)
+      update_card (self, card, slot);
 }
 
 static void
@@ -483,28 +732,28 @@ covers_dirty_cb (KiosStartView *self)
 
 static void
 factory_bind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
+                 GtkListItem              *slot,
                  gpointer                  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
-  KiosBookItem  *book = gtk_list_item_get_item (item);
-  GtkWidget     *card = gtk_list_item_get_child (item);
+  GtkWidget     *card = gtk_list_item_get_child (slot);
 
-  kios_book_card_set_book_lazily (KIOS_BOOK_CARD (card), kios_book_item_get_record (book));
-  g_hash_table_add (self->bound, card);
-  self->covers_dirty = TRUE;
+  g_hash_table_insert (self->bound, card, slot);
+  update_card (self, card, slot);
 }
 
 static void
 factory_unbind_cb (GtkSignalListItemFactory *factory,
-                   GtkListItem              *item,
+                   GtkListItem              *slot,
                    gpointer                  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
-  GtkWidget     *card = gtk_list_item_get_child (item);
+  GtkWidget     *card = gtk_list_item_get_child (slot);
 
   kios_book_card_set_book (KIOS_BOOK_CARD (card), NULL);
   g_hash_table_remove (self->bound, card);
+  g_hash_table_remove (self->shown, card);
+  g_hash_table_remove (self->stale, card);
 }
 
 static void
@@ -595,6 +844,9 @@ kios_start_view_finalize (GObject *object)
   g_clear_pointer (&self->search_folded, g_free);
   g_clear_pointer (&self->search_words, g_strfreev);
   g_clear_pointer (&self->bound, g_hash_table_unref);
+  g_clear_pointer (&self->stale, g_hash_table_unref);
+  g_clear_pointer (&self->shown, g_hash_table_unref);
+  g_clear_object (&self->slots);
 
   G_OBJECT_CLASS (kios_start_view_parent_class)->finalize (object);
 }
@@ -705,11 +957,12 @@ kios_start_view_init (KiosStartView *self)
   self->filter = gtk_custom_filter_new (filter_cb, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->model)),
                                               g_object_ref (GTK_FILTER (self->filter)));
-  /* A search or shelf change filters incrementally (refilter_search): the
-   * top of the list, what is on screen, is filtered and painted at once,
-   * the rest in the next idles. Filtering is cheap; what costs is the grid
-   * binding the few hundred cards it keeps, and this spreads that over
-   * frames instead of stalling one. */
+  /* A search or shelf change filters every book at once (a few
+   * milliseconds over precomputed keys, one items-changed): the grid keeps
+   * its cards (it shows slots) and only those near the screen show their
+   * new books, so there is nothing to spread over frames. Filtering in
+   * pieces would have the filter model drop every book first and the grid
+   * its cards with them. */
   g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (update_visible_page), self,
                            G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
@@ -727,9 +980,15 @@ kios_start_view_init (KiosStartView *self)
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
   self->bound = g_hash_table_new (NULL, NULL);
+  self->stale = g_hash_table_new (NULL, NULL);
+  self->shown = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)), "value-changed",
                            G_CALLBACK (covers_dirty_cb), self, G_CONNECT_SWAPPED);
-  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered))));
+  /* The grid shows slots: it keeps its cards whatever books they show. */
+  self->slots = kios_slot_model_new ();
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (filtered_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  selection = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->slots))));
   gtk_grid_view_set_model (self->grid_view, selection);
   g_object_unref (selection);
 
@@ -946,7 +1205,6 @@ refilter_search (KiosStartView *self)
       count_matches (self) == g_list_model_get_n_items (G_LIST_MODEL (self->filtered)))
     return;
 
-  gtk_filter_list_model_set_incremental (self->filtered, TRUE);
   gtk_filter_changed (GTK_FILTER (self->filter), change);
   update_visible_page (self);
 }
@@ -1038,7 +1296,6 @@ shelf_change_state_cb (GSimpleAction *action,
       {
         g_simple_action_set_state (action, value);
         self->shelf = i;
-        gtk_filter_list_model_set_incremental (self->filtered, TRUE);
         gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
         update_visible_page (self);
         return;

@@ -270,6 +270,301 @@ test_start_view_first_list (void)
   gtk_window_destroy (window);
 }
 
+typedef struct
+{
+  KiosStartView *view;
+  GtkWidget     *grid;
+  guint          first_n;     /* books in at the first frame showing them */
+  guint          first_shown; /* cards on screen then */
+  gint64         first_at;
+  guint          covers_n; /* books in at the first frame with every cover */
+  gint64         covers_at;
+} Screenful;
+
+static void
+count_shown (Screenful *s,
+             guint     *shown,
+             guint     *with_cover)
+{
+  int height = gtk_widget_get_height (s->grid);
+
+  *shown = *with_cover = 0;
+  for (GtkWidget *cell = gtk_widget_get_first_child (s->grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget      *card = gtk_widget_get_first_child (cell);
+      graphene_rect_t bounds;
+
+      if (card == NULL || !KIOS_IS_BOOK_CARD (card) || kios_book_card_get_book (KIOS_BOOK_CARD (card)) == NULL ||
+          gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, s->grid, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+      (*shown)++;
+      if (kios_book_card_has_cover (KIOS_BOOK_CARD (card), FALSE))
+        (*with_cover)++;
+    }
+}
+
+static void
+screenful_painted_cb (GdkFrameClock *clock,
+                      Screenful     *s)
+{
+  guint shown, with_cover;
+
+  if (g_strcmp0 (kios_start_view_get_visible_page (s->view), "books") != 0)
+    return;
+  count_shown (s, &shown, &with_cover);
+  if (s->first_at == 0)
+    {
+      s->first_at = g_get_monotonic_time ();
+      s->first_n = kios_start_view_get_n_books (s->view);
+      s->first_shown = shown;
+    }
+  if (s->covers_at == 0 && shown > 0 && with_cover == shown)
+    {
+      s->covers_at = g_get_monotonic_time ();
+      s->covers_n = kios_start_view_get_n_books (s->view);
+    }
+}
+
+static void
+screenful_mapped_cb (GtkWidget *view,
+                     Screenful *s)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (view), "after-paint", G_CALLBACK (screenful_painted_cb), s);
+}
+
+static gboolean
+screenful_covered (gpointer data)
+{
+  return ((Screenful *) data)->covers_at != 0;
+}
+
+/* The first frame of a library holds the cards that show and no more, and
+ * their covers load as they are made: no further cards go in before the
+ * frame that paints the covers. */
+static void
+test_start_view_first_screenful (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autofree char             *cover = write_cover_png ();
+  Screenful                    s = { 0 };
+  GtkWindow                   *window;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, cover);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+
+  s.view = kios_start_view_new ();
+  s.grid = kios_test_find_widget (GTK_WIDGET (s.view), GTK_TYPE_GRID_VIEW, NULL);
+  g_signal_connect (s.view, "map", G_CALLBACK (screenful_mapped_cb), &s);
+  kios_start_view_set_store (s.view, store);
+  window = show_view (s.view);
+  g_assert_true (kios_test_wait_until (screenful_covered, &s, 10000));
+
+  /* Two rows of cards fit 640 pixels: the first frame is not the three
+   * rows of the widest grid it would be without a card to measure. */
+  g_assert_cmpuint (s.first_shown, >, 0);
+  g_assert_cmpuint (s.first_n, ==, s.first_shown);
+  g_assert_cmpuint (s.first_n, <, 24);
+  /* The rest of the list waits for the covers (a book without one, no
+   * longer than a quarter of a second). */
+  if (s.covers_at - s.first_at < 250 * 1000)
+    g_assert_cmpuint (s.covers_n, ==, s.first_n);
+  /* Without a library, the store's 48 most recent books. */
+  g_assert_cmpuint (kios_start_view_get_n_books (s.view), ==, 48);
+  g_signal_handlers_disconnect_by_data (gtk_widget_get_frame_clock (GTK_WIDGET (window)), &s);
+  gtk_window_destroy (window);
+}
+
+typedef struct
+{
+  graphene_rect_t bounds;
+  KiosBookCard   *card;
+} Placed;
+
+static gint
+compare_places (gconstpointer a,
+                gconstpointer b)
+{
+  const graphene_rect_t *x = &((const Placed *) a)->bounds;
+  const graphene_rect_t *y = &((const Placed *) b)->bounds;
+
+  if (x->origin.y != y->origin.y)
+    return x->origin.y < y->origin.y ? -1 : 1;
+  return (x->origin.x > y->origin.x) - (x->origin.x < y->origin.x);
+}
+
+/* The cards on screen, in reading order. */
+static GArray *
+shown_cards (KiosStartView *view)
+{
+  GtkWidget *grid = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL);
+  GArray    *placed = g_array_new (FALSE, FALSE, sizeof (Placed));
+  int        height = gtk_widget_get_height (grid);
+
+  for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      GtkWidget *card = gtk_widget_get_first_child (cell);
+      Placed     p = { .card = NULL };
+
+      if (card == NULL || !KIOS_IS_BOOK_CARD (card) || !gtk_widget_get_child_visible (cell) ||
+          gtk_widget_get_width (card) <= 0 || !gtk_widget_compute_bounds (card, grid, &p.bounds) ||
+          p.bounds.origin.y + p.bounds.size.height <= 0 || p.bounds.origin.y >= height)
+        continue;
+      p.card = KIOS_BOOK_CARD (card);
+      g_array_append_val (placed, p);
+    }
+  g_array_sort (placed, compare_places);
+  return placed;
+}
+
+/* Every card on screen shows the book of its place: the books of
+ * consecutive positions, in reading order. Returns the first position. */
+static guint
+assert_cards_in_order (KiosStartView *view)
+{
+  g_autoptr (GArray) placed = shown_cards (view);
+  guint              n = kios_start_view_get_n_books (view);
+  guint              first = G_MAXUINT;
+
+  g_assert_cmpuint (placed->len, >, 0);
+  for (guint i = 0; i < n; i++)
+    if (kios_book_card_get_book (g_array_index (placed, Placed, 0).card) != NULL &&
+        g_strcmp0 (kios_start_view_get_book (view, i)->hash,
+                   kios_book_card_get_book (g_array_index (placed, Placed, 0).card)->hash) == 0)
+      first = i;
+  g_assert_cmpuint (first, !=, G_MAXUINT);
+  for (guint i = 0; i < placed->len; i++)
+    {
+      const KiosBookRecord *book = kios_book_card_get_book (g_array_index (placed, Placed, i).card);
+
+      g_assert_nonnull (book);
+      g_assert_cmpuint (first + i, <, n);
+      g_assert_cmpstr (book->hash, ==, kios_start_view_get_book (view, first + i)->hash);
+    }
+  return first;
+}
+
+static void
+collect_cards (KiosStartView *view,
+               GHashTable    *cards)
+{
+  GtkWidget *grid = kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL);
+
+  for (GtkWidget *cell = gtk_widget_get_first_child (grid); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    if (gtk_widget_get_first_child (cell) != NULL)
+      g_hash_table_add (cards, gtk_widget_get_first_child (cell));
+}
+
+/* A search shows its books in the cards the grid has (it makes none), and
+ * the cards kept off screen show theirs as they are scrolled to. */
+static void
+test_start_view_search_keeps_cards (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autoptr (GHashTable)       before = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable)       after = g_hash_table_new (NULL, NULL);
+  KiosStartView               *view = kios_start_view_new ();
+  GtkWindow                   *window;
+  GtkAdjustment               *adjustment;
+  GHashTableIter               iter;
+  gpointer                     card;
+
+  for (guint i = 0; i < 48; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("%s %u", i % 3 == 0 ? "Emma" : "Persuasion", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, NULL);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+  kios_start_view_set_store (view, store);
+  window = show_view (view);
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  g_assert_cmpuint (assert_cards_in_order (view), ==, 0);
+  collect_cards (view, before);
+
+  kios_start_view_set_search (view, "emma");
+  g_assert_false (kios_start_view_is_loading (view));
+  g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 16);
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  g_assert_cmpuint (assert_cards_in_order (view), ==, 0);
+  for (guint i = 0; i < 16; i++)
+    g_assert_true (g_str_has_prefix (kios_start_view_get_book (view, i)->title, "Emma"));
+  collect_cards (view, after);
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &card, NULL))
+    g_assert_true (g_hash_table_contains (before, card));
+
+  /* Back to every book, then to the end of the list: the cards that come
+   * on screen show the books there. */
+  kios_start_view_set_search (view, NULL);
+  g_assert_cmpuint (kios_start_view_get_n_books (view), ==, 48);
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  g_assert_cmpuint (assert_cards_in_order (view), ==, 0);
+  adjustment = gtk_scrollable_get_vadjustment (
+      GTK_SCROLLABLE (kios_test_find_widget (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW, NULL)));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  kios_test_wait_for_paint (GTK_WIDGET (view));
+  g_assert_cmpuint (assert_cards_in_order (view), >, 0);
+  gtk_window_destroy (window);
+}
+
+static void
+first_piece_painted_cb (GdkFrameClock *clock,
+                        gpointer       user_data)
+{
+  Screenful *s = user_data;
+
+  if (s->first_at == 0 && kios_start_view_get_n_books (s->view) > 0)
+    {
+      s->first_at = g_get_monotonic_time ();
+      s->first_n = kios_start_view_get_n_books (s->view);
+    }
+}
+
+/* Books arriving in a shown, empty library (a folder being imported) go
+ * in one card first: the first card a view makes is the dearest frame. */
+static void
+test_start_view_first_card_alone (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  Screenful                    s = { 0 };
+  GtkWindow                   *window;
+  gulong                       id;
+
+  s.view = kios_start_view_new ();
+  kios_start_view_set_store (s.view, store);
+  window = show_view (s.view);
+  g_assert_cmpstr (kios_start_view_get_visible_page (s.view), ==, "empty");
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *hash = g_strdup_printf ("%032x", i + 1);
+      g_autofree char *title = g_strdup_printf ("Book %u", i);
+
+      add_book (store, hash, title, "Jane Austen", 1000 + i, 0.0, NULL);
+    }
+  g_assert_true (kios_library_store_flush (store, 5000));
+  id = g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (s.view)), "after-paint",
+                         G_CALLBACK (first_piece_painted_cb), &s);
+  kios_start_view_reload (s.view);
+  g_assert_true (kios_test_wait_until (view_loaded, s.view, 10000));
+  kios_test_wait_for_paint (GTK_WIDGET (s.view));
+
+  g_assert_cmpuint (s.first_n, ==, 1);
+  g_assert_cmpuint (kios_start_view_get_n_books (s.view), ==, 20);
+  g_assert_cmpstr (kios_start_view_get_visible_page (s.view), ==, "books");
+  g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (s.view)), id);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -279,6 +574,9 @@ main (int   argc,
   g_test_add_func ("/kios/start-view/empty", test_start_view_empty);
   g_test_add_func ("/kios/start-view/recent-order", test_start_view_recent_order);
   g_test_add_func ("/kios/start-view/first-list", test_start_view_first_list);
+  g_test_add_func ("/kios/start-view/first-screenful", test_start_view_first_screenful);
+  g_test_add_func ("/kios/start-view/search-keeps-cards", test_start_view_search_keeps_cards);
+  g_test_add_func ("/kios/start-view/first-card-alone", test_start_view_first_card_alone);
   g_test_add_func ("/kios/start-view/opening", test_start_view_opening);
 
   return g_test_run ();
