@@ -7,36 +7,17 @@
 
 #include "kios-curl.h"
 
+#include "kios-dlopen.h"
 #include "kios-sync-error.h"
-
-#include <dlfcn.h>
-#include <stddef.h>
 
 /* CURLOPT_PROTOCOLS_STR and the version meson asks for at build time. */
 #define MIN_VERSION_NUM 0x075800
 
-typedef struct
-{
-  KiosCurl api;
-  char    *failure; /* NULL when api is usable */
-} Loaded;
+static KiosCurl   loaded_api;
+static KiosDlOnce loaded_once;
 
-typedef struct
-{
-  const char *name;
-  gsize       offset;
-} Symbol;
-
-#define SYMBOL(field)                                 \
-  {                                                   \
-    "curl_" #field, G_STRUCT_OFFSET (KiosCurl, field) \
-  }
-
-/* Each field has the type curl.h declares for its function (whose
- * declaration, never its symbol, is used here). */
-#define SAME_TYPE(field)                                                     \
-  G_STATIC_ASSERT (__builtin_types_compatible_p (__typeof__ (&curl_##field), \
-                                                 __typeof__ (((KiosCurl *) NULL)->field)))
+#define SAME_TYPE(field) KIOS_DL_SAME_TYPE (KiosCurl, field, curl_##field)
+#define SYMBOL(field) KIOS_DL_SYMBOL (KiosCurl, "curl_", field)
 
 SAME_TYPE (global_init);
 SAME_TYPE (version_info);
@@ -56,7 +37,7 @@ SAME_TYPE (multi_wakeup);
 SAME_TYPE (slist_append);
 SAME_TYPE (slist_free_all);
 
-static const Symbol symbols[] = {
+static const KiosDlSymbol symbols[] = {
   SYMBOL (global_init),
   SYMBOL (version_info),
   SYMBOL (easy_init),
@@ -76,47 +57,22 @@ static const Symbol symbols[] = {
   SYMBOL (slist_free_all),
 };
 
-static Loaded *
-load (const char *soname)
+static char *
+load (const char *soname,
+      gpointer    table)
 {
-  Loaded                 *loaded = g_new0 (Loaded, 1);
-  void                   *handle;
+  KiosCurl               *api = table;
+  g_autofree char        *failure = NULL;
   curl_version_info_data *info;
   CURLcode                code;
 
-  /* dlopen () and not g_module_open (): GModule first tries a relative
-   * name as a file in the current directory. RTLD_NOW: a libcurl whose own
-   * libraries lack a symbol fails here, not with an abort mid-transfer;
-   * RTLD_LOCAL: its symbols stay out of the global scope. */
-  handle = dlopen (soname, RTLD_NOW | RTLD_LOCAL);
-  if (handle == NULL)
-    {
-      const char *detail = dlerror ();
-      loaded->failure = g_strdup_printf ("The HTTP library %s cannot be loaded: %s", soname,
-                                         detail != NULL ? detail : "unknown error");
-      return loaded;
-    }
+  if (!kios_dl_open (soname, symbols, G_N_ELEMENTS (symbols), api, &failure))
+    return g_strdup_printf ("The HTTP library %s", failure);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (symbols); i++)
-    {
-      void *symbol = dlsym (handle, symbols[i].name);
-
-      if (symbol == NULL)
-        {
-          loaded->failure = g_strdup_printf ("The HTTP library %s has no %s: it is too old",
-                                             soname, symbols[i].name);
-          return loaded;
-        }
-      G_STRUCT_MEMBER (void *, &loaded->api, symbols[i].offset) = symbol;
-    }
-
-  info = loaded->api.version_info (CURLVERSION_NOW);
+  info = api->version_info (CURLVERSION_NOW);
   if (info == NULL || info->version_num < MIN_VERSION_NUM)
-    {
-      loaded->failure = g_strdup_printf ("The HTTP library %s is version %s, older than 7.88",
-                                         soname, info != NULL ? info->version : "?");
-      return loaded;
-    }
+    return g_strdup_printf ("The HTTP library %s is version %s, older than 7.88", soname,
+                            info != NULL ? info->version : "?");
 
   /* A libcurl that is not thread-safe must be set up once before any other
    * call into it. Here that holds: this runs inside the once, which every
@@ -125,38 +81,31 @@ load (const char *soname)
    * thread-safe one sets itself up on the first easy handle. */
   if ((info->features & CURL_VERSION_THREADSAFE) == 0)
     {
-      code = loaded->api.global_init (CURL_GLOBAL_DEFAULT);
+      code = api->global_init (CURL_GLOBAL_DEFAULT);
       if (code != CURLE_OK)
-        {
-          loaded->failure = g_strdup_printf ("The HTTP library %s could not be set up (code %d)",
-                                             soname, (int) code);
-          return loaded;
-        }
+        return g_strdup_printf ("The HTTP library %s could not be set up (code %d)", soname,
+                                (int) code);
     }
 
   g_debug ("loaded %s (libcurl %s)", soname, info->version);
-  return loaded;
+  return NULL;
 }
 
 const KiosCurl *
 kios_curl_load_from (const char *soname,
                      GError    **error)
 {
-  static Loaded *loaded = NULL;
+  const char *failure;
 
   g_return_val_if_fail (soname != NULL, NULL);
 
-  /* Kept for the life of the process, the failure too: a library that was
-   * absent once is not looked for on every request. */
-  if (g_once_init_enter (&loaded))
-    g_once_init_leave (&loaded, load (soname));
-
-  if (loaded->failure != NULL)
+  failure = kios_dl_once (&loaded_once, load, soname, &loaded_api);
+  if (failure != NULL)
     {
-      g_set_error_literal (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_FAILED, loaded->failure);
+      g_set_error_literal (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_FAILED, failure);
       return NULL;
     }
-  return &loaded->api;
+  return &loaded_api;
 }
 
 const KiosCurl *
