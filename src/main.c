@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <curl/curl.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 
@@ -19,12 +18,6 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
-
-  /* A libcurl that sets itself up safely from any thread does so at the
-   * first request (OpenSSL's set-up alone is 2 MB the first page does not
-   * need); any other, once, before a thread exists. */
-  if ((curl_version_info (CURLVERSION_NOW)->features & CURL_VERSION_THREADSAFE) == 0)
-    curl_global_init (CURL_GLOBAL_DEFAULT);
 
   app = kios_application_new ();
   /* Books to open start opening at startup, beside GTK's own start-up,

@@ -11,7 +11,6 @@
 #include "kios-paths.h"
 #include "kios-redact.h"
 
-#include <curl/curl.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
@@ -252,7 +251,6 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
-  curl_global_init (CURL_GLOBAL_DEFAULT);
   /* Diagnostics (G_MESSAGES_DEBUG) must never mix into stdout: --json prints one document. */
   g_log_writer_default_set_use_stderr (TRUE);
 

@@ -7,12 +7,12 @@
 
 #include "kios-http.h"
 
+#include "kios-curl.h"
 #include "kios-limits.h"
 #include "kios-origin.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
-#include <curl/curl.h>
 #include <string.h>
 
 #define MAX_HEADER_LINES KIOS_LIMIT_HTTP_HEADER_LINES
@@ -25,6 +25,7 @@
 
 typedef struct
 {
+  const KiosCurl      *curl;
   CURL                *easy;
   GByteArray          *body; /* the body in memory (with a stream: a non-2xx one) */
   gsize                cap;  /* max_response_size */
@@ -44,19 +45,6 @@ typedef struct
 } Sink;
 
 static gboolean is_redirect (guint status);
-
-static gsize
-curl_init_once (void)
-{
-  static gsize initialized = 0;
-
-  if (g_once_init_enter (&initialized))
-    {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
-      g_once_init_leave (&initialized, 1);
-    }
-  return initialized;
-}
 
 KiosHttpRequest *
 kios_http_request_new (const char *method,
@@ -242,16 +230,17 @@ write_cb (char  *ptr,
           size_t nmemb,
           void  *data)
 {
-  Sink *sink = data;
-  gsize n = size * nmemb;
+  Sink           *sink = data;
+  const KiosCurl *curl = sink->curl;
+  gsize           n = size * nmemb;
 
   if (!sink->decided)
     {
       curl_off_t length = -1;
 
       /* The headers of this response are complete: where does its body go? */
-      curl_easy_getinfo (sink->easy, CURLINFO_RESPONSE_CODE, &sink->status);
-      curl_easy_getinfo (sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      curl->easy_getinfo (sink->easy, CURLINFO_RESPONSE_CODE, &sink->status);
+      curl->easy_getinfo (sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
       sink->total = length >= 0 ? (goffset) length : -1;
       sink->to_stream = sink->stream != NULL && sink->status >= 200 && sink->status < 300;
       sink->decided = TRUE;
@@ -407,24 +396,26 @@ static void
 wakeup_cb (GCancellable *cancellable,
            gpointer      data)
 {
-  curl_multi_wakeup (data);
+  /* Loaded already: the transfer being woken up runs on it. */
+  kios_curl_get (NULL)->multi_wakeup (data);
 }
 
 /* Runs one transfer through a private multi handle so that the cancellable
  * can interrupt curl_multi_poll () at once. */
 static CURLcode
-perform (CURL         *easy,
-         GCancellable *cancellable,
-         gint64        deadline_us,
-         gboolean     *cancelled)
+perform (const KiosCurl *curl,
+         CURL           *easy,
+         GCancellable   *cancellable,
+         gint64          deadline_us,
+         gboolean       *cancelled)
 {
-  CURLM   *multi = curl_multi_init ();
+  CURLM   *multi = curl->multi_init ();
   CURLcode result = CURLE_OK;
   gulong   handler = 0;
   gboolean done = FALSE;
 
   *cancelled = FALSE;
-  curl_multi_add_handle (multi, easy);
+  curl->multi_add_handle (multi, easy);
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (wakeup_cb), multi, NULL);
 
@@ -445,13 +436,13 @@ perform (CURL         *easy,
           result = CURLE_OPERATION_TIMEDOUT;
           break;
         }
-      mc = curl_multi_perform (multi, &running);
+      mc = curl->multi_perform (multi, &running);
       if (mc != CURLM_OK)
         {
           result = CURLE_FAILED_INIT;
           break;
         }
-      while ((msg = curl_multi_info_read (multi, &queued)) != NULL)
+      while ((msg = curl->multi_info_read (multi, &queued)) != NULL)
         if (msg->msg == CURLMSG_DONE)
           {
             result = msg->data.result;
@@ -465,13 +456,13 @@ perform (CURL         *easy,
           result = CURLE_FAILED_INIT;
           break;
         }
-      curl_multi_poll (multi, NULL, 0, 1000, NULL);
+      curl->multi_poll (multi, NULL, 0, 1000, NULL);
     }
 
   if (handler != 0)
     g_cancellable_disconnect (cancellable, handler);
-  curl_multi_remove_handle (multi, easy);
-  curl_multi_cleanup (multi);
+  curl->multi_remove_handle (multi, easy);
+  curl->multi_cleanup (multi);
   return result;
 }
 
@@ -538,16 +529,17 @@ describe_curl_code (CURLcode code)
 }
 
 static void
-set_curl_error (GError    **error,
-                CURLcode    code,
-                const char *errbuf,
-                gboolean    too_large,
-                const char *method,
-                const char *url,
-                guint       timeout_ms)
+set_curl_error (const KiosCurl *curl,
+                GError        **error,
+                CURLcode        code,
+                const char     *errbuf,
+                gboolean        too_large,
+                const char     *method,
+                const char     *url,
+                guint           timeout_ms)
 {
   g_autofree char *redacted_url = kios_redact_url (url);
-  g_autofree char *detail = kios_redact_text (errbuf[0] != '\0' ? errbuf : curl_easy_strerror (code));
+  g_autofree char *detail = kios_redact_text (errbuf[0] != '\0' ? errbuf : curl->easy_strerror (code));
   KiosHttpError    kind;
 
   switch (code)
@@ -643,11 +635,20 @@ kios_http_send_sync (const KiosHttpRequest *request,
   gint64                start_us;
   gint64                deadline_us;
   gboolean              debug = g_getenv ("KIOS_HTTP_DEBUG") != NULL;
+  const KiosCurl       *curl;
+  GError               *load_error = NULL;
 
   g_return_val_if_fail (request != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  curl_init_once ();
+  /* The first request loads libcurl (on its worker thread). */
+  curl = kios_curl_get (&load_error);
+  if (curl == NULL)
+    {
+      g_debug ("%s", load_error->message);
+      g_propagate_error (error, load_error);
+      return NULL;
+    }
 
   url = g_strdup (request->url);
   method = g_ascii_strup (request->method, -1);
@@ -690,7 +691,7 @@ kios_http_send_sync (const KiosHttpRequest *request,
           return NULL;
         }
 
-      easy = curl_easy_init ();
+      easy = curl->easy_init ();
       if (easy == NULL)
         {
           g_set_error_literal (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_FAILED,
@@ -698,6 +699,7 @@ kios_http_send_sync (const KiosHttpRequest *request,
           return NULL;
         }
 
+      sink.curl = curl;
       sink.easy = easy;
       sink.body = data;
       sink.cap = request->max_response_size;
@@ -709,38 +711,38 @@ kios_http_send_sync (const KiosHttpRequest *request,
       sink.progress_data = request->progress_data;
 
       for (guint i = 0; i < headers->len; i++)
-        list = curl_slist_append (list, headers->pdata[i]);
+        list = curl->slist_append (list, headers->pdata[i]);
       /* No "Expect: 100-continue" round trip for our small bodies. */
-      list = curl_slist_append (list, "Expect:");
+      list = curl->slist_append (list, "Expect:");
 
-      curl_easy_setopt (easy, CURLOPT_URL, url);
-      curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, errbuf);
-      curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
-      curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
-      curl_easy_setopt (easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
-      curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 1L);
-      curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 2L);
+      curl->easy_setopt (easy, CURLOPT_URL, url);
+      curl->easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+      curl->easy_setopt (easy, CURLOPT_ERRORBUFFER, errbuf);
+      curl->easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl->easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
+      curl->easy_setopt (easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
+      curl->easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl->easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 2L);
       if (request->ca_file != NULL)
-        curl_easy_setopt (easy, CURLOPT_CAINFO, request->ca_file);
-      curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS,
-                        (long) MIN ((gint64) request->connect_timeout_ms, remaining_ms));
+        curl->easy_setopt (easy, CURLOPT_CAINFO, request->ca_file);
+      curl->easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS,
+                         (long) MIN ((gint64) request->connect_timeout_ms, remaining_ms));
       if (request->timeout_ms > 0)
-        curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) remaining_ms);
+        curl->easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) remaining_ms);
       if (request->stall_timeout_ms > 0)
         {
           /* Less than one byte a second for that long: the server stalled. */
-          curl_easy_setopt (easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-          curl_easy_setopt (easy, CURLOPT_LOW_SPEED_TIME, (long) MAX (1u, request->stall_timeout_ms / 1000));
+          curl->easy_setopt (easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+          curl->easy_setopt (easy, CURLOPT_LOW_SPEED_TIME, (long) MAX (1u, request->stall_timeout_ms / 1000));
         }
       /* A first refusal from the declared length; write_cb counts the rest. */
-      curl_easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE,
-                        (curl_off_t) MIN (request->max_response_size, (gsize) G_MAXINT64));
-      curl_easy_setopt (easy, CURLOPT_USERAGENT, USER_AGENT);
+      curl->easy_setopt (easy, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t) MIN (request->max_response_size, (gsize) G_MAXINT64));
+      curl->easy_setopt (easy, CURLOPT_USERAGENT, USER_AGENT);
       /* Streamed bodies are files (already compressed): no decoding, and the
        * byte count is the one on the wire. */
       if (request->sink == NULL)
-        curl_easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
+        curl->easy_setopt (easy, CURLOPT_ACCEPT_ENCODING, "");
 
       /* HTTP authentication only on the first URL's origin: a redirect that
        * left it once never gets the credentials back. */
@@ -751,39 +753,39 @@ kios_http_send_sync (const KiosHttpRequest *request,
                       : request->auth == KIOS_HTTP_AUTH_DIGEST ? CURLAUTH_DIGEST
                                                                : (CURLAUTH_BASIC | CURLAUTH_DIGEST);
 
-          curl_easy_setopt (easy, CURLOPT_HTTPAUTH, mask);
-          curl_easy_setopt (easy, CURLOPT_USERNAME, request->username);
-          curl_easy_setopt (easy, CURLOPT_PASSWORD, request->password != NULL ? request->password : "");
+          curl->easy_setopt (easy, CURLOPT_HTTPAUTH, mask);
+          curl->easy_setopt (easy, CURLOPT_USERNAME, request->username);
+          curl->easy_setopt (easy, CURLOPT_PASSWORD, request->password != NULL ? request->password : "");
         }
-      curl_easy_setopt (easy, CURLOPT_HTTPHEADER, list);
-      curl_easy_setopt (easy, CURLOPT_WRITEFUNCTION, write_cb);
-      curl_easy_setopt (easy, CURLOPT_WRITEDATA, &sink);
-      curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, header_cb);
-      curl_easy_setopt (easy, CURLOPT_HEADERDATA, &sink);
+      curl->easy_setopt (easy, CURLOPT_HTTPHEADER, list);
+      curl->easy_setopt (easy, CURLOPT_WRITEFUNCTION, write_cb);
+      curl->easy_setopt (easy, CURLOPT_WRITEDATA, &sink);
+      curl->easy_setopt (easy, CURLOPT_HEADERFUNCTION, header_cb);
+      curl->easy_setopt (easy, CURLOPT_HEADERDATA, &sink);
       if (g_str_equal (method, "GET") && body == NULL)
-        curl_easy_setopt (easy, CURLOPT_HTTPGET, 1L);
+        curl->easy_setopt (easy, CURLOPT_HTTPGET, 1L);
       else if (g_str_equal (method, "HEAD"))
-        curl_easy_setopt (easy, CURLOPT_NOBODY, 1L);
+        curl->easy_setopt (easy, CURLOPT_NOBODY, 1L);
       else
         {
           gsize         len = 0;
           gconstpointer bytes = body != NULL ? g_bytes_get_data (body, &len) : "";
 
-          curl_easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
-          curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
-          curl_easy_setopt (easy, CURLOPT_POSTFIELDS, bytes);
+          curl->easy_setopt (easy, CURLOPT_CUSTOMREQUEST, method);
+          curl->easy_setopt (easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
+          curl->easy_setopt (easy, CURLOPT_POSTFIELDS, bytes);
         }
       if (debug)
         {
-          curl_easy_setopt (easy, CURLOPT_DEBUGFUNCTION, debug_cb);
-          curl_easy_setopt (easy, CURLOPT_DEBUGDATA, request->username);
-          curl_easy_setopt (easy, CURLOPT_VERBOSE, 1L);
+          curl->easy_setopt (easy, CURLOPT_DEBUGFUNCTION, debug_cb);
+          curl->easy_setopt (easy, CURLOPT_DEBUGDATA, request->username);
+          curl->easy_setopt (easy, CURLOPT_VERBOSE, 1L);
         }
 
-      code = perform (easy, cancellable, deadline_us, &cancelled);
-      curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
-      curl_easy_cleanup (easy);
-      curl_slist_free_all (list);
+      code = perform (curl, easy, cancellable, deadline_us, &cancelled);
+      curl->easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
+      curl->easy_cleanup (easy);
+      curl->slist_free_all (list);
 
       redacted = kios_redact_url (url);
       if (sink.stream_error != NULL && g_error_matches (sink.stream_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -803,7 +805,7 @@ kios_http_send_sync (const KiosHttpRequest *request,
         }
       if (code != CURLE_OK)
         {
-          set_curl_error (error, code, errbuf, sink.too_large, method, url, request->timeout_ms);
+          set_curl_error (curl, error, code, errbuf, sink.too_large, method, url, request->timeout_ms);
           g_debug ("%s", (*error)->message);
           return NULL;
         }

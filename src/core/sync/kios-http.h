@@ -10,7 +10,8 @@
 G_BEGIN_DECLS
 
 /*
- * A small HTTP client over libcurl. Each request runs on its own easy handle
+ * A small HTTP client over libcurl (loaded by the first request, see
+ * kios-curl.h). Each request runs on its own easy handle
  * in a GTask worker, driven through a multi handle so that cancelling the
  * GCancellable wakes the transfer at once (curl_multi_wakeup). TLS is always
  * verified; redirects are followed by hand (at most max_redirects) so that

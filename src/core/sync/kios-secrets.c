@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include "kios-secrets-private.h"
 #include "kios-secrets.h"
 
+#include "kios-dlopen.h"
 #include "kios-redact.h"
 #include "kios-sync-error.h"
 
@@ -16,6 +18,88 @@
 #define MSG_NO_SERVICE                                                          \
   "No Secret Service is available to keep it (start and unlock GNOME Keyring, " \
   "KeePassXC or another Secret Service provider). Kios never stores passwords in plain text."
+
+/* libsecret (and its libgcrypt) is loaded by the first call, on the thread
+ * making it: the `v` forms of its simple password API, which take the
+ * attributes as a table (no variadic calls through a pointer). */
+typedef struct
+{
+  gboolean (*storev_sync) (const SecretSchema *schema, GHashTable *attributes, const gchar *collection, const gchar *label, const gchar *password, GCancellable *cancellable, GError **error);
+  gchar *(*lookupv_sync) (const SecretSchema *schema, GHashTable *attributes, GCancellable *cancellable, GError **error);
+  gboolean (*clearv_sync) (const SecretSchema *schema, GHashTable *attributes, GCancellable *cancellable, GError **error);
+  void (*free) (gchar *password);
+} SecretApi;
+
+static SecretApi  loaded_api;
+static KiosDlOnce loaded_once;
+
+#define SAME_TYPE(field) KIOS_DL_SAME_TYPE (SecretApi, field, secret_password_##field)
+#define SYMBOL(field) KIOS_DL_SYMBOL (SecretApi, "secret_password_", field)
+
+SAME_TYPE (storev_sync);
+SAME_TYPE (lookupv_sync);
+SAME_TYPE (clearv_sync);
+SAME_TYPE (free);
+
+static const KiosDlSymbol symbols[] = {
+  SYMBOL (storev_sync),
+  SYMBOL (lookupv_sync),
+  SYMBOL (clearv_sync),
+  SYMBOL (free),
+};
+
+static char *
+load (const char *soname,
+      gpointer    table)
+{
+  g_autofree char *failure = NULL;
+
+  if (!kios_dl_open (soname, symbols, G_N_ELEMENTS (symbols), table, &failure))
+    return g_strdup_printf ("The Secret Service library %s", failure);
+  return NULL;
+}
+
+static const SecretApi *
+get_api_from (const char *soname,
+              GError    **error)
+{
+  const char *failure;
+
+  g_return_val_if_fail (soname != NULL, NULL);
+
+  failure = kios_dl_once (&loaded_once, load, soname, &loaded_api);
+  if (failure != NULL)
+    {
+      g_debug ("%s", failure);
+      g_set_error (error, KIOS_SYNC_ERROR, KIOS_SYNC_ERROR_SECRETS, "%s. %s", failure, MSG_NO_SERVICE);
+      return NULL;
+    }
+  return &loaded_api;
+}
+
+gboolean
+kios_secrets_load_from (const char *soname,
+                        GError    **error)
+{
+  return get_api_from (soname, error) != NULL;
+}
+
+static const SecretApi *
+get_api (GError **error)
+{
+  return get_api_from (KIOS_SECRETS_SONAME, error);
+}
+
+static GHashTable *
+attributes_new (const char *source,
+                const char *kind)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "source", (gpointer) source);
+  g_hash_table_insert (attributes, (gpointer) "kind", (gpointer) kind);
+  return attributes;
+}
 
 static const SecretSchema *
 get_schema (void)
@@ -67,16 +151,21 @@ kios_secrets_store_sync (const char   *source,
                          GCancellable *cancellable,
                          GError      **error)
 {
-  g_autofree char *label = NULL;
-  GError          *secret_error = NULL;
+  g_autofree char       *label = NULL;
+  GError                *secret_error = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
+  const SecretApi       *api;
 
   g_return_val_if_fail (source != NULL && kind != NULL && secret != NULL, FALSE);
 
   kios_redact_register_secret (secret);
+  api = get_api (error);
+  if (api == NULL)
+    return FALSE;
   label = g_strdup_printf ("Kios: %s (%s)", source, kind);
-  if (!secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
-                                   cancellable, &secret_error,
-                                   "source", source, "kind", kind, NULL))
+  attributes = attributes_new (source, kind);
+  if (!api->storev_sync (get_schema (), attributes, SECRET_COLLECTION_DEFAULT, label, secret,
+                         cancellable, &secret_error))
     {
       map_error (error, secret_error, "store");
       return FALSE;
@@ -90,14 +179,19 @@ kios_secrets_lookup_sync (const char   *source,
                           GCancellable *cancellable,
                           GError      **error)
 {
-  GError *secret_error = NULL;
-  char   *secret;
-  char   *copy;
+  GError                *secret_error = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
+  const SecretApi       *api;
+  char                  *secret;
+  char                  *copy;
 
   g_return_val_if_fail (source != NULL && kind != NULL, NULL);
 
-  secret = secret_password_lookup_sync (get_schema (), cancellable, &secret_error,
-                                        "source", source, "kind", kind, NULL);
+  api = get_api (error);
+  if (api == NULL)
+    return NULL;
+  attributes = attributes_new (source, kind);
+  secret = api->lookupv_sync (get_schema (), attributes, cancellable, &secret_error);
   if (secret_error != NULL)
     {
       map_error (error, secret_error, "read");
@@ -109,7 +203,7 @@ kios_secrets_lookup_sync (const char   *source,
   kios_redact_register_secret (secret);
   /* Callers free with g_free; libsecret's copy is wiped with its own free. */
   copy = g_strdup (secret);
-  secret_password_free (secret);
+  api->free (secret);
   return copy;
 }
 
@@ -119,12 +213,17 @@ kios_secrets_clear_sync (const char   *source,
                          GCancellable *cancellable,
                          GError      **error)
 {
-  GError *secret_error = NULL;
+  GError                *secret_error = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
+  const SecretApi       *api;
 
   g_return_val_if_fail (source != NULL && kind != NULL, FALSE);
 
-  secret_password_clear_sync (get_schema (), cancellable, &secret_error,
-                              "source", source, "kind", kind, NULL);
+  api = get_api (error);
+  if (api == NULL)
+    return FALSE;
+  attributes = attributes_new (source, kind);
+  api->clearv_sync (get_schema (), attributes, cancellable, &secret_error);
   if (secret_error != NULL)
     {
       map_error (error, secret_error, "remove");
