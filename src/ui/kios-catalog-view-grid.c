@@ -48,10 +48,20 @@ schedule_more (KiosCatalogView *self)
     self->more_idle_id = g_timeout_add (50, more_idle_cb, self);
 }
 
+static void
+drop_pending (KiosCatalogView *self)
+{
+  if (self->pending_clock != NULL)
+    g_clear_signal_handler (&self->pending_id, self->pending_clock);
+  g_clear_object (&self->pending_clock);
+  g_clear_pointer (&self->pending_items, g_ptr_array_unref);
+}
+
 void
 kios_catalog_view_stop_entries (KiosCatalogView *self)
 {
   g_clear_handle_id (&self->more_idle_id, g_source_remove);
+  drop_pending (self);
 }
 
 /* ---- showing a page ------------------------------------------------------- */
@@ -76,8 +86,30 @@ update_layout (KiosCatalogView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->nav_scrolled), !any_book);
   gtk_scrolled_window_set_max_content_height (self->nav_scrolled, any_book ? NAV_MAX_HEIGHT : -1);
   gtk_scrolled_window_set_propagate_natural_height (self->nav_scrolled, any_book);
-  gtk_widget_set_visible (GTK_WIDGET (self->scrolled), any_book);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->scrolled)), any_book);
   gtk_widget_set_visible (self->books_label, any_nav && any_book);
+}
+
+/* One change for the whole page: the grid lays out once. */
+static void
+splice_items (KiosCatalogView *self,
+              GPtrArray       *items)
+{
+  g_list_store_splice (self->books, g_list_model_get_n_items (G_LIST_MODEL (self->books)), 0, items->pdata,
+                       items->len);
+  update_layout (self);
+  schedule_more (self);
+}
+
+static void
+pending_update_cb (GdkFrameClock   *clock,
+                   KiosCatalogView *self)
+{
+  g_autoptr (GPtrArray) items = g_steal_pointer (&self->pending_items);
+
+  drop_pending (self);
+  if (items != NULL)
+    splice_items (self, items);
 }
 
 void
@@ -86,6 +118,7 @@ kios_catalog_view_append_entries (KiosCatalogView *self,
 {
   Page                 *page = kios_catalog_view_current_page (self);
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GdkFrameClock        *clock;
 
   for (guint i = first; i < page->feed->entries->len; i++)
     {
@@ -97,11 +130,27 @@ kios_catalog_view_append_entries (KiosCatalogView *self,
       else
         g_ptr_array_add (items, kios_catalog_item_new_for_entry (entry, i, self->client));
     }
-  /* One change for the whole page: the grid lays out once. */
-  g_list_store_splice (self->books, g_list_model_get_n_items (G_LIST_MODEL (self->books)), 0, items->pdata,
-                       items->len);
-  update_layout (self);
-  schedule_more (self);
+  /* A next page below books in view waits for the end of a frame's update
+   * phase, where the grid's layout follows at once. Appended in between,
+   * a scroll before that layout (a wheel, kinetic scrolling) would place
+   * the grid's anchor by rows not laid out yet, and the books in view
+   * would jump by a row or more. */
+  clock = first > 0 && gtk_widget_get_mapped (GTK_WIDGET (self->grid)) ? gtk_widget_get_frame_clock (GTK_WIDGET (self->grid))
+                                                                       : NULL;
+  if (clock == NULL && self->pending_items == NULL)
+    {
+      splice_items (self, items);
+      return;
+    }
+  if (self->pending_items == NULL)
+    self->pending_items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_extend_and_steal (self->pending_items, g_steal_pointer (&items));
+  if (self->pending_clock == NULL)
+    {
+      self->pending_clock = g_object_ref (clock);
+      self->pending_id = g_signal_connect_after (clock, "update", G_CALLBACK (pending_update_cb), self);
+    }
+  gdk_frame_clock_request_phase (self->pending_clock, GDK_FRAME_CLOCK_PHASE_UPDATE);
 }
 
 void
@@ -111,6 +160,7 @@ kios_catalog_view_show_page (KiosCatalogView *self)
   const KiosOpdsFeed *root;
 
   clear_nav_list (self);
+  drop_pending (self);
   g_list_store_remove_all (self->books);
   gtk_widget_set_visible (self->more_spinner, FALSE);
   gtk_widget_set_visible (self->back_button, self->pages->len > 1);
@@ -235,6 +285,7 @@ kios_catalog_view_build_entries (KiosCatalogView *self)
   GtkWidget     *clamp = adw_clamp_new ();
   GtkWidget     *nav_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget     *grid;
+  GtkWidget     *overlay;
   GtkAdjustment *adjustment;
 
   /* Navigation as a boxed list. */
@@ -269,17 +320,24 @@ kios_catalog_view_build_entries (KiosCatalogView *self)
   g_signal_connect_swapped (grid, "activate", G_CALLBACK (grid_activate_cb), self);
   self->scrolled = GTK_SCROLLED_WINDOW (gtk_scrolled_window_new ());
   gtk_scrolled_window_set_policy (self->scrolled, GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (GTK_WIDGET (self->scrolled), TRUE);
   gtk_scrolled_window_set_child (self->scrolled, grid);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->scrolled));
+  overlay = gtk_overlay_new ();
+  gtk_widget_set_vexpand (overlay, TRUE);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (self->scrolled));
+  gtk_box_append (GTK_BOX (box), overlay);
 
+  /* The next page's spinner floats over the grid's foot: below it, showing
+   * and hiding it would resize the view, and GTK, which keeps the books at
+   * the same fraction of the view, would move them under the reader. */
   self->more_spinner = gtk_spinner_new ();
   gtk_spinner_start (GTK_SPINNER (self->more_spinner));
   gtk_widget_set_size_request (self->more_spinner, 24, 24);
   gtk_widget_set_halign (self->more_spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->more_spinner, GTK_ALIGN_END);
   gtk_widget_set_margin_bottom (self->more_spinner, 12);
+  gtk_widget_set_can_target (self->more_spinner, FALSE);
   gtk_widget_set_visible (self->more_spinner, FALSE);
-  gtk_box_append (GTK_BOX (box), self->more_spinner);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->more_spinner);
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled);
   g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (schedule_more), self);

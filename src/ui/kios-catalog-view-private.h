@@ -55,7 +55,10 @@ struct _KiosCatalogView
   char              *suggestion; /* a catalog found next to the address, for "Did you mean …?" */
   char              *next_title; /* the navigation entry being opened */
 
-  guint more_idle_id; /* the next page's check, after a scroll */
+  guint          more_idle_id;  /* the next page's check, after a scroll */
+  GPtrArray     *pending_items; /* KiosCatalogItem: a next page waiting for its frame */
+  GdkFrameClock *pending_clock; /* … whose update phase appends it */
+  gulong         pending_id;
 
   GtkWidget         *header;
   GtkWidget         *back_button;

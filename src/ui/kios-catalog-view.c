@@ -681,7 +681,7 @@ kios_catalog_view_is_busy (KiosCatalogView *self)
 {
   g_return_val_if_fail (KIOS_IS_CATALOG_VIEW (self), FALSE);
 
-  return self->busy;
+  return self->busy || self->pending_items != NULL;
 }
 
 const KiosOpdsFeed *

@@ -13,6 +13,7 @@
 #include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
 
+#include <math.h>
 #include <string.h>
 
 #define FEED "/opds/long"
@@ -404,6 +405,206 @@ test_card_on_screen (void)
   kios_fake_opds_free (fake);
 }
 
+/* ---- paging while scrolling ------------------------------------------------- */
+
+#define PAGED_FEED "/opds/paged"
+#define PAGED_PER_PAGE 30
+#define PAGED_N_PAGES 10
+
+static char *
+paged_target (guint offset)
+{
+  return offset == 0 ? g_strdup (PAGED_FEED) : g_strdup_printf (PAGED_FEED "?offset=%u", offset);
+}
+
+/* A feed in pages linked by rel="next", as calibre pages one. */
+static KiosFakeOpds *
+serve_pages (guint per_page,
+             guint n_pages)
+{
+  KiosFakeOpds *fake = kios_fake_opds_new (KIOS_FAKE_OPDS_AUTH_NONE, NULL, NULL);
+  guint         n = per_page * n_pages;
+
+  for (guint offset = 0; offset < n; offset += per_page)
+    {
+      g_autoptr (GString) xml = g_string_new ("<?xml version='1.0' encoding='utf-8'?>"
+                                              "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Paged</title>"
+                                              "<id>paged</id><updated>2026-12-06T12:00:00Z</updated>");
+      g_autofree char    *target = paged_target (offset);
+
+      if (offset + per_page < n)
+        {
+          g_autofree char *next = paged_target (offset + per_page);
+          g_autofree char *escaped = g_markup_escape_text (next, -1);
+
+          g_string_append_printf (xml, "<link rel=\"next\" type=\"" ATOM "\" href=\"%s\"/>", escaped);
+        }
+      for (guint i = offset; i < offset + per_page; i++)
+        g_string_append_printf (xml,
+                                "<entry><title>Book %05u of the Long Shelf</title><id>urn:book:%u</id>"
+                                "<updated>2026-12-06T12:00:00Z</updated><author><name>Author %u</name></author>"
+                                "<link rel=\"http://opds-spec.org/acquisition\" type=\"application/epub+zip\" "
+                                "href=\"/book/%u.epub\"/></entry>",
+                                i, i, i % 97, i);
+      g_string_append (xml, "</feed>");
+      kios_fake_opds_add (fake, target, 200, ATOM, xml->str);
+    }
+  return fake;
+}
+
+/* The first book whose card shows at the top of the view, and where its
+ * card is in the grid's own coordinates (its place in the view plus how far
+ * the view is scrolled). */
+static int
+first_visible (KiosCatalogView *view,
+               double          *at)
+{
+  GtkWidget *grid = GTK_WIDGET (grid_of (view));
+  double     value = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view)));
+  int        first = -1;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      KiosBookCard   *card = KIOS_BOOK_CARD (gtk_widget_get_first_child (child));
+      graphene_rect_t bounds;
+      int             index;
+
+      if (kios_book_card_get_item (card) == NULL || !gtk_widget_get_mapped (child) ||
+          !gtk_widget_compute_bounds (child, grid, &bounds) || bounds.origin.y + bounds.size.height <= 0.0)
+        continue;
+      index = (int) kios_catalog_item_get_index (kios_book_card_get_item (card));
+      if (first < 0 || index < first)
+        {
+          first = index;
+          *at = bounds.origin.y + value;
+        }
+    }
+  return first;
+}
+
+/* Where the card of the book at index is, as first_visible says. */
+static gboolean
+card_at (KiosCatalogView *view,
+         int              index,
+         double          *at)
+{
+  GtkWidget *grid = GTK_WIDGET (grid_of (view));
+  double     value = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view)));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      KiosBookCard   *card = KIOS_BOOK_CARD (gtk_widget_get_first_child (child));
+      graphene_rect_t bounds;
+
+      if (kios_book_card_get_item (card) != NULL && (int) kios_catalog_item_get_index (kios_book_card_get_item (card)) == index &&
+          gtk_widget_get_mapped (child) && gtk_widget_compute_bounds (child, grid, &bounds))
+        {
+          *at = bounds.origin.y + value;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+typedef struct
+{
+  KiosCatalogView *view;
+  GtkAdjustment   *adjustment;
+  double           set;        /* the value the last frame put, or < 0 */
+  guint            n_items;    /* books listed then */
+  int              first;      /* a book in view then … */
+  double           first_at;   /* … and where its card was */
+  guint            appends;    /* frames that found a page appended */
+  double           moved;      /* the most the view moved on its own */
+  double           card_moved; /* the most a card moved in the grid */
+  gboolean         done;
+} PagedScroll;
+
+/* One step a frame, as a person scrolls (or the bench): each frame checks
+ * that the view is where the last one put it, and the book that was at its
+ * top still where it was. */
+static gboolean
+paged_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  PagedScroll *scroll = user_data;
+  double       value = gtk_adjustment_get_value (scroll->adjustment);
+  double       end = gtk_adjustment_get_upper (scroll->adjustment) - gtk_adjustment_get_page_size (scroll->adjustment);
+  guint        n_items = g_list_model_get_n_items (kios_catalog_view_get_books (scroll->view));
+  double       at = 0.0;
+
+  if (scroll->set >= 0.0)
+    {
+      scroll->appends += n_items != scroll->n_items;
+      scroll->moved = MAX (scroll->moved, fabs (value - scroll->set));
+      if (scroll->first >= 0 && card_at (scroll->view, scroll->first, &at))
+        scroll->card_moved = MAX (scroll->card_moved, fabs (at - scroll->first_at));
+    }
+  if (kios_catalog_view_get_feed (scroll->view)->next_href == NULL && !kios_catalog_view_is_busy (scroll->view))
+    {
+      scroll->done = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  /* The grid is laid out for the value the last frame put. */
+  scroll->first = first_visible (scroll->view, &scroll->first_at);
+  scroll->set = MIN (value + 40.0, end);
+  scroll->n_items = n_items;
+  gtk_adjustment_set_value (scroll->adjustment, scroll->set);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+paged_scroll_done (gpointer data)
+{
+  return ((PagedScroll *) data)->done;
+}
+
+/* Scrolled down a step a frame while the next pages load as the end comes
+ * near: a page appended below leaves the view where it was, the same book
+ * at its top. */
+static void
+test_paging_keeps_place (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_pages (PAGED_PER_PAGE, PAGED_N_PAGES);
+  g_autoptr (GError)           error = NULL;
+  g_autoptr (KiosSourceRecord) record = g_new0 (KiosSourceRecord, 1);
+  g_autofree char             *url = g_strconcat (kios_fake_opds_get_url (fake), PAGED_FEED, NULL);
+  KiosCatalogView             *view = kios_catalog_view_new ();
+  GtkWidget                   *window = gtk_window_new ();
+  PagedScroll                  scroll = { 0 };
+
+  record->name = g_strdup ("Paged");
+  record->kind = g_strdup ("opds");
+  record->auth = g_strdup ("none");
+  g_assert_true (kios_sync_source_save_secrets (record, url, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kios_library_store_add_source (store, record, &error));
+  g_assert_no_error (error);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  kios_catalog_view_set_store (view, store);
+  gtk_window_present (GTK_WINDOW (window));
+  kios_catalog_view_set_source (view, record);
+  g_assert_true (kios_test_wait_until (entries_shown, view, WAIT_MS));
+  kios_test_wait_for_paint (window);
+
+  scroll.view = view;
+  scroll.adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
+  scroll.set = -1.0;
+  gtk_widget_add_tick_callback (window, paged_tick_cb, &scroll, NULL);
+  g_assert_true (kios_test_wait_until (paged_scroll_done, &scroll, 60000));
+  g_assert_cmpuint (g_list_model_get_n_items (kios_catalog_view_get_books (view)), ==, PAGED_PER_PAGE * PAGED_N_PAGES);
+  g_assert_cmpuint (scroll.appends, >, 0);
+  g_assert_cmpfloat (scroll.moved, <, 1.0);
+  g_assert_cmpfloat (scroll.card_moved, <, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -425,5 +626,6 @@ main (int    argc,
   g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
   g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
   g_test_add_func ("/kios/catalog-cards/on-screen", test_card_on_screen);
+  g_test_add_func ("/kios/catalog-cards/paging-keeps-place", test_paging_keeps_place);
   return g_test_run ();
 }
