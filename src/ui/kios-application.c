@@ -37,6 +37,7 @@ struct _KiosApplication
   KiosLibrary       *library;          /* over store; NULL without a library */
   gboolean           services_started; /* the three above, after the first frame */
   GError            *store_error;      /* why the store could not be opened, shown once */
+  GThread           *store_thread;     /* making a new library while GTK starts */
   gboolean           library_started;  /* folders rescanned and watched this run */
   GPtrArray         *preopens;         /* of Preopen: books named to main() */
   gboolean           primary;          /* startup ran: this process opens the books */
@@ -226,23 +227,87 @@ static const GActionEntry app_actions[] = {
   { "shortcuts", shortcuts_activated },
 };
 
+typedef struct
+{
+  char             *db_path;
+  KiosLibraryStore *store;
+  GError           *error;
+} StoreMaking;
+
+static void
+store_made (KiosApplication  *self,
+            const char       *db_path,
+            KiosLibraryStore *store,
+            GError           *error)
+{
+  self->store = store;
+  if (self->store == NULL)
+    {
+      g_warning ("Could not open the library %s: %s", db_path, error->message);
+      self->store_error = error;
+    }
+}
+
+/* On its own thread: a new library's database (its file and tables). */
+static gpointer
+make_store_thread (gpointer data)
+{
+  StoreMaking *making = data;
+
+  making->store = kios_library_store_new (making->db_path, &making->error);
+  return making;
+}
+
+/* Waits for a new library being made on its thread, if one is. */
+static void
+join_store (KiosApplication *self)
+{
+  StoreMaking *making;
+
+  if (self->store_thread == NULL)
+    return;
+  making = g_thread_join (g_steal_pointer (&self->store_thread));
+  store_made (self, making->db_path, making->store, making->error);
+  g_free (making->db_path);
+  g_free (making);
+}
+
 /* The store opens its database once per process, at startup or earlier for
  * a book named on the command line; a failure leaves the app usable for
  * reading and is shown in the first window. */
 static void
 open_store (KiosApplication *self)
 {
-  g_autofree char *db_path = NULL;
-  GError          *error = NULL;
+  g_autofree char  *db_path = NULL;
+  GError           *error = NULL;
+  KiosLibraryStore *store;
 
+  join_store (self);
   if (self->store != NULL || self->store_error != NULL)
     return;
   db_path = kios_paths_library_db ();
-  self->store = kios_library_store_new (db_path, &error);
-  if (self->store == NULL)
+  store = kios_library_store_new (db_path, &error);
+  store_made (self, db_path, store, error);
+}
+
+/* A first start on a book makes the library (the file, its tables: tens of
+ * milliseconds of disk writes) on its own thread while GTK starts up; it is
+ * joined where it is first needed, which is after GTK's start-up. */
+static void
+make_store_beside_gtk (KiosApplication *self)
+{
+  StoreMaking *making;
+
+  if (self->store != NULL || self->store_error != NULL || self->store_thread != NULL)
+    return;
+  making = g_new0 (StoreMaking, 1);
+  making->db_path = kios_paths_library_db ();
+  self->store_thread = g_thread_try_new ("kios-new-library", make_store_thread, making, NULL);
+  if (self->store_thread == NULL)
     {
-      g_warning ("Could not open the library %s: %s", db_path, error->message);
-      self->store_error = error;
+      g_free (making->db_path);
+      g_free (making);
+      open_store (self);
     }
 }
 
@@ -274,8 +339,10 @@ kios_application_startup (GApplication *application)
    * zoom for PDF): application accelerators would take them first. */
 
   /* Only the store: the sync service, the library and the source manager
-   * come after the first window's first frame (kios_application_start_services). */
-  open_store (self);
+   * come after the first window's first frame (kios_application_start_services).
+   * A new library still being made is waited for only where it is needed. */
+  if (self->store_thread == NULL)
+    open_store (self);
 }
 
 static void
@@ -285,6 +352,7 @@ kios_application_shutdown (GApplication *application)
 
   /* Quit waits at most 2 s for the pushes of closed books; what is left
    * stays pending in the store for the next run. */
+  join_store (self);
   if (self->sync_service != NULL && !kios_sync_service_shutdown (self->sync_service, 2000))
     g_message ("Some reading positions stay pending until the next start");
 
@@ -472,6 +540,7 @@ kios_application_dispose (GObject *object)
 {
   KiosApplication *self = KIOS_APPLICATION (object);
 
+  join_store (self);
   g_clear_object (&self->sidecar_sync);
   g_clear_object (&self->source_manager);
   g_clear_object (&self->library);
@@ -532,7 +601,16 @@ kios_application_get_store (KiosApplication *self)
 {
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), NULL);
 
+  join_store (self);
   return self->store;
+}
+
+gboolean
+kios_application_has_store (KiosApplication *self)
+{
+  g_return_val_if_fail (KIOS_IS_APPLICATION (self), FALSE);
+
+  return self->store != NULL;
 }
 
 /**
@@ -549,6 +627,7 @@ kios_application_start_services (KiosApplication *self)
 {
   g_return_if_fail (KIOS_IS_APPLICATION (self));
 
+  join_store (self);
   if (self->services_started || self->store == NULL)
     return;
   self->services_started = TRUE;
@@ -684,7 +763,8 @@ start_preopen (KiosApplication *self,
                                    self->store != NULL ? g_object_ref (self->store) : NULL,
                                    self->store != NULL ? g_object_unref : NULL,
                                    NULL, preopen_cb, preopen);
-      open_store (self);
+      if (new_library)
+        make_store_beside_gtk (self);
     }
   else
     kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);

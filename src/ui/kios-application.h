@@ -21,8 +21,11 @@ G_DECLARE_FINAL_TYPE (KiosApplication, kios_application, KIOS, APPLICATION, AdwA
 
 /* clang-format off */
 KiosApplication   *kios_application_new                (void);
-/* The library store, opened at startup; NULL when it could not be opened. */
+/* The library store, opened at startup (a new one made beside GTK's
+ * start-up is waited for here); NULL when it could not be opened.
+ * has_store: whether it is there already, without waiting. */
 KiosLibraryStore  *kios_application_get_store          (KiosApplication *self);
+gboolean           kios_application_has_store          (KiosApplication *self);
 /* Makes the sync service, the library and the source manager over the
  * store, once: windows call it after their first frame, the getters below
  * on their first call. has_services: whether that happened. */

@@ -879,7 +879,7 @@ annotation_action_cb (GtkWidget  *widget,
     kios_reader_view_toggle_bookmark (self);
   else if (g_str_equal (action_name, "reader.show-annotations"))
     {
-      KiosContentsSidebar *sidebar = KIOS_CONTENTS_SIDEBAR (self->sidebar);
+      KiosContentsSidebar *sidebar = KIOS_CONTENTS_SIDEBAR (kios_reader_view_get_contents_sidebar (self));
       gboolean             shown = self->contents_visible && kios_contents_sidebar_get_annotations_visible (sidebar);
 
       /* A second press closes the sidebar, as F9 does for the contents. */

@@ -660,7 +660,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   kios_reader_view_nav_snapshot (self, snapshot);
   if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     gtk_widget_snapshot_child (widget, self->find_bar, snapshot);
-  if (gtk_widget_get_visible (self->sidebar))
+  if (self->sidebar != NULL && gtk_widget_get_visible (self->sidebar))
     {
       GdkRGBA line;
 
@@ -693,7 +693,7 @@ kios_reader_view_measure (GtkWidget     *widget,
   int             bar_min = 0;
 
   gtk_widget_measure (self->status_page, orientation, -1, &status_min, NULL, NULL, NULL);
-  if (gtk_widget_get_visible (self->sidebar))
+  if (self->sidebar != NULL && gtk_widget_get_visible (self->sidebar))
     {
       int sidebar_min = 0;
 
@@ -732,7 +732,7 @@ kios_reader_view_size_allocate (GtkWidget *widget,
                            gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT ((width - size) / 2,
                                                                                 (height - bar_height - size) / 2)));
     }
-  if (gtk_widget_get_visible (self->sidebar))
+  if (self->sidebar != NULL && gtk_widget_get_visible (self->sidebar))
     gtk_widget_allocate (self->sidebar, kios_reader_view_sidebar_width (self), MAX (height - bar_height, 0), -1, NULL);
   if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
     {

@@ -861,12 +861,6 @@ kios_reader_view_init (KiosReaderView *self)
   gtk_widget_set_visible (self->spinner, FALSE);
   gtk_widget_set_parent (self->spinner, widget);
 
-  self->sidebar = kios_contents_sidebar_new (self);
-  gtk_widget_add_css_class (self->sidebar, "background");
-  gtk_widget_set_visible (self->sidebar, FALSE);
-  gtk_widget_set_parent (self->sidebar, widget);
-  g_signal_connect_swapped (self->sidebar, "entry-activated", G_CALLBACK (entry_activated_cb), self);
-
   kios_reader_view_nav_init (self);
   kios_reader_view_init_controllers (self);
   kios_reader_view_nav_init_shortcuts (self);
@@ -1071,9 +1065,10 @@ kios_reader_view_set_contents_visible (KiosReaderView *self,
   if (visible == self->contents_visible)
     return;
   self->contents_visible = visible;
-  if (!visible && gtk_widget_get_focus_child (GTK_WIDGET (self)) == self->sidebar)
+  if (!visible && self->sidebar != NULL && gtk_widget_get_focus_child (GTK_WIDGET (self)) == self->sidebar)
     gtk_widget_grab_focus (GTK_WIDGET (self));
-  gtk_widget_set_visible (self->sidebar, visible);
+  if (visible || self->sidebar != NULL)
+    gtk_widget_set_visible (kios_reader_view_get_contents_sidebar (self), visible);
   /* From the keyboard (F9), the list takes the keys until a chapter is picked. */
   if (visible && gtk_widget_has_focus (GTK_WIDGET (self)))
     gtk_widget_grab_focus (self->sidebar);
@@ -1083,11 +1078,23 @@ kios_reader_view_set_contents_visible (KiosReaderView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENTS_VISIBLE]);
 }
 
-/* The sidebar the view shows when contents-visible is set (for tests). */
+/* The sidebar the view shows when contents-visible is set, made the first
+ * time it is shown or asked for: a view that only reads (a start on a book)
+ * never builds its lists before the first page. */
 GtkWidget *
 kios_reader_view_get_contents_sidebar (KiosReaderView *self)
 {
   g_return_val_if_fail (KIOS_IS_READER_VIEW (self), NULL);
 
+  if (self->sidebar == NULL)
+    {
+      self->sidebar = kios_contents_sidebar_new (self);
+      gtk_widget_add_css_class (self->sidebar, "background");
+      gtk_widget_set_visible (self->sidebar, FALSE);
+      /* Where it always was among the children: above the spinner, below
+       * the page's pills and bars. */
+      gtk_widget_insert_after (self->sidebar, GTK_WIDGET (self), self->spinner);
+      g_signal_connect_swapped (self->sidebar, "entry-activated", G_CALLBACK (entry_activated_cb), self);
+    }
   return self->sidebar;
 }

@@ -7,7 +7,8 @@
  * still come up), anything asking for them earlier gets them at once, and a
  * launch hint is found by the book's content, not its name; with no hint
  * yet, the first page is still made while GTK starts; what find needs is
- * not built for it.
+ * not built for it; a first start makes the new library beside GTK's
+ * start-up, not before it.
  */
 
 #define G_LOG_DOMAIN "test-launch-app"
@@ -16,6 +17,7 @@
 
 #include "kios-application.h"
 #include "kios-launch-hint.h"
+#include "kios-paths.h"
 #include "kios-preferences-window.h"
 #include "kios-reader-view-private.h"
 #include "kios-start-view.h"
@@ -196,6 +198,57 @@ test_hint_by_content (void)
   g_rmdir (dir);
 }
 
+/* Whether the window shows a page of its book. */
+static gboolean
+page_shown (gpointer data)
+{
+  KiosWindow *window = data;
+
+  return window->reader_view->current != NULL;
+}
+
+/* A first start on a book: the new library is made on its own thread while
+ * GTK starts, and the window still reads and keeps its place in it. */
+static void
+test_new_library_beside_gtk (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  g_autofree char            *sample = kios_test_sample_book ("kjv-bible.epub");
+  g_autofree char            *db_path = kios_paths_library_db ();
+  g_autoptr (GFile)           file = g_file_new_for_path (sample);
+  g_autoptr (GError)          error = NULL;
+  KiosWindow                 *window;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_assert_false (g_file_test (db_path, G_FILE_TEST_EXISTS));
+  app = kios_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  /* Named before the start, as main() does: startup starts it opening. */
+  kios_application_preopen (app, sample);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* GTK's start-up is over and the library is not waited for yet. */
+  g_assert_false (kios_application_has_store (app));
+
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (KIOS_IS_WINDOW (window));
+  /* The window took the library as it was made. */
+  g_assert_true (kios_application_has_store (app));
+  g_assert_nonnull (window->store);
+  g_assert_true (window->store == kios_application_get_store (app));
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (kios_test_wait_until (page_shown, window, 20000));
+
+  g_application_quit (G_APPLICATION (app));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -205,6 +258,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch-app/services-after-first-frame", test_services_after_first_frame);
   g_test_add_func ("/kios/launch-app/services-on-demand", test_services_on_demand);
   g_test_add_func ("/kios/launch-app/hint-by-content", test_hint_by_content);
+  g_test_add_func ("/kios/launch-app/new-library-beside-gtk", test_new_library_beside_gtk);
 
   return g_test_run ();
 }

@@ -306,14 +306,16 @@ test_launch_book (void)
   g_assert_false (watch.neighbour_before_start);
   g_assert_true (kios_test_wait_until (next_page_ready, watch.window->reader_view, 10000));
 
-  /* The hidden contents list is built when it is shown, not before the
-   * first page. */
+  /* The hidden contents sidebar and its list are made when they are shown,
+   * not before the first page. */
   {
     KiosReaderView *view = kios_window_get_reader_view (watch.window);
-    GtkWidget      *contents = kios_reader_view_get_contents_sidebar (view);
+    GtkWidget      *contents;
 
-    g_assert_cmpuint (listed_entries (contents), ==, 0);
+    g_assert_null (view->sidebar);
     kios_reader_view_set_contents_visible (view, TRUE);
+    contents = kios_reader_view_get_contents_sidebar (view);
+    g_assert_true (view->sidebar == contents && gtk_widget_get_visible (contents));
     g_assert_cmpuint (listed_entries (contents), >, 0);
     g_assert_cmpuint (listed_entries (contents), ==, kios_document_get_toc (kios_reader_view_get_document (view))->len);
     kios_reader_view_set_contents_visible (view, FALSE);
