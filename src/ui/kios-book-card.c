@@ -160,6 +160,46 @@ query_tooltip_cb (KiosBookCard *self,
   return TRUE;
 }
 
+/* The card's size, the same whatever it shows: as wide as its cover, as tall
+ * as its content at that width. A new book bound to the card then costs only
+ * its labels' heights, never their widths (the widest of several layouts
+ * each), and the grid's columns stay put. */
+static GtkSizeRequestMode
+card_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
+static void
+card_measure (GtkWidget     *widget,
+              GtkOrientation orientation,
+              int            for_size,
+              int           *minimum,
+              int           *natural,
+              int           *minimum_baseline,
+              int           *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  *minimum = *natural = 0;
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = COVER_WIDTH;
+  else if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, COVER_WIDTH, minimum, natural, NULL, NULL);
+}
+
+static void
+card_allocate (GtkWidget *widget,
+               int        width,
+               int        height,
+               int        baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_allocate (child, width, height, -1, NULL);
+}
+
 static void
 kios_book_card_dispose (GObject *object)
 {
@@ -203,7 +243,7 @@ kios_book_card_init (KiosBookCard *self)
   /* The cover's slot size is fixed at construction, so it is made here. */
   self->cover = KIOS_COVER (kios_cover_new (COVER_WIDTH, COVER_HEIGHT));
   gtk_overlay_set_child (self->cover_overlay, GTK_WIDGET (self->cover));
-  gtk_widget_set_size_request (GTK_WIDGET (self), COVER_WIDTH, -1);
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), gtk_custom_layout_new (card_request_mode, card_measure, card_allocate));
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
 }
