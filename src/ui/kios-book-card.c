@@ -37,7 +37,7 @@ struct _KiosBookCard
 
   /* Template children. */
   GtkOverlay     *cover_overlay;
-  GtkWidget      *placeholder;
+  GtkWidget      *placeholder_slot;
   GtkLabel       *placeholder_title;
   GtkLabel       *title_label;
   GtkLabel       *author_label;
@@ -84,7 +84,7 @@ show_texture (KiosBookCard *self,
               GdkTexture   *texture)
 {
   kios_cover_set_texture (self->cover, texture);
-  gtk_widget_set_visible (self->placeholder, texture == NULL);
+  gtk_widget_set_visible (self->placeholder_slot, texture == NULL);
 }
 
 /* Forgets the cover shown and stops the one loading. */
@@ -160,6 +160,46 @@ query_tooltip_cb (KiosBookCard *self,
   return TRUE;
 }
 
+/* The card's size (and its placeholder's), the same whatever it shows: as
+ * wide as its cover, as tall as its content at that width. A new book bound to the card then costs only
+ * its labels' heights, never their widths (the widest of several layouts
+ * each), and the grid's columns stay put. */
+static GtkSizeRequestMode
+card_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
+static void
+card_measure (GtkWidget     *widget,
+              GtkOrientation orientation,
+              int            for_size,
+              int           *minimum,
+              int           *natural,
+              int           *minimum_baseline,
+              int           *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  *minimum = *natural = 0;
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = COVER_WIDTH;
+  else if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, COVER_WIDTH, minimum, natural, NULL, NULL);
+}
+
+static void
+card_allocate (GtkWidget *widget,
+               int        width,
+               int        height,
+               int        baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_allocate (child, width, height, -1, NULL);
+}
+
 static void
 kios_book_card_dispose (GObject *object)
 {
@@ -184,7 +224,7 @@ kios_book_card_class_init (KiosBookCardClass *klass)
   g_type_ensure (KIOS_TYPE_COVER);
   gtk_widget_class_set_template_from_resource (widget_class, "/app/kios/Kios/ui/kios-book-card.ui");
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, cover_overlay);
-  gtk_widget_class_bind_template_child (widget_class, KiosBookCard, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, KiosBookCard, placeholder_slot);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, placeholder_title);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, title_label);
   gtk_widget_class_bind_template_child (widget_class, KiosBookCard, author_label);
@@ -203,7 +243,10 @@ kios_book_card_init (KiosBookCard *self)
   /* The cover's slot size is fixed at construction, so it is made here. */
   self->cover = KIOS_COVER (kios_cover_new (COVER_WIDTH, COVER_HEIGHT));
   gtk_overlay_set_child (self->cover_overlay, GTK_WIDGET (self->cover));
-  gtk_widget_set_size_request (GTK_WIDGET (self), COVER_WIDTH, -1);
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), gtk_custom_layout_new (card_request_mode, card_measure, card_allocate));
+  /* The placeholder over the cover too: the overlay asks its width first. */
+  gtk_widget_set_layout_manager (self->placeholder_slot,
+                                 gtk_custom_layout_new (card_request_mode, card_measure, card_allocate));
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
 }
