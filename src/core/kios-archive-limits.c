@@ -681,14 +681,23 @@ scan_cache_rules (void)
                           KIOS_LIMIT_FLOW_BYTES, KIOS_LIMIT_ELEMENT_BYTES, KIOS_LIMIT_SIBLING_BLOCKS);
 }
 
-/* The file as it is now: any write changes its ctime, which no one can set back. */
+/* The file as it is now: any write changes its ctime, which no one can set back.
+ * File times come from a coarse clock, so a write within the same tick as
+ * the last one can leave them unchanged: settled (nullable) says whether the
+ * file last changed long enough ago for its identity to vouch for its
+ * contents ("racily clean" otherwise, and not remembered). */
 static char *
-scan_cache_identity (const char *path)
+scan_cache_identity (const char *path,
+                     gboolean   *settled)
 {
   GStatBuf st;
+  gint64   changed_us;
 
   if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
     return NULL;
+  changed_us = MAX ((gint64) st.st_mtim.tv_sec, (gint64) st.st_ctim.tv_sec) * G_USEC_PER_SEC;
+  if (settled != NULL)
+    *settled = g_get_real_time () - changed_us >= KIOS_ARCHIVE_SCAN_SETTLE_SECONDS * G_USEC_PER_SEC;
   return g_strdup_printf ("%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
                           " %ld %" G_GINT64_FORMAT " %ld",
                           (guint64) st.st_dev, (guint64) st.st_ino, (gint64) st.st_size,
@@ -790,6 +799,7 @@ kios_archive_scan_new (KiosEpub   *epub,
   struct archive_entry       *entry;
   gboolean                    ok = TRUE;
   g_autofree char            *identity = NULL;
+  gboolean                    settled = FALSE;
   /* One buffer for every member: no fresh pages to fault in for each. */
   g_autoptr (GByteArray) kept = NULL;
 
@@ -801,7 +811,7 @@ kios_archive_scan_new (KiosEpub   *epub,
                                               (GDestroyNotify) g_bytes_unref);
 
   /* Taken before the scan: a file written during it is not vouched for. */
-  identity = scan_cache_identity (kios_epub_get_path (epub));
+  identity = scan_cache_identity (kios_epub_get_path (epub), &settled);
   /* The same file, found within every limit before: nothing to inflate. */
   if (identity != NULL && scan_cache_read (kios_epub_get_path (epub), identity, &self->inflated, &self->n_members))
     {
@@ -852,7 +862,8 @@ kios_archive_scan_new (KiosEpub   *epub,
   archive_read_free (a);
   if (!ok)
     return NULL;
-  if (identity != NULL && g_hash_table_size (self->refusals) == 0 && g_hash_table_size (self->replacements) == 0)
+  if (identity != NULL && settled && g_hash_table_size (self->refusals) == 0 &&
+      g_hash_table_size (self->replacements) == 0)
     scan_cache_write (kios_epub_get_path (epub), identity, self);
   return g_steal_pointer (&self);
 }

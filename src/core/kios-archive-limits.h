@@ -25,6 +25,11 @@ G_BEGIN_DECLS
  * Immutable after kios_archive_scan_new(); safe to share between threads.
  */
 
+/* A clean verdict is kept only for a file unchanged for this long: file
+ * times tick coarsely, so a younger file could change without its times
+ * changing. */
+#define KIOS_ARCHIVE_SCAN_SETTLE_SECONDS 2
+
 typedef struct _KiosArchiveScan KiosArchiveScan;
 
 typedef enum {
