@@ -68,6 +68,18 @@ struct _KiosStartView
 
 /* clang-format off */
 /* kios-start-view-actions.c: the book menu and what it does. */
+/* kios-start-view.c */
+void     kios_start_view_update_visible_page  (KiosStartView *self);
+gboolean kios_start_view_shown_covers_pending (KiosStartView *self);
+void     kios_start_view_show_near_cards      (KiosStartView *self);
+/* kios-start-view-pieces.c */
+void     kios_start_view_show_items           (KiosStartView *self,
+                                               GPtrArray     *items);
+void     kios_start_view_finish_steps         (KiosStartView *self);
+void     kios_start_view_fit_columns          (KiosStartView *self);
+void     kios_start_view_layout_cb            (GdkFrameClock *clock,
+                                               KiosStartView *self);
+
 void kios_start_view_install_actions (KiosStartView  *self);
 /* kios-start-view.c: sort and shelf. */
 void kios_start_view_add_view_actions (KiosStartView *self);
