@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,17 @@ kios_test_wait_for (gboolean *flag,
       g_main_context_iteration (NULL, FALSE);
       g_usleep (500);
     }
+}
+
+/* Whether this process has a shared library whose path holds name mapped
+ * (one loaded on first use must not be there before it). */
+static inline gboolean
+kios_test_library_mapped (const char *name)
+{
+  g_autofree char *maps = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, name) != NULL;
 }
 
 G_END_DECLS

@@ -15,19 +15,11 @@
 #include "kios-fake-server.h"
 #include "kios-http.h"
 #include "kios-sync-error.h"
+#include "kios-test-util.h"
 
 #include <string.h>
 
 #define ABSENT_SONAME "libkios-absent-curl.so.4"
-
-static gboolean
-curl_is_mapped (void)
-{
-  g_autofree char *maps = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, "libcurl") != NULL;
-}
 
 static void
 hello_handler (KiosFakeServer        *server,
@@ -42,7 +34,7 @@ static void
 test_not_linked (void)
 {
   /* This binary links kios-core, as kios and kiosctl do. */
-  g_assert_false (curl_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libcurl"));
 }
 
 static void
@@ -59,7 +51,7 @@ test_load_fails (void)
   /* Decided once for the process: the default name now fails the same way. */
   g_assert_null (kios_curl_get (&error));
   g_assert_error (error, KIOS_HTTP_ERROR, KIOS_HTTP_ERROR_FAILED);
-  g_assert_false (curl_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libcurl"));
 }
 
 static void
@@ -112,7 +104,7 @@ test_requests_fail (void)
     }
 
   g_assert_cmpuint (kios_fake_server_get_n_requests (server), ==, 0);
-  g_assert_false (curl_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libcurl"));
   kios_fake_server_free (server);
 }
 

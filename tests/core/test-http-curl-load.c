@@ -11,6 +11,7 @@
 #include "kios-curl.h"
 #include "kios-fake-server.h"
 #include "kios-http.h"
+#include "kios-test-util.h"
 
 #include <string.h>
 
@@ -35,15 +36,6 @@ capture_writer (GLogLevelFlags   level,
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
     return g_log_writer_default (level, fields, n_fields, user_data);
   return G_LOG_WRITER_HANDLED;
-}
-
-static gboolean
-curl_is_mapped (void)
-{
-  g_autofree char *maps = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, "libcurl") != NULL;
 }
 
 static void
@@ -74,7 +66,7 @@ test_loaded_on_worker (void)
   g_autoptr (GError)          error = NULL;
 
   /* Nothing of it before the first request, though the binary uses it. */
-  g_assert_false (curl_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libcurl"));
 
   for (int i = 0; i < 3; i++)
     {
@@ -90,7 +82,7 @@ test_loaded_on_worker (void)
       g_assert_cmpmem (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body), "hello", 5);
     }
 
-  g_assert_true (curl_is_mapped ());
+  g_assert_true (kios_test_library_mapped ("libcurl"));
   /* Once, on the request's worker. */
   g_mutex_lock (&log_lock);
   g_assert_cmpuint (n_loads, ==, 1);

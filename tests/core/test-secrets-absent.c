@@ -13,24 +13,16 @@
 #include "kios-secrets-private.h"
 #include "kios-secrets.h"
 #include "kios-sync-error.h"
+#include "kios-test-util.h"
 
 #include <string.h>
 
 #define ABSENT_SONAME "libkios-absent-secret.so.0"
 
-static gboolean
-secret_is_mapped (void)
-{
-  g_autofree char *maps = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, "libsecret") != NULL;
-}
-
 static void
 test_not_linked (void)
 {
-  g_assert_false (secret_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libsecret"));
 }
 
 static void
@@ -87,7 +79,7 @@ test_calls_fail (void)
   /* The message still says what to do. */
   g_assert_nonnull (strstr (error->message, "Secret Service"));
 
-  g_assert_false (secret_is_mapped ());
+  g_assert_false (kios_test_library_mapped ("libsecret"));
 }
 
 int
