@@ -93,6 +93,18 @@ fixture_free (Fixture *f)
   g_free (f->activated);
 }
 
+/* Shows the page on the fixture's store and library, listed and painted. */
+static void
+show_listed (Fixture     *f,
+             KiosLibrary *library)
+{
+  fixture_show (f);
+  kios_local_books_set_store (f->page, f->store);
+  kios_local_books_set_library (f->page, library);
+  g_assert_true (kios_test_wait_until (listed, f->page, 10000));
+  kios_test_wait_for_paint (f->list);
+}
+
 /* The rows the list holds (its row widgets with a bound book), and the row
  * showing title, or NULL. */
 static guint
@@ -457,11 +469,7 @@ test_local_books_menu_remove_undo (void)
   GtkPopover             *menu;
 
   add_books (f.store, 20);
-  fixture_show (&f);
-  kios_local_books_set_store (f.page, f.store);
-  kios_local_books_set_library (f.page, library);
-  g_assert_true (kios_test_wait_until (listed, f.page, 10000));
-  kios_test_wait_for_paint (f.list);
+  show_listed (&f, library);
 
   /* Right-click: the menu of that book, for a book that is there. */
   count_rows (&f, "Book 00019", &cell);
@@ -512,21 +520,6 @@ test_local_books_menu_remove_undo (void)
   fixture_free (&f);
 }
 
-static GtkWindow *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
 /* A book whose file is gone: dimmed, "File missing", its menu offers
  * Locate… and Remove, and activating it asks the same instead of opening
  * nothing. */
@@ -556,11 +549,7 @@ test_local_books_missing (void)
   /* Northanger Abbey's file went away. */
   kios_library_store_set_book_missing (f.store, "00000000000000000000000000000002", TRUE);
   g_assert_true (kios_library_store_flush (f.store, 10000));
-  fixture_show (&f);
-  kios_local_books_set_store (f.page, f.store);
-  kios_local_books_set_library (f.page, library);
-  g_assert_true (kios_test_wait_until (listed, f.page, 10000));
-  kios_test_wait_for_paint (f.list);
+  show_listed (&f, library);
 
   count_rows (&f, "Northanger Abbey", &cell);
   g_assert_nonnull (cell);
@@ -590,7 +579,7 @@ test_local_books_missing (void)
   count_rows (&f, "Northanger Abbey", &cell);
   g_assert_true (gtk_widget_activate (cell));
   g_assert_null (f.activated);
-  dialog = ADW_MESSAGE_DIALOG (find_dialog ());
+  dialog = ADW_MESSAGE_DIALOG (kios_test_find_message_dialog ());
   g_assert_nonnull (dialog);
   g_assert_true (adw_message_dialog_has_response (dialog, "locate"));
   g_assert_true (adw_message_dialog_has_response (dialog, "remove"));
