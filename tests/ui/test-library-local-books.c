@@ -166,6 +166,8 @@ test_local_books_bounded (void)
 
   rows = count_rows (&f, "Book 02999", &cell);
   g_assert_cmpuint (rows, >, 5);
+  g_assert_true (gtk_widget_has_css_class (cell, "first"));
+  g_assert_false (gtk_widget_has_css_class (cell, "last"));
   g_assert_cmpuint (rows, <=, 250);
   g_assert_nonnull (cell);
   g_assert_cmpstr (row_text (cell, "subtitle"), ==, "Émile Zola");
@@ -185,6 +187,12 @@ test_local_books_bounded (void)
   rows = count_rows (&f, "Book 00000", &cell);
   g_assert_cmpuint (rows, <=, 250);
   g_assert_nonnull (cell);
+  /* The card ends with the last book: its row alone is rounded below. */
+  g_assert_true (gtk_widget_has_css_class (cell, "last"));
+  g_assert_false (gtk_widget_has_css_class (cell, "first"));
+  /* Its margin below came with the class: to the end again for the picture. */
+  scroll_to_end (&f);
+  g_free (kios_test_save_screenshot (f.window, "local-books-end"));
 
   fixture_free (&f);
 }
@@ -650,6 +658,7 @@ test_local_books_window_opens (void)
   g_assert_cmpuint (kios_local_books_get_n_books (page), ==, 2);
   list = kios_test_find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_VIEW, NULL);
   kios_test_wait_for_paint (list);
+  g_free (kios_test_save_screenshot (GTK_WIDGET (window), "local-books-window"));
 
   /* Emma, read last, is the first row; Persuasion, the second, is opened. */
   for (GtkWidget *c = gtk_widget_get_first_child (list); c != NULL; c = gtk_widget_get_next_sibling (c))
