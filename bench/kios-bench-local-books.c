@@ -10,7 +10,7 @@
 
 #include "config.h"
 
-#include "kios-library-sidebar.h"
+#include "kios-local-books.h"
 
 #include <adwaita.h>
 #include <glib/gstdio.h>

@@ -43,27 +43,4 @@ const KiosSourceRecord *kios_library_sidebar_get_source   (KiosLibrarySidebar *s
                                                            const char         *id);
 /* clang-format on */
 
-/*
- * KiosLocalBooks: "On This Computer", every book in the library as a list
- * (title, authors, format, how far read), most recently read first, read
- * from the store in a worker when the page is shown. A GtkListView: only
- * the rows on screen exist, however many books there are. With a library,
- * its "changed" lists the books again (at once when shown, else when next
- * shown).
- * Signals: "book-activated" (const char *path).
- */
-#define KIOS_TYPE_LOCAL_BOOKS (kios_local_books_get_type ())
-G_DECLARE_FINAL_TYPE (KiosLocalBooks, kios_local_books, KIOS, LOCAL_BOOKS, AdwBin)
-
-/* clang-format off */
-void                    kios_local_books_set_store        (KiosLocalBooks     *self,
-                                                           KiosLibraryStore   *store);
-/* Nullable: the library over the store, whose "changed" lists again. */
-void                    kios_local_books_set_library      (KiosLocalBooks     *self,
-                                                           KiosLibrary        *library);
-void                    kios_local_books_reload           (KiosLocalBooks     *self);
-gboolean                kios_local_books_is_loading       (KiosLocalBooks     *self);
-guint                   kios_local_books_get_n_books      (KiosLocalBooks     *self);
-/* clang-format on */
-
 G_END_DECLS

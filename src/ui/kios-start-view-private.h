@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kios-book-card.h"
+#include "kios-book-menu.h"
 #include "kios-library-model.h"
 #include "kios-start-view.h"
 
@@ -15,15 +16,13 @@ struct _KiosStartView
 
   KiosLibraryStore   *store;
   KiosLibrary        *library;
-  GCancellable       *cancellable;     /* the current list */
-  GCancellable       *ops_cancellable; /* remove, undo, locate, mark: until dispose */
-  KiosLibraryModel   *model;           /* every listed book, in the sort order */
-  GtkCustomFilter    *filter;          /* shelf and search */
-  GtkFilterListModel *filtered;        /* what the grid shows */
-  KiosSlotModel      *slots;           /* the grid's model: a slot per book filtered */
-  GSimpleActionGroup *actions;
-  GtkWidget          *context_menu; /* the open book menu, parented to its card */
-  AdwToast           *last_toast;
+  GCancellable       *cancellable; /* the current list */
+  KiosLibraryModel   *model;       /* every listed book, in the sort order */
+  GtkCustomFilter    *filter;      /* shelf and search */
+  GtkFilterListModel *filtered;    /* what the grid shows */
+  KiosSlotModel      *slots;       /* the grid's model: a slot per book filtered */
+  GSimpleActionGroup *actions;     /* the book menu's, with sort and shelf */
+  KiosBookMenu       *menu;
 
   KiosLibrarySort sort;
   KiosStartShelf  shelf;
@@ -67,7 +66,6 @@ struct _KiosStartView
 };
 
 /* clang-format off */
-/* kios-start-view-actions.c: the book menu and what it does. */
 /* kios-start-view.c */
 void     kios_start_view_update_visible_page  (KiosStartView *self);
 gboolean kios_start_view_shown_covers_pending (KiosStartView *self);
@@ -80,17 +78,10 @@ void     kios_start_view_fit_columns          (KiosStartView *self);
 void     kios_start_view_layout_cb            (GdkFrameClock *clock,
                                                KiosStartView *self);
 
-void kios_start_view_install_actions (KiosStartView  *self);
+/* kios-start-view-actions.c: the book menu on the cards. */
+void     kios_start_view_install_actions      (KiosStartView *self);
 /* kios-start-view.c: sort and shelf. */
-void kios_start_view_add_view_actions (KiosStartView *self);
-void kios_start_view_popup_menu      (KiosStartView  *self,
-                                      KiosBookCard   *card,
-                                      double          x,
-                                      double          y);
-void kios_start_view_offer_missing   (KiosStartView  *self,
-                                      const KiosBookRecord *book);
-void kios_start_view_show_toast      (KiosStartView  *self,
-                                      AdwToast       *toast);
+void     kios_start_view_add_view_actions     (KiosStartView *self);
 /* clang-format on */
 
 G_END_DECLS

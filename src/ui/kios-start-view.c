@@ -242,54 +242,12 @@ list_recent_cb (GObject      *source_object,
 static void
 factory_setup_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
-                  gpointer                  user_data);
-
-static void
-card_pressed_cb (GtkGestureClick *gesture,
-                 int              n_press,
-                 double           x,
-                 double           y,
-                 gpointer         user_data)
-{
-  KiosStartView *self = KIOS_START_VIEW (user_data);
-  GtkWidget     *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  kios_start_view_popup_menu (self, KIOS_BOOK_CARD (card), x, y);
-}
-
-static void
-card_long_pressed_cb (GtkGestureLongPress *gesture,
-                      double               x,
-                      double               y,
-                      gpointer             user_data)
-{
-  KiosStartView *self = KIOS_START_VIEW (user_data);
-  GtkWidget     *card = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  kios_start_view_popup_menu (self, KIOS_BOOK_CARD (card), x, y);
-}
-
-static void
-factory_setup_cb (GtkSignalListItemFactory *factory,
-                  GtkListItem              *item,
                   gpointer                  user_data)
 {
   KiosStartView *self = KIOS_START_VIEW (user_data);
   GtkWidget     *card = kios_book_card_new ();
-  GtkGesture    *gesture;
 
-  gesture = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
-  g_signal_connect_object (gesture, "pressed", G_CALLBACK (card_pressed_cb), self, 0);
-  gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_long_press_new ();
-  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (gesture), TRUE);
-  g_signal_connect_object (gesture, "pressed", G_CALLBACK (card_long_pressed_cb), self, 0);
-  gtk_widget_add_controller (card, GTK_EVENT_CONTROLLER (gesture));
-
+  kios_book_menu_add_gestures (self->menu, card);
   gtk_list_item_set_child (item, card);
 }
 
@@ -520,7 +478,7 @@ grid_activate_cb (KiosStartView *self,
   book = kios_book_item_get_record (item);
 
   if (kios_book_record_get_state (book) == KIOS_BOOK_STATE_MISSING && self->library != NULL)
-    kios_start_view_offer_missing (self, book);
+    kios_book_menu_offer_missing (self->menu, book);
   else if (book->path != NULL)
     g_signal_emit (self, signals[SIGNAL_BOOK_ACTIVATED], 0, book->path);
 }
@@ -570,15 +528,14 @@ kios_start_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_cancellable_cancel (self->ops_cancellable);
-  g_clear_object (&self->ops_cancellable);
-  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  if (self->menu != NULL)
+    kios_book_menu_shutdown (self->menu);
+  g_clear_object (&self->menu);
   g_clear_signal_handler (&self->changed_id, self->library);
   g_clear_object (&self->library);
   g_clear_object (&self->store);
   g_clear_object (&self->actions);
   g_clear_handle_id (&self->opening_timeout_id, g_source_remove);
-  self->last_toast = NULL;
 
   /* AdwBin unparents its child (the template's overlay) itself. */
   G_OBJECT_CLASS (kios_start_view_parent_class)->dispose (object);
@@ -718,7 +675,6 @@ kios_start_view_init (KiosStartView *self)
   g_signal_connect_object (self->filtered, "notify::pending", G_CALLBACK (kios_start_view_update_visible_page), self,
                            G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
-  self->ops_cancellable = g_cancellable_new ();
   self->sort = KIOS_LIBRARY_SORT_RECENT;
   self->shelf = KIOS_START_SHELF_ALL;
   self->library_empty = TRUE;
@@ -796,6 +752,7 @@ kios_start_view_set_library (KiosStartView *self,
 
   g_clear_signal_handler (&self->changed_id, self->library);
   g_set_object (&self->library, library);
+  kios_book_menu_set_library (self->menu, library);
   if (library != NULL)
     self->changed_id = g_signal_connect_object (library, "changed", G_CALLBACK (library_changed_cb),
                                                 self, G_CONNECT_SWAPPED);
@@ -1071,5 +1028,5 @@ kios_start_view_get_last_toast (KiosStartView *self)
 {
   g_return_val_if_fail (KIOS_IS_START_VIEW (self), NULL);
 
-  return self->last_toast;
+  return kios_book_menu_get_last_toast (self->menu);
 }

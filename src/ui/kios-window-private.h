@@ -9,6 +9,7 @@
 #include "kios-document.h"
 #include "kios-library-sidebar.h"
 #include "kios-library-store.h"
+#include "kios-local-books.h"
 #include "kios-sync-service.h"
 #include "kios-sync-status-button.h"
 #include "kios-window.h"

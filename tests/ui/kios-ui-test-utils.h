@@ -357,6 +357,22 @@ kios_test_reader_wait_shown (KiosReaderFixture *f,
   g_assert_true (kios_test_wait_until (kios_test_reader_shown_reached, &wait, 10000));
 }
 
+/* The AdwMessageDialog shown, or NULL. */
+static inline GtkWindow *
+kios_test_find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
 /* Activates what a key press would, through the widget's own shortcut
  * controllers (GTK 4 has no way to synthesize a key event). */
 static inline gboolean

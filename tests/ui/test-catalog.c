@@ -12,6 +12,7 @@
 #include "kios-kobo-shelf.h"
 #include "kios-library-sidebar.h"
 #include "kios-library-sync-page.h"
+#include "kios-local-books.h"
 #include "kios-paths.h"
 #include "kios-preferences-window.h"
 #include "kios-secrets.h"

@@ -7,6 +7,7 @@
 
 #include "kios-book-hash.h"
 #include "kios-library-sidebar.h"
+#include "kios-local-books.h"
 #include "kios-ui-test-utils.h"
 #include "kios-window.h"
 
@@ -92,6 +93,18 @@ fixture_free (Fixture *f)
   g_free (f->activated);
 }
 
+/* Shows the page on the fixture's store and library, listed and painted. */
+static void
+show_listed (Fixture     *f,
+             KiosLibrary *library)
+{
+  fixture_show (f);
+  kios_local_books_set_store (f->page, f->store);
+  kios_local_books_set_library (f->page, library);
+  g_assert_true (kios_test_wait_until (listed, f->page, 10000));
+  kios_test_wait_for_paint (f->list);
+}
+
 /* The rows the list holds (its row widgets with a bound book), and the row
  * showing title, or NULL. */
 static guint
@@ -153,6 +166,8 @@ test_local_books_bounded (void)
 
   rows = count_rows (&f, "Book 02999", &cell);
   g_assert_cmpuint (rows, >, 5);
+  g_assert_true (gtk_widget_has_css_class (cell, "first"));
+  g_assert_false (gtk_widget_has_css_class (cell, "last"));
   g_assert_cmpuint (rows, <=, 250);
   g_assert_nonnull (cell);
   g_assert_cmpstr (row_text (cell, "subtitle"), ==, "Émile Zola");
@@ -172,6 +187,12 @@ test_local_books_bounded (void)
   rows = count_rows (&f, "Book 00000", &cell);
   g_assert_cmpuint (rows, <=, 250);
   g_assert_nonnull (cell);
+  /* The card ends with the last book: its row alone is rounded below. */
+  g_assert_true (gtk_widget_has_css_class (cell, "last"));
+  g_assert_false (gtk_widget_has_css_class (cell, "first"));
+  /* Its margin below came with the class: to the end again for the picture. */
+  scroll_to_end (&f);
+  g_free (kios_test_save_screenshot (f.window, "local-books-end"));
 
   fixture_free (&f);
 }
@@ -319,6 +340,267 @@ test_local_books_hidden_change (void)
   fixture_free (&f);
 }
 
+/* The row's right-click gesture, as a click would run it. */
+static void
+right_click (GtkWidget *row)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller) &&
+          gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, 40.0, 20.0);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+/* The open book menu parented to row, or NULL. */
+static GtkPopover *
+row_menu (GtkWidget *row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (row); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER_MENU (child) && gtk_widget_get_visible (child))
+      return GTK_POPOVER (child);
+  return NULL;
+}
+
+/* The target of the menu's item for action ("library.remove"…), or NULL
+ * when the menu has no such item. */
+static GVariant *
+menu_target (GtkPopover *popover,
+             const char *action)
+{
+  GMenuModel *menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      for (int j = 0; section != NULL && j < g_menu_model_get_n_items (section); j++)
+        {
+          g_autofree char *name = NULL;
+
+          if (g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+              g_str_equal (name, action))
+            return g_menu_model_get_item_attribute_value (section, j, G_MENU_ATTRIBUTE_TARGET, NULL);
+        }
+    }
+  return NULL;
+}
+
+/* What choosing the item for action does: the action, from the menu. */
+static void
+choose (GtkPopover *popover,
+        const char *action)
+{
+  g_autoptr (GVariant) target = menu_target (popover, action);
+
+  g_assert_nonnull (target);
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (popover), action, target));
+  gtk_popover_popdown (popover);
+}
+
+/* The whole screen (the window and its menus) as PNG, when screenshots
+ * are asked for: a menu is a surface of its own, outside the window's
+ * widget snapshot. */
+static void
+save_screen (const char *name)
+{
+  const char        *dir = g_getenv ("KIOS_SCREENSHOT_DIR");
+  g_autofree char   *file_name = g_strconcat (name, ".png", NULL);
+  g_autofree char   *path = NULL;
+  g_autoptr (GError) error = NULL;
+  int                status = 0;
+  const char        *argv[] = { "import", "-window", "root", "-crop", "800x600+0+0", NULL, NULL };
+
+  if (dir == NULL || g_find_program_in_path ("import") == NULL)
+    return;
+  path = g_build_filename (dir, file_name, NULL);
+  argv[5] = path;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status,
+                               &error));
+  g_assert_no_error (error);
+  g_test_message ("Screen saved to %s", path);
+}
+
+static AdwToast *
+last_toast (gpointer data)
+{
+  return kios_local_books_get_last_toast (data);
+}
+
+/* Removes a book by the menu or by Delete: gone, a toast with Undo, which
+ * brings it back. */
+static void
+check_removed_and_undo (Fixture    *f,
+                        const char *title,
+                        AdwToast   *before)
+{
+  GtkWidget *cell;
+  AdwToast  *toast;
+
+  g_assert_true (wait_n_books (f, 19));
+  kios_test_wait_for_paint (f->list);
+  count_rows (f, title, &cell);
+  g_assert_null (cell);
+  toast = kios_local_books_get_last_toast (f->page);
+  g_assert_nonnull (toast);
+  g_assert_true (toast != before);
+  g_assert_nonnull (strstr (adw_toast_get_title (toast), title));
+  g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
+
+  g_signal_emit_by_name (toast, "button-clicked");
+  g_assert_true (wait_n_books (f, 20));
+  kios_test_wait_for_paint (f->list);
+  count_rows (f, title, &cell);
+  g_assert_nonnull (cell);
+  adw_toast_dismiss (toast);
+}
+
+/* The book menu on a row: right-click, Shift+F10 or Menu opens it; its
+ * Remove from Library and the Delete key remove the book, Undo brings it
+ * back. */
+static void
+test_local_books_menu_remove_undo (void)
+{
+  Fixture                 f = { .store = kios_test_new_store () };
+  g_autoptr (KiosLibrary) library = kios_library_new (f.store);
+  g_autoptr (GVariant)    target = NULL;
+  GtkWidget              *cell;
+  GtkWidget              *row;
+  GtkPopover             *menu;
+
+  add_books (f.store, 20);
+  show_listed (&f, library);
+
+  /* Right-click: the menu of that book, for a book that is there. */
+  count_rows (&f, "Book 00019", &cell);
+  g_assert_nonnull (cell);
+  row = gtk_widget_get_first_child (cell);
+  right_click (row);
+  menu = row_menu (row);
+  g_assert_nonnull (menu);
+  target = menu_target (menu, "library.remove");
+  g_assert_nonnull (target);
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "00000000000000000000000000000013");
+  g_assert_null (menu_target (menu, "library.locate"));
+  g_assert_null (menu_target (menu, "library.delete-file")); /* not downloaded */
+  g_clear_pointer (&target, g_variant_unref);
+  target = menu_target (menu, "library.mark-finished");
+  g_assert_nonnull (target);
+  kios_test_wait_for_paint (GTK_WIDGET (menu));
+  save_screen ("local-books-menu");
+  choose (menu, "library.remove");
+  check_removed_and_undo (&f, "Book 00019", NULL);
+
+  /* Delete on the focused row. */
+  count_rows (&f, "Book 00018", &cell);
+  g_assert_nonnull (cell);
+  g_assert_true (gtk_widget_grab_focus (cell));
+  g_assert_true (kios_test_press_key (f.list, GDK_KEY_Delete, 0));
+  check_removed_and_undo (&f, "Book 00018", kios_local_books_get_last_toast (f.page));
+
+  /* Shift+F10 and Menu open the focused row's menu. */
+  count_rows (&f, "Book 00017", &cell);
+  g_assert_true (gtk_widget_grab_focus (cell));
+  g_assert_true (kios_test_press_key (f.list, GDK_KEY_F10, GDK_SHIFT_MASK));
+  menu = row_menu (gtk_widget_get_first_child (cell));
+  g_assert_nonnull (menu);
+  gtk_popover_popdown (menu);
+  g_assert_true (kios_test_press_key (f.list, GDK_KEY_Menu, 0));
+  g_assert_nonnull (row_menu (gtk_widget_get_first_child (cell)));
+
+  /* Without a library there is no menu, and Delete does nothing. */
+  kios_local_books_set_library (f.page, NULL);
+  count_rows (&f, "Book 00016", &cell);
+  g_assert_true (gtk_widget_grab_focus (cell));
+  g_assert_false (kios_test_press_key (f.list, GDK_KEY_Delete, 0));
+  right_click (gtk_widget_get_first_child (cell));
+  g_assert_null (row_menu (gtk_widget_get_first_child (cell)));
+  g_assert_cmpuint (kios_local_books_get_n_books (f.page), ==, 20);
+
+  fixture_free (&f);
+}
+
+/* A book whose file is gone: dimmed, "File missing", its menu offers
+ * Locate… and Remove, and activating it asks the same instead of opening
+ * nothing. */
+static void
+test_local_books_missing (void)
+{
+  Fixture                 f = { .store = kios_test_new_store () };
+  g_autoptr (KiosLibrary) library = kios_library_new (f.store);
+  const char             *titles[] = { "Persuasion", "Emma", "Northanger Abbey", "Sense and Sensibility" };
+  g_autofree char        *shot = NULL;
+  GtkWidget              *cell;
+  GtkWidget              *row;
+  GtkPopover             *menu;
+  AdwMessageDialog       *dialog;
+
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr (KiosBookRecord) book = record_new (i);
+
+      g_free (book->title);
+      book->title = g_strdup (titles[i]);
+      g_free (book->authors);
+      book->authors = g_strdup ("Jane Austen");
+      book->progress = 0.25 * i;
+      kios_library_store_upsert_book (f.store, book);
+    }
+  /* Northanger Abbey's file went away. */
+  kios_library_store_set_book_missing (f.store, "00000000000000000000000000000002", TRUE);
+  g_assert_true (kios_library_store_flush (f.store, 10000));
+  show_listed (&f, library);
+
+  count_rows (&f, "Northanger Abbey", &cell);
+  g_assert_nonnull (cell);
+  row = gtk_widget_get_first_child (cell);
+  g_assert_cmpstr (row_text (cell, "subtitle"), ==, "File missing");
+  g_assert_true (gtk_widget_has_css_class (row, "book-missing"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Jane Austen, file missing");
+  count_rows (&f, "Emma", &cell);
+  g_assert_cmpstr (row_text (cell, "subtitle"), ==, "Jane Austen");
+  g_assert_false (gtk_widget_has_css_class (gtk_widget_get_first_child (cell), "book-missing"));
+  shot = kios_test_save_screenshot (f.window, "local-books-missing");
+  save_screen ("local-books-missing-screen");
+
+  /* Its menu: Locate… and Remove, nothing about reading it. */
+  right_click (row);
+  menu = row_menu (row);
+  g_assert_nonnull (menu);
+  g_assert_nonnull (menu_target (menu, "library.locate"));
+  g_assert_nonnull (menu_target (menu, "library.remove"));
+  g_assert_null (menu_target (menu, "library.mark-finished"));
+  kios_test_wait_for_paint (GTK_WIDGET (menu));
+  save_screen ("local-books-missing-menu");
+  gtk_popover_popdown (menu);
+
+  /* Activated: not opened, but asked about. */
+  count_rows (&f, "Northanger Abbey", &cell);
+  g_assert_true (gtk_widget_activate (cell));
+  g_assert_null (f.activated);
+  dialog = ADW_MESSAGE_DIALOG (kios_test_find_message_dialog ());
+  g_assert_nonnull (dialog);
+  g_assert_true (adw_message_dialog_has_response (dialog, "locate"));
+  g_assert_true (adw_message_dialog_has_response (dialog, "remove"));
+  adw_message_dialog_response (dialog, "remove");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (wait_n_books (&f, 3));
+  g_assert_true (kios_test_wait_until ((KiosTestCondition) last_toast, f.page, 10000));
+  count_rows (&f, "Northanger Abbey", &cell);
+  g_assert_null (cell);
+
+  fixture_free (&f);
+}
+
 static gboolean
 reading (gpointer data)
 {
@@ -376,6 +658,7 @@ test_local_books_window_opens (void)
   g_assert_cmpuint (kios_local_books_get_n_books (page), ==, 2);
   list = kios_test_find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_VIEW, NULL);
   kios_test_wait_for_paint (list);
+  g_free (kios_test_save_screenshot (GTK_WIDGET (window), "local-books-window"));
 
   /* Emma, read last, is the first row; Persuasion, the second, is opened. */
   for (GtkWidget *c = gtk_widget_get_first_child (list); c != NULL; c = gtk_widget_get_next_sibling (c))
@@ -411,6 +694,8 @@ main (int   argc,
   g_test_add_func ("/local-books/changes", test_local_books_changes);
   g_test_add_func ("/local-books/hidden-change", test_local_books_hidden_change);
   g_test_add_func ("/local-books/window-opens", test_local_books_window_opens);
+  g_test_add_func ("/local-books/menu-remove-undo", test_local_books_menu_remove_undo);
+  g_test_add_func ("/local-books/missing", test_local_books_missing);
 
   return g_test_run ();
 }

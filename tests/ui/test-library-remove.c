@@ -67,25 +67,10 @@ add_annotation (KiosLibraryStore  *store,
   g_assert_no_error (error);
 }
 
-static GtkWindow *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels (); /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 dialog_shown (gpointer data)
 {
-  return find_dialog () != NULL;
+  return kios_test_find_message_dialog () != NULL;
 }
 
 static gboolean
@@ -124,10 +109,10 @@ remove_and_answer (KiosStartView *view,
 {
   AdwMessageDialog *dialog;
 
-  g_assert_null (find_dialog ());
+  g_assert_null (kios_test_find_message_dialog ());
   gtk_widget_activate_action (GTK_WIDGET (view), "library.remove", "s", HASH_ANNOTATED);
   g_assert_true (kios_test_wait_until (dialog_shown, NULL, 5000));
-  dialog = ADW_MESSAGE_DIALOG (find_dialog ());
+  dialog = ADW_MESSAGE_DIALOG (kios_test_find_message_dialog ());
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Remove “Persuasion”?");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "2 highlights and 1 bookmark"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "added again"));
@@ -137,7 +122,7 @@ remove_and_answer (KiosStartView *view,
   adw_message_dialog_response (dialog, response);
   /* A response emitted by hand does not close the dialog as a click does. */
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_null (find_dialog ());
+  g_assert_null (kios_test_find_message_dialog ());
 }
 
 static void
@@ -208,7 +193,7 @@ test_remove_dialog (void)
   /* A book without annotations goes at once, no question asked. */
   gtk_widget_activate_action (GTK_WIDGET (view), "library.remove", "s", HASH_PLAIN);
   wait_n_books (view, 0);
-  g_assert_null (find_dialog ());
+  g_assert_null (kios_test_find_message_dialog ());
 
   gtk_window_destroy (window);
 }

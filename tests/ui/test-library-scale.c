@@ -7,6 +7,7 @@
 
 #include "kios-library-model.h"
 #include "kios-library-sidebar.h"
+#include "kios-local-books.h"
 #include "kios-start-view.h"
 #include "kios-ui-test-utils.h"
 
