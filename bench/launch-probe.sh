@@ -104,6 +104,7 @@ if [ -n "$baseline" ]; then programs="$programs base-resume base-first base-pdf-
 # each program follows each other one about as often), so that no program
 # always starts first or always starts after another's warm-up.
 round_order () {
+  # shellcheck disable=SC2086
   python3 - "$1" $programs <<'PY'
 import sys
 r, names = int(sys.argv[1]) - 1, sys.argv[2:]
@@ -192,6 +193,7 @@ if [ -n "$frames" ]; then
   exit 0
 fi
 
+# shellcheck disable=SC2086
 python3 - "$work/results" $programs <<'PY'
 import statistics, sys
 rows = {name: [] for name in sys.argv[2:]}

@@ -28,9 +28,11 @@ pairs="$*"
 measure () {
   LD_PRELOAD="$preload" PROBE_PREMAIN_MATCH="$2" \
     perf stat -x, -e task-clock,page-faults,duration_time "$2" 2>"$work/stat" >/dev/null
-  printf '%s' "$1" >> "$work/results"
-  awk -F, '$3 ~ /^(task-clock|page-faults|duration_time)/ { printf " %s %s", $3, $1 }' "$work/stat" >> "$work/results"
-  echo >> "$work/results"
+  {
+    printf '%s' "$1"
+    awk -F, '$3 ~ /^(task-clock|page-faults|duration_time)/ { printf " %s %s", $3, $1 }' "$work/stat"
+    echo
+  } >> "$work/results"
 }
 
 for r in $(seq "$runs"); do
