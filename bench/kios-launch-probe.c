@@ -3,28 +3,35 @@
 
 /*
  * Launch probe: what a person sees from the moment a program is started to
- * the moment its window shows its final content. Starts COMMAND, grabs the X
- * screen every few milliseconds, and keeps a coarse signature of each frame
- * (the mean colour of a grid of cells). When the screen has not changed for
- * --settle milliseconds, the last frame is the final content; the probe
- * prints when the first pixels appeared and when the screen first matched
- * the final frame, with the program's peak RSS and the CPU seconds it used.
+ * the moment its window shows its final content. Starts COMMAND and waits on
+ * the X DAMAGE extension for the root window: the screen is grabbed only
+ * when something was drawn (the frame's time is when the damage event
+ * arrived), so the probe takes no CPU from the X server or the program
+ * while nothing happens. Of each grab it keeps a coarse signature (the mean
+ * colour of a grid of cells). When the screen has not changed for --settle
+ * milliseconds, one more grab gives the final content; the probe prints when
+ * the first pixels appeared and when the screen first matched the final
+ * frame, with the program's peak RSS, the CPU seconds it used until the end
+ * and the CPU milliseconds it had used when the final frame arrived.
  *
- * With --frames DIR every frame that differs from the one before is written
+ * With --frames DIR every grab that differs from the one before is written
  * as DIR/NNNNN-<ms>.ppm, so a series can be looked at.
  *
- * Needs DISPLAY (run it under tests/headless.sh); X11 only, no GTK, so that
- * it costs the measured program nothing.
+ * Needs DISPLAY (run it under tests/headless.sh) with DAMAGE (Xvfb has it);
+ * X11 only, no GTK, so that it costs the measured program nothing.
  */
 
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/Xdamage.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +46,7 @@ extern char **environ;
 typedef struct
 {
   double        ms;
+  double        cpu_ms;
   unsigned char cells[GRID_W * GRID_H * 3];
 } Frame;
 
@@ -167,6 +175,74 @@ cpu_seconds (pid_t pid)
   return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
 }
 
+/* CPU milliseconds the program has used so far, read when a frame arrives.
+ * The scheduler's nanosecond count of each live thread is precise; the
+ * process's tick count also holds threads that have ended, so the larger
+ * of the two is taken. */
+static double
+cpu_ms_now (pid_t pid)
+{
+  char           path[64];
+  DIR           *dir;
+  struct dirent *entry;
+  double         live = 0, ticks;
+
+  snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+  dir = opendir (path);
+  if (dir != NULL)
+    {
+      while ((entry = readdir (dir)) != NULL)
+        {
+          char               file[400];
+          FILE              *f;
+          unsigned long long ns = 0;
+
+          if (entry->d_name[0] == '.')
+            continue;
+          snprintf (file, sizeof file, "%s/%s/schedstat", path, entry->d_name);
+          f = fopen (file, "r");
+          if (f == NULL)
+            continue;
+          if (fscanf (f, "%llu", &ns) == 1)
+            live += ns / 1e6;
+          fclose (f);
+        }
+      closedir (dir);
+    }
+  ticks = cpu_seconds (pid) * 1000;
+  return ticks > live ? ticks : live;
+}
+
+/* Grabs the screen into FRAME (at MS, with the CPU the program has used)
+ * and says whether it differs from the frame before; a frame that differs
+ * is kept (and written to DIR). */
+static int
+grab (Display    *display,
+      Window      root,
+      int         width,
+      int         height,
+      Frame      *frame,
+      double      ms,
+      pid_t       pid,
+      const char *dir,
+      int        *n_written)
+{
+  double  cpu_ms = cpu_ms_now (pid);
+  XImage *image = XGetImage (display, root, 0, 0, width, height, AllPlanes, ZPixmap);
+  int     changed;
+
+  if (image == NULL)
+    return -1;
+  frame->ms = ms;
+  frame->cpu_ms = cpu_ms;
+  signature (image, frame->cells);
+  changed = difference (frame->cells, frame[-1].cells) > 0;
+  if (changed && dir != NULL)
+    write_ppm (dir, (*n_written)++, ms, image);
+  XDestroyImage (image);
+  return changed;
+}
+
 static void
 usage (void)
 {
@@ -184,8 +260,10 @@ main (int    argc,
   Display          *display;
   Window            root;
   XWindowAttributes attrs;
+  Damage            damage;
   Frame            *frames;
-  int               n_frames = 0, n_written = 0, argi = 1;
+  int               n_frames = 0, n_written = 0, n_grabs = 0, argi = 1;
+  int               damage_event, damage_error, fd;
   pid_t             pid;
   double            t0, last_change;
   long              rss;
@@ -219,11 +297,21 @@ main (int    argc,
       fprintf (stderr, "kios-launch-probe: no X display\n");
       return 1;
     }
+  if (!XDamageQueryExtension (display, &damage_event, &damage_error))
+    {
+      fprintf (stderr, "kios-launch-probe: the X server has no DAMAGE extension\n");
+      return 1;
+    }
   root = DefaultRootWindow (display);
   XGetWindowAttributes (display, root, &attrs);
-  frames = calloc (MAX_FRAMES, sizeof *frames);
+  fd = ConnectionNumber (display);
+  frames = calloc (MAX_FRAMES + 1, sizeof *frames);
   if (frames_dir != NULL)
     mkdir (frames_dir, 0700);
+
+  /* Drawing anywhere on the screen (the root window and all it holds)
+   * sends one event, then none until the damage is taken away again. */
+  damage = XDamageCreate (display, root, XDamageReportNonEmpty);
 
   /* The empty screen before the program runs is frame 0. */
   {
@@ -234,6 +322,14 @@ main (int    argc,
     XDestroyImage (image);
     n_frames = 1;
   }
+  XDamageSubtract (display, damage, None, None);
+  XSync (display, False);
+  while (XPending (display) > 0)
+    {
+      XEvent event;
+
+      XNextEvent (display, &event);
+    }
 
   t0 = now_ms ();
   if (posix_spawnp (&pid, argv[argi], NULL, NULL, argv + argi, environ) != 0)
@@ -245,34 +341,65 @@ main (int    argc,
 
   while (n_frames < MAX_FRAMES)
     {
-      double  t = now_ms () - t0;
-      XImage *image;
-      Frame  *frame = &frames[n_frames];
+      double t = now_ms () - t0;
+      double wait = timeout - t;
+      int    damaged = 0, changed;
 
-      if (t > timeout)
+      if (t > timeout || (last_change > 0 && t - last_change > settle))
         break;
-      image = XGetImage (display, root, 0, 0, attrs.width, attrs.height, AllPlanes, ZPixmap);
-      if (image == NULL)
+      if (last_change > 0 && last_change + settle - t < wait)
+        wait = last_change + settle - t;
+      /* Wake now and then to notice a program that has exited. */
+      if (wait > 100)
+        wait = 100;
+      if (XPending (display) == 0)
+        {
+          fd_set         fds;
+          struct timeval tv = { 0, (long) (wait * 1000) + 1 };
+
+          FD_ZERO (&fds);
+          FD_SET (fd, &fds);
+          select (fd + 1, &fds, NULL, NULL, &tv);
+        }
+      while (XPending (display) > 0)
+        {
+          XEvent event;
+
+          XNextEvent (display, &event);
+          if (event.type == damage_event + XDamageNotify)
+            damaged = 1;
+        }
+      if (!damaged)
+        {
+          if (waitpid (pid, NULL, WNOHANG) == pid)
+            {
+              fprintf (stderr, "kios-launch-probe: %s exited\n", argv[argi]);
+              return 1;
+            }
+          continue;
+        }
+      /* The frame's time is when the damage arrived; what is drawn after
+       * the subtraction sends the next event. */
+      t = now_ms () - t0;
+      XDamageSubtract (display, damage, None, None);
+      changed = grab (display, root, attrs.width, attrs.height, &frames[n_frames], t, pid,
+                      frames_dir, &n_written);
+      n_grabs++;
+      if (changed < 0)
         break;
-      frame->ms = t;
-      signature (image, frame->cells);
-      if (difference (frame->cells, frames[n_frames - 1].cells) > 0)
+      if (changed)
         {
           last_change = t;
-          if (frames_dir != NULL)
-            write_ppm (frames_dir, n_written++, t, image);
           n_frames++;
         }
-      XDestroyImage (image);
-      if (last_change > 0 && t - last_change > settle)
-        break;
-      if (waitpid (pid, NULL, WNOHANG) == pid)
-        {
-          fprintf (stderr, "kios-launch-probe: %s exited\n", argv[argi]);
-          return 1;
-        }
-      usleep (4000);
     }
+
+  /* One grab once the screen has settled: the final content, should any
+   * drawing have sent no event. */
+  if (n_frames < MAX_FRAMES && grab (display, root, attrs.width, attrs.height, &frames[n_frames], now_ms () - t0, pid,
+                                     frames_dir, &n_written) > 0)
+    n_frames++;
+  n_grabs++;
 
   rss = peak_rss_kb (pid);
   cpu = cpu_seconds (pid);
@@ -295,9 +422,12 @@ main (int    argc,
       fprintf (stderr, "kios-launch-probe: nothing was shown within %.0f ms\n", timeout);
       return 1;
     }
-  printf ("first-paint-ms %.1f final-ms %.1f frames %d peak-rss-kb %ld cpu-s %.2f\n",
-          frames[first_paint].ms, frames[first_final].ms, n_frames - 1, rss, cpu);
+  printf ("first-paint-ms %.1f final-ms %.1f frames %d peak-rss-kb %ld cpu-s %.2f "
+          "final-cpu-ms %.0f grabs %d\n",
+          frames[first_paint].ms, frames[first_final].ms, n_frames - 1, rss, cpu,
+          frames[first_final].cpu_ms, n_grabs);
   free (frames);
+  XDamageDestroy (display, damage);
   XCloseDisplay (display);
   return 0;
 }

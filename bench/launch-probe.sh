@@ -6,17 +6,21 @@
 # mupdf-gl on the same book, and Kios and Evince on a PDF resumed deep in.
 # Each start gets its own Xvfb display and a private session bus with no
 # service directories (tests/headless.sh), so nothing is activated.
-# Prints the medians, the ratios to the bare window and the peak RSS.
+# Prints the medians, the ratios to the bare window, the CPU time the
+# program had used when its final frame came (far less noisy than the wall
+# time on a loaded machine) and the peak RSS.
 #
 #   bench/launch-probe.sh [ROUNDS]     (build first: scripts/build.sh)
 #   bench/launch-probe.sh --frames DIR
 #
 # KIOS_PROBE_BASELINE=path/to/an/older/kios adds its rows (base-…) to the
-# same rounds, for a before/after under the same load. --frames starts Kios
-# once on the KJV at its saved page and keeps every frame that changed as
-# DIR/NNNNN-<ms>.png (the screen is polled every few milliseconds), then
-# once on a first open of it (DIR/first/), and says each time whether the
-# first frame that is not the empty screen is the page.
+# same rounds, for a before/after under the same load; KIOS_PROBE names
+# another probe binary (to compare probes). The order of the programs
+# changes every round. --frames starts Kios once on the KJV at its saved
+# page and keeps every frame that changed as DIR/NNNNN-<ms>.png (the screen
+# is grabbed whenever X reports damage), then once on a first open of it
+# (DIR/first/), and says each time whether the first frame that is not the
+# empty screen is the page.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -31,7 +35,7 @@ fi
 baseline=${KIOS_PROBE_BASELINE:-}
 epub=${KIOS_PROBE_EPUB:-tests/books/kjv-bible.epub}
 pdf=${KIOS_PROBE_PDF:-tests/books/persuasion.pdf}
-probe=build/bench/kios-launch-probe
+probe=${KIOS_PROBE:-build/bench/kios-launch-probe}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1
@@ -62,31 +66,67 @@ kios_in () {
     build/src/kios "$@"
 }
 
+# One start of the program NAME in round R.
+run_one () {
+  case $1 in
+    bare) run bare build/bench/bare-window ;;
+    kios-resume) run kios-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub" ;;
+    kios-first)
+      fresh="$work/fresh-$2"
+      mkdir -p "$fresh/data" "$fresh/cache" "$fresh/config"
+      run kios-first env XDG_DATA_HOME="$fresh/data" XDG_CACHE_HOME="$fresh/cache" \
+        XDG_CONFIG_HOME="$fresh/config" build/src/kios "$epub" ;;
+    mupdf-gl) run mupdf-gl mupdf-gl "$epub" ;;
+    kios-pdf-resume) run kios-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" build/src/kios "$pdf" ;;
+    evince) run evince evince "$pdf" ;;
+    base-resume) run base-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" "$baseline" "$epub" ;;
+    base-first)
+      fresh="$work/fresh-$2-base"
+      mkdir -p "$fresh/data" "$fresh/cache" "$fresh/config"
+      run base-first env XDG_DATA_HOME="$fresh/data" XDG_CACHE_HOME="$fresh/cache" \
+        XDG_CONFIG_HOME="$fresh/config" "$baseline" "$epub" ;;
+    base-pdf-resume) run base-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
+      XDG_CONFIG_HOME="$resume/config" "$baseline" "$pdf" ;;
+  esac
+}
+
+programs="bare kios-resume kios-first"
+if command -v mupdf-gl >/dev/null 2>&1; then programs="$programs mupdf-gl"; fi
+programs="$programs kios-pdf-resume"
+if command -v evince >/dev/null 2>&1; then programs="$programs evince"; fi
+if [ -n "$baseline" ]; then programs="$programs base-resume base-first base-pdf-resume"; fi
+
+# The order changes every round, the same way on every run (a balanced
+# Latin square: round r starts with the r-th program and, over the rounds,
+# each program follows each other one about as often), so that no program
+# always starts first or always starts after another's warm-up.
+round_order () {
+  # shellcheck disable=SC2086
+  python3 - "$1" $programs <<'PY'
+import sys
+r, names = int(sys.argv[1]) - 1, sys.argv[2:]
+n = len(names)
+first, lo, hi = [0], 1, n - 1
+while len(first) < n:
+    first.append(lo)
+    lo += 1
+    if len(first) < n:
+        first.append(hi)
+        hi -= 1
+row = [(i + r) % n for i in first]
+if (r // n) % 2 == 1:
+    row.reverse()
+print(" ".join(names[i] for i in row))
+PY
+}
+
 for r in $(seq "$rounds"); do
-  run bare build/bench/bare-window
-  run kios-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
-    XDG_CONFIG_HOME="$resume/config" build/src/kios "$epub"
-  fresh="$work/fresh-$r"
-  mkdir -p "$fresh/data" "$fresh/cache" "$fresh/config"
-  run kios-first env XDG_DATA_HOME="$fresh/data" XDG_CACHE_HOME="$fresh/cache" \
-    XDG_CONFIG_HOME="$fresh/config" build/src/kios "$epub"
-  if command -v mupdf-gl >/dev/null 2>&1; then
-    run mupdf-gl mupdf-gl "$epub"
-  fi
-  run kios-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
-    XDG_CONFIG_HOME="$resume/config" build/src/kios "$pdf"
-  if command -v evince >/dev/null 2>&1; then
-    run evince evince "$pdf"
-  fi
-  if [ -n "$baseline" ]; then
-    run base-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
-      XDG_CONFIG_HOME="$resume/config" "$baseline" "$epub"
-    mkdir -p "$fresh-base/data" "$fresh-base/cache" "$fresh-base/config"
-    run base-first env XDG_DATA_HOME="$fresh-base/data" XDG_CACHE_HOME="$fresh-base/cache" \
-      XDG_CONFIG_HOME="$fresh-base/config" "$baseline" "$epub"
-    run base-pdf-resume env XDG_DATA_HOME="$resume/data" XDG_CACHE_HOME="$resume/cache" \
-      XDG_CONFIG_HOME="$resume/config" "$baseline" "$pdf"
-  fi
+  for name in $(round_order "$r"); do
+    run_one "$name" "$r"
+  done
 done
 
 # Converts the probe's frames in $1 to PNGs in $2 and says whether the
@@ -153,17 +193,18 @@ if [ -n "$frames" ]; then
   exit 0
 fi
 
-python3 - "$work/results" <<'PY'
+# shellcheck disable=SC2086
+python3 - "$work/results" $programs <<'PY'
 import statistics, sys
-rows = {}
+rows = {name: [] for name in sys.argv[2:]}
 for line in open(sys.argv[1]):
     f = line.split()
     if len(f) < 9:
-        rows.setdefault(f[0], [])
         continue
-    rows.setdefault(f[0], []).append((float(f[4]), int(f[8]) / 1024, float(f[2])))
-bare = statistics.median(v[0] for v in rows.get("bare", [(float("nan"), 0, 0)]))
-print(f"{'launch (exec → final pixels)':34} {'median ms':>10} {'× bare':>7} {'first px':>9} {'peak RSS MB':>12} {'runs':>5}")
+    cpu = float(f[12]) if len(f) >= 13 and f[11] == "final-cpu-ms" else float("nan")
+    rows.setdefault(f[0], []).append((float(f[4]), int(f[8]) / 1024, float(f[2]), cpu))
+bare = statistics.median(v[0] for v in rows.get("bare") or [(float("nan"), 0, 0, 0)])
+print(f"{'launch (exec → final pixels)':34} {'median ms':>10} {'× bare':>7} {'first px':>9} {'CPU ms':>7} {'peak RSS MB':>12} {'runs':>5}")
 for name, vals in rows.items():
     if not vals:
         print(f"{name:34} {'failed':>10}")
@@ -171,5 +212,6 @@ for name, vals in rows.items():
     t = statistics.median(v[0] for v in vals)
     rss = statistics.median(v[1] for v in vals)
     first = statistics.median(v[2] for v in vals)
-    print(f"{name:34} {t:10.0f} {t / bare:7.2f} {first:9.0f} {rss:12.0f} {len(vals):5d}")
+    cpu = statistics.median(v[3] for v in vals)
+    print(f"{name:34} {t:10.0f} {t / bare:7.2f} {first:9.0f} {cpu:7.0f} {rss:12.0f} {len(vals):5d}")
 PY
