@@ -313,6 +313,36 @@ make_store_beside_gtk (KiosApplication *self)
 
 static void start_preopens (KiosApplication *self);
 
+/* On its own thread: the icon theme scans its folders when first asked,
+ * and again after a change made during GTK's start-up (the application's
+ * own icons). Asked here, the first window's icons find it ready rather
+ * than scanning on the main thread on the way to the first frame. */
+static gint icon_theme_scans; /* done on the thread, in this process */
+
+static gpointer
+icon_theme_scan_thread (gpointer data)
+{
+  g_autoptr (GtkIconTheme) theme = data;
+
+  gtk_icon_theme_has_icon (theme, "open-menu-symbolic");
+  g_atomic_int_inc (&icon_theme_scans);
+  return NULL;
+}
+
+static void
+scan_icon_theme_beside (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  GThread    *thread;
+
+  if (display == NULL)
+    return;
+  thread = g_thread_try_new ("kios-icon-theme", icon_theme_scan_thread,
+                             g_object_ref (gtk_icon_theme_get_for_display (display)), NULL);
+  if (thread != NULL)
+    g_thread_unref (thread);
+}
+
 static void
 kios_application_startup (GApplication *application)
 {
@@ -326,6 +356,7 @@ kios_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (kios_application_parent_class)->startup (application);
 
+  scan_icon_theme_beside ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]){ "<Control>q", NULL });
@@ -643,6 +674,12 @@ kios_application_start_services (KiosApplication *self)
   self->source_manager = kios_source_manager_new (self->store);
   g_signal_connect_object (self->source_manager, "changed", G_CALLBACK (kios_sync_service_reload),
                            self->sync_service, G_CONNECT_SWAPPED);
+}
+
+gboolean
+kios_application_icon_theme_scanned (void)
+{
+  return g_atomic_int_get (&icon_theme_scans) > 0;
 }
 
 gboolean

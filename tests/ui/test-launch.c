@@ -238,6 +238,12 @@ hint_saved (gpointer data)
   return kios_launch_hint_load (wait->book, wait->width, wait->height, &hint);
 }
 
+static gboolean
+icon_theme_scanned (gpointer data)
+{
+  return kios_application_icon_theme_scanned ();
+}
+
 static void
 test_launch_book (void)
 {
@@ -256,6 +262,8 @@ test_launch_book (void)
   g_assert_no_error (error);
   store = kios_application_get_store (app);
   g_assert_nonnull (store);
+  /* The icon theme is scanned beside the start, not by the first window. */
+  g_assert_true (kios_test_wait_until (icon_theme_scanned, NULL, 10000));
 
   kios_fake_kosync_add_user (fake, USER, PASSWORD);
   base_url = kios_fake_kosync_get_base_url (fake);
