@@ -37,7 +37,7 @@ struct _KiosApplication
   KiosLibrary       *library;          /* over store; NULL without a library */
   gboolean           services_started; /* the three above, after the first frame */
   GError            *store_error;      /* why the store could not be opened, shown once */
-  GThread           *store_thread;     /* making a new library while GTK starts */
+  GThread           *store_thread;     /* opening or making the library while GTK starts */
   gboolean           library_started;  /* folders rescanned and watched this run */
   GPtrArray         *preopens;         /* of Preopen: books named to main() */
   gboolean           primary;          /* startup ran: this process opens the books */
@@ -227,12 +227,34 @@ static const GActionEntry app_actions[] = {
   { "shortcuts", shortcuts_activated },
 };
 
+/* The library opened (or made) on its own thread while GTK starts up;
+ * shared with the document's thread, which waits for it to read where the
+ * book was left. */
 typedef struct
 {
   char             *db_path;
+  GMutex            lock;
+  GCond             cond;
+  gboolean          done; /* store or error is set */
   KiosLibraryStore *store;
   GError           *error;
 } StoreMaking;
+
+static void
+store_making_clear (StoreMaking *making)
+{
+  g_free (making->db_path);
+  g_mutex_clear (&making->lock);
+  g_cond_clear (&making->cond);
+  g_clear_object (&making->store);
+  g_clear_error (&making->error);
+}
+
+static void
+store_making_unref (StoreMaking *making)
+{
+  g_atomic_rc_box_release_full (making, (GDestroyNotify) store_making_clear);
+}
 
 static void
 store_made (KiosApplication  *self,
@@ -248,17 +270,25 @@ store_made (KiosApplication  *self,
     }
 }
 
-/* On its own thread: a new library's database (its file and tables). */
+/* On its own thread: the library's database (for a new one, its file and
+ * tables). Returns its reference to the joiner. */
 static gpointer
 make_store_thread (gpointer data)
 {
-  StoreMaking *making = data;
+  StoreMaking      *making = data;
+  GError           *error = NULL;
+  KiosLibraryStore *store = kios_library_store_new (making->db_path, &error);
 
-  making->store = kios_library_store_new (making->db_path, &making->error);
+  g_mutex_lock (&making->lock);
+  making->store = store;
+  making->error = error;
+  making->done = TRUE;
+  g_cond_broadcast (&making->cond);
+  g_mutex_unlock (&making->lock);
   return making;
 }
 
-/* Waits for a new library being made on its thread, if one is. */
+/* Waits for the library being opened on its thread, if it is. */
 static void
 join_store (KiosApplication *self)
 {
@@ -267,9 +297,28 @@ join_store (KiosApplication *self)
   if (self->store_thread == NULL)
     return;
   making = g_thread_join (g_steal_pointer (&self->store_thread));
-  store_made (self, making->db_path, making->store, making->error);
-  g_free (making->db_path);
-  g_free (making);
+  /* The document's thread may still hold the making: take copies. */
+  store_made (self, making->db_path, making->store != NULL ? g_object_ref (making->store) : NULL,
+              making->error != NULL ? g_error_copy (making->error) : NULL);
+  store_making_unref (making);
+}
+
+/* On the document's thread: where the book was left, once the library
+ * opening beside GTK's start-up is open. */
+static KiosPosition *
+start_position_when_open (const char *hash,
+                          gpointer    user_data)
+{
+  StoreMaking                 *making = user_data;
+  g_autoptr (KiosLibraryStore) store = NULL;
+
+  g_mutex_lock (&making->lock);
+  while (!making->done)
+    g_cond_wait (&making->cond, &making->lock);
+  if (making->store != NULL)
+    store = g_object_ref (making->store);
+  g_mutex_unlock (&making->lock);
+  return store != NULL ? kios_library_store_get_position (store, hash, NULL) : NULL;
 }
 
 /* The store opens its database once per process, at startup or earlier for
@@ -290,28 +339,68 @@ open_store (KiosApplication *self)
   store_made (self, db_path, store, error);
 }
 
-/* A first start on a book makes the library (the file, its tables: tens of
+/* A start on a book opens the library (SQLite's schema and journal, a
+ * couple of milliseconds; for a first start its file and tables, tens of
  * milliseconds of disk writes) on its own thread while GTK starts up; it is
- * joined where it is first needed, which is after GTK's start-up. */
-static void
-make_store_beside_gtk (KiosApplication *self)
+ * joined where it is first needed, which is after GTK's start-up.
+ *
+ * Returns: (nullable): the making, to wait for on another thread; NULL
+ *   when the library is open already or was opened here. */
+static StoreMaking *
+open_store_beside_gtk (KiosApplication *self,
+                       const char      *thread_name)
 {
   StoreMaking *making;
 
   if (self->store != NULL || self->store_error != NULL || self->store_thread != NULL)
-    return;
-  making = g_new0 (StoreMaking, 1);
+    return NULL;
+  making = g_atomic_rc_box_new0 (StoreMaking);
   making->db_path = kios_paths_library_db ();
-  self->store_thread = g_thread_try_new ("kios-new-library", make_store_thread, making, NULL);
+  g_mutex_init (&making->lock);
+  g_cond_init (&making->cond);
+  self->store_thread = g_thread_try_new (thread_name, make_store_thread, g_atomic_rc_box_acquire (making), NULL);
   if (self->store_thread == NULL)
     {
-      g_free (making->db_path);
-      g_free (making);
+      /* The thread's reference and ours. */
+      store_making_unref (making);
+      store_making_unref (making);
       open_store (self);
+      return NULL;
     }
+  return making;
 }
 
 static void start_preopens (KiosApplication *self);
+
+/* On its own thread: the icon theme scans its folders when first asked,
+ * and again after a change made during GTK's start-up (the application's
+ * own icons). Asked here, the first window's icons find it ready rather
+ * than scanning on the main thread on the way to the first frame. */
+static gint icon_theme_scans; /* done on the thread, in this process */
+
+static gpointer
+icon_theme_scan_thread (gpointer data)
+{
+  g_autoptr (GtkIconTheme) theme = data;
+
+  gtk_icon_theme_has_icon (theme, "open-menu-symbolic");
+  g_atomic_int_inc (&icon_theme_scans);
+  return NULL;
+}
+
+static void
+scan_icon_theme_beside (void)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  GThread    *thread;
+
+  if (display == NULL)
+    return;
+  thread = g_thread_try_new ("kios-icon-theme", icon_theme_scan_thread,
+                             g_object_ref (gtk_icon_theme_get_for_display (display)), NULL);
+  if (thread != NULL)
+    g_thread_unref (thread);
+}
 
 static void
 kios_application_startup (GApplication *application)
@@ -326,6 +415,7 @@ kios_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (kios_application_parent_class)->startup (application);
 
+  scan_icon_theme_beside ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]){ "<Control>q", NULL });
@@ -646,6 +736,12 @@ kios_application_start_services (KiosApplication *self)
 }
 
 gboolean
+kios_application_icon_theme_scanned (void)
+{
+  return g_atomic_int_get (&icon_theme_scans) > 0;
+}
+
+gboolean
 kios_application_has_services (KiosApplication *self)
 {
   g_return_val_if_fail (KIOS_IS_APPLICATION (self), FALSE);
@@ -754,17 +850,26 @@ start_preopen (KiosApplication *self,
       g_autofree char      *db_path = kios_paths_library_db ();
       /* A library not made yet has no position: the book starts opening
        * while the library is made. */
-      gboolean new_library = !g_file_test (db_path, G_FILE_TEST_EXISTS);
+      gboolean     new_library = !g_file_test (db_path, G_FILE_TEST_EXISTS);
+      StoreMaking *making = NULL;
 
+      /* An existing one opens beside GTK too: the document's thread waits
+       * for it only to read the saved position. */
       if (!new_library)
-        open_store (self);
-      kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
-                                   self->store != NULL ? start_position : NULL,
-                                   self->store != NULL ? g_object_ref (self->store) : NULL,
-                                   self->store != NULL ? g_object_unref : NULL,
-                                   NULL, preopen_cb, preopen);
+        making = open_store_beside_gtk (self, "kios-library");
+      if (making != NULL)
+        kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
+                                     start_position_when_open, g_atomic_rc_box_acquire (making),
+                                     (GDestroyNotify) store_making_unref, NULL, preopen_cb, preopen);
+      else
+        kios_document_open_at_async (preopen->path, &hint->request, hint->has_layout ? &hint->layout : NULL,
+                                     self->store != NULL ? start_position : NULL,
+                                     self->store != NULL ? g_object_ref (self->store) : NULL,
+                                     self->store != NULL ? g_object_unref : NULL,
+                                     NULL, preopen_cb, preopen);
       if (new_library)
-        make_store_beside_gtk (self);
+        making = open_store_beside_gtk (self, "kios-new-library");
+      g_clear_pointer (&making, store_making_unref);
     }
   else
     kios_document_open_async (preopen->path, NULL, preopen_cb, preopen);

@@ -31,6 +31,9 @@ gboolean           kios_application_has_store          (KiosApplication *self);
  * on their first call. has_services: whether that happened. */
 void               kios_application_start_services     (KiosApplication *self);
 gboolean           kios_application_has_services       (KiosApplication *self);
+/* Whether the icon theme was scanned on its own thread since startup (the
+ * first window then finds it ready). */
+gboolean           kios_application_icon_theme_scanned (void);
 /* The sync service over that store (NULL without a library). Windows get
  * their engines from it; it reloads the accounts whenever the source
  * manager changed a source. */

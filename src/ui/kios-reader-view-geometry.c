@@ -655,7 +655,7 @@ kios_reader_view_snapshot (GtkWidget   *widget,
   gtk_widget_snapshot_child (widget, self->progress_bar, snapshot);
   if (gtk_widget_get_visible (self->spinner))
     gtk_widget_snapshot_child (widget, self->spinner, snapshot);
-  if (gtk_widget_get_visible (self->status_page))
+  if (self->status_page != NULL && gtk_widget_get_visible (self->status_page))
     gtk_widget_snapshot_child (widget, self->status_page, snapshot);
   kios_reader_view_nav_snapshot (self, snapshot);
   if (self->find_bar != NULL && gtk_widget_get_visible (self->find_bar))
@@ -692,7 +692,8 @@ kios_reader_view_measure (GtkWidget     *widget,
   int             status_min = 0;
   int             bar_min = 0;
 
-  gtk_widget_measure (self->status_page, orientation, -1, &status_min, NULL, NULL, NULL);
+  if (self->status_page != NULL)
+    gtk_widget_measure (self->status_page, orientation, -1, &status_min, NULL, NULL, NULL);
   if (self->sidebar != NULL && gtk_widget_get_visible (self->sidebar))
     {
       int sidebar_min = 0;
@@ -723,7 +724,8 @@ kios_reader_view_size_allocate (GtkWidget *widget,
 
   gtk_widget_allocate (self->progress_bar, width, bar_height, -1,
                        gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (0, height - bar_height)));
-  gtk_widget_allocate (self->status_page, width, MAX (height - bar_height, 0), -1, NULL);
+  if (self->status_page != NULL)
+    gtk_widget_allocate (self->status_page, width, MAX (height - bar_height, 0), -1, NULL);
   if (gtk_widget_get_visible (self->spinner))
     {
       int size = 32;

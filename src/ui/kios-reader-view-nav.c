@@ -141,6 +141,9 @@ show_back_pill (KiosReaderView *self)
     }
   label = back_label (g_ptr_array_index (self->back, self->back->len - 1));
   gtk_button_set_label (GTK_BUTTON (self->back_button), label);
+  /* Set when first shown: each tooltip set asks the X server where the pointer is. */
+  if (gtk_widget_get_tooltip_text (self->back_button) == NULL)
+    gtk_widget_set_tooltip_text (self->back_button, _ ("Go back to where you were (Alt+Left)"));
   gtk_widget_set_visible (self->back_button, TRUE);
   g_clear_handle_id (&self->back_pill_timeout_id, g_source_remove);
   self->back_pill_timeout_id = g_timeout_add_seconds (BACK_PILL_SECONDS, back_pill_timeout_cb, self);
@@ -749,7 +752,6 @@ kios_reader_view_nav_init (KiosReaderView *self)
   self->back_button = gtk_button_new_with_label ("");
   gtk_widget_add_css_class (self->back_button, "osd");
   gtk_widget_add_css_class (self->back_button, "pill");
-  gtk_widget_set_tooltip_text (self->back_button, _ ("Go back to where you were (Alt+Left)"));
   gtk_widget_set_visible (self->back_button, FALSE);
   gtk_widget_set_parent (self->back_button, GTK_WIDGET (self));
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (back_clicked_cb), self);

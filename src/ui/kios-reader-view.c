@@ -285,7 +285,8 @@ spinner_timeout_cb (gpointer user_data)
   KiosReaderView *self = user_data;
 
   self->spinner_timeout_id = 0;
-  if (self->document != NULL && self->current == NULL && !gtk_widget_get_visible (self->status_page))
+  if (self->document != NULL && self->current == NULL &&
+      (self->status_page == NULL || !gtk_widget_get_visible (self->status_page)))
     {
       gtk_widget_set_visible (self->spinner, TRUE);
       gtk_spinner_start (GTK_SPINNER (self->spinner));
@@ -296,7 +297,8 @@ spinner_timeout_cb (gpointer user_data)
 static void
 hide_status (KiosReaderView *self)
 {
-  gtk_widget_set_visible (self->status_page, FALSE);
+  if (self->status_page != NULL)
+    gtk_widget_set_visible (self->status_page, FALSE);
 }
 
 void
@@ -304,6 +306,16 @@ kios_reader_view_show_status (KiosReaderView *self,
                               const char     *message)
 {
   hide_spinner (self);
+  /* Made the first time a page fails: the first frame does not need it. */
+  if (self->status_page == NULL)
+    {
+      self->status_page = adw_status_page_new ();
+      gtk_widget_set_name (self->status_page, "reader-error");
+      adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->status_page), "dialog-warning-symbolic");
+      adw_status_page_set_title (ADW_STATUS_PAGE (self->status_page), _ ("This Page Could Not Be Shown"));
+      gtk_widget_add_css_class (self->status_page, "background");
+      gtk_widget_insert_after (self->status_page, GTK_WIDGET (self), self->progress_bar);
+    }
   adw_status_page_set_description (ADW_STATUS_PAGE (self->status_page), message);
   gtk_widget_set_visible (self->status_page, TRUE);
 }
@@ -847,14 +859,6 @@ kios_reader_view_init (KiosReaderView *self)
   self->progress_bar = kios_progress_bar_new ();
   gtk_widget_set_parent (self->progress_bar, widget);
   kios_reader_view_update_ink (self);
-
-  self->status_page = adw_status_page_new ();
-  gtk_widget_set_name (self->status_page, "reader-error");
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->status_page), "dialog-warning-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (self->status_page), _ ("This Page Could Not Be Shown"));
-  gtk_widget_add_css_class (self->status_page, "background");
-  gtk_widget_set_visible (self->status_page, FALSE);
-  gtk_widget_set_parent (self->status_page, widget);
 
   self->spinner = gtk_spinner_new ();
   gtk_widget_set_size_request (self->spinner, 32, 32);

@@ -122,12 +122,22 @@ bookmark_changed_cb (KiosWindow *self)
   /* "Add a bookmark" while there is none; the bookmark itself once there is. */
   gtk_button_set_icon_name (GTK_BUTTON (self->bookmark_button),
                             bookmarked ? "user-bookmarks-symbolic" : "bookmark-new-symbolic");
-  gtk_widget_set_tooltip_text (self->bookmark_button,
-                               bookmarked ? _ ("Remove Bookmark (Ctrl+D)") : _ ("Bookmark This Page (Ctrl+D)"));
+  kios_window_bookmark_tooltip_update (self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->bookmark_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   bookmarked ? _ ("Remove Bookmark") : _ ("Bookmark This Page"),
                                   -1);
+}
+
+void
+kios_window_bookmark_tooltip_update (KiosWindow *self)
+{
+  if (!self->tooltips_set)
+    return;
+  gtk_widget_set_tooltip_text (self->bookmark_button,
+                               kios_reader_view_get_page_bookmarked (self->reader_view)
+                                   ? _ ("Remove Bookmark (Ctrl+D)")
+                                   : _ ("Bookmark This Page (Ctrl+D)"));
 }
 
 static void

@@ -7,6 +7,8 @@
 
 #include "kios-window-private.h"
 
+#include <glib/gi18n.h>
+
 /* The pointer this close to the top edge shows the header bar in fullscreen. */
 #define REVEAL_EDGE 4.0
 /* ... and this far below the header bar hides it again. */
@@ -167,6 +169,36 @@ kios_window_chrome_watch_popover (KiosWindow *self,
 }
 
 void
+kios_window_chrome_set_tooltips (KiosWindow *self)
+{
+  g_return_if_fail (KIOS_IS_WINDOW (self));
+
+  if (self->tooltips_set)
+    return;
+  self->tooltips_set = TRUE;
+  gtk_widget_set_tooltip_text (self->library_button, _ ("Library"));
+  gtk_widget_set_tooltip_text (self->contents_button, _ ("Contents"));
+  gtk_widget_set_tooltip_text (self->library_sidebar_button, _ ("Library Sidebar"));
+  gtk_widget_set_tooltip_text (self->open_button, _ ("Open a book"));
+  gtk_widget_set_tooltip_text (self->main_menu_button, _ ("Main Menu"));
+  gtk_widget_set_tooltip_text (self->text_menu_button, _ ("Text and Theme"));
+  kios_window_bookmark_tooltip_update (self);
+}
+
+/* The main menu's popover, made the first time it opens. */
+static void
+main_menu_popup_cb (GtkMenuButton *button,
+                    gpointer       user_data)
+{
+  KiosWindow *self = KIOS_WINDOW (user_data);
+
+  if (gtk_menu_button_get_menu_model (button) != NULL)
+    return;
+  gtk_menu_button_set_menu_model (button, self->main_menu);
+  kios_window_chrome_watch_popover (self, gtk_menu_button_get_popover (button));
+}
+
+void
 kios_window_chrome_init (KiosWindow *self)
 {
   GtkEventController *shortcuts;
@@ -191,6 +223,7 @@ kios_window_chrome_init (KiosWindow *self)
       if (popover != NULL)
         kios_window_chrome_watch_popover (self, popover);
     }
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->main_menu_button), main_menu_popup_cb, self, NULL);
 
   shortcuts = gtk_shortcut_controller_new ();
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),

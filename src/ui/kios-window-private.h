@@ -65,7 +65,8 @@ struct _KiosWindow
   GtkEventController *chrome_motion; /* the pointer reaching the top shows the header */
   double              pointer_y;     /* in the window, while pointer_inside */
   gboolean            pointer_inside;
-  gboolean            immersive; /* fullscreen: the header bar over the page, hidden */
+  gboolean            immersive;    /* fullscreen: the header bar over the page, hidden */
+  gboolean            tooltips_set; /* the header bar's, given after the first frame */
 
   /* Template children. */
   AdwToastOverlay *toast_overlay;
@@ -74,6 +75,7 @@ struct _KiosWindow
   GtkRevealer     *header_revealer;
   AdwHeaderBar    *header_bar;
   GtkWidget       *main_menu_button;
+  GMenuModel      *main_menu; /* its popover is made when it first opens */
   GtkWidget       *library_button;
   GtkWidget       *contents_button;
   GtkWidget       *bookmark_button;
@@ -107,6 +109,8 @@ struct _KiosWindow
 /* clang-format off */
 /* kios-window-actions.c */
 void kios_window_actions_init      (KiosWindow *self);
+/* The bookmark button's tooltip, for the page's bookmark (once tooltips are set). */
+void kios_window_bookmark_tooltip_update (KiosWindow *self);
 void kios_window_book_activated_cb (KiosWindow *self,
                                     const char *path);
 
@@ -121,6 +125,9 @@ gboolean kios_window_get_header_revealed (KiosWindow *self);
 /* A menu of the header bar closing may hide it (for one made later). */
 void kios_window_chrome_watch_popover (KiosWindow *self,
                                        GtkPopover *popover);
+/* Gives the header bar's buttons their tooltips, once. Each one set makes
+ * GTK ask the X server where the pointer is: not before the first frame. */
+void kios_window_chrome_set_tooltips (KiosWindow *self);
 
 /* kios-window-popover.c: the Text and Theme popover shows the controls of
  * the open book's format (text size and layout, or zoom and fit). Its

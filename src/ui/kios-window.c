@@ -427,6 +427,7 @@ start_deferred (KiosWindow *self)
   if (cover != NULL && self->document != NULL && self->store != NULL &&
       g_strcmp0 (cover->hash, kios_document_get_hash (self->document)) == 0)
     kios_window_make_cover (self, self->document, cover);
+  kios_window_chrome_set_tooltips (self);
 }
 
 static gboolean
@@ -617,6 +618,7 @@ kios_window_class_init (KiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_revealer);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, main_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, KiosWindow, main_menu);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, library_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, contents_button);
   gtk_widget_class_bind_template_child (widget_class, KiosWindow, bookmark_button);
@@ -675,6 +677,7 @@ kios_window_new (KiosApplication *application)
                        "application", application,
                        NULL);
   update_mode (self);
+  kios_window_chrome_set_tooltips (self);
   /* GtkWindow:application is not a construct property: set the store here. */
   if (application != NULL)
     {

@@ -249,6 +249,74 @@ test_new_library_beside_gtk (void)
   g_application_quit (G_APPLICATION (app));
 }
 
+/* A start on a book with a library opens the library on its own thread,
+ * beside GTK's start-up; the page made meanwhile is still the one where an
+ * earlier session left the book. */
+static void
+test_library_beside_gtk (void)
+{
+  g_autoptr (KiosApplication) app = NULL;
+  g_autofree char            *sample = kios_test_sample_book ("pride-and-prejudice.epub");
+  g_autofree char            *db_path = kios_paths_library_db ();
+  g_autoptr (GFile)           file = g_file_new_for_path (sample);
+  g_autoptr (GError)          error = NULL;
+  KiosWindow                 *window;
+  const KiosPosition         *shown;
+  int                         saved_chapter;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  /* Where an earlier session left the book. */
+  {
+    g_autoptr (KiosLibraryStore) store = kios_library_store_new (db_path, &error);
+    g_autoptr (KiosDocument)     document = NULL;
+    g_autoptr (KiosPage)         page = NULL;
+    KiosPageRequest              request;
+
+    g_assert_no_error (error);
+    document = kios_document_open_sync (sample, &error);
+    g_assert_no_error (error);
+    kios_page_request_init (&request);
+    request.kind = KIOS_PAGE_REQUEST_LOCATION;
+    request.location.chapter = 9;
+    request.location.page = 1;
+    request.position_only = TRUE;
+    page = kios_document_render_sync (document, &request, &error);
+    g_assert_no_error (error);
+    saved_chapter = page->position->chapter;
+    kios_library_store_save_position (store, kios_document_get_hash (document), page->position);
+    g_assert_true (kios_library_store_flush (store, 5000));
+  }
+
+  app = kios_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  kios_application_preopen (app, sample);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* GTK's start-up is over and the library is not waited for yet. */
+  g_assert_false (kios_application_has_store (app));
+
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (KIOS_IS_WINDOW (window));
+  g_assert_true (kios_application_has_store (app));
+  g_assert_true (window->store == kios_application_get_store (app));
+  g_assert_true (kios_test_wait_until (page_shown, window, 20000));
+  /* The page made while GTK started, at the saved position. */
+  shown = kios_reader_view_get_position (kios_window_get_reader_view (window));
+  g_assert_nonnull (shown);
+  g_assert_cmpint (shown->chapter, ==, saved_chapter);
+  g_assert_true (window->reader_view->current->page->made_ahead);
+
+  g_application_quit (G_APPLICATION (app));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -259,6 +327,7 @@ main (int   argc,
   g_test_add_func ("/kios/launch-app/services-on-demand", test_services_on_demand);
   g_test_add_func ("/kios/launch-app/hint-by-content", test_hint_by_content);
   g_test_add_func ("/kios/launch-app/new-library-beside-gtk", test_new_library_beside_gtk);
+  g_test_add_func ("/kios/launch-app/library-beside-gtk", test_library_beside_gtk);
 
   return g_test_run ();
 }

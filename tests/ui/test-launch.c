@@ -41,7 +41,10 @@ typedef struct
   gboolean    library_before_start;   /* the library's widgets were made */
   gboolean    neighbour_before_start; /* the page after was asked for */
   gboolean    mapped;
-  gboolean    page_at_map; /* the reader had its page when the window mapped */
+  gboolean    page_at_map;             /* the reader had its page when the window mapped */
+  gboolean    tooltip_before_start;    /* a header bar button had its tooltip */
+  gboolean    menu_before_start;       /* the main menu's popover was made */
+  gboolean    error_page_before_start; /* the reader's error page was made */
 } StartWatch;
 
 /* The window maps (and so can paint) only with its page ready. */
@@ -65,6 +68,11 @@ window_started (gpointer data)
       watch->library_before_start |= watch->window->library_flap != NULL;
       watch->neighbour_before_start |= watch->window->reader_view->next != NULL ||
                                        watch->window->reader_view->slot_cancellable[SLOT_NEXT] != NULL;
+      /* Each tooltip set asks the X server where the pointer is. */
+      watch->tooltip_before_start |= gtk_widget_get_tooltip_text (watch->window->main_menu_button) != NULL ||
+                                     gtk_widget_get_tooltip_text (watch->window->bookmark_button) != NULL;
+      watch->menu_before_start |= gtk_menu_button_get_popover (GTK_MENU_BUTTON (watch->window->main_menu_button)) != NULL;
+      watch->error_page_before_start |= watch->window->reader_view->status_page != NULL;
       return FALSE;
     }
   if (!watch->seen_started)
@@ -230,6 +238,12 @@ hint_saved (gpointer data)
   return kios_launch_hint_load (wait->book, wait->width, wait->height, &hint);
 }
 
+static gboolean
+icon_theme_scanned (gpointer data)
+{
+  return kios_application_icon_theme_scanned ();
+}
+
 static void
 test_launch_book (void)
 {
@@ -248,6 +262,8 @@ test_launch_book (void)
   g_assert_no_error (error);
   store = kios_application_get_store (app);
   g_assert_nonnull (store);
+  /* The icon theme is scanned beside the start, not by the first window. */
+  g_assert_true (kios_test_wait_until (icon_theme_scanned, NULL, 10000));
 
   kios_fake_kosync_add_user (fake, USER, PASSWORD);
   base_url = kios_fake_kosync_get_base_url (fake);
@@ -305,6 +321,32 @@ test_launch_book (void)
   /* The page after is made only once the first one is painted. */
   g_assert_false (watch.neighbour_before_start);
   g_assert_true (kios_test_wait_until (next_page_ready, watch.window->reader_view, 10000));
+
+  /* The header bar's tooltips, its main menu and the reader's error page
+   * are not made for the first frame; the tooltips come with the start,
+   * the menu when it first opens, and the error page with an error. */
+  g_assert_false (watch.tooltip_before_start);
+  g_assert_false (watch.menu_before_start);
+  g_assert_false (watch.error_page_before_start);
+  g_assert_null (watch.window->reader_view->status_page);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (watch.window->main_menu_button), ==, "Main Menu");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (watch.window->library_button), ==, "Library");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (watch.window->bookmark_button), ==, "Bookmark This Page (Ctrl+D)");
+  {
+    GtkMenuButton *menu_button = GTK_MENU_BUTTON (watch.window->main_menu_button);
+    GtkPopover    *menu;
+
+    g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (menu_button)));
+    gtk_menu_button_popup (menu_button);
+    menu = gtk_menu_button_get_popover (menu_button);
+    g_assert_true (GTK_IS_POPOVER_MENU (menu));
+    g_assert_true (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (menu)) == watch.window->main_menu);
+    gtk_menu_button_popdown (menu_button);
+    /* Opened again, the same popover. */
+    gtk_menu_button_popup (menu_button);
+    g_assert_true (gtk_menu_button_get_popover (menu_button) == menu);
+    gtk_menu_button_popdown (menu_button);
+  }
 
   /* The hidden contents sidebar and its list are made when they are shown,
    * not before the first page. */
