@@ -79,12 +79,20 @@ set_state_class (KiosBookCard *self,
   self->state_class = name;
 }
 
+/* The placeholder stays in the layout, only not drawn under a cover: hiding
+ * it would lay out the card (and its row of the grid) again each time a
+ * cover arrives. Screen readers skip it as they would a hidden one. */
 static void
 show_texture (KiosBookCard *self,
               GdkTexture   *texture)
 {
+  gboolean placeholder = texture == NULL;
+
   kios_cover_set_texture (self->cover, texture);
-  gtk_widget_set_visible (self->placeholder_slot, texture == NULL);
+  if (gtk_widget_get_child_visible (self->placeholder_slot) == placeholder)
+    return;
+  gtk_widget_set_child_visible (self->placeholder_slot, placeholder);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->placeholder_slot), GTK_ACCESSIBLE_STATE_HIDDEN, !placeholder, -1);
 }
 
 /* Forgets the cover shown and stops the one loading. */
