@@ -53,14 +53,29 @@ typedef struct
   GArray  *work;     /* ms, update → after-paint */
   GArray  *cpu;      /* ms, the main thread's CPU in that span */
   GArray  *interval; /* ms, after-paint → after-paint */
+  GArray  *phases;   /* PhaseCpu of each frame */
   gint64   update_at;
   gint64   update_cpu;
+  gint64   layout_cpu;
+  gint64   paint_cpu;
   gint64   painted_at;
   guint    max_cards;
   gboolean recording;
 } Frames;
 
 static Frames frames;
+
+/* A frame's main-thread CPU by phase, in ms: to the end of layout (tick
+ * callbacks, then allocation and binding cards; GTK's handlers run before
+ * these, connected later), then paint (snapshot and drawing), then what
+ * follows to after-paint. */
+typedef struct
+{
+  double cpu;
+  double update;
+  double layout;
+  double paint;
+} PhaseCpu;
 
 static int
 compare_doubles (gconstpointer a,
@@ -112,6 +127,20 @@ update_cb (GdkFrameClock *clock,
 }
 
 static void
+layout_cb (GdkFrameClock *clock,
+           gpointer       data)
+{
+  frames.layout_cpu = thread_cpu_us ();
+}
+
+static void
+paint_cb (GdkFrameClock *clock,
+          gpointer       data)
+{
+  frames.paint_cpu = thread_cpu_us ();
+}
+
+static void
 after_paint_cb (GdkFrameClock *clock,
                 gpointer       data)
 {
@@ -119,9 +148,18 @@ after_paint_cb (GdkFrameClock *clock,
 
   if (frames.recording && frames.update_at > 0)
     {
-      double work = (double) (now - frames.update_at) / 1000.0;
-      double cpu = (double) (thread_cpu_us () - frames.update_cpu) / 1000.0;
+      gint64   now_cpu = thread_cpu_us ();
+      double   work = (double) (now - frames.update_at) / 1000.0;
+      double   cpu = (double) (now_cpu - frames.update_cpu) / 1000.0;
+      PhaseCpu phase = { cpu, 0, 0, 0 };
 
+      if (frames.layout_cpu >= frames.update_cpu && frames.paint_cpu >= frames.layout_cpu)
+        {
+          phase.update = (double) (frames.layout_cpu - frames.update_cpu) / 1000.0;
+          phase.layout = (double) (frames.paint_cpu - frames.layout_cpu) / 1000.0;
+          phase.paint = (double) (now_cpu - frames.paint_cpu) / 1000.0;
+        }
+      g_array_append_val (frames.phases, phase);
       g_array_append_val (frames.work, work);
       g_array_append_val (frames.cpu, cpu);
       if (frames.painted_at > 0)
@@ -321,6 +359,7 @@ scroll_to_end (Scroll *scroll)
   frames.work = g_array_new (FALSE, FALSE, sizeof (double));
   frames.cpu = g_array_new (FALSE, FALSE, sizeof (double));
   frames.interval = g_array_new (FALSE, FALSE, sizeof (double));
+  frames.phases = g_array_new (FALSE, FALSE, sizeof (PhaseCpu));
   frames.max_cards = 0;
   frames.painted_at = 0;
   frames.update_at = 0;
@@ -330,6 +369,37 @@ scroll_to_end (Scroll *scroll)
     g_main_context_iteration (NULL, TRUE);
   frames.recording = FALSE;
   return scroll->done;
+}
+
+/* Where the main thread's CPU went: in every frame, and in the slowest 5 %. */
+static void
+report_phases (void)
+{
+  PhaseCpu all = { 0 }, slow = { 0 };
+  guint    n_slow = 0;
+  double   limit = percentile (frames.cpu, 0.95);
+
+  for (guint i = 0; i < frames.phases->len; i++)
+    {
+      PhaseCpu *p = &g_array_index (frames.phases, PhaseCpu, i);
+
+      all.update += p->update;
+      all.layout += p->layout;
+      all.paint += p->paint;
+      if (p->cpu >= limit)
+        {
+          slow.update += p->update;
+          slow.layout += p->layout;
+          slow.paint += p->paint;
+          n_slow++;
+        }
+    }
+  if (frames.phases->len == 0 || n_slow == 0)
+    return;
+  printf ("%-34s frame CPU by phase, mean: update+layout %4.2f, paint %4.2f, after %4.2f ms; "
+          "in the slowest 5 %%: %4.2f, %4.2f, %4.2f ms\n",
+          "", all.update / frames.phases->len, all.layout / frames.phases->len, all.paint / frames.phases->len,
+          slow.update / n_slow, slow.layout / n_slow, slow.paint / n_slow);
 }
 
 static void
@@ -344,12 +414,14 @@ report (const char *label,
   printf ("%-34s frame CPU (main thread) p50 %5.2f ms, p95 %5.2f ms, max %6.2f ms, %4u over %.1f ms\n", "",
           percentile (frames.cpu, 0.5), percentile (frames.cpu, 0.95), percentile (frames.cpu, 1.0),
           count_over (frames.cpu, FRAME_BUDGET_MS), FRAME_BUDGET_MS);
+  report_phases ();
   printf ("%-34s frame interval p50 %5.2f ms, p95 %5.2f ms, max %6.2f ms, %4u over %.1f ms (target p95 <= %.1f)\n",
           "", percentile (frames.interval, 0.5), percentile (frames.interval, 0.95), percentile (frames.interval, 1.0),
           count_over (frames.interval, FRAME_BUDGET_MS), FRAME_BUDGET_MS, FRAME_BUDGET_MS);
   g_array_unref (frames.work);
   g_array_unref (frames.cpu);
   g_array_unref (frames.interval);
+  g_array_unref (frames.phases);
 }
 
 static GtkWidget *
@@ -363,6 +435,8 @@ new_window (GtkWidget *child)
   while (!gtk_widget_get_mapped (child))
     g_main_context_iteration (NULL, TRUE);
   g_signal_connect (gtk_widget_get_frame_clock (child), "update", G_CALLBACK (update_cb), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (child), "layout", G_CALLBACK (layout_cb), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (child), "paint", G_CALLBACK (paint_cb), NULL);
   g_signal_connect (gtk_widget_get_frame_clock (child), "after-paint", G_CALLBACK (after_paint_cb), NULL);
   return window;
 }
