@@ -769,6 +769,96 @@ test_cover_arrives_in_place (void)
   kios_fake_opds_free (fake);
 }
 
+/* ---- the text of the cards in view ------------------------------------------ */
+
+typedef struct
+{
+  GtkWidget *grid;
+  guint      frames;      /* frames checked */
+  guint      wrong;       /* cards in view drawn with another book's text */
+  guint      max_pending; /* cards bound whose text waited, at most */
+} TextCheck;
+
+static void
+check_text_cb (GdkFrameClock *clock,
+               TextCheck     *check)
+{
+  int   height = gtk_widget_get_height (check->grid);
+  guint pending = 0;
+
+  check->frames++;
+  for (GtkWidget *child = gtk_widget_get_first_child (check->grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget       *card = gtk_widget_get_first_child (child);
+      KiosCatalogItem *item;
+      GtkWidget       *title;
+      graphene_rect_t  bounds;
+
+      if (card == NULL || !KIOS_IS_BOOK_CARD (card) || (item = kios_book_card_get_item (KIOS_BOOK_CARD (card))) == NULL)
+        continue;
+      pending += kios_book_card_get_text_pending (KIOS_BOOK_CARD (card));
+      /* GTK keeps the cards it binds out of view unmapped. */
+      if (!gtk_widget_get_mapped (child) || !gtk_widget_compute_bounds (child, check->grid, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+      title = kios_test_find_widget (card, GTK_TYPE_LABEL, "title");
+      g_assert_nonnull (title);
+      if (kios_book_card_get_text_pending (KIOS_BOOK_CARD (card)) ||
+          g_strcmp0 (gtk_label_get_label (GTK_LABEL (title)), kios_catalog_item_get_title (item)) != 0)
+        check->wrong++;
+    }
+  check->max_pending = MAX (check->max_pending, pending);
+}
+
+/* GTK binds many more cards than are seen, again and again as the grid
+ * scrolls: those far from the view wait to show their text, and every card
+ * drawn in view shows its own book's, scrolling a frame at a time or
+ * jumping. */
+static void
+test_text_in_view (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (N_BOOKS);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  GtkAdjustment               *adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
+  TextCheck                    check = { GTK_WIDGET (grid_of (view)), 0, 0, 0 };
+  GdkFrameClock               *clock;
+  gulong                       id;
+
+  kios_test_wait_for_paint (window);
+  clock = gtk_widget_get_frame_clock (window);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (check_text_cb), &check);
+
+  /* Down a step a frame, then jumps, then back up. */
+  for (int i = 0; i < 120; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + 60);
+      kios_test_wait_for_paint (window);
+    }
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) / 2);
+  kios_test_wait_for_paint (window);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  kios_test_wait_for_paint (window);
+  for (int i = 0; i < 60; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) - 90);
+      kios_test_wait_for_paint (window);
+    }
+  gtk_adjustment_set_value (adjustment, 0);
+  kios_test_wait_for_paint (window);
+  g_signal_handler_disconnect (clock, id);
+
+  g_assert_cmpuint (check.frames, >=, 180);
+  g_assert_cmpuint (check.wrong, ==, 0);
+  g_assert_cmpuint (check.max_pending, >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -790,6 +880,7 @@ main (int    argc,
   g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
   g_test_add_func ("/kios/catalog-cards/cover-arrives-in-place", test_cover_arrives_in_place);
   g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
+  g_test_add_func ("/kios/catalog-cards/text-in-view", test_text_in_view);
   g_test_add_func ("/kios/catalog-cards/on-screen", test_card_on_screen);
   g_test_add_func ("/kios/catalog-cards/paging-keeps-place", test_paging_keeps_place);
   return g_test_run ();
