@@ -60,6 +60,7 @@ typedef struct
   gint64   paint_cpu;
   gint64   painted_at;
   guint    max_cards;
+  guint    n_binds; /* cards bound to a book */
   gboolean recording;
 } Frames;
 
@@ -338,8 +339,24 @@ scroll_tick_cb (GtkWidget     *widget,
 
   frames.max_cards = MAX (frames.max_cards, count_children (scroll->grid));
   if (g_getenv ("KIOS_BENCH_DEBUG") != NULL)
-    printf ("value %.0f upper %.0f page %.0f\n", value, gtk_adjustment_get_upper (adjustment),
-            gtk_adjustment_get_page_size (adjustment));
+    {
+      guint lo = G_MAXUINT, hi = 0, n = 0;
+
+      for (GtkWidget *child = gtk_widget_get_first_child (scroll->grid); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget       *card = gtk_widget_get_first_child (child);
+          KiosCatalogItem *item = card != NULL && KIOS_IS_BOOK_CARD (card) ? kios_book_card_get_item (KIOS_BOOK_CARD (card)) : NULL;
+
+          if (item == NULL)
+            continue;
+          lo = MIN (lo, kios_catalog_item_get_index (item));
+          hi = MAX (hi, kios_catalog_item_get_index (item));
+          n++;
+        }
+      printf ("value %.0f upper %.0f page %.0f cards %u: %u-%u\n", value, gtk_adjustment_get_upper (adjustment),
+              gtk_adjustment_get_page_size (adjustment), n, lo, hi);
+    }
   if (value >= end - 1 && scroll->loaded (scroll->data))
     {
       scroll->done = TRUE;
@@ -361,6 +378,7 @@ scroll_to_end (Scroll *scroll)
   frames.interval = g_array_new (FALSE, FALSE, sizeof (double));
   frames.phases = g_array_new (FALSE, FALSE, sizeof (PhaseCpu));
   frames.max_cards = 0;
+  frames.n_binds = 0;
   frames.painted_at = 0;
   frames.update_at = 0;
   frames.recording = TRUE;
@@ -458,6 +476,7 @@ static void
 label_bind_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item)
 {
+  frames.n_binds++;
   gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
                        gtk_string_object_get_string (gtk_list_item_get_item (item)));
 }
@@ -501,6 +520,7 @@ bench_baseline (guint  n,
   start = g_get_monotonic_time ();
   scroll_to_end (&scroll);
   report ("baseline: GtkGridView of labels", (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC, scroll.distance);
+  printf ("%-34s %u labels, at most %u existed, bound %u times\n", "", n, frames.max_cards, frames.n_binds);
   gtk_window_destroy (GTK_WINDOW (window));
   spin_for (100);
 }
@@ -530,12 +550,20 @@ catalog_loaded (gpointer data)
 }
 
 static void
+count_bind_cb (GtkListItemFactory *factory,
+               GtkListItem        *item)
+{
+  frames.n_binds++;
+}
+
+static void
 print_covers (KiosCatalogView *view,
               KiosFakeOpds    *fake,
               guint            n)
 {
-  printf ("%-34s %u books listed, at most %u cards existed; %u of them show a cover, %u the full one\n", "",
-          g_list_model_get_n_items (kios_catalog_view_get_books (view)), frames.max_cards,
+  printf ("%-34s %u books listed, at most %u cards existed, bound %u times; %u of them show a cover, %u the full "
+          "one\n",
+          "", g_list_model_get_n_items (kios_catalog_view_get_books (view)), frames.max_cards, frames.n_binds,
           kios_catalog_view_get_n_covers_shown (view), kios_catalog_view_get_n_full_covers_shown (view));
   printf ("%-34s covers asked of the server so far: %u thumbnails, %u full covers (of %u books); %u feed pages\n", "",
           kios_fake_opds_count (fake, "/get/thumb/"), kios_fake_opds_count (fake, "/get/cover/"), n,
@@ -590,6 +618,7 @@ bench_catalog (guint  n,
   scroll.loaded = catalog_loaded;
   scroll.data = view;
   scroll.grid = gtk_scrolled_window_get_child (scrolled);
+  g_signal_connect (gtk_grid_view_get_factory (GTK_GRID_VIEW (scroll.grid)), "bind", G_CALLBACK (count_bind_cb), NULL);
   /* 1. Down while the pages arrive (the grid grows as the end comes near). */
   start = g_get_monotonic_time ();
   finished = scroll_to_end (&scroll);
