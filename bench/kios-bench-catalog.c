@@ -53,14 +53,30 @@ typedef struct
   GArray  *work;     /* ms, update → after-paint */
   GArray  *cpu;      /* ms, the main thread's CPU in that span */
   GArray  *interval; /* ms, after-paint → after-paint */
+  GArray  *phases;   /* PhaseCpu of each frame */
   gint64   update_at;
   gint64   update_cpu;
+  gint64   layout_cpu;
+  gint64   paint_cpu;
   gint64   painted_at;
   guint    max_cards;
+  guint    n_binds; /* cards bound to a book */
   gboolean recording;
 } Frames;
 
 static Frames frames;
+
+/* A frame's main-thread CPU by phase, in ms: to the end of layout (tick
+ * callbacks, then allocation and binding cards; GTK's handlers run before
+ * these, connected later), then paint (snapshot and drawing), then what
+ * follows to after-paint. */
+typedef struct
+{
+  double cpu;
+  double update;
+  double layout;
+  double paint;
+} PhaseCpu;
 
 static int
 compare_doubles (gconstpointer a,
@@ -112,6 +128,20 @@ update_cb (GdkFrameClock *clock,
 }
 
 static void
+layout_cb (GdkFrameClock *clock,
+           gpointer       data)
+{
+  frames.layout_cpu = thread_cpu_us ();
+}
+
+static void
+paint_cb (GdkFrameClock *clock,
+          gpointer       data)
+{
+  frames.paint_cpu = thread_cpu_us ();
+}
+
+static void
 after_paint_cb (GdkFrameClock *clock,
                 gpointer       data)
 {
@@ -119,9 +149,18 @@ after_paint_cb (GdkFrameClock *clock,
 
   if (frames.recording && frames.update_at > 0)
     {
-      double work = (double) (now - frames.update_at) / 1000.0;
-      double cpu = (double) (thread_cpu_us () - frames.update_cpu) / 1000.0;
+      gint64   now_cpu = thread_cpu_us ();
+      double   work = (double) (now - frames.update_at) / 1000.0;
+      double   cpu = (double) (now_cpu - frames.update_cpu) / 1000.0;
+      PhaseCpu phase = { cpu, 0, 0, 0 };
 
+      if (frames.layout_cpu >= frames.update_cpu && frames.paint_cpu >= frames.layout_cpu)
+        {
+          phase.update = (double) (frames.layout_cpu - frames.update_cpu) / 1000.0;
+          phase.layout = (double) (frames.paint_cpu - frames.layout_cpu) / 1000.0;
+          phase.paint = (double) (now_cpu - frames.paint_cpu) / 1000.0;
+        }
+      g_array_append_val (frames.phases, phase);
       g_array_append_val (frames.work, work);
       g_array_append_val (frames.cpu, cpu);
       if (frames.painted_at > 0)
@@ -300,8 +339,24 @@ scroll_tick_cb (GtkWidget     *widget,
 
   frames.max_cards = MAX (frames.max_cards, count_children (scroll->grid));
   if (g_getenv ("KIOS_BENCH_DEBUG") != NULL)
-    printf ("value %.0f upper %.0f page %.0f\n", value, gtk_adjustment_get_upper (adjustment),
-            gtk_adjustment_get_page_size (adjustment));
+    {
+      guint lo = G_MAXUINT, hi = 0, n = 0;
+
+      for (GtkWidget *child = gtk_widget_get_first_child (scroll->grid); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget       *card = gtk_widget_get_first_child (child);
+          KiosCatalogItem *item = card != NULL && KIOS_IS_BOOK_CARD (card) ? kios_book_card_get_item (KIOS_BOOK_CARD (card)) : NULL;
+
+          if (item == NULL)
+            continue;
+          lo = MIN (lo, kios_catalog_item_get_index (item));
+          hi = MAX (hi, kios_catalog_item_get_index (item));
+          n++;
+        }
+      printf ("value %.0f upper %.0f page %.0f cards %u: %u-%u\n", value, gtk_adjustment_get_upper (adjustment),
+              gtk_adjustment_get_page_size (adjustment), n, lo, hi);
+    }
   if (value >= end - 1 && scroll->loaded (scroll->data))
     {
       scroll->done = TRUE;
@@ -321,7 +376,9 @@ scroll_to_end (Scroll *scroll)
   frames.work = g_array_new (FALSE, FALSE, sizeof (double));
   frames.cpu = g_array_new (FALSE, FALSE, sizeof (double));
   frames.interval = g_array_new (FALSE, FALSE, sizeof (double));
+  frames.phases = g_array_new (FALSE, FALSE, sizeof (PhaseCpu));
   frames.max_cards = 0;
+  frames.n_binds = 0;
   frames.painted_at = 0;
   frames.update_at = 0;
   frames.recording = TRUE;
@@ -330,6 +387,37 @@ scroll_to_end (Scroll *scroll)
     g_main_context_iteration (NULL, TRUE);
   frames.recording = FALSE;
   return scroll->done;
+}
+
+/* Where the main thread's CPU went: in every frame, and in the slowest 5 %. */
+static void
+report_phases (void)
+{
+  PhaseCpu all = { 0 }, slow = { 0 };
+  guint    n_slow = 0;
+  double   limit = percentile (frames.cpu, 0.95);
+
+  for (guint i = 0; i < frames.phases->len; i++)
+    {
+      PhaseCpu *p = &g_array_index (frames.phases, PhaseCpu, i);
+
+      all.update += p->update;
+      all.layout += p->layout;
+      all.paint += p->paint;
+      if (p->cpu >= limit)
+        {
+          slow.update += p->update;
+          slow.layout += p->layout;
+          slow.paint += p->paint;
+          n_slow++;
+        }
+    }
+  if (frames.phases->len == 0 || n_slow == 0)
+    return;
+  printf ("%-34s frame CPU by phase, mean: update+layout %4.2f, paint %4.2f, after %4.2f ms; "
+          "in the slowest 5 %%: %4.2f, %4.2f, %4.2f ms\n",
+          "", all.update / frames.phases->len, all.layout / frames.phases->len, all.paint / frames.phases->len,
+          slow.update / n_slow, slow.layout / n_slow, slow.paint / n_slow);
 }
 
 static void
@@ -344,12 +432,14 @@ report (const char *label,
   printf ("%-34s frame CPU (main thread) p50 %5.2f ms, p95 %5.2f ms, max %6.2f ms, %4u over %.1f ms\n", "",
           percentile (frames.cpu, 0.5), percentile (frames.cpu, 0.95), percentile (frames.cpu, 1.0),
           count_over (frames.cpu, FRAME_BUDGET_MS), FRAME_BUDGET_MS);
+  report_phases ();
   printf ("%-34s frame interval p50 %5.2f ms, p95 %5.2f ms, max %6.2f ms, %4u over %.1f ms (target p95 <= %.1f)\n",
           "", percentile (frames.interval, 0.5), percentile (frames.interval, 0.95), percentile (frames.interval, 1.0),
           count_over (frames.interval, FRAME_BUDGET_MS), FRAME_BUDGET_MS, FRAME_BUDGET_MS);
   g_array_unref (frames.work);
   g_array_unref (frames.cpu);
   g_array_unref (frames.interval);
+  g_array_unref (frames.phases);
 }
 
 static GtkWidget *
@@ -363,6 +453,8 @@ new_window (GtkWidget *child)
   while (!gtk_widget_get_mapped (child))
     g_main_context_iteration (NULL, TRUE);
   g_signal_connect (gtk_widget_get_frame_clock (child), "update", G_CALLBACK (update_cb), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (child), "layout", G_CALLBACK (layout_cb), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (child), "paint", G_CALLBACK (paint_cb), NULL);
   g_signal_connect (gtk_widget_get_frame_clock (child), "after-paint", G_CALLBACK (after_paint_cb), NULL);
   return window;
 }
@@ -384,6 +476,7 @@ static void
 label_bind_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item)
 {
+  frames.n_binds++;
   gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
                        gtk_string_object_get_string (gtk_list_item_get_item (item)));
 }
@@ -427,6 +520,7 @@ bench_baseline (guint  n,
   start = g_get_monotonic_time ();
   scroll_to_end (&scroll);
   report ("baseline: GtkGridView of labels", (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC, scroll.distance);
+  printf ("%-34s %u labels, at most %u existed, bound %u times\n", "", n, frames.max_cards, frames.n_binds);
   gtk_window_destroy (GTK_WINDOW (window));
   spin_for (100);
 }
@@ -456,12 +550,20 @@ catalog_loaded (gpointer data)
 }
 
 static void
+count_bind_cb (GtkListItemFactory *factory,
+               GtkListItem        *item)
+{
+  frames.n_binds++;
+}
+
+static void
 print_covers (KiosCatalogView *view,
               KiosFakeOpds    *fake,
               guint            n)
 {
-  printf ("%-34s %u books listed, at most %u cards existed; %u of them show a cover, %u the full one\n", "",
-          g_list_model_get_n_items (kios_catalog_view_get_books (view)), frames.max_cards,
+  printf ("%-34s %u books listed, at most %u cards existed, bound %u times; %u of them show a cover, %u the full "
+          "one\n",
+          "", g_list_model_get_n_items (kios_catalog_view_get_books (view)), frames.max_cards, frames.n_binds,
           kios_catalog_view_get_n_covers_shown (view), kios_catalog_view_get_n_full_covers_shown (view));
   printf ("%-34s covers asked of the server so far: %u thumbnails, %u full covers (of %u books); %u feed pages\n", "",
           kios_fake_opds_count (fake, "/get/thumb/"), kios_fake_opds_count (fake, "/get/cover/"), n,
@@ -516,6 +618,7 @@ bench_catalog (guint  n,
   scroll.loaded = catalog_loaded;
   scroll.data = view;
   scroll.grid = gtk_scrolled_window_get_child (scrolled);
+  g_signal_connect (gtk_grid_view_get_factory (GTK_GRID_VIEW (scroll.grid)), "bind", G_CALLBACK (count_bind_cb), NULL);
   /* 1. Down while the pages arrive (the grid grows as the end comes near). */
   start = g_get_monotonic_time ();
   finished = scroll_to_end (&scroll);

@@ -34,6 +34,7 @@ struct _KiosBookCard
   gboolean          loading;             /* an item's cover load is in flight */
   gboolean          at_rest;             /* lazy_cover: … and its grid is not scrolling */
   gboolean          full_pending;        /* lazy_cover: the full cover is still to ask for */
+  gboolean          text_pending;        /* the item's text is still to show (set_item_deferred) */
 
   /* Template children. */
   GtkOverlay     *cover_overlay;
@@ -79,12 +80,20 @@ set_state_class (KiosBookCard *self,
   self->state_class = name;
 }
 
+/* The placeholder stays in the layout, only not drawn under a cover: hiding
+ * it would lay out the card (and its row of the grid) again each time a
+ * cover arrives. Screen readers skip it as they would a hidden one. */
 static void
 show_texture (KiosBookCard *self,
               GdkTexture   *texture)
 {
+  gboolean placeholder = texture == NULL;
+
   kios_cover_set_texture (self->cover, texture);
-  gtk_widget_set_visible (self->placeholder_slot, texture == NULL);
+  if (gtk_widget_get_child_visible (self->placeholder_slot) == placeholder)
+    return;
+  gtk_widget_set_child_visible (self->placeholder_slot, placeholder);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->placeholder_slot), GTK_ACCESSIBLE_STATE_HIDDEN, !placeholder, -1);
 }
 
 /* Forgets the cover shown and stops the one loading. */
@@ -170,6 +179,12 @@ card_request_mode (GtkWidget *widget)
   return GTK_SIZE_REQUEST_CONSTANT_SIZE;
 }
 
+/* The height of the last card measured with its own book's text: a card
+ * whose text waits (see set_item_deferred) asks for this one, so the grid
+ * lays it out as it will be once its text shows (the same, as a rule) and
+ * its text is not measured for nothing. */
+static int typical_height;
+
 static void
 card_measure (GtkWidget     *widget,
               GtkOrientation orientation,
@@ -179,13 +194,20 @@ card_measure (GtkWidget     *widget,
               int           *minimum_baseline,
               int           *natural_baseline)
 {
-  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+  GtkWidget    *child = adw_bin_get_child (ADW_BIN (widget));
+  KiosBookCard *card = KIOS_IS_BOOK_CARD (widget) ? KIOS_BOOK_CARD (widget) : NULL;
 
   *minimum = *natural = 0;
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     *minimum = *natural = COVER_WIDTH;
+  else if (card != NULL && card->item != NULL && card->text_pending && typical_height > 0)
+    *minimum = *natural = typical_height;
   else if (child != NULL && gtk_widget_should_layout (child))
-    gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, COVER_WIDTH, minimum, natural, NULL, NULL);
+    {
+      gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, COVER_WIDTH, minimum, natural, NULL, NULL);
+      if (card != NULL && card->item != NULL)
+        typical_height = *natural;
+    }
 }
 
 static void
@@ -195,9 +217,13 @@ card_allocate (GtkWidget *widget,
                int        baseline)
 {
   GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+  int        child_height;
 
-  if (child != NULL && gtk_widget_should_layout (child))
-    gtk_widget_allocate (child, width, height, -1, NULL);
+  if (child == NULL || !gtk_widget_should_layout (child))
+    return;
+  /* A card whose text waits may hold more than the height it asked for. */
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &child_height, NULL, NULL, NULL);
+  gtk_widget_allocate (child, width, MAX (height, child_height), -1, NULL);
 }
 
 static void
@@ -446,6 +472,10 @@ item_state_changed_cb (KiosBookCard *self)
   g_autofree char *percent = NULL;
   const char      *badge;
 
+  /* Shown with the rest of the item's text. */
+  if (self->text_pending)
+    return;
+
   switch (state)
     {
     case KIOS_CARD_STATE_DOWNLOADING:
@@ -491,22 +521,38 @@ item_cover_path_cb (KiosBookCard *self)
     start_item_cover (self, TRUE, FALSE);
 }
 
-void
-kios_book_card_set_item (KiosBookCard    *self,
-                         KiosCatalogItem *item)
+/* The item's title, author and caption on the card and its state. */
+static void
+show_item_text (KiosBookCard *self)
 {
-  const char *title;
-  const char *authors;
-  const char *caption;
+  const char *title = kios_catalog_item_get_title (self->item);
+  const char *authors = kios_catalog_item_get_authors (self->item);
+  const char *caption = kios_catalog_item_get_caption (self->item);
 
-  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
-  g_return_if_fail (item == NULL || KIOS_IS_CATALOG_ITEM (item));
+  if (self->text_pending)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  self->text_pending = FALSE;
+  gtk_label_set_label (self->placeholder_title, title);
+  gtk_label_set_label (self->title_label, title);
+  gtk_label_set_label (self->author_label, authors != NULL ? authors : _ ("Unknown author"));
+  gtk_label_set_label (self->caption_label, caption != NULL ? caption : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->caption_label), caption != NULL);
+  item_state_changed_cb (self);
+}
+
+static void
+set_item (KiosBookCard    *self,
+          KiosCatalogItem *item,
+          gboolean         show_text)
+{
+  gboolean was_pending = self->text_pending;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->loading = FALSE;
   self->cover_pending = FALSE;
   self->full_pending = FALSE;
+  self->text_pending = FALSE;
   /* Where the card now sits is for the grid to say after its layout. */
   self->on_screen = FALSE;
   if (self->item != NULL)
@@ -515,20 +561,24 @@ kios_book_card_set_item (KiosBookCard    *self,
       g_clear_object (&self->item);
     }
   if (item == NULL)
-    return;
+    {
+      /* Measured by its text again. */
+      if (was_pending)
+        gtk_widget_queue_resize (GTK_WIDGET (self));
+      return;
+    }
   g_clear_pointer (&self->book, kios_book_record_free);
 
   reset_cover (self);
   self->item = g_object_ref (item);
-  title = kios_catalog_item_get_title (item);
-  authors = kios_catalog_item_get_authors (item);
-  caption = kios_catalog_item_get_caption (item);
-  gtk_label_set_label (self->placeholder_title, title);
-  gtk_label_set_label (self->title_label, title);
-  gtk_label_set_label (self->author_label, authors != NULL ? authors : _ ("Unknown author"));
-  gtk_label_set_label (self->caption_label, caption != NULL ? caption : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->caption_label), caption != NULL);
-  item_state_changed_cb (self);
+  if (show_text)
+    show_item_text (self);
+  else
+    {
+      self->text_pending = TRUE;
+      if (!was_pending)
+        gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
   g_signal_connect_swapped (item, "notify::state", G_CALLBACK (item_state_changed_cb), self);
   g_signal_connect_swapped (item, "notify::progress", G_CALLBACK (item_state_changed_cb), self);
   g_signal_connect_swapped (item, "notify::cover-path", G_CALLBACK (item_cover_path_cb), self);
@@ -537,6 +587,45 @@ kios_book_card_set_item (KiosBookCard    *self,
     self->cover_pending = TRUE;
   else
     start_item_covers (self);
+}
+
+void
+kios_book_card_set_item (KiosBookCard    *self,
+                         KiosCatalogItem *item)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+  g_return_if_fail (item == NULL || KIOS_IS_CATALOG_ITEM (item));
+
+  set_item (self, item, TRUE);
+}
+
+void
+kios_book_card_set_item_deferred (KiosBookCard    *self,
+                                  KiosCatalogItem *item)
+{
+  g_return_if_fail (KIOS_IS_BOOK_CARD (self));
+  g_return_if_fail (item == NULL || KIOS_IS_CATALOG_ITEM (item));
+
+  set_item (self, item, FALSE);
+}
+
+gboolean
+kios_book_card_show_text (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), FALSE);
+
+  if (!self->text_pending || self->item == NULL)
+    return FALSE;
+  show_item_text (self);
+  return TRUE;
+}
+
+gboolean
+kios_book_card_get_text_pending (KiosBookCard *self)
+{
+  g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), FALSE);
+
+  return self->item != NULL && self->text_pending;
 }
 
 void

@@ -44,6 +44,17 @@ const KiosBookRecord *kios_book_card_get_book  (KiosBookCard         *self);
 void                  kios_book_card_set_item  (KiosBookCard         *self,
                                                 KiosCatalogItem      *item);
 KiosCatalogItem      *kios_book_card_get_item  (KiosBookCard         *self);
+/* As set_item, but the item's text (title, author, caption, state and the
+ * accessible label) waits for show_text: a grid binding cards far from
+ * what it shows binds them at no cost and shows the text of those that
+ * come near. Until then the card keeps the text it had, undrawn as a rule,
+ * and asks for the height of the last card measured with its own text. */
+void                  kios_book_card_set_item_deferred (KiosBookCard    *self,
+                                                        KiosCatalogItem *item);
+/* Shows the item's text if it waits; TRUE if it did. */
+gboolean              kios_book_card_show_text         (KiosBookCard    *self);
+/* TRUE while the item's text waits for show_text. */
+gboolean              kios_book_card_get_text_pending  (KiosBookCard    *self);
 /* lazy: an item's cover loads only while the card is on screen (as its grid
  * says through set_on_screen), not as soon as it is bound. */
 void                  kios_book_card_set_lazy_cover (KiosBookCard    *self,

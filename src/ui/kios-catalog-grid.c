@@ -30,6 +30,30 @@ card_in_view (GtkWidget *grid,
   return bounds.origin.y + bounds.size.height > 0.0 && bounds.origin.y < height;
 }
 
+/* Cards this close to the view (a fraction of its height) show their text,
+ * so a card scrolling in has it before it shows. */
+#define TEXT_MARGIN_FRACTION 0.5
+#define LAYOUT_HANDLER_KEY "kios-catalog-grid-layout-handler"
+/* The positions of the first and last cards in view after the last layout,
+ * plus one (0: none yet). */
+#define FIRST_SHOWN_KEY "kios-catalog-grid-first-shown"
+#define LAST_SHOWN_KEY "kios-catalog-grid-last-shown"
+/* A card's position in the grid, as it was bound. */
+#define POSITION_KEY "kios-catalog-grid-position"
+
+static gboolean
+card_near_view (GtkWidget *grid,
+                GtkWidget *child)
+{
+  graphene_rect_t bounds;
+  int             height = gtk_widget_get_height (grid);
+  double          margin = height * TEXT_MARGIN_FRACTION;
+
+  if (!gtk_widget_get_mapped (child) || !gtk_widget_compute_bounds (child, grid, &bounds))
+    return FALSE;
+  return bounds.origin.y + bounds.size.height > -margin && bounds.origin.y < height + margin;
+}
+
 static gboolean
 update_on_screen_cb (gpointer user_data)
 {
@@ -41,8 +65,11 @@ update_on_screen_cb (gpointer user_data)
     {
       KiosBookCard *card = card_of (child);
 
-      if (card != NULL)
-        kios_book_card_set_on_screen (card, card_in_view (grid, child), at_rest);
+      if (card == NULL)
+        continue;
+      if (kios_book_card_get_text_pending (card) && card_near_view (grid, child))
+        kios_book_card_show_text (card);
+      kios_book_card_set_on_screen (card, card_in_view (grid, child), at_rest);
     }
   return G_SOURCE_REMOVE;
 }
@@ -105,22 +132,109 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, card);
 }
 
+/* After the grid's layout in each frame, before it is drawn: the cards
+ * bound near the view show their text. Their new text lays them out again
+ * in the same frame (the frame clock repeats its layout phase), so no card
+ * shows another book's text. */
+static void
+after_layout_cb (GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  GtkWidget *grid = user_data;
+  guint      first = G_MAXUINT;
+  guint      last = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      KiosBookCard *card = card_of (child);
+      guint         position;
+
+      if (card == NULL || !card_in_view (grid, child))
+        {
+          if (card != NULL && kios_book_card_get_text_pending (card) && card_near_view (grid, child))
+            kios_book_card_show_text (card);
+          continue;
+        }
+      kios_book_card_show_text (card);
+      position = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (card), POSITION_KEY));
+      first = MIN (first, position);
+      last = MAX (last, position);
+    }
+  if (first <= last)
+    {
+      g_object_set_data (G_OBJECT (grid), FIRST_SHOWN_KEY, GUINT_TO_POINTER (first + 1));
+      g_object_set_data (G_OBJECT (grid), LAST_SHOWN_KEY, GUINT_TO_POINTER (last + 1));
+    }
+}
+
+/* Whether a book bound at position is within a screen of those the grid
+ * showed last: scrolling brings it into view before long. */
+static gboolean
+position_near_view (GtkWidget *grid,
+                    guint      position)
+{
+  guint first = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (grid), FIRST_SHOWN_KEY));
+  guint last = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (grid), LAST_SHOWN_KEY));
+  guint span;
+
+  /* Nothing shown yet: the first cards are the ones to show. */
+  if (first == 0 || last == 0)
+    return TRUE;
+  first--;
+  last--;
+  span = last - first + 1;
+  return position + span >= first && position <= last + span;
+}
+
+static void
+grid_map_cb (GtkWidget *grid)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (grid);
+
+  schedule_on_screen (grid);
+  if (clock == NULL || g_object_get_data (G_OBJECT (grid), LAYOUT_HANDLER_KEY) != NULL)
+    return;
+  /* After GTK's own layout handler, whenever that was connected. */
+  g_signal_connect_object (clock, "layout", G_CALLBACK (after_layout_cb), grid, G_CONNECT_AFTER);
+  g_object_set_data_full (G_OBJECT (grid), LAYOUT_HANDLER_KEY, g_object_ref (clock), g_object_unref);
+}
+
+static void
+grid_unmap_cb (GtkWidget *grid)
+{
+  GdkFrameClock *clock = g_object_get_data (G_OBJECT (grid), LAYOUT_HANDLER_KEY);
+
+  if (clock == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (clock, after_layout_cb, grid);
+  g_object_set_data (G_OBJECT (grid), LAYOUT_HANDLER_KEY, NULL);
+}
+
+/* GTK binds far more cards than the grid shows, and binds them again to
+ * other books many times a second while it scrolls (whole ranges of rows
+ * away from the view): a book within a screen of those shown gets its text
+ * at once (a card about to scroll in), any other only its book, the text
+ * following once the card comes near (after a layout, or in the on-screen
+ * pass); a card bound to its own book again costs nothing. Binding a card
+ * to another book stops the old book's cover load; a card dropped stops it
+ * as it goes, one scrolled out of view by set_on_screen. */
 static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *list_item,
          gpointer                  user_data)
 {
-  kios_book_card_set_item (KIOS_BOOK_CARD (gtk_list_item_get_child (list_item)), gtk_list_item_get_item (list_item));
-  schedule_on_screen (user_data);
-}
+  KiosBookCard    *card = KIOS_BOOK_CARD (gtk_list_item_get_child (list_item));
+  KiosCatalogItem *item = gtk_list_item_get_item (list_item);
+  guint            position = gtk_list_item_get_position (list_item);
 
-static void
-unbind_cb (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           gpointer                  user_data)
-{
-  /* Stops the cover load of a card that scrolled away. */
-  kios_book_card_set_item (KIOS_BOOK_CARD (gtk_list_item_get_child (list_item)), NULL);
+  g_object_set_data (G_OBJECT (card), POSITION_KEY, GUINT_TO_POINTER (position));
+  if (kios_book_card_get_item (card) == item)
+    ;
+  else if (position_near_view (user_data, position))
+    kios_book_card_set_item (card, item);
+  else
+    kios_book_card_set_item_deferred (card, item);
+  schedule_on_screen (user_data);
 }
 
 GtkWidget *
@@ -137,9 +251,9 @@ kios_catalog_grid_new (GListModel *model)
   /* The factory lives as long as the grid, which owns it. */
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), grid);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), NULL);
   g_signal_connect (grid, "notify::vadjustment", G_CALLBACK (vadjustment_cb), NULL);
-  g_signal_connect (grid, "map", G_CALLBACK (schedule_on_screen), NULL);
+  g_signal_connect (grid, "map", G_CALLBACK (grid_map_cb), NULL);
+  g_signal_connect (grid, "unmap", G_CALLBACK (grid_unmap_cb), NULL);
   gtk_grid_view_set_min_columns (GTK_GRID_VIEW (grid), 2);
   gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 8);
   gtk_grid_view_set_single_click_activate (GTK_GRID_VIEW (grid), TRUE);

@@ -131,22 +131,48 @@ save_private_png (GdkPixbuf  *pixbuf,
   return TRUE;
 }
 
-/* pixbuf (taken) scaled down to fill the slot. */
-static GdkPixbuf *
-fit_slot (GdkPixbuf   *pixbuf,
-          LoadRequest *request)
+/* The picture scaled to fill the slot exactly, centred, cut where it sticks
+ * out, in the layout cairo draws (premultiplied BGRA): done here, off the
+ * main thread, so the card draws it as it is every frame. */
+static GdkTexture *
+texture_for_slot (GdkPixbuf   *pixbuf,
+                  LoadRequest *request,
+                  GError     **error)
 {
-  int        width = gdk_pixbuf_get_width (pixbuf);
-  int        height = gdk_pixbuf_get_height (pixbuf);
-  double     scale = MAX ((double) request->width / width, (double) request->height / height);
-  GdkPixbuf *scaled;
+  int              width = gdk_pixbuf_get_width (pixbuf);
+  int              height = gdk_pixbuf_get_height (pixbuf);
+  double           fill = MAX ((double) request->width / width, (double) request->height / height);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, request->width, request->height);
+  cairo_t         *cr;
+  GBytes          *bytes;
+  GdkTexture      *texture;
 
-  if (scale >= 1.0)
-    return pixbuf;
-  scaled = gdk_pixbuf_scale_simple (pixbuf, MAX (1, (int) (width * scale + 0.5)), MAX (1, (int) (height * scale + 0.5)),
-                                    GDK_INTERP_BILINEAR);
-  g_object_unref (pixbuf);
-  return scaled;
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Cannot make a cover of %d × %d", request->width,
+                   request->height);
+      return NULL;
+    }
+  cr = cairo_create (surface);
+  cairo_translate (cr, (request->width - width * fill) / 2.0, (request->height - height * fill) / 2.0);
+  cairo_scale (cr, fill, fill);
+  gdk_cairo_set_source_pixbuf (cr, pixbuf, 0, 0);
+  /* Edges repeat the picture's last pixels rather than fade to nothing. */
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
+                                      (gsize) cairo_image_surface_get_stride (surface) * request->height,
+                                      (GDestroyNotify) cairo_surface_destroy, surface);
+  texture = gdk_memory_texture_new (request->width, request->height, GDK_MEMORY_DEFAULT, bytes,
+                                    cairo_image_surface_get_stride (surface));
+  g_bytes_unref (bytes);
+  return texture;
 }
 
 static GdkPixbuf *
@@ -181,7 +207,7 @@ make_epub_cover (LoadRequest *request,
   path = kios_cover_loader_cache_path (request->book->hash);
   if (!save_private_png (pixbuf, path, error))
     return NULL;
-  return fit_slot (g_steal_pointer (&pixbuf), request);
+  return g_steal_pointer (&pixbuf);
 }
 
 static GdkPixbuf *
@@ -217,6 +243,7 @@ load_worker (GTask        *task,
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree char      *cached = NULL;
   GError               *error = NULL;
+  GdkTexture           *texture;
 
   if (book->cover_path != NULL && g_file_test (book->cover_path, G_FILE_TEST_IS_REGULAR))
     pixbuf = load_file (book->cover_path, request, &error);
@@ -227,13 +254,14 @@ load_worker (GTask        *task,
   else
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No cover yet");
 
-  if (pixbuf == NULL)
+  texture = pixbuf != NULL ? texture_for_slot (pixbuf, request, &error) : NULL;
+  if (texture == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
+  g_task_return_pointer (task, texture, g_object_unref);
 }
 
 static void

@@ -22,8 +22,10 @@ G_BEGIN_DECLS
  *   its card appears, without being opened. The library's record is left
  *   alone (a write from a stale copy could undo a removal or a move).
  *
- * The texture fills width × height (pixels: the slot times the screen's
- * scale), never larger, so a grid of covers costs little memory. Fails with
+ * The texture is exactly width × height (pixels: the slot times the
+ * screen's scale), the picture scaled to fill it and cut where it sticks
+ * out, made on the worker: a KiosCover of that slot draws it as it is, and
+ * a grid of covers costs little memory. Fails with
  * G_IO_ERROR_NOT_FOUND when the book has no cover to show yet.
  */
 

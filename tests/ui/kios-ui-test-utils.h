@@ -247,14 +247,15 @@ kios_test_new_store (void)
   return store;
 }
 
-/* For a start view card's cover overlay: the title placeholder on top hides
- * once the cover image is in. */
+/* For a start view card's cover overlay: the title placeholder on top is
+ * no longer drawn once the cover image is in (it stays laid out, not
+ * child-visible). */
 static inline gboolean
 kios_test_cover_shown (gpointer overlay)
 {
   GtkWidget *placeholder = gtk_widget_get_last_child (GTK_WIDGET (overlay));
 
-  return placeholder != NULL && !gtk_widget_get_visible (placeholder);
+  return placeholder != NULL && (!gtk_widget_get_visible (placeholder) || !gtk_widget_get_child_visible (placeholder));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include "kios-catalog-grid.h"
 #include "kios-catalog-item.h"
 #include "kios-catalog-view.h"
+#include "kios-cover.h"
 #include "kios-fake-opds.h"
 #include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
@@ -605,6 +606,259 @@ test_paging_keeps_place (void)
   kios_fake_opds_free (fake);
 }
 
+/* ---- a cover arrives in place ---------------------------------------------- */
+
+/* A parent that counts how often it is measured: a child that queues a
+ * resize makes its parent measure again at the next layout. */
+static void
+counting_measure (GtkWidget     *widget,
+                  GtkOrientation orientation,
+                  int            for_size,
+                  int           *minimum,
+                  int           *natural,
+                  int           *minimum_baseline,
+                  int           *natural_baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  guint     *n = g_object_get_data (G_OBJECT (widget), "n-measures");
+
+  (*n)++;
+  gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+}
+
+static void
+child_allocate (GtkWidget *widget,
+                int        width,
+                int        height,
+                int        baseline)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  int        card_width;
+  int        card_height;
+
+  /* At the card's own size, as a grid's cell gives it. */
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &card_width, NULL, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, card_width, &card_height, NULL, NULL, NULL);
+  gtk_widget_allocate (child, card_width, card_height, -1, NULL);
+}
+
+typedef struct
+{
+  KiosBookCard *card;
+  gboolean      full;
+} CoverWait;
+
+static gboolean
+card_shows (gpointer data)
+{
+  CoverWait *wait = data;
+
+  return kios_book_card_has_cover (wait->card, wait->full);
+}
+
+/* The card's box and its cover's, in the window. */
+static void
+card_geometry (KiosBookCard    *card,
+               graphene_rect_t *card_bounds,
+               graphene_rect_t *cover_bounds)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (card)));
+  GtkWidget *cover = kios_test_find_widget (GTK_WIDGET (card), KIOS_TYPE_COVER, NULL);
+
+  g_assert_nonnull (cover);
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (card), root, card_bounds));
+  g_assert_true (gtk_widget_compute_bounds (cover, root, cover_bounds));
+}
+
+/* A cover arriving changes the card's picture and nothing else: the card
+ * keeps its size and place and is not measured again (neither is its row
+ * of the grid); the picture comes at the slot's size in pixels, a small
+ * thumbnail enlarged and a square cover cut to 2:3, so the cover draws it
+ * as it is, corners and all, without scaling it each frame. */
+static void
+test_cover_arrives_in_place (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (1);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  g_autoptr (KiosOpdsClient)   client = kios_catalog_view_new_client (view);
+  g_autofree char             *base = g_strdup (kios_fake_opds_get_url (fake));
+  g_autofree char             *thumb = g_strconcat (base, "/thumb/small.jpg", NULL);
+  g_autofree char             *cover = g_strconcat (base, "/cover/square.jpg", NULL);
+  g_autoptr (GBytes)           small = make_picture (40, 60);
+  g_autoptr (GBytes)           square = make_picture (500, 500);
+  g_autoptr (KiosCatalogItem)  item = kios_catalog_item_new (0, "A Book with a Title Long Enough to Wrap",
+                                                             "Someone", NULL);
+  KiosBookCard                *card = KIOS_BOOK_CARD (kios_book_card_new ());
+  GtkWidget                   *parent = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget                   *second = gtk_window_new ();
+  guint                        n_measures = 0;
+  graphene_rect_t              card_before, cover_before, card_after, cover_after;
+  g_autofree char             *shot = NULL;
+  CoverWait                    wait = { card, FALSE };
+  GdkTexture                  *texture;
+  KiosCover                   *slot;
+  int                          scale;
+
+  kios_fake_opds_add_bytes (fake, "/thumb/small.jpg", "image/jpeg", small, FALSE);
+  kios_fake_opds_add_bytes (fake, "/cover/square.jpg", "image/jpeg", square, FALSE);
+  g_object_set_data (G_OBJECT (parent), "n-measures", &n_measures);
+  gtk_widget_set_layout_manager (parent, gtk_custom_layout_new (NULL, counting_measure, child_allocate));
+  gtk_widget_set_parent (GTK_WIDGET (card), parent);
+  gtk_window_set_child (GTK_WINDOW (second), parent);
+  gtk_window_present (GTK_WINDOW (second));
+
+  /* Bound off screen (as a grid binds rows ahead): the placeholder, laid
+   * out once. */
+  kios_catalog_item_set_remote_cover (item, client, thumb, cover);
+  kios_book_card_set_lazy_cover (card, TRUE);
+  kios_book_card_set_item (card, item);
+  kios_test_wait_for_paint (GTK_WIDGET (card));
+  g_assert_false (kios_book_card_has_cover (card, FALSE));
+  card_geometry (card, &card_before, &cover_before);
+  g_assert_cmpfloat (cover_before.size.width, ==, 120);
+  g_assert_cmpfloat (cover_before.size.height, ==, 180);
+  slot = KIOS_COVER (kios_test_find_widget (GTK_WIDGET (card), KIOS_TYPE_COVER, NULL));
+  g_assert_false (kios_cover_draws_slot_picture (slot));
+  scale = gtk_widget_get_scale_factor (GTK_WIDGET (card));
+  shot = kios_test_save_screenshot (second, "catalog-card-placeholder");
+  g_clear_pointer (&shot, g_free);
+
+  /* On screen: the thumbnail, then at rest the full cover; the card is
+   * not measured again. */
+  n_measures = 0;
+  kios_book_card_set_on_screen (card, TRUE, FALSE);
+  g_assert_true (kios_test_wait_until (card_shows, &wait, WAIT_MS));
+  kios_test_wait_for_paint (GTK_WIDGET (card));
+  texture = kios_book_card_get_cover (card);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 120 * scale);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 180 * scale);
+  g_assert_true (kios_cover_draws_slot_picture (slot));
+  g_assert_false (kios_book_card_has_cover (card, TRUE));
+  kios_book_card_set_on_screen (card, TRUE, TRUE);
+  wait.full = TRUE;
+  g_assert_true (kios_test_wait_until (card_shows, &wait, WAIT_MS));
+  kios_test_wait_for_paint (GTK_WIDGET (card));
+  texture = kios_book_card_get_cover (card);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 120 * scale);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 180 * scale);
+  g_assert_true (kios_cover_draws_slot_picture (slot));
+  g_assert_cmpuint (n_measures, ==, 0);
+  card_geometry (card, &card_after, &cover_after);
+  g_assert_true (graphene_rect_equal (&card_before, &card_after));
+  g_assert_true (graphene_rect_equal (&cover_before, &cover_after));
+  shot = kios_test_save_screenshot (second, "catalog-card-cover");
+  g_clear_pointer (&shot, g_free);
+
+  /* Any other picture is still shown, scaled as it is drawn. */
+  {
+    g_autoptr (GdkPixbuf)  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 50, 50);
+    g_autoptr (GdkTexture) other = NULL;
+
+    gdk_pixbuf_fill (pixbuf, 0xaa3366ff);
+    other = gdk_texture_new_for_pixbuf (pixbuf);
+    kios_cover_set_texture (slot, other);
+    kios_test_wait_for_paint (GTK_WIDGET (card));
+    g_assert_false (kios_cover_draws_slot_picture (slot));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (second));
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
+/* ---- the text of the cards in view ------------------------------------------ */
+
+typedef struct
+{
+  GtkWidget *grid;
+  guint      frames;      /* frames checked */
+  guint      wrong;       /* cards in view drawn with another book's text */
+  guint      max_pending; /* cards bound whose text waited, at most */
+} TextCheck;
+
+static void
+check_text_cb (GdkFrameClock *clock,
+               TextCheck     *check)
+{
+  int   height = gtk_widget_get_height (check->grid);
+  guint pending = 0;
+
+  check->frames++;
+  for (GtkWidget *child = gtk_widget_get_first_child (check->grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget       *card = gtk_widget_get_first_child (child);
+      KiosCatalogItem *item;
+      GtkWidget       *title;
+      graphene_rect_t  bounds;
+
+      if (card == NULL || !KIOS_IS_BOOK_CARD (card) || (item = kios_book_card_get_item (KIOS_BOOK_CARD (card))) == NULL)
+        continue;
+      pending += kios_book_card_get_text_pending (KIOS_BOOK_CARD (card));
+      /* GTK keeps the cards it binds out of view unmapped. */
+      if (!gtk_widget_get_mapped (child) || !gtk_widget_compute_bounds (child, check->grid, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+      title = kios_test_find_widget (card, GTK_TYPE_LABEL, "title");
+      g_assert_nonnull (title);
+      if (kios_book_card_get_text_pending (KIOS_BOOK_CARD (card)) ||
+          g_strcmp0 (gtk_label_get_label (GTK_LABEL (title)), kios_catalog_item_get_title (item)) != 0)
+        check->wrong++;
+    }
+  check->max_pending = MAX (check->max_pending, pending);
+}
+
+/* GTK binds many more cards than are seen, again and again as the grid
+ * scrolls: those far from the view wait to show their text, and every card
+ * drawn in view shows its own book's, scrolling a frame at a time or
+ * jumping. */
+static void
+test_text_in_view (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  KiosFakeOpds                *fake = serve_books (N_BOOKS);
+  GtkWidget                   *window = NULL;
+  KiosCatalogView             *view = open_catalog (store, fake, &window);
+  GtkAdjustment               *adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
+  TextCheck                    check = { GTK_WIDGET (grid_of (view)), 0, 0, 0 };
+  GdkFrameClock               *clock;
+  gulong                       id;
+
+  kios_test_wait_for_paint (window);
+  clock = gtk_widget_get_frame_clock (window);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (check_text_cb), &check);
+
+  /* Down a step a frame, then jumps, then back up. */
+  for (int i = 0; i < 120; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + 60);
+      kios_test_wait_for_paint (window);
+    }
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) / 2);
+  kios_test_wait_for_paint (window);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  kios_test_wait_for_paint (window);
+  for (int i = 0; i < 60; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) - 90);
+      kios_test_wait_for_paint (window);
+    }
+  gtk_adjustment_set_value (adjustment, 0);
+  kios_test_wait_for_paint (window);
+  g_signal_handler_disconnect (clock, id);
+
+  g_assert_cmpuint (check.frames, >=, 180);
+  g_assert_cmpuint (check.wrong, ==, 0);
+  g_assert_cmpuint (check.max_pending, >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  kios_fake_opds_free (fake);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -624,7 +878,9 @@ main (int    argc,
 
   g_test_add_func ("/kios/catalog-cards/states", test_card_states);
   g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
+  g_test_add_func ("/kios/catalog-cards/cover-arrives-in-place", test_cover_arrives_in_place);
   g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
+  g_test_add_func ("/kios/catalog-cards/text-in-view", test_text_in_view);
   g_test_add_func ("/kios/catalog-cards/on-screen", test_card_on_screen);
   g_test_add_func ("/kios/catalog-cards/paging-keeps-place", test_paging_keeps_place);
   return g_test_run ();
