@@ -519,8 +519,20 @@ typedef struct
   guint            appends;    /* frames that found a page appended */
   double           moved;      /* the most the view moved on its own */
   double           card_moved; /* the most a card moved in the grid */
+  guint            most_added; /* the most books appended at once, after the first page */
   gboolean         done;
 } PagedScroll;
+
+static void
+books_changed_cb (GListModel  *model,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  PagedScroll *scroll)
+{
+  if (position > 0)
+    scroll->most_added = MAX (scroll->most_added, added);
+}
 
 /* One step a frame, as a person scrolls (or the bench): each frame checks
  * that the view is where the last one put it, and the book that was at its
@@ -564,7 +576,7 @@ paged_scroll_done (gpointer data)
 
 /* Scrolled down a step a frame while the next pages load as the end comes
  * near: a page appended below leaves the view where it was, the same book
- * at its top. */
+ * at its top, and goes in over a few frames. */
 static void
 test_paging_keeps_place (void)
 {
@@ -595,12 +607,17 @@ test_paging_keeps_place (void)
   scroll.view = view;
   scroll.adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
   scroll.set = -1.0;
+  g_signal_connect (kios_catalog_view_get_books (view), "items-changed", G_CALLBACK (books_changed_cb), &scroll);
   gtk_widget_add_tick_callback (window, paged_tick_cb, &scroll, NULL);
   g_assert_true (kios_test_wait_until (paged_scroll_done, &scroll, 60000));
+  g_signal_handlers_disconnect_by_func (kios_catalog_view_get_books (view), books_changed_cb, &scroll);
   g_assert_cmpuint (g_list_model_get_n_items (kios_catalog_view_get_books (view)), ==, PAGED_PER_PAGE * PAGED_N_PAGES);
   g_assert_cmpuint (scroll.appends, >, 0);
   g_assert_cmpfloat (scroll.moved, <, 1.0);
   g_assert_cmpfloat (scroll.card_moved, <, 1.0);
+  /* A next page goes in over a few frames, not in one. */
+  g_assert_cmpuint (scroll.most_added, >, 0);
+  g_assert_cmpuint (scroll.most_added, <, PAGED_PER_PAGE);
 
   gtk_window_destroy (GTK_WINDOW (window));
   kios_library_store_flush (store, 5000);
