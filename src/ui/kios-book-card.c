@@ -103,7 +103,7 @@ reset_cover (KiosBookCard *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->full_cover = FALSE;
-  if (kios_cover_get_texture (self->cover) != NULL)
+  if (kios_cover_has_picture (self->cover))
     show_texture (self, NULL);
 }
 
@@ -239,6 +239,8 @@ kios_book_card_dispose (GObject *object)
   G_OBJECT_CLASS (kios_book_card_parent_class)->dispose (object);
 }
 
+static void scale_factor_cb (KiosBookCard *self);
+
 static void
 kios_book_card_class_init (KiosBookCardClass *klass)
 {
@@ -275,6 +277,7 @@ kios_book_card_init (KiosBookCard *self)
                                  gtk_custom_layout_new (card_request_mode, card_measure, card_allocate));
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
 }
 
 GtkWidget *
@@ -462,6 +465,26 @@ start_item_covers (KiosBookCard *self)
     start_item_cover (self, TRUE, TRUE);
   else if (kios_catalog_item_has_cover (self->item))
     start_item_cover (self, TRUE, FALSE);
+}
+
+/* Covers are made at the slot's size in pixels: after the scale factor
+ * changes (the window moved to another monitor) the card asks for its cover
+ * again at the new one (the cover keeps only the picture made for the old
+ * one, drawn scaled until then). */
+static void
+scale_factor_cb (KiosBookCard *self)
+{
+  if (!kios_cover_has_picture (self->cover) && self->cancellable == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->loading = FALSE;
+  if (self->book != NULL)
+    kios_book_card_load_cover (self);
+  else if (self->item != NULL && self->lazy_cover && !self->on_screen)
+    self->cover_pending = TRUE;
+  else if (self->item != NULL)
+    start_item_covers (self);
 }
 
 static void
@@ -668,7 +691,7 @@ kios_book_card_set_on_screen (KiosBookCard *self,
    * queued asks the server nothing) and goes on if the card comes back. */
   if (self->loading)
     {
-      if (self->loading_full && !self->loading_cached_only && kios_cover_get_texture (self->cover) != NULL)
+      if (self->loading_full && !self->loading_cached_only && kios_cover_has_picture (self->cover))
         self->full_pending = TRUE;
       else
         self->cover_pending = TRUE;
@@ -711,7 +734,7 @@ kios_book_card_has_cover (KiosBookCard *self,
 {
   g_return_val_if_fail (KIOS_IS_BOOK_CARD (self), FALSE);
 
-  return kios_cover_get_texture (self->cover) != NULL && (!full || self->item == NULL || self->full_cover);
+  return kios_cover_has_picture (self->cover) && (!full || self->item == NULL || self->full_cover);
 }
 
 const KiosBookRecord *

@@ -90,26 +90,40 @@ update_layout (KiosCatalogView *self)
   gtk_widget_set_visible (self->books_label, any_nav && any_book);
 }
 
-/* One change for the whole page: the grid lays out once. */
+/* One change for n items: the grid lays out once. */
 static void
 splice_items (KiosCatalogView *self,
-              GPtrArray       *items)
+              GPtrArray       *items,
+              guint            n)
 {
-  g_list_store_splice (self->books, g_list_model_get_n_items (G_LIST_MODEL (self->books)), 0, items->pdata,
-                       items->len);
+  g_list_store_splice (self->books, g_list_model_get_n_items (G_LIST_MODEL (self->books)), 0, items->pdata, n);
   update_layout (self);
   schedule_more (self);
 }
+
+/* A next page goes in a few books a frame: GTK makes and binds the cards of
+ * the books appended near the view in the same call, and a whole page of
+ * them in one frame took the frame over its budget. */
+#define APPEND_PER_FRAME 10
 
 static void
 pending_update_cb (GdkFrameClock   *clock,
                    KiosCatalogView *self)
 {
-  g_autoptr (GPtrArray) items = g_steal_pointer (&self->pending_items);
+  g_autoptr (GPtrArray) items = self->pending_items != NULL ? g_ptr_array_ref (self->pending_items) : NULL;
+  guint                 n;
 
-  drop_pending (self);
-  if (items != NULL)
-    splice_items (self, items);
+  if (items == NULL || items->len <= APPEND_PER_FRAME)
+    drop_pending (self);
+  else
+    /* The rest in the next frames. */
+    gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_UPDATE);
+  if (items == NULL)
+    return;
+  n = MIN (items->len, APPEND_PER_FRAME);
+  splice_items (self, items, n);
+  if (items == self->pending_items)
+    g_ptr_array_remove_range (items, 0, n);
 }
 
 void
@@ -139,7 +153,7 @@ kios_catalog_view_append_entries (KiosCatalogView *self,
                                                                        : NULL;
   if (clock == NULL && self->pending_items == NULL)
     {
-      splice_items (self, items);
+      splice_items (self, items, items->len);
       return;
     }
   if (self->pending_items == NULL)

@@ -11,12 +11,19 @@ struct _KiosCover
 {
   GtkWidget parent_instance;
 
-  GdkTexture      *texture;
-  int              width;
-  int              height;
-  cairo_surface_t *slot_surface; /* texture with the slot's corners and edge, when it is the slot's size */
-  GdkTexture      *slot_texture; /* the same pixels as a texture */
-  int              slot_scale;   /* the scale factor slot_surface was made for */
+  /* What was set, until it becomes the slot picture (then dropped: the
+   * picture is its only copy), or kept when it is not the slot's size. */
+  GdkTexture *texture;
+  int         width;
+  int         height;
+  /* The slot picture (the texture with the slot's corners cut and its edge
+   * drawn), held once: under the cairo renderer at scale 1 in a cairo node
+   * whose surface is the picture, under any other as a texture. */
+  GskRenderNode   *slot_node;
+  cairo_surface_t *slot_surface; /* the node's pixels: what it paints */
+  GdkTexture      *slot_texture;
+  int              slot_scale;     /* the scale factor it was made for */
+  GdkTexture      *handed_texture; /* slot_node's pixels as a texture, made when asked */
 };
 
 G_DEFINE_FINAL_TYPE (KiosCover, kios_cover, GTK_TYPE_WIDGET)
@@ -56,47 +63,63 @@ rounded_rect_path (cairo_t *cr,
 static void
 clear_slot_picture (KiosCover *self)
 {
+  g_clear_pointer (&self->slot_node, gsk_render_node_unref);
   g_clear_pointer (&self->slot_surface, cairo_surface_destroy);
   g_clear_object (&self->slot_texture);
+  g_clear_object (&self->handed_texture);
   self->slot_scale = 0;
 }
 
-/* The texture, when it is exactly the slot's size in pixels (as the cover
- * loader makes them), with the slot's corners cut and its edge drawn once:
- * drawing it then is a plain copy every frame, never a scale, a rounded
- * clip, an outline or a conversion. */
-static gboolean
-ensure_slot_picture (KiosCover *self,
-                     int        scale)
+/* A texture handed out with its corners cut and edge drawn already (what
+ * kios_cover_get_texture gives once the slot picture is all there is). */
+static GQuark
+cut_quark (void)
 {
-  int              width = self->width * scale;
-  int              height = self->height * scale;
-  cairo_surface_t *surface;
-  cairo_t         *cr;
-  GBytes          *bytes;
+  static GQuark quark;
 
-  if (self->slot_surface != NULL && self->slot_scale == scale)
-    return TRUE;
-  clear_slot_picture (self);
-  if (gdk_texture_get_width (self->texture) != width || gdk_texture_get_height (self->texture) != height)
-    return FALSE;
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("kios-cover-cut");
+  return quark;
+}
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
-    {
-      cairo_surface_destroy (surface);
-      return FALSE;
-    }
-  gdk_texture_download (self->texture, cairo_image_surface_get_data (surface), cairo_image_surface_get_stride (surface));
-  cairo_surface_mark_dirty (surface);
-  /* Clears what lies outside the rounded slot (the corners), antialiased. */
-  cr = cairo_create (surface);
+static gboolean
+is_cut (GdkTexture *texture)
+{
+  return g_object_get_qdata (G_OBJECT (texture), cut_quark ()) != NULL;
+}
+
+/* A texture over the pixels of a cut picture (no copy; it keeps what holds
+ * them alive), marked as cut. */
+static GdkTexture *
+cut_texture_new (int            width,
+                 int            height,
+                 const guchar  *data,
+                 int            stride,
+                 gpointer       owner,
+                 GDestroyNotify owner_free)
+{
+  GBytes     *bytes = g_bytes_new_with_free_func (data, (gsize) stride * height, owner_free, owner);
+  GdkTexture *texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
+
+  g_bytes_unref (bytes);
+  g_object_set_qdata (G_OBJECT (texture), cut_quark (), GINT_TO_POINTER (1));
+  return texture;
+}
+
+/* Cuts the slot's corners (antialiased) out of a slot-sized picture and
+ * draws its hairline edge inside the slot. */
+static void
+cut_corners (cairo_t *cr,
+             int      width,
+             int      height,
+             int      scale)
+{
+  cairo_save (cr);
   cairo_set_fill_rule (cr, CAIRO_FILL_RULE_EVEN_ODD);
   cairo_rectangle (cr, 0, 0, width, height);
   rounded_rect_path (cr, width, height, KIOS_COVER_RADIUS * scale);
   cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
   cairo_fill (cr);
-  /* The hairline edge, inside the slot. */
   cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
   cairo_set_fill_rule (cr, CAIRO_FILL_RULE_WINDING);
   cairo_new_path (cr);
@@ -105,17 +128,88 @@ ensure_slot_picture (KiosCover *self,
   cairo_set_line_width (cr, scale);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, EDGE_ALPHA);
   cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+/* The texture into an image surface (its pixels downloaded, corners cut
+ * unless they are already), ready to draw. */
+static void
+paint_slot_picture (cairo_surface_t *surface,
+                    GdkTexture      *texture,
+                    int              scale)
+{
+  cairo_t *cr;
+
+  cairo_surface_flush (surface);
+  gdk_texture_download (texture, cairo_image_surface_get_data (surface), cairo_image_surface_get_stride (surface));
+  cairo_surface_mark_dirty (surface);
+  if (is_cut (texture))
+    return;
+  cr = cairo_create (surface);
+  cut_corners (cr, cairo_image_surface_get_width (surface), cairo_image_surface_get_height (surface), scale);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
+}
 
-  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
-                                      (gsize) cairo_image_surface_get_stride (surface) * height,
-                                      (GDestroyNotify) cairo_surface_destroy, cairo_surface_reference (surface));
-  self->slot_texture = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
-                                               cairo_image_surface_get_stride (surface));
-  g_bytes_unref (bytes);
-  self->slot_surface = surface;
+/* The texture, when it is exactly the slot's size in pixels (as the cover
+ * loader makes them), with the slot's corners cut and its edge drawn once:
+ * drawing it then is a plain copy every frame, never a scale, a rounded
+ * clip, an outline or a conversion. The texture is dropped then: the slot
+ * picture is the only copy of its pixels. Under the cairo renderer (which
+ * converts a texture to a new surface every frame) the picture is a cairo
+ * node's own surface, the node appended as it is every frame. */
+static gboolean
+ensure_slot_picture (KiosCover *self,
+                     int        scale,
+                     gboolean   with_cairo)
+{
+  int              width = self->width * scale;
+  int              height = self->height * scale;
+  cairo_surface_t *surface;
+
+  if (self->texture == NULL)
+    return self->slot_node != NULL || self->slot_texture != NULL;
+  if (gdk_texture_get_width (self->texture) != width || gdk_texture_get_height (self->texture) != height)
+    return FALSE;
+  clear_slot_picture (self);
+
+  if (!with_cairo && is_cut (self->texture))
+    {
+      self->slot_texture = g_object_ref (self->texture);
+      self->slot_scale = scale;
+      g_clear_object (&self->texture);
+      return TRUE;
+    }
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return FALSE;
+    }
+  paint_slot_picture (surface, self->texture, scale);
+  if (with_cairo && scale == 1)
+    {
+      /* The node records a paint of the surface: it shares its pixels (as
+       * long as nothing draws into the surface again), at scale 1 only. */
+      GskRenderNode *node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (0, 0, width, height));
+      cairo_t       *cr = gsk_cairo_node_get_draw_context (node);
+
+      cairo_set_source_surface (cr, surface, 0, 0);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      self->slot_node = node;
+      self->slot_surface = surface;
+    }
+  else
+    {
+      /* The texture keeps the surface (its pixels) alive, nothing else. */
+      self->slot_texture = cut_texture_new (width, height, cairo_image_surface_get_data (surface),
+                                            cairo_image_surface_get_stride (surface), surface,
+                                            (GDestroyNotify) cairo_surface_destroy);
+    }
   self->slot_scale = scale;
+  g_clear_object (&self->texture);
   return TRUE;
 }
 
@@ -141,24 +235,24 @@ kios_cover_snapshot (GtkWidget   *widget,
   GskRoundedRect  slot;
   graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, width, height);
 
-  if (self->texture == NULL)
+  if (self->texture == NULL && self->slot_node == NULL && self->slot_texture == NULL)
     return;
 
-  if (width == self->width && height == self->height && ensure_slot_picture (self, scale))
+  if (width == self->width && height == self->height && ensure_slot_picture (self, scale, draws_with_cairo (widget)))
     {
-      /* The cairo renderer converts a texture to a new surface every frame
-       * (a scrolling grid redraws every cover each frame); a cairo node
-       * keeps the surface it was drawn into. Other renderers keep textures. */
-      if (scale == 1 && draws_with_cairo (widget))
-        {
-          cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &bounds);
-
-          cairo_set_source_surface (cr, self->slot_surface, 0, 0);
-          cairo_paint (cr);
-          cairo_destroy (cr);
-        }
+      /* One made for another scale (the window moved to another monitor) is
+       * drawn scaled until its owner sets the picture for this one. */
+      if (self->slot_node != NULL && self->slot_scale == scale)
+        gtk_snapshot_append_node (snapshot, self->slot_node);
       else
-        gtk_snapshot_append_texture (snapshot, self->slot_texture, &bounds);
+        gtk_snapshot_append_texture (snapshot, kios_cover_get_texture (self), &bounds);
+      return;
+    }
+  if (self->texture == NULL || is_cut (self->texture))
+    {
+      /* A picture cut for a slot (this one, at another size, or a card's
+       * handed to a bigger slot): scaled, its corners and edge with it. */
+      gtk_snapshot_append_texture (snapshot, kios_cover_get_texture (self), &bounds);
       return;
     }
 
@@ -226,19 +320,46 @@ kios_cover_set_texture (KiosCover  *self,
 {
   g_return_if_fail (KIOS_IS_COVER (self));
 
-  if (g_set_object (&self->texture, texture))
-    {
-      clear_slot_picture (self);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+  if (texture == NULL ? !kios_cover_has_picture (self)
+                      : texture == self->texture || texture == self->handed_texture || texture == self->slot_texture)
+    return;
+  clear_slot_picture (self);
+  g_set_object (&self->texture, texture);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 GdkTexture *
 kios_cover_get_texture (KiosCover *self)
 {
+  cairo_surface_t *surface;
+
   g_return_val_if_fail (KIOS_IS_COVER (self), NULL);
 
-  return self->texture;
+  if (self->texture != NULL)
+    return self->texture;
+  if (self->slot_texture != NULL)
+    return self->slot_texture;
+  if (self->slot_node == NULL)
+    return NULL;
+  if (self->handed_texture == NULL)
+    {
+      surface = self->slot_surface;
+      self->handed_texture = cut_texture_new (cairo_image_surface_get_width (surface),
+                                              cairo_image_surface_get_height (surface),
+                                              cairo_image_surface_get_data (surface),
+                                              cairo_image_surface_get_stride (surface),
+                                              cairo_surface_reference (surface),
+                                              (GDestroyNotify) cairo_surface_destroy);
+    }
+  return self->handed_texture;
+}
+
+gboolean
+kios_cover_has_picture (KiosCover *self)
+{
+  g_return_val_if_fail (KIOS_IS_COVER (self), FALSE);
+
+  return self->texture != NULL || self->slot_node != NULL || self->slot_texture != NULL;
 }
 
 gboolean
@@ -246,5 +367,21 @@ kios_cover_draws_slot_picture (KiosCover *self)
 {
   g_return_val_if_fail (KIOS_IS_COVER (self), FALSE);
 
-  return self->slot_surface != NULL;
+  return self->slot_node != NULL || self->slot_texture != NULL;
+}
+
+guint
+kios_cover_count_pictures (KiosCover *self)
+{
+  g_return_val_if_fail (KIOS_IS_COVER (self), 0);
+
+  return (self->texture != NULL) + (self->slot_node != NULL) + (self->slot_texture != NULL);
+}
+
+gboolean
+kios_cover_holds_node (KiosCover *self)
+{
+  g_return_val_if_fail (KIOS_IS_COVER (self), FALSE);
+
+  return self->slot_node != NULL;
 }

@@ -14,6 +14,7 @@
 #include "kios-sync-source.h"
 #include "kios-ui-test-utils.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -518,8 +519,20 @@ typedef struct
   guint            appends;    /* frames that found a page appended */
   double           moved;      /* the most the view moved on its own */
   double           card_moved; /* the most a card moved in the grid */
+  guint            most_added; /* the most books appended at once, after the first page */
   gboolean         done;
 } PagedScroll;
+
+static void
+books_changed_cb (GListModel  *model,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  PagedScroll *scroll)
+{
+  if (position > 0)
+    scroll->most_added = MAX (scroll->most_added, added);
+}
 
 /* One step a frame, as a person scrolls (or the bench): each frame checks
  * that the view is where the last one put it, and the book that was at its
@@ -563,7 +576,7 @@ paged_scroll_done (gpointer data)
 
 /* Scrolled down a step a frame while the next pages load as the end comes
  * near: a page appended below leaves the view where it was, the same book
- * at its top. */
+ * at its top, and goes in over a few frames. */
 static void
 test_paging_keeps_place (void)
 {
@@ -594,12 +607,17 @@ test_paging_keeps_place (void)
   scroll.view = view;
   scroll.adjustment = gtk_scrolled_window_get_vadjustment (kios_catalog_view_get_books_scrolled (view));
   scroll.set = -1.0;
+  g_signal_connect (kios_catalog_view_get_books (view), "items-changed", G_CALLBACK (books_changed_cb), &scroll);
   gtk_widget_add_tick_callback (window, paged_tick_cb, &scroll, NULL);
   g_assert_true (kios_test_wait_until (paged_scroll_done, &scroll, 60000));
+  g_signal_handlers_disconnect_by_func (kios_catalog_view_get_books (view), books_changed_cb, &scroll);
   g_assert_cmpuint (g_list_model_get_n_items (kios_catalog_view_get_books (view)), ==, PAGED_PER_PAGE * PAGED_N_PAGES);
   g_assert_cmpuint (scroll.appends, >, 0);
   g_assert_cmpfloat (scroll.moved, <, 1.0);
   g_assert_cmpfloat (scroll.card_moved, <, 1.0);
+  /* A next page goes in over a few frames, not in one. */
+  g_assert_cmpuint (scroll.most_added, >, 0);
+  g_assert_cmpuint (scroll.most_added, <, PAGED_PER_PAGE);
 
   gtk_window_destroy (GTK_WINDOW (window));
   kios_library_store_flush (store, 5000);
@@ -654,6 +672,21 @@ card_shows (gpointer data)
   CoverWait *wait = data;
 
   return kios_book_card_has_cover (wait->card, wait->full);
+}
+
+typedef struct
+{
+  KiosBookCard *card;
+  GdkTexture   *before;
+} CoverChange;
+
+static gboolean
+card_cover_changed (gpointer data)
+{
+  CoverChange *change = data;
+  GdkTexture  *now = kios_book_card_get_cover (change->card);
+
+  return now != NULL && now != change->before;
 }
 
 /* The card's box and its cover's, in the window. */
@@ -769,6 +802,189 @@ test_cover_arrives_in_place (void)
   kios_fake_opds_free (fake);
 }
 
+/* ---- a cover's pixels, held once --------------------------------------------- */
+
+/* The cover as the window's renderer draws it, in pixels. */
+static guchar *
+render_cover (GtkWidget *cover,
+              int       *stride)
+{
+  g_autoptr (GdkPaintable)  paintable = gtk_widget_paintable_new (cover);
+  g_autoptr (GtkSnapshot)   snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture)    texture = NULL;
+  GskRenderer              *renderer = gtk_native_get_renderer (gtk_widget_get_native (cover));
+  int                       width = gtk_widget_get_width (cover);
+  int                       height = gtk_widget_get_height (cover);
+  guchar                   *pixels;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  *stride = width * 4;
+  pixels = g_malloc ((gsize) *stride * height);
+  gdk_texture_download (texture, pixels, *stride);
+  return pixels;
+}
+
+/* One pixel, premultiplied BGRA as downloaded, as 0xAARRGGBB. */
+static guint32
+pixel_at (const guchar *pixels,
+          int           stride,
+          int           x,
+          int           y)
+{
+  const guchar *p = pixels + y * stride + x * 4;
+
+  return (guint32) p[3] << 24 | (guint32) p[2] << 16 | (guint32) p[1] << 8 | p[0];
+}
+
+/* A cover set at the slot's size keeps one copy of its pixels: the texture
+ * set is dropped once the slot picture (corners cut, edge drawn) is made,
+ * under the cairo renderer a node that is appended as it is. It draws as
+ * before (the picture inside, clear corners, a darker edge); handed to a
+ * bigger slot it still shows; cleared, it holds nothing. */
+static void
+test_cover_held_once (void)
+{
+  GtkWidget            *window = gtk_window_new ();
+  GtkWidget            *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget            *cover = kios_cover_new (120, 180);
+  GtkWidget            *bigger = kios_cover_new (180, 270);
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  GdkTexture           *texture;
+  GdkTexture           *handed;
+  g_autofree guchar    *pixels = NULL;
+  g_autofree guchar    *again = NULL;
+  int                   stride;
+  int                   scale;
+  gboolean              with_cairo;
+
+  gtk_box_append (GTK_BOX (box), cover);
+  gtk_box_append (GTK_BOX (box), bigger);
+  gtk_widget_set_valign (cover, GTK_ALIGN_START);
+  gtk_widget_set_valign (bigger, GTK_ALIGN_START);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  kios_test_wait_for_paint (window);
+  scale = gtk_widget_get_scale_factor (cover);
+  with_cairo = GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window)));
+
+  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 120 * scale, 180 * scale);
+  gdk_pixbuf_fill (pixbuf, 0x3366aaff);
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  g_object_add_weak_pointer (G_OBJECT (texture), (gpointer *) &texture);
+  kios_cover_set_texture (KIOS_COVER (cover), texture);
+  g_assert_cmpuint (kios_cover_count_pictures (KIOS_COVER (cover)), ==, 1);
+  g_object_unref (texture);
+  g_assert_nonnull (texture);
+  kios_test_wait_for_paint (cover);
+
+  /* The texture set is gone: the slot picture is the only copy. */
+  g_assert_null (texture);
+  g_assert_true (kios_cover_draws_slot_picture (KIOS_COVER (cover)));
+  g_assert_cmpuint (kios_cover_count_pictures (KIOS_COVER (cover)), ==, 1);
+  g_assert_true (kios_cover_holds_node (KIOS_COVER (cover)) == (with_cairo && scale == 1));
+
+  /* Drawn as before: the picture, the corners clear, the edge darker. */
+  pixels = render_cover (cover, &stride);
+  g_assert_cmphex (pixel_at (pixels, stride, 60, 90), ==, 0xff3366aa);
+  g_assert_cmphex (pixel_at (pixels, stride, 0, 0) >> 24, ==, 0);
+  g_assert_cmphex (pixel_at (pixels, stride, 119, 179) >> 24, ==, 0);
+  g_assert_cmphex (pixel_at (pixels, stride, 60, 0) >> 24, ==, 0xff);
+  g_assert_cmphex (pixel_at (pixels, stride, 60, 0), !=, 0xff3366aa);
+  g_assert_cmphex (pixel_at (pixels, stride, 60, 0) & 0xff, <, 0xaa);
+  /* Every frame the same picture, nothing made again. */
+  gtk_widget_queue_draw (cover);
+  kios_test_wait_for_paint (cover);
+  again = render_cover (cover, &stride);
+  g_assert_cmpmem (pixels, stride * 180, again, stride * 180);
+  g_assert_cmpuint (kios_cover_count_pictures (KIOS_COVER (cover)), ==, 1);
+
+  /* Handed to a bigger slot (a detail showing the card's cover first): it
+   * shows there, scaled, and the first cover still holds one copy. */
+  handed = kios_cover_get_texture (KIOS_COVER (cover));
+  g_assert_nonnull (handed);
+  g_assert_cmpint (gdk_texture_get_width (handed), ==, 120 * scale);
+  kios_cover_set_texture (KIOS_COVER (bigger), handed);
+  kios_test_wait_for_paint (bigger);
+  g_assert_true (kios_cover_has_picture (KIOS_COVER (bigger)));
+  g_assert_false (kios_cover_draws_slot_picture (KIOS_COVER (bigger)));
+  g_clear_pointer (&pixels, g_free);
+  pixels = render_cover (bigger, &stride);
+  g_assert_cmphex (pixel_at (pixels, stride, 90, 135), ==, 0xff3366aa);
+  g_assert_cmphex (pixel_at (pixels, stride, 0, 0) >> 24, ==, 0);
+  g_assert_cmpuint (kios_cover_count_pictures (KIOS_COVER (cover)), ==, 1);
+  /* Set again on the cover it came from: nothing changes. */
+  kios_cover_set_texture (KIOS_COVER (cover), handed);
+  g_assert_true (kios_cover_draws_slot_picture (KIOS_COVER (cover)));
+
+  /* Cleared (a card bound to another book): nothing held. */
+  kios_cover_set_texture (KIOS_COVER (cover), NULL);
+  g_assert_false (kios_cover_has_picture (KIOS_COVER (cover)));
+  g_assert_cmpuint (kios_cover_count_pictures (KIOS_COVER (cover)), ==, 0);
+  g_assert_null (kios_cover_get_texture (KIOS_COVER (cover)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A card whose scale factor changes asks for its cover again (covers are
+ * made at the slot's size in pixels); rebound to another book it holds no
+ * picture of the first. */
+static void
+test_card_cover_rescaled (void)
+{
+  g_autoptr (KiosLibraryStore) store = kios_test_new_store ();
+  g_autoptr (KiosBookRecord)   book = g_new0 (KiosBookRecord, 1);
+  g_autoptr (KiosBookRecord)   other = g_new0 (KiosBookRecord, 1);
+  g_autoptr (GBytes)           jpeg = make_picture (240, 360);
+  g_autofree char             *dir = g_dir_make_tmp ("kios-cover-XXXXXX", NULL);
+  g_autofree char             *file = g_build_filename (dir, "cover.jpg", NULL);
+  GtkWidget                   *window = gtk_window_new ();
+  KiosBookCard                *card = KIOS_BOOK_CARD (kios_book_card_new ());
+  KiosCover                   *slot;
+  GdkTexture                  *first;
+  CoverWait                    wait = { card, FALSE };
+
+  g_assert_true (g_file_set_contents (file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  book->hash = g_strdup ("0123456789abcdef0123456789abcdef");
+  book->title = g_strdup ("Emma");
+  book->format = g_strdup ("epub");
+  book->cover_path = g_strdup (file);
+  other->hash = g_strdup ("fedcba9876543210fedcba9876543210");
+  other->title = g_strdup ("Persuasion");
+  other->format = g_strdup ("pdf");
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (card));
+  gtk_window_present (GTK_WINDOW (window));
+  slot = KIOS_COVER (kios_test_find_widget (GTK_WIDGET (card), KIOS_TYPE_COVER, NULL));
+
+  kios_book_card_set_book (card, book);
+  g_assert_true (kios_test_wait_until (card_shows, &wait, WAIT_MS));
+  kios_test_wait_for_paint (GTK_WIDGET (card));
+  g_assert_true (kios_cover_draws_slot_picture (slot));
+  g_assert_cmpuint (kios_cover_count_pictures (slot), ==, 1);
+  first = g_object_ref (kios_book_card_get_cover (card));
+
+  /* As when the window moves to a monitor of another scale. */
+  g_object_notify (G_OBJECT (card), "scale-factor");
+  g_assert_true (kios_test_wait_until (card_cover_changed, &(CoverChange){ card, first }, WAIT_MS));
+  kios_test_wait_for_paint (GTK_WIDGET (card));
+  g_assert_true (kios_cover_draws_slot_picture (slot));
+  g_assert_cmpuint (kios_cover_count_pictures (slot), ==, 1);
+  g_object_unref (first);
+
+  /* Bound to a book without a cover: the first book's picture goes. */
+  kios_book_card_set_book (card, other);
+  g_assert_cmpuint (kios_cover_count_pictures (slot), ==, 0);
+  g_assert_false (kios_book_card_has_cover (card, FALSE));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  kios_library_store_flush (store, 5000);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 /* ---- the text of the cards in view ------------------------------------------ */
 
 typedef struct
@@ -879,6 +1095,8 @@ main (int    argc,
   g_test_add_func ("/kios/catalog-cards/states", test_card_states);
   g_test_add_func ("/kios/catalog-cards/cover-steps", test_card_cover_steps);
   g_test_add_func ("/kios/catalog-cards/cover-arrives-in-place", test_cover_arrives_in_place);
+  g_test_add_func ("/kios/catalog-cards/cover-held-once", test_cover_held_once);
+  g_test_add_func ("/kios/catalog-cards/card-cover-rescaled", test_card_cover_rescaled);
   g_test_add_func ("/kios/catalog-cards/lazy-covers", test_lazy_covers);
   g_test_add_func ("/kios/catalog-cards/text-in-view", test_text_in_view);
   g_test_add_func ("/kios/catalog-cards/on-screen", test_card_on_screen);

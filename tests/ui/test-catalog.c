@@ -287,6 +287,20 @@ entry_index (KiosCatalogView *catalog,
   return 0;
 }
 
+typedef struct
+{
+  KiosCatalogView *catalog;
+  const char      *name;
+} SourceWait;
+
+static gboolean
+catalog_has_source (gpointer data)
+{
+  SourceWait *wait = data;
+
+  return g_strcmp0 (kios_catalog_view_get_source_name (wait->catalog), wait->name) == 0;
+}
+
 static void
 add_source_through_dialog (Ui         *ui,
                            const char *name,
@@ -306,6 +320,10 @@ add_source_through_dialog (Ui         *ui,
   kios_source_dialog_set_fields (dialog, name, url, user, password);
   kios_source_dialog_save (dialog);
   g_assert_true (kios_test_wait_until (no_source_dialog, NULL, WAIT_MS));
+  /* The sidebar selects the new source once it has read the sources again:
+   * until then the catalog still shows what it showed before (nothing, or
+   * the source added before), and is not busy. */
+  g_assert_true (kios_test_wait_until (catalog_has_source, &(SourceWait){ ui->catalog, name }, WAIT_MS));
 }
 
 static void
@@ -644,6 +662,12 @@ credentials_dialog_shown (gpointer data)
   return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
+static gboolean
+catalog_shows_entries (gpointer data)
+{
+  return g_strcmp0 (kios_catalog_view_get_visible_page (data), "entries") == 0;
+}
+
 static void
 count_changed (guint *n)
 {
@@ -696,12 +720,7 @@ test_errors_and_credentials (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_true (kios_test_wait_until (catalog_settled, ui.catalog, WAIT_MS));
   /* The save runs first; then the root loads. */
-  for (int i = 0; i < 400 && g_strcmp0 (kios_catalog_view_get_visible_page (ui.catalog), "entries") != 0; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (10000);
-    }
+  g_assert_true (kios_test_wait_until (catalog_shows_entries, ui.catalog, WAIT_MS));
   g_assert_cmpstr (kios_catalog_view_get_visible_page (ui.catalog), ==, "entries");
 
   {
