@@ -955,20 +955,20 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/annotations/json-round-trip", test_json_round_trip);
-  g_test_add_func ("/kios/annotations/store-add-list-order", test_store_add_list_order);
-  g_test_add_func ("/kios/annotations/store-update-delete", test_store_update_delete);
-  g_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
-  g_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
-  g_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
-  g_test_add_func ("/kios/annotations/chapter-get-text", test_chapter_get_text);
-  g_test_add_func ("/kios/annotations/export-markdown", test_export_markdown);
-  g_test_add_func ("/kios/annotations/kiosctl-annotate", test_kiosctl_annotate);
-  g_test_add_func ("/kios/annotations/kiosctl-bad-input", test_kiosctl_bad_input);
-  g_test_add_func ("/kios/annotations/range-text-exact", test_range_text_exact);
-  g_test_add_func ("/kios/annotations/range-across-chapters", test_range_across_chapters);
-  g_test_add_func ("/kios/annotations/xpointer-round-trip", test_xpointer_round_trip);
-  g_test_add_func ("/kios/annotations/highlight-survives-font-change", test_highlight_survives_font_change);
+  kios_test_add_func ("/kios/annotations/json-round-trip", test_json_round_trip);
+  kios_test_add_func ("/kios/annotations/store-add-list-order", test_store_add_list_order);
+  kios_test_add_func ("/kios/annotations/store-update-delete", test_store_update_delete);
+  kios_test_add_func ("/kios/annotations/store-refuses-bad", test_store_refuses_bad);
+  kios_test_add_func ("/kios/annotations/store-list-async", test_store_list_async);
+  kios_test_add_func ("/kios/annotations/store-upgrade-from-v3", test_store_upgrade_from_v3);
+  kios_test_add_func ("/kios/annotations/chapter-get-text", test_chapter_get_text);
+  kios_test_add_func ("/kios/annotations/export-markdown", test_export_markdown);
+  kios_test_add_func ("/kios/annotations/kiosctl-annotate", test_kiosctl_annotate);
+  kios_test_add_func ("/kios/annotations/kiosctl-bad-input", test_kiosctl_bad_input);
+  kios_test_add_func ("/kios/annotations/range-text-exact", test_range_text_exact);
+  kios_test_add_func ("/kios/annotations/range-across-chapters", test_range_across_chapters);
+  kios_test_add_func ("/kios/annotations/xpointer-round-trip", test_xpointer_round_trip);
+  kios_test_add_func ("/kios/annotations/highlight-survives-font-change", test_highlight_survives_font_change);
 
   return g_test_run ();
 }

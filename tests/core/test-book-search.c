@@ -528,15 +528,15 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/book-search/fold", test_fold);
-  g_test_add_func ("/kios/book-search/epub-counts", test_epub_counts);
-  g_test_add_func ("/kios/book-search/folding-in-book", test_folding_in_book);
-  g_test_add_func ("/kios/book-search/kjv-counts", test_kjv_counts);
-  g_test_add_func ("/kios/book-search/pdf-counts", test_pdf_counts);
-  g_test_add_func ("/kios/book-search/streaming", test_streaming);
-  g_test_add_func ("/kios/book-search/cancel-and-yield", test_cancel_and_yield);
-  g_test_add_func ("/kios/book-search/page-rects", test_page_rects);
-  g_test_add_func ("/kios/book-search/kiosctl", test_kiosctl_find);
+  kios_test_add_func ("/kios/book-search/fold", test_fold);
+  kios_test_add_func ("/kios/book-search/epub-counts", test_epub_counts);
+  kios_test_add_func ("/kios/book-search/folding-in-book", test_folding_in_book);
+  kios_test_add_func ("/kios/book-search/kjv-counts", test_kjv_counts);
+  kios_test_add_func ("/kios/book-search/pdf-counts", test_pdf_counts);
+  kios_test_add_func ("/kios/book-search/streaming", test_streaming);
+  kios_test_add_func ("/kios/book-search/cancel-and-yield", test_cancel_and_yield);
+  kios_test_add_func ("/kios/book-search/page-rects", test_page_rects);
+  kios_test_add_func ("/kios/book-search/kiosctl", test_kiosctl_find);
 
   return g_test_run ();
 }

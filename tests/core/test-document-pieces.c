@@ -11,6 +11,7 @@
 #include "kios-flow-split.h"
 #include "kios-limits.h"
 #include "kios-test-epub.h"
+#include "kios-test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -293,11 +294,11 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmp_dir = g_dir_make_tmp ("kios-pieces-XXXXXX", NULL);
 
-  g_test_add_func ("/kios/document-pieces/piece-names", test_piece_names);
-  g_test_add_func ("/kios/document-pieces/reopen-limit", test_reopen_limit);
+  kios_test_add_func ("/kios/document-pieces/piece-names", test_piece_names);
+  kios_test_add_func ("/kios/document-pieces/reopen-limit", test_reopen_limit);
   g_test_add_data_func ("/kios/document-pieces/same-positions/flows", GINT_TO_POINTER (FALSE), test_same_positions);
   g_test_add_data_func ("/kios/document-pieces/same-positions/groups", GINT_TO_POINTER (TRUE), test_same_positions);
-  g_test_add_func ("/kios/document-pieces/bounded-work", test_bounded_work);
+  kios_test_add_func ("/kios/document-pieces/bounded-work", test_bounded_work);
 
   status = g_test_run ();
 

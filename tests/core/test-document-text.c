@@ -330,10 +330,10 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/document-text/epub-offsets", test_epub_offsets);
-  g_test_add_func ("/document-text/epub-range-survives-font-change", test_epub_range_survives_font_change);
-  g_test_add_func ("/document-text/position-at-offset", test_position_at_offset);
-  g_test_add_func ("/document-text/pdf", test_pdf_text);
-  g_test_add_func ("/document-text/get-string-joins", test_get_string_joins);
+  kios_test_add_func ("/document-text/epub-offsets", test_epub_offsets);
+  kios_test_add_func ("/document-text/epub-range-survives-font-change", test_epub_range_survives_font_change);
+  kios_test_add_func ("/document-text/position-at-offset", test_position_at_offset);
+  kios_test_add_func ("/document-text/pdf", test_pdf_text);
+  kios_test_add_func ("/document-text/get-string-joins", test_get_string_joins);
   return g_test_run ();
 }

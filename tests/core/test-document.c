@@ -670,20 +670,20 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/document/open-samples", test_open_samples);
-  g_test_add_func ("/kios/document/open-errors", test_open_errors);
-  g_test_add_func ("/kios/document/detects-by-content", test_detects_by_content);
-  g_test_add_func ("/kios/document/render-and-turn", test_render_and_turn);
-  g_test_add_func ("/kios/document/page-count", test_page_count_in_background);
-  g_test_add_func ("/kios/document/font-change-keeps-words", test_font_change_keeps_words);
-  g_test_add_func ("/kios/document/pdf", test_pdf);
-  g_test_add_func ("/kios/document/dark-theme", test_dark_theme);
-  g_test_add_func ("/kios/document/dark-keeps-pictures", test_dark_keeps_pictures);
-  g_test_add_func ("/kios/document/toc-jump", test_toc_jump);
-  g_test_add_func ("/kios/document/parse-position", test_parse_position);
-  g_test_add_func ("/kios/document/position-at-typed", test_position_at_typed);
-  g_test_add_func ("/kios/document/page-position-round-trip", test_page_position_round_trip);
-  g_test_add_func ("/kios/document/close-with-pending-work", test_close_with_pending_work);
+  kios_test_add_func ("/kios/document/open-samples", test_open_samples);
+  kios_test_add_func ("/kios/document/open-errors", test_open_errors);
+  kios_test_add_func ("/kios/document/detects-by-content", test_detects_by_content);
+  kios_test_add_func ("/kios/document/render-and-turn", test_render_and_turn);
+  kios_test_add_func ("/kios/document/page-count", test_page_count_in_background);
+  kios_test_add_func ("/kios/document/font-change-keeps-words", test_font_change_keeps_words);
+  kios_test_add_func ("/kios/document/pdf", test_pdf);
+  kios_test_add_func ("/kios/document/dark-theme", test_dark_theme);
+  kios_test_add_func ("/kios/document/dark-keeps-pictures", test_dark_keeps_pictures);
+  kios_test_add_func ("/kios/document/toc-jump", test_toc_jump);
+  kios_test_add_func ("/kios/document/parse-position", test_parse_position);
+  kios_test_add_func ("/kios/document/position-at-typed", test_position_at_typed);
+  kios_test_add_func ("/kios/document/page-position-round-trip", test_page_position_round_trip);
+  kios_test_add_func ("/kios/document/close-with-pending-work", test_close_with_pending_work);
 
   return g_test_run ();
 }

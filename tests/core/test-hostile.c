@@ -457,15 +457,15 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmp_dir = g_dir_make_tmp ("kios-hostile-XXXXXX", NULL);
 
-  g_test_add_func ("/kios/hostile/deep-nesting", test_deep_nesting);
-  g_test_add_func ("/kios/hostile/huge-word", test_huge_word);
-  g_test_add_func ("/kios/hostile/missing-chapter", test_missing_chapter);
-  g_test_add_func ("/kios/hostile/malformed-xhtml", test_malformed_xhtml);
-  g_test_add_func ("/kios/hostile/refused-books", test_refused_books);
-  g_test_add_func ("/kios/hostile/font-obfuscation-opens", test_font_obfuscation_opens);
-  g_test_add_func ("/kios/hostile/empty-spine", test_empty_spine);
-  g_test_add_func ("/kios/hostile/garbled-pdf", test_random_pdf);
-  g_test_add_func ("/kios/hostile/worst-page-bounded", test_worst_page_bounded);
+  kios_test_add_func ("/kios/hostile/deep-nesting", test_deep_nesting);
+  kios_test_add_func ("/kios/hostile/huge-word", test_huge_word);
+  kios_test_add_func ("/kios/hostile/missing-chapter", test_missing_chapter);
+  kios_test_add_func ("/kios/hostile/malformed-xhtml", test_malformed_xhtml);
+  kios_test_add_func ("/kios/hostile/refused-books", test_refused_books);
+  kios_test_add_func ("/kios/hostile/font-obfuscation-opens", test_font_obfuscation_opens);
+  kios_test_add_func ("/kios/hostile/empty-spine", test_empty_spine);
+  kios_test_add_func ("/kios/hostile/garbled-pdf", test_random_pdf);
+  kios_test_add_func ("/kios/hostile/worst-page-bounded", test_worst_page_bounded);
 
   status = g_test_run ();
 

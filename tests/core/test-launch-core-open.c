@@ -122,7 +122,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/launch-core-open/last-chapters-let-go", test_last_chapters_let_go);
+  kios_test_add_func ("/kios/launch-core-open/last-chapters-let-go", test_last_chapters_let_go);
 
   return g_test_run ();
 }

@@ -510,12 +510,12 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/kios/launch-core/first-page-before-index", test_first_page_before_index);
-  g_test_add_func ("/kios/launch-core/count-memory", test_count_memory);
-  g_test_add_func ("/kios/launch-core/first-page-made-ahead", test_first_page_made_ahead);
-  g_test_add_func ("/kios/launch-core/first-page-made-ahead-other-size", test_first_page_made_ahead_other_size);
-  g_test_add_func ("/kios/launch-core/scan-verdict", test_scan_verdict);
-  g_test_add_func ("/kios/launch-core/background-held", test_background_held);
+  kios_test_add_func ("/kios/launch-core/first-page-before-index", test_first_page_before_index);
+  kios_test_add_func ("/kios/launch-core/count-memory", test_count_memory);
+  kios_test_add_func ("/kios/launch-core/first-page-made-ahead", test_first_page_made_ahead);
+  kios_test_add_func ("/kios/launch-core/first-page-made-ahead-other-size", test_first_page_made_ahead_other_size);
+  kios_test_add_func ("/kios/launch-core/scan-verdict", test_scan_verdict);
+  kios_test_add_func ("/kios/launch-core/background-held", test_background_held);
 
   return g_test_run ();
 }

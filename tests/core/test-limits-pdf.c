@@ -8,6 +8,7 @@
 #include "kios-document.h"
 #include "kios-epub.h"
 #include "kios-limits.h"
+#include "kios-test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -110,8 +111,8 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmp_dir = g_dir_make_tmp ("kios-limits-pdf-XXXXXX", NULL);
 
-  g_test_add_func ("/kios/limits-pdf/outline-depth", test_outline_depth);
-  g_test_add_func ("/kios/limits-pdf/metadata-bytes", test_metadata_bytes);
+  kios_test_add_func ("/kios/limits-pdf/outline-depth", test_outline_depth);
+  kios_test_add_func ("/kios/limits-pdf/metadata-bytes", test_metadata_bytes);
 
   status = g_test_run ();
 

@@ -21,6 +21,7 @@
 #include "kios-mupdf.h"
 #include "kios-paths.h"
 #include "kios-test-epub.h"
+#include "kios-test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -941,21 +942,21 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   tmp_dir = g_dir_make_tmp ("kios-limits-XXXXXX", NULL);
 
-  g_test_add_func ("/kios/limits/chapter-declared-too-large", test_chapter_declared_too_large);
-  g_test_add_func ("/kios/limits/lying-header", test_lying_header);
-  g_test_add_func ("/kios/limits/refusal-remembered", test_refusal_remembered);
-  g_test_add_func ("/kios/limits/book-inflated", test_book_inflated);
-  g_test_add_func ("/kios/limits/chapter-elements", test_chapter_elements);
-  g_test_add_func ("/kios/limits/members", test_members);
-  g_test_add_func ("/kios/limits/spine", test_spine);
-  g_test_add_func ("/kios/limits/css-and-svg", test_css_and_svg);
-  g_test_add_func ("/kios/limits/image-pixels", test_image_pixels);
-  g_test_add_func ("/kios/limits/image-headers", test_image_headers);
-  g_test_add_func ("/kios/limits/mupdf-allocation", test_mupdf_allocation);
-  g_test_add_func ("/kios/limits/flow-split", test_flow_split);
-  g_test_add_func ("/kios/limits/long-paragraph", test_long_paragraph);
-  g_test_add_func ("/kios/limits/private-files", test_private_files);
-  g_test_add_func ("/kios/limits/kosync-json", test_kosync_json);
+  kios_test_add_func ("/kios/limits/chapter-declared-too-large", test_chapter_declared_too_large);
+  kios_test_add_func ("/kios/limits/lying-header", test_lying_header);
+  kios_test_add_func ("/kios/limits/refusal-remembered", test_refusal_remembered);
+  kios_test_add_func ("/kios/limits/book-inflated", test_book_inflated);
+  kios_test_add_func ("/kios/limits/chapter-elements", test_chapter_elements);
+  kios_test_add_func ("/kios/limits/members", test_members);
+  kios_test_add_func ("/kios/limits/spine", test_spine);
+  kios_test_add_func ("/kios/limits/css-and-svg", test_css_and_svg);
+  kios_test_add_func ("/kios/limits/image-pixels", test_image_pixels);
+  kios_test_add_func ("/kios/limits/image-headers", test_image_headers);
+  kios_test_add_func ("/kios/limits/mupdf-allocation", test_mupdf_allocation);
+  kios_test_add_func ("/kios/limits/flow-split", test_flow_split);
+  kios_test_add_func ("/kios/limits/long-paragraph", test_long_paragraph);
+  kios_test_add_func ("/kios/limits/private-files", test_private_files);
+  kios_test_add_func ("/kios/limits/kosync-json", test_kosync_json);
 
   status = g_test_run ();
 

@@ -998,15 +998,15 @@ main (int argc, char *argv[])
   g_setenv ("SECRET_FILE_TEST_PASSWORD", "kios-test-keyring", TRUE);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/kios-test-bus", TRUE);
 
-  g_test_add_func ("/kios/sync-bridge/filename-digest", test_filename_digest);
+  kios_test_add_func ("/kios/sync-bridge/filename-digest", test_filename_digest);
 #define ADD(name, func, data) \
   g_test_add ("/kios/sync-bridge/" name, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("match-binary", test_match_kiosctl, "binary");
   ADD ("match-filename", test_match_kiosctl, "filename");
   ADD ("match-backend", test_match_backend, NULL);
 #undef ADD
-  g_test_add_func ("/kios/sync-bridge/kobo-kosync", test_bridge_kobo_kosync);
-  g_test_add_func ("/kios/sync-bridge/applies", test_bridge_applies);
+  kios_test_add_func ("/kios/sync-bridge/kobo-kosync", test_bridge_kobo_kosync);
+  kios_test_add_func ("/kios/sync-bridge/applies", test_bridge_applies);
   g_test_add ("/kios/sync-bridge/readium-kosync", Fixture, NULL, fixture_set_up, test_bridge_readium_kosync,
               fixture_tear_down);
   g_test_add ("/kios/sync-bridge/engine", Fixture, NULL, fixture_set_up, test_bridge_engine, fixture_tear_down);

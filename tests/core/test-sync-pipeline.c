@@ -901,11 +901,11 @@ main (int   argc,
 
       g_test_add_data_func (name, &cases[i], test_parity);
     }
-  g_test_add_func ("/kios/sync-pipeline/normalize/kosync", test_normalize_kosync);
-  g_test_add_func ("/kios/sync-pipeline/normalize/hostile", test_normalize_hostile);
-  g_test_add_func ("/kios/sync-pipeline/normalize/kobo-readium", test_normalize_kobo_readium);
-  g_test_add_func ("/kios/sync-pipeline/resolve-forms", test_resolve_forms);
-  g_test_add_func ("/kios/sync-pipeline/layout-option", test_layout_option);
-  g_test_add_func ("/kios/sync-pipeline/measure", test_measure);
+  kios_test_add_func ("/kios/sync-pipeline/normalize/kosync", test_normalize_kosync);
+  kios_test_add_func ("/kios/sync-pipeline/normalize/hostile", test_normalize_hostile);
+  kios_test_add_func ("/kios/sync-pipeline/normalize/kobo-readium", test_normalize_kobo_readium);
+  kios_test_add_func ("/kios/sync-pipeline/resolve-forms", test_resolve_forms);
+  kios_test_add_func ("/kios/sync-pipeline/layout-option", test_layout_option);
+  kios_test_add_func ("/kios/sync-pipeline/measure", test_measure);
   return g_test_run ();
 }

@@ -67,9 +67,11 @@ kios_ui_test_init (int    *argc,
   g_object_unref (provider);
 }
 
-/* Iterates the main context until cond is true; FALSE after timeout_ms. */
+/* Iterates the main context until cond is true; FALSE after exactly
+ * timeout_ms, for a condition that may never come (one a window manager
+ * grants, say). */
 static inline gboolean
-kios_test_wait_until (KiosTestCondition cond,
+kios_test_poll_until (KiosTestCondition cond,
                       gpointer          data,
                       guint             timeout_ms)
 {
@@ -85,6 +87,21 @@ kios_test_wait_until (KiosTestCondition cond,
     }
 
   return TRUE;
+}
+
+/* A wait's bound only says how soon a failure shows, never how fast the
+ * thing must be: on a loaded 2-core CI machine, under Xvfb, mapping a
+ * window or a first frame can take seconds. No wait gives up sooner. */
+#define KIOS_TEST_MIN_WAIT_MS 30000
+
+/* Iterates the main context until cond is true; FALSE after timeout_ms
+ * (at least KIOS_TEST_MIN_WAIT_MS). */
+static inline gboolean
+kios_test_wait_until (KiosTestCondition cond,
+                      gpointer          data,
+                      guint             timeout_ms)
+{
+  return kios_test_poll_until (cond, data, MAX (timeout_ms, KIOS_TEST_MIN_WAIT_MS));
 }
 
 static inline gboolean

@@ -455,7 +455,7 @@ test_layout_fullscreen (void)
 
   /* The real thing, where a window manager grants it (Xvfb has none). */
   g_action_group_activate_action (G_ACTION_GROUP (window), "fullscreen", NULL);
-  if (kios_test_wait_until (is_fullscreen, window, 1000))
+  if (kios_test_poll_until (is_fullscreen, window, 1000))
     {
       g_assert_false (kios_window_get_header_revealed (window));
       g_assert_true (kios_test_press_key (GTK_WIDGET (window), GDK_KEY_Escape, 0));
