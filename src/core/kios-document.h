@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* The name each document's worker thread carries (at most 15 bytes, as
+ * Linux keeps). */
+#define KIOS_DOCUMENT_THREAD_NAME "kios-document"
+
 /*
  * KiosDocument: one open book. All MuPDF work runs on the document's own
  * worker thread (64 MiB stack, its own fz_context clone), fed by a queue:

@@ -421,7 +421,7 @@ kios_library_store_new (const char *db_path,
   if (!kios_store_migrate (self->write_conn, db_path, error))
     return NULL;
 
-  self->writer = g_thread_try_new ("kios-store-writer", kios_store_writer_worker, self, error);
+  self->writer = g_thread_try_new ("kios-db-writer", kios_store_writer_worker, self, error);
   if (self->writer == NULL)
     return NULL;
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../kios-test-threads.h"
+
 G_BEGIN_DECLS
 
 /* The bundled sample books (tests/books), found through KIOS_SAMPLE_BOOKS. */
@@ -47,56 +49,6 @@ kios_test_thread_cpu_us (void)
 
   g_assert_cmpint (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts), ==, 0);
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-/* Threads that carry this program's name, the main thread aside: a thread
- * made with pthread_create inherits the name (a document's worker does),
- * GLib's own (gmain, gdbus, pool-*) do not. So does a thread whose name is
- * past 15 bytes (the store writer's): a test that ends with a store open
- * waits for it here too, which the core tests never do. */
-static inline guint
-kios_test_count_inherited_threads (void)
-{
-  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  g_autofree char *main_name = NULL;
-  g_autofree char *main_tid = g_strdup_printf ("%d", (int) getpid ());
-  const char      *tid;
-  guint            n = 0;
-
-  g_assert_nonnull (dir);
-  g_assert_true (g_file_get_contents ("/proc/self/comm", &main_name, NULL, NULL));
-  while ((tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
-      g_autofree char *name = NULL;
-
-      /* A thread that ends between the listing and the read is gone. */
-      if (strcmp (tid, main_tid) != 0 && g_file_get_contents (path, &name, NULL, NULL) &&
-          strcmp (name, main_name) == 0)
-        n++;
-    }
-  return n;
-}
-
-/* A released document's worker finishes its current step on its own thread
- * (caches under the user cache directory) after the test has let go of it.
- * Still running when the next test starts, it races
- * G_TEST_OPTION_ISOLATE_DIRS, which frees and swaps those directories
- * (g_set_user_dirs is not thread-safe): a garbage path, a fatal warning.
- * Waits for every such thread to end, failing after timeout_ms. */
-static inline void
-kios_test_wait_workers_ended (guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint  n;
-
-  while ((n = kios_test_count_inherited_threads ()) > 0)
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("%u document worker threads still running after %u ms", n, timeout_ms);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
 }
 
 static inline void

@@ -279,6 +279,7 @@ kios_test_cover_shown (gpointer overlay)
 /* A reader view in a window, with a book open (the selection, annotation
  * and accessibility tests share it).                                       */
 
+#include "../kios-test-threads.h"
 #include "kios-reader-view.h"
 
 typedef struct
@@ -340,13 +341,10 @@ kios_test_reader_teardown (KiosReaderFixture *f)
 {
   kios_reader_view_close (f->view);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
   g_clear_object (&f->document);
+  /* The worker ends its current step on its own: the next test's
+   * directories must not be swapped under it. */
+  kios_test_wait_workers_ended (30000);
   g_assert_true (kios_library_store_flush (f->store, 5000));
   g_clear_object (&f->store);
 }
