@@ -923,6 +923,16 @@ kios_book_menu_locate (KiosBookMenu *self,
   run_op (self, op);
 }
 
+/* The overlay frees a toast once it is dismissed: last_toast must not
+ * outlive it. */
+static void
+toast_dismissed_cb (KiosBookMenu *self,
+                    AdwToast     *toast)
+{
+  if (self->last_toast == toast)
+    self->last_toast = NULL;
+}
+
 void
 kios_book_menu_show_toast (KiosBookMenu *self,
                            AdwToast     *toast)
@@ -936,6 +946,7 @@ kios_book_menu_show_toast (KiosBookMenu *self,
       return;
     }
   self->last_toast = toast;
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, G_CONNECT_SWAPPED);
   adw_toast_overlay_add_toast (self->toasts, toast);
 }
 

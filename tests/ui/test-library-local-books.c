@@ -439,8 +439,7 @@ last_toast (gpointer data)
  * brings it back. */
 static void
 check_removed_and_undo (Fixture    *f,
-                        const char *title,
-                        AdwToast   *before)
+                        const char *title)
 {
   GtkWidget *cell;
   AdwToast  *toast;
@@ -451,7 +450,6 @@ check_removed_and_undo (Fixture    *f,
   g_assert_null (cell);
   toast = kios_local_books_get_last_toast (f->page);
   g_assert_nonnull (toast);
-  g_assert_true (toast != before);
   g_assert_nonnull (strstr (adw_toast_get_title (toast), title));
   g_assert_cmpstr (adw_toast_get_button_label (toast), ==, "_Undo");
 
@@ -497,14 +495,16 @@ test_local_books_menu_remove_undo (void)
   kios_test_wait_for_paint (GTK_WIDGET (menu));
   save_screen ("local-books-menu");
   choose (menu, "library.remove");
-  check_removed_and_undo (&f, "Book 00019", NULL);
+  check_removed_and_undo (&f, "Book 00019");
 
   /* Delete on the focused row. */
   count_rows (&f, "Book 00018", &cell);
   g_assert_nonnull (cell);
   g_assert_true (gtk_widget_grab_focus (cell));
+  /* The last toast was dismissed: any toast now is the Delete key's. */
+  g_assert_null (kios_local_books_get_last_toast (f.page));
   g_assert_true (kios_test_press_key (f.list, GDK_KEY_Delete, 0));
-  check_removed_and_undo (&f, "Book 00018", kios_local_books_get_last_toast (f.page));
+  check_removed_and_undo (&f, "Book 00018");
 
   /* Shift+F10 and Menu open the focused row's menu. */
   count_rows (&f, "Book 00017", &cell);

@@ -531,8 +531,8 @@ test_library_view_missing_locate (void)
   g_assert_true (g_file_get_contents (sample, &contents, &length, NULL));
   g_assert_true (g_file_set_contents (moved, contents, length, NULL));
   kios_start_view_locate (view, hash, moved);
-  g_assert_true (kios_test_wait_until ((KiosTestCondition) kios_start_view_get_last_toast, view, 10000));
-  while (kios_start_view_get_last_toast (view) == toast)
+  /* The refusal's toast may time out (and be forgotten) before this one. */
+  while (kios_start_view_get_last_toast (view) == toast || kios_start_view_get_last_toast (view) == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_nonnull (strstr (adw_toast_get_title (kios_start_view_get_last_toast (view)), "found"));
   wait_loaded (view);
