@@ -207,6 +207,35 @@ page_shown (gpointer data)
   return window->reader_view->current != NULL;
 }
 
+/* Starts app on sample as main () does (named before the start, so that
+ * start-up starts opening it), checks that GTK's start-up did not wait for
+ * the library and that the window took it as it was made, and waits for
+ * the page. */
+static KiosWindow *
+open_beside_gtk (KiosApplication *app,
+                 const char      *sample)
+{
+  g_autoptr (GFile)  file = g_file_new_for_path (sample);
+  g_autoptr (GError) error = NULL;
+  KiosWindow        *window;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  kios_application_preopen (app, sample);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* GTK's start-up is over and the library is not waited for yet. */
+  g_assert_false (kios_application_has_store (app));
+
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (KIOS_IS_WINDOW (window));
+  g_assert_true (kios_application_has_store (app));
+  g_assert_nonnull (window->store);
+  g_assert_true (window->store == kios_application_get_store (app));
+  g_assert_true (kios_test_wait_until (page_shown, window, 20000));
+  return window;
+}
+
 /* A first start on a book: the new library is made on its own thread while
  * GTK starts, and the window still reads and keeps its place in it. */
 static void
@@ -215,9 +244,6 @@ test_new_library_beside_gtk (void)
   g_autoptr (KiosApplication) app = NULL;
   g_autofree char            *sample = kios_test_sample_book ("kjv-bible.epub");
   g_autofree char            *db_path = kios_paths_library_db ();
-  g_autoptr (GFile)           file = g_file_new_for_path (sample);
-  g_autoptr (GError)          error = NULL;
-  KiosWindow                 *window;
 
   if (!g_test_subprocess ())
     {
@@ -228,23 +254,8 @@ test_new_library_beside_gtk (void)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_assert_false (g_file_test (db_path, G_FILE_TEST_EXISTS));
   app = kios_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  /* Named before the start, as main() does: startup starts it opening. */
-  kios_application_preopen (app, sample);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  /* GTK's start-up is over and the library is not waited for yet. */
-  g_assert_false (kios_application_has_store (app));
-
-  g_application_open (G_APPLICATION (app), &file, 1, "");
-  window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (KIOS_IS_WINDOW (window));
-  /* The window took the library as it was made. */
-  g_assert_true (kios_application_has_store (app));
-  g_assert_nonnull (window->store);
-  g_assert_true (window->store == kios_application_get_store (app));
+  open_beside_gtk (app, sample);
   g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
-  g_assert_true (kios_test_wait_until (page_shown, window, 20000));
 
   g_application_quit (G_APPLICATION (app));
 }
@@ -258,7 +269,6 @@ test_library_beside_gtk (void)
   g_autoptr (KiosApplication) app = NULL;
   g_autofree char            *sample = kios_test_sample_book ("pride-and-prejudice.epub");
   g_autofree char            *db_path = kios_paths_library_db ();
-  g_autoptr (GFile)           file = g_file_new_for_path (sample);
   g_autoptr (GError)          error = NULL;
   KiosWindow                 *window;
   const KiosPosition         *shown;
@@ -295,19 +305,7 @@ test_library_beside_gtk (void)
   }
 
   app = kios_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  kios_application_preopen (app, sample);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  /* GTK's start-up is over and the library is not waited for yet. */
-  g_assert_false (kios_application_has_store (app));
-
-  g_application_open (G_APPLICATION (app), &file, 1, "");
-  window = KIOS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (KIOS_IS_WINDOW (window));
-  g_assert_true (kios_application_has_store (app));
-  g_assert_true (window->store == kios_application_get_store (app));
-  g_assert_true (kios_test_wait_until (page_shown, window, 20000));
+  window = open_beside_gtk (app, sample);
   /* The page made while GTK started, at the saved position. */
   shown = kios_reader_view_get_position (kios_window_get_reader_view (window));
   g_assert_nonnull (shown);
