@@ -153,15 +153,12 @@ copy_members (KiosEpub       *self,
       const char        *name;
       gpointer           kind;
       gsize              len;
-      int                r = archive_read_next_header (a, &entry);
+      int                r = kios_epub_next_entry (a, self->path, &entry, error);
 
       if (r == ARCHIVE_EOF)
         break;
       if (r == ARCHIVE_FATAL)
         {
-          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
-                       "The zip directory of “%s” is damaged: %s", self->path,
-                       kios_epub_archive_message (a));
           archive_read_free (a);
           return FALSE;
         }

@@ -75,6 +75,10 @@ typedef struct
 /* zip access (kios-epub-zip.c) */
 const char      *kios_epub_archive_message   (struct archive       *a);
 const char      *kios_epub_entry_name        (struct archive_entry *entry);
+int              kios_epub_next_entry        (struct archive        *a,
+                                              const char            *path,
+                                              struct archive_entry **entry,
+                                              GError               **error);
 struct archive  *kios_epub_open_archive      (const char           *path,
                                               GError              **error);
 GBytes          *kios_epub_read_entry_data   (struct archive       *a,

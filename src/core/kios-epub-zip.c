@@ -32,6 +32,22 @@ kios_epub_archive_message (struct archive *a)
   return msg != NULL ? msg : "unknown error";
 }
 
+/* The next entry's header, as archive_read_next_header () returns it; on
+ * ARCHIVE_FATAL (a damaged zip directory) error is set as well. */
+int
+kios_epub_next_entry (struct archive        *a,
+                      const char            *path,
+                      struct archive_entry **entry,
+                      GError               **error)
+{
+  int r = archive_read_next_header (a, entry);
+
+  if (r == ARCHIVE_FATAL)
+    g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED, "The zip directory of “%s” is damaged: %s",
+                 path, kios_epub_archive_message (a));
+  return r;
+}
+
 /*
  * An entry's name as UTF-8 (what the OPF uses), whatever the locale: the
  * plain pathname is converted to the locale's charset, which fails for
@@ -147,15 +163,12 @@ kios_epub_read_member_from (const char *path,
       for (int i = 0; i < MAX_ZIP_ENTRIES; i++)
         {
           const char *name;
-          int         r = archive_read_next_header (a, &entry);
+          int         r = kios_epub_next_entry (a, path, &entry, error);
 
           if (r == ARCHIVE_EOF)
             break;
           if (r == ARCHIVE_FATAL)
             {
-              g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
-                           "The zip directory of “%s” is damaged: %s", path,
-                           kios_epub_archive_message (a));
               archive_read_free (a);
               return NULL;
             }
@@ -221,14 +234,12 @@ kios_epub_find_members (const char        *path,
   for (int i = 0; i < MAX_ZIP_ENTRIES; i++)
     {
       const char *name;
-      int         r = archive_read_next_header (a, &entry);
+      int         r = kios_epub_next_entry (a, path, &entry, error);
 
       if (r == ARCHIVE_EOF)
         break;
       if (r == ARCHIVE_FATAL)
         {
-          g_set_error (error, KIOS_DOCUMENT_ERROR, KIOS_DOCUMENT_ERROR_DAMAGED,
-                       "The zip directory of “%s” is damaged: %s", path, kios_epub_archive_message (a));
           archive_read_free (a);
           return FALSE;
         }
